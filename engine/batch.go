@@ -1,0 +1,233 @@
+package engine
+
+import "sync"
+
+// task is one unit of shard work within a batch.
+type task struct {
+	pos   int // command position in the entry, for the result
+	kind  Kind
+	cmd   Command
+	h     *CustomerHandle
+	event *Event // for ingest: one event
+	out   *IngestOutcome
+	res   *Result
+}
+
+// batch applies one entry: it queues customer-scoped work per shard and runs
+// the shards in parallel whenever a global command needs a barrier.
+type batch struct {
+	e       *Engine
+	index   uint64
+	now     Nanos
+	results []Result
+	runs    []*shardRun
+	pending bool
+	tick    bool
+	// outcomes holds per-shard partial ingest outcomes to merge into results.
+	outcomes map[int][]*IngestOutcome
+}
+
+func newBatch(e *Engine, index uint64, now Nanos, n int) *batch {
+	b := &batch{e: e, index: index, now: now, results: make([]Result, n)}
+	b.runs = make([]*shardRun, len(e.shards))
+	b.reset()
+	return b
+}
+
+func (b *batch) reset() {
+	cat := b.e.catalog.Load()
+	for i := range b.runs {
+		b.runs[i] = &shardRun{cat: cat, now: b.now}
+	}
+	b.pending = false
+}
+
+func (b *batch) tickAll() {
+	for _, r := range b.runs {
+		r.tick = true
+	}
+	b.pending = true
+}
+
+func (b *batch) queue(h *CustomerHandle, t task) {
+	t.h = h
+	t.res = &b.results[t.pos]
+	r := b.runs[h.Shard]
+	r.tasks = append(r.tasks, t)
+	b.pending = true
+}
+
+// flush runs the queued shard work and waits for it.
+func (b *batch) flush() {
+	if b.pending {
+		var wg sync.WaitGroup
+		for _, r := range b.runs {
+			if len(r.tasks) == 0 && !r.tick {
+				continue
+			}
+			wg.Add(1)
+			r.wg = &wg
+		}
+		for i, r := range b.runs {
+			if r.wg != nil {
+				b.e.shards[i].work <- shardWork{run: r}
+			}
+		}
+		wg.Wait()
+	}
+	b.mergeOutcomes()
+	for i, r := range b.runs {
+		if r.wg != nil {
+			b.e.shardDue[i] = r.minDue
+		}
+	}
+	b.e.refreshNextDue()
+	b.reset()
+}
+
+func (b *batch) mergeOutcomes() {
+	for pos, parts := range b.outcomes {
+		total := &IngestOutcome{}
+		for _, p := range parts {
+			total.Accepted += p.Accepted
+			total.Duplicates += p.Duplicates
+			for k, v := range p.Rejected {
+				if total.Rejected == nil {
+					total.Rejected = map[RejectReason]int{}
+				}
+				total.Rejected[k] += v
+			}
+		}
+		b.results[pos].Ingest = total
+	}
+	b.outcomes = nil
+}
+
+// add applies or queues the command at position pos.
+func (b *batch) add(pos int, cmd Command) {
+	res := &b.results[pos]
+	switch c := cmd.(type) {
+	case *Tick:
+		b.tickAll()
+	case *CreateCreditType, *CreateMetric, *CreateProduct, *CreateRateCard, *AddRates:
+		b.flush()
+		b.applyCatalog(pos, cmd)
+	case *CreateCustomer:
+		b.createCustomer(pos, c)
+	case *CreateContract:
+		h := b.e.dir.lookup(c.CustomerID)
+		if h == nil {
+			res.Err = errorf(NotFound, "customer_id: customer %s not found", c.CustomerID)
+			return
+		}
+		b.queue(h, task{pos: pos, kind: KindCreateContract, cmd: c})
+	case *Ingest:
+		b.ingest(pos, c)
+	default:
+		res.Err = errorf(Invalid, "unsupported command kind %d", cmd.Kind())
+	}
+}
+
+func (b *batch) applyCatalog(pos int, cmd Command) {
+	cat := b.e.catalog.Load()
+	var next *Catalog
+	var res *Result
+	switch c := cmd.(type) {
+	case *CreateCreditType:
+		next, res = cat.applyCreateCreditType(c, b.idFor(pos, c.ID, "credit_type"))
+	case *CreateMetric:
+		next, res = cat.applyCreateMetric(c, b.idFor(pos, c.ID, "metric"), b.now)
+	case *CreateProduct:
+		next, res = cat.applyCreateProduct(c, b.idFor(pos, c.ID, "product"), b.now)
+	case *CreateRateCard:
+		next, res = cat.applyCreateRateCard(c, b.idFor(pos, c.ID, "rate_card"), b.now)
+	case *AddRates:
+		next, res = cat.applyAddRates(c)
+	}
+	if next != nil {
+		b.e.catalog.Store(next)
+		b.reset()
+	}
+	b.results[pos] = *res
+}
+
+// idFor returns the client-given id or derives one from the log position.
+func (b *batch) idFor(pos int, given, kind string) string {
+	if given != "" {
+		return given
+	}
+	return entryID(b.index, pos, kind)
+}
+
+func (b *batch) createCustomer(pos int, c *CreateCustomer) {
+	res := &b.results[pos]
+	id := b.idFor(pos, c.ID, "customer")
+	if b.e.dir.lookup(id) != nil {
+		res.Err = errorf(Conflict, "id: customer %s already exists", id)
+		return
+	}
+	seen := map[string]bool{}
+	for i, a := range c.IngestAliases {
+		if seen[a] {
+			res.Err = errorf(Invalid, "ingest_aliases[%d]: alias %q is listed twice", i, a)
+			return
+		}
+		seen[a] = true
+		if b.e.dir.lookup(a) != nil {
+			res.Err = errorf(Conflict, "ingest_aliases[%d]: ingest alias %q is already in use", i, a)
+			return
+		}
+	}
+	h := &CustomerHandle{ID: id, Shard: b.e.shardOf(id)}
+	h.view.Store(emptyView)
+	b.e.dir.insert(id, h)
+	for _, a := range c.IngestAliases {
+		b.e.dir.insert(a, h)
+	}
+	b.e.orderMu.Lock()
+	b.e.customerOrder = append(b.e.customerOrder, id)
+	b.e.orderMu.Unlock()
+	b.queue(h, task{pos: pos, kind: KindCreateCustomer, cmd: c})
+	res.ID = id
+}
+
+func (b *batch) ingest(pos int, c *Ingest) {
+	if b.outcomes == nil {
+		b.outcomes = map[int][]*IngestOutcome{}
+	}
+	perShard := make([]*IngestOutcome, len(b.runs))
+	unknown := 0
+	for i := range c.Events {
+		ev := &c.Events[i]
+		h := b.e.dir.lookup(ev.CustomerID)
+		if h == nil {
+			unknown++
+			b.e.unknownRejects.Add(1)
+			continue
+		}
+		out := perShard[h.Shard]
+		if out == nil {
+			out = &IngestOutcome{}
+			perShard[h.Shard] = out
+			b.outcomes[pos] = append(b.outcomes[pos], out)
+		}
+		b.queue(h, task{pos: pos, kind: KindIngest, event: ev, out: out})
+	}
+	if unknown > 0 {
+		b.outcomes[pos] = append(b.outcomes[pos], &IngestOutcome{Rejected: map[RejectReason]int{RejectUnknownCustomer: unknown}})
+	} else if len(b.outcomes[pos]) == 0 {
+		b.outcomes[pos] = append(b.outcomes[pos], &IngestOutcome{})
+	}
+}
+
+// apply runs the task on its shard.
+func (t *task) apply(s *shard, cat *Catalog, now Nanos) {
+	switch t.kind {
+	case KindCreateCustomer:
+		s.createCustomer(t.h, t.cmd.(*CreateCustomer), now)
+	case KindCreateContract:
+		s.createContract(t, cat, now)
+	case KindIngest:
+		s.rateEvent(t, cat, now)
+	}
+}

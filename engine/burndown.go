@@ -1,0 +1,159 @@
+package engine
+
+import (
+	"sort"
+
+	"github.com/shopspring/decimal"
+)
+
+// appliesTo reports whether the commit or credit may pay for the product.
+// With neither ids nor tags it applies to every product.
+func (cm *Commit) appliesTo(cat *Catalog, productID string) bool {
+	if len(cm.ApplicableProductIDs) == 0 && len(cm.ApplicableProductTags) == 0 {
+		return true
+	}
+	if contains(cm.ApplicableProductIDs, productID) {
+		return true
+	}
+	return len(cm.ApplicableProductTags) > 0 && cat.productHasAnyTag(productID, cm.ApplicableProductTags)
+}
+
+// drawable reports whether the commit is a balance usage draws from: prepaid
+// commits and credits. (Postpaid commits are trued up, not drawn.)
+func (cm *Commit) drawable() bool { return cm.Type == CommitPrepaid || cm.Type == CommitCredit }
+
+// free reports whether the commit has a zero cost basis: credits, and commits
+// whose purchase is not invoiced.
+func (cm *Commit) free() bool {
+	if cm.Type == CommitCredit {
+		return true
+	}
+	for _, it := range cm.InvoiceSchedule {
+		if !it.Amount.IsZero() {
+			return false
+		}
+	}
+	return true
+}
+
+// applicableCount is how many catalog products the commit may pay for; fewer
+// first is one of the burn-down tiebreaks.
+func (cm *Commit) applicableCount(cat *Catalog) int {
+	if len(cm.ApplicableProductIDs) == 0 && len(cm.ApplicableProductTags) == 0 {
+		return len(cat.Products)
+	}
+	n := 0
+	for _, id := range cat.ProductOrder {
+		if cm.appliesTo(cat, id) {
+			n++
+		}
+	}
+	return n
+}
+
+// segmentAt returns the commit's segment in force at t, or nil.
+func (cm *Commit) segmentAt(t Nanos) *Segment {
+	for _, s := range cm.Segments {
+		if s.InForce(t) {
+			return s
+		}
+	}
+	return nil
+}
+
+// drawCandidate is one balance that can pay for a draw, with its sort keys.
+type drawCandidate struct {
+	cm    *Commit
+	seg   *Segment
+	count int
+}
+
+// burnOrderLess orders candidates as Metronome documents: lower priority
+// first; free before paid; fewer applicable products; earlier end; earlier
+// start; older.
+func burnOrderLess(a, b *drawCandidate) bool {
+	pa, pb := a.cm.Priority, b.cm.Priority
+	switch {
+	case pa != nil && pb == nil:
+		return true
+	case pa == nil && pb != nil:
+		return false
+	case pa != nil && pb != nil && !pa.Equal(*pb):
+		return pa.LessThan(*pb)
+	}
+	if fa, fb := a.cm.free(), b.cm.free(); fa != fb {
+		return fa
+	}
+	if a.count != b.count {
+		return a.count < b.count
+	}
+	if a.seg.EndingBefore != b.seg.EndingBefore {
+		return a.seg.EndingBefore < b.seg.EndingBefore
+	}
+	if a.seg.StartingAt != b.seg.StartingAt {
+		return a.seg.StartingAt < b.seg.StartingAt
+	}
+	return a.cm.Seq < b.cm.Seq
+}
+
+// candidates lists the balances that may pay for product in creditTypeID at
+// t, in burn-down order.
+func candidates(cat *Catalog, k *Contract, productID, creditTypeID string, t Nanos, buf []drawCandidate) []drawCandidate {
+	buf = buf[:0]
+	for _, cm := range k.Balances {
+		if !cm.drawable() || cm.CreditTypeID != creditTypeID || !cm.appliesTo(cat, productID) {
+			continue
+		}
+		seg := cm.segmentAt(t)
+		if seg == nil || seg.Expired {
+			continue
+		}
+		buf = append(buf, drawCandidate{cm: cm, seg: seg, count: cm.applicableCount(cat)})
+	}
+	if len(buf) > 1 {
+		sort.SliceStable(buf, func(i, j int) bool { return burnOrderLess(&buf[i], &buf[j]) })
+	}
+	return buf
+}
+
+// burnDown draws spend from the applicable balances at t and returns what
+// none of them covered (overage).
+func (s *shard) burnDown(cat *Catalog, k *Contract, inv *Invoice, productID, creditTypeID string, t Nanos, spend decimal.Decimal) decimal.Decimal {
+	if !spend.IsPositive() {
+		return spend
+	}
+	cands := candidates(cat, k, productID, creditTypeID, t, s.scratch.cands)
+	s.scratch.cands = cands
+	for i := range cands {
+		if !spend.IsPositive() {
+			break
+		}
+		seg := cands[i].seg
+		left := seg.Amount.Sub(seg.Drawn)
+		if !left.IsPositive() {
+			continue
+		}
+		draw := spend
+		if left.LessThan(draw) {
+			draw = left
+		}
+		seg.Drawn = seg.Drawn.Add(draw)
+		seg.deduct(inv.ID, t, draw)
+		l := inv.line(LineAppliedCommit, "", cands[i].cm.ID, creditTypeID)
+		l.CommitType = cands[i].cm.Type
+		l.Name = cands[i].cm.Name
+		l.Total = l.Total.Sub(draw)
+		spend = spend.Sub(draw)
+	}
+	return spend
+}
+
+func (seg *Segment) deduct(invoiceID string, t Nanos, amount decimal.Decimal) {
+	for i := range seg.Deductions {
+		if seg.Deductions[i].InvoiceID == invoiceID {
+			seg.Deductions[i].Amount = seg.Deductions[i].Amount.Add(amount)
+			return
+		}
+	}
+	seg.Deductions = append(seg.Deductions, Deduction{InvoiceID: invoiceID, Timestamp: t, Amount: amount})
+}

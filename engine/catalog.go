@@ -1,0 +1,300 @@
+package engine
+
+import (
+	"sort"
+
+	"github.com/shopspring/decimal"
+)
+
+// CreditType is a currency or a custom pricing unit.
+type CreditType struct {
+	ID         string
+	Name       string
+	IsCurrency bool
+}
+
+// Metric is a billable metric: which events count and how they aggregate.
+type Metric struct {
+	CreateMetric
+	CreatedAt Nanos
+}
+
+// Product is an item of the contract-pricing catalog.
+type Product struct {
+	CreateProduct
+	CreatedAt Nanos
+}
+
+// Rate is one price of a product on a rate card over [StartingAt, EndingBefore).
+type Rate struct {
+	RateInput
+	Seq uint64 // insertion order: among overlapping rates the latest added wins
+}
+
+// RateCard maps products to their rates over time.
+type RateCard struct {
+	ID                    string
+	Name                  string
+	Description           string
+	FiatCreditTypeID      string
+	CreditTypeConversions []CreditTypeConversion
+	CustomFields          map[string]string
+	CreatedAt             Nanos
+	// Rates per product id, ordered by StartingAt then Seq.
+	Rates map[string][]Rate
+	// ProductOrder lists the products that have rates, in first-added order.
+	ProductOrder []string
+}
+
+// RateAt returns the rate of product in force at t, or nil.
+func (rc *RateCard) RateAt(productID string, t Nanos) *Rate {
+	rates := rc.Rates[productID]
+	var found *Rate
+	for i := range rates {
+		r := &rates[i]
+		if r.StartingAt > t {
+			break
+		}
+		if r.EndingBefore != 0 && t >= r.EndingBefore {
+			continue
+		}
+		found = r // ordered by StartingAt then Seq: the last in force wins
+	}
+	return found
+}
+
+// FiatPerCustom returns how many fiat units one unit of the custom credit type
+// is worth on this rate card.
+func (rc *RateCard) FiatPerCustom(creditTypeID string) (decimal.Decimal, bool) {
+	for _, c := range rc.CreditTypeConversions {
+		if c.CustomCreditTypeID == creditTypeID {
+			return c.FiatPerCustomCredit, true
+		}
+	}
+	return decimal.Decimal{}, false
+}
+
+// Catalog is the shared, copy-on-write catalog. A published Catalog is never
+// modified: a change builds a new one and swaps it in between batches, so
+// readers (HTTP handlers, shards) use it without locks.
+type Catalog struct {
+	CreditTypes     map[string]*CreditType
+	CreditTypeOrder []string
+	Metrics         map[string]*Metric
+	MetricOrder     []string
+	Products        map[string]*Product
+	ProductOrder    []string
+	RateCards       map[string]*RateCard
+	RateCardOrder   []string
+	RateSeq         uint64
+
+	// Derived indexes, rebuilt by index(); not part of a snapshot.
+	metricsByEventType map[string][]*Metric
+	metricsAnyEvent    []*Metric
+	productsByMetric   map[string][]*Product
+}
+
+// NewCatalog returns the catalog every engine starts with: USD (cents) only.
+func NewCatalog() *Catalog {
+	c := &Catalog{
+		CreditTypes: map[string]*CreditType{USDCreditTypeID: {ID: USDCreditTypeID, Name: USDCreditTypeName, IsCurrency: true}},
+		Metrics:     map[string]*Metric{},
+		Products:    map[string]*Product{},
+		RateCards:   map[string]*RateCard{},
+	}
+	c.CreditTypeOrder = []string{USDCreditTypeID}
+	c.index()
+	return c
+}
+
+// clone returns a shallow copy whose maps and order slices may be changed.
+func (c *Catalog) clone() *Catalog {
+	n := &Catalog{
+		CreditTypes:     make(map[string]*CreditType, len(c.CreditTypes)+1),
+		CreditTypeOrder: append([]string(nil), c.CreditTypeOrder...),
+		Metrics:         make(map[string]*Metric, len(c.Metrics)+1),
+		MetricOrder:     append([]string(nil), c.MetricOrder...),
+		Products:        make(map[string]*Product, len(c.Products)+1),
+		ProductOrder:    append([]string(nil), c.ProductOrder...),
+		RateCards:       make(map[string]*RateCard, len(c.RateCards)+1),
+		RateCardOrder:   append([]string(nil), c.RateCardOrder...),
+		RateSeq:         c.RateSeq,
+	}
+	for k, v := range c.CreditTypes {
+		n.CreditTypes[k] = v
+	}
+	for k, v := range c.Metrics {
+		n.Metrics[k] = v
+	}
+	for k, v := range c.Products {
+		n.Products[k] = v
+	}
+	for k, v := range c.RateCards {
+		n.RateCards[k] = v
+	}
+	return n
+}
+
+// index rebuilds the lookup tables used by rating.
+func (c *Catalog) index() {
+	c.metricsByEventType = map[string][]*Metric{}
+	c.metricsAnyEvent = nil
+	for _, id := range c.MetricOrder {
+		m := c.Metrics[id]
+		if m.EventTypeFilter == nil || len(m.EventTypeFilter.InValues) == 0 {
+			c.metricsAnyEvent = append(c.metricsAnyEvent, m)
+			continue
+		}
+		for _, et := range m.EventTypeFilter.InValues {
+			c.metricsByEventType[et] = append(c.metricsByEventType[et], m)
+		}
+	}
+	c.productsByMetric = map[string][]*Product{}
+	for _, id := range c.ProductOrder {
+		p := c.Products[id]
+		if p.BillableMetricID != "" {
+			c.productsByMetric[p.BillableMetricID] = append(c.productsByMetric[p.BillableMetricID], p)
+		}
+	}
+}
+
+// MetricsForEvent returns the metrics that may match an event of this type,
+// in creation order.
+func (c *Catalog) metricsForEvent(eventType string, buf []*Metric) []*Metric {
+	buf = buf[:0]
+	buf = append(buf, c.metricsByEventType[eventType]...)
+	buf = append(buf, c.metricsAnyEvent...)
+	if len(c.metricsAnyEvent) > 0 && len(buf) > len(c.metricsAnyEvent) {
+		sort.SliceStable(buf, func(i, j int) bool { return buf[i].CreatedAt < buf[j].CreatedAt })
+	}
+	return buf
+}
+
+// ProductHasTag reports whether product id carries tag.
+func (c *Catalog) productHasAnyTag(productID string, tags []string) bool {
+	p := c.Products[productID]
+	if p == nil {
+		return false
+	}
+	for _, t := range tags {
+		for _, pt := range p.Tags {
+			if pt == t {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (c *Catalog) applyCreateCreditType(cmd *CreateCreditType, id string) (*Catalog, *Result) {
+	for _, ctid := range c.CreditTypeOrder {
+		if c.CreditTypes[ctid].Name == cmd.Name {
+			return nil, &Result{Err: errorf(Conflict, "name: a credit type named %q already exists", cmd.Name)}
+		}
+	}
+	n := c.clone()
+	n.CreditTypes[id] = &CreditType{ID: id, Name: cmd.Name, IsCurrency: cmd.IsCurrency}
+	n.CreditTypeOrder = append(n.CreditTypeOrder, id)
+	n.index()
+	return n, &Result{ID: id}
+}
+
+func (c *Catalog) applyCreateMetric(cmd *CreateMetric, id string, now Nanos) (*Catalog, *Result) {
+	m := &Metric{CreateMetric: *cmd, CreatedAt: now}
+	m.ID = id
+	n := c.clone()
+	n.Metrics[id] = m
+	n.MetricOrder = append(n.MetricOrder, id)
+	n.index()
+	return n, &Result{ID: id}
+}
+
+func (c *Catalog) applyCreateProduct(cmd *CreateProduct, id string, now Nanos) (*Catalog, *Result) {
+	if cmd.BillableMetricID != "" && c.Metrics[cmd.BillableMetricID] == nil {
+		return nil, &Result{Err: errorf(NotFound, "billable_metric_id: billable metric %s not found", cmd.BillableMetricID)}
+	}
+	p := &Product{CreateProduct: *cmd, CreatedAt: now}
+	p.ID = id
+	n := c.clone()
+	n.Products[id] = p
+	n.ProductOrder = append(n.ProductOrder, id)
+	n.index()
+	return n, &Result{ID: id}
+}
+
+func (c *Catalog) applyCreateRateCard(cmd *CreateRateCard, id string, now Nanos) (*Catalog, *Result) {
+	fiat := cmd.FiatCreditTypeID
+	if fiat == "" {
+		fiat = USDCreditTypeID
+	}
+	if c.CreditTypes[fiat] == nil {
+		return nil, &Result{Err: errorf(NotFound, "fiat_credit_type_id: credit type %s not found", fiat)}
+	}
+	for i, conv := range cmd.CreditTypeConversions {
+		if c.CreditTypes[conv.CustomCreditTypeID] == nil {
+			return nil, &Result{Err: errorf(NotFound, "credit_type_conversions[%d].custom_credit_type_id: credit type %s not found", i, conv.CustomCreditTypeID)}
+		}
+	}
+	rc := &RateCard{
+		ID: id, Name: cmd.Name, Description: cmd.Description, FiatCreditTypeID: fiat,
+		CreditTypeConversions: cmd.CreditTypeConversions, CustomFields: cmd.CustomFields,
+		CreatedAt: now, Rates: map[string][]Rate{},
+	}
+	n := c.clone()
+	n.RateCards[id] = rc
+	n.RateCardOrder = append(n.RateCardOrder, id)
+	n.index()
+	return n, &Result{ID: id}
+}
+
+func (c *Catalog) applyAddRates(cmd *AddRates) (*Catalog, *Result) {
+	old := c.RateCards[cmd.RateCardID]
+	if old == nil {
+		return nil, &Result{Err: errorf(NotFound, "rate_card_id: rate card %s not found", cmd.RateCardID)}
+	}
+	for i, r := range cmd.Rates {
+		if c.Products[r.ProductID] == nil {
+			return nil, &Result{Err: errorf(NotFound, "rates[%d].product_id: product %s not found", i, r.ProductID)}
+		}
+		ct := r.CreditTypeID
+		if ct == "" {
+			ct = old.FiatCreditTypeID
+		}
+		if c.CreditTypes[ct] == nil {
+			return nil, &Result{Err: errorf(NotFound, "rates[%d].credit_type_id: credit type %s not found", i, ct)}
+		}
+		if ct != old.FiatCreditTypeID {
+			if _, ok := old.FiatPerCustom(ct); !ok {
+				return nil, &Result{Err: errorf(Invalid, "rates[%d].credit_type_id: rate card has no credit_type_conversions entry for %s", i, ct)}
+			}
+		}
+	}
+	n := c.clone()
+	rc := *old
+	rc.Rates = make(map[string][]Rate, len(old.Rates)+1)
+	for k, v := range old.Rates {
+		rc.Rates[k] = v
+	}
+	rc.ProductOrder = append([]string(nil), old.ProductOrder...)
+	for _, in := range cmd.Rates {
+		if in.CreditTypeID == "" {
+			in.CreditTypeID = old.FiatCreditTypeID
+		}
+		n.RateSeq++
+		list := rc.Rates[in.ProductID]
+		if len(list) == 0 {
+			rc.ProductOrder = append(rc.ProductOrder, in.ProductID)
+		}
+		list = append(append([]Rate(nil), list...), Rate{RateInput: in, Seq: n.RateSeq})
+		sort.SliceStable(list, func(i, j int) bool {
+			if list[i].StartingAt != list[j].StartingAt {
+				return list[i].StartingAt < list[j].StartingAt
+			}
+			return list[i].Seq < list[j].Seq
+		})
+		rc.Rates[in.ProductID] = list
+	}
+	n.RateCards[rc.ID] = &rc
+	n.index()
+	return n, &Result{ID: rc.ID}
+}

@@ -1,0 +1,179 @@
+package engine
+
+import (
+	"sort"
+	"strconv"
+)
+
+func (s *shard) createCustomer(h *CustomerHandle, cmd *CreateCustomer, now Nanos) {
+	c := &Customer{
+		ID: h.ID, Name: cmd.Name, IngestAliases: cmd.IngestAliases, CustomFields: cmd.CustomFields,
+		BillingProviders: cmd.BillingProviders, CreatedAt: now,
+	}
+	s.customers[c.ID] = c
+	s.handles[c.ID] = h
+	s.markDirty(c)
+}
+
+// createContract validates a contract against the catalog and the customer's
+// state, then adds it with its commits and credits.
+func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
+	cmd := t.cmd.(*CreateContract)
+	c := s.customers[t.h.ID]
+	if c == nil {
+		t.res.Err = errorf(NotFound, "customer_id: customer %s not found", cmd.CustomerID)
+		return
+	}
+	rc := cat.RateCards[cmd.RateCardID]
+	if rc == nil {
+		t.res.Err = errorf(NotFound, "rate_card_id: rate card %s not found", cmd.RateCardID)
+		return
+	}
+	if cmd.EndingBefore != 0 && cmd.EndingBefore <= cmd.StartingAt {
+		t.res.Err = errorf(Invalid, "ending_before: must be after starting_at")
+		return
+	}
+	if cmd.UniquenessKey != "" {
+		for _, k := range c.UniquenessKeys {
+			if k == cmd.UniquenessKey {
+				t.res.Err = errorf(Conflict, "uniqueness_key: This uniqueness key has already been used.")
+				return
+			}
+		}
+	}
+	for i, o := range cmd.Overrides {
+		if o.ProductID != "" && cat.Products[o.ProductID] == nil {
+			t.res.Err = errorf(NotFound, "overrides[%d].product_id: product %s not found", i, o.ProductID)
+			return
+		}
+	}
+	id := cmd.ID
+	if id == "" {
+		id = DeriveID("contract", c.ID, strconv.Itoa(len(c.Contracts)), strconv.FormatInt(now, 10))
+	}
+	k := &Contract{
+		ID: id, Name: cmd.Name, RateCardID: cmd.RateCardID, StartingAt: cmd.StartingAt,
+		EndingBefore: cmd.EndingBefore, UniquenessKey: cmd.UniquenessKey, PrepaidOnly: cmd.PrepaidOnly,
+		CustomFields: cmd.CustomFields, CreatedAt: now,
+	}
+	for i := range cmd.Overrides {
+		o := cmd.Overrides[i]
+		if o.ID == "" {
+			o.ID = DeriveID(id, "override", strconv.Itoa(i))
+		}
+		k.Overrides = append(k.Overrides, o)
+	}
+	add := func(field string, list []CommitInput, defaultType string) *Error {
+		for i := range list {
+			cm, err := s.newCommit(c, cat, rc, id, field, i, &list[i], defaultType, now)
+			if err != nil {
+				return err
+			}
+			k.Balances = append(k.Balances, cm)
+		}
+		return nil
+	}
+	if err := add("commits", cmd.Commits, CommitPrepaid); err != nil {
+		t.res.Err = err
+		return
+	}
+	if err := add("credits", cmd.Credits, CommitCredit); err != nil {
+		t.res.Err = err
+		return
+	}
+	c.Contracts = append(c.Contracts, k)
+	if cmd.UniquenessKey != "" {
+		c.UniquenessKeys = append(c.UniquenessKeys, cmd.UniquenessKey)
+	}
+	t.res.ID = id
+	c.NextDue = 0
+	s.schedule(c, now)
+	s.markDirty(c)
+}
+
+// newCommit validates and builds a commit or credit; it does not attach it.
+func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, field string, i int, in *CommitInput, defaultType string, now Nanos) (*Commit, *Error) {
+	typ := in.Type
+	if defaultType == CommitCredit {
+		typ = CommitCredit
+	} else if typ == "" {
+		typ = defaultType
+	}
+	if typ != CommitPrepaid && typ != CommitPostpaid && typ != CommitCredit {
+		return nil, errorf(Invalid, "%s[%d].type: must be PREPAID or POSTPAID", field, i)
+	}
+	if cat.Products[in.ProductID] == nil {
+		return nil, errorf(NotFound, "%s[%d].product_id: product %s not found", field, i, in.ProductID)
+	}
+	for j, pid := range in.ApplicableProductIDs {
+		if cat.Products[pid] == nil {
+			return nil, errorf(NotFound, "%s[%d].applicable_product_ids[%d]: product %s not found", field, i, j, pid)
+		}
+	}
+	ct := in.CreditTypeID
+	if ct == "" {
+		ct = rc.FiatCreditTypeID
+	}
+	if cat.CreditTypes[ct] == nil {
+		return nil, errorf(NotFound, "%s[%d].access_schedule.credit_type_id: credit type %s not found", field, i, ct)
+	}
+	if len(in.AccessSchedule) == 0 {
+		return nil, errorf(Invalid, "%s[%d].access_schedule.schedule_items: at least one item is required", field, i)
+	}
+	c.Seq++
+	id := in.ID
+	if id == "" {
+		id = DeriveID(contractID, field, strconv.Itoa(i))
+	}
+	cm := &Commit{
+		ID: id, Type: typ, ProductID: in.ProductID, Name: in.Name, Description: in.Description,
+		Priority: in.Priority, CreditTypeID: ct, ApplicableProductIDs: in.ApplicableProductIDs,
+		ApplicableProductTags: in.ApplicableProductTags, InvoiceSchedule: in.InvoiceSchedule,
+		CustomFields: in.CustomFields, CreatedAt: now, Seq: c.Seq,
+	}
+	for j, it := range in.AccessSchedule {
+		if it.Amount.IsNegative() {
+			return nil, errorf(Invalid, "%s[%d].access_schedule.schedule_items[%d].amount: must not be negative", field, i, j)
+		}
+		if it.EndingBefore <= it.StartingAt {
+			return nil, errorf(Invalid, "%s[%d].access_schedule.schedule_items[%d].ending_before: must be after starting_at", field, i, j)
+		}
+		sid := it.ID
+		if sid == "" {
+			sid = DeriveID(id, "segment", strconv.Itoa(j))
+		}
+		cm.Segments = append(cm.Segments, &Segment{ID: sid, Amount: it.Amount, StartingAt: it.StartingAt, EndingBefore: it.EndingBefore})
+	}
+	sort.SliceStable(cm.Segments, func(a, b int) bool { return cm.Segments[a].StartingAt < cm.Segments[b].StartingAt })
+	for j, it := range cm.InvoiceSchedule {
+		if it.ID == "" {
+			cm.InvoiceSchedule[j].ID = DeriveID(id, "invoice_item", strconv.Itoa(j))
+		}
+	}
+	return cm, nil
+}
+
+// contractAt returns the customer's contract in force at t: the most recently
+// started one when several overlap.
+func (c *Customer) contractAt(t Nanos) *Contract {
+	var found *Contract
+	for _, k := range c.Contracts {
+		if k.InForce(t) && (found == nil || k.StartingAt >= found.StartingAt) {
+			found = k
+		}
+	}
+	return found
+}
+
+// ContractAt is contractAt for readers.
+func (c *Customer) ContractAt(t Nanos) *Contract { return c.contractAt(t) }
+
+// Contract returns the customer's contract with this id, or nil.
+func (c *Customer) Contract(id string) *Contract {
+	for _, k := range c.Contracts {
+		if k.ID == id {
+			return k
+		}
+	}
+	return nil
+}

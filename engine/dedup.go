@@ -1,0 +1,131 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/binary"
+	"sort"
+)
+
+const nanosPerDay = int64(24 * 60 * 60 * 1_000_000_000)
+
+// dedupKey identifies one (customer, transaction id) pair in 16 bytes: the
+// first 8 are a hash of the customer id alone, so a key can be routed to its
+// customer's shard without knowing the customer; the last 8 hash both.
+type dedupKey [16]byte
+
+func makeDedupKey(customerID, transactionID string) dedupKey {
+	var k dedupKey
+	binary.BigEndian.PutUint64(k[0:8], fnv64a(customerID))
+	h := fnv64a(customerID)
+	h ^= 0xff
+	h *= 1099511628211
+	for i := 0; i < len(transactionID); i++ {
+		h ^= uint64(transactionID[i])
+		h *= 1099511628211
+	}
+	// Mix the tail so short ids spread over all 64 bits.
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	binary.BigEndian.PutUint64(k[8:16], h)
+	return k
+}
+
+func dedupKeyCustomerHash(k []byte) uint64 { return binary.BigEndian.Uint64(k[0:8]) }
+
+// dedupIndex remembers the transaction ids seen, bucketed by the UTC day of
+// the event's timestamp. A resent event keeps its timestamp, so it lands in
+// the same bucket; buckets older than the window are dropped whole, and the
+// engine rejects events older than the window, so nothing is counted twice.
+type dedupIndex struct {
+	buckets map[int64]map[dedupKey]struct{}
+}
+
+func newDedupIndex() *dedupIndex {
+	return &dedupIndex{buckets: map[int64]map[dedupKey]struct{}{}}
+}
+
+func dayOf(t Nanos) int64 {
+	d := t / nanosPerDay
+	if t < 0 && t%nanosPerDay != 0 {
+		d--
+	}
+	return d
+}
+
+// seen reports whether the key was recorded for the event's day.
+func (d *dedupIndex) seen(t Nanos, k dedupKey) bool {
+	b := d.buckets[dayOf(t)]
+	if b == nil {
+		return false
+	}
+	_, ok := b[k]
+	return ok
+}
+
+func (d *dedupIndex) add(t Nanos, k dedupKey) {
+	day := dayOf(t)
+	b := d.buckets[day]
+	if b == nil {
+		b = map[dedupKey]struct{}{}
+		d.buckets[day] = b
+	}
+	b[k] = struct{}{}
+}
+
+// expire drops buckets whose whole day lies before cutoff.
+func (d *dedupIndex) expire(cutoff Nanos) {
+	cut := dayOf(cutoff)
+	for day := range d.buckets {
+		if day < cut {
+			delete(d.buckets, day)
+		}
+	}
+}
+
+// size returns the number of remembered keys.
+func (d *dedupIndex) size() int {
+	n := 0
+	for _, b := range d.buckets {
+		n += len(b)
+	}
+	return n
+}
+
+func (d *dedupIndex) image() []DedupBucket {
+	days := make([]int64, 0, len(d.buckets))
+	for day := range d.buckets {
+		days = append(days, day)
+	}
+	sort.Slice(days, func(i, j int) bool { return days[i] < days[j] })
+	out := make([]DedupBucket, 0, len(days))
+	for _, day := range days {
+		b := d.buckets[day]
+		keys := make([]dedupKey, 0, len(b))
+		for k := range b {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool { return bytes.Compare(keys[i][:], keys[j][:]) < 0 })
+		flat := make([]byte, 0, 16*len(keys))
+		for _, k := range keys {
+			flat = append(flat, k[:]...)
+		}
+		out = append(out, DedupBucket{Day: day, Keys: flat})
+	}
+	return out
+}
+
+func (d *dedupIndex) load(buckets []DedupBucket) {
+	for _, b := range buckets {
+		m := d.buckets[b.Day]
+		if m == nil {
+			m = make(map[dedupKey]struct{}, len(b.Keys)/16)
+			d.buckets[b.Day] = m
+		}
+		for off := 0; off+16 <= len(b.Keys); off += 16 {
+			var k dedupKey
+			copy(k[:], b.Keys[off:off+16])
+			m[k] = struct{}{}
+		}
+	}
+}

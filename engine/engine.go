@@ -1,0 +1,189 @@
+package engine
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config fixes the engine's deterministic parameters. Every replica of a
+// cluster must use the same DedupWindow; Shards may differ (it only changes
+// parallelism, never results).
+type Config struct {
+	// Shards is the number of customer partitions, each owned by one
+	// goroutine. Default: the number of CPUs.
+	Shards int
+	// DedupWindow is how long a transaction id is remembered. Events older
+	// than the window (relative to the stamped time) are rejected, so a resent
+	// event can never be counted twice. Default: 34 days, as Metronome.
+	DedupWindow time.Duration
+}
+
+// DefaultDedupWindow is Metronome's documented deduplication window.
+const DefaultDedupWindow = 34 * 24 * time.Hour
+
+// MaxFutureSkew is how far ahead of the stamped time an event may be.
+const MaxFutureSkew = 24 * time.Hour
+
+// Entry is one raft log entry's worth of commands, stamped by the leader.
+type Entry struct {
+	Index    uint64
+	Time     Nanos
+	Commands []Command
+}
+
+// Engine is the rating state machine. Apply, Snapshot and Restore must be
+// called from one goroutine at a time (raft's FSM goroutine); Check, Read and
+// the catalog accessors may be called from any goroutine at any time.
+type Engine struct {
+	cfg     Config
+	catalog atomic.Pointer[Catalog]
+	dir     *directory
+	shards  []*shard
+
+	// now is the latest stamped time applied (monotonic).
+	now atomic.Int64
+	// applied is the index of the last applied entry.
+	applied atomic.Uint64
+	// nextDue is the earliest time any customer has a pending transition.
+	nextDue atomic.Int64
+
+	// shardDue is each shard's earliest pending transition, as of its last run.
+	shardDue []Nanos
+	// unknownRejects counts events for customers that do not exist.
+	unknownRejects atomic.Int64
+
+	orderMu sync.RWMutex
+	// customerOrder lists customer ids in creation order, for listing.
+	customerOrder []string
+}
+
+// New returns an empty engine with the USD credit type and its shard goroutines
+// running. Call Close to stop them.
+func New(cfg Config) *Engine {
+	if cfg.Shards <= 0 {
+		cfg.Shards = runtime.NumCPU()
+	}
+	if cfg.DedupWindow <= 0 {
+		cfg.DedupWindow = DefaultDedupWindow
+	}
+	e := &Engine{cfg: cfg, dir: newDirectory()}
+	e.catalog.Store(NewCatalog())
+	e.shards = make([]*shard, cfg.Shards)
+	e.shardDue = make([]Nanos, cfg.Shards)
+	for i := range e.shards {
+		e.shards[i] = newShard(i, e)
+		go e.shards[i].run()
+	}
+	return e
+}
+
+// Close stops the shard goroutines. The engine must not be used afterwards.
+func (e *Engine) Close() {
+	for _, s := range e.shards {
+		close(s.work)
+	}
+}
+
+// Config returns the configuration in force.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Catalog returns the current immutable catalog.
+func (e *Engine) Catalog() *Catalog { return e.catalog.Load() }
+
+// Now returns the latest stamped time applied.
+func (e *Engine) Now() Nanos { return e.now.Load() }
+
+// AppliedIndex returns the index of the last applied entry.
+func (e *Engine) AppliedIndex() uint64 { return e.applied.Load() }
+
+// NextDue returns the earliest time at which a transition is pending, or 0
+// when none is. The leader proposes a Tick once this time has passed.
+func (e *Engine) NextDue() Nanos { return e.nextDue.Load() }
+
+// LookupCustomer resolves a customer id or ingest alias.
+func (e *Engine) LookupCustomer(idOrAlias string) *CustomerHandle { return e.dir.lookup(idOrAlias) }
+
+// CustomerIDs returns up to limit customer ids in creation order, starting
+// after position offset, and the total count.
+func (e *Engine) CustomerIDs(offset, limit int) ([]string, int) {
+	e.orderMu.RLock()
+	defer e.orderMu.RUnlock()
+	n := len(e.customerOrder)
+	if offset >= n {
+		return nil, n
+	}
+	end := offset + limit
+	if end > n {
+		end = n
+	}
+	return append([]string(nil), e.customerOrder[offset:end]...), n
+}
+
+// ReadFunc inspects a customer on its shard's goroutine. It must not keep
+// references to c or anything reachable from it after it returns.
+type ReadFunc func(c *Customer, cat *Catalog, now Nanos)
+
+// Read runs fn on the customer's shard goroutine, serialised with applies, so
+// fn sees a consistent state. It returns false when the customer is unknown.
+func (e *Engine) Read(idOrAlias string, fn ReadFunc) bool {
+	h := e.dir.lookup(idOrAlias)
+	if h == nil {
+		return false
+	}
+	found := false
+	done := make(chan struct{})
+	e.shards[h.Shard].work <- shardWork{read: func(s *shard) {
+		if c := s.customers[h.ID]; c != nil {
+			found = true
+			fn(c, e.catalog.Load(), e.now.Load())
+		}
+		close(done)
+	}}
+	<-done
+	return found
+}
+
+func (e *Engine) shardOf(customerID string) int {
+	return int(fnv64a(customerID) % uint64(len(e.shards)))
+}
+
+// Apply applies entries in order and returns each entry's command results.
+func (e *Engine) Apply(entries []Entry) [][]Result {
+	out := make([][]Result, len(entries))
+	for i := range entries {
+		out[i] = e.applyEntry(&entries[i])
+	}
+	return out
+}
+
+func (e *Engine) applyEntry(en *Entry) []Result {
+	if en.Time > e.now.Load() {
+		e.now.Store(en.Time)
+	}
+	now := e.now.Load()
+	b := newBatch(e, en.Index, now, len(en.Commands))
+	if due := e.nextDue.Load(); due != 0 && due <= now {
+		b.tickAll()
+	}
+	for pos, cmd := range en.Commands {
+		b.add(pos, cmd)
+	}
+	b.flush()
+	e.applied.Store(en.Index)
+	return b.results
+}
+
+func (e *Engine) refreshNextDue() {
+	var min Nanos
+	for _, d := range e.shardDue {
+		if d != 0 && (min == 0 || d < min) {
+			min = d
+		}
+	}
+	e.nextDue.Store(min)
+}
+
+// UnknownCustomerRejects counts events rejected because their customer does not exist.
+func (e *Engine) UnknownCustomerRejects() int64 { return e.unknownRejects.Load() }

@@ -1,0 +1,46 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+)
+
+// USDCreditTypeID is Metronome's fixed id for the built-in "USD (cents)" credit type.
+const USDCreditTypeID = "2714e483-4ff1-48e4-9e25-ac732e8f24f2"
+
+// USDCreditTypeName is the display name Metronome gives the USD credit type.
+const USDCreditTypeName = "USD (cents)"
+
+// DeriveID returns a UUID-shaped id that is a pure function of its parts, so
+// every replica derives the same id for an object created while applying a
+// command (an id is never random inside the engine).
+func DeriveID(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	var sum [32]byte
+	h.Sum(sum[:0])
+	b := sum[:16]
+	b[6] = (b[6] & 0x0f) | 0x40 // version 4 layout
+	b[8] = (b[8] & 0x3f) | 0x80 // RFC 4122 variant
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:36], b[10:16])
+	return string(out[:])
+}
+
+// entryID derives the id of the object created by the command at position pos
+// of the log entry at index.
+func entryID(index uint64, pos int, kind string) string {
+	return DeriveID(kind, strconv.FormatUint(index, 10), strconv.Itoa(pos))
+}

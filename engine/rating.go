@@ -1,0 +1,231 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// ratingScratch holds per-shard buffers reused across events.
+type ratingScratch struct {
+	metrics []*Metric
+	cands   []drawCandidate
+}
+
+var one = decimal.NewFromInt(1)
+
+// rateEvent dedups, rates and burns down one event on its customer's shard.
+func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
+	ev := t.event
+	c := s.customers[t.h.ID]
+	out := t.out
+	if c == nil {
+		out.reject(RejectUnknownCustomer)
+		return
+	}
+	if ev.Timestamp > now+MaxFutureSkew.Nanoseconds() {
+		c.reject(RejectFuture)
+		out.reject(RejectFuture)
+		return
+	}
+	if ev.Timestamp < now-s.eng.cfg.DedupWindow.Nanoseconds() {
+		c.reject(RejectTooOld)
+		out.reject(RejectTooOld)
+		return
+	}
+	key := makeDedupKey(c.ID, ev.TransactionID)
+	if s.dedup.seen(ev.Timestamp, key) {
+		out.Duplicates++
+		return
+	}
+	k := c.contractAt(ev.Timestamp)
+	if k == nil {
+		c.reject(RejectNoContract)
+		out.reject(RejectNoContract)
+		return
+	}
+	rc := cat.RateCards[k.RateCardID]
+	if rc == nil {
+		c.reject(RejectNoContract)
+		out.reject(RejectNoContract)
+		return
+	}
+	inv := k.invoiceFor(ev.Timestamp)
+	if inv.Status != InvoiceDraft {
+		c.reject(RejectFinalized)
+		out.reject(RejectFinalized)
+		return
+	}
+	s.dedup.add(ev.Timestamp, key)
+	out.Accepted++
+	s.scratch.metrics = cat.metricsForEvent(ev.EventType, s.scratch.metrics)
+	for _, m := range s.scratch.metrics {
+		qty, ok := m.quantity(ev)
+		if !ok {
+			continue
+		}
+		for _, p := range cat.productsByMetric[m.ID] {
+			pr, ok := priceAt(cat, rc, k, p.ID, ev.Timestamp)
+			if !ok || !pr.entitled {
+				continue
+			}
+			spend := qty.Mul(pr.price)
+			inv.addUsage(p, pr.creditTypeID, qty, spend)
+			remaining := s.burnDown(cat, k, inv, p.ID, pr.creditTypeID, ev.Timestamp, spend)
+			inv.addOverage(rc, pr.creditTypeID, remaining)
+		}
+	}
+	s.markDirty(c)
+}
+
+func (o *IngestOutcome) reject(r RejectReason) {
+	if o.Rejected == nil {
+		o.Rejected = map[RejectReason]int{}
+	}
+	o.Rejected[r]++
+}
+
+func (c *Customer) reject(r RejectReason) {
+	if c.Rejects == nil {
+		c.Rejects = map[RejectReason]int64{}
+	}
+	c.Rejects[r]++
+}
+
+// quantity is the event's contribution to the metric, false when the event
+// does not match the metric's filters.
+func (m *Metric) quantity(ev *Event) (decimal.Decimal, bool) {
+	if f := m.EventTypeFilter; f != nil {
+		for _, v := range f.NotInValues {
+			if v == ev.EventType {
+				return decimal.Decimal{}, false
+			}
+		}
+	}
+	for i := range m.PropertyFilters {
+		if !m.PropertyFilters[i].matches(ev.Properties) {
+			return decimal.Decimal{}, false
+		}
+	}
+	switch m.Aggregation {
+	case AggCount, "":
+		return one, true
+	case AggSum:
+		v, ok := ev.Properties[m.AggregationKey]
+		if !ok {
+			return decimal.Decimal{}, false
+		}
+		d, err := decimal.NewFromString(v)
+		if err != nil {
+			return decimal.Decimal{}, false
+		}
+		return d, true
+	}
+	// MAX, UNIQUE and LATEST need per-period state; not rated yet.
+	return decimal.Decimal{}, false
+}
+
+func (f *PropertyFilter) matches(props map[string]string) bool {
+	v, ok := props[f.Name]
+	if f.Exists != nil && *f.Exists != ok {
+		return false
+	}
+	if len(f.InValues) > 0 {
+		if !ok || !contains(f.InValues, v) {
+			return false
+		}
+	}
+	if len(f.NotInValues) > 0 && ok && contains(f.NotInValues, v) {
+		return false
+	}
+	return true
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// periodBounds returns the usage statement period containing t: calendar
+// months (FIRST_OF_MONTH), clipped to the contract's term.
+func (k *Contract) periodBounds(t Nanos) (Nanos, Nanos) {
+	tt := time.Unix(0, t).UTC()
+	start := time.Date(tt.Year(), tt.Month(), 1, 0, 0, 0, 0, time.UTC)
+	end := start.AddDate(0, 1, 0)
+	s, e := start.UnixNano(), end.UnixNano()
+	if s < k.StartingAt {
+		s = k.StartingAt
+	}
+	if k.EndingBefore != 0 && e > k.EndingBefore {
+		e = k.EndingBefore
+	}
+	return s, e
+}
+
+// invoiceFor returns the usage invoice of the period containing t, creating
+// the draft when it does not exist yet.
+func (k *Contract) invoiceFor(t Nanos) *Invoice {
+	for i := len(k.Invoices) - 1; i >= 0; i-- {
+		inv := k.Invoices[i]
+		if t >= inv.Start && t < inv.End {
+			return inv
+		}
+	}
+	start, end := k.periodBounds(t)
+	inv := &Invoice{
+		ID: DeriveID(k.ID, "invoice", time.Unix(0, start).UTC().Format(time.RFC3339)), ContractID: k.ID,
+		Start: start, End: end, Status: InvoiceDraft,
+	}
+	// Keep invoices ordered by start.
+	i := len(k.Invoices)
+	for i > 0 && k.Invoices[i-1].Start > start {
+		i--
+	}
+	k.Invoices = append(k.Invoices, nil)
+	copy(k.Invoices[i+1:], k.Invoices[i:])
+	k.Invoices[i] = inv
+	return inv
+}
+
+func (inv *Invoice) line(typ, productID, commitID, creditTypeID string) *InvoiceLine {
+	for _, l := range inv.Lines {
+		if l.Type == typ && l.ProductID == productID && l.CommitID == commitID && l.CreditTypeID == creditTypeID {
+			return l
+		}
+	}
+	l := &InvoiceLine{Type: typ, ProductID: productID, CommitID: commitID, CreditTypeID: creditTypeID}
+	inv.Lines = append(inv.Lines, l)
+	return l
+}
+
+func (inv *Invoice) addUsage(p *Product, creditTypeID string, qty, spend decimal.Decimal) {
+	l := inv.line(LineUsage, p.ID, "", creditTypeID)
+	l.Name = p.Name
+	l.Quantity = l.Quantity.Add(qty)
+	l.Total = l.Total.Add(spend)
+}
+
+// addOverage adds what no balance covered to the invoice total, converting a
+// custom pricing unit to the rate card's fiat.
+func (inv *Invoice) addOverage(rc *RateCard, creditTypeID string, amount decimal.Decimal) {
+	if inv.CreditTypeID == "" {
+		inv.CreditTypeID = rc.FiatCreditTypeID
+	}
+	if amount.IsZero() {
+		return
+	}
+	if creditTypeID != rc.FiatCreditTypeID {
+		rate, ok := rc.FiatPerCustom(creditTypeID)
+		if !ok {
+			return
+		}
+		amount = amount.Mul(rate)
+		l := inv.line("cpu_conversion", "", "", rc.FiatCreditTypeID)
+		l.Total = l.Total.Add(amount)
+	}
+	inv.Total = inv.Total.Add(amount)
+}

@@ -1,0 +1,139 @@
+package engine
+
+import (
+	"container/heap"
+	"sync"
+)
+
+// shard owns a partition of the customers and the dedup index entries of
+// those customers. Its goroutine is the only one that touches them.
+type shard struct {
+	id        int
+	eng       *Engine
+	work      chan shardWork
+	customers map[string]*Customer
+	handles   map[string]*CustomerHandle
+	dedup     *dedupIndex
+	due       dueHeap
+	// dirty lists customers whose entitlement view must be rebuilt at the end
+	// of the current run.
+	dirty map[*Customer]struct{}
+	scratch ratingScratch
+}
+
+// shardWork is either a run of apply tasks or a read.
+type shardWork struct {
+	run  *shardRun
+	read func(s *shard)
+}
+
+// shardRun is the part of one batch that belongs to a shard.
+type shardRun struct {
+	tasks []task
+	cat   *Catalog
+	now   Nanos
+	tick  bool
+	wg    *sync.WaitGroup
+	// minDue is filled by the shard: its earliest pending transition.
+	minDue Nanos
+}
+
+func newShard(id int, e *Engine) *shard {
+	return &shard{
+		id: id, eng: e,
+		work:      make(chan shardWork, 64),
+		customers: map[string]*Customer{},
+		handles:   map[string]*CustomerHandle{},
+		dedup:     newDedupIndex(),
+		dirty:     map[*Customer]struct{}{},
+	}
+}
+
+func (s *shard) run() {
+	for w := range s.work {
+		if w.read != nil {
+			w.read(s)
+			continue
+		}
+		s.execute(w.run)
+		w.run.wg.Done()
+	}
+}
+
+func (s *shard) execute(r *shardRun) {
+	if r.tick {
+		s.tick(r.cat, r.now)
+	}
+	for i := range r.tasks {
+		r.tasks[i].apply(s, r.cat, r.now)
+	}
+	for c := range s.dirty {
+		s.schedule(c, r.now)
+		s.publish(c, r.cat, r.now)
+		delete(s.dirty, c)
+	}
+	r.minDue = s.due.min()
+}
+
+func (s *shard) markDirty(c *Customer) { s.dirty[c] = struct{}{} }
+
+// dueItem schedules a customer's next transition.
+type dueItem struct {
+	at         Nanos
+	customerID string
+}
+
+// dueHeap is a min-heap of scheduled transitions. A customer may have stale
+// items; they are skipped when popped (the customer's NextDue is the truth).
+type dueHeap []dueItem
+
+func (h dueHeap) Len() int { return len(h) }
+func (h dueHeap) Less(i, j int) bool {
+	if h[i].at != h[j].at {
+		return h[i].at < h[j].at
+	}
+	return h[i].customerID < h[j].customerID
+}
+func (h dueHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *dueHeap) Push(x any)   { *h = append(*h, x.(dueItem)) }
+func (h *dueHeap) Pop() any {
+	old := *h
+	it := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return it
+}
+
+func (h *dueHeap) min() Nanos {
+	if len(*h) == 0 {
+		return 0
+	}
+	return (*h)[0].at
+}
+
+// schedule recomputes c's next transition after now and queues it.
+func (s *shard) schedule(c *Customer, now Nanos) {
+	next := c.nextTransition(now)
+	if next == c.NextDue {
+		return
+	}
+	c.NextDue = next
+	if next != 0 {
+		heap.Push(&s.due, dueItem{at: next, customerID: c.ID})
+	}
+}
+
+// tick applies every transition due up to now.
+func (s *shard) tick(cat *Catalog, now Nanos) {
+	s.dedup.expire(now - s.eng.cfg.DedupWindow.Nanoseconds())
+	for len(s.due) > 0 && s.due[0].at <= now {
+		it := heap.Pop(&s.due).(dueItem)
+		c := s.customers[it.customerID]
+		if c == nil || c.NextDue != it.at {
+			continue // stale entry
+		}
+		c.NextDue = 0
+		c.applyTransitions(cat, now)
+		s.schedule(c, now)
+		s.markDirty(c)
+	}
+}

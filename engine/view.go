@@ -1,0 +1,44 @@
+package engine
+
+// publish rebuilds the customer's entitlement view for now and swaps it in.
+func (s *shard) publish(c *Customer, cat *Catalog, now Nanos) {
+	h := s.handles[c.ID]
+	if h == nil {
+		return
+	}
+	h.view.Store(buildView(c, cat, now))
+}
+
+// buildView computes the answer for every product the contract in force
+// prices, so a check never computes anything.
+func buildView(c *Customer, cat *Catalog, now Nanos) *EntitlementView {
+	k := c.contractAt(now)
+	if k == nil {
+		return emptyView
+	}
+	rc := cat.RateCards[k.RateCardID]
+	if rc == nil {
+		return emptyView
+	}
+	v := &EntitlementView{
+		AsOf:     now,
+		Products: make(map[string]*ProductEntitlement, len(rc.ProductOrder)),
+		Default:  newProductEntitlement(false, ReasonNotEntitled, "0", rc.FiatCreditTypeID),
+	}
+	for _, pid := range rc.ProductOrder {
+		pr, ok := priceAt(cat, rc, k, pid, now)
+		if !ok {
+			continue
+		}
+		bal := k.ApplicableBalance(cat, pid, pr.creditTypeID, now)
+		entitled, reason := true, ReasonOK
+		switch {
+		case !pr.entitled:
+			entitled, reason = false, ReasonNotEntitled
+		case k.PrepaidOnly && !bal.IsPositive():
+			entitled, reason = false, ReasonBalanceDepleted
+		}
+		v.Products[pid] = newProductEntitlement(entitled, reason, bal.String(), pr.creditTypeID)
+	}
+	return v
+}
