@@ -8,10 +8,10 @@ type Code uint8
 
 // Result codes; the transport maps them to HTTP statuses.
 const (
-	OK          Code = iota
-	Invalid          // 400: the command contradicts the state (e.g. an unknown product id in a body)
-	NotFound         // 404: the addressed object does not exist
-	Conflict         // 409: uniqueness violated (ingest alias, uniqueness_key)
+	OK       Code = iota
+	Invalid       // 400: the command contradicts the state (e.g. an unknown product id in a body)
+	NotFound      // 404: the addressed object does not exist
+	Conflict      // 409: uniqueness violated (ingest alias, uniqueness_key)
 )
 
 // Error is a business rejection with a message that names the field at fault.

@@ -17,7 +17,7 @@ type shard struct {
 	due       dueHeap
 	// dirty lists customers whose entitlement view must be rebuilt at the end
 	// of the current run.
-	dirty map[*Customer]struct{}
+	dirty   map[*Customer]struct{}
 	scratch ratingScratch
 }
 
