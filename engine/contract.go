@@ -86,8 +86,7 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 		c.UniquenessKeys = append(c.UniquenessKeys, cmd.UniquenessKey)
 	}
 	t.res.ID = id
-	c.NextDue = 0
-	s.schedule(c, now)
+	c.reschedule = true
 	s.markDirty(c)
 }
 

@@ -23,6 +23,10 @@ type Customer struct {
 	// Seq numbers the commits and credits created for this customer; older id
 	// first is the last burn-down tiebreak.
 	Seq uint64
+
+	// reschedule asks the shard to recompute NextDue at the end of the run;
+	// set by changes that add or remove transitions.
+	reschedule bool
 }
 
 // Contract binds a customer to a rate card over time, with its balances and invoices.

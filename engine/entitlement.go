@@ -28,6 +28,9 @@ type EntitlementView struct {
 	// an alert in alarm scoped to that group value; the empty product id
 	// blocks every product.
 	GroupBlocks map[string]map[string]bool
+	// Blocked holds the limit_reached answers for group-blocked products,
+	// rendered only for customers that have group blocks.
+	Blocked map[string][]byte
 }
 
 // ProductEntitlement is the answer for one product.
@@ -39,8 +42,6 @@ type ProductEntitlement struct {
 	// JSON is the full response body, rendered once when the view is built so
 	// the hot path only copies bytes.
 	JSON []byte
-	// BlockedJSON is the body to answer when a group-scoped alert blocks.
-	BlockedJSON []byte
 }
 
 var noContractEntitlement = newProductEntitlement(false, ReasonNoContract, "0", USDCreditTypeID)
@@ -48,7 +49,6 @@ var noContractEntitlement = newProductEntitlement(false, ReasonNoContract, "0", 
 func newProductEntitlement(entitled bool, reason, balance, creditTypeID string) *ProductEntitlement {
 	p := &ProductEntitlement{Entitled: entitled, Reason: reason, Balance: balance, CreditTypeID: creditTypeID}
 	p.JSON = renderCheck(entitled, reason, balance, creditTypeID)
-	p.BlockedJSON = renderCheck(false, ReasonLimitReached, balance, creditTypeID)
 	return p
 }
 
@@ -105,7 +105,9 @@ func (e *Engine) Check(customer, product, groupKey, groupValue []byte) ([]byte, 
 	if len(groupKey) > 0 && len(v.GroupBlocks) > 0 && pe.Entitled {
 		if blocked := v.GroupBlocks[groupKeyValue(groupKey, groupValue)]; blocked != nil {
 			if blocked[""] || blocked[string(product)] {
-				return pe.BlockedJSON, CheckFound
+				if b := v.Blocked[string(product)]; b != nil {
+					return b, CheckFound
+				}
 			}
 		}
 	}

@@ -50,7 +50,10 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 		out.reject(RejectNoContract)
 		return
 	}
-	inv := k.invoiceFor(ev.Timestamp)
+	inv, created := k.invoiceFor(ev.Timestamp)
+	if created {
+		c.reschedule = true
+	}
 	if inv.Status != InvoiceDraft {
 		c.reject(RejectFinalized)
 		out.reject(RejectFinalized)
@@ -168,11 +171,11 @@ func (k *Contract) periodBounds(t Nanos) (Nanos, Nanos) {
 
 // invoiceFor returns the usage invoice of the period containing t, creating
 // the draft when it does not exist yet.
-func (k *Contract) invoiceFor(t Nanos) *Invoice {
+func (k *Contract) invoiceFor(t Nanos) (*Invoice, bool) {
 	for i := len(k.Invoices) - 1; i >= 0; i-- {
 		inv := k.Invoices[i]
 		if t >= inv.Start && t < inv.End {
-			return inv
+			return inv, false
 		}
 	}
 	start, end := k.periodBounds(t)
@@ -188,7 +191,7 @@ func (k *Contract) invoiceFor(t Nanos) *Invoice {
 	k.Invoices = append(k.Invoices, nil)
 	copy(k.Invoices[i+1:], k.Invoices[i:])
 	k.Invoices[i] = inv
-	return inv
+	return inv, true
 }
 
 func (inv *Invoice) line(typ, productID, commitID, creditTypeID string) *InvoiceLine {

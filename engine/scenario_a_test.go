@@ -67,7 +67,7 @@ func TestScenarioAPrepaidCutoff(t *testing.T) {
 	}
 	h.e.Read(cust, func(c *Customer, cat *Catalog, now Nanos) {
 		k := c.ContractAt(now)
-		inv := k.invoiceFor(ns(t, "2026-01-02T00:00:00Z"))
+		inv, _ := k.invoiceFor(ns(t, "2026-01-02T00:00:00Z"))
 		if !inv.Total.Equal(dec("100")) {
 			t.Errorf("step 5: invoice total %s, want 100", inv.Total)
 		}

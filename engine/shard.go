@@ -68,7 +68,10 @@ func (s *shard) execute(r *shardRun) {
 		r.tasks[i].apply(s, r.cat, r.now)
 	}
 	for c := range s.dirty {
-		s.schedule(c, r.now)
+		if c.reschedule {
+			c.reschedule = false
+			s.schedule(c, r.now)
+		}
 		s.publish(c, r.cat, r.now)
 		delete(s.dirty, c)
 	}
@@ -133,7 +136,7 @@ func (s *shard) tick(cat *Catalog, now Nanos) {
 		}
 		c.NextDue = 0
 		c.applyTransitions(cat, now)
-		s.schedule(c, now)
+		c.reschedule = true
 		s.markDirty(c)
 	}
 }

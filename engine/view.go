@@ -1,5 +1,7 @@
 package engine
 
+import "github.com/shopspring/decimal"
+
 // publish rebuilds the customer's entitlement view for now and swaps it in.
 func (s *shard) publish(c *Customer, cat *Catalog, now Nanos) {
 	h := s.handles[c.ID]
@@ -25,12 +27,24 @@ func buildView(c *Customer, cat *Catalog, now Nanos) *EntitlementView {
 		Products: make(map[string]*ProductEntitlement, len(rc.ProductOrder)),
 		Default:  newProductEntitlement(false, ReasonNotEntitled, "0", rc.FiatCreditTypeID),
 	}
+	// Each balance once, then per product the sum of those that apply.
+	balances := make([]decimal.Decimal, len(k.Balances))
+	for i, cm := range k.Balances {
+		if cm.drawable() {
+			balances[i] = cm.BalanceAt(now)
+		}
+	}
 	for _, pid := range rc.ProductOrder {
 		pr, ok := priceAt(cat, rc, k, pid, now)
 		if !ok {
 			continue
 		}
-		bal := k.ApplicableBalance(cat, pid, pr.creditTypeID, now)
+		bal := decimal.Zero
+		for i, cm := range k.Balances {
+			if cm.drawable() && cm.CreditTypeID == pr.creditTypeID && cm.appliesTo(cat, pid) {
+				bal = bal.Add(balances[i])
+			}
+		}
 		entitled, reason := true, ReasonOK
 		switch {
 		case !pr.entitled:
