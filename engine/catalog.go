@@ -92,6 +92,9 @@ type Catalog struct {
 	metricsByEventType map[string][]*Metric
 	metricsAnyEvent    []*Metric
 	productsByMetric   map[string][]*Product
+	// notEntitledByCredit holds the shared "not priced here" answer per fiat
+	// credit type, so views do not each render their own.
+	notEntitledByCredit map[string]*ProductEntitlement
 }
 
 // NewCatalog returns the catalog every engine starts with: USD (cents) only.
@@ -148,6 +151,10 @@ func (c *Catalog) index() {
 		for _, et := range m.EventTypeFilter.InValues {
 			c.metricsByEventType[et] = append(c.metricsByEventType[et], m)
 		}
+	}
+	c.notEntitledByCredit = map[string]*ProductEntitlement{}
+	for _, id := range c.CreditTypeOrder {
+		c.notEntitledByCredit[id] = newProductEntitlement(false, ReasonNotEntitled, "0", id)
 	}
 	c.productsByMetric = map[string][]*Product{}
 	for _, id := range c.ProductOrder {
@@ -297,4 +304,12 @@ func (c *Catalog) applyAddRates(cmd *AddRates) (*Catalog, *Result) {
 	n.RateCards[rc.ID] = &rc
 	n.index()
 	return n, &Result{ID: rc.ID}
+}
+
+// notEntitled is the shared answer for a product the contract does not price.
+func (c *Catalog) notEntitled(fiatCreditTypeID string) *ProductEntitlement {
+	if p := c.notEntitledByCredit[fiatCreditTypeID]; p != nil {
+		return p
+	}
+	return newProductEntitlement(false, ReasonNotEntitled, "0", fiatCreditTypeID)
 }

@@ -18,9 +18,10 @@ type EntitlementView struct {
 	// AsOf is the stamped time the view was computed for.
 	AsOf Nanos
 	// Products holds the answer per product id that has a rate on the
-	// contract in force. Products absent from the map are answered with
-	// Default.
-	Products map[string]*ProductEntitlement
+	// contract in force, ordered by product id (a sorted slice is smaller
+	// than a map for the few products a contract prices). Products absent
+	// are answered with Default.
+	Products []ProductAnswer
 	// Default answers products the contract does not price (not_entitled),
 	// or every product when no contract is in force (no_contract).
 	Default *ProductEntitlement
@@ -31,6 +32,38 @@ type EntitlementView struct {
 	// Blocked holds the limit_reached answers for group-blocked products,
 	// rendered only for customers that have group blocks.
 	Blocked map[string][]byte
+}
+
+// ProductAnswer pairs a product id with its answer.
+type ProductAnswer struct {
+	ProductID string
+	*ProductEntitlement
+}
+
+// product finds the answer for a product id without allocating.
+func (v *EntitlementView) product(id []byte) *ProductEntitlement {
+	lo, hi := 0, len(v.Products)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if v.Products[m].ProductID < string(id) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(v.Products) && v.Products[lo].ProductID == string(id) {
+		return v.Products[lo].ProductEntitlement
+	}
+	return nil
+}
+
+// Product returns the answer for a product id (the default when the
+// contract does not price it).
+func (v *EntitlementView) Product(id string) *ProductEntitlement {
+	if p := v.product([]byte(id)); p != nil {
+		return p
+	}
+	return v.Default
 }
 
 // ProductEntitlement is the answer for one product.
@@ -98,7 +131,7 @@ func (e *Engine) Check(customer, product, groupKey, groupValue []byte) ([]byte, 
 	if v == nil {
 		v = emptyView
 	}
-	pe := v.Products[string(product)]
+	pe := v.product(product)
 	if pe == nil {
 		pe = v.Default
 	}

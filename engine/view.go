@@ -1,6 +1,10 @@
 package engine
 
-import "github.com/shopspring/decimal"
+import (
+	"sort"
+
+	"github.com/shopspring/decimal"
+)
 
 // publish rebuilds the customer's entitlement view for now and swaps it in.
 func (s *shard) publish(c *Customer, cat *Catalog, now Nanos) {
@@ -24,8 +28,8 @@ func buildView(c *Customer, cat *Catalog, now Nanos) *EntitlementView {
 	}
 	v := &EntitlementView{
 		AsOf:     now,
-		Products: make(map[string]*ProductEntitlement, len(rc.ProductOrder)),
-		Default:  newProductEntitlement(false, ReasonNotEntitled, "0", rc.FiatCreditTypeID),
+		Products: make([]ProductAnswer, 0, len(rc.ProductOrder)),
+		Default:  cat.notEntitled(rc.FiatCreditTypeID),
 	}
 	// Each balance once, then per product the sum of those that apply.
 	balances := make([]decimal.Decimal, len(k.Balances))
@@ -52,7 +56,8 @@ func buildView(c *Customer, cat *Catalog, now Nanos) *EntitlementView {
 		case k.PrepaidOnly && !bal.IsPositive():
 			entitled, reason = false, ReasonBalanceDepleted
 		}
-		v.Products[pid] = newProductEntitlement(entitled, reason, bal.String(), pr.creditTypeID)
+		v.Products = append(v.Products, ProductAnswer{ProductID: pid, ProductEntitlement: newProductEntitlement(entitled, reason, bal.String(), pr.creditTypeID)})
 	}
+	sort.Slice(v.Products, func(i, j int) bool { return v.Products[i].ProductID < v.Products[j].ProductID })
 	return v
 }
