@@ -37,10 +37,14 @@ func (cm *Commit) free() bool {
 }
 
 // applicableCount is how many catalog products the commit may pay for; fewer
-// first is one of the burn-down tiebreaks.
+// first is one of the burn-down tiebreaks. The count is cached per catalog
+// version, since counting tags walks the whole catalog.
 func (cm *Commit) applicableCount(cat *Catalog) int {
 	if len(cm.ApplicableProductIDs) == 0 && len(cm.ApplicableProductTags) == 0 {
 		return len(cat.Products)
+	}
+	if cm.countCatalog == cat {
+		return cm.count
 	}
 	n := 0
 	for _, id := range cat.ProductOrder {
@@ -48,6 +52,7 @@ func (cm *Commit) applicableCount(cat *Catalog) int {
 			n++
 		}
 	}
+	cm.countCatalog, cm.count = cat, n
 	return n
 }
 

@@ -68,6 +68,10 @@ type Commit struct {
 	CreatedAt             Nanos
 	Seq                   uint64
 	Segments              []*Segment
+
+	// countCatalog and count cache applicableCount for one catalog version.
+	countCatalog *Catalog
+	count        int
 }
 
 // Segment is one access-schedule item of a commit or credit: an amount usable

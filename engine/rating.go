@@ -72,7 +72,10 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 			if !ok || !pr.entitled {
 				continue
 			}
-			spend := qty.Mul(pr.price)
+			spend := pr.price
+			if !qty.Equal(one) {
+				spend = qty.Mul(pr.price)
+			}
 			inv.addUsage(p, pr.creditTypeID, qty, spend)
 			remaining := s.burnDown(cat, k, inv, p.ID, pr.creditTypeID, ev.Timestamp, spend)
 			inv.addOverage(rc, pr.creditTypeID, remaining)
