@@ -1,0 +1,19 @@
+package cluster
+
+import "errors"
+
+// Errors callers act on: the transport maps them to HTTP answers (forward to
+// the leader, 400, 404) rather than to a 500.
+var (
+	// ErrNotLeader: the operation must run on the leader; this node is not it.
+	ErrNotLeader = errors.New("cluster: not the leader")
+	// ErrClockBackwards: SetClock was asked to move time backwards.
+	ErrClockBackwards = errors.New("cluster: the clock cannot move backwards")
+	// ErrNoTestClock: SetClock needs a node started with a test clock.
+	ErrNoTestClock = errors.New("cluster: no test clock")
+	// ErrClosed: the node is shutting down or shut down.
+	ErrClosed = errors.New("cluster: node closed")
+	// ErrLeadershipLost: leadership was lost while a proposal was in flight;
+	// it may or may not have been applied.
+	ErrLeadershipLost = errors.New("cluster: leadership lost")
+)

@@ -1,0 +1,167 @@
+package cluster
+
+import (
+	"fmt"
+	"io"
+	"sync/atomic"
+
+	"github.com/hashicorp/raft"
+
+	"burndown/engine"
+	"burndown/persist"
+)
+
+// fsm adapts the engine to raft. It implements raft.BatchingFSM so that a
+// batch of committed entries is decoded once and handed to the engine in one
+// Apply call, which lets the engine's shards work on all of it in parallel.
+type fsm struct {
+	eng   *engine.Engine
+	codec *persist.Codec
+	// meta maps node id to HTTP address; replaced, never mutated, on change.
+	meta atomic.Pointer[map[string]string]
+}
+
+var _ raft.BatchingFSM = (*fsm)(nil)
+
+func newFSM(eng *engine.Engine, codec *persist.Codec) *fsm {
+	f := &fsm{eng: eng, codec: codec}
+	empty := map[string]string{}
+	f.meta.Store(&empty)
+	return f
+}
+
+// nodeAddrs returns the replicated node id → HTTP address map (read-only).
+func (f *fsm) nodeAddrs() map[string]string { return *f.meta.Load() }
+
+// Apply applies a single log; raft uses ApplyBatch, this is for completeness.
+func (f *fsm) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
+
+// ApplyBatch decodes every command log of the batch and applies them to the
+// engine in one call. Each command log's response is its []engine.Result,
+// one per command, in order. A log that does not decode is a bug or a
+// corruption; applying around it would let this replica diverge silently, so
+// it panics and stops the node.
+func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
+	out := make([]any, len(logs))
+	entries := make([]engine.Entry, 0, len(logs))
+	// For each entry: which log it came from and, when cluster commands were
+	// filtered out, where each engine result goes.
+	type origin struct {
+		log       int
+		results   []engine.Result
+		enginePos []int // nil: the entry holds engine commands only
+	}
+	origins := make([]origin, 0, len(logs))
+	for i, l := range logs {
+		if l.Type != raft.LogCommand {
+			continue
+		}
+		at, cmds, err := f.codec.DecodeEntry(l.Data)
+		if err != nil {
+			panic(fmt.Sprintf("cluster: log %d does not decode, refusing to diverge: %v", l.Index, err))
+		}
+		o := origin{log: i}
+		engineCmds := cmds
+		if hasClusterCommand(cmds) {
+			o.results = make([]engine.Result, len(cmds))
+			engineCmds = make([]engine.Command, 0, len(cmds))
+			o.enginePos = []int{}
+			for pos, c := range cmds {
+				if m, ok := c.(*nodeMetaCmd); ok {
+					f.applyNodeMeta(m)
+					continue
+				}
+				engineCmds = append(engineCmds, c)
+				o.enginePos = append(o.enginePos, pos)
+			}
+		}
+		entries = append(entries, engine.Entry{Index: l.Index, Time: at, Commands: engineCmds})
+		origins = append(origins, o)
+	}
+	if len(entries) == 0 {
+		return out
+	}
+	results := f.eng.Apply(entries)
+	for j, o := range origins {
+		if o.enginePos == nil {
+			out[o.log] = results[j]
+			continue
+		}
+		for k, pos := range o.enginePos {
+			o.results[pos] = results[j][k]
+		}
+		out[o.log] = o.results
+	}
+	return out
+}
+
+func hasClusterCommand(cmds []engine.Command) bool {
+	for _, c := range cmds {
+		if c.Kind() >= persist.FirstClusterKind {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *fsm) applyNodeMeta(m *nodeMetaCmd) {
+	old := f.nodeAddrs()
+	next := make(map[string]string, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	if m.Remove {
+		delete(next, m.ID)
+	} else {
+		next[m.ID] = m.HTTPAddr
+	}
+	f.meta.Store(&next)
+}
+
+// Snapshot captures the engine on the FSM goroutine (each shard encodes its
+// customers in parallel) and leaves the writing to Persist, which raft runs
+// concurrently with new applies.
+func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	snap, err := f.eng.Snapshot(persist.EncodeCustomer)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: snapshot: %w", err)
+	}
+	return &fsmSnapshot{snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs()}}, nil
+}
+
+// Restore replaces the engine's state and the cluster metadata with a
+// snapshot's.
+func (f *fsm) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	st, meta, err := persist.ReadSnapshot(rc)
+	if err != nil {
+		return fmt.Errorf("cluster: restore: %w", err)
+	}
+	if err := f.eng.Restore(st); err != nil {
+		return fmt.Errorf("cluster: restore: %w", err)
+	}
+	addrs := meta.NodeHTTPAddrs
+	if addrs == nil {
+		addrs = map[string]string{}
+	}
+	f.meta.Store(&addrs)
+	return nil
+}
+
+// fsmSnapshot is an engine image waiting to be written.
+type fsmSnapshot struct {
+	snap *engine.Snapshot
+	meta persist.ClusterMeta
+}
+
+// Persist streams the snapshot into the sink.
+func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
+	if err := persist.WriteSnapshot(sink, s.snap, s.meta); err != nil {
+		sink.Cancel()
+		return fmt.Errorf("cluster: persist snapshot: %w", err)
+	}
+	return sink.Close()
+}
+
+// Release drops the image.
+func (s *fsmSnapshot) Release() { s.snap = nil }

@@ -1,0 +1,219 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"burndown/engine"
+	"burndown/persist"
+)
+
+// Group-commit bounds. An entry is closed at maxEntryBytes; a request waits at
+// most maxWait for company while earlier entries are in flight; at most
+// maxInflight entries are between raft.Apply and their result, so the log's
+// disk writes and replication overlap instead of one fsync per round trip.
+const (
+	maxEntryBytes = 1 << 20
+	maxWait       = 500 * time.Microsecond
+	maxInflight   = 8
+)
+
+// request is one Propose call waiting for its command to be applied.
+type request struct {
+	enc  persist.Encoded
+	at   engine.Nanos // minimum stamp (SetClock), 0 for none
+	done chan response
+}
+
+type response struct {
+	res engine.Result
+	err error
+}
+
+// proposer coalesces concurrent proposals into log entries (group commit).
+// Batching is natural: when nothing is in flight a request goes out at once;
+// while entries are in flight, requests gather until one completes, the
+// entry is full, or maxWait has passed.
+type proposer struct {
+	raft  *raft.Raft
+	clock *clock
+	codec *persist.Codec
+	in    chan *request
+	// completed receives one signal per entry whose result is known.
+	completed chan struct{}
+	stop      chan struct{}
+	stopped   chan struct{}
+}
+
+func newProposer(r *raft.Raft, c *clock, codec *persist.Codec) *proposer {
+	p := &proposer{
+		raft: r, clock: c, codec: codec,
+		in:        make(chan *request, 4096),
+		completed: make(chan struct{}, maxInflight),
+		stop:      make(chan struct{}),
+		stopped:   make(chan struct{}),
+	}
+	go p.run()
+	return p
+}
+
+// close stops the loop; pending requests fail with ErrClosed, entries in
+// flight are answered by raft (which is shut down next).
+func (p *proposer) close() {
+	close(p.stop)
+	<-p.stopped
+}
+
+// propose encodes cmd on the caller's goroutine, queues it and waits for its
+// result. With a ctx that ends first, the command may still be applied.
+func (p *proposer) propose(ctx context.Context, cmd engine.Command, at engine.Nanos) (engine.Result, error) {
+	enc, err := p.codec.EncodeCommand(cmd)
+	if err != nil {
+		return engine.Result{}, fmt.Errorf("cluster: propose: %w", err)
+	}
+	r := &request{enc: enc, at: at, done: make(chan response, 1)}
+	select {
+	case p.in <- r:
+	case <-ctx.Done():
+		return engine.Result{}, ctx.Err()
+	case <-p.stop:
+		return engine.Result{}, ErrClosed
+	}
+	select {
+	case resp := <-r.done:
+		return resp.res, resp.err
+	case <-ctx.Done():
+		return engine.Result{}, ctx.Err()
+	}
+}
+
+func (p *proposer) run() {
+	defer close(p.stopped)
+	var (
+		pending  []*request
+		size     int
+		inflight int
+		timer    = time.NewTimer(time.Hour)
+		timerOn  bool
+		expired  bool
+		justDone bool
+	)
+	timer.Stop()
+	for {
+		// Gather everything already queued without blocking.
+	drain:
+		for size < maxEntryBytes {
+			select {
+			case r := <-p.in:
+				pending = append(pending, r)
+				size += r.enc.Size()
+			default:
+				break drain
+			}
+		}
+		if len(pending) > 0 && inflight < maxInflight &&
+			(inflight == 0 || justDone || expired || size >= maxEntryBytes) {
+			n := p.flush(pending, maxEntryBytes)
+			inflight++
+			pending = append(pending[:0], pending[n:]...)
+			size = 0
+			for _, r := range pending {
+				size += r.enc.Size()
+			}
+			justDone, expired = false, false
+			if timerOn {
+				timer.Stop()
+				timerOn = false
+			}
+			continue
+		}
+		if len(pending) > 0 && !timerOn && !expired {
+			timer.Reset(maxWait)
+			timerOn = true
+		}
+		var in chan *request
+		if size < maxEntryBytes {
+			in = p.in
+		}
+		select {
+		case r := <-in:
+			pending = append(pending, r)
+			size += r.enc.Size()
+		case <-p.completed:
+			inflight--
+			justDone = true
+		case <-timer.C:
+			timerOn = false
+			expired = true
+		case <-p.stop:
+			for _, r := range pending {
+				r.done <- response{err: ErrClosed}
+			}
+			return
+		}
+	}
+}
+
+// flush submits up to limit bytes of pending requests (at least one) as one
+// entry and returns how many it took.
+func (p *proposer) flush(pending []*request, limit int) int {
+	n, size := 0, 0
+	var at engine.Nanos
+	for n < len(pending) && (n == 0 || size+pending[n].enc.Size() <= limit) {
+		size += pending[n].enc.Size()
+		at = max(at, pending[n].at)
+		n++
+	}
+	batch := append([]*request(nil), pending[:n]...)
+	buf := persist.AppendEntryHeader(make([]byte, 0, size+16), p.clock.stamp(at), n)
+	for _, r := range batch {
+		buf = persist.AppendCommand(buf, r.enc)
+	}
+	f := p.raft.Apply(buf, 0)
+	go p.await(f, batch)
+	return n
+}
+
+// await hands each request its result once the entry is applied.
+func (p *proposer) await(f raft.ApplyFuture, batch []*request) {
+	err := f.Error()
+	var results []engine.Result
+	if err == nil {
+		var ok bool
+		results, ok = f.Response().([]engine.Result)
+		if !ok || len(results) != len(batch) {
+			err = fmt.Errorf("cluster: entry %d applied with %d results for %d commands", f.Index(), len(results), len(batch))
+		}
+	}
+	err = mapRaftError(err)
+	for i, r := range batch {
+		if err != nil {
+			r.done <- response{err: err}
+		} else {
+			r.done <- response{res: results[i]}
+		}
+	}
+	select {
+	case p.completed <- struct{}{}:
+	case <-p.stop:
+	}
+}
+
+// mapRaftError turns raft's errors into this package's.
+func mapRaftError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipTransferInProgress):
+		return ErrNotLeader
+	case errors.Is(err, raft.ErrRaftShutdown):
+		return ErrClosed
+	case errors.Is(err, raft.ErrLeadershipLost):
+		return fmt.Errorf("%w (the command may or may not have been applied): %w", ErrLeadershipLost, err)
+	}
+	return fmt.Errorf("cluster: %w", err)
+}
