@@ -146,25 +146,33 @@ func Run(ctx context.Context, cfg Config, factory OpFactory) (*Result, error) {
 	}
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()
-	ticker := time.NewTicker(time.Second)
-	defer ticker.Stop()
 	lastT := measureStart
-	emit := func(t time.Time) {
-		tl := col.collect()
-		if t.Before(measureStart) {
+	emit := func(t time.Time, final bool) {
+		if !final && !t.After(measureStart) {
+			// Nothing is recorded during warm-up; what completes right after
+			// its end goes into the first second.
 			if cfg.Progress != nil {
 				fmt.Fprintf(cfg.Progress, "[%s] warming up %.0fs\n", cfg.Label, t.Sub(start).Seconds())
 			}
 			return
 		}
+		tl := col.collect()
 		if t.After(end) {
 			t = end
 		}
 		secs := t.Sub(lastT).Seconds()
-		if secs <= 0 && tl.ops == 0 && tl.errs == 0 {
+		if final && secs < 0.5 && len(res.Timeline) > 0 {
+			// A short tail would plot as a spike: fold its counts into the last second.
+			last := &res.Timeline[len(res.Timeline)-1]
+			last.Ops += tl.ops
+			last.Units += tl.units
+			last.Errors += tl.errs
 			return
 		}
 		if secs <= 0 {
+			if tl.ops == 0 && tl.errs == 0 {
+				return
+			}
 			secs = 1e-3
 		}
 		lat := Summarize(tl.hist)
@@ -180,6 +188,21 @@ func Run(ctx context.Context, cfg Config, factory OpFactory) (*Result, error) {
 				cfg.Label, s.T, s.OpsPerSec, s.UnitsPerSec, s.Errors, s.P50, s.P99, s.Max)
 		}
 	}
+	// Ticks fall every second from the start during warm-up, then every second
+	// from the start of recording, so each sample covers a whole second.
+	next := func(t time.Time) time.Time {
+		if t.Before(measureStart) {
+			n := start.Add(t.Sub(start).Truncate(time.Second) + time.Second)
+			if n.After(measureStart) {
+				n = measureStart
+			}
+			return n
+		}
+		return measureStart.Add(t.Sub(measureStart).Truncate(time.Second) + time.Second)
+	}
+	tickAt := next(start)
+	timer := time.NewTimer(tickAt.Sub(now()))
+	defer timer.Stop()
 loop:
 	for {
 		select {
@@ -189,11 +212,13 @@ loop:
 			cancel()
 			<-finished
 			break loop
-		case <-ticker.C:
-			emit(now())
+		case <-timer.C:
+			emit(tickAt, false)
+			tickAt = next(tickAt)
+			timer.Reset(tickAt.Sub(now()))
 		}
 	}
-	emit(now())
+	emit(now(), true)
 
 	res.Seconds = cfg.Duration.Seconds()
 	res.Ops, res.Units, res.Errors = col.ops, col.units, col.errs

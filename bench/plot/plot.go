@@ -17,6 +17,9 @@ type Series struct {
 	Name   string
 	X, Y   []float64
 	Dashed bool
+	// Color indexes the palette; series with the same Color share it. Zero
+	// means "the series' own position".
+	Color int
 }
 
 // LineChart plots series of (x, y) points.
@@ -41,8 +44,8 @@ type BarChart struct {
 }
 
 const (
-	width, height         = 760, 420
-	left, right, top, bot = 80, 200, 40, 60
+	width, height         = 900, 420
+	left, right, top, bot = 80, 290, 40, 60
 )
 
 // palette is colour-blind friendly (Okabe-Ito).
@@ -129,7 +132,11 @@ func (c LineChart) SVG() []byte {
 		s.text(left-6, py(y)+4, "end", "", label)
 	}
 	for i, sr := range c.Series {
-		col := palette[i%len(palette)]
+		ci := i
+		if sr.Color > 0 {
+			ci = sr.Color - 1
+		}
+		col := palette[ci%len(palette)]
 		dash := ""
 		if sr.Dashed {
 			dash = ` stroke-dasharray="6 4"`

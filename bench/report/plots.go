@@ -82,11 +82,11 @@ func charts(s *Scenario) []chart {
 	if len(keys) > 0 {
 		lc := plot.LineChart{Title: s.Name + ": latency vs offered load (solid p99, dashed p50)",
 			XLabel: "offered " + unitOf(keys[0].op), YLabel: "latency ms (log)", LogY: true}
-		for _, k := range keys {
+		for ki, k := range keys {
 			ps := levels[k]
 			sort.Slice(ps, func(i, j int) bool { return ps[i].Result.OfferedRate < ps[j].Result.OfferedRate })
-			p99 := plot.Series{Name: k.system + " p99"}
-			p50 := plot.Series{Name: k.system + " p50", Dashed: true}
+			p99 := plot.Series{Name: k.system + " p99", Color: ki + 1}
+			p50 := plot.Series{Name: k.system + " p50", Dashed: true, Color: ki + 1}
 			for _, p := range ps {
 				x := offeredUnits(p)
 				p99.X, p99.Y = append(p99.X, x), append(p99.Y, p.Result.Latency.P99)
