@@ -98,16 +98,15 @@ func runFailover(ctx context.Context, env *Env, out *report.Scenario) error {
 		}
 		env.logf("failover: killing leader %s (pid %d)", l.cluster.Nodes[li].ID, l.cluster.Nodes[li].Proc.Pid())
 		log.mu.Lock()
-		killAt = time.Now()
+		killAt, killed = time.Now(), li
 		log.mu.Unlock()
 		l.cluster.Nodes[li].Proc.Kill()
-		killed = li
 	}()
 	if _, err := env.runJobs(ctx, out, mt.Name(), jobs...); err != nil && ctx.Err() != nil {
 		return err
 	}
 	log.mu.Lock()
-	k := killAt
+	k, killed := killAt, killed
 	log.mu.Unlock()
 	if killed < 0 || k.IsZero() {
 		return fmt.Errorf("failover: the leader was never killed")
