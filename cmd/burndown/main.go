@@ -1,0 +1,81 @@
+// Command burndown is the Burndown binary: `serve` runs a node, `cluster`
+// operates a running cluster over HTTP, `bench` runs load scenarios. It holds
+// wiring and flags only; the work is done by the packages it calls.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"burndown/bench"
+)
+
+const usage = `usage: burndown <command> [flags]
+
+commands:
+  serve      run a node (with no flags: a single-node cluster in ./burndown-data)
+  cluster    status | join | remove | transfer-leadership | snapshot | backup
+  bench      load scenarios and reports (burndown bench -h)
+
+Every flag of serve can also be set as BURNDOWN_<FLAG> (e.g. BURNDOWN_HTTP_ADDR).
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "burndown:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return serve(ctx, nil, stdout, stderr)
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stdout, stderr)
+	case "cluster":
+		return clusterCmd(ctx, args[1:], stdout, stderr)
+	case "bench":
+		return bench.Main(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// envName is the environment variable that sets a flag: BURNDOWN_ + the
+// flag's name in upper snake case.
+func envName(flagName string) string {
+	return "BURNDOWN_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// parseWithEnv applies BURNDOWN_* environment variables as defaults, then the
+// command line (which wins).
+func parseWithEnv(fs *flag.FlagSet, args []string) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if v, ok := os.LookupEnv(envName(f.Name)); ok && err == nil {
+			if serr := fs.Set(f.Name, v); serr != nil {
+				err = fmt.Errorf("%s=%q: %w", envName(f.Name), v, serr)
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return fs.Parse(args)
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"burndown/cluster"
+	"burndown/engine"
+	"burndown/transport"
+)
+
+type serveFlags struct {
+	nodeID, dataDir, httpAddr, raftAddr, join, token string
+	bootstrap, testClock                             bool
+	webhookURL, webhookSecret                        string
+	shards                                           int
+	logLevel                                         string
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f serveFlags
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.nodeID, "node-id", "", "this node's id in the cluster (default: generated once and kept in the data dir)")
+	fs.StringVar(&f.dataDir, "data-dir", "./burndown-data", "directory for the Raft log, snapshots, token and node id")
+	fs.StringVar(&f.httpAddr, "http-addr", "127.0.0.1:8080", "HTTP API address (host:port)")
+	fs.StringVar(&f.raftAddr, "raft-addr", "127.0.0.1:8300", "Raft transport address (host:port)")
+	fs.BoolVar(&f.bootstrap, "bootstrap", false, "start a new cluster with this node (a no-op once it belongs to one)")
+	fs.StringVar(&f.join, "join", "", "HTTP address of any member to join (a no-op once this node belongs to a cluster)")
+	fs.StringVar(&f.token, "api-token", "", "admin bearer token (default: generated once and kept in the data dir)")
+	fs.BoolVar(&f.testClock, "test-clock", false, "time stands still until set through POST /v1/admin/clock")
+	fs.StringVar(&f.webhookURL, "webhook-url", "", "default webhook destination (optional)")
+	fs.StringVar(&f.webhookSecret, "webhook-secret", "", "secret that signs deliveries to --webhook-url")
+	fs.IntVar(&f.shards, "shards", 0, "customer shards of the engine (default: number of CPUs)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	if err := parseWithEnv(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve: unexpected arguments %q", fs.Args())
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	fresh, err := prepareDataDir(f.dataDir)
+	if err != nil {
+		return err
+	}
+	if f.nodeID == "" {
+		if f.nodeID, err = persistentValue(filepath.Join(f.dataDir, "node-id"), func() string { return "node-" + randomHex(4) }); err != nil {
+			return err
+		}
+	}
+	generatedToken := false
+	if f.token == "" {
+		path := filepath.Join(f.dataDir, "api-token")
+		_, statErr := os.Stat(path)
+		generatedToken = errors.Is(statErr, os.ErrNotExist)
+		if f.token, err = persistentValue(path, func() string { return randomHex(24) }); err != nil {
+			return err
+		}
+	}
+	if f.webhookURL != "" {
+		log.Warn("webhook delivery is not implemented yet; --webhook-url is accepted and ignored", "url", f.webhookURL)
+	}
+
+	// Listen first so a busy port fails before Raft starts.
+	ln, err := net.Listen("tcp", f.httpAddr)
+	if err != nil {
+		return fmt.Errorf("listen on --http-addr %s: %w", f.httpAddr, err)
+	}
+	node, err := cluster.Open(cluster.Config{
+		NodeID: f.nodeID, DataDir: f.dataDir, RaftAddr: f.raftAddr, HTTPAddr: f.httpAddr,
+		// Bootstrap when asked, or when a fresh node is not told to join anyone.
+		Bootstrap: f.bootstrap || (fresh && f.join == ""),
+		TestClock: f.testClock, Engine: engine.Config{Shards: f.shards}, Logger: log,
+	})
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("open node: %w", err)
+	}
+	srv, err := transport.New(transport.Config{Node: node, Token: f.token, Logger: log})
+	if err != nil {
+		ln.Close()
+		node.Close()
+		return err
+	}
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(ln) }()
+
+	if f.join != "" && !node.IsMember() {
+		go func() {
+			jctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+			defer cancel()
+			if err := transport.JoinCluster(jctx, f.join, f.token, f.nodeID, f.raftAddr, f.httpAddr); err != nil {
+				errc <- err
+				return
+			}
+			log.Info("joined the cluster", "via", f.join)
+		}()
+	}
+	printBanner(stdout, f, generatedToken)
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err = <-errc:
+		log.Error("stopping", "err", err)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if serr := srv.Shutdown(sctx); serr != nil {
+		log.Warn("http shutdown", "err", serr)
+	}
+	if cerr := node.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("close node: %w", cerr)
+	}
+	return err
+}
+
+// prepareDataDir creates the data dir and reports whether it was new (absent or empty).
+func prepareDataDir(dir string) (bool, error) {
+	entries, err := os.ReadDir(dir)
+	fresh := errors.Is(err, os.ErrNotExist) || (err == nil && len(entries) == 0)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return false, fmt.Errorf("data dir %s: %w", dir, err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return false, fmt.Errorf("create data dir %s: %w", dir, err)
+	}
+	return fresh, nil
+}
+
+// persistentValue reads a one-line value kept in path, creating it with gen()
+// the first time, so a restart keeps the same token and node id.
+func persistentValue(path string, gen func() string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if v := strings.TrimSpace(string(b)); v != "" {
+			return v, nil
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	v := gen()
+	if err := os.WriteFile(path, []byte(v+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	return v, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err)) // never fails on supported platforms
+	}
+	return hex.EncodeToString(b)
+}
+
+func printBanner(w io.Writer, f serveFlags, generatedToken bool) {
+	url := "http://" + f.httpAddr
+	fmt.Fprintf(w, "burndown node %s serving %s (raft %s, data %s)\n", f.nodeID, url, f.raftAddr, f.dataDir)
+	if generatedToken {
+		fmt.Fprintf(w, "generated an API token, kept in %s\n", filepath.Join(f.dataDir, "api-token"))
+	}
+	fmt.Fprintf(w, "token: %s\n\ntry:\n", f.token)
+	fmt.Fprintf(w, "  curl -s -H 'Authorization: Bearer %s' %s/v1/cluster/status\n", f.token, url)
+	fmt.Fprintf(w, "  curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n    -d '{\"name\":\"Example Inc\",\"ingest_aliases\":[\"example-inc\"]}' %s/v1/customers\n\n", f.token, url)
+}

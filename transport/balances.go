@@ -1,0 +1,193 @@
+package transport
+
+import (
+	"strconv"
+
+	"github.com/valyala/fasthttp"
+
+	"burndown/engine"
+)
+
+type scheduleItemOut struct {
+	ID           string `json:"id"`
+	Amount       num    `json:"amount"`
+	StartingAt   string `json:"starting_at"`
+	EndingBefore string `json:"ending_before"`
+}
+
+type accessScheduleOut struct {
+	CreditType    creditTypeRef     `json:"credit_type"`
+	ScheduleItems []scheduleItemOut `json:"schedule_items"`
+}
+
+type invoiceItemOut struct {
+	ID        string  `json:"id"`
+	Amount    num     `json:"amount"`
+	Timestamp string  `json:"timestamp"`
+	InvoiceID *string `json:"invoice_id"`
+}
+
+type invoiceScheduleOut struct {
+	CreditType    creditTypeRef    `json:"credit_type"`
+	ScheduleItems []invoiceItemOut `json:"schedule_items"`
+}
+
+type ledgerOut struct {
+	Type      string `json:"type"`
+	Timestamp string `json:"timestamp"`
+	Amount    num    `json:"amount"`
+	SegmentID string `json:"segment_id,omitempty"`
+	InvoiceID string `json:"invoice_id,omitempty"`
+}
+
+// commitOut is Metronome's Commit (type PREPAID / POSTPAID) or Credit (type CREDIT).
+type commitOut struct {
+	ID                    string              `json:"id"`
+	Type                  string              `json:"type"`
+	Name                  string              `json:"name,omitempty"`
+	Description           string              `json:"description,omitempty"`
+	Priority              *num                `json:"priority,omitempty"`
+	Product               idRef               `json:"product"`
+	Contract              *idRef              `json:"contract,omitempty"`
+	AccessSchedule        accessScheduleOut   `json:"access_schedule"`
+	InvoiceSchedule       *invoiceScheduleOut `json:"invoice_schedule,omitempty"`
+	ApplicableProductIDs  []string            `json:"applicable_product_ids,omitempty"`
+	ApplicableProductTags []string            `json:"applicable_product_tags,omitempty"`
+	CustomFields          map[string]string   `json:"custom_fields"`
+	CreatedAt             string              `json:"created_at"`
+	Balance               *num                `json:"balance,omitempty"`
+	Ledger                []ledgerOut         `json:"ledger,omitempty"`
+}
+
+func renderCommit(cm *engine.Commit, k *engine.Contract, cat *engine.Catalog, now engine.Nanos, opts readOpts) commitOut {
+	out := commitOut{
+		ID: cm.ID, Type: cm.Type, Name: cm.Name, Description: cm.Description, Priority: numPtr(cm.Priority),
+		Product: *productRef(cat, cm.ProductID), Contract: &idRef{ID: k.ID},
+		AccessSchedule:        accessScheduleOut{CreditType: creditTypeOf(cat, cm.CreditTypeID), ScheduleItems: []scheduleItemOut{}},
+		ApplicableProductIDs:  append([]string(nil), cm.ApplicableProductIDs...),
+		ApplicableProductTags: append([]string(nil), cm.ApplicableProductTags...),
+		CustomFields:          map[string]string{},
+		CreatedAt:             tsv(cm.CreatedAt),
+	}
+	for key, v := range cm.CustomFields {
+		out.CustomFields[key] = v
+	}
+	for _, sg := range cm.Segments {
+		out.AccessSchedule.ScheduleItems = append(out.AccessSchedule.ScheduleItems, scheduleItemOut{
+			ID: sg.ID, Amount: num(sg.Amount), StartingAt: tsv(sg.StartingAt), EndingBefore: tsv(sg.EndingBefore),
+		})
+	}
+	if len(cm.InvoiceSchedule) > 0 {
+		is := &invoiceScheduleOut{CreditType: creditTypeOf(cat, cm.CreditTypeID)}
+		for _, it := range cm.InvoiceSchedule {
+			is.ScheduleItems = append(is.ScheduleItems, invoiceItemOut{ID: it.ID, Amount: num(it.Amount), Timestamp: tsv(it.Timestamp)})
+		}
+		out.InvoiceSchedule = is
+	}
+	if opts.balance {
+		b := num(cm.BalanceAt(now))
+		out.Balance = &b
+	}
+	if opts.ledgers {
+		out.Ledger = []ledgerOut{}
+		for _, e := range cm.Ledger(now) {
+			out.Ledger = append(out.Ledger, ledgerOut{Type: e.Type, Timestamp: tsv(e.Timestamp), Amount: num(e.Amount), SegmentID: e.SegmentID, InvoiceID: e.InvoiceID})
+		}
+	}
+	return out
+}
+
+// overlaps reports whether any segment of cm intersects [from, before)
+// (0 bounds are open).
+func overlaps(cm *engine.Commit, from, before engine.Nanos) bool {
+	for _, sg := range cm.Segments {
+		if (before == 0 || sg.StartingAt < before) && (from == 0 || sg.EndingBefore > from) {
+			return true
+		}
+	}
+	return false
+}
+
+// listBalances serves POST /v1/contracts/customerBalances/list. As in
+// Metronome, contract-level commits and credits are listed only with
+// include_contract_balances: true (every balance Burndown holds today is
+// contract-level), and the cursor is in the body (or the query, where the
+// SDK's pager puts it).
+func (s *Server) listBalances(ctx *fasthttp.RequestCtx, _ string) error {
+	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
+	if err != nil {
+		return err
+	}
+	o, r, err := decodeObject(body)
+	if err != nil {
+		return err
+	}
+	customerID := o.str("customer_id", true)
+	id := o.str("id", false)
+	covering := o.time("covering_date", false)
+	startingAt := o.time("starting_at", false)
+	effectiveBefore := o.time("effective_before", false)
+	var opts readOpts
+	opts.balance, _ = o.boolean("include_balance", false)
+	opts.ledgers, _ = o.boolean("include_ledgers", false)
+	includeContract, _ := o.boolean("include_contract_balances", false)
+	excludeZero, _ := o.boolean("exclude_zero_balances", false)
+	o.boolean("include_archived", false)
+	limit := int64(25)
+	if l, ok := o.integer("limit", false, 1, 100); ok {
+		limit = l
+	}
+	cursor := o.str("next_page", false)
+	if v := ctx.QueryArgs().Peek("next_page"); len(v) > 0 {
+		cursor = string(v)
+	}
+	if err := r.Err(); err != nil {
+		return err
+	}
+	offset := 0
+	if cursor != "" {
+		n, perr := strconv.Atoi(cursor)
+		if perr != nil || n < 0 {
+			return badRequest("next_page: not a cursor this server issued")
+		}
+		offset = n
+	}
+	var all []commitOut
+	found := s.readCustomerByID(customerID, func(c *engine.Customer, cat *engine.Catalog, now engine.Nanos) {
+		if !includeContract {
+			return
+		}
+		for _, k := range c.Contracts {
+			for _, cm := range k.Balances {
+				if id != "" && cm.ID != id {
+					continue
+				}
+				if covering != 0 && !overlaps(cm, covering, covering+1) {
+					continue
+				}
+				if (startingAt != 0 || effectiveBefore != 0) && !overlaps(cm, startingAt, effectiveBefore) {
+					continue
+				}
+				if excludeZero && cm.BalanceAt(now).IsZero() {
+					continue
+				}
+				all = append(all, renderCommit(cm, k, cat, now, opts))
+			}
+		}
+	})
+	if !found {
+		return notFound("customer_id: customer %s not found", customerID)
+	}
+	var next *string
+	if offset >= len(all) {
+		all = nil
+	} else {
+		all = all[offset:]
+	}
+	if int64(len(all)) > limit {
+		all = all[:limit]
+		n := strconv.Itoa(offset + int(limit))
+		next = &n
+	}
+	return writeJSON(ctx, listEnvelope{Data: orEmpty(all), NextPage: next})
+}

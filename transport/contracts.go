@@ -1,0 +1,348 @@
+package transport
+
+import (
+	"github.com/valyala/fasthttp"
+
+	"burndown/engine"
+)
+
+// contractUnsupported lists contract terms this server does not implement
+// yet; a request carrying them is refused rather than half-applied.
+var contractUnsupported = []string{
+	"subscriptions", "recurring_commits", "recurring_credits", "scheduled_charges",
+	"spend_threshold_configuration", "prepaid_balance_threshold_configuration", "discounts",
+	"professional_services", "reseller_royalties", "transition", "hierarchy_configuration",
+	"usage_filter", "rate_card_alias",
+}
+
+// decodeCommit validates one entry of commits[] or credits[].
+func decodeCommit(o obj, isCredit bool) engine.CommitInput {
+	o.unsupported("payment_gate_config", "specifiers", "hierarchy_configuration", "rollover_fraction", "temporary_id")
+	in := engine.CommitInput{
+		ProductID:             o.str("product_id", true),
+		Name:                  o.str("name", false),
+		Description:           o.str("description", false),
+		Priority:              o.decimalPtr("priority", false),
+		ApplicableProductIDs:  o.strList("applicable_product_ids", false),
+		ApplicableProductTags: o.strList("applicable_product_tags", false),
+		CustomFields:          o.strMap("custom_fields"),
+	}
+	if isCredit {
+		in.Type = engine.CommitCredit
+	} else {
+		in.Type = o.enum("type", true, engine.CommitPrepaid, engine.CommitPostpaid)
+		o.enum("rate_type", false, "COMMIT_RATE", "LIST_RATE")
+	}
+	as, ok := o.object("access_schedule", true)
+	if ok {
+		in.CreditTypeID = as.str("credit_type_id", false)
+		for _, it := range as.objects("schedule_items", true, 1000) {
+			item := engine.ScheduleItem{StartingAt: it.time("starting_at", true), EndingBefore: it.time("ending_before", true)}
+			item.Amount, _ = it.decimal("amount", true, true)
+			if o.r.err == nil && item.EndingBefore <= item.StartingAt {
+				o.r.fail(it.sub("ending_before"), "must be after starting_at")
+			}
+			in.AccessSchedule = append(in.AccessSchedule, item)
+		}
+	}
+	if !isCredit {
+		if is, ok := o.object("invoice_schedule", false); ok {
+			is.unsupported("recurring_schedule")
+			if ct := is.str("credit_type_id", false); ct != "" && in.CreditTypeID != "" && ct != in.CreditTypeID {
+				o.r.fail(is.sub("credit_type_id"), "must match access_schedule.credit_type_id")
+			}
+			for _, it := range is.objects("schedule_items", false, 1000) {
+				item := engine.InvoiceItem{Timestamp: it.time("timestamp", true)}
+				if it.has("amount") {
+					item.Amount, _ = it.decimal("amount", true, true)
+				} else {
+					price, _ := it.decimal("unit_price", true, true)
+					qty, _ := it.decimal("quantity", true, true)
+					item.Amount = price.Mul(qty)
+				}
+				in.InvoiceSchedule = append(in.InvoiceSchedule, item)
+			}
+		}
+	}
+	return in
+}
+
+// decodeOverride validates one entry of overrides[].
+func decodeOverride(o obj) engine.OverrideInput {
+	o.unsupported("override_specifiers", "tiers", "target", "is_commit_specific")
+	in := engine.OverrideInput{
+		StartingAt:            o.time("starting_at", true),
+		EndingBefore:          o.time("ending_before", false),
+		ProductID:             o.str("product_id", false),
+		ApplicableProductTags: o.strList("applicable_product_tags", false),
+		Entitled:              o.boolPtr("entitled"),
+		Type:                  o.enum("type", false, "OVERWRITE", "MULTIPLIER"),
+	}
+	o.decimalPtr("priority", true)
+	if o.r.err != nil {
+		return in
+	}
+	if in.ProductID == "" && len(in.ApplicableProductTags) == 0 {
+		o.r.fail(o.sub("product_id"), "an override needs product_id or applicable_product_tags")
+	}
+	if in.EndingBefore != 0 && in.EndingBefore <= in.StartingAt {
+		o.r.fail(o.sub("ending_before"), "must be after starting_at")
+	}
+	switch in.Type {
+	case "MULTIPLIER":
+		m, ok := o.decimal("multiplier", true, true)
+		if ok {
+			in.Multiplier = &m
+		}
+	case "OVERWRITE":
+		ow, ok := o.object("overwrite_rate", true)
+		if ok {
+			rt := ow.enum("rate_type", true, engine.RateFlat)
+			_ = rt
+			p, ok := ow.decimal("price", true, true)
+			if ok {
+				in.OverwritePrice = &p
+			}
+		}
+	case "":
+		if in.Entitled == nil && o.r.err == nil {
+			if o.has("multiplier") {
+				in.Type = "MULTIPLIER"
+				m, _ := o.decimal("multiplier", true, true)
+				in.Multiplier = &m
+			} else {
+				o.r.fail(o.sub("type"), "an override needs a type (OVERWRITE or MULTIPLIER) or entitled")
+			}
+		}
+	}
+	return in
+}
+
+// decodeCreateContract validates POST /v1/contracts/create.
+func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
+	o, r, err := decodeObject(body)
+	if err != nil {
+		return nil, err
+	}
+	o.unsupported(contractUnsupported...)
+	cmd := &engine.CreateContract{
+		CustomerID:    o.str("customer_id", true),
+		RateCardID:    o.str("rate_card_id", true),
+		Name:          o.str("name", false),
+		StartingAt:    o.time("starting_at", true),
+		EndingBefore:  o.time("ending_before", false),
+		UniquenessKey: o.str("uniqueness_key", false),
+		CustomFields:  o.strMap("custom_fields"),
+	}
+	cmd.PrepaidOnly, _ = o.boolean("prepaid_only", false)
+	if r.err == nil && cmd.EndingBefore != 0 && cmd.EndingBefore <= cmd.StartingAt {
+		r.fail("ending_before", "must be after starting_at")
+	}
+	for _, c := range o.objects("commits", false, 1000) {
+		cmd.Commits = append(cmd.Commits, decodeCommit(c, false))
+	}
+	for _, c := range o.objects("credits", false, 1000) {
+		cmd.Credits = append(cmd.Credits, decodeCommit(c, true))
+	}
+	for _, ov := range o.objects("overrides", false, 1000) {
+		cmd.Overrides = append(cmd.Overrides, decodeOverride(ov))
+	}
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	return cmd, nil
+}
+
+// createContract serves POST /v1/contracts/create; 409 on a reused uniqueness_key.
+func (s *Server) createContract(ctx *fasthttp.RequestCtx, _ string) error {
+	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
+	if err != nil {
+		return err
+	}
+	cmd, err := decodeCreateContract(body)
+	if err != nil {
+		return err
+	}
+	res, err := s.propose(cmd)
+	if err != nil {
+		return err
+	}
+	return writeID(ctx, res.ID)
+}
+
+// contractTerms is Metronome's ContractWithoutAmendments (initial / current).
+type contractTerms struct {
+	Name                   string            `json:"name,omitempty"`
+	RateCardID             string            `json:"rate_card_id"`
+	StartingAt             string            `json:"starting_at"`
+	EndingBefore           *string           `json:"ending_before,omitempty"`
+	CreatedAt              string            `json:"created_at"`
+	CreatedBy              string            `json:"created_by"`
+	Commits                []commitOut       `json:"commits"`
+	Credits                []commitOut       `json:"credits"`
+	Overrides              []overrideOut     `json:"overrides"`
+	ScheduledCharges       []struct{}        `json:"scheduled_charges"`
+	Transitions            []struct{}        `json:"transitions"`
+	UsageStatementSchedule map[string]string `json:"usage_statement_schedule"`
+}
+
+// contractOut is Metronome's v1 Contract, plus our prepaid_only.
+type contractOut struct {
+	ID            string            `json:"id"`
+	CustomerID    string            `json:"customer_id"`
+	Initial       contractTerms     `json:"initial"`
+	Current       contractTerms     `json:"current"`
+	Amendments    []struct{}        `json:"amendments"`
+	CustomFields  map[string]string `json:"custom_fields"`
+	UniquenessKey string            `json:"uniqueness_key,omitempty"`
+	PrepaidOnly   bool              `json:"prepaid_only"`
+	ArchivedAt    *string           `json:"archived_at,omitempty"`
+}
+
+type overrideOut struct {
+	ID                    string         `json:"id"`
+	StartingAt            string         `json:"starting_at"`
+	EndingBefore          *string        `json:"ending_before,omitempty"`
+	Product               *idRef         `json:"product,omitempty"`
+	ApplicableProductTags []string       `json:"applicable_product_tags,omitempty"`
+	Entitled              *bool          `json:"entitled,omitempty"`
+	Type                  string         `json:"type,omitempty"`
+	Multiplier            *num           `json:"multiplier,omitempty"`
+	OverwriteRate         map[string]any `json:"overwrite_rate,omitempty"`
+}
+
+// readOpts are the include_* switches of contract and balance reads.
+type readOpts struct {
+	balance, ledgers bool
+}
+
+func renderContract(c *engine.Customer, k *engine.Contract, cat *engine.Catalog, now engine.Nanos, opts readOpts) contractOut {
+	t := contractTerms{
+		Name: k.Name, RateCardID: k.RateCardID, StartingAt: tsv(k.StartingAt), EndingBefore: ts(k.EndingBefore),
+		CreatedAt: tsv(k.CreatedAt), CreatedBy: createdBy, Commits: []commitOut{}, Credits: []commitOut{},
+		Overrides: []overrideOut{}, ScheduledCharges: []struct{}{}, Transitions: []struct{}{},
+		UsageStatementSchedule: map[string]string{"frequency": "MONTHLY", "day": "FIRST_OF_MONTH"},
+	}
+	for _, cm := range k.Balances {
+		out := renderCommit(cm, k, cat, now, opts)
+		if cm.Type == engine.CommitCredit {
+			t.Credits = append(t.Credits, out)
+		} else {
+			t.Commits = append(t.Commits, out)
+		}
+	}
+	for _, o := range k.Overrides {
+		ov := overrideOut{
+			ID: o.ID, StartingAt: tsv(o.StartingAt), EndingBefore: ts(o.EndingBefore),
+			ApplicableProductTags: o.ApplicableProductTags, Entitled: o.Entitled, Type: o.Type, Multiplier: numPtr(o.Multiplier),
+		}
+		if o.ProductID != "" {
+			ov.Product = productRef(cat, o.ProductID)
+		}
+		if o.OverwritePrice != nil {
+			ov.OverwriteRate = map[string]any{"rate_type": engine.RateFlat, "price": num(*o.OverwritePrice)}
+		}
+		t.Overrides = append(t.Overrides, ov)
+	}
+	fields := make(map[string]string, len(k.CustomFields))
+	for key, v := range k.CustomFields {
+		fields[key] = v
+	}
+	return contractOut{
+		ID: k.ID, CustomerID: c.ID, Initial: t, Current: t, Amendments: []struct{}{}, CustomFields: fields,
+		UniquenessKey: k.UniquenessKey, PrepaidOnly: k.PrepaidOnly,
+	}
+}
+
+func productRef(cat *engine.Catalog, id string) *idRef {
+	ref := &idRef{ID: id}
+	if p := cat.Products[id]; p != nil {
+		ref.Name = p.Name
+	}
+	return ref
+}
+
+// contractQuery holds the common body of contracts/get and contracts/list.
+type contractQuery struct {
+	customerID, contractID string
+	opts                   readOpts
+	coveringDate           engine.Nanos
+	startingAt             engine.Nanos
+	includeArchived        bool
+}
+
+func (s *Server) decodeContractQuery(ctx *fasthttp.RequestCtx, needContract bool) (contractQuery, error) {
+	var q contractQuery
+	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
+	if err != nil {
+		return q, err
+	}
+	o, r, err := decodeObject(body)
+	if err != nil {
+		return q, err
+	}
+	q.customerID = o.str("customer_id", true)
+	if needContract {
+		q.contractID = o.str("contract_id", true)
+	}
+	q.opts.balance, _ = o.boolean("include_balance", false)
+	q.opts.ledgers, _ = o.boolean("include_ledgers", false)
+	q.includeArchived, _ = o.boolean("include_archived", false)
+	q.coveringDate = o.time("covering_date", false)
+	q.startingAt = o.time("starting_at", false)
+	o.time("as_of_date", false)
+	return q, r.Err()
+}
+
+// getContract serves POST /v1/contracts/get {customer_id, contract_id}.
+func (s *Server) getContract(ctx *fasthttp.RequestCtx, _ string) error {
+	q, err := s.decodeContractQuery(ctx, true)
+	if err != nil {
+		return err
+	}
+	var out *contractOut
+	found := s.readCustomerByID(q.customerID, func(c *engine.Customer, cat *engine.Catalog, now engine.Nanos) {
+		if k := c.Contract(q.contractID); k != nil {
+			co := renderContract(c, k, cat, now, q.opts)
+			out = &co
+		}
+	})
+	if !found {
+		return notFound("customer_id: customer %s not found", q.customerID)
+	}
+	if out == nil {
+		return notFound("contract_id: contract %s not found", q.contractID)
+	}
+	return writeData(ctx, out)
+}
+
+// listContracts serves POST /v1/contracts/list {customer_id, covering_date?, starting_at?}.
+func (s *Server) listContracts(ctx *fasthttp.RequestCtx, _ string) error {
+	q, err := s.decodeContractQuery(ctx, false)
+	if err != nil {
+		return err
+	}
+	out := []contractOut{}
+	found := s.readCustomerByID(q.customerID, func(c *engine.Customer, cat *engine.Catalog, now engine.Nanos) {
+		for _, k := range c.Contracts {
+			if q.coveringDate != 0 && !k.InForce(q.coveringDate) {
+				continue
+			}
+			if q.startingAt != 0 && k.EndingBefore != 0 && k.EndingBefore <= q.startingAt {
+				continue
+			}
+			out = append(out, renderContract(c, k, cat, now, q.opts))
+		}
+	})
+	if !found {
+		return notFound("customer_id: customer %s not found", q.customerID)
+	}
+	return writeData(ctx, out)
+}
+
+// readCustomerByID runs fn on the customer's shard. Metronome's contract
+// endpoints take the customer id (an ingest alias is accepted too, which is
+// harmless and convenient). It returns false for an unknown customer.
+func (s *Server) readCustomerByID(id string, fn engine.ReadFunc) bool {
+	return s.node.Engine().Read(id, fn)
+}

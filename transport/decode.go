@@ -1,0 +1,493 @@
+package transport
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+	"github.com/valyala/fasthttp"
+
+	"burndown/engine"
+)
+
+// Limits on decoded values. They keep hostile input from costing memory or
+// CPU out of proportion (a 1e999999999 amount would otherwise be expanded by
+// the first comparison that rescales it).
+const (
+	maxStringLen     = 4096
+	maxNumberLiteral = 64
+	// maxIntDigits bounds the integer part of any amount (10^24 cents is far
+	// beyond any real balance).
+	maxIntDigits = 24
+	// maxFracDigits bounds the fractional digits kept exactly.
+	maxFracDigits = 18
+	maxListLen    = 10000
+)
+
+// readBody returns the request body, gunzipped when Content-Encoding says so,
+// limited to max bytes after decompression.
+func readBody(ctx *fasthttp.RequestCtx, max int) ([]byte, error) {
+	body := ctx.Request.Body()
+	enc := ctx.Request.Header.ContentEncoding()
+	switch {
+	case len(enc) == 0 || bytes.EqualFold(enc, []byte("identity")):
+		return body, nil
+	case bytes.EqualFold(enc, []byte("gzip")):
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil, badRequest("body: invalid gzip data: %v", err)
+		}
+		out, err := io.ReadAll(io.LimitReader(zr, int64(max)+1))
+		if err != nil {
+			return nil, badRequest("body: invalid gzip data: %v", err)
+		}
+		if len(out) > max {
+			return nil, &apiError{Status: fasthttp.StatusRequestEntityTooLarge, Message: fmt.Sprintf("body: larger than %d bytes once decompressed", max)}
+		}
+		return out, nil
+	default:
+		return nil, &apiError{Status: fasthttp.StatusUnsupportedMediaType, Message: fmt.Sprintf("Content-Encoding: %q is not supported (use gzip or none)", enc)}
+	}
+}
+
+// parseJSON decodes body into a generic tree with numbers kept as
+// json.Number, so amounts are never rounded through float64. It rejects
+// invalid UTF-8 (encoding/json would silently replace it) and trailing data.
+func parseJSON(body []byte) (any, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, badRequest("body: a JSON body is required")
+	}
+	if !utf8.Valid(body) {
+		off := 0
+		for off < len(body) {
+			r, size := utf8.DecodeRune(body[off:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			off += size
+		}
+		return nil, badRequest("body: invalid UTF-8 at byte offset %d", off)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, badRequest("body: invalid JSON at byte offset %d: %v", se.Offset, se)
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return nil, badRequest("body: invalid JSON: unexpected end of input")
+		}
+		return nil, badRequest("body: invalid JSON: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, badRequest("body: invalid JSON: unexpected data after the top-level value at byte offset %d", dec.InputOffset())
+	}
+	return v, nil
+}
+
+// reader walks a decoded JSON tree and keeps the first error it meets, with
+// the path of the field at fault. After an error every accessor returns zero
+// values, so a handler reads all its fields and checks err once.
+type reader struct {
+	err *apiError
+}
+
+func (r *reader) fail(path, format string, args ...any) {
+	if r.err == nil {
+		r.err = badRequest("%s: %s", path, fmt.Sprintf(format, args...))
+	}
+}
+
+// Err returns the first error met, or nil.
+func (r *reader) Err() error {
+	if r.err == nil {
+		return nil
+	}
+	return r.err
+}
+
+// obj is a JSON object being read, with its path from the body's root.
+type obj struct {
+	r    *reader
+	path string
+	m    map[string]any
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// rootObject expects the body to be a JSON object.
+func (r *reader) rootObject(v any) obj {
+	m, ok := v.(map[string]any)
+	if !ok {
+		r.fail("body", "expected a JSON object, got %s", jsonType(v))
+		return obj{r: r, path: "", m: map[string]any{}}
+	}
+	return obj{r: r, path: "", m: m}
+}
+
+func (o obj) sub(key string) string {
+	if o.path == "" {
+		return key
+	}
+	return o.path + "." + key
+}
+
+// get returns the value at key; null counts as absent.
+func (o obj) get(key string, required bool) (any, bool) {
+	v, ok := o.m[key]
+	if !ok || v == nil {
+		if required {
+			o.r.fail(o.sub(key), "is required")
+		}
+		return nil, false
+	}
+	return v, true
+}
+
+// has reports whether key is present and not null.
+func (o obj) has(key string) bool {
+	v, ok := o.m[key]
+	return ok && v != nil
+}
+
+func (r *reader) str(v any, path string, required bool) string {
+	s, ok := v.(string)
+	if !ok {
+		r.fail(path, "expected a string, got %s", jsonType(v))
+		return ""
+	}
+	if len(s) > maxStringLen {
+		r.fail(path, "longer than %d bytes", maxStringLen)
+		return ""
+	}
+	if required && strings.TrimSpace(s) == "" {
+		r.fail(path, "must not be empty")
+		return ""
+	}
+	return s
+}
+
+// str reads a string field; a required one must also be non-blank.
+func (o obj) str(key string, required bool) string {
+	v, ok := o.get(key, required)
+	if !ok {
+		return ""
+	}
+	return o.r.str(v, o.sub(key), required)
+}
+
+// boolean reads a boolean field; present says whether it was given.
+func (o obj) boolean(key string, required bool) (val, present bool) {
+	v, ok := o.get(key, required)
+	if !ok {
+		return false, false
+	}
+	b, ok := v.(bool)
+	if !ok {
+		o.r.fail(o.sub(key), "expected a boolean, got %s", jsonType(v))
+		return false, false
+	}
+	return b, true
+}
+
+// boolPtr reads an optional boolean as a pointer (nil when absent).
+func (o obj) boolPtr(key string) *bool {
+	b, ok := o.boolean(key, false)
+	if !ok {
+		return nil
+	}
+	return &b
+}
+
+// parseDecimal converts a JSON number literal to an exact decimal within the
+// limits above.
+func parseDecimal(n json.Number) (decimal.Decimal, string) {
+	s := string(n)
+	if len(s) > maxNumberLiteral {
+		return decimal.Decimal{}, fmt.Sprintf("number literal longer than %d characters", maxNumberLiteral)
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Decimal{}, "not a valid number"
+	}
+	// Bound the magnitude before doing anything that rescales: digits of the
+	// coefficient plus the exponent is the number of integer digits.
+	coef := d.Coefficient()
+	if coef.Sign() == 0 {
+		return decimal.Zero, "" // 0e999999999 must not keep its exponent
+	}
+	digits := strings.TrimLeft(new(big.Int).Abs(coef).String(), "0")
+	exp := int(d.Exponent())
+	if len(digits)+exp > maxIntDigits {
+		return decimal.Decimal{}, fmt.Sprintf("too large (more than %d integer digits)", maxIntDigits)
+	}
+	if exp < -maxFracDigits {
+		// Trailing zeros are harmless (1.000…); real extra precision is not.
+		trimmed := strings.TrimRight(digits, "0")
+		zeros := len(digits) - len(trimmed)
+		if exp+zeros < -maxFracDigits {
+			return decimal.Decimal{}, fmt.Sprintf("more than %d fractional digits", maxFracDigits)
+		}
+		c, _ := new(big.Int).SetString(trimmed, 10)
+		if coef.Sign() < 0 {
+			c.Neg(c)
+		}
+		d = decimal.NewFromBigInt(c, int32(exp+zeros))
+	}
+	return d, ""
+}
+
+// decimal reads a JSON number exactly. nonNegative rejects amounts below zero.
+func (o obj) decimal(key string, required, nonNegative bool) (decimal.Decimal, bool) {
+	v, ok := o.get(key, required)
+	if !ok {
+		return decimal.Decimal{}, false
+	}
+	return o.r.decimalValue(v, o.sub(key), nonNegative)
+}
+
+func (r *reader) decimalValue(v any, path string, nonNegative bool) (decimal.Decimal, bool) {
+	n, ok := v.(json.Number)
+	if !ok {
+		r.fail(path, "expected a number, got %s", jsonType(v))
+		return decimal.Decimal{}, false
+	}
+	d, msg := parseDecimal(n)
+	if msg != "" {
+		r.fail(path, "%s", msg)
+		return decimal.Decimal{}, false
+	}
+	if nonNegative && d.IsNegative() {
+		r.fail(path, "must not be negative")
+		return decimal.Decimal{}, false
+	}
+	return d, true
+}
+
+// decimalPtr reads an optional number as a pointer.
+func (o obj) decimalPtr(key string, nonNegative bool) *decimal.Decimal {
+	d, ok := o.decimal(key, false, nonNegative)
+	if !ok {
+		return nil
+	}
+	return &d
+}
+
+// integer reads a whole number within [min, max].
+func (o obj) integer(key string, required bool, min, max int64) (int64, bool) {
+	d, ok := o.decimal(key, required, false)
+	if !ok {
+		return 0, false
+	}
+	if !d.IsInteger() || d.LessThan(decimal.NewFromInt(min)) || d.GreaterThan(decimal.NewFromInt(max)) {
+		o.r.fail(o.sub(key), "must be a whole number between %d and %d", min, max)
+		return 0, false
+	}
+	return d.IntPart(), true
+}
+
+// Earliest and latest times representable as engine.Nanos.
+var (
+	minTime = time.Unix(0, 1).UTC()
+	maxTime = time.Unix(0, 1<<63-1).UTC()
+)
+
+// parseTime converts an RFC 3339 timestamp to unix nanoseconds.
+func parseTime(s string) (engine.Nanos, string) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return 0, "expected an RFC 3339 timestamp such as 2026-01-01T00:00:00Z"
+	}
+	if t.Before(minTime) || t.After(maxTime) {
+		return 0, "must be between 1970-01-01 and 2262-04-11"
+	}
+	return t.UnixNano(), ""
+}
+
+// time reads an RFC 3339 timestamp as unix nanoseconds (0 when absent).
+func (o obj) time(key string, required bool) engine.Nanos {
+	v, ok := o.get(key, required)
+	if !ok {
+		return 0
+	}
+	s, ok := v.(string)
+	if !ok {
+		o.r.fail(o.sub(key), "expected an RFC 3339 timestamp string, got %s", jsonType(v))
+		return 0
+	}
+	n, msg := parseTime(s)
+	if msg != "" {
+		o.r.fail(o.sub(key), "%s", msg)
+	}
+	return n
+}
+
+// list reads an array field; each element is returned with its path.
+func (o obj) list(key string, required bool, maxLen int) ([]any, string) {
+	v, ok := o.get(key, required)
+	path := o.sub(key)
+	if !ok {
+		return nil, path
+	}
+	a, ok := v.([]any)
+	if !ok {
+		o.r.fail(path, "expected an array, got %s", jsonType(v))
+		return nil, path
+	}
+	if maxLen <= 0 {
+		maxLen = maxListLen
+	}
+	if len(a) > maxLen {
+		o.r.fail(path, "at most %d items are allowed", maxLen)
+		return nil, path
+	}
+	if required && len(a) == 0 {
+		o.r.fail(path, "must not be empty")
+		return nil, path
+	}
+	return a, path
+}
+
+func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
+
+// strList reads an array of non-empty strings.
+func (o obj) strList(key string, required bool) []string {
+	a, path := o.list(key, required, 0)
+	if a == nil {
+		return nil
+	}
+	out := make([]string, 0, len(a))
+	for i, v := range a {
+		out = append(out, o.r.str(v, index(path, i), true))
+	}
+	if o.r.err != nil {
+		return nil
+	}
+	return out
+}
+
+// objects reads an array of objects.
+func (o obj) objects(key string, required bool, maxLen int) []obj {
+	a, path := o.list(key, required, maxLen)
+	if a == nil {
+		return nil
+	}
+	out := make([]obj, 0, len(a))
+	for i, v := range a {
+		out = append(out, o.r.asObject(v, index(path, i)))
+	}
+	return out
+}
+
+func (r *reader) asObject(v any, path string) obj {
+	m, ok := v.(map[string]any)
+	if !ok {
+		r.fail(path, "expected an object, got %s", jsonType(v))
+		m = map[string]any{}
+	}
+	return obj{r: r, path: path, m: m}
+}
+
+// object reads a nested object; ok is false when it is absent.
+func (o obj) object(key string, required bool) (obj, bool) {
+	v, ok := o.get(key, required)
+	if !ok {
+		return obj{r: o.r, path: o.sub(key), m: map[string]any{}}, false
+	}
+	return o.r.asObject(v, o.sub(key)), true
+}
+
+// strMap reads a flat string → string map such as custom_fields.
+func (o obj) strMap(key string) map[string]string {
+	sub, ok := o.object(key, false)
+	if !ok {
+		return nil
+	}
+	out := make(map[string]string, len(sub.m))
+	for k, v := range sub.m {
+		if v == nil {
+			continue
+		}
+		out[k] = o.r.str(v, sub.sub(k), false)
+	}
+	if o.r.err != nil {
+		return nil
+	}
+	return out
+}
+
+// enum reads a string that must be one of allowed, compared without regard
+// to case (Metronome accepts any case); it returns the allowed spelling.
+func (o obj) enum(key string, required bool, allowed ...string) string {
+	s := o.str(key, required)
+	if s == "" {
+		return ""
+	}
+	for _, a := range allowed {
+		if strings.EqualFold(s, a) {
+			return a
+		}
+	}
+	o.r.fail(o.sub(key), "must be one of %s", strings.Join(allowed, ", "))
+	return ""
+}
+
+// unsupported rejects fields this server does not implement yet, when they
+// carry anything, rather than silently ignoring terms of a contract.
+func (o obj) unsupported(keys ...string) {
+	for _, k := range keys {
+		v, ok := o.m[k]
+		if !ok || v == nil {
+			continue
+		}
+		switch x := v.(type) {
+		case []any:
+			if len(x) == 0 {
+				continue
+			}
+		case map[string]any:
+			if len(x) == 0 {
+				continue
+			}
+		}
+		o.r.fail(o.sub(k), "is not supported by this server yet")
+	}
+}
+
+// decodeObject parses the request body as a JSON object.
+func decodeObject(body []byte) (obj, *reader, error) {
+	r := &reader{}
+	v, err := parseJSON(body)
+	if err != nil {
+		return obj{r: r, m: map[string]any{}}, r, err
+	}
+	o := r.rootObject(v)
+	return o, r, r.Err()
+}

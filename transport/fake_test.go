@@ -1,0 +1,76 @@
+package transport
+
+import (
+	"context"
+	"io"
+	"sync"
+	"time"
+
+	"burndown/cluster"
+	"burndown/engine"
+)
+
+// fakeNode is a single-member "cluster" that applies commands straight to an
+// engine. It lets handler unit tests and benchmarks run without Raft; the
+// scenario tests use a real cluster.Node.
+type fakeNode struct {
+	mu         sync.Mutex
+	eng        *engine.Engine
+	idx        uint64
+	now        time.Time
+	leader     bool
+	leaderAddr string
+	panicOn    engine.Kind
+}
+
+func newFakeNode(start time.Time) *fakeNode {
+	return &fakeNode{eng: engine.New(engine.Config{Shards: 4}), now: start, leader: true}
+}
+
+func (f *fakeNode) Engine() *engine.Engine { return f.eng }
+
+func (f *fakeNode) Propose(ctx context.Context, cmd engine.Command) (engine.Result, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.leader {
+		return engine.Result{}, cluster.ErrNotLeader
+	}
+	if f.panicOn != 0 && cmd.Kind() == f.panicOn {
+		panic("fake node: injected panic")
+	}
+	f.idx++
+	res := f.eng.Apply([]engine.Entry{{Index: f.idx, Time: f.now.UnixNano(), Commands: []engine.Command{cmd}}})
+	return res[0][0], nil
+}
+
+func (f *fakeNode) IsLeader() bool                    { return f.leader }
+func (f *fakeNode) LeaderHTTPAddr() string            { return f.leaderAddr }
+func (f *fakeNode) Barrier(ctx context.Context) error { return nil }
+func (f *fakeNode) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fakeNode) SetClock(ctx context.Context, t time.Time) error {
+	f.mu.Lock()
+	if t.Before(f.now) {
+		f.mu.Unlock()
+		return cluster.ErrClockBackwards
+	}
+	f.now = t
+	f.mu.Unlock()
+	_, err := f.Propose(ctx, &engine.Tick{})
+	return err
+}
+
+func (f *fakeNode) TestClock() bool                                                  { return true }
+func (f *fakeNode) Status() cluster.Status                                           { return cluster.Status{} }
+func (f *fakeNode) AddNode(ctx context.Context, id, raftAddr, httpAddr string) error { return nil }
+func (f *fakeNode) RemoveNode(ctx context.Context, id string) error                  { return nil }
+func (f *fakeNode) TransferLeadership() error                                        { return nil }
+func (f *fakeNode) Snapshot() error                                                  { return nil }
+func (f *fakeNode) Backup(w io.Writer) error {
+	_, err := io.WriteString(w, "backup")
+	return err
+}

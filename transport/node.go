@@ -1,0 +1,33 @@
+package transport
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"burndown/cluster"
+	"burndown/engine"
+)
+
+// Node is what the HTTP layer needs from a cluster member. It is an interface
+// (satisfied by *cluster.Node) so handlers can be tested against a fake.
+type Node interface {
+	Engine() *engine.Engine
+	// Propose replicates cmd and returns once it is committed and applied;
+	// cluster.ErrNotLeader on a follower.
+	Propose(ctx context.Context, cmd engine.Command) (engine.Result, error)
+	IsLeader() bool
+	LeaderHTTPAddr() string
+	Barrier(ctx context.Context) error
+	Now() time.Time
+	SetClock(ctx context.Context, t time.Time) error
+	TestClock() bool
+	Status() cluster.Status
+	AddNode(ctx context.Context, id, raftAddr, httpAddr string) error
+	RemoveNode(ctx context.Context, id string) error
+	TransferLeadership() error
+	Snapshot() error
+	Backup(w io.Writer) error
+}
+
+var _ Node = (*cluster.Node)(nil)

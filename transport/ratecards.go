@@ -1,0 +1,235 @@
+package transport
+
+import (
+	"github.com/valyala/fasthttp"
+
+	"burndown/engine"
+)
+
+type conversionOut struct {
+	CustomCreditType creditTypeRef `json:"custom_credit_type"`
+	// FiatPerCustomCredit is a string in Metronome's responses (not a number).
+	FiatPerCustomCredit string `json:"fiat_per_custom_credit"`
+}
+
+// rateCardOut is Metronome's rate card.
+type rateCardOut struct {
+	ID                    string            `json:"id"`
+	Name                  string            `json:"name"`
+	Description           string            `json:"description,omitempty"`
+	CreatedAt             string            `json:"created_at"`
+	CreatedBy             string            `json:"created_by"`
+	FiatCreditType        creditTypeRef     `json:"fiat_credit_type"`
+	CreditTypeConversions []conversionOut   `json:"credit_type_conversions"`
+	CustomFields          map[string]string `json:"custom_fields"`
+	Aliases               []struct{}        `json:"aliases"`
+}
+
+func renderRateCard(cat *engine.Catalog, rc *engine.RateCard) rateCardOut {
+	out := rateCardOut{
+		ID: rc.ID, Name: rc.Name, Description: rc.Description, CreatedAt: tsv(rc.CreatedAt), CreatedBy: createdBy,
+		FiatCreditType: creditTypeOf(cat, rc.FiatCreditTypeID), CreditTypeConversions: []conversionOut{},
+		CustomFields: orEmptyMap(rc.CustomFields), Aliases: []struct{}{},
+	}
+	for _, c := range rc.CreditTypeConversions {
+		out.CreditTypeConversions = append(out.CreditTypeConversions, conversionOut{
+			CustomCreditType: creditTypeOf(cat, c.CustomCreditTypeID), FiatPerCustomCredit: c.FiatPerCustomCredit.String(),
+		})
+	}
+	return out
+}
+
+// decodeCreateRateCard validates POST /v1/contract-pricing/rate-cards/create.
+func decodeCreateRateCard(body []byte) (*engine.CreateRateCard, error) {
+	o, r, err := decodeObject(body)
+	if err != nil {
+		return nil, err
+	}
+	o.unsupported("rates")
+	cmd := &engine.CreateRateCard{
+		Name:             o.str("name", true),
+		Description:      o.str("description", false),
+		FiatCreditTypeID: o.str("fiat_credit_type_id", false),
+		CustomFields:     o.strMap("custom_fields"),
+	}
+	o.objects("aliases", false, 100) // accepted for compatibility; aliases are not used
+	for _, c := range o.objects("credit_type_conversions", false, 100) {
+		f, ok := c.decimal("fiat_per_custom_credit", true, true)
+		if ok && !f.IsPositive() {
+			r.fail(c.sub("fiat_per_custom_credit"), "must be greater than zero")
+		}
+		cmd.CreditTypeConversions = append(cmd.CreditTypeConversions, engine.CreditTypeConversion{
+			CustomCreditTypeID: c.str("custom_credit_type_id", true), FiatPerCustomCredit: f,
+		})
+	}
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	return cmd, nil
+}
+
+// createRateCard serves POST /v1/contract-pricing/rate-cards/create.
+func (s *Server) createRateCard(ctx *fasthttp.RequestCtx, _ string) error {
+	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
+	if err != nil {
+		return err
+	}
+	cmd, err := decodeCreateRateCard(body)
+	if err != nil {
+		return err
+	}
+	res, err := s.propose(cmd)
+	if err != nil {
+		return err
+	}
+	return writeID(ctx, res.ID)
+}
+
+// getRateCard serves POST /v1/contract-pricing/rate-cards/get {"id"}.
+func (s *Server) getRateCard(ctx *fasthttp.RequestCtx, _ string) error {
+	id, err := s.decodeID(ctx, "id")
+	if err != nil {
+		return err
+	}
+	cat := s.node.Engine().Catalog()
+	rc := cat.RateCards[id]
+	if rc == nil {
+		return notFound("id: rate card %s not found", id)
+	}
+	return writeData(ctx, renderRateCard(cat, rc))
+}
+
+// listRateCards serves POST /v1/contract-pricing/rate-cards/list?limit&next_page.
+func (s *Server) listRateCards(ctx *fasthttp.RequestCtx, _ string) error {
+	limit, offset, err := pageArgs(ctx.QueryArgs(), 25)
+	if err != nil {
+		return err
+	}
+	if _, r, err := s.optionalBody(ctx); err != nil {
+		return err
+	} else if err := r.Err(); err != nil {
+		return err
+	}
+	cat := s.node.Engine().Catalog()
+	ids, next := page(cat.RateCardOrder, offset, limit)
+	out := make([]rateCardOut, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, renderRateCard(cat, cat.RateCards[id]))
+	}
+	return writeJSON(ctx, listEnvelope{Data: out, NextPage: next})
+}
+
+// decodeRate validates one rate of addRate / addRates.
+func decodeRate(o obj) engine.RateInput {
+	o.unsupported("commit_rate", "custom_rate", "pricing_group_values")
+	in := engine.RateInput{
+		ProductID:        o.str("product_id", true),
+		StartingAt:       o.time("starting_at", true),
+		EndingBefore:     o.time("ending_before", false),
+		RateType:         o.enum("rate_type", true, engine.RateFlat, engine.RateSubscription, engine.RateTiered),
+		CreditTypeID:     o.str("credit_type_id", false),
+		BillingFrequency: o.enum("billing_frequency", false, "MONTHLY", "QUARTERLY", "ANNUAL", "WEEKLY"),
+		Quantity:         o.decimalPtr("quantity", true),
+	}
+	in.Entitled, _ = o.boolean("entitled", true)
+	in.IsProrated, _ = o.boolean("is_prorated", false)
+	if in.EndingBefore != 0 && in.EndingBefore <= in.StartingAt && o.r.err == nil {
+		o.r.fail(o.sub("ending_before"), "must be after starting_at")
+	}
+	switch in.RateType {
+	case engine.RateFlat, engine.RateSubscription:
+		in.Price, _ = o.decimal("price", true, true)
+	case engine.RateTiered:
+		tiers := o.objects("tiers", true, 100)
+		for i, t := range tiers {
+			tier := engine.Tier{Size: t.decimalPtr("size", true)}
+			tier.Price, _ = t.decimal("price", true, true)
+			if tier.Size == nil && i != len(tiers)-1 && o.r.err == nil {
+				o.r.fail(t.sub("size"), "is required on every tier but the last")
+			}
+			in.Tiers = append(in.Tiers, tier)
+		}
+	}
+	if in.RateType == engine.RateSubscription && in.BillingFrequency == "" && o.r.err == nil {
+		o.r.fail(o.sub("billing_frequency"), "is required for a SUBSCRIPTION rate")
+	}
+	return in
+}
+
+type tierOut struct {
+	Price num  `json:"price"`
+	Size  *num `json:"size,omitempty"`
+}
+
+// rateOut is the answer of addRate.
+type rateOut struct {
+	RateType         string        `json:"rate_type"`
+	Price            *num          `json:"price,omitempty"`
+	Tiers            []tierOut     `json:"tiers,omitempty"`
+	CreditType       creditTypeRef `json:"credit_type"`
+	IsProrated       bool          `json:"is_prorated"`
+	Quantity         *num          `json:"quantity,omitempty"`
+	BillingFrequency string        `json:"billing_frequency,omitempty"`
+	Entitled         bool          `json:"entitled"`
+}
+
+// addRate serves POST /v1/contract-pricing/rate-cards/addRate.
+func (s *Server) addRate(ctx *fasthttp.RequestCtx, _ string) error {
+	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
+	if err != nil {
+		return err
+	}
+	o, r, err := decodeObject(body)
+	if err != nil {
+		return err
+	}
+	cmd := &engine.AddRates{RateCardID: o.str("rate_card_id", true)}
+	cmd.Rates = []engine.RateInput{decodeRate(o)}
+	if err := r.Err(); err != nil {
+		return err
+	}
+	if _, err := s.propose(cmd); err != nil {
+		return err
+	}
+	cat := s.node.Engine().Catalog()
+	in := cmd.Rates[0]
+	ct := in.CreditTypeID
+	if ct == "" {
+		if rc := cat.RateCards[cmd.RateCardID]; rc != nil {
+			ct = rc.FiatCreditTypeID
+		}
+	}
+	out := rateOut{RateType: in.RateType, CreditType: creditTypeOf(cat, ct), IsProrated: in.IsProrated,
+		Quantity: numPtr(in.Quantity), BillingFrequency: in.BillingFrequency, Entitled: in.Entitled}
+	if in.RateType != engine.RateTiered {
+		p := num(in.Price)
+		out.Price = &p
+	}
+	for _, t := range in.Tiers {
+		out.Tiers = append(out.Tiers, tierOut{Price: num(t.Price), Size: numPtr(t.Size)})
+	}
+	return writeData(ctx, out)
+}
+
+// addRates serves POST /v1/contract-pricing/rate-cards/addRates.
+func (s *Server) addRates(ctx *fasthttp.RequestCtx, _ string) error {
+	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
+	if err != nil {
+		return err
+	}
+	o, r, err := decodeObject(body)
+	if err != nil {
+		return err
+	}
+	cmd := &engine.AddRates{RateCardID: o.str("rate_card_id", true)}
+	for _, ro := range o.objects("rates", true, 1000) {
+		cmd.Rates = append(cmd.Rates, decodeRate(ro))
+	}
+	if err := r.Err(); err != nil {
+		return err
+	}
+	if _, err := s.propose(cmd); err != nil {
+		return err
+	}
+	return writeID(ctx, cmd.RateCardID)
+}

@@ -1,0 +1,241 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	"github.com/valyala/fasthttp"
+
+	"burndown/engine"
+)
+
+// handlerFunc serves one endpoint; param is the path parameter of
+// /v1/customers/{id} style routes ("" elsewhere).
+type handlerFunc func(ctx *fasthttp.RequestCtx, param string) error
+
+// access says where a route may run.
+type access uint8
+
+const (
+	// anyNode routes are served by the node that receives them.
+	anyNode access = iota
+	// readRoute routes are served locally, or through the leader after a
+	// read barrier with ?consistency=strong.
+	readRoute
+	// leaderOnly routes change state: a follower forwards them to the leader.
+	leaderOnly
+)
+
+type route struct {
+	h      handlerFunc
+	access access
+}
+
+// endpoint holds the routes of one path by method.
+type endpoint struct {
+	get, post *route
+}
+
+// buildRoutes maps every static path to its handlers.
+func (s *Server) buildRoutes() map[string]*endpoint {
+	r := map[string]*endpoint{}
+	add := func(method, path string, h handlerFunc, a access) {
+		ep := r[path]
+		if ep == nil {
+			ep = &endpoint{}
+			r[path] = ep
+		}
+		rt := &route{h: h, access: a}
+		if method == fasthttp.MethodGet {
+			ep.get = rt
+		} else {
+			ep.post = rt
+		}
+	}
+	const get, post = fasthttp.MethodGet, fasthttp.MethodPost
+	add(post, "/v1/ingest", s.ingest, leaderOnly)
+
+	add(post, "/v1/customers", s.createCustomer, leaderOnly)
+	add(get, "/v1/customers", s.listCustomers, readRoute)
+	add(get, "/v1/customers/", s.getCustomer, readRoute) // prefix: /v1/customers/{id}
+
+	add(post, "/v1/billable-metrics/create", s.createMetric, leaderOnly)
+	add(get, "/v1/billable-metrics", s.listMetrics, readRoute)
+	add(get, "/v1/billable-metrics/", s.getMetric, readRoute) // prefix
+
+	add(post, "/v1/contract-pricing/products/create", s.createProduct, leaderOnly)
+	add(post, "/v1/contract-pricing/products/get", s.getProduct, readRoute)
+	add(post, "/v1/contract-pricing/products/list", s.listProducts, readRoute)
+
+	add(post, "/v1/contract-pricing/rate-cards/create", s.createRateCard, leaderOnly)
+	add(post, "/v1/contract-pricing/rate-cards/get", s.getRateCard, readRoute)
+	add(post, "/v1/contract-pricing/rate-cards/list", s.listRateCards, readRoute)
+	add(post, "/v1/contract-pricing/rate-cards/addRate", s.addRate, leaderOnly)
+	add(post, "/v1/contract-pricing/rate-cards/addRates", s.addRates, leaderOnly)
+
+	add(post, "/v1/contracts/create", s.createContract, leaderOnly)
+	add(post, "/v1/contracts/get", s.getContract, readRoute)
+	add(post, "/v1/contracts/list", s.listContracts, readRoute)
+	add(post, "/v1/contracts/customerBalances/list", s.listBalances, readRoute)
+
+	add(get, "/v1/credit-types/list", s.listCreditTypes, readRoute)
+	add(post, "/v1/credit-types/create", s.createCreditType, leaderOnly)
+
+	add(post, "/v1/entitlements/check", s.checkPost, readRoute)
+
+	add(get, "/v1/cluster/status", s.clusterStatus, anyNode)
+	add(post, "/v1/cluster/join", s.clusterJoin, leaderOnly)
+	add(post, "/v1/cluster/remove", s.clusterRemove, leaderOnly)
+	add(post, "/v1/cluster/transfer-leadership", s.clusterTransfer, leaderOnly)
+	add(post, "/v1/cluster/snapshot", s.clusterSnapshot, anyNode)
+	add(get, "/v1/cluster/backup", s.clusterBackup, anyNode)
+
+	add(get, "/v1/admin/clock", s.getClock, anyNode)
+	add(post, "/v1/admin/clock", s.setClock, leaderOnly)
+	return r
+}
+
+// lookup finds the endpoint of path and its path parameter.
+func (s *Server) lookup(path []byte) (*endpoint, string) {
+	if ep := s.routes[string(path)]; ep != nil {
+		return ep, ""
+	}
+	for _, prefix := range [...]string{"/v1/customers/", "/v1/billable-metrics/"} {
+		if len(path) > len(prefix) && string(path[:len(prefix)]) == prefix {
+			param := string(path[len(prefix):])
+			if strings.Contains(param, "/") {
+				return nil, ""
+			}
+			return s.routes[prefix], param
+		}
+	}
+	return nil, ""
+}
+
+const checkPath = "/v1/entitlements/check"
+
+// Handle serves one request. It is the fasthttp handler; exported so
+// benchmarks and tests can call it on a RequestCtx without a socket.
+func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
+	defer s.recoverPanic(ctx)
+	path := ctx.Path()
+	// The entitlement check is the hot path: no map lookups, no allocation.
+	if string(path) == checkPath && ctx.IsGet() {
+		if !s.authorized(ctx) {
+			writeUnauthorized(ctx)
+			return
+		}
+		s.checkGet(ctx)
+		return
+	}
+	switch string(path) {
+	case "/healthz":
+		s.healthz(ctx)
+		return
+	case "/readyz":
+		s.readyz(ctx)
+		return
+	}
+	if !s.authorized(ctx) {
+		writeUnauthorized(ctx)
+		return
+	}
+	ep, param := s.lookup(path)
+	if ep == nil {
+		writeError(ctx, notFound("path: no endpoint %s", path))
+		return
+	}
+	var rt *route
+	switch {
+	case ctx.IsGet():
+		rt = ep.get
+	case ctx.IsPost():
+		rt = ep.post
+	}
+	if rt == nil {
+		allow := []string{}
+		if ep.get != nil {
+			allow = append(allow, fasthttp.MethodGet)
+		}
+		if ep.post != nil {
+			allow = append(allow, fasthttp.MethodPost)
+		}
+		ctx.Response.Header.Set("Allow", strings.Join(allow, ", "))
+		writeError(ctx, &apiError{Status: fasthttp.StatusMethodNotAllowed, Message: fmt.Sprintf("method: %s is not allowed on %s", ctx.Method(), path)})
+		return
+	}
+	switch rt.access {
+	case leaderOnly:
+		if !s.node.IsLeader() {
+			s.forward(ctx)
+			return
+		}
+	case readRoute:
+		if c := ctx.QueryArgs().Peek("consistency"); len(c) > 0 {
+			switch string(c) {
+			case "strong":
+				if !s.node.IsLeader() {
+					s.forward(ctx)
+					return
+				}
+				bctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
+				err := s.node.Barrier(bctx)
+				cancel()
+				if err != nil {
+					if perr := proposeError(err); errors.Is(perr, errNotLeaderForward) {
+						s.forward(ctx)
+					} else {
+						writeError(ctx, perr)
+					}
+					return
+				}
+			case "local", "default":
+			default:
+				writeError(ctx, badRequest("consistency: must be strong or local"))
+				return
+			}
+		}
+	}
+	err := rt.h(ctx, param)
+	switch {
+	case err == nil:
+	case errors.Is(err, errNotLeaderForward):
+		ctx.Response.Reset()
+		s.forward(ctx)
+	default:
+		var ae *apiError
+		if !errors.As(err, &ae) {
+			s.log.Error("request failed", "method", string(ctx.Method()), "path", string(path), "err", err)
+		}
+		ctx.Response.Reset()
+		writeError(ctx, err)
+	}
+}
+
+// recoverPanic turns a handler panic into a 500 so one bad request never
+// takes the node down.
+func (s *Server) recoverPanic(ctx *fasthttp.RequestCtx) {
+	if p := recover(); p != nil {
+		s.log.Error("panic while serving a request", "method", string(ctx.Method()), "path", string(ctx.Path()), "panic", p, "stack", string(debug.Stack()))
+		ctx.Response.Reset()
+		writeError(ctx, errors.New("panic"))
+	}
+}
+
+// propose replicates cmd with the server's write timeout and maps the
+// outcome: ErrNotLeader to a forward, a business rejection to its 4xx.
+func (s *Server) propose(cmd engine.Command) (engine.Result, error) {
+	pctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
+	defer cancel()
+	res, err := s.node.Propose(pctx, cmd)
+	if err != nil {
+		return res, proposeError(err)
+	}
+	if res.Err != nil {
+		return res, resultError(res.Err)
+	}
+	return res, nil
+}

@@ -1,0 +1,133 @@
+// Package transport is Burndown's HTTP face: a fasthttp server that speaks a
+// wire-compatible subset of Metronome's API plus native endpoints
+// (entitlement checks, cluster operations, test clock). It authenticates,
+// decodes and validates requests, turns them into engine commands proposed
+// through the cluster, forwards writes from followers to the leader, and
+// renders answers in Metronome's shapes.
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Config configures a Server.
+type Config struct {
+	// Node is the cluster member the server fronts.
+	Node Node
+	// Token is the admin bearer token every request except /healthz and
+	// /readyz must carry. It must not be empty.
+	Token string
+	// MaxBodyBytes bounds request bodies (413 beyond). Default 4 MiB.
+	MaxBodyBytes int
+	// WriteTimeout bounds how long a write waits for its commit. Default 10s.
+	WriteTimeout time.Duration
+	// Logger receives request failures and recovered panics. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// DefaultMaxBodyBytes is the default request body limit: an ingest of 100
+// events is far below it.
+const DefaultMaxBodyBytes = 4 << 20
+
+// Server is the HTTP server. It holds no state of its own beyond connections
+// to the leader for forwarding: everything else lives in the node.
+type Server struct {
+	cfg    Config
+	node   Node
+	token  []byte
+	log    *slog.Logger
+	srv    *fasthttp.Server
+	fwd    *forwarder
+	routes map[string]*endpoint
+}
+
+// New validates cfg and builds a server; call Serve or ListenAndServe to run it.
+func New(cfg Config) (*Server, error) {
+	if cfg.Node == nil {
+		return nil, errors.New("transport: Config.Node is required")
+	}
+	if cfg.Token == "" {
+		return nil, errors.New("transport: Config.Token is required")
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 10 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, node: cfg.Node, token: []byte(cfg.Token), log: cfg.Logger, fwd: newForwarder(cfg.WriteTimeout)}
+	s.routes = s.buildRoutes()
+	s.srv = &fasthttp.Server{
+		Handler:                      s.Handle,
+		Name:                         "burndown",
+		MaxRequestBodySize:           cfg.MaxBodyBytes,
+		ReadTimeout:                  30 * time.Second,
+		WriteTimeout:                 5 * time.Minute, // backups stream for a while
+		IdleTimeout:                  2 * time.Minute,
+		DisablePreParseMultipartForm: true,
+		ErrorHandler:                 s.protocolError,
+		Logger:                       fasthttpLogger{s.log},
+	}
+	return s, nil
+}
+
+// Serve answers requests on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	if err := s.srv.Serve(ln); err != nil {
+		return fmt.Errorf("transport: serve: %w", err)
+	}
+	return nil
+}
+
+// ListenAndServe listens on addr (host:port) and serves until Shutdown.
+func (s *Server) ListenAndServe(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("transport: listen %s: %w", addr, err)
+	}
+	return s.Serve(ln)
+}
+
+// Shutdown stops accepting connections and waits for in-flight requests
+// (up to ctx's deadline).
+func (s *Server) Shutdown(ctx context.Context) error {
+	if err := s.srv.ShutdownWithContext(ctx); err != nil {
+		return fmt.Errorf("transport: shutdown: %w", err)
+	}
+	return nil
+}
+
+// protocolError answers requests fasthttp could not read, in the API's error shape.
+func (s *Server) protocolError(ctx *fasthttp.RequestCtx, err error) {
+	var tooLarge *fasthttp.ErrSmallBuffer
+	switch {
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		writeError(ctx, &apiError{Status: fasthttp.StatusRequestEntityTooLarge, Message: fmt.Sprintf("body: larger than the %d-byte limit", s.cfg.MaxBodyBytes)})
+	case errors.As(err, &tooLarge):
+		writeError(ctx, &apiError{Status: fasthttp.StatusRequestHeaderFieldsTooLarge, Message: "headers: too large"})
+	default:
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			writeError(ctx, &apiError{Status: fasthttp.StatusRequestTimeout, Message: "request: timed out while reading"})
+			return
+		}
+		writeError(ctx, badRequest("request: cannot be parsed as HTTP: %v", err))
+	}
+}
+
+// fasthttpLogger sends fasthttp's own messages to slog.
+type fasthttpLogger struct{ l *slog.Logger }
+
+func (f fasthttpLogger) Printf(format string, args ...any) {
+	f.l.Debug(fmt.Sprintf(format, args...), "component", "fasthttp")
+}
