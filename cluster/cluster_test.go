@@ -33,11 +33,9 @@ func startThree(t *testing.T) ([]nodeSpec, []*Node) {
 func TestThreeNodes(t *testing.T) {
 	specs, nodes := startThree(t)
 	leader := nodes[0]
-	for _, n := range nodes[1:] {
-		if !n.IsMember() {
-			t.Fatalf("%s is not a member after join", n.cfg.NodeID)
-		}
-	}
+	eventually(t, 10*time.Second, "joined nodes to see themselves in the configuration", func() bool {
+		return nodes[1].IsMember() && nodes[2].IsMember()
+	})
 	start := leader.Now().UnixNano()
 	setupCatalog(t, leader, start)
 	acked := map[string]int64{} // customer → expected balance

@@ -169,3 +169,41 @@ func TestRestartResumes(t *testing.T) {
 		t.Fatalf("balance of c after restart: %s", b)
 	}
 }
+
+func TestBackupRestoreIntoFreshCluster(t *testing.T) {
+	a := newSpec(t, "a1", true).open(t)
+	waitLeader(t, a)
+	start := a.Now().UnixNano()
+	setupCatalog(t, a, start)
+	for i, id := range []string{"x", "y"} {
+		c1, c2 := customerCmds(id, start, 1000)
+		mustPropose(t, a, c1)
+		mustPropose(t, a, c2)
+		mustPropose(t, a, usage(id, "tx-"+id, start, 10*(i+1)))
+	}
+	var backup bytes.Buffer
+	if err := a.Backup(&backup); err != nil {
+		t.Fatal(err)
+	}
+
+	b := newSpec(t, "b1", true).open(t)
+	waitLeader(t, b)
+	if err := b.Restore(ctxT(t, 10*time.Second), bytes.NewReader([]byte("garbage"))); err == nil {
+		t.Fatal("a damaged backup was restored")
+	}
+	if err := b.Restore(ctxT(t, 20*time.Second), bytes.NewReader(backup.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]int64{"x": 990, "y": 980} {
+		if got, ok := balance(b.Engine(), id); !ok || !got.Equal(decimal.NewFromInt(want)) {
+			t.Fatalf("%s after restore: %s (found %v), want %d", id, got, ok, want)
+		}
+	}
+	st := b.Status()
+	if st.LeaderHTTPAddr != "http-b1" || len(st.Nodes) != 1 || st.Nodes[0].HTTPAddr != "http-b1" {
+		t.Fatalf("status after restore %+v", st)
+	}
+	if addrs := b.fsm.nodeAddrs(); len(addrs) != 1 || addrs["b1"] != "http-b1" {
+		t.Fatalf("replicated addresses after restore: %v", addrs)
+	}
+}

@@ -88,6 +88,15 @@ func (p *proposer) propose(ctx context.Context, cmd engine.Command, at engine.Na
 		return resp.res, resp.err
 	case <-ctx.Done():
 		return engine.Result{}, ctx.Err()
+	case <-p.stopped:
+		// Queued after the loop stopped, or in flight while raft shuts down:
+		// either way the outcome is unknown to this node now.
+		select {
+		case resp := <-r.done:
+			return resp.res, resp.err
+		default:
+			return engine.Result{}, ErrClosed
+		}
 	}
 }
 
