@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -197,4 +198,49 @@ func (c *Client) Check(ctx context.Context, customer, product string) (Entitleme
 	var e Entitlement
 	err := c.Do(ctx, "GET", "/v1/entitlements/check?customer_id="+customer+"&product_id="+product, nil, &e)
 	return e, err
+}
+
+// Metric reads one sample of a Prometheus text metric from GET /metrics (the first
+// line whose name matches exactly); ok is false when the node does not export it.
+func (c *Client) Metric(ctx context.Context, name string) (v float64, ok bool) {
+	req := fasthttp.AcquireRequest()
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.SetRequestURI(c.base + "/metrics")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if err := c.hc.DoTimeout(req, resp, 10*time.Second); err != nil || resp.StatusCode() != 200 {
+		return 0, false
+	}
+	return parseMetric(resp.Body(), name)
+}
+
+// parseMetric finds `name value` or `name{labels} value` in Prometheus text.
+func parseMetric(body []byte, name string) (float64, bool) {
+	for _, line := range bytes.Split(body, []byte("\n")) {
+		if !bytes.HasPrefix(line, []byte(name)) || len(line) == len(name) {
+			continue
+		}
+		rest := line[len(name):]
+		if rest[0] == '{' {
+			i := bytes.IndexByte(rest, '}')
+			if i < 0 {
+				continue
+			}
+			rest = rest[i+1:]
+		} else if rest[0] != ' ' {
+			continue
+		}
+		f := bytes.Fields(rest)
+		if len(f) == 0 {
+			continue
+		}
+		v, err := strconv.ParseFloat(string(f[0]), 64)
+		if err == nil {
+			return v, true
+		}
+	}
+	return 0, false
 }

@@ -74,8 +74,9 @@ func (c Config) Mode() string {
 	return "closed"
 }
 
-// Run drives the phase to completion and returns its result. It stops early, with
-// what was measured so far and ctx's error, if ctx is cancelled.
+// Run drives the phase to completion and returns its result. If ctx is cancelled
+// it stops early and returns what was measured until then (rates over the time it
+// really ran) together with ctx's error.
 func Run(ctx context.Context, cfg Config, factory OpFactory) (*Result, error) {
 	if cfg.Workers < 1 {
 		return nil, fmt.Errorf("loadgen %s: need at least one worker", cfg.Label)
@@ -220,17 +221,26 @@ loop:
 	}
 	emit(now(), true)
 
-	res.Seconds = cfg.Duration.Seconds()
+	// A phase cut short by ctx is judged over the time it really ran.
+	stop := end
+	if ctx.Err() != nil {
+		if t := now(); t.Before(end) {
+			stop = t
+		}
+	}
+	res.Seconds = stop.Sub(measureStart).Seconds()
 	res.Ops, res.Units, res.Errors = col.ops, col.units, col.errs
-	res.OpsPerSec = float64(res.Ops) / res.Seconds
-	res.UnitsPerSec = float64(res.Units) / res.Seconds
+	if res.Seconds > 0 {
+		res.OpsPerSec = float64(res.Ops) / res.Seconds
+		res.UnitsPerSec = float64(res.Units) / res.Seconds
+	}
 	res.Hist = col.total
 	res.Latency = Summarize(col.total)
 	if len(col.kinds) > 0 {
 		res.ErrorKinds = col.kinds
 	}
-	if open {
-		due := int64(sched.DueBy(end.Add(-time.Nanosecond))) - int64(sched.DueBy(measureStart.Add(-time.Nanosecond)))
+	if open && stop.After(measureStart) {
+		due := int64(sched.DueBy(stop.Add(-time.Nanosecond))) - int64(sched.DueBy(measureStart.Add(-time.Nanosecond)))
 		if u := due - res.Ops - res.Errors; u > 0 {
 			res.Unsent = u
 		}

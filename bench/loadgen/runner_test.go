@@ -94,3 +94,23 @@ func TestRunStopsOnCancel(t *testing.T) {
 		t.Errorf("got %v, want context.Canceled", err)
 	}
 }
+
+func TestRunCutShortIsJudgedOverItsRealLength(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	f := func(int) (Op, error) {
+		return func(ctx context.Context) (int, error) { return 1, nil }, nil
+	}
+	go func() { time.Sleep(300 * time.Millisecond); cancel() }()
+	res, err := Run(ctx, Config{Workers: 2, Rate: 1000, Duration: time.Minute}, f)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v", err)
+	}
+	if res.Seconds >= 60 || res.Seconds <= 0 {
+		t.Errorf("seconds %v, want the real run length", res.Seconds)
+	}
+	// Unsent only counts tickets due before the stop, so it stays small
+	// compared with the 60000 of the full minute.
+	if res.Unsent > 1000 {
+		t.Errorf("unsent %d counted past the stop", res.Unsent)
+	}
+}

@@ -53,7 +53,7 @@ func runFailover(ctx context.Context, env *Env, out *report.Scenario) error {
 	defer mt.Close()
 
 	log := &ackLog{acked: make([]atomic.Int64, cust.N), attempted: make([]atomic.Int64, cust.N)}
-	jobs := env.mixedJobs(mt, &ingestHooks{
+	jobs := env.mixedJobs(mt, cust.N, &ingestHooks{
 		FirstSend: func(cs []int) {
 			for _, c := range cs {
 				log.attempted[c].Add(1)

@@ -18,12 +18,12 @@ func gateway() Scenario {
 		Shared: true,
 		Run: func(ctx context.Context, env *Env, out *report.Scenario) error {
 			return env.peakAndLevels(ctx, out, "check", func(t target.Target) job {
-				return job{op: "check", cfg: env.closed(env.Opts.Conns), factory: env.checkOps(t)}
+				return job{op: "check", cfg: env.closed(env.Opts.Conns), factory: env.checkOps(t, env.Customers.N)}
 			}, func(t target.Target, prefix string) []job {
 				if env.Opts.Trickle <= 0 {
 					return nil
 				}
-				return []job{{name: prefix + " trickle", op: "ingest", cfg: env.open(2, env.Opts.Trickle), factory: env.ingestOps(t, nil)}}
+				return []job{{name: prefix + " trickle", op: "ingest", cfg: env.open(2, env.Opts.Trickle), factory: env.ingestOps(t, env.Customers.N, nil)}}
 			})
 		},
 	}
@@ -39,7 +39,7 @@ func ingest() Scenario {
 		Shared: true,
 		Run: func(ctx context.Context, env *Env, out *report.Scenario) error {
 			return env.peakAndLevels(ctx, out, "ingest", func(t target.Target) job {
-				return job{op: "ingest", cfg: env.closed(env.Opts.IngestConns), factory: env.ingestOps(t, nil)}
+				return job{op: "ingest", cfg: env.closed(env.Opts.IngestConns), factory: env.ingestOps(t, env.Customers.N, nil)}
 			}, nil)
 		},
 	}

@@ -18,7 +18,7 @@ func mixed() Scenario {
 		Run: func(ctx context.Context, env *Env, out *report.Scenario) error {
 			for _, t := range env.Systems {
 				env.logf("mixed: %s (%s)", t.Name(), t.Via())
-				if _, err := env.runJobs(ctx, out, t.Name(), env.mixedJobs(t, nil)...); err != nil {
+				if _, err := env.runJobs(ctx, out, t.Name(), env.mixedJobs(t, env.Customers.N, nil)...); err != nil {
 					if ctx.Err() != nil {
 						return ctx.Err()
 					}
@@ -33,9 +33,9 @@ func mixed() Scenario {
 }
 
 // mixedJobs returns the two open-loop jobs of the mixed blend against t.
-func (e *Env) mixedJobs(t target.Target, hooks *ingestHooks) []job {
+func (e *Env) mixedJobs(t target.Target, customers int, hooks *ingestHooks) []job {
 	return []job{
-		{name: "mixed", op: "check", cfg: e.open(e.Opts.Conns, e.Opts.MixedChecks), factory: e.checkOps(t)},
-		{name: "mixed", op: "ingest", cfg: e.open(e.Opts.IngestConns, e.Opts.MixedEvents/float64(e.Opts.Batch)), factory: e.ingestOps(t, hooks)},
+		{name: "mixed", op: "check", cfg: e.open(e.Opts.Conns, e.Opts.MixedChecks), factory: e.checkOps(t, customers)},
+		{name: "mixed", op: "ingest", cfg: e.open(e.Opts.IngestConns, e.Opts.MixedEvents/float64(e.Opts.Batch)), factory: e.ingestOps(t, customers, hooks)},
 	}
 }

@@ -29,6 +29,9 @@ func scale() Scenario {
 	}
 }
 
+// heapMetric is read from the node's /metrics when it exports it.
+const heapMetric = "go_memstats_heap_inuse_bytes"
+
 func runScale(ctx context.Context, env *Env, out *report.Scenario) error {
 	tbl := report.Table{Title: "state size", Columns: []string{"customers", "setup /s", "RSS empty MiB", "RSS loaded MiB",
 		"bytes/customer", "snapshot ms", "snapshot MiB", "check max ms during snapshot", "ingest max ms during snapshot", "restart to ready ms"}}
@@ -68,6 +71,7 @@ func (e *Env) scaleStep(ctx context.Context, out *report.Scenario, n int) ([]str
 	if err != nil {
 		return nil, err
 	}
+	heap0, heapOK := node.Client.Metric(ctx, heapMetric)
 	start := time.Now()
 	so := burndown.SetupOptions{Commits: e.Opts.ScaleCommits, Conns: e.Opts.ScaleConns}
 	so.Progress = func(d int) { e.logf("  setup: %d/%d (%.0f/s)", d, n, float64(d)/time.Since(start).Seconds()) }
@@ -84,6 +88,9 @@ func (e *Env) scaleStep(ctx context.Context, out *report.Scenario, n int) ([]str
 	perCust := float64(rss1-rss0) / float64(n)
 	label := fmt.Sprintf("%d", n)
 	out.Figure("RSS per customer @"+label, perCust, "bytes", fmt.Sprintf("%d commits per contract", e.Opts.ScaleCommits))
+	if heap1, ok := node.Client.Metric(ctx, heapMetric); ok && heapOK {
+		out.Figure("Go heap in use per customer @"+label, (heap1-heap0)/float64(n), "bytes", heapMetric+" from /metrics, before and after setup")
+	}
 
 	// Snapshot while a light open-loop check and ingest load runs.
 	ht, err := e.httpTarget("burndown", "", node.URL(), cat, cust, 8)
@@ -101,10 +108,10 @@ func (e *Env) scaleStep(ctx context.Context, out *report.Scenario, n int) ([]str
 	loadFor := 3*time.Second + 30*time.Second // cut short once the snapshot is done
 	for _, op := range []string{"check", "ingest"} {
 		cfg := loadgen.Config{Workers: 4, Rate: 2000, Duration: loadFor, Label: "scale " + label + " " + op}
-		f := e.checkOps(ht)
+		f := e.checkOps(ht, n)
 		if op == "ingest" {
 			cfg.Rate = 100
-			f = e.ingestOps(ht, nil)
+			f = e.ingestOps(ht, n, nil)
 		}
 		go func(op string) {
 			r, _ := loadgen.Run(loadCtx, cfg, f)

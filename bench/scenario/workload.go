@@ -7,15 +7,16 @@ import (
 	"burndown/bench/target"
 )
 
-// checkOps returns a factory of workers that each check a Zipf-chosen customer.
-func (e *Env) checkOps(t target.Target) loadgen.OpFactory {
+// checkOps returns a factory of workers that each check a Zipf-chosen customer
+// out of the first customers.
+func (e *Env) checkOps(t target.Target, customers int) loadgen.OpFactory {
 	base := e.nextWorkerBase()
 	return func(w int) (loadgen.Op, error) {
 		sess, err := t.Session(w)
 		if err != nil {
 			return nil, err
 		}
-		z, err := loadgen.NewZipf(e.Customers.N, e.Opts.ZipfS, e.Opts.Seed+uint64(base+w))
+		z, err := loadgen.NewZipf(customers, e.Opts.ZipfS, e.Opts.Seed+uint64(base+w))
 		if err != nil {
 			return nil, err
 		}
@@ -34,7 +35,7 @@ type ingestHooks struct {
 // ingestOps returns a factory of workers that each send batches of Zipf-chosen
 // customers. A failed batch is re-sent unchanged (same transaction ids) by the
 // worker's next operation, as a careful client would. hooks may be nil.
-func (e *Env) ingestOps(t target.Target, hooks *ingestHooks) loadgen.OpFactory {
+func (e *Env) ingestOps(t target.Target, customers int, hooks *ingestHooks) loadgen.OpFactory {
 	if hooks == nil {
 		hooks = &ingestHooks{}
 	}
@@ -45,7 +46,7 @@ func (e *Env) ingestOps(t target.Target, hooks *ingestHooks) loadgen.OpFactory {
 		if err != nil {
 			return nil, err
 		}
-		z, err := loadgen.NewZipf(e.Customers.N, e.Opts.ZipfS, e.Opts.Seed^0xabcdef+uint64(base+w))
+		z, err := loadgen.NewZipf(customers, e.Opts.ZipfS, e.Opts.Seed^0xabcdef+uint64(base+w))
 		if err != nil {
 			return nil, err
 		}
