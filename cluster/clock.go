@@ -23,10 +23,14 @@ type clock struct {
 // now returns the current time as the leader would stamp it.
 func (c *clock) now() engine.Nanos {
 	t := max(c.eng.Now(), c.last.Load())
-	if !c.test || t == 0 {
-		// A fresh test-clock cluster starts from the wall clock once; its
-		// first entry fixes that time and it stands still from then on.
+	switch {
+	case !c.test:
 		t = max(t, time.Now().UnixNano())
+	case t == 0:
+		// A fresh test-clock cluster starts from the wall clock, read once;
+		// its first entry makes that time the replicated one.
+		c.last.CompareAndSwap(0, time.Now().UnixNano())
+		t = max(c.eng.Now(), c.last.Load())
 	}
 	return t
 }
