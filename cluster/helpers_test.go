@@ -164,10 +164,16 @@ func digest(t testing.TB, e *engine.Engine) string {
 // log, then checks they all hold the same state.
 func converge(t testing.TB, leader *Node, nodes ...*Node) {
 	t.Helper()
-	last := leader.raft.LastIndex()
+	// raft's AppliedIndex counts entries handed to the FSM, not applied by
+	// it; the barrier makes the leader's engine current, and the engines'
+	// own applied index says what each follower really applied.
+	if err := leader.Barrier(ctxT(t, 10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	last := leader.Engine().AppliedIndex()
 	eventually(t, 20*time.Second, "followers to apply the log", func() bool {
 		for _, n := range nodes {
-			if n.raft.AppliedIndex() < last {
+			if n.Engine().AppliedIndex() < last {
 				return false
 			}
 		}
@@ -176,7 +182,40 @@ func converge(t testing.TB, leader *Node, nodes ...*Node) {
 	want := digest(t, leader.Engine())
 	for _, n := range nodes {
 		if got := digest(t, n.Engine()); got != want {
-			t.Fatalf("node %s state differs from leader %s", n.cfg.NodeID, leader.cfg.NodeID)
+			t.Fatalf("node %s state differs from leader %s: %s", n.cfg.NodeID, leader.cfg.NodeID, explainDiff(t, leader.Engine(), n.Engine()))
 		}
 	}
+}
+
+// explainDiff names the first difference between two engines' states.
+func explainDiff(t testing.TB, a, b *engine.Engine) string {
+	if a.Now() != b.Now() {
+		return fmt.Sprintf("now %d vs %d", a.Now(), b.Now())
+	}
+	ca, _ := persist.Marshal(a.Catalog())
+	cb, _ := persist.Marshal(b.Catalog())
+	if string(ca) != string(cb) {
+		return "catalogs differ"
+	}
+	ida, _ := a.CustomerIDs(0, 1<<30)
+	idb, _ := b.CustomerIDs(0, 1<<30)
+	if len(ida) != len(idb) {
+		return fmt.Sprintf("%d vs %d customers", len(ida), len(idb))
+	}
+	enc := func(e *engine.Engine, id string) (out string) {
+		e.Read(id, func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) {
+			bs, _ := persist.EncodeCustomer(c)
+			out = fmt.Sprintf("%+v", *c) + fmt.Sprintf(" %x", bs)
+		})
+		return out
+	}
+	for i, id := range ida {
+		if id != idb[i] {
+			return fmt.Sprintf("customer %d is %s vs %s", i, id, idb[i])
+		}
+		if x, y := enc(a, id), enc(b, id); x != y {
+			return fmt.Sprintf("customer %s:\n%s\nvs\n%s", id, x, y)
+		}
+	}
+	return "no difference found on a second look (state changed while comparing?)"
 }
