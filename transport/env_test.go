@@ -21,8 +21,6 @@ type testEnv struct {
 	base string
 	srv  *Server
 	node Node
-	// shift is the years added to scenario dates (see yearShift).
-	shift int
 }
 
 // startServer serves node over HTTP until the test ends.

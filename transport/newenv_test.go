@@ -49,29 +49,10 @@ func newEnv(t *testing.T, start string) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shift := yearShift(time.Now())
-	node := openClusterNode(t, shiftYears(t, start, shift), ln.Addr().String())
-	e := startServerOn(t, ln, node)
-	e.shift = shift
-	return e
+	node := openClusterNode(t, start, ln.Addr().String())
+	return startServerOn(t, ln, node)
 }
 
-// yearShift is how many years (a multiple of 4, so leap years stay leap
-// years) scenario dates are moved forward: a fresh test-clock cluster starts
-// at the wall clock and never moves backwards, so SCENARIOS.md's 2024-2027
-// dates are replayed in the future with the same calendar.
-func yearShift(now time.Time) int {
-	years := 0
-	for 2024+years <= now.Year()+1 {
-		years += 4
-	}
-	return years
-}
-
-func shiftYears(t *testing.T, ts string, years int) string {
-	t.Helper()
-	return mustTime(t, ts).AddDate(years, 0, 0).Format(time.RFC3339)
-}
-
-// at returns a scenario timestamp moved by the environment's year shift.
-func (e *testEnv) at(ts string) string { return shiftYears(e.t, ts, e.shift) }
+// at returns a scenario timestamp as RFC 3339 (the test clock can be set to
+// any date, so SCENARIOS.md's dates are used as they are).
+func (e *testEnv) at(ts string) string { return mustTime(e.t, ts).Format(time.RFC3339) }
