@@ -1,0 +1,313 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// These tests run the real binary as three processes on loopback: writes go
+// through any node, every node answers the same balances, and a node killed
+// with SIGKILL and restarted with the same command line catches up. No
+// acknowledged event may be lost or counted twice.
+
+const e2eToken = "e2e-token"
+
+// process is one running `burndown serve`.
+type process struct {
+	t        *testing.T
+	bin      string
+	args     []string
+	httpAddr string
+	cmd      *exec.Cmd
+	log      *bytes.Buffer
+}
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "burndown")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func (p *process) start() {
+	p.t.Helper()
+	p.log = &bytes.Buffer{}
+	p.cmd = exec.Command(p.bin, p.args...)
+	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	if err := p.cmd.Start(); err != nil {
+		p.t.Fatalf("start %v: %v", p.args, err)
+	}
+}
+
+func (p *process) kill() {
+	if p.cmd != nil && p.cmd.Process != nil {
+		_ = p.cmd.Process.Signal(syscall.SIGKILL)
+		_ = p.cmd.Wait()
+		p.cmd = nil
+	}
+}
+
+// call sends a request and decodes a JSON answer into out (when not nil).
+func call(addr, method, path string, body any, out any) (int, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, "http://"+addr+path, rd)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+e2eToken)
+	req.Header.Set("Content-Type", "application/json")
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		return resp.StatusCode, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	}
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			return resp.StatusCode, fmt.Errorf("%s %s: decode %q: %w", method, path, raw, err)
+		}
+	}
+	return resp.StatusCode, nil
+}
+
+// eventually retries f until it succeeds or the deadline passes.
+func eventually(t *testing.T, what string, timeout time.Duration, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var err error
+	for time.Now().Before(deadline) {
+		if err = f(); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s: still failing after %s: %v", what, timeout, err)
+}
+
+type clusterStatus struct {
+	NodeID string `json:"node_id"`
+	State  string `json:"state"`
+	Leader string `json:"leader_id"`
+	Nodes  []struct {
+		ID string `json:"id"`
+	} `json:"nodes"`
+}
+
+type checkAnswer struct {
+	Entitled bool   `json:"entitled"`
+	Reason   string `json:"reason"`
+	Balance  string `json:"balance"`
+}
+
+func TestThreeProcessCluster(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	nodes := make([]*process, 3)
+	for i := range nodes {
+		httpAddr, raftAddr := freeAddr(t), freeAddr(t)
+		args := []string{"serve", "--node-id", fmt.Sprintf("n%d", i+1), "--data-dir", filepath.Join(dir, fmt.Sprintf("n%d", i+1)),
+			"--http-addr", httpAddr, "--raft-addr", raftAddr, "--api-token", e2eToken}
+		if i == 0 {
+			args = append(args, "--bootstrap")
+		} else {
+			args = append(args, "--join", nodes[0].httpAddr)
+		}
+		nodes[i] = &process{t: t, bin: bin, args: args, httpAddr: httpAddr}
+	}
+	t.Cleanup(func() {
+		for _, n := range nodes {
+			n.kill()
+			if t.Failed() {
+				t.Logf("log of %s:\n%s", n.httpAddr, lastLines(n.log.String(), 30))
+			}
+		}
+	})
+	nodes[0].start()
+	eventually(t, "first node ready", 20*time.Second, func() error { _, err := call(nodes[0].httpAddr, "GET", "/readyz", nil, nil); return err })
+	nodes[1].start()
+	nodes[2].start()
+	eventually(t, "three members", 30*time.Second, func() error {
+		var st clusterStatus
+		if _, err := call(nodes[0].httpAddr, "GET", "/v1/cluster/status", nil, &st); err != nil {
+			return err
+		}
+		if len(st.Nodes) != 3 {
+			return fmt.Errorf("%d members", len(st.Nodes))
+		}
+		return nil
+	})
+
+	// The catalog and the customer are written through a follower.
+	w := nodes[1].httpAddr
+	var id struct {
+		Data struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	mustCall := func(addr, path string, body any) string {
+		t.Helper()
+		id.Data.ID = ""
+		if _, err := call(addr, "POST", path, body, &id); err != nil {
+			t.Fatal(err)
+		}
+		return id.Data.ID
+	}
+	start := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	metric := mustCall(w, "/v1/billable-metrics/create", map[string]any{"name": "calls", "event_type_filter": map[string]any{"in_values": []string{"call"}}, "aggregation_type": "COUNT"})
+	product := mustCall(w, "/v1/contract-pricing/products/create", map[string]any{"name": "Calls", "type": "USAGE", "billable_metric_id": metric})
+	rc := mustCall(w, "/v1/contract-pricing/rate-cards/create", map[string]any{"name": "Card"})
+	mustCall(w, "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": product, "starting_at": start, "entitled": true, "rate_type": "FLAT", "price": 1})
+	cust := mustCall(w, "/v1/customers", map[string]any{"name": "Acme", "ingest_aliases": []string{"acme"}})
+	mustCall(w, "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": start, "prepaid_only": true,
+		"commits": []any{map[string]any{"type": "PREPAID", "product_id": product, "access_schedule": map[string]any{"schedule_items": []any{
+			map[string]any{"amount": 100000, "starting_at": start, "ending_before": time.Now().UTC().AddDate(1, 0, 0).Format(time.RFC3339)}}}}}})
+
+	sent := 0
+	ingest := func(addr string, requests int) {
+		t.Helper()
+		for r := 0; r < requests; r++ {
+			var events []map[string]any
+			for i := 0; i < 100; i++ {
+				events = append(events, map[string]any{"transaction_id": fmt.Sprintf("tx-%d", sent), "customer_id": "acme", "event_type": "call",
+					"timestamp": time.Now().UTC().Format(time.RFC3339)})
+				sent++
+			}
+			if _, err := call(addr, "POST", "/v1/ingest", events, nil); err != nil {
+				t.Fatalf("ingest through %s: %v", addr, err)
+			}
+			// Resending an acknowledged request never counts twice.
+			if r%5 == 0 {
+				if _, err := call(addr, "POST", "/v1/ingest", events, nil); err != nil {
+					t.Fatalf("resend through %s: %v", addr, err)
+				}
+			}
+		}
+	}
+	balanceOn := func(addr string) (string, error) {
+		var a checkAnswer
+		_, err := call(addr, "GET", "/v1/entitlements/check?customer_id=acme&product_id="+product, nil, &a)
+		return a.Balance, err
+	}
+	allAgree := func(want string, procs ...*process) {
+		t.Helper()
+		for _, p := range procs {
+			eventually(t, "balance on "+p.httpAddr, 30*time.Second, func() error {
+				got, err := balanceOn(p.httpAddr)
+				if err != nil {
+					return err
+				}
+				if got != want {
+					return fmt.Errorf("balance %s, want %s", got, want)
+				}
+				return nil
+			})
+		}
+	}
+
+	for _, n := range nodes {
+		ingest(n.httpAddr, 4)
+	}
+	allAgree(fmt.Sprint(100000-sent), nodes...)
+
+	// SIGKILL a follower, write on, restart it with the same command line.
+	var st clusterStatus
+	if _, err := call(nodes[0].httpAddr, "GET", "/v1/cluster/status", nil, &st); err != nil {
+		t.Fatal(err)
+	}
+	byID := func(id string) *process {
+		for _, n := range nodes {
+			if n.args[2] == id { // args: serve --node-id <id> ...
+				return n
+			}
+		}
+		t.Fatalf("node %q not among the processes", id)
+		return nil
+	}
+	leader := byID(st.Leader)
+	victim := nodes[2]
+	if victim == leader {
+		victim = nodes[1]
+	}
+	victim.kill()
+	for _, n := range nodes {
+		if n != victim {
+			ingest(n.httpAddr, 3)
+		}
+	}
+	victim.start()
+	allAgree(fmt.Sprint(100000-sent), nodes...)
+
+	// SIGKILL the leader: the others elect a new one and keep taking writes.
+	leader.kill()
+	var rest []*process
+	for _, n := range nodes {
+		if n != leader {
+			rest = append(rest, n)
+		}
+	}
+	eventually(t, "new leader", 30*time.Second, func() error {
+		var s clusterStatus
+		if _, err := call(rest[0].httpAddr, "GET", "/v1/cluster/status", nil, &s); err != nil {
+			return err
+		}
+		if s.Leader == "" || s.Leader == st.Leader {
+			return fmt.Errorf("leader %q", s.Leader)
+		}
+		return nil
+	})
+	ingest(rest[0].httpAddr, 2)
+	ingest(rest[1].httpAddr, 2)
+	leader.start()
+	allAgree(fmt.Sprint(100000-sent), nodes...)
+
+	// A strongly consistent read agrees too.
+	var a checkAnswer
+	if _, err := call(rest[1].httpAddr, "GET", "/v1/entitlements/check?consistency=strong&customer_id=acme&product_id="+product, nil, &a); err != nil {
+		t.Fatal(err)
+	}
+	if a.Balance != fmt.Sprint(100000-sent) {
+		t.Fatalf("strong read balance %s, want %d", a.Balance, 100000-sent)
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
