@@ -38,6 +38,29 @@ func (s *Server) ingest(ctx *fasthttp.RequestCtx, _ string) error {
 
 // decodeEvents validates an ingest body into engine events.
 func (s *Server) decodeEvents(body []byte) ([]engine.Event, error) {
+	limit := s.node.Now().Add(engine.MaxFutureSkew).UnixNano()
+	if events, ok := decodeEventsFast(body); ok {
+		for i := range events {
+			if events[i].Timestamp > limit {
+				return nil, futureEvent(i, events[i].Timestamp)
+			}
+		}
+		return events, nil
+	}
+	events, err := s.decodeEventsGenericOnly(body)
+	if err != nil {
+		return nil, err
+	}
+	for i := range events {
+		if events[i].Timestamp > limit {
+			return nil, futureEvent(i, events[i].Timestamp)
+		}
+	}
+	return events, nil
+}
+
+// decodeEventsGenericOnly is the strict decoder: any JSON, precise errors.
+func (s *Server) decodeEventsGenericOnly(body []byte) ([]engine.Event, error) {
 	v, err := parseJSON(body)
 	if err != nil {
 		return nil, err
@@ -49,7 +72,6 @@ func (s *Server) decodeEvents(body []byte) ([]engine.Event, error) {
 	if len(arr) == 0 || len(arr) > maxIngestEvents {
 		return nil, badRequest("body: must hold 1 to %d events, got %d", maxIngestEvents, len(arr))
 	}
-	limit := s.node.Now().Add(engine.MaxFutureSkew).UnixNano()
 	r := &reader{}
 	events := make([]engine.Event, len(arr))
 	for i, item := range arr {
@@ -62,9 +84,6 @@ func (s *Server) decodeEvents(body []byte) ([]engine.Event, error) {
 		ev.Properties = properties(o)
 		if r.err != nil {
 			return nil, r.err
-		}
-		if ev.Timestamp > limit {
-			return nil, badRequest("body[%d].timestamp: %s is more than %s in the future", i, time.Unix(0, ev.Timestamp).UTC().Format(time.RFC3339), engine.MaxFutureSkew)
 		}
 	}
 	return events, nil
@@ -110,4 +129,8 @@ func properties(o obj) map[string]string {
 		}
 	}
 	return out
+}
+
+func futureEvent(i int, ts engine.Nanos) error {
+	return badRequest("body[%d].timestamp: %s is more than %s in the future", i, time.Unix(0, ts).UTC().Format(time.RFC3339), engine.MaxFutureSkew)
 }
