@@ -61,6 +61,7 @@ func NewCodec(extra ...Registration) (*Codec, error) {
 		}
 		c.add(kind, versionOf(cmd), func() engine.Command { return engine.NewCommand(kind) })
 	}
+	c.add(engine.KindIngest, ingestBinaryVersion, func() engine.Command { return &engine.Ingest{} })
 	for _, r := range extra {
 		if r.Kind < FirstClusterKind {
 			return nil, fmt.Errorf("persist: kind %d is reserved for the engine", r.Kind)
@@ -154,6 +155,9 @@ func (c *Codec) EncodeCommand(cmd engine.Command) (Encoded, error) {
 	if cmd == nil {
 		return Encoded{}, errors.New("persist: nil command")
 	}
+	if in, ok := cmd.(*engine.Ingest); ok {
+		return Encoded{Kind: engine.KindIngest, Version: ingestBinaryVersion, Body: appendIngest(nil, in)}, nil
+	}
 	k, v := cmd.Kind(), versionOf(cmd)
 	if c.factories[k][v] == nil {
 		return Encoded{}, fmt.Errorf("%w: kind %d version %d", ErrUnknownCommand, k, v)
@@ -239,6 +243,13 @@ func (c *Codec) decodeCommand(k engine.Kind, v uint8, body []byte) (engine.Comma
 	f := c.factories[k][v]
 	if f == nil {
 		return nil, fmt.Errorf("%w: kind %d version %d", ErrUnknownCommand, k, v)
+	}
+	if k == engine.KindIngest && v == ingestBinaryVersion {
+		in, err := decodeIngest(body)
+		if err != nil {
+			return nil, fmt.Errorf("decode ingest: %w", err)
+		}
+		return in, nil
 	}
 	cmd := f()
 	if err := Unmarshal(body, cmd); err != nil {
