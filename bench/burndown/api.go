@@ -21,6 +21,7 @@ type Client struct {
 	base  string // http://host:port, no trailing slash
 	token string
 	hc    *fasthttp.Client
+	slow  *fasthttp.Client // for snapshots, which may take minutes
 	// Retry bounds how long a request is retried on 429/503/connection errors
 	// (a cluster electing a leader answers 503 for a moment).
 	Retry time.Duration
@@ -36,6 +37,11 @@ func NewClient(base, token string, conns int) *Client {
 			ReadTimeout:              30 * time.Second,
 			WriteTimeout:             30 * time.Second,
 			MaxConnWaitTimeout:       30 * time.Second,
+			NoDefaultUserAgentHeader: true,
+		},
+		slow: &fasthttp.Client{
+			ReadTimeout:              10 * time.Minute,
+			WriteTimeout:             time.Minute,
 			NoDefaultUserAgentHeader: true,
 		},
 		Retry: 30 * time.Second,
@@ -95,6 +101,10 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 }
 
 func (c *Client) once(method, path string, body []byte, out any) error {
+	return c.onceWith(c.hc, method, path, body, out)
+}
+
+func (c *Client) onceWith(hc *fasthttp.Client, method, path string, body []byte, out any) error {
 	req := fasthttp.AcquireRequest()
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
@@ -108,7 +118,7 @@ func (c *Client) once(method, path string, body []byte, out any) error {
 		req.Header.SetContentType("application/json")
 		req.SetBodyRaw(body)
 	}
-	if err := c.hc.Do(req, resp); err != nil {
+	if err := hc.Do(req, resp); err != nil {
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	if s := resp.StatusCode(); s < 200 || s > 299 {
@@ -180,9 +190,10 @@ func (c *Client) ClusterStatus(ctx context.Context) (Status, error) {
 	return s, err
 }
 
-// Snapshot asks the node for a Raft snapshot now.
+// Snapshot asks the node for a Raft snapshot now and waits (up to 10 minutes)
+// for it to be written; it is not retried, so its duration is the snapshot's.
 func (c *Client) Snapshot(ctx context.Context) error {
-	return c.Do(ctx, "POST", "/v1/cluster/snapshot", struct{}{}, nil)
+	return c.onceWith(c.slow, "POST", "/v1/cluster/snapshot", []byte("{}"), nil)
 }
 
 // Entitlement is the answer of GET /v1/entitlements/check.
