@@ -45,8 +45,9 @@ func benchEngine(tb testing.TB, n, shards int) (*Engine, *harness) {
 func TestCheckDoesNotAllocate(t *testing.T) {
 	e, _ := benchEngine(t, 100, 2)
 	cust, prod := []byte("alias-cust-0000042"), []byte("calls")
+	buf := make([]byte, 0, 256)
 	allocs := testing.AllocsPerRun(1000, func() {
-		if body, st := e.Check(cust, prod, nil, nil); st != CheckFound || len(body) == 0 {
+		if body, st := e.AppendCheck(buf[:0], cust, prod, nil, nil); st != CheckFound || len(body) == 0 {
 			t.Fatal("check failed")
 		}
 	})
@@ -66,8 +67,9 @@ func BenchmarkCheck(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0
+		buf := make([]byte, 0, 256)
 		for pb.Next() {
-			e.Check(keys[i&1023], prod, nil, nil)
+			e.AppendCheck(buf[:0], keys[i&1023], prod, nil, nil)
 			i++
 		}
 	})

@@ -29,9 +29,6 @@ type EntitlementView struct {
 	// an alert in alarm scoped to that group value; the empty product id
 	// blocks every product.
 	GroupBlocks map[string]map[string]bool
-	// Blocked holds the limit_reached answers for group-blocked products,
-	// rendered only for customers that have group blocks.
-	Blocked map[string][]byte
 }
 
 // ProductAnswer pairs a product id with its answer.
@@ -66,27 +63,28 @@ func (v *EntitlementView) Product(id string) *ProductEntitlement {
 	return v.Default
 }
 
-// ProductEntitlement is the answer for one product.
+// ProductEntitlement is the answer for one product. The JSON body is
+// appended at check time (a few dozen bytes copied) rather than stored, which
+// keeps a view small: it exists for every customer.
 type ProductEntitlement struct {
 	Entitled     bool
 	Reason       string
 	Balance      string // decimal string, the sum of applicable balances now
 	CreditTypeID string
-	// JSON is the full response body, rendered once when the view is built so
-	// the hot path only copies bytes.
-	JSON []byte
 }
 
 var noContractEntitlement = newProductEntitlement(false, ReasonNoContract, "0", USDCreditTypeID)
 
 func newProductEntitlement(entitled bool, reason, balance, creditTypeID string) *ProductEntitlement {
-	p := &ProductEntitlement{Entitled: entitled, Reason: reason, Balance: balance, CreditTypeID: creditTypeID}
-	p.JSON = renderCheck(entitled, reason, balance, creditTypeID)
-	return p
+	return &ProductEntitlement{Entitled: entitled, Reason: reason, Balance: balance, CreditTypeID: creditTypeID}
 }
 
-func renderCheck(entitled bool, reason, balance, creditTypeID string) []byte {
-	b := make([]byte, 0, 96+len(balance)+len(creditTypeID))
+// AppendJSON appends the check's answer as the JSON object DESIGN.md fixes.
+func (p *ProductEntitlement) AppendJSON(b []byte) []byte {
+	return appendCheck(b, p.Entitled, p.Reason, p.Balance, p.CreditTypeID)
+}
+
+func appendCheck(b []byte, entitled bool, reason, balance, creditTypeID string) []byte {
 	b = append(b, `{"entitled":`...)
 	if entitled {
 		b = append(b, "true"...)
@@ -116,16 +114,17 @@ const (
 	CheckUnknownProduct
 )
 
-// Check answers an entitlement check from the published views without
-// locking or allocating. customer is a customer id or ingest alias; group key
-// and value may be empty. The returned body is shared and must not be modified.
-func (e *Engine) Check(customer, product, groupKey, groupValue []byte) ([]byte, CheckStatus) {
+// AppendCheck answers an entitlement check from the published views, without
+// locking, and appends the JSON answer to dst (no allocation when dst has
+// room). customer is a customer id or ingest alias; group key and value may
+// be empty.
+func (e *Engine) AppendCheck(dst, customer, product, groupKey, groupValue []byte) ([]byte, CheckStatus) {
 	h := e.dir.lookupBytes(customer)
 	if h == nil {
-		return nil, CheckUnknownCustomer
+		return dst, CheckUnknownCustomer
 	}
 	if _, ok := e.catalog.Load().Products[string(product)]; !ok {
-		return nil, CheckUnknownProduct
+		return dst, CheckUnknownProduct
 	}
 	v := h.view.Load()
 	if v == nil {
@@ -138,13 +137,11 @@ func (e *Engine) Check(customer, product, groupKey, groupValue []byte) ([]byte, 
 	if len(groupKey) > 0 && len(v.GroupBlocks) > 0 && pe.Entitled {
 		if blocked := v.GroupBlocks[groupKeyValue(groupKey, groupValue)]; blocked != nil {
 			if blocked[""] || blocked[string(product)] {
-				if b := v.Blocked[string(product)]; b != nil {
-					return b, CheckFound
-				}
+				return appendCheck(dst, false, ReasonLimitReached, pe.Balance, pe.CreditTypeID), CheckFound
 			}
 		}
 	}
-	return pe.JSON, CheckFound
+	return pe.AppendJSON(dst), CheckFound
 }
 
 // groupKeyValue builds the GroupBlocks key. Only called when a customer has

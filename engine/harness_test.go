@@ -64,7 +64,7 @@ func (h *harness) setClock(s string) {
 
 func (h *harness) check(customer, product string) (string, string, string) {
 	h.t.Helper()
-	body, st := h.e.Check([]byte(customer), []byte(product), nil, nil)
+	body, st := h.e.AppendCheck(nil, []byte(customer), []byte(product), nil, nil)
 	if st != CheckFound {
 		h.t.Fatalf("check %s/%s: status %d", customer, product, st)
 	}

@@ -24,7 +24,8 @@ func (s *Server) checkGet(ctx *fasthttp.RequestCtx) {
 		writeError(ctx, badRequest("product_id: is required"))
 		return
 	}
-	body, st := s.node.Engine().Check(customer, product, q.Peek("group_key"), q.Peek("group_value"))
+	var buf [256]byte
+	body, st := s.node.Engine().AppendCheck(buf[:0], customer, product, q.Peek("group_key"), q.Peek("group_value"))
 	switch st {
 	case engine.CheckUnknownCustomer:
 		writeError(ctx, notFound("customer_id: customer %s not found", customer))
@@ -66,17 +67,17 @@ func (s *Server) checkPost(ctx *fasthttp.RequestCtx, _ string) error {
 	out := make([]byte, 0, 16+len(list)*128)
 	out = append(out, `{"results":[`...)
 	for i, c := range list {
-		b, st := eng.Check([]byte(c.customer), []byte(c.product), []byte(c.key), []byte(c.value))
+		var st engine.CheckStatus
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out, st = eng.AppendCheck(out, []byte(c.customer), []byte(c.product), []byte(c.key), []byte(c.value))
 		switch st {
 		case engine.CheckUnknownCustomer:
 			return notFound("checks[%d].customer_id: customer %s not found", i, c.customer)
 		case engine.CheckUnknownProduct:
 			return notFound("checks[%d].product_id: product %s not found", i, c.product)
 		}
-		if i > 0 {
-			out = append(out, ',')
-		}
-		out = append(out, b...)
 	}
 	out = append(out, "]}"...)
 	ctx.SetStatusCode(fasthttp.StatusOK)
