@@ -145,8 +145,6 @@ func (s *shard) burnDown(cat *Catalog, k *Contract, inv *Invoice, productID, cre
 		seg.Drawn = seg.Drawn.Add(draw)
 		seg.deduct(inv.ID, t, draw)
 		l := inv.line(LineAppliedCommit, "", cands[i].cm.ID, creditTypeID)
-		l.CommitType = cands[i].cm.Type
-		l.Name = cands[i].cm.Name
 		l.Total = l.Total.Sub(draw)
 		spend = spend.Sub(draw)
 	}

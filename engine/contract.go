@@ -10,8 +10,8 @@ func (s *shard) createCustomer(h *CustomerHandle, cmd *CreateCustomer, now Nanos
 		ID: h.ID, Name: cmd.Name, IngestAliases: cmd.IngestAliases, CustomFields: cmd.CustomFields,
 		BillingProviders: cmd.BillingProviders, CreatedAt: now,
 	}
+	c.handle = h
 	s.customers[c.ID] = c
-	s.handles[c.ID] = h
 	s.markDirty(c)
 }
 

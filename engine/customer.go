@@ -24,6 +24,8 @@ type Customer struct {
 	// first is the last burn-down tiebreak.
 	Seq uint64
 
+	// handle is the customer's published part (directory entry and view).
+	handle *CustomerHandle
 	// reschedule asks the shard to recompute NextDue at the end of the run;
 	// set by changes that add or remove transitions.
 	reschedule bool
@@ -138,13 +140,12 @@ type Invoice struct {
 }
 
 // InvoiceLine is one line of an invoice: usage of a product, or an applied
-// commit or credit (negative total).
+// commit or credit (negative total). Names come from the catalog and the
+// commit when the invoice is read, so a line stores only ids and amounts.
 type InvoiceLine struct {
 	Type         string
-	Name         string
 	ProductID    string
 	CommitID     string
-	CommitType   string
 	CreditTypeID string
 	Quantity     decimal.Decimal
 	Total        decimal.Decimal

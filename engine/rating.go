@@ -210,7 +210,6 @@ func (inv *Invoice) line(typ, productID, commitID, creditTypeID string) *Invoice
 
 func (inv *Invoice) addUsage(p *Product, creditTypeID string, qty, spend decimal.Decimal) {
 	l := inv.line(LineUsage, p.ID, "", creditTypeID)
-	l.Name = p.Name
 	l.Quantity = l.Quantity.Add(qty)
 	l.Total = l.Total.Add(spend)
 }

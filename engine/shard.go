@@ -12,7 +12,6 @@ type shard struct {
 	eng       *Engine
 	work      chan shardWork
 	customers map[string]*Customer
-	handles   map[string]*CustomerHandle
 	dedup     *dedupIndex
 	due       dueHeap
 	// dirty lists customers whose entitlement view must be rebuilt at the end
@@ -43,7 +42,6 @@ func newShard(id int, e *Engine) *shard {
 		id: id, eng: e,
 		work:      make(chan shardWork, 64),
 		customers: map[string]*Customer{},
-		handles:   map[string]*CustomerHandle{},
 		dedup:     newDedupIndex(),
 		dirty:     map[*Customer]struct{}{},
 	}

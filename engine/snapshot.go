@@ -166,13 +166,12 @@ func (e *Engine) Restore(st *State) error {
 // load replaces the shard's state and returns its earliest pending transition.
 func (s *shard) load(customers []*Customer, handles map[string]*CustomerHandle, dedup []DedupBucket, cat *Catalog, now Nanos) Nanos {
 	s.customers = make(map[string]*Customer, len(customers))
-	s.handles = make(map[string]*CustomerHandle, len(customers))
 	s.dedup = newDedupIndex()
 	s.dedup.load(dedup)
 	s.due = nil
 	for _, c := range customers {
 		s.customers[c.ID] = c
-		s.handles[c.ID] = handles[c.ID]
+		c.handle = handles[c.ID]
 		c.NextDue = 0
 		s.schedule(c, now)
 		s.publish(c, cat, now)

@@ -8,7 +8,7 @@ import (
 
 // publish rebuilds the customer's entitlement view for now and swaps it in.
 func (s *shard) publish(c *Customer, cat *Catalog, now Nanos) {
-	h := s.handles[c.ID]
+	h := c.handle
 	if h == nil {
 		return
 	}
