@@ -14,13 +14,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"burndown/bench/baseline"
 	"burndown/bench/burndown"
 	"burndown/bench/report"
 	"burndown/bench/scenario"
@@ -39,6 +42,7 @@ type config struct {
 	levels     string
 	steps      string
 	quiet      bool
+	inProcess  bool
 	opts       scenario.Options
 }
 
@@ -55,6 +59,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.out, "out", "", "report directory (default bench/out/<timestamp>)")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the load generator to this file")
 	fs.BoolVar(&c.quiet, "quiet", false, "no once-per-second progress lines")
+	fs.BoolVar(&c.inProcess, "in-process-baselines", false, "serve the HTTP baselines inside the bench process instead of child processes")
 	fs.IntVar(&o.Customers, "customers", 10000, "number of customers")
 	fs.Float64Var(&o.ZipfS, "zipf-s", 1.1, "Zipf exponent of customer activity (> 1)")
 	fs.IntVar(&o.Conns, "conns", 64, "check workers, one keep-alive connection each")
@@ -126,6 +131,9 @@ func floats(list string) ([]float64, error) {
 // Main runs `burndown bench` with args (flags only, no program name), writing
 // progress to stderr and the report's location to stdout.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == baseline.ChildFlag {
+		return baseline.ServeChild(ctx, args[1:], stdout, stderr)
+	}
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
@@ -171,6 +179,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	env := &scenario.Env{
 		Opts: cfg.opts, Log: stderr, Customers: target.NewCustomers(run, cfg.opts.Customers),
 		TmpDir: tmp, Token: token, Binary: binaryOnce(cfg.bin, tmp),
+	}
+	if !cfg.inProcess {
+		env.Self = selfCommand(args)
 	}
 	if !cfg.quiet {
 		env.Progress = stderr
@@ -241,6 +252,24 @@ func binaryOnce(given, dir string) func(context.Context) (string, error) {
 	return func(ctx context.Context) (string, error) {
 		once.Do(func() { path, err = burndown.ResolveBinary(ctx, given, dir) })
 		return path, err
+	}
+}
+
+// selfCommand returns how to run this program's bench entry point again with
+// other args: the executable and the words before Main's args on its command
+// line (e.g. "burndown bench"). It returns nil when that cannot be worked out.
+func selfCommand(mainArgs []string) func(ctx context.Context, args ...string) *exec.Cmd {
+	exe, err := os.Executable()
+	if err != nil || strings.HasSuffix(exe, ".test") || len(os.Args) < len(mainArgs)+1 {
+		return nil
+	}
+	split := len(os.Args) - len(mainArgs)
+	if !slices.Equal(os.Args[split:], mainArgs) {
+		return nil
+	}
+	prefix := slices.Clone(os.Args[1:split])
+	return func(ctx context.Context, args ...string) *exec.Cmd {
+		return exec.CommandContext(ctx, exe, append(slices.Clone(prefix), args...)...)
 	}
 }
 

@@ -107,8 +107,9 @@ type Postgres struct {
 	pool *pgxpool.Pool
 }
 
-// NewPostgres connects with a pool of conns connections and creates the schema.
-func NewPostgres(ctx context.Context, dsn string, conns int) (*Postgres, error) {
+// NewPostgres connects with a pool of conns connections and, with create,
+// (re)creates the schema.
+func NewPostgres(ctx context.Context, dsn string, conns int, create bool) (*Postgres, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres dsn: %w", err)
@@ -118,6 +119,9 @@ func NewPostgres(ctx context.Context, dsn string, conns int) (*Postgres, error) 
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres connect: %w", err)
+	}
+	if !create {
+		return &Postgres{pool: pool}, nil
 	}
 	_, err = pool.Exec(ctx, `DROP TABLE IF EXISTS balances, txns;
 CREATE TABLE balances (customer text PRIMARY KEY, balance bigint NOT NULL);

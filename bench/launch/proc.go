@@ -42,6 +42,19 @@ func Start(name string, cmd *exec.Cmd) (*Proc, error) {
 	p := &Proc{Name: name, Cmd: cmd, out: &tailBuffer{max: 16 << 10}, done: make(chan struct{})}
 	cmd.Stdout = p.out
 	cmd.Stderr = p.out
+	return p.start()
+}
+
+// StartStdout is Start for a cmd whose stdout the caller already took with
+// StdoutPipe; only stderr is captured.
+func StartStdout(name string, cmd *exec.Cmd) (*Proc, error) {
+	p := &Proc{Name: name, Cmd: cmd, out: &tailBuffer{max: 16 << 10}, done: make(chan struct{})}
+	cmd.Stderr = p.out
+	return p.start()
+}
+
+func (p *Proc) start() (*Proc, error) {
+	cmd, name := p.Cmd, p.Name
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}

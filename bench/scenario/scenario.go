@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os/exec"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -94,6 +95,9 @@ type Env struct {
 	// Binary returns the burndown binary for scenarios that start their own nodes.
 	Binary func(ctx context.Context) (string, error)
 	Token  string
+	// Self, when not nil, returns a command that runs this bench's entry point
+	// with args (used to serve baselines from child processes).
+	Self func(ctx context.Context, args ...string) *exec.Cmd
 
 	workerBase atomic.Int64
 }

@@ -61,13 +61,31 @@ func StartSystems(ctx context.Context, env *Env, names []string, targetURL strin
 	for i := range keys {
 		keys[i] = env.Customers.Key(i)
 	}
-	serve := func(st baseline.Store, name, via string) error {
-		srv, err := baseline.Serve(st, Price)
-		if err != nil {
-			return err
+	// serve puts a store behind the HTTP endpoints: in a child process of its
+	// own when env.Self can start one (like Burndown, it then does not share
+	// the load generator's process), else in this process.
+	serve := func(st baseline.Store, name, via string, childArgs ...string) error {
+		var url string
+		if env.Self != nil {
+			args := append([]string{baseline.ChildFlag, "--price", fmt.Sprint(Price), "--conns", fmt.Sprint(conns)}, childArgs...)
+			ch, err := baseline.StartChild(name, env.Self(ctx, args...))
+			if err != nil {
+				return err
+			}
+			stops = append(stops, ch.Stop)
+			url = ch.URL
+			via = strings.Replace(via, "HTTP (same client) to an in-process fasthttp", "HTTP (same client) to a fasthttp", 1) +
+				" (served by a child process of the bench, like Burndown in its own process)"
+		} else {
+			srv, err := baseline.Serve(st, Price)
+			if err != nil {
+				return err
+			}
+			stops = append(stops, func() { _ = srv.Close() })
+			url = srv.URL()
+			via += " (served inside the bench process, sharing it with the load generator)"
 		}
-		stops = append(stops, func() { _ = srv.Close() })
-		t, err := target.NewHTTP(target.HTTPConfig{Name: name, Via: via, BaseURL: srv.URL(), ProductID: "p",
+		t, err := target.NewHTTP(target.HTTPConfig{Name: name, Via: via, BaseURL: url, ProductID: "p",
 			EventType: "bench", Conns: conns, Timeout: env.Opts.Timeout, Customers: env.Customers})
 		if err != nil {
 			return err
@@ -79,7 +97,8 @@ func StartSystems(ctx context.Context, env *Env, names []string, targetURL strin
 		f := baseline.NewFloor()
 		_ = f.Seed(ctx, keys, Balance)
 		if err := serve(f, "floor", "HTTP (same client) to an in-process fasthttp handler that looks the customer up in a Go map; "+
-			"ingest decodes the JSON and does an atomic decrement per event, no dedup, no durability"); err != nil {
+			"ingest decodes the JSON and does an atomic decrement per event, no dedup, no durability",
+			"--store", "floor", "--run", env.Customers.Run, "--customers", fmt.Sprint(env.Customers.N), "--balance", fmt.Sprint(Balance)); err != nil {
 			skip("floor", err)
 		}
 	}
@@ -138,7 +157,7 @@ func (e *Env) startBurndown(ctx context.Context, targetURL string, conns int, ad
 }
 
 func (e *Env) startRedis(ctx context.Context, keys []string, conns int, want func(string) bool,
-	serve func(baseline.Store, string, string) error, add func(target.Target), stops *[]func()) error {
+	serve func(baseline.Store, string, string, ...string) error, add func(target.Target), stops *[]func()) error {
 	e.logf("bench: starting redis-server")
 	rs, err := baseline.StartRedis(ctx, filepath.Join(e.TmpDir, "redis"), e.Log)
 	if err != nil {
@@ -156,7 +175,8 @@ func (e *Env) startRedis(ctx context.Context, keys []string, conns int, want fun
 	note := baseline.RedisConfigNote + "; check = GET, ingest = one pipelined EVALSHA per event (SET NX on the transaction id, then DECRBY)"
 	var errs []error
 	if want("redis-http") {
-		errs = append(errs, serve(st, "redis-http", "HTTP (same client) to an in-process fasthttp service backed by go-redis; "+note))
+		errs = append(errs, serve(st, "redis-http", "HTTP (same client) to an in-process fasthttp service backed by go-redis; "+note,
+			"--store", "redis", "--redis-addr", rs.Addr))
 	}
 	if want("redis-direct") {
 		add(baseline.NewDirect(st, Price, e.Customers, "go-redis straight from the load generator, no HTTP; "+note))
@@ -165,14 +185,14 @@ func (e *Env) startRedis(ctx context.Context, keys []string, conns int, want fun
 }
 
 func (e *Env) startPostgres(ctx context.Context, keys []string, conns int, want func(string) bool,
-	serve func(baseline.Store, string, string) error, add func(target.Target), stops *[]func()) error {
+	serve func(baseline.Store, string, string, ...string) error, add func(target.Target), stops *[]func()) error {
 	e.logf("bench: starting postgres")
 	ps, err := baseline.StartPostgres(ctx, filepath.Join(e.TmpDir, "postgres"), e.Log)
 	if err != nil {
 		return err
 	}
 	*stops = append(*stops, ps.Stop)
-	st, err := baseline.NewPostgres(ctx, ps.DSN, conns)
+	st, err := baseline.NewPostgres(ctx, ps.DSN, conns, true)
 	if err != nil {
 		return err
 	}
@@ -182,7 +202,8 @@ func (e *Env) startPostgres(ctx context.Context, keys []string, conns int, want 
 	}
 	var errs []error
 	if want("postgres-http") {
-		errs = append(errs, serve(st, "postgres-http", "HTTP (same client) to an in-process fasthttp service backed by pgx; "+baseline.PostgresConfigNote))
+		errs = append(errs, serve(st, "postgres-http", "HTTP (same client) to an in-process fasthttp service backed by pgx; "+baseline.PostgresConfigNote,
+			"--store", "postgres", "--pg-dsn", ps.DSN))
 	}
 	if want("postgres-direct") {
 		add(baseline.NewDirect(st, Price, e.Customers, "pgx straight from the load generator, no HTTP; "+baseline.PostgresConfigNote))
