@@ -118,9 +118,10 @@ func (f *fsm) applyNodeMeta(m *nodeMetaCmd) {
 	f.meta.Store(&next)
 }
 
-// Snapshot captures the engine on the FSM goroutine (each shard encodes its
-// customers in parallel) and leaves the writing to Persist, which raft runs
-// concurrently with new applies.
+// Snapshot captures the engine on the FSM goroutine (a short pause: the
+// engine records its customers and freezes its dedup index) and leaves the
+// encoding and writing to Persist, which raft runs concurrently with new
+// applies (copy-on-write).
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	snap, err := f.eng.Snapshot(persist.EncodeCustomer)
 	if err != nil {
@@ -163,5 +164,5 @@ func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
 	return sink.Close()
 }
 
-// Release drops the image.
-func (s *fsmSnapshot) Release() { s.snap = nil }
+// Release ends the engine's copy-on-write for this snapshot.
+func (s *fsmSnapshot) Release() { s.snap.Release() }

@@ -11,6 +11,11 @@ func (s *shard) createCustomer(h *CustomerHandle, cmd *CreateCustomer, now Nanos
 		BillingProviders: cmd.BillingProviders, CreatedAt: now,
 	}
 	c.handle = h
+	if j := s.eng.snapJob.Load(); j != nil {
+		// Created after the snapshot: not part of it, nothing to preserve.
+		c.snapClaimed.Store(j.gen)
+		c.snapDone.Store(j.gen)
+	}
 	s.customers[c.ID] = c
 	s.markDirty(c)
 }
@@ -24,6 +29,7 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 		t.res.Err = errorf(NotFound, "customer_id: customer %s not found", cmd.CustomerID)
 		return
 	}
+	s.preserve(c)
 	rc := cat.RateCards[cmd.RateCardID]
 	if rc == nil {
 		t.res.Err = errorf(NotFound, "rate_card_id: rate card %s not found", cmd.RateCardID)

@@ -1,6 +1,10 @@
 package engine
 
-import "github.com/shopspring/decimal"
+import (
+	"sync/atomic"
+
+	"github.com/shopspring/decimal"
+)
 
 // Customer is everything the engine knows about one customer. It is owned by
 // its shard's goroutine: only that goroutine reads or writes it.
@@ -24,6 +28,10 @@ type Customer struct {
 	// first is the last burn-down tiebreak.
 	Seq uint64
 
+	// snapClaimed and snapDone are the generation of the last snapshot that
+	// claimed and finished encoding this customer (copy-on-write snapshots).
+	snapClaimed atomic.Uint64
+	snapDone    atomic.Uint64
 	// handle is the customer's published part (directory entry and view).
 	handle *CustomerHandle
 	// reschedule asks the shard to recompute NextDue at the end of the run;

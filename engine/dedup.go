@@ -39,6 +39,9 @@ func dedupKeyCustomerHash(k []byte) uint64 { return binary.BigEndian.Uint64(k[0:
 // engine rejects events older than the window, so nothing is counted twice.
 type dedupIndex struct {
 	buckets map[int64]map[dedupKey]struct{}
+	// frozen holds the index as of a snapshot being written: read-only
+	// until merged back, while new keys go to buckets.
+	frozen map[int64]map[dedupKey]struct{}
 }
 
 func newDedupIndex() *dedupIndex {
@@ -55,12 +58,43 @@ func dayOf(t Nanos) int64 {
 
 // seen reports whether the key was recorded for the event's day.
 func (d *dedupIndex) seen(t Nanos, k dedupKey) bool {
-	b := d.buckets[dayOf(t)]
-	if b == nil {
-		return false
+	day := dayOf(t)
+	if b := d.buckets[day]; b != nil {
+		if _, ok := b[k]; ok {
+			return true
+		}
 	}
-	_, ok := b[k]
-	return ok
+	if b := d.frozen[day]; b != nil {
+		_, ok := b[k]
+		return ok
+	}
+	return false
+}
+
+// freeze hands the current index to a snapshot and starts an empty live
+// layer; the snapshot reads the frozen maps while the shard goes on.
+func (d *dedupIndex) freeze() map[int64]map[dedupKey]struct{} {
+	d.thaw()
+	d.frozen, d.buckets = d.buckets, map[int64]map[dedupKey]struct{}{}
+	return d.frozen
+}
+
+// thaw merges the live layer back into the frozen maps once no snapshot
+// reads them any more.
+func (d *dedupIndex) thaw() {
+	if d.frozen == nil {
+		return
+	}
+	for day, m := range d.buckets {
+		if f := d.frozen[day]; f != nil {
+			for k := range m {
+				f[k] = struct{}{}
+			}
+		} else {
+			d.frozen[day] = m
+		}
+	}
+	d.buckets, d.frozen = d.frozen, nil
 }
 
 func (d *dedupIndex) add(t Nanos, k dedupKey) {
@@ -73,7 +107,8 @@ func (d *dedupIndex) add(t Nanos, k dedupKey) {
 	b[k] = struct{}{}
 }
 
-// expire drops buckets whose whole day lies before cutoff.
+// expire drops buckets whose whole day lies before cutoff (frozen ones are
+// dropped after they are merged back).
 func (d *dedupIndex) expire(cutoff Nanos) {
 	cut := dayOf(cutoff)
 	for day := range d.buckets {
@@ -83,24 +118,16 @@ func (d *dedupIndex) expire(cutoff Nanos) {
 	}
 }
 
-// size returns the number of remembered keys.
-func (d *dedupIndex) size() int {
-	n := 0
-	for _, b := range d.buckets {
-		n += len(b)
-	}
-	return n
-}
-
-func (d *dedupIndex) image() []DedupBucket {
-	days := make([]int64, 0, len(d.buckets))
-	for day := range d.buckets {
+// dedupImage lists buckets sorted by day, keys sorted, for a snapshot.
+func dedupImage(buckets map[int64]map[dedupKey]struct{}) []DedupBucket {
+	days := make([]int64, 0, len(buckets))
+	for day := range buckets {
 		days = append(days, day)
 	}
 	sort.Slice(days, func(i, j int) bool { return days[i] < days[j] })
 	out := make([]DedupBucket, 0, len(days))
 	for _, day := range days {
-		b := d.buckets[day]
+		b := buckets[day]
 		keys := make([]dedupKey, 0, len(b))
 		for k := range b {
 			keys = append(keys, k)

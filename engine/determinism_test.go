@@ -21,12 +21,13 @@ func snapshotBytes(t *testing.T, e *Engine) []byte {
 	}
 	// Customers are spread over shards; gather them in id order so engines
 	// with different shard counts compare equal.
-	var all [][]byte
-	var dedup []DedupBucket
-	for _, sh := range s.Shards {
-		all = append(all, sh.Customers...)
-		dedup = append(dedup, sh.Dedup...)
-	}
+	all, dedup := collectSnapshot(t, s)
+	return snapshotBytesFrom(t, s, all, dedup)
+}
+
+// snapshotBytesFrom renders what a snapshot wrote in a shard-independent order.
+func snapshotBytesFrom(t *testing.T, s *Snapshot, all [][]byte, dedup []DedupBucket) []byte {
+	t.Helper()
 	sortBytes(all)
 	keys := map[int64][][]byte{}
 	for _, b := range dedup {
@@ -49,6 +50,21 @@ func snapshotBytes(t *testing.T, e *Engine) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// collectSnapshot writes every shard of s and releases it.
+func collectSnapshot(t *testing.T, s *Snapshot) ([][]byte, []DedupBucket) {
+	t.Helper()
+	defer s.Release()
+	var all [][]byte
+	var dedup []DedupBucket
+	for i := 0; i < s.ShardCount(); i++ {
+		if err := s.WriteShard(i, func(b []byte) error { all = append(all, b); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		dedup = append(dedup, s.ShardDedup(i)...)
+	}
+	return all, dedup
 }
 
 func sortBytes(b [][]byte) {
@@ -167,16 +183,15 @@ func TestRestoreThenReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := &State{Index: snap.Index, Now: snap.Now, Catalog: snap.Catalog, CustomerOrder: snap.CustomerOrder, UnknownRejects: snap.UnknownRejects}
-	for _, sh := range snap.Shards {
-		for _, raw := range sh.Customers {
-			var c Customer
-			if err := json.Unmarshal(raw, &c); err != nil {
-				t.Fatal(err)
-			}
-			st.Customers = append(st.Customers, &c)
+	raws, dedup := collectSnapshot(t, snap)
+	for _, raw := range raws {
+		var c Customer
+		if err := json.Unmarshal(raw, &c); err != nil {
+			t.Fatal(err)
 		}
-		st.Dedup = append(st.Dedup, sh.Dedup...)
+		st.Customers = append(st.Customers, &c)
 	}
+	st.Dedup = dedup
 	second := New(Config{Shards: 2})
 	defer second.Close()
 	if err := second.Restore(st); err != nil {

@@ -54,6 +54,10 @@ type Engine struct {
 	// unknownRejects counts events for customers that do not exist.
 	unknownRejects atomic.Int64
 
+	// snapJob is the snapshot being written, if any; snapGen numbers them.
+	snapJob atomic.Pointer[snapJob]
+	snapGen uint64
+
 	orderMu sync.RWMutex
 	// customerOrder lists customer ids in creation order, for listing.
 	customerOrder []string

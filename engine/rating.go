@@ -23,6 +23,7 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 		out.reject(RejectUnknownCustomer)
 		return
 	}
+	s.preserve(c)
 	if ev.Timestamp > now+MaxFutureSkew.Nanoseconds() {
 		c.reject(RejectFuture)
 		out.reject(RejectFuture)

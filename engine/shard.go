@@ -59,6 +59,9 @@ func (s *shard) run() {
 }
 
 func (s *shard) execute(r *shardRun) {
+	if s.dedup.frozen != nil && s.eng.snapJob.Load() == nil {
+		s.dedup.thaw()
+	}
 	if r.tick {
 		s.tick(r.cat, r.now)
 	}
@@ -132,6 +135,7 @@ func (s *shard) tick(cat *Catalog, now Nanos) {
 		if c == nil || c.NextDue != it.at {
 			continue // stale entry
 		}
+		s.preserve(c)
 		c.NextDue = 0
 		c.applyTransitions(cat, now)
 		c.reschedule = true

@@ -1,30 +1,35 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"sync"
 )
 
-// Snapshot is a point-in-time image of the engine, taken between applies.
-// Customers are already encoded (by the encoder the caller supplies), so
-// persisting it can run while new entries are applied.
+// Snapshot is a point-in-time image of the engine at one applied index,
+// taken without stopping applies for long: taking it only records, per shard,
+// which customers exist and freezes the dedup index (a pointer swap). The
+// customers are encoded later, while applies go on, copy-on-write: a shard
+// about to change a customer that the snapshot has not encoded yet encodes
+// it first (its state as of the snapshot), and the writer encodes the others
+// when it reaches them. Either way each customer is encoded exactly once, as
+// it was at the snapshot's index.
 type Snapshot struct {
 	Index          uint64
 	Now            Nanos
 	Catalog        *Catalog // immutable, shared
-	CustomerOrder  []string
+	CustomerOrder  []string // append-only in the engine: shared, not copied
 	UnknownRejects int64
-	Shards         []ShardImage
+
+	job    *snapJob
+	shards []shardCapture
 }
 
-// ShardImage is one shard's part of a snapshot.
-type ShardImage struct {
-	// Customers holds the encoded customers, ordered by id.
-	Customers [][]byte
-	// Dedup holds the shard's dedup index, ordered by day.
-	Dedup []DedupBucket
-}
+// CustomerEncoder turns a customer into bytes. It runs on the snapshot
+// writer's goroutine or on a shard's (copy-on-write) and must not keep c.
+type CustomerEncoder func(c *Customer) ([]byte, error)
 
 // DedupBucket holds the 16-byte transaction keys of events stamped on one
 // UTC day (day number since the epoch), sorted, concatenated.
@@ -33,60 +38,167 @@ type DedupBucket struct {
 	Keys []byte
 }
 
-// CustomerEncoder turns a customer into bytes; it runs on the shard goroutines
-// in parallel and must not keep c.
-type CustomerEncoder func(c *Customer) ([]byte, error)
+// shardCapture is what a snapshot holds of one shard.
+type shardCapture struct {
+	customers []*Customer // in map order; sorted by id when written
+	dedup     map[int64]map[dedupKey]struct{}
+}
 
-// Snapshot captures the engine's state. It must be called from the apply
-// goroutine (no Apply in flight). Each shard encodes its own customers in
-// parallel; the catalog is shared, not copied.
+// snapJob coordinates the copy-on-write of one snapshot between the shards
+// and the writer.
+type snapJob struct {
+	gen    uint64
+	encode CustomerEncoder
+	mu     sync.Mutex
+	saved  map[*Customer][]byte // encoded by a shard before it changed them
+	err    error
+	once   sync.Once
+	eng    *Engine
+}
+
+func (j *snapJob) save(c *Customer, b []byte, err error) {
+	j.mu.Lock()
+	if err != nil && j.err == nil {
+		j.err = fmt.Errorf("encode customer %s: %w", c.ID, err)
+	}
+	j.saved[c] = b
+	j.mu.Unlock()
+}
+
+func (j *snapJob) take(c *Customer) []byte {
+	j.mu.Lock()
+	b := j.saved[c]
+	delete(j.saved, c)
+	j.mu.Unlock()
+	return b
+}
+
+// claim makes the caller the one who encodes c for this snapshot, or waits
+// until whoever claimed it first has finished. It returns true when the
+// caller must encode.
+func (j *snapJob) claim(c *Customer) bool {
+	for {
+		cl := c.snapClaimed.Load()
+		if cl >= j.gen {
+			for c.snapDone.Load() < j.gen {
+				runtime.Gosched()
+			}
+			return false
+		}
+		if c.snapClaimed.CompareAndSwap(cl, j.gen) {
+			return true
+		}
+	}
+}
+
+// preserve is called by a shard before it changes c: while a snapshot is
+// being written and c is in it unencoded, c is encoded first.
+func (s *shard) preserve(c *Customer) {
+	j := s.eng.snapJob.Load()
+	if j == nil || !j.claim(c) {
+		return
+	}
+	b, err := j.encode(c)
+	j.save(c, b, err)
+	c.snapDone.Store(j.gen)
+}
+
+// ErrSnapshotInProgress is returned when a snapshot is requested while the
+// previous one is still being written.
+var ErrSnapshotInProgress = errors.New("engine: a snapshot is still being written")
+
+// Snapshot starts a snapshot at the last applied index. It must be called
+// from the apply goroutine (no Apply in flight). It returns quickly: the
+// returned Snapshot encodes customers as its writer asks for them
+// (WriteShard), and Release must be called when the writer is done.
 func (e *Engine) Snapshot(encode CustomerEncoder) (*Snapshot, error) {
+	if !e.snapJob.CompareAndSwap(nil, nil) {
+		return nil, ErrSnapshotInProgress
+	}
+	e.snapGen++
+	job := &snapJob{gen: e.snapGen, encode: encode, saved: map[*Customer][]byte{}, eng: e}
 	snap := &Snapshot{
 		Index:          e.applied.Load(),
 		Now:            e.now.Load(),
 		Catalog:        e.catalog.Load(),
 		UnknownRejects: e.unknownRejects.Load(),
-		Shards:         make([]ShardImage, len(e.shards)),
+		job:            job,
+		shards:         make([]shardCapture, len(e.shards)),
 	}
 	e.orderMu.RLock()
-	snap.CustomerOrder = append([]string(nil), e.customerOrder...)
+	snap.CustomerOrder = e.customerOrder[:len(e.customerOrder):len(e.customerOrder)]
 	e.orderMu.RUnlock()
+	e.snapJob.Store(job)
 
-	errs := make([]error, len(e.shards))
 	var wg sync.WaitGroup
 	for i, s := range e.shards {
 		wg.Add(1)
-		i, s := i, s
+		i := i
 		s.work <- shardWork{read: func(s *shard) {
 			defer wg.Done()
-			errs[i] = s.image(&snap.Shards[i], encode)
+			list := make([]*Customer, 0, len(s.customers))
+			for _, c := range s.customers {
+				list = append(list, c)
+			}
+			snap.shards[i] = shardCapture{customers: list, dedup: s.dedup.freeze()}
 		}}
 	}
 	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return nil, fmt.Errorf("snapshot shard %d: %w", i, err)
-		}
-	}
 	return snap, nil
 }
 
-func (s *shard) image(img *ShardImage, encode CustomerEncoder) error {
-	ids := make([]string, 0, len(s.customers))
-	for id := range s.customers {
-		ids = append(ids, id)
+// ShardCount is the number of shards the snapshot was taken over.
+func (s *Snapshot) ShardCount() int { return len(s.shards) }
+
+// CustomerCount is the number of customers in the snapshot.
+func (s *Snapshot) CustomerCount() int {
+	n := 0
+	for i := range s.shards {
+		n += len(s.shards[i].customers)
 	}
-	sort.Strings(ids)
-	img.Customers = make([][]byte, 0, len(ids))
-	for _, id := range ids {
-		b, err := encode(s.customers[id])
-		if err != nil {
-			return fmt.Errorf("encode customer %s: %w", id, err)
+	return n
+}
+
+// ShardCustomers returns how many customers shard i holds in the snapshot.
+func (s *Snapshot) ShardCustomers(i int) int { return len(s.shards[i].customers) }
+
+// WriteShard calls fn with each customer of shard i, encoded as of the
+// snapshot, in id order.
+func (s *Snapshot) WriteShard(i int, fn func(encoded []byte) error) error {
+	list := s.shards[i].customers
+	sort.Slice(list, func(a, b int) bool { return list[a].ID < list[b].ID })
+	j := s.job
+	for _, c := range list {
+		var b []byte
+		if j.claim(c) {
+			var err error
+			if b, err = j.encode(c); err != nil {
+				c.snapDone.Store(j.gen)
+				return fmt.Errorf("encode customer %s: %w", c.ID, err)
+			}
+			c.snapDone.Store(j.gen)
+		} else {
+			b = j.take(c)
 		}
-		img.Customers = append(img.Customers, b)
+		if err := fn(b); err != nil {
+			return err
+		}
 	}
-	img.Dedup = s.dedup.image()
-	return nil
+	j.mu.Lock()
+	err := j.err
+	j.mu.Unlock()
+	return err
+}
+
+// ShardDedup returns shard i's dedup index as of the snapshot, sorted.
+func (s *Snapshot) ShardDedup(i int) []DedupBucket { return dedupImage(s.shards[i].dedup) }
+
+// Release ends the snapshot: shards stop preserving customers for it. Safe
+// to call more than once.
+func (s *Snapshot) Release() {
+	s.job.once.Do(func() {
+		s.job.eng.snapJob.CompareAndSwap(s.job, nil)
+	})
 }
 
 // State is a decoded snapshot, ready to be loaded into a fresh engine.

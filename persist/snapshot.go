@@ -50,7 +50,9 @@ func EncodeCustomer(c *engine.Customer) ([]byte, error) { return Marshal(c) }
 
 // WriteSnapshot streams snap and the cluster metadata to w, buffered: header,
 // cluster metadata, catalog, customer order, then shard by shard the encoded
-// customers and dedup buckets, then an end marker.
+// customers and dedup buckets, then an end marker. Customers are encoded as
+// they are written (copy-on-write; see engine.Snapshot); the caller releases
+// snap afterwards.
 func WriteSnapshot(w io.Writer, snap *engine.Snapshot, meta ClusterMeta) error {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	if _, err := bw.WriteString(snapshotMagic); err != nil {
@@ -58,13 +60,9 @@ func WriteSnapshot(w io.Writer, snap *engine.Snapshot, meta ClusterMeta) error {
 	}
 	enc := msgpack.NewEncoder(bw)
 	enc.SetSortMapKeys(true)
-	customers := 0
-	for i := range snap.Shards {
-		customers += len(snap.Shards[i].Customers)
-	}
 	hdr := snapshotHeader{
-		Format: SnapshotFormat, Index: snap.Index, Now: snap.Now, Shards: len(snap.Shards),
-		Customers: customers, UnknownRejects: snap.UnknownRejects,
+		Format: SnapshotFormat, Index: snap.Index, Now: snap.Now, Shards: snap.ShardCount(),
+		Customers: snap.CustomerCount(), UnknownRejects: snap.UnknownRejects,
 	}
 	if err := writeSections(enc, &hdr, snap, &meta); err != nil {
 		return fmt.Errorf("persist: write snapshot: %w", err)
@@ -92,20 +90,18 @@ func writeSections(enc *msgpack.Encoder, hdr *snapshotHeader, snap *engine.Snaps
 	if err := enc.Encode(snap.CustomerOrder); err != nil {
 		return fmt.Errorf("customer order: %w", err)
 	}
-	for i := range snap.Shards {
-		sh := &snap.Shards[i]
-		if err := enc.EncodeArrayLen(len(sh.Customers)); err != nil {
+	for i := 0; i < snap.ShardCount(); i++ {
+		if err := enc.EncodeArrayLen(snap.ShardCustomers(i)); err != nil {
 			return err
 		}
-		for _, c := range sh.Customers {
-			if err := enc.EncodeBytes(c); err != nil {
-				return fmt.Errorf("shard %d customers: %w", i, err)
-			}
+		if err := snap.WriteShard(i, enc.EncodeBytes); err != nil {
+			return fmt.Errorf("shard %d customers: %w", i, err)
 		}
-		if err := enc.EncodeArrayLen(len(sh.Dedup)); err != nil {
+		dedup := snap.ShardDedup(i)
+		if err := enc.EncodeArrayLen(len(dedup)); err != nil {
 			return err
 		}
-		for _, b := range sh.Dedup {
+		for _, b := range dedup {
 			if err := enc.EncodeInt(b.Day); err != nil {
 				return err
 			}

@@ -49,6 +49,7 @@ func snapshotBytes(t *testing.T, e *engine.Engine, meta ClusterMeta) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer snap.Release()
 	var buf bytes.Buffer
 	if err := WriteSnapshot(&buf, snap, meta); err != nil {
 		t.Fatal(err)
