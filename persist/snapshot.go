@@ -17,8 +17,10 @@ import (
 // at once instead of failing somewhere in the middle.
 const snapshotMagic = "BURNDOWN"
 
-// SnapshotFormat is the layout version of a snapshot stream.
-const SnapshotFormat = 1
+// SnapshotFormat is the layout version of a snapshot stream. Format 2 holds
+// customers in the binary customer layout (customer_codec.go); format 1,
+// still readable, held them as msgpack.
+const SnapshotFormat = 2
 
 // snapshotEnd closes a complete snapshot; a stream without it was truncated.
 const snapshotEnd = "END"
@@ -44,9 +46,10 @@ type snapshotHeader struct {
 	UnknownRejects int64
 }
 
-// EncodeCustomer is the engine.CustomerEncoder of every snapshot: canonical
-// msgpack, so equal customers give equal bytes on every replica.
-func EncodeCustomer(c *engine.Customer) ([]byte, error) { return Marshal(c) }
+// EncodeCustomer is the engine.CustomerEncoder of every snapshot: the binary
+// customer layout, canonical, so equal customers give equal bytes on every
+// replica.
+func EncodeCustomer(c *engine.Customer) ([]byte, error) { return AppendCustomer(nil, c), nil }
 
 // WriteSnapshot streams snap and the cluster metadata to w, buffered: header,
 // cluster metadata, catalog, customer order, then shard by shard the encoded
@@ -138,7 +141,7 @@ func readSnapshot(br *bufio.Reader) (*engine.State, ClusterMeta, error) {
 	if err := dec.Decode(&hdr); err != nil {
 		return nil, meta, fmt.Errorf("header: %w", err)
 	}
-	if hdr.Format != SnapshotFormat {
+	if hdr.Format != SnapshotFormat && hdr.Format != 1 {
 		return nil, meta, fmt.Errorf("unknown snapshot format %d", hdr.Format)
 	}
 	if hdr.Shards < 0 || hdr.Customers < 0 {
@@ -169,7 +172,7 @@ func readSnapshot(br *bufio.Reader) (*engine.State, ClusterMeta, error) {
 			}
 			raw = append(raw, b)
 		}
-		cs, err := decodeCustomers(raw)
+		cs, err := decodeCustomers(raw, hdr.Format)
 		if err != nil {
 			return nil, meta, fmt.Errorf("shard %d: %w", i, err)
 		}
@@ -204,7 +207,7 @@ func readSnapshot(br *bufio.Reader) (*engine.State, ClusterMeta, error) {
 }
 
 // decodeCustomers decodes raw customers in parallel, keeping their order.
-func decodeCustomers(raw [][]byte) ([]*engine.Customer, error) {
+func decodeCustomers(raw [][]byte, format int) ([]*engine.Customer, error) {
 	out := make([]*engine.Customer, len(raw))
 	workers := min(runtime.GOMAXPROCS(0), len(raw))
 	if workers == 0 {
@@ -216,9 +219,17 @@ func decodeCustomers(raw [][]byte) ([]*engine.Customer, error) {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
+			intern := map[string]string{}
 			for i := w; i < len(raw); i += workers {
-				c := new(engine.Customer)
-				if err := Unmarshal(raw[i], c); err != nil {
+				var c *engine.Customer
+				var err error
+				if format == 1 {
+					c = new(engine.Customer)
+					err = Unmarshal(raw[i], c)
+				} else {
+					c, err = DecodeCustomer(raw[i], intern)
+				}
+				if err != nil {
 					errs[w] = fmt.Errorf("customer %d: %w", i, err)
 					return
 				}

@@ -1,0 +1,557 @@
+package persist
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"sort"
+
+	"github.com/shopspring/decimal"
+
+	"burndown/engine"
+)
+
+// customerLayout is the version of the binary customer layout below. The
+// snapshot's format version says which layout its customers use; a change to
+// engine.Customer's persisted fields needs a new layout version here.
+const customerLayout byte = 1
+
+// The customer layout is a hand-written, reflection-free encoding: snapshots
+// of millions of customers are written while applies go on and read back on
+// every restart, and msgpack's reflection made both the slowest part. Each
+// field is written in declaration order; maps are written with sorted keys so
+// equal customers give equal bytes; pointers and nil maps carry a presence
+// byte so a round trip is exact.
+
+type binWriter struct{ b []byte }
+
+func (w *binWriter) uvarint(v uint64) { w.b = binary.AppendUvarint(w.b, v) }
+func (w *binWriter) varint(v int64)   { w.b = binary.AppendVarint(w.b, v) }
+func (w *binWriter) str(s string)     { w.uvarint(uint64(len(s))); w.b = append(w.b, s...) }
+func (w *binWriter) boolean(v bool) {
+	if v {
+		w.b = append(w.b, 1)
+	} else {
+		w.b = append(w.b, 0)
+	}
+}
+
+func (w *binWriter) strs(list []string) {
+	if list == nil {
+		w.uvarint(0)
+		return
+	}
+	w.uvarint(uint64(len(list)) + 1)
+	for _, s := range list {
+		w.str(s)
+	}
+}
+
+func (w *binWriter) strMap(m map[string]string) {
+	if m == nil {
+		w.uvarint(0)
+		return
+	}
+	w.uvarint(uint64(len(m)) + 1)
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		w.str(k)
+		w.str(m[k])
+	}
+}
+
+// dec writes a decimal as its exponent and its coefficient: an int64 when it
+// fits, otherwise sign and magnitude bytes.
+func (w *binWriter) dec(d decimal.Decimal) {
+	w.varint(int64(d.Exponent()))
+	c := d.Coefficient()
+	if c.IsInt64() {
+		w.b = append(w.b, 0)
+		w.varint(c.Int64())
+		return
+	}
+	if c.Sign() < 0 {
+		w.b = append(w.b, 2)
+	} else {
+		w.b = append(w.b, 1)
+	}
+	mag := c.Bytes()
+	w.uvarint(uint64(len(mag)))
+	w.b = append(w.b, mag...)
+}
+
+func (w *binWriter) decPtr(d *decimal.Decimal) {
+	w.boolean(d != nil)
+	if d != nil {
+		w.dec(*d)
+	}
+}
+
+// AppendCustomer appends c in the binary customer layout.
+func AppendCustomer(dst []byte, c *engine.Customer) []byte {
+	w := &binWriter{b: dst}
+	w.b = append(w.b, customerLayout)
+	w.str(c.ID)
+	w.str(c.Name)
+	w.strs(c.IngestAliases)
+	w.strMap(c.CustomFields)
+	w.uvarint(uint64(len(c.BillingProviders)))
+	for _, bp := range c.BillingProviders {
+		w.str(bp.BillingProvider)
+		w.str(bp.DeliveryMethod)
+		w.strMap(bp.Configuration)
+	}
+	w.varint(c.CreatedAt)
+	w.uvarint(uint64(len(c.Contracts)))
+	for _, k := range c.Contracts {
+		w.contract(k)
+	}
+	w.strs(c.UniquenessKeys)
+	if c.Rejects == nil {
+		w.uvarint(0)
+	} else {
+		w.uvarint(uint64(len(c.Rejects)) + 1)
+		reasons := make([]string, 0, len(c.Rejects))
+		for r := range c.Rejects {
+			reasons = append(reasons, string(r))
+		}
+		sort.Strings(reasons)
+		for _, r := range reasons {
+			w.str(r)
+			w.varint(c.Rejects[engine.RejectReason(r)])
+		}
+	}
+	w.varint(c.NextDue)
+	w.uvarint(c.Seq)
+	return w.b
+}
+
+func (w *binWriter) contract(k *engine.Contract) {
+	w.str(k.ID)
+	w.str(k.Name)
+	w.str(k.RateCardID)
+	w.varint(k.StartingAt)
+	w.varint(k.EndingBefore)
+	w.str(k.UniquenessKey)
+	w.boolean(k.PrepaidOnly)
+	w.strMap(k.CustomFields)
+	w.varint(k.CreatedAt)
+	w.uvarint(uint64(len(k.Overrides)))
+	for i := range k.Overrides {
+		o := &k.Overrides[i]
+		w.str(o.ID)
+		w.varint(o.StartingAt)
+		w.varint(o.EndingBefore)
+		w.str(o.ProductID)
+		w.strs(o.ApplicableProductTags)
+		w.boolean(o.Entitled != nil)
+		if o.Entitled != nil {
+			w.boolean(*o.Entitled)
+		}
+		w.str(o.Type)
+		w.decPtr(o.Multiplier)
+		w.decPtr(o.OverwritePrice)
+	}
+	w.uvarint(uint64(len(k.Balances)))
+	for _, cm := range k.Balances {
+		w.commit(cm)
+	}
+	w.uvarint(uint64(len(k.Invoices)))
+	for _, inv := range k.Invoices {
+		w.str(inv.ID)
+		w.str(inv.ContractID)
+		w.str(inv.CreditTypeID)
+		w.varint(inv.Start)
+		w.varint(inv.End)
+		w.str(inv.Status)
+		w.varint(inv.FinalizedAt)
+		w.uvarint(uint64(len(inv.Lines)))
+		for _, l := range inv.Lines {
+			w.str(l.Type)
+			w.str(l.ProductID)
+			w.str(l.CommitID)
+			w.str(l.CreditTypeID)
+			w.dec(l.Quantity)
+			w.dec(l.Total)
+		}
+		w.dec(inv.Total)
+	}
+}
+
+func (w *binWriter) commit(cm *engine.Commit) {
+	w.str(cm.ID)
+	w.str(cm.Type)
+	w.str(cm.ProductID)
+	w.str(cm.Name)
+	w.str(cm.Description)
+	w.decPtr(cm.Priority)
+	w.str(cm.CreditTypeID)
+	w.strs(cm.ApplicableProductIDs)
+	w.strs(cm.ApplicableProductTags)
+	if cm.InvoiceSchedule == nil {
+		w.uvarint(0)
+	} else {
+		w.uvarint(uint64(len(cm.InvoiceSchedule)) + 1)
+		for _, it := range cm.InvoiceSchedule {
+			w.str(it.ID)
+			w.varint(it.Timestamp)
+			w.dec(it.Amount)
+		}
+	}
+	w.strMap(cm.CustomFields)
+	w.varint(cm.CreatedAt)
+	w.uvarint(cm.Seq)
+	w.uvarint(uint64(len(cm.Segments)))
+	for _, s := range cm.Segments {
+		w.str(s.ID)
+		w.dec(s.Amount)
+		w.varint(s.StartingAt)
+		w.varint(s.EndingBefore)
+		w.dec(s.Drawn)
+		w.boolean(s.Expired)
+		w.dec(s.ExpiredAmount)
+		w.uvarint(uint64(len(s.Deductions)))
+		for _, d := range s.Deductions {
+			w.str(d.InvoiceID)
+			w.varint(d.Timestamp)
+			w.dec(d.Amount)
+		}
+	}
+}
+
+var errCustomerTruncated = errors.New("customer record truncated")
+
+// binReader decodes the layout; the first error sticks and every later read
+// returns zero values, so decoding code stays linear.
+type binReader struct {
+	b      []byte
+	i      int
+	err    error
+	intern map[string]string
+}
+
+func (r *binReader) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+}
+
+func (r *binReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b[r.i:])
+	if n <= 0 {
+		r.fail(errCustomerTruncated)
+		return 0
+	}
+	r.i += n
+	return v
+}
+
+func (r *binReader) varint() int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.b[r.i:])
+	if n <= 0 {
+		r.fail(errCustomerTruncated)
+		return 0
+	}
+	r.i += n
+	return v
+}
+
+func (r *binReader) byteVal() byte {
+	if r.err != nil {
+		return 0
+	}
+	if r.i >= len(r.b) {
+		r.fail(errCustomerTruncated)
+		return 0
+	}
+	v := r.b[r.i]
+	r.i++
+	return v
+}
+
+func (r *binReader) boolean() bool {
+	switch r.byteVal() {
+	case 0:
+		return false
+	case 1:
+		return true
+	}
+	r.fail(errors.New("bad boolean"))
+	return false
+}
+
+// count reads a collection length and checks it against the bytes left (every
+// element takes at least one byte), so corrupt input cannot allocate wildly.
+func (r *binReader) count(v uint64) int {
+	if r.err != nil {
+		return 0
+	}
+	if v > uint64(len(r.b)-r.i) {
+		r.fail(fmt.Errorf("collection of %d elements in %d bytes", v, len(r.b)-r.i))
+		return 0
+	}
+	return int(v)
+}
+
+func (r *binReader) raw() []byte {
+	n := r.count(r.uvarint())
+	if r.err != nil {
+		return nil
+	}
+	b := r.b[r.i : r.i+n]
+	r.i += n
+	return b
+}
+
+// str reads a string; short strings repeated across customers (types, ids
+// of products and credit types) are shared, which keeps restored state small.
+func (r *binReader) str() string {
+	b := r.raw()
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) <= 64 {
+		if s, ok := r.intern[string(b)]; ok {
+			return s
+		}
+	}
+	s := string(b)
+	if len(b) <= 64 && len(r.intern) < 1<<16 {
+		r.intern[s] = s
+	}
+	return s
+}
+
+// uniqueStr reads a string that is unique per object (ids): never interned.
+func (r *binReader) uniqueStr() string { return string(r.raw()) }
+
+func (r *binReader) strs() []string {
+	n := r.uvarint()
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, r.count(n-1))
+	for i := range out {
+		out[i] = r.str()
+	}
+	return out
+}
+
+func (r *binReader) strMap() map[string]string {
+	n := r.uvarint()
+	if n == 0 {
+		return nil
+	}
+	m := make(map[string]string, r.count(n-1))
+	for i := uint64(0); i < n-1 && r.err == nil; i++ {
+		k := r.str()
+		m[k] = r.str()
+	}
+	return m
+}
+
+func (r *binReader) dec() decimal.Decimal {
+	exp := r.varint()
+	if exp < math.MinInt32 || exp > math.MaxInt32 {
+		r.fail(fmt.Errorf("decimal exponent %d out of range", exp))
+		return decimal.Decimal{}
+	}
+	switch r.byteVal() {
+	case 0:
+		return decimal.New(r.varint(), int32(exp))
+	case 1, 2:
+		neg := r.b[r.i-1] == 2
+		c := new(big.Int).SetBytes(r.raw())
+		if neg {
+			c.Neg(c)
+		}
+		return decimal.NewFromBigInt(c, int32(exp))
+	}
+	r.fail(errors.New("bad decimal tag"))
+	return decimal.Decimal{}
+}
+
+func (r *binReader) decPtr() *decimal.Decimal {
+	if !r.boolean() {
+		return nil
+	}
+	d := r.dec()
+	return &d
+}
+
+// DecodeCustomer parses a record written by AppendCustomer. intern may be
+// shared by the calls of one goroutine (nil: none shared).
+func DecodeCustomer(b []byte, intern map[string]string) (*engine.Customer, error) {
+	if intern == nil {
+		intern = map[string]string{}
+	}
+	r := &binReader{b: b, intern: intern}
+	if v := r.byteVal(); v != customerLayout {
+		return nil, fmt.Errorf("persist: customer layout %d is not %d", v, customerLayout)
+	}
+	c := &engine.Customer{}
+	c.ID = r.uniqueStr()
+	c.Name = r.uniqueStr()
+	c.IngestAliases = r.strs()
+	c.CustomFields = r.strMap()
+	if n := r.count(r.uvarint()); n > 0 {
+		c.BillingProviders = make([]engine.BillingProviderConfig, n)
+		for i := range c.BillingProviders {
+			bp := &c.BillingProviders[i]
+			bp.BillingProvider = r.str()
+			bp.DeliveryMethod = r.str()
+			bp.Configuration = r.strMap()
+		}
+	}
+	c.CreatedAt = r.varint()
+	if n := r.count(r.uvarint()); n > 0 {
+		c.Contracts = make([]*engine.Contract, n)
+		for i := range c.Contracts {
+			c.Contracts[i] = r.contract()
+		}
+	}
+	c.UniquenessKeys = r.strs()
+	if n := r.uvarint(); n > 0 {
+		c.Rejects = make(map[engine.RejectReason]int64, r.count(n-1))
+		for i := uint64(0); i < n-1 && r.err == nil; i++ {
+			k := engine.RejectReason(r.str())
+			c.Rejects[k] = r.varint()
+		}
+	}
+	c.NextDue = r.varint()
+	c.Seq = r.uvarint()
+	if r.err == nil && r.i != len(r.b) {
+		r.fail(fmt.Errorf("%d trailing bytes", len(r.b)-r.i))
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("persist: decode customer: %w", r.err)
+	}
+	return c, nil
+}
+
+func (r *binReader) contract() *engine.Contract {
+	k := &engine.Contract{}
+	k.ID = r.uniqueStr()
+	k.Name = r.str()
+	k.RateCardID = r.str()
+	k.StartingAt = r.varint()
+	k.EndingBefore = r.varint()
+	k.UniquenessKey = r.uniqueStr()
+	k.PrepaidOnly = r.boolean()
+	k.CustomFields = r.strMap()
+	k.CreatedAt = r.varint()
+	if n := r.count(r.uvarint()); n > 0 {
+		k.Overrides = make([]engine.OverrideInput, n)
+		for i := range k.Overrides {
+			o := &k.Overrides[i]
+			o.ID = r.uniqueStr()
+			o.StartingAt = r.varint()
+			o.EndingBefore = r.varint()
+			o.ProductID = r.str()
+			o.ApplicableProductTags = r.strs()
+			if r.boolean() {
+				v := r.boolean()
+				o.Entitled = &v
+			}
+			o.Type = r.str()
+			o.Multiplier = r.decPtr()
+			o.OverwritePrice = r.decPtr()
+		}
+	}
+	if n := r.count(r.uvarint()); n > 0 {
+		k.Balances = make([]*engine.Commit, n)
+		for i := range k.Balances {
+			k.Balances[i] = r.commit()
+		}
+	}
+	if n := r.count(r.uvarint()); n > 0 {
+		k.Invoices = make([]*engine.Invoice, n)
+		for i := range k.Invoices {
+			inv := &engine.Invoice{}
+			inv.ID = r.uniqueStr()
+			inv.ContractID = r.str()
+			inv.CreditTypeID = r.str()
+			inv.Start = r.varint()
+			inv.End = r.varint()
+			inv.Status = r.str()
+			inv.FinalizedAt = r.varint()
+			if m := r.count(r.uvarint()); m > 0 {
+				inv.Lines = make([]*engine.InvoiceLine, m)
+				for j := range inv.Lines {
+					l := &engine.InvoiceLine{}
+					l.Type = r.str()
+					l.ProductID = r.str()
+					l.CommitID = r.str()
+					l.CreditTypeID = r.str()
+					l.Quantity = r.dec()
+					l.Total = r.dec()
+					inv.Lines[j] = l
+				}
+			}
+			inv.Total = r.dec()
+			k.Invoices[i] = inv
+		}
+	}
+	return k
+}
+
+func (r *binReader) commit() *engine.Commit {
+	cm := &engine.Commit{}
+	cm.ID = r.uniqueStr()
+	cm.Type = r.str()
+	cm.ProductID = r.str()
+	cm.Name = r.str()
+	cm.Description = r.str()
+	cm.Priority = r.decPtr()
+	cm.CreditTypeID = r.str()
+	cm.ApplicableProductIDs = r.strs()
+	cm.ApplicableProductTags = r.strs()
+	if n := r.uvarint(); n > 0 {
+		cm.InvoiceSchedule = make([]engine.InvoiceItem, r.count(n-1))
+		for i := range cm.InvoiceSchedule {
+			it := &cm.InvoiceSchedule[i]
+			it.ID = r.uniqueStr()
+			it.Timestamp = r.varint()
+			it.Amount = r.dec()
+		}
+	}
+	cm.CustomFields = r.strMap()
+	cm.CreatedAt = r.varint()
+	cm.Seq = r.uvarint()
+	if n := r.count(r.uvarint()); n > 0 {
+		cm.Segments = make([]*engine.Segment, n)
+		for i := range cm.Segments {
+			s := &engine.Segment{}
+			s.ID = r.uniqueStr()
+			s.Amount = r.dec()
+			s.StartingAt = r.varint()
+			s.EndingBefore = r.varint()
+			s.Drawn = r.dec()
+			s.Expired = r.boolean()
+			s.ExpiredAmount = r.dec()
+			if m := r.count(r.uvarint()); m > 0 {
+				s.Deductions = make([]engine.Deduction, m)
+				for j := range s.Deductions {
+					d := &s.Deductions[j]
+					d.InvoiceID = r.str()
+					d.Timestamp = r.varint()
+					d.Amount = r.dec()
+				}
+			}
+			cm.Segments[i] = s
+		}
+	}
+	return cm
+}
