@@ -28,6 +28,7 @@ func freeAddr(t testing.TB) string {
 type nodeSpec struct {
 	id, dir, raftAddr, httpAddr string
 	bootstrap, testClock        bool
+	snapshotThreshold, trailing uint64
 }
 
 func newSpec(t testing.TB, id string, bootstrap bool) nodeSpec {
@@ -37,7 +38,8 @@ func newSpec(t testing.TB, id string, bootstrap bool) nodeSpec {
 func (s nodeSpec) open(t testing.TB) *Node {
 	t.Helper()
 	n, err := Open(Config{NodeID: s.id, DataDir: s.dir, RaftAddr: s.raftAddr, HTTPAddr: s.httpAddr,
-		Bootstrap: s.bootstrap, TestClock: s.testClock, Engine: engine.Config{Shards: 2}})
+		Bootstrap: s.bootstrap, TestClock: s.testClock, Engine: engine.Config{Shards: 2},
+		SnapshotThreshold: s.snapshotThreshold, TrailingLogs: s.trailing})
 	if err != nil {
 		t.Fatalf("open %s: %v", s.id, err)
 	}

@@ -29,6 +29,12 @@ type Config struct {
 	TestClock bool
 	Engine    engine.Config
 	Logger    *slog.Logger // may be nil: no logs
+	// SnapshotThreshold is how many new log entries trigger a snapshot, and
+	// TrailingLogs how many entries a snapshot leaves in the log for slow
+	// followers (a follower further behind is sent the snapshot). Zero keeps
+	// raft's defaults (8192 and 10240).
+	SnapshotThreshold uint64
+	TrailingLogs      uint64
 }
 
 // Raft timing. Faster than raft's defaults (1 s) since members are expected
@@ -107,6 +113,13 @@ func Open(cfg Config) (*Node, error) {
 	rc.ElectionTimeout = electionTimeout
 	rc.LeaderLeaseTimeout = leaderLease
 	rc.CommitTimeout = commitTimeout
+	if cfg.SnapshotThreshold > 0 {
+		rc.SnapshotThreshold = cfg.SnapshotThreshold
+		rc.SnapshotInterval = time.Second
+	}
+	if cfg.TrailingLogs > 0 {
+		rc.TrailingLogs = cfg.TrailingLogs
+	}
 	r, err := raft.NewRaft(rc, n.fsm, stores.Log, stores.Stable, stores.Snapshots, trans)
 	if err != nil {
 		trans.Close()
