@@ -3,6 +3,7 @@ package baseline
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"burndown/bench/target"
 )
@@ -14,11 +15,16 @@ type Direct struct {
 	price     int64
 	customers *target.Customers
 	via       string
+	timeout   time.Duration
 }
 
-// NewDirect returns a target that calls store directly.
-func NewDirect(store Store, price int64, c *target.Customers, via string) *Direct {
-	return &Direct{store: store, price: price, customers: c, via: via}
+// NewDirect returns a target that calls store directly, each call bounded by
+// timeout (as the HTTP targets bound each request).
+func NewDirect(store Store, price int64, c *target.Customers, via string, timeout time.Duration) *Direct {
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	return &Direct{store: store, price: price, customers: c, via: via, timeout: timeout}
 }
 
 // Name implements target.Target.
@@ -42,6 +48,8 @@ type directSession struct {
 }
 
 func (s *directSession) Check(ctx context.Context, customer int) error {
+	ctx, cancel := context.WithTimeout(ctx, s.d.timeout)
+	defer cancel()
 	_, ok, err := s.d.store.Balance(ctx, s.d.customers.Key(customer))
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.d.Name(), err)
@@ -53,6 +61,8 @@ func (s *directSession) Check(ctx context.Context, customer int) error {
 }
 
 func (s *directSession) Ingest(ctx context.Context, b target.Batch) error {
+	ctx, cancel := context.WithTimeout(ctx, s.d.timeout)
+	defer cancel()
 	s.events = s.events[:0]
 	for j, c := range b.Customers {
 		s.buf = target.AppendTxnID(s.buf[:0], s.d.customers.Run, b, j)

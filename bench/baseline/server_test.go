@@ -61,7 +61,7 @@ func TestDirectFloor(t *testing.T) {
 	cust := target.NewCustomers("d", 3)
 	f := NewFloor()
 	_ = f.Seed(ctx, []string{cust.Key(0), cust.Key(1), cust.Key(2)}, 10)
-	s, _ := NewDirect(f, 1, cust, "direct").Session(0)
+	s, _ := NewDirect(f, 1, cust, "direct", 0).Session(0)
 	if err := s.Ingest(ctx, target.Batch{Customers: []int{1, 1}}); err != nil {
 		t.Fatal(err)
 	}

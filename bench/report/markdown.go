@@ -40,6 +40,7 @@ func Markdown(r *Report) []byte {
 			p("**Error:** %s\n\n", esc(s.Error))
 		}
 		if len(s.Comparisons) > 0 {
+			p("Ratio is Burndown ÷ baseline: above 1 is better for throughput, below 1 is better for latency.\n\n")
 			p("| Burndown vs | what | Burndown | baseline | ratio |\n|---|---|---:|---:|---:|\n")
 			for _, c := range s.Comparisons {
 				p("| %s | %s | %s %s | %s %s | %.2f× |\n", c.Baseline, c.What, num(c.Burndown), c.Unit, num(c.Other), c.Unit, c.Ratio)

@@ -179,7 +179,7 @@ func (e *Env) startRedis(ctx context.Context, keys []string, conns int, want fun
 			"--store", "redis", "--redis-addr", rs.Addr))
 	}
 	if want("redis-direct") {
-		add(baseline.NewDirect(st, Price, e.Customers, "go-redis straight from the load generator, no HTTP; "+note))
+		add(baseline.NewDirect(st, Price, e.Customers, "go-redis straight from the load generator, no HTTP; "+note, e.Opts.Timeout))
 	}
 	return errors.Join(errs...)
 }
@@ -206,7 +206,7 @@ func (e *Env) startPostgres(ctx context.Context, keys []string, conns int, want 
 			"--store", "postgres", "--pg-dsn", ps.DSN))
 	}
 	if want("postgres-direct") {
-		add(baseline.NewDirect(st, Price, e.Customers, "pgx straight from the load generator, no HTTP; "+baseline.PostgresConfigNote))
+		add(baseline.NewDirect(st, Price, e.Customers, "pgx straight from the load generator, no HTTP; "+baseline.PostgresConfigNote, e.Opts.Timeout))
 	}
 	return errors.Join(errs...)
 }
