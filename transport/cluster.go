@@ -2,11 +2,15 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"burndown/cluster"
 )
 
 // clusterStatus serves GET /v1/cluster/status: this node's view of the
@@ -114,4 +118,38 @@ func (s *Server) clusterBackup(ctx *fasthttp.RequestCtx, _ string) error {
 	ctx.Response.Header.Set("Content-Disposition", `attachment; filename="burndown-backup.snap"`)
 	ctx.SetBodyStream(ts, int(size))
 	return nil
+}
+
+// clusterRestore serves POST /v1/cluster/restore {"path": "..."}: the leader
+// replaces the whole cluster state with a backup file on its own disk (taken
+// by GET /v1/cluster/backup). The file is read on the node rather than
+// uploaded so that backups of any size stream from disk; it is checked end to
+// end before anything changes.
+func (s *Server) clusterRestore(ctx *fasthttp.RequestCtx, _ string) error {
+	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
+	if err != nil {
+		return err
+	}
+	o, r, err := decodeObject(body)
+	if err != nil {
+		return err
+	}
+	path := o.str("path", true)
+	if err := r.Err(); err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return badRequest("path: cannot open the backup on this node: %v", err)
+	}
+	defer f.Close()
+	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	if err := s.node.Restore(cctx, f); err != nil {
+		if errors.Is(err, cluster.ErrNotLeader) {
+			return proposeError(err)
+		}
+		return badRequest("path: restore failed: %v", err)
+	}
+	return writeJSON(ctx, struct{}{})
 }

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"io"
 	"sync"
 	"time"
@@ -70,6 +71,9 @@ func (f *fakeNode) AddNode(ctx context.Context, id, raftAddr, httpAddr string) e
 func (f *fakeNode) RemoveNode(ctx context.Context, id string) error                  { return nil }
 func (f *fakeNode) TransferLeadership() error                                        { return nil }
 func (f *fakeNode) Snapshot() error                                                  { return nil }
+func (f *fakeNode) Restore(ctx context.Context, r io.Reader) error {
+	return errors.New("the fake node cannot restore")
+}
 func (f *fakeNode) Backup(w io.Writer) error {
 	_, err := io.WriteString(w, "backup")
 	return err

@@ -28,6 +28,8 @@ type Node interface {
 	TransferLeadership() error
 	Snapshot() error
 	Backup(w io.Writer) error
+	// Restore replaces the cluster's state with a backup (leader only).
+	Restore(ctx context.Context, r io.Reader) error
 }
 
 var _ Node = (*cluster.Node)(nil)

@@ -92,6 +92,7 @@ func (s *Server) buildRoutes() map[string]*endpoint {
 	add(post, "/v1/cluster/transfer-leadership", s.clusterTransfer, leaderOnly)
 	add(post, "/v1/cluster/snapshot", s.clusterSnapshot, anyNode)
 	add(get, "/v1/cluster/backup", s.clusterBackup, anyNode)
+	add(post, "/v1/cluster/restore", s.clusterRestore, leaderOnly)
 
 	add(get, "/v1/admin/clock", s.getClock, anyNode)
 	add(post, "/v1/admin/clock", s.setClock, leaderOnly)

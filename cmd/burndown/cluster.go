@@ -15,7 +15,7 @@ import (
 	"time"
 )
 
-const clusterUsage = `usage: burndown cluster <status|join|remove|transfer-leadership|snapshot|backup> [flags]
+const clusterUsage = `usage: burndown cluster <status|join|remove|transfer-leadership|snapshot|backup|restore> [flags]
 
   status                                  print the node's view of the cluster
   join --id ID --raft-addr A --http-addr H add a node (idempotent)
@@ -23,6 +23,8 @@ const clusterUsage = `usage: burndown cluster <status|join|remove|transfer-leade
   transfer-leadership                     hand leadership to another voter
   snapshot                                take a Raft snapshot on the node now
   backup --out FILE                       stream the node's snapshot to FILE
+  restore --file PATH                     replace the cluster's state with a backup; PATH is
+                                          read by the leader (--addr), on its own disk
 
 common flags: --addr (default 127.0.0.1:8080), --token (default $BURNDOWN_API_TOKEN,
 then the token file in --data-dir)
@@ -44,6 +46,7 @@ func clusterCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	raftAddr := fs.String("raft-addr", "", "raft address of the node to join")
 	httpAddr := fs.String("http-addr", "", "HTTP address of the node to join")
 	out := fs.String("out", "", "backup file to write")
+	file := fs.String("file", "", "backup file to restore (a path on the leader's disk)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -83,7 +86,14 @@ func clusterCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		return c.backup(ctx, *out)
 	case "restore":
-		return errors.New("restore is not implemented yet")
+		if *file == "" {
+			return errors.New("restore: --file is required")
+		}
+		abs, err := filepath.Abs(*file)
+		if err != nil {
+			return fmt.Errorf("restore: %w", err)
+		}
+		return c.call(ctx, "POST", "/v1/cluster/restore", map[string]string{"path": abs}, stdout)
 	}
 	fmt.Fprint(stderr, clusterUsage)
 	return fmt.Errorf("unknown cluster command %q", sub)
