@@ -115,6 +115,7 @@ func runFailover(ctx context.Context, env *Env, out *report.Scenario) error {
 	if err != nil {
 		return fmt.Errorf("failover: no new leader: %w", err)
 	}
+	out.Figure("leader killed at", o.KillAfter.Seconds(), "s", "into the recorded phase (the time line's x axis)")
 	out.Figure("ingest unavailable", gapAfter(log.ingests, k).Seconds()*1000, "ms",
 		"from the kill to the first acknowledged ingest after it")
 	out.Figure("check unavailable (largest gap)", largestGap(log.checks, k).Seconds()*1000, "ms",

@@ -34,7 +34,7 @@ const heapMetric = "go_memstats_heap_inuse_bytes"
 
 func runScale(ctx context.Context, env *Env, out *report.Scenario) error {
 	tbl := report.Table{Title: "state size", Columns: []string{"customers", "setup /s", "RSS empty MiB", "RSS loaded MiB",
-		"bytes/customer", "snapshot ms", "snapshot MiB", "check max ms during snapshot", "ingest max ms during snapshot", "restart to ready ms"}}
+		"bytes/customer", "snapshot ms", "snapshots on disk MiB", "check max ms during snapshot", "ingest max ms during snapshot", "restart to ready ms"}}
 	for _, n := range env.Opts.ScaleSteps {
 		row, err := env.scaleStep(ctx, out, n)
 		if err != nil {
