@@ -73,6 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.Float64Var(&o.MixedEvents, "mixed-events", 20000, "events/s offered in mixed and failover")
 	fs.DurationVar(&o.Timeout, "timeout", 5*time.Second, "per-request timeout")
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed of customer choice")
+	fs.IntVar(&o.Nodes, "nodes", 1, "nodes of the local Burndown cluster for gateway/ingest/mixed (workers spread over all of them)")
 	fs.DurationVar(&o.KillAfter, "kill-after", 5*time.Second, "failover: kill the leader this long into the phase")
 	fs.IntVar(&o.FailoverNodes, "failover-nodes", 3, "failover: cluster size")
 	fs.StringVar(&c.steps, "scale-steps", "10000,100000", "scale: customer counts (e.g. 10000,100000,1000000)")

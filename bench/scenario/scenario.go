@@ -73,6 +73,7 @@ type Options struct {
 	Timeout     time.Duration // per request
 	Seed        uint64
 
+	Nodes         int           // nodes of the shared local Burndown (1 or 3)
 	KillAfter     time.Duration // failover: when to kill the leader
 	FailoverNodes int
 	ScaleSteps    []int

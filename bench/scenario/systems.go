@@ -126,14 +126,24 @@ func (e *Env) startBurndown(ctx context.Context, targetURL string, conns int, ad
 	var client *burndown.Client
 	if targetURL == "" {
 		e.logf("bench: starting a local single-node burndown")
-		l, err := e.startLocal(ctx, "shared", 1, e.Customers, burndown.SetupOptions{Price: Price, Amount: Balance})
+		nodes := max(e.Opts.Nodes, 1)
+		l, err := e.startLocal(ctx, "shared", nodes, e.Customers, burndown.SetupOptions{Price: Price, Amount: Balance})
 		if err != nil {
 			return err
 		}
 		*stops = append(*stops, l.cluster.Stop)
-		url = l.cluster.Nodes[0].URL()
-		via = "HTTP to a local single-node burndown process (its own process, Raft commit with fsync before each ingest is acknowledged)"
-		t, err := e.httpTarget("burndown", via, url, l.catalog, e.Customers, conns)
+		var t target.Target
+		if nodes == 1 {
+			via = "HTTP to a local single-node burndown process (its own process, Raft commit with fsync before each ingest is acknowledged)"
+			t, err = e.httpTarget("burndown", via, l.cluster.Nodes[0].URL(), l.catalog, e.Customers, conns)
+		} else {
+			m, merr := e.multiTarget("burndown", l, conns)
+			if merr == nil {
+				m.SetVia(fmt.Sprintf("HTTP to a local %d-node burndown cluster (separate processes), workers spread over all nodes "+
+					"(followers answer checks locally and forward writes to the leader; ingest acknowledged after a quorum fsync)", nodes))
+			}
+			t, err = m, merr
+		}
 		if err != nil {
 			return err
 		}

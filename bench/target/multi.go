@@ -25,6 +25,9 @@ func (m *Multi) Name() string { return m.name }
 // Via implements Target.
 func (m *Multi) Via() string { return m.via }
 
+// SetVia replaces the report's description of how the target is measured.
+func (m *Multi) SetVia(via string) { m.via = via }
+
 // Close implements Target.
 func (m *Multi) Close() error {
 	var errs []error
