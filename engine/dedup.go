@@ -98,13 +98,27 @@ func (d *dedupIndex) thaw() {
 }
 
 func (d *dedupIndex) add(t Nanos, k dedupKey) {
+	d.insert(t, k)
+}
+
+// insert records the key and reports whether it was new, with one hash
+// operation on the live layer (the frozen layer is only consulted while a
+// snapshot is being written).
+func (d *dedupIndex) insert(t Nanos, k dedupKey) bool {
 	day := dayOf(t)
+	if f := d.frozen[day]; f != nil {
+		if _, ok := f[k]; ok {
+			return false
+		}
+	}
 	b := d.buckets[day]
 	if b == nil {
 		b = map[dedupKey]struct{}{}
 		d.buckets[day] = b
 	}
+	n := len(b)
 	b[k] = struct{}{}
+	return len(b) > n
 }
 
 // expire drops buckets whose whole day lies before cutoff (frozen ones are

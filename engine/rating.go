@@ -34,11 +34,6 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 		out.reject(RejectTooOld)
 		return
 	}
-	key := makeDedupKey(c.ID, ev.TransactionID)
-	if s.dedup.seen(ev.Timestamp, key) {
-		out.Duplicates++
-		return
-	}
 	k := c.contractAt(ev.Timestamp)
 	if k == nil {
 		c.reject(RejectNoContract)
@@ -51,16 +46,22 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 		out.reject(RejectNoContract)
 		return
 	}
-	inv, created := k.invoiceFor(ev.Timestamp)
-	if created {
-		c.reschedule = true
-	}
-	if inv.Status != InvoiceDraft {
+	inv := k.findInvoice(ev.Timestamp)
+	if inv != nil && inv.Status != InvoiceDraft {
 		c.reject(RejectFinalized)
 		out.reject(RejectFinalized)
 		return
 	}
-	s.dedup.add(ev.Timestamp, key)
+	// Checked last so a rejected event is not remembered, and with one hash
+	// operation: the dedup index is the largest structure an event touches.
+	if !s.dedup.insert(ev.Timestamp, makeDedupKey(c.ID, ev.TransactionID)) {
+		out.Duplicates++
+		return
+	}
+	if inv == nil {
+		inv, _ = k.invoiceFor(ev.Timestamp)
+		c.reschedule = true
+	}
 	out.Accepted++
 	s.scratch.metrics = cat.metricsForEvent(ev.EventType, s.scratch.metrics)
 	for _, m := range s.scratch.metrics {
@@ -173,14 +174,22 @@ func (k *Contract) periodBounds(t Nanos) (Nanos, Nanos) {
 	return s, e
 }
 
-// invoiceFor returns the usage invoice of the period containing t, creating
-// the draft when it does not exist yet.
-func (k *Contract) invoiceFor(t Nanos) (*Invoice, bool) {
+// findInvoice returns the usage invoice of the period containing t, or nil.
+func (k *Contract) findInvoice(t Nanos) *Invoice {
 	for i := len(k.Invoices) - 1; i >= 0; i-- {
 		inv := k.Invoices[i]
 		if t >= inv.Start && t < inv.End {
-			return inv, false
+			return inv
 		}
+	}
+	return nil
+}
+
+// invoiceFor returns the usage invoice of the period containing t, creating
+// the draft when it does not exist yet.
+func (k *Contract) invoiceFor(t Nanos) (*Invoice, bool) {
+	if inv := k.findInvoice(t); inv != nil {
+		return inv, false
 	}
 	start, end := k.periodBounds(t)
 	inv := &Invoice{

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/pprofhandler"
 
 	"burndown/engine"
 )
@@ -144,6 +145,11 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 		writeUnauthorized(ctx)
 		return
 	}
+	if strings.HasPrefix(string(path), pprofPrefix) {
+		// Go's profiler, for operators and bench --profile: admin token only.
+		pprofhandler.PprofHandler(ctx)
+		return
+	}
 	ep, param := s.lookup(path)
 	if ep == nil {
 		writeError(ctx, notFound("path: no endpoint %s", path))
@@ -240,3 +246,6 @@ func (s *Server) propose(cmd engine.Command) (engine.Result, error) {
 	}
 	return res, nil
 }
+
+// pprofPrefix serves net/http/pprof's profiles behind the admin token.
+const pprofPrefix = "/debug/pprof/"
