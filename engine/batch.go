@@ -222,6 +222,13 @@ func (b *batch) ingest(pos int, c *Ingest) {
 
 // apply runs the task on its shard.
 func (t *task) apply(s *shard, cat *Catalog, now Nanos) {
+	if t.kind != KindIngest {
+		// A command other than usage may change how the customer's pending
+		// usage rates (a new contract or commit): rate that usage first.
+		if c := s.customers[t.h.ID]; c != nil {
+			s.flushUsage(c, cat)
+		}
+	}
 	switch t.kind {
 	case KindCreateCustomer:
 		s.createCustomer(t.h, t.cmd.(*CreateCustomer), now)

@@ -143,7 +143,7 @@ func (s *shard) burnDown(cat *Catalog, k *Contract, inv *Invoice, productID, cre
 			draw = left
 		}
 		seg.Drawn = seg.Drawn.Add(draw)
-		seg.deduct(inv.ID, t, draw)
+		seg.deduct(inv, draw)
 		l := inv.line(LineAppliedCommit, "", cands[i].cm.ID, creditTypeID)
 		l.Total = l.Total.Sub(draw)
 		spend = spend.Sub(draw)
@@ -151,12 +151,15 @@ func (s *shard) burnDown(cat *Catalog, k *Contract, inv *Invoice, productID, cre
 	return spend
 }
 
-func (seg *Segment) deduct(invoiceID string, t Nanos, amount decimal.Decimal) {
+// deduct adds a draw to the segment's deduction for the invoice. The entry
+// is dated at the later of the invoice's start and the segment's start, as a
+// deduction belongs to an invoice, not to the event that first drew.
+func (seg *Segment) deduct(inv *Invoice, amount decimal.Decimal) {
 	for i := range seg.Deductions {
-		if seg.Deductions[i].InvoiceID == invoiceID {
+		if seg.Deductions[i].InvoiceID == inv.ID {
 			seg.Deductions[i].Amount = seg.Deductions[i].Amount.Add(amount)
 			return
 		}
 	}
-	seg.Deductions = append(seg.Deductions, Deduction{InvoiceID: invoiceID, Timestamp: t, Amount: amount})
+	seg.Deductions = append(seg.Deductions, Deduction{InvoiceID: inv.ID, Timestamp: max(inv.Start, seg.StartingAt), Amount: amount})
 }

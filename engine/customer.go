@@ -32,6 +32,9 @@ type Customer struct {
 	// claimed and finished encoding this customer (copy-on-write snapshots).
 	snapClaimed atomic.Uint64
 	snapDone    atomic.Uint64
+	// pending is the customer's run of identically rated events not yet
+	// rated (only during a shard run).
+	pending *pendingUsage
 	// handle is the customer's published part (directory entry and view).
 	handle *CustomerHandle
 	// reschedule asks the shard to recompute NextDue at the end of the run;
@@ -104,7 +107,7 @@ type Segment struct {
 // Deduction is the total drawn from a segment for one invoice.
 type Deduction struct {
 	InvoiceID string
-	Timestamp Nanos // first draw for this invoice
+	Timestamp Nanos // the invoice's start (or the segment's, if later)
 	Amount    decimal.Decimal
 }
 

@@ -18,6 +18,10 @@ type Config struct {
 	// than the window (relative to the stamped time) are rejected, so a resent
 	// event can never be counted twice. Default: 34 days, as Metronome.
 	DedupWindow time.Duration
+	// RateEachEvent turns off the rating of runs of identical events as one
+	// (see pendingUsage); the state is the same either way. For tests and
+	// benchmarks that compare the two.
+	RateEachEvent bool
 }
 
 // DefaultDedupWindow is Metronome's documented deduplication window.

@@ -10,6 +10,7 @@ import (
 type ratingScratch struct {
 	metrics []*Metric
 	cands   []drawCandidate
+	plan    []plannedUsage
 }
 
 var one = decimal.NewFromInt(1)
@@ -63,6 +64,9 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 		c.reschedule = true
 	}
 	out.Accepted++
+	s.markDirty(c)
+	// Which priced products the event adds to, in catalog order.
+	plan := s.scratch.plan[:0]
 	s.scratch.metrics = cat.metricsForEvent(ev.EventType, s.scratch.metrics)
 	for _, m := range s.scratch.metrics {
 		qty, ok := m.quantity(ev)
@@ -74,16 +78,38 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 			if !ok || !pr.entitled {
 				continue
 			}
-			spend := pr.price
-			if !qty.Equal(one) {
-				spend = qty.Mul(pr.price)
-			}
-			inv.addUsage(p, pr.creditTypeID, qty, spend)
-			remaining := s.burnDown(cat, k, inv, p.ID, pr.creditTypeID, ev.Timestamp, spend)
-			inv.addOverage(rc, pr.creditTypeID, remaining)
+			plan = append(plan, plannedUsage{product: p, pr: pr, qty: qty})
 		}
 	}
-	s.markDirty(c)
+	s.scratch.plan = plan
+	if len(plan) == 1 && !s.eng.cfg.RateEachEvent {
+		s.stage(c, k, inv, rc, plan[0].product, &plan[0].pr, plan[0].qty, ev.Timestamp, cat)
+		return
+	}
+	s.flushUsage(c, cat)
+	for i := range plan {
+		u := &plan[i]
+		spend := u.pr.price
+		if !u.qty.Equal(one) {
+			spend = u.qty.Mul(u.pr.price)
+		}
+		s.rate(cat, k, inv, rc, u.product, u.pr.creditTypeID, u.qty, spend, ev.Timestamp)
+	}
+}
+
+// plannedUsage is one product an event adds to.
+type plannedUsage struct {
+	product *Product
+	pr      pricedRate
+	qty     decimal.Decimal
+}
+
+// rate records usage of a product on the invoice and burns its spend down
+// from the balances in force at t; what they do not cover is overage.
+func (s *shard) rate(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard, p *Product, creditTypeID string, qty, spend decimal.Decimal, t Nanos) {
+	inv.addUsage(p, creditTypeID, qty, spend)
+	remaining := s.burnDown(cat, k, inv, p.ID, creditTypeID, t, spend)
+	inv.addOverage(rc, creditTypeID, remaining)
 }
 
 func (o *IngestOutcome) reject(r RejectReason) {

@@ -16,7 +16,12 @@ type shard struct {
 	due       dueHeap
 	// dirty lists customers whose entitlement view must be rebuilt at the end
 	// of the current run.
-	dirty   map[*Customer]struct{}
+	dirty map[*Customer]struct{}
+	// pending lists the customers holding a run of identically rated events,
+	// rated at the end of the shard run (see pendingUsage); spare recycles
+	// the runs.
+	pending []*Customer
+	spare   []*pendingUsage
 	scratch ratingScratch
 }
 
@@ -68,6 +73,7 @@ func (s *shard) execute(r *shardRun) {
 	for i := range r.tasks {
 		r.tasks[i].apply(s, r.cat, r.now)
 	}
+	s.flushAllUsage(r.cat)
 	for c := range s.dirty {
 		if c.reschedule {
 			c.reschedule = false
