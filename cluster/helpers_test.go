@@ -151,7 +151,7 @@ func digest(t testing.TB, e *engine.Engine) string {
 	ids, _ := e.CustomerIDs(0, 1<<30)
 	for _, id := range ids {
 		e.Read(id, func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) {
-			b, err := persist.EncodeCustomer(c)
+			b, err := persist.EncodeCustomer(nil, c)
 			if err != nil {
 				t.Error(err)
 			}
@@ -206,7 +206,7 @@ func explainDiff(t testing.TB, a, b *engine.Engine) string {
 	}
 	enc := func(e *engine.Engine, id string) (out string) {
 		e.Read(id, func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) {
-			bs, _ := persist.EncodeCustomer(c)
+			bs, _ := persist.EncodeCustomer(nil, c)
 			out = fmt.Sprintf("%s %x", c.ID, bs)
 		})
 		return out

@@ -11,7 +11,10 @@ import (
 
 // jsonEncoder is a deterministic CustomerEncoder for tests (encoding/json
 // sorts map keys); the real one lives in persist.
-func jsonEncoder(c *Customer) ([]byte, error) { return json.Marshal(c) }
+func jsonEncoder(dst []byte, c *Customer) ([]byte, error) {
+	b, err := json.Marshal(c)
+	return append(dst, b...), err
+}
 
 func snapshotBytes(t *testing.T, e *Engine) []byte {
 	t.Helper()
@@ -59,7 +62,7 @@ func collectSnapshot(t *testing.T, s *Snapshot) ([][]byte, []DedupBucket) {
 	var all [][]byte
 	var dedup []DedupBucket
 	for i := 0; i < s.ShardCount(); i++ {
-		if err := s.WriteShard(i, func(b []byte) error { all = append(all, b); return nil }); err != nil {
+		if err := s.WriteShard(i, func(b []byte) error { all = append(all, append([]byte(nil), b...)); return nil }); err != nil {
 			t.Fatal(err)
 		}
 		dedup = append(dedup, s.ShardDedup(i)...)

@@ -27,9 +27,10 @@ type Snapshot struct {
 	shards []shardCapture
 }
 
-// CustomerEncoder turns a customer into bytes. It runs on the snapshot
-// writer's goroutine or on a shard's (copy-on-write) and must not keep c.
-type CustomerEncoder func(c *Customer) ([]byte, error)
+// CustomerEncoder appends a customer's encoding to dst and returns the
+// extended slice. It runs on the snapshot writer's goroutine or on a shard's
+// (copy-on-write) and must not keep c.
+type CustomerEncoder func(dst []byte, c *Customer) ([]byte, error)
 
 // DedupBucket holds the 16-byte transaction keys of events stamped on one
 // UTC day (day number since the epoch), sorted, concatenated.
@@ -98,7 +99,7 @@ func (s *shard) preserve(c *Customer) {
 	if j == nil || !j.claim(c) {
 		return
 	}
-	b, err := j.encode(c)
+	b, err := j.encode(nil, c)
 	j.save(c, b, err)
 	c.snapDone.Store(j.gen)
 }
@@ -163,16 +164,20 @@ func (s *Snapshot) CustomerCount() int {
 func (s *Snapshot) ShardCustomers(i int) int { return len(s.shards[i].customers) }
 
 // WriteShard calls fn with each customer of shard i, encoded as of the
-// snapshot, in id order.
+// snapshot, in id order. The slice passed to fn is reused for the next
+// customer: fn must copy what it keeps.
 func (s *Snapshot) WriteShard(i int, fn func(encoded []byte) error) error {
 	list := s.shards[i].customers
 	sort.Slice(list, func(a, b int) bool { return list[a].ID < list[b].ID })
 	j := s.job
+	var buf []byte
 	for _, c := range list {
 		var b []byte
 		if j.claim(c) {
 			var err error
-			if b, err = j.encode(c); err != nil {
+			buf, err = j.encode(buf[:0], c)
+			b = buf
+			if err != nil {
 				c.snapDone.Store(j.gen)
 				return fmt.Errorf("encode customer %s: %w", c.ID, err)
 			}
