@@ -22,7 +22,7 @@ func fullCustomer() *engine.Customer {
 	return &engine.Customer{
 		ID: "c-1", Name: "Ünïcode name", IngestAliases: []string{"a", "b"}, CustomFields: map[string]string{"z": "1", "a": ""},
 		BillingProviders: []engine.BillingProviderConfig{{BillingProvider: "stripe", DeliveryMethod: "direct_to_billing_provider", Configuration: map[string]string{"stripe_customer_id": "cus_1"}}, {BillingProvider: "netsuite"}},
-		CreatedAt: -5, UniquenessKeys: []string{"k1"}, Rejects: map[engine.RejectReason]int64{engine.RejectNoContract: 3, engine.RejectFinalized: 1},
+		CreatedAt:        -5, UniquenessKeys: []string{"k1"}, Rejects: map[engine.RejectReason]int64{engine.RejectNoContract: 3, engine.RejectFinalized: 1},
 		NextDue: 1 << 60, Seq: 7,
 		Contracts: []*engine.Contract{{
 			ID: "k-1", Name: "Basic", RateCardID: "rc", StartingAt: 1, EndingBefore: 2, UniquenessKey: "u", PrepaidOnly: true,

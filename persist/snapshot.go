@@ -49,7 +49,9 @@ type snapshotHeader struct {
 // EncodeCustomer is the engine.CustomerEncoder of every snapshot: the binary
 // customer layout, canonical, so equal customers give equal bytes on every
 // replica.
-func EncodeCustomer(dst []byte, c *engine.Customer) ([]byte, error) { return AppendCustomer(dst, c), nil }
+func EncodeCustomer(dst []byte, c *engine.Customer) ([]byte, error) {
+	return AppendCustomer(dst, c), nil
+}
 
 // WriteSnapshot streams snap and the cluster metadata to w, buffered: header,
 // cluster metadata, catalog, customer order, then shard by shard the encoded
