@@ -155,19 +155,7 @@ func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 
 // createContract serves POST /v1/contracts/create; 409 on a reused uniqueness_key.
 func (s *Server) createContract(ctx *fasthttp.RequestCtx, _ string) error {
-	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
-	if err != nil {
-		return err
-	}
-	cmd, err := decodeCreateContract(body)
-	if err != nil {
-		return err
-	}
-	res, err := s.propose(cmd)
-	if err != nil {
-		return err
-	}
-	return writeID(ctx, res.ID)
+	return createFrom(s, ctx, decodeCreateContract)
 }
 
 // contractTerms is Metronome's ContractWithoutAmendments (initial / current).

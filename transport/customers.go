@@ -129,15 +129,7 @@ func decodeCreateCustomer(body []byte) (*engine.CreateCustomer, error) {
 
 // createCustomer serves POST /v1/customers; 409 when an alias is taken.
 func (s *Server) createCustomer(ctx *fasthttp.RequestCtx, _ string) error {
-	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
-	if err != nil {
-		return err
-	}
-	cmd, err := decodeCreateCustomer(body)
-	if err != nil {
-		return err
-	}
-	res, err := s.propose(cmd)
+	cmd, res, err := decodeAndPropose(s, ctx, decodeCreateCustomer)
 	if err != nil {
 		return err
 	}

@@ -96,19 +96,7 @@ func decodeCreateMetric(body []byte) (*engine.CreateMetric, error) {
 
 // createMetric serves POST /v1/billable-metrics/create.
 func (s *Server) createMetric(ctx *fasthttp.RequestCtx, _ string) error {
-	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
-	if err != nil {
-		return err
-	}
-	cmd, err := decodeCreateMetric(body)
-	if err != nil {
-		return err
-	}
-	res, err := s.propose(cmd)
-	if err != nil {
-		return err
-	}
-	return writeID(ctx, res.ID)
+	return createFrom(s, ctx, decodeCreateMetric)
 }
 
 // getMetric serves GET /v1/billable-metrics/{id}.

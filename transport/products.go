@@ -76,19 +76,7 @@ func decodeCreateProduct(body []byte) (*engine.CreateProduct, error) {
 
 // createProduct serves POST /v1/contract-pricing/products/create.
 func (s *Server) createProduct(ctx *fasthttp.RequestCtx, _ string) error {
-	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
-	if err != nil {
-		return err
-	}
-	cmd, err := decodeCreateProduct(body)
-	if err != nil {
-		return err
-	}
-	res, err := s.propose(cmd)
-	if err != nil {
-		return err
-	}
-	return writeID(ctx, res.ID)
+	return createFrom(s, ctx, decodeCreateProduct)
 }
 
 // decodeID reads a body {"id": ...} as the get endpoints take.

@@ -70,19 +70,7 @@ func decodeCreateRateCard(body []byte) (*engine.CreateRateCard, error) {
 
 // createRateCard serves POST /v1/contract-pricing/rate-cards/create.
 func (s *Server) createRateCard(ctx *fasthttp.RequestCtx, _ string) error {
-	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
-	if err != nil {
-		return err
-	}
-	cmd, err := decodeCreateRateCard(body)
-	if err != nil {
-		return err
-	}
-	res, err := s.propose(cmd)
-	if err != nil {
-		return err
-	}
-	return writeID(ctx, res.ID)
+	return createFrom(s, ctx, decodeCreateRateCard)
 }
 
 // getRateCard serves POST /v1/contract-pricing/rate-cards/get {"id"}.
