@@ -62,7 +62,7 @@ func (b *batch) flush() {
 	if b.pending {
 		var wg sync.WaitGroup
 		for _, r := range b.runs {
-			if len(r.tasks) == 0 && !r.tick {
+			if len(r.tasks) == 0 && !r.tick && r.refreshRateCard == "" {
 				continue
 			}
 			wg.Add(1)
@@ -147,6 +147,14 @@ func (b *batch) applyCatalog(pos int, cmd Command) {
 	if next != nil {
 		b.e.catalog.Store(next)
 		b.reset()
+		if c, ok := cmd.(*AddRates); ok {
+			// Prices and entitlements of every customer on this rate card
+			// may have changed: their views and schedules are rebuilt.
+			for _, r := range b.runs {
+				r.refreshRateCard = c.RateCardID
+			}
+			b.pending = true
+		}
 	}
 	b.results[pos] = *res
 }

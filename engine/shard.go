@@ -37,7 +37,10 @@ type shardRun struct {
 	cat   *Catalog
 	now   Nanos
 	tick  bool
-	wg    *sync.WaitGroup
+	// refreshRateCard names a rate card whose rates changed just before
+	// this run: its customers' views and schedules are rebuilt.
+	refreshRateCard string
+	wg              *sync.WaitGroup
 	// minDue is filled by the shard: its earliest pending transition.
 	minDue Nanos
 }
@@ -70,6 +73,9 @@ func (s *shard) execute(r *shardRun) {
 	if r.tick {
 		s.tick(r.cat, r.now)
 	}
+	if r.refreshRateCard != "" {
+		s.refresh(r.refreshRateCard)
+	}
 	for i := range r.tasks {
 		r.tasks[i].apply(s, r.cat, r.now)
 	}
@@ -77,7 +83,7 @@ func (s *shard) execute(r *shardRun) {
 	for c := range s.dirty {
 		if c.reschedule {
 			c.reschedule = false
-			s.schedule(c, r.now)
+			s.schedule(c, r.cat, r.now)
 		}
 		s.publish(c, r.cat, r.now)
 		delete(s.dirty, c)
@@ -121,8 +127,8 @@ func (h *dueHeap) min() Nanos {
 }
 
 // schedule recomputes c's next transition after now and queues it.
-func (s *shard) schedule(c *Customer, now Nanos) {
-	next := c.nextTransition(now)
+func (s *shard) schedule(c *Customer, cat *Catalog, now Nanos) {
+	next := c.nextTransition(cat, now)
 	if next == c.NextDue {
 		return
 	}
@@ -146,5 +152,20 @@ func (s *shard) tick(cat *Catalog, now Nanos) {
 		c.applyTransitions(cat, now)
 		c.reschedule = true
 		s.markDirty(c)
+	}
+}
+
+// refresh marks every customer with a contract on the rate card for a view
+// rebuild and a new schedule.
+func (s *shard) refresh(rateCardID string) {
+	for _, c := range s.customers {
+		for _, k := range c.Contracts {
+			if k.RateCardID == rateCardID {
+				s.preserve(c)
+				c.reschedule = true
+				s.markDirty(c)
+				break
+			}
+		}
 	}
 }

@@ -290,7 +290,7 @@ func (s *shard) load(customers []*Customer, handles map[string]*CustomerHandle, 
 		s.customers[c.ID] = c
 		c.handle = handles[c.ID]
 		c.NextDue = 0
-		s.schedule(c, now)
+		s.schedule(c, cat, now)
 		s.publish(c, cat, now)
 	}
 	return s.due.min()

@@ -1,9 +1,10 @@
 package engine
 
 // nextTransition returns the earliest time after now at which the customer's
-// state or entitlement changes without a command: a contract or segment
-// starts or ends, or a draft invoice's period closes. Zero when none is pending.
-func (c *Customer) nextTransition(now Nanos) Nanos {
+// state or entitlement changes without a command: a contract, segment,
+// override or rate of its rate card starts or ends, or a draft invoice's
+// period closes. Zero when none is pending.
+func (c *Customer) nextTransition(cat *Catalog, now Nanos) Nanos {
 	var next Nanos
 	consider := func(t Nanos) {
 		if t > now && (next == 0 || t < next) {
@@ -13,6 +14,13 @@ func (c *Customer) nextTransition(now Nanos) Nanos {
 	for _, k := range c.Contracts {
 		consider(k.StartingAt)
 		consider(k.EndingBefore)
+		for i := range k.Overrides {
+			consider(k.Overrides[i].StartingAt)
+			consider(k.Overrides[i].EndingBefore)
+		}
+		if rc := cat.RateCards[k.RateCardID]; rc != nil && (k.EndingBefore == 0 || k.EndingBefore > now) {
+			consider(rc.nextRateChange(now))
+		}
 		for _, cm := range k.Balances {
 			for _, s := range cm.Segments {
 				if !s.Expired {
@@ -49,4 +57,19 @@ func (c *Customer) applyTransitions(cat *Catalog, now Nanos) {
 			}
 		}
 	}
+}
+
+// nextRateChange is the earliest start or end of a rate after now, or 0.
+func (rc *RateCard) nextRateChange(now Nanos) Nanos {
+	var next Nanos
+	for _, rates := range rc.Rates {
+		for i := range rates {
+			for _, t := range [2]Nanos{rates[i].StartingAt, rates[i].EndingBefore} {
+				if t > now && (next == 0 || t < next) {
+					next = t
+				}
+			}
+		}
+	}
+	return next
 }
