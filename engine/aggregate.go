@@ -93,13 +93,16 @@ func (s *shard) flushUsage(c *Customer, cat *Catalog) {
 	}
 	c.pending = nil
 	defer s.freePending(pu)
-	qty := decimal.NewFromInt(pu.units)
-	if pu.hasQty {
-		if pu.units == 0 {
-			qty = pu.qty
-		} else {
-			qty = qty.Add(pu.qty)
-		}
+	var qty decimal.Decimal
+	switch {
+	case pu.hasQty && pu.units == 0:
+		qty = pu.qty
+	case pu.hasQty:
+		qty = decimal.NewFromInt(pu.units).Add(pu.qty)
+	case pu.units == 1:
+		qty = one // the common lone event: no allocation
+	default:
+		qty = decimal.NewFromInt(pu.units)
 	}
 	spend := pu.price
 	if !qty.Equal(one) {
