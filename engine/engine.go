@@ -193,5 +193,12 @@ func (e *Engine) refreshNextDue() {
 	e.nextDue.Store(min)
 }
 
+// CustomerCount is the number of customers.
+func (e *Engine) CustomerCount() int {
+	e.orderMu.RLock()
+	defer e.orderMu.RUnlock()
+	return len(e.customerOrder)
+}
+
 // UnknownCustomerRejects counts events rejected because their customer does not exist.
 func (e *Engine) UnknownCustomerRejects() int64 { return e.unknownRejects.Load() }

@@ -145,6 +145,10 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 		writeUnauthorized(ctx)
 		return
 	}
+	if string(path) == "/metrics" && ctx.IsGet() {
+		s.metrics(ctx)
+		return
+	}
 	if strings.HasPrefix(string(path), pprofPrefix) {
 		// Go's profiler, for operators and bench --profile: admin token only.
 		pprofhandler.PprofHandler(ctx)
