@@ -12,8 +12,10 @@ import (
 )
 
 // logCacheSize is how many recent log entries are kept in memory, so
-// followers catching up and the FSM read them without touching bolt.
-const logCacheSize = 4096
+// followers catching up and the FSM read them without touching bolt. Entries
+// are group commits of up to 1 MiB each, so the cache is kept short: 256
+// entries covers replication in flight while bounding the memory it pins.
+const logCacheSize = 256
 
 // snapshotsRetained is how many snapshots the file store keeps: the newest
 // plus one to fall back on if the newest turns out unreadable.
