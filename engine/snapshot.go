@@ -113,7 +113,7 @@ var ErrSnapshotInProgress = errors.New("engine: a snapshot is still being writte
 // returned Snapshot encodes customers as its writer asks for them
 // (WriteShard), and Release must be called when the writer is done.
 func (e *Engine) Snapshot(encode CustomerEncoder) (*Snapshot, error) {
-	if !e.snapJob.CompareAndSwap(nil, nil) {
+	if e.snapJob.Load() != nil {
 		return nil, ErrSnapshotInProgress
 	}
 	e.snapGen++
