@@ -114,11 +114,7 @@ func overlaps(cm *engine.Commit, from, before engine.Nanos) bool {
 // contract-level), and the cursor is in the body (or the query, where the
 // SDK's pager puts it).
 func (s *Server) listBalances(ctx *fasthttp.RequestCtx, _ string) error {
-	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
-	if err != nil {
-		return err
-	}
-	o, r, err := decodeObject(body)
+	o, r, err := s.bodyObject(ctx)
 	if err != nil {
 		return err
 	}

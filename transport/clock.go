@@ -28,11 +28,7 @@ func (s *Server) setClock(ctx *fasthttp.RequestCtx, _ string) error {
 	if !s.node.TestClock() {
 		return notFound("path: /v1/admin/clock exists only on a node started with --test-clock")
 	}
-	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
-	if err != nil {
-		return err
-	}
-	o, r, err := decodeObject(body)
+	o, r, err := s.bodyObject(ctx)
 	if err != nil {
 		return err
 	}

@@ -22,11 +22,7 @@ func (s *Server) clusterStatus(ctx *fasthttp.RequestCtx, _ string) error {
 // clusterJoin serves POST /v1/cluster/join {"id","raft_addr","http_addr"};
 // joining twice with the same addresses is a no-op.
 func (s *Server) clusterJoin(ctx *fasthttp.RequestCtx, _ string) error {
-	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
-	if err != nil {
-		return err
-	}
-	o, r, err := decodeObject(body)
+	o, r, err := s.bodyObject(ctx)
 	if err != nil {
 		return err
 	}
@@ -44,11 +40,7 @@ func (s *Server) clusterJoin(ctx *fasthttp.RequestCtx, _ string) error {
 
 // clusterRemove serves POST /v1/cluster/remove {"id"}.
 func (s *Server) clusterRemove(ctx *fasthttp.RequestCtx, _ string) error {
-	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
-	if err != nil {
-		return err
-	}
-	o, r, err := decodeObject(body)
+	o, r, err := s.bodyObject(ctx)
 	if err != nil {
 		return err
 	}
@@ -126,11 +118,7 @@ func (s *Server) clusterBackup(ctx *fasthttp.RequestCtx, _ string) error {
 // uploaded so that backups of any size stream from disk; it is checked end to
 // end before anything changes.
 func (s *Server) clusterRestore(ctx *fasthttp.RequestCtx, _ string) error {
-	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
-	if err != nil {
-		return err
-	}
-	o, r, err := decodeObject(body)
+	o, r, err := s.bodyObject(ctx)
 	if err != nil {
 		return err
 	}

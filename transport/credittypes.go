@@ -31,11 +31,7 @@ func (s *Server) listCreditTypes(ctx *fasthttp.RequestCtx, _ string) error {
 // createCreditType serves the native POST /v1/credit-types/create
 // {"name","is_currency"}: custom pricing units such as "AI credits".
 func (s *Server) createCreditType(ctx *fasthttp.RequestCtx, _ string) error {
-	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
-	if err != nil {
-		return err
-	}
-	o, r, err := decodeObject(body)
+	o, r, err := s.bodyObject(ctx)
 	if err != nil {
 		return err
 	}

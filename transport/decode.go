@@ -482,6 +482,17 @@ func (o obj) unsupported(keys ...string) {
 }
 
 // decodeObject parses the request body as a JSON object.
+// bodyObject reads the request body (gzip allowed, size bounded) and decodes
+// it as a JSON object, with errors that name the field at fault.
+func (s *Server) bodyObject(ctx *fasthttp.RequestCtx) (obj, *reader, error) {
+	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
+	if err != nil {
+		r := &reader{}
+		return obj{r: r, m: map[string]any{}}, r, err
+	}
+	return decodeObject(body)
+}
+
 func decodeObject(body []byte) (obj, *reader, error) {
 	r := &reader{}
 	v, err := parseJSON(body)

@@ -46,11 +46,7 @@ const maxChecks = 1000
 // {"results":[...]} in the same order. An unknown customer or product in any
 // check answers 404 naming it.
 func (s *Server) checkPost(ctx *fasthttp.RequestCtx, _ string) error {
-	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
-	if err != nil {
-		return err
-	}
-	o, r, err := decodeObject(body)
+	o, r, err := s.bodyObject(ctx)
 	if err != nil {
 		return err
 	}

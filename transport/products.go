@@ -81,11 +81,7 @@ func (s *Server) createProduct(ctx *fasthttp.RequestCtx, _ string) error {
 
 // decodeID reads a body {"id": ...} as the get endpoints take.
 func (s *Server) decodeID(ctx *fasthttp.RequestCtx, key string) (string, error) {
-	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
-	if err != nil {
-		return "", err
-	}
-	o, r, err := decodeObject(body)
+	o, r, err := s.bodyObject(ctx)
 	if err != nil {
 		return "", err
 	}

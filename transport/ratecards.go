@@ -163,11 +163,7 @@ type rateOut struct {
 
 // addRate serves POST /v1/contract-pricing/rate-cards/addRate.
 func (s *Server) addRate(ctx *fasthttp.RequestCtx, _ string) error {
-	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
-	if err != nil {
-		return err
-	}
-	o, r, err := decodeObject(body)
+	o, r, err := s.bodyObject(ctx)
 	if err != nil {
 		return err
 	}
@@ -201,11 +197,7 @@ func (s *Server) addRate(ctx *fasthttp.RequestCtx, _ string) error {
 
 // addRates serves POST /v1/contract-pricing/rate-cards/addRates.
 func (s *Server) addRates(ctx *fasthttp.RequestCtx, _ string) error {
-	body, err := readBody(ctx, s.cfg.MaxBodyBytes)
-	if err != nil {
-		return err
-	}
-	o, r, err := decodeObject(body)
+	o, r, err := s.bodyObject(ctx)
 	if err != nil {
 		return err
 	}
