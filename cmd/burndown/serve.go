@@ -25,6 +25,7 @@ type serveFlags struct {
 	bootstrap, testClock                             bool
 	webhookURL, webhookSecret                        string
 	shards                                           int
+	snapshotThreshold, trailingLogs                  uint64
 	logLevel                                         string
 }
 
@@ -43,6 +44,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.webhookURL, "webhook-url", "", "default webhook destination (optional)")
 	fs.StringVar(&f.webhookSecret, "webhook-secret", "", "secret that signs deliveries to --webhook-url")
 	fs.IntVar(&f.shards, "shards", 0, "customer shards of the engine (default: number of CPUs)")
+	fs.Uint64Var(&f.snapshotThreshold, "snapshot-threshold", 0, "new log entries that trigger a snapshot (default: raft's 8192; raise it for large states)")
+	fs.Uint64Var(&f.trailingLogs, "trailing-logs", 0, "log entries kept after a snapshot for slow followers (default: raft's 10240)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
@@ -88,6 +91,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// Bootstrap when asked, or when a fresh node is not told to join anyone.
 		Bootstrap: f.bootstrap || (fresh && f.join == ""),
 		TestClock: f.testClock, Engine: engine.Config{Shards: f.shards}, Logger: log,
+		SnapshotThreshold: f.snapshotThreshold, TrailingLogs: f.trailingLogs,
 	})
 	if err != nil {
 		ln.Close()
