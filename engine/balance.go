@@ -12,10 +12,30 @@ func (cm *Commit) BalanceAt(t Nanos) decimal.Decimal {
 	total := decimal.Zero
 	for _, s := range cm.Segments {
 		if s.InForce(t) && !s.Expired {
-			total = total.Add(s.Amount.Sub(s.Drawn))
+			total = addDec(total, subDec(s.Amount, s.Drawn))
 		}
 	}
 	return total
+}
+
+// addDec is a.Add(b) without the arithmetic (and its allocations) when
+// either side is zero, the common case when balances are summed.
+func addDec(a, b decimal.Decimal) decimal.Decimal {
+	switch {
+	case b.IsZero():
+		return a
+	case a.IsZero():
+		return b
+	}
+	return a.Add(b)
+}
+
+// subDec is a.Sub(b), skipping the arithmetic when nothing is subtracted.
+func subDec(a, b decimal.Decimal) decimal.Decimal {
+	if b.IsZero() {
+		return a
+	}
+	return a.Sub(b)
 }
 
 // LedgerEntry is one movement of a commit's or credit's balance, in

@@ -134,7 +134,7 @@ func (s *shard) burnDown(cat *Catalog, k *Contract, inv *Invoice, productID, cre
 			break
 		}
 		seg := cands[i].seg
-		left := seg.Amount.Sub(seg.Drawn)
+		left := subDec(seg.Amount, seg.Drawn)
 		if !left.IsPositive() {
 			continue
 		}
@@ -142,7 +142,7 @@ func (s *shard) burnDown(cat *Catalog, k *Contract, inv *Invoice, productID, cre
 		if left.LessThan(draw) {
 			draw = left
 		}
-		seg.Drawn = seg.Drawn.Add(draw)
+		seg.Drawn = addDec(seg.Drawn, draw)
 		seg.deduct(inv, draw)
 		l := inv.line(LineAppliedCommit, "", cands[i].cm.ID, creditTypeID)
 		l.Total = l.Total.Sub(draw)

@@ -1,7 +1,8 @@
 package engine
 
 import (
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/shopspring/decimal"
 )
@@ -46,7 +47,7 @@ func buildView(c *Customer, cat *Catalog, now Nanos) *EntitlementView {
 		bal := decimal.Zero
 		for i, cm := range k.Balances {
 			if cm.drawable() && cm.CreditTypeID == pr.creditTypeID && cm.appliesTo(cat, pid) {
-				bal = bal.Add(balances[i])
+				bal = addDec(bal, balances[i])
 			}
 		}
 		entitled, reason := true, ReasonOK
@@ -58,6 +59,8 @@ func buildView(c *Customer, cat *Catalog, now Nanos) *EntitlementView {
 		}
 		v.Products = append(v.Products, ProductAnswer{ProductID: pid, ProductEntitlement: newProductEntitlement(entitled, reason, bal.String(), pr.creditTypeID)})
 	}
-	sort.Slice(v.Products, func(i, j int) bool { return v.Products[i].ProductID < v.Products[j].ProductID })
+	if len(v.Products) > 1 {
+		slices.SortFunc(v.Products, func(a, b ProductAnswer) int { return strings.Compare(a.ProductID, b.ProductID) })
+	}
 	return v
 }
