@@ -19,7 +19,8 @@ func (cm *Commit) BalanceAt(t Nanos) decimal.Decimal {
 }
 
 // addDec is a.Add(b) without the arithmetic (and its allocations) when
-// either side is zero, the common case when balances are summed.
+// either side is zero, the common case when balances are summed and lines
+// start.
 func addDec(a, b decimal.Decimal) decimal.Decimal {
 	switch {
 	case b.IsZero():
@@ -30,10 +31,13 @@ func addDec(a, b decimal.Decimal) decimal.Decimal {
 	return a.Add(b)
 }
 
-// subDec is a.Sub(b), skipping the arithmetic when nothing is subtracted.
+// subDec is a.Sub(b), skipping the arithmetic when a side is zero.
 func subDec(a, b decimal.Decimal) decimal.Decimal {
-	if b.IsZero() {
+	switch {
+	case b.IsZero():
 		return a
+	case a.IsZero():
+		return b.Neg()
 	}
 	return a.Sub(b)
 }

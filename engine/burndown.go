@@ -138,14 +138,17 @@ func (s *shard) burnDown(cat *Catalog, k *Contract, inv *Invoice, productID, cre
 		if !left.IsPositive() {
 			continue
 		}
-		draw := spend
+		draw, covered := spend, true
 		if left.LessThan(draw) {
-			draw = left
+			draw, covered = left, false
 		}
 		seg.Drawn = addDec(seg.Drawn, draw)
 		seg.deduct(inv, draw)
 		l := inv.line(LineAppliedCommit, "", cands[i].cm.ID, creditTypeID)
-		l.Total = l.Total.Sub(draw)
+		l.Total = subDec(l.Total, draw)
+		if covered {
+			return decimal.Zero // the usual case: no subtraction needed
+		}
 		spend = spend.Sub(draw)
 	}
 	return spend

@@ -246,8 +246,8 @@ func (inv *Invoice) line(typ, productID, commitID, creditTypeID string) *Invoice
 
 func (inv *Invoice) addUsage(p *Product, creditTypeID string, qty, spend decimal.Decimal) {
 	l := inv.line(LineUsage, p.ID, "", creditTypeID)
-	l.Quantity = l.Quantity.Add(qty)
-	l.Total = l.Total.Add(spend)
+	l.Quantity = addDec(l.Quantity, qty)
+	l.Total = addDec(l.Total, spend)
 }
 
 // addOverage adds what no balance covered to the invoice total, converting a
