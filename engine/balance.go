@@ -85,18 +85,6 @@ func (cm *Commit) Ledger(now Nanos) []LedgerEntry {
 	return out
 }
 
-// ApplicableBalance sums, at t, the balances of the contract's commits and
-// credits in creditTypeID that may pay for the product.
-func (k *Contract) ApplicableBalance(cat *Catalog, productID, creditTypeID string, t Nanos) decimal.Decimal {
-	total := decimal.Zero
-	for _, cm := range k.Balances {
-		if cm.drawable() && cm.CreditTypeID == creditTypeID && cm.appliesTo(cat, productID) {
-			total = total.Add(cm.BalanceAt(t))
-		}
-	}
-	return total
-}
-
 // Commit returns the contract's commit or credit with this id, or nil.
 func (k *Contract) Commit(id string) *Commit {
 	for _, cm := range k.Balances {

@@ -56,21 +56,6 @@ func dayOf(t Nanos) int64 {
 	return d
 }
 
-// seen reports whether the key was recorded for the event's day.
-func (d *dedupIndex) seen(t Nanos, k dedupKey) bool {
-	day := dayOf(t)
-	if b := d.buckets[day]; b != nil {
-		if _, ok := b[k]; ok {
-			return true
-		}
-	}
-	if b := d.frozen[day]; b != nil {
-		_, ok := b[k]
-		return ok
-	}
-	return false
-}
-
 // freeze hands the current index to a snapshot and starts an empty live
 // layer; the snapshot reads the frozen maps while the shard goes on.
 func (d *dedupIndex) freeze() map[int64]map[dedupKey]struct{} {
@@ -95,10 +80,6 @@ func (d *dedupIndex) thaw() {
 		}
 	}
 	d.buckets, d.frozen = d.frozen, nil
-}
-
-func (d *dedupIndex) add(t Nanos, k dedupKey) {
-	d.insert(t, k)
 }
 
 // insert records the key and reports whether it was new, with one hash
