@@ -169,3 +169,17 @@ func (s *shard) refresh(rateCardID string) {
 		}
 	}
 }
+
+// onEveryShard runs fn on each shard's goroutine, all shards in parallel,
+// and returns when every one has finished.
+func (e *Engine) onEveryShard(fn func(i int, s *shard)) {
+	var wg sync.WaitGroup
+	for i, sh := range e.shards {
+		wg.Add(1)
+		sh.work <- shardWork{read: func(s *shard) {
+			defer wg.Done()
+			fn(i, s)
+		}}
+	}
+	wg.Wait()
+}

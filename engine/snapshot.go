@@ -131,20 +131,13 @@ func (e *Engine) Snapshot(encode CustomerEncoder) (*Snapshot, error) {
 	e.orderMu.RUnlock()
 	e.snapJob.Store(job)
 
-	var wg sync.WaitGroup
-	for i, s := range e.shards {
-		wg.Add(1)
-		i := i
-		s.work <- shardWork{read: func(s *shard) {
-			defer wg.Done()
-			list := make([]*Customer, 0, len(s.customers))
-			for _, c := range s.customers {
-				list = append(list, c)
-			}
-			snap.shards[i] = shardCapture{customers: list, dedup: s.dedup.freeze()}
-		}}
-	}
-	wg.Wait()
+	e.onEveryShard(func(i int, s *shard) {
+		list := make([]*Customer, 0, len(s.customers))
+		for _, c := range s.customers {
+			list = append(list, c)
+		}
+		snap.shards[i] = shardCapture{customers: list, dedup: s.dedup.freeze()}
+	})
 	return snap, nil
 }
 
@@ -266,16 +259,9 @@ func (e *Engine) Restore(st *State) error {
 	e.customerOrder = append([]string(nil), st.CustomerOrder...)
 	e.orderMu.Unlock()
 
-	var wg sync.WaitGroup
-	for i, s := range e.shards {
-		wg.Add(1)
-		i := i
-		s.work <- shardWork{read: func(s *shard) {
-			defer wg.Done()
-			e.shardDue[i] = s.load(perShard[i], handles, dedupPerShard[i], cat, st.Now)
-		}}
-	}
-	wg.Wait()
+	e.onEveryShard(func(i int, s *shard) {
+		e.shardDue[i] = s.load(perShard[i], handles, dedupPerShard[i], cat, st.Now)
+	})
 	e.refreshNextDue()
 	return nil
 }
