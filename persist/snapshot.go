@@ -33,17 +33,17 @@ const maxPrealloc = 1 << 20
 // engine: which HTTP address each raft node serves, so any node can point a
 // client at the leader.
 type ClusterMeta struct {
-	NodeHTTPAddrs map[string]string
+	NodeHTTPAddrs map[string]string `msgpack:"NodeHTTPAddrs"`
 }
 
 // snapshotHeader describes what follows it in the stream.
 type snapshotHeader struct {
-	Format         int
-	Index          uint64
-	Now            int64
-	Shards         int
-	Customers      int
-	UnknownRejects int64
+	Format         int    `msgpack:"Format"`
+	Index          uint64 `msgpack:"Index"`
+	Now            int64  `msgpack:"Now"`
+	Shards         int    `msgpack:"Shards"`
+	Customers      int    `msgpack:"Customers"`
+	UnknownRejects int64  `msgpack:"UnknownRejects"`
 }
 
 // EncodeCustomer is the engine.CustomerEncoder of every snapshot: the binary

@@ -104,3 +104,41 @@ func TestGoldenSnapshotPlusLog(t *testing.T) {
 		})
 	}
 }
+
+// An ingest entry in the msgpack layout (kind 9, version 1) that builds
+// before the binary layout wrote still decodes and rates.
+func TestGoldenIngestVersion1(t *testing.T) {
+	codec, err := persist.NewCodec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := golden.ReadLog(filepath.Join(goldenDir("3ce68ee"), "log.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, err := golden.ReadLog(filepath.Join(goldenDir("3ce68ee"), "ingest-v1.bin"))
+	if err != nil || len(v1) != 1 || v1[0].Data[entryCommandOffset(v1[0].Data)+1] != 1 {
+		t.Fatalf("fixture: %v (want one entry holding a version 1 command)", err)
+	}
+	e := engine.New(engine.Config{Shards: 2})
+	defer e.Close()
+	if err := golden.Replay(e, codec, entries, 0); err != nil {
+		t.Fatal(err)
+	}
+	at, cmds, err := codec.DecodeEntry(v1[0].Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := cmds[0].(*engine.Ingest)
+	if len(in.Events) != 2 || in.Events[1].Properties["n"] != "2.5" {
+		t.Fatalf("decoded %+v", in.Events)
+	}
+	res := e.Apply([]engine.Entry{{Index: v1[0].Index, Time: at, Commands: cmds}})[0][0]
+	if res.Ingest == nil || res.Ingest.Accepted != 2 {
+		t.Fatalf("version 1 ingest outcome: %+v", res.Ingest)
+	}
+}
+
+// entryCommandOffset is where the first command starts in an entry holding
+// fewer than 128 commands: format byte, time, one-byte count.
+func entryCommandOffset([]byte) int { return 1 + 8 + 1 }
