@@ -71,4 +71,3 @@ func readPositional(dec *msgpack.Decoder, hdr *snapshotHeader) (*engine.State, C
 	}
 	return st, meta, nil
 }
-
