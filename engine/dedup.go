@@ -8,13 +8,44 @@ import (
 
 const nanosPerDay = int64(24 * 60 * 60 * 1_000_000_000)
 
-// dedupKey identifies one (customer, transaction id) pair in 16 bytes: the
-// first 8 are a hash of the customer id alone, so a key can be routed to its
-// customer's shard without knowing the customer; the last 8 hash both.
-type dedupKey [16]byte
+// dedupKeyLen is the size of a dedup key: 4 bytes routing the key to its
+// customer's shard, then a 128-bit hash of the customer id and the
+// transaction id. With 128 bits a collision (which would drop a real event)
+// is out of reach even for billions of ids per customer and window.
+const dedupKeyLen = 20
 
+// legacyKeyLen is the size of the keys of builds up to 3ce68ee: 8 bytes of
+// customer hash and 64 bits of (customer, transaction) hash. Indexes loaded
+// from their snapshots keep those keys, checked alongside, until they expire.
+const legacyKeyLen = 16
+
+type dedupKey [dedupKeyLen]byte
+type legacyKey [legacyKeyLen]byte
+
+// maxStackHashInput is how long a customer and transaction id may be
+// together to be hashed from a stack buffer; longer ones allocate.
+const maxStackHashInput = 256
+
+// makeDedupKey identifies one (customer, transaction id) pair.
 func makeDedupKey(customerID, transactionID string) dedupKey {
 	var k dedupKey
+	binary.BigEndian.PutUint32(k[0:4], routeHash(customerID))
+	var stack [maxStackHashInput]byte
+	in := stack[:0]
+	if len(customerID)+1+len(transactionID) > maxStackHashInput {
+		in = make([]byte, 0, len(customerID)+1+len(transactionID))
+	}
+	in = append(append(append(in, customerID...), 0), transactionID...)
+	h1, h2 := murmur3x64_128(in)
+	binary.BigEndian.PutUint64(k[4:12], h1)
+	binary.BigEndian.PutUint64(k[12:20], h2)
+	return k
+}
+
+// makeLegacyKey computes the key builds up to 3ce68ee used, to look up the
+// entries loaded from their snapshots.
+func makeLegacyKey(customerID, transactionID string) legacyKey {
+	var k legacyKey
 	binary.BigEndian.PutUint64(k[0:8], fnv64a(customerID))
 	h := fnv64a(customerID)
 	h ^= 0xff
@@ -23,7 +54,6 @@ func makeDedupKey(customerID, transactionID string) dedupKey {
 		h ^= uint64(transactionID[i])
 		h *= 1099511628211
 	}
-	// Mix the tail so short ids spread over all 64 bits.
 	h ^= h >> 33
 	h *= 0xff51afd7ed558ccd
 	h ^= h >> 33
@@ -31,21 +61,39 @@ func makeDedupKey(customerID, transactionID string) dedupKey {
 	return k
 }
 
-func dedupKeyCustomerHash(k []byte) uint64 { return binary.BigEndian.Uint64(k[0:8]) }
+// routeHash is the customer hash both the shard assignment and the dedup
+// key's routing bytes use, so a key can be sent to its customer's shard
+// without knowing the customer.
+func routeHash(customerID string) uint32 { return uint32(fnv64a(customerID)) }
+
+// keyShard returns the shard of a dedup key of either layout.
+func keyShard(k []byte, shards int) int {
+	if len(k) == legacyKeyLen {
+		return int(uint32(binary.BigEndian.Uint64(k[0:8])) % uint32(shards))
+	}
+	return int(binary.BigEndian.Uint32(k[0:4]) % uint32(shards))
+}
+
+type dayBuckets = map[int64]map[dedupKey]struct{}
+type legacyBuckets = map[int64]map[legacyKey]struct{}
 
 // dedupIndex remembers the transaction ids seen, bucketed by the UTC day of
 // the event's timestamp. A resent event keeps its timestamp, so it lands in
 // the same bucket; buckets older than the window are dropped whole, and the
 // engine rejects events older than the window, so nothing is counted twice.
 type dedupIndex struct {
-	buckets map[int64]map[dedupKey]struct{}
+	buckets dayBuckets
 	// frozen holds the index as of a snapshot being written: read-only
 	// until merged back, while new keys go to buckets.
-	frozen map[int64]map[dedupKey]struct{}
+	frozen dayBuckets
+	// legacy holds keys loaded from snapshots of builds up to 3ce68ee. It
+	// only shrinks (expiry replaces the map, never edits it), so a snapshot
+	// can share it.
+	legacy legacyBuckets
 }
 
 func newDedupIndex() *dedupIndex {
-	return &dedupIndex{buckets: map[int64]map[dedupKey]struct{}{}}
+	return &dedupIndex{buckets: dayBuckets{}}
 }
 
 func dayOf(t Nanos) int64 {
@@ -58,10 +106,10 @@ func dayOf(t Nanos) int64 {
 
 // freeze hands the current index to a snapshot and starts an empty live
 // layer; the snapshot reads the frozen maps while the shard goes on.
-func (d *dedupIndex) freeze() map[int64]map[dedupKey]struct{} {
+func (d *dedupIndex) freeze() dedupImageSource {
 	d.thaw()
-	d.frozen, d.buckets = d.buckets, map[int64]map[dedupKey]struct{}{}
-	return d.frozen
+	d.frozen, d.buckets = d.buckets, dayBuckets{}
+	return dedupImageSource{current: d.frozen, legacy: d.legacy}
 }
 
 // thaw merges the live layer back into the frozen maps once no snapshot
@@ -82,13 +130,19 @@ func (d *dedupIndex) thaw() {
 	d.buckets, d.frozen = d.frozen, nil
 }
 
-// insert records the key and reports whether it was new, with one hash
-// operation on the live layer (the frozen layer is only consulted while a
-// snapshot is being written).
-func (d *dedupIndex) insert(t Nanos, k dedupKey) bool {
+// insert records the pair at t and reports whether it was new, with one
+// hash operation on the live layer in the common case (the frozen and
+// legacy layers are only consulted while they exist).
+func (d *dedupIndex) insert(t Nanos, customerID, transactionID string) bool {
 	day := dayOf(t)
+	k := makeDedupKey(customerID, transactionID)
 	if f := d.frozen[day]; f != nil {
 		if _, ok := f[k]; ok {
+			return false
+		}
+	}
+	if l := d.legacy[day]; l != nil {
+		if _, ok := l[makeLegacyKey(customerID, transactionID)]; ok {
 			return false
 		}
 	}
@@ -111,43 +165,106 @@ func (d *dedupIndex) expire(cutoff Nanos) {
 			delete(d.buckets, day)
 		}
 	}
+	stale := false
+	for day := range d.legacy {
+		stale = stale || day < cut
+	}
+	if stale {
+		kept := legacyBuckets{}
+		for day, m := range d.legacy {
+			if day >= cut {
+				kept[day] = m
+			}
+		}
+		d.legacy = kept
+	}
 }
 
-// dedupImage lists buckets sorted by day, keys sorted, for a snapshot.
-func dedupImage(buckets map[int64]map[dedupKey]struct{}) []DedupBucket {
-	days := make([]int64, 0, len(buckets))
-	for day := range buckets {
-		days = append(days, day)
+// oldestDay is the earliest day with keys, and false when there is none.
+func (d *dedupIndex) oldestDay() (int64, bool) {
+	oldest, found := int64(0), false
+	consider := func(day int64) {
+		if !found || day < oldest {
+			oldest, found = day, true
+		}
 	}
-	sort.Slice(days, func(i, j int) bool { return days[i] < days[j] })
-	out := make([]DedupBucket, 0, len(days))
-	for _, day := range days {
-		b := buckets[day]
-		keys := make([]dedupKey, 0, len(b))
-		for k := range b {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(i, j int) bool { return bytes.Compare(keys[i][:], keys[j][:]) < 0 })
-		flat := make([]byte, 0, 16*len(keys))
-		for _, k := range keys {
-			flat = append(flat, k[:]...)
-		}
-		out = append(out, DedupBucket{Day: day, Keys: flat})
+	for day := range d.buckets {
+		consider(day)
+	}
+	for day := range d.frozen {
+		consider(day)
+	}
+	for day := range d.legacy {
+		consider(day)
+	}
+	return oldest, found
+}
+
+// dedupImageSource is what a snapshot holds of a shard's dedup index.
+type dedupImageSource struct {
+	current dayBuckets
+	legacy  legacyBuckets
+}
+
+// dedupImage lists buckets sorted by day, keys sorted, for a snapshot: the
+// current keys, then any legacy keys.
+func dedupImage(src dedupImageSource) []DedupBucket {
+	out := make([]DedupBucket, 0, len(src.current)+len(src.legacy))
+	for _, day := range sortedDays(src.current) {
+		out = append(out, DedupBucket{Day: day, Keys: flatten(src.current[day], dedupKeyLen, func(k *dedupKey) []byte { return k[:] })})
+	}
+	for _, day := range sortedDays(src.legacy) {
+		out = append(out, DedupBucket{Day: day, Keys: flatten(src.legacy[day], legacyKeyLen, func(k *legacyKey) []byte { return k[:] }), Legacy: true})
 	}
 	return out
 }
 
+func sortedDays[V any](m map[int64]V) []int64 {
+	days := make([]int64, 0, len(m))
+	for day := range m {
+		days = append(days, day)
+	}
+	sort.Slice(days, func(i, j int) bool { return days[i] < days[j] })
+	return days
+}
+
+// flatten concatenates a set's keys in byte order.
+func flatten[K comparable](set map[K]struct{}, size int, bytesOf func(*K) []byte) []byte {
+	keys := make([]K, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return bytes.Compare(bytesOf(&keys[i]), bytesOf(&keys[j])) < 0 })
+	flat := make([]byte, 0, size*len(keys))
+	for i := range keys {
+		flat = append(flat, bytesOf(&keys[i])...)
+	}
+	return flat
+}
+
 func (d *dedupIndex) load(buckets []DedupBucket) {
 	for _, b := range buckets {
-		m := d.buckets[b.Day]
-		if m == nil {
-			m = make(map[dedupKey]struct{}, len(b.Keys)/16)
-			d.buckets[b.Day] = m
+		if b.Legacy {
+			if d.legacy == nil {
+				d.legacy = legacyBuckets{}
+			}
+			loadInto(d.legacy, b, legacyKeyLen, func(k *legacyKey) []byte { return k[:] })
+			continue
 		}
-		for off := 0; off+16 <= len(b.Keys); off += 16 {
-			var k dedupKey
-			copy(k[:], b.Keys[off:off+16])
-			m[k] = struct{}{}
-		}
+		loadInto(d.buckets, b, dedupKeyLen, func(k *dedupKey) []byte { return k[:] })
+	}
+}
+
+// loadInto adds a bucket's keys to a day-bucketed set.
+func loadInto[K comparable](into map[int64]map[K]struct{}, b DedupBucket, size int, bytesOf func(*K) []byte) {
+	m := into[b.Day]
+	if m == nil {
+		m = make(map[K]struct{}, len(b.Keys)/size)
+		into[b.Day] = m
+	}
+	for off := 0; off+size <= len(b.Keys); off += size {
+		var k K
+		copy(bytesOf(&k), b.Keys[off:off+size])
+		m[k] = struct{}{}
 	}
 }

@@ -34,8 +34,8 @@ func snapshotBytesFrom(t *testing.T, s *Snapshot, all [][]byte, dedup []DedupBuc
 	sortBytes(all)
 	keys := map[int64][][]byte{}
 	for _, b := range dedup {
-		for off := 0; off < len(b.Keys); off += 16 {
-			keys[b.Day] = append(keys[b.Day], b.Keys[off:off+16])
+		for off := 0; off < len(b.Keys); off += b.KeySize() {
+			keys[b.Day] = append(keys[b.Day], b.Keys[off:off+b.KeySize()])
 		}
 	}
 	for _, v := range keys {

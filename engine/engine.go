@@ -154,7 +154,7 @@ func (e *Engine) Read(idOrAlias string, fn ReadFunc) bool {
 }
 
 func (e *Engine) shardOf(customerID string) int {
-	return int(fnv64a(customerID) % uint64(len(e.shards)))
+	return int(routeHash(customerID) % uint32(len(e.shards)))
 }
 
 // Apply applies entries in order and returns each entry's command results.

@@ -54,7 +54,7 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 	}
 	// Checked last so a rejected event is not remembered, and with one hash
 	// operation: the dedup index is the largest structure an event touches.
-	if !s.dedup.insert(ev.Timestamp, makeDedupKey(c.ID, ev.TransactionID)) {
+	if !s.dedup.insert(ev.Timestamp, c.ID, ev.TransactionID) {
 		out.Duplicates++
 		return
 	}

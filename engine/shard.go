@@ -72,6 +72,8 @@ func (s *shard) execute(r *shardRun) {
 	}
 	if r.tick {
 		s.tick(r.cat, r.now)
+	} else {
+		s.expireDedup(r.now)
 	}
 	if r.refreshRateCard != "" {
 		s.refresh(r.refreshRateCard)
@@ -88,7 +90,26 @@ func (s *shard) execute(r *shardRun) {
 		s.publish(c, r.cat, r.now)
 		delete(s.dirty, c)
 	}
-	r.minDue = s.due.min()
+	r.minDue = s.nextDue()
+}
+
+// nextDue is the shard's earliest pending transition: a customer's, or the
+// day its oldest dedup bucket leaves the window (so buckets expire daily even
+// when no customer has anything due).
+func (s *shard) nextDue() Nanos {
+	next := s.due.min()
+	if day, ok := s.dedup.oldestDay(); ok {
+		at := (day+1)*nanosPerDay + s.eng.cfg.DedupWindow.Nanoseconds()
+		if next == 0 || at < next {
+			next = at
+		}
+	}
+	return next
+}
+
+// expireDedup drops the dedup buckets that have left the window at now.
+func (s *shard) expireDedup(now Nanos) {
+	s.dedup.expire(now - s.eng.cfg.DedupWindow.Nanoseconds())
 }
 
 // dueItem schedules a customer's next transition.
@@ -138,7 +159,7 @@ func (s *shard) schedule(c *Customer, cat *Catalog, now Nanos) {
 
 // tick applies every transition due up to now.
 func (s *shard) tick(cat *Catalog, now Nanos) {
-	s.dedup.expire(now - s.eng.cfg.DedupWindow.Nanoseconds())
+	s.expireDedup(now)
 	for len(s.due) > 0 && s.due[0].at <= now {
 		it := heap.Pop(&s.due).(dueItem)
 		if c := s.customers[it.customerID]; c == nil || c.NextDue != it.at {

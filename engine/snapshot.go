@@ -37,15 +37,25 @@ type CustomerEncoder func(dst []byte, c *Customer) ([]byte, error)
 type DedupBucket struct {
 	Day  int64
 	Keys []byte
+	// Legacy marks keys in the 16-byte layout of builds up to 3ce68ee.
+	Legacy bool
+}
+
+// KeySize is the size of the bucket's keys: 20 bytes, or 16 for legacy keys.
+func (b DedupBucket) KeySize() int {
+	if b.Legacy {
+		return legacyKeyLen
+	}
+	return dedupKeyLen
 }
 
 // KeyCount is the number of transaction keys the bucket holds.
-func (b DedupBucket) KeyCount() int { return len(b.Keys) / 16 }
+func (b DedupBucket) KeyCount() int { return len(b.Keys) / b.KeySize() }
 
 // shardCapture is what a snapshot holds of one shard.
 type shardCapture struct {
 	customers []*Customer // in map order; sorted by id when written
-	dedup     map[int64]map[dedupKey]struct{}
+	dedup     dedupImageSource
 }
 
 // snapJob coordinates the copy-on-write of one snapshot between the shards
@@ -240,15 +250,19 @@ func (e *Engine) Restore(st *State) error {
 	}
 	dedupPerShard := make([][]DedupBucket, len(e.shards))
 	for _, b := range st.Dedup {
+		size := b.KeySize()
+		if len(b.Keys)%size != 0 {
+			return fmt.Errorf("restore: dedup bucket of day %d holds %d bytes, not whole %d-byte keys", b.Day, len(b.Keys), size)
+		}
 		split := make([][]byte, len(e.shards))
-		for off := 0; off+16 <= len(b.Keys); off += 16 {
-			k := b.Keys[off : off+16]
-			i := int(dedupKeyCustomerHash(k) % uint64(len(e.shards)))
+		for off := 0; off+size <= len(b.Keys); off += size {
+			k := b.Keys[off : off+size]
+			i := keyShard(k, len(e.shards))
 			split[i] = append(split[i], k...)
 		}
 		for i, keys := range split {
 			if len(keys) > 0 {
-				dedupPerShard[i] = append(dedupPerShard[i], DedupBucket{Day: b.Day, Keys: keys})
+				dedupPerShard[i] = append(dedupPerShard[i], DedupBucket{Day: b.Day, Keys: keys, Legacy: b.Legacy})
 			}
 		}
 	}
@@ -282,5 +296,5 @@ func (s *shard) load(customers []*Customer, handles map[string]*CustomerHandle, 
 		s.schedule(c, cat, now)
 		s.publish(c, cat, now)
 	}
-	return s.due.min()
+	return s.nextDue()
 }

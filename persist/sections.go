@@ -22,8 +22,11 @@ const (
 	sectionMeta      sectionTag = 1 // cluster metadata (msgpack), one chunk
 	sectionCatalog   sectionTag = 2 // engine catalog (msgpack), one chunk
 	sectionOrder     sectionTag = 3 // customer ids in creation order (msgpack), one chunk
-	sectionCustomers sectionTag = 4 // one shard's customers, one chunk each (binary layout)
-	sectionDedup     sectionTag = 5 // one shard's dedup buckets, one chunk each
+	sectionCustomers sectionTag = 4 // every customer, one chunk each (binary layout)
+	sectionDedup     sectionTag = 5 // dedup buckets, one chunk each
+	// sectionDedupLegacy holds dedup keys in the 16-byte layout of builds up
+	// to 3ce68ee, loaded from their snapshots, until they expire.
+	sectionDedupLegacy sectionTag = 6
 )
 
 // maxChunk bounds one chunk, so a corrupt length cannot ask for gigabytes.

@@ -120,19 +120,43 @@ func writeSections(enc *msgpack.Encoder, bw *bufio.Writer, hdr *snapshotHeader, 
 }
 
 // writeDedup writes every shard's dedup buckets, one chunk per bucket: the
-// day (varint) then the sorted keys.
+// day (varint) then the sorted keys. Current keys (20 bytes) go to the dedup
+// section at version 2, keys loaded from builds up to 3ce68ee (16 bytes) to
+// the legacy dedup section, which disappears once they have expired.
 func writeDedup(sw *sectionWriter, snap *engine.Snapshot) error {
-	if err := sw.begin(sectionDedup, 1); err != nil {
+	var current, legacy []engine.DedupBucket
+	for i := 0; i < snap.ShardCount(); i++ {
+		for _, b := range snap.ShardDedup(i) {
+			if b.Legacy {
+				legacy = append(legacy, b)
+			} else {
+				current = append(current, b)
+			}
+		}
+	}
+	if err := writeBuckets(sw, sectionDedup, dedupVersion, current); err != nil {
+		return err
+	}
+	if len(legacy) == 0 {
+		return nil
+	}
+	return writeBuckets(sw, sectionDedupLegacy, 1, legacy)
+}
+
+// dedupVersion is the layout of the dedup section's keys: version 1 held
+// 16-byte keys, version 2 holds 20-byte keys.
+const dedupVersion = 2
+
+func writeBuckets(sw *sectionWriter, tag sectionTag, version uint64, buckets []engine.DedupBucket) error {
+	if err := sw.begin(tag, version); err != nil {
 		return err
 	}
 	var buf []byte
-	for i := 0; i < snap.ShardCount(); i++ {
-		for _, b := range snap.ShardDedup(i) {
-			buf = binary.AppendVarint(buf[:0], b.Day)
-			buf = append(buf, b.Keys...)
-			if err := sw.chunk(buf); err != nil {
-				return err
-			}
+	for _, b := range buckets {
+		buf = binary.AppendVarint(buf[:0], b.Day)
+		buf = append(buf, b.Keys...)
+		if err := sw.chunk(buf); err != nil {
+			return err
 		}
 	}
 	return sw.end()
@@ -203,7 +227,9 @@ func readSectioned(sr *sectionReader, hdr *snapshotHeader) (*engine.State, Clust
 		case sectionCustomers:
 			err = readCustomers(sr, version, hdr.Customers, st)
 		case sectionDedup:
-			err = readDedup(sr, version, st)
+			err = readDedup(sr, version == 1, version, st)
+		case sectionDedupLegacy:
+			err = readDedup(sr, true, version, st)
 		default:
 			err = sr.skip() // written by a later build; not needed to restore
 		}
@@ -259,9 +285,9 @@ func readCustomers(sr *sectionReader, layout uint64, want int, st *engine.State)
 	}
 }
 
-// readDedup reads the dedup buckets.
-func readDedup(sr *sectionReader, version uint64, st *engine.State) error {
-	if version != 1 {
+// readDedup reads dedup buckets of 16-byte (legacy) or 20-byte keys.
+func readDedup(sr *sectionReader, legacy bool, version uint64, st *engine.State) error {
+	if version == 0 || version > dedupVersion || (legacy && version != 1) {
 		return fmt.Errorf("unknown dedup version %d", version)
 	}
 	for {
@@ -273,10 +299,12 @@ func readDedup(sr *sectionReader, version uint64, st *engine.State) error {
 			return nil
 		}
 		day, w := binary.Varint(b)
-		if w <= 0 || (len(b)-w)%16 != 0 {
+		bucket := engine.DedupBucket{Day: day, Legacy: legacy}
+		if w <= 0 || (len(b)-w)%bucket.KeySize() != 0 {
 			return fmt.Errorf("bucket %d: malformed", len(st.Dedup))
 		}
-		st.Dedup = append(st.Dedup, engine.DedupBucket{Day: day, Keys: b[w:]})
+		bucket.Keys = b[w:]
+		st.Dedup = append(st.Dedup, bucket)
 	}
 }
 

@@ -59,7 +59,7 @@ func readPositional(dec *msgpack.Decoder, hdr *snapshotHeader) (*engine.State, C
 			if len(keys)%16 != 0 {
 				return nil, meta, fmt.Errorf("shard %d dedup bucket %d: %d bytes is not a whole number of keys", i, j, len(keys))
 			}
-			st.Dedup = append(st.Dedup, engine.DedupBucket{Day: day, Keys: keys})
+			st.Dedup = append(st.Dedup, engine.DedupBucket{Day: day, Keys: keys, Legacy: true})
 		}
 	}
 	end, err := dec.DecodeString()
