@@ -1,6 +1,7 @@
 package persist
 
 import (
+	"strings"
 	"testing"
 
 	"burndown/engine"
@@ -27,6 +28,15 @@ func FuzzApplyNeverPanics(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(all)
+	// The numbers that once stalled a replica, in a SUM property.
+	for _, n := range hostileNumbers() {
+		entry, err := c.EncodeEntry(15, []engine.Command{&engine.Ingest{Events: []engine.Event{
+			{TransactionID: "h", CustomerID: "c1", EventType: "api", Timestamp: 15, Properties: map[string]string{"n": n}}}}})
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(entry)
+	}
 	f.Fuzz(func(t *testing.T, entry []byte) {
 		at, cmds, err := c.DecodeEntry(entry)
 		if err != nil {
@@ -55,3 +65,10 @@ func FuzzApplyNeverPanics(f *testing.F) {
 type countingWriter struct{ n int }
 
 func (w *countingWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
+
+// hostileNumbers are decimal strings whose exponent or length made an
+// unbounded decimal spin or panic.
+func hostileNumbers() []string {
+	return []string{"1e-2147483648", "9e999999999", "1e-4000000", "0e999999999", "-1e2147483647",
+		"1" + strings.Repeat("0", 200000), "0." + strings.Repeat("0", 5000) + "1", "NaN", "Inf", "0x10", "1_000"}
+}

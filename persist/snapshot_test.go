@@ -12,7 +12,7 @@ import (
 
 // buildEngine applies a small but complete history: catalog, customers with
 // contracts and commits, and usage that burns them down.
-func buildEngine(t *testing.T, shards int) *engine.Engine {
+func buildEngine(t testing.TB, shards int) *engine.Engine {
 	t.Helper()
 	e := engine.New(engine.Config{Shards: shards})
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
@@ -43,7 +43,7 @@ func buildEngine(t *testing.T, shards int) *engine.Engine {
 	return e
 }
 
-func snapshotBytes(t *testing.T, e *engine.Engine, meta ClusterMeta) []byte {
+func snapshotBytes(t testing.TB, e *engine.Engine, meta ClusterMeta) []byte {
 	t.Helper()
 	snap, err := e.Snapshot(EncodeCustomer)
 	if err != nil {
