@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -98,9 +99,70 @@ func parseJSON(body []byte) (any, error) {
 
 // reader walks a decoded JSON tree and keeps the first error it meets, with
 // the path of the field at fault. After an error every accessor returns zero
-// values, so a handler reads all its fields and checks err once.
+// values, so a handler reads all its fields and checks Err once.
+//
+// The reader is an allow-list: every object it hands out records which keys
+// the decoder read, and Err refuses any other key that carries a value
+// ("<path>: is not supported by this server yet"). A decoder therefore reads
+// a key only where the server applies it; whatever it does not read is
+// refused rather than silently dropped (DESIGN.md §6). The fields each
+// endpoint applies are listed in appliedFields (fields.go).
 type reader struct {
-	err *apiError
+	err  *apiError
+	objs []*tracked
+	// checked is set once the unread keys have been looked at.
+	checked bool
+}
+
+// tracked is one JSON object handed to a decoder, with the keys it read.
+type tracked struct {
+	path string
+	m    map[string]any
+	read map[string]bool
+}
+
+func (r *reader) track(path string, m map[string]any) *tracked {
+	t := &tracked{path: path, m: m, read: make(map[string]bool, len(m))}
+	r.objs = append(r.objs, t)
+	return t
+}
+
+// refuseUnread fails on the first key, in document-independent order
+// (objects as handed out, keys sorted), that carries a value and was not
+// read.
+func (r *reader) refuseUnread() {
+	if r.checked {
+		return
+	}
+	r.checked = true
+	for _, t := range r.objs {
+		var keys []string
+		for k, v := range t.m {
+			if !t.read[k] && !emptyValue(v) {
+				keys = append(keys, k)
+			}
+		}
+		if len(keys) == 0 {
+			continue
+		}
+		sort.Strings(keys)
+		o := obj{r: r, path: t.path}
+		r.fail(o.sub(keys[0]), "is not supported by this server yet")
+		return
+	}
+}
+
+// emptyValue reports whether v carries nothing: null, [] or {}.
+func emptyValue(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	}
+	return false
 }
 
 func (r *reader) fail(path, format string, args ...any) {
@@ -109,8 +171,13 @@ func (r *reader) fail(path, format string, args ...any) {
 	}
 }
 
-// Err returns the first error met, or nil.
+// Err returns the first error met, or nil. Call it once the decoder has read
+// everything it applies: without an earlier error, it refuses every key
+// that was not read.
 func (r *reader) Err() error {
+	if r.err == nil {
+		r.refuseUnread()
+	}
 	if r.err == nil {
 		return nil
 	}
@@ -122,6 +189,21 @@ type obj struct {
 	r    *reader
 	path string
 	m    map[string]any
+	t    *tracked // nil for an absent object
+}
+
+// mark records that the decoder read key.
+func (o obj) mark(key string) {
+	if o.t != nil {
+		o.t.read[key] = true
+	}
+}
+
+// readAll marks every key read (free-form maps such as custom_fields).
+func (o obj) readAll() {
+	for k := range o.m {
+		o.mark(k)
+	}
 }
 
 func jsonType(v any) string {
@@ -149,7 +231,7 @@ func (r *reader) rootObject(v any) obj {
 		r.fail("body", "expected a JSON object, got %s", jsonType(v))
 		return obj{r: r, path: "", m: map[string]any{}}
 	}
-	return obj{r: r, path: "", m: m}
+	return obj{r: r, path: "", m: m, t: r.track("", m)}
 }
 
 func (o obj) sub(key string) string {
@@ -161,6 +243,7 @@ func (o obj) sub(key string) string {
 
 // get returns the value at key; null counts as absent.
 func (o obj) get(key string, required bool) (any, bool) {
+	o.mark(key)
 	v, ok := o.m[key]
 	if !ok || v == nil {
 		if required {
@@ -173,6 +256,7 @@ func (o obj) get(key string, required bool) (any, bool) {
 
 // has reports whether key is present and not null.
 func (o obj) has(key string) bool {
+	o.mark(key)
 	v, ok := o.m[key]
 	return ok && v != nil
 }
@@ -410,9 +494,9 @@ func (r *reader) asObject(v any, path string) obj {
 	m, ok := v.(map[string]any)
 	if !ok {
 		r.fail(path, "expected an object, got %s", jsonType(v))
-		m = map[string]any{}
+		return obj{r: r, path: path, m: map[string]any{}}
 	}
-	return obj{r: r, path: path, m: m}
+	return obj{r: r, path: path, m: m, t: r.track(path, m)}
 }
 
 // object reads a nested object; ok is false when it is absent.
@@ -430,6 +514,7 @@ func (o obj) strMap(key string) map[string]string {
 	if !ok {
 		return nil
 	}
+	sub.readAll()
 	out := make(map[string]string, len(sub.m))
 	for k, v := range sub.m {
 		if v == nil {
@@ -459,28 +544,6 @@ func (o obj) enum(key string, required bool, allowed ...string) string {
 	return ""
 }
 
-// unsupported rejects fields this server does not implement yet, when they
-// carry anything, rather than silently ignoring terms of a contract.
-func (o obj) unsupported(keys ...string) {
-	for _, k := range keys {
-		v, ok := o.m[k]
-		if !ok || v == nil {
-			continue
-		}
-		switch x := v.(type) {
-		case []any:
-			if len(x) == 0 {
-				continue
-			}
-		case map[string]any:
-			if len(x) == 0 {
-				continue
-			}
-		}
-		o.r.fail(o.sub(k), "is not supported by this server yet")
-	}
-}
-
 // decodeObject parses the request body as a JSON object.
 // bodyObject reads the request body (gzip allowed, size bounded) and decodes
 // it as a JSON object, with errors that name the field at fault.
@@ -500,5 +563,8 @@ func decodeObject(body []byte) (obj, *reader, error) {
 		return obj{r: r, m: map[string]any{}}, r, err
 	}
 	o := r.rootObject(v)
-	return o, r, r.Err()
+	if r.err != nil {
+		return o, r, r.err
+	}
+	return o, r, nil
 }

@@ -86,6 +86,9 @@ func (s *Server) decodeEventsGenericOnly(body []byte) ([]engine.Event, error) {
 			return nil, r.err
 		}
 	}
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
 	return events, nil
 }
 
@@ -101,6 +104,7 @@ func properties(o obj) map[string]string {
 		o.r.fail(p.path, "at most %d properties are allowed", maxEventProperties)
 		return nil
 	}
+	p.readAll()
 	out := make(map[string]string, len(p.m))
 	for k, v := range p.m {
 		switch x := v.(type) {
