@@ -24,14 +24,18 @@ import (
 // CPU out of proportion (a 1e999999999 amount would otherwise be expanded by
 // the first comparison that rescales it).
 const (
-	maxStringLen     = 4096
+	maxStringLen = 4096
+	// maxNumberLiteral bounds the characters of a number literal, checked
+	// before anything else looks at it.
 	maxNumberLiteral = 64
-	// maxIntDigits bounds the integer part of any amount (10^24 cents is far
-	// beyond any real balance).
-	maxIntDigits = 24
-	// maxFracDigits bounds the fractional digits kept exactly.
-	maxFracDigits = 18
-	maxListLen    = 10000
+	// maxIntDigits and maxFracDigits are the product's amount bounds: at most
+	// 18 integer digits and 12 fractional digits once trailing zeros are
+	// trimmed (1.500000000000000 is fine; 0.0000000000001 is not).
+	maxIntDigits  = 18
+	maxFracDigits = 12
+	// maxExponentDigits bounds the exponent's literal before it is converted.
+	maxExponentDigits = 4
+	maxListLen        = 10000
 )
 
 // readBody returns the request body, gunzipped when Content-Encoding says so,
@@ -311,41 +315,95 @@ func (o obj) boolPtr(key string) *bool {
 }
 
 // parseDecimal converts a JSON number literal to an exact decimal within the
-// limits above.
+// amount bounds; the message says what is wrong ("" when it is fine).
 func parseDecimal(n json.Number) (decimal.Decimal, string) {
-	s := string(n)
+	return parseDecimalLiteral(string(n))
+}
+
+// parseDecimalLiteral converts s, which must match
+// -?digits(.digits)?([eE][+-]?digits)?, to an exact decimal with at most
+// maxIntDigits integer and maxFracDigits fractional digits (trailing zeros
+// trimmed). NaN, infinities, hex, underscores, a leading '+' or '.' are not
+// decimals. It runs in time bounded by maxNumberLiteral whatever s is: the
+// length is checked first and the exponent is bounded before any expansion.
+func parseDecimalLiteral(s string) (decimal.Decimal, string) {
 	if len(s) > maxNumberLiteral {
 		return decimal.Decimal{}, fmt.Sprintf("number literal longer than %d characters", maxNumberLiteral)
 	}
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return decimal.Decimal{}, "not a valid number"
+	const notDecimal = "not a decimal number (expected digits with an optional sign, fraction and exponent, such as -12.5 or 1e3)"
+	i, neg := 0, false
+	if i < len(s) && s[i] == '-' {
+		neg = true
+		i++
 	}
-	// Bound the magnitude before doing anything that rescales: digits of the
-	// coefficient plus the exponent is the number of integer digits.
-	coef := d.Coefficient()
-	if coef.Sign() == 0 {
+	digitsFrom := func() string {
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return s[start:i]
+	}
+	intPart := digitsFrom()
+	if intPart == "" {
+		return decimal.Decimal{}, notDecimal
+	}
+	frac := ""
+	if i < len(s) && s[i] == '.' {
+		i++
+		if frac = digitsFrom(); frac == "" {
+			return decimal.Decimal{}, notDecimal
+		}
+	}
+	exp, expNeg, expDigits := 0, false, ""
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			expNeg = s[i] == '-'
+			i++
+		}
+		if expDigits = digitsFrom(); expDigits == "" {
+			return decimal.Decimal{}, notDecimal
+		}
+	}
+	if i != len(s) {
+		return decimal.Decimal{}, notDecimal
+	}
+	digits := strings.TrimLeft(intPart+frac, "0")
+	if digits == "" {
 		return decimal.Zero, "" // 0e999999999 must not keep its exponent
 	}
-	digits := strings.TrimLeft(new(big.Int).Abs(coef).String(), "0")
-	exp := int(d.Exponent())
-	if len(digits)+exp > maxIntDigits {
-		return decimal.Decimal{}, fmt.Sprintf("too large (more than %d integer digits)", maxIntDigits)
-	}
-	if exp < -maxFracDigits {
-		// Trailing zeros are harmless (1.000…); real extra precision is not.
-		trimmed := strings.TrimRight(digits, "0")
-		zeros := len(digits) - len(trimmed)
-		if exp+zeros < -maxFracDigits {
+	if expDigits = strings.TrimLeft(expDigits, "0"); len(expDigits) > maxExponentDigits {
+		// |exponent| >= 10^4 while the coefficient has at most 64 digits:
+		// out of bounds either way, decided without converting it.
+		if expNeg {
 			return decimal.Decimal{}, fmt.Sprintf("more than %d fractional digits", maxFracDigits)
 		}
-		c, _ := new(big.Int).SetString(trimmed, 10)
-		if coef.Sign() < 0 {
-			c.Neg(c)
-		}
-		d = decimal.NewFromBigInt(c, int32(exp+zeros))
+		return decimal.Decimal{}, fmt.Sprintf("too large (more than %d integer digits)", maxIntDigits)
 	}
-	return d, ""
+	if expDigits != "" {
+		exp, _ = strconv.Atoi(expDigits)
+		if expNeg {
+			exp = -exp
+		}
+	}
+	// value = digits × 10^e, with trailing zeros moved into the exponent.
+	e := exp - len(frac)
+	trimmed := strings.TrimRight(digits, "0")
+	e += len(digits) - len(trimmed)
+	if len(trimmed)+e > maxIntDigits {
+		return decimal.Decimal{}, fmt.Sprintf("too large (more than %d integer digits)", maxIntDigits)
+	}
+	if e < -maxFracDigits {
+		return decimal.Decimal{}, fmt.Sprintf("more than %d fractional digits", maxFracDigits)
+	}
+	c, ok := new(big.Int).SetString(trimmed, 10)
+	if !ok {
+		return decimal.Decimal{}, notDecimal
+	}
+	if neg {
+		c.Neg(c)
+	}
+	return decimal.NewFromBigInt(c, int32(e)), ""
 }
 
 // decimal reads a JSON number exactly. nonNegative rejects amounts below zero.
