@@ -16,4 +16,7 @@ var (
 	// ErrLeadershipLost: leadership was lost while a proposal was in flight;
 	// it may or may not have been applied.
 	ErrLeadershipLost = errors.New("cluster: leadership lost")
+	// ErrOverloaded: the proposal queue is full; the command was not
+	// queued and will not be applied. Retry shortly.
+	ErrOverloaded = errors.New("cluster: overloaded, the proposal queue is full")
 )

@@ -22,6 +22,11 @@ const (
 	maxEntryBytes = 1 << 20
 	maxWait       = 500 * time.Microsecond
 	maxInflight   = 3
+	// queueLen bounds the requests waiting for the loop. A client proposal
+	// that finds the queue full fails at once with ErrOverloaded (HTTP 429)
+	// instead of waiting for room: a full queue means the cluster is behind,
+	// and queueing more only turns the backlog into timeouts.
+	queueLen = 4096
 )
 
 // request is one Propose call waiting for its command to be applied.
@@ -52,15 +57,21 @@ type proposer struct {
 }
 
 func newProposer(r *raft.Raft, c *clock, codec *persist.Codec) *proposer {
-	p := &proposer{
+	p := newProposerQueue(r, c, codec, queueLen)
+	go p.run()
+	return p
+}
+
+// newProposerQueue builds a proposer with a queue of n requests without
+// starting its loop (tests start it or leave it stalled).
+func newProposerQueue(r *raft.Raft, c *clock, codec *persist.Codec, n int) *proposer {
+	return &proposer{
 		raft: r, clock: c, codec: codec,
-		in:        make(chan *request, 4096),
+		in:        make(chan *request, n),
 		completed: make(chan struct{}, maxInflight),
 		stop:      make(chan struct{}),
 		stopped:   make(chan struct{}),
 	}
-	go p.run()
-	return p
 }
 
 // close stops the loop; pending requests fail with ErrClosed, entries in
@@ -72,18 +83,47 @@ func (p *proposer) close() {
 
 // propose encodes cmd on the caller's goroutine, queues it and waits for its
 // result. With a ctx that ends first, the command may still be applied.
+// Client commands find a full queue answered at once with ErrOverloaded (the
+// command is then not applied); the node's own commands (ticks, membership)
+// wait for room instead, since they must eventually go through.
 func (p *proposer) propose(ctx context.Context, cmd engine.Command, at engine.Nanos) (engine.Result, error) {
+	return p.submit(ctx, cmd, at, waitsForRoom(cmd))
+}
+
+// waitsForRoom reports whether cmd is one of the node's own commands.
+func waitsForRoom(cmd engine.Command) bool {
+	switch cmd.(type) {
+	case *engine.Tick, *nodeMetaCmd:
+		return true
+	}
+	return false
+}
+
+func (p *proposer) submit(ctx context.Context, cmd engine.Command, at engine.Nanos, wait bool) (engine.Result, error) {
 	enc, err := p.codec.EncodeCommand(cmd)
 	if err != nil {
 		return engine.Result{}, fmt.Errorf("cluster: propose: %w", err)
 	}
 	r := &request{enc: enc, at: at, done: make(chan response, 1)}
 	select {
-	case p.in <- r:
-	case <-ctx.Done():
-		return engine.Result{}, ctx.Err()
 	case <-p.stop:
 		return engine.Result{}, ErrClosed
+	default:
+	}
+	if wait {
+		select {
+		case p.in <- r:
+		case <-ctx.Done():
+			return engine.Result{}, ctx.Err()
+		case <-p.stop:
+			return engine.Result{}, ErrClosed
+		}
+	} else {
+		select {
+		case p.in <- r:
+		default:
+			return engine.Result{}, ErrOverloaded
+		}
 	}
 	select {
 	case resp := <-r.done:

@@ -143,7 +143,11 @@ func TestBadInputFields(t *testing.T) {
 		{"rate unknown card", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": "nope", "product_id": api, "starting_at": e.at("2026-01-01T00:00:00Z"), "entitled": true, "rate_type": "FLAT", "price": 1}, 404, "rate_card_id"},
 		{"rate unknown product", "/v1/contract-pricing/rate-cards/addRates", map[string]any{"rate_card_id": rc, "rates": []any{map[string]any{"product_id": "nope", "starting_at": e.at("2026-01-01T00:00:00Z"), "entitled": true, "rate_type": "FLAT", "price": 1}}}, 404, "rates[0].product_id"},
 		{"rates empty", "/v1/contract-pricing/rate-cards/addRates", map[string]any{"rate_card_id": rc, "rates": []any{}}, 400, "rates"},
-		{"rate tiers missing", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": api, "starting_at": e.at("2026-01-01T00:00:00Z"), "entitled": true, "rate_type": "TIERED"}, 400, "tiers"},
+		{"rate tiered refused", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": api, "starting_at": e.at("2026-01-01T00:00:00Z"), "entitled": true, "rate_type": "TIERED"}, 400, "rate_type: TIERED is not supported"},
+		{"rate tiers on flat refused", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": api, "starting_at": e.at("2026-01-01T00:00:00Z"), "entitled": true, "rate_type": "FLAT", "price": 1, "tiers": []any{map[string]any{"price": 1}}}, 400, "tiers: is not supported"},
+		{"rate unknown field", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": api, "starting_at": e.at("2026-01-01T00:00:00Z"), "entitled": true, "rate_type": "FLAT", "price": 1, "use_list_prices": true}, 400, "use_list_prices: is not supported"},
+		{"metric max refused", "/v1/billable-metrics/create", map[string]any{"name": "m", "aggregation_type": "MAX", "aggregation_key": "n"}, 400, "aggregation_type: MAX is not supported by this server yet"},
+		{"metric unknown field", "/v1/billable-metrics/create", map[string]any{"name": "m", "sql": "select 1"}, 400, "sql: is not supported"},
 		{"contract unknown customer", "/v1/contracts/create", map[string]any{"customer_id": "nope", "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z")}, 404, "customer_id"},
 		{"contract unknown rate card", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": "nope", "starting_at": e.at("2026-01-01T00:00:00Z")}, 404, "rate_card_id"},
 		{"contract ends before start", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "ending_before": e.at("2025-01-01T00:00:00Z")}, 400, "ending_before"},
@@ -154,6 +158,18 @@ func TestBadInputFields(t *testing.T) {
 		{"contract tiny amount", "/v1/contracts/create", rawCommit("1e-999999999"), 400, "commits[0].access_schedule.schedule_items[0].amount"},
 		{"contract long amount", "/v1/contracts/create", rawCommit(strings.Repeat("9", 100)), 400, "commits[0].access_schedule.schedule_items[0].amount"},
 		{"contract payment gate", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "subscriptions": []any{map[string]any{}}}, 400, "subscriptions"},
+		{"contract threshold billing", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "threshold_billing_configuration": map[string]any{"is_enabled": true}}, 400, "threshold_billing_configuration: is not supported"},
+		{"contract net payment terms", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "net_payment_terms_days": 30}, 400, "net_payment_terms_days: is not supported"},
+		{"contract quarterly statements", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "usage_statement_schedule": map[string]any{"frequency": "QUARTERLY"}}, 400, "usage_statement_schedule.frequency"},
+		{"contract commit amount", "/v1/contracts/create", func() any { c := commit(5); c["commits"].([]any)[0].(map[string]any)["amount"] = 5; return c }(), 400, "commits[0].amount: is not supported"},
+		{"contract commit do_not_invoice", "/v1/contracts/create", func() any {
+			c := commit(5)
+			c["commits"].([]any)[0].(map[string]any)["invoice_schedule"] = map[string]any{"do_not_invoice": true}
+			return c
+		}(), 400, "commits[0].invoice_schedule.do_not_invoice: is not supported"},
+		{"contract override priority", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "overrides": []any{map[string]any{"starting_at": e.at("2026-01-01T00:00:00Z"), "product_id": api, "type": "MULTIPLIER", "multiplier": 2, "priority": 1}}}, 400, "overrides[0].priority: is not supported"},
+		{"contract multiplier prioritization", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "multiplier_override_prioritization": "LOWEST_MULTIPLIER"}, 400, "multiplier_override_prioritization: is not supported"},
+		{"ingest unknown event field", "/v1/ingest", ev(func(m map[string]any) { m["quantity"] = 3 }), 400, "body[0].quantity: is not supported"},
 		{"contract override without target", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "overrides": []any{map[string]any{"starting_at": e.at("2026-01-01T00:00:00Z"), "entitled": false}}}, 400, "overrides[0].product_id"},
 		{"contract override unknown product", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "overrides": []any{map[string]any{"starting_at": e.at("2026-01-01T00:00:00Z"), "product_id": "nope", "entitled": false}}}, 404, "overrides[0].product_id"},
 		{"contract get unknown", "/v1/contracts/get", map[string]any{"customer_id": cust, "contract_id": "nope"}, 404, "contract_id"},

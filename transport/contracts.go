@@ -1,23 +1,17 @@
 package transport
 
 import (
+	"strings"
+
 	"github.com/valyala/fasthttp"
 
 	"burndown/engine"
 )
 
-// contractUnsupported lists contract terms this server does not implement
-// yet; a request carrying them is refused rather than half-applied.
-var contractUnsupported = []string{
-	"subscriptions", "recurring_commits", "recurring_credits", "scheduled_charges",
-	"spend_threshold_configuration", "prepaid_balance_threshold_configuration", "discounts",
-	"professional_services", "reseller_royalties", "transition", "hierarchy_configuration",
-	"usage_filter", "rate_card_alias",
-}
-
-// decodeCommit validates one entry of commits[] or credits[].
+// decodeCommit validates one entry of commits[] or credits[]. Every key it
+// reads is applied (see appliedFields); anything else is refused by the
+// reader.
 func decodeCommit(o obj, isCredit bool) engine.CommitInput {
-	o.unsupported("payment_gate_config", "specifiers", "hierarchy_configuration", "rollover_fraction", "temporary_id")
 	in := engine.CommitInput{
 		ProductID:             o.str("product_id", true),
 		Name:                  o.str("name", false),
@@ -31,8 +25,11 @@ func decodeCommit(o obj, isCredit bool) engine.CommitInput {
 		in.Type = engine.CommitCredit
 	} else {
 		in.Type = o.enum("type", true, engine.CommitPrepaid, engine.CommitPostpaid)
-		o.enum("rate_type", false, "COMMIT_RATE", "LIST_RATE")
 	}
+	// rate_type says whether usage draws at the rate's commit_rate or its
+	// list price. Rates here have no commit_rate (addRate refuses it), so
+	// both values draw at the list price: either takes effect as asked.
+	o.enum("rate_type", false, "COMMIT_RATE", "LIST_RATE")
 	as, ok := o.object("access_schedule", true)
 	if ok {
 		in.CreditTypeID = as.str("credit_type_id", false)
@@ -46,9 +43,12 @@ func decodeCommit(o obj, isCredit bool) engine.CommitInput {
 		}
 	}
 	if !isCredit {
+		// The invoice schedule is kept and returned by contracts/get and
+		// customerBalances/list; its amounts make the commit a paid one, which
+		// burns down after free balances. (Burndown issues no purchase
+		// invoices: do_not_invoice and recurring schedules are refused.)
 		if is, ok := o.object("invoice_schedule", false); ok {
-			is.unsupported("recurring_schedule")
-			if ct := is.str("credit_type_id", false); ct != "" && in.CreditTypeID != "" && ct != in.CreditTypeID {
+			if ct := is.str("credit_type_id", false); ct != "" && ct != in.CreditTypeID && o.r.err == nil {
 				o.r.fail(is.sub("credit_type_id"), "must match access_schedule.credit_type_id")
 			}
 			for _, it := range is.objects("schedule_items", false, 1000) {
@@ -67,9 +67,14 @@ func decodeCommit(o obj, isCredit bool) engine.CommitInput {
 	return in
 }
 
-// decodeOverride validates one entry of overrides[].
+// decodeOverride validates one entry of overrides[]. Override priority is
+// refused (not read), and so is the contract's
+// multiplier_override_prioritization: where several overrides apply to a
+// product the engine uses its own fixed order (an OVERWRITE replaces the
+// price, the last one given winning, and MULTIPLIERs then do not apply;
+// otherwise every MULTIPLIER that applies multiplies the price; the last
+// entitled given wins).
 func decodeOverride(o obj) engine.OverrideInput {
-	o.unsupported("override_specifiers", "tiers", "target", "is_commit_specific")
 	in := engine.OverrideInput{
 		StartingAt:            o.time("starting_at", true),
 		EndingBefore:          o.time("ending_before", false),
@@ -78,7 +83,6 @@ func decodeOverride(o obj) engine.OverrideInput {
 		Entitled:              o.boolPtr("entitled"),
 		Type:                  o.enum("type", false, "OVERWRITE", "MULTIPLIER"),
 	}
-	o.decimalPtr("priority", true)
 	if o.r.err != nil {
 		return in
 	}
@@ -97,8 +101,7 @@ func decodeOverride(o obj) engine.OverrideInput {
 	case "OVERWRITE":
 		ow, ok := o.object("overwrite_rate", true)
 		if ok {
-			rt := ow.enum("rate_type", true, engine.RateFlat)
-			_ = rt
+			ow.enum("rate_type", true, engine.RateFlat) // FLAT is what OverwritePrice means
 			p, ok := ow.decimal("price", true, true)
 			if ok {
 				in.OverwritePrice = &p
@@ -118,13 +121,27 @@ func decodeOverride(o obj) engine.OverrideInput {
 	return in
 }
 
+// decodeUsageStatementSchedule accepts the one schedule the engine bills:
+// calendar months starting on the first (Metronome's default day).
+func decodeUsageStatementSchedule(o obj) {
+	us, ok := o.object("usage_statement_schedule", false)
+	if !ok {
+		return
+	}
+	if f := us.str("frequency", true); f != "" && !strings.EqualFold(f, "MONTHLY") {
+		o.r.fail(us.sub("frequency"), "%s is not supported by this server yet (usage statements are monthly)", f)
+	}
+	if d := us.str("day", false); d != "" && !strings.EqualFold(d, "FIRST_OF_MONTH") {
+		o.r.fail(us.sub("day"), "%s is not supported by this server yet (usage statements start on the first of the month)", d)
+	}
+}
+
 // decodeCreateContract validates POST /v1/contracts/create.
 func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 	o, r, err := decodeObject(body)
 	if err != nil {
 		return nil, err
 	}
-	o.unsupported(contractUnsupported...)
 	cmd := &engine.CreateContract{
 		CustomerID:    o.str("customer_id", true),
 		RateCardID:    o.str("rate_card_id", true),
@@ -135,6 +152,7 @@ func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 		CustomFields:  o.strMap("custom_fields"),
 	}
 	cmd.PrepaidOnly, _ = o.boolean("prepaid_only", false)
+	decodeUsageStatementSchedule(o)
 	if r.err == nil && cmd.EndingBefore != 0 && cmd.EndingBefore <= cmd.StartingAt {
 		r.fail("ending_before", "must be after starting_at")
 	}
@@ -275,10 +293,10 @@ func (s *Server) decodeContractQuery(ctx *fasthttp.RequestCtx, needContract bool
 	}
 	q.opts.balance, _ = o.boolean("include_balance", false)
 	q.opts.ledgers, _ = o.boolean("include_ledgers", false)
+	// Nothing is ever archived here, so include_archived changes nothing.
 	q.includeArchived, _ = o.boolean("include_archived", false)
 	q.coveringDate = o.time("covering_date", false)
 	q.startingAt = o.time("starting_at", false)
-	o.time("as_of_date", false)
 	return q, r.Err()
 }
 

@@ -91,6 +91,7 @@ func decodeCreateCustomer(body []byte) (*engine.CreateCustomer, error) {
 			DeliveryMethod:  c.str("delivery_method", false),
 		}
 		if conf, ok := c.object("configuration", false); ok {
+			conf.readAll()
 			bp.Configuration = map[string]string{}
 			for k, v := range conf.m {
 				switch x := v.(type) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -23,14 +24,18 @@ import (
 // CPU out of proportion (a 1e999999999 amount would otherwise be expanded by
 // the first comparison that rescales it).
 const (
-	maxStringLen     = 4096
+	maxStringLen = 4096
+	// maxNumberLiteral bounds the characters of a number literal, checked
+	// before anything else looks at it.
 	maxNumberLiteral = 64
-	// maxIntDigits bounds the integer part of any amount (10^24 cents is far
-	// beyond any real balance).
-	maxIntDigits = 24
-	// maxFracDigits bounds the fractional digits kept exactly.
-	maxFracDigits = 18
-	maxListLen    = 10000
+	// maxIntDigits and maxFracDigits are the product's amount bounds: at most
+	// 18 integer digits and 12 fractional digits once trailing zeros are
+	// trimmed (1.500000000000000 is fine; 0.0000000000001 is not).
+	maxIntDigits  = 18
+	maxFracDigits = 12
+	// maxExponentDigits bounds the exponent's literal before it is converted.
+	maxExponentDigits = 4
+	maxListLen        = 10000
 )
 
 // readBody returns the request body, gunzipped when Content-Encoding says so,
@@ -98,9 +103,70 @@ func parseJSON(body []byte) (any, error) {
 
 // reader walks a decoded JSON tree and keeps the first error it meets, with
 // the path of the field at fault. After an error every accessor returns zero
-// values, so a handler reads all its fields and checks err once.
+// values, so a handler reads all its fields and checks Err once.
+//
+// The reader is an allow-list: every object it hands out records which keys
+// the decoder read, and Err refuses any other key that carries a value
+// ("<path>: is not supported by this server yet"). A decoder therefore reads
+// a key only where the server applies it; whatever it does not read is
+// refused rather than silently dropped (DESIGN.md §6). The fields each
+// endpoint applies are listed in appliedFields (fields.go).
 type reader struct {
-	err *apiError
+	err  *apiError
+	objs []*tracked
+	// checked is set once the unread keys have been looked at.
+	checked bool
+}
+
+// tracked is one JSON object handed to a decoder, with the keys it read.
+type tracked struct {
+	path string
+	m    map[string]any
+	read map[string]bool
+}
+
+func (r *reader) track(path string, m map[string]any) *tracked {
+	t := &tracked{path: path, m: m, read: make(map[string]bool, len(m))}
+	r.objs = append(r.objs, t)
+	return t
+}
+
+// refuseUnread fails on the first key, in document-independent order
+// (objects as handed out, keys sorted), that carries a value and was not
+// read.
+func (r *reader) refuseUnread() {
+	if r.checked {
+		return
+	}
+	r.checked = true
+	for _, t := range r.objs {
+		var keys []string
+		for k, v := range t.m {
+			if !t.read[k] && !emptyValue(v) {
+				keys = append(keys, k)
+			}
+		}
+		if len(keys) == 0 {
+			continue
+		}
+		sort.Strings(keys)
+		o := obj{r: r, path: t.path}
+		r.fail(o.sub(keys[0]), "is not supported by this server yet")
+		return
+	}
+}
+
+// emptyValue reports whether v carries nothing: null, [] or {}.
+func emptyValue(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	}
+	return false
 }
 
 func (r *reader) fail(path, format string, args ...any) {
@@ -109,8 +175,13 @@ func (r *reader) fail(path, format string, args ...any) {
 	}
 }
 
-// Err returns the first error met, or nil.
+// Err returns the first error met, or nil. Call it once the decoder has read
+// everything it applies: without an earlier error, it refuses every key
+// that was not read.
 func (r *reader) Err() error {
+	if r.err == nil {
+		r.refuseUnread()
+	}
 	if r.err == nil {
 		return nil
 	}
@@ -122,6 +193,21 @@ type obj struct {
 	r    *reader
 	path string
 	m    map[string]any
+	t    *tracked // nil for an absent object
+}
+
+// mark records that the decoder read key.
+func (o obj) mark(key string) {
+	if o.t != nil {
+		o.t.read[key] = true
+	}
+}
+
+// readAll marks every key read (free-form maps such as custom_fields).
+func (o obj) readAll() {
+	for k := range o.m {
+		o.mark(k)
+	}
 }
 
 func jsonType(v any) string {
@@ -149,7 +235,7 @@ func (r *reader) rootObject(v any) obj {
 		r.fail("body", "expected a JSON object, got %s", jsonType(v))
 		return obj{r: r, path: "", m: map[string]any{}}
 	}
-	return obj{r: r, path: "", m: m}
+	return obj{r: r, path: "", m: m, t: r.track("", m)}
 }
 
 func (o obj) sub(key string) string {
@@ -161,6 +247,7 @@ func (o obj) sub(key string) string {
 
 // get returns the value at key; null counts as absent.
 func (o obj) get(key string, required bool) (any, bool) {
+	o.mark(key)
 	v, ok := o.m[key]
 	if !ok || v == nil {
 		if required {
@@ -173,6 +260,7 @@ func (o obj) get(key string, required bool) (any, bool) {
 
 // has reports whether key is present and not null.
 func (o obj) has(key string) bool {
+	o.mark(key)
 	v, ok := o.m[key]
 	return ok && v != nil
 }
@@ -227,41 +315,95 @@ func (o obj) boolPtr(key string) *bool {
 }
 
 // parseDecimal converts a JSON number literal to an exact decimal within the
-// limits above.
+// amount bounds; the message says what is wrong ("" when it is fine).
 func parseDecimal(n json.Number) (decimal.Decimal, string) {
-	s := string(n)
+	return parseDecimalLiteral(string(n))
+}
+
+// parseDecimalLiteral converts s, which must match
+// -?digits(.digits)?([eE][+-]?digits)?, to an exact decimal with at most
+// maxIntDigits integer and maxFracDigits fractional digits (trailing zeros
+// trimmed). NaN, infinities, hex, underscores, a leading '+' or '.' are not
+// decimals. It runs in time bounded by maxNumberLiteral whatever s is: the
+// length is checked first and the exponent is bounded before any expansion.
+func parseDecimalLiteral(s string) (decimal.Decimal, string) {
 	if len(s) > maxNumberLiteral {
 		return decimal.Decimal{}, fmt.Sprintf("number literal longer than %d characters", maxNumberLiteral)
 	}
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return decimal.Decimal{}, "not a valid number"
+	const notDecimal = "not a decimal number (expected digits with an optional sign, fraction and exponent, such as -12.5 or 1e3)"
+	i, neg := 0, false
+	if i < len(s) && s[i] == '-' {
+		neg = true
+		i++
 	}
-	// Bound the magnitude before doing anything that rescales: digits of the
-	// coefficient plus the exponent is the number of integer digits.
-	coef := d.Coefficient()
-	if coef.Sign() == 0 {
+	digitsFrom := func() string {
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return s[start:i]
+	}
+	intPart := digitsFrom()
+	if intPart == "" {
+		return decimal.Decimal{}, notDecimal
+	}
+	frac := ""
+	if i < len(s) && s[i] == '.' {
+		i++
+		if frac = digitsFrom(); frac == "" {
+			return decimal.Decimal{}, notDecimal
+		}
+	}
+	exp, expNeg, expDigits := 0, false, ""
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			expNeg = s[i] == '-'
+			i++
+		}
+		if expDigits = digitsFrom(); expDigits == "" {
+			return decimal.Decimal{}, notDecimal
+		}
+	}
+	if i != len(s) {
+		return decimal.Decimal{}, notDecimal
+	}
+	digits := strings.TrimLeft(intPart+frac, "0")
+	if digits == "" {
 		return decimal.Zero, "" // 0e999999999 must not keep its exponent
 	}
-	digits := strings.TrimLeft(new(big.Int).Abs(coef).String(), "0")
-	exp := int(d.Exponent())
-	if len(digits)+exp > maxIntDigits {
-		return decimal.Decimal{}, fmt.Sprintf("too large (more than %d integer digits)", maxIntDigits)
-	}
-	if exp < -maxFracDigits {
-		// Trailing zeros are harmless (1.000…); real extra precision is not.
-		trimmed := strings.TrimRight(digits, "0")
-		zeros := len(digits) - len(trimmed)
-		if exp+zeros < -maxFracDigits {
+	if expDigits = strings.TrimLeft(expDigits, "0"); len(expDigits) > maxExponentDigits {
+		// |exponent| >= 10^4 while the coefficient has at most 64 digits:
+		// out of bounds either way, decided without converting it.
+		if expNeg {
 			return decimal.Decimal{}, fmt.Sprintf("more than %d fractional digits", maxFracDigits)
 		}
-		c, _ := new(big.Int).SetString(trimmed, 10)
-		if coef.Sign() < 0 {
-			c.Neg(c)
-		}
-		d = decimal.NewFromBigInt(c, int32(exp+zeros))
+		return decimal.Decimal{}, fmt.Sprintf("too large (more than %d integer digits)", maxIntDigits)
 	}
-	return d, ""
+	if expDigits != "" {
+		exp, _ = strconv.Atoi(expDigits)
+		if expNeg {
+			exp = -exp
+		}
+	}
+	// value = digits × 10^e, with trailing zeros moved into the exponent.
+	e := exp - len(frac)
+	trimmed := strings.TrimRight(digits, "0")
+	e += len(digits) - len(trimmed)
+	if len(trimmed)+e > maxIntDigits {
+		return decimal.Decimal{}, fmt.Sprintf("too large (more than %d integer digits)", maxIntDigits)
+	}
+	if e < -maxFracDigits {
+		return decimal.Decimal{}, fmt.Sprintf("more than %d fractional digits", maxFracDigits)
+	}
+	c, ok := new(big.Int).SetString(trimmed, 10)
+	if !ok {
+		return decimal.Decimal{}, notDecimal
+	}
+	if neg {
+		c.Neg(c)
+	}
+	return decimal.NewFromBigInt(c, int32(e)), ""
 }
 
 // decimal reads a JSON number exactly. nonNegative rejects amounts below zero.
@@ -410,9 +552,9 @@ func (r *reader) asObject(v any, path string) obj {
 	m, ok := v.(map[string]any)
 	if !ok {
 		r.fail(path, "expected an object, got %s", jsonType(v))
-		m = map[string]any{}
+		return obj{r: r, path: path, m: map[string]any{}}
 	}
-	return obj{r: r, path: path, m: m}
+	return obj{r: r, path: path, m: m, t: r.track(path, m)}
 }
 
 // object reads a nested object; ok is false when it is absent.
@@ -430,6 +572,7 @@ func (o obj) strMap(key string) map[string]string {
 	if !ok {
 		return nil
 	}
+	sub.readAll()
 	out := make(map[string]string, len(sub.m))
 	for k, v := range sub.m {
 		if v == nil {
@@ -459,28 +602,6 @@ func (o obj) enum(key string, required bool, allowed ...string) string {
 	return ""
 }
 
-// unsupported rejects fields this server does not implement yet, when they
-// carry anything, rather than silently ignoring terms of a contract.
-func (o obj) unsupported(keys ...string) {
-	for _, k := range keys {
-		v, ok := o.m[k]
-		if !ok || v == nil {
-			continue
-		}
-		switch x := v.(type) {
-		case []any:
-			if len(x) == 0 {
-				continue
-			}
-		case map[string]any:
-			if len(x) == 0 {
-				continue
-			}
-		}
-		o.r.fail(o.sub(k), "is not supported by this server yet")
-	}
-}
-
 // decodeObject parses the request body as a JSON object.
 // bodyObject reads the request body (gzip allowed, size bounded) and decodes
 // it as a JSON object, with errors that name the field at fault.
@@ -500,5 +621,8 @@ func decodeObject(body []byte) (obj, *reader, error) {
 		return obj{r: r, m: map[string]any{}}, r, err
 	}
 	o := r.rootObject(v)
-	return o, r, r.Err()
+	if r.err != nil {
+		return o, r, r.err
+	}
+	return o, r, nil
 }

@@ -32,6 +32,11 @@ func notFound(format string, args ...any) *apiError {
 	return &apiError{Status: fasthttp.StatusNotFound, Message: fmt.Sprintf(format, args...)}
 }
 
+// overloaded is a 429: the cluster's write queue is full right now.
+func overloaded(format string, args ...any) *apiError {
+	return &apiError{Status: fasthttp.StatusTooManyRequests, Message: fmt.Sprintf(format, args...), RetryAfter: 1}
+}
+
 func unavailable(format string, args ...any) *apiError {
 	return &apiError{Status: fasthttp.StatusServiceUnavailable, Message: fmt.Sprintf(format, args...), RetryAfter: 1}
 }
@@ -80,6 +85,8 @@ func proposeError(err error) error {
 	switch {
 	case errors.Is(err, cluster.ErrNotLeader):
 		return errNotLeaderForward
+	case errors.Is(err, cluster.ErrOverloaded):
+		return overloaded("the cluster's write queue is full; the request was not applied; retry after a second")
 	case errors.Is(err, cluster.ErrLeadershipLost):
 		return unavailable("leadership was lost while the request was in flight; it may or may not have been applied; retry (ingest is idempotent by transaction_id)")
 	case errors.Is(err, cluster.ErrClosed):

@@ -22,6 +22,8 @@ type fakeNode struct {
 	leader     bool
 	leaderAddr string
 	panicOn    engine.Kind
+	// proposeErr, when set, fails every proposal with it.
+	proposeErr error
 }
 
 func newFakeNode(start time.Time) *fakeNode {
@@ -35,6 +37,9 @@ func (f *fakeNode) Propose(ctx context.Context, cmd engine.Command) (engine.Resu
 	defer f.mu.Unlock()
 	if !f.leader {
 		return engine.Result{}, cluster.ErrNotLeader
+	}
+	if f.proposeErr != nil {
+		return engine.Result{}, f.proposeErr
 	}
 	if f.panicOn != 0 && cmd.Kind() == f.panicOn {
 		panic("fake node: injected panic")

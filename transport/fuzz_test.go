@@ -1,9 +1,12 @@
 package transport
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
+
+	"burndown/engine"
 )
 
 // FuzzDecode feeds arbitrary bodies to every request decoder: none may panic,
@@ -23,7 +26,19 @@ func FuzzDecode(f *testing.F) {
 	for _, s := range seeds {
 		f.Add([]byte(s))
 	}
-	srv := &Server{cfg: Config{MaxBodyBytes: DefaultMaxBodyBytes}, node: newFakeNode(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
+	// The catalog sums "tokens" on gen events and "b" on every event, so
+	// ingest bodies also go through the summed-property checks (hostile
+	// numbers: testdata/fuzz/FuzzDecode).
+	node := newFakeNode(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	for _, m := range []*engine.CreateMetric{
+		{Name: "tokens", Aggregation: engine.AggSum, AggregationKey: "tokens", EventTypeFilter: &engine.EventTypeFilter{InValues: []string{"gen"}}},
+		{Name: "b", Aggregation: engine.AggSum, AggregationKey: "b"},
+	} {
+		if _, err := node.Propose(context.Background(), m); err != nil {
+			f.Fatal(err)
+		}
+	}
+	srv := &Server{cfg: Config{MaxBodyBytes: DefaultMaxBodyBytes}, node: node}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		decoders := []func([]byte) error{
 			func(b []byte) error { _, err := srv.decodeEvents(b); return err },

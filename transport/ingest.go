@@ -3,6 +3,7 @@ package transport
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -36,21 +37,20 @@ func (s *Server) ingest(ctx *fasthttp.RequestCtx, _ string) error {
 	return nil
 }
 
-// decodeEvents validates an ingest body into engine events.
+// decodeEvents validates an ingest body into engine events. Both decoders'
+// events then go through the same checks: summed properties and timestamps.
 func (s *Server) decodeEvents(body []byte) ([]engine.Event, error) {
-	limit := s.node.Now().Add(engine.MaxFutureSkew).UnixNano()
-	if events, ok := decodeEventsFast(body); ok {
-		for i := range events {
-			if events[i].Timestamp > limit {
-				return nil, futureEvent(i, events[i].Timestamp)
-			}
+	events, ok := decodeEventsFast(body)
+	if !ok {
+		var err error
+		if events, err = s.decodeEventsGenericOnly(body); err != nil {
+			return nil, err
 		}
-		return events, nil
 	}
-	events, err := s.decodeEventsGenericOnly(body)
-	if err != nil {
+	if err := s.checkSummedProperties(events); err != nil {
 		return nil, err
 	}
+	limit := s.node.Now().Add(engine.MaxFutureSkew).UnixNano()
 	for i := range events {
 		if events[i].Timestamp > limit {
 			return nil, futureEvent(i, events[i].Timestamp)
@@ -86,6 +86,9 @@ func (s *Server) decodeEventsGenericOnly(body []byte) ([]engine.Event, error) {
 			return nil, r.err
 		}
 	}
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
 	return events, nil
 }
 
@@ -101,6 +104,7 @@ func properties(o obj) map[string]string {
 		o.r.fail(p.path, "at most %d properties are allowed", maxEventProperties)
 		return nil
 	}
+	p.readAll()
 	out := make(map[string]string, len(p.m))
 	for k, v := range p.m {
 		switch x := v.(type) {
@@ -129,6 +133,95 @@ func properties(o obj) map[string]string {
 		}
 	}
 	return out
+}
+
+// summedKeys indexes, for one catalog, the aggregation keys of the metrics
+// that add a property's value (SUM; MAX reads it the same way once it is
+// rated) by the event types they match.
+type summedKeys struct {
+	cat    *engine.Catalog
+	byType map[string][]string
+	// anyType holds metrics without in_values: they match every event type
+	// but their not_in_values.
+	anyType []summedKey
+}
+
+type summedKey struct {
+	key   string
+	notIn []string
+}
+
+// summedKeysFor returns the index of the node's current catalog, rebuilt
+// only when the catalog changed (it is copy-on-write, so a pointer compares).
+func (s *Server) summedKeysFor() *summedKeys {
+	cat := s.node.Engine().Catalog()
+	if idx := s.summed.Load(); idx != nil && idx.cat == cat {
+		return idx
+	}
+	idx := &summedKeys{cat: cat, byType: map[string][]string{}}
+	for _, id := range cat.MetricOrder {
+		m := cat.Metrics[id]
+		if (m.Aggregation != engine.AggSum && m.Aggregation != engine.AggMax) || m.AggregationKey == "" {
+			continue
+		}
+		var notIn []string
+		if f := m.EventTypeFilter; f != nil {
+			notIn = f.NotInValues
+			if len(f.InValues) > 0 {
+				for _, et := range f.InValues {
+					if !slices.Contains(notIn, et) && !slices.Contains(idx.byType[et], m.AggregationKey) {
+						idx.byType[et] = append(idx.byType[et], m.AggregationKey)
+					}
+				}
+				continue
+			}
+		}
+		idx.anyType = append(idx.anyType, summedKey{key: m.AggregationKey, notIn: notIn})
+	}
+	s.summed.Store(idx)
+	return idx
+}
+
+// checkSummedProperties refuses an event whose property is the aggregation
+// key of a SUM metric matching its event type and is not a decimal within
+// the amount bounds (parseDecimalLiteral): the engine would otherwise skip
+// the event's usage silently, or be handed a number too large to rate. A
+// property filter of the metric is not consulted: the value must be a number
+// wherever a metric of that event type sums it.
+func (s *Server) checkSummedProperties(events []engine.Event) error {
+	idx := s.summedKeysFor()
+	if len(idx.byType) == 0 && len(idx.anyType) == 0 {
+		return nil
+	}
+	check := func(i int, ev *engine.Event, key string) error {
+		v, ok := ev.Properties[key]
+		if !ok {
+			return nil
+		}
+		if _, msg := parseDecimalLiteral(v); msg != "" {
+			return badRequest("body[%d].properties.%s: %s (it is summed by a billable metric)", i, key, msg)
+		}
+		return nil
+	}
+	for i := range events {
+		ev := &events[i]
+		if len(ev.Properties) == 0 {
+			continue
+		}
+		for _, key := range idx.byType[ev.EventType] {
+			if err := check(i, ev, key); err != nil {
+				return err
+			}
+		}
+		for _, m := range idx.anyType {
+			if !slices.Contains(m.notIn, ev.EventType) {
+				if err := check(i, ev, m.key); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func futureEvent(i int, ts engine.Nanos) error {

@@ -53,7 +53,6 @@ func decodeCreateMetric(body []byte) (*engine.CreateMetric, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.unsupported("sql")
 	cmd := &engine.CreateMetric{
 		Name:           o.str("name", true),
 		Aggregation:    o.enum("aggregation_type", false, engine.AggCount, engine.AggSum, engine.AggMax, engine.AggUnique, engine.AggLatest),
@@ -63,7 +62,14 @@ func decodeCreateMetric(body []byte) (*engine.CreateMetric, error) {
 	if cmd.Aggregation == "" {
 		cmd.Aggregation = engine.AggCount
 	}
-	if cmd.Aggregation != engine.AggCount && cmd.AggregationKey == "" && r.err == nil {
+	switch {
+	case r.err != nil:
+	case cmd.Aggregation == engine.AggMax || cmd.Aggregation == engine.AggUnique || cmd.Aggregation == engine.AggLatest:
+		// The engine rates COUNT and SUM only; these need per-period state.
+		r.fail("aggregation_type", "%s is not supported by this server yet", cmd.Aggregation)
+	case cmd.Aggregation == engine.AggCount && cmd.AggregationKey != "":
+		r.fail("aggregation_key", "is not used by aggregation_type COUNT (only SUM reads it)")
+	case cmd.Aggregation != engine.AggCount && cmd.AggregationKey == "":
 		r.fail("aggregation_key", "is required for aggregation_type %s", cmd.Aggregation)
 	}
 	if f, ok := o.object("event_type_filter", false); ok {

@@ -50,7 +50,6 @@ func decodeCreateProduct(body []byte) (*engine.CreateProduct, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.unsupported("composite_product_ids", "composite_tags", "quantity_conversion", "quantity_rounding")
 	cmd := &engine.CreateProduct{
 		Name:                 o.str("name", true),
 		Type:                 o.enum("type", true, engine.ProductUsage, engine.ProductFixed, engine.ProductSubscription, engine.ProductComposite),

@@ -45,14 +45,12 @@ func decodeCreateRateCard(body []byte) (*engine.CreateRateCard, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.unsupported("rates")
 	cmd := &engine.CreateRateCard{
 		Name:             o.str("name", true),
 		Description:      o.str("description", false),
 		FiatCreditTypeID: o.str("fiat_credit_type_id", false),
 		CustomFields:     o.strMap("custom_fields"),
 	}
-	o.objects("aliases", false, 100) // accepted for compatibility; aliases are not used
 	for _, c := range o.objects("credit_type_conversions", false, 100) {
 		f, ok := c.decimal("fiat_per_custom_credit", true, true)
 		if ok && !f.IsPositive() {
@@ -109,51 +107,45 @@ func (s *Server) listRateCards(ctx *fasthttp.RequestCtx, _ string) error {
 
 // decodeRate validates one rate of addRate / addRates.
 func decodeRate(o obj) engine.RateInput {
-	o.unsupported("commit_rate", "custom_rate", "pricing_group_values")
+	// commit_rate is refused (not read): every rate's commit rate is its
+	// list price, which is what a commit's rate_type relies on.
 	in := engine.RateInput{
-		ProductID:        o.str("product_id", true),
-		StartingAt:       o.time("starting_at", true),
-		EndingBefore:     o.time("ending_before", false),
-		RateType:         o.enum("rate_type", true, engine.RateFlat, engine.RateSubscription, engine.RateTiered),
-		CreditTypeID:     o.str("credit_type_id", false),
-		BillingFrequency: o.enum("billing_frequency", false, "MONTHLY", "QUARTERLY", "ANNUAL", "WEEKLY"),
-		Quantity:         o.decimalPtr("quantity", true),
+		ProductID:    o.str("product_id", true),
+		StartingAt:   o.time("starting_at", true),
+		EndingBefore: o.time("ending_before", false),
+		RateType:     o.enum("rate_type", true, engine.RateFlat, engine.RateSubscription, engine.RateTiered),
+		CreditTypeID: o.str("credit_type_id", false),
 	}
 	in.Entitled, _ = o.boolean("entitled", true)
-	in.IsProrated, _ = o.boolean("is_prorated", false)
 	if in.EndingBefore != 0 && in.EndingBefore <= in.StartingAt && o.r.err == nil {
 		o.r.fail(o.sub("ending_before"), "must be after starting_at")
 	}
 	switch in.RateType {
-	case engine.RateFlat, engine.RateSubscription:
-		in.Price, _ = o.decimal("price", true, true)
 	case engine.RateTiered:
-		tiers := o.objects("tiers", true, 100)
-		for i, t := range tiers {
-			tier := engine.Tier{Size: t.decimalPtr("size", true)}
-			tier.Price, _ = t.decimal("price", true, true)
-			if tier.Size == nil && i != len(tiers)-1 && o.r.err == nil {
-				o.r.fail(t.sub("size"), "is required on every tier but the last")
-			}
-			in.Tiers = append(in.Tiers, tier)
+		// The engine prices usage at one price per rate; tiers are not rated.
+		if o.r.err == nil {
+			o.r.fail(o.sub("rate_type"), "TIERED is not supported by this server yet")
+		}
+	case engine.RateFlat:
+		in.Price, _ = o.decimal("price", true, true)
+	case engine.RateSubscription:
+		// Subscription terms belong to subscriptions (which contracts refuse
+		// for now); they are only meaningful, and only read, on this type.
+		in.Price, _ = o.decimal("price", true, true)
+		in.BillingFrequency = o.enum("billing_frequency", false, "MONTHLY", "QUARTERLY", "ANNUAL", "WEEKLY")
+		in.Quantity = o.decimalPtr("quantity", true)
+		in.IsProrated, _ = o.boolean("is_prorated", false)
+		if in.BillingFrequency == "" && o.r.err == nil {
+			o.r.fail(o.sub("billing_frequency"), "is required for a SUBSCRIPTION rate")
 		}
 	}
-	if in.RateType == engine.RateSubscription && in.BillingFrequency == "" && o.r.err == nil {
-		o.r.fail(o.sub("billing_frequency"), "is required for a SUBSCRIPTION rate")
-	}
 	return in
-}
-
-type tierOut struct {
-	Price num  `json:"price"`
-	Size  *num `json:"size,omitempty"`
 }
 
 // rateOut is the answer of addRate.
 type rateOut struct {
 	RateType         string        `json:"rate_type"`
 	Price            *num          `json:"price,omitempty"`
-	Tiers            []tierOut     `json:"tiers,omitempty"`
 	CreditType       creditTypeRef `json:"credit_type"`
 	IsProrated       bool          `json:"is_prorated"`
 	Quantity         *num          `json:"quantity,omitempty"`
@@ -185,13 +177,8 @@ func (s *Server) addRate(ctx *fasthttp.RequestCtx, _ string) error {
 	}
 	out := rateOut{RateType: in.RateType, CreditType: creditTypeOf(cat, ct), IsProrated: in.IsProrated,
 		Quantity: numPtr(in.Quantity), BillingFrequency: in.BillingFrequency, Entitled: in.Entitled}
-	if in.RateType != engine.RateTiered {
-		p := num(in.Price)
-		out.Price = &p
-	}
-	for _, t := range in.Tiers {
-		out.Tiers = append(out.Tiers, tierOut{Price: num(t.Price), Size: numPtr(t.Size)})
-	}
+	p := num(in.Price)
+	out.Price = &p
 	return writeData(ctx, out)
 }
 

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -46,6 +47,8 @@ type Server struct {
 	srv    *fasthttp.Server
 	fwd    *forwarder
 	routes map[string]*endpoint
+	// summed caches the summed-property index of the latest catalog seen.
+	summed atomic.Pointer[summedKeys]
 }
 
 // New validates cfg and builds a server; call Serve or ListenAndServe to run it.

@@ -1,0 +1,108 @@
+package transport
+
+// appliedFields lists, per endpoint, every request field the server applies:
+// the fields its decoder reads. The reader refuses any other field that
+// carries a value with 400 "<path>: is not supported by this server yet"
+// (decode.go), and TestSDKFieldsAppliedOrRefused walks the official SDK's
+// request types to prove both halves: a field listed here is accepted, any
+// other is refused by name. A decoder that starts reading a field must apply
+// it and list it here.
+//
+// Paths are JSON paths from the body's root; "[]" stands for every element of
+// an array ("[]" alone at the start: the body is an array). A free-form map
+// (custom_fields, event properties, provider configuration) is one entry.
+//
+// Fields kept and returned without changing what is billed are applied in
+// that sense: names, descriptions, custom_fields, tags (which also select
+// products for commits and overrides), a product's presentation_group_key
+// and pricing_group_key (no rate carries pricing_group_values, so every group
+// is priced alike), a metric's group_keys, the subscription terms of a
+// SUBSCRIPTION rate (subscriptions on contracts are refused), and a
+// customer's billing-provider configuration (no invoice is delivered to any
+// provider yet). A commit's invoice_schedule decides whether the commit is
+// paid (burned after free balances) and is returned by reads.
+var appliedFields = map[string][]string{
+	"/v1/ingest": {
+		"[].transaction_id", "[].customer_id", "[].event_type", "[].timestamp", "[].properties",
+	},
+	"/v1/customers": {
+		"name", "ingest_aliases", "external_id", "custom_fields",
+		"customer_billing_provider_configurations[].billing_provider",
+		"customer_billing_provider_configurations[].delivery_method",
+		"customer_billing_provider_configurations[].configuration",
+		"billing_config.billing_provider_type", "billing_config.billing_provider_customer_id",
+		"billing_config.stripe_collection_method",
+	},
+	"/v1/billable-metrics/create": {
+		"name", "aggregation_type", "aggregation_key", "custom_fields",
+		"event_type_filter.in_values", "event_type_filter.not_in_values",
+		"property_filters[].name", "property_filters[].exists", "property_filters[].in_values", "property_filters[].not_in_values",
+		"group_keys",
+	},
+	"/v1/contract-pricing/products/create": {
+		"name", "type", "billable_metric_id", "tags", "pricing_group_key", "presentation_group_key", "custom_fields",
+	},
+	"/v1/contract-pricing/products/get":  {"id"},
+	"/v1/contract-pricing/products/list": {"archive_filter"},
+	"/v1/contract-pricing/rate-cards/create": {
+		"name", "description", "fiat_credit_type_id", "custom_fields",
+		"credit_type_conversions[].custom_credit_type_id", "credit_type_conversions[].fiat_per_custom_credit",
+	},
+	"/v1/contract-pricing/rate-cards/get":      {"id"},
+	"/v1/contract-pricing/rate-cards/list":     {},
+	"/v1/contract-pricing/rate-cards/addRate":  append([]string{"rate_card_id"}, rateFields("")...),
+	"/v1/contract-pricing/rate-cards/addRates": append([]string{"rate_card_id"}, rateFields("rates[].")...),
+	"/v1/contracts/create": append(append(append([]string{
+		"customer_id", "rate_card_id", "name", "starting_at", "ending_before", "uniqueness_key", "custom_fields",
+		"prepaid_only",                                                       // native: usage beyond the prepaid balance is refused
+		"usage_statement_schedule.frequency", "usage_statement_schedule.day", // MONTHLY / FIRST_OF_MONTH only
+		"overrides[].starting_at", "overrides[].ending_before", "overrides[].product_id",
+		"overrides[].applicable_product_tags", "overrides[].entitled", "overrides[].type", "overrides[].multiplier",
+		"overrides[].overwrite_rate.rate_type", "overrides[].overwrite_rate.price",
+	}, commitFields("commits[].", false)...), commitFields("credits[].", true)...),
+		"commits[].invoice_schedule.credit_type_id",
+		"commits[].invoice_schedule.schedule_items[].timestamp",
+		"commits[].invoice_schedule.schedule_items[].amount",
+		"commits[].invoice_schedule.schedule_items[].unit_price",
+		"commits[].invoice_schedule.schedule_items[].quantity",
+	),
+	"/v1/contracts/get":  {"customer_id", "contract_id", "include_balance", "include_ledgers"},
+	"/v1/contracts/list": {"customer_id", "include_balance", "include_ledgers", "include_archived", "covering_date", "starting_at"},
+	"/v1/contracts/customerBalances/list": {
+		"customer_id", "id", "covering_date", "starting_at", "effective_before", "include_balance", "include_ledgers",
+		"include_contract_balances", "exclude_zero_balances", "include_archived", "limit", "next_page",
+	},
+	"/v1/credit-types/create": {"name", "is_currency"},
+	"/v1/entitlements/check":  {"checks[].customer_id", "checks[].product_id", "checks[].group_key", "checks[].group_value"},
+	"/v1/cluster/join":        {"id", "raft_addr", "http_addr"},
+	"/v1/cluster/remove":      {"id"},
+	"/v1/cluster/restore":     {"path"},
+	"/v1/admin/clock":         {"now"},
+}
+
+// rateFields are the fields of one rate (addRate's body, addRates' rates[]).
+// billing_frequency, quantity and is_prorated are read on SUBSCRIPTION rates
+// only; TIERED rates are refused.
+func rateFields(prefix string) []string {
+	out := []string{}
+	for _, f := range []string{"product_id", "starting_at", "ending_before", "rate_type", "credit_type_id", "entitled", "price",
+		"billing_frequency", "quantity", "is_prorated"} {
+		out = append(out, prefix+f)
+	}
+	return out
+}
+
+// commitFields are the fields of a commit or a credit.
+func commitFields(prefix string, credit bool) []string {
+	fields := []string{"product_id", "name", "description", "priority", "applicable_product_ids", "applicable_product_tags",
+		"custom_fields", "rate_type", "access_schedule.credit_type_id", "access_schedule.schedule_items[].starting_at",
+		"access_schedule.schedule_items[].ending_before", "access_schedule.schedule_items[].amount"}
+	if !credit {
+		fields = append(fields, "type")
+	}
+	out := make([]string, 0, len(fields))
+	for _, f := range fields {
+		out = append(out, prefix+f)
+	}
+	return out
+}

@@ -1,0 +1,427 @@
+package transport
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	metronome "github.com/Metronome-Industries/metronome-go/v2"
+
+	"burndown/engine"
+)
+
+// sdkLeaf is one settable field of an SDK request type: its JSON path ("[]"
+// for array elements, as in appliedFields) and its Go type.
+type sdkLeaf struct {
+	path string
+	typ  reflect.Type
+}
+
+var timeType = reflect.TypeOf(time.Time{})
+
+// isOpt reports whether t is the SDK's param.Opt[T] wrapper.
+func isOpt(t reflect.Type) bool {
+	return t.Kind() == reflect.Struct && strings.HasPrefix(t.Name(), "Opt[") && strings.HasSuffix(t.PkgPath(), "packages/param")
+}
+
+// isUnion reports whether t is an SDK union param (it embeds param.APIUnion):
+// a leaf here, sent as an object.
+func isUnion(t reflect.Type) bool {
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); f.Anonymous && f.Type.Name() == "APIUnion" {
+			return true
+		}
+	}
+	return false
+}
+
+// sdkLeaves walks an SDK param struct by its json tags.
+func sdkLeaves(t reflect.Type, prefix string, depth int, out *[]sdkLeaf) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() || f.Anonymous {
+			continue
+		}
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		sdkField(f.Type, prefix+name, depth, out)
+	}
+}
+
+func sdkField(ft reflect.Type, path string, depth int, out *[]sdkLeaf) {
+	if isOpt(ft) {
+		ft = ft.Field(0).Type // Opt[T].Value
+	}
+	if ft.Kind() == reflect.Ptr {
+		ft = ft.Elem()
+	}
+	switch {
+	case ft.Kind() == reflect.Struct && ft != timeType && !isUnion(ft) && depth < 8:
+		sdkLeaves(ft, path+".", depth+1, out)
+	case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct && ft.Elem() != timeType && !isUnion(ft.Elem()) && depth < 8:
+		sdkLeaves(ft.Elem(), path+"[].", depth+1, out)
+	default:
+		*out = append(*out, sdkLeaf{path: path, typ: ft})
+	}
+}
+
+// plausible is a value of t that the server can read: a number 1, true, a
+// time, "x", one-element lists, a small object.
+func plausible(t reflect.Type, at string) any {
+	switch {
+	case t == timeType:
+		return at
+	case isOpt(t):
+		return plausible(t.Field(0).Type, at)
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "x"
+	case reflect.Bool:
+		return true
+	case reflect.Int, reflect.Int32, reflect.Int64, reflect.Float32, reflect.Float64:
+		return 1
+	case reflect.Slice:
+		return []any{plausible(t.Elem(), at)}
+	case reflect.Map:
+		return map[string]any{"k": "v"}
+	case reflect.Ptr:
+		return plausible(t.Elem(), at)
+	}
+	return map[string]any{"x": "x"} // unions, interfaces, structs past the depth limit
+}
+
+// sdkEndpoint is one endpoint tried field by field.
+type sdkEndpoint struct {
+	path   string
+	params any // a zero SDK params value; for ingest, the event type
+	array  bool
+	// base builds a valid request; templates give the required fields of a
+	// container (object path or "x[]" element) that a leaf creates.
+	base      func() any
+	templates map[string]map[string]any
+	// values overrides the plausible value of a path; also adjusts the body
+	// before a leaf at or under its key is set (siblings a field needs to
+	// take effect).
+	values map[string]func() any
+	also   map[string]func(body any)
+}
+
+// setPath sets the value at a "[]"-path in body, creating objects (from
+// templates) and one-element arrays as needed.
+func setPath(body any, path string, v any, templates map[string]map[string]any) any {
+	segs := strings.Split(path, ".")
+	var set func(cur any, i int, sofar string) any
+	set = func(cur any, i int, sofar string) any {
+		seg := segs[i]
+		name, isArr := strings.CutSuffix(seg, "[]")
+		full := strings.TrimPrefix(sofar+"."+seg, ".")
+		m, _ := cur.(map[string]any)
+		if m == nil && name != "" {
+			m = copyTemplate(templates[strings.TrimPrefix(sofar, ".")])
+		}
+		var child any
+		if name == "" { // the root is the array
+			child = cur
+		} else {
+			child = m[name]
+		}
+		if isArr {
+			arr, _ := child.([]any)
+			var elem any
+			if len(arr) > 0 {
+				elem = arr[0]
+			} else if i < len(segs)-1 {
+				elem = copyTemplate(templates[full])
+			}
+			if i == len(segs)-1 {
+				elem = v
+				if inner, ok := v.([]any); ok && len(inner) == 1 {
+					elem = inner[0]
+				}
+			} else {
+				elem = set(elem, i+1, full)
+			}
+			if len(arr) == 0 {
+				arr = []any{elem}
+			} else {
+				arr[0] = elem
+			}
+			child = arr
+		} else if i == len(segs)-1 {
+			child = v
+		} else {
+			if child == nil {
+				child = copyTemplate(templates[full])
+			}
+			child = set(child, i+1, full)
+		}
+		if name == "" {
+			return child
+		}
+		m[name] = child
+		return m
+	}
+	return set(body, 0, "")
+}
+
+func copyTemplate(t map[string]any) map[string]any {
+	if t == nil {
+		return map[string]any{}
+	}
+	b, _ := json.Marshal(t)
+	out := map[string]any{}
+	json.Unmarshal(b, &out) //nolint:errcheck
+	return out
+}
+
+// expectedRefusal is the path the server names when the field at path is
+// refused: its shortest prefix that is neither applied nor holds an applied
+// field, with [0] for the element each array got.
+func expectedRefusal(path string, applied map[string]bool) string {
+	segs := strings.Split(path, ".")
+	for i := range segs {
+		p := strings.Join(segs[:i+1], ".")
+		holds := false
+		for a := range applied {
+			if a == p || strings.HasPrefix(a, p+".") || strings.HasPrefix(a, p+"[]") {
+				holds = true
+				break
+			}
+		}
+		if !holds {
+			bare, _ := strings.CutSuffix(p, "[]")
+			return strings.ReplaceAll(bare, "[]", "[0]")
+		}
+	}
+	return strings.ReplaceAll(path, "[]", "[0]")
+}
+
+// Every field of every SDK request type for an endpoint served here is either
+// applied (listed in appliedFields, and then accepted) or refused with a 400
+// naming it: nothing the SDK can send is silently dropped (DESIGN.md §6).
+func TestSDKFieldsAppliedOrRefused(t *testing.T) {
+	e := newEnv(t, "2026-01-01T00:00:00Z")
+	start, later, end := e.at("2026-01-01T00:00:00Z"), e.at("2026-06-01T00:00:00Z"), e.at("2027-01-01T00:00:00Z")
+	usd := engine.USDCreditTypeID
+	metric := e.create("/v1/billable-metrics/create", map[string]any{"name": "calls", "event_type_filter": map[string]any{"in_values": []string{"call"}}})
+	api := e.create("/v1/contract-pricing/products/create", map[string]any{"name": "API", "type": "USAGE", "billable_metric_id": metric})
+	fixed := e.create("/v1/contract-pricing/products/create", map[string]any{"name": "Purchase", "type": "FIXED"})
+	custom := e.create("/v1/credit-types/create", map[string]any{"name": "AI credits"})
+	rc := e.create("/v1/contract-pricing/rate-cards/create", map[string]any{"name": "RC"})
+	e.ok("POST", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": api, "starting_at": start, "entitled": true, "rate_type": "FLAT", "price": 1}, nil)
+	cust := e.create("/v1/customers", map[string]any{"name": "C", "ingest_aliases": []string{"c"}})
+	contract := e.create("/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": start})
+
+	seq := 0
+	unique := func(p string) func() any { return func() any { seq++; return fmt.Sprintf("%s-%d", p, seq) } }
+	uniqueList := func(p string) func() any { return func() any { return []any{unique(p)()} } }
+	constant := func(v any) func() any { return func() any { return v } }
+	obj := func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	}
+	setIn := func(path string, v any) func(body any) {
+		return func(body any) { setPath(body, path, v, nil) }
+	}
+	subscription := func(prefix string) func(body any) {
+		return func(body any) {
+			setPath(body, prefix+"rate_type", "SUBSCRIPTION", nil)
+			setPath(body, prefix+"billing_frequency", "MONTHLY", nil)
+		}
+	}
+	rate := func() map[string]any {
+		return obj("product_id", api, "starting_at", start, "entitled", true, "rate_type", "FLAT", "price", 1)
+	}
+	rateValues := func(prefix string) map[string]func() any {
+		return map[string]func() any{
+			prefix + "product_id": constant(api), prefix + "rate_type": constant("FLAT"), prefix + "credit_type_id": constant(usd),
+			prefix + "billing_frequency": constant("MONTHLY"), prefix + "starting_at": constant(start), prefix + "ending_before": constant(later),
+		}
+	}
+	commitValues := func(prefix string) map[string]func() any {
+		return map[string]func() any{
+			prefix + "product_id": constant(fixed), prefix + "type": constant("PREPAID"), prefix + "rate_type": constant("COMMIT_RATE"),
+			prefix + "applicable_product_ids": constant([]any{api}), prefix + "access_schedule.credit_type_id": constant(usd),
+			prefix + "access_schedule.schedule_items[].ending_before": constant(end),
+		}
+	}
+	schedule := func() map[string]any {
+		return obj("credit_type_id", usd, "schedule_items", []any{obj("amount", 100, "starting_at", start, "ending_before", end)})
+	}
+	merge := func(ms ...map[string]func() any) map[string]func() any {
+		out := map[string]func() any{}
+		for _, m := range ms {
+			for k, v := range m {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	overwrite := func(body any) {
+		setPath(body, "overrides[]", obj("starting_at", start, "product_id", api, "type", "OVERWRITE", "overwrite_rate", obj("rate_type", "FLAT", "price", 2)), nil)
+	}
+
+	endpoints := []sdkEndpoint{
+		{path: "/v1/ingest", params: metronome.V1UsageIngestParamsUsage{}, array: true,
+			base: func() any {
+				return []any{obj("transaction_id", unique("tx")(), "customer_id", "c", "event_type", "call", "timestamp", start)}
+			},
+			values: map[string]func() any{"[].timestamp": constant(start), "[].transaction_id": unique("tx")}},
+		{path: "/v1/customers", params: metronome.V1CustomerNewParams{},
+			base: func() any { return obj("name", "N") },
+			templates: map[string]map[string]any{
+				"customer_billing_provider_configurations[]": obj("billing_provider", "stripe"),
+				"billing_config": obj("billing_provider_type", "stripe", "billing_provider_customer_id", "cus_1"),
+			},
+			values: map[string]func() any{
+				"ingest_aliases": uniqueList("alias"), "external_id": unique("ext"),
+				"customer_billing_provider_configurations[].billing_provider": constant("stripe"),
+				"billing_config.billing_provider_type":                        constant("stripe"),
+			}},
+		{path: "/v1/billable-metrics/create", params: metronome.V1BillableMetricNewParams{},
+			base:      func() any { return obj("name", "m", "aggregation_type", "SUM", "aggregation_key", "n") },
+			templates: map[string]map[string]any{"property_filters[]": obj("name", "p")},
+			values:    map[string]func() any{"aggregation_type": constant("SUM")}},
+		{path: "/v1/contract-pricing/products/create", params: metronome.V1ContractProductNewParams{},
+			base:   func() any { return obj("name", "p", "type", "FIXED") },
+			values: map[string]func() any{"type": constant("FIXED"), "billable_metric_id": constant(metric)},
+			also:   map[string]func(any){"billable_metric_id": setIn("type", "USAGE")}},
+		{path: "/v1/contract-pricing/products/list", params: metronome.V1ContractProductListParams{},
+			base:   func() any { return obj() },
+			values: map[string]func() any{"archive_filter": constant("NOT_ARCHIVED")}},
+		{path: "/v1/contract-pricing/rate-cards/create", params: metronome.V1ContractRateCardNewParams{},
+			base:      func() any { return obj("name", "r") },
+			templates: map[string]map[string]any{"credit_type_conversions[]": obj("custom_credit_type_id", custom, "fiat_per_custom_credit", 2)},
+			values:    map[string]func() any{"fiat_credit_type_id": constant(usd), "credit_type_conversions[].custom_credit_type_id": constant(custom)}},
+		{path: "/v1/contract-pricing/rate-cards/addRate", params: metronome.V1ContractRateCardRateAddParams{},
+			base:   func() any { r := rate(); r["rate_card_id"] = rc; return r },
+			values: merge(rateValues(""), map[string]func() any{"rate_card_id": constant(rc)}),
+			also:   map[string]func(any){"billing_frequency": subscription(""), "quantity": subscription(""), "is_prorated": subscription("")}},
+		{path: "/v1/contract-pricing/rate-cards/addRates", params: metronome.V1ContractRateCardRateAddManyParams{},
+			base:      func() any { return obj("rate_card_id", rc, "rates", []any{rate()}) },
+			templates: map[string]map[string]any{"rates[]": rate()},
+			values:    merge(rateValues("rates[]."), map[string]func() any{"rate_card_id": constant(rc)}),
+			also: map[string]func(any){"rates[].billing_frequency": subscription("rates[]."), "rates[].quantity": subscription("rates[]."),
+				"rates[].is_prorated": subscription("rates[].")}},
+		{path: "/v1/contracts/create", params: metronome.V1ContractNewParams{},
+			base: func() any {
+				return obj("customer_id", cust, "rate_card_id", rc, "starting_at", start,
+					"commits", []any{obj("type", "PREPAID", "product_id", fixed, "access_schedule", schedule())},
+					"credits", []any{obj("product_id", fixed, "access_schedule", schedule())},
+					"overrides", []any{obj("starting_at", start, "product_id", api, "type", "MULTIPLIER", "multiplier", 2)})
+			},
+			templates: map[string]map[string]any{
+				"usage_statement_schedule":                    obj("frequency", "MONTHLY"),
+				"commits[].invoice_schedule.schedule_items[]": obj("timestamp", start),
+				"overrides[].overwrite_rate":                  obj("rate_type", "FLAT", "price", 2),
+				"commits[].access_schedule.schedule_items[]":  obj("amount", 1, "starting_at", start, "ending_before", end),
+				"credits[].access_schedule.schedule_items[]":  obj("amount", 1, "starting_at", start, "ending_before", end),
+			},
+			values: merge(commitValues("commits[]."), commitValues("credits[]."), map[string]func() any{
+				"customer_id": constant(cust), "rate_card_id": constant(rc), "starting_at": constant(start), "ending_before": constant(end),
+				"uniqueness_key": unique("uk"), "usage_statement_schedule.frequency": constant("MONTHLY"),
+				"usage_statement_schedule.day": constant("FIRST_OF_MONTH"), "overrides[].product_id": constant(api),
+				"overrides[].type": constant("MULTIPLIER"), "overrides[].starting_at": constant(start), "overrides[].ending_before": constant(later),
+				"overrides[].overwrite_rate.rate_type": constant("FLAT"), "commits[].invoice_schedule.credit_type_id": constant(usd),
+			}),
+			also: map[string]func(any){
+				"overrides[].overwrite_rate":                             overwrite,
+				"commits[].invoice_schedule.schedule_items[].timestamp":  setIn("commits[].invoice_schedule.schedule_items[]", obj("amount", 1)),
+				"commits[].invoice_schedule.schedule_items[].unit_price": setIn("commits[].invoice_schedule.schedule_items[]", obj("timestamp", start, "quantity", 2)),
+				"commits[].invoice_schedule.schedule_items[].quantity":   setIn("commits[].invoice_schedule.schedule_items[]", obj("timestamp", start, "unit_price", 2)),
+			}},
+		{path: "/v1/contracts/get", params: metronome.V1ContractGetParams{},
+			base:   func() any { return obj("customer_id", cust, "contract_id", contract) },
+			values: map[string]func() any{"customer_id": constant(cust), "contract_id": constant(contract)}},
+		{path: "/v1/contracts/list", params: metronome.V1ContractListParams{},
+			base:   func() any { return obj("customer_id", cust) },
+			values: map[string]func() any{"customer_id": constant(cust)}},
+		{path: "/v1/contracts/customerBalances/list", params: metronome.V1ContractListBalancesParams{},
+			base:   func() any { return obj("customer_id", cust) },
+			values: map[string]func() any{"customer_id": constant(cust), "next_page": constant("0")}},
+	}
+
+	for _, ep := range endpoints {
+		applied := map[string]bool{}
+		list, ok := appliedFields[ep.path]
+		if !ok {
+			t.Fatalf("%s: no appliedFields entry", ep.path)
+		}
+		for _, f := range list {
+			applied[f] = true
+		}
+		var leaves []sdkLeaf
+		if ep.array {
+			sdkLeaves(reflect.TypeOf(ep.params), "[].", 0, &leaves)
+		} else {
+			sdkLeaves(reflect.TypeOf(ep.params), "", 0, &leaves)
+		}
+		sort.Slice(leaves, func(i, j int) bool { return leaves[i].path < leaves[j].path })
+		seen := map[string]bool{}
+		for _, lf := range leaves {
+			seen[lf.path] = true
+			body := ep.base()
+			for k, f := range ep.also {
+				if lf.path == k || strings.HasPrefix(lf.path, k+".") {
+					f(body)
+				}
+			}
+			v := plausible(lf.typ, later)
+			if f := ep.values[lf.path]; f != nil {
+				v = f()
+			}
+			body = setPath(body, lf.path, v, ep.templates)
+			status, resp := e.do("POST", ep.path, body)
+			var msg struct {
+				Message string `json:"message"`
+			}
+			json.Unmarshal(resp, &msg) //nolint:errcheck
+			if applied[lf.path] {
+				if status/100 != 2 {
+					b, _ := json.Marshal(body)
+					t.Errorf("%s %s is applied but the request was refused: %d %s\n  body: %s", ep.path, lf.path, status, resp, b)
+				}
+				continue
+			}
+			want := expectedRefusal(lf.path, applied) + ": "
+			if status != 400 || !strings.HasPrefix(msg.Message, want) {
+				b, _ := json.Marshal(body)
+				t.Errorf("%s %s is not applied: got %d %s, want 400 starting %q\n  body: %s", ep.path, lf.path, status, resp, want, b)
+			}
+		}
+		// Every applied field exists in the SDK, or is native and listed as such.
+		for f := range applied {
+			if !seen[f] && !nativeField[ep.path+" "+f] && !holdsLeaf(seen, f) {
+				t.Errorf("%s: applied field %s is not a field of the SDK's request", ep.path, f)
+			}
+		}
+	}
+}
+
+// nativeField lists applied fields that Metronome's API does not have.
+var nativeField = map[string]bool{
+	"/v1/contracts/create prepaid_only":                         true,
+	"/v1/contracts/customerBalances/list exclude_zero_balances": true,
+}
+
+// holdsLeaf reports whether f is a free-form map or list that the SDK walk
+// reached as a container (for example custom_fields, properties).
+func holdsLeaf(seen map[string]bool, f string) bool {
+	for p := range seen {
+		if strings.HasPrefix(p, f+".") || strings.HasPrefix(p, f+"[]") {
+			return true
+		}
+	}
+	return false
+}
