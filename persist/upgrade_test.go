@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"burndown/engine"
@@ -142,3 +143,30 @@ func TestGoldenIngestVersion1(t *testing.T) {
 // entryCommandOffset is where the first command starts in an entry holding
 // fewer than 128 commands: format byte, time, one-byte count.
 func entryCommandOffset([]byte) int { return 1 + 8 + 1 }
+
+// The golden script (persist/golden) is the history the 3ce68ee fixtures
+// were written from: their log decodes to exactly its commands, so fixtures
+// written by later builds from the same script are comparable.
+func TestGoldenScriptIsThe3ce68eeHistory(t *testing.T) {
+	codec, err := persist.NewCodec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := golden.ReadLog(filepath.Join(goldenDir("3ce68ee"), "log.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := golden.Script()
+	if len(entries) != len(script) {
+		t.Fatalf("%d entries, script has %d", len(entries), len(script))
+	}
+	for i, le := range entries {
+		at, cmds, err := codec.DecodeEntry(le.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if at != golden.TS(script[i].At) || !reflect.DeepEqual(cmds, script[i].Commands) {
+			t.Fatalf("entry %d differs from the script", le.Index)
+		}
+	}
+}

@@ -1,0 +1,137 @@
+package golden
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"burndown/engine"
+)
+
+// SnapshotAfter is the number of script entries applied when a golden
+// snapshot is taken.
+const SnapshotAfter = 7
+
+// TS parses an RFC 3339 time of the script.
+func TS(s string) engine.Nanos {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t.UnixNano()
+}
+
+func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+func dp(s string) *decimal.Decimal {
+	v := d(s)
+	return &v
+}
+func bp(b bool) *bool { return &b }
+
+// Step is one log entry of the script: its stamped time and commands.
+type Step struct {
+	At       string
+	Commands []engine.Command
+}
+
+func events(alias, typ, prefix string, from, n int, at string, props map[string]string) *engine.Ingest {
+	in := &engine.Ingest{}
+	for i := from; i < from+n; i++ {
+		in.Events = append(in.Events, engine.Event{TransactionID: fmt.Sprintf("%s-%d", prefix, i), CustomerID: alias, EventType: typ, Timestamp: TS(at), Properties: props})
+	}
+	return in
+}
+
+// Script is the history every golden fixture replays: a catalog with a
+// custom credit type and conversion, customers with aliases and billing
+// providers, contracts with commits, credits, overrides and multi-segment
+// schedules, usage across three months (duplicates, unknown customers,
+// filtered and future events, a finalized period, a rate change), ticks and
+// a contract that starts later.
+func Script() []Step {
+	sched := func(amount, from, to string) []engine.ScheduleItem {
+		return []engine.ScheduleItem{{Amount: d(amount), StartingAt: TS(from), EndingBefore: TS(to)}}
+	}
+	contract := func(id, cust string, prepaidOnly bool, commits, credits []engine.CommitInput, ov []engine.OverrideInput) *engine.CreateContract {
+		return &engine.CreateContract{ID: id, CustomerID: cust, RateCardID: "rc", StartingAt: TS("2026-01-01T00:00:00Z"),
+			PrepaidOnly: prepaidOnly, Commits: commits, Credits: credits, Overrides: ov, UniquenessKey: "uk-" + id}
+	}
+	s := []Step{
+		{"2026-01-01T00:00:00Z", []engine.Command{
+			&engine.CreateCreditType{ID: "ct-tokens", Name: "tokens"},
+			&engine.CreateMetric{ID: "m-calls", Name: "calls", EventTypeFilter: &engine.EventTypeFilter{InValues: []string{"api_call"}}, Aggregation: engine.AggCount},
+			&engine.CreateMetric{ID: "m-tokens", Name: "tokens", EventTypeFilter: &engine.EventTypeFilter{InValues: []string{"completion"}}, Aggregation: engine.AggSum, AggregationKey: "n",
+				PropertyFilters: []engine.PropertyFilter{{Name: "model", Exists: bp(true)}}},
+			&engine.CreateProduct{ID: "p-calls", Name: "API calls", Type: engine.ProductUsage, BillableMetricID: "m-calls", Tags: []string{"api"}},
+			&engine.CreateProduct{ID: "p-tokens", Name: "Tokens", Type: engine.ProductUsage, BillableMetricID: "m-tokens", Tags: []string{"ai"}},
+			&engine.CreateProduct{ID: "p-buy", Name: "Purchase", Type: engine.ProductFixed},
+			&engine.CreateRateCard{ID: "rc", Name: "Standard", CreditTypeConversions: []engine.CreditTypeConversion{{CustomCreditTypeID: "ct-tokens", FiatPerCustomCredit: d("0.25")}}},
+			&engine.AddRates{RateCardID: "rc", Rates: []engine.RateInput{
+				{ProductID: "p-calls", StartingAt: TS("2026-01-01T00:00:00Z"), Entitled: true, RateType: engine.RateFlat, Price: d("1")},
+				{ProductID: "p-tokens", StartingAt: TS("2026-01-01T00:00:00Z"), Entitled: true, RateType: engine.RateFlat, Price: d("0.5")},
+			}},
+		}},
+		{"2026-01-01T00:00:00Z", []engine.Command{
+			&engine.CreateCustomer{ID: "cu-a", Name: "Alpha", IngestAliases: []string{"alpha"}, CustomFields: map[string]string{"tier": "gold"}},
+			&engine.CreateCustomer{ID: "cu-b", Name: "Beta", IngestAliases: []string{"beta", "beta-2"}},
+			&engine.CreateCustomer{ID: "cu-c", Name: "Gamma", IngestAliases: []string{"gamma"},
+				BillingProviders: []engine.BillingProviderConfig{{BillingProvider: "stripe", DeliveryMethod: "direct_to_billing_provider", Configuration: map[string]string{"stripe_customer_id": "cus_1"}}}},
+			&engine.CreateCustomer{ID: "cu-d", Name: "Delta", IngestAliases: []string{"delta"}},
+		}},
+		{"2026-01-01T00:00:00Z", []engine.Command{
+			contract("k-a", "cu-a", true,
+				[]engine.CommitInput{{ID: "cm-a", Type: engine.CommitPrepaid, ProductID: "p-buy", AccessSchedule: sched("2000", "2026-01-01T00:00:00Z", "2026-07-01T00:00:00Z"),
+					InvoiceSchedule: []engine.InvoiceItem{{Timestamp: TS("2026-01-01T00:00:00Z"), Amount: d("2000")}}}},
+				[]engine.CommitInput{{ID: "cr-a", ProductID: "p-buy", Priority: dp("1"), AccessSchedule: []engine.ScheduleItem{
+					{Amount: d("100"), StartingAt: TS("2026-01-01T00:00:00Z"), EndingBefore: TS("2026-02-01T00:00:00Z")},
+					{Amount: d("100"), StartingAt: TS("2026-02-01T00:00:00Z"), EndingBefore: TS("2026-03-01T00:00:00Z")}}}}, nil),
+			contract("k-b", "cu-b", false, nil,
+				[]engine.CommitInput{{ID: "cr-b", ProductID: "p-buy", ApplicableProductTags: []string{"ai"}, AccessSchedule: sched("50.75", "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z")}},
+				[]engine.OverrideInput{{ID: "ov-b", StartingAt: TS("2026-01-01T00:00:00Z"), ApplicableProductTags: []string{"ai"}, Type: "MULTIPLIER", Multiplier: dp("0.8")}}),
+			contract("k-c", "cu-c", false,
+				[]engine.CommitInput{{ID: "cm-c", Type: engine.CommitPrepaid, ProductID: "p-buy", CreditTypeID: "ct-tokens", AccessSchedule: sched("300", "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z")}},
+				nil, []engine.OverrideInput{{ID: "ov-c", StartingAt: TS("2026-01-01T00:00:00Z"), ProductID: "p-calls", Entitled: bp(false)}}),
+			contract("k-d", "cu-d", true,
+				[]engine.CommitInput{{ID: "cm-d", Type: engine.CommitPrepaid, ProductID: "p-buy", ApplicableProductIDs: []string{"p-calls"}, AccessSchedule: sched("5", "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z")}},
+				nil, nil),
+		}},
+		{"2026-01-05T00:00:00Z", []engine.Command{
+			events("alpha", "api_call", "a", 0, 40, "2026-01-05T00:00:00Z", nil),
+			events("beta", "completion", "b", 0, 10, "2026-01-05T00:00:00Z", map[string]string{"model": "m1", "n": "12.5"}),
+			events("gamma", "completion", "g", 0, 7, "2026-01-05T00:00:00Z", map[string]string{"model": "m1", "n": "3"}),
+			events("delta", "api_call", "d", 0, 8, "2026-01-05T00:00:00Z", nil),
+			events("nobody", "api_call", "x", 0, 2, "2026-01-05T00:00:00Z", nil),
+		}},
+		{"2026-01-06T00:00:00Z", []engine.Command{
+			events("alpha", "api_call", "a", 30, 20, "2026-01-06T00:00:00Z", nil),                           // 10 duplicates
+			events("beta", "completion", "bnf", 0, 3, "2026-01-06T00:00:00Z", map[string]string{"n": "99"}), // no model: filtered out
+			events("alpha", "api_call", "future", 0, 2, "2026-01-09T00:00:00Z", nil),                        // too far ahead
+			events("gamma", "api_call", "gcall", 0, 4, "2026-01-06T00:00:00Z", nil),                         // not entitled
+		}},
+		{"2026-02-01T12:00:00Z", []engine.Command{&engine.Tick{}}},
+		{"2026-02-02T00:00:00Z", []engine.Command{
+			&engine.AddRates{RateCardID: "rc", Rates: []engine.RateInput{{ProductID: "p-calls", StartingAt: TS("2026-02-01T00:00:00Z"), Entitled: true, RateType: engine.RateFlat, Price: d("2")}}},
+			events("alpha", "api_call", "a", 100, 30, "2026-02-02T00:00:00Z", nil),
+			events("beta", "completion", "b", 100, 4, "2026-01-31T23:00:00Z", map[string]string{"model": "m2", "n": "0.125"}), // late, inside grace
+		}},
+		{"2026-02-03T00:00:00Z", []engine.Command{&engine.Tick{}}},
+		{"2026-02-03T00:00:00Z", []engine.Command{
+			events("beta", "completion", "b", 200, 2, "2026-01-20T00:00:00Z", map[string]string{"model": "m2", "n": "1"}), // finalized period
+			events("delta", "api_call", "d", 100, 3, "2026-02-03T00:00:00Z", nil),
+		}},
+		{"2026-03-01T06:00:00Z", []engine.Command{&engine.Tick{}}},
+		{"2026-03-02T00:00:00Z", []engine.Command{
+			&engine.CreateCustomer{ID: "cu-e", Name: "Epsilon", IngestAliases: []string{"eps"}},
+			events("alpha", "api_call", "a", 0, 5, "2026-01-05T00:00:00Z", nil), // old duplicates
+			events("gamma", "completion", "g", 50, 9, "2026-03-02T00:00:00Z", map[string]string{"model": "m1", "n": "40"}),
+		}},
+		{"2026-03-02T00:00:00Z", []engine.Command{
+			&engine.CreateContract{ID: "k-e", CustomerID: "cu-e", RateCardID: "rc", StartingAt: TS("2026-03-01T00:00:00Z"), EndingBefore: TS("2026-06-01T00:00:00Z"),
+				Commits: []engine.CommitInput{{ID: "cm-e", Type: engine.CommitPrepaid, ProductID: "p-buy", AccessSchedule: sched("10", "2026-03-01T00:00:00Z", "2026-06-01T00:00:00Z")}}},
+			events("eps", "api_call", "e", 0, 3, "2026-03-02T00:00:00Z", nil),
+		}},
+	}
+	return s
+}
+
