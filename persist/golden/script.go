@@ -134,4 +134,3 @@ func Script() []Step {
 	}
 	return s
 }
-
