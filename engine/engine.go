@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"context"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -134,23 +136,55 @@ func (e *Engine) CustomerIDs(offset, limit int) ([]string, int) {
 type ReadFunc func(c *Customer, cat *Catalog, now Nanos)
 
 // Read runs fn on the customer's shard goroutine, serialised with applies, so
-// fn sees a consistent state. It returns false when the customer is unknown.
-func (e *Engine) Read(idOrAlias string, fn ReadFunc) bool {
+// fn sees a consistent state. It returns false when the customer is unknown,
+// and ctx's error when ctx ends before the shard gets to the read (a shard
+// busy with a long apply never holds a reader longer than its deadline); fn
+// then never runs.
+func (e *Engine) Read(ctx context.Context, idOrAlias string, fn ReadFunc) (bool, error) {
 	h := e.dir.lookup(idOrAlias)
 	if h == nil {
-		return false
+		return false, nil
 	}
-	found := false
-	done := make(chan struct{})
-	e.shards[h.Shard].work <- shardWork{read: func(s *shard) {
+	r := &pendingRead{done: make(chan struct{})}
+	w := shardWork{read: func(s *shard) {
+		defer close(r.done)
+		if !r.state.CompareAndSwap(readQueued, readRunning) {
+			return // the reader gave up
+		}
 		if c := s.customers[h.ID]; c != nil {
-			found = true
+			r.found = true
 			fn(c, e.catalog.Load(), e.now.Load())
 		}
-		close(done)
 	}}
-	<-done
-	return found
+	select {
+	case e.shards[h.Shard].work <- w:
+	case <-ctx.Done():
+		return false, fmt.Errorf("engine: read %s: %w", idOrAlias, ctx.Err())
+	}
+	select {
+	case <-r.done:
+		return r.found, nil
+	case <-ctx.Done():
+		if r.state.CompareAndSwap(readQueued, readAbandoned) {
+			return false, fmt.Errorf("engine: read %s: %w", idOrAlias, ctx.Err())
+		}
+		<-r.done // fn is already running: it finishes promptly
+		return r.found, nil
+	}
+}
+
+// A pendingRead is queued, then either run by the shard or abandoned by a
+// reader whose deadline passed first; never both.
+const (
+	readQueued int32 = iota
+	readRunning
+	readAbandoned
+)
+
+type pendingRead struct {
+	state atomic.Int32
+	found bool
+	done  chan struct{}
 }
 
 func (e *Engine) shardOf(customerID string) int {

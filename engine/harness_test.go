@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -113,7 +114,7 @@ func indexOf(s, sub string) int {
 func (h *harness) balance(customer string) decimal.Decimal {
 	h.t.Helper()
 	total := decimal.Zero
-	ok := h.e.Read(customer, func(c *Customer, cat *Catalog, now Nanos) {
+	ok, _ := h.e.Read(context.Background(), customer, func(c *Customer, cat *Catalog, now Nanos) {
 		for _, k := range c.Contracts {
 			for _, cm := range k.Balances {
 				total = total.Add(cm.BalanceAt(now))

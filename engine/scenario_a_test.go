@@ -1,6 +1,9 @@
 package engine
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 // Scenario A of SCENARIOS.md (seed 000): prepaid credits, cut-off at zero,
 // expiry. Payment gates (steps 2-3, 6-7) come with the payments issue; here
@@ -65,7 +68,7 @@ func TestScenarioAPrepaidCutoff(t *testing.T) {
 	if e, r, _ := h.check("example-inc", api); e != "false" || r != ReasonBalanceDepleted {
 		t.Fatalf("step 5: got %s %s, want false balance_depleted", e, r)
 	}
-	h.e.Read(cust, func(c *Customer, cat *Catalog, now Nanos) {
+	h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
 		k := c.ContractAt(now)
 		inv, _ := k.invoiceFor(ns(t, "2026-01-02T00:00:00Z"))
 		if !inv.Total.Equal(dec("100")) {
@@ -116,7 +119,7 @@ func TestScenarioAExpiry(t *testing.T) {
 		t.Fatalf("after expiry: %s %s %s, want false balance_depleted 0", e, r, b)
 	}
 	var ledger []LedgerEntry
-	h.e.Read(cust, func(c *Customer, cat *Catalog, now Nanos) {
+	h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
 		ledger = c.Contracts[0].Balances[0].Ledger(now)
 	})
 	last := ledger[len(ledger)-1]

@@ -1,6 +1,9 @@
 package engine
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 // Scenario D step 1 (seed 004): an override `entitled: false` for the tag
 // premium hides the premium products on the Basic contract.
@@ -49,7 +52,7 @@ func TestScenarioDOverrideEntitlement(t *testing.T) {
 	h.must(h.events("team@customer.com", "Spreadsheet updates", "s", 0, 50, "2024-10-15T00:00:00Z"))
 	// Usage of a product the customer is not entitled to is not billed.
 	h.must(h.events("team@customer.com", "Slack integration", "k", 0, 5, "2024-10-15T00:00:00Z"))
-	h.e.Read(cust, func(c *Customer, cat *Catalog, now Nanos) {
+	h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
 		inv := c.Contracts[0].Invoices[0]
 		if !inv.Total.Equal(dec("1750")) {
 			t.Errorf("October draft total %s, want 1750", inv.Total)
@@ -61,7 +64,7 @@ func TestScenarioDOverrideEntitlement(t *testing.T) {
 	if r.Ingest.Rejected[RejectFinalized] != 1 {
 		t.Fatalf("late event outcome %+v, want one period_finalized reject", r.Ingest)
 	}
-	h.e.Read(cust, func(c *Customer, cat *Catalog, now Nanos) {
+	h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
 		inv := c.Contracts[0].Invoices[0]
 		if inv.Status != InvoiceFinalized || !inv.Total.Equal(dec("1750")) {
 			t.Errorf("October invoice %s total %s, want FINALIZED 1750", inv.Status, inv.Total)

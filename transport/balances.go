@@ -149,7 +149,7 @@ func (s *Server) listBalances(ctx *fasthttp.RequestCtx, _ string) error {
 		offset = n
 	}
 	var all []commitOut
-	found := s.readCustomerByID(customerID, func(c *engine.Customer, cat *engine.Catalog, now engine.Nanos) {
+	found, err := s.readCustomerByID(customerID, func(c *engine.Customer, cat *engine.Catalog, now engine.Nanos) {
 		if !includeContract {
 			return
 		}
@@ -171,6 +171,9 @@ func (s *Server) listBalances(ctx *fasthttp.RequestCtx, _ string) error {
 			}
 		}
 	})
+	if err != nil {
+		return err
+	}
 	if !found {
 		return notFound("customer_id: customer %s not found", customerID)
 	}

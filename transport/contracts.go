@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"context"
 	"strings"
 
 	"github.com/valyala/fasthttp"
@@ -307,12 +308,15 @@ func (s *Server) getContract(ctx *fasthttp.RequestCtx, _ string) error {
 		return err
 	}
 	var out *contractOut
-	found := s.readCustomerByID(q.customerID, func(c *engine.Customer, cat *engine.Catalog, now engine.Nanos) {
+	found, err := s.readCustomerByID(q.customerID, func(c *engine.Customer, cat *engine.Catalog, now engine.Nanos) {
 		if k := c.Contract(q.contractID); k != nil {
 			co := renderContract(c, k, cat, now, q.opts)
 			out = &co
 		}
 	})
+	if err != nil {
+		return err
+	}
 	if !found {
 		return notFound("customer_id: customer %s not found", q.customerID)
 	}
@@ -329,7 +333,7 @@ func (s *Server) listContracts(ctx *fasthttp.RequestCtx, _ string) error {
 		return err
 	}
 	out := []contractOut{}
-	found := s.readCustomerByID(q.customerID, func(c *engine.Customer, cat *engine.Catalog, now engine.Nanos) {
+	found, err := s.readCustomerByID(q.customerID, func(c *engine.Customer, cat *engine.Catalog, now engine.Nanos) {
 		for _, k := range c.Contracts {
 			if q.coveringDate != 0 && !k.InForce(q.coveringDate) {
 				continue
@@ -340,6 +344,9 @@ func (s *Server) listContracts(ctx *fasthttp.RequestCtx, _ string) error {
 			out = append(out, renderContract(c, k, cat, now, q.opts))
 		}
 	})
+	if err != nil {
+		return err
+	}
 	if !found {
 		return notFound("customer_id: customer %s not found", q.customerID)
 	}
@@ -348,7 +355,14 @@ func (s *Server) listContracts(ctx *fasthttp.RequestCtx, _ string) error {
 
 // readCustomerByID runs fn on the customer's shard. Metronome's contract
 // endpoints take the customer id (an ingest alias is accepted too, which is
-// harmless and convenient). It returns false for an unknown customer.
-func (s *Server) readCustomerByID(id string, fn engine.ReadFunc) bool {
-	return s.node.Engine().Read(id, fn)
+// harmless and convenient). It returns false for an unknown customer, and a
+// 503 when the shard does not get to the read within the read timeout.
+func (s *Server) readCustomerByID(id string, fn engine.ReadFunc) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.readTimeout())
+	defer cancel()
+	found, err := s.node.Engine().Read(ctx, id, fn)
+	if err != nil {
+		return false, unavailable("customer %s: the replica is busy, read timed out; retry", id)
+	}
+	return found, nil
 }

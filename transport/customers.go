@@ -144,12 +144,12 @@ func (s *Server) createCustomer(ctx *fasthttp.RequestCtx, _ string) error {
 }
 
 // readCustomer renders one customer from its shard; ok is false when unknown.
-func (s *Server) readCustomer(idOrAlias string) (customerOut, bool) {
+func (s *Server) readCustomer(idOrAlias string) (customerOut, bool, error) {
 	var out customerOut
-	found := s.node.Engine().Read(idOrAlias, func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) {
+	found, err := s.readCustomerByID(idOrAlias, func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) {
 		out = renderCustomer(c)
 	})
-	return out, found
+	return out, found, err
 }
 
 // getCustomer serves GET /v1/customers/{id}.
@@ -158,7 +158,10 @@ func (s *Server) getCustomer(ctx *fasthttp.RequestCtx, id string) error {
 	if h == nil || h.ID != id {
 		return notFound("customer_id: customer %s not found", id)
 	}
-	out, ok := s.readCustomer(id)
+	out, ok, err := s.readCustomer(id)
+	if err != nil {
+		return err
+	}
 	if !ok {
 		return notFound("customer_id: customer %s not found", id)
 	}
@@ -235,7 +238,11 @@ func (s *Server) listCustomers(ctx *fasthttp.RequestCtx, _ string) error {
 	}
 	out := make([]customerOut, 0, len(ids))
 	for _, id := range ids {
-		if c, ok := s.readCustomer(id); ok {
+		c, ok, err := s.readCustomer(id)
+		if err != nil {
+			return err
+		}
+		if ok {
 			out = append(out, c)
 		}
 	}

@@ -29,6 +29,9 @@ type Config struct {
 	MaxBodyBytes int
 	// WriteTimeout bounds how long a write waits for its commit. Default 10s.
 	WriteTimeout time.Duration
+	// ReadTimeout bounds how long a read of a customer's state waits for
+	// its shard (503 beyond). Default 5s.
+	ReadTimeout time.Duration
 	// Logger receives request failures and recovered panics. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -133,4 +136,12 @@ type fasthttpLogger struct{ l *slog.Logger }
 
 func (f fasthttpLogger) Printf(format string, args ...any) {
 	f.l.Debug(fmt.Sprintf(format, args...), "component", "fasthttp")
+}
+
+// readTimeout is the deadline of one read of a customer's state.
+func (s *Server) readTimeout() time.Duration {
+	if s.cfg.ReadTimeout > 0 {
+		return s.cfg.ReadTimeout
+	}
+	return 5 * time.Second
 }

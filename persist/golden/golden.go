@@ -5,6 +5,7 @@
 package golden
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -72,7 +73,7 @@ func Summary(e *engine.Engine) (string, error) {
 	cat := e.Catalog()
 	ids, _ := e.CustomerIDs(0, 1<<30)
 	for _, id := range ids {
-		e.Read(id, func(c *engine.Customer, _ *engine.Catalog, now engine.Nanos) { describeCustomer(&b, c, now) })
+		e.Read(context.Background(), id, func(c *engine.Customer, _ *engine.Catalog, now engine.Nanos) { describeCustomer(&b, c, now) })
 		for _, pid := range cat.ProductOrder {
 			body, _ := e.AppendCheck(nil, []byte(id), []byte(pid), nil, nil)
 			fmt.Fprintf(&b, "  check %s %s\n", pid, body)

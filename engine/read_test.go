@@ -1,0 +1,38 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// A read whose deadline passes while the customer's shard is busy returns
+// the context's error at once, and its function never runs afterwards.
+func TestReadHonoursItsDeadline(t *testing.T) {
+	h := newHarness(t, "2026-01-01T00:00:00Z")
+	h.must(&CreateCustomer{ID: "c1"})
+	sh := h.e.shards[h.e.LookupCustomer("c1").Shard]
+	release := make(chan struct{})
+	sh.work <- shardWork{read: func(*shard) { <-release }} // the shard is busy
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	ran := make(chan struct{}, 1)
+	found, err := h.e.Read(ctx, "c1", func(*Customer, *Catalog, Nanos) { ran <- struct{}{} })
+	if !errors.Is(err, context.DeadlineExceeded) || found {
+		t.Fatalf("read on a busy shard: found %v, err %v; want the deadline's error", found, err)
+	}
+	close(release)
+	// The abandoned read is drained by the shard without running fn.
+	if ok, err := h.e.Read(context.Background(), "c1", func(*Customer, *Catalog, Nanos) {}); !ok || err != nil {
+		t.Fatalf("later read: %v %v", ok, err)
+	}
+	select {
+	case <-ran:
+		t.Fatal("the abandoned read's function ran")
+	default:
+	}
+	if ok, err := h.e.Read(context.Background(), "nobody", func(*Customer, *Catalog, Nanos) {}); ok || err != nil {
+		t.Fatalf("unknown customer: %v %v", ok, err)
+	}
+}
