@@ -72,9 +72,9 @@ func decodeCommit(o obj, isCredit bool) engine.CommitInput {
 // refused (not read), and so is the contract's
 // multiplier_override_prioritization: where several overrides apply to a
 // product the engine uses its own fixed order (an OVERWRITE replaces the
-// price, the last one given winning, and MULTIPLIERs then do not apply;
-// otherwise every MULTIPLIER that applies multiplies the price; the last
-// entitled given wins).
+// price, the last one given winning, and MULTIPLIERs then do not apply; the
+// last entitled given wins). Two MULTIPLIERs that could stack are refused
+// (refuseStackedMultipliers).
 func decodeOverride(o obj) engine.OverrideInput {
 	in := engine.OverrideInput{
 		StartingAt:            o.time("starting_at", true),
@@ -122,6 +122,35 @@ func decodeOverride(o obj) engine.OverrideInput {
 	return in
 }
 
+// refuseStackedMultipliers refuses two MULTIPLIER overrides that may apply
+// to one product at the same time. Metronome's default prioritization
+// (LOWEST_MULTIPLIER) applies only the lowest of them, while this engine
+// would multiply them together: a wrong bill, so the contract is refused
+// until prioritization is built. Two overrides are kept apart only when both
+// name different products, or their time ranges do not meet.
+func refuseStackedMultipliers(r *reader, ovs []engine.OverrideInput) {
+	for j := range ovs {
+		for i := 0; i < j; i++ {
+			a, b := &ovs[i], &ovs[j]
+			if a.Type != "MULTIPLIER" || b.Type != "MULTIPLIER" || !overridesOverlap(a, b) {
+				continue
+			}
+			if a.ProductID != "" && b.ProductID != "" && a.ProductID != b.ProductID {
+				continue
+			}
+			r.fail(index("overrides", j), "applies at the same time as the MULTIPLIER of overrides[%d] to the same products; "+
+				"stacking multipliers (multiplier_override_prioritization) is not supported by this server yet", i)
+			return
+		}
+	}
+}
+
+func overridesOverlap(a, b *engine.OverrideInput) bool {
+	aEndsFirst := a.EndingBefore != 0 && a.EndingBefore <= b.StartingAt
+	bEndsFirst := b.EndingBefore != 0 && b.EndingBefore <= a.StartingAt
+	return !aEndsFirst && !bEndsFirst
+}
+
 // decodeUsageStatementSchedule accepts the one schedule the engine bills:
 // calendar months starting on the first (Metronome's default day).
 func decodeUsageStatementSchedule(o obj) {
@@ -165,6 +194,9 @@ func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 	}
 	for _, ov := range o.objects("overrides", false, 1000) {
 		cmd.Overrides = append(cmd.Overrides, decodeOverride(ov))
+	}
+	if r.err == nil {
+		refuseStackedMultipliers(r, cmd.Overrides)
 	}
 	if err := r.Err(); err != nil {
 		return nil, err
