@@ -37,6 +37,7 @@ const (
 // zeros) and the big coefficient is used only when the value does not fit
 // int64 (excluding math.MinInt64, so negation never overflows). Canonical
 // form makes String, AppendBinary and equality independent of history.
+// Compare with Equal or Cmp, not ==: == compares fallback pointers.
 //
 // Add, Sub and Neg are exact. Mul is exact when the exact product has at most
 // 12 fractional digits, otherwise it is rounded half-up (away from zero on .5)
