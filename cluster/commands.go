@@ -12,9 +12,9 @@ const kindNodeMeta engine.Kind = persist.FirstClusterKind
 // nodeMetaCmd sets (or, with Remove, deletes) the HTTP address of a node, so
 // that every member can tell clients where the leader's API is.
 type nodeMetaCmd struct {
-	ID       string
-	HTTPAddr string
-	Remove   bool
+	ID       string `msgpack:"ID"`
+	HTTPAddr string `msgpack:"HTTPAddr"`
+	Remove   bool   `msgpack:"Remove"`
 }
 
 func (*nodeMetaCmd) Kind() engine.Kind { return kindNodeMeta }

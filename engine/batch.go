@@ -11,6 +11,7 @@ type task struct {
 	event *Event // for ingest: one event
 	out   *IngestOutcome
 	res   *Result
+	spec  *CommandSpec // nil for an ingest event
 }
 
 // batch applies one entry: it queues customer-scoped work per shard and runs
@@ -103,60 +104,58 @@ func (b *batch) mergeOutcomes() {
 	b.outcomes = nil
 }
 
-// add applies or queues the command at position pos.
+// add applies or queues the command at position pos, as its registration
+// says.
 func (b *batch) add(pos int, cmd Command) {
 	res := &b.results[pos]
-	switch c := cmd.(type) {
-	case *Tick:
+	sp := commandSpecs[cmd.Kind()]
+	if sp == nil {
+		res.Err = errorf(Invalid, "unsupported command kind %d", cmd.Kind())
+		return
+	}
+	switch sp.Scope {
+	case ScopeTime:
 		b.tickAll()
-	case *CreateCreditType, *CreateMetric, *CreateProduct, *CreateRateCard, *AddRates:
+	case ScopeCatalog:
 		b.flush()
-		b.applyCatalog(pos, cmd)
-	case *CreateCustomer:
-		b.createCustomer(pos, c)
-	case *CreateContract:
-		h := b.e.dir.lookup(c.CustomerID)
-		if h == nil {
-			res.Err = errorf(NotFound, "customer_id: customer %s not found", c.CustomerID)
+		b.applyCatalog(pos, sp, cmd)
+	case ScopeCustomer:
+		h, err := sp.Route(b, pos, cmd)
+		if err != nil {
+			res.Err = err
 			return
 		}
-		b.queue(h, task{pos: pos, kind: KindCreateContract, cmd: c})
-	case *Ingest:
-		b.ingest(pos, c)
-	default:
-		res.Err = errorf(Invalid, "unsupported command kind %d", cmd.Kind())
+		b.queue(h, task{pos: pos, kind: sp.Kind, cmd: cmd, spec: sp})
+	case ScopeEvents:
+		b.ingest(pos, cmd.(*Ingest))
 	}
 }
 
-func (b *batch) applyCatalog(pos int, cmd Command) {
-	cat := b.e.catalog.Load()
-	var next *Catalog
-	var res *Result
-	switch c := cmd.(type) {
-	case *CreateCreditType:
-		next, res = cat.applyCreateCreditType(c, b.idFor(pos, c.ID, "credit_type"))
-	case *CreateMetric:
-		next, res = cat.applyCreateMetric(c, b.idFor(pos, c.ID, "metric"), b.now)
-	case *CreateProduct:
-		next, res = cat.applyCreateProduct(c, b.idFor(pos, c.ID, "product"), b.now)
-	case *CreateRateCard:
-		next, res = cat.applyCreateRateCard(c, b.idFor(pos, c.ID, "rate_card"), b.now)
-	case *AddRates:
-		next, res = cat.applyAddRates(c)
+func (b *batch) applyCatalog(pos int, sp *CommandSpec, cmd Command) {
+	id := ""
+	if sp.IDKind != "" {
+		id = b.idFor(pos, catalogGivenID(cmd), sp.IDKind)
 	}
+	next, res, effect := sp.ApplyCatalog(b.e.catalog.Load(), cmd, id, b.now)
 	if next != nil {
 		b.e.catalog.Store(next)
 		b.reset()
-		if c, ok := cmd.(*AddRates); ok {
-			// Prices and entitlements of every customer on this rate card
-			// may have changed: their views and schedules are rebuilt.
+		if effect.refreshRateCard != "" {
 			for _, r := range b.runs {
-				r.refreshRateCard = c.RateCardID
+				r.refreshRateCard = effect.refreshRateCard
 			}
 			b.pending = true
 		}
 	}
 	b.results[pos] = *res
+}
+
+// catalogGivenID is the client-given id of a created catalog object.
+func catalogGivenID(cmd Command) string {
+	if g, ok := cmd.(interface{ givenID() string }); ok {
+		return g.givenID()
+	}
+	return ""
 }
 
 // idFor returns the client-given id or derives one from the log position.
@@ -167,23 +166,22 @@ func (b *batch) idFor(pos int, given, kind string) string {
 	return entryID(b.index, pos, kind)
 }
 
-func (b *batch) createCustomer(pos int, c *CreateCustomer) {
-	res := &b.results[pos]
+// routeCreateCustomer registers the new customer's id and aliases in the
+// directory, in log order, so later commands of the same entry find it.
+func routeCreateCustomer(b *batch, pos int, cmd Command) (*CustomerHandle, *Error) {
+	c := cmd.(*CreateCustomer)
 	id := b.idFor(pos, c.ID, "customer")
 	if b.e.dir.lookup(id) != nil {
-		res.Err = errorf(Conflict, "id: customer %s already exists", id)
-		return
+		return nil, errorf(Conflict, "id: customer %s already exists", id)
 	}
 	seen := map[string]bool{}
 	for i, a := range c.IngestAliases {
 		if seen[a] {
-			res.Err = errorf(Invalid, "ingest_aliases[%d]: alias %q is listed twice", i, a)
-			return
+			return nil, errorf(Invalid, "ingest_aliases[%d]: alias %q is listed twice", i, a)
 		}
 		seen[a] = true
 		if b.e.dir.lookup(a) != nil {
-			res.Err = errorf(Conflict, "ingest_aliases[%d]: ingest alias %q is already in use", i, a)
-			return
+			return nil, errorf(Conflict, "ingest_aliases[%d]: ingest alias %q is already in use", i, a)
 		}
 	}
 	h := &CustomerHandle{ID: id, Shard: b.e.shardOf(id)}
@@ -195,8 +193,18 @@ func (b *batch) createCustomer(pos int, c *CreateCustomer) {
 	b.e.orderMu.Lock()
 	b.e.customerOrder = append(b.e.customerOrder, id)
 	b.e.orderMu.Unlock()
-	b.queue(h, task{pos: pos, kind: KindCreateCustomer, cmd: c})
-	res.ID = id
+	b.results[pos].ID = id
+	return h, nil
+}
+
+// routeCreateContract finds the contract's customer.
+func routeCreateContract(b *batch, _ int, cmd Command) (*CustomerHandle, *Error) {
+	c := cmd.(*CreateContract)
+	h := b.e.dir.lookup(c.CustomerID)
+	if h == nil {
+		return nil, errorf(NotFound, "customer_id: customer %s not found", c.CustomerID)
+	}
+	return h, nil
 }
 
 func (b *batch) ingest(pos int, c *Ingest) {
@@ -237,12 +245,9 @@ func (t *task) apply(s *shard, cat *Catalog, now Nanos) {
 			s.flushUsage(c, cat)
 		}
 	}
-	switch t.kind {
-	case KindCreateCustomer:
-		s.createCustomer(t.h, t.cmd.(*CreateCustomer), now)
-	case KindCreateContract:
-		s.createContract(t, cat, now)
-	case KindIngest:
-		s.rateEvent(t, cat, now)
+	if t.spec != nil {
+		t.spec.ApplyCustomer(s, t, cat, now)
+		return
 	}
+	s.rateEvent(t, cat, now)
 }

@@ -8,42 +8,42 @@ import (
 
 // CreditType is a currency or a custom pricing unit.
 type CreditType struct {
-	ID         string
-	Name       string
-	IsCurrency bool
+	ID         string `msgpack:"ID"`
+	Name       string `msgpack:"Name"`
+	IsCurrency bool   `msgpack:"IsCurrency"`
 }
 
 // Metric is a billable metric: which events count and how they aggregate.
 type Metric struct {
 	CreateMetric
-	CreatedAt Nanos
+	CreatedAt Nanos `msgpack:"CreatedAt"`
 }
 
 // Product is an item of the contract-pricing catalog.
 type Product struct {
 	CreateProduct
-	CreatedAt Nanos
+	CreatedAt Nanos `msgpack:"CreatedAt"`
 }
 
 // Rate is one price of a product on a rate card over [StartingAt, EndingBefore).
 type Rate struct {
 	RateInput
-	Seq uint64 // insertion order: among overlapping rates the latest added wins
+	Seq uint64 `msgpack:"Seq"` // insertion order: among overlapping rates the latest added wins
 }
 
 // RateCard maps products to their rates over time.
 type RateCard struct {
-	ID                    string
-	Name                  string
-	Description           string
-	FiatCreditTypeID      string
-	CreditTypeConversions []CreditTypeConversion
-	CustomFields          map[string]string
-	CreatedAt             Nanos
+	ID                    string                 `msgpack:"ID"`
+	Name                  string                 `msgpack:"Name"`
+	Description           string                 `msgpack:"Description"`
+	FiatCreditTypeID      string                 `msgpack:"FiatCreditTypeID"`
+	CreditTypeConversions []CreditTypeConversion `msgpack:"CreditTypeConversions"`
+	CustomFields          map[string]string      `msgpack:"CustomFields"`
+	CreatedAt             Nanos                  `msgpack:"CreatedAt"`
 	// Rates per product id, ordered by StartingAt then Seq.
-	Rates map[string][]Rate
+	Rates map[string][]Rate `msgpack:"Rates"`
 	// ProductOrder lists the products that have rates, in first-added order.
-	ProductOrder []string
+	ProductOrder []string `msgpack:"ProductOrder"`
 }
 
 // RateAt returns the rate of product in force at t, or nil.
@@ -78,15 +78,15 @@ func (rc *RateCard) FiatPerCustom(creditTypeID string) (decimal.Decimal, bool) {
 // modified: a change builds a new one and swaps it in between batches, so
 // readers (HTTP handlers, shards) use it without locks.
 type Catalog struct {
-	CreditTypes     map[string]*CreditType
-	CreditTypeOrder []string
-	Metrics         map[string]*Metric
-	MetricOrder     []string
-	Products        map[string]*Product
-	ProductOrder    []string
-	RateCards       map[string]*RateCard
-	RateCardOrder   []string
-	RateSeq         uint64
+	CreditTypes     map[string]*CreditType `msgpack:"CreditTypes"`
+	CreditTypeOrder []string               `msgpack:"CreditTypeOrder"`
+	Metrics         map[string]*Metric     `msgpack:"Metrics"`
+	MetricOrder     []string               `msgpack:"MetricOrder"`
+	Products        map[string]*Product    `msgpack:"Products"`
+	ProductOrder    []string               `msgpack:"ProductOrder"`
+	RateCards       map[string]*RateCard   `msgpack:"RateCards"`
+	RateCardOrder   []string               `msgpack:"RateCardOrder"`
+	RateSeq         uint64                 `msgpack:"RateSeq"`
 
 	// Derived indexes, rebuilt by index(); not part of a snapshot.
 	metricsByEventType map[string][]*Metric
@@ -312,4 +312,34 @@ func (c *Catalog) notEntitled(fiatCreditTypeID string) *ProductEntitlement {
 		return p
 	}
 	return newProductEntitlement(false, ReasonNotEntitled, "0", fiatCreditTypeID)
+}
+
+// The catalog commands' entries in the command table.
+
+func applyCreateCreditType(cat *Catalog, cmd Command, id string, _ Nanos) (*Catalog, *Result, catalogEffect) {
+	next, res := cat.applyCreateCreditType(cmd.(*CreateCreditType), id)
+	return next, res, catalogEffect{}
+}
+
+func applyCreateMetric(cat *Catalog, cmd Command, id string, now Nanos) (*Catalog, *Result, catalogEffect) {
+	next, res := cat.applyCreateMetric(cmd.(*CreateMetric), id, now)
+	return next, res, catalogEffect{}
+}
+
+func applyCreateProduct(cat *Catalog, cmd Command, id string, now Nanos) (*Catalog, *Result, catalogEffect) {
+	next, res := cat.applyCreateProduct(cmd.(*CreateProduct), id, now)
+	return next, res, catalogEffect{}
+}
+
+func applyCreateRateCard(cat *Catalog, cmd Command, id string, now Nanos) (*Catalog, *Result, catalogEffect) {
+	next, res := cat.applyCreateRateCard(cmd.(*CreateRateCard), id, now)
+	return next, res, catalogEffect{}
+}
+
+// applyAddRates also asks for the rate card's customers to be refreshed:
+// their prices, entitlements and schedules may have changed.
+func applyAddRates(cat *Catalog, cmd Command, _ string, _ Nanos) (*Catalog, *Result, catalogEffect) {
+	c := cmd.(*AddRates)
+	next, res := cat.applyAddRates(c)
+	return next, res, catalogEffect{refreshRateCard: c.RateCardID}
 }

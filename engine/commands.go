@@ -37,24 +37,24 @@ type Tick struct{}
 
 // CreateCreditType adds a custom pricing unit or a currency.
 type CreateCreditType struct {
-	ID         string
-	Name       string
-	IsCurrency bool
+	ID         string `msgpack:"ID"`
+	Name       string `msgpack:"Name"`
+	IsCurrency bool   `msgpack:"IsCurrency"`
 }
 
 // EventTypeFilter restricts a metric to events whose type is (not) listed.
 type EventTypeFilter struct {
-	InValues    []string
-	NotInValues []string
+	InValues    []string `msgpack:"InValues"`
+	NotInValues []string `msgpack:"NotInValues"`
 }
 
 // PropertyFilter restricts a metric to events whose property matches; all of
 // a metric's filters must hold.
 type PropertyFilter struct {
-	Name        string
-	Exists      *bool
-	InValues    []string
-	NotInValues []string
+	Name        string   `msgpack:"Name"`
+	Exists      *bool    `msgpack:"Exists"`
+	InValues    []string `msgpack:"InValues"`
+	NotInValues []string `msgpack:"NotInValues"`
 }
 
 // Aggregation types of billable metrics.
@@ -68,14 +68,14 @@ const (
 
 // CreateMetric defines a billable metric.
 type CreateMetric struct {
-	ID              string
-	Name            string
-	EventTypeFilter *EventTypeFilter
-	PropertyFilters []PropertyFilter
-	Aggregation     string // one of the Agg* constants
-	AggregationKey  string
-	GroupKeys       [][]string
-	CustomFields    map[string]string
+	ID              string            `msgpack:"ID"`
+	Name            string            `msgpack:"Name"`
+	EventTypeFilter *EventTypeFilter  `msgpack:"EventTypeFilter"`
+	PropertyFilters []PropertyFilter  `msgpack:"PropertyFilters"`
+	Aggregation     string            `msgpack:"Aggregation"` // one of the Agg* constants
+	AggregationKey  string            `msgpack:"AggregationKey"`
+	GroupKeys       [][]string        `msgpack:"GroupKeys"`
+	CustomFields    map[string]string `msgpack:"CustomFields"`
 }
 
 // Product types.
@@ -88,30 +88,30 @@ const (
 
 // CreateProduct defines a product of the contract-pricing catalog.
 type CreateProduct struct {
-	ID                   string
-	Name                 string
-	Type                 string
-	BillableMetricID     string
-	Tags                 []string
-	PricingGroupKey      []string
-	PresentationGroupKey []string
-	CustomFields         map[string]string
+	ID                   string            `msgpack:"ID"`
+	Name                 string            `msgpack:"Name"`
+	Type                 string            `msgpack:"Type"`
+	BillableMetricID     string            `msgpack:"BillableMetricID"`
+	Tags                 []string          `msgpack:"Tags"`
+	PricingGroupKey      []string          `msgpack:"PricingGroupKey"`
+	PresentationGroupKey []string          `msgpack:"PresentationGroupKey"`
+	CustomFields         map[string]string `msgpack:"CustomFields"`
 }
 
 // CreditTypeConversion prices a custom pricing unit in the rate card's fiat.
 type CreditTypeConversion struct {
-	CustomCreditTypeID  string
-	FiatPerCustomCredit decimal.Decimal
+	CustomCreditTypeID  string          `msgpack:"CustomCreditTypeID"`
+	FiatPerCustomCredit decimal.Decimal `msgpack:"FiatPerCustomCredit"`
 }
 
 // CreateRateCard defines an empty rate card; rates are added with AddRates.
 type CreateRateCard struct {
-	ID                    string
-	Name                  string
-	Description           string
-	FiatCreditTypeID      string
-	CreditTypeConversions []CreditTypeConversion
-	CustomFields          map[string]string
+	ID                    string                 `msgpack:"ID"`
+	Name                  string                 `msgpack:"Name"`
+	Description           string                 `msgpack:"Description"`
+	FiatCreditTypeID      string                 `msgpack:"FiatCreditTypeID"`
+	CreditTypeConversions []CreditTypeConversion `msgpack:"CreditTypeConversions"`
+	CustomFields          map[string]string      `msgpack:"CustomFields"`
 }
 
 // Rate types.
@@ -123,60 +123,60 @@ const (
 
 // Tier is one step of a TIERED rate; the last tier has no size.
 type Tier struct {
-	Size  *decimal.Decimal
-	Price decimal.Decimal
+	Size  *decimal.Decimal `msgpack:"Size"`
+	Price decimal.Decimal  `msgpack:"Price"`
 }
 
 // RateInput is one rate of a rate card: a price for a product over time.
 type RateInput struct {
-	ProductID        string
-	StartingAt       Nanos
-	EndingBefore     Nanos
-	Entitled         bool
-	RateType         string
-	Price            decimal.Decimal
-	Tiers            []Tier
-	CreditTypeID     string
-	BillingFrequency string
-	Quantity         *decimal.Decimal
-	IsProrated       bool
+	ProductID        string           `msgpack:"ProductID"`
+	StartingAt       Nanos            `msgpack:"StartingAt"`
+	EndingBefore     Nanos            `msgpack:"EndingBefore"`
+	Entitled         bool             `msgpack:"Entitled"`
+	RateType         string           `msgpack:"RateType"`
+	Price            decimal.Decimal  `msgpack:"Price"`
+	Tiers            []Tier           `msgpack:"Tiers"`
+	CreditTypeID     string           `msgpack:"CreditTypeID"`
+	BillingFrequency string           `msgpack:"BillingFrequency"`
+	Quantity         *decimal.Decimal `msgpack:"Quantity"`
+	IsProrated       bool             `msgpack:"IsProrated"`
 }
 
 // AddRates appends rates to a rate card.
 type AddRates struct {
-	RateCardID string
-	Rates      []RateInput
+	RateCardID string      `msgpack:"RateCardID"`
+	Rates      []RateInput `msgpack:"Rates"`
 }
 
 // BillingProviderConfig links a customer to a billing provider account.
 type BillingProviderConfig struct {
-	BillingProvider string
-	DeliveryMethod  string
-	Configuration   map[string]string
+	BillingProvider string            `msgpack:"BillingProvider"`
+	DeliveryMethod  string            `msgpack:"DeliveryMethod"`
+	Configuration   map[string]string `msgpack:"Configuration"`
 }
 
 // CreateCustomer adds a customer with its (globally unique) ingest aliases.
 type CreateCustomer struct {
-	ID               string
-	Name             string
-	IngestAliases    []string
-	CustomFields     map[string]string
-	BillingProviders []BillingProviderConfig
+	ID               string                  `msgpack:"ID"`
+	Name             string                  `msgpack:"Name"`
+	IngestAliases    []string                `msgpack:"IngestAliases"`
+	CustomFields     map[string]string       `msgpack:"CustomFields"`
+	BillingProviders []BillingProviderConfig `msgpack:"BillingProviders"`
 }
 
 // ScheduleItem is one access segment of a commit or credit.
 type ScheduleItem struct {
-	ID           string
-	Amount       decimal.Decimal
-	StartingAt   Nanos
-	EndingBefore Nanos
+	ID           string          `msgpack:"ID"`
+	Amount       decimal.Decimal `msgpack:"Amount"`
+	StartingAt   Nanos           `msgpack:"StartingAt"`
+	EndingBefore Nanos           `msgpack:"EndingBefore"`
 }
 
 // InvoiceItem is one scheduled invoice of a commit purchase.
 type InvoiceItem struct {
-	ID        string
-	Timestamp Nanos
-	Amount    decimal.Decimal
+	ID        string          `msgpack:"ID"`
+	Timestamp Nanos           `msgpack:"Timestamp"`
+	Amount    decimal.Decimal `msgpack:"Amount"`
 }
 
 // Commit and credit types.
@@ -189,62 +189,62 @@ const (
 // CommitInput is a commit (PREPAID or POSTPAID) or a credit (Type CREDIT) as
 // given on a contract.
 type CommitInput struct {
-	ID                    string
-	Type                  string
-	ProductID             string
-	Name                  string
-	Description           string
-	Priority              *decimal.Decimal
-	CreditTypeID          string
-	AccessSchedule        []ScheduleItem
-	InvoiceSchedule       []InvoiceItem
-	ApplicableProductIDs  []string
-	ApplicableProductTags []string
-	CustomFields          map[string]string
+	ID                    string            `msgpack:"ID"`
+	Type                  string            `msgpack:"Type"`
+	ProductID             string            `msgpack:"ProductID"`
+	Name                  string            `msgpack:"Name"`
+	Description           string            `msgpack:"Description"`
+	Priority              *decimal.Decimal  `msgpack:"Priority"`
+	CreditTypeID          string            `msgpack:"CreditTypeID"`
+	AccessSchedule        []ScheduleItem    `msgpack:"AccessSchedule"`
+	InvoiceSchedule       []InvoiceItem     `msgpack:"InvoiceSchedule"`
+	ApplicableProductIDs  []string          `msgpack:"ApplicableProductIDs"`
+	ApplicableProductTags []string          `msgpack:"ApplicableProductTags"`
+	CustomFields          map[string]string `msgpack:"CustomFields"`
 }
 
 // OverrideInput changes rates of a contract for a product or a tag.
 type OverrideInput struct {
-	ID                    string
-	StartingAt            Nanos
-	EndingBefore          Nanos
-	ProductID             string
-	ApplicableProductTags []string
-	Entitled              *bool
-	Type                  string // OVERWRITE or MULTIPLIER, empty for entitled-only
-	Multiplier            *decimal.Decimal
-	OverwritePrice        *decimal.Decimal
+	ID                    string           `msgpack:"ID"`
+	StartingAt            Nanos            `msgpack:"StartingAt"`
+	EndingBefore          Nanos            `msgpack:"EndingBefore"`
+	ProductID             string           `msgpack:"ProductID"`
+	ApplicableProductTags []string         `msgpack:"ApplicableProductTags"`
+	Entitled              *bool            `msgpack:"Entitled"`
+	Type                  string           `msgpack:"Type"` // OVERWRITE or MULTIPLIER, empty for entitled-only
+	Multiplier            *decimal.Decimal `msgpack:"Multiplier"`
+	OverwritePrice        *decimal.Decimal `msgpack:"OverwritePrice"`
 }
 
 // CreateContract adds a contract to a customer.
 type CreateContract struct {
-	ID            string
-	CustomerID    string
-	RateCardID    string
-	Name          string
-	StartingAt    Nanos
-	EndingBefore  Nanos
-	UniquenessKey string
-	PrepaidOnly   bool
-	Overrides     []OverrideInput
-	Commits       []CommitInput
-	Credits       []CommitInput
-	CustomFields  map[string]string
+	ID            string            `msgpack:"ID"`
+	CustomerID    string            `msgpack:"CustomerID"`
+	RateCardID    string            `msgpack:"RateCardID"`
+	Name          string            `msgpack:"Name"`
+	StartingAt    Nanos             `msgpack:"StartingAt"`
+	EndingBefore  Nanos             `msgpack:"EndingBefore"`
+	UniquenessKey string            `msgpack:"UniquenessKey"`
+	PrepaidOnly   bool              `msgpack:"PrepaidOnly"`
+	Overrides     []OverrideInput   `msgpack:"Overrides"`
+	Commits       []CommitInput     `msgpack:"Commits"`
+	Credits       []CommitInput     `msgpack:"Credits"`
+	CustomFields  map[string]string `msgpack:"CustomFields"`
 }
 
 // Event is one usage event as ingested. CustomerID is a customer id or an
 // ingest alias.
 type Event struct {
-	TransactionID string
-	CustomerID    string
-	EventType     string
-	Timestamp     Nanos
-	Properties    map[string]string
+	TransactionID string            `msgpack:"TransactionID"`
+	CustomerID    string            `msgpack:"CustomerID"`
+	EventType     string            `msgpack:"EventType"`
+	Timestamp     Nanos             `msgpack:"Timestamp"`
+	Properties    map[string]string `msgpack:"Properties"`
 }
 
 // Ingest rates a batch of usage events.
 type Ingest struct {
-	Events []Event
+	Events []Event `msgpack:"Events"`
 }
 
 func (*Tick) Kind() Kind             { return KindTick }
@@ -257,28 +257,9 @@ func (*CreateCustomer) Kind() Kind   { return KindCreateCustomer }
 func (*CreateContract) Kind() Kind   { return KindCreateContract }
 func (*Ingest) Kind() Kind           { return KindIngest }
 
-// NewCommand returns an empty command of the given kind, for decoders; nil for
-// a kind the engine does not know.
-func NewCommand(k Kind) Command {
-	switch k {
-	case KindTick:
-		return &Tick{}
-	case KindCreateCredit:
-		return &CreateCreditType{}
-	case KindCreateMetric:
-		return &CreateMetric{}
-	case KindCreateProduct:
-		return &CreateProduct{}
-	case KindCreateRateCard:
-		return &CreateRateCard{}
-	case KindAddRates:
-		return &AddRates{}
-	case KindCreateCustomer:
-		return &CreateCustomer{}
-	case KindCreateContract:
-		return &CreateContract{}
-	case KindIngest:
-		return &Ingest{}
-	}
-	return nil
-}
+// givenID is the client-given id of the catalog object a command creates
+// ("" to derive one from the log position).
+func (c *CreateCreditType) givenID() string { return c.ID }
+func (c *CreateMetric) givenID() string     { return c.ID }
+func (c *CreateProduct) givenID() string    { return c.ID }
+func (c *CreateRateCard) givenID() string   { return c.ID }

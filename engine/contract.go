@@ -5,31 +5,30 @@ import (
 	"strconv"
 )
 
+func applyCreateCustomer(s *shard, t *task, _ *Catalog, now Nanos) {
+	s.createCustomer(t.h, t.cmd.(*CreateCustomer), now)
+}
+
+func applyCreateContract(s *shard, t *task, cat *Catalog, now Nanos) { s.createContract(t, cat, now) }
+
 func (s *shard) createCustomer(h *CustomerHandle, cmd *CreateCustomer, now Nanos) {
 	c := &Customer{
 		ID: h.ID, Name: cmd.Name, IngestAliases: cmd.IngestAliases, CustomFields: cmd.CustomFields,
 		BillingProviders: cmd.BillingProviders, CreatedAt: now,
 	}
 	c.handle = h
-	if j := s.eng.snapJob.Load(); j != nil {
-		// Created after the snapshot: not part of it, nothing to preserve.
-		c.snapClaimed.Store(j.gen)
-		c.snapDone.Store(j.gen)
-	}
-	s.customers[c.ID] = c
-	s.markDirty(c)
+	s.adopt(c)
 }
 
 // createContract validates a contract against the catalog and the customer's
 // state, then adds it with its commits and credits.
 func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 	cmd := t.cmd.(*CreateContract)
-	c := s.customers[t.h.ID]
+	c := s.mutable(t.h.ID, termsChange)
 	if c == nil {
 		t.res.Err = errorf(NotFound, "customer_id: customer %s not found", cmd.CustomerID)
 		return
 	}
-	s.preserve(c)
 	rc := cat.RateCards[cmd.RateCardID]
 	if rc == nil {
 		t.res.Err = errorf(NotFound, "rate_card_id: rate card %s not found", cmd.RateCardID)
@@ -92,8 +91,6 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 		c.UniquenessKeys = append(c.UniquenessKeys, cmd.UniquenessKey)
 	}
 	t.res.ID = id
-	c.reschedule = true
-	s.markDirty(c)
 }
 
 // newCommit validates and builds a commit or credit; it does not attach it.

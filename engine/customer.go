@@ -9,24 +9,24 @@ import (
 // Customer is everything the engine knows about one customer. It is owned by
 // its shard's goroutine: only that goroutine reads or writes it.
 type Customer struct {
-	ID               string
-	Name             string
-	IngestAliases    []string
-	CustomFields     map[string]string
-	BillingProviders []BillingProviderConfig
-	CreatedAt        Nanos
+	ID               string                  `msgpack:"ID"`
+	Name             string                  `msgpack:"Name"`
+	IngestAliases    []string                `msgpack:"IngestAliases"`
+	CustomFields     map[string]string       `msgpack:"CustomFields"`
+	BillingProviders []BillingProviderConfig `msgpack:"BillingProviders"`
+	CreatedAt        Nanos                   `msgpack:"CreatedAt"`
 	// Contracts in creation order.
-	Contracts []*Contract
+	Contracts []*Contract `msgpack:"Contracts"`
 	// UniquenessKeys used by this customer's contracts.
-	UniquenessKeys []string
+	UniquenessKeys []string `msgpack:"UniquenessKeys"`
 	// Rejects counts events kept as counted rejects, by reason.
-	Rejects map[RejectReason]int64
+	Rejects map[RejectReason]int64 `msgpack:"Rejects"`
 	// NextDue is the earliest future time a transition changes this customer's
 	// state (a segment starts or ends, a contract starts or ends, a period closes).
-	NextDue Nanos
+	NextDue Nanos `msgpack:"NextDue"`
 	// Seq numbers the commits and credits created for this customer; older id
 	// first is the last burn-down tiebreak.
-	Seq uint64
+	Seq uint64 `msgpack:"Seq"`
 
 	// snapClaimed and snapDone are the generation of the last snapshot that
 	// claimed and finished encoding this customer (copy-on-write snapshots).
@@ -44,20 +44,20 @@ type Customer struct {
 
 // Contract binds a customer to a rate card over time, with its balances and invoices.
 type Contract struct {
-	ID            string
-	Name          string
-	RateCardID    string
-	StartingAt    Nanos
-	EndingBefore  Nanos
-	UniquenessKey string
-	PrepaidOnly   bool
-	CustomFields  map[string]string
-	CreatedAt     Nanos
-	Overrides     []OverrideInput
+	ID            string            `msgpack:"ID"`
+	Name          string            `msgpack:"Name"`
+	RateCardID    string            `msgpack:"RateCardID"`
+	StartingAt    Nanos             `msgpack:"StartingAt"`
+	EndingBefore  Nanos             `msgpack:"EndingBefore"`
+	UniquenessKey string            `msgpack:"UniquenessKey"`
+	PrepaidOnly   bool              `msgpack:"PrepaidOnly"`
+	CustomFields  map[string]string `msgpack:"CustomFields"`
+	CreatedAt     Nanos             `msgpack:"CreatedAt"`
+	Overrides     []OverrideInput   `msgpack:"Overrides"`
 	// Balances holds commits and credits in creation order.
-	Balances []*Commit
+	Balances []*Commit `msgpack:"Balances"`
 	// Invoices holds usage statements ordered by period start.
-	Invoices []*Invoice
+	Invoices []*Invoice `msgpack:"Invoices"`
 }
 
 // InForce reports whether the contract applies at t.
@@ -67,20 +67,20 @@ func (c *Contract) InForce(t Nanos) bool {
 
 // Commit is a prepaid or postpaid commit, or a credit (Type CREDIT).
 type Commit struct {
-	ID                    string
-	Type                  string
-	ProductID             string
-	Name                  string
-	Description           string
-	Priority              *decimal.Decimal
-	CreditTypeID          string
-	ApplicableProductIDs  []string
-	ApplicableProductTags []string
-	InvoiceSchedule       []InvoiceItem
-	CustomFields          map[string]string
-	CreatedAt             Nanos
-	Seq                   uint64
-	Segments              []*Segment
+	ID                    string            `msgpack:"ID"`
+	Type                  string            `msgpack:"Type"`
+	ProductID             string            `msgpack:"ProductID"`
+	Name                  string            `msgpack:"Name"`
+	Description           string            `msgpack:"Description"`
+	Priority              *decimal.Decimal  `msgpack:"Priority"`
+	CreditTypeID          string            `msgpack:"CreditTypeID"`
+	ApplicableProductIDs  []string          `msgpack:"ApplicableProductIDs"`
+	ApplicableProductTags []string          `msgpack:"ApplicableProductTags"`
+	InvoiceSchedule       []InvoiceItem     `msgpack:"InvoiceSchedule"`
+	CustomFields          map[string]string `msgpack:"CustomFields"`
+	CreatedAt             Nanos             `msgpack:"CreatedAt"`
+	Seq                   uint64            `msgpack:"Seq"`
+	Segments              []*Segment        `msgpack:"Segments"`
 
 	// countCatalog and count cache applicableCount for one catalog version.
 	countCatalog *Catalog
@@ -90,25 +90,25 @@ type Commit struct {
 // Segment is one access-schedule item of a commit or credit: an amount usable
 // over [StartingAt, EndingBefore).
 type Segment struct {
-	ID           string
-	Amount       decimal.Decimal
-	StartingAt   Nanos
-	EndingBefore Nanos
+	ID           string          `msgpack:"ID"`
+	Amount       decimal.Decimal `msgpack:"Amount"`
+	StartingAt   Nanos           `msgpack:"StartingAt"`
+	EndingBefore Nanos           `msgpack:"EndingBefore"`
 	// Drawn is what usage has consumed from the segment so far.
-	Drawn decimal.Decimal
+	Drawn decimal.Decimal `msgpack:"Drawn"`
 	// Expired is set once the segment's end has passed; ExpiredAmount is what
 	// was left in it then.
-	Expired       bool
-	ExpiredAmount decimal.Decimal
+	Expired       bool            `msgpack:"Expired"`
+	ExpiredAmount decimal.Decimal `msgpack:"ExpiredAmount"`
 	// Deductions aggregates draws per invoice, in first-draw order.
-	Deductions []Deduction
+	Deductions []Deduction `msgpack:"Deductions"`
 }
 
 // Deduction is the total drawn from a segment for one invoice.
 type Deduction struct {
-	InvoiceID string
-	Timestamp Nanos // the invoice's start (or the segment's, if later)
-	Amount    decimal.Decimal
+	InvoiceID string          `msgpack:"InvoiceID"`
+	Timestamp Nanos           `msgpack:"Timestamp"` // the invoice's start (or the segment's, if later)
+	Amount    decimal.Decimal `msgpack:"Amount"`
 }
 
 // InForce reports whether the segment is usable at t.
@@ -138,26 +138,26 @@ const (
 
 // Invoice is one usage statement of a contract for one period.
 type Invoice struct {
-	ID           string
-	ContractID   string
-	CreditTypeID string
-	Start        Nanos
-	End          Nanos
-	Status       string
-	FinalizedAt  Nanos
-	Lines        []*InvoiceLine
+	ID           string         `msgpack:"ID"`
+	ContractID   string         `msgpack:"ContractID"`
+	CreditTypeID string         `msgpack:"CreditTypeID"`
+	Start        Nanos          `msgpack:"Start"`
+	End          Nanos          `msgpack:"End"`
+	Status       string         `msgpack:"Status"`
+	FinalizedAt  Nanos          `msgpack:"FinalizedAt"`
+	Lines        []*InvoiceLine `msgpack:"Lines"`
 	// Total is usage minus applied commits and credits, in CreditTypeID.
-	Total decimal.Decimal
+	Total decimal.Decimal `msgpack:"Total"`
 }
 
 // InvoiceLine is one line of an invoice: usage of a product, or an applied
 // commit or credit (negative total). Names come from the catalog and the
 // commit when the invoice is read, so a line stores only ids and amounts.
 type InvoiceLine struct {
-	Type         string
-	ProductID    string
-	CommitID     string
-	CreditTypeID string
-	Quantity     decimal.Decimal
-	Total        decimal.Decimal
+	Type         string          `msgpack:"Type"`
+	ProductID    string          `msgpack:"ProductID"`
+	CommitID     string          `msgpack:"CommitID"`
+	CreditTypeID string          `msgpack:"CreditTypeID"`
+	Quantity     decimal.Decimal `msgpack:"Quantity"`
+	Total        decimal.Decimal `msgpack:"Total"`
 }

@@ -18,13 +18,12 @@ var one = decimal.NewFromInt(1)
 // rateEvent dedups, rates and burns down one event on its customer's shard.
 func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 	ev := t.event
-	c := s.customers[t.h.ID]
+	c := s.mutable(t.h.ID, usageChange)
 	out := t.out
 	if c == nil {
 		out.reject(RejectUnknownCustomer)
 		return
 	}
-	s.preserve(c)
 	if ev.Timestamp > now+MaxFutureSkew.Nanoseconds() {
 		c.reject(RejectFuture)
 		out.reject(RejectFuture)
@@ -64,7 +63,6 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 		c.reschedule = true
 	}
 	out.Accepted++
-	s.markDirty(c)
 	// Which priced products the event adds to, in catalog order.
 	plan := s.scratch.plan[:0]
 	s.scratch.metrics = cat.metricsForEvent(ev.EventType, s.scratch.metrics)

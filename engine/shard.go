@@ -91,8 +91,6 @@ func (s *shard) execute(r *shardRun) {
 	r.minDue = s.due.min()
 }
 
-func (s *shard) markDirty(c *Customer) { s.dirty[c] = struct{}{} }
-
 // dueItem schedules a customer's next transition.
 type dueItem struct {
 	at         Nanos
@@ -143,15 +141,12 @@ func (s *shard) tick(cat *Catalog, now Nanos) {
 	s.dedup.expire(now - s.eng.cfg.DedupWindow.Nanoseconds())
 	for len(s.due) > 0 && s.due[0].at <= now {
 		it := heap.Pop(&s.due).(dueItem)
-		c := s.customers[it.customerID]
-		if c == nil || c.NextDue != it.at {
+		if c := s.customers[it.customerID]; c == nil || c.NextDue != it.at {
 			continue // stale entry
 		}
-		s.preserve(c)
+		c := s.mutable(it.customerID, termsChange)
 		c.NextDue = 0
 		c.applyTransitions(cat, now)
-		c.reschedule = true
-		s.markDirty(c)
 	}
 }
 
@@ -161,9 +156,7 @@ func (s *shard) refresh(rateCardID string) {
 	for _, c := range s.customers {
 		for _, k := range c.Contracts {
 			if k.RateCardID == rateCardID {
-				s.preserve(c)
-				c.reschedule = true
-				s.markDirty(c)
+				s.mutable(c.ID, termsChange)
 				break
 			}
 		}

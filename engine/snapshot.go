@@ -39,6 +39,9 @@ type DedupBucket struct {
 	Keys []byte
 }
 
+// KeyCount is the number of transaction keys the bucket holds.
+func (b DedupBucket) KeyCount() int { return len(b.Keys) / 16 }
+
 // shardCapture is what a snapshot holds of one shard.
 type shardCapture struct {
 	customers []*Customer // in map order; sorted by id when written

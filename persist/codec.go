@@ -28,64 +28,100 @@ const FirstClusterKind engine.Kind = 200
 // that command would make this replica diverge.
 var ErrUnknownCommand = errors.New("persist: unknown command kind/version")
 
-// Versioned is implemented by commands whose body layout has moved past
-// version 1; commands without it are written as version 1.
-type Versioned interface {
-	Version() uint8
-}
-
-// Registration binds a (kind, version) pair of the log to the constructor of
-// the command its body decodes into.
+// Registration binds one (kind, version) pair of the log to its decoder.
+// Every version a build ever wrote stays registered forever: old entries are
+// decoded by their own registration and, when the command's layout has moved
+// on, upgraded to the current command by Upgrade.
 type Registration struct {
 	Kind    engine.Kind
 	Version uint8
-	New     func() engine.Command
+	// New returns the empty command a msgpack body decodes into.
+	New func() engine.Command
+	// Decode decodes a body in a layout of its own instead (optional; it
+	// takes precedence over New).
+	Decode func(body []byte) (engine.Command, error)
+	// Encode writes the body in that layout; only the version a build
+	// writes needs it (optional: msgpack otherwise).
+	Encode func(dst []byte, cmd engine.Command) ([]byte, error)
+	// Upgrade turns the decoded command of an older version into the
+	// current one (optional: nil when the decoded command is current).
+	Upgrade func(engine.Command) (engine.Command, error)
 }
 
 // Codec encodes and decodes log entries through a dispatch table built once,
 // at construction, and read-only afterwards, so it is safe for concurrent use.
 type Codec struct {
-	factories [256]map[uint8]func() engine.Command
+	regs [256]map[uint8]*Registration
+	// writes is the version each kind is written at: its highest registered.
+	writes [256]uint8
 }
 
-// NewCodec returns a codec that knows every engine command kind (as
-// engine.NewCommand reports them, at their current version) plus the extra
-// registrations, which must use kinds >= FirstClusterKind.
+// builtinRegistrations lists every (kind, version) the engine's commands were
+// ever written at: each command at its current version as the engine's
+// table declares it, plus the layouts earlier builds wrote.
+func builtinRegistrations() []Registration {
+	var regs []Registration
+	for _, sp := range engine.Commands() {
+		regs = append(regs, Registration{Kind: sp.Kind, Version: sp.Version, New: sp.New})
+	}
+	// Ingest: version 1 (msgpack) is the engine layout above; version 2 is
+	// the binary layout written since (ingest_codec.go).
+	return append(regs, Registration{
+		Kind: engine.KindIngest, Version: ingestBinaryVersion,
+		Decode: func(b []byte) (engine.Command, error) { return decodeIngest(b) },
+		Encode: func(dst []byte, cmd engine.Command) ([]byte, error) {
+			return appendIngest(dst, cmd.(*engine.Ingest)), nil
+		},
+	})
+}
+
+// NewCodec returns a codec that knows every engine command at every version
+// ever written, plus the extra registrations, which must use kinds >=
+// FirstClusterKind.
 func NewCodec(extra ...Registration) (*Codec, error) {
 	c := &Codec{}
-	for k := 0; k < int(FirstClusterKind); k++ {
-		kind := engine.Kind(k)
-		cmd := engine.NewCommand(kind)
-		if cmd == nil {
-			continue
+	for _, r := range builtinRegistrations() {
+		if err := c.add(r); err != nil {
+			return nil, err
 		}
-		c.add(kind, versionOf(cmd), func() engine.Command { return engine.NewCommand(kind) })
 	}
-	c.add(engine.KindIngest, ingestBinaryVersion, func() engine.Command { return &engine.Ingest{} })
 	for _, r := range extra {
 		if r.Kind < FirstClusterKind {
 			return nil, fmt.Errorf("persist: kind %d is reserved for the engine", r.Kind)
 		}
-		if c.factories[r.Kind][r.Version] != nil {
-			return nil, fmt.Errorf("persist: kind %d version %d registered twice", r.Kind, r.Version)
+		if err := c.add(r); err != nil {
+			return nil, err
 		}
-		c.add(r.Kind, r.Version, r.New)
 	}
 	return c, nil
 }
 
-func (c *Codec) add(k engine.Kind, v uint8, f func() engine.Command) {
-	if c.factories[k] == nil {
-		c.factories[k] = map[uint8]func() engine.Command{}
+func (c *Codec) add(r Registration) error {
+	if r.Version == 0 || (r.New == nil && r.Decode == nil) {
+		return fmt.Errorf("persist: kind %d version %d needs a version and a decoder", r.Kind, r.Version)
 	}
-	c.factories[k][v] = f
+	if c.regs[r.Kind] == nil {
+		c.regs[r.Kind] = map[uint8]*Registration{}
+	}
+	if c.regs[r.Kind][r.Version] != nil {
+		return fmt.Errorf("persist: kind %d version %d registered twice", r.Kind, r.Version)
+	}
+	c.regs[r.Kind][r.Version] = &r
+	if r.Version > c.writes[r.Kind] {
+		c.writes[r.Kind] = r.Version
+	}
+	return nil
 }
 
-func versionOf(cmd engine.Command) uint8 {
-	if v, ok := cmd.(Versioned); ok {
-		return v.Version()
+// Versions lists the versions registered for a kind, ascending.
+func (c *Codec) Versions(k engine.Kind) []uint8 {
+	var out []uint8
+	for v := 1; v < 256; v++ {
+		if c.regs[k][uint8(v)] != nil {
+			out = append(out, uint8(v))
+		}
 	}
-	return 1
+	return out
 }
 
 // Encoded is one command already turned into bytes, so callers can encode in
@@ -149,18 +185,25 @@ func Unmarshal(b []byte, v any) error {
 	return nil
 }
 
-// EncodeCommand encodes one command's body. It fails for a kind the codec
-// would not be able to decode, so nothing undecodable reaches the log.
+// EncodeCommand encodes one command's body at the version its kind is
+// written at. It fails for a kind the codec could not decode, so nothing
+// undecodable reaches the log.
 func (c *Codec) EncodeCommand(cmd engine.Command) (Encoded, error) {
 	if cmd == nil {
 		return Encoded{}, errors.New("persist: nil command")
 	}
-	if in, ok := cmd.(*engine.Ingest); ok {
-		return Encoded{Kind: engine.KindIngest, Version: ingestBinaryVersion, Body: appendIngest(nil, in)}, nil
+	k := cmd.Kind()
+	v := c.writes[k]
+	r := c.regs[k][v]
+	if r == nil {
+		return Encoded{}, fmt.Errorf("%w: kind %d", ErrUnknownCommand, k)
 	}
-	k, v := cmd.Kind(), versionOf(cmd)
-	if c.factories[k][v] == nil {
-		return Encoded{}, fmt.Errorf("%w: kind %d version %d", ErrUnknownCommand, k, v)
+	if r.Encode != nil {
+		body, err := r.Encode(nil, cmd)
+		if err != nil {
+			return Encoded{}, fmt.Errorf("persist: encode command kind %d: %w", k, err)
+		}
+		return Encoded{Kind: k, Version: v, Body: body}, nil
 	}
 	body, err := Marshal(cmd)
 	if err != nil {
@@ -240,20 +283,28 @@ func (c *Codec) DecodeEntry(b []byte) (engine.Nanos, []engine.Command, error) {
 }
 
 func (c *Codec) decodeCommand(k engine.Kind, v uint8, body []byte) (engine.Command, error) {
-	f := c.factories[k][v]
-	if f == nil {
+	r := c.regs[k][v]
+	if r == nil {
 		return nil, fmt.Errorf("%w: kind %d version %d", ErrUnknownCommand, k, v)
 	}
-	if k == engine.KindIngest && v == ingestBinaryVersion {
-		in, err := decodeIngest(body)
-		if err != nil {
-			return nil, fmt.Errorf("decode ingest: %w", err)
+	var cmd engine.Command
+	if r.Decode != nil {
+		var err error
+		if cmd, err = r.Decode(body); err != nil {
+			return nil, fmt.Errorf("decode kind %d version %d: %w", k, v, err)
 		}
-		return in, nil
+	} else {
+		cmd = r.New()
+		if err := Unmarshal(body, cmd); err != nil {
+			return nil, fmt.Errorf("decode kind %d version %d: %w", k, v, err)
+		}
 	}
-	cmd := f()
-	if err := Unmarshal(body, cmd); err != nil {
-		return nil, fmt.Errorf("decode kind %d: %w", k, err)
+	if r.Upgrade != nil {
+		up, err := r.Upgrade(cmd)
+		if err != nil {
+			return nil, fmt.Errorf("upgrade kind %d version %d: %w", k, v, err)
+		}
+		cmd = up
 	}
 	return cmd, nil
 }

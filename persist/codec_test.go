@@ -217,3 +217,64 @@ func FuzzDecodeEntry(f *testing.F) {
 		}
 	})
 }
+
+// Every engine command is registered at its current version and written at
+// the highest version registered for its kind.
+func TestEveryEngineCommandIsRegistered(t *testing.T) {
+	c, err := NewCodec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sp := range engine.Commands() {
+		vs := c.Versions(sp.Kind)
+		if len(vs) == 0 || c.regs[sp.Kind][sp.Version] == nil {
+			t.Errorf("%s: version %d is not registered (have %v)", sp.Name, sp.Version, vs)
+		}
+		e, err := c.EncodeCommand(sp.New())
+		if err != nil {
+			t.Errorf("%s: %v", sp.Name, err)
+			continue
+		}
+		if e.Version != vs[len(vs)-1] {
+			t.Errorf("%s: written at version %d, newest registered is %d", sp.Name, e.Version, vs[len(vs)-1])
+		}
+	}
+	if vs := c.Versions(engine.KindIngest); len(vs) != 2 {
+		t.Fatalf("ingest versions %v: both the msgpack (1) and binary (2) layouts must stay readable", vs)
+	}
+}
+
+// clusterCmdV1 is an older layout of clusterCmd, upgraded on decode.
+type clusterCmdV1 struct{ Host string }
+
+func (*clusterCmdV1) Kind() engine.Kind { return FirstClusterKind }
+
+// An entry written at an older version decodes through its own registration
+// and is upgraded to the current command; new entries use the new version.
+func TestOlderVersionsAreUpgraded(t *testing.T) {
+	v1 := Registration{Kind: FirstClusterKind, Version: 1, New: func() engine.Command { return &clusterCmdV1{} },
+		Upgrade: func(c engine.Command) (engine.Command, error) { return &clusterCmd{Node: c.(*clusterCmdV1).Host}, nil }}
+	v2 := Registration{Kind: FirstClusterKind, Version: 2, New: func() engine.Command { return &clusterCmd{} }}
+	old, err := NewCodec(Registration{Kind: FirstClusterKind, Version: 1, New: func() engine.Command { return &clusterCmdV1{} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	written, err := old.EncodeEntry(1, []engine.Command{&clusterCmdV1{Host: "n7"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := NewCodec(v1, v2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cmds, err := cur.DecodeEntry(written)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := cmds[0].(*clusterCmd); !ok || got.Node != "n7" {
+		t.Fatalf("version 1 decoded to %#v, want the upgraded clusterCmd{n7}", cmds[0])
+	}
+	if e, _ := cur.EncodeCommand(&clusterCmd{Node: "n8"}); e.Version != 2 {
+		t.Fatalf("written at version %d, want 2", e.Version)
+	}
+}

@@ -2,6 +2,7 @@ package persist
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -17,10 +18,11 @@ import (
 // at once instead of failing somewhere in the middle.
 const snapshotMagic = "BURNDOWN"
 
-// SnapshotFormat is the layout version of a snapshot stream. Format 2 holds
-// customers in the binary customer layout (customer_codec.go); format 1,
-// still readable, held them as msgpack.
-const SnapshotFormat = 2
+// SnapshotFormat is the layout version of a snapshot stream. Format 3 is a
+// header followed by tagged, chunked sections (sections.go) that a reader
+// can skip; formats 1 (customers as msgpack) and 2 (binary customers), both
+// positional, are still read (snapshot_legacy.go).
+const SnapshotFormat = 3
 
 // snapshotEnd closes a complete snapshot; a stream without it was truncated.
 const snapshotEnd = "END"
@@ -33,17 +35,17 @@ const maxPrealloc = 1 << 20
 // engine: which HTTP address each raft node serves, so any node can point a
 // client at the leader.
 type ClusterMeta struct {
-	NodeHTTPAddrs map[string]string
+	NodeHTTPAddrs map[string]string `msgpack:"NodeHTTPAddrs"`
 }
 
 // snapshotHeader describes what follows it in the stream.
 type snapshotHeader struct {
-	Format         int
-	Index          uint64
-	Now            int64
-	Shards         int
-	Customers      int
-	UnknownRejects int64
+	Format         int    `msgpack:"Format"`
+	Index          uint64 `msgpack:"Index"`
+	Now            int64  `msgpack:"Now"`
+	Shards         int    `msgpack:"Shards"`
+	Customers      int    `msgpack:"Customers"`
+	UnknownRejects int64  `msgpack:"UnknownRejects"`
 }
 
 // EncodeCustomer is the engine.CustomerEncoder of every snapshot: the binary
@@ -69,7 +71,7 @@ func WriteSnapshot(w io.Writer, snap *engine.Snapshot, meta ClusterMeta) error {
 		Format: SnapshotFormat, Index: snap.Index, Now: snap.Now, Shards: snap.ShardCount(),
 		Customers: snap.CustomerCount(), UnknownRejects: snap.UnknownRejects,
 	}
-	if err := writeSections(enc, &hdr, snap, &meta); err != nil {
+	if err := writeSections(enc, bw, &hdr, snap, &meta); err != nil {
 		return fmt.Errorf("persist: write snapshot: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
@@ -78,44 +80,62 @@ func WriteSnapshot(w io.Writer, snap *engine.Snapshot, meta ClusterMeta) error {
 	return nil
 }
 
-func writeSections(enc *msgpack.Encoder, hdr *snapshotHeader, snap *engine.Snapshot, meta *ClusterMeta) error {
+func writeSections(enc *msgpack.Encoder, bw *bufio.Writer, hdr *snapshotHeader, snap *engine.Snapshot, meta *ClusterMeta) error {
 	if err := enc.Encode(hdr); err != nil {
 		return fmt.Errorf("header: %w", err)
 	}
-	if err := enc.Encode(meta); err != nil {
-		return fmt.Errorf("cluster metadata: %w", err)
-	}
+	sw := &sectionWriter{w: bw}
 	cat := snap.Catalog
 	if cat == nil {
 		cat = engine.NewCatalog()
 	}
-	if err := enc.Encode(cat); err != nil {
-		return fmt.Errorf("catalog: %w", err)
+	for _, s := range []struct {
+		tag  sectionTag
+		name string
+		v    any
+	}{{sectionMeta, "cluster metadata", meta}, {sectionCatalog, "catalog", cat}, {sectionOrder, "customer order", snap.CustomerOrder}} {
+		b, err := Marshal(s.v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		if err := sw.section(s.tag, 1, b); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
 	}
-	if err := enc.Encode(snap.CustomerOrder); err != nil {
-		return fmt.Errorf("customer order: %w", err)
+	if err := sw.begin(sectionCustomers, uint64(customerLayout)); err != nil {
+		return err
 	}
 	for i := 0; i < snap.ShardCount(); i++ {
-		if err := enc.EncodeArrayLen(snap.ShardCustomers(i)); err != nil {
-			return err
-		}
-		if err := snap.WriteShard(i, enc.EncodeBytes); err != nil {
+		if err := snap.WriteShard(i, sw.chunk); err != nil {
 			return fmt.Errorf("shard %d customers: %w", i, err)
 		}
-		dedup := snap.ShardDedup(i)
-		if err := enc.EncodeArrayLen(len(dedup)); err != nil {
-			return err
-		}
-		for _, b := range dedup {
-			if err := enc.EncodeInt(b.Day); err != nil {
+	}
+	if err := sw.end(); err != nil {
+		return err
+	}
+	if err := writeDedup(sw, snap); err != nil {
+		return fmt.Errorf("dedup: %w", err)
+	}
+	return sw.uvarint(uint64(sectionEnd))
+}
+
+// writeDedup writes every shard's dedup buckets, one chunk per bucket: the
+// day (varint) then the sorted keys.
+func writeDedup(sw *sectionWriter, snap *engine.Snapshot) error {
+	if err := sw.begin(sectionDedup, 1); err != nil {
+		return err
+	}
+	var buf []byte
+	for i := 0; i < snap.ShardCount(); i++ {
+		for _, b := range snap.ShardDedup(i) {
+			buf = binary.AppendVarint(buf[:0], b.Day)
+			buf = append(buf, b.Keys...)
+			if err := sw.chunk(buf); err != nil {
 				return err
-			}
-			if err := enc.EncodeBytes(b.Keys); err != nil {
-				return fmt.Errorf("shard %d dedup: %w", i, err)
 			}
 		}
 	}
-	return enc.EncodeString(snapshotEnd)
+	return sw.end()
 }
 
 // ReadSnapshot reads a stream written by WriteSnapshot back into an engine
@@ -130,82 +150,134 @@ func ReadSnapshot(r io.Reader) (*engine.State, ClusterMeta, error) {
 }
 
 func readSnapshot(br *bufio.Reader) (*engine.State, ClusterMeta, error) {
-	var meta ClusterMeta
 	magic := make([]byte, len(snapshotMagic))
 	if _, err := io.ReadFull(br, magic); err != nil {
-		return nil, meta, fmt.Errorf("magic: %w", err)
+		return nil, ClusterMeta{}, fmt.Errorf("magic: %w", err)
 	}
 	if string(magic) != snapshotMagic {
-		return nil, meta, errors.New("not a burndown snapshot")
+		return nil, ClusterMeta{}, errors.New("not a burndown snapshot")
 	}
 	dec := msgpack.NewDecoder(br)
 	var hdr snapshotHeader
 	if err := dec.Decode(&hdr); err != nil {
-		return nil, meta, fmt.Errorf("header: %w", err)
-	}
-	if hdr.Format != SnapshotFormat && hdr.Format != 1 {
-		return nil, meta, fmt.Errorf("unknown snapshot format %d", hdr.Format)
+		return nil, ClusterMeta{}, fmt.Errorf("header: %w", err)
 	}
 	if hdr.Shards < 0 || hdr.Customers < 0 {
-		return nil, meta, errors.New("header: negative count")
+		return nil, ClusterMeta{}, errors.New("header: negative count")
 	}
-	if err := dec.Decode(&meta); err != nil {
-		return nil, meta, fmt.Errorf("cluster metadata: %w", err)
+	switch {
+	case hdr.Format == 1 || hdr.Format == 2:
+		return readPositional(dec, &hdr)
+	case hdr.Format == SnapshotFormat:
+		return readSectioned(&sectionReader{r: br}, &hdr)
 	}
+	return nil, ClusterMeta{}, fmt.Errorf("unknown snapshot format %d (this build reads 1 to %d)", hdr.Format, SnapshotFormat)
+}
+
+// readSectioned reads the sections of a format 3 stream, skipping those it
+// does not know.
+func readSectioned(sr *sectionReader, hdr *snapshotHeader) (*engine.State, ClusterMeta, error) {
+	var meta ClusterMeta
 	st := &engine.State{Index: hdr.Index, Now: hdr.Now, UnknownRejects: hdr.UnknownRejects}
-	st.Catalog = new(engine.Catalog)
-	if err := dec.Decode(st.Catalog); err != nil {
-		return nil, meta, fmt.Errorf("catalog: %w", err)
-	}
-	if err := dec.Decode(&st.CustomerOrder); err != nil {
-		return nil, meta, fmt.Errorf("customer order: %w", err)
-	}
-	st.Customers = make([]*engine.Customer, 0, min(hdr.Customers, maxPrealloc))
-	for i := 0; i < hdr.Shards; i++ {
-		n, err := dec.DecodeArrayLen()
+	for {
+		tag, version, err := sr.next()
 		if err != nil {
-			return nil, meta, fmt.Errorf("shard %d: %w", i, err)
+			return nil, meta, err
 		}
-		raw := make([][]byte, 0, min(max(n, 0), maxPrealloc))
-		for j := 0; j < n; j++ {
-			b, err := dec.DecodeBytes()
-			if err != nil {
-				return nil, meta, fmt.Errorf("shard %d customer %d: %w", i, j, err)
+		switch tag {
+		case sectionEnd:
+			if st.Catalog == nil {
+				return nil, meta, errors.New("no catalog section")
 			}
-			raw = append(raw, b)
+			if len(st.Customers) != hdr.Customers {
+				return nil, meta, fmt.Errorf("header says %d customers, stream holds %d", hdr.Customers, len(st.Customers))
+			}
+			return st, meta, nil
+		case sectionMeta:
+			err = readOne(sr, version, &meta)
+		case sectionCatalog:
+			st.Catalog = new(engine.Catalog)
+			err = readOne(sr, version, st.Catalog)
+		case sectionOrder:
+			err = readOne(sr, version, &st.CustomerOrder)
+		case sectionCustomers:
+			err = readCustomers(sr, version, hdr.Customers, st)
+		case sectionDedup:
+			err = readDedup(sr, version, st)
+		default:
+			err = sr.skip() // written by a later build; not needed to restore
 		}
-		cs, err := decodeCustomers(raw, hdr.Format)
 		if err != nil {
-			return nil, meta, fmt.Errorf("shard %d: %w", i, err)
+			return nil, meta, fmt.Errorf("section %d: %w", tag, err)
+		}
+	}
+}
+
+// readOne decodes a one-chunk msgpack section of version 1.
+func readOne(sr *sectionReader, version uint64, v any) error {
+	if version != 1 {
+		return fmt.Errorf("unknown section version %d", version)
+	}
+	b, err := sr.only()
+	if err != nil {
+		return err
+	}
+	return Unmarshal(b, v)
+}
+
+// readCustomers decodes the customers section in parallel, a batch at a time.
+func readCustomers(sr *sectionReader, layout uint64, want int, st *engine.State) error {
+	if layout == 0 || layout > uint64(customerLayout) {
+		return fmt.Errorf("unknown customer layout %d", layout)
+	}
+	st.Customers = make([]*engine.Customer, 0, min(want, maxPrealloc))
+	const batch = 1 << 14
+	raw := make([][]byte, 0, batch)
+	flush := func() error {
+		cs, err := decodeCustomers(raw, 2)
+		if err != nil {
+			return err
 		}
 		st.Customers = append(st.Customers, cs...)
-		nb, err := dec.DecodeArrayLen()
+		raw = raw[:0]
+		return nil
+	}
+	for {
+		b, err := sr.chunk(nil)
 		if err != nil {
-			return nil, meta, fmt.Errorf("shard %d dedup: %w", i, err)
+			return fmt.Errorf("customer %d: %w", len(st.Customers)+len(raw), err)
 		}
-		for j := 0; j < nb; j++ {
-			day, err := dec.DecodeInt64()
-			if err != nil {
-				return nil, meta, fmt.Errorf("shard %d dedup bucket %d: %w", i, j, err)
+		if b == nil {
+			return flush()
+		}
+		raw = append(raw, b)
+		if len(raw) == batch {
+			if err := flush(); err != nil {
+				return err
 			}
-			keys, err := dec.DecodeBytes()
-			if err != nil {
-				return nil, meta, fmt.Errorf("shard %d dedup bucket %d: %w", i, j, err)
-			}
-			if len(keys)%16 != 0 {
-				return nil, meta, fmt.Errorf("shard %d dedup bucket %d: %d bytes is not a whole number of keys", i, j, len(keys))
-			}
-			st.Dedup = append(st.Dedup, engine.DedupBucket{Day: day, Keys: keys})
 		}
 	}
-	end, err := dec.DecodeString()
-	if err != nil || end != snapshotEnd {
-		return nil, meta, fmt.Errorf("missing end marker (truncated?): %v", err)
+}
+
+// readDedup reads the dedup buckets.
+func readDedup(sr *sectionReader, version uint64, st *engine.State) error {
+	if version != 1 {
+		return fmt.Errorf("unknown dedup version %d", version)
 	}
-	if len(st.Customers) != hdr.Customers {
-		return nil, meta, fmt.Errorf("header says %d customers, stream holds %d", hdr.Customers, len(st.Customers))
+	for {
+		b, err := sr.chunk(nil)
+		if err != nil {
+			return fmt.Errorf("bucket %d: %w", len(st.Dedup), err)
+		}
+		if b == nil {
+			return nil
+		}
+		day, w := binary.Varint(b)
+		if w <= 0 || (len(b)-w)%16 != 0 {
+			return fmt.Errorf("bucket %d: malformed", len(st.Dedup))
+		}
+		st.Dedup = append(st.Dedup, engine.DedupBucket{Day: day, Keys: b[w:]})
 	}
-	return st, meta, nil
 }
 
 // decodeCustomers decodes raw customers in parallel, keeping their order.

@@ -1,0 +1,146 @@
+package engine
+
+import "fmt"
+
+// Scope says where a command applies, and so how a batch schedules it.
+type Scope uint8
+
+const (
+	// ScopeTime commands move time on every shard (Tick).
+	ScopeTime Scope = iota + 1
+	// ScopeCatalog commands replace the shared catalog; they are barriers:
+	// every shard finishes the work queued before them first.
+	ScopeCatalog
+	// ScopeCustomer commands change one customer, on its shard, in log order
+	// with the other work of that shard.
+	ScopeCustomer
+	// ScopeEvents commands carry usage for many customers; each event goes
+	// to its customer's shard.
+	ScopeEvents
+)
+
+// CommandSpec is a command's one registration: everything the engine, the
+// codec and the proofs need to know about a kind. Adding a command is adding
+// a spec to commandSpecs (and a generator case to the random log, which a
+// test enforces).
+type CommandSpec struct {
+	Kind Kind
+	// Name is the kind's stable name in logs and error messages.
+	Name string
+	// Version is the current layout version of the command's body; older
+	// versions are decoded (and upgraded) by persist's registrations.
+	Version uint8
+	// New returns an empty command of the current version, for decoders.
+	New   func() Command
+	Scope Scope
+
+	// IDKind names the derived id of a created catalog object ("" when the
+	// command creates none), for ScopeCatalog.
+	IDKind string
+	// ApplyCatalog returns the next catalog (nil when the command changed
+	// nothing) and the command's result; for ScopeCatalog.
+	ApplyCatalog func(cat *Catalog, cmd Command, id string, now Nanos) (*Catalog, *Result, catalogEffect)
+
+	// Route resolves, in log order, the customer a ScopeCustomer command
+	// changes; it may register a new customer. A non-nil error is the
+	// command's result and nothing is queued.
+	Route func(b *batch, pos int, cmd Command) (*CustomerHandle, *Error)
+	// ApplyCustomer runs on the customer's shard. It obtains the mutable
+	// customer through the shard's gate (shard.mutable).
+	ApplyCustomer func(s *shard, t *task, cat *Catalog, now Nanos)
+}
+
+// catalogEffect is what a catalog change asks of the shards afterwards.
+type catalogEffect struct {
+	// refreshRateCard names a rate card whose customers' views and
+	// schedules must be rebuilt.
+	refreshRateCard string
+}
+
+// commandSpecs is the command table. It is built once and never modified.
+var commandSpecs = buildSpecs(
+	CommandSpec{Kind: KindTick, Name: "tick", Version: 1, New: func() Command { return &Tick{} }, Scope: ScopeTime},
+	CommandSpec{Kind: KindCreateCredit, Name: "create_credit_type", Version: 1, New: func() Command { return &CreateCreditType{} },
+		Scope: ScopeCatalog, IDKind: "credit_type", ApplyCatalog: applyCreateCreditType},
+	CommandSpec{Kind: KindCreateMetric, Name: "create_billable_metric", Version: 1, New: func() Command { return &CreateMetric{} },
+		Scope: ScopeCatalog, IDKind: "metric", ApplyCatalog: applyCreateMetric},
+	CommandSpec{Kind: KindCreateProduct, Name: "create_product", Version: 1, New: func() Command { return &CreateProduct{} },
+		Scope: ScopeCatalog, IDKind: "product", ApplyCatalog: applyCreateProduct},
+	CommandSpec{Kind: KindCreateRateCard, Name: "create_rate_card", Version: 1, New: func() Command { return &CreateRateCard{} },
+		Scope: ScopeCatalog, IDKind: "rate_card", ApplyCatalog: applyCreateRateCard},
+	CommandSpec{Kind: KindAddRates, Name: "add_rates", Version: 1, New: func() Command { return &AddRates{} },
+		Scope: ScopeCatalog, ApplyCatalog: applyAddRates},
+	CommandSpec{Kind: KindCreateCustomer, Name: "create_customer", Version: 1, New: func() Command { return &CreateCustomer{} },
+		Scope: ScopeCustomer, Route: routeCreateCustomer, ApplyCustomer: applyCreateCustomer},
+	CommandSpec{Kind: KindCreateContract, Name: "create_contract", Version: 1, New: func() Command { return &CreateContract{} },
+		Scope: ScopeCustomer, Route: routeCreateContract, ApplyCustomer: applyCreateContract},
+	CommandSpec{Kind: KindIngest, Name: "ingest", Version: 1, New: func() Command { return &Ingest{} }, Scope: ScopeEvents},
+)
+
+// specTable indexes specs by kind.
+type specTable [256]*CommandSpec
+
+func buildSpecs(list ...CommandSpec) *specTable {
+	var t specTable
+	for i := range list {
+		sp := &list[i]
+		if t[sp.Kind] != nil {
+			panic(fmt.Sprintf("engine: command kind %d registered twice", sp.Kind))
+		}
+		if sp.Kind >= 200 {
+			panic(fmt.Sprintf("engine: kind %d is reserved for the cluster layer", sp.Kind))
+		}
+		if err := sp.check(); err != nil {
+			panic(err)
+		}
+		t[sp.Kind] = sp
+	}
+	return &t
+}
+
+// check asserts that a spec has what its scope needs.
+func (sp *CommandSpec) check() error {
+	if sp.Name == "" || sp.New == nil || sp.Version == 0 {
+		return fmt.Errorf("engine: command kind %d needs a name, a version and a constructor", sp.Kind)
+	}
+	if got := sp.New().Kind(); got != sp.Kind {
+		return fmt.Errorf("engine: command %s constructs kind %d", sp.Name, got)
+	}
+	switch sp.Scope {
+	case ScopeCatalog:
+		if sp.ApplyCatalog == nil {
+			return fmt.Errorf("engine: catalog command %s has no ApplyCatalog", sp.Name)
+		}
+	case ScopeCustomer:
+		if sp.Route == nil || sp.ApplyCustomer == nil {
+			return fmt.Errorf("engine: customer command %s needs Route and ApplyCustomer", sp.Name)
+		}
+	case ScopeTime, ScopeEvents:
+	default:
+		return fmt.Errorf("engine: command %s has no scope", sp.Name)
+	}
+	return nil
+}
+
+// Commands lists every registered command, by kind.
+func Commands() []CommandSpec {
+	var out []CommandSpec
+	for _, sp := range commandSpecs {
+		if sp != nil {
+			out = append(out, *sp)
+		}
+	}
+	return out
+}
+
+// Spec returns the registration of a kind, or nil.
+func Spec(k Kind) *CommandSpec { return commandSpecs[k] }
+
+// NewCommand returns an empty command of the given kind at its current
+// version, for decoders; nil for a kind the engine does not know.
+func NewCommand(k Kind) Command {
+	if sp := commandSpecs[k]; sp != nil {
+		return sp.New()
+	}
+	return nil
+}

@@ -1,0 +1,73 @@
+package persist
+
+import (
+	"fmt"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"burndown/engine"
+)
+
+// readPositional reads the rest of a format 1 or 2 stream: cluster
+// metadata, catalog, customer order, then per shard the customers and the
+// dedup buckets, then the end marker, all positional msgpack values.
+func readPositional(dec *msgpack.Decoder, hdr *snapshotHeader) (*engine.State, ClusterMeta, error) {
+	var meta ClusterMeta
+	if err := dec.Decode(&meta); err != nil {
+		return nil, meta, fmt.Errorf("cluster metadata: %w", err)
+	}
+	st := &engine.State{Index: hdr.Index, Now: hdr.Now, UnknownRejects: hdr.UnknownRejects}
+	st.Catalog = new(engine.Catalog)
+	if err := dec.Decode(st.Catalog); err != nil {
+		return nil, meta, fmt.Errorf("catalog: %w", err)
+	}
+	if err := dec.Decode(&st.CustomerOrder); err != nil {
+		return nil, meta, fmt.Errorf("customer order: %w", err)
+	}
+	st.Customers = make([]*engine.Customer, 0, min(hdr.Customers, maxPrealloc))
+	for i := 0; i < hdr.Shards; i++ {
+		n, err := dec.DecodeArrayLen()
+		if err != nil {
+			return nil, meta, fmt.Errorf("shard %d: %w", i, err)
+		}
+		raw := make([][]byte, 0, min(max(n, 0), maxPrealloc))
+		for j := 0; j < n; j++ {
+			b, err := dec.DecodeBytes()
+			if err != nil {
+				return nil, meta, fmt.Errorf("shard %d customer %d: %w", i, j, err)
+			}
+			raw = append(raw, b)
+		}
+		cs, err := decodeCustomers(raw, hdr.Format)
+		if err != nil {
+			return nil, meta, fmt.Errorf("shard %d: %w", i, err)
+		}
+		st.Customers = append(st.Customers, cs...)
+		nb, err := dec.DecodeArrayLen()
+		if err != nil {
+			return nil, meta, fmt.Errorf("shard %d dedup: %w", i, err)
+		}
+		for j := 0; j < nb; j++ {
+			day, err := dec.DecodeInt64()
+			if err != nil {
+				return nil, meta, fmt.Errorf("shard %d dedup bucket %d: %w", i, j, err)
+			}
+			keys, err := dec.DecodeBytes()
+			if err != nil {
+				return nil, meta, fmt.Errorf("shard %d dedup bucket %d: %w", i, j, err)
+			}
+			if len(keys)%16 != 0 {
+				return nil, meta, fmt.Errorf("shard %d dedup bucket %d: %d bytes is not a whole number of keys", i, j, len(keys))
+			}
+			st.Dedup = append(st.Dedup, engine.DedupBucket{Day: day, Keys: keys})
+		}
+	}
+	end, err := dec.DecodeString()
+	if err != nil || end != snapshotEnd {
+		return nil, meta, fmt.Errorf("missing end marker (truncated?): %v", err)
+	}
+	if len(st.Customers) != hdr.Customers {
+		return nil, meta, fmt.Errorf("header says %d customers, stream holds %d", hdr.Customers, len(st.Customers))
+	}
+	return st, meta, nil
+}
