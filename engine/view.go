@@ -3,8 +3,6 @@ package engine
 import (
 	"slices"
 	"strings"
-
-	"github.com/shopspring/decimal"
 )
 
 // publish rebuilds the customer's entitlement view for now and swaps it in.
@@ -33,7 +31,7 @@ func buildView(c *Customer, cat *Catalog, now Nanos) *EntitlementView {
 		Default:  cat.notEntitled(rc.FiatCreditTypeID),
 	}
 	// Each balance once, then per product the sum of those that apply.
-	balances := make([]decimal.Decimal, len(k.Balances))
+	balances := make([]Amount, len(k.Balances))
 	for i, cm := range k.Balances {
 		if cm.drawable() {
 			balances[i] = cm.BalanceAt(now)
@@ -44,10 +42,10 @@ func buildView(c *Customer, cat *Catalog, now Nanos) *EntitlementView {
 		if !ok {
 			continue
 		}
-		bal := decimal.Zero
+		var bal Amount
 		for i, cm := range k.Balances {
 			if cm.drawable() && cm.CreditTypeID == pr.creditTypeID && cm.appliesTo(cat, pid) {
-				bal = addDec(bal, balances[i])
+				bal = bal.Add(balances[i])
 			}
 		}
 		entitled, reason := true, ReasonOK
