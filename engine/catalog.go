@@ -207,7 +207,7 @@ func (c *Catalog) index() {
 	}
 	c.notEntitledByCredit = map[string]*ProductEntitlement{}
 	for _, id := range c.CreditTypeOrder {
-		c.notEntitledByCredit[id] = newProductEntitlement(false, ReasonNotEntitled, "0", id)
+		c.notEntitledByCredit[id] = newProductEntitlement(false, ReasonNotEntitled, Amount{}, id)
 	}
 	c.productsByMetric = map[string][]*Product{}
 	for _, id := range c.ProductOrder {
@@ -373,7 +373,7 @@ func (c *Catalog) notEntitled(fiatCreditTypeID string) *ProductEntitlement {
 	if p := c.notEntitledByCredit[fiatCreditTypeID]; p != nil {
 		return p
 	}
-	return newProductEntitlement(false, ReasonNotEntitled, "0", fiatCreditTypeID)
+	return newProductEntitlement(false, ReasonNotEntitled, Amount{}, fiatCreditTypeID)
 }
 
 // The catalog commands' entries in the command table.

@@ -7,6 +7,8 @@ type ratingScratch struct {
 	metrics []*Metric
 	cands   []drawCandidate
 	plan    []plannedUsage
+	// balances is buildView's per-commit balances.
+	balances []Amount
 }
 
 // amountOne is the quantity of a COUNT event.
