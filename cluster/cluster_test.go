@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"burndown/engine"
 )
 
@@ -104,7 +102,7 @@ func TestThreeNodes(t *testing.T) {
 	converge(t, leader, live...)
 	for _, n := range live {
 		for id, want := range acked {
-			if b, ok := balance(n.Engine(), id); !ok || !b.Equal(decimal.NewFromInt(want)) {
+			if b, ok := balance(n.Engine(), id); !ok || !b.Equal(engine.AmountFromInt(want)) {
 				t.Fatalf("%s: customer %s balance %s (found %v), want %d", n.cfg.NodeID, id, b, ok, want)
 			}
 		}
@@ -173,7 +171,7 @@ func TestGroupCommit(t *testing.T) {
 	if entries > calls/4 {
 		t.Fatalf("%d concurrent proposals took %d log entries: no group commit", calls, entries)
 	}
-	if b, _ := balance(n.Engine(), "c1"); !b.Equal(decimal.NewFromInt(1_000_000 - calls)) {
+	if b, _ := balance(n.Engine(), "c1"); !b.Equal(engine.AmountFromInt(1_000_000 - calls)) {
 		t.Fatalf("balance %s: some proposals were lost or doubled", b)
 	}
 }

@@ -126,8 +126,8 @@ func usage(id, tx string, at engine.Nanos, units int) *engine.Ingest {
 
 // balance is the sum of the customer's commit and credit balances at the
 // engine's now; ok is false for an unknown customer.
-func balance(e *engine.Engine, id string) (decimal.Decimal, bool) {
-	var sum decimal.Decimal
+func balance(e *engine.Engine, id string) (engine.Amount, bool) {
+	var sum engine.Amount
 	ok, _ := e.Read(context.Background(), id, func(c *engine.Customer, _ *engine.Catalog, now engine.Nanos) {
 		for _, k := range c.Contracts {
 			for _, cm := range k.Balances {

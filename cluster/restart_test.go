@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"burndown/engine"
 )
 
@@ -74,7 +72,7 @@ func TestRestartWith100kCustomers(t *testing.T) {
 	for i := 0; i < customers; i += 97 {
 		mustPropose(t, n, usage(fmt.Sprintf("cust-%06d", i), fmt.Sprint("late-", i), start, 7))
 	}
-	want := make([]decimal.Decimal, customers)
+	want := make([]engine.Amount, customers)
 	for i := range want {
 		b, ok := balance(n.Engine(), fmt.Sprintf("cust-%06d", i))
 		if !ok {

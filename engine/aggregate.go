@@ -1,7 +1,5 @@
 package engine
 
-import "github.com/shopspring/decimal"
-
 // pendingUsage is a run of one customer's consecutive events that rate
 // identically, held until the run ends (or a differing event arrives) and
 // then rated once. Events rate identically when they hit the same contract
@@ -17,11 +15,12 @@ type pendingUsage struct {
 	rc           *RateCard
 	product      *Product
 	creditTypeID string
-	price        decimal.Decimal
+	price        Amount
 	at           Nanos // the first event's time: burn-down candidates are taken there
 	lo, hi       Nanos // the span around at with the same segments in force (hi 0: open)
+	segScale     uint8 // most fractional digits of the contract's segment amounts (see exact)
 	units        int64 // events of quantity one
-	qty          decimal.Decimal
+	qty          Amount
 	hasQty       bool
 }
 
@@ -32,8 +31,8 @@ func (pu *pendingUsage) accepts(k *Contract, inv *Invoice, p *Product, pr *price
 		t >= pu.lo && (pu.hi == 0 || t < pu.hi) && pu.price.Equal(pr.price)
 }
 
-func (pu *pendingUsage) add(qty decimal.Decimal) {
-	if qty.Equal(one) {
+func (pu *pendingUsage) add(qty Amount) {
+	if qty.Equal(amountOne) {
 		pu.units++
 		return
 	}
@@ -45,8 +44,9 @@ func (pu *pendingUsage) add(qty decimal.Decimal) {
 }
 
 // segmentSpan returns the largest [lo, hi) around t in which no segment of
-// the contract's balances starts or ends (hi 0: none ends after t).
-func segmentSpan(k *Contract, t Nanos) (lo, hi Nanos) {
+// the contract's balances starts or ends (hi 0: none ends after t), and the
+// most fractional digits of any segment's amount or drawn total.
+func segmentSpan(k *Contract, t Nanos) (lo, hi Nanos, scale uint8) {
 	lo = -1 << 63
 	bound := func(b Nanos) {
 		if b == 0 {
@@ -62,23 +62,48 @@ func segmentSpan(k *Contract, t Nanos) (lo, hi Nanos) {
 		for _, s := range cm.Segments {
 			bound(s.StartingAt)
 			bound(s.EndingBefore)
+			scale = max(scale, s.Amount.scale, s.Drawn.scale)
 		}
 	}
-	return lo, hi
+	return lo, hi, scale
+}
+
+// exact reports whether rating qty within the run gives the very amounts
+// rating it alone gives. Mul rounds only past 12 fractional digits: when
+// qty × price cannot need more, the run's one product equals the sum of the
+// per-event products; for a custom credit type, the overage (the spend less
+// draws of segments with at most segScale digits) times the conversion rate
+// must not need more either.
+func (pu *pendingUsage) exact(qty Amount) bool {
+	d := int(qty.scale) + int(pu.price.scale)
+	if d > MaxAmountFractionDigits {
+		return false
+	}
+	if pu.creditTypeID != pu.rc.FiatCreditTypeID {
+		rate, _ := pu.rc.FiatPerCustom(pu.creditTypeID)
+		return max(d, int(pu.segScale))+int(rate.scale) <= MaxAmountFractionDigits
+	}
+	return true
 }
 
 // stage adds an accepted single-product event to its customer's run,
-// rating the previous run first when the event cannot join it.
-func (s *shard) stage(c *Customer, k *Contract, inv *Invoice, rc *RateCard, p *Product, pr *pricedRate, qty decimal.Decimal, t Nanos, cat *Catalog) {
+// rating the previous run first when the event cannot join it. An event
+// whose amounts a run could round differently is rated alone.
+func (s *shard) stage(c *Customer, k *Contract, inv *Invoice, rc *RateCard, p *Product, pr *pricedRate, qty Amount, t Nanos, cat *Catalog) {
 	pu := c.pending
-	if pu != nil && !pu.accepts(k, inv, p, pr, t) {
+	if pu != nil && (!pu.accepts(k, inv, p, pr, t) || !pu.exact(qty)) {
 		s.flushUsage(c, cat)
 		pu = nil
 	}
 	if pu == nil {
+		run := pendingUsage{k: k, inv: inv, rc: rc, product: p, creditTypeID: pr.creditTypeID, price: pr.price, at: t}
+		run.lo, run.hi, run.segScale = segmentSpan(k, t)
+		if !run.exact(qty) {
+			s.rate(cat, k, inv, rc, p, pr.creditTypeID, qty, qty.Mul(pr.price), t)
+			return
+		}
 		pu = s.newPending()
-		*pu = pendingUsage{k: k, inv: inv, rc: rc, product: p, creditTypeID: pr.creditTypeID, price: pr.price, at: t}
-		pu.lo, pu.hi = segmentSpan(k, t)
+		*pu = run
 		c.pending = pu
 		s.pending = append(s.pending, c)
 	}
@@ -93,21 +118,11 @@ func (s *shard) flushUsage(c *Customer, cat *Catalog) {
 	}
 	c.pending = nil
 	defer s.freePending(pu)
-	var qty decimal.Decimal
-	switch {
-	case pu.hasQty && pu.units == 0:
-		qty = pu.qty
-	case pu.hasQty:
-		qty = decimal.NewFromInt(pu.units).Add(pu.qty)
-	case pu.units == 1:
-		qty = one // the common lone event: no allocation
-	default:
-		qty = decimal.NewFromInt(pu.units)
+	qty := AmountFromInt(pu.units)
+	if pu.hasQty {
+		qty = qty.Add(pu.qty)
 	}
-	spend := pu.price
-	if !qty.Equal(one) {
-		spend = qty.Mul(pu.price)
-	}
+	spend := qty.Mul(pu.price)
 	s.rate(cat, pu.k, pu.inv, pu.rc, pu.product, pu.creditTypeID, qty, spend, pu.at)
 }
 

@@ -1,45 +1,17 @@
 package engine
 
-import (
-	"sort"
-
-	"github.com/shopspring/decimal"
-)
+import "sort"
 
 // BalanceAt is what the commit or credit can still pay at t: the remainder of
 // its segments in force at t. Pending, expired and future segments count zero.
-func (cm *Commit) BalanceAt(t Nanos) decimal.Decimal {
-	total := decimal.Zero
+func (cm *Commit) BalanceAt(t Nanos) Amount {
+	var total Amount
 	for _, s := range cm.Segments {
 		if s.InForce(t) && !s.Expired {
-			total = addDec(total, subDec(s.Amount, s.Drawn))
+			total = total.Add(s.Amount.Sub(s.Drawn))
 		}
 	}
 	return total
-}
-
-// addDec is a.Add(b) without the arithmetic (and its allocations) when
-// either side is zero, the common case when balances are summed and lines
-// start.
-func addDec(a, b decimal.Decimal) decimal.Decimal {
-	switch {
-	case b.IsZero():
-		return a
-	case a.IsZero():
-		return b
-	}
-	return a.Add(b)
-}
-
-// subDec is a.Sub(b), skipping the arithmetic when a side is zero.
-func subDec(a, b decimal.Decimal) decimal.Decimal {
-	switch {
-	case b.IsZero():
-		return a
-	case a.IsZero():
-		return b.Neg()
-	}
-	return a.Sub(b)
 }
 
 // LedgerEntry is one movement of a commit's or credit's balance, in
@@ -47,7 +19,7 @@ func subDec(a, b decimal.Decimal) decimal.Decimal {
 type LedgerEntry struct {
 	Type      string
 	Timestamp Nanos
-	Amount    decimal.Decimal
+	Amount    Amount
 	SegmentID string
 	InvoiceID string
 }

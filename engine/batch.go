@@ -30,15 +30,33 @@ type batch struct {
 
 func newBatch(e *Engine, index uint64, now Nanos, n int) *batch {
 	b := &batch{e: e, index: index, now: now, results: make([]Result, n)}
-	b.runs = make([]*shardRun, len(e.shards))
+	if e.runs == nil {
+		e.runs = make([]*shardRun, len(e.shards))
+		for i := range e.runs {
+			e.runs[i] = &shardRun{}
+		}
+	}
+	b.runs = e.runs
 	b.reset()
 	return b
 }
 
+// maxKeptTasks bounds the task buffer a shard run keeps between batches.
+const maxKeptTasks = 1 << 16
+
+// reset readies the shard runs for more work. The runs and their task
+// buffers are the engine's, reused by every batch (Apply runs one batch at
+// a time and a run is idle once flush has waited for it), so queueing a
+// task does not allocate once the buffers have grown.
 func (b *batch) reset() {
 	cat := b.e.catalog.Load()
-	for i := range b.runs {
-		b.runs[i] = &shardRun{cat: cat, now: b.now}
+	for _, r := range b.runs {
+		tasks := r.tasks[:0]
+		if cap(tasks) > maxKeptTasks {
+			tasks = nil // do not hold on to the buffer of an unusually large entry
+		}
+		clear(r.tasks) // drop the references to the last entry's commands
+		*r = shardRun{tasks: tasks, cat: cat, now: b.now}
 	}
 	b.pending = false
 }

@@ -1,10 +1,6 @@
 package engine
 
-import (
-	"sort"
-
-	"github.com/shopspring/decimal"
-)
+import "sort"
 
 // appliesTo reports whether the commit or credit may pay for the product.
 // With neither ids nor tags it applies to every product.
@@ -83,8 +79,10 @@ func burnOrderLess(a, b *drawCandidate) bool {
 		return true
 	case pa == nil && pb != nil:
 		return false
-	case pa != nil && pb != nil && !pa.Equal(*pb):
-		return pa.LessThan(*pb)
+	case pa != nil && pb != nil:
+		if c := pa.Cmp(*pb); c != 0 {
+			return c < 0
+		}
 	}
 	if fa, fb := a.cm.free(), b.cm.free(); fa != fb {
 		return fa
@@ -123,7 +121,7 @@ func candidates(cat *Catalog, k *Contract, productID, creditTypeID string, t Nan
 
 // burnDown draws spend from the applicable balances at t and returns what
 // none of them covered (overage).
-func (s *shard) burnDown(cat *Catalog, k *Contract, inv *Invoice, productID, creditTypeID string, t Nanos, spend decimal.Decimal) decimal.Decimal {
+func (s *shard) burnDown(cat *Catalog, k *Contract, inv *Invoice, productID, creditTypeID string, t Nanos, spend Amount) Amount {
 	if !spend.IsPositive() {
 		return spend
 	}
@@ -134,7 +132,7 @@ func (s *shard) burnDown(cat *Catalog, k *Contract, inv *Invoice, productID, cre
 			break
 		}
 		seg := cands[i].seg
-		left := subDec(seg.Amount, seg.Drawn)
+		left := seg.Amount.Sub(seg.Drawn)
 		if !left.IsPositive() {
 			continue
 		}
@@ -142,12 +140,12 @@ func (s *shard) burnDown(cat *Catalog, k *Contract, inv *Invoice, productID, cre
 		if left.LessThan(draw) {
 			draw, covered = left, false
 		}
-		seg.Drawn = addDec(seg.Drawn, draw)
+		seg.Drawn = seg.Drawn.Add(draw)
 		seg.deduct(inv, draw)
 		l := inv.line(LineAppliedCommit, "", cands[i].cm.ID, creditTypeID)
-		l.Total = subDec(l.Total, draw)
+		l.Total = l.Total.Sub(draw)
 		if covered {
-			return decimal.Zero // the usual case: no subtraction needed
+			return Amount{}
 		}
 		spend = spend.Sub(draw)
 	}
@@ -157,7 +155,7 @@ func (s *shard) burnDown(cat *Catalog, k *Contract, inv *Invoice, productID, cre
 // deduct adds a draw to the segment's deduction for the invoice. The entry
 // is dated at the later of the invoice's start and the segment's start, as a
 // deduction belongs to an invoice, not to the event that first drew.
-func (seg *Segment) deduct(inv *Invoice, amount decimal.Decimal) {
+func (seg *Segment) deduct(inv *Invoice, amount Amount) {
 	for i := range seg.Deductions {
 		if seg.Deductions[i].InvoiceID == inv.ID {
 			seg.Deductions[i].Amount = seg.Deductions[i].Amount.Add(amount)

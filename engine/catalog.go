@@ -1,9 +1,8 @@
 package engine
 
 import (
+	"fmt"
 	"sort"
-
-	"github.com/shopspring/decimal"
 )
 
 // CreditType is a currency or a custom pricing unit.
@@ -29,6 +28,10 @@ type Product struct {
 type Rate struct {
 	RateInput
 	Seq uint64 `msgpack:"Seq"` // insertion order: among overlapping rates the latest added wins
+
+	// price is Price as an Amount, derived when the rate is added and when
+	// a restored catalog is prepared (Catalog.derive); not part of a snapshot.
+	price Amount
 }
 
 // RateCard maps products to their rates over time.
@@ -44,6 +47,10 @@ type RateCard struct {
 	Rates map[string][]Rate `msgpack:"Rates"`
 	// ProductOrder lists the products that have rates, in first-added order.
 	ProductOrder []string `msgpack:"ProductOrder"`
+
+	// fiatPerCustom holds CreditTypeConversions' rates as Amounts, in the
+	// same order; derived like Rate.price.
+	fiatPerCustom []Amount
 }
 
 // RateAt returns the rate of product in force at t, or nil.
@@ -65,13 +72,59 @@ func (rc *RateCard) RateAt(productID string, t Nanos) *Rate {
 
 // FiatPerCustom returns how many fiat units one unit of the custom credit type
 // is worth on this rate card.
-func (rc *RateCard) FiatPerCustom(creditTypeID string) (decimal.Decimal, bool) {
-	for _, c := range rc.CreditTypeConversions {
+func (rc *RateCard) FiatPerCustom(creditTypeID string) (Amount, bool) {
+	for i, c := range rc.CreditTypeConversions {
 		if c.CustomCreditTypeID == creditTypeID {
-			return c.FiatPerCustomCredit, true
+			return rc.fiatPerCustom[i], true
 		}
 	}
-	return decimal.Decimal{}, false
+	return Amount{}, false
+}
+
+// deriveConversions fills fiatPerCustom from CreditTypeConversions,
+// refusing a rate out of bounds. It writes to rc, so it runs only on a rate
+// card no published catalog holds yet. field prefixes the error's field.
+func (rc *RateCard) deriveConversions(field string) *Error {
+	rc.fiatPerCustom = make([]Amount, len(rc.CreditTypeConversions))
+	for i, c := range rc.CreditTypeConversions {
+		a, err := AmountFromDecimal(c.FiatPerCustomCredit)
+		if err != nil {
+			return errorf(Invalid, "%scredit_type_conversions[%d].fiat_per_custom_credit: %v", field, i, err)
+		}
+		rc.fiatPerCustom[i] = a
+	}
+	return nil
+}
+
+// derive fills the derived Amounts of a catalog decoded from a snapshot
+// (rate prices and conversion rates); Engine.Restore calls it before the
+// catalog is published. A value out of bounds fails the restore. What is
+// already derived (a catalog taken from a live engine) is not written again.
+func (c *Catalog) derive() error {
+	for _, id := range c.RateCardOrder {
+		rc := c.RateCards[id]
+		if rc == nil {
+			continue
+		}
+		if len(rc.fiatPerCustom) != len(rc.CreditTypeConversions) {
+			if err := rc.deriveConversions(""); err != nil {
+				return fmt.Errorf("rate card %s: %v", id, err)
+			}
+		}
+		for pid, rates := range rc.Rates {
+			for i := range rates {
+				if rates[i].Price.IsZero() || !rates[i].price.IsZero() {
+					continue
+				}
+				a, err := AmountFromDecimal(rates[i].Price)
+				if err != nil {
+					return fmt.Errorf("rate card %s: product %s rate %d price: %v", id, pid, rates[i].Seq, err)
+				}
+				rates[i].price = a
+			}
+		}
+	}
+	return nil
 }
 
 // Catalog is the shared, copy-on-write catalog. A published Catalog is never
@@ -154,7 +207,7 @@ func (c *Catalog) index() {
 	}
 	c.notEntitledByCredit = map[string]*ProductEntitlement{}
 	for _, id := range c.CreditTypeOrder {
-		c.notEntitledByCredit[id] = newProductEntitlement(false, ReasonNotEntitled, "0", id)
+		c.notEntitledByCredit[id] = newProductEntitlement(false, ReasonNotEntitled, Amount{}, id)
 	}
 	c.productsByMetric = map[string][]*Product{}
 	for _, id := range c.ProductOrder {
@@ -247,6 +300,9 @@ func (c *Catalog) applyCreateRateCard(cmd *CreateRateCard, id string, now Nanos)
 		CreditTypeConversions: cmd.CreditTypeConversions, CustomFields: cmd.CustomFields,
 		CreatedAt: now, Rates: map[string][]Rate{},
 	}
+	if err := rc.deriveConversions(""); err != nil {
+		return nil, &Result{Err: err}
+	}
 	n := c.clone()
 	n.RateCards[id] = rc
 	n.RateCardOrder = append(n.RateCardOrder, id)
@@ -259,7 +315,13 @@ func (c *Catalog) applyAddRates(cmd *AddRates) (*Catalog, *Result) {
 	if old == nil {
 		return nil, &Result{Err: errorf(NotFound, "rate_card_id: rate card %s not found", cmd.RateCardID)}
 	}
+	prices := make([]Amount, len(cmd.Rates))
 	for i, r := range cmd.Rates {
+		p, err := AmountFromDecimal(r.Price)
+		if err != nil {
+			return nil, &Result{Err: errorf(Invalid, "rates[%d].price: %v", i, err)}
+		}
+		prices[i] = p
 		if c.Products[r.ProductID] == nil {
 			return nil, &Result{Err: errorf(NotFound, "rates[%d].product_id: product %s not found", i, r.ProductID)}
 		}
@@ -283,7 +345,7 @@ func (c *Catalog) applyAddRates(cmd *AddRates) (*Catalog, *Result) {
 		rc.Rates[k] = v
 	}
 	rc.ProductOrder = append([]string(nil), old.ProductOrder...)
-	for _, in := range cmd.Rates {
+	for i, in := range cmd.Rates {
 		if in.CreditTypeID == "" {
 			in.CreditTypeID = old.FiatCreditTypeID
 		}
@@ -292,7 +354,7 @@ func (c *Catalog) applyAddRates(cmd *AddRates) (*Catalog, *Result) {
 		if len(list) == 0 {
 			rc.ProductOrder = append(rc.ProductOrder, in.ProductID)
 		}
-		list = append(append([]Rate(nil), list...), Rate{RateInput: in, Seq: n.RateSeq})
+		list = append(append([]Rate(nil), list...), Rate{RateInput: in, Seq: n.RateSeq, price: prices[i]})
 		sort.SliceStable(list, func(i, j int) bool {
 			if list[i].StartingAt != list[j].StartingAt {
 				return list[i].StartingAt < list[j].StartingAt
@@ -311,7 +373,7 @@ func (c *Catalog) notEntitled(fiatCreditTypeID string) *ProductEntitlement {
 	if p := c.notEntitledByCredit[fiatCreditTypeID]; p != nil {
 		return p
 	}
-	return newProductEntitlement(false, ReasonNotEntitled, "0", fiatCreditTypeID)
+	return newProductEntitlement(false, ReasonNotEntitled, Amount{}, fiatCreditTypeID)
 }
 
 // The catalog commands' entries in the command table.

@@ -3,6 +3,8 @@ package engine
 import (
 	"sort"
 	"strconv"
+
+	"github.com/shopspring/decimal"
 )
 
 func applyCreateCustomer(s *shard, t *task, _ *Catalog, now Nanos) {
@@ -62,7 +64,11 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 		CustomFields: cmd.CustomFields, CreatedAt: now,
 	}
 	for i := range cmd.Overrides {
-		o := cmd.Overrides[i]
+		o, err := newOverride(&cmd.Overrides[i], i)
+		if err != nil {
+			t.res.Err = err
+			return
+		}
 		if o.ID == "" {
 			o.ID = DeriveID(id, "override", strconv.Itoa(i))
 		}
@@ -127,14 +133,22 @@ func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, f
 	if id == "" {
 		id = DeriveID(contractID, field, strconv.Itoa(i))
 	}
+	priority, err := amountPtr(in.Priority, "%s[%d].priority", field, i)
+	if err != nil {
+		return nil, err
+	}
 	cm := &Commit{
 		ID: id, Type: typ, ProductID: in.ProductID, Name: in.Name, Description: in.Description,
-		Priority: in.Priority, CreditTypeID: ct, ApplicableProductIDs: in.ApplicableProductIDs,
+		Priority: priority, CreditTypeID: ct, ApplicableProductIDs: in.ApplicableProductIDs,
 		ApplicableProductTags: in.ApplicableProductTags, InvoiceSchedule: in.InvoiceSchedule,
 		CustomFields: in.CustomFields, CreatedAt: now, Seq: c.Seq,
 	}
 	for j, it := range in.AccessSchedule {
-		if it.Amount.IsNegative() {
+		amount, aerr := AmountFromDecimal(it.Amount)
+		if aerr != nil {
+			return nil, errorf(Invalid, "%s[%d].access_schedule.schedule_items[%d].amount: %v", field, i, j, aerr)
+		}
+		if amount.IsNegative() {
 			return nil, errorf(Invalid, "%s[%d].access_schedule.schedule_items[%d].amount: must not be negative", field, i, j)
 		}
 		if it.EndingBefore <= it.StartingAt {
@@ -144,7 +158,7 @@ func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, f
 		if sid == "" {
 			sid = DeriveID(id, "segment", strconv.Itoa(j))
 		}
-		cm.Segments = append(cm.Segments, &Segment{ID: sid, Amount: it.Amount, StartingAt: it.StartingAt, EndingBefore: it.EndingBefore})
+		cm.Segments = append(cm.Segments, &Segment{ID: sid, Amount: amount, StartingAt: it.StartingAt, EndingBefore: it.EndingBefore})
 	}
 	sort.SliceStable(cm.Segments, func(a, b int) bool { return cm.Segments[a].StartingAt < cm.Segments[b].StartingAt })
 	for j, it := range cm.InvoiceSchedule {
@@ -153,6 +167,36 @@ func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, f
 		}
 	}
 	return cm, nil
+}
+
+// newOverride converts the i-th override of a command to the contract's
+// form, refusing an amount out of bounds with the field named.
+func newOverride(in *OverrideInput, i int) (Override, *Error) {
+	o := Override{
+		ID: in.ID, StartingAt: in.StartingAt, EndingBefore: in.EndingBefore, ProductID: in.ProductID,
+		ApplicableProductTags: in.ApplicableProductTags, Entitled: in.Entitled, Type: in.Type,
+	}
+	var err *Error
+	if o.Multiplier, err = amountPtr(in.Multiplier, "overrides[%d].multiplier", i); err != nil {
+		return o, err
+	}
+	if o.OverwritePrice, err = amountPtr(in.OverwritePrice, "overrides[%d].overwrite_rate.price", i); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+// amountPtr converts an optional decimal of a command; a value out of
+// bounds is an Invalid error naming the field (format and args).
+func amountPtr(d *decimal.Decimal, format string, args ...any) (*Amount, *Error) {
+	if d == nil {
+		return nil, nil
+	}
+	a, err := AmountFromDecimal(*d)
+	if err != nil {
+		return nil, errorf(Invalid, format+": %v", append(args, err)...)
+	}
+	return &a, nil
 }
 
 // contractAt returns the customer's contract in force at t: the most recently

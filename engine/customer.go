@@ -1,10 +1,6 @@
 package engine
 
-import (
-	"sync/atomic"
-
-	"github.com/shopspring/decimal"
-)
+import "sync/atomic"
 
 // Customer is everything the engine knows about one customer. It is owned by
 // its shard's goroutine: only that goroutine reads or writes it.
@@ -53,7 +49,7 @@ type Contract struct {
 	PrepaidOnly   bool              `msgpack:"PrepaidOnly"`
 	CustomFields  map[string]string `msgpack:"CustomFields"`
 	CreatedAt     Nanos             `msgpack:"CreatedAt"`
-	Overrides     []OverrideInput   `msgpack:"Overrides"`
+	Overrides     []Override        `msgpack:"Overrides"`
 	// Balances holds commits and credits in creation order.
 	Balances []*Commit `msgpack:"Balances"`
 	// Invoices holds usage statements ordered by period start.
@@ -72,7 +68,7 @@ type Commit struct {
 	ProductID             string            `msgpack:"ProductID"`
 	Name                  string            `msgpack:"Name"`
 	Description           string            `msgpack:"Description"`
-	Priority              *decimal.Decimal  `msgpack:"Priority"`
+	Priority              *Amount           `msgpack:"Priority"`
 	CreditTypeID          string            `msgpack:"CreditTypeID"`
 	ApplicableProductIDs  []string          `msgpack:"ApplicableProductIDs"`
 	ApplicableProductTags []string          `msgpack:"ApplicableProductTags"`
@@ -90,25 +86,25 @@ type Commit struct {
 // Segment is one access-schedule item of a commit or credit: an amount usable
 // over [StartingAt, EndingBefore).
 type Segment struct {
-	ID           string          `msgpack:"ID"`
-	Amount       decimal.Decimal `msgpack:"Amount"`
-	StartingAt   Nanos           `msgpack:"StartingAt"`
-	EndingBefore Nanos           `msgpack:"EndingBefore"`
+	ID           string `msgpack:"ID"`
+	Amount       Amount `msgpack:"Amount"`
+	StartingAt   Nanos  `msgpack:"StartingAt"`
+	EndingBefore Nanos  `msgpack:"EndingBefore"`
 	// Drawn is what usage has consumed from the segment so far.
-	Drawn decimal.Decimal `msgpack:"Drawn"`
+	Drawn Amount `msgpack:"Drawn"`
 	// Expired is set once the segment's end has passed; ExpiredAmount is what
 	// was left in it then.
-	Expired       bool            `msgpack:"Expired"`
-	ExpiredAmount decimal.Decimal `msgpack:"ExpiredAmount"`
+	Expired       bool   `msgpack:"Expired"`
+	ExpiredAmount Amount `msgpack:"ExpiredAmount"`
 	// Deductions aggregates draws per invoice, in first-draw order.
 	Deductions []Deduction `msgpack:"Deductions"`
 }
 
 // Deduction is the total drawn from a segment for one invoice.
 type Deduction struct {
-	InvoiceID string          `msgpack:"InvoiceID"`
-	Timestamp Nanos           `msgpack:"Timestamp"` // the invoice's start (or the segment's, if later)
-	Amount    decimal.Decimal `msgpack:"Amount"`
+	InvoiceID string `msgpack:"InvoiceID"`
+	Timestamp Nanos  `msgpack:"Timestamp"` // the invoice's start (or the segment's, if later)
+	Amount    Amount `msgpack:"Amount"`
 }
 
 // InForce reports whether the segment is usable at t.
@@ -117,9 +113,9 @@ func (s *Segment) InForce(t Nanos) bool {
 }
 
 // Remaining is what is left to draw, ignoring time.
-func (s *Segment) Remaining() decimal.Decimal {
+func (s *Segment) Remaining() Amount {
 	if s.Expired {
-		return decimal.Zero
+		return Amount{}
 	}
 	return s.Amount.Sub(s.Drawn)
 }
@@ -147,17 +143,31 @@ type Invoice struct {
 	FinalizedAt  Nanos          `msgpack:"FinalizedAt"`
 	Lines        []*InvoiceLine `msgpack:"Lines"`
 	// Total is usage minus applied commits and credits, in CreditTypeID.
-	Total decimal.Decimal `msgpack:"Total"`
+	Total Amount `msgpack:"Total"`
 }
 
 // InvoiceLine is one line of an invoice: usage of a product, or an applied
 // commit or credit (negative total). Names come from the catalog and the
 // commit when the invoice is read, so a line stores only ids and amounts.
 type InvoiceLine struct {
-	Type         string          `msgpack:"Type"`
-	ProductID    string          `msgpack:"ProductID"`
-	CommitID     string          `msgpack:"CommitID"`
-	CreditTypeID string          `msgpack:"CreditTypeID"`
-	Quantity     decimal.Decimal `msgpack:"Quantity"`
-	Total        decimal.Decimal `msgpack:"Total"`
+	Type         string `msgpack:"Type"`
+	ProductID    string `msgpack:"ProductID"`
+	CommitID     string `msgpack:"CommitID"`
+	CreditTypeID string `msgpack:"CreditTypeID"`
+	Quantity     Amount `msgpack:"Quantity"`
+	Total        Amount `msgpack:"Total"`
+}
+
+// Override is a contract's override of its rates (OverrideInput as applied):
+// the same fields, with the amounts converted to Amount.
+type Override struct {
+	ID                    string   `msgpack:"ID"`
+	StartingAt            Nanos    `msgpack:"StartingAt"`
+	EndingBefore          Nanos    `msgpack:"EndingBefore"`
+	ProductID             string   `msgpack:"ProductID"`
+	ApplicableProductTags []string `msgpack:"ApplicableProductTags"`
+	Entitled              *bool    `msgpack:"Entitled"`
+	Type                  string   `msgpack:"Type"` // OVERWRITE or MULTIPLIER, empty for entitled-only
+	Multiplier            *Amount  `msgpack:"Multiplier"`
+	OverwritePrice        *Amount  `msgpack:"OverwritePrice"`
 }

@@ -55,6 +55,9 @@ type Engine struct {
 	// nextDue is the earliest time any customer has a pending transition.
 	nextDue atomic.Int64
 
+	// runs are the shard runs every batch reuses (see batch.reset).
+	runs []*shardRun
+
 	// shardDue is each shard's earliest pending transition, as of its last run.
 	shardDue []Nanos
 	// unknownRejects counts events for customers that do not exist.

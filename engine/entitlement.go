@@ -31,10 +31,11 @@ type EntitlementView struct {
 	GroupBlocks map[string]map[string]bool
 }
 
-// ProductAnswer pairs a product id with its answer.
+// ProductAnswer pairs a product id with its answer, held in place so a view
+// is one or two allocations however many products it answers.
 type ProductAnswer struct {
 	ProductID string
-	*ProductEntitlement
+	ProductEntitlement
 }
 
 // product finds the answer for a product id without allocating.
@@ -49,7 +50,7 @@ func (v *EntitlementView) product(id []byte) *ProductEntitlement {
 		}
 	}
 	if lo < len(v.Products) && v.Products[lo].ProductID == string(id) {
-		return v.Products[lo].ProductEntitlement
+		return &v.Products[lo].ProductEntitlement
 	}
 	return nil
 }
@@ -69,13 +70,13 @@ func (v *EntitlementView) Product(id string) *ProductEntitlement {
 type ProductEntitlement struct {
 	Entitled     bool
 	Reason       string
-	Balance      string // decimal string, the sum of applicable balances now
+	Balance      Amount // the sum of applicable balances now, rendered at check time
 	CreditTypeID string
 }
 
-var noContractEntitlement = newProductEntitlement(false, ReasonNoContract, "0", USDCreditTypeID)
+var noContractEntitlement = newProductEntitlement(false, ReasonNoContract, Amount{}, USDCreditTypeID)
 
-func newProductEntitlement(entitled bool, reason, balance, creditTypeID string) *ProductEntitlement {
+func newProductEntitlement(entitled bool, reason string, balance Amount, creditTypeID string) *ProductEntitlement {
 	return &ProductEntitlement{Entitled: entitled, Reason: reason, Balance: balance, CreditTypeID: creditTypeID}
 }
 
@@ -84,7 +85,7 @@ func (p *ProductEntitlement) AppendJSON(b []byte) []byte {
 	return appendCheck(b, p.Entitled, p.Reason, p.Balance, p.CreditTypeID)
 }
 
-func appendCheck(b []byte, entitled bool, reason, balance, creditTypeID string) []byte {
+func appendCheck(b []byte, entitled bool, reason string, balance Amount, creditTypeID string) []byte {
 	b = append(b, `{"entitled":`...)
 	if entitled {
 		b = append(b, "true"...)
@@ -94,7 +95,7 @@ func appendCheck(b []byte, entitled bool, reason, balance, creditTypeID string) 
 	b = append(b, `,"reason":"`...)
 	b = append(b, reason...)
 	b = append(b, `","balance":"`...)
-	b = append(b, balance...)
+	b = balance.AppendString(b)
 	b = append(b, `","credit_type_id":"`...)
 	b = append(b, creditTypeID...)
 	b = append(b, `"}`...)

@@ -111,9 +111,9 @@ func indexOf(s, sub string) int {
 }
 
 // balance sums the customer's commit and credit balances now.
-func (h *harness) balance(customer string) decimal.Decimal {
+func (h *harness) balance(customer string) Amount {
 	h.t.Helper()
-	total := decimal.Zero
+	var total Amount
 	ok, _ := h.e.Read(context.Background(), customer, func(c *Customer, cat *Catalog, now Nanos) {
 		for _, k := range c.Contracts {
 			for _, cm := range k.Balances {

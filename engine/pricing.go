@@ -1,17 +1,15 @@
 package engine
 
-import "github.com/shopspring/decimal"
-
 // pricedRate is a rate after the contract's overrides.
 type pricedRate struct {
 	rate         *Rate
-	price        decimal.Decimal
+	price        Amount
 	entitled     bool
 	creditTypeID string
 }
 
 // overrideApplies reports whether o targets the product at t.
-func overrideApplies(cat *Catalog, o *OverrideInput, productID string, t Nanos) bool {
+func overrideApplies(cat *Catalog, o *Override, productID string, t Nanos) bool {
 	if t < o.StartingAt || (o.EndingBefore != 0 && t >= o.EndingBefore) {
 		return false
 	}
@@ -31,8 +29,8 @@ func priceAt(cat *Catalog, rc *RateCard, k *Contract, productID string, t Nanos)
 	if r == nil {
 		return pricedRate{}, false
 	}
-	p := pricedRate{rate: r, price: r.Price, entitled: r.Entitled, creditTypeID: r.CreditTypeID}
-	var overwrite *decimal.Decimal
+	p := pricedRate{rate: r, price: r.price, entitled: r.Entitled, creditTypeID: r.CreditTypeID}
+	var overwrite *Amount
 	for i := range k.Overrides {
 		o := &k.Overrides[i]
 		if !overrideApplies(cat, o, productID, t) {

@@ -1,19 +1,18 @@
 package engine
 
-import (
-	"time"
-
-	"github.com/shopspring/decimal"
-)
+import "time"
 
 // ratingScratch holds per-shard buffers reused across events.
 type ratingScratch struct {
 	metrics []*Metric
 	cands   []drawCandidate
 	plan    []plannedUsage
+	// balances is buildView's per-commit balances.
+	balances []Amount
 }
 
-var one = decimal.NewFromInt(1)
+// amountOne is the quantity of a COUNT event.
+var amountOne = AmountFromInt(1)
 
 // rateEvent dedups, rates and burns down one event on its customer's shard.
 func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
@@ -87,11 +86,7 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 	s.flushUsage(c, cat)
 	for i := range plan {
 		u := &plan[i]
-		spend := u.pr.price
-		if !u.qty.Equal(one) {
-			spend = u.qty.Mul(u.pr.price)
-		}
-		s.rate(cat, k, inv, rc, u.product, u.pr.creditTypeID, u.qty, spend, ev.Timestamp)
+		s.rate(cat, k, inv, rc, u.product, u.pr.creditTypeID, u.qty, u.qty.Mul(u.pr.price), ev.Timestamp)
 	}
 }
 
@@ -99,12 +94,12 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 type plannedUsage struct {
 	product *Product
 	pr      pricedRate
-	qty     decimal.Decimal
+	qty     Amount
 }
 
 // rate records usage of a product on the invoice and burns its spend down
 // from the balances in force at t; what they do not cover is overage.
-func (s *shard) rate(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard, p *Product, creditTypeID string, qty, spend decimal.Decimal, t Nanos) {
+func (s *shard) rate(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard, p *Product, creditTypeID string, qty, spend Amount, t Nanos) {
 	inv.addUsage(p, creditTypeID, qty, spend)
 	remaining := s.burnDown(cat, k, inv, p.ID, creditTypeID, t, spend)
 	inv.addOverage(rc, creditTypeID, remaining)
@@ -125,36 +120,37 @@ func (c *Customer) reject(r RejectReason) {
 }
 
 // quantity is the event's contribution to the metric, false when the event
-// does not match the metric's filters.
-func (m *Metric) quantity(ev *Event) (decimal.Decimal, bool) {
+// does not match the metric's filters. A SUM property that ParseAmount
+// refuses (not a number, or outside the bounds) does not count.
+func (m *Metric) quantity(ev *Event) (Amount, bool) {
 	if f := m.EventTypeFilter; f != nil {
 		for _, v := range f.NotInValues {
 			if v == ev.EventType {
-				return decimal.Decimal{}, false
+				return Amount{}, false
 			}
 		}
 	}
 	for i := range m.PropertyFilters {
 		if !m.PropertyFilters[i].matches(ev.Properties) {
-			return decimal.Decimal{}, false
+			return Amount{}, false
 		}
 	}
 	switch m.Aggregation {
 	case AggCount, "":
-		return one, true
+		return amountOne, true
 	case AggSum:
 		v, ok := ev.Properties[m.AggregationKey]
 		if !ok {
-			return decimal.Decimal{}, false
+			return Amount{}, false
 		}
-		d, err := decimal.NewFromString(v)
+		d, err := ParseAmount(v)
 		if err != nil {
-			return decimal.Decimal{}, false
+			return Amount{}, false
 		}
 		return d, true
 	}
 	// MAX, UNIQUE and LATEST need per-period state; not rated yet.
-	return decimal.Decimal{}, false
+	return Amount{}, false
 }
 
 func (f *PropertyFilter) matches(props map[string]string) bool {
@@ -242,15 +238,15 @@ func (inv *Invoice) line(typ, productID, commitID, creditTypeID string) *Invoice
 	return l
 }
 
-func (inv *Invoice) addUsage(p *Product, creditTypeID string, qty, spend decimal.Decimal) {
+func (inv *Invoice) addUsage(p *Product, creditTypeID string, qty, spend Amount) {
 	l := inv.line(LineUsage, p.ID, "", creditTypeID)
-	l.Quantity = addDec(l.Quantity, qty)
-	l.Total = addDec(l.Total, spend)
+	l.Quantity = l.Quantity.Add(qty)
+	l.Total = l.Total.Add(spend)
 }
 
 // addOverage adds what no balance covered to the invoice total, converting a
 // custom pricing unit to the rate card's fiat.
-func (inv *Invoice) addOverage(rc *RateCard, creditTypeID string, amount decimal.Decimal) {
+func (inv *Invoice) addOverage(rc *RateCard, creditTypeID string, amount Amount) {
 	if inv.CreditTypeID == "" {
 		inv.CreditTypeID = rc.FiatCreditTypeID
 	}

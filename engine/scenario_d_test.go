@@ -54,7 +54,7 @@ func TestScenarioDOverrideEntitlement(t *testing.T) {
 	h.must(h.events("team@customer.com", "Slack integration", "k", 0, 5, "2024-10-15T00:00:00Z"))
 	h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
 		inv := c.Contracts[0].Invoices[0]
-		if !inv.Total.Equal(dec("1750")) {
+		if !inv.Total.Equal(MustAmount("1750")) {
 			t.Errorf("October draft total %s, want 1750", inv.Total)
 		}
 	})
@@ -66,7 +66,7 @@ func TestScenarioDOverrideEntitlement(t *testing.T) {
 	}
 	h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
 		inv := c.Contracts[0].Invoices[0]
-		if inv.Status != InvoiceFinalized || !inv.Total.Equal(dec("1750")) {
+		if inv.Status != InvoiceFinalized || !inv.Total.Equal(MustAmount("1750")) {
 			t.Errorf("October invoice %s total %s, want FINALIZED 1750", inv.Status, inv.Total)
 		}
 		if c.Rejects[RejectFinalized] != 1 {

@@ -231,6 +231,9 @@ func (e *Engine) Restore(st *State) error {
 	if cat == nil {
 		cat = NewCatalog()
 	}
+	if err := cat.derive(); err != nil {
+		return fmt.Errorf("restore: catalog: %w", err)
+	}
 	cat.index()
 	entries := make(map[string]*CustomerHandle, len(st.Customers)*2)
 	perShard := make([][]*Customer, len(e.shards))

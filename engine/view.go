@@ -3,8 +3,6 @@ package engine
 import (
 	"slices"
 	"strings"
-
-	"github.com/shopspring/decimal"
 )
 
 // publish rebuilds the customer's entitlement view for now and swaps it in.
@@ -13,12 +11,21 @@ func (s *shard) publish(c *Customer, cat *Catalog, now Nanos) {
 	if h == nil {
 		return
 	}
-	h.view.Store(buildView(c, cat, now))
+	h.view.Store(buildView(c, cat, now, &s.scratch.balances))
+}
+
+// viewOfOne is a view and its one product answer in a single allocation:
+// most contracts in force price one product, and a view is rebuilt for
+// every customer an apply touches.
+type viewOfOne struct {
+	view    EntitlementView
+	answers [1]ProductAnswer
 }
 
 // buildView computes the answer for every product the contract in force
-// prices, so a check never computes anything.
-func buildView(c *Customer, cat *Catalog, now Nanos) *EntitlementView {
+// prices, so a check never computes anything. balances is scratch space
+// reused between calls.
+func buildView(c *Customer, cat *Catalog, now Nanos, balances *[]Amount) *EntitlementView {
 	k := c.contractAt(now)
 	if k == nil {
 		return emptyView
@@ -27,27 +34,35 @@ func buildView(c *Customer, cat *Catalog, now Nanos) *EntitlementView {
 	if rc == nil {
 		return emptyView
 	}
-	v := &EntitlementView{
-		AsOf:     now,
-		Products: make([]ProductAnswer, 0, len(rc.ProductOrder)),
-		Default:  cat.notEntitled(rc.FiatCreditTypeID),
+	var v *EntitlementView
+	if len(rc.ProductOrder) == 1 {
+		one := &viewOfOne{}
+		v = &one.view
+		v.Products = one.answers[:0]
+	} else {
+		v = &EntitlementView{Products: make([]ProductAnswer, 0, len(rc.ProductOrder))}
 	}
+	v.AsOf = now
+	v.Default = cat.notEntitled(rc.FiatCreditTypeID)
 	// Each balance once, then per product the sum of those that apply.
-	balances := make([]decimal.Decimal, len(k.Balances))
-	for i, cm := range k.Balances {
+	bals := (*balances)[:0]
+	for _, cm := range k.Balances {
+		var b Amount
 		if cm.drawable() {
-			balances[i] = cm.BalanceAt(now)
+			b = cm.BalanceAt(now)
 		}
+		bals = append(bals, b)
 	}
+	*balances = bals
 	for _, pid := range rc.ProductOrder {
 		pr, ok := priceAt(cat, rc, k, pid, now)
 		if !ok {
 			continue
 		}
-		bal := decimal.Zero
+		var bal Amount
 		for i, cm := range k.Balances {
 			if cm.drawable() && cm.CreditTypeID == pr.creditTypeID && cm.appliesTo(cat, pid) {
-				bal = addDec(bal, balances[i])
+				bal = bal.Add(bals[i])
 			}
 		}
 		entitled, reason := true, ReasonOK
@@ -57,7 +72,8 @@ func buildView(c *Customer, cat *Catalog, now Nanos) *EntitlementView {
 		case k.PrepaidOnly && !bal.IsPositive():
 			entitled, reason = false, ReasonBalanceDepleted
 		}
-		v.Products = append(v.Products, ProductAnswer{ProductID: pid, ProductEntitlement: newProductEntitlement(entitled, reason, bal.String(), pr.creditTypeID)})
+		v.Products = append(v.Products, ProductAnswer{ProductID: pid, ProductEntitlement: ProductEntitlement{
+			Entitled: entitled, Reason: reason, Balance: bal, CreditTypeID: pr.creditTypeID}})
 	}
 	if len(v.Products) > 1 {
 		slices.SortFunc(v.Products, func(a, b ProductAnswer) int { return strings.Compare(a.ProductID, b.ProductID) })

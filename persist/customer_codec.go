@@ -13,10 +13,25 @@ import (
 	"burndown/engine"
 )
 
-// customerLayout is the version of the binary customer layout below. The
-// snapshot's format version says which layout its customers use; a change to
-// engine.Customer's persisted fields needs a new layout version here.
-const customerLayout byte = 1
+// customerLayout is the version of the binary customer layout below, the
+// one AppendCustomer writes. Each record starts with its layout byte; a
+// change to engine.Customer's persisted fields needs a new layout version
+// here. DecodeCustomer reads every layout:
+//
+//   - 1 (up to the decimal-to-Amount switch): amounts as decimals, exponent
+//     and coefficient (binWriter.dec); converted exactly on reading, and
+//     refused when out of engine.AmountFromStoredDecimal's bound.
+//   - 2: amounts in engine.Amount's binary encoding (AppendBinary).
+//
+// The two differ only in how an amount is written, so the reader is one
+// decoder parameterised by its amount reader (binReader.amount).
+const customerLayout byte = 2
+
+// amountReaders maps each layout DecodeCustomer reads to its amount reader.
+var amountReaders = map[byte]func(*binReader) engine.Amount{
+	1: (*binReader).decAmount,
+	2: (*binReader).binAmount,
+}
 
 // The customer layout is a hand-written, reflection-free encoding: snapshots
 // of millions of customers are written while applies go on and read back on
@@ -25,7 +40,12 @@ const customerLayout byte = 1
 // equal customers give equal bytes; pointers and nil maps carry a presence
 // byte so a round trip is exact.
 
-type binWriter struct{ b []byte }
+type binWriter struct {
+	b []byte
+	// amount writes one amount; AppendCustomer writes layout 2 (amt), tests
+	// also write layout 1 to prove the reader.
+	amount func(*binWriter, engine.Amount)
+}
 
 func (w *binWriter) uvarint(v uint64) { w.b = binary.AppendUvarint(w.b, v) }
 func (w *binWriter) varint(v int64)   { w.b = binary.AppendVarint(w.b, v) }
@@ -86,17 +106,27 @@ func (w *binWriter) dec(d decimal.Decimal) {
 	w.b = append(w.b, mag...)
 }
 
-func (w *binWriter) decPtr(d *decimal.Decimal) {
-	w.boolean(d != nil)
-	if d != nil {
-		w.dec(*d)
+// binAmount writes an amount in layout 2.
+func (w *binWriter) binAmount(a engine.Amount) { w.b = a.AppendBinary(w.b) }
+
+func (w *binWriter) amt(a engine.Amount) { w.amount(w, a) }
+
+func (w *binWriter) amtPtr(a *engine.Amount) {
+	w.boolean(a != nil)
+	if a != nil {
+		w.amt(*a)
 	}
 }
 
 // AppendCustomer appends c in the binary customer layout.
 func AppendCustomer(dst []byte, c *engine.Customer) []byte {
-	w := &binWriter{b: dst}
-	w.b = append(w.b, customerLayout)
+	return appendCustomer(dst, c, customerLayout, (*binWriter).binAmount)
+}
+
+// appendCustomer writes c in the layout whose amounts amount writes.
+func appendCustomer(dst []byte, c *engine.Customer, layout byte, amount func(*binWriter, engine.Amount)) []byte {
+	w := &binWriter{b: dst, amount: amount}
+	w.b = append(w.b, layout)
 	w.str(c.ID)
 	w.str(c.Name)
 	w.strs(c.IngestAliases)
@@ -155,8 +185,8 @@ func (w *binWriter) contract(k *engine.Contract) {
 			w.boolean(*o.Entitled)
 		}
 		w.str(o.Type)
-		w.decPtr(o.Multiplier)
-		w.decPtr(o.OverwritePrice)
+		w.amtPtr(o.Multiplier)
+		w.amtPtr(o.OverwritePrice)
 	}
 	w.uvarint(uint64(len(k.Balances)))
 	for _, cm := range k.Balances {
@@ -177,10 +207,10 @@ func (w *binWriter) contract(k *engine.Contract) {
 			w.str(l.ProductID)
 			w.str(l.CommitID)
 			w.str(l.CreditTypeID)
-			w.dec(l.Quantity)
-			w.dec(l.Total)
+			w.amt(l.Quantity)
+			w.amt(l.Total)
 		}
-		w.dec(inv.Total)
+		w.amt(inv.Total)
 	}
 }
 
@@ -190,7 +220,7 @@ func (w *binWriter) commit(cm *engine.Commit) {
 	w.str(cm.ProductID)
 	w.str(cm.Name)
 	w.str(cm.Description)
-	w.decPtr(cm.Priority)
+	w.amtPtr(cm.Priority)
 	w.str(cm.CreditTypeID)
 	w.strs(cm.ApplicableProductIDs)
 	w.strs(cm.ApplicableProductTags)
@@ -210,17 +240,17 @@ func (w *binWriter) commit(cm *engine.Commit) {
 	w.uvarint(uint64(len(cm.Segments)))
 	for _, s := range cm.Segments {
 		w.str(s.ID)
-		w.dec(s.Amount)
+		w.amt(s.Amount)
 		w.varint(s.StartingAt)
 		w.varint(s.EndingBefore)
-		w.dec(s.Drawn)
+		w.amt(s.Drawn)
 		w.boolean(s.Expired)
-		w.dec(s.ExpiredAmount)
+		w.amt(s.ExpiredAmount)
 		w.uvarint(uint64(len(s.Deductions)))
 		for _, d := range s.Deductions {
 			w.str(d.InvoiceID)
 			w.varint(d.Timestamp)
-			w.dec(d.Amount)
+			w.amt(d.Amount)
 		}
 	}
 }
@@ -234,6 +264,8 @@ type binReader struct {
 	i      int
 	err    error
 	intern map[string]string
+	// amount reads one amount as the record's layout writes it.
+	amount func(*binReader) engine.Amount
 }
 
 func (r *binReader) fail(err error) {
@@ -383,12 +415,39 @@ func (r *binReader) dec() decimal.Decimal {
 	return decimal.Decimal{}
 }
 
-func (r *binReader) decPtr() *decimal.Decimal {
+// decAmount reads a layout 1 amount: a decimal, converted exactly.
+func (r *binReader) decAmount() engine.Amount {
+	d := r.dec()
+	if r.err != nil {
+		return engine.Amount{}
+	}
+	a, err := engine.AmountFromStoredDecimal(d)
+	if err != nil {
+		r.fail(fmt.Errorf("amount %s: %w", d.String(), err))
+	}
+	return a
+}
+
+// binAmount reads a layout 2 amount (engine.Amount's binary encoding).
+func (r *binReader) binAmount() engine.Amount {
+	if r.err != nil {
+		return engine.Amount{}
+	}
+	a, n, err := engine.DecodeAmountBinary(r.b[r.i:])
+	if err != nil {
+		r.fail(err)
+		return engine.Amount{}
+	}
+	r.i += n
+	return a
+}
+
+func (r *binReader) amtPtr() *engine.Amount {
 	if !r.boolean() {
 		return nil
 	}
-	d := r.dec()
-	return &d
+	a := r.amount(r)
+	return &a
 }
 
 // DecodeCustomer parses a record written by AppendCustomer. intern may be
@@ -398,8 +457,9 @@ func DecodeCustomer(b []byte, intern map[string]string) (*engine.Customer, error
 		intern = map[string]string{}
 	}
 	r := &binReader{b: b, intern: intern}
-	if v := r.byteVal(); v != customerLayout {
-		return nil, fmt.Errorf("persist: customer layout %d is not %d", v, customerLayout)
+	v := r.byteVal()
+	if r.amount = amountReaders[v]; r.amount == nil {
+		return nil, fmt.Errorf("persist: customer layout %d is not one of 1..%d", v, customerLayout)
 	}
 	c := &engine.Customer{}
 	c.ID = r.uniqueStr()
@@ -453,7 +513,7 @@ func (r *binReader) contract() *engine.Contract {
 	k.CustomFields = r.strMap()
 	k.CreatedAt = r.varint()
 	if n := r.count(r.uvarint()); n > 0 {
-		k.Overrides = make([]engine.OverrideInput, n)
+		k.Overrides = make([]engine.Override, n)
 		for i := range k.Overrides {
 			o := &k.Overrides[i]
 			o.ID = r.uniqueStr()
@@ -466,8 +526,8 @@ func (r *binReader) contract() *engine.Contract {
 				o.Entitled = &v
 			}
 			o.Type = r.str()
-			o.Multiplier = r.decPtr()
-			o.OverwritePrice = r.decPtr()
+			o.Multiplier = r.amtPtr()
+			o.OverwritePrice = r.amtPtr()
 		}
 	}
 	if n := r.count(r.uvarint()); n > 0 {
@@ -495,12 +555,12 @@ func (r *binReader) contract() *engine.Contract {
 					l.ProductID = r.str()
 					l.CommitID = r.str()
 					l.CreditTypeID = r.str()
-					l.Quantity = r.dec()
-					l.Total = r.dec()
+					l.Quantity = r.amount(r)
+					l.Total = r.amount(r)
 					inv.Lines[j] = l
 				}
 			}
-			inv.Total = r.dec()
+			inv.Total = r.amount(r)
 			k.Invoices[i] = inv
 		}
 	}
@@ -514,7 +574,7 @@ func (r *binReader) commit() *engine.Commit {
 	cm.ProductID = r.str()
 	cm.Name = r.str()
 	cm.Description = r.str()
-	cm.Priority = r.decPtr()
+	cm.Priority = r.amtPtr()
 	cm.CreditTypeID = r.str()
 	cm.ApplicableProductIDs = r.strs()
 	cm.ApplicableProductTags = r.strs()
@@ -535,19 +595,19 @@ func (r *binReader) commit() *engine.Commit {
 		for i := range cm.Segments {
 			s := &engine.Segment{}
 			s.ID = r.uniqueStr()
-			s.Amount = r.dec()
+			s.Amount = r.amount(r)
 			s.StartingAt = r.varint()
 			s.EndingBefore = r.varint()
-			s.Drawn = r.dec()
+			s.Drawn = r.amount(r)
 			s.Expired = r.boolean()
-			s.ExpiredAmount = r.dec()
+			s.ExpiredAmount = r.amount(r)
 			if m := r.count(r.uvarint()); m > 0 {
 				s.Deductions = make([]engine.Deduction, m)
 				for j := range s.Deductions {
 					d := &s.Deductions[j]
 					d.InvoiceID = r.str()
 					d.Timestamp = r.varint()
-					d.Amount = r.dec()
+					d.Amount = r.amount(r)
 				}
 			}
 			cm.Segments[i] = s

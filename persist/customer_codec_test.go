@@ -16,9 +16,13 @@ import (
 func fullCustomer() *engine.Customer {
 	yes, no := true, false
 	huge := decimal.NewFromBigInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(40), nil), -3)
-	prio := dec("1.5")
-	mult := dec("0.8")
-	over := dec("-12.345")
+	hugeAmt, err := engine.AmountFromStoredDecimal(huge) // a sum past the input bound
+	if err != nil {
+		panic(err)
+	}
+	prio := amt("1.5")
+	mult := amt("0.8")
+	over := amt("-12.345")
 	return &engine.Customer{
 		ID: "c-1", Name: "Ünïcode name", IngestAliases: []string{"a", "b"}, CustomFields: map[string]string{"z": "1", "a": ""},
 		BillingProviders: []engine.BillingProviderConfig{{BillingProvider: "stripe", DeliveryMethod: "direct_to_billing_provider", Configuration: map[string]string{"stripe_customer_id": "cus_1"}}, {BillingProvider: "netsuite"}},
@@ -27,18 +31,79 @@ func fullCustomer() *engine.Customer {
 		Contracts: []*engine.Contract{{
 			ID: "k-1", Name: "Basic", RateCardID: "rc", StartingAt: 1, EndingBefore: 2, UniquenessKey: "u", PrepaidOnly: true,
 			CustomFields: map[string]string{}, CreatedAt: 3,
-			Overrides: []engine.OverrideInput{{ID: "o", StartingAt: 4, ProductID: "p", ApplicableProductTags: []string{"premium"}, Entitled: &no, Type: "MULTIPLIER", Multiplier: &mult},
+			Overrides: []engine.Override{{ID: "o", StartingAt: 4, ProductID: "p", ApplicableProductTags: []string{"premium"}, Entitled: &no, Type: "MULTIPLIER", Multiplier: &mult},
 				{ID: "o2", Entitled: &yes, OverwritePrice: &over}},
 			Balances: []*engine.Commit{{
 				ID: "cm", Type: engine.CommitPrepaid, ProductID: "p", Name: "n", Description: "d", Priority: &prio, CreditTypeID: engine.USDCreditTypeID,
 				ApplicableProductIDs: []string{"p"}, ApplicableProductTags: []string{}, InvoiceSchedule: []engine.InvoiceItem{{ID: "ii", Timestamp: 9, Amount: huge}},
 				CustomFields: map[string]string{"x": "y"}, CreatedAt: 10, Seq: 2,
-				Segments: []*engine.Segment{{ID: "s", Amount: dec("2000"), StartingAt: 1, EndingBefore: 99, Drawn: dec("1500.25"), Expired: true, ExpiredAmount: dec("499.75"),
-					Deductions: []engine.Deduction{{InvoiceID: "inv", Timestamp: 5, Amount: huge.Neg()}}}},
+				Segments: []*engine.Segment{{ID: "s", Amount: amt("2000"), StartingAt: 1, EndingBefore: 99, Drawn: amt("1500.25"), Expired: true, ExpiredAmount: amt("499.75"),
+					Deductions: []engine.Deduction{{InvoiceID: "inv", Timestamp: 5, Amount: hugeAmt.Neg()}}}},
 			}, {ID: "cr", Type: engine.CommitCredit, Segments: []*engine.Segment{{ID: "s2"}}}},
 			Invoices: []*engine.Invoice{{ID: "inv", ContractID: "k-1", CreditTypeID: engine.USDCreditTypeID, Start: 1, End: 2, Status: engine.InvoiceFinalized, FinalizedAt: 2,
-				Lines: []*engine.InvoiceLine{{Type: engine.LineUsage, ProductID: "p", Quantity: dec("3"), Total: dec("0.003")}}, Total: dec("-1")}},
+				Lines: []*engine.InvoiceLine{{Type: engine.LineUsage, ProductID: "p", Quantity: amt("3"), Total: amt("0.003")}}, Total: amt("-1")}},
 		}, {ID: "k-2"}},
+	}
+}
+
+func amt(s string) engine.Amount { return engine.MustAmount(s) }
+
+// appendCustomerLayout1 writes c as the build before the Amount switch did:
+// customer layout 1, amounts as decimals.
+func appendCustomerLayout1(dst []byte, c *engine.Customer) []byte {
+	return appendCustomer(dst, c, 1, func(w *binWriter, a engine.Amount) { w.dec(a.Decimal()) })
+}
+
+// Layout 1 records (snapshots written before the Amount switch) decode to
+// the same customer, and re-encode in layout 2.
+func TestCustomerCodecReadsLayout1(t *testing.T) {
+	for _, c := range []*engine.Customer{fullCustomer(), {ID: "bare"}} {
+		old := appendCustomerLayout1(nil, c)
+		if old[0] != 1 {
+			t.Fatalf("layout byte %d", old[0])
+		}
+		got, err := DecodeCustomer(old, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(c)
+		have, _ := json.Marshal(got)
+		if !bytes.Equal(want, have) {
+			t.Fatalf("layout 1 decoded differently:\n%s\n%s", want, have)
+		}
+		if b := AppendCustomer(nil, got); b[0] != customerLayout || !bytes.Equal(b, AppendCustomer(nil, c)) {
+			t.Fatal("a layout 1 customer does not re-encode as the layout 2 record of the same customer")
+		}
+	}
+}
+
+// A layout 1 amount is converted exactly or refused: a decimal with more
+// fractional digits than an Amount holds fails the decode instead of being
+// rounded; trailing zeros beyond 12 digits are not digits.
+func TestCustomerLayout1AmountBounds(t *testing.T) {
+	for _, tc := range []struct {
+		d    decimal.Decimal
+		want string // "" for refused
+	}{
+		{decimal.New(15, -1), "1.5"},
+		{decimal.New(1500, -3), "1.5"},
+		{decimal.New(1, -12), "0.000000000001"},
+		{decimal.New(1, -13), ""},
+		{decimal.New(10, -13), "0.000000000001"},
+		{decimal.New(-7, 3), "-7000"},
+		{decimal.New(1, 200), ""},
+		{decimal.Decimal{}, "0"},
+	} {
+		w := &binWriter{}
+		w.dec(tc.d)
+		r := &binReader{b: w.b, intern: map[string]string{}, amount: amountReaders[1]}
+		a := r.amount(r)
+		switch {
+		case tc.want == "" && r.err == nil:
+			t.Errorf("%s: read as %s, want refused", tc.d, a)
+		case tc.want != "" && (r.err != nil || a.String() != tc.want):
+			t.Errorf("%s: read as %s (%v), want %s", tc.d, a, r.err, tc.want)
+		}
 	}
 }
 

@@ -61,7 +61,7 @@ type commitOut struct {
 
 func renderCommit(cm *engine.Commit, k *engine.Contract, cat *engine.Catalog, now engine.Nanos, opts readOpts) commitOut {
 	out := commitOut{
-		ID: cm.ID, Type: cm.Type, Name: cm.Name, Description: cm.Description, Priority: numPtr(cm.Priority),
+		ID: cm.ID, Type: cm.Type, Name: cm.Name, Description: cm.Description, Priority: amountNumPtr(cm.Priority),
 		Product: *productRef(cat, cm.ProductID), Contract: &idRef{ID: k.ID},
 		AccessSchedule:        accessScheduleOut{CreditType: creditTypeOf(cat, cm.CreditTypeID), ScheduleItems: []scheduleItemOut{}},
 		ApplicableProductIDs:  append([]string(nil), cm.ApplicableProductIDs...),
@@ -74,7 +74,7 @@ func renderCommit(cm *engine.Commit, k *engine.Contract, cat *engine.Catalog, no
 	}
 	for _, sg := range cm.Segments {
 		out.AccessSchedule.ScheduleItems = append(out.AccessSchedule.ScheduleItems, scheduleItemOut{
-			ID: sg.ID, Amount: num(sg.Amount), StartingAt: tsv(sg.StartingAt), EndingBefore: tsv(sg.EndingBefore),
+			ID: sg.ID, Amount: amountNum(sg.Amount), StartingAt: tsv(sg.StartingAt), EndingBefore: tsv(sg.EndingBefore),
 		})
 	}
 	if len(cm.InvoiceSchedule) > 0 {
@@ -85,13 +85,13 @@ func renderCommit(cm *engine.Commit, k *engine.Contract, cat *engine.Catalog, no
 		out.InvoiceSchedule = is
 	}
 	if opts.balance {
-		b := num(cm.BalanceAt(now))
+		b := amountNum(cm.BalanceAt(now))
 		out.Balance = &b
 	}
 	if opts.ledgers {
 		out.Ledger = []ledgerOut{}
 		for _, e := range cm.Ledger(now) {
-			out.Ledger = append(out.Ledger, ledgerOut{Type: e.Type, Timestamp: tsv(e.Timestamp), Amount: num(e.Amount), SegmentID: e.SegmentID, InvoiceID: e.InvoiceID})
+			out.Ledger = append(out.Ledger, ledgerOut{Type: e.Type, Timestamp: tsv(e.Timestamp), Amount: amountNum(e.Amount), SegmentID: e.SegmentID, InvoiceID: e.InvoiceID})
 		}
 	}
 	return out

@@ -273,13 +273,13 @@ func renderContract(c *engine.Customer, k *engine.Contract, cat *engine.Catalog,
 	for _, o := range k.Overrides {
 		ov := overrideOut{
 			ID: o.ID, StartingAt: tsv(o.StartingAt), EndingBefore: ts(o.EndingBefore),
-			ApplicableProductTags: o.ApplicableProductTags, Entitled: o.Entitled, Type: o.Type, Multiplier: numPtr(o.Multiplier),
+			ApplicableProductTags: o.ApplicableProductTags, Entitled: o.Entitled, Type: o.Type, Multiplier: amountNumPtr(o.Multiplier),
 		}
 		if o.ProductID != "" {
 			ov.Product = productRef(cat, o.ProductID)
 		}
 		if o.OverwritePrice != nil {
-			ov.OverwriteRate = map[string]any{"rate_type": engine.RateFlat, "price": num(*o.OverwritePrice)}
+			ov.OverwriteRate = map[string]any{"rate_type": engine.RateFlat, "price": amountNum(*o.OverwritePrice)}
 		}
 		t.Overrides = append(t.Overrides, ov)
 	}

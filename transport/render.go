@@ -33,6 +33,18 @@ func numPtr(d *decimal.Decimal) *num {
 	return &n
 }
 
+// amountNum renders an engine amount as num (same digits).
+func amountNum(a engine.Amount) num { return num(a.Decimal()) }
+
+// amountNumPtr renders an optional engine amount; nil stays absent.
+func amountNumPtr(a *engine.Amount) *num {
+	if a == nil {
+		return nil
+	}
+	n := amountNum(*a)
+	return &n
+}
+
 // ts renders a time as RFC 3339 in UTC, or nil for an unset (zero) time.
 func ts(n engine.Nanos) *string {
 	if n == 0 {

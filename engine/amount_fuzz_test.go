@@ -1,0 +1,82 @@
+package engine
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// strictAmount is ParseAmount's grammar, written independently of it.
+var strictAmount = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]{1,4})?$`)
+
+// parseBound is far above ParseAmount's real cost (well under a microsecond)
+// and far below what an unbounded parse of a hostile input would take, with
+// room for the fuzzer's instrumentation on a loaded machine.
+const parseBound = 50 * time.Millisecond
+
+// FuzzParseAmount: never panics, returns within the bound, agrees with
+// decimal.NewFromString whenever it accepts, and accepts every in-bounds
+// string of the strict grammar.
+func FuzzParseAmount(f *testing.F) {
+	f.Add(strings.Repeat("9", 200000))
+	f.Add("1" + strings.Repeat("0", 18))
+	f.Fuzz(func(t *testing.T, s string) {
+		start := time.Now()
+		a, err := ParseAmount(s)
+		if d := time.Since(start); d > parseBound {
+			t.Fatalf("ParseAmount(%.40q) took %v", s, d)
+		}
+		grammar := len(s) <= MaxAmountStringLen && strictAmount.MatchString(s)
+		if err != nil {
+			if !a.IsZero() {
+				t.Fatalf("error %v with non-zero %s", err, a)
+			}
+			if grammar {
+				d, derr := decimal.NewFromString(s)
+				if _, ferr := AmountFromDecimal(d); derr == nil && ferr == nil {
+					t.Fatalf("ParseAmount(%q) refused an in-bounds value: %v", s, err)
+				}
+			}
+			return
+		}
+		if !grammar {
+			t.Fatalf("ParseAmount(%q) accepted a string outside the grammar", s)
+		}
+		d, derr := decimal.NewFromString(s)
+		if derr != nil {
+			t.Fatalf("decimal refuses %q: %v", s, derr)
+		}
+		checkSame(t, s, a, d)
+	})
+}
+
+// FuzzAmountArith compares Add, Sub, Mul and Cmp with decimal for every
+// pair of strings that parse.
+func FuzzAmountArith(f *testing.F) {
+	f.Fuzz(func(t *testing.T, x, y string) {
+		a, err := ParseAmount(x)
+		if err != nil {
+			return
+		}
+		b, err := ParseAmount(y)
+		if err != nil {
+			return
+		}
+		da, db := a.Decimal(), b.Decimal()
+		checkSame(t, "a+b", a.Add(b), da.Add(db))
+		checkSame(t, "a-b", a.Sub(b), da.Sub(db))
+		checkSame(t, "a*b", a.Mul(b), refMul(da, db))
+		ab := a.Mul(b)
+		checkSame(t, "a*b*b", ab.Mul(b), refMul(refMul(da, db), db))
+		checkSame(t, "a*b+a", ab.Add(a), refMul(da, db).Add(da))
+		if got, want := a.Cmp(b), da.Cmp(db); got != want {
+			t.Fatalf("Cmp(%s, %s) = %d, want %d", a, b, got, want)
+		}
+		if got, want := ab.Cmp(a), refMul(da, db).Cmp(da); got != want {
+			t.Fatalf("Cmp(%s, %s) = %d, want %d", ab, a, got, want)
+		}
+	})
+}

@@ -1,0 +1,386 @@
+package engine
+
+import (
+	"errors"
+	"math"
+	"math/big"
+	"math/rand"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// refRoundHalfUp rounds d half away from zero to places (>= 0) with big.Int
+// arithmetic, independently of Amount's own rounding.
+func refRoundHalfUp(d decimal.Decimal, places int32) decimal.Decimal {
+	c, e := d.Coefficient(), d.Exponent()
+	if e >= -places {
+		return d
+	}
+	div := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-places-e)), nil)
+	neg := c.Sign() < 0
+	q, r := new(big.Int).QuoRem(c.Abs(c), div, new(big.Int))
+	if new(big.Int).Lsh(r, 1).Cmp(div) >= 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	if neg {
+		q.Neg(q)
+	}
+	return decimal.NewFromBigInt(q, -places)
+}
+
+// refMul is decimal's exact product rounded half-up to 12 places.
+func refMul(x, y decimal.Decimal) decimal.Decimal {
+	return refRoundHalfUp(x.Mul(y), MaxAmountFractionDigits)
+}
+
+// checkCanonical fails when a breaks the representation invariants.
+func checkCanonical(t *testing.T, what string, a Amount) {
+	t.Helper()
+	switch {
+	case a.scale > MaxAmountFractionDigits:
+		t.Fatalf("%s: scale %d", what, a.scale)
+	case a.big == nil && a.coef == math.MinInt64:
+		t.Fatalf("%s: MinInt64 coefficient", what)
+	case a.big == nil && a.scale > 0 && a.coef%10 == 0:
+		t.Fatalf("%s: trailing zero %d e-%d", what, a.coef, a.scale)
+	case a.big != nil && a.big.IsInt64() && a.big.Int64() != math.MinInt64:
+		t.Fatalf("%s: fallback value %s fits int64", what, a.big)
+	case a.big != nil && a.scale > 0 && new(big.Int).Rem(a.big, big.NewInt(10)).Sign() == 0:
+		t.Fatalf("%s: fallback trailing zero %s e-%d", what, a.big, a.scale)
+	}
+}
+
+// checkSame fails unless a is canonical and equals want by value and by
+// String.
+func checkSame(t *testing.T, what string, a Amount, want decimal.Decimal) {
+	t.Helper()
+	checkCanonical(t, what, a)
+	if !a.Decimal().Equal(want) || a.String() != want.String() {
+		t.Fatalf("%s = %s (%#v), want %s", what, a, a, want)
+	}
+}
+
+// randomAmount draws a value from a mix of shapes: small, near 10^18 with
+// 12 fractional digits, many fractional digits, int64 edges and values that
+// only fit the fallback. It builds the decimal from the same coefficient.
+func randomAmount(rng *rand.Rand) (Amount, decimal.Decimal) {
+	c := new(big.Int)
+	scale := 0
+	switch rng.Intn(8) {
+	case 0:
+		c.SetInt64(rng.Int63n(2001) - 1000)
+	case 1:
+		c.SetInt64(rng.Int63n(1e6))
+		scale = rng.Intn(5)
+	case 2: // near 10^18, integer or with 12 fractional digits
+		c.Sub(pow10Big(18), big.NewInt(rng.Int63n(1e6)+1))
+		if rng.Intn(2) == 0 {
+			c.Mul(c, pow10Big(12))
+			c.Add(c, big.NewInt(rng.Int63n(1e12)))
+			scale = 12
+		}
+	case 3:
+		c.SetInt64(rng.Int63())
+		scale = 12
+	case 4: // int64 edges
+		c.SetInt64([]int64{math.MaxInt64, math.MaxInt64 - 1, math.MinInt64, math.MinInt64 + 1, 1 << 62}[rng.Intn(5)])
+		scale = rng.Intn(13)
+	case 5: // fallback-sized: 20 to 40 digits
+		c.Rand(rng, pow10Big(int64(20+rng.Intn(21))))
+		scale = rng.Intn(13)
+	case 6:
+		scale = rng.Intn(13)
+	case 7:
+		c.SetInt64(rng.Int63n(1e9))
+		c.Mul(c, pow10Big(int64(rng.Intn(12))))
+		scale = rng.Intn(13)
+	}
+	if rng.Intn(2) == 0 {
+		c.Neg(c)
+	}
+	d := decimal.NewFromBigInt(c, -int32(scale))
+	return bigAmount(new(big.Int).Set(c), scale), d
+}
+
+func TestAmountPropertiesMatchDecimal(t *testing.T) {
+	rng := rand.New(rand.NewSource(20260501))
+	for i := 0; i < 100_000; i++ {
+		a, da := randomAmount(rng)
+		b, db := randomAmount(rng)
+		checkSame(t, "a", a, da)
+		checkSame(t, "a+b", a.Add(b), da.Add(db))
+		checkSame(t, "a-b", a.Sub(b), da.Sub(db))
+		checkSame(t, "-a", a.Neg(), da.Neg())
+		checkSame(t, "a*b", a.Mul(b), refMul(da, db))
+		checkSame(t, "min", a.Min(b), decimal.Min(da, db))
+		if got, want := a.Cmp(b), da.Cmp(db); got != want {
+			t.Fatalf("Cmp(%s, %s) = %d, want %d", a, b, got, want)
+		}
+		if a.Equal(b) != da.Equal(db) || a.LessThan(b) != da.LessThan(db) || a.GreaterThan(b) != da.GreaterThan(db) {
+			t.Fatalf("Equal/LessThan/GreaterThan(%s, %s) disagree with decimal", a, b)
+		}
+		if a.Sign() != da.Sign() || a.IsZero() != da.IsZero() || a.IsPositive() != da.IsPositive() || a.IsNegative() != da.IsNegative() {
+			t.Fatalf("Sign/IsZero/IsPositive/IsNegative(%s) disagree with decimal", a)
+		}
+		places := int32(rng.Intn(14))
+		checkSame(t, "round", a.RoundHalfUp(places), refRoundHalfUp(da, places))
+		checkEdgeConversions(t, a, da)
+	}
+}
+
+// checkEdgeConversions: values within the input bounds convert from decimal
+// and parse from their string; values outside are refused.
+func checkEdgeConversions(t *testing.T, a Amount, d decimal.Decimal) {
+	t.Helper()
+	inBounds := d.Abs().LessThan(decimal.New(1, MaxAmountIntegerDigits))
+	fromDec, err := AmountFromDecimal(d)
+	if inBounds != (err == nil) {
+		t.Fatalf("AmountFromDecimal(%s): err %v, in bounds %v", d, err, inBounds)
+	}
+	if err == nil {
+		checkSame(t, "AmountFromDecimal", fromDec, d)
+	}
+	if s := d.String(); len(s) <= MaxAmountStringLen {
+		parsed, err := ParseAmount(s)
+		if inBounds != (err == nil) {
+			t.Fatalf("ParseAmount(%s): err %v, in bounds %v", s, err, inBounds)
+		}
+		if err == nil {
+			checkSame(t, "ParseAmount", parsed, d)
+		}
+	}
+}
+
+func TestAmountRoundHalfUp(t *testing.T) {
+	for _, c := range []struct {
+		in     string
+		places int32
+		want   string
+	}{
+		{"2.345", 2, "2.35"}, {"-2.345", 2, "-2.35"}, {"2.344999", 2, "2.34"},
+		{"0.005", 2, "0.01"}, {"-0.005", 2, "-0.01"}, {"0.0049", 2, "0"},
+		{"1.5", 0, "2"}, {"-1.5", 0, "-2"}, {"2.5", 0, "3"},
+		{"150", -2, "200"}, {"-149", -2, "-100"}, {"1.25", 5, "1.25"},
+		{"999999999999999999.999999999999", 11, "1000000000000000000"},
+		{"999999999999999999.999999999999", -18, "1000000000000000000"},
+		{"499999999999999999.99", -18, "0"},
+	} {
+		got := MustAmount(c.in).RoundHalfUp(c.places)
+		checkSame(t, c.in, got, decimal.RequireFromString(c.want))
+	}
+	// Hostile places return at once.
+	big := MustAmount("123456789012345678.123456789012").Mul(MustAmount("123456789012345678"))
+	start := time.Now()
+	for _, p := range []int32{math.MinInt32, -1 << 20, math.MaxInt32} {
+		for _, a := range []Amount{big, MustAmount("-7.5")} {
+			r := a.RoundHalfUp(p)
+			if p < 0 && !r.IsZero() {
+				t.Fatalf("%s.RoundHalfUp(%d) = %s, want 0", a, p, r)
+			}
+		}
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Fatalf("hostile RoundHalfUp took %v", d)
+	}
+}
+
+func TestAmountMulRounding(t *testing.T) {
+	for _, c := range []struct{ a, b, want string }{
+		{"0.000001", "0.0000005", "0.000000000001"}, // 5e-13 rounds up
+		{"0.000001", "0.0000004", "0"},
+		{"-0.000001", "0.0000005", "-0.000000000001"},
+		{"0.1", "0.1", "0.01"},
+		{"3", "-0.5", "-1.5"},
+		{"999999999999999999", "999999999999999999", "999999999999999998000000000000000001"},
+		{"0.000000000005", "0.1", "0.000000000001"},
+		{"0.000000000005", "-0.1", "-0.000000000001"},
+		{"0.000000000004", "0.1", "0"},
+		// Both many-digit: the exact product needs the fallback, the rounded one does not.
+		// exact: 138698.367765541838232056090136
+		{"123456.789012345678", "1.123456789012", "138698.367765541838"},
+		{"-123456.789012345678", "1.123456789012", "-138698.367765541838"},
+	} {
+		a, b := MustAmount(c.a), MustAmount(c.b)
+		want := decimal.RequireFromString(c.want)
+		checkSame(t, c.a+"*"+c.b, a.Mul(b), want)
+	}
+}
+
+func TestParseAmountTable(t *testing.T) {
+	ok := map[string]string{
+		"0": "0", "-0": "0", "1e3": "1000", "1E3": "1000", "1e+3": "1000", "1.50": "1.5",
+		"000123": "123", "-3": "-3", "1999": "1999", "0.5": "0.5", "12.5e-1": "1.25",
+		"999999999999999999": "999999999999999999", "-999999999999999999.999999999999": "-999999999999999999.999999999999",
+		"0.000000000001": "0.000000000001", "1.0000000000000000": "1", "1e-12": "0.000000000001",
+		"0.0e9999": "0", "100e-14": "0.000000000001", "9223372036854775807e-12": "9223372.036854775807",
+		"9223372036854775808e-12": "9223372.036854775808", "1e17": "100000000000000000",
+	}
+	for in, want := range ok {
+		a, err := ParseAmount(in)
+		if err != nil {
+			t.Fatalf("ParseAmount(%q): %v", in, err)
+		}
+		checkSame(t, in, a, decimal.RequireFromString(want))
+	}
+	huge := strings.Repeat("9", 200000)
+	bad := map[string]error{
+		"": ErrAmountSyntax, "+1": ErrAmountSyntax, "NaN": ErrAmountSyntax, "nan": ErrAmountSyntax,
+		"Inf": ErrAmountSyntax, "-Infinity": ErrAmountSyntax, "0x10": ErrAmountSyntax, "1_000": ErrAmountSyntax,
+		" 1": ErrAmountSyntax, "1 ": ErrAmountSyntax, ".5": ErrAmountSyntax, "5.": ErrAmountSyntax, "-": ErrAmountSyntax,
+		"1e": ErrAmountSyntax, "1e+": ErrAmountSyntax, "1.2.3": ErrAmountSyntax, "--1": ErrAmountSyntax, "1,5": ErrAmountSyntax,
+		"١": ErrAmountSyntax, "1e3.5": ErrAmountSyntax,
+		"1e-2147483648": ErrAmountExponent, "9e999999999": ErrAmountExponent, "1e-4000000": ErrAmountExponent,
+		"0e999999999": ErrAmountExponent, "1e00001": ErrAmountExponent,
+		huge: ErrAmountTooLong, "0." + strings.Repeat("0", 63): ErrAmountTooLong,
+		"1e18": ErrAmountIntegerDigits, "1000000000000000000": ErrAmountIntegerDigits, "-1e9999": ErrAmountIntegerDigits,
+		"0.0000000000001": ErrAmountFractionDigits, "1e-13": ErrAmountFractionDigits, "1.0000000000001": ErrAmountFractionDigits,
+		"1e-9999": ErrAmountFractionDigits,
+	}
+	for in, want := range bad {
+		start := time.Now()
+		a, err := ParseAmount(in)
+		if d := time.Since(start); d > 10*time.Millisecond {
+			t.Errorf("ParseAmount(%.20q) took %v", in, d)
+		}
+		if !errors.Is(err, want) || !a.IsZero() {
+			t.Errorf("ParseAmount(%.20q) = %v, %v; want %v", in, a, err, want)
+		}
+		if err != nil && len(err.Error()) > 100 {
+			t.Errorf("error too long: %d bytes", len(err.Error()))
+		}
+	}
+}
+
+func TestAmountFromDecimalBounds(t *testing.T) {
+	for _, c := range []struct {
+		d    decimal.Decimal
+		want error
+	}{
+		{decimal.New(1, 18), ErrAmountIntegerDigits},
+		{decimal.New(1, math.MaxInt32), ErrAmountIntegerDigits},
+		{decimal.New(1, math.MinInt32), ErrAmountFractionDigits},
+		{decimal.New(1, -13), ErrAmountFractionDigits},
+		{decimal.NewFromBigInt(pow10Big(100000), -100000), nil}, // exactly 1
+		{decimal.NewFromBigInt(pow10Big(100000), -99982), ErrAmountIntegerDigits},
+		{decimal.NewFromBigInt(pow10Big(100000), -99983), nil},
+		{decimal.New(15, -14), ErrAmountFractionDigits},
+		{decimal.New(1500, -14), nil},
+		{decimal.New(-999999999999999999, 0), nil},
+	} {
+		start := time.Now()
+		a, err := AmountFromDecimal(c.d)
+		if time.Since(start) > 50*time.Millisecond {
+			t.Errorf("AmountFromDecimal(exp %d) took %v", c.d.Exponent(), time.Since(start))
+		}
+		if !errors.Is(err, c.want) {
+			t.Fatalf("AmountFromDecimal(coef bits %d, exp %d) = %v, %v; want %v", c.d.Coefficient().BitLen(), c.d.Exponent(), a, err, c.want)
+		}
+		if err == nil {
+			checkSame(t, "AmountFromDecimal", a, c.d)
+		}
+	}
+}
+
+func TestAmountBinaryRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	var buf []byte
+	var want []Amount
+	for i := 0; i < 20_000; i++ {
+		a, _ := randomAmount(rng)
+		if i%3 == 0 {
+			b, _ := randomAmount(rng)
+			a = a.Mul(b)
+		}
+		want = append(want, a)
+		buf = a.AppendBinary(buf)
+	}
+	for i, w := range want {
+		got, n, err := DecodeAmountBinary(buf)
+		if err != nil || n == 0 {
+			t.Fatalf("#%d: decode %s: %v", i, w, err)
+		}
+		checkSame(t, "decoded", got, w.Decimal())
+		if again := got.AppendBinary(nil); string(again) != string(buf[:n]) {
+			t.Fatalf("#%d: %s re-encodes differently", i, w)
+		}
+		buf = buf[n:]
+	}
+	if len(buf) != 0 {
+		t.Fatalf("%d bytes left", len(buf))
+	}
+	if got := (Amount{}).AppendBinary(nil); string(got) != "\x00\x00" {
+		t.Fatalf("zero encodes as %x", got)
+	}
+}
+
+func TestDecodeAmountBinaryRefuses(t *testing.T) {
+	long := append([]byte{amountBinBig, 65}, make([]byte, 65)...)
+	long[2] = 1
+	for name, b := range map[string][]byte{
+		"empty":          nil,
+		"scale 13":       {13, 2},
+		"unknown bit":    {0x40, 2},
+		"neg bit fixed":  {amountBinNeg, 2},
+		"truncated":      {0, 0x80},
+		"varint overrun": {0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+		"min int64":      binaryVarint(math.MinInt64),
+		"big no length":  {amountBinBig},
+		"big zero len":   {amountBinBig, 0},
+		"big 65 bytes":   long,
+		"big short":      {amountBinBig, 3, 1, 2},
+		"big huge len":   {amountBinBig, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
+	} {
+		if a, n, err := DecodeAmountBinary(b); !errors.Is(err, ErrAmountBinary) {
+			t.Errorf("%s: decoded %s (%d bytes), want error", name, a, n)
+		}
+	}
+	// A non-canonical but valid encoding decodes to the canonical value.
+	a, _, err := DecodeAmountBinary(append([]byte{amountBinBig | 2}, 1, 100))
+	if err != nil || a.String() != "1" || a.big != nil {
+		t.Fatalf("non-canonical decode = %#v, %v", a, err)
+	}
+}
+
+func binaryVarint(c int64) []byte {
+	b := []byte{0}
+	for u := uint64(c<<1) ^ uint64(c>>63); ; u >>= 7 {
+		if u < 0x80 {
+			return append(b, byte(u))
+		}
+		b = append(b, byte(u)|0x80)
+	}
+}
+
+func TestAmountFixedPathDoesNotAllocate(t *testing.T) {
+	a, b := MustAmount("12345.678"), MustAmount("-0.000125")
+	var sink Amount
+	var buf [64]byte
+	for name, f := range map[string]func(){
+		"Add":          func() { sink = a.Add(b) },
+		"Sub":          func() { sink = a.Sub(b) },
+		"Mul":          func() { sink = a.Mul(b) },
+		"Cmp":          func() { _ = a.Cmp(b) },
+		"RoundHalfUp":  func() { sink = a.RoundHalfUp(2) },
+		"ParseAmount":  func() { sink, _ = ParseAmount("-12345.678901234567") },
+		"AppendString": func() { _ = a.AppendString(buf[:0]) },
+		"AppendBinary": func() { _ = a.AppendBinary(buf[:0]) },
+		"Decode":       func() { sink, _, _ = DecodeAmountBinary([]byte{3, 0x80, 0x01}) },
+	} {
+		if n := testing.AllocsPerRun(100, f); n != 0 {
+			t.Errorf("%s: %v allocs", name, n)
+		}
+	}
+	_ = sink
+}
+
+func TestAmountZeroValue(t *testing.T) {
+	var z Amount
+	if !z.IsZero() || z.String() != "0" || !z.Equal(AmountFromInt(0)) || !z.Equal(MustAmount("-0.000")) {
+		t.Fatalf("zero value is not 0")
+	}
+	checkSame(t, "MinInt64", AmountFromInt(math.MinInt64), decimal.New(math.MinInt64, 0))
+	checkSame(t, "-MinInt64", AmountFromInt(math.MinInt64).Neg(), decimal.New(math.MinInt64, 0).Neg())
+}

@@ -1,0 +1,234 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
+
+// moneyCatalog sets up a SUM metric on "bytes" priced per unit, a COUNT
+// metric, a fixed product for commits and a rate card with a custom credit
+// type conversion; it returns the rate card id.
+func moneyCatalog(h *harness, price string) string {
+	h.t.Helper()
+	start := ns(h.t, "2026-01-01T00:00:00Z")
+	h.must(&CreateCreditType{ID: "ct-tok", Name: "tokens"})
+	h.must(&CreateMetric{ID: "m-sum", Name: "bytes", EventTypeFilter: &EventTypeFilter{InValues: []string{"upload"}}, Aggregation: AggSum, AggregationKey: "bytes"})
+	h.must(&CreateProduct{ID: "p-sum", Name: "Uploads", Type: ProductUsage, BillableMetricID: "m-sum"})
+	h.must(&CreateProduct{ID: "fixed", Name: "Purchase", Type: ProductFixed})
+	h.must(&CreateRateCard{ID: "rc", Name: "rc", CreditTypeConversions: []CreditTypeConversion{{CustomCreditTypeID: "ct-tok", FiatPerCustomCredit: dec("0.5")}}})
+	h.must(&AddRates{RateCardID: "rc", Rates: []RateInput{{ProductID: "p-sum", StartingAt: start, Entitled: true, RateType: RateFlat, Price: dec(price)}}})
+	return "rc"
+}
+
+// An amount of a command out of the engine's bounds refuses the command with
+// an Invalid error naming the field; nothing is half applied.
+func TestCommandAmountsOutOfBoundsAreRefused(t *testing.T) {
+	start := ns(t, "2026-01-01T00:00:00Z")
+	end := ns(t, "2027-01-01T00:00:00Z")
+	tooFine := dec("0.0000000000001") // 13 fractional digits
+	tooBig := dec("1e18")             // 19 integer digits
+	commit := func(amounts ...decimal.Decimal) CommitInput {
+		in := CommitInput{Type: CommitPrepaid, ProductID: "fixed"}
+		for _, a := range amounts {
+			in.AccessSchedule = append(in.AccessSchedule, ScheduleItem{Amount: a, StartingAt: start, EndingBefore: end})
+		}
+		return in
+	}
+	withPriority := commit(dec("1"))
+	withPriority.Priority = &tooFine
+	for _, tc := range []struct {
+		name  string
+		cmd   func(customer string) Command
+		field string
+	}{
+		{"segment amount", func(c string) Command {
+			return &CreateContract{CustomerID: c, RateCardID: "rc", StartingAt: start, Commits: []CommitInput{commit(dec("1"), tooFine)}}
+		}, "commits[0].access_schedule.schedule_items[1].amount: more than 12 fractional digits"},
+		{"credit amount", func(c string) Command {
+			return &CreateContract{CustomerID: c, RateCardID: "rc", StartingAt: start, Credits: []CommitInput{commit(dec("5")), commit(tooBig)}}
+		}, "credits[1].access_schedule.schedule_items[0].amount: more than 18 integer digits"},
+		{"priority", func(c string) Command {
+			return &CreateContract{CustomerID: c, RateCardID: "rc", StartingAt: start, Commits: []CommitInput{withPriority}}
+		}, "commits[0].priority: more than 12 fractional digits"},
+		{"multiplier", func(c string) Command {
+			return &CreateContract{CustomerID: c, RateCardID: "rc", StartingAt: start,
+				Overrides: []OverrideInput{{StartingAt: start, ProductID: "p-sum", Type: "MULTIPLIER", Multiplier: &tooFine}}}
+		}, "overrides[0].multiplier: more than 12 fractional digits"},
+		{"overwrite price", func(c string) Command {
+			return &CreateContract{CustomerID: c, RateCardID: "rc", StartingAt: start,
+				Overrides: []OverrideInput{{StartingAt: start, ProductID: "p-sum", Type: "MULTIPLIER", Multiplier: ptr(dec("2"))},
+					{StartingAt: start, ProductID: "p-sum", Type: "OVERWRITE", OverwritePrice: &tooBig}}}
+		}, "overrides[1].overwrite_rate.price: more than 18 integer digits"},
+		{"rate price", func(string) Command {
+			return &AddRates{RateCardID: "rc", Rates: []RateInput{{ProductID: "p-sum", StartingAt: start, RateType: RateFlat, Price: dec("1")},
+				{ProductID: "p-sum", StartingAt: start, RateType: RateFlat, Price: tooFine}}}
+		}, "rates[1].price: more than 12 fractional digits"},
+		{"conversion rate", func(string) Command {
+			return &CreateRateCard{Name: "rc2", CreditTypeConversions: []CreditTypeConversion{{CustomCreditTypeID: "ct-tok", FiatPerCustomCredit: tooBig}}}
+		}, "credit_type_conversions[0].fiat_per_custom_credit: more than 18 integer digits"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, "2026-01-02T00:00:00Z")
+			moneyCatalog(h, "1")
+			cust := h.must(&CreateCustomer{ID: "c", Name: "c"}).ID
+			r := h.apply(tc.cmd(cust))[0]
+			if r.Err == nil || r.Err.Code != Invalid || r.Err.Message != tc.field {
+				t.Fatalf("got %v, want Invalid %q", r.Err, tc.field)
+			}
+			ok, _ := h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, _ Nanos) {
+				if len(c.Contracts) != 0 {
+					t.Error("a refused contract was added")
+				}
+				if rates := cat.RateCards["rc"].Rates["p-sum"]; len(rates) != 1 {
+					t.Errorf("rate card has %d rates after a refused AddRates, want 1", len(rates))
+				}
+			})
+			if !ok {
+				t.Fatal("customer not found")
+			}
+		})
+	}
+}
+
+// A SUM property counts when ParseAmount accepts it; anything else (13
+// fractional digits, 19 integer digits, syntax decimal accepted but the
+// strict parser refuses) does not count, as an unparsable value never did.
+func TestSumPropertyBounds(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  string // invoice quantity after the event; "0" when it does not count
+	}{
+		{"2.5", "2.5"},
+		{"0.000000000001", "0.000000000001"},
+		{"1.0000000000000", "1"}, // trailing zeros are not digits
+		{"0.0000000000001", "0"}, // 13 fractional digits
+		{"1000000000000000000", "0"},
+		{"1e3", "1000"},
+		{"+5", "0"},
+		{" 5", "0"},
+		{"0x10", "0"},
+		{"NaN", "0"},
+		{"abc", "0"},
+	} {
+		t.Run(tc.value, func(t *testing.T) {
+			h := newHarness(t, "2026-01-02T00:00:00Z")
+			rc := moneyCatalog(h, "1")
+			cust := h.must(&CreateCustomer{ID: "c", Name: "c", IngestAliases: []string{"alias-c"}}).ID
+			h.must(&CreateContract{CustomerID: cust, RateCardID: rc, StartingAt: ns(t, "2026-01-01T00:00:00Z")})
+			r := h.must(&Ingest{Events: []Event{{TransactionID: "t1", CustomerID: "alias-c", EventType: "upload", Timestamp: h.now.UnixNano(),
+				Properties: map[string]string{"bytes": tc.value}}}})
+			if r.Ingest.Accepted != 1 {
+				t.Fatalf("outcome %+v", r.Ingest)
+			}
+			qty := "0"
+			h.e.Read(context.Background(), cust, func(c *Customer, _ *Catalog, _ Nanos) {
+				for _, inv := range c.Contracts[0].Invoices {
+					for _, l := range inv.Lines {
+						if l.Type == LineUsage {
+							qty = l.Quantity.String()
+						}
+					}
+				}
+			})
+			if qty != tc.want {
+				t.Fatalf("quantity %s, want %s", qty, tc.want)
+			}
+		})
+	}
+}
+
+// Runs of events are rated as one only when that cannot round differently
+// from rating each event: a SUM quantity whose product with the price needs
+// more than 12 fractional digits is rated alone, and both ways agree.
+func TestAggregationNeverRoundsDifferently(t *testing.T) {
+	var states [2][]byte
+	for i, each := range []bool{true, false} {
+		e := New(Config{Shards: 1, RateEachEvent: each})
+		h := &harness{t: t, e: e, now: mustTime(t, "2026-01-02T00:00:00Z")}
+		rc := moneyCatalog(h, "0.0000007")
+		cust := h.must(&CreateCustomer{ID: "c", Name: "c", IngestAliases: []string{"alias-c"}}).ID
+		h.must(&CreateContract{CustomerID: cust, RateCardID: rc, StartingAt: ns(t, "2026-01-01T00:00:00Z"),
+			Commits: []CommitInput{{Type: CommitPrepaid, ProductID: "fixed", AccessSchedule: []ScheduleItem{{Amount: dec("0.001"),
+				StartingAt: ns(t, "2026-01-01T00:00:00Z"), EndingBefore: ns(t, "2027-01-01T00:00:00Z")}}}}})
+		var evs []Event
+		for j, v := range []string{"0.0000005", "0.0000005", "3", "0.0000015", "7", "2", "0.00001", "0.0000005"} {
+			evs = append(evs, Event{TransactionID: fmt.Sprint("t", j), CustomerID: "alias-c", EventType: "upload", Timestamp: h.now.UnixNano() - int64(j),
+				Properties: map[string]string{"bytes": v}})
+		}
+		if r := h.must(&Ingest{Events: evs}); r.Ingest.Accepted != len(evs) {
+			t.Fatalf("outcome %+v", r.Ingest)
+		}
+		states[i] = snapshotBytes(t, e)
+		e.Close()
+	}
+	if !bytes.Equal(states[0], states[1]) {
+		t.Fatalf("aggregated rating diverged from per-event rating:\n%s\n%s", states[0], states[1])
+	}
+}
+
+// Amount's binary and JSON encodings are decimal.Decimal's, so msgpack and
+// JSON encodings of the state keep their format: each reads the other's.
+func TestAmountEncodingsMatchDecimal(t *testing.T) {
+	for _, s := range []string{"0", "1", "-1", "50.75", "0.75", "-60", "0.000000000001", "123456789012345678.5",
+		"-999999999999999999.999999999999", "100000000000000000000000000000000000001.25"} {
+		d := dec(s)
+		a, err := AmountFromStoredDecimal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.String() != d.String() {
+			t.Errorf("%s: String %q, decimal %q", s, a.String(), d.String())
+		}
+		ab, _ := a.MarshalBinary()
+		db, _ := d.MarshalBinary()
+		if len(db) == 4 {
+			db = append(db, 0x02) // decimal's nil coefficient, written as persist's canon does
+		}
+		if !bytes.Equal(ab, db) {
+			t.Errorf("%s: binary %x, decimal %x", s, ab, db)
+		}
+		var back decimal.Decimal
+		if err := back.UnmarshalBinary(ab); err != nil || !back.Equal(d) {
+			t.Errorf("%s: decimal reads Amount's binary as %s (%v)", s, back, err)
+		}
+		// Non-canonical decimals (trailing zeros) read back to the same value.
+		padded := decimal.NewFromBigInt(new(big.Int).Mul(d.Coefficient(), big.NewInt(1000)), d.Exponent()-3)
+		pb, _ := padded.MarshalBinary()
+		var got Amount
+		if err := got.UnmarshalBinary(pb); err != nil || !got.Equal(a) {
+			t.Errorf("%s: Amount reads decimal's %x as %s (%v)", s, pb, got, err)
+		}
+		aj, _ := json.Marshal(a)
+		dj, _ := json.Marshal(d)
+		if !bytes.Equal(aj, dj) {
+			t.Errorf("%s: JSON %s, decimal %s", s, aj, dj)
+		}
+		var fromJSON Amount
+		if err := json.Unmarshal(dj, &fromJSON); err != nil || !fromJSON.Equal(a) {
+			t.Errorf("%s: JSON %s read as %s (%v)", s, dj, fromJSON, err)
+		}
+	}
+	var zero decimal.Decimal
+	zb, _ := zero.MarshalBinary() // 4 bytes: nil coefficient
+	var z Amount
+	if err := z.UnmarshalBinary(zb); err != nil || !z.IsZero() {
+		t.Errorf("zero decimal read as %s (%v)", z, err)
+	}
+	for _, bad := range []decimal.Decimal{decimal.New(1, -13), decimal.New(1, 400)} {
+		b, _ := bad.MarshalBinary()
+		var a Amount
+		if err := a.UnmarshalBinary(b); err == nil {
+			t.Errorf("%s decoded as %s, want refused", bad, a)
+		}
+	}
+	if err := new(Amount).UnmarshalBinary([]byte{0, 0, 0, 0, 0x04, 1}); err == nil || !strings.Contains(err.Error(), "version") {
+		t.Errorf("bad gob version: %v", err)
+	}
+}
