@@ -33,14 +33,16 @@ func copyDir(t *testing.T, src, dst string) {
 	}
 }
 
-// An operator upgrades in place: a data dir written by the foundation's build
-// (log only, and snapshot plus log) starts under this build with every
+// An operator upgrades in place: a data dir written by an earlier build (the
+// foundation's, log only and snapshot plus log; later ones' snapshot plus
+// log) starts under this build with every
 // balance, ledger, invoice, entitlement and dedup entry intact, and a resent
 // event is still a duplicate.
-func TestUpgradeDataDirFrom3ce68ee(t *testing.T) {
-	for _, dir := range []string{"datadir-log", "datadir-snap"} {
+func TestUpgradeDataDirs(t *testing.T) {
+	for _, dir := range []string{"3ce68ee/datadir-log", "3ce68ee/datadir-snap", "core-safe/datadir-snap"} {
 		t.Run(dir, func(t *testing.T) {
-			fixture := filepath.Join("..", "persist", "testdata", "golden", "3ce68ee")
+			fixture := filepath.Join("..", "persist", "testdata", "golden", filepath.Dir(dir))
+			dir := filepath.Base(dir)
 			want, err := os.ReadFile(filepath.Join(fixture, dir+".summary.txt"))
 			if err != nil {
 				t.Fatal(err)

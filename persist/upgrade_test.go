@@ -20,6 +20,7 @@ var goldenBuilds = []struct {
 	snapshotIndex uint64
 }{
 	{name: "3ce68ee", snapshotIndex: 7},
+	{name: "core-safe", snapshotIndex: 7}, // snapshot format 3, customer layout 2, 20-byte dedup keys
 }
 
 func goldenDir(build string) string { return filepath.Join("testdata", "golden", build) }
