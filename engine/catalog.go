@@ -101,6 +101,9 @@ func (rc *RateCard) deriveConversions(field string) *Error {
 // catalog is published. A value out of bounds fails the restore. What is
 // already derived (a catalog taken from a live engine) is not written again.
 func (c *Catalog) derive() error {
+	if err := c.checkConsistent(); err != nil {
+		return err
+	}
 	for _, id := range c.RateCardOrder {
 		rc := c.RateCards[id]
 		if rc == nil {
@@ -404,4 +407,44 @@ func applyAddRates(cat *Catalog, cmd Command, _ string, _ Nanos) (*Catalog, *Res
 	c := cmd.(*AddRates)
 	next, res := cat.applyAddRates(c)
 	return next, res, catalogEffect{refreshRateCard: c.RateCardID}
+}
+
+// checkConsistent asserts what a catalog read from a snapshot must satisfy
+// before anything indexes it: every ordered id names a present object of
+// that id, every object is ordered once, and a product's metric exists.
+func (c *Catalog) checkConsistent() error {
+	if err := checkOrder("credit type", c.CreditTypeOrder, c.CreditTypes, func(v *CreditType) string { return v.ID }); err != nil {
+		return err
+	}
+	if err := checkOrder("metric", c.MetricOrder, c.Metrics, func(v *Metric) string { return v.ID }); err != nil {
+		return err
+	}
+	if err := checkOrder("product", c.ProductOrder, c.Products, func(v *Product) string { return v.ID }); err != nil {
+		return err
+	}
+	if err := checkOrder("rate card", c.RateCardOrder, c.RateCards, func(v *RateCard) string { return v.ID }); err != nil {
+		return err
+	}
+	for _, id := range c.ProductOrder {
+		if m := c.Products[id].BillableMetricID; m != "" && c.Metrics[m] == nil {
+			return fmt.Errorf("product %s: billable metric %s is missing", id, m)
+		}
+	}
+	return nil
+}
+
+func checkOrder[V any](what string, order []string, objects map[string]*V, idOf func(*V) string) error {
+	if len(order) != len(objects) {
+		return fmt.Errorf("%d %ss ordered, %d present", len(order), what, len(objects))
+	}
+	for _, id := range order {
+		v := objects[id]
+		if v == nil {
+			return fmt.Errorf("%s %s is ordered but missing", what, id)
+		}
+		if idOf(v) != id {
+			return fmt.Errorf("%s %s is stored under id %s", what, idOf(v), id)
+		}
+	}
+	return nil
 }

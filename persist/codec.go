@@ -171,7 +171,13 @@ func Marshal(v any) ([]byte, error) {
 }
 
 // Unmarshal decodes b into v and fails if b holds anything after the value.
+// It first walks b without decoding (checkMsgpack), so a length claiming
+// more than b holds, or nesting deeper than any durable structure, is
+// refused before msgpack's decoder would allocate it or recurse into it.
 func Unmarshal(b []byte, v any) error {
+	if err := checkMsgpack(b); err != nil {
+		return err
+	}
 	s := decPool.Get().(*decState)
 	defer decPool.Put(s)
 	s.r.Reset(b)

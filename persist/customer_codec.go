@@ -423,7 +423,7 @@ func (r *binReader) decAmount() engine.Amount {
 	}
 	a, err := engine.AmountFromStoredDecimal(d)
 	if err != nil {
-		r.fail(fmt.Errorf("amount %s: %w", d.String(), err))
+		r.fail(fmt.Errorf("amount with exponent %d: %w", d.Exponent(), err))
 	}
 	return a
 }

@@ -183,7 +183,7 @@ func readSnapshot(br *bufio.Reader) (*engine.State, ClusterMeta, error) {
 	}
 	dec := msgpack.NewDecoder(br)
 	var hdr snapshotHeader
-	if err := dec.Decode(&hdr); err != nil {
+	if err := decodeNext(br, &hdr); err != nil {
 		return nil, ClusterMeta{}, fmt.Errorf("header: %w", err)
 	}
 	if hdr.Shards < 0 || hdr.Customers < 0 {
@@ -191,7 +191,7 @@ func readSnapshot(br *bufio.Reader) (*engine.State, ClusterMeta, error) {
 	}
 	switch {
 	case hdr.Format == 1 || hdr.Format == 2:
-		return readPositional(dec, &hdr)
+		return readPositional(br, dec, &hdr)
 	case hdr.Format == SnapshotFormat:
 		return readSectioned(&sectionReader{r: br}, &hdr)
 	}
