@@ -34,6 +34,22 @@ func wantSummary(t *testing.T, build string) string {
 	return string(b)
 }
 
+// replayGolden applies a build's fixture log after index from to e.
+func replayGolden(t *testing.T, e *engine.Engine, build string, from uint64) {
+	t.Helper()
+	codec, err := persist.NewCodec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := golden.ReadLog(filepath.Join(goldenDir(build), "log.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := golden.Replay(e, codec, entries, from); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func summarize(t *testing.T, e *engine.Engine) string {
 	t.Helper()
 	s, err := golden.Summary(e)
@@ -46,21 +62,11 @@ func summarize(t *testing.T, e *engine.Engine) string {
 // A log written by an earlier build, replayed from the start by this build,
 // reaches the state that build reached.
 func TestGoldenLogReplay(t *testing.T) {
-	codec, err := persist.NewCodec()
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, gb := range goldenBuilds {
 		t.Run(gb.name, func(t *testing.T) {
-			entries, err := golden.ReadLog(filepath.Join(goldenDir(gb.name), "log.bin"))
-			if err != nil {
-				t.Fatal(err)
-			}
 			e := engine.New(engine.Config{Shards: 4})
 			defer e.Close()
-			if err := golden.Replay(e, codec, entries, 0); err != nil {
-				t.Fatal(err)
-			}
+			replayGolden(t, e, gb.name, 0)
 			if got, want := summarize(t, e), wantSummary(t, gb.name); got != want {
 				t.Fatalf("state after replaying the %s log differs from the one it wrote:\n--- got\n%s\n--- want\n%s", gb.name, got, want)
 			}
@@ -71,10 +77,6 @@ func TestGoldenLogReplay(t *testing.T) {
 // A snapshot written by an earlier build, restored by this build, plus the
 // log entries after it, reaches the same state.
 func TestGoldenSnapshotPlusLog(t *testing.T) {
-	codec, err := persist.NewCodec()
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, gb := range goldenBuilds {
 		t.Run(gb.name, func(t *testing.T) {
 			raw, err := os.ReadFile(filepath.Join(goldenDir(gb.name), "snapshot.bin"))
@@ -93,13 +95,7 @@ func TestGoldenSnapshotPlusLog(t *testing.T) {
 			if err := e.Restore(st); err != nil {
 				t.Fatal(err)
 			}
-			entries, err := golden.ReadLog(filepath.Join(goldenDir(gb.name), "log.bin"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := golden.Replay(e, codec, entries, st.Index); err != nil {
-				t.Fatal(err)
-			}
+			replayGolden(t, e, gb.name, st.Index)
 			if got, want := summarize(t, e), wantSummary(t, gb.name); got != want {
 				t.Fatalf("state after the %s snapshot and log differs:\n--- got\n%s\n--- want\n%s", gb.name, got, want)
 			}
@@ -114,19 +110,13 @@ func TestGoldenIngestVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries, err := golden.ReadLog(filepath.Join(goldenDir("3ce68ee"), "log.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	v1, err := golden.ReadLog(filepath.Join(goldenDir("3ce68ee"), "ingest-v1.bin"))
 	if err != nil || len(v1) != 1 || v1[0].Data[entryCommandOffset(v1[0].Data)+1] != 1 {
 		t.Fatalf("fixture: %v (want one entry holding a version 1 command)", err)
 	}
 	e := engine.New(engine.Config{Shards: 2})
 	defer e.Close()
-	if err := golden.Replay(e, codec, entries, 0); err != nil {
-		t.Fatal(err)
-	}
+	replayGolden(t, e, "3ce68ee", 0)
 	at, cmds, err := codec.DecodeEntry(v1[0].Data)
 	if err != nil {
 		t.Fatal(err)
