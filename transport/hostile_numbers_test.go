@@ -67,6 +67,12 @@ func hostileEnv(t *testing.T, dir, raftAddr string) (*testEnv, *cluster.Node, fu
 	if err := n.WaitForLeader(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// After a restart the log past the snapshot is replayed once the leader
+	// commits in its term: local reads wait for that, as an operator's
+	// strong read would.
+	if err := n.Barrier(ctx); err != nil {
+		t.Fatal(err)
+	}
 	srv, err := New(Config{Node: n, Token: testToken})
 	if err != nil {
 		t.Fatal(err)
