@@ -82,6 +82,8 @@ type legacyBuckets = map[int64]map[legacyKey]struct{}
 // the same bucket; buckets older than the window are dropped whole, and the
 // engine rejects events older than the window, so nothing is counted twice.
 type dedupIndex struct {
+	// keys counts the keys held in every layer, for the memory budget.
+	keys    int64
 	buckets dayBuckets
 	// frozen holds the index as of a snapshot being written: read-only
 	// until merged back, while new keys go to buckets.
@@ -153,15 +155,25 @@ func (d *dedupIndex) insert(t Nanos, customerID, transactionID string) bool {
 	}
 	n := len(b)
 	b[k] = struct{}{}
-	return len(b) > n
+	if len(b) > n {
+		d.keys++
+		return true
+	}
+	return false
 }
 
 // expire drops buckets whose whole day lies before cutoff (frozen ones are
 // dropped after they are merged back).
 func (d *dedupIndex) expire(cutoff Nanos) {
-	cut := dayOf(cutoff)
-	for day := range d.buckets {
+	d.dropBefore(dayOf(cutoff))
+}
+
+// dropBefore drops every bucket of a day before cut (frozen ones after they
+// are merged back).
+func (d *dedupIndex) dropBefore(cut int64) {
+	for day, m := range d.buckets {
 		if day < cut {
+			d.keys -= int64(len(m))
 			delete(d.buckets, day)
 		}
 	}
@@ -174,6 +186,8 @@ func (d *dedupIndex) expire(cutoff Nanos) {
 		for day, m := range d.legacy {
 			if day >= cut {
 				kept[day] = m
+			} else {
+				d.keys -= int64(len(m))
 			}
 		}
 		d.legacy = kept
@@ -244,6 +258,7 @@ func flatten[K comparable](set map[K]struct{}, size int, bytesOf func(*K) []byte
 
 func (d *dedupIndex) load(buckets []DedupBucket) {
 	for _, b := range buckets {
+		d.keys += int64(b.KeyCount())
 		if b.Legacy {
 			if d.legacy == nil {
 				d.legacy = legacyBuckets{}
@@ -266,5 +281,18 @@ func loadInto[K comparable](into map[int64]map[K]struct{}, b DedupBucket, size i
 		var k K
 		copy(bytesOf(&k), b.Keys[off:off+size])
 		m[k] = struct{}{}
+	}
+}
+
+// dayCounts adds the index's key count per day to counts.
+func (d *dedupIndex) dayCounts(counts map[int64]int64) {
+	for day, m := range d.buckets {
+		counts[day] += int64(len(m))
+	}
+	for day, m := range d.frozen {
+		counts[day] += int64(len(m))
+	}
+	for day, m := range d.legacy {
+		counts[day] += int64(len(m))
 	}
 }

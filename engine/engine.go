@@ -20,6 +20,13 @@ type Config struct {
 	// than the window (relative to the stamped time) are rejected, so a resent
 	// event can never be counted twice. Default: 34 days, as Metronome.
 	DedupWindow time.Duration
+	// DedupMemoryBudget bounds the dedup index, in bytes, at
+	// DedupBytesPerKey each (0: no bound). When the index would exceed it,
+	// its oldest days are dropped and events stamped before the oldest day
+	// still held are rejected as older than the window the index really
+	// covers, so a resent event is never counted twice. It decides results,
+	// so every replica of a cluster must use the same value.
+	DedupMemoryBudget int64
 	// RateEachEvent turns off the rating of runs of identical events as one
 	// (see pendingUsage); the state is the same either way. For tests and
 	// benchmarks that compare the two.
@@ -28,6 +35,13 @@ type Config struct {
 
 // DefaultDedupWindow is Metronome's documented deduplication window.
 const DefaultDedupWindow = 34 * 24 * time.Hour
+
+// DedupBytesPerKey is what one remembered transaction costs in memory, as
+// measured by BenchmarkDedupMemory (50.3 bytes per id at 2M keys: a 20-byte
+// key in a Go map with its share of control bytes and growth slack; a day of
+// 100M events is about 5 GB). The memory budget is converted to a key count
+// with it, so the conversion is the same on every replica.
+const DedupBytesPerKey = 50
 
 // MaxFutureSkew is how far ahead of the stamped time an event may be.
 const MaxFutureSkew = 24 * time.Hour
@@ -62,6 +76,9 @@ type Engine struct {
 	shardDue []Nanos
 	// unknownRejects counts events for customers that do not exist.
 	unknownRejects atomic.Int64
+	// dedupFloor is the first day the dedup index still covers after the
+	// memory budget dropped older days (0: the window alone decides).
+	dedupFloor atomic.Int64
 
 	// snapJob is the snapshot being written, if any; snapGen numbers them.
 	snapJob atomic.Pointer[snapJob]
@@ -216,6 +233,7 @@ func (e *Engine) applyEntry(en *Entry) []Result {
 		b.add(pos, cmd)
 	}
 	b.flush()
+	e.enforceDedupBudget()
 	e.applied.Store(en.Index)
 	return b.results
 }

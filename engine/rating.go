@@ -28,7 +28,7 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 		out.reject(RejectFuture)
 		return
 	}
-	if ev.Timestamp < now-s.eng.cfg.DedupWindow.Nanoseconds() {
+	if ev.Timestamp < now-s.eng.cfg.DedupWindow.Nanoseconds() || dayOf(ev.Timestamp) < s.eng.dedupFloor.Load() {
 		c.reject(RejectTooOld)
 		out.reject(RejectTooOld)
 		return

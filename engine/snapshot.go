@@ -22,6 +22,8 @@ type Snapshot struct {
 	Catalog        *Catalog // immutable, shared
 	CustomerOrder  []string // append-only in the engine: shared, not copied
 	UnknownRejects int64
+	// DedupFloor is the first day the dedup index covers (see Engine.DedupFloor).
+	DedupFloor int64
 
 	job    *snapJob
 	shards []shardCapture
@@ -136,6 +138,7 @@ func (e *Engine) Snapshot(encode CustomerEncoder) (*Snapshot, error) {
 		Now:            e.now.Load(),
 		Catalog:        e.catalog.Load(),
 		UnknownRejects: e.unknownRejects.Load(),
+		DedupFloor:     e.dedupFloor.Load(),
 		job:            job,
 		shards:         make([]shardCapture, len(e.shards)),
 	}
@@ -219,6 +222,7 @@ type State struct {
 	Catalog        *Catalog
 	CustomerOrder  []string
 	UnknownRejects int64
+	DedupFloor     int64
 	Customers      []*Customer
 	Dedup          []DedupBucket
 }
@@ -274,6 +278,7 @@ func (e *Engine) Restore(st *State) error {
 	e.now.Store(st.Now)
 	e.applied.Store(st.Index)
 	e.unknownRejects.Store(st.UnknownRejects)
+	e.dedupFloor.Store(st.DedupFloor)
 	e.dir.bulkLoad(entries)
 	e.orderMu.Lock()
 	e.customerOrder = append([]string(nil), st.CustomerOrder...)

@@ -3,6 +3,7 @@ package persist
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"testing"
 
 	"burndown/engine"
@@ -54,5 +55,39 @@ func TestUnknownSectionVersionIsRefused(t *testing.T) {
 	sw.w.Flush()
 	if _, _, err := readSectioned(&sectionReader{r: bufio.NewReader(&buf)}, &snapshotHeader{Format: SnapshotFormat}); err == nil {
 		t.Fatal("catalog section version 9 was accepted")
+	}
+}
+
+// The dedup floor left by the memory budget survives a snapshot: a restored
+// replica rejects the same old events.
+func TestDedupFloorSurvivesSnapshot(t *testing.T) {
+	e := engine.New(engine.Config{Shards: 2, DedupMemoryBudget: 10 * engine.DedupBytesPerKey})
+	defer e.Close()
+	t0 := int64(1767225600000000000) // 2026-01-01
+	day := int64(24 * 3600 * 1e9)
+	cmds := []engine.Command{&engine.CreateRateCard{ID: "rc", Name: "rc"}, &engine.CreateCustomer{ID: "c"},
+		&engine.CreateContract{CustomerID: "c", RateCardID: "rc", StartingAt: t0}}
+	e.Apply([]engine.Entry{{Index: 1, Time: t0, Commands: cmds}})
+	for d := int64(0); d < 3; d++ {
+		in := &engine.Ingest{}
+		for i := 0; i < 8; i++ {
+			in.Events = append(in.Events, engine.Event{TransactionID: fmt.Sprint(d, "-", i), CustomerID: "c", EventType: "x", Timestamp: t0 + d*day})
+		}
+		e.Apply([]engine.Entry{{Index: uint64(2 + d), Time: t0 + d*day, Commands: []engine.Command{in}}})
+	}
+	if e.DedupFloor() == 0 {
+		t.Fatal("the budget set no floor")
+	}
+	st, _, err := ReadSnapshot(bytes.NewReader(snapshotBytes(t, e, ClusterMeta{})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := engine.New(engine.Config{Shards: 3, DedupMemoryBudget: 10 * engine.DedupBytesPerKey})
+	defer f.Close()
+	if err := f.Restore(st); err != nil {
+		t.Fatal(err)
+	}
+	if f.DedupFloor() != e.DedupFloor() || f.DedupKeys() != e.DedupKeys() {
+		t.Fatalf("restored floor %d keys %d, want %d %d", f.DedupFloor(), f.DedupKeys(), e.DedupFloor(), e.DedupKeys())
 	}
 }

@@ -46,6 +46,9 @@ type snapshotHeader struct {
 	Shards         int    `msgpack:"Shards"`
 	Customers      int    `msgpack:"Customers"`
 	UnknownRejects int64  `msgpack:"UnknownRejects"`
+	// DedupFloor is absent (0) in snapshots of builds before the dedup
+	// memory budget.
+	DedupFloor int64 `msgpack:"DedupFloor"`
 }
 
 // EncodeCustomer is the engine.CustomerEncoder of every snapshot: the binary
@@ -69,7 +72,7 @@ func WriteSnapshot(w io.Writer, snap *engine.Snapshot, meta ClusterMeta) error {
 	enc.SetSortMapKeys(true)
 	hdr := snapshotHeader{
 		Format: SnapshotFormat, Index: snap.Index, Now: snap.Now, Shards: snap.ShardCount(),
-		Customers: snap.CustomerCount(), UnknownRejects: snap.UnknownRejects,
+		Customers: snap.CustomerCount(), UnknownRejects: snap.UnknownRejects, DedupFloor: snap.DedupFloor,
 	}
 	if err := writeSections(enc, bw, &hdr, snap, &meta); err != nil {
 		return fmt.Errorf("persist: write snapshot: %w", err)
@@ -202,7 +205,7 @@ func readSnapshot(br *bufio.Reader) (*engine.State, ClusterMeta, error) {
 // does not know.
 func readSectioned(sr *sectionReader, hdr *snapshotHeader) (*engine.State, ClusterMeta, error) {
 	var meta ClusterMeta
-	st := &engine.State{Index: hdr.Index, Now: hdr.Now, UnknownRejects: hdr.UnknownRejects}
+	st := &engine.State{Index: hdr.Index, Now: hdr.Now, UnknownRejects: hdr.UnknownRejects, DedupFloor: hdr.DedupFloor}
 	for {
 		tag, version, err := sr.next()
 		if err != nil {

@@ -27,6 +27,8 @@ type serveFlags struct {
 	shards                                           int
 	snapshotThreshold, trailingLogs                  uint64
 	logLevel                                         string
+	dedupWindow                                      time.Duration
+	dedupBudget                                      int64
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -47,6 +49,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&f.snapshotThreshold, "snapshot-threshold", 0, "new log entries that trigger a snapshot (default: raft's 8192; raise it for large states)")
 	fs.Uint64Var(&f.trailingLogs, "trailing-logs", 0, "log entries kept after a snapshot for slow followers (default: raft's 10240)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.DurationVar(&f.dedupWindow, "dedup-window", engine.DefaultDedupWindow, "how long transaction ids are remembered; older events are rejected (same on every node)")
+	fs.Int64Var(&f.dedupBudget, "dedup-memory-budget", 0, "bytes the dedup index may hold (0: no bound); past it the oldest days are dropped and their events rejected (same on every node)")
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
 	}
@@ -90,7 +94,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		NodeID: f.nodeID, DataDir: f.dataDir, RaftAddr: f.raftAddr, HTTPAddr: f.httpAddr,
 		// Bootstrap when asked, or when a fresh node is not told to join anyone.
 		Bootstrap: f.bootstrap || (fresh && f.join == ""),
-		TestClock: f.testClock, Engine: engine.Config{Shards: f.shards}, Logger: log,
+		TestClock: f.testClock, Logger: log,
+		Engine:            engine.Config{Shards: f.shards, DedupWindow: f.dedupWindow, DedupMemoryBudget: f.dedupBudget},
 		SnapshotThreshold: f.snapshotThreshold, TrailingLogs: f.trailingLogs,
 	})
 	if err != nil {
