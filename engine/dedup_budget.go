@@ -8,14 +8,15 @@ import "sort"
 // the shards are idle, and decides only from replicated state, so every
 // replica drops the same days whatever its shard count.
 func (e *Engine) enforceDedupBudget() {
-	if e.cfg.DedupMemoryBudget <= 0 {
-		return
-	}
-	limit := e.cfg.DedupMemoryBudget / DedupBytesPerKey
 	var total int64
 	for _, s := range e.shards {
 		total += s.dedup.keys
 	}
+	e.dedupKeys.Store(total)
+	if e.cfg.DedupMemoryBudget <= 0 {
+		return
+	}
+	limit := e.cfg.DedupMemoryBudget / DedupBytesPerKey
 	if total <= limit {
 		return
 	}
@@ -36,6 +37,11 @@ func (e *Engine) enforceDedupBudget() {
 	}
 	e.dedupFloor.Store(floor)
 	e.onEveryShard(func(_ int, s *shard) { s.dedup.dropBefore(floor) })
+	total = 0
+	for _, s := range e.shards {
+		total += s.dedup.keys
+	}
+	e.dedupKeys.Store(total)
 }
 
 // budgetFloor returns the first day to keep so that the days from it on
@@ -62,11 +68,5 @@ func budgetFloor(counts map[int64]int64, limit int64) int64 {
 func (e *Engine) DedupFloor() int64 { return e.dedupFloor.Load() }
 
 // DedupKeys is the number of transaction keys the dedup index holds, as of
-// the last applied entry. For the apply goroutine and metrics.
-func (e *Engine) DedupKeys() int64 {
-	var total int64
-	for _, s := range e.shards {
-		total += s.dedup.keys
-	}
-	return total
-}
+// the last applied entry. Safe from any goroutine.
+func (e *Engine) DedupKeys() int64 { return e.dedupKeys.Load() }

@@ -79,6 +79,8 @@ type Engine struct {
 	// dedupFloor is the first day the dedup index still covers after the
 	// memory budget dropped older days (0: the window alone decides).
 	dedupFloor atomic.Int64
+	// dedupKeys is the dedup index's key count after the last entry.
+	dedupKeys atomic.Int64
 
 	// snapJob is the snapshot being written, if any; snapGen numbers them.
 	snapJob atomic.Pointer[snapJob]

@@ -288,6 +288,11 @@ func (e *Engine) Restore(st *State) error {
 		e.shardDue[i] = s.load(perShard[i], handles, dedupPerShard[i], cat, st.Now)
 	})
 	e.refreshNextDue()
+	var keys int64
+	for _, s := range e.shards {
+		keys += s.dedup.keys
+	}
+	e.dedupKeys.Store(keys)
 	return nil
 }
 

@@ -34,6 +34,8 @@ func (s *Server) metrics(ctx *fasthttp.RequestCtx) {
 	gauge("burndown_cluster_members", "Members in the raft configuration.", len(st.Nodes))
 	gauge("burndown_customers", "Customers in the engine.", eng.CustomerCount())
 	gauge("burndown_engine_now_seconds", "The latest leader-stamped time applied (Unix seconds).", float64(eng.Now())/1e9)
+	gauge("burndown_dedup_keys", "Transaction ids the dedup index remembers.", eng.DedupKeys())
+	gauge("burndown_dedup_floor_day", "First UTC day (days since the epoch) the dedup index still covers after its memory budget; 0: the window alone decides.", eng.DedupFloor())
 	counter("burndown_unknown_customer_rejects_total", "Events rejected because their customer does not exist.", eng.UnknownCustomerRejects())
 	gauge("go_memstats_heap_inuse_bytes", "Bytes in in-use heap spans.", ms.HeapInuse)
 	gauge("go_memstats_heap_alloc_bytes", "Bytes of allocated heap objects.", ms.HeapAlloc)
