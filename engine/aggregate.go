@@ -99,7 +99,7 @@ func (s *shard) stage(c *Customer, k *Contract, inv *Invoice, rc *RateCard, p *P
 		run := pendingUsage{k: k, inv: inv, rc: rc, product: p, creditTypeID: pr.creditTypeID, price: pr.price, at: t}
 		run.lo, run.hi, run.segScale = segmentSpan(k, t)
 		if !run.exact(qty) {
-			s.rate(cat, k, inv, rc, p, pr.creditTypeID, qty, qty.Mul(pr.price), t)
+			s.rate(cat, k, inv, rc, p, pr.creditTypeID, qty, qty.Mul(pr.price), t, nil)
 			return
 		}
 		pu = s.newPending()
@@ -123,7 +123,7 @@ func (s *shard) flushUsage(c *Customer, cat *Catalog) {
 		qty = qty.Add(pu.qty)
 	}
 	spend := qty.Mul(pu.price)
-	s.rate(cat, pu.k, pu.inv, pu.rc, pu.product, pu.creditTypeID, qty, spend, pu.at)
+	s.rate(cat, pu.k, pu.inv, pu.rc, pu.product, pu.creditTypeID, qty, spend, pu.at, nil)
 }
 
 // flushAllUsage rates every pending run; called at the end of a shard run.

@@ -234,30 +234,54 @@ func (a Amount) RoundHalfUp(places int32) Amount {
 	return a.roundHalfUp(int64(places))
 }
 
-// roundHalfUp is the engine's only rounding: drop the digits beyond places
-// and increase the magnitude by one unit of the last kept place when the
-// dropped part is at least half of it. Its time is bounded by the size of a,
-// whatever places is.
-func (a Amount) roundHalfUp(places int64) Amount {
+// roundHalfUp rounds half away from zero (see roundMode).
+func (a Amount) roundHalfUp(places int64) Amount { return a.roundMode(places, roundModeHalfUp) }
+
+// Rounding modes of roundMode.
+type roundingMode uint8
+
+const (
+	roundModeHalfUp  roundingMode = iota // half away from zero: Mul, Quo, proration, HALF_UP
+	roundModeCeiling                     // toward +infinity: a product's ROUND_UP
+	roundModeFloor                       // toward -infinity: a product's ROUND_DOWN
+)
+
+// roundMode is the engine's only rounding: drop the digits beyond places
+// and, by mode, increase the magnitude by one unit of the last kept place
+// (half-up: when the dropped part is at least half of it; ceiling/floor:
+// when any dropped digit is non-zero and the value is positive/negative).
+// Its time is bounded by the size of a, whatever places is.
+func (a Amount) roundMode(places int64, mode roundingMode) Amount {
 	if places >= int64(a.scale) {
 		return a
 	}
 	drop := int64(a.scale) - places
+	bump := func(rNonZero, atLeastHalf bool, sign int) bool {
+		switch mode {
+		case roundModeCeiling:
+			return rNonZero && sign > 0
+		case roundModeFloor:
+			return rNonZero && sign < 0
+		}
+		return atLeastHalf
+	}
 	if a.big == nil && places >= 0 && drop < int64(len(amountPow10)) {
 		p := amountPow10[drop]
 		q, r := a.coef/p, a.coef%p
-		if ar := int64(absU(r)); ar >= p-ar {
+		ar := int64(absU(r))
+		if bump(r != 0, ar >= p-ar, int(sign64(a.coef))) {
 			q += sign64(a.coef)
 		}
 		return fixedAmount(q, uint8(places))
 	}
 	c := scaledBig(a, a.scale)
-	if 3*drop >= int64(c.BitLen())+1 {
+	if mode == roundModeHalfUp && 3*drop >= int64(c.BitLen())+1 {
 		return Amount{} // |a| < 2^(bitlen) ≤ 10^drop / 2: rounds to zero
 	}
 	p := pow10Big(drop)
 	q, r := new(big.Int).QuoRem(c, p, new(big.Int))
-	if r.Abs(r).Lsh(r, 1).Cmp(p) >= 0 {
+	rNonZero := r.Sign() != 0
+	if bump(rNonZero, r.Abs(r).Lsh(r, 1).Cmp(p) >= 0, c.Sign()) {
 		q.Add(q, big.NewInt(int64(c.Sign())))
 	}
 	if places < 0 {
@@ -265,6 +289,22 @@ func (a Amount) roundHalfUp(places int64) Amount {
 		places = 0
 	}
 	return bigAmount(q, int(places))
+}
+
+// Quo returns a ÷ b rounded half-up to 12 fractional digits (a product's
+// DIVIDE quantity conversion); b must not be zero. The quotient is
+// truncated at 13 digits first: truncation keeps whether the dropped part is
+// at least half, so the result is the exact quotient rounded half-up.
+func (a Amount) Quo(b Amount) Amount {
+	if b.IsZero() {
+		panic("engine: Amount.Quo by zero")
+	}
+	const extra = MaxAmountFractionDigits + 1
+	num := scaledBig(a, a.scale)
+	num.Mul(num, pow10Big(int64(extra)+int64(b.scale)-int64(a.scale)))
+	den := scaledBig(b, b.scale)
+	num.Quo(num, den)
+	return bigAmount(num, extra).roundHalfUp(MaxAmountFractionDigits)
 }
 
 func sign64(c int64) int64 {

@@ -154,3 +154,70 @@ func BenchmarkMemoryPerCustomer(b *testing.B) {
 		e.Close()
 	}
 }
+
+// BenchmarkApplyIngestMetrics is BenchmarkApplyIngest's spread workload
+// (10k customers, one entry of ten 100-event requests) with 1, 3 or 10
+// metrics matching every event, each priced by its own product. With one
+// metric it is the COUNT-on-FLAT workload of BenchmarkApplyIngest (events
+// rated in runs); with more, the metrics cycle through COUNT, SUM, MAX,
+// UNIQUE and LATEST, every event carries the properties they read, and each
+// event is rated once per product.
+func BenchmarkApplyIngestMetrics(b *testing.B) {
+	for _, metrics := range []int{1, 3, 10} {
+		b.Run(fmt.Sprintf("metrics=%d", metrics), func(b *testing.B) {
+			e, h := benchEngine(b, 10000, 2)
+			start := ns(b, "2026-01-01T00:00:00Z")
+			aggs := []string{AggCount, AggSum, AggMax, AggUnique, AggLatest}
+			var rates []RateInput
+			for i := 1; i < metrics; i++ {
+				id := fmt.Sprintf("m%d", i)
+				m := &CreateMetric{ID: id, Name: id, EventTypeFilter: &EventTypeFilter{InValues: []string{"call"}}, Aggregation: aggs[i%len(aggs)]}
+				switch m.Aggregation {
+				case AggSum, AggMax, AggLatest:
+					m.AggregationKey = "n"
+				case AggUnique:
+					m.AggregationKey = "user"
+				}
+				h.index++
+				e.Apply([]Entry{{Index: h.index, Time: h.now.UnixNano(), Commands: []Command{m,
+					&CreateProduct{ID: "p-" + id, Name: id, Type: ProductUsage, BillableMetricID: id}}}})
+				rates = append(rates, RateInput{ProductID: "p-" + id, StartingAt: start, Entitled: true, RateType: RateFlat, Price: dec("0.01")})
+			}
+			if len(rates) > 0 {
+				h.index++
+				e.Apply([]Entry{{Index: h.index, Time: h.now.UnixNano(), Commands: []Command{&AddRates{RateCardID: "rc", Rates: rates}}}})
+			}
+			ts := h.now.UnixNano()
+			var ms runtime.MemStats
+			var mallocs uint64
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				cmds := make([]Command, 10)
+				for r := range cmds {
+					in := &Ingest{Events: make([]Event, 100)}
+					for j := range in.Events {
+						n := i*1000 + r*100 + j
+						in.Events[j] = Event{TransactionID: fmt.Sprintf("tx-%d", n), CustomerID: fmt.Sprintf("alias-cust-%07d", (n*7919)%10000), EventType: "call", Timestamp: ts - int64(n%1000)*int64(time.Millisecond)}
+						if metrics > 1 {
+							in.Events[j].Properties = map[string]string{"n": fmt.Sprint(n % 97), "user": fmt.Sprint("u", n%13)}
+						}
+					}
+					cmds[r] = in
+				}
+				runtime.ReadMemStats(&ms)
+				before := ms.Mallocs
+				b.StartTimer()
+				h.index++
+				e.Apply([]Entry{{Index: h.index, Time: ts, Commands: cmds}})
+				b.StopTimer()
+				runtime.ReadMemStats(&ms)
+				mallocs += ms.Mallocs - before
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(float64(mallocs)/float64(b.N*1000), "allocs/event")
+		})
+	}
+}

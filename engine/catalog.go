@@ -22,6 +22,11 @@ type Metric struct {
 type Product struct {
 	CreateProduct
 	CreatedAt Nanos `msgpack:"CreatedAt"`
+
+	// convFactor is QuantityConversion's factor as an Amount, derived when
+	// the product is created or a restored catalog is prepared; not part of
+	// a snapshot.
+	convFactor Amount
 }
 
 // Rate is one price of a product on a rate card over [StartingAt, EndingBefore).
@@ -32,7 +37,152 @@ type Rate struct {
 	// price is Price as an Amount, derived when the rate is added and when
 	// a restored catalog is prepared (Catalog.derive); not part of a snapshot.
 	price Amount
+	// tiers is Tiers as Amounts (TIERED rates), derived like price.
+	tiers []TierAmount
 }
+
+// RateAt returns the rate of product in force at t for usage of the pricing
+// group whose values are group (aligned with the product's
+// PricingGroupKey; nil: any group), or nil. A rate naming
+// pricing_group_values that all match wins over a rate naming none; within
+// each kind the latest started (then latest added) wins. With group nil, a
+// rate naming none is preferred, else the last group-specific one.
+func (rc *RateCard) rateFor(p *Product, t Nanos, group []string) *Rate {
+	rates := rc.Rates[p.ID]
+	var generic, specific *Rate
+	for i := range rates {
+		r := &rates[i]
+		if r.StartingAt > t {
+			break
+		}
+		if r.EndingBefore != 0 && t >= r.EndingBefore {
+			continue
+		}
+		if len(r.PricingGroupValues) == 0 {
+			generic = r
+		} else if group == nil || r.matchesGroup(p, group) {
+			specific = r
+		}
+	}
+	if group == nil && generic != nil {
+		return generic
+	}
+	if specific != nil {
+		return specific
+	}
+	return generic
+}
+
+// matchesGroup reports whether every pricing group value of the rate equals
+// the usage's value for that key.
+func (r *Rate) matchesGroup(p *Product, group []string) bool {
+	for k, v := range r.PricingGroupValues {
+		i := indexOfString(p.PricingGroupKey, k)
+		if i < 0 || i >= len(group) || group[i] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func indexOfString(list []string, v string) int {
+	for i, x := range list {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// tiersFromDecimals converts a TIERED rate's tiers, refusing amounts out of
+// bounds and a shape other than sized tiers then one open tier. field names
+// the tiers in the error.
+func tiersFromDecimals(in []Tier, field string) ([]TierAmount, *Error) {
+	if len(in) == 0 {
+		return nil, errorf(Invalid, "%s: a TIERED rate needs at least one tier", field)
+	}
+	out := make([]TierAmount, len(in))
+	for i, t := range in {
+		p, err := AmountFromDecimal(t.Price)
+		if err != nil {
+			return nil, errorf(Invalid, "%s[%d].price: %v", field, i, err)
+		}
+		out[i].Price = p
+		last := i == len(in)-1
+		switch {
+		case t.Size == nil && !last:
+			return nil, errorf(Invalid, "%s[%d].size: is required on every tier but the last", field, i)
+		case t.Size != nil && last:
+			return nil, errorf(Invalid, "%s[%d].size: the last tier is open and has no size", field, i)
+		case t.Size != nil:
+			sz, err := AmountFromDecimal(*t.Size)
+			if err != nil {
+				return nil, errorf(Invalid, "%s[%d].size: %v", field, i, err)
+			}
+			if !sz.IsPositive() {
+				return nil, errorf(Invalid, "%s[%d].size: must be greater than zero", field, i)
+			}
+			out[i].Size = sz
+		}
+	}
+	return out, nil
+}
+
+// deriveProduct fills a product's derived amounts, refusing a conversion
+// factor out of bounds or not positive.
+func (p *Product) derive(field string) *Error {
+	p.convFactor = Amount{}
+	if qc := p.QuantityConversion; qc != nil {
+		f, err := AmountFromDecimal(qc.ConversionFactor)
+		if err != nil {
+			return errorf(Invalid, "%squantity_conversion.conversion_factor: %v", field, err)
+		}
+		if !f.IsPositive() {
+			return errorf(Invalid, "%squantity_conversion.conversion_factor: must be greater than zero", field)
+		}
+		if qc.Operation != ConvertMultiply && qc.Operation != ConvertDivide {
+			return errorf(Invalid, "%squantity_conversion.operation: must be MULTIPLY or DIVIDE", field)
+		}
+		p.convFactor = f
+	}
+	if qr := p.QuantityRounding; qr != nil {
+		if qr.DecimalPlaces < 0 || qr.DecimalPlaces > MaxAmountFractionDigits {
+			return errorf(Invalid, "%squantity_rounding.decimal_places: must be between 0 and %d", field, MaxAmountFractionDigits)
+		}
+		switch qr.RoundingMethod {
+		case RoundUp, RoundDown, RoundHalfUpMode:
+		default:
+			return errorf(Invalid, "%squantity_rounding.rounding_method: must be ROUND_UP, ROUND_DOWN or HALF_UP", field)
+		}
+	}
+	return nil
+}
+
+// pricedQuantity turns a period's raw aggregate into the quantity priced:
+// converted, then rounded, as the product says.
+func (p *Product) pricedQuantity(raw Amount) Amount {
+	if qc := p.QuantityConversion; qc != nil {
+		if qc.Operation == ConvertDivide {
+			raw = raw.Quo(p.convFactor)
+		} else {
+			raw = raw.Mul(p.convFactor)
+		}
+	}
+	if qr := p.QuantityRounding; qr != nil {
+		mode := roundModeHalfUp
+		switch qr.RoundingMethod {
+		case RoundUp:
+			mode = roundModeCeiling
+		case RoundDown:
+			mode = roundModeFloor
+		}
+		raw = raw.roundMode(int64(qr.DecimalPlaces), mode)
+	}
+	return raw
+}
+
+// groupKeys is the product's pricing then presentation group keys.
+func (p *Product) groupKeyCount() int { return len(p.PricingGroupKey) + len(p.PresentationGroupKey) }
 
 // RateCard maps products to their rates over time.
 type RateCard struct {
@@ -53,7 +203,8 @@ type RateCard struct {
 	fiatPerCustom []Amount
 }
 
-// RateAt returns the rate of product in force at t, or nil.
+// RateAt returns the rate of product in force at t, or nil (ignoring
+// pricing groups: the last rate in force wins).
 func (rc *RateCard) RateAt(productID string, t Nanos) *Rate {
 	rates := rc.Rates[productID]
 	var found *Rate
@@ -104,6 +255,14 @@ func (c *Catalog) derive() error {
 	if err := c.checkConsistent(); err != nil {
 		return err
 	}
+	for _, id := range c.ProductOrder {
+		p := c.Products[id]
+		if p.QuantityConversion != nil && p.convFactor.IsZero() {
+			if err := p.derive(""); err != nil {
+				return fmt.Errorf("product %s: %v", id, err)
+			}
+		}
+	}
 	for _, id := range c.RateCardOrder {
 		rc := c.RateCards[id]
 		if rc == nil {
@@ -116,6 +275,13 @@ func (c *Catalog) derive() error {
 		}
 		for pid, rates := range rc.Rates {
 			for i := range rates {
+				if len(rates[i].Tiers) > 0 && rates[i].tiers == nil {
+					tiers, err := tiersFromDecimals(rates[i].Tiers, "tiers")
+					if err != nil {
+						return fmt.Errorf("rate card %s: product %s rate %d: %v", id, pid, rates[i].Seq, err)
+					}
+					rates[i].tiers = tiers
+				}
 				if rates[i].Price.IsZero() || !rates[i].price.IsZero() {
 					continue
 				}
@@ -278,6 +444,12 @@ func (c *Catalog) applyCreateProduct(cmd *CreateProduct, id string, now Nanos) (
 	}
 	p := &Product{CreateProduct: *cmd, CreatedAt: now}
 	p.ID = id
+	if err := p.derive(""); err != nil {
+		return nil, &Result{Err: err}
+	}
+	if err := c.checkGroupKeys(p); err != nil {
+		return nil, &Result{Err: err}
+	}
 	n := c.clone()
 	n.Products[id] = p
 	n.ProductOrder = append(n.ProductOrder, id)
@@ -319,14 +491,30 @@ func (c *Catalog) applyAddRates(cmd *AddRates) (*Catalog, *Result) {
 		return nil, &Result{Err: errorf(NotFound, "rate_card_id: rate card %s not found", cmd.RateCardID)}
 	}
 	prices := make([]Amount, len(cmd.Rates))
+	tiers := make([][]TierAmount, len(cmd.Rates))
 	for i, r := range cmd.Rates {
 		p, err := AmountFromDecimal(r.Price)
 		if err != nil {
 			return nil, &Result{Err: errorf(Invalid, "rates[%d].price: %v", i, err)}
 		}
 		prices[i] = p
-		if c.Products[r.ProductID] == nil {
+		prod := c.Products[r.ProductID]
+		if prod == nil {
 			return nil, &Result{Err: errorf(NotFound, "rates[%d].product_id: product %s not found", i, r.ProductID)}
+		}
+		if r.RateType == RateTiered {
+			t, terr := tiersFromDecimals(r.Tiers, fmt.Sprintf("rates[%d].tiers", i))
+			if terr != nil {
+				return nil, &Result{Err: terr}
+			}
+			tiers[i] = t
+		} else if len(r.Tiers) > 0 {
+			return nil, &Result{Err: errorf(Invalid, "rates[%d].tiers: only a TIERED rate has tiers", i)}
+		}
+		for _, k := range sortedKeys(r.PricingGroupValues) {
+			if indexOfString(prod.PricingGroupKey, k) < 0 {
+				return nil, &Result{Err: errorf(Invalid, "rates[%d].pricing_group_values.%s: not a pricing_group_key of product %s", i, k, prod.ID)}
+			}
 		}
 		ct := r.CreditTypeID
 		if ct == "" {
@@ -357,7 +545,7 @@ func (c *Catalog) applyAddRates(cmd *AddRates) (*Catalog, *Result) {
 		if len(list) == 0 {
 			rc.ProductOrder = append(rc.ProductOrder, in.ProductID)
 		}
-		list = append(append([]Rate(nil), list...), Rate{RateInput: in, Seq: n.RateSeq, price: prices[i]})
+		list = append(append([]Rate(nil), list...), Rate{RateInput: in, Seq: n.RateSeq, price: prices[i], tiers: tiers[i]})
 		sort.SliceStable(list, func(i, j int) bool {
 			if list[i].StartingAt != list[j].StartingAt {
 				return list[i].StartingAt < list[j].StartingAt
@@ -369,6 +557,55 @@ func (c *Catalog) applyAddRates(cmd *AddRates) (*Catalog, *Result) {
 	n.RateCards[rc.ID] = &rc
 	n.index()
 	return n, &Result{ID: rc.ID}
+}
+
+// checkGroupKeys asserts Metronome's rule: a product's pricing and
+// presentation group keys together are one compound group_keys entry of its
+// metric.
+func (c *Catalog) checkGroupKeys(p *Product) *Error {
+	if p.groupKeyCount() == 0 {
+		return nil
+	}
+	m := c.Metrics[p.BillableMetricID]
+	if m == nil {
+		return errorf(Invalid, "pricing_group_key: only a USAGE product with a billable metric has group keys")
+	}
+	union := append(append([]string(nil), p.PricingGroupKey...), p.PresentationGroupKey...)
+	sort.Strings(union)
+	for i := 1; i < len(union); i++ {
+		if union[i] == union[i-1] {
+			return errorf(Invalid, "presentation_group_key: %q is also a pricing_group_key", union[i])
+		}
+	}
+	for _, gk := range m.GroupKeys {
+		keys := append([]string(nil), gk...)
+		sort.Strings(keys)
+		if slicesEqual(keys, union) {
+			return nil
+		}
+	}
+	return errorf(Invalid, "pricing_group_key: with presentation_group_key it must equal one group_keys entry of billable metric %s", m.ID)
+}
+
+func slicesEqual(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // notEntitled is the shared answer for a product the contract does not price.

@@ -96,6 +96,35 @@ type CreateProduct struct {
 	PricingGroupKey      []string          `msgpack:"PricingGroupKey"`
 	PresentationGroupKey []string          `msgpack:"PresentationGroupKey"`
 	CustomFields         map[string]string `msgpack:"CustomFields"`
+	// QuantityConversion and QuantityRounding turn the period's aggregate
+	// into the quantity priced (conversion first, then rounding).
+	QuantityConversion *QuantityConversion `msgpack:"QuantityConversion"`
+	QuantityRounding   *QuantityRounding   `msgpack:"QuantityRounding"`
+}
+
+// Quantity conversion operations and rounding methods of products.
+const (
+	ConvertMultiply = "MULTIPLY"
+	ConvertDivide   = "DIVIDE"
+	RoundUp         = "ROUND_UP"   // toward +infinity
+	RoundDown       = "ROUND_DOWN" // toward -infinity
+	RoundHalfUpMode = "HALF_UP"    // half away from zero
+)
+
+// QuantityConversion multiplies or divides a product's period quantity by a
+// positive factor (e.g. bytes to GB). A quotient is rounded half-up to 12
+// fractional digits, as Mul is.
+type QuantityConversion struct {
+	ConversionFactor decimal.Decimal `msgpack:"ConversionFactor"`
+	Operation        string          `msgpack:"Operation"`
+	Name             string          `msgpack:"Name"`
+}
+
+// QuantityRounding rounds a product's (converted) period quantity to
+// DecimalPlaces fractional digits (0..12) by RoundingMethod.
+type QuantityRounding struct {
+	DecimalPlaces  int32  `msgpack:"DecimalPlaces"`
+	RoundingMethod string `msgpack:"RoundingMethod"`
 }
 
 // CreditTypeConversion prices a custom pricing unit in the rate card's fiat.
@@ -140,6 +169,9 @@ type RateInput struct {
 	BillingFrequency string           `msgpack:"BillingFrequency"`
 	Quantity         *decimal.Decimal `msgpack:"Quantity"`
 	IsProrated       bool             `msgpack:"IsProrated"`
+	// PricingGroupValues restricts the rate to usage whose pricing group
+	// (the product's pricing_group_key) has these values; empty: every group.
+	PricingGroupValues map[string]string `msgpack:"PricingGroupValues"`
 }
 
 // AddRates appends rates to a rate card.
@@ -214,7 +246,21 @@ type OverrideInput struct {
 	Type                  string           `msgpack:"Type"` // OVERWRITE or MULTIPLIER, empty for entitled-only
 	Multiplier            *decimal.Decimal `msgpack:"Multiplier"`
 	OverwritePrice        *decimal.Decimal `msgpack:"OverwritePrice"`
+	// Priority orders overrides under EXPLICIT prioritization (lower first).
+	Priority *decimal.Decimal `msgpack:"Priority"`
+	// OverwriteTiers, when set, makes an OVERWRITE a TIERED overwrite_rate
+	// (OverwritePrice is then unused).
+	OverwriteTiers []Tier `msgpack:"OverwriteTiers"`
 }
+
+// Multiplier override prioritizations of contracts. A contract created
+// before prioritization was built stores "" (PrioritizationLegacy): its
+// multipliers compound in list order, as they always did for it.
+const (
+	PrioritizationLegacy           = ""
+	PrioritizationLowestMultiplier = "LOWEST_MULTIPLIER"
+	PrioritizationExplicit         = "EXPLICIT"
+)
 
 // CreateContract adds a contract to a customer.
 type CreateContract struct {
@@ -230,6 +276,9 @@ type CreateContract struct {
 	Commits       []CommitInput     `msgpack:"Commits"`
 	Credits       []CommitInput     `msgpack:"Credits"`
 	CustomFields  map[string]string `msgpack:"CustomFields"`
+	// MultiplierOverridePrioritization is LOWEST_MULTIPLIER or EXPLICIT;
+	// "" (every command written before it existed) keeps the legacy rule.
+	MultiplierOverridePrioritization string `msgpack:"MultiplierOverridePrioritization"`
 }
 
 // Event is one usage event as ingested. CustomerID is a customer id or an

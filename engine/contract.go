@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 
@@ -48,9 +49,19 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 			}
 		}
 	}
+	switch cmd.MultiplierOverridePrioritization {
+	case PrioritizationLegacy, PrioritizationLowestMultiplier, PrioritizationExplicit:
+	default:
+		t.res.Err = errorf(Invalid, "multiplier_override_prioritization: must be LOWEST_MULTIPLIER or EXPLICIT")
+		return
+	}
 	for i, o := range cmd.Overrides {
 		if o.ProductID != "" && cat.Products[o.ProductID] == nil {
 			t.res.Err = errorf(NotFound, "overrides[%d].product_id: product %s not found", i, o.ProductID)
+			return
+		}
+		if cmd.MultiplierOverridePrioritization == PrioritizationExplicit && o.Type == "MULTIPLIER" && o.Priority == nil {
+			t.res.Err = errorf(Invalid, "overrides[%d].priority: is required for a MULTIPLIER under EXPLICIT prioritization", i)
 			return
 		}
 	}
@@ -61,7 +72,7 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 	k := &Contract{
 		ID: id, Name: cmd.Name, RateCardID: cmd.RateCardID, StartingAt: cmd.StartingAt,
 		EndingBefore: cmd.EndingBefore, UniquenessKey: cmd.UniquenessKey, PrepaidOnly: cmd.PrepaidOnly,
-		CustomFields: cmd.CustomFields, CreatedAt: now,
+		CustomFields: cmd.CustomFields, CreatedAt: now, MultiplierPrioritization: cmd.MultiplierOverridePrioritization,
 	}
 	for i := range cmd.Overrides {
 		o, err := newOverride(&cmd.Overrides[i], i)
@@ -182,6 +193,17 @@ func newOverride(in *OverrideInput, i int) (Override, *Error) {
 	}
 	if o.OverwritePrice, err = amountPtr(in.OverwritePrice, "overrides[%d].overwrite_rate.price", i); err != nil {
 		return o, err
+	}
+	if o.Priority, err = amountPtr(in.Priority, "overrides[%d].priority", i); err != nil {
+		return o, err
+	}
+	if o.Priority != nil && !o.Priority.IsPositive() {
+		return o, errorf(Invalid, "overrides[%d].priority: must be greater than zero", i)
+	}
+	if in.OverwriteTiers != nil {
+		if o.OverwriteTiers, err = tiersFromDecimals(in.OverwriteTiers, fmt.Sprintf("overrides[%d].overwrite_rate.tiers", i)); err != nil {
+			return o, err
+		}
 	}
 	return o, nil
 }

@@ -54,6 +54,10 @@ type Contract struct {
 	Balances []*Commit `msgpack:"Balances"`
 	// Invoices holds usage statements ordered by period start.
 	Invoices []*Invoice `msgpack:"Invoices"`
+	// MultiplierPrioritization is how applicable overrides combine:
+	// LOWEST_MULTIPLIER, EXPLICIT, or "" for a contract created before
+	// prioritization existed (multipliers compound; see priceAt).
+	MultiplierPrioritization string `msgpack:"MultiplierPrioritization"`
 }
 
 // InForce reports whether the contract applies at t.
@@ -144,6 +148,32 @@ type Invoice struct {
 	Lines        []*InvoiceLine `msgpack:"Lines"`
 	// Total is usage minus applied commits and credits, in CreditTypeID.
 	Total Amount `msgpack:"Total"`
+	// Aggs holds the period's aggregate state per (product, group) for the
+	// usage whose quantity is not a plain sum of its lines (MAX, UNIQUE,
+	// LATEST metrics; products converting or rounding quantities), in
+	// first-use order. See rating.go.
+	Aggs []*UsageAgg `msgpack:"Aggs"`
+}
+
+// UsageAgg is one (product, group) aggregate of an invoice's period.
+type UsageAgg struct {
+	ProductID string `msgpack:"ProductID"`
+	// GroupValues are the event's values of the product's pricing group
+	// keys then presentation group keys ("" for a missing property).
+	GroupValues []string `msgpack:"GroupValues"`
+	// Quantity is the metric's raw aggregate over the period: the sum
+	// (COUNT, SUM), the maximum (MAX), the number of distinct values
+	// (UNIQUE) or the latest value (LATEST), before conversion and rounding.
+	Quantity Amount `msgpack:"Quantity"`
+	// Seen is set once a MAX or LATEST value has been taken.
+	Seen bool `msgpack:"Seen"`
+	// LatestAt and LatestTx identify the event LATEST took its value from.
+	LatestAt Nanos  `msgpack:"LatestAt"`
+	LatestTx string `msgpack:"LatestTx"`
+	// Uniques holds the distinct values of a UNIQUE metric as sorted
+	// 16-byte hashes (MurmurHash3 x64 128 of the value), at most
+	// MaxUniqueValues of them.
+	Uniques []byte `msgpack:"Uniques"`
 }
 
 // InvoiceLine is one line of an invoice: usage of a product, or an applied
@@ -156,6 +186,9 @@ type InvoiceLine struct {
 	CreditTypeID string `msgpack:"CreditTypeID"`
 	Quantity     Amount `msgpack:"Quantity"`
 	Total        Amount `msgpack:"Total"`
+	// GroupValues are the usage's pricing then presentation group values
+	// (see UsageAgg); nil for a product without group keys.
+	GroupValues []string `msgpack:"GroupValues"`
 }
 
 // Override is a contract's override of its rates (OverrideInput as applied):
@@ -170,4 +203,15 @@ type Override struct {
 	Type                  string   `msgpack:"Type"` // OVERWRITE or MULTIPLIER, empty for entitled-only
 	Multiplier            *Amount  `msgpack:"Multiplier"`
 	OverwritePrice        *Amount  `msgpack:"OverwritePrice"`
+	// Priority orders overrides under EXPLICIT prioritization (lower first).
+	Priority *Amount `msgpack:"Priority"`
+	// OverwriteTiers makes an OVERWRITE tiered (OverwritePrice unused).
+	OverwriteTiers []TierAmount `msgpack:"OverwriteTiers"`
+}
+
+// TierAmount is a tier of a TIERED rate as priced: Size zero is the last,
+// open tier.
+type TierAmount struct {
+	Size  Amount `msgpack:"Size"`
+	Price Amount `msgpack:"Price"`
 }

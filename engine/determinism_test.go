@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand"
@@ -97,7 +98,19 @@ func randomLog(t *testing.T, seed int64) []Entry {
 		// Premium calls count twice: an event can add to two products.
 		&CreateMetric{ID: "m3", Name: "premium calls", EventTypeFilter: &EventTypeFilter{InValues: []string{"call"}},
 			PropertyFilters: []PropertyFilter{{Name: "tier", InValues: []string{"premium"}}}, Aggregation: AggCount})
-	push(&CreateProduct{ID: "p3", Name: "Premium", Type: ProductUsage, BillableMetricID: "m3", Tags: []string{"api"}})
+	// Gauges: MAX, UNIQUE and LATEST aggregates, grouped, tiered, converted.
+	gauge := &EventTypeFilter{InValues: []string{"gauge"}}
+	push(&CreateMetric{ID: "m4", Name: "peak", EventTypeFilter: gauge, Aggregation: AggMax, AggregationKey: "n", GroupKeys: [][]string{{"region"}}},
+		&CreateMetric{ID: "m5", Name: "users", EventTypeFilter: gauge, Aggregation: AggUnique, AggregationKey: "user", GroupKeys: [][]string{{"region"}}},
+		&CreateMetric{ID: "m6", Name: "level", EventTypeFilter: gauge, Aggregation: AggLatest, AggregationKey: "n",
+			PropertyFilters: []PropertyFilter{{Name: "n", Exists: ptr(true)}, {Name: "region", NotInValues: []string{"test"}}}, GroupKeys: [][]string{{"region"}}},
+		&CreateMetric{ID: "m7", Name: "gauge sum", EventTypeFilter: gauge, Aggregation: AggSum, AggregationKey: "n"})
+	push(&CreateProduct{ID: "p3", Name: "Premium", Type: ProductUsage, BillableMetricID: "m3", Tags: []string{"api"}},
+		&CreateProduct{ID: "p4", Name: "Peak", Type: ProductUsage, BillableMetricID: "m4", PresentationGroupKey: []string{"region"}, Tags: []string{"gauge"}},
+		&CreateProduct{ID: "p5", Name: "Users", Type: ProductUsage, BillableMetricID: "m5", PricingGroupKey: []string{"region"}, Tags: []string{"gauge"}},
+		&CreateProduct{ID: "p6", Name: "Level", Type: ProductUsage, BillableMetricID: "m6", PricingGroupKey: []string{"region"},
+			QuantityConversion: &QuantityConversion{ConversionFactor: dec("3"), Operation: ConvertDivide}, QuantityRounding: &QuantityRounding{DecimalPlaces: 1, RoundingMethod: RoundUp}},
+		&CreateProduct{ID: "p7", Name: "Gauge sum", Type: ProductUsage, BillableMetricID: "m7", Tags: []string{"gauge"}})
 	push(&CreateProduct{ID: "p1", Name: "Calls", Type: ProductUsage, BillableMetricID: "m1", Tags: []string{"api"}},
 		&CreateProduct{ID: "p2", Name: "Uploads", Type: ProductUsage, BillableMetricID: "m2"},
 		&CreateProduct{ID: "fixed", Name: "Purchase", Type: ProductFixed},
@@ -108,6 +121,14 @@ func randomLog(t *testing.T, seed int64) []Entry {
 		{ProductID: "p3", StartingAt: start, Entitled: true, RateType: RateFlat, Price: dec("2.5")},
 		// A price change mid-way through the log.
 		{ProductID: "p1", StartingAt: start + 20*nanosPerDay, Entitled: true, RateType: RateFlat, Price: dec("0.75")},
+		{ProductID: "p4", StartingAt: start, Entitled: true, RateType: RateTiered, Tiers: []Tier{{Size: ptr(dec("20")), Price: dec("0.3")}, {Price: dec("0.07")}}},
+		{ProductID: "p5", StartingAt: start, Entitled: true, RateType: RateFlat, Price: dec("4")},
+		{ProductID: "p5", StartingAt: start, Entitled: true, RateType: RateFlat, Price: dec("6"), PricingGroupValues: map[string]string{"region": "eu"}},
+		{ProductID: "p6", StartingAt: start, Entitled: true, RateType: RateTiered, CreditTypeID: "ct-gpu",
+			Tiers: []Tier{{Size: ptr(dec("5")), Price: dec("1.25")}, {Size: ptr(dec("10")), Price: dec("0.5")}, {Price: dec("0.125")}}},
+		{ProductID: "p7", StartingAt: start, Entitled: true, RateType: RateTiered, Tiers: []Tier{{Size: ptr(dec("150")), Price: dec("0.02")}, {Price: dec("0.01")}}},
+		// SUM on FLAT becomes TIERED mid-way: the tiers see the period so far.
+		{ProductID: "p7", StartingAt: start + 25*nanosPerDay, Entitled: true, RateType: RateFlat, Price: dec("0.015")},
 	}})
 	const customers = 40
 	var cmds []Command
@@ -115,7 +136,19 @@ func randomLog(t *testing.T, seed int64) []Entry {
 		id := fmt.Sprintf("c%02d", i)
 		cmds = append(cmds, &CreateCustomer{ID: id, Name: id, IngestAliases: []string{"alias-" + id}})
 		prio := dec(fmt.Sprint(rng.Intn(3)))
+		prioritization := []string{PrioritizationLegacy, PrioritizationLowestMultiplier, PrioritizationExplicit}[rng.Intn(3)]
+		var overrides []OverrideInput
+		if rng.Intn(2) == 0 {
+			overrides = append(overrides,
+				OverrideInput{StartingAt: start, ApplicableProductTags: []string{"api", "gauge"}, Type: "MULTIPLIER", Multiplier: ptr(dec("0.9")), Priority: ptr(dec("2"))},
+				OverrideInput{StartingAt: start + int64(rng.Intn(30))*nanosPerDay, ProductID: "p4", Type: "MULTIPLIER", Multiplier: ptr(dec("0.6")), Priority: ptr(dec("3"))})
+		}
+		if rng.Intn(3) == 0 {
+			overrides = append(overrides, OverrideInput{StartingAt: start + int64(rng.Intn(30))*nanosPerDay, ProductID: "p7", Type: "OVERWRITE",
+				OverwriteTiers: []Tier{{Size: ptr(dec("100")), Price: dec("0.05")}, {Price: dec("0.001")}}})
+		}
 		cmds = append(cmds, &CreateContract{CustomerID: id, RateCardID: "rc", StartingAt: start, PrepaidOnly: i%2 == 0,
+			Overrides: overrides, MultiplierOverridePrioritization: prioritization,
 			Commits: []CommitInput{{Type: CommitPrepaid, ProductID: "fixed", Priority: &prio, AccessSchedule: []ScheduleItem{
 				{Amount: dec(fmt.Sprint(100 + rng.Intn(500))), StartingAt: start, EndingBefore: start + int64(rng.Intn(90)+1)*nanosPerDay}}}},
 			Credits: []CommitInput{{ProductID: "fixed", ApplicableProductTags: []string{"api"}, AccessSchedule: []ScheduleItem{
@@ -141,6 +174,14 @@ func randomLog(t *testing.T, seed int64) []Entry {
 				if rng.Intn(3) == 0 {
 					ev.EventType = "upload"
 					ev.Properties = map[string]string{"bytes": fmt.Sprint(rng.Intn(100000))}
+				}
+				if rng.Intn(3) == 0 {
+					ev.EventType = "gauge"
+					ev.Properties = map[string]string{"n": fmt.Sprintf("%d.%d", rng.Intn(60), rng.Intn(10)),
+						"user": fmt.Sprint("u", rng.Intn(12)), "region": []string{"eu", "us", "test"}[rng.Intn(3)]}
+					if rng.Intn(8) == 0 {
+						delete(ev.Properties, "n")
+					}
 				}
 				if rng.Intn(20) == 0 {
 					ev.CustomerID = "nobody"
@@ -254,6 +295,54 @@ func TestRandomLogCoversEveryCommand(t *testing.T) {
 	for _, sp := range Commands() {
 		if !seen[sp.Kind] {
 			t.Errorf("randomLog never emits %s (kind %d): add it to the generator", sp.Name, sp.Kind)
+		}
+	}
+}
+
+// The random log exercises the rating features the proofs above are meant
+// to cover: every product is billed, the period aggregates hold MAX, UNIQUE
+// and LATEST state, lines are split by group, and every prioritization is on
+// some contract.
+func TestRandomLogRatesEveryFeature(t *testing.T) {
+	e := New(Config{Shards: 2})
+	defer e.Close()
+	e.Apply(randomLog(t, 1))
+	billed := map[string]bool{}
+	seen := map[string]bool{}
+	ids, _ := e.CustomerIDs(0, 1000)
+	for _, id := range ids {
+		e.Read(context.Background(), id, func(c *Customer, _ *Catalog, _ Nanos) {
+			for _, k := range c.Contracts {
+				seen["prio:"+k.MultiplierPrioritization] = true
+				for _, inv := range k.Invoices {
+					for _, l := range inv.Lines {
+						if l.Type == LineUsage && !l.Total.IsZero() {
+							billed[l.ProductID] = true
+						}
+						if len(l.GroupValues) > 0 {
+							seen["grouped line"] = true
+						}
+					}
+					for _, a := range inv.Aggs {
+						if len(a.Uniques) > 16 {
+							seen["unique set"] = true
+						}
+						if a.LatestTx != "" {
+							seen["latest"] = true
+						}
+					}
+				}
+			}
+		})
+	}
+	for _, p := range []string{"p1", "p2", "p3", "p4", "p5", "p6", "p7"} {
+		if !billed[p] {
+			t.Errorf("product %s is never billed", p)
+		}
+	}
+	for _, f := range []string{"prio:", "prio:" + PrioritizationLowestMultiplier, "prio:" + PrioritizationExplicit, "grouped line", "unique set", "latest"} {
+		if !seen[f] {
+			t.Errorf("never seen: %s", f)
 		}
 	}
 }

@@ -1,6 +1,11 @@
 package engine
 
-import "time"
+import (
+	"bytes"
+	"encoding/binary"
+	"sort"
+	"time"
+)
 
 // ratingScratch holds per-shard buffers reused across events.
 type ratingScratch struct {
@@ -51,6 +56,13 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 		out.reject(RejectFinalized)
 		return
 	}
+	// Which priced products the event adds to, in catalog order.
+	plan := s.planUsage(cat, rc, k, ev)
+	if inv != nil && uniqueLimitReached(inv, plan) {
+		c.reject(RejectUniqueLimit)
+		out.reject(RejectUniqueLimit)
+		return
+	}
 	// Checked last so a rejected event is not remembered, and with one hash
 	// operation: the dedup index is the largest structure an event touches.
 	if !s.dedup.insert(ev.Timestamp, c.ID, ev.TransactionID) {
@@ -62,7 +74,19 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 		c.reschedule = true
 	}
 	out.Accepted++
-	// Which priced products the event adds to, in catalog order.
+	if len(plan) == 1 && plan[0].summed() && !s.eng.cfg.RateEachEvent {
+		s.stage(c, k, inv, rc, plan[0].product, &plan[0].pr, plan[0].qty, ev.Timestamp, cat)
+		return
+	}
+	s.flushUsage(c, cat)
+	for i := range plan {
+		s.rateUsage(cat, k, inv, rc, &plan[i], ev)
+	}
+}
+
+// planUsage lists the priced, entitled products an event adds to, in catalog
+// order, into the shard's scratch plan.
+func (s *shard) planUsage(cat *Catalog, rc *RateCard, k *Contract, ev *Event) []plannedUsage {
 	plan := s.scratch.plan[:0]
 	s.scratch.metrics = cat.metricsForEvent(ev.EventType, s.scratch.metrics)
 	for _, m := range s.scratch.metrics {
@@ -71,38 +95,212 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 			continue
 		}
 		for _, p := range cat.productsByMetric[m.ID] {
-			pr, ok := priceAt(cat, rc, k, p.ID, ev.Timestamp)
+			var group []string
+			if p.groupKeyCount() > 0 {
+				group = eventGroup(p, ev)
+			}
+			pr, ok := priceAt(cat, rc, k, p, pricingPart(p, group), ev.Timestamp)
 			if !ok || !pr.entitled {
 				continue
 			}
-			plan = append(plan, plannedUsage{product: p, pr: pr, qty: qty})
+			u := plannedUsage{product: p, metric: m, pr: pr, qty: qty, group: group}
+			if m.Aggregation == AggUnique {
+				u.unique = uniqueHash(ev.Properties[m.AggregationKey])
+			}
+			plan = append(plan, u)
 		}
 	}
 	s.scratch.plan = plan
-	if len(plan) == 1 && !s.eng.cfg.RateEachEvent {
-		s.stage(c, k, inv, rc, plan[0].product, &plan[0].pr, plan[0].qty, ev.Timestamp, cat)
-		return
-	}
-	s.flushUsage(c, cat)
-	for i := range plan {
-		u := &plan[i]
-		s.rate(cat, k, inv, rc, u.product, u.pr.creditTypeID, u.qty, u.qty.Mul(u.pr.price), ev.Timestamp)
-	}
+	return plan
 }
 
 // plannedUsage is one product an event adds to.
 type plannedUsage struct {
 	product *Product
+	metric  *Metric
 	pr      pricedRate
-	qty     Amount
+	qty     Amount   // the event's value: 1 (COUNT), the property (SUM, MAX, LATEST)
+	group   []string // pricing then presentation group values; nil without group keys
+	unique  [16]byte // UNIQUE: the hash of the value
+}
+
+// summed reports whether the usage's spend is its quantity times one price,
+// whatever the period holds: a COUNT or SUM metric on a FLAT rate, a product
+// without conversion, rounding or groups. Only such usage may join a run
+// of identically rated events (aggregate.go), where it is provably rated as
+// per event.
+func (u *plannedUsage) summed() bool {
+	return u.pr.tiers == nil && !u.product.needsAgg(u.metric) && u.group == nil
+}
+
+// needsAgg reports whether the period quantity of p on metric m needs state
+// beyond the sum of its invoice lines' quantities: a MAX, UNIQUE or LATEST
+// metric, or a product converting or rounding quantities.
+func (p *Product) needsAgg(m *Metric) bool {
+	switch m.Aggregation {
+	case AggMax, AggUnique, AggLatest:
+		return true
+	}
+	return p.QuantityConversion != nil || p.QuantityRounding != nil
+}
+
+// MaxUniqueValues bounds the distinct values a UNIQUE metric's aggregate
+// holds per invoice, product and group (16 bytes each: 256 KiB at most). An
+// event that would add a value past the bound is rejected as a whole with
+// RejectUniqueLimit before its transaction id is remembered, so no bill is
+// silently wrong and a resend is counted again once the period closes.
+const MaxUniqueValues = 1 << 14
+
+// uniqueLimitReached reports whether an event would add a new distinct value
+// to a UNIQUE aggregate already holding MaxUniqueValues.
+func uniqueLimitReached(inv *Invoice, plan []plannedUsage) bool {
+	for i := range plan {
+		u := &plan[i]
+		if u.metric.Aggregation != AggUnique {
+			continue
+		}
+		if a := inv.findAgg(u.product.ID, u.group); a != nil && len(a.Uniques)/16 >= MaxUniqueValues {
+			if _, found := a.uniqueIndex(u.unique); !found {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// rateUsage rates one planned usage incrementally: spend = price(period
+// quantity after) − price(period quantity before), within the invoice's
+// period, per product and group; the line's quantity moves by the change of
+// the priced quantity.
+func (s *shard) rateUsage(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard, u *plannedUsage, ev *Event) {
+	p := u.product
+	if u.summed() {
+		s.rate(cat, k, inv, rc, p, u.pr.creditTypeID, u.qty, u.qty.Mul(u.pr.price), ev.Timestamp, nil)
+		return
+	}
+	var before, after Amount
+	if p.needsAgg(u.metric) {
+		a := inv.agg(p.ID, u.group)
+		before = a.raw()
+		if !a.take(u, ev) {
+			return
+		}
+		after = a.raw()
+	} else {
+		before = inv.usageQuantity(p.ID, u.group)
+		after = before.Add(u.qty)
+	}
+	qb, qa := p.pricedQuantity(before), p.pricedQuantity(after)
+	spend := u.pr.total(qa).Sub(u.pr.total(qb))
+	s.rate(cat, k, inv, rc, p, u.pr.creditTypeID, qa.Sub(qb), spend, ev.Timestamp, u.group)
 }
 
 // rate records usage of a product on the invoice and burns its spend down
 // from the balances in force at t; what they do not cover is overage.
-func (s *shard) rate(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard, p *Product, creditTypeID string, qty, spend Amount, t Nanos) {
-	inv.addUsage(p, creditTypeID, qty, spend)
+func (s *shard) rate(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard, p *Product, creditTypeID string, qty, spend Amount, t Nanos, group []string) {
+	inv.addUsage(p, creditTypeID, qty, spend, group)
 	remaining := s.burnDown(cat, k, inv, p.ID, creditTypeID, t, spend)
 	inv.addOverage(rc, creditTypeID, remaining)
+}
+
+// eventGroup returns the event's values of the product's pricing then
+// presentation group keys ("" for a missing property).
+func eventGroup(p *Product, ev *Event) []string {
+	g := make([]string, 0, p.groupKeyCount())
+	for _, key := range p.PricingGroupKey {
+		g = append(g, ev.Properties[key])
+	}
+	for _, key := range p.PresentationGroupKey {
+		g = append(g, ev.Properties[key])
+	}
+	return g
+}
+
+// pricingPart is the pricing group values of a usage group.
+func pricingPart(p *Product, group []string) []string {
+	if group == nil {
+		return nil
+	}
+	return group[:len(p.PricingGroupKey)]
+}
+
+func uniqueHash(v string) (h [16]byte) {
+	h1, h2 := murmur3x64_128([]byte(v))
+	binary.BigEndian.PutUint64(h[:8], h1)
+	binary.BigEndian.PutUint64(h[8:], h2)
+	return h
+}
+
+// raw is the aggregate's period quantity before conversion and rounding
+// (zero before any MAX or LATEST value).
+func (a *UsageAgg) raw() Amount { return a.Quantity }
+
+// take folds one event's usage into the aggregate; false when it changes
+// nothing (an older LATEST, a smaller MAX, a repeated UNIQUE value).
+func (a *UsageAgg) take(u *plannedUsage, ev *Event) bool {
+	switch u.metric.Aggregation {
+	case AggMax:
+		if a.Seen && !a.Quantity.LessThan(u.qty) {
+			return false
+		}
+		a.Quantity, a.Seen = u.qty, true
+	case AggLatest:
+		if a.Seen && (ev.Timestamp < a.LatestAt || (ev.Timestamp == a.LatestAt && ev.TransactionID <= a.LatestTx)) {
+			return false
+		}
+		a.Quantity, a.Seen, a.LatestAt, a.LatestTx = u.qty, true, ev.Timestamp, ev.TransactionID
+	case AggUnique:
+		i, found := a.uniqueIndex(u.unique)
+		if found {
+			return false
+		}
+		a.Uniques = append(a.Uniques, u.unique[:]...)
+		copy(a.Uniques[(i+1)*16:], a.Uniques[i*16:])
+		copy(a.Uniques[i*16:], u.unique[:])
+		a.Quantity = a.Quantity.Add(amountOne)
+	default: // COUNT, SUM on a converting or rounding product
+		a.Quantity = a.Quantity.Add(u.qty)
+	}
+	return true
+}
+
+// uniqueIndex finds a hash in the sorted set: its index, or where it goes.
+func (a *UsageAgg) uniqueIndex(h [16]byte) (int, bool) {
+	n := len(a.Uniques) / 16
+	i := sort.Search(n, func(i int) bool { return bytes.Compare(a.Uniques[i*16:i*16+16], h[:]) >= 0 })
+	return i, i < n && bytes.Equal(a.Uniques[i*16:i*16+16], h[:])
+}
+
+// findAgg returns the invoice's aggregate of (product, group), or nil.
+func (inv *Invoice) findAgg(productID string, group []string) *UsageAgg {
+	for _, a := range inv.Aggs {
+		if a.ProductID == productID && slicesEqual(a.GroupValues, group) {
+			return a
+		}
+	}
+	return nil
+}
+
+// agg returns the invoice's aggregate of (product, group), adding it.
+func (inv *Invoice) agg(productID string, group []string) *UsageAgg {
+	if a := inv.findAgg(productID, group); a != nil {
+		return a
+	}
+	a := &UsageAgg{ProductID: productID, GroupValues: group}
+	inv.Aggs = append(inv.Aggs, a)
+	return a
+}
+
+// usageQuantity is the period quantity of (product, group) so far when it
+// is the sum of its usage lines (in every credit type).
+func (inv *Invoice) usageQuantity(productID string, group []string) Amount {
+	var q Amount
+	for _, l := range inv.Lines {
+		if l.Type == LineUsage && l.ProductID == productID && slicesEqual(l.GroupValues, group) {
+			q = q.Add(l.Quantity)
+		}
+	}
+	return q
 }
 
 func (o *IngestOutcome) reject(r RejectReason) {
@@ -148,8 +346,20 @@ func (m *Metric) quantity(ev *Event) (Amount, bool) {
 			return Amount{}, false
 		}
 		return d, true
+	case AggMax, AggLatest:
+		// The aggregate (rateUsage) folds the value in; a value ParseAmount
+		// refuses does not count.
+		d, err := ParseAmount(ev.Properties[m.AggregationKey])
+		if err != nil {
+			return Amount{}, false
+		}
+		return d, true
+	case AggUnique:
+		if _, ok := ev.Properties[m.AggregationKey]; !ok {
+			return Amount{}, false
+		}
+		return amountOne, true
 	}
-	// MAX, UNIQUE and LATEST need per-period state; not rated yet.
 	return Amount{}, false
 }
 
@@ -228,18 +438,23 @@ func (k *Contract) invoiceFor(t Nanos) (*Invoice, bool) {
 }
 
 func (inv *Invoice) line(typ, productID, commitID, creditTypeID string) *InvoiceLine {
+	return inv.groupLine(typ, productID, commitID, creditTypeID, nil)
+}
+
+// groupLine finds or adds the line; usage lines are split by group.
+func (inv *Invoice) groupLine(typ, productID, commitID, creditTypeID string, group []string) *InvoiceLine {
 	for _, l := range inv.Lines {
-		if l.Type == typ && l.ProductID == productID && l.CommitID == commitID && l.CreditTypeID == creditTypeID {
+		if l.Type == typ && l.ProductID == productID && l.CommitID == commitID && l.CreditTypeID == creditTypeID && slicesEqual(l.GroupValues, group) {
 			return l
 		}
 	}
-	l := &InvoiceLine{Type: typ, ProductID: productID, CommitID: commitID, CreditTypeID: creditTypeID}
+	l := &InvoiceLine{Type: typ, ProductID: productID, CommitID: commitID, CreditTypeID: creditTypeID, GroupValues: group}
 	inv.Lines = append(inv.Lines, l)
 	return l
 }
 
-func (inv *Invoice) addUsage(p *Product, creditTypeID string, qty, spend Amount) {
-	l := inv.line(LineUsage, p.ID, "", creditTypeID)
+func (inv *Invoice) addUsage(p *Product, creditTypeID string, qty, spend Amount, group []string) {
+	l := inv.groupLine(LineUsage, p.ID, "", creditTypeID, group)
 	l.Quantity = l.Quantity.Add(qty)
 	l.Total = l.Total.Add(spend)
 }

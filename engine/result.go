@@ -44,6 +44,9 @@ const (
 	RejectFinalized       RejectReason = "period_finalized"
 	RejectTooOld          RejectReason = "older_than_dedup_window"
 	RejectFuture          RejectReason = "too_far_in_future"
+	// RejectUniqueLimit: the event would add a distinct value to a UNIQUE
+	// aggregate already holding MaxUniqueValues.
+	RejectUniqueLimit RejectReason = "unique_values_limit"
 )
 
 // Result is what applying one command produced.

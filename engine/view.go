@@ -55,7 +55,7 @@ func buildView(c *Customer, cat *Catalog, now Nanos, balances *[]Amount) *Entitl
 	}
 	*balances = bals
 	for _, pid := range rc.ProductOrder {
-		pr, ok := priceAt(cat, rc, k, pid, now)
+		pr, ok := priceAt(cat, rc, k, cat.Products[pid], nil, now)
 		if !ok {
 			continue
 		}

@@ -22,15 +22,20 @@ import (
 //     and coefficient (binWriter.dec); converted exactly on reading, and
 //     refused when out of engine.AmountFromStoredDecimal's bound.
 //   - 2: amounts in engine.Amount's binary encoding (AppendBinary).
+//   - 3: layout 2 plus, at the end of their records, a contract's
+//     multiplier prioritization, an override's priority and tiers, a usage
+//     line's group values and an invoice's period aggregates (rating).
 //
-// The two differ only in how an amount is written, so the reader is one
-// decoder parameterised by its amount reader (binReader.amount).
-const customerLayout byte = 2
+// Layouts 1 and 2 differ only in how an amount is written, so the reader is
+// one decoder parameterised by its amount reader (binReader.amount); fields
+// a layout added are read only from records of that layout or later.
+const customerLayout byte = 3
 
 // amountReaders maps each layout DecodeCustomer reads to its amount reader.
 var amountReaders = map[byte]func(*binReader) engine.Amount{
 	1: (*binReader).decAmount,
 	2: (*binReader).binAmount,
+	3: (*binReader).binAmount,
 }
 
 // The customer layout is a hand-written, reflection-free encoding: snapshots
@@ -41,7 +46,8 @@ var amountReaders = map[byte]func(*binReader) engine.Amount{
 // byte so a round trip is exact.
 
 type binWriter struct {
-	b []byte
+	b      []byte
+	layout byte
 	// amount writes one amount; AppendCustomer writes layout 2 (amt), tests
 	// also write layout 1 to prove the reader.
 	amount func(*binWriter, engine.Amount)
@@ -125,7 +131,7 @@ func AppendCustomer(dst []byte, c *engine.Customer) []byte {
 
 // appendCustomer writes c in the layout whose amounts amount writes.
 func appendCustomer(dst []byte, c *engine.Customer, layout byte, amount func(*binWriter, engine.Amount)) []byte {
-	w := &binWriter{b: dst, amount: amount}
+	w := &binWriter{b: dst, amount: amount, layout: layout}
 	w.b = append(w.b, layout)
 	w.str(c.ID)
 	w.str(c.Name)
@@ -187,6 +193,10 @@ func (w *binWriter) contract(k *engine.Contract) {
 		w.str(o.Type)
 		w.amtPtr(o.Multiplier)
 		w.amtPtr(o.OverwritePrice)
+		if w.layout >= 3 {
+			w.amtPtr(o.Priority)
+			w.tiers(o.OverwriteTiers)
+		}
 	}
 	w.uvarint(uint64(len(k.Balances)))
 	for _, cm := range k.Balances {
@@ -209,8 +219,40 @@ func (w *binWriter) contract(k *engine.Contract) {
 			w.str(l.CreditTypeID)
 			w.amt(l.Quantity)
 			w.amt(l.Total)
+			if w.layout >= 3 {
+				w.strs(l.GroupValues)
+			}
 		}
 		w.amt(inv.Total)
+		if w.layout >= 3 {
+			w.uvarint(uint64(len(inv.Aggs)))
+			for _, a := range inv.Aggs {
+				w.str(a.ProductID)
+				w.strs(a.GroupValues)
+				w.amt(a.Quantity)
+				w.boolean(a.Seen)
+				w.varint(a.LatestAt)
+				w.str(a.LatestTx)
+				w.uvarint(uint64(len(a.Uniques)))
+				w.b = append(w.b, a.Uniques...)
+			}
+		}
+	}
+	if w.layout >= 3 {
+		w.str(k.MultiplierPrioritization)
+	}
+}
+
+// tiers writes a nil-preserving list of priced tiers (layout 3).
+func (w *binWriter) tiers(list []engine.TierAmount) {
+	if list == nil {
+		w.uvarint(0)
+		return
+	}
+	w.uvarint(uint64(len(list)) + 1)
+	for _, t := range list {
+		w.amt(t.Size)
+		w.amt(t.Price)
 	}
 }
 
@@ -264,6 +306,7 @@ type binReader struct {
 	i      int
 	err    error
 	intern map[string]string
+	layout byte
 	// amount reads one amount as the record's layout writes it.
 	amount func(*binReader) engine.Amount
 }
@@ -458,6 +501,7 @@ func DecodeCustomer(b []byte, intern map[string]string) (*engine.Customer, error
 	}
 	r := &binReader{b: b, intern: intern}
 	v := r.byteVal()
+	r.layout = v
 	if r.amount = amountReaders[v]; r.amount == nil {
 		return nil, fmt.Errorf("persist: customer layout %d is not one of 1..%d", v, customerLayout)
 	}
@@ -528,6 +572,10 @@ func (r *binReader) contract() *engine.Contract {
 			o.Type = r.str()
 			o.Multiplier = r.amtPtr()
 			o.OverwritePrice = r.amtPtr()
+			if r.layout >= 3 {
+				o.Priority = r.amtPtr()
+				o.OverwriteTiers = r.tiers()
+			}
 		}
 	}
 	if n := r.count(r.uvarint()); n > 0 {
@@ -557,14 +605,54 @@ func (r *binReader) contract() *engine.Contract {
 					l.CreditTypeID = r.str()
 					l.Quantity = r.amount(r)
 					l.Total = r.amount(r)
+					if r.layout >= 3 {
+						l.GroupValues = r.strs()
+					}
 					inv.Lines[j] = l
 				}
 			}
 			inv.Total = r.amount(r)
+			if r.layout >= 3 {
+				if m := r.count(r.uvarint()); m > 0 {
+					inv.Aggs = make([]*engine.UsageAgg, m)
+					for j := range inv.Aggs {
+						a := &engine.UsageAgg{}
+						a.ProductID = r.str()
+						a.GroupValues = r.strs()
+						a.Quantity = r.amount(r)
+						a.Seen = r.boolean()
+						a.LatestAt = r.varint()
+						a.LatestTx = r.uniqueStr()
+						if u := r.raw(); len(u) > 0 {
+							if len(u)%16 != 0 {
+								r.fail(fmt.Errorf("unique set of %d bytes", len(u)))
+							}
+							a.Uniques = append([]byte(nil), u...)
+						}
+						inv.Aggs[j] = a
+					}
+				}
+			}
 			k.Invoices[i] = inv
 		}
 	}
+	if r.layout >= 3 {
+		k.MultiplierPrioritization = r.str()
+	}
 	return k
+}
+
+func (r *binReader) tiers() []engine.TierAmount {
+	n := r.uvarint()
+	if n == 0 {
+		return nil
+	}
+	out := make([]engine.TierAmount, r.count(n-1))
+	for i := range out {
+		out[i].Size = r.amount(r)
+		out[i].Price = r.amount(r)
+	}
+	return out
 }
 
 func (r *binReader) commit() *engine.Commit {

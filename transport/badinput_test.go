@@ -86,6 +86,7 @@ func TestBadInputFields(t *testing.T) {
 	e := newEnv(t, "2026-01-01T00:00:00Z")
 	api, _, rc := scenarioACatalog(e)
 	cust := e.create("/v1/customers", map[string]any{"name": "C", "ingest_aliases": []string{"c-alias"}})
+	metric := e.create("/v1/billable-metrics/create", map[string]any{"name": "bad-input metric"})
 	ev := func(mut func(m map[string]any)) []map[string]any {
 		m := map[string]any{"transaction_id": "t1", "customer_id": "c-alias", "event_type": "api_call", "timestamp": e.at("2026-01-01T00:00:00Z")}
 		mut(m)
@@ -143,10 +144,14 @@ func TestBadInputFields(t *testing.T) {
 		{"rate unknown card", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": "nope", "product_id": api, "starting_at": e.at("2026-01-01T00:00:00Z"), "entitled": true, "rate_type": "FLAT", "price": 1}, 404, "rate_card_id"},
 		{"rate unknown product", "/v1/contract-pricing/rate-cards/addRates", map[string]any{"rate_card_id": rc, "rates": []any{map[string]any{"product_id": "nope", "starting_at": e.at("2026-01-01T00:00:00Z"), "entitled": true, "rate_type": "FLAT", "price": 1}}}, 404, "rates[0].product_id"},
 		{"rates empty", "/v1/contract-pricing/rate-cards/addRates", map[string]any{"rate_card_id": rc, "rates": []any{}}, 400, "rates"},
-		{"rate tiered refused", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": api, "starting_at": e.at("2026-01-01T00:00:00Z"), "entitled": true, "rate_type": "TIERED"}, 400, "rate_type: TIERED is not supported"},
+		{"rate tiered refused", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": api, "starting_at": e.at("2026-01-01T00:00:00Z"), "entitled": true, "rate_type": "TIERED"}, 400, "tiers: is required"},
+		{"rate tiered last tier sized", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": api, "starting_at": e.at("2026-01-01T00:00:00Z"), "entitled": true, "rate_type": "TIERED", "tiers": []any{map[string]any{"size": 5, "price": 1}}}, 400, "tiers[0].size: the last tier is open"},
+		{"rate pricing group not a key", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": api, "starting_at": e.at("2026-01-01T00:00:00Z"), "entitled": true, "rate_type": "FLAT", "price": 1, "pricing_group_values": map[string]any{"region": "eu"}}, 400, "rates[0].pricing_group_values.region"},
 		{"rate tiers on flat refused", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": api, "starting_at": e.at("2026-01-01T00:00:00Z"), "entitled": true, "rate_type": "FLAT", "price": 1, "tiers": []any{map[string]any{"price": 1}}}, 400, "tiers: is not supported"},
 		{"rate unknown field", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": api, "starting_at": e.at("2026-01-01T00:00:00Z"), "entitled": true, "rate_type": "FLAT", "price": 1, "use_list_prices": true}, 400, "use_list_prices: is not supported"},
-		{"metric max refused", "/v1/billable-metrics/create", map[string]any{"name": "m", "aggregation_type": "MAX", "aggregation_key": "n"}, 400, "aggregation_type: MAX is not supported by this server yet"},
+		{"metric max without key", "/v1/billable-metrics/create", map[string]any{"name": "m", "aggregation_type": "MAX"}, 400, "aggregation_key: is required"},
+		{"product conversion by zero", "/v1/contract-pricing/products/create", map[string]any{"name": "p", "type": "USAGE", "billable_metric_id": metric, "quantity_conversion": map[string]any{"conversion_factor": 0, "operation": "DIVIDE"}}, 400, "quantity_conversion.conversion_factor"},
+		{"product composite refused", "/v1/contract-pricing/products/create", map[string]any{"name": "p", "type": "COMPOSITE", "composite_tags": []any{"x"}}, 400, "composite_tags: is not supported"},
 		{"metric unknown field", "/v1/billable-metrics/create", map[string]any{"name": "m", "sql": "select 1"}, 400, "sql: is not supported"},
 		{"contract unknown customer", "/v1/contracts/create", map[string]any{"customer_id": "nope", "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z")}, 404, "customer_id"},
 		{"contract unknown rate card", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": "nope", "starting_at": e.at("2026-01-01T00:00:00Z")}, 404, "rate_card_id"},
@@ -167,12 +172,10 @@ func TestBadInputFields(t *testing.T) {
 			c["commits"].([]any)[0].(map[string]any)["invoice_schedule"] = map[string]any{"do_not_invoice": true}
 			return c
 		}(), 400, "commits[0].invoice_schedule.do_not_invoice: is not supported"},
-		{"contract override priority", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "overrides": []any{map[string]any{"starting_at": e.at("2026-01-01T00:00:00Z"), "product_id": api, "type": "MULTIPLIER", "multiplier": 2, "priority": 1}}}, 400, "overrides[0].priority: is not supported"},
-		{"contract multiplier prioritization", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "multiplier_override_prioritization": "LOWEST_MULTIPLIER"}, 400, "multiplier_override_prioritization: is not supported"},
+		{"contract override priority", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "overrides": []any{map[string]any{"starting_at": e.at("2026-01-01T00:00:00Z"), "product_id": api, "type": "MULTIPLIER", "multiplier": 2, "priority": 0}}}, 400, "overrides[0].priority: must be greater than zero"},
+		{"contract explicit without priority", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "multiplier_override_prioritization": "EXPLICIT", "overrides": []any{map[string]any{"starting_at": e.at("2026-01-01T00:00:00Z"), "product_id": api, "type": "MULTIPLIER", "multiplier": 2}}}, 400, "overrides[0].priority: is required"},
+		{"contract tiered override refused", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "overrides": []any{map[string]any{"starting_at": e.at("2026-01-01T00:00:00Z"), "product_id": api, "type": "TIERED"}}}, 400, "overrides[0].type"},
 		{"ingest unknown event field", "/v1/ingest", ev(func(m map[string]any) { m["quantity"] = 3 }), 400, "body[0].quantity: is not supported"},
-		{"contract stacked multipliers", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "overrides": []any{
-			map[string]any{"starting_at": e.at("2026-01-01T00:00:00Z"), "product_id": api, "type": "MULTIPLIER", "multiplier": 2},
-			map[string]any{"starting_at": e.at("2026-01-01T00:00:00Z"), "ending_before": e.at("2026-02-01T00:00:00Z"), "applicable_product_tags": []any{"x"}, "type": "MULTIPLIER", "multiplier": 0.5}}}, 400, "overrides[1]: applies at the same time as the MULTIPLIER of overrides[0]"},
 		{"contract override without target", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "overrides": []any{map[string]any{"starting_at": e.at("2026-01-01T00:00:00Z"), "entitled": false}}}, 400, "overrides[0].product_id"},
 		{"contract override unknown product", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "overrides": []any{map[string]any{"starting_at": e.at("2026-01-01T00:00:00Z"), "product_id": "nope", "entitled": false}}}, 404, "overrides[0].product_id"},
 		{"contract get unknown", "/v1/contracts/get", map[string]any{"customer_id": cust, "contract_id": "nope"}, 404, "contract_id"},

@@ -83,6 +83,10 @@ func decodeOverride(o obj) engine.OverrideInput {
 		ApplicableProductTags: o.strList("applicable_product_tags", false),
 		Entitled:              o.boolPtr("entitled"),
 		Type:                  o.enum("type", false, "OVERWRITE", "MULTIPLIER"),
+		Priority:              o.decimalPtr("priority", true),
+	}
+	if in.Priority != nil && !in.Priority.IsPositive() && o.r.err == nil {
+		o.r.fail(o.sub("priority"), "must be greater than zero")
 	}
 	if o.r.err != nil {
 		return in
@@ -102,9 +106,9 @@ func decodeOverride(o obj) engine.OverrideInput {
 	case "OVERWRITE":
 		ow, ok := o.object("overwrite_rate", true)
 		if ok {
-			ow.enum("rate_type", true, engine.RateFlat) // FLAT is what OverwritePrice means
-			p, ok := ow.decimal("price", true, true)
-			if ok {
+			if ow.enum("rate_type", true, engine.RateFlat, engine.RateTiered) == engine.RateTiered {
+				in.OverwriteTiers = decodeTiers(ow, "tiers")
+			} else if p, ok := ow.decimal("price", true, true); ok {
 				in.OverwritePrice = &p
 			}
 		}
@@ -122,33 +126,18 @@ func decodeOverride(o obj) engine.OverrideInput {
 	return in
 }
 
-// refuseStackedMultipliers refuses two MULTIPLIER overrides that may apply
-// to one product at the same time. Metronome's default prioritization
-// (LOWEST_MULTIPLIER) applies only the lowest of them, while this engine
-// would multiply them together: a wrong bill, so the contract is refused
-// until prioritization is built. Two overrides are kept apart only when both
-// name different products, or their time ranges do not meet.
-func refuseStackedMultipliers(r *reader, ovs []engine.OverrideInput) {
-	for j := range ovs {
-		for i := 0; i < j; i++ {
-			a, b := &ovs[i], &ovs[j]
-			if a.Type != "MULTIPLIER" || b.Type != "MULTIPLIER" || !overridesOverlap(a, b) {
-				continue
-			}
-			if a.ProductID != "" && b.ProductID != "" && a.ProductID != b.ProductID {
-				continue
-			}
-			r.fail(index("overrides", j), "applies at the same time as the MULTIPLIER of overrides[%d] to the same products; "+
-				"stacking multipliers (multiplier_override_prioritization) is not supported by this server yet", i)
+// checkExplicitPriorities asks, under EXPLICIT prioritization, for the
+// priority every MULTIPLIER needs (Metronome requires it).
+func checkExplicitPriorities(r *reader, cmd *engine.CreateContract) {
+	if cmd.MultiplierOverridePrioritization != engine.PrioritizationExplicit {
+		return
+	}
+	for i, o := range cmd.Overrides {
+		if o.Type == "MULTIPLIER" && o.Priority == nil {
+			r.fail(index("overrides", i)+".priority", "is required for a MULTIPLIER under EXPLICIT multiplier_override_prioritization")
 			return
 		}
 	}
-}
-
-func overridesOverlap(a, b *engine.OverrideInput) bool {
-	aEndsFirst := a.EndingBefore != 0 && a.EndingBefore <= b.StartingAt
-	bEndsFirst := b.EndingBefore != 0 && b.EndingBefore <= a.StartingAt
-	return !aEndsFirst && !bEndsFirst
 }
 
 // decodeUsageStatementSchedule accepts the one schedule the engine bills:
@@ -182,6 +171,13 @@ func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 		CustomFields:  o.strMap("custom_fields"),
 	}
 	cmd.PrepaidOnly, _ = o.boolean("prepaid_only", false)
+	// New contracts store their prioritization (Metronome's default
+	// LOWEST_MULTIPLIER); only contracts from older logs have none.
+	cmd.MultiplierOverridePrioritization = o.enum("multiplier_override_prioritization", false,
+		engine.PrioritizationLowestMultiplier, engine.PrioritizationExplicit)
+	if cmd.MultiplierOverridePrioritization == "" {
+		cmd.MultiplierOverridePrioritization = engine.PrioritizationLowestMultiplier
+	}
 	decodeUsageStatementSchedule(o)
 	if r.err == nil && cmd.EndingBefore != 0 && cmd.EndingBefore <= cmd.StartingAt {
 		r.fail("ending_before", "must be after starting_at")
@@ -196,7 +192,7 @@ func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 		cmd.Overrides = append(cmd.Overrides, decodeOverride(ov))
 	}
 	if r.err == nil {
-		refuseStackedMultipliers(r, cmd.Overrides)
+		checkExplicitPriorities(r, cmd)
 	}
 	if err := r.Err(); err != nil {
 		return nil, err
@@ -223,6 +219,9 @@ type contractTerms struct {
 	ScheduledCharges       []struct{}        `json:"scheduled_charges"`
 	Transitions            []struct{}        `json:"transitions"`
 	UsageStatementSchedule map[string]string `json:"usage_statement_schedule"`
+	// MultiplierOverridePrioritization is omitted for a contract created
+	// before it was stored (its multipliers compound).
+	MultiplierOverridePrioritization string `json:"multiplier_override_prioritization,omitempty"`
 }
 
 // contractOut is Metronome's v1 Contract, plus our prepaid_only.
@@ -248,6 +247,7 @@ type overrideOut struct {
 	Type                  string         `json:"type,omitempty"`
 	Multiplier            *num           `json:"multiplier,omitempty"`
 	OverwriteRate         map[string]any `json:"overwrite_rate,omitempty"`
+	Priority              *num           `json:"priority,omitempty"`
 }
 
 // readOpts are the include_* switches of contract and balance reads.
@@ -260,7 +260,8 @@ func renderContract(c *engine.Customer, k *engine.Contract, cat *engine.Catalog,
 		Name: k.Name, RateCardID: k.RateCardID, StartingAt: tsv(k.StartingAt), EndingBefore: ts(k.EndingBefore),
 		CreatedAt: tsv(k.CreatedAt), CreatedBy: createdBy, Commits: []commitOut{}, Credits: []commitOut{},
 		Overrides: []overrideOut{}, ScheduledCharges: []struct{}{}, Transitions: []struct{}{},
-		UsageStatementSchedule: map[string]string{"frequency": "MONTHLY", "day": "FIRST_OF_MONTH"},
+		UsageStatementSchedule:           map[string]string{"frequency": "MONTHLY", "day": "FIRST_OF_MONTH"},
+		MultiplierOverridePrioritization: k.MultiplierPrioritization,
 	}
 	for _, cm := range k.Balances {
 		out := renderCommit(cm, k, cat, now, opts)
@@ -281,6 +282,18 @@ func renderContract(c *engine.Customer, k *engine.Contract, cat *engine.Catalog,
 		if o.OverwritePrice != nil {
 			ov.OverwriteRate = map[string]any{"rate_type": engine.RateFlat, "price": amountNum(*o.OverwritePrice)}
 		}
+		if o.OverwriteTiers != nil {
+			tiers := make([]map[string]any, 0, len(o.OverwriteTiers))
+			for _, tr := range o.OverwriteTiers {
+				m := map[string]any{"price": amountNum(tr.Price)}
+				if !tr.Size.IsZero() {
+					m["size"] = amountNum(tr.Size)
+				}
+				tiers = append(tiers, m)
+			}
+			ov.OverwriteRate = map[string]any{"rate_type": engine.RateTiered, "tiers": tiers}
+		}
+		ov.Priority = amountNumPtr(o.Priority)
 		t.Overrides = append(t.Overrides, ov)
 	}
 	fields := make(map[string]string, len(k.CustomFields))

@@ -14,9 +14,10 @@ package transport
 //
 // Fields kept and returned without changing what is billed are applied in
 // that sense: names, descriptions, custom_fields, tags (which also select
-// products for commits and overrides), a product's presentation_group_key
-// and pricing_group_key (no rate carries pricing_group_values, so every group
-// is priced alike), a metric's group_keys, the subscription terms of a
+// products for commits and overrides), a metric's group_keys (a product's
+// pricing_group_key and presentation_group_key must together equal one of
+// them; rates with pricing_group_values price those groups, and usage lines
+// are split by both), the subscription terms of a
 // SUBSCRIPTION rate (subscriptions on contracts are refused), and a
 // customer's billing-provider configuration (no invoice is delivered to any
 // provider yet). A commit's invoice_schedule decides whether the commit is
@@ -41,6 +42,8 @@ var appliedFields = map[string][]string{
 	},
 	"/v1/contract-pricing/products/create": {
 		"name", "type", "billable_metric_id", "tags", "pricing_group_key", "presentation_group_key", "custom_fields",
+		"quantity_conversion.conversion_factor", "quantity_conversion.operation", "quantity_conversion.name",
+		"quantity_rounding.decimal_places", "quantity_rounding.rounding_method",
 	},
 	"/v1/contract-pricing/products/get":  {"id"},
 	"/v1/contract-pricing/products/list": {"archive_filter"},
@@ -59,6 +62,8 @@ var appliedFields = map[string][]string{
 		"overrides[].starting_at", "overrides[].ending_before", "overrides[].product_id",
 		"overrides[].applicable_product_tags", "overrides[].entitled", "overrides[].type", "overrides[].multiplier",
 		"overrides[].overwrite_rate.rate_type", "overrides[].overwrite_rate.price",
+		"overrides[].overwrite_rate.tiers[].size", "overrides[].overwrite_rate.tiers[].price",
+		"overrides[].priority", "multiplier_override_prioritization",
 	}, commitFields("commits[].", false)...), commitFields("credits[].", true)...),
 		"commits[].invoice_schedule.credit_type_id",
 		"commits[].invoice_schedule.schedule_items[].timestamp",
@@ -82,11 +87,11 @@ var appliedFields = map[string][]string{
 
 // rateFields are the fields of one rate (addRate's body, addRates' rates[]).
 // billing_frequency, quantity and is_prorated are read on SUBSCRIPTION rates
-// only; TIERED rates are refused.
+// only, tiers on TIERED rates only.
 func rateFields(prefix string) []string {
 	out := []string{}
 	for _, f := range []string{"product_id", "starting_at", "ending_before", "rate_type", "credit_type_id", "entitled", "price",
-		"billing_frequency", "quantity", "is_prorated"} {
+		"billing_frequency", "quantity", "is_prorated", "tiers[].size", "tiers[].price", "pricing_group_values"} {
 		out = append(out, prefix+f)
 	}
 	return out

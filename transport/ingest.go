@@ -161,7 +161,7 @@ func (s *Server) summedKeysFor() *summedKeys {
 	idx := &summedKeys{cat: cat, byType: map[string][]string{}}
 	for _, id := range cat.MetricOrder {
 		m := cat.Metrics[id]
-		if (m.Aggregation != engine.AggSum && m.Aggregation != engine.AggMax) || m.AggregationKey == "" {
+		if (m.Aggregation != engine.AggSum && m.Aggregation != engine.AggMax && m.Aggregation != engine.AggLatest) || m.AggregationKey == "" {
 			continue
 		}
 		var notIn []string

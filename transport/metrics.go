@@ -64,11 +64,8 @@ func decodeCreateMetric(body []byte) (*engine.CreateMetric, error) {
 	}
 	switch {
 	case r.err != nil:
-	case cmd.Aggregation == engine.AggMax || cmd.Aggregation == engine.AggUnique || cmd.Aggregation == engine.AggLatest:
-		// The engine rates COUNT and SUM only; these need per-period state.
-		r.fail("aggregation_type", "%s is not supported by this server yet", cmd.Aggregation)
 	case cmd.Aggregation == engine.AggCount && cmd.AggregationKey != "":
-		r.fail("aggregation_key", "is not used by aggregation_type COUNT (only SUM reads it)")
+		r.fail("aggregation_key", "is not used by aggregation_type COUNT")
 	case cmd.Aggregation != engine.AggCount && cmd.AggregationKey == "":
 		r.fail("aggregation_key", "is required for aggregation_type %s", cmd.Aggregation)
 	}

@@ -10,16 +10,32 @@ import (
 
 // productState is Metronome's ProductListItemState (initial and current).
 type productState struct {
-	Name                 string   `json:"name"`
-	CreatedAt            string   `json:"created_at"`
-	CreatedBy            string   `json:"created_by"`
-	BillableMetricID     string   `json:"billable_metric_id,omitempty"`
-	Tags                 []string `json:"tags"`
-	PricingGroupKey      []string `json:"pricing_group_key,omitempty"`
-	PresentationGroupKey []string `json:"presentation_group_key,omitempty"`
-	StartingAt           string   `json:"starting_at"`
-	IsRefundable         bool     `json:"is_refundable"`
+	Name                 string                 `json:"name"`
+	CreatedAt            string                 `json:"created_at"`
+	CreatedBy            string                 `json:"created_by"`
+	BillableMetricID     string                 `json:"billable_metric_id,omitempty"`
+	Tags                 []string               `json:"tags"`
+	PricingGroupKey      []string               `json:"pricing_group_key,omitempty"`
+	PresentationGroupKey []string               `json:"presentation_group_key,omitempty"`
+	StartingAt           string                 `json:"starting_at"`
+	IsRefundable         bool                   `json:"is_refundable"`
+	QuantityConversion   *quantityConversionOut `json:"quantity_conversion,omitempty"`
+	QuantityRounding     *quantityRoundingOut   `json:"quantity_rounding,omitempty"`
 }
+
+type quantityConversionOut struct {
+	ConversionFactor num    `json:"conversion_factor"`
+	Operation        string `json:"operation"`
+	Name             string `json:"name,omitempty"`
+}
+
+type quantityRoundingOut struct {
+	DecimalPlaces  int32  `json:"decimal_places"`
+	RoundingMethod string `json:"rounding_method"`
+}
+
+// roundingMethods maps Metronome's rounding_method to the engine's.
+var roundingMethods = map[string]string{"ROUND_UP": engine.RoundUp, "ROUND_DOWN": engine.RoundDown, "ROUND_HALF_UP": engine.RoundHalfUpMode, "HALF_UP": engine.RoundHalfUpMode}
 
 // productOut is Metronome's contract-pricing product.
 type productOut struct {
@@ -41,6 +57,16 @@ func renderProduct(p *engine.Product) productOut {
 		Tags: orEmpty(p.Tags), PricingGroupKey: p.PricingGroupKey, PresentationGroupKey: p.PresentationGroupKey,
 		StartingAt: tsv(p.CreatedAt), IsRefundable: true,
 	}
+	if qc := p.QuantityConversion; qc != nil {
+		st.QuantityConversion = &quantityConversionOut{ConversionFactor: num(qc.ConversionFactor), Operation: qc.Operation, Name: qc.Name}
+	}
+	if qr := p.QuantityRounding; qr != nil {
+		m := qr.RoundingMethod
+		if m == engine.RoundHalfUpMode {
+			m = "ROUND_HALF_UP"
+		}
+		st.QuantityRounding = &quantityRoundingOut{DecimalPlaces: qr.DecimalPlaces, RoundingMethod: m}
+	}
 	return productOut{ID: p.ID, Type: p.Type, Initial: st, Current: st, Updates: []struct{}{}, CustomFields: orEmptyMap(p.CustomFields)}
 }
 
@@ -59,8 +85,23 @@ func decodeCreateProduct(body []byte) (*engine.CreateProduct, error) {
 		PresentationGroupKey: o.strList("presentation_group_key", false),
 		CustomFields:         o.strMap("custom_fields"),
 	}
+	if qc, ok := o.object("quantity_conversion", false); ok {
+		f, _ := qc.decimal("conversion_factor", true, true)
+		if r.err == nil && !f.IsPositive() {
+			r.fail(qc.sub("conversion_factor"), "must be greater than zero")
+		}
+		cmd.QuantityConversion = &engine.QuantityConversion{ConversionFactor: f,
+			Operation: qc.enum("operation", true, engine.ConvertMultiply, engine.ConvertDivide), Name: qc.str("name", false)}
+	}
+	if qr, ok := o.object("quantity_rounding", false); ok {
+		places, _ := qr.integer("decimal_places", true, 0, engine.MaxAmountFractionDigits)
+		method := qr.enum("rounding_method", true, "ROUND_UP", "ROUND_DOWN", "ROUND_HALF_UP", "HALF_UP")
+		cmd.QuantityRounding = &engine.QuantityRounding{DecimalPlaces: int32(places), RoundingMethod: roundingMethods[method]}
+	}
 	if r.err == nil {
 		switch {
+		case cmd.Type != engine.ProductUsage && (cmd.QuantityConversion != nil || cmd.QuantityRounding != nil):
+			r.fail("quantity_conversion", "is only allowed on a USAGE product")
 		case cmd.Type == engine.ProductUsage && cmd.BillableMetricID == "":
 			r.fail("billable_metric_id", "is required for a USAGE product")
 		case cmd.Type != engine.ProductUsage && cmd.BillableMetricID != "":

@@ -120,12 +120,10 @@ func decodeRate(o obj) engine.RateInput {
 	if in.EndingBefore != 0 && in.EndingBefore <= in.StartingAt && o.r.err == nil {
 		o.r.fail(o.sub("ending_before"), "must be after starting_at")
 	}
+	in.PricingGroupValues = o.strMap("pricing_group_values")
 	switch in.RateType {
 	case engine.RateTiered:
-		// The engine prices usage at one price per rate; tiers are not rated.
-		if o.r.err == nil {
-			o.r.fail(o.sub("rate_type"), "TIERED is not supported by this server yet")
-		}
+		in.Tiers = decodeTiers(o, "tiers")
 	case engine.RateFlat:
 		in.Price, _ = o.decimal("price", true, true)
 	case engine.RateSubscription:
@@ -142,15 +140,55 @@ func decodeRate(o obj) engine.RateInput {
 	return in
 }
 
+// decodeTiers reads a TIERED rate's tiers: every tier but the last has a
+// positive size, the last none.
+func decodeTiers(o obj, key string) []engine.Tier {
+	list := o.objects(key, true, 100)
+	out := make([]engine.Tier, 0, len(list))
+	for i, t := range list {
+		tier := engine.Tier{Size: t.decimalPtr("size", true)}
+		tier.Price, _ = t.decimal("price", true, true)
+		switch {
+		case o.r.err != nil:
+		case tier.Size == nil && i != len(list)-1:
+			o.r.fail(t.sub("size"), "is required on every tier but the last")
+		case tier.Size != nil && i == len(list)-1:
+			o.r.fail(t.sub("size"), "the last tier is open and has no size")
+		case tier.Size != nil && !tier.Size.IsPositive():
+			o.r.fail(t.sub("size"), "must be greater than zero")
+		}
+		out = append(out, tier)
+	}
+	if len(list) == 0 && o.r.err == nil {
+		o.r.fail(o.sub(key), "a TIERED rate needs at least one tier")
+	}
+	return out
+}
+
+type tierOut struct {
+	Size  *num `json:"size,omitempty"`
+	Price num  `json:"price"`
+}
+
+func renderTiers(in []engine.Tier) []tierOut {
+	out := make([]tierOut, 0, len(in))
+	for _, t := range in {
+		out = append(out, tierOut{Size: numPtr(t.Size), Price: num(t.Price)})
+	}
+	return out
+}
+
 // rateOut is the answer of addRate.
 type rateOut struct {
-	RateType         string        `json:"rate_type"`
-	Price            *num          `json:"price,omitempty"`
-	CreditType       creditTypeRef `json:"credit_type"`
-	IsProrated       bool          `json:"is_prorated"`
-	Quantity         *num          `json:"quantity,omitempty"`
-	BillingFrequency string        `json:"billing_frequency,omitempty"`
-	Entitled         bool          `json:"entitled"`
+	RateType           string            `json:"rate_type"`
+	Price              *num              `json:"price,omitempty"`
+	CreditType         creditTypeRef     `json:"credit_type"`
+	IsProrated         bool              `json:"is_prorated"`
+	Quantity           *num              `json:"quantity,omitempty"`
+	BillingFrequency   string            `json:"billing_frequency,omitempty"`
+	Entitled           bool              `json:"entitled"`
+	Tiers              []tierOut         `json:"tiers,omitempty"`
+	PricingGroupValues map[string]string `json:"pricing_group_values,omitempty"`
 }
 
 // addRate serves POST /v1/contract-pricing/rate-cards/addRate.
@@ -177,8 +215,13 @@ func (s *Server) addRate(ctx *fasthttp.RequestCtx, _ string) error {
 	}
 	out := rateOut{RateType: in.RateType, CreditType: creditTypeOf(cat, ct), IsProrated: in.IsProrated,
 		Quantity: numPtr(in.Quantity), BillingFrequency: in.BillingFrequency, Entitled: in.Entitled}
-	p := num(in.Price)
-	out.Price = &p
+	if in.RateType == engine.RateTiered {
+		out.Tiers = renderTiers(in.Tiers)
+	} else {
+		p := num(in.Price)
+		out.Price = &p
+	}
+	out.PricingGroupValues = in.PricingGroupValues
 	return writeData(ctx, out)
 }
 

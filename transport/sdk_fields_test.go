@@ -214,6 +214,8 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 	metric := e.create("/v1/billable-metrics/create", map[string]any{"name": "calls", "event_type_filter": map[string]any{"in_values": []string{"call"}}})
 	api := e.create("/v1/contract-pricing/products/create", map[string]any{"name": "API", "type": "USAGE", "billable_metric_id": metric})
 	fixed := e.create("/v1/contract-pricing/products/create", map[string]any{"name": "Purchase", "type": "FIXED"})
+	groupedMetric := e.create("/v1/billable-metrics/create", map[string]any{"name": "grouped", "group_keys": [][]string{{"k"}, {"x"}}})
+	grouped := e.create("/v1/contract-pricing/products/create", map[string]any{"name": "Grouped", "type": "USAGE", "billable_metric_id": groupedMetric, "pricing_group_key": []string{"k"}})
 	custom := e.create("/v1/credit-types/create", map[string]any{"name": "AI credits"})
 	rc := e.create("/v1/contract-pricing/rate-cards/create", map[string]any{"name": "RC"})
 	e.ok("POST", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": api, "starting_at": start, "entitled": true, "rate_type": "FLAT", "price": 1}, nil)
@@ -268,6 +270,40 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 		}
 		return out
 	}
+	tiered := func(prefix string) func(body any) {
+		return func(body any) {
+			setPath(body, prefix+"rate_type", "TIERED", nil)
+			setPath(body, prefix+"tiers", []any{obj("size", 5, "price", 1), obj("price", 0.5)}, nil)
+			m := body.(map[string]any)
+			if prefix != "" {
+				m = m["rates"].([]any)[0].(map[string]any)
+			}
+			delete(m, "price")
+		}
+	}
+	groupedRate := func(prefix string) func(body any) {
+		return func(body any) { setPath(body, prefix+"product_id", grouped, nil) }
+	}
+	usageProduct := func(body any) {
+		setPath(body, "type", "USAGE", nil)
+		setPath(body, "billable_metric_id", metric, nil)
+	}
+	groupedProduct := func(body any) {
+		setPath(body, "type", "USAGE", nil)
+		setPath(body, "billable_metric_id", groupedMetric, nil)
+	}
+	conversion := func(body any) {
+		usageProduct(body)
+		setPath(body, "quantity_conversion", obj("conversion_factor", 2, "operation", "MULTIPLY"), nil)
+	}
+	rounding := func(body any) {
+		usageProduct(body)
+		setPath(body, "quantity_rounding", obj("decimal_places", 1, "rounding_method", "ROUND_UP"), nil)
+	}
+	overwriteTiered := func(body any) {
+		setPath(body, "overrides[]", obj("starting_at", start, "product_id", api, "type", "OVERWRITE",
+			"overwrite_rate", obj("rate_type", "TIERED", "tiers", []any{obj("size", 5, "price", 1), obj("price", 0.5)})), nil)
+	}
 	overwrite := func(body any) {
 		setPath(body, "overrides[]", obj("starting_at", start, "product_id", api, "type", "OVERWRITE", "overwrite_rate", obj("rate_type", "FLAT", "price", 2)), nil)
 	}
@@ -294,9 +330,11 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 			templates: map[string]map[string]any{"property_filters[]": obj("name", "p")},
 			values:    map[string]func() any{"aggregation_type": constant("SUM")}},
 		{path: "/v1/contract-pricing/products/create", params: metronome.V1ContractProductNewParams{},
-			base:   func() any { return obj("name", "p", "type", "FIXED") },
-			values: map[string]func() any{"type": constant("FIXED"), "billable_metric_id": constant(metric)},
-			also:   map[string]func(any){"billable_metric_id": setIn("type", "USAGE")}},
+			base: func() any { return obj("name", "p", "type", "FIXED") },
+			values: map[string]func() any{"type": constant("FIXED"), "billable_metric_id": constant(metric),
+				"quantity_conversion.operation": constant("DIVIDE"), "quantity_rounding.rounding_method": constant("ROUND_HALF_UP")},
+			also: map[string]func(any){"billable_metric_id": setIn("type", "USAGE"), "quantity_conversion": conversion, "quantity_rounding": rounding,
+				"pricing_group_key": groupedProduct, "presentation_group_key": groupedProduct}},
 		{path: "/v1/contract-pricing/products/list", params: metronome.V1ContractProductListParams{},
 			base:   func() any { return obj() },
 			values: map[string]func() any{"archive_filter": constant("NOT_ARCHIVED")}},
@@ -307,13 +345,14 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 		{path: "/v1/contract-pricing/rate-cards/addRate", params: metronome.V1ContractRateCardRateAddParams{},
 			base:   func() any { r := rate(); r["rate_card_id"] = rc; return r },
 			values: merge(rateValues(""), map[string]func() any{"rate_card_id": constant(rc)}),
-			also:   map[string]func(any){"billing_frequency": subscription(""), "quantity": subscription(""), "is_prorated": subscription("")}},
+			also: map[string]func(any){"billing_frequency": subscription(""), "quantity": subscription(""), "is_prorated": subscription(""),
+				"tiers": tiered(""), "pricing_group_values": groupedRate("")}},
 		{path: "/v1/contract-pricing/rate-cards/addRates", params: metronome.V1ContractRateCardRateAddManyParams{},
 			base:      func() any { return obj("rate_card_id", rc, "rates", []any{rate()}) },
 			templates: map[string]map[string]any{"rates[]": rate()},
 			values:    merge(rateValues("rates[]."), map[string]func() any{"rate_card_id": constant(rc)}),
 			also: map[string]func(any){"rates[].billing_frequency": subscription("rates[]."), "rates[].quantity": subscription("rates[]."),
-				"rates[].is_prorated": subscription("rates[].")}},
+				"rates[].is_prorated": subscription("rates[]."), "rates[].tiers": tiered("rates[]."), "rates[].pricing_group_values": groupedRate("rates[].")}},
 		{path: "/v1/contracts/create", params: metronome.V1ContractNewParams{},
 			base: func() any {
 				return obj("customer_id", cust, "rate_card_id", rc, "starting_at", start,
@@ -334,9 +373,11 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 				"usage_statement_schedule.day": constant("FIRST_OF_MONTH"), "overrides[].product_id": constant(api),
 				"overrides[].type": constant("MULTIPLIER"), "overrides[].starting_at": constant(start), "overrides[].ending_before": constant(later),
 				"overrides[].overwrite_rate.rate_type": constant("FLAT"), "commits[].invoice_schedule.credit_type_id": constant(usd),
+				"multiplier_override_prioritization": constant("LOWEST_MULTIPLIER"),
 			}),
 			also: map[string]func(any){
 				"overrides[].overwrite_rate":                             overwrite,
+				"overrides[].overwrite_rate.tiers":                       overwriteTiered, // after the one above (sorted)
 				"commits[].invoice_schedule.schedule_items[].timestamp":  setIn("commits[].invoice_schedule.schedule_items[]", obj("amount", 1)),
 				"commits[].invoice_schedule.schedule_items[].unit_price": setIn("commits[].invoice_schedule.schedule_items[]", obj("timestamp", start, "quantity", 2)),
 				"commits[].invoice_schedule.schedule_items[].quantity":   setIn("commits[].invoice_schedule.schedule_items[]", obj("timestamp", start, "unit_price", 2)),
@@ -372,9 +413,15 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 		for _, lf := range leaves {
 			seen[lf.path] = true
 			body := ep.base()
-			for k, f := range ep.also {
-				if lf.path == k || strings.HasPrefix(lf.path, k+".") {
-					f(body)
+			// In key order, so a longer key's setup comes after its prefix's.
+			alsoKeys := make([]string, 0, len(ep.also))
+			for k := range ep.also {
+				alsoKeys = append(alsoKeys, k)
+			}
+			sort.Strings(alsoKeys)
+			for _, k := range alsoKeys {
+				if lf.path == k || strings.HasPrefix(lf.path, k+".") || strings.HasPrefix(lf.path, k+"[]") {
+					ep.also[k](body)
 				}
 			}
 			v := plausible(lf.typ, later)
