@@ -19,12 +19,14 @@ type fsm struct {
 	codec *persist.Codec
 	// meta maps node id to HTTP address; replaced, never mutated, on change.
 	meta atomic.Pointer[map[string]string]
+	// idem is the table of idempotency keys (FSM goroutine only).
+	idem *idemTable
 }
 
 var _ raft.BatchingFSM = (*fsm)(nil)
 
 func newFSM(eng *engine.Engine, codec *persist.Codec) *fsm {
-	f := &fsm{eng: eng, codec: codec}
+	f := &fsm{eng: eng, codec: codec, idem: newIdemTable()}
 	empty := map[string]string{}
 	f.meta.Store(&empty)
 	return f
@@ -41,6 +43,11 @@ func (f *fsm) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
 // one per command, in order. A log that does not decode is a bug or a
 // corruption; applying around it would let this replica diverge silently, so
 // it panics and stops the node.
+//
+// Cluster-layer commands are applied here, in log order, before the batch's
+// engine commands. An idempotency guard decides whether the command after it
+// reaches the engine at all (see idempotency.go); a new key's record gets
+// its answer once the engine has applied the batch.
 func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	out := make([]any, len(logs))
 	entries := make([]engine.Entry, 0, len(logs))
@@ -52,6 +59,19 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 		enginePos []int // nil: the entry holds engine commands only
 	}
 	origins := make([]origin, 0, len(logs))
+	// fresh: records of new keys waiting for their command's result;
+	// replays: commands answered by a record still waiting for its own.
+	type fresh struct {
+		rec        *persist.IdempotencyRecord
+		entry, pos int // origins[entry].results[pos] is the guarded command's
+		engineIdx  int // its index among the entry's engine commands
+	}
+	type replay struct {
+		rec        *persist.IdempotencyRecord
+		entry, pos int
+	}
+	var fresher []fresh
+	var replays []replay
 	for i, l := range logs {
 		if l.Type != raft.LogCommand {
 			continue
@@ -60,15 +80,43 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 		if err != nil {
 			panic(fmt.Sprintf("cluster: log %d does not decode, refusing to diverge: %v", l.Index, err))
 		}
+		f.idem.expire(at)
 		o := origin{log: i}
 		engineCmds := cmds
 		if hasClusterCommand(cmds) {
 			o.results = make([]engine.Result, len(cmds))
 			engineCmds = make([]engine.Command, 0, len(cmds))
 			o.enginePos = []int{}
+			skip := -1 // a guarded command answered without the engine
 			for pos, c := range cmds {
-				if m, ok := c.(*nodeMetaCmd); ok {
-					f.applyNodeMeta(m)
+				switch c := c.(type) {
+				case *nodeMetaCmd:
+					f.applyNodeMeta(c)
+					continue
+				case *idemGuardCmd:
+					next := pos + 1
+					if next >= len(cmds) || cmds[next].Kind() >= persist.FirstClusterKind || !c.valid() {
+						continue // guards nothing: no build writes this
+					}
+					rec := f.idem.byKey[persist.IdempotencyTableKey(c.Scope, c.Key)]
+					switch {
+					case rec != nil && string(rec.Fingerprint) != string(c.Fingerprint):
+						o.results[next] = engine.Result{Err: &engine.Error{Code: engine.Conflict, Message: ConflictMessage}}
+						skip = next
+					case rec != nil:
+						replays = append(replays, replay{rec: rec, entry: len(origins), pos: next})
+						skip = next
+					case f.idem.full():
+						o.results[next] = engine.Result{Err: errIdemFull}
+						skip = next
+					default:
+						rec = &persist.IdempotencyRecord{Scope: c.Scope, Key: c.Key, Fingerprint: c.Fingerprint, At: at}
+						f.idem.add(rec)
+						fresher = append(fresher, fresh{rec: rec, entry: len(origins), pos: next, engineIdx: len(engineCmds)})
+					}
+					continue
+				}
+				if pos == skip || c.Kind() >= persist.FirstClusterKind {
 					continue
 				}
 				engineCmds = append(engineCmds, c)
@@ -91,6 +139,12 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 			o.results[pos] = results[j][k]
 		}
 		out[o.log] = o.results
+	}
+	for _, fr := range fresher {
+		origins[fr.entry].results[fr.pos] = f.idem.answered(fr.rec, results[fr.entry][fr.engineIdx])
+	}
+	for _, rp := range replays {
+		origins[rp.entry].results[rp.pos] = rp.rec.Result()
 	}
 	return out
 }
@@ -127,7 +181,7 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: snapshot: %w", err)
 	}
-	return &fsmSnapshot{snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs()}}, nil
+	return &fsmSnapshot{snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs(), Idempotency: f.idem.view()}}, nil
 }
 
 // Restore replaces the engine's state and the cluster metadata with a
@@ -146,6 +200,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 		addrs = map[string]string{}
 	}
 	f.meta.Store(&addrs)
+	f.idem.restore(meta.Idempotency)
 	return nil
 }
 
