@@ -10,8 +10,8 @@ import (
 // MaxIdempotencyKeyLen bounds an Idempotency-Key (bytes of printable ASCII).
 const MaxIdempotencyKeyLen = 255
 
-// maxIdempotencyScopeLen bounds a record's scope (an endpoint path).
-const maxIdempotencyScopeLen = 1024
+// MaxIdempotencyScopeLen bounds a record's scope (an endpoint path).
+const MaxIdempotencyScopeLen = 1024
 
 // IdempotencyRecord is one Idempotency-Key the cluster remembers: the request
 // it guarded (scope and fingerprint) and the answer it got, the engine result
@@ -115,7 +115,7 @@ func (r *IdempotencyRecord) check() error {
 	switch {
 	case !ValidIdempotencyKey(r.Key):
 		return errors.New("invalid key")
-	case r.Scope == "" || len(r.Scope) > maxIdempotencyScopeLen:
+	case r.Scope == "" || len(r.Scope) > MaxIdempotencyScopeLen:
 		return errors.New("invalid scope")
 	case len(r.Fingerprint) != 32:
 		return fmt.Errorf("fingerprint of %d bytes", len(r.Fingerprint))
