@@ -44,34 +44,17 @@ func (f *fsm) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
 // corruption; applying around it would let this replica diverge silently, so
 // it panics and stops the node.
 //
-// Cluster-layer commands are applied here, in log order, before the batch's
-// engine commands. An idempotency guard decides whether the command after it
-// reaches the engine at all (see idempotency.go); a new key's record gets
-// its answer once the engine has applied the batch.
+// Cluster-layer commands are applied here, in log order, before the engine
+// commands of their entry. An idempotency guard decides whether the command
+// after it reaches the engine at all (see idempotency.go); a new key's record
+// gets its answer once the engine has applied the entry. Raft hands each
+// replica its own batches, so that decision must not depend on them: before
+// an entry with a guard, the entries gathered so far are applied when any
+// of them recorded a key, so every guard sees the table exactly as if entries
+// were applied one at a time.
 func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	out := make([]any, len(logs))
-	entries := make([]engine.Entry, 0, len(logs))
-	// For each entry: which log it came from and, when cluster commands were
-	// filtered out, where each engine result goes.
-	type origin struct {
-		log       int
-		results   []engine.Result
-		enginePos []int // nil: the entry holds engine commands only
-	}
-	origins := make([]origin, 0, len(logs))
-	// fresh: records of new keys waiting for their command's result;
-	// replays: commands answered by a record still waiting for its own.
-	type fresh struct {
-		rec        *persist.IdempotencyRecord
-		entry, pos int // origins[entry].results[pos] is the guarded command's
-		engineIdx  int // its index among the entry's engine commands
-	}
-	type replay struct {
-		rec        *persist.IdempotencyRecord
-		entry, pos int
-	}
-	var fresher []fresh
-	var replays []replay
+	b := &applyBatch{out: out}
 	for i, l := range logs {
 		if l.Type != raft.LogCommand {
 			continue
@@ -79,6 +62,9 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 		at, cmds, err := f.codec.DecodeEntry(l.Data)
 		if err != nil {
 			panic(fmt.Sprintf("cluster: log %d does not decode, refusing to diverge: %v", l.Index, err))
+		}
+		if len(b.fresh) > 0 && hasGuard(cmds) {
+			f.applyEngine(b)
 		}
 		f.idem.expire(at)
 		o := origin{log: i}
@@ -94,25 +80,8 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 					f.applyNodeMeta(c)
 					continue
 				case *idemGuardCmd:
-					next := pos + 1
-					if next >= len(cmds) || cmds[next].Kind() >= persist.FirstClusterKind || !c.valid() {
-						continue // guards nothing: no build writes this
-					}
-					rec := f.idem.byKey[persist.IdempotencyTableKey(c.Scope, c.Key)]
-					switch {
-					case rec != nil && string(rec.Fingerprint) != string(c.Fingerprint):
-						o.results[next] = engine.Result{Err: &engine.Error{Code: engine.Conflict, Message: ConflictMessage}}
-						skip = next
-					case rec != nil:
-						replays = append(replays, replay{rec: rec, entry: len(origins), pos: next})
-						skip = next
-					case f.idem.full():
-						o.results[next] = engine.Result{Err: errIdemFull}
-						skip = next
-					default:
-						rec = &persist.IdempotencyRecord{Scope: c.Scope, Key: c.Key, Fingerprint: c.Fingerprint, At: at}
-						f.idem.add(rec)
-						fresher = append(fresher, fresh{rec: rec, entry: len(origins), pos: next, engineIdx: len(engineCmds)})
+					if f.guard(b, c, cmds, pos, at, &o, len(engineCmds)) {
+						skip = pos + 1
 					}
 					continue
 				}
@@ -123,30 +92,101 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 				o.enginePos = append(o.enginePos, pos)
 			}
 		}
-		entries = append(entries, engine.Entry{Index: l.Index, Time: at, Commands: engineCmds})
-		origins = append(origins, o)
+		b.entries = append(b.entries, engine.Entry{Index: l.Index, Time: at, Commands: engineCmds})
+		b.origins = append(b.origins, o)
 	}
-	if len(entries) == 0 {
-		return out
+	f.applyEngine(b)
+	return out
+}
+
+// applyBatch gathers entries for one call of the engine.
+type applyBatch struct {
+	out     []any
+	entries []engine.Entry
+	origins []origin
+	// fresh: records of new keys waiting for their command's result;
+	// replays: commands answered by a record of this batch.
+	fresh   []freshKey
+	replays []replayKey
+}
+
+// origin says, for an entry, which log it came from and, when cluster
+// commands were filtered out, where each engine result goes.
+type origin struct {
+	log       int
+	results   []engine.Result
+	enginePos []int // nil: the entry holds engine commands only
+}
+
+type freshKey struct {
+	rec        *persist.IdempotencyRecord
+	entry, pos int // origins[entry].results[pos] is the guarded command's
+	engineIdx  int // its index among the entry's engine commands
+}
+
+type replayKey struct {
+	rec        *persist.IdempotencyRecord
+	entry, pos int
+}
+
+// guard applies the idempotency guard at cmds[pos] of the entry being
+// gathered (o, stamped at) and reports whether the command after it is
+// answered without the engine.
+func (f *fsm) guard(b *applyBatch, g *idemGuardCmd, cmds []engine.Command, pos int, at engine.Nanos, o *origin, engineIdx int) bool {
+	next := pos + 1
+	if next >= len(cmds) || cmds[next].Kind() >= persist.FirstClusterKind || !g.valid() {
+		return false // guards nothing: no build writes this
 	}
-	results := f.eng.Apply(entries)
-	for j, o := range origins {
+	rec := f.idem.byKey[persist.IdempotencyTableKey(g.Scope, g.Key)]
+	switch {
+	case rec != nil && string(rec.Fingerprint) != string(g.Fingerprint):
+		o.results[next] = engine.Result{Err: &engine.Error{Code: engine.Conflict, Message: ConflictMessage}}
+	case rec != nil:
+		b.replays = append(b.replays, replayKey{rec: rec, entry: len(b.origins), pos: next})
+	case f.idem.full():
+		o.results[next] = engine.Result{Err: errIdemFull}
+	default:
+		rec = &persist.IdempotencyRecord{Scope: g.Scope, Key: g.Key, Fingerprint: g.Fingerprint, At: at}
+		f.idem.add(rec)
+		b.fresh = append(b.fresh, freshKey{rec: rec, entry: len(b.origins), pos: next, engineIdx: engineIdx})
+		return false
+	}
+	return true
+}
+
+// applyEngine applies the gathered entries to the engine, hands out their
+// results, records the answers of new keys, and empties b.
+func (f *fsm) applyEngine(b *applyBatch) {
+	if len(b.entries) == 0 {
+		return
+	}
+	results := f.eng.Apply(b.entries)
+	for j, o := range b.origins {
 		if o.enginePos == nil {
-			out[o.log] = results[j]
+			b.out[o.log] = results[j]
 			continue
 		}
 		for k, pos := range o.enginePos {
 			o.results[pos] = results[j][k]
 		}
-		out[o.log] = o.results
+		b.out[o.log] = o.results
 	}
-	for _, fr := range fresher {
-		origins[fr.entry].results[fr.pos] = f.idem.answered(fr.rec, results[fr.entry][fr.engineIdx])
+	for _, fr := range b.fresh {
+		b.origins[fr.entry].results[fr.pos] = f.idem.answered(fr.rec, results[fr.entry][fr.engineIdx])
 	}
-	for _, rp := range replays {
-		origins[rp.entry].results[rp.pos] = rp.rec.Result()
+	for _, rp := range b.replays {
+		b.origins[rp.entry].results[rp.pos] = rp.rec.Result()
 	}
-	return out
+	b.entries, b.origins, b.fresh, b.replays = nil, nil, nil, nil
+}
+
+func hasGuard(cmds []engine.Command) bool {
+	for _, c := range cmds {
+		if c.Kind() == kindIdemGuard {
+			return true
+		}
+	}
+	return false
 }
 
 func hasClusterCommand(cmds []engine.Command) bool {

@@ -141,16 +141,22 @@ func (t *idemTable) full() bool {
 func (t *idemTable) add(r *persist.IdempotencyRecord) {
 	t.byKey[r.TableKey()] = r
 	t.queue = append(t.queue, r)
+	t.bytes += r.Size()
 }
 
 // answered records r's answer (on the FSM goroutine, before any snapshot can
-// see r) and returns it as the guarded command's result.
+// see r) and returns it as the guarded command's result. A later entry of
+// the same batch may already have expired r (its stamp 24 h on): then r is
+// no longer counted.
 func (t *idemTable) answered(r *persist.IdempotencyRecord, res engine.Result) engine.Result {
 	if res.Err != nil && len(res.Err.Message) > maxAnswerMessage {
 		res.Err = &engine.Error{Code: res.Err.Code, Message: cutMessage(res.Err.Message)}
 	}
+	before := r.Size()
 	r.SetResult(res)
-	t.bytes += r.Size()
+	if t.byKey[r.TableKey()] == r {
+		t.bytes += r.Size() - before
+	}
 	return r.Result()
 }
 
