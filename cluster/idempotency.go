@@ -30,7 +30,9 @@ const (
 	// MaxIdempotencyRecords and MaxIdempotencyBytes bound the table. A new key
 	// that finds it full is refused (ErrIdempotencyFull, nothing applied):
 	// keys are never evicted before IdempotencyRetention, so a retry is never
-	// applied twice. Requests without a key are not affected.
+	// applied twice. Requests without a key are not affected. The bounds
+	// and the retention are part of what every replica computes at apply
+	// time: a build that changes them must do so behind a new guard version.
 	MaxIdempotencyRecords = 1 << 20
 	MaxIdempotencyBytes   = 256 << 20
 	// maxAnswerMessage bounds the error message a record keeps. Longer ones
