@@ -24,5 +24,7 @@ func (*nodeMetaCmd) Kind() engine.Kind { return kindNodeMeta }
 func newCodec() (*persist.Codec, error) {
 	return persist.NewCodec(persist.Registration{
 		Kind: kindNodeMeta, Version: 1, New: func() engine.Command { return &nodeMetaCmd{} },
+	}, persist.Registration{
+		Kind: kindIdemGuard, Version: 1, New: func() engine.Command { return &idemGuardCmd{} },
 	})
 }

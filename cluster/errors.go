@@ -19,4 +19,9 @@ var (
 	// ErrOverloaded: the proposal queue is full; the command was not
 	// queued and will not be applied. Retry shortly.
 	ErrOverloaded = errors.New("cluster: overloaded, the proposal queue is full")
+	// ErrIdempotencyFull: the command carried a new idempotency key and the
+	// table of keys is at its bound (MaxIdempotencyRecords or
+	// MaxIdempotencyBytes); the command was not applied. Keys leave the table
+	// IdempotencyRetention after they were recorded.
+	ErrIdempotencyFull = errors.New("cluster: the table of idempotency keys is full")
 )

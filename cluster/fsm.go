@@ -19,12 +19,14 @@ type fsm struct {
 	codec *persist.Codec
 	// meta maps node id to HTTP address; replaced, never mutated, on change.
 	meta atomic.Pointer[map[string]string]
+	// idem is the table of idempotency keys (FSM goroutine only).
+	idem *idemTable
 }
 
 var _ raft.BatchingFSM = (*fsm)(nil)
 
 func newFSM(eng *engine.Engine, codec *persist.Codec) *fsm {
-	f := &fsm{eng: eng, codec: codec}
+	f := &fsm{eng: eng, codec: codec, idem: newIdemTable()}
 	empty := map[string]string{}
 	f.meta.Store(&empty)
 	return f
@@ -41,17 +43,18 @@ func (f *fsm) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
 // one per command, in order. A log that does not decode is a bug or a
 // corruption; applying around it would let this replica diverge silently, so
 // it panics and stops the node.
+//
+// Cluster-layer commands are applied here, in log order, before the engine
+// commands of their entry. An idempotency guard decides whether the command
+// after it reaches the engine at all (see idempotency.go); a new key's record
+// gets its answer once the engine has applied the entry. Raft hands each
+// replica its own batches, so that decision must not depend on them: before
+// an entry with a guard, the entries gathered so far are applied when any
+// of them recorded a key, so every guard sees the table exactly as if entries
+// were applied one at a time.
 func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	out := make([]any, len(logs))
-	entries := make([]engine.Entry, 0, len(logs))
-	// For each entry: which log it came from and, when cluster commands were
-	// filtered out, where each engine result goes.
-	type origin struct {
-		log       int
-		results   []engine.Result
-		enginePos []int // nil: the entry holds engine commands only
-	}
-	origins := make([]origin, 0, len(logs))
+	b := &applyBatch{out: out}
 	for i, l := range logs {
 		if l.Type != raft.LogCommand {
 			continue
@@ -60,39 +63,130 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 		if err != nil {
 			panic(fmt.Sprintf("cluster: log %d does not decode, refusing to diverge: %v", l.Index, err))
 		}
+		if len(b.fresh) > 0 && hasGuard(cmds) {
+			f.applyEngine(b)
+		}
+		f.idem.expire(at)
 		o := origin{log: i}
 		engineCmds := cmds
 		if hasClusterCommand(cmds) {
 			o.results = make([]engine.Result, len(cmds))
 			engineCmds = make([]engine.Command, 0, len(cmds))
 			o.enginePos = []int{}
+			skip := -1 // a guarded command answered without the engine
 			for pos, c := range cmds {
-				if m, ok := c.(*nodeMetaCmd); ok {
-					f.applyNodeMeta(m)
+				switch c := c.(type) {
+				case *nodeMetaCmd:
+					f.applyNodeMeta(c)
+					continue
+				case *idemGuardCmd:
+					if f.guard(b, c, cmds, pos, at, &o, len(engineCmds)) {
+						skip = pos + 1
+					}
+					continue
+				}
+				if pos == skip || c.Kind() >= persist.FirstClusterKind {
 					continue
 				}
 				engineCmds = append(engineCmds, c)
 				o.enginePos = append(o.enginePos, pos)
 			}
 		}
-		entries = append(entries, engine.Entry{Index: l.Index, Time: at, Commands: engineCmds})
-		origins = append(origins, o)
+		b.entries = append(b.entries, engine.Entry{Index: l.Index, Time: at, Commands: engineCmds})
+		b.origins = append(b.origins, o)
 	}
-	if len(entries) == 0 {
-		return out
+	f.applyEngine(b)
+	return out
+}
+
+// applyBatch gathers entries for one call of the engine.
+type applyBatch struct {
+	out     []any
+	entries []engine.Entry
+	origins []origin
+	// fresh: records of new keys waiting for their command's result;
+	// replays: commands answered by a record of this batch.
+	fresh   []freshKey
+	replays []replayKey
+}
+
+// origin says, for an entry, which log it came from and, when cluster
+// commands were filtered out, where each engine result goes.
+type origin struct {
+	log       int
+	results   []engine.Result
+	enginePos []int // nil: the entry holds engine commands only
+}
+
+type freshKey struct {
+	rec        *persist.IdempotencyRecord
+	entry, pos int // origins[entry].results[pos] is the guarded command's
+	engineIdx  int // its index among the entry's engine commands
+}
+
+type replayKey struct {
+	rec        *persist.IdempotencyRecord
+	entry, pos int
+}
+
+// guard applies the idempotency guard at cmds[pos] of the entry being
+// gathered (o, stamped at) and reports whether the command after it is
+// answered without the engine.
+func (f *fsm) guard(b *applyBatch, g *idemGuardCmd, cmds []engine.Command, pos int, at engine.Nanos, o *origin, engineIdx int) bool {
+	next := pos + 1
+	if next >= len(cmds) || cmds[next].Kind() >= persist.FirstClusterKind || !g.valid() {
+		return false // guards nothing: no build writes this
 	}
-	results := f.eng.Apply(entries)
-	for j, o := range origins {
+	rec := f.idem.byKey[persist.IdempotencyTableKey(g.Scope, g.Key)]
+	switch {
+	case rec != nil && string(rec.Fingerprint) != string(g.Fingerprint):
+		o.results[next] = engine.Result{Err: &engine.Error{Code: engine.Conflict, Message: ConflictMessage}}
+	case rec != nil:
+		b.replays = append(b.replays, replayKey{rec: rec, entry: len(b.origins), pos: next})
+	case f.idem.full():
+		o.results[next] = engine.Result{Err: errIdemFull}
+	default:
+		rec = &persist.IdempotencyRecord{Scope: g.Scope, Key: g.Key, Fingerprint: g.Fingerprint, At: at}
+		f.idem.add(rec)
+		b.fresh = append(b.fresh, freshKey{rec: rec, entry: len(b.origins), pos: next, engineIdx: engineIdx})
+		return false
+	}
+	return true
+}
+
+// applyEngine applies the gathered entries to the engine, hands out their
+// results, records the answers of new keys, and empties b.
+func (f *fsm) applyEngine(b *applyBatch) {
+	if len(b.entries) == 0 {
+		return
+	}
+	results := f.eng.Apply(b.entries)
+	for j, o := range b.origins {
 		if o.enginePos == nil {
-			out[o.log] = results[j]
+			b.out[o.log] = results[j]
 			continue
 		}
 		for k, pos := range o.enginePos {
 			o.results[pos] = results[j][k]
 		}
-		out[o.log] = o.results
+		b.out[o.log] = o.results
 	}
-	return out
+	for _, fr := range b.fresh {
+		b.origins[fr.entry].results[fr.pos] = f.idem.answered(fr.rec, results[fr.entry][fr.engineIdx])
+	}
+	for _, rp := range b.replays {
+		b.origins[rp.entry].results[rp.pos] = rp.rec.Result()
+	}
+	b.entries, b.origins, b.fresh, b.replays = nil, nil, nil, nil
+}
+
+func hasGuard(cmds []engine.Command) bool {
+	for _, c := range cmds {
+		if c.Kind() == kindIdemGuard {
+			return true
+		}
+	}
+	return false
 }
 
 func hasClusterCommand(cmds []engine.Command) bool {
@@ -127,7 +221,7 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: snapshot: %w", err)
 	}
-	return &fsmSnapshot{snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs()}}, nil
+	return &fsmSnapshot{snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs(), Idempotency: f.idem.view()}}, nil
 }
 
 // Restore replaces the engine's state and the cluster metadata with a
@@ -146,6 +240,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 		addrs = map[string]string{}
 	}
 	f.meta.Store(&addrs)
+	f.idem.restore(meta.Idempotency)
 	return nil
 }
 

@@ -182,6 +182,20 @@ func (n *Node) Propose(ctx context.Context, cmd engine.Command) (engine.Result, 
 	return n.prop.propose(ctx, cmd, 0)
 }
 
+// ProposeOnce is Propose for a command guarded by an idempotency key: the
+// first command proposed with key.Key in key.Scope is applied; a later one
+// with the same fingerprint is not, and gets the first one's result; one with
+// another fingerprint gets a Conflict result (ConflictMessage). Keys are
+// replicated with the command and kept IdempotencyRetention of stamped time.
+// ErrIdempotencyFull when a new key finds the table full; ErrBadIdempotencyKey
+// for a malformed key.
+func (n *Node) ProposeOnce(ctx context.Context, cmd engine.Command, key IdempotencyKey) (engine.Result, error) {
+	if !n.IsLeader() {
+		return engine.Result{}, ErrNotLeader
+	}
+	return n.prop.proposeOnce(ctx, cmd, key)
+}
+
 // IsLeader reports whether this node is the leader right now.
 func (n *Node) IsLeader() bool { return n.raft.State() == raft.Leader }
 

@@ -31,9 +31,29 @@ const (
 
 // request is one Propose call waiting for its command to be applied.
 type request struct {
-	enc  persist.Encoded
-	at   engine.Nanos // minimum stamp (SetClock), 0 for none
-	done chan response
+	enc persist.Encoded
+	// guard, when guarded, is the idempotency guard written just before enc
+	// in the same entry.
+	guard   persist.Encoded
+	guarded bool
+	at      engine.Nanos // minimum stamp (SetClock), 0 for none
+	done    chan response
+}
+
+// size is the number of bytes the request takes inside an entry.
+func (r *request) size() int {
+	if r.guarded {
+		return r.guard.Size() + r.enc.Size()
+	}
+	return r.enc.Size()
+}
+
+// commands is the number of commands the request puts in its entry.
+func (r *request) commands() int {
+	if r.guarded {
+		return 2
+	}
+	return 1
 }
 
 type response struct {
@@ -87,7 +107,25 @@ func (p *proposer) close() {
 // command is then not applied); the node's own commands (ticks, membership)
 // wait for room instead, since they must eventually go through.
 func (p *proposer) propose(ctx context.Context, cmd engine.Command, at engine.Nanos) (engine.Result, error) {
-	return p.submit(ctx, cmd, at, waitsForRoom(cmd))
+	return p.submit(ctx, cmd, at, waitsForRoom(cmd), nil)
+}
+
+// proposeOnce proposes a client command guarded by an idempotency key: the
+// guard and the command go into the same entry, and the FSM applies the
+// command only if the key is new (idempotency.go).
+func (p *proposer) proposeOnce(ctx context.Context, cmd engine.Command, key IdempotencyKey) (engine.Result, error) {
+	if err := key.check(); err != nil {
+		return engine.Result{}, err
+	}
+	if cmd == nil || cmd.Kind() >= persist.FirstClusterKind {
+		return engine.Result{}, fmt.Errorf("cluster: propose once: %T is not an engine command", cmd)
+	}
+	guard := &idemGuardCmd{Scope: key.Scope, Key: key.Key, Fingerprint: key.Fingerprint[:]}
+	res, err := p.submit(ctx, cmd, 0, false, guard)
+	if err == nil && res.Err == errIdemFull {
+		return engine.Result{}, ErrIdempotencyFull
+	}
+	return res, err
 }
 
 // waitsForRoom reports whether cmd is one of the node's own commands.
@@ -99,12 +137,18 @@ func waitsForRoom(cmd engine.Command) bool {
 	return false
 }
 
-func (p *proposer) submit(ctx context.Context, cmd engine.Command, at engine.Nanos, wait bool) (engine.Result, error) {
+func (p *proposer) submit(ctx context.Context, cmd engine.Command, at engine.Nanos, wait bool, guard *idemGuardCmd) (engine.Result, error) {
 	enc, err := p.codec.EncodeCommand(cmd)
 	if err != nil {
 		return engine.Result{}, fmt.Errorf("cluster: propose: %w", err)
 	}
 	r := &request{enc: enc, at: at, done: make(chan response, 1)}
+	if guard != nil {
+		if r.guard, err = p.codec.EncodeCommand(guard); err != nil {
+			return engine.Result{}, fmt.Errorf("cluster: propose: %w", err)
+		}
+		r.guarded = true
+	}
 	select {
 	case <-p.stop:
 		return engine.Result{}, ErrClosed
@@ -161,7 +205,7 @@ func (p *proposer) run() {
 			select {
 			case r := <-p.in:
 				pending = append(pending, r)
-				size += r.enc.Size()
+				size += r.size()
 			default:
 				break drain
 			}
@@ -173,7 +217,7 @@ func (p *proposer) run() {
 			pending = append(pending[:0], pending[n:]...)
 			size = 0
 			for _, r := range pending {
-				size += r.enc.Size()
+				size += r.size()
 			}
 			justDone, expired = false, false
 			if timerOn {
@@ -193,7 +237,7 @@ func (p *proposer) run() {
 		select {
 		case r := <-in:
 			pending = append(pending, r)
-			size += r.enc.Size()
+			size += r.size()
 		case <-p.completed:
 			inflight--
 			justDone = true
@@ -212,16 +256,20 @@ func (p *proposer) run() {
 // flush submits up to limit bytes of pending requests (at least one) as one
 // entry and returns how many it took.
 func (p *proposer) flush(pending []*request, limit int) int {
-	n, size := 0, 0
+	n, size, cmds := 0, 0, 0
 	var at engine.Nanos
-	for n < len(pending) && (n == 0 || size+pending[n].enc.Size() <= limit) {
-		size += pending[n].enc.Size()
+	for n < len(pending) && (n == 0 || size+pending[n].size() <= limit) {
+		size += pending[n].size()
+		cmds += pending[n].commands()
 		at = max(at, pending[n].at)
 		n++
 	}
 	batch := append([]*request(nil), pending[:n]...)
-	buf := persist.AppendEntryHeader(make([]byte, 0, size+16), p.clock.stamp(at), n)
+	buf := persist.AppendEntryHeader(make([]byte, 0, size+16), p.clock.stamp(at), cmds)
 	for _, r := range batch {
+		if r.guarded {
+			buf = persist.AppendCommand(buf, r.guard)
+		}
 		buf = persist.AppendCommand(buf, r.enc)
 	}
 	f := p.raft.Apply(buf, 0)
@@ -229,23 +277,30 @@ func (p *proposer) flush(pending []*request, limit int) int {
 	return n
 }
 
-// await hands each request its result once the entry is applied.
+// await hands each request its result once the entry is applied: the
+// result of its command (a guard's own result is nothing).
 func (p *proposer) await(f raft.ApplyFuture, batch []*request) {
 	err := f.Error()
 	var results []engine.Result
 	if err == nil {
+		cmds := 0
+		for _, r := range batch {
+			cmds += r.commands()
+		}
 		var ok bool
 		results, ok = f.Response().([]engine.Result)
-		if !ok || len(results) != len(batch) {
-			err = fmt.Errorf("cluster: entry %d applied with %d results for %d commands", f.Index(), len(results), len(batch))
+		if !ok || len(results) != cmds {
+			err = fmt.Errorf("cluster: entry %d applied with %d results for %d commands", f.Index(), len(results), cmds)
 		}
 	}
 	err = mapRaftError(err)
-	for i, r := range batch {
+	pos := 0
+	for _, r := range batch {
+		pos += r.commands()
 		if err != nil {
 			r.done <- response{err: err}
 		} else {
-			r.done <- response{res: results[i]}
+			r.done <- response{res: results[pos-1]}
 		}
 	}
 	select {

@@ -27,6 +27,10 @@ const (
 	// sectionDedupLegacy holds dedup keys in the 16-byte layout of builds up
 	// to 3ce68ee, loaded from their snapshots, until they expire.
 	sectionDedupLegacy sectionTag = 6
+	// sectionIdempotency holds the cluster layer's Idempotency-Key records
+	// (persist.IdempotencyRecord, msgpack), one chunk each; written only
+	// when there are some.
+	sectionIdempotency sectionTag = 7
 )
 
 // maxChunk bounds one chunk, so a corrupt length cannot ask for gigabytes.

@@ -33,9 +33,13 @@ const maxPrealloc = 1 << 20
 
 // ClusterMeta is the cluster layer's replicated state that lives beside the
 // engine: which HTTP address each raft node serves, so any node can point a
-// client at the leader.
+// client at the leader, and the Idempotency-Key records.
 type ClusterMeta struct {
 	NodeHTTPAddrs map[string]string `msgpack:"NodeHTTPAddrs"`
+	// Idempotency is written to its own section (7), not with the rest of
+	// the metadata in section 1; a snapshot without that section (every
+	// build before it) restores with none.
+	Idempotency []*IdempotencyRecord `msgpack:"-"`
 }
 
 // snapshotHeader describes what follows it in the stream.
@@ -118,6 +122,9 @@ func writeSections(enc *msgpack.Encoder, bw *bufio.Writer, hdr *snapshotHeader, 
 	}
 	if err := writeDedup(sw, snap); err != nil {
 		return fmt.Errorf("dedup: %w", err)
+	}
+	if err := writeIdempotency(sw, meta.Idempotency); err != nil {
+		return fmt.Errorf("idempotency: %w", err)
 	}
 	return sw.uvarint(uint64(sectionEnd))
 }
@@ -233,6 +240,8 @@ func readSectioned(sr *sectionReader, hdr *snapshotHeader) (*engine.State, Clust
 			err = readDedup(sr, version == 1, version, st)
 		case sectionDedupLegacy:
 			err = readDedup(sr, true, version, st)
+		case sectionIdempotency:
+			err = readIdempotency(sr, version, &meta)
 		default:
 			err = sr.skip() // written by a later build; not needed to restore
 		}

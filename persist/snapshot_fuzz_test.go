@@ -17,6 +17,7 @@ import (
 func FuzzReadSnapshot(f *testing.F) {
 	e := buildEngine(f, 2)
 	f.Add(snapshotBytes(f, e, ClusterMeta{NodeHTTPAddrs: map[string]string{"n1": "x"}}))
+	f.Add(snapshotBytes(f, e, ClusterMeta{NodeHTTPAddrs: map[string]string{"n1": "x"}, Idempotency: sampleIdempotency()}))
 	e.Close()
 	golden, _ := filepath.Glob(filepath.Join("testdata", "golden", "*", "snapshot.bin"))
 	for _, p := range golden {
@@ -28,7 +29,7 @@ func FuzzReadSnapshot(f *testing.F) {
 	}
 	f.Add([]byte(snapshotMagic))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		st, _, err := ReadSnapshot(bytes.NewReader(data))
+		st, meta, err := ReadSnapshot(bytes.NewReader(data))
 		if err != nil {
 			return
 		}
@@ -43,7 +44,7 @@ func FuzzReadSnapshot(f *testing.F) {
 		}
 		defer snap.Release()
 		var sink countingWriter
-		if err := WriteSnapshot(&sink, snap, ClusterMeta{}); err != nil {
+		if err := WriteSnapshot(&sink, snap, meta); err != nil {
 			t.Fatal(err)
 		}
 	})

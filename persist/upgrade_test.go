@@ -90,6 +90,10 @@ func TestGoldenSnapshotPlusLog(t *testing.T) {
 			if st.Index != gb.snapshotIndex || meta.NodeHTTPAddrs["n1"] != "127.0.0.1:8080" {
 				t.Fatalf("snapshot header: index %d, meta %v", st.Index, meta)
 			}
+			// Written before the idempotency section existed: no keys.
+			if meta.Idempotency != nil {
+				t.Fatalf("snapshot of %s restored %d idempotency records", gb.name, len(meta.Idempotency))
+			}
 			e := engine.New(engine.Config{Shards: 2})
 			defer e.Close()
 			if err := e.Restore(st); err != nil {

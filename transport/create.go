@@ -18,7 +18,7 @@ func decodeAndPropose[C engine.Command](s *Server, ctx *fasthttp.RequestCtx, dec
 	if err != nil {
 		return zero, engine.Result{}, err
 	}
-	res, err := s.propose(cmd)
+	res, err := s.propose(ctx, cmd)
 	if err != nil {
 		return zero, engine.Result{}, err
 	}

@@ -40,7 +40,7 @@ func (s *Server) createCreditType(ctx *fasthttp.RequestCtx, _ string) error {
 	if err := r.Err(); err != nil {
 		return err
 	}
-	res, err := s.propose(cmd)
+	res, err := s.propose(ctx, cmd)
 	if err != nil {
 		return err
 	}

@@ -85,6 +85,11 @@ func proposeError(err error) error {
 	switch {
 	case errors.Is(err, cluster.ErrNotLeader):
 		return errNotLeaderForward
+	case errors.Is(err, cluster.ErrIdempotencyFull):
+		return &apiError{Status: fasthttp.StatusTooManyRequests, RetryAfter: 60,
+			Message: "Idempotency-Key: the cluster holds as many keys as it can keep for 24 h; the request was not applied; retry later, or send it without the header"}
+	case errors.Is(err, cluster.ErrBadIdempotencyKey):
+		return badRequest("%s: %v", idempotencyHeader, err)
 	case errors.Is(err, cluster.ErrOverloaded):
 		return overloaded("the cluster's write queue is full; the request was not applied; retry after a second")
 	case errors.Is(err, cluster.ErrLeadershipLost):

@@ -49,6 +49,12 @@ func (f *fakeNode) Propose(ctx context.Context, cmd engine.Command) (engine.Resu
 	return res[0][0], nil
 }
 
+// ProposeOnce ignores the key: the fake keeps no idempotency table (the
+// tests of Idempotency-Key run against a real cluster.Node).
+func (f *fakeNode) ProposeOnce(ctx context.Context, cmd engine.Command, _ cluster.IdempotencyKey) (engine.Result, error) {
+	return f.Propose(ctx, cmd)
+}
+
 func (f *fakeNode) IsLeader() bool                    { return f.leader }
 func (f *fakeNode) LeaderHTTPAddr() string            { return f.leaderAddr }
 func (f *fakeNode) Barrier(ctx context.Context) error { return nil }

@@ -30,7 +30,7 @@ func (s *Server) ingest(ctx *fasthttp.RequestCtx, _ string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.propose(&engine.Ingest{Events: events}); err != nil {
+	if _, err := s.propose(ctx, &engine.Ingest{Events: events}); err != nil {
 		return err
 	}
 	ctx.SetStatusCode(fasthttp.StatusOK)

@@ -16,6 +16,9 @@ type Node interface {
 	// Propose replicates cmd and returns once it is committed and applied;
 	// cluster.ErrNotLeader on a follower.
 	Propose(ctx context.Context, cmd engine.Command) (engine.Result, error)
+	// ProposeOnce is Propose guarded by an idempotency key (a client's
+	// Idempotency-Key): applied once, answered the same on every retry.
+	ProposeOnce(ctx context.Context, cmd engine.Command, key cluster.IdempotencyKey) (engine.Result, error)
 	IsLeader() bool
 	LeaderHTTPAddr() string
 	Barrier(ctx context.Context) error

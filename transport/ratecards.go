@@ -202,7 +202,7 @@ func (s *Server) addRate(ctx *fasthttp.RequestCtx, _ string) error {
 	if err := r.Err(); err != nil {
 		return err
 	}
-	if _, err := s.propose(cmd); err != nil {
+	if _, err := s.propose(ctx, cmd); err != nil {
 		return err
 	}
 	cat := s.node.Engine().Catalog()
@@ -238,7 +238,7 @@ func (s *Server) addRates(ctx *fasthttp.RequestCtx, _ string) error {
 	if err := r.Err(); err != nil {
 		return err
 	}
-	if _, err := s.propose(cmd); err != nil {
+	if _, err := s.propose(ctx, cmd); err != nil {
 		return err
 	}
 	return writeID(ctx, cmd.RateCardID)

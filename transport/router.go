@@ -178,6 +178,12 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 		writeError(ctx, &apiError{Status: fasthttp.StatusMethodNotAllowed, Message: fmt.Sprintf("method: %s is not allowed on %s", ctx.Method(), path)})
 		return
 	}
+	if rt == ep.post {
+		if err := checkIdempotencyKey(ctx); err != nil {
+			writeError(ctx, err)
+			return
+		}
+	}
 	switch rt.access {
 	case leaderOnly:
 		if !s.node.IsLeader() {
@@ -237,11 +243,22 @@ func (s *Server) recoverPanic(ctx *fasthttp.RequestCtx) {
 }
 
 // propose replicates cmd with the server's write timeout and maps the
-// outcome: ErrNotLeader to a forward, a business rejection to its 4xx.
-func (s *Server) propose(cmd engine.Command) (engine.Result, error) {
+// outcome: ErrNotLeader to a forward, a business rejection to its 4xx. With
+// an Idempotency-Key the command is guarded by it (idempotency.go): a
+// handler proposes at most one command per request.
+func (s *Server) propose(ctx *fasthttp.RequestCtx, cmd engine.Command) (engine.Result, error) {
+	key, guarded, err := s.idempotencyKeyOf(ctx)
+	if err != nil {
+		return engine.Result{}, err
+	}
 	pctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
 	defer cancel()
-	res, err := s.node.Propose(pctx, cmd)
+	var res engine.Result
+	if guarded {
+		res, err = s.node.ProposeOnce(pctx, cmd, key)
+	} else {
+		res, err = s.node.Propose(pctx, cmd)
+	}
 	if err != nil {
 		return res, proposeError(err)
 	}
