@@ -46,7 +46,7 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 		return
 	}
 	inv := k.findInvoice(ev.Timestamp)
-	if inv != nil && inv.Status != InvoiceDraft {
+	if (inv != nil && inv.Status != InvoiceDraft) || (inv == nil && k.periodClosed(ev.Timestamp, now)) {
 		c.reject(RejectFinalized)
 		out.reject(RejectFinalized)
 		return
@@ -62,6 +62,9 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 		c.reschedule = true
 	}
 	out.Accepted++
+	if ev.Timestamp > inv.LastUsageAt {
+		inv.LastUsageAt = ev.Timestamp
+	}
 	// Which priced products the event adds to, in catalog order.
 	plan := s.scratch.plan[:0]
 	s.scratch.metrics = cat.metricsForEvent(ev.EventType, s.scratch.metrics)
@@ -178,22 +181,6 @@ func contains(list []string, v string) bool {
 	return false
 }
 
-// periodBounds returns the usage statement period containing t: calendar
-// months (FIRST_OF_MONTH), clipped to the contract's term.
-func (k *Contract) periodBounds(t Nanos) (Nanos, Nanos) {
-	tt := time.Unix(0, t).UTC()
-	start := time.Date(tt.Year(), tt.Month(), 1, 0, 0, 0, 0, time.UTC)
-	end := start.AddDate(0, 1, 0)
-	s, e := start.UnixNano(), end.UnixNano()
-	if s < k.StartingAt {
-		s = k.StartingAt
-	}
-	if k.EndingBefore != 0 && e > k.EndingBefore {
-		e = k.EndingBefore
-	}
-	return s, e
-}
-
 // findInvoice returns the usage invoice of the period containing t, or nil.
 func (k *Contract) findInvoice(t Nanos) *Invoice {
 	for i := len(k.Invoices) - 1; i >= 0; i-- {
@@ -212,6 +199,13 @@ func (k *Contract) invoiceFor(t Nanos) (*Invoice, bool) {
 		return inv, false
 	}
 	start, end := k.periodBounds(t)
+	// After an end date moved, an earlier statement may already cover the
+	// start of this period: start where it ends.
+	for _, prev := range k.Invoices {
+		if prev.End > start && prev.End <= t {
+			start = prev.End
+		}
+	}
 	inv := &Invoice{
 		ID: DeriveID(k.ID, "invoice", time.Unix(0, start).UTC().Format(time.RFC3339)), ContractID: k.ID,
 		Start: start, End: end, Status: InvoiceDraft,
@@ -259,7 +253,7 @@ func (inv *Invoice) addOverage(rc *RateCard, creditTypeID string, amount Amount)
 			return
 		}
 		amount = amount.Mul(rate)
-		l := inv.line("cpu_conversion", "", "", rc.FiatCreditTypeID)
+		l := inv.line(LineCPUConversion, "", "", rc.FiatCreditTypeID)
 		l.Total = l.Total.Add(amount)
 	}
 	inv.Total = inv.Total.Add(amount)

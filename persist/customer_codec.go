@@ -22,15 +22,23 @@ import (
 //     and coefficient (binWriter.dec); converted exactly on reading, and
 //     refused when out of engine.AmountFromStoredDecimal's bound.
 //   - 2: amounts in engine.Amount's binary encoding (AppendBinary).
+//   - 3: layout 2 plus fields appended at the end of the records they
+//     belong to: a contract's statement schedule, invoice grace period and
+//     scheduled charges; an invoice's LastUsageAt; a line's scheduled-charge
+//     ids and unit price; a commit's ArchivedAt. Read only from layout 3
+//     records; older ones leave them zero, which means what those builds
+//     did (monthly statements, no grace, no charges).
 //
-// The two differ only in how an amount is written, so the reader is one
-// decoder parameterised by its amount reader (binReader.amount).
-const customerLayout byte = 2
+// Layouts differ in how an amount is written, so the reader is one decoder
+// parameterised by its amount reader (binReader.amount), and in the fields
+// appended since, which it reads when the record's layout has them.
+const customerLayout byte = 3
 
 // amountReaders maps each layout DecodeCustomer reads to its amount reader.
 var amountReaders = map[byte]func(*binReader) engine.Amount{
 	1: (*binReader).decAmount,
 	2: (*binReader).binAmount,
+	3: (*binReader).binAmount,
 }
 
 // The customer layout is a hand-written, reflection-free encoding: snapshots
@@ -41,7 +49,8 @@ var amountReaders = map[byte]func(*binReader) engine.Amount{
 // byte so a round trip is exact.
 
 type binWriter struct {
-	b []byte
+	b      []byte
+	layout byte
 	// amount writes one amount; AppendCustomer writes layout 2 (amt), tests
 	// also write layout 1 to prove the reader.
 	amount func(*binWriter, engine.Amount)
@@ -125,7 +134,7 @@ func AppendCustomer(dst []byte, c *engine.Customer) []byte {
 
 // appendCustomer writes c in the layout whose amounts amount writes.
 func appendCustomer(dst []byte, c *engine.Customer, layout byte, amount func(*binWriter, engine.Amount)) []byte {
-	w := &binWriter{b: dst, amount: amount}
+	w := &binWriter{b: dst, amount: amount, layout: layout}
 	w.b = append(w.b, layout)
 	w.str(c.ID)
 	w.str(c.Name)
@@ -209,9 +218,52 @@ func (w *binWriter) contract(k *engine.Contract) {
 			w.str(l.CreditTypeID)
 			w.amt(l.Quantity)
 			w.amt(l.Total)
+			if w.layout >= 3 {
+				w.str(l.ChargeID)
+				w.str(l.ItemID)
+				w.amt(l.UnitPrice)
+			}
 		}
 		w.amt(inv.Total)
+		if w.layout >= 3 {
+			w.varint(inv.LastUsageAt)
+		}
 	}
+	if w.layout >= 3 {
+		w.str(k.StatementFrequency)
+		w.str(k.StatementDay)
+		w.varint(k.StatementAnchor)
+		w.varint(k.InvoiceGracePeriod)
+		w.presence(k.ScheduledCharges == nil, len(k.ScheduledCharges))
+		for _, ch := range k.ScheduledCharges {
+			w.str(ch.ID)
+			w.str(ch.ProductID)
+			w.str(ch.Name)
+			w.str(ch.CreditTypeID)
+			w.strMap(ch.CustomFields)
+			w.varint(ch.CreatedAt)
+			w.varint(ch.ArchivedAt)
+			w.presence(ch.Items == nil, len(ch.Items))
+			for _, it := range ch.Items {
+				w.str(it.ID)
+				w.varint(it.Timestamp)
+				w.amt(it.Amount)
+				w.amt(it.UnitPrice)
+				w.amt(it.Quantity)
+				w.str(it.InvoiceID)
+			}
+		}
+	}
+}
+
+// presence writes a collection's length plus one, or 0 for nil, so a round
+// trip keeps nil and empty apart.
+func (w *binWriter) presence(isNil bool, n int) {
+	if isNil {
+		w.uvarint(0)
+		return
+	}
+	w.uvarint(uint64(n) + 1)
 }
 
 func (w *binWriter) commit(cm *engine.Commit) {
@@ -253,6 +305,9 @@ func (w *binWriter) commit(cm *engine.Commit) {
 			w.amt(d.Amount)
 		}
 	}
+	if w.layout >= 3 {
+		w.varint(cm.ArchivedAt)
+	}
 }
 
 var errCustomerTruncated = errors.New("customer record truncated")
@@ -266,6 +321,8 @@ type binReader struct {
 	intern map[string]string
 	// amount reads one amount as the record's layout writes it.
 	amount func(*binReader) engine.Amount
+	// layout is the record's layout byte.
+	layout byte
 }
 
 func (r *binReader) fail(err error) {
@@ -458,6 +515,7 @@ func DecodeCustomer(b []byte, intern map[string]string) (*engine.Customer, error
 	}
 	r := &binReader{b: b, intern: intern}
 	v := r.byteVal()
+	r.layout = v
 	if r.amount = amountReaders[v]; r.amount == nil {
 		return nil, fmt.Errorf("persist: customer layout %d is not one of 1..%d", v, customerLayout)
 	}
@@ -557,11 +615,51 @@ func (r *binReader) contract() *engine.Contract {
 					l.CreditTypeID = r.str()
 					l.Quantity = r.amount(r)
 					l.Total = r.amount(r)
+					if r.layout >= 3 {
+						l.ChargeID = r.str()
+						l.ItemID = r.uniqueStr()
+						l.UnitPrice = r.amount(r)
+					}
 					inv.Lines[j] = l
 				}
 			}
 			inv.Total = r.amount(r)
+			if r.layout >= 3 {
+				inv.LastUsageAt = r.varint()
+			}
 			k.Invoices[i] = inv
+		}
+	}
+	if r.layout >= 3 {
+		k.StatementFrequency = r.str()
+		k.StatementDay = r.str()
+		k.StatementAnchor = r.varint()
+		k.InvoiceGracePeriod = r.varint()
+		if n := r.uvarint(); n > 0 {
+			k.ScheduledCharges = make([]*engine.ScheduledCharge, r.count(n-1))
+			for i := range k.ScheduledCharges {
+				ch := &engine.ScheduledCharge{}
+				ch.ID = r.uniqueStr()
+				ch.ProductID = r.str()
+				ch.Name = r.str()
+				ch.CreditTypeID = r.str()
+				ch.CustomFields = r.strMap()
+				ch.CreatedAt = r.varint()
+				ch.ArchivedAt = r.varint()
+				if m := r.uvarint(); m > 0 {
+					ch.Items = make([]engine.ChargeItem, r.count(m-1))
+					for j := range ch.Items {
+						it := &ch.Items[j]
+						it.ID = r.uniqueStr()
+						it.Timestamp = r.varint()
+						it.Amount = r.amount(r)
+						it.UnitPrice = r.amount(r)
+						it.Quantity = r.amount(r)
+						it.InvoiceID = r.str()
+					}
+				}
+				k.ScheduledCharges[i] = ch
+			}
 		}
 	}
 	return k
@@ -612,6 +710,9 @@ func (r *binReader) commit() *engine.Commit {
 			}
 			cm.Segments[i] = s
 		}
+	}
+	if r.layout >= 3 {
+		cm.ArchivedAt = r.varint()
 	}
 	return cm
 }
