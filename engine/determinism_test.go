@@ -181,7 +181,7 @@ func randomLog(t *testing.T, seed int64) []Entry {
 			c := fmt.Sprintf("c%02d", rng.Intn(customers))
 			amount := dec(fmt.Sprint(rng.Intn(50)))
 			edit := &EditContract{CustomerID: c, ContractID: "k" + c,
-				AddCredits: []CommitInput{{ProductID: "fixed", AccessSchedule: []ScheduleItem{{Amount: amount, StartingAt: now, EndingBefore: now + 10*nanosPerDay}}}},
+				AddCredits:          []CommitInput{{ProductID: "fixed", AccessSchedule: []ScheduleItem{{Amount: amount, StartingAt: now, EndingBefore: now + 10*nanosPerDay}}}},
 				AddScheduledCharges: []ScheduledChargeInput{{ProductID: "fixed", Items: []ChargeItemInput{{Timestamp: now + int64(rng.Intn(40))*nanosPerDay, Amount: &amount}}}}}
 			if rng.Intn(2) == 0 {
 				edit.ArchiveScheduledCharges = []string{DeriveID("k"+c, "scheduled_charge", "0")}
