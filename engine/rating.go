@@ -24,31 +24,26 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 		return
 	}
 	if ev.Timestamp > now+MaxFutureSkew.Nanoseconds() {
-		c.reject(RejectFuture)
-		out.reject(RejectFuture)
+		s.rejectEvent(c, out, RejectFuture)
 		return
 	}
 	if ev.Timestamp < now-s.eng.cfg.DedupWindow.Nanoseconds() {
-		c.reject(RejectTooOld)
-		out.reject(RejectTooOld)
+		s.rejectEvent(c, out, RejectTooOld)
 		return
 	}
 	k := c.contractAt(ev.Timestamp)
 	if k == nil {
-		c.reject(RejectNoContract)
-		out.reject(RejectNoContract)
+		s.rejectEvent(c, out, RejectNoContract)
 		return
 	}
 	rc := cat.RateCards[k.RateCardID]
 	if rc == nil {
-		c.reject(RejectNoContract)
-		out.reject(RejectNoContract)
+		s.rejectEvent(c, out, RejectNoContract)
 		return
 	}
 	inv := k.findInvoice(ev.Timestamp)
 	if (inv != nil && inv.Status != InvoiceDraft) || (inv == nil && k.periodClosed(ev.Timestamp, now)) {
-		c.reject(RejectFinalized)
-		out.reject(RejectFinalized)
+		s.rejectEvent(c, out, RejectFinalized)
 		return
 	}
 	// Checked last so a rejected event is not remembered, and with one hash
@@ -113,6 +108,15 @@ func (o *IngestOutcome) reject(r RejectReason) {
 		o.Rejected = map[RejectReason]int{}
 	}
 	o.Rejected[r]++
+}
+
+// rejectEvent keeps an event as a counted reject: on the customer (its
+// replicated count), in the shard's totals (for /metrics) and in the
+// command's outcome.
+func (s *shard) rejectEvent(c *Customer, out *IngestOutcome, r RejectReason) {
+	c.reject(r)
+	s.countReject(r, 1)
+	out.reject(r)
 }
 
 func (c *Customer) reject(r RejectReason) {

@@ -5,6 +5,8 @@ import (
 	"runtime"
 
 	"github.com/valyala/fasthttp"
+
+	"burndown/engine"
 )
 
 // metrics serves GET /metrics in the Prometheus text format: the node's
@@ -35,6 +37,11 @@ func (s *Server) metrics(ctx *fasthttp.RequestCtx) {
 	gauge("burndown_customers", "Customers in the engine.", eng.CustomerCount())
 	gauge("burndown_engine_now_seconds", "The latest leader-stamped time applied (Unix seconds).", float64(eng.Now())/1e9)
 	counter("burndown_unknown_customer_rejects_total", "Events rejected because their customer does not exist.", eng.UnknownCustomerRejects())
+	rejects := eng.RejectCounts()
+	fmt.Fprintf(b, "# HELP burndown_rejected_events_total Events kept as counted rejects, by reason.\n# TYPE burndown_rejected_events_total counter\n")
+	for _, r := range engine.RejectReasons {
+		fmt.Fprintf(b, "burndown_rejected_events_total{reason=%q} %d\n", r, rejects[r])
+	}
 	gauge("go_memstats_heap_inuse_bytes", "Bytes in in-use heap spans.", ms.HeapInuse)
 	gauge("go_memstats_heap_alloc_bytes", "Bytes of allocated heap objects.", ms.HeapAlloc)
 	gauge("go_memstats_sys_bytes", "Bytes obtained from the OS.", ms.Sys)
