@@ -333,6 +333,15 @@ func editAddOverrides(x *editCtx) *Error {
 		if o.ID == "" {
 			o.ID = DeriveID(x.id, "override", strconv.Itoa(i))
 		}
+		// Stacked multipliers would multiply, where Metronome applies the
+		// lowest: refused, as contracts/create refuses them.
+		for _, e := range x.k.Overrides {
+			if o.Type == "MULTIPLIER" && e.Type == "MULTIPLIER" && overlaps(o.StartingAt, o.EndingBefore, e.StartingAt, e.EndingBefore) &&
+				(o.ProductID == "" || e.ProductID == "" || o.ProductID == e.ProductID) {
+				return errorf(Invalid, "add_overrides[%d]: applies at the same time as MULTIPLIER override %s to the same products; "+
+					"stacking multipliers is not supported by this server yet", i, e.ID)
+			}
+		}
 		x.k.Overrides = append(x.k.Overrides, o)
 	}
 	return nil
