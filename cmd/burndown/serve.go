@@ -27,6 +27,7 @@ type serveFlags struct {
 	shards                                           int
 	snapshotThreshold, trailingLogs                  uint64
 	logLevel                                         string
+	invoiceGrace                                     time.Duration
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -47,11 +48,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&f.snapshotThreshold, "snapshot-threshold", 0, "new log entries that trigger a snapshot (default: raft's 8192; raise it for large states)")
 	fs.Uint64Var(&f.trailingLogs, "trailing-logs", 0, "log entries kept after a snapshot for slow followers (default: raft's 10240)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.DurationVar(&f.invoiceGrace, "invoice-grace-period", engine.DefaultInvoiceGracePeriod,
+		"how long after a usage period's end its draft invoice still takes late events; stored on each contract created (use the same on every node; 0: none)")
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected arguments %q", fs.Args())
+	}
+	if f.invoiceGrace < 0 {
+		return fmt.Errorf("--invoice-grace-period: must not be negative")
+	}
+	grace := f.invoiceGrace
+	if grace == 0 {
+		grace = -1 // engine.Config: negative means none, zero the default
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
@@ -90,7 +100,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		NodeID: f.nodeID, DataDir: f.dataDir, RaftAddr: f.raftAddr, HTTPAddr: f.httpAddr,
 		// Bootstrap when asked, or when a fresh node is not told to join anyone.
 		Bootstrap: f.bootstrap || (fresh && f.join == ""),
-		TestClock: f.testClock, Engine: engine.Config{Shards: f.shards}, Logger: log,
+		TestClock: f.testClock, Engine: engine.Config{Shards: f.shards, InvoiceGracePeriod: grace}, Logger: log,
 		SnapshotThreshold: f.snapshotThreshold, TrailingLogs: f.trailingLogs,
 	})
 	if err != nil {
