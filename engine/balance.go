@@ -3,9 +3,13 @@ package engine
 import "sort"
 
 // BalanceAt is what the commit or credit can still pay at t: the remainder of
-// its segments in force at t. Pending, expired and future segments count zero.
+// its segments in force at t. Pending, expired and future segments, and
+// archived balances, count zero.
 func (cm *Commit) BalanceAt(t Nanos) Amount {
 	var total Amount
+	if cm.ArchivedAt != 0 {
+		return total
+	}
 	for _, s := range cm.Segments {
 		if s.InForce(t) && !s.Expired {
 			total = total.Add(s.Amount.Sub(s.Drawn))

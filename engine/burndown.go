@@ -15,8 +15,10 @@ func (cm *Commit) appliesTo(cat *Catalog, productID string) bool {
 }
 
 // drawable reports whether the commit is a balance usage draws from: prepaid
-// commits and credits. (Postpaid commits are trued up, not drawn.)
-func (cm *Commit) drawable() bool { return cm.Type == CommitPrepaid || cm.Type == CommitCredit }
+// commits and credits not archived. (Postpaid commits are trued up, not drawn.)
+func (cm *Commit) drawable() bool {
+	return (cm.Type == CommitPrepaid || cm.Type == CommitCredit) && cm.ArchivedAt == 0
+}
 
 // free reports whether the commit has a zero cost basis: credits, and commits
 // whose purchase is not invoiced.

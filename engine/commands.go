@@ -18,6 +18,8 @@ const (
 	KindCreateCustomer Kind = 7
 	KindCreateContract Kind = 8
 	KindIngest         Kind = 9
+	KindUpdateEndDate  Kind = 10
+	KindEditContract   Kind = 11
 )
 
 // Command is one state change. Every command carries its own kind and a
@@ -279,6 +281,113 @@ type CreateContract struct {
 	// MultiplierOverridePrioritization is LOWEST_MULTIPLIER or EXPLICIT;
 	// "" (every command written before it existed) keeps the legacy rule.
 	MultiplierOverridePrioritization string `msgpack:"MultiplierOverridePrioritization"`
+	// UsageStatementSchedule sets the statement periods (nil: monthly,
+	// starting on the first of the month).
+	UsageStatementSchedule *StatementScheduleInput `msgpack:"UsageStatementSchedule"`
+	ScheduledCharges       []ScheduledChargeInput  `msgpack:"ScheduledCharges"`
+	// InvoiceGracePeriod is how long after a period's end its invoice stays
+	// a draft that late events still rate into, in nanoseconds. nil: the
+	// engine's configured InvoiceGracePeriod; the API edge always stamps the
+	// configured value, so the log carries it. Version 1 bodies (written
+	// before grace periods existed) are upgraded with an explicit 0: an old
+	// log replays to the state it always reached.
+	InvoiceGracePeriod *int64 `msgpack:"InvoiceGracePeriod"`
+}
+
+// Statement frequencies and anchor days.
+const (
+	FrequencyMonthly    = "MONTHLY"
+	FrequencyQuarterly  = "QUARTERLY"
+	FrequencySemiAnnual = "SEMI_ANNUAL"
+	FrequencyAnnual     = "ANNUAL"
+
+	DayFirstOfMonth  = "FIRST_OF_MONTH"
+	DayContractStart = "CONTRACT_START"
+	DayCustomDate    = "CUSTOM_DATE"
+)
+
+// StatementScheduleInput is a contract's usage_statement_schedule.
+type StatementScheduleInput struct {
+	Frequency string `msgpack:"Frequency"` // MONTHLY, QUARTERLY or ANNUAL
+	Day       string `msgpack:"Day"`       // FIRST_OF_MONTH (default), CONTRACT_START or CUSTOM_DATE
+	// BillingAnchorDate anchors a CUSTOM_DATE schedule.
+	BillingAnchorDate Nanos `msgpack:"BillingAnchorDate"`
+}
+
+// Amount distributions of a recurring schedule.
+const (
+	DistributionDivided        = "DIVIDED"
+	DistributionDividedRounded = "DIVIDED_ROUNDED"
+	DistributionEach           = "EACH"
+)
+
+// ChargeItemInput is one point-in-time item of a schedule: an amount, or a
+// unit price and a quantity.
+type ChargeItemInput struct {
+	Timestamp Nanos            `msgpack:"Timestamp"`
+	Amount    *decimal.Decimal `msgpack:"Amount"`
+	UnitPrice *decimal.Decimal `msgpack:"UnitPrice"`
+	Quantity  *decimal.Decimal `msgpack:"Quantity"`
+}
+
+// RecurringScheduleInput generates items every Frequency from StartingAt
+// until EndingBefore.
+type RecurringScheduleInput struct {
+	StartingAt         Nanos            `msgpack:"StartingAt"`
+	EndingBefore       Nanos            `msgpack:"EndingBefore"`
+	Frequency          string           `msgpack:"Frequency"`
+	AmountDistribution string           `msgpack:"AmountDistribution"`
+	Amount             *decimal.Decimal `msgpack:"Amount"`
+	UnitPrice          *decimal.Decimal `msgpack:"UnitPrice"`
+	Quantity           *decimal.Decimal `msgpack:"Quantity"`
+}
+
+// ScheduledChargeInput is a charge of a FIXED product billed on the usage
+// invoice of the period containing each item's timestamp.
+type ScheduledChargeInput struct {
+	ID           string                  `msgpack:"ID"`
+	ProductID    string                  `msgpack:"ProductID"`
+	Name         string                  `msgpack:"Name"`
+	CreditTypeID string                  `msgpack:"CreditTypeID"`
+	Items        []ChargeItemInput       `msgpack:"Items"`
+	Recurring    *RecurringScheduleInput `msgpack:"Recurring"`
+	CustomFields map[string]string       `msgpack:"CustomFields"`
+}
+
+// UpdateEndDate changes when a contract ends (0: open-ended). Shortening
+// truncates the contract's overrides, draft statements and scheduled charges;
+// it is refused when a finalized invoice ends after the new end, unless
+// AllowEndingBeforeFinalizedInvoice.
+type UpdateEndDate struct {
+	CustomerID                        string `msgpack:"CustomerID"`
+	ContractID                        string `msgpack:"ContractID"`
+	EndingBefore                      Nanos  `msgpack:"EndingBefore"`
+	AllowEndingBeforeFinalizedInvoice bool   `msgpack:"AllowEndingBeforeFinalizedInvoice"`
+}
+
+// EndDateUpdate is an edit's update_contract_end_date (EndingBefore 0: open-ended).
+type EndDateUpdate struct {
+	EndingBefore Nanos `msgpack:"EndingBefore"`
+}
+
+// EditContract is /v2/contracts/edit: sub-operations applied in a fixed
+// order (editOps), all or nothing.
+type EditContract struct {
+	CustomerID              string                 `msgpack:"CustomerID"`
+	ContractID              string                 `msgpack:"ContractID"`
+	UniquenessKey           string                 `msgpack:"UniquenessKey"`
+	AddCommits              []CommitInput          `msgpack:"AddCommits"`
+	AddCredits              []CommitInput          `msgpack:"AddCredits"`
+	AddOverrides            []OverrideInput        `msgpack:"AddOverrides"`
+	AddScheduledCharges     []ScheduledChargeInput `msgpack:"AddScheduledCharges"`
+	ArchiveCommits          []string               `msgpack:"ArchiveCommits"`
+	ArchiveCredits          []string               `msgpack:"ArchiveCredits"`
+	RemoveOverrides         []string               `msgpack:"RemoveOverrides"`
+	ArchiveScheduledCharges []string               `msgpack:"ArchiveScheduledCharges"`
+	UpdateContractEndDate   *EndDateUpdate         `msgpack:"UpdateContractEndDate"`
+	// AllowEndingBeforeFinalizedInvoice is the edit's
+	// allow_contract_ending_before_finalized_invoice.
+	AllowEndingBeforeFinalizedInvoice bool `msgpack:"AllowEndingBeforeFinalizedInvoice"`
 }
 
 // Event is one usage event as ingested. CustomerID is a customer id or an
@@ -305,6 +414,8 @@ func (*AddRates) Kind() Kind         { return KindAddRates }
 func (*CreateCustomer) Kind() Kind   { return KindCreateCustomer }
 func (*CreateContract) Kind() Kind   { return KindCreateContract }
 func (*Ingest) Kind() Kind           { return KindIngest }
+func (*UpdateEndDate) Kind() Kind    { return KindUpdateEndDate }
+func (*EditContract) Kind() Kind     { return KindEditContract }
 
 // givenID is the client-given id of the catalog object a command creates
 // ("" to derive one from the log position).

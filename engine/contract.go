@@ -55,6 +55,26 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 		t.res.Err = errorf(Invalid, "multiplier_override_prioritization: must be LOWEST_MULTIPLIER or EXPLICIT")
 		return
 	}
+	for _, other := range c.Contracts {
+		if overlaps(cmd.StartingAt, cmd.EndingBefore, other.StartingAt, other.EndingBefore) {
+			t.res.Err = errorf(Invalid, "starting_at: overlaps contract %s (%s); end it first (/v1/contracts/updateEndDate) so that one contract is in force at a time",
+				other.ID, termString(other.StartingAt, other.EndingBefore))
+			return
+		}
+	}
+	freq, day, anchor, serr := statementAnchor(cmd.UsageStatementSchedule, cmd.StartingAt)
+	if serr != nil {
+		t.res.Err = serr
+		return
+	}
+	grace := s.eng.cfg.InvoiceGracePeriod.Nanoseconds()
+	if cmd.InvoiceGracePeriod != nil {
+		grace = *cmd.InvoiceGracePeriod
+	}
+	if grace < 0 {
+		t.res.Err = errorf(Invalid, "invoice_grace_period: must not be negative")
+		return
+	}
 	for i, o := range cmd.Overrides {
 		if o.ProductID != "" && cat.Products[o.ProductID] == nil {
 			t.res.Err = errorf(NotFound, "overrides[%d].product_id: product %s not found", i, o.ProductID)
@@ -73,6 +93,7 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 		ID: id, Name: cmd.Name, RateCardID: cmd.RateCardID, StartingAt: cmd.StartingAt,
 		EndingBefore: cmd.EndingBefore, UniquenessKey: cmd.UniquenessKey, PrepaidOnly: cmd.PrepaidOnly,
 		CustomFields: cmd.CustomFields, CreatedAt: now, MultiplierPrioritization: cmd.MultiplierOverridePrioritization,
+		StatementFrequency: freq, StatementDay: day, StatementAnchor: anchor, InvoiceGracePeriod: grace,
 	}
 	for i := range cmd.Overrides {
 		o, err := newOverride(&cmd.Overrides[i], i)
@@ -103,6 +124,19 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 		t.res.Err = err
 		return
 	}
+	for i := range cmd.ScheduledCharges {
+		field := "scheduled_charges[" + strconv.Itoa(i) + "]"
+		ch, err := newScheduledCharge(cat, rc, k, field, DeriveID(id, "scheduled_charge", strconv.Itoa(i)), &cmd.ScheduledCharges[i], now)
+		if err == nil {
+			err = k.billCharge(ch, rc, field, true, now)
+		}
+		if err != nil {
+			t.res.Err = err
+			return
+		}
+		k.ScheduledCharges = append(k.ScheduledCharges, ch)
+	}
+	k.finalizeDue(now)
 	c.Contracts = append(c.Contracts, k)
 	if cmd.UniquenessKey != "" {
 		c.UniquenessKeys = append(c.UniquenessKeys, cmd.UniquenessKey)
@@ -221,8 +255,22 @@ func amountPtr(d *decimal.Decimal, format string, args ...any) (*Amount, *Error)
 	return &a, nil
 }
 
+// overlaps reports whether [s1, e1) and [s2, e2) meet (an end of 0 is open).
+func overlaps(s1, e1, s2, e2 Nanos) bool {
+	return (e2 == 0 || s1 < e2) && (e1 == 0 || s2 < e1)
+}
+
+// termString renders a contract's term for messages.
+func termString(start, end Nanos) string {
+	if end == 0 {
+		return fmtTime(start) + " onwards"
+	}
+	return fmtTime(start) + " to " + fmtTime(end)
+}
+
 // contractAt returns the customer's contract in force at t: the most recently
-// started one when several overlap.
+// started one when several overlap (only contracts created before overlaps
+// were refused can).
 func (c *Customer) contractAt(t Nanos) *Contract {
 	var found *Contract
 	for _, k := range c.Contracts {

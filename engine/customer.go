@@ -58,6 +58,48 @@ type Contract struct {
 	// LOWEST_MULTIPLIER, EXPLICIT, or "" for a contract created before
 	// prioritization existed (multipliers compound; see priceAt).
 	MultiplierPrioritization string `msgpack:"MultiplierPrioritization"`
+
+	// Fields since customer layout 3; contracts stored before have the
+	// zero values, which mean what those builds did: monthly statements on
+	// the first of the month, no grace period, no scheduled charges.
+
+	// StatementFrequency is MONTHLY, QUARTERLY or ANNUAL ("": MONTHLY).
+	StatementFrequency string `msgpack:"StatementFrequency"`
+	// StatementDay is FIRST_OF_MONTH, CONTRACT_START or CUSTOM_DATE ("": FIRST_OF_MONTH).
+	StatementDay string `msgpack:"StatementDay"`
+	// StatementAnchor is the billing anchor date: periods start at it plus
+	// whole multiples of the frequency (0: the first of each month).
+	StatementAnchor Nanos `msgpack:"StatementAnchor"`
+	// InvoiceGracePeriod is how long after its period's end a draft still
+	// takes late events; the tick at End + grace finalizes it.
+	InvoiceGracePeriod int64 `msgpack:"InvoiceGracePeriod"`
+	// ScheduledCharges in creation order (archived ones kept, marked).
+	ScheduledCharges []*ScheduledCharge `msgpack:"ScheduledCharges"`
+}
+
+// ScheduledCharge is a charge of a FIXED product, billed on the usage
+// invoice of the period containing each item's timestamp.
+type ScheduledCharge struct {
+	ID           string            `msgpack:"ID"`
+	ProductID    string            `msgpack:"ProductID"`
+	Name         string            `msgpack:"Name"`
+	CreditTypeID string            `msgpack:"CreditTypeID"`
+	CustomFields map[string]string `msgpack:"CustomFields"`
+	Items        []ChargeItem      `msgpack:"Items"`
+	CreatedAt    Nanos             `msgpack:"CreatedAt"`
+	// ArchivedAt is set when an edit archived the charge (0: active).
+	ArchivedAt Nanos `msgpack:"ArchivedAt"`
+}
+
+// ChargeItem is one billed item of a scheduled charge.
+type ChargeItem struct {
+	ID        string `msgpack:"ID"`
+	Timestamp Nanos  `msgpack:"Timestamp"`
+	Amount    Amount `msgpack:"Amount"`
+	UnitPrice Amount `msgpack:"UnitPrice"`
+	Quantity  Amount `msgpack:"Quantity"`
+	// InvoiceID is the usage invoice the item is billed on.
+	InvoiceID string `msgpack:"InvoiceID"`
 }
 
 // InForce reports whether the contract applies at t.
@@ -81,6 +123,9 @@ type Commit struct {
 	CreatedAt             Nanos             `msgpack:"CreatedAt"`
 	Seq                   uint64            `msgpack:"Seq"`
 	Segments              []*Segment        `msgpack:"Segments"`
+	// ArchivedAt is set when an edit archived the commit or credit (since
+	// customer layout 3; 0: active). An archived balance is not drawn.
+	ArchivedAt Nanos `msgpack:"ArchivedAt"`
 
 	// countCatalog and count cache applicableCount for one catalog version.
 	countCatalog *Catalog
@@ -134,6 +179,8 @@ const (
 const (
 	LineUsage         = "usage"
 	LineAppliedCommit = "applied_commit_or_credit"
+	LineScheduled     = "scheduled"
+	LineCPUConversion = "cpu_conversion"
 )
 
 // Invoice is one usage statement of a contract for one period.
@@ -148,6 +195,9 @@ type Invoice struct {
 	Lines        []*InvoiceLine `msgpack:"Lines"`
 	// Total is usage minus applied commits and credits, in CreditTypeID.
 	Total Amount `msgpack:"Total"`
+	// LastUsageAt is the latest timestamp of an event rated on the invoice
+	// (since customer layout 3; 0 on older invoices: unknown).
+	LastUsageAt Nanos `msgpack:"LastUsageAt"`
 	// Aggs holds the period's aggregate state per (product, group) for the
 	// usage whose quantity is not a plain sum of its lines (MAX, UNIQUE,
 	// LATEST metrics; products converting or rounding quantities), in
@@ -189,6 +239,11 @@ type InvoiceLine struct {
 	// GroupValues are the usage's pricing then presentation group values
 	// (see UsageAgg); nil for a product without group keys.
 	GroupValues []string `msgpack:"GroupValues"`
+	// Scheduled-charge lines (Type scheduled, since customer layout 3): the
+	// charge and item billed, and the item's unit price.
+	ChargeID  string `msgpack:"ChargeID"`
+	ItemID    string `msgpack:"ItemID"`
+	UnitPrice Amount `msgpack:"UnitPrice"`
 }
 
 // Override is a contract's override of its rates (OverrideInput as applied):

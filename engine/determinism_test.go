@@ -147,8 +147,21 @@ func randomLog(t *testing.T, seed int64) []Entry {
 			overrides = append(overrides, OverrideInput{StartingAt: start + int64(rng.Intn(30))*nanosPerDay, ProductID: "p7", Type: "OVERWRITE",
 				OverwriteTiers: []Tier{{Size: ptr(dec("100")), Price: dec("0.05")}, {Price: dec("0.001")}}})
 		}
-		cmds = append(cmds, &CreateContract{CustomerID: id, RateCardID: "rc", StartingAt: start, PrepaidOnly: i%2 == 0,
-			Overrides: overrides, MultiplierOverridePrioritization: prioritization,
+		var sched *StatementScheduleInput
+		switch i % 4 {
+		case 1:
+			sched = &StatementScheduleInput{Frequency: FrequencyQuarterly, Day: DayFirstOfMonth}
+		case 2:
+			sched = &StatementScheduleInput{Frequency: FrequencyMonthly, Day: DayContractStart}
+		}
+		var charges []ScheduledChargeInput
+		if i%3 == 0 {
+			amount := dec(fmt.Sprint(100 + rng.Intn(900)))
+			charges = []ScheduledChargeInput{{ProductID: "fixed", Recurring: &RecurringScheduleInput{StartingAt: start, EndingBefore: start + 90*nanosPerDay,
+				Frequency: FrequencyMonthly, AmountDistribution: []string{DistributionEach, DistributionDivided, DistributionDividedRounded}[rng.Intn(3)], Amount: &amount}}}
+		}
+		cmds = append(cmds, &CreateContract{ID: "k" + id, CustomerID: id, RateCardID: "rc", StartingAt: start + int64(i%3)*int64(time.Hour), PrepaidOnly: i%2 == 0,
+			Overrides: overrides, MultiplierOverridePrioritization: prioritization, UsageStatementSchedule: sched, ScheduledCharges: charges,
 			Commits: []CommitInput{{Type: CommitPrepaid, ProductID: "fixed", Priority: &prio, AccessSchedule: []ScheduleItem{
 				{Amount: dec(fmt.Sprint(100 + rng.Intn(500))), StartingAt: start, EndingBefore: start + int64(rng.Intn(90)+1)*nanosPerDay}}}},
 			Credits: []CommitInput{{ProductID: "fixed", ApplicableProductTags: []string{"api"}, AccessSchedule: []ScheduleItem{
@@ -192,6 +205,31 @@ func randomLog(t *testing.T, seed int64) []Entry {
 		}
 		if rng.Intn(5) == 0 {
 			batch = append(batch, &Tick{})
+		}
+		// Contract lifecycle: an upgrade (end one contract, start the next
+		// where it ends), an edit that adds and archives, an end date
+		// refused or moved.
+		if rng.Intn(6) == 0 {
+			c := fmt.Sprintf("c%02d", rng.Intn(customers))
+			end := now + int64(1+rng.Intn(20))*nanosPerDay
+			amount := dec("250")
+			batch = append(batch, &UpdateEndDate{CustomerID: c, ContractID: "k" + c, EndingBefore: end},
+				&CreateContract{ID: fmt.Sprintf("k%s-%d", c, step), CustomerID: c, RateCardID: "rc", StartingAt: end,
+					ScheduledCharges: []ScheduledChargeInput{{ProductID: "fixed", Items: []ChargeItemInput{{Timestamp: end, Amount: &amount}}}}})
+		}
+		if rng.Intn(4) == 0 {
+			c := fmt.Sprintf("c%02d", rng.Intn(customers))
+			amount := dec(fmt.Sprint(rng.Intn(50)))
+			edit := &EditContract{CustomerID: c, ContractID: "k" + c,
+				AddCredits:          []CommitInput{{ProductID: "fixed", AccessSchedule: []ScheduleItem{{Amount: amount, StartingAt: now, EndingBefore: now + 10*nanosPerDay}}}},
+				AddScheduledCharges: []ScheduledChargeInput{{ProductID: "fixed", Items: []ChargeItemInput{{Timestamp: now + int64(rng.Intn(40))*nanosPerDay, Amount: &amount}}}}}
+			if rng.Intn(2) == 0 {
+				edit.ArchiveScheduledCharges = []string{DeriveID("k"+c, "scheduled_charge", "0")}
+			}
+			if rng.Intn(3) == 0 {
+				edit.UpdateContractEndDate = &EndDateUpdate{EndingBefore: now + int64(rng.Intn(60))*nanosPerDay}
+			}
+			batch = append(batch, edit)
 		}
 		push(batch...)
 	}

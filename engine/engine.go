@@ -27,6 +27,14 @@ type Config struct {
 	// covers, so a resent event is never counted twice. It decides results,
 	// so every replica of a cluster must use the same value.
 	DedupMemoryBudget int64
+	// InvoiceGracePeriod is how long after a statement period's end its
+	// draft invoice still takes late events; the tick at end + grace
+	// finalizes it. A contract keeps the grace in force when it was created
+	// (CreateContract carries it), so changing this setting never changes
+	// existing contracts, nor what an old log replays to. Every replica
+	// should use the same. Zero means DefaultInvoiceGracePeriod (24 h); a
+	// negative value means none.
+	InvoiceGracePeriod time.Duration
 	// RateEachEvent turns off the rating of runs of identical events as one
 	// (see pendingUsage); the state is the same either way. For tests and
 	// benchmarks that compare the two.
@@ -99,6 +107,11 @@ func New(cfg Config) *Engine {
 	}
 	if cfg.DedupWindow <= 0 {
 		cfg.DedupWindow = DefaultDedupWindow
+	}
+	if cfg.InvoiceGracePeriod == 0 {
+		cfg.InvoiceGracePeriod = DefaultInvoiceGracePeriod
+	} else if cfg.InvoiceGracePeriod < 0 {
+		cfg.InvoiceGracePeriod = 0
 	}
 	e := &Engine{cfg: cfg, dir: newDirectory()}
 	e.catalog.Store(NewCatalog())

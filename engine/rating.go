@@ -29,38 +29,32 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 		return
 	}
 	if ev.Timestamp > now+MaxFutureSkew.Nanoseconds() {
-		c.reject(RejectFuture)
-		out.reject(RejectFuture)
+		s.rejectEvent(c, out, RejectFuture)
 		return
 	}
 	if ev.Timestamp < now-s.eng.cfg.DedupWindow.Nanoseconds() || dayOf(ev.Timestamp) < s.eng.dedupFloor.Load() {
-		c.reject(RejectTooOld)
-		out.reject(RejectTooOld)
+		s.rejectEvent(c, out, RejectTooOld)
 		return
 	}
 	k := c.contractAt(ev.Timestamp)
 	if k == nil {
-		c.reject(RejectNoContract)
-		out.reject(RejectNoContract)
+		s.rejectEvent(c, out, RejectNoContract)
 		return
 	}
 	rc := cat.RateCards[k.RateCardID]
 	if rc == nil {
-		c.reject(RejectNoContract)
-		out.reject(RejectNoContract)
+		s.rejectEvent(c, out, RejectNoContract)
 		return
 	}
 	inv := k.findInvoice(ev.Timestamp)
-	if inv != nil && inv.Status != InvoiceDraft {
-		c.reject(RejectFinalized)
-		out.reject(RejectFinalized)
+	if (inv != nil && inv.Status != InvoiceDraft) || (inv == nil && k.periodClosed(ev.Timestamp, now)) {
+		s.rejectEvent(c, out, RejectFinalized)
 		return
 	}
 	// Which priced products the event adds to, in catalog order.
 	plan := s.planUsage(cat, rc, k, ev)
 	if inv != nil && uniqueLimitReached(inv, plan) {
-		c.reject(RejectUniqueLimit)
-		out.reject(RejectUniqueLimit)
+		s.rejectEvent(c, out, RejectUniqueLimit)
 		return
 	}
 	// Checked last so a rejected event is not remembered, and with one hash
@@ -74,6 +68,9 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 		c.reschedule = true
 	}
 	out.Accepted++
+	if ev.Timestamp > inv.LastUsageAt {
+		inv.LastUsageAt = ev.Timestamp
+	}
 	if len(plan) == 1 && plan[0].summed() && !s.eng.cfg.RateEachEvent {
 		s.stage(c, k, inv, rc, plan[0].product, &plan[0].pr, plan[0].qty, ev.Timestamp, cat)
 		return
@@ -310,6 +307,15 @@ func (o *IngestOutcome) reject(r RejectReason) {
 	o.Rejected[r]++
 }
 
+// rejectEvent keeps an event as a counted reject: on the customer (its
+// replicated count), in the shard's totals (for /metrics) and in the
+// command's outcome.
+func (s *shard) rejectEvent(c *Customer, out *IngestOutcome, r RejectReason) {
+	c.reject(r)
+	s.countReject(r, 1)
+	out.reject(r)
+}
+
 func (c *Customer) reject(r RejectReason) {
 	if c.Rejects == nil {
 		c.Rejects = map[RejectReason]int64{}
@@ -388,22 +394,6 @@ func contains(list []string, v string) bool {
 	return false
 }
 
-// periodBounds returns the usage statement period containing t: calendar
-// months (FIRST_OF_MONTH), clipped to the contract's term.
-func (k *Contract) periodBounds(t Nanos) (Nanos, Nanos) {
-	tt := time.Unix(0, t).UTC()
-	start := time.Date(tt.Year(), tt.Month(), 1, 0, 0, 0, 0, time.UTC)
-	end := start.AddDate(0, 1, 0)
-	s, e := start.UnixNano(), end.UnixNano()
-	if s < k.StartingAt {
-		s = k.StartingAt
-	}
-	if k.EndingBefore != 0 && e > k.EndingBefore {
-		e = k.EndingBefore
-	}
-	return s, e
-}
-
 // findInvoice returns the usage invoice of the period containing t, or nil.
 func (k *Contract) findInvoice(t Nanos) *Invoice {
 	for i := len(k.Invoices) - 1; i >= 0; i-- {
@@ -422,6 +412,13 @@ func (k *Contract) invoiceFor(t Nanos) (*Invoice, bool) {
 		return inv, false
 	}
 	start, end := k.periodBounds(t)
+	// After an end date moved, an earlier statement may already cover the
+	// start of this period: start where it ends.
+	for _, prev := range k.Invoices {
+		if prev.End > start && prev.End <= t {
+			start = prev.End
+		}
+	}
 	inv := &Invoice{
 		ID: DeriveID(k.ID, "invoice", time.Unix(0, start).UTC().Format(time.RFC3339)), ContractID: k.ID,
 		Start: start, End: end, Status: InvoiceDraft,
@@ -474,7 +471,7 @@ func (inv *Invoice) addOverage(rc *RateCard, creditTypeID string, amount Amount)
 			return
 		}
 		amount = amount.Mul(rate)
-		l := inv.line("cpu_conversion", "", "", rc.FiatCreditTypeID)
+		l := inv.line(LineCPUConversion, "", "", rc.FiatCreditTypeID)
 		l.Total = l.Total.Add(amount)
 	}
 	inv.Total = inv.Total.Add(amount)

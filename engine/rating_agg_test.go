@@ -243,7 +243,8 @@ func TestOverridePrioritization(t *testing.T) {
 	if got, _ := usage(t, h); got != ": 3 @ 12.5" {
 		t.Fatalf("multiplied tiers: %q", got)
 	}
-	r := h.apply(&CreateContract{CustomerID: "c", RateCardID: "rc", StartingAt: ns(t, "2027-01-01T00:00:00Z"), MultiplierOverridePrioritization: PrioritizationExplicit,
+	h.must(&CreateCustomer{ID: "c-explicit"})
+	r := h.apply(&CreateContract{CustomerID: "c-explicit", RateCardID: "rc", StartingAt: ns(t, "2027-01-01T00:00:00Z"), MultiplierOverridePrioritization: PrioritizationExplicit,
 		Overrides: []OverrideInput{{ProductID: "p", StartingAt: ns(t, "2027-01-01T00:00:00Z"), Type: "MULTIPLIER", Multiplier: ptr(dec("0.5"))}}})[0]
 	if r.Err == nil || !strings.Contains(r.Err.Error(), "overrides[0].priority") {
 		t.Fatalf("EXPLICIT without priority: %v", r.Err)

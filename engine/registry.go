@@ -72,8 +72,14 @@ var commandSpecs = buildSpecs(
 		Scope: ScopeCatalog, ApplyCatalog: applyAddRates},
 	CommandSpec{Kind: KindCreateCustomer, Name: "create_customer", Version: 1, New: func() Command { return &CreateCustomer{} },
 		Scope: ScopeCustomer, Route: routeCreateCustomer, ApplyCustomer: applyCreateCustomer},
-	CommandSpec{Kind: KindCreateContract, Name: "create_contract", Version: 1, New: func() Command { return &CreateContract{} },
+	// create_contract version 2 adds the statement schedule, scheduled
+	// charges and the invoice grace period (persist upgrades version 1).
+	CommandSpec{Kind: KindCreateContract, Name: "create_contract", Version: 2, New: func() Command { return &CreateContract{} },
 		Scope: ScopeCustomer, Route: routeCreateContract, ApplyCustomer: applyCreateContract},
+	CommandSpec{Kind: KindUpdateEndDate, Name: "update_contract_end_date", Version: 1, New: func() Command { return &UpdateEndDate{} },
+		Scope: ScopeCustomer, Route: routeUpdateEndDate, ApplyCustomer: applyUpdateEndDate},
+	CommandSpec{Kind: KindEditContract, Name: "edit_contract", Version: 1, New: func() Command { return &EditContract{} },
+		Scope: ScopeCustomer, Route: routeEditContract, ApplyCustomer: applyEditContract},
 	CommandSpec{Kind: KindIngest, Name: "ingest", Version: 1, New: func() Command { return &Ingest{} }, Scope: ScopeEvents},
 )
 

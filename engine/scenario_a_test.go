@@ -107,8 +107,8 @@ func TestScenarioAExpiry(t *testing.T) {
 	if r := h.must(h.events("example-inc", "api_call", "future", 0, 1, "2026-06-02T00:00:01Z")); r.Ingest.Rejected[RejectFuture] != 1 {
 		t.Fatalf("an event more than 24h ahead must be a counted reject: %+v", r.Ingest)
 	}
-	if due := h.e.NextDue(); due != ns(t, "2026-07-01T00:00:00Z") {
-		t.Fatalf("next due %d, want the June period close", due)
+	if due := h.e.NextDue(); due != ns(t, "2026-07-02T00:00:00Z") {
+		t.Fatalf("next due %d, want the June period close after its 24 h grace", due)
 	}
 	h.setClock("2026-12-31T23:59:59Z")
 	if e, _, b := h.check("example-inc", api); e != "true" || b != "1900" {

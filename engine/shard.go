@@ -23,6 +23,8 @@ type shard struct {
 	pending []*Customer
 	spare   []*pendingUsage
 	scratch ratingScratch
+	// rejects counts the shard's customers' rejects by reason (see rejects.go).
+	rejects rejectTotals
 }
 
 // shardWork is either a run of apply tasks or a read.

@@ -309,5 +309,6 @@ func (s *shard) load(customers []*Customer, handles map[string]*CustomerHandle, 
 		s.schedule(c, cat, now)
 		s.publish(c, cat, now)
 	}
+	s.recountRejects()
 	return s.nextDue()
 }

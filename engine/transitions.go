@@ -3,7 +3,7 @@ package engine
 // nextTransition returns the earliest time after now at which the customer's
 // state or entitlement changes without a command: a contract, segment,
 // override or rate of its rate card starts or ends, or a draft invoice's
-// period closes. Zero when none is pending.
+// period and grace close. Zero when none is pending.
 func (c *Customer) nextTransition(cat *Catalog, now Nanos) Nanos {
 	var next Nanos
 	consider := func(t Nanos) {
@@ -31,7 +31,7 @@ func (c *Customer) nextTransition(cat *Catalog, now Nanos) Nanos {
 		}
 		for _, inv := range k.Invoices {
 			if inv.Status == InvoiceDraft {
-				consider(inv.End)
+				consider(k.FinalizesAt(inv))
 			}
 		}
 	}
@@ -39,7 +39,7 @@ func (c *Customer) nextTransition(cat *Catalog, now Nanos) Nanos {
 }
 
 // applyTransitions expires the segments and finalizes the invoices whose end
-// has passed at now.
+// and grace period have passed at now.
 func (c *Customer) applyTransitions(cat *Catalog, now Nanos) {
 	for _, k := range c.Contracts {
 		for _, cm := range k.Balances {
@@ -50,12 +50,7 @@ func (c *Customer) applyTransitions(cat *Catalog, now Nanos) {
 				}
 			}
 		}
-		for _, inv := range k.Invoices {
-			if inv.Status == InvoiceDraft && inv.End <= now {
-				inv.Status = InvoiceFinalized
-				inv.FinalizedAt = inv.End
-			}
-		}
+		k.finalizeDue(now)
 	}
 }
 

@@ -64,6 +64,18 @@ func builtinRegistrations() []Registration {
 	for _, sp := range engine.Commands() {
 		regs = append(regs, Registration{Kind: sp.Kind, Version: sp.Version, New: sp.New})
 	}
+	// create_contract version 1 was written before invoice grace periods:
+	// its contracts finalize at the period's end, as they always did.
+	regs = append(regs, Registration{
+		Kind: engine.KindCreateContract, Version: 1,
+		New: func() engine.Command { return &engine.CreateContract{} },
+		Upgrade: func(cmd engine.Command) (engine.Command, error) {
+			c := cmd.(*engine.CreateContract)
+			var none int64
+			c.InvoiceGracePeriod = &none
+			return c, nil
+		},
+	})
 	// Ingest: version 1 (msgpack) is the engine layout above; version 2 is
 	// the binary layout written since (ingest_codec.go).
 	return append(regs, Registration{

@@ -36,6 +36,7 @@ func sampleCommands() []engine.Command {
 			{ProductID: "p1", StartingAt: 1, EndingBefore: 2, Entitled: true, RateType: engine.RateFlat, Price: dec("1.005")},
 			{ProductID: "p1", RateType: engine.RateTiered, Tiers: []engine.Tier{{Size: decp("100"), Price: dec("2")}, {Price: dec("1")}}, Quantity: decp("3")},
 		}},
+		&engine.CreateProduct{ID: "p2", Name: "AI model", Type: engine.ProductFixed},
 		&engine.CreateCustomer{ID: "c1", Name: "Acme", IngestAliases: []string{"acme"}, CustomFields: map[string]string{"k": "v"},
 			BillingProviders: []engine.BillingProviderConfig{{BillingProvider: "stripe", DeliveryMethod: "direct", Configuration: map[string]string{"b": "2", "a": "1"}}}},
 		&engine.CreateContract{ID: "k1", CustomerID: "c1", RateCardID: "rc1", StartingAt: 10, EndingBefore: 20, UniquenessKey: "u", PrepaidOnly: true,
@@ -43,12 +44,24 @@ func sampleCommands() []engine.Command {
 			Commits: []engine.CommitInput{{ID: "cm1", Type: engine.CommitPrepaid, ProductID: "p1", Priority: decp("1"), CreditTypeID: engine.USDCreditTypeID,
 				AccessSchedule:  []engine.ScheduleItem{{ID: "s1", Amount: dec("10000"), StartingAt: 10, EndingBefore: 20}},
 				InvoiceSchedule: []engine.InvoiceItem{{ID: "i1", Timestamp: 10, Amount: dec("5000")}}}},
-			Credits: []engine.CommitInput{{ID: "cr1", Type: engine.CommitCredit, ProductID: "p1", AccessSchedule: []engine.ScheduleItem{{Amount: dec("0.000001"), StartingAt: 10, EndingBefore: 20}}}},
+			Credits:                []engine.CommitInput{{ID: "cr1", Type: engine.CommitCredit, ProductID: "p1", AccessSchedule: []engine.ScheduleItem{{Amount: dec("0.000001"), StartingAt: 10, EndingBefore: 20}}}},
+			UsageStatementSchedule: &engine.StatementScheduleInput{Frequency: engine.FrequencyQuarterly, Day: engine.DayCustomDate, BillingAnchorDate: 3},
+			ScheduledCharges: []engine.ScheduledChargeInput{{ID: "sc1", ProductID: "p2", Name: "AI", Items: []engine.ChargeItemInput{{Timestamp: 11, Amount: decp("10")}},
+				Recurring: &engine.RecurringScheduleInput{StartingAt: 10, EndingBefore: 20, Frequency: engine.FrequencyMonthly, AmountDistribution: engine.DistributionEach, UnitPrice: decp("2"), Quantity: decp("3")}}},
+			InvoiceGracePeriod: func() *int64 { v := int64(86400e9); return &v }(),
 		},
 		&engine.Ingest{Events: []engine.Event{
 			{TransactionID: "t1", CustomerID: "acme", EventType: "api", Timestamp: 15, Properties: map[string]string{"n": "3", "region": "eu"}},
 			{TransactionID: "t2", CustomerID: "c1", EventType: "api", Timestamp: 16},
 		}},
+		&engine.UpdateEndDate{CustomerID: "c1", ContractID: "k1", EndingBefore: 18, AllowEndingBeforeFinalizedInvoice: true},
+		&engine.EditContract{CustomerID: "c1", ContractID: "k1", UniquenessKey: "e1",
+			AddCommits:          []engine.CommitInput{{Type: engine.CommitPrepaid, ProductID: "p1", AccessSchedule: []engine.ScheduleItem{{Amount: dec("1"), StartingAt: 10, EndingBefore: 20}}}},
+			AddCredits:          []engine.CommitInput{{ProductID: "p1", AccessSchedule: []engine.ScheduleItem{{Amount: dec("1"), StartingAt: 10, EndingBefore: 20}}}},
+			AddOverrides:        []engine.OverrideInput{{StartingAt: 10, ProductID: "p1", Entitled: &yes}},
+			AddScheduledCharges: []engine.ScheduledChargeInput{{ProductID: "p2", Items: []engine.ChargeItemInput{{Timestamp: 12, UnitPrice: decp("1"), Quantity: decp("2")}}}},
+			ArchiveCommits:      []string{"cm1"}, ArchiveCredits: []string{"cr1"}, RemoveOverrides: []string{"o1"}, ArchiveScheduledCharges: []string{"sc1"},
+			UpdateContractEndDate: &engine.EndDateUpdate{EndingBefore: 19}, AllowEndingBeforeFinalizedInvoice: true},
 	}
 }
 
@@ -95,7 +108,7 @@ func TestCodecRoundTripEveryKind(t *testing.T) {
 	if !rates[0].Price.Equal(dec("1.005")) || !rates[1].Tiers[0].Size.Equal(dec("100")) || rates[1].Tiers[1].Size != nil {
 		t.Fatalf("decimals did not round-trip: %+v", rates)
 	}
-	if ev := got[8].(*engine.Ingest).Events[0]; ev.Properties["region"] != "eu" || ev.Timestamp != 15 {
+	if ev := got[9].(*engine.Ingest).Events[0]; ev.Properties["region"] != "eu" || ev.Timestamp != 15 {
 		t.Fatalf("event did not round-trip: %+v", ev)
 	}
 }

@@ -22,13 +22,19 @@ import (
 //     and coefficient (binWriter.dec); converted exactly on reading, and
 //     refused when out of engine.AmountFromStoredDecimal's bound.
 //   - 2: amounts in engine.Amount's binary encoding (AppendBinary).
-//   - 3: layout 2 plus, at the end of their records, a contract's
-//     multiplier prioritization, an override's priority and tiers, a usage
-//     line's group values and an invoice's period aggregates (rating).
+//   - 3: layout 2 plus fields appended at the end of the records they
+//     belong to: an override's priority and tiers; a usage line's group
+//     values, then its scheduled-charge ids and unit price; an invoice's
+//     period aggregates (rating), then its LastUsageAt; a commit's
+//     ArchivedAt; a contract's multiplier prioritization, then its statement
+//     schedule, invoice grace period and scheduled charges. Read only from
+//     layout 3 records; older ones leave them zero, which means what those
+//     builds did (compounding multipliers, monthly statements, no grace, no
+//     charges).
 //
-// Layouts 1 and 2 differ only in how an amount is written, so the reader is
-// one decoder parameterised by its amount reader (binReader.amount); fields
-// a layout added are read only from records of that layout or later.
+// Layouts differ in how an amount is written, so the reader is one decoder
+// parameterised by its amount reader (binReader.amount), and in the fields
+// appended since, which it reads when the record's layout has them.
 const customerLayout byte = 3
 
 // amountReaders maps each layout DecodeCustomer reads to its amount reader.
@@ -221,6 +227,9 @@ func (w *binWriter) contract(k *engine.Contract) {
 			w.amt(l.Total)
 			if w.layout >= 3 {
 				w.strs(l.GroupValues)
+				w.str(l.ChargeID)
+				w.str(l.ItemID)
+				w.amt(l.UnitPrice)
 			}
 		}
 		w.amt(inv.Total)
@@ -236,10 +245,34 @@ func (w *binWriter) contract(k *engine.Contract) {
 				w.uvarint(uint64(len(a.Uniques)))
 				w.b = append(w.b, a.Uniques...)
 			}
+			w.varint(inv.LastUsageAt)
 		}
 	}
 	if w.layout >= 3 {
 		w.str(k.MultiplierPrioritization)
+		w.str(k.StatementFrequency)
+		w.str(k.StatementDay)
+		w.varint(k.StatementAnchor)
+		w.varint(k.InvoiceGracePeriod)
+		w.presence(k.ScheduledCharges == nil, len(k.ScheduledCharges))
+		for _, ch := range k.ScheduledCharges {
+			w.str(ch.ID)
+			w.str(ch.ProductID)
+			w.str(ch.Name)
+			w.str(ch.CreditTypeID)
+			w.strMap(ch.CustomFields)
+			w.varint(ch.CreatedAt)
+			w.varint(ch.ArchivedAt)
+			w.presence(ch.Items == nil, len(ch.Items))
+			for _, it := range ch.Items {
+				w.str(it.ID)
+				w.varint(it.Timestamp)
+				w.amt(it.Amount)
+				w.amt(it.UnitPrice)
+				w.amt(it.Quantity)
+				w.str(it.InvoiceID)
+			}
+		}
 	}
 }
 
@@ -254,6 +287,16 @@ func (w *binWriter) tiers(list []engine.TierAmount) {
 		w.amt(t.Size)
 		w.amt(t.Price)
 	}
+}
+
+// presence writes a collection's length plus one, or 0 for nil, so a round
+// trip keeps nil and empty apart.
+func (w *binWriter) presence(isNil bool, n int) {
+	if isNil {
+		w.uvarint(0)
+		return
+	}
+	w.uvarint(uint64(n) + 1)
 }
 
 func (w *binWriter) commit(cm *engine.Commit) {
@@ -295,6 +338,9 @@ func (w *binWriter) commit(cm *engine.Commit) {
 			w.amt(d.Amount)
 		}
 	}
+	if w.layout >= 3 {
+		w.varint(cm.ArchivedAt)
+	}
 }
 
 var errCustomerTruncated = errors.New("customer record truncated")
@@ -306,9 +352,10 @@ type binReader struct {
 	i      int
 	err    error
 	intern map[string]string
-	layout byte
 	// amount reads one amount as the record's layout writes it.
 	amount func(*binReader) engine.Amount
+	// layout is the record's layout byte.
+	layout byte
 }
 
 func (r *binReader) fail(err error) {
@@ -607,6 +654,9 @@ func (r *binReader) contract() *engine.Contract {
 					l.Total = r.amount(r)
 					if r.layout >= 3 {
 						l.GroupValues = r.strs()
+						l.ChargeID = r.str()
+						l.ItemID = r.uniqueStr()
+						l.UnitPrice = r.amount(r)
 					}
 					inv.Lines[j] = l
 				}
@@ -632,12 +682,43 @@ func (r *binReader) contract() *engine.Contract {
 						inv.Aggs[j] = a
 					}
 				}
+				inv.LastUsageAt = r.varint()
 			}
 			k.Invoices[i] = inv
 		}
 	}
 	if r.layout >= 3 {
 		k.MultiplierPrioritization = r.str()
+		k.StatementFrequency = r.str()
+		k.StatementDay = r.str()
+		k.StatementAnchor = r.varint()
+		k.InvoiceGracePeriod = r.varint()
+		if n := r.uvarint(); n > 0 {
+			k.ScheduledCharges = make([]*engine.ScheduledCharge, r.count(n-1))
+			for i := range k.ScheduledCharges {
+				ch := &engine.ScheduledCharge{}
+				ch.ID = r.uniqueStr()
+				ch.ProductID = r.str()
+				ch.Name = r.str()
+				ch.CreditTypeID = r.str()
+				ch.CustomFields = r.strMap()
+				ch.CreatedAt = r.varint()
+				ch.ArchivedAt = r.varint()
+				if m := r.uvarint(); m > 0 {
+					ch.Items = make([]engine.ChargeItem, r.count(m-1))
+					for j := range ch.Items {
+						it := &ch.Items[j]
+						it.ID = r.uniqueStr()
+						it.Timestamp = r.varint()
+						it.Amount = r.amount(r)
+						it.UnitPrice = r.amount(r)
+						it.Quantity = r.amount(r)
+						it.InvoiceID = r.str()
+					}
+				}
+				k.ScheduledCharges[i] = ch
+			}
+		}
 	}
 	return k
 }
@@ -700,6 +781,9 @@ func (r *binReader) commit() *engine.Commit {
 			}
 			cm.Segments[i] = s
 		}
+	}
+	if r.layout >= 3 {
+		cm.ArchivedAt = r.varint()
 	}
 	return cm
 }

@@ -165,7 +165,7 @@ func TestBadInputFields(t *testing.T) {
 		{"contract payment gate", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "subscriptions": []any{map[string]any{}}}, 400, "subscriptions"},
 		{"contract threshold billing", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "threshold_billing_configuration": map[string]any{"is_enabled": true}}, 400, "threshold_billing_configuration: is not supported"},
 		{"contract net payment terms", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "net_payment_terms_days": 30}, 400, "net_payment_terms_days: is not supported"},
-		{"contract quarterly statements", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "usage_statement_schedule": map[string]any{"frequency": "QUARTERLY"}}, 400, "usage_statement_schedule.frequency"},
+		{"contract weekly statements", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "usage_statement_schedule": map[string]any{"frequency": "WEEKLY"}}, 400, "usage_statement_schedule.frequency"},
 		{"contract commit amount", "/v1/contracts/create", func() any { c := commit(5); c["commits"].([]any)[0].(map[string]any)["amount"] = 5; return c }(), 400, "commits[0].amount: is not supported"},
 		{"contract commit do_not_invoice", "/v1/contracts/create", func() any {
 			c := commit(5)

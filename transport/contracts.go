@@ -2,7 +2,7 @@ package transport
 
 import (
 	"context"
-	"strings"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -68,13 +68,9 @@ func decodeCommit(o obj, isCredit bool) engine.CommitInput {
 	return in
 }
 
-// decodeOverride validates one entry of overrides[]. Override priority is
-// refused (not read), and so is the contract's
-// multiplier_override_prioritization: where several overrides apply to a
-// product the engine uses its own fixed order (an OVERWRITE replaces the
-// price, the last one given winning, and MULTIPLIERs then do not apply; the
-// last entitled given wins). Two MULTIPLIERs that could stack are refused
-// (refuseStackedMultipliers).
+// decodeOverride validates one entry of overrides[]. How several overrides
+// that apply to one product combine is the contract's
+// multiplier_override_prioritization (see engine/pricing.go).
 func decodeOverride(o obj) engine.OverrideInput {
 	in := engine.OverrideInput{
 		StartingAt:            o.time("starting_at", true),
@@ -140,21 +136,6 @@ func checkExplicitPriorities(r *reader, cmd *engine.CreateContract) {
 	}
 }
 
-// decodeUsageStatementSchedule accepts the one schedule the engine bills:
-// calendar months starting on the first (Metronome's default day).
-func decodeUsageStatementSchedule(o obj) {
-	us, ok := o.object("usage_statement_schedule", false)
-	if !ok {
-		return
-	}
-	if f := us.str("frequency", true); f != "" && !strings.EqualFold(f, "MONTHLY") {
-		o.r.fail(us.sub("frequency"), "%s is not supported by this server yet (usage statements are monthly)", f)
-	}
-	if d := us.str("day", false); d != "" && !strings.EqualFold(d, "FIRST_OF_MONTH") {
-		o.r.fail(us.sub("day"), "%s is not supported by this server yet (usage statements start on the first of the month)", d)
-	}
-}
-
 // decodeCreateContract validates POST /v1/contracts/create.
 func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 	o, r, err := decodeObject(body)
@@ -178,7 +159,10 @@ func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 	if cmd.MultiplierOverridePrioritization == "" {
 		cmd.MultiplierOverridePrioritization = engine.PrioritizationLowestMultiplier
 	}
-	decodeUsageStatementSchedule(o)
+	cmd.UsageStatementSchedule = decodeStatementSchedule(o)
+	for _, c := range o.objects("scheduled_charges", false, 1000) {
+		cmd.ScheduledCharges = append(cmd.ScheduledCharges, decodeScheduledCharge(c))
+	}
 	if r.err == nil && cmd.EndingBefore != 0 && cmd.EndingBefore <= cmd.StartingAt {
 		r.fail("ending_before", "must be after starting_at")
 	}
@@ -200,25 +184,34 @@ func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 	return cmd, nil
 }
 
-// createContract serves POST /v1/contracts/create; 409 on a reused uniqueness_key.
+// createContract serves POST /v1/contracts/create; 409 on a reused
+// uniqueness_key. The contract gets this node's configured invoice grace
+// period, stamped on the command so the log carries it.
 func (s *Server) createContract(ctx *fasthttp.RequestCtx, _ string) error {
-	return createFrom(s, ctx, decodeCreateContract)
+	grace := s.node.Engine().Config().InvoiceGracePeriod.Nanoseconds()
+	return createFrom(s, ctx, func(body []byte) (*engine.CreateContract, error) {
+		cmd, err := decodeCreateContract(body)
+		if err == nil {
+			cmd.InvoiceGracePeriod = &grace
+		}
+		return cmd, err
+	})
 }
 
 // contractTerms is Metronome's ContractWithoutAmendments (initial / current).
 type contractTerms struct {
-	Name                   string            `json:"name,omitempty"`
-	RateCardID             string            `json:"rate_card_id"`
-	StartingAt             string            `json:"starting_at"`
-	EndingBefore           *string           `json:"ending_before,omitempty"`
-	CreatedAt              string            `json:"created_at"`
-	CreatedBy              string            `json:"created_by"`
-	Commits                []commitOut       `json:"commits"`
-	Credits                []commitOut       `json:"credits"`
-	Overrides              []overrideOut     `json:"overrides"`
-	ScheduledCharges       []struct{}        `json:"scheduled_charges"`
-	Transitions            []struct{}        `json:"transitions"`
-	UsageStatementSchedule map[string]string `json:"usage_statement_schedule"`
+	Name                   string               `json:"name,omitempty"`
+	RateCardID             string               `json:"rate_card_id"`
+	StartingAt             string               `json:"starting_at"`
+	EndingBefore           *string              `json:"ending_before,omitempty"`
+	CreatedAt              string               `json:"created_at"`
+	CreatedBy              string               `json:"created_by"`
+	Commits                []commitOut          `json:"commits"`
+	Credits                []commitOut          `json:"credits"`
+	Overrides              []overrideOut        `json:"overrides"`
+	ScheduledCharges       []scheduledChargeOut `json:"scheduled_charges"`
+	Transitions            []struct{}           `json:"transitions"`
+	UsageStatementSchedule map[string]string    `json:"usage_statement_schedule"`
 	// MultiplierOverridePrioritization is omitted for a contract created
 	// before it was stored (its multipliers compound).
 	MultiplierOverridePrioritization string `json:"multiplier_override_prioritization,omitempty"`
@@ -259,8 +252,8 @@ func renderContract(c *engine.Customer, k *engine.Contract, cat *engine.Catalog,
 	t := contractTerms{
 		Name: k.Name, RateCardID: k.RateCardID, StartingAt: tsv(k.StartingAt), EndingBefore: ts(k.EndingBefore),
 		CreatedAt: tsv(k.CreatedAt), CreatedBy: createdBy, Commits: []commitOut{}, Credits: []commitOut{},
-		Overrides: []overrideOut{}, ScheduledCharges: []struct{}{}, Transitions: []struct{}{},
-		UsageStatementSchedule:           map[string]string{"frequency": "MONTHLY", "day": "FIRST_OF_MONTH"},
+		Overrides: []overrideOut{}, ScheduledCharges: renderCharges(k, cat), Transitions: []struct{}{},
+		UsageStatementSchedule:           statementScheduleOut(k),
 		MultiplierOverridePrioritization: k.MultiplierPrioritization,
 	}
 	for _, cm := range k.Balances {
@@ -304,6 +297,62 @@ func renderContract(c *engine.Customer, k *engine.Contract, cat *engine.Catalog,
 		ID: k.ID, CustomerID: c.ID, Initial: t, Current: t, Amendments: []struct{}{}, CustomFields: fields,
 		UniquenessKey: k.UniquenessKey, PrepaidOnly: k.PrepaidOnly,
 	}
+}
+
+// statementScheduleOut is Metronome's UsageStatementSchedule {frequency,
+// billing_anchor_date}; contracts from before schedules are monthly from
+// the first of their start's month.
+func statementScheduleOut(k *engine.Contract) map[string]string {
+	freq, anchor := k.StatementFrequency, k.StatementAnchor
+	if freq == "" {
+		freq = engine.FrequencyMonthly
+	}
+	if anchor == 0 {
+		t := time.Unix(0, k.StartingAt).UTC()
+		anchor = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	}
+	return map[string]string{"frequency": freq, "billing_anchor_date": tsv(anchor)}
+}
+
+// scheduledChargeOut is Metronome's ScheduledCharge.
+type scheduledChargeOut struct {
+	ID           string            `json:"id"`
+	Product      *idRef            `json:"product"`
+	Name         string            `json:"name,omitempty"`
+	CustomFields map[string]string `json:"custom_fields,omitempty"`
+	ArchivedAt   *string           `json:"archived_at,omitempty"`
+	Schedule     struct {
+		CreditType    creditTypeRef   `json:"credit_type"`
+		ScheduleItems []chargeItemOut `json:"schedule_items"`
+	} `json:"schedule"`
+}
+
+type chargeItemOut struct {
+	ID        string  `json:"id"`
+	InvoiceID *string `json:"invoice_id"`
+	Amount    num     `json:"amount"`
+	UnitPrice num     `json:"unit_price"`
+	Quantity  num     `json:"quantity"`
+	Timestamp string  `json:"timestamp"`
+}
+
+func renderCharges(k *engine.Contract, cat *engine.Catalog) []scheduledChargeOut {
+	out := []scheduledChargeOut{}
+	for _, ch := range k.ScheduledCharges {
+		o := scheduledChargeOut{ID: ch.ID, Product: productRef(cat, ch.ProductID), Name: ch.Name, CustomFields: ch.CustomFields, ArchivedAt: ts(ch.ArchivedAt)}
+		o.Schedule.CreditType = creditTypeOf(cat, ch.CreditTypeID)
+		o.Schedule.ScheduleItems = []chargeItemOut{}
+		for _, it := range ch.Items {
+			item := chargeItemOut{ID: it.ID, Amount: amountNum(it.Amount), UnitPrice: amountNum(it.UnitPrice), Quantity: amountNum(it.Quantity), Timestamp: tsv(it.Timestamp)}
+			if it.InvoiceID != "" {
+				id := it.InvoiceID
+				item.InvoiceID = &id
+			}
+			o.Schedule.ScheduleItems = append(o.Schedule.ScheduleItems, item)
+		}
+		out = append(out, o)
+	}
+	return out
 }
 
 func productRef(cat *engine.Catalog, id string) *idRef {

@@ -55,10 +55,10 @@ var appliedFields = map[string][]string{
 	"/v1/contract-pricing/rate-cards/list":     {},
 	"/v1/contract-pricing/rate-cards/addRate":  append([]string{"rate_card_id"}, rateFields("")...),
 	"/v1/contract-pricing/rate-cards/addRates": append([]string{"rate_card_id"}, rateFields("rates[].")...),
-	"/v1/contracts/create": append(append(append([]string{
+	"/v1/contracts/create": append(append(append(append([]string{
 		"customer_id", "rate_card_id", "name", "starting_at", "ending_before", "uniqueness_key", "custom_fields",
-		"prepaid_only",                                                       // native: usage beyond the prepaid balance is refused
-		"usage_statement_schedule.frequency", "usage_statement_schedule.day", // MONTHLY / FIRST_OF_MONTH only
+		"prepaid_only", // native: usage beyond the prepaid balance is refused
+		"usage_statement_schedule.frequency", "usage_statement_schedule.day", "usage_statement_schedule.billing_anchor_date",
 		"overrides[].starting_at", "overrides[].ending_before", "overrides[].product_id",
 		"overrides[].applicable_product_tags", "overrides[].entitled", "overrides[].type", "overrides[].multiplier",
 		"overrides[].overwrite_rate.rate_type", "overrides[].overwrite_rate.price",
@@ -70,7 +70,23 @@ var appliedFields = map[string][]string{
 		"commits[].invoice_schedule.schedule_items[].amount",
 		"commits[].invoice_schedule.schedule_items[].unit_price",
 		"commits[].invoice_schedule.schedule_items[].quantity",
-	),
+	), scheduledChargeFields("scheduled_charges[].")...),
+	"/v1/contracts/updateEndDate": {"customer_id", "contract_id", "ending_before", "allow_ending_before_finalized_invoice"},
+	"/v2/contracts/edit": append(append(append(append([]string{
+		"customer_id", "contract_id", "uniqueness_key", "update_contract_end_date", "allow_contract_ending_before_finalized_invoice",
+		"archive_commits[].id", "archive_credits[].id", "archive_scheduled_charges[].id", "remove_overrides[].id",
+		"add_overrides[].starting_at", "add_overrides[].ending_before", "add_overrides[].product_id",
+		"add_overrides[].applicable_product_tags", "add_overrides[].entitled", "add_overrides[].type", "add_overrides[].multiplier",
+		"add_overrides[].overwrite_rate.rate_type", "add_overrides[].overwrite_rate.price",
+		"add_overrides[].overwrite_rate.tiers[].size", "add_overrides[].overwrite_rate.tiers[].price",
+		"add_overrides[].priority",
+	}, commitFields("add_commits[].", false)...), commitFields("add_credits[].", true)...),
+		"add_commits[].invoice_schedule.credit_type_id",
+		"add_commits[].invoice_schedule.schedule_items[].timestamp",
+		"add_commits[].invoice_schedule.schedule_items[].amount",
+		"add_commits[].invoice_schedule.schedule_items[].unit_price",
+		"add_commits[].invoice_schedule.schedule_items[].quantity",
+	), scheduledChargeFields("add_scheduled_charges[].")...),
 	"/v1/contracts/get":  {"customer_id", "contract_id", "include_balance", "include_ledgers"},
 	"/v1/contracts/list": {"customer_id", "include_balance", "include_ledgers", "include_archived", "covering_date", "starting_at"},
 	"/v1/contracts/customerBalances/list": {
@@ -92,6 +108,20 @@ func rateFields(prefix string) []string {
 	out := []string{}
 	for _, f := range []string{"product_id", "starting_at", "ending_before", "rate_type", "credit_type_id", "entitled", "price",
 		"billing_frequency", "quantity", "is_prorated", "tiers[].size", "tiers[].price", "pricing_group_values"} {
+		out = append(out, prefix+f)
+	}
+	return out
+}
+
+// scheduledChargeFields are the fields of a scheduled charge.
+func scheduledChargeFields(prefix string) []string {
+	out := []string{}
+	for _, f := range []string{"product_id", "name", "custom_fields", "schedule.credit_type_id",
+		"schedule.schedule_items[].timestamp", "schedule.schedule_items[].amount",
+		"schedule.schedule_items[].unit_price", "schedule.schedule_items[].quantity",
+		"schedule.recurring_schedule.starting_at", "schedule.recurring_schedule.ending_before",
+		"schedule.recurring_schedule.frequency", "schedule.recurring_schedule.amount_distribution",
+		"schedule.recurring_schedule.amount", "schedule.recurring_schedule.unit_price", "schedule.recurring_schedule.quantity"} {
 		out = append(out, prefix+f)
 	}
 	return out

@@ -5,6 +5,8 @@ import (
 	"runtime"
 
 	"github.com/valyala/fasthttp"
+
+	"burndown/engine"
 )
 
 // metrics serves GET /metrics in the Prometheus text format: the node's
@@ -37,6 +39,11 @@ func (s *Server) metrics(ctx *fasthttp.RequestCtx) {
 	gauge("burndown_dedup_keys", "Transaction ids the dedup index remembers.", eng.DedupKeys())
 	gauge("burndown_dedup_floor_day", "First UTC day (days since the epoch) the dedup index still covers after its memory budget; 0: the window alone decides.", eng.DedupFloor())
 	counter("burndown_unknown_customer_rejects_total", "Events rejected because their customer does not exist.", eng.UnknownCustomerRejects())
+	rejects := eng.RejectCounts()
+	fmt.Fprintf(b, "# HELP burndown_rejected_events_total Events kept as counted rejects, by reason.\n# TYPE burndown_rejected_events_total counter\n")
+	for _, r := range engine.RejectReasons {
+		fmt.Fprintf(b, "burndown_rejected_events_total{reason=%q} %d\n", r, rejects[r])
+	}
 	gauge("go_memstats_heap_inuse_bytes", "Bytes in in-use heap spans.", ms.HeapInuse)
 	gauge("go_memstats_heap_alloc_bytes", "Bytes of allocated heap objects.", ms.HeapAlloc)
 	gauge("go_memstats_sys_bytes", "Bytes obtained from the OS.", ms.Sys)

@@ -62,6 +62,9 @@ func (s *Server) buildRoutes() map[string]*endpoint {
 	add(post, "/v1/customers", s.createCustomer, leaderOnly)
 	add(get, "/v1/customers", s.listCustomers, readRoute)
 	add(get, "/v1/customers/", s.getCustomer, readRoute) // prefix: /v1/customers/{id}
+	add(get, customerInvoicesRoute, s.listInvoices, readRoute)
+	add(get, customerInvoiceRoute, s.getInvoice, readRoute)
+	add(get, customerRejectsRoute, s.customerRejects, readRoute)
 
 	add(post, "/v1/billable-metrics/create", s.createMetric, leaderOnly)
 	add(get, "/v1/billable-metrics", s.listMetrics, readRoute)
@@ -81,6 +84,8 @@ func (s *Server) buildRoutes() map[string]*endpoint {
 	add(post, "/v1/contracts/get", s.getContract, readRoute)
 	add(post, "/v1/contracts/list", s.listContracts, readRoute)
 	add(post, "/v1/contracts/customerBalances/list", s.listBalances, readRoute)
+	add(post, "/v1/contracts/updateEndDate", s.updateEndDate, leaderOnly)
+	add(post, "/v2/contracts/edit", s.editContract, leaderOnly)
 
 	add(get, "/v1/credit-types/list", s.listCreditTypes, readRoute)
 	add(post, "/v1/credit-types/create", s.createCreditType, leaderOnly)
@@ -108,11 +113,34 @@ func (s *Server) lookup(path []byte) (*endpoint, string) {
 	for _, prefix := range [...]string{"/v1/customers/", "/v1/billable-metrics/"} {
 		if len(path) > len(prefix) && string(path[:len(prefix)]) == prefix {
 			param := string(path[len(prefix):])
+			if id, rest, sub := strings.Cut(param, "/"); sub && prefix == "/v1/customers/" && id != "" {
+				return s.customerSubroute(id, rest)
+			}
 			if strings.Contains(param, "/") {
 				return nil, ""
 			}
 			return s.routes[prefix], param
 		}
+	}
+	return nil, ""
+}
+
+// Routes under /v1/customers/{id}/; the path parameter is the customer id
+// (and "/{invoice_id}" for one invoice).
+const (
+	customerInvoicesRoute = "/v1/customers/{id}/invoices"
+	customerInvoiceRoute  = "/v1/customers/{id}/invoices/{invoice_id}"
+	customerRejectsRoute  = "/v1/customers/{id}/rejects"
+)
+
+func (s *Server) customerSubroute(id, rest string) (*endpoint, string) {
+	switch {
+	case rest == "invoices":
+		return s.routes[customerInvoicesRoute], id
+	case rest == "rejects":
+		return s.routes[customerRejectsRoute], id
+	case strings.HasPrefix(rest, "invoices/") && len(rest) > len("invoices/") && !strings.Contains(rest[len("invoices/"):], "/"):
+		return s.routes[customerInvoiceRoute], id + "/" + rest[len("invoices/"):]
 	}
 	return nil, ""
 }

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"testing"
 	"time"
+
+	"burndown/engine"
 )
 
 func mustTime(t *testing.T, s string) time.Time {
@@ -211,7 +213,7 @@ func TestHTTPScenarioD(t *testing.T) {
 	e.ok("POST", "/v1/contract-pricing/rate-cards/addRates", map[string]any{"rate_card_id": rc, "rates": rates}, nil)
 	cust := e.create("/v1/customers", map[string]any{"name": "Team", "ingest_aliases": []string{"team@customer.com"},
 		"billing_config": map[string]any{"billing_provider_type": "stripe", "billing_provider_customer_id": "cus_team", "stripe_collection_method": "charge_automatically"}})
-	e.create("/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2024-10-01T00:00:00Z"), "name": "Basic",
+	basic := e.create("/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2024-10-01T00:00:00Z"), "name": "Basic",
 		"overrides": []map[string]any{{"starting_at": e.at("2024-10-01T00:00:00Z"), "applicable_product_tags": []string{"premium"}, "entitled": false}}})
 	alias := url.QueryEscape("team@customer.com")
 	for name, want := range map[string]bool{"Email generation": true, "Spreadsheet updates": true, "Automated reminders": false, "Slack integration": false} {
@@ -234,5 +236,162 @@ func TestHTTPScenarioD(t *testing.T) {
 	}}, &batch)
 	if len(batch.Results) != 2 || batch.Results[0].Entitled || !batch.Results[1].Entitled {
 		t.Fatalf("batched checks: %+v", batch)
+	}
+
+	scenarioDSteps2And3(t, e, cust, basic, rc, products)
+}
+
+// usageEvents builds n events of a type for the scenario D customer.
+func usageEvents(eventType, prefix string, n int, ts string) []map[string]any {
+	out := make([]map[string]any, n)
+	for i := range out {
+		out[i] = map[string]any{"transaction_id": fmt.Sprintf("%s-%d", prefix, i), "customer_id": "team@customer.com", "event_type": eventType, "timestamp": ts}
+	}
+	return out
+}
+
+type invoiceJSON struct {
+	ID             string     `json:"id"`
+	Status         string     `json:"status"`
+	Type           string     `json:"type"`
+	ContractID     string     `json:"contract_id"`
+	StartTimestamp string     `json:"start_timestamp"`
+	EndTimestamp   string     `json:"end_timestamp"`
+	IssuedAt       string     `json:"issued_at"`
+	Total          jsonNumber `json:"total"`
+	Subtotal       jsonNumber `json:"subtotal"`
+	CreditType     struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"credit_type"`
+	LineItems []struct {
+		Name              string      `json:"name"`
+		Type              string      `json:"type"`
+		ProductID         string      `json:"product_id"`
+		Quantity          *jsonNumber `json:"quantity"`
+		UnitPrice         *jsonNumber `json:"unit_price"`
+		Total             jsonNumber  `json:"total"`
+		ScheduledChargeID string      `json:"scheduled_charge_id"`
+	} `json:"line_items"`
+}
+
+func (e *testEnv) invoices(cust, query string) []invoiceJSON {
+	e.t.Helper()
+	var out struct {
+		Data     []invoiceJSON `json:"data"`
+		NextPage *string       `json:"next_page"`
+	}
+	e.ok("GET", "/v1/customers/"+cust+"/invoices"+query, nil, &out)
+	return out.Data
+}
+
+// Scenario D steps 2 and 3 over HTTP: the October invoice in arrears (draft,
+// then finalized after the grace period), a late event rejected and counted,
+// the upgrade with updateEndDate and a Best contract with a monthly
+// scheduled charge, usage routed by timestamp, the February invoice.
+func scenarioDSteps2And3(t *testing.T, e *testEnv, cust, basic, rc string, products map[string]string) {
+	e.setClock(e.at("2024-10-15T00:00:00Z"))
+	e.ok("POST", "/v1/ingest", usageEvents("Email generation", "e", 100, e.at("2024-10-15T00:00:00Z")), nil)
+	e.ok("POST", "/v1/ingest", usageEvents("Spreadsheet updates", "s", 50, e.at("2024-10-15T00:00:00Z")), nil)
+	invs := e.invoices(cust, "")
+	if len(invs) != 1 || invs[0].Status != "DRAFT" || string(invs[0].Total) != "1750" || invs[0].Type != "USAGE" || invs[0].ContractID != basic {
+		t.Fatalf("October draft: %+v", invs)
+	}
+	if invs[0].CreditType.ID != engine.USDCreditTypeID || len(invs[0].LineItems) != 2 || invs[0].LineItems[0].Name != "Email generation" ||
+		string(*invs[0].LineItems[0].Quantity) != "100" || string(invs[0].LineItems[0].Total) != "1000" {
+		t.Fatalf("October lines: %+v", invs[0])
+	}
+	// Inside the grace period it is still a draft; the tick at 2024-11-02 finalizes it.
+	e.setClock(e.at("2024-11-01T12:00:00Z"))
+	if invs := e.invoices(cust, "?status=FINALIZED"); len(invs) != 0 {
+		t.Fatalf("finalized inside the grace period: %+v", invs)
+	}
+	e.setClock(e.at("2024-11-02T00:00:00Z"))
+	oct := e.invoices(cust, "?status=FINALIZED")
+	if len(oct) != 1 || string(oct[0].Total) != "1750" || oct[0].IssuedAt == "" {
+		t.Fatalf("October finalized: %+v", oct)
+	}
+	e.ok("POST", "/v1/ingest", usageEvents("Email generation", "late", 1, e.at("2024-10-31T23:00:00Z")), nil)
+	var one struct {
+		Data invoiceJSON `json:"data"`
+	}
+	e.ok("GET", "/v1/customers/"+cust+"/invoices/"+oct[0].ID, nil, &one)
+	if string(one.Data.Total) != "1750" || one.Data.Status != "FINALIZED" {
+		t.Fatalf("the late event changed the finalized invoice: %+v", one.Data)
+	}
+	var rejects struct {
+		Data struct {
+			Rejects map[string]int64 `json:"rejects"`
+		} `json:"data"`
+	}
+	e.ok("GET", "/v1/customers/"+cust+"/rejects", nil, &rejects)
+	if rejects.Data.Rejects["period_finalized"] != 1 {
+		t.Fatalf("rejects: %+v", rejects.Data)
+	}
+	if status, body := e.do("GET", "/metrics", nil); status != 200 || !contains(body, `burndown_rejected_events_total{reason="period_finalized"} 1`) {
+		t.Fatalf("/metrics lacks the reject: %s", body)
+	}
+
+	// Step 3: the upgrade.
+	e.setClock(e.at("2025-01-15T00:00:00Z"))
+	e.ok("POST", "/v1/contracts/updateEndDate", map[string]any{"customer_id": cust, "contract_id": basic, "ending_before": e.at("2025-02-01T00:00:00Z")}, nil)
+	if status, body := e.do("POST", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2025-01-20T00:00:00Z")}); status != 400 || !contains(body, "starting_at: overlaps contract "+basic) {
+		t.Fatalf("overlapping contract: %d %s", status, body)
+	}
+	best := e.create("/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "name": "Best Contract",
+		"starting_at": e.at("2025-02-01T00:00:00Z"), "ending_before": e.at("2025-08-01T00:00:00Z"),
+		"scheduled_charges": []map[string]any{{"product_id": products["AI model"], "schedule": map[string]any{"recurring_schedule": map[string]any{
+			"starting_at": e.at("2025-02-01T00:00:00Z"), "ending_before": e.at("2025-08-01T00:00:00Z"),
+			"frequency": "monthly", "amount": 1000, "amount_distribution": "each"}}}}})
+	e.setClock(e.at("2025-01-31T12:00:00Z"))
+	alias := url.QueryEscape("team@customer.com")
+	if c := e.check(alias, products["Automated reminders"]); c.Entitled {
+		t.Fatalf("reminders entitled on Basic: %+v", c)
+	}
+	e.ok("POST", "/v1/ingest", usageEvents("Email generation", "jan", 10, e.at("2025-01-31T12:00:00Z")), nil)
+	e.setClock(e.at("2025-02-01T00:00:00Z"))
+	if c := e.check(alias, products["Automated reminders"]); !c.Entitled {
+		t.Fatalf("reminders not entitled on Best: %+v", c)
+	}
+	e.ok("POST", "/v1/ingest", usageEvents("Email generation", "feb", 10, e.at("2025-02-01T00:00:00Z")), nil)
+	e.ok("POST", "/v1/ingest", usageEvents("Automated reminders", "febr", 5, e.at("2025-02-01T00:00:00Z")), nil)
+
+	jan := e.invoices(cust, "?contract_id="+basic+"&starting_on="+url.QueryEscape(e.at("2025-01-01T00:00:00Z")))
+	if len(jan) != 1 || string(jan[0].Total) != "100" || jan[0].EndTimestamp != e.at("2025-02-01T00:00:00Z") {
+		t.Fatalf("January on Basic: %+v", jan)
+	}
+	feb := e.invoices(cust, "?contract_id="+best+"&ending_before="+url.QueryEscape(e.at("2025-03-01T00:00:00Z")))
+	if len(feb) != 1 || string(feb[0].Total) != "1200" || feb[0].Status != "DRAFT" {
+		t.Fatalf("February on Best: %+v", feb)
+	}
+	var charge, usage int
+	for _, l := range feb[0].LineItems {
+		switch l.Type {
+		case "scheduled":
+			charge++
+			if string(l.Total) != "1000" || l.ProductID != products["AI model"] || l.ScheduledChargeID == "" || l.Name != "AI model" {
+				t.Errorf("charge line %+v", l)
+			}
+		case "usage":
+			usage++
+		}
+	}
+	if charge != 1 || usage != 2 {
+		t.Fatalf("February lines: %+v", feb[0].LineItems)
+	}
+	// All invoices, newest first: the Best months (Feb..Jul), January and October.
+	all := e.invoices(cust, "?sort=date_desc&limit=100")
+	if len(all) != 8 || all[0].StartTimestamp != e.at("2025-07-01T00:00:00Z") || all[7].ID != oct[0].ID {
+		t.Fatalf("%d invoices: %+v", len(all), all)
+	}
+	page := e.invoices(cust, "?limit=2")
+	if len(page) != 2 || page[0].ID != oct[0].ID {
+		t.Fatalf("first page: %+v", page)
+	}
+	if status, body := e.do("GET", "/v1/customers/"+cust+"/invoices?bogus=1", nil); status != 400 || !contains(body, "bogus") {
+		t.Fatalf("unknown query parameter: %d %s", status, body)
+	}
+	if status, _ := e.do("GET", "/v1/customers/"+cust+"/invoices/nope", nil); status != 404 {
+		t.Fatalf("unknown invoice: %d", status)
 	}
 }

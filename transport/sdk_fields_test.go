@@ -222,6 +222,23 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 	cust := e.create("/v1/customers", map[string]any{"name": "C", "ingest_aliases": []string{"c"}})
 	contract := e.create("/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": start})
 
+	// Contracts for one customer may not overlap: contracts/create gets a
+	// fresh customer per request, and edits a fresh contract (with a commit,
+	// a credit, an override and a scheduled charge to archive or remove).
+	freshCustomer := func() any { return e.create("/v1/customers", map[string]any{"name": "F"}) }
+	var editCust, editContract string
+	editBase := func() any {
+		editCust = freshCustomer().(string)
+		editContract = e.create("/v1/contracts/create", map[string]any{"customer_id": editCust, "rate_card_id": rc, "starting_at": start,
+			"commits":           []any{map[string]any{"type": "PREPAID", "product_id": fixed, "access_schedule": map[string]any{"schedule_items": []any{map[string]any{"amount": 1, "starting_at": start, "ending_before": end}}}}},
+			"credits":           []any{map[string]any{"product_id": fixed, "access_schedule": map[string]any{"schedule_items": []any{map[string]any{"amount": 1, "starting_at": start, "ending_before": end}}}}},
+			"overrides":         []any{map[string]any{"starting_at": start, "product_id": api, "entitled": true}},
+			"scheduled_charges": []any{map[string]any{"product_id": fixed, "schedule": map[string]any{"schedule_items": []any{map[string]any{"timestamp": later, "amount": 5}}}}}})
+		return map[string]any{"customer_id": editCust, "contract_id": editContract}
+	}
+	editValue := func(kind, index string) func() any {
+		return func() any { return engine.DeriveID(editContract, kind, index) }
+	}
 	seq := 0
 	unique := func(p string) func() any { return func() any { seq++; return fmt.Sprintf("%s-%d", p, seq) } }
 	uniqueList := func(p string) func() any { return func() any { return []any{unique(p)()} } }
@@ -257,6 +274,61 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 			prefix + "applicable_product_ids": constant([]any{api}), prefix + "access_schedule.credit_type_id": constant(usd),
 			prefix + "access_schedule.schedule_items[].ending_before": constant(end),
 		}
+	}
+	chargeSchedule := func() map[string]any {
+		return obj("schedule_items", []any{obj("timestamp", later, "amount", 3)})
+	}
+	chargeValues := func(prefix string) map[string]func() any {
+		return map[string]func() any{
+			prefix + "product_id": constant(fixed), prefix + "schedule.credit_type_id": constant(usd),
+			prefix + "schedule.schedule_items[].timestamp":             constant(later),
+			prefix + "schedule.recurring_schedule.starting_at":         constant(start),
+			prefix + "schedule.recurring_schedule.ending_before":       constant(end),
+			prefix + "schedule.recurring_schedule.frequency":           constant("MONTHLY"),
+			prefix + "schedule.recurring_schedule.amount_distribution": constant("EACH"),
+		}
+	}
+	chargeAlso := func(prefix string) map[string]func(any) {
+		elem := strings.TrimSuffix(prefix, ".")
+		// Each request gets fresh objects: setPath writes into them.
+		with := func(schedule func() map[string]any) func(any) {
+			return func(body any) { setPath(body, elem, obj("product_id", fixed, "schedule", schedule()), nil) }
+		}
+		item := func(kv ...any) func() map[string]any {
+			return func() map[string]any { return obj("schedule_items", []any{obj(kv...)}) }
+		}
+		recurring := func(kv ...any) func() map[string]any {
+			return func() map[string]any {
+				return obj("recurring_schedule", obj(append([]any{"starting_at", start, "ending_before", end, "frequency", "MONTHLY",
+					"amount_distribution", "EACH"}, kv...)...))
+			}
+		}
+		out := map[string]func(any){
+			prefix + "schedule.schedule_items[].timestamp":    with(item("amount", 1)),
+			prefix + "schedule.schedule_items[].unit_price":   with(item("timestamp", later, "quantity", 2)),
+			prefix + "schedule.schedule_items[].quantity":     with(item("timestamp", later, "unit_price", 2)),
+			prefix + "schedule.schedule_items[].amount":       with(item("timestamp", later)),
+			prefix + "schedule.recurring_schedule.unit_price": with(recurring("quantity", 2)),
+			prefix + "schedule.recurring_schedule.quantity":   with(recurring("unit_price", 2)),
+		}
+		for _, f := range []string{"starting_at", "ending_before", "frequency", "amount_distribution", "amount"} {
+			out[prefix+"schedule.recurring_schedule."+f] = with(recurring("amount", 1))
+		}
+		return out
+	}
+	invoiced := func(item map[string]any) func(any) {
+		access := obj("credit_type_id", usd, "schedule_items", []any{obj("amount", 100, "starting_at", start, "ending_before", end)})
+		return setIn("add_commits[]", obj("type", "PREPAID", "product_id", fixed, "access_schedule", access,
+			"invoice_schedule", obj("schedule_items", []any{item})))
+	}
+	mergeAlso := func(ms ...map[string]func(any)) map[string]func(any) {
+		out := map[string]func(any){}
+		for _, m := range ms {
+			for k, v := range m {
+				out[k] = v
+			}
+		}
+		return out
 	}
 	schedule := func() map[string]any {
 		return obj("credit_type_id", usd, "schedule_items", []any{obj("amount", 100, "starting_at", start, "ending_before", end)})
@@ -355,33 +427,76 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 				"rates[].is_prorated": subscription("rates[]."), "rates[].tiers": tiered("rates[]."), "rates[].pricing_group_values": groupedRate("rates[].")}},
 		{path: "/v1/contracts/create", params: metronome.V1ContractNewParams{},
 			base: func() any {
-				return obj("customer_id", cust, "rate_card_id", rc, "starting_at", start,
+				return obj("customer_id", freshCustomer(), "rate_card_id", rc, "starting_at", start,
 					"commits", []any{obj("type", "PREPAID", "product_id", fixed, "access_schedule", schedule())},
 					"credits", []any{obj("product_id", fixed, "access_schedule", schedule())},
 					"overrides", []any{obj("starting_at", start, "product_id", api, "type", "MULTIPLIER", "multiplier", 2)})
 			},
 			templates: map[string]map[string]any{
-				"usage_statement_schedule":                    obj("frequency", "MONTHLY"),
-				"commits[].invoice_schedule.schedule_items[]": obj("timestamp", start),
-				"overrides[].overwrite_rate":                  obj("rate_type", "FLAT", "price", 2),
-				"commits[].access_schedule.schedule_items[]":  obj("amount", 1, "starting_at", start, "ending_before", end),
-				"credits[].access_schedule.schedule_items[]":  obj("amount", 1, "starting_at", start, "ending_before", end),
+				"usage_statement_schedule":                      obj("frequency", "MONTHLY"),
+				"commits[].invoice_schedule.schedule_items[]":   obj("timestamp", start),
+				"overrides[].overwrite_rate":                    obj("rate_type", "FLAT", "price", 2),
+				"commits[].access_schedule.schedule_items[]":    obj("amount", 1, "starting_at", start, "ending_before", end),
+				"credits[].access_schedule.schedule_items[]":    obj("amount", 1, "starting_at", start, "ending_before", end),
+				"scheduled_charges[]":                           obj("product_id", fixed, "schedule", chargeSchedule()),
+				"scheduled_charges[].schedule":                  chargeSchedule(),
+				"scheduled_charges[].schedule.schedule_items[]": obj("timestamp", later, "amount", 3),
 			},
 			values: merge(commitValues("commits[]."), commitValues("credits[]."), map[string]func() any{
-				"customer_id": constant(cust), "rate_card_id": constant(rc), "starting_at": constant(start), "ending_before": constant(end),
+				"customer_id": freshCustomer, "rate_card_id": constant(rc), "starting_at": constant(start), "ending_before": constant(end),
 				"uniqueness_key": unique("uk"), "usage_statement_schedule.frequency": constant("MONTHLY"),
-				"usage_statement_schedule.day": constant("FIRST_OF_MONTH"), "overrides[].product_id": constant(api),
+				"usage_statement_schedule.billing_anchor_date": constant(start),
+				"usage_statement_schedule.day":                 constant("FIRST_OF_MONTH"), "overrides[].product_id": constant(api),
 				"overrides[].type": constant("MULTIPLIER"), "overrides[].starting_at": constant(start), "overrides[].ending_before": constant(later),
 				"overrides[].overwrite_rate.rate_type": constant("FLAT"), "commits[].invoice_schedule.credit_type_id": constant(usd),
 				"multiplier_override_prioritization": constant("LOWEST_MULTIPLIER"),
-			}),
-			also: map[string]func(any){
+			}, chargeValues("scheduled_charges[].")),
+			also: mergeAlso(chargeAlso("scheduled_charges[]."), map[string]func(any){
+				"usage_statement_schedule.billing_anchor_date":           setIn("usage_statement_schedule", obj("frequency", "MONTHLY", "day", "CUSTOM_DATE")),
 				"overrides[].overwrite_rate":                             overwrite,
 				"overrides[].overwrite_rate.tiers":                       overwriteTiered, // after the one above (sorted)
 				"commits[].invoice_schedule.schedule_items[].timestamp":  setIn("commits[].invoice_schedule.schedule_items[]", obj("amount", 1)),
 				"commits[].invoice_schedule.schedule_items[].unit_price": setIn("commits[].invoice_schedule.schedule_items[]", obj("timestamp", start, "quantity", 2)),
 				"commits[].invoice_schedule.schedule_items[].quantity":   setIn("commits[].invoice_schedule.schedule_items[]", obj("timestamp", start, "unit_price", 2)),
-			}},
+			})},
+		{path: "/v1/contracts/updateEndDate", params: metronome.V1ContractUpdateEndDateParams{},
+			base:   editBase,
+			values: map[string]func() any{"customer_id": func() any { return editCust }, "contract_id": func() any { return editContract }, "ending_before": constant(end)}},
+		{path: "/v2/contracts/edit", params: metronome.V2ContractEditParams{},
+			base: editBase,
+			templates: map[string]map[string]any{
+				"add_commits[]":                  obj("type", "PREPAID", "product_id", fixed, "access_schedule", schedule()),
+				"add_credits[]":                  obj("product_id", fixed, "access_schedule", schedule()),
+				"add_overrides[]":                obj("starting_at", start, "product_id", api, "type", "MULTIPLIER", "multiplier", 2),
+				"add_overrides[].overwrite_rate": obj("rate_type", "FLAT", "price", 2),
+				"add_commits[].access_schedule.schedule_items[]":    obj("amount", 1, "starting_at", start, "ending_before", end),
+				"add_credits[].access_schedule.schedule_items[]":    obj("amount", 1, "starting_at", start, "ending_before", end),
+				"add_commits[].invoice_schedule.schedule_items[]":   obj("timestamp", start),
+				"add_scheduled_charges[]":                           obj("product_id", fixed, "schedule", chargeSchedule()),
+				"add_scheduled_charges[].schedule":                  chargeSchedule(),
+				"add_scheduled_charges[].schedule.schedule_items[]": obj("timestamp", later, "amount", 3),
+			},
+			values: merge(commitValues("add_commits[]."), commitValues("add_credits[]."), chargeValues("add_scheduled_charges[]."), map[string]func() any{
+				"customer_id": func() any { return editCust }, "contract_id": func() any { return editContract },
+				"uniqueness_key": unique("euk"), "update_contract_end_date": constant(end),
+				"archive_commits[].id": editValue("commits", "0"), "archive_credits[].id": editValue("credits", "0"),
+				"archive_scheduled_charges[].id": editValue("scheduled_charge", "0"), "remove_overrides[].id": editValue("override", "0"),
+				"add_overrides[].product_id": constant(api), "add_overrides[].type": constant("MULTIPLIER"), "add_overrides[].starting_at": constant(start),
+				"add_overrides[].ending_before": constant(later), "add_overrides[].overwrite_rate.rate_type": constant("FLAT"),
+				"add_commits[].invoice_schedule.credit_type_id": constant(usd),
+			}),
+			also: mergeAlso(chargeAlso("add_scheduled_charges[]."), map[string]func(any){
+				"add_overrides[].overwrite_rate": func(body any) {
+					setPath(body, "add_overrides[]", obj("starting_at", start, "product_id", api, "type", "OVERWRITE", "overwrite_rate", obj("rate_type", "FLAT", "price", 2)), nil)
+				},
+				"add_overrides[].overwrite_rate.tiers": func(body any) { // after the one above (sorted)
+					setPath(body, "add_overrides[]", obj("starting_at", start, "product_id", api, "type", "OVERWRITE",
+						"overwrite_rate", obj("rate_type", "TIERED", "tiers", []any{obj("size", 5, "price", 1), obj("price", 0.5)})), nil)
+				},
+				"add_commits[].invoice_schedule.schedule_items[].timestamp":  invoiced(obj("amount", 1)),
+				"add_commits[].invoice_schedule.schedule_items[].unit_price": invoiced(obj("timestamp", start, "quantity", 2)),
+				"add_commits[].invoice_schedule.schedule_items[].quantity":   invoiced(obj("timestamp", start, "unit_price", 2)),
+			})},
 		{path: "/v1/contracts/get", params: metronome.V1ContractGetParams{},
 			base:   func() any { return obj("customer_id", cust, "contract_id", contract) },
 			values: map[string]func() any{"customer_id": constant(cust), "contract_id": constant(contract)}},

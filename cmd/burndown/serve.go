@@ -29,6 +29,7 @@ type serveFlags struct {
 	logLevel                                         string
 	dedupWindow                                      time.Duration
 	dedupBudget                                      int64
+	invoiceGrace                                     time.Duration
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -51,11 +52,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&f.dedupWindow, "dedup-window", engine.DefaultDedupWindow, "how long transaction ids are remembered; older events are rejected (same on every node)")
 	fs.Int64Var(&f.dedupBudget, "dedup-memory-budget", 0, "bytes the dedup index may hold (0: no bound); past it the oldest days are dropped and their events rejected (same on every node)")
+	fs.DurationVar(&f.invoiceGrace, "invoice-grace-period", engine.DefaultInvoiceGracePeriod,
+		"how long after a usage period's end its draft invoice still takes late events; stored on each contract created (use the same on every node; 0: none)")
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected arguments %q", fs.Args())
+	}
+	if f.invoiceGrace < 0 {
+		return fmt.Errorf("--invoice-grace-period: must not be negative")
+	}
+	grace := f.invoiceGrace
+	if grace == 0 {
+		grace = -1 // engine.Config: negative means none, zero the default
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
@@ -95,7 +105,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// Bootstrap when asked, or when a fresh node is not told to join anyone.
 		Bootstrap: f.bootstrap || (fresh && f.join == ""),
 		TestClock: f.testClock, Logger: log,
-		Engine:            engine.Config{Shards: f.shards, DedupWindow: f.dedupWindow, DedupMemoryBudget: f.dedupBudget},
+		Engine:            engine.Config{Shards: f.shards, DedupWindow: f.dedupWindow, DedupMemoryBudget: f.dedupBudget, InvoiceGracePeriod: grace},
 		SnapshotThreshold: f.snapshotThreshold, TrailingLogs: f.trailingLogs,
 	})
 	if err != nil {

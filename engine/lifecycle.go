@@ -1,0 +1,439 @@
+package engine
+
+import "strconv"
+
+// Contract lifecycle commands: end dates and edits.
+
+func routeUpdateEndDate(b *batch, _ int, cmd Command) (*CustomerHandle, *Error) {
+	return routeToCustomer(b, cmd.(*UpdateEndDate).CustomerID)
+}
+
+func routeEditContract(b *batch, pos int, cmd Command) (*CustomerHandle, *Error) {
+	h, err := routeToCustomer(b, cmd.(*EditContract).CustomerID)
+	if err == nil {
+		// The edit's id, derived from its log position.
+		b.results[pos].ID = entryID(b.index, pos, "contract_edit")
+	}
+	return h, err
+}
+
+func routeToCustomer(b *batch, id string) (*CustomerHandle, *Error) {
+	h := b.e.dir.lookup(id)
+	if h == nil {
+		return nil, errorf(NotFound, "customer_id: customer %s not found", id)
+	}
+	return h, nil
+}
+
+func applyUpdateEndDate(s *shard, t *task, cat *Catalog, now Nanos) {
+	cmd := t.cmd.(*UpdateEndDate)
+	c := s.mutable(t.h.ID, termsChange)
+	if c == nil {
+		t.res.Err = errorf(NotFound, "customer_id: customer %s not found", cmd.CustomerID)
+		return
+	}
+	k := c.Contract(cmd.ContractID)
+	if k == nil {
+		t.res.Err = errorf(NotFound, "contract_id: contract %s not found", cmd.ContractID)
+		return
+	}
+	if err := k.checkEndDate(c, cmd.EndingBefore, cmd.AllowEndingBeforeFinalizedInvoice, "ending_before"); err != nil {
+		t.res.Err = err
+		return
+	}
+	k.setEndDate(cmd.EndingBefore)
+	k.finalizeDue(now)
+	t.res.ID = k.ID
+}
+
+// checkEndDate reports why the contract may not end at end (0: open-ended):
+// not after its start, overlapping another contract of the customer, before
+// the end of a finalized invoice (unless allowed), or before usage already
+// rated on a draft. field names the request field in the error.
+func (k *Contract) checkEndDate(c *Customer, end Nanos, allowFinalized bool, field string) *Error {
+	if end != 0 && end <= k.StartingAt {
+		return errorf(Invalid, "%s: must be after the contract's starting_at (%s)", field, fmtTime(k.StartingAt))
+	}
+	for _, other := range c.Contracts {
+		if other != k && other.ID != k.ID && overlaps(k.StartingAt, end, other.StartingAt, other.EndingBefore) {
+			return errorf(Invalid, "%s: the contract would overlap contract %s (%s)", field, other.ID, termString(other.StartingAt, other.EndingBefore))
+		}
+	}
+	if end == 0 || (k.EndingBefore != 0 && end >= k.EndingBefore) {
+		return nil // not shortened
+	}
+	for _, inv := range k.Invoices {
+		if inv.End <= end {
+			continue
+		}
+		if inv.Status != InvoiceDraft {
+			if !allowFinalized {
+				return errorf(Invalid, "%s: invoice %s for %s is finalized; allow ending before a finalized invoice to end the contract earlier",
+					field, inv.ID, termString(inv.Start, inv.End))
+			}
+			continue
+		}
+		if last, ok := inv.lastUsage(); ok && last >= end {
+			return errorf(Invalid, "%s: usage at or after %s is already billed on draft invoice %s", field, fmtTime(end), inv.ID)
+		}
+	}
+	return nil
+}
+
+// lastUsage is the latest event time rated on the invoice; for an invoice
+// from before it was recorded, its period's last instant. False when the
+// invoice has no usage.
+func (inv *Invoice) lastUsage() (Nanos, bool) {
+	for _, l := range inv.Lines {
+		if l.Type != LineScheduled {
+			if inv.LastUsageAt == 0 {
+				return inv.End - 1, true
+			}
+			return inv.LastUsageAt, true
+		}
+	}
+	return 0, false
+}
+
+// setEndDate moves the contract's end (checked by checkEndDate). Shortening
+// truncates the terms: overrides end by the new end (those starting after
+// it go), draft statements after it are dropped and the one spanning it
+// ends there, and scheduled-charge items after it are dropped. Extending
+// lengthens the draft statement that ended at the old end to its full
+// period; the terms are not extended.
+func (k *Contract) setEndDate(end Nanos) {
+	old := k.EndingBefore
+	k.EndingBefore = end
+	if end == 0 || (old != 0 && end >= old) {
+		for _, inv := range k.Invoices {
+			if inv.Status == InvoiceDraft && old != 0 && inv.End == old {
+				_, inv.End = k.periodBounds(inv.Start)
+			}
+		}
+		return
+	}
+	ovs := k.Overrides[:0]
+	for _, o := range k.Overrides {
+		if o.StartingAt >= end {
+			continue
+		}
+		if o.EndingBefore == 0 || o.EndingBefore > end {
+			o.EndingBefore = end
+		}
+		ovs = append(ovs, o)
+	}
+	k.Overrides = ovs
+	for _, ch := range k.ScheduledCharges {
+		items := ch.Items[:0]
+		for _, it := range ch.Items {
+			if it.Timestamp >= end {
+				if inv := k.Invoice(it.InvoiceID); inv == nil || inv.Status == InvoiceDraft {
+					continue // its draft statement goes below
+				}
+			}
+			items = append(items, it)
+		}
+		ch.Items = items
+	}
+	invs := k.Invoices[:0]
+	for _, inv := range k.Invoices {
+		if inv.Status == InvoiceDraft && inv.Start >= end {
+			continue
+		}
+		if inv.Status == InvoiceDraft && inv.End > end {
+			inv.End = end
+			// Drop the lines of charge items after the new end.
+			lines := inv.Lines[:0]
+			for _, l := range inv.Lines {
+				if l.Type == LineScheduled && k.chargeItem(l.ItemID) == nil {
+					inv.Total = inv.Total.Sub(l.Total)
+					continue
+				}
+				lines = append(lines, l)
+			}
+			inv.Lines = lines
+		}
+		invs = append(invs, inv)
+	}
+	k.Invoices = invs
+}
+
+// chargeItem finds a scheduled-charge item by id.
+func (k *Contract) chargeItem(id string) *ChargeItem {
+	for _, ch := range k.ScheduledCharges {
+		for i := range ch.Items {
+			if ch.Items[i].ID == id {
+				return &ch.Items[i]
+			}
+		}
+	}
+	return nil
+}
+
+// ScheduledCharge returns the contract's scheduled charge with this id, or nil.
+func (k *Contract) ScheduledCharge(id string) *ScheduledCharge {
+	for _, ch := range k.ScheduledCharges {
+		if ch.ID == id {
+			return ch
+		}
+	}
+	return nil
+}
+
+// editCtx is what an edit's sub-operations work on: a private copy of the
+// contract, swapped in only when every sub-operation succeeded.
+type editCtx struct {
+	s   *shard
+	c   *Customer
+	k   *Contract
+	rc  *RateCard
+	cat *Catalog
+	cmd *EditContract
+	id  string
+	now Nanos
+}
+
+// editOp is one sub-operation of /v2/contracts/edit. Sub-operations run in
+// the order of editOps; a later one sees what earlier ones did. A new kind
+// of change (seats, payments) is a new entry here and a field of
+// EditContract.
+type editOp struct {
+	name  string
+	apply func(x *editCtx) *Error
+}
+
+var editOps = []editOp{
+	{"update_contract_end_date", editEndDate},
+	{"remove_overrides", editRemoveOverrides},
+	{"archive_commits", func(x *editCtx) *Error { return editArchiveBalances(x, "archive_commits", x.cmd.ArchiveCommits, false) }},
+	{"archive_credits", func(x *editCtx) *Error { return editArchiveBalances(x, "archive_credits", x.cmd.ArchiveCredits, true) }},
+	{"archive_scheduled_charges", editArchiveCharges},
+	{"add_overrides", editAddOverrides},
+	{"add_commits", func(x *editCtx) *Error { return editAddBalances(x, "add_commits", x.cmd.AddCommits, CommitPrepaid) }},
+	{"add_credits", func(x *editCtx) *Error { return editAddBalances(x, "add_credits", x.cmd.AddCredits, CommitCredit) }},
+	{"add_scheduled_charges", editAddCharges},
+}
+
+func applyEditContract(s *shard, t *task, cat *Catalog, now Nanos) {
+	cmd := t.cmd.(*EditContract)
+	id := t.res.ID
+	t.res.ID = ""
+	c := s.mutable(t.h.ID, termsChange)
+	if c == nil {
+		t.res.Err = errorf(NotFound, "customer_id: customer %s not found", cmd.CustomerID)
+		return
+	}
+	idx := -1
+	for i, k := range c.Contracts {
+		if k.ID == cmd.ContractID {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		t.res.Err = errorf(NotFound, "contract_id: contract %s not found", cmd.ContractID)
+		return
+	}
+	if cmd.UniquenessKey != "" && contains(c.UniquenessKeys, cmd.UniquenessKey) {
+		t.res.Err = errorf(Conflict, "uniqueness_key: This uniqueness key has already been used.")
+		return
+	}
+	orig := c.Contracts[idx]
+	rc := cat.RateCards[orig.RateCardID]
+	if rc == nil {
+		t.res.Err = errorf(NotFound, "contract_id: the rate card of contract %s is gone", cmd.ContractID)
+		return
+	}
+	x := &editCtx{s: s, c: c, k: orig.clone(), rc: rc, cat: cat, cmd: cmd, id: id, now: now}
+	seq := c.Seq
+	for _, op := range editOps {
+		if err := op.apply(x); err != nil {
+			c.Seq = seq // all or nothing
+			t.res.Err = err
+			return
+		}
+	}
+	x.k.finalizeDue(now)
+	c.Contracts[idx] = x.k
+	if cmd.UniquenessKey != "" {
+		c.UniquenessKeys = append(c.UniquenessKeys, cmd.UniquenessKey)
+	}
+	t.res.ID = id
+}
+
+func editEndDate(x *editCtx) *Error {
+	u := x.cmd.UpdateContractEndDate
+	if u == nil {
+		return nil
+	}
+	if err := x.k.checkEndDate(x.c, u.EndingBefore, x.cmd.AllowEndingBeforeFinalizedInvoice, "update_contract_end_date"); err != nil {
+		return err
+	}
+	x.k.setEndDate(u.EndingBefore)
+	return nil
+}
+
+func editRemoveOverrides(x *editCtx) *Error {
+	for i, id := range x.cmd.RemoveOverrides {
+		j := -1
+		for n := range x.k.Overrides {
+			if x.k.Overrides[n].ID == id {
+				j = n
+			}
+		}
+		if j < 0 {
+			return errorf(NotFound, "remove_overrides[%d].id: override %s not found", i, id)
+		}
+		x.k.Overrides = append(x.k.Overrides[:j], x.k.Overrides[j+1:]...)
+	}
+	return nil
+}
+
+func editArchiveBalances(x *editCtx, field string, ids []string, credits bool) *Error {
+	for i, id := range ids {
+		cm := x.k.Commit(id)
+		if cm == nil || (cm.Type == CommitCredit) != credits {
+			return errorf(NotFound, "%s[%d].id: %s %s not found", field, i, map[bool]string{true: "credit", false: "commit"}[credits], id)
+		}
+		if cm.ArchivedAt == 0 {
+			cm.ArchivedAt = x.now
+		}
+	}
+	return nil
+}
+
+func editArchiveCharges(x *editCtx) *Error {
+	for i, id := range x.cmd.ArchiveScheduledCharges {
+		ch := x.k.ScheduledCharge(id)
+		if ch == nil {
+			return errorf(NotFound, "archive_scheduled_charges[%d].id: scheduled charge %s not found", i, id)
+		}
+		if ch.ArchivedAt != 0 {
+			continue
+		}
+		ch.ArchivedAt = x.now
+		// Items on drafts come off them; billed (finalized) items stay.
+		for j := range ch.Items {
+			x.k.unbillItem(&ch.Items[j])
+		}
+	}
+	return nil
+}
+
+func editAddOverrides(x *editCtx) *Error {
+	for i := range x.cmd.AddOverrides {
+		in := &x.cmd.AddOverrides[i]
+		if in.ProductID != "" && x.cat.Products[in.ProductID] == nil {
+			return errorf(NotFound, "add_overrides[%d].product_id: product %s not found", i, in.ProductID)
+		}
+		o, err := newOverride(in, i)
+		if err != nil {
+			err.Message = "add_" + err.Message
+			return err
+		}
+		if o.ID == "" {
+			o.ID = DeriveID(x.id, "override", strconv.Itoa(i))
+		}
+		if x.k.MultiplierPrioritization == PrioritizationExplicit && o.Type == "MULTIPLIER" && o.Priority == nil {
+			return errorf(Invalid, "add_overrides[%d].priority: is required for a MULTIPLIER under EXPLICIT prioritization", i)
+		}
+		// A contract from before prioritization compounds stacked
+		// multipliers, where Metronome applies one: refused there.
+		for _, e := range x.k.Overrides {
+			if x.k.MultiplierPrioritization != PrioritizationLegacy {
+				break
+			}
+			if o.Type == "MULTIPLIER" && e.Type == "MULTIPLIER" && overlaps(o.StartingAt, o.EndingBefore, e.StartingAt, e.EndingBefore) &&
+				(o.ProductID == "" || e.ProductID == "" || o.ProductID == e.ProductID) {
+				return errorf(Invalid, "add_overrides[%d]: applies at the same time as MULTIPLIER override %s to the same products; "+
+					"stacking multipliers is not supported by this server yet", i, e.ID)
+			}
+		}
+		x.k.Overrides = append(x.k.Overrides, o)
+	}
+	return nil
+}
+
+func editAddBalances(x *editCtx, field string, list []CommitInput, defaultType string) *Error {
+	for i := range list {
+		in := list[i] // the command is not changed
+		if in.ID == "" {
+			in.ID = DeriveID(x.id, field, strconv.Itoa(i))
+		}
+		in.InvoiceSchedule = append([]InvoiceItem(nil), in.InvoiceSchedule...)
+		if x.k.Commit(in.ID) != nil {
+			return errorf(Conflict, "%s[%d].id: %s already exists on the contract", field, i, in.ID)
+		}
+		cm, err := x.s.newCommit(x.c, x.cat, x.rc, x.k.ID, field, i, &in, defaultType, x.now)
+		if err != nil {
+			return err
+		}
+		x.k.Balances = append(x.k.Balances, cm)
+	}
+	return nil
+}
+
+func editAddCharges(x *editCtx) *Error {
+	for i := range x.cmd.AddScheduledCharges {
+		field := "add_scheduled_charges[" + strconv.Itoa(i) + "]"
+		ch, err := newScheduledCharge(x.cat, x.rc, x.k, field, DeriveID(x.id, "scheduled_charge", strconv.Itoa(i)), &x.cmd.AddScheduledCharges[i], x.now)
+		if err == nil && x.k.ScheduledCharge(ch.ID) != nil {
+			err = errorf(Conflict, "%s.id: scheduled charge %s already exists on the contract", field, ch.ID)
+		}
+		if err == nil {
+			err = x.k.billCharge(ch, x.rc, field, false, x.now)
+		}
+		if err != nil {
+			return err
+		}
+		x.k.ScheduledCharges = append(x.k.ScheduledCharges, ch)
+	}
+	return nil
+}
+
+// clone returns a deep copy of the contract's mutable state, for edits that
+// must apply all or nothing.
+func (k *Contract) clone() *Contract {
+	n := *k
+	n.Overrides = append([]Override(nil), k.Overrides...)
+	n.Balances = make([]*Commit, len(k.Balances))
+	for i, cm := range k.Balances {
+		c := *cm
+		c.countCatalog = nil
+		c.Segments = make([]*Segment, len(cm.Segments))
+		for j, s := range cm.Segments {
+			sc := *s
+			sc.Deductions = append([]Deduction(nil), s.Deductions...)
+			c.Segments[j] = &sc
+		}
+		n.Balances[i] = &c
+	}
+	n.Invoices = make([]*Invoice, len(k.Invoices))
+	for i, inv := range k.Invoices {
+		ic := *inv
+		ic.Lines = make([]*InvoiceLine, len(inv.Lines))
+		for j, l := range inv.Lines {
+			lc := *l
+			ic.Lines[j] = &lc
+		}
+		n.Invoices[i] = &ic
+	}
+	n.ScheduledCharges = make([]*ScheduledCharge, len(k.ScheduledCharges))
+	for i, ch := range k.ScheduledCharges {
+		cc := *ch
+		cc.Items = append([]ChargeItem(nil), ch.Items...)
+		n.ScheduledCharges[i] = &cc
+	}
+	if k.Balances == nil {
+		n.Balances = nil
+	}
+	if k.Invoices == nil {
+		n.Invoices = nil
+	}
+	if k.ScheduledCharges == nil {
+		n.ScheduledCharges = nil
+	}
+	if k.Overrides == nil {
+		n.Overrides = nil
+	}
+	return &n
+}

@@ -1,0 +1,323 @@
+package transport
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/valyala/fasthttp"
+
+	"burndown/engine"
+)
+
+// invoiceOut is Metronome's Invoice.
+type invoiceOut struct {
+	ID             string        `json:"id"`
+	CustomerID     string        `json:"customer_id"`
+	ContractID     string        `json:"contract_id"`
+	Type           string        `json:"type"`
+	Status         string        `json:"status"`
+	CreditType     creditTypeRef `json:"credit_type"`
+	StartTimestamp string        `json:"start_timestamp"`
+	EndTimestamp   string        `json:"end_timestamp"`
+	IssuedAt       *string       `json:"issued_at,omitempty"`
+	LineItems      []lineItemOut `json:"line_items"`
+	Subtotal       num           `json:"subtotal"`
+	Total          num           `json:"total"`
+}
+
+// lineItemOut is Metronome's InvoiceLineItem.
+type lineItemOut struct {
+	Name                  string         `json:"name"`
+	Type                  string         `json:"type"`
+	CreditType            creditTypeRef  `json:"credit_type"`
+	Total                 num            `json:"total"`
+	Quantity              *num           `json:"quantity,omitempty"`
+	UnitPrice             *num           `json:"unit_price,omitempty"`
+	ProductID             string         `json:"product_id,omitempty"`
+	ProductType           string         `json:"product_type,omitempty"`
+	ProductTags           []string       `json:"product_tags,omitempty"`
+	StartingAt            string         `json:"starting_at"`
+	EndingBefore          string         `json:"ending_before"`
+	CommitID              string         `json:"commit_id,omitempty"`
+	CommitType            string         `json:"commit_type,omitempty"`
+	AppliedCommitOrCredit *appliedCommit `json:"applied_commit_or_credit,omitempty"`
+	ScheduledChargeID     string         `json:"scheduled_charge_id,omitempty"`
+}
+
+type appliedCommit struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+}
+
+// productListItem is Metronome's product_type of a line.
+var productListItem = map[string]string{
+	engine.ProductUsage: "UsageProductListItem", engine.ProductFixed: "FixedProductListItem",
+	engine.ProductSubscription: "SubscriptionProductListItem", engine.ProductComposite: "CompositeProductListItem",
+}
+
+func renderInvoice(c *engine.Customer, k *engine.Contract, inv *engine.Invoice, cat *engine.Catalog, skipZero bool) invoiceOut {
+	out := invoiceOut{
+		ID: inv.ID, CustomerID: c.ID, ContractID: k.ID, Type: "USAGE", Status: inv.Status,
+		CreditType: creditTypeOf(cat, inv.CreditTypeID), StartTimestamp: tsv(inv.Start), EndTimestamp: tsv(inv.End),
+		LineItems: []lineItemOut{}, Total: amountNum(inv.Total),
+	}
+	if inv.Status == engine.InvoiceFinalized {
+		out.IssuedAt = ts(inv.FinalizedAt)
+	}
+	subtotal := inv.Total
+	for _, l := range inv.Lines {
+		if skipZero && l.Type == engine.LineUsage && l.Quantity.IsZero() {
+			continue
+		}
+		li := lineItemOut{
+			Type: l.Type, CreditType: creditTypeOf(cat, l.CreditTypeID), Total: amountNum(l.Total),
+			StartingAt: tsv(inv.Start), EndingBefore: tsv(inv.End),
+		}
+		product := func(id string) {
+			li.ProductID = id
+			if p := cat.Products[id]; p != nil {
+				li.Name, li.ProductType, li.ProductTags = p.Name, productListItem[p.Type], p.Tags
+			}
+		}
+		switch l.Type {
+		case engine.LineUsage:
+			product(l.ProductID)
+			q := amountNum(l.Quantity)
+			li.Quantity = &q
+		case engine.LineScheduled:
+			product(l.ProductID)
+			q, p := amountNum(l.Quantity), amountNum(l.UnitPrice)
+			li.Quantity, li.UnitPrice, li.ScheduledChargeID = &q, &p, l.ChargeID
+			if ch := k.ScheduledCharge(l.ChargeID); ch != nil && ch.Name != "" {
+				li.Name = ch.Name
+			}
+		case engine.LineAppliedCommit:
+			li.CommitID = l.CommitID
+			if cm := k.Commit(l.CommitID); cm != nil {
+				typ := cm.Type
+				li.Name = cm.Name
+				if li.Name == "" {
+					if p := cat.Products[cm.ProductID]; p != nil {
+						li.Name = p.Name
+					}
+				}
+				li.AppliedCommitOrCredit = &appliedCommit{ID: cm.ID, Type: typ}
+				switch typ {
+				case engine.CommitPrepaid:
+					li.CommitType = "PrepaidCommit"
+				case engine.CommitPostpaid:
+					li.CommitType = "PostpaidCommit"
+				}
+			}
+			if l.CreditTypeID == inv.CreditTypeID {
+				subtotal = subtotal.Sub(l.Total)
+			}
+		case engine.LineCPUConversion:
+			li.Name = "Custom pricing unit conversion"
+		}
+		out.LineItems = append(out.LineItems, li)
+	}
+	out.Subtotal = amountNum(subtotal)
+	return out
+}
+
+// invoiceQuery is the query string of the invoice list.
+type invoiceQuery struct {
+	status, creditType, contractID string
+	startingOn, endingBefore       engine.Nanos
+	desc, skipZero, noUsage        bool
+	limit, offset                  int
+}
+
+// invoiceQueryParams are the list's applied query parameters; any other is
+// refused with 400 (nothing accepted is silently ignored).
+var invoiceQueryParams = map[string]bool{
+	"status": true, "starting_on": true, "ending_before": true, "credit_type_id": true, "contract_id": true,
+	"limit": true, "next_page": true, "sort": true, "type": true, "skip_zero_qty_line_items": true,
+}
+
+func parseInvoiceQuery(q *fasthttp.Args, list bool) (invoiceQuery, error) {
+	var iq invoiceQuery
+	var err error
+	q.VisitAll(func(k, v []byte) {
+		if err == nil && (!invoiceQueryParams[string(k)] || (!list && string(k) != "skip_zero_qty_line_items")) {
+			err = badRequest("%s: is not supported by this server yet", k)
+		}
+	})
+	if err != nil {
+		return iq, err
+	}
+	boolArg := func(name string) (bool, error) {
+		switch v := string(q.Peek(name)); v {
+		case "", "false":
+			return false, nil
+		case "true":
+			return true, nil
+		default:
+			return false, badRequest("%s: must be true or false", name)
+		}
+	}
+	if iq.skipZero, err = boolArg("skip_zero_qty_line_items"); err != nil || !list {
+		return iq, err
+	}
+	if v := strings.ToUpper(string(q.Peek("status"))); v != "" {
+		if v != engine.InvoiceDraft && v != engine.InvoiceFinalized && v != "VOID" {
+			return iq, badRequest("status: must be DRAFT, FINALIZED or VOID")
+		}
+		iq.status = v
+	}
+	if v := strings.ToUpper(string(q.Peek("type"))); v != "" {
+		if v != "USAGE" && v != "SCHEDULED" && v != "USAGE_CONSOLIDATED" {
+			return iq, badRequest("type: must be USAGE, USAGE_CONSOLIDATED or SCHEDULED")
+		}
+		iq.noUsage = v != "USAGE" // every invoice here is a usage invoice
+	}
+	for name, dst := range map[string]*engine.Nanos{"starting_on": &iq.startingOn, "ending_before": &iq.endingBefore} {
+		if v := q.Peek(name); len(v) > 0 {
+			n, msg := parseTime(string(v))
+			if msg != "" {
+				return iq, badRequest("%s: %s", name, msg)
+			}
+			*dst = n
+		}
+	}
+	switch v := string(q.Peek("sort")); v {
+	case "", "date_asc":
+	case "date_desc":
+		iq.desc = true
+	default:
+		return iq, badRequest("sort: must be date_asc or date_desc")
+	}
+	iq.creditType, iq.contractID = string(q.Peek("credit_type_id")), string(q.Peek("contract_id"))
+	iq.limit, iq.offset, err = pageArgs(q, 25)
+	return iq, err
+}
+
+// customerRoute resolves the customer id of a /v1/customers/{id}/... path;
+// Metronome's paths take the customer id, not an alias.
+func (s *Server) customerRoute(id string) error {
+	if h := s.node.Engine().LookupCustomer(id); h == nil || h.ID != id {
+		return notFound("customer_id: customer %s not found", id)
+	}
+	return nil
+}
+
+// listInvoices serves GET /v1/customers/{customer_id}/invoices.
+func (s *Server) listInvoices(ctx *fasthttp.RequestCtx, customerID string) error {
+	if err := s.customerRoute(customerID); err != nil {
+		return err
+	}
+	q, err := parseInvoiceQuery(ctx.QueryArgs(), true)
+	if err != nil {
+		return err
+	}
+	var all []invoiceOut
+	found, err := s.readCustomerByID(customerID, func(c *engine.Customer, cat *engine.Catalog, now engine.Nanos) {
+		for _, k := range c.Contracts {
+			if q.noUsage || (q.contractID != "" && k.ID != q.contractID) {
+				continue
+			}
+			for _, inv := range k.Invoices {
+				switch {
+				case q.status != "" && inv.Status != q.status,
+					q.creditType != "" && inv.CreditTypeID != q.creditType,
+					q.startingOn != 0 && inv.Start < q.startingOn,
+					q.endingBefore != 0 && inv.End > q.endingBefore:
+					continue
+				}
+				all = append(all, renderInvoice(c, k, inv, cat, q.skipZero))
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if !found {
+		return notFound("customer_id: customer %s not found", customerID)
+	}
+	// By period start (drafts have no issue date yet).
+	sort.SliceStable(all, func(i, j int) bool {
+		a, _ := parseTime(all[i].StartTimestamp)
+		b, _ := parseTime(all[j].StartTimestamp)
+		if q.desc {
+			return a > b
+		}
+		return a < b
+	})
+	var next *string
+	if q.offset >= len(all) {
+		all = nil
+	} else {
+		all = all[q.offset:]
+	}
+	if len(all) > q.limit {
+		all = all[:q.limit]
+		n := strconv.Itoa(q.offset + q.limit)
+		next = &n
+	}
+	return writeJSON(ctx, listEnvelope{Data: orEmpty(all), NextPage: next})
+}
+
+// getInvoice serves GET /v1/customers/{customer_id}/invoices/{invoice_id}.
+func (s *Server) getInvoice(ctx *fasthttp.RequestCtx, param string) error {
+	customerID, invoiceID, _ := strings.Cut(param, "/")
+	if err := s.customerRoute(customerID); err != nil {
+		return err
+	}
+	q, err := parseInvoiceQuery(ctx.QueryArgs(), false)
+	if err != nil {
+		return err
+	}
+	var out *invoiceOut
+	found, err := s.readCustomerByID(customerID, func(c *engine.Customer, cat *engine.Catalog, now engine.Nanos) {
+		for _, k := range c.Contracts {
+			if inv := k.Invoice(invoiceID); inv != nil {
+				o := renderInvoice(c, k, inv, cat, q.skipZero)
+				out = &o
+				return
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if !found {
+		return notFound("customer_id: customer %s not found", customerID)
+	}
+	if out == nil {
+		return notFound("invoice_id: invoice %s not found", invoiceID)
+	}
+	return writeData(ctx, out)
+}
+
+// rejectsOut is the native reject report of a customer.
+type rejectsOut struct {
+	CustomerID string           `json:"customer_id"`
+	Rejects    map[string]int64 `json:"rejects"`
+	Total      int64            `json:"total"`
+}
+
+// customerRejects serves GET /v1/customers/{customer_id}/rejects (native):
+// the customer's events kept as counted rejects, by reason.
+func (s *Server) customerRejects(ctx *fasthttp.RequestCtx, customerID string) error {
+	if err := s.customerRoute(customerID); err != nil {
+		return err
+	}
+	out := rejectsOut{CustomerID: customerID, Rejects: map[string]int64{}}
+	found, err := s.readCustomerByID(customerID, func(c *engine.Customer, cat *engine.Catalog, now engine.Nanos) {
+		for _, r := range engine.RejectReasons {
+			if r != engine.RejectUnknownCustomer {
+				out.Rejects[string(r)] = c.Rejects[r]
+				out.Total += c.Rejects[r]
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if !found {
+		return notFound("customer_id: customer %s not found", customerID)
+	}
+	return writeData(ctx, out)
+}
