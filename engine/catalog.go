@@ -275,7 +275,7 @@ func (c *Catalog) derive() error {
 		}
 		for pid, rates := range rc.Rates {
 			for i := range rates {
-				if len(rates[i].Tiers) > 0 && rates[i].tiers == nil {
+				if len(rates[i].Tiers) > 0 && rates[i].tiers == nil && !rates[i].FlatLegacy {
 					tiers, err := tiersFromDecimals(rates[i].Tiers, "tiers")
 					if err != nil {
 						return fmt.Errorf("rate card %s: product %s rate %d: %v", id, pid, rates[i].Seq, err)
@@ -366,6 +366,9 @@ func (c *Catalog) index() {
 	c.metricsAnyEvent = nil
 	for _, id := range c.MetricOrder {
 		m := c.Metrics[id]
+		if m.Unrated {
+			continue // kept, never rated (see CreateMetric.Unrated)
+		}
 		if m.EventTypeFilter == nil || len(m.EventTypeFilter.InValues) == 0 {
 			c.metricsAnyEvent = append(c.metricsAnyEvent, m)
 			continue
@@ -502,13 +505,13 @@ func (c *Catalog) applyAddRates(cmd *AddRates) (*Catalog, *Result) {
 		if prod == nil {
 			return nil, &Result{Err: errorf(NotFound, "rates[%d].product_id: product %s not found", i, r.ProductID)}
 		}
-		if r.RateType == RateTiered {
+		if r.RateType == RateTiered && !r.FlatLegacy {
 			t, terr := tiersFromDecimals(r.Tiers, fmt.Sprintf("rates[%d].tiers", i))
 			if terr != nil {
 				return nil, &Result{Err: terr}
 			}
 			tiers[i] = t
-		} else if len(r.Tiers) > 0 {
+		} else if len(r.Tiers) > 0 && !r.FlatLegacy {
 			return nil, &Result{Err: errorf(Invalid, "rates[%d].tiers: only a TIERED rate has tiers", i)}
 		}
 		for _, k := range sortedKeys(r.PricingGroupValues) {
@@ -684,4 +687,34 @@ func checkOrder[V any](what string, order []string, objects map[string]*V, idOf 
 		}
 	}
 	return nil
+}
+
+// FoundationUnrated reports whether the foundation's API kept metrics of
+// this aggregation without ever rating them (see CreateMetric.Unrated).
+func FoundationUnrated(aggregation string) bool {
+	return aggregation == AggMax || aggregation == AggUnique || aggregation == AggLatest
+}
+
+// MarkFoundationCatalog gives a catalog written by a build that predates
+// rating MAX, UNIQUE, LATEST and TIERED (snapshot catalogs before catalog
+// section version 2) the meaning it had then: such metrics are kept
+// unrated and such rates priced flat.
+func MarkFoundationCatalog(c *Catalog) {
+	for _, m := range c.Metrics {
+		if m != nil && FoundationUnrated(m.Aggregation) {
+			m.Unrated = true
+		}
+	}
+	for _, rc := range c.RateCards {
+		if rc == nil {
+			continue
+		}
+		for _, rates := range rc.Rates {
+			for i := range rates {
+				if rates[i].RateType == RateTiered {
+					rates[i].FlatLegacy = true
+				}
+			}
+		}
+	}
 }

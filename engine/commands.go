@@ -78,6 +78,11 @@ type CreateMetric struct {
 	AggregationKey  string            `msgpack:"AggregationKey"`
 	GroupKeys       [][]string        `msgpack:"GroupKeys"`
 	CustomFields    map[string]string `msgpack:"CustomFields"`
+	// Unrated marks a MAX, UNIQUE or LATEST metric created through the
+	// foundation's API, which accepted and kept such metrics but never rated
+	// them: it still never rates, so old logs replay to what they billed.
+	// Set only by the upgrade of version 1 commands and of old catalogs.
+	Unrated bool `msgpack:"Unrated"`
 }
 
 // Product types.
@@ -174,6 +179,10 @@ type RateInput struct {
 	// PricingGroupValues restricts the rate to usage whose pricing group
 	// (the product's pricing_group_key) has these values; empty: every group.
 	PricingGroupValues map[string]string `msgpack:"PricingGroupValues"`
+	// FlatLegacy marks a TIERED rate added through the foundation's API,
+	// which priced it at its flat Price: it still does. Set only by the
+	// upgrade of version 1 commands and of old catalogs.
+	FlatLegacy bool `msgpack:"FlatLegacy"`
 }
 
 // AddRates appends rates to a rate card.
@@ -292,6 +301,11 @@ type CreateContract struct {
 	// before grace periods existed) are upgraded with an explicit 0: an old
 	// log replays to the state it always reached.
 	InvoiceGracePeriod *int64 `msgpack:"InvoiceGracePeriod"`
+	// FoundationRules marks a contract created by a version 1 command (the
+	// foundation's): it may overlap another contract of its customer, and
+	// an event for a past period without an invoice opens a draft, as those
+	// builds did. Set only by the upgrade of version 1 commands.
+	FoundationRules bool `msgpack:"FoundationRules"`
 }
 
 // Statement frequencies and anchor days.

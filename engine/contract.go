@@ -56,6 +56,9 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 		return
 	}
 	for _, other := range c.Contracts {
+		if cmd.FoundationRules {
+			break
+		}
 		if overlaps(cmd.StartingAt, cmd.EndingBefore, other.StartingAt, other.EndingBefore) {
 			t.res.Err = errorf(Invalid, "starting_at: overlaps contract %s (%s); end it first (/v1/contracts/updateEndDate) so that one contract is in force at a time",
 				other.ID, termString(other.StartingAt, other.EndingBefore))
@@ -94,6 +97,7 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 		EndingBefore: cmd.EndingBefore, UniquenessKey: cmd.UniquenessKey, PrepaidOnly: cmd.PrepaidOnly,
 		CustomFields: cmd.CustomFields, CreatedAt: now, MultiplierPrioritization: cmd.MultiplierOverridePrioritization,
 		StatementFrequency: freq, StatementDay: day, StatementAnchor: anchor, InvoiceGracePeriod: grace,
+		FoundationRules: cmd.FoundationRules,
 	}
 	for i := range cmd.Overrides {
 		o, err := newOverride(&cmd.Overrides[i], i)

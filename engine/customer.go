@@ -75,6 +75,9 @@ type Contract struct {
 	InvoiceGracePeriod int64 `msgpack:"InvoiceGracePeriod"`
 	// ScheduledCharges in creation order (archived ones kept, marked).
 	ScheduledCharges []*ScheduledCharge `msgpack:"ScheduledCharges"`
+	// FoundationRules: see CreateContract.FoundationRules. Contracts stored
+	// in customer layouts 1 and 2 have it.
+	FoundationRules bool `msgpack:"FoundationRules"`
 }
 
 // ScheduledCharge is a charge of a FIXED product, billed on the usage

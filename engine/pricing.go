@@ -89,7 +89,7 @@ func priceAt(cat *Catalog, rc *RateCard, k *Contract, p *Product, group []string
 		return pricedRate{}, false
 	}
 	pr := pricedRate{rate: r, price: r.price, entitled: r.Entitled, creditTypeID: r.CreditTypeID}
-	if r.RateType == RateTiered {
+	if r.RateType == RateTiered && !r.FlatLegacy {
 		pr.tiers = r.tiers
 	}
 	if len(k.Overrides) == 0 {

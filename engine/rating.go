@@ -47,7 +47,7 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 		return
 	}
 	inv := k.findInvoice(ev.Timestamp)
-	if (inv != nil && inv.Status != InvoiceDraft) || (inv == nil && k.periodClosed(ev.Timestamp, now)) {
+	if (inv != nil && inv.Status != InvoiceDraft) || (inv == nil && !k.FoundationRules && k.periodClosed(ev.Timestamp, now)) {
 		s.rejectEvent(c, out, RejectFinalized)
 		return
 	}

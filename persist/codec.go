@@ -64,27 +64,63 @@ func builtinRegistrations() []Registration {
 	for _, sp := range engine.Commands() {
 		regs = append(regs, Registration{Kind: sp.Kind, Version: sp.Version, New: sp.New})
 	}
-	// create_contract version 1 was written before invoice grace periods:
-	// its contracts finalize at the period's end, as they always did.
-	regs = append(regs, Registration{
+	regs = append(regs, foundationRegistrations()...)
+	return append(regs, ingestRegistrations()...)
+}
+
+// foundationRegistrations are the version 1 layouts of the commands whose
+// meaning has moved on since the foundation wrote them. The bytes are the
+// same; the upgrade keeps the meaning those entries had when they were
+// written, so an old log replays to the state it reached then:
+//   - create_contract: no invoice grace period (periods finalize at their
+//     end), overlapping contracts allowed, a past period without an invoice
+//     opens a draft;
+//   - create_billable_metric: MAX, UNIQUE and LATEST metrics were kept but
+//     never rated;
+//   - add_rates: a TIERED rate was priced at its flat price.
+func foundationRegistrations() []Registration {
+	return []Registration{{
 		Kind: engine.KindCreateContract, Version: 1,
 		New: func() engine.Command { return &engine.CreateContract{} },
 		Upgrade: func(cmd engine.Command) (engine.Command, error) {
 			c := cmd.(*engine.CreateContract)
 			var none int64
 			c.InvoiceGracePeriod = &none
+			c.FoundationRules = true
 			return c, nil
 		},
-	})
-	// Ingest: version 1 (msgpack) is the engine layout above; version 2 is
-	// the binary layout written since (ingest_codec.go).
-	return append(regs, Registration{
+	}, {
+		Kind: engine.KindCreateMetric, Version: 1,
+		New: func() engine.Command { return &engine.CreateMetric{} },
+		Upgrade: func(cmd engine.Command) (engine.Command, error) {
+			m := cmd.(*engine.CreateMetric)
+			m.Unrated = engine.FoundationUnrated(m.Aggregation)
+			return m, nil
+		},
+	}, {
+		Kind: engine.KindAddRates, Version: 1,
+		New: func() engine.Command { return &engine.AddRates{} },
+		Upgrade: func(cmd engine.Command) (engine.Command, error) {
+			a := cmd.(*engine.AddRates)
+			for i := range a.Rates {
+				a.Rates[i].FlatLegacy = a.Rates[i].RateType == engine.RateTiered
+			}
+			return a, nil
+		},
+	}}
+}
+
+// ingestRegistrations are ingest's layouts beyond the engine's own.
+func ingestRegistrations() []Registration {
+	// Ingest: version 1 (msgpack) is the engine layout; version 2 is the
+	// binary layout written since (ingest_codec.go).
+	return []Registration{{
 		Kind: engine.KindIngest, Version: ingestBinaryVersion,
 		Decode: func(b []byte) (engine.Command, error) { return decodeIngest(b) },
 		Encode: func(dst []byte, cmd engine.Command) ([]byte, error) {
 			return appendIngest(dst, cmd.(*engine.Ingest)), nil
 		},
-	})
+	}}
 }
 
 // NewCodec returns a codec that knows every engine command at every version

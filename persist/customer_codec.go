@@ -27,7 +27,8 @@ import (
 //     values, then its scheduled-charge ids and unit price; an invoice's
 //     period aggregates (rating), then its LastUsageAt; a commit's
 //     ArchivedAt; a contract's multiplier prioritization, then its statement
-//     schedule, invoice grace period and scheduled charges. Read only from
+//     schedule, invoice grace period and scheduled charges, after whether it
+//     keeps the foundation's rules (true for every older record). Read only from
 //     layout 3 records; older ones leave them zero, which means what those
 //     builds did (compounding multipliers, monthly statements, no grace, no
 //     charges).
@@ -249,6 +250,7 @@ func (w *binWriter) contract(k *engine.Contract) {
 		}
 	}
 	if w.layout >= 3 {
+		w.boolean(k.FoundationRules)
 		w.str(k.MultiplierPrioritization)
 		w.str(k.StatementFrequency)
 		w.str(k.StatementDay)
@@ -687,7 +689,11 @@ func (r *binReader) contract() *engine.Contract {
 			k.Invoices[i] = inv
 		}
 	}
+	// Contracts stored before layout 3 were created under the foundation's
+	// rules (engine.Contract.FoundationRules).
+	k.FoundationRules = r.layout < 3
 	if r.layout >= 3 {
+		k.FoundationRules = r.boolean()
 		k.MultiplierPrioritization = r.str()
 		k.StatementFrequency = r.str()
 		k.StatementDay = r.str()

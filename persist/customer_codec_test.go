@@ -58,6 +58,7 @@ func appendCustomerLayout1(dst []byte, c *engine.Customer) []byte {
 // the same customer, and re-encode in layout 2.
 func TestCustomerCodecReadsLayout1(t *testing.T) {
 	for _, c := range []*engine.Customer{fullCustomer(), {ID: "bare"}} {
+		foundationContracts(c) // all that layouts before 3 can hold
 		old := appendCustomerLayout1(nil, c)
 		if old[0] != 1 {
 			t.Fatalf("layout byte %d", old[0])
@@ -171,6 +172,7 @@ func FuzzDecodeCustomer(f *testing.F) {
 // the same customer, with the layout 3 fields zero, and re-encode in layout 3.
 func TestCustomerCodecReadsLayout2(t *testing.T) {
 	for _, c := range []*engine.Customer{fullCustomer(), {ID: "bare"}} {
+		foundationContracts(c) // all that layouts before 3 can hold
 		old := appendCustomer(nil, c, 2, (*binWriter).binAmount)
 		got, err := DecodeCustomer(old, nil)
 		if err != nil {
@@ -212,5 +214,13 @@ func TestCustomerCodecLayout3Fields(t *testing.T) {
 	}
 	if got.Contracts[1].ScheduledCharges == nil || got.Contracts[0].ScheduledCharges[1].Items == nil {
 		t.Fatal("empty lists came back nil")
+	}
+}
+
+// foundationContracts marks c's contracts as created under the foundation's
+// rules, as every contract stored before customer layout 3 was.
+func foundationContracts(c *engine.Customer) {
+	for _, k := range c.Contracts {
+		k.FoundationRules = true
 	}
 }

@@ -97,15 +97,16 @@ func writeSections(enc *msgpack.Encoder, bw *bufio.Writer, hdr *snapshotHeader, 
 		cat = engine.NewCatalog()
 	}
 	for _, s := range []struct {
-		tag  sectionTag
-		name string
-		v    any
-	}{{sectionMeta, "cluster metadata", meta}, {sectionCatalog, "catalog", cat}, {sectionOrder, "customer order", snap.CustomerOrder}} {
+		tag     sectionTag
+		version uint64
+		name    string
+		v       any
+	}{{sectionMeta, 1, "cluster metadata", meta}, {sectionCatalog, catalogVersion, "catalog", cat}, {sectionOrder, 1, "customer order", snap.CustomerOrder}} {
 		b, err := Marshal(s.v)
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
-		if err := sw.section(s.tag, 1, b); err != nil {
+		if err := sw.section(s.tag, s.version, b); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 	}
@@ -230,8 +231,7 @@ func readSectioned(sr *sectionReader, hdr *snapshotHeader) (*engine.State, Clust
 		case sectionMeta:
 			err = readOne(sr, version, &meta)
 		case sectionCatalog:
-			st.Catalog = new(engine.Catalog)
-			err = readOne(sr, version, st.Catalog)
+			st.Catalog, err = readCatalog(sr, version)
 		case sectionOrder:
 			err = readOne(sr, version, &st.CustomerOrder)
 		case sectionCustomers:
@@ -353,4 +353,25 @@ func decodeCustomers(raw [][]byte, format int) ([]*engine.Customer, error) {
 	}
 	wg.Wait()
 	return out, errors.Join(errs...)
+}
+
+// catalogVersion is the catalog section's version: 1 was written before
+// MAX, UNIQUE, LATEST and TIERED were rated, 2 since (the same msgpack
+// layout, with the Unrated and FlatLegacy marks written out).
+const catalogVersion = 2
+
+// readCatalog reads the catalog section; a version 1 catalog is given the
+// meaning it had when it was written (engine.MarkFoundationCatalog).
+func readCatalog(sr *sectionReader, version uint64) (*engine.Catalog, error) {
+	if version == 0 || version > catalogVersion {
+		return nil, fmt.Errorf("unknown catalog version %d", version)
+	}
+	cat := new(engine.Catalog)
+	if err := readOne(sr, 1, cat); err != nil {
+		return nil, err
+	}
+	if version == 1 {
+		engine.MarkFoundationCatalog(cat)
+	}
+	return cat, nil
 }

@@ -24,6 +24,7 @@ func readPositional(br *bufio.Reader, dec *msgpack.Decoder, hdr *snapshotHeader)
 	if err := decodeNext(br, st.Catalog); err != nil {
 		return nil, meta, fmt.Errorf("catalog: %w", err)
 	}
+	engine.MarkFoundationCatalog(st.Catalog)
 	if err := decodeNext(br, &st.CustomerOrder); err != nil {
 		return nil, meta, fmt.Errorf("customer order: %w", err)
 	}
