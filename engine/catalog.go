@@ -197,6 +197,8 @@ type RateCard struct {
 	Rates map[string][]Rate `msgpack:"Rates"`
 	// ProductOrder lists the products that have rates, in first-added order.
 	ProductOrder []string `msgpack:"ProductOrder"`
+	// Aliases name the rate card for contracts' rate_card_alias.
+	Aliases []RateCardAlias `msgpack:"Aliases,omitempty"`
 
 	// fiatPerCustom holds CreditTypeConversions' rates as Amounts, in the
 	// same order; derived like Rate.price.
@@ -314,6 +316,10 @@ type Catalog struct {
 	metricsByEventType map[string][]*Metric
 	metricsAnyEvent    []*Metric
 	productsByMetric   map[string][]*Product
+	// composites lists the COMPOSITE products that cover some product, in
+	// catalog order; coveredByComposite marks every product one covers.
+	composites         []*Product
+	coveredByComposite map[string]bool
 	// notEntitledByCredit holds the shared "not priced here" answer per fiat
 	// credit type, so views do not each render their own.
 	notEntitledByCredit map[string]*ProductEntitlement
@@ -382,12 +388,88 @@ func (c *Catalog) index() {
 		c.notEntitledByCredit[id] = newProductEntitlement(false, ReasonNotEntitled, Amount{}, id)
 	}
 	c.productsByMetric = map[string][]*Product{}
+	c.composites, c.coveredByComposite = nil, nil
 	for _, id := range c.ProductOrder {
 		p := c.Products[id]
 		if p.BillableMetricID != "" {
 			c.productsByMetric[p.BillableMetricID] = append(c.productsByMetric[p.BillableMetricID], p)
 		}
+		if p.Type == ProductComposite && (len(p.CompositeProductIDs) > 0 || len(p.CompositeTags) > 0) {
+			c.composites = append(c.composites, p)
+		}
 	}
+	for _, comp := range c.composites {
+		for _, id := range c.ProductOrder {
+			if comp.covers(c.Products[id]) {
+				if c.coveredByComposite == nil {
+					c.coveredByComposite = map[string]bool{}
+				}
+				c.coveredByComposite[id] = true
+			}
+		}
+	}
+}
+
+// covers reports whether the COMPOSITE product comp covers p: p is a USAGE
+// product listed in its composite_product_ids or carrying one of its
+// composite_tags. A composite never covers a composite (Metronome's
+// include_composite_spend, default false, is not served).
+func (comp *Product) covers(p *Product) bool {
+	if p == nil || p.Type != ProductUsage {
+		return false
+	}
+	for _, id := range comp.CompositeProductIDs {
+		if id == p.ID {
+			return true
+		}
+	}
+	for _, t := range comp.CompositeTags {
+		for _, pt := range p.Tags {
+			if pt == t {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// RateCardByAlias returns the rate card whose alias name is in force at t;
+// when several rate cards carry it then, the most recently assigned (the
+// last created) wins, as in Metronome.
+func (c *Catalog) RateCardByAlias(name string, t Nanos) *RateCard {
+	for i := len(c.RateCardOrder) - 1; i >= 0; i-- {
+		rc := c.RateCards[c.RateCardOrder[i]]
+		for _, a := range rc.Aliases {
+			if a.Name == name && a.inForce(t) {
+				return rc
+			}
+		}
+	}
+	return nil
+}
+
+// contractRateCard resolves a new contract's rate card: by id, or by the
+// alias in force at the contract's start.
+func (c *Catalog) contractRateCard(cmd *CreateContract) (*RateCard, *Error) {
+	switch {
+	case cmd.RateCardID != "" && cmd.RateCardAlias != "":
+		return nil, errorf(Invalid, "rate_card_alias: give rate_card_id or rate_card_alias, not both")
+	case cmd.RateCardID == "" && cmd.RateCardAlias != "":
+		rc := c.RateCardByAlias(cmd.RateCardAlias, cmd.StartingAt)
+		if rc == nil {
+			return nil, errorf(Invalid, "rate_card_alias: no rate card has the alias %q in force at starting_at", cmd.RateCardAlias)
+		}
+		return rc, nil
+	}
+	rc := c.RateCards[cmd.RateCardID]
+	if rc == nil {
+		return nil, errorf(NotFound, "rate_card_id: rate card %s not found", cmd.RateCardID)
+	}
+	return rc, nil
+}
+
+func (a *RateCardAlias) inForce(t Nanos) bool {
+	return (a.StartingAt == 0 || t >= a.StartingAt) && (a.EndingBefore == 0 || t < a.EndingBefore)
 }
 
 // MetricsForEvent returns the metrics that may match an event of this type,
@@ -453,6 +535,9 @@ func (c *Catalog) applyCreateProduct(cmd *CreateProduct, id string, now Nanos) (
 	if err := c.checkGroupKeys(p); err != nil {
 		return nil, &Result{Err: err}
 	}
+	if err := c.checkComposite(p); err != nil {
+		return nil, &Result{Err: err}
+	}
 	n := c.clone()
 	n.Products[id] = p
 	n.ProductOrder = append(n.ProductOrder, id)
@@ -473,10 +558,25 @@ func (c *Catalog) applyCreateRateCard(cmd *CreateRateCard, id string, now Nanos)
 			return nil, &Result{Err: errorf(NotFound, "credit_type_conversions[%d].custom_credit_type_id: credit type %s not found", i, conv.CustomCreditTypeID)}
 		}
 	}
+	for i, a := range cmd.Aliases {
+		if a.Name == "" {
+			return nil, &Result{Err: errorf(Invalid, "aliases[%d].name: must not be empty", i)}
+		}
+		if a.EndingBefore != 0 && a.EndingBefore <= a.StartingAt {
+			return nil, &Result{Err: errorf(Invalid, "aliases[%d].ending_before: must be after starting_at", i)}
+		}
+		for j := 0; j < i; j++ {
+			b := cmd.Aliases[j]
+			if b.Name == a.Name && (a.EndingBefore == 0 || b.StartingAt == 0 || b.StartingAt < a.EndingBefore) &&
+				(b.EndingBefore == 0 || a.StartingAt == 0 || a.StartingAt < b.EndingBefore) {
+				return nil, &Result{Err: errorf(Invalid, "aliases[%d]: overlaps aliases[%d] of the same name", i, j)}
+			}
+		}
+	}
 	rc := &RateCard{
 		ID: id, Name: cmd.Name, Description: cmd.Description, FiatCreditTypeID: fiat,
 		CreditTypeConversions: cmd.CreditTypeConversions, CustomFields: cmd.CustomFields,
-		CreatedAt: now, Rates: map[string][]Rate{},
+		CreatedAt: now, Rates: map[string][]Rate{}, Aliases: cmd.Aliases,
 	}
 	if err := rc.deriveConversions(""); err != nil {
 		return nil, &Result{Err: err}
@@ -513,6 +613,16 @@ func (c *Catalog) applyAddRates(cmd *AddRates) (*Catalog, *Result) {
 			tiers[i] = t
 		} else if len(r.Tiers) > 0 && !r.FlatLegacy {
 			return nil, &Result{Err: errorf(Invalid, "rates[%d].tiers: only a TIERED rate has tiers", i)}
+		}
+		switch {
+		case r.RateType == RatePercentage && prod.Type != ProductComposite:
+			return nil, &Result{Err: errorf(Invalid, "rates[%d].rate_type: a PERCENTAGE rate prices only a COMPOSITE product", i)}
+		case r.RateType == RatePercentage && (p.Sign() < 0 || p.Cmp(amountOne) > 0):
+			return nil, &Result{Err: errorf(Invalid, "rates[%d].price: a PERCENTAGE rate's price is a fraction between 0 and 1 (0.1 = 10%%)", i)}
+		case r.RateType != RatePercentage && (len(prod.CompositeProductIDs) > 0 || len(prod.CompositeTags) > 0):
+			// Only composites with covered products: a composite created
+			// before they existed covers nothing and kept any rate type.
+			return nil, &Result{Err: errorf(Invalid, "rates[%d].rate_type: a COMPOSITE product takes a PERCENTAGE rate", i)}
 		}
 		for _, k := range sortedKeys(r.PricingGroupValues) {
 			if indexOfString(prod.PricingGroupKey, k) < 0 {
@@ -560,6 +670,30 @@ func (c *Catalog) applyAddRates(cmd *AddRates) (*Catalog, *Result) {
 	n.RateCards[rc.ID] = &rc
 	n.index()
 	return n, &Result{ID: rc.ID}
+}
+
+// checkComposite asserts that only a COMPOSITE product covers products, and
+// only existing USAGE products by id.
+func (c *Catalog) checkComposite(p *Product) *Error {
+	if p.Type != ProductComposite {
+		switch {
+		case len(p.CompositeProductIDs) > 0:
+			return errorf(Invalid, "composite_product_ids: only a COMPOSITE product covers products")
+		case len(p.CompositeTags) > 0:
+			return errorf(Invalid, "composite_tags: only a COMPOSITE product covers products")
+		}
+		return nil
+	}
+	for i, id := range p.CompositeProductIDs {
+		q := c.Products[id]
+		if q == nil {
+			return errorf(NotFound, "composite_product_ids[%d]: product %s not found", i, id)
+		}
+		if q.Type != ProductUsage {
+			return errorf(Invalid, "composite_product_ids[%d]: product %s is %s; a composite covers USAGE products", i, id, q.Type)
+		}
+	}
+	return nil
 }
 
 // checkGroupKeys asserts Metronome's rule: a product's pricing and

@@ -107,6 +107,14 @@ type CreateProduct struct {
 	// into the quantity priced (conversion first, then rounding).
 	QuantityConversion *QuantityConversion `msgpack:"QuantityConversion"`
 	QuantityRounding   *QuantityRounding   `msgpack:"QuantityRounding"`
+	// CompositeProductIDs and CompositeTags select the USAGE products a
+	// COMPOSITE product covers: those listed and those carrying any of the
+	// tags. A composite charges its PERCENTAGE rate's fraction of their
+	// usage spend (see rateComposites). Both are empty on every composite
+	// created before they existed (the API refused them), and such a
+	// composite covers nothing, as it did then.
+	CompositeProductIDs []string `msgpack:"CompositeProductIDs,omitempty"`
+	CompositeTags       []string `msgpack:"CompositeTags,omitempty"`
 }
 
 // Quantity conversion operations and rounding methods of products.
@@ -148,6 +156,16 @@ type CreateRateCard struct {
 	FiatCreditTypeID      string                 `msgpack:"FiatCreditTypeID"`
 	CreditTypeConversions []CreditTypeConversion `msgpack:"CreditTypeConversions"`
 	CustomFields          map[string]string      `msgpack:"CustomFields"`
+	// Aliases name the rate card for contracts (rate_card_alias), each over
+	// an optional [StartingAt, EndingBefore).
+	Aliases []RateCardAlias `msgpack:"Aliases,omitempty"`
+}
+
+// RateCardAlias is one alias of a rate card. Zero times: unbounded.
+type RateCardAlias struct {
+	Name         string `msgpack:"Name"`
+	StartingAt   Nanos  `msgpack:"StartingAt"`
+	EndingBefore Nanos  `msgpack:"EndingBefore"`
 }
 
 // Rate types.
@@ -155,6 +173,9 @@ const (
 	RateFlat         = "FLAT"
 	RateSubscription = "SUBSCRIPTION"
 	RateTiered       = "TIERED"
+	// RatePercentage prices a COMPOSITE product: Price is the fraction
+	// (0..1) of the covered products' spend it charges.
+	RatePercentage = "PERCENTAGE"
 )
 
 // Tier is one step of a TIERED rate; the last tier has no size.
@@ -278,6 +299,10 @@ type CreateContract struct {
 	ID            string            `msgpack:"ID"`
 	CustomerID    string            `msgpack:"CustomerID"`
 	RateCardID    string            `msgpack:"RateCardID"`
+	// RateCardAlias, when RateCardID is empty, selects the rate card whose
+	// alias of that name is in force at StartingAt (the most recently
+	// assigned one when several are); resolved when the command applies.
+	RateCardAlias string            `msgpack:"RateCardAlias,omitempty"`
 	Name          string            `msgpack:"Name"`
 	StartingAt    Nanos             `msgpack:"StartingAt"`
 	EndingBefore  Nanos             `msgpack:"EndingBefore"`

@@ -32,9 +32,9 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 		t.res.Err = errorf(NotFound, "customer_id: customer %s not found", cmd.CustomerID)
 		return
 	}
-	rc := cat.RateCards[cmd.RateCardID]
-	if rc == nil {
-		t.res.Err = errorf(NotFound, "rate_card_id: rate card %s not found", cmd.RateCardID)
+	rc, rerr := cat.contractRateCard(cmd)
+	if rerr != nil {
+		t.res.Err = rerr
 		return
 	}
 	if cmd.EndingBefore != 0 && cmd.EndingBefore <= cmd.StartingAt {
@@ -93,7 +93,7 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 		id = DeriveID("contract", c.ID, strconv.Itoa(len(c.Contracts)), strconv.FormatInt(now, 10))
 	}
 	k := &Contract{
-		ID: id, Name: cmd.Name, RateCardID: cmd.RateCardID, StartingAt: cmd.StartingAt,
+		ID: id, Name: cmd.Name, RateCardID: rc.ID, StartingAt: cmd.StartingAt,
 		EndingBefore: cmd.EndingBefore, UniquenessKey: cmd.UniquenessKey, PrepaidOnly: cmd.PrepaidOnly,
 		CustomFields: cmd.CustomFields, CreatedAt: now, MultiplierPrioritization: cmd.MultiplierOverridePrioritization,
 		StatementFrequency: freq, StatementDay: day, StatementAnchor: anchor, InvoiceGracePeriod: grace,

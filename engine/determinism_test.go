@@ -114,7 +114,19 @@ func randomLog(t *testing.T, seed int64) []Entry {
 	push(&CreateProduct{ID: "p1", Name: "Calls", Type: ProductUsage, BillableMetricID: "m1", Tags: []string{"api"}},
 		&CreateProduct{ID: "p2", Name: "Uploads", Type: ProductUsage, BillableMetricID: "m2"},
 		&CreateProduct{ID: "fixed", Name: "Purchase", Type: ProductFixed},
-		&CreateRateCard{ID: "rc", Name: "Card", CreditTypeConversions: []CreditTypeConversion{{CustomCreditTypeID: "ct-gpu", FiatPerCustomCredit: dec("3.5")}}})
+		// A composite: a share of the premium, level (GPU hours) and gauge
+		// products' spend; calls and uploads stay uncovered so runs of
+		// identical events are still proven.
+		&CreateProduct{ID: "comp", Name: "Platform fee", Type: ProductComposite, CompositeProductIDs: []string{"p3", "p6"}, CompositeTags: []string{"gauge"}},
+		&CreateRateCard{ID: "rc", Name: "Card", CreditTypeConversions: []CreditTypeConversion{{CustomCreditTypeID: "ct-gpu", FiatPerCustomCredit: dec("3.5")}},
+			Aliases: []RateCardAlias{{Name: "std", EndingBefore: start + 40*nanosPerDay}}},
+		// Contracts by alias starting from day 40 get this card.
+		&CreateRateCard{ID: "rc2", Name: "Card 2", Aliases: []RateCardAlias{{Name: "std", StartingAt: start + 40*nanosPerDay}}})
+	push(&AddRates{RateCardID: "rc2", Rates: []RateInput{
+		{ProductID: "p1", StartingAt: start, Entitled: true, RateType: RateFlat, Price: dec("0.6")},
+		{ProductID: "p3", StartingAt: start, Entitled: true, RateType: RateTiered, Tiers: []Tier{{Size: ptr(dec("7")), Price: dec("3")}, {Price: dec("1.7")}}},
+		{ProductID: "comp", StartingAt: start, Entitled: true, RateType: RatePercentage, Price: dec("0.15")},
+	}})
 	push(&AddRates{RateCardID: "rc", Rates: []RateInput{
 		{ProductID: "p1", StartingAt: start, Entitled: true, RateType: RateFlat, Price: dec("0.5")},
 		{ProductID: "p2", StartingAt: start, Entitled: true, RateType: RateFlat, Price: dec("0.001")},
@@ -129,6 +141,9 @@ func randomLog(t *testing.T, seed int64) []Entry {
 		{ProductID: "p7", StartingAt: start, Entitled: true, RateType: RateTiered, Tiers: []Tier{{Size: ptr(dec("150")), Price: dec("0.02")}, {Price: dec("0.01")}}},
 		// SUM on FLAT becomes TIERED mid-way: the tiers see the period so far.
 		{ProductID: "p7", StartingAt: start + 25*nanosPerDay, Entitled: true, RateType: RateFlat, Price: dec("0.015")},
+		{ProductID: "comp", StartingAt: start, Entitled: true, RateType: RatePercentage, Price: dec("0.0725")},
+		// The fraction changes mid-period.
+		{ProductID: "comp", StartingAt: start + 17*nanosPerDay, Entitled: true, RateType: RatePercentage, Price: dec("0.1")},
 	}})
 	const customers = 40
 	var cmds []Command
@@ -160,7 +175,11 @@ func randomLog(t *testing.T, seed int64) []Entry {
 			charges = []ScheduledChargeInput{{ProductID: "fixed", Recurring: &RecurringScheduleInput{StartingAt: start, EndingBefore: start + 90*nanosPerDay,
 				Frequency: FrequencyMonthly, AmountDistribution: []string{DistributionEach, DistributionDivided, DistributionDividedRounded}[rng.Intn(3)], Amount: &amount}}}
 		}
-		cmds = append(cmds, &CreateContract{ID: "k" + id, CustomerID: id, RateCardID: "rc", StartingAt: start + int64(i%3)*int64(time.Hour), PrepaidOnly: i%2 == 0,
+		card, alias := "rc", ""
+		if i%5 == 0 {
+			card, alias = "", "std"
+		}
+		cmds = append(cmds, &CreateContract{ID: "k" + id, CustomerID: id, RateCardID: card, RateCardAlias: alias, StartingAt: start + int64(i%3)*int64(time.Hour), PrepaidOnly: i%2 == 0,
 			Overrides: overrides, MultiplierOverridePrioritization: prioritization, UsageStatementSchedule: sched, ScheduledCharges: charges,
 			Commits: []CommitInput{{Type: CommitPrepaid, ProductID: "fixed", Priority: &prio, AccessSchedule: []ScheduleItem{
 				{Amount: dec(fmt.Sprint(100 + rng.Intn(500))), StartingAt: start, EndingBefore: start + int64(rng.Intn(90)+1)*nanosPerDay}}}},
@@ -214,7 +233,7 @@ func randomLog(t *testing.T, seed int64) []Entry {
 			end := now + int64(1+rng.Intn(20))*nanosPerDay
 			amount := dec("250")
 			batch = append(batch, &UpdateEndDate{CustomerID: c, ContractID: "k" + c, EndingBefore: end},
-				&CreateContract{ID: fmt.Sprintf("k%s-%d", c, step), CustomerID: c, RateCardID: "rc", StartingAt: end,
+				&CreateContract{ID: fmt.Sprintf("k%s-%d", c, step), CustomerID: c, RateCardAlias: "std", StartingAt: end,
 					ScheduledCharges: []ScheduledChargeInput{{ProductID: "fixed", Items: []ChargeItemInput{{Timestamp: end, Amount: &amount}}}}})
 		}
 		if rng.Intn(4) == 0 {
@@ -352,6 +371,7 @@ func TestRandomLogRatesEveryFeature(t *testing.T) {
 		e.Read(context.Background(), id, func(c *Customer, _ *Catalog, _ Nanos) {
 			for _, k := range c.Contracts {
 				seen["prio:"+k.MultiplierPrioritization] = true
+				seen["card:"+k.RateCardID] = true
 				for _, inv := range k.Invoices {
 					for _, l := range inv.Lines {
 						if l.Type == LineUsage && !l.Total.IsZero() {
@@ -373,12 +393,12 @@ func TestRandomLogRatesEveryFeature(t *testing.T) {
 			}
 		})
 	}
-	for _, p := range []string{"p1", "p2", "p3", "p4", "p5", "p6", "p7"} {
+	for _, p := range []string{"p1", "p2", "p3", "p4", "p5", "p6", "p7", "comp"} {
 		if !billed[p] {
 			t.Errorf("product %s is never billed", p)
 		}
 	}
-	for _, f := range []string{"prio:", "prio:" + PrioritizationLowestMultiplier, "prio:" + PrioritizationExplicit, "grouped line", "unique set", "latest"} {
+	for _, f := range []string{"prio:", "prio:" + PrioritizationLowestMultiplier, "prio:" + PrioritizationExplicit, "grouped line", "unique set", "latest", "card:rc2"} {
 		if !seen[f] {
 			t.Errorf("never seen: %s", f)
 		}

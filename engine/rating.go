@@ -71,7 +71,10 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 	if ev.Timestamp > inv.LastUsageAt {
 		inv.LastUsageAt = ev.Timestamp
 	}
-	if len(plan) == 1 && plan[0].summed() && !s.eng.cfg.RateEachEvent {
+	// A product a composite covers is rated per event: its composite
+	// draws on the balances right after it (rateComposites), which a run
+	// would reorder.
+	if len(plan) == 1 && plan[0].summed() && !s.eng.cfg.RateEachEvent && !cat.coveredByComposite[plan[0].product.ID] {
 		s.stage(c, k, inv, rc, plan[0].product, &plan[0].pr, plan[0].qty, ev.Timestamp, cat)
 		return
 	}
@@ -198,6 +201,50 @@ func (s *shard) rate(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard, p *P
 	inv.addUsage(p, creditTypeID, qty, spend, group)
 	remaining := s.burnDown(cat, k, inv, p.ID, creditTypeID, t, spend)
 	inv.addOverage(rc, creditTypeID, remaining)
+	if !spend.IsZero() && cat.coveredByComposite[p.ID] {
+		s.rateComposites(cat, k, inv, rc, p, creditTypeID, spend, t)
+	}
+}
+
+// rateComposites rates the COMPOSITE products covering p after p's spend
+// moved by spend (in creditTypeID) at t. A composite's covered spend S is
+// the period's usage spend (after overrides, before burn-down) of every
+// product it covers, in that credit type, summed exactly over the invoice's
+// usage lines. Its charge moves by total(S after) − total(S before), where
+// total is its rate at t after the contract's overrides: fraction × S for a
+// PERCENTAGE rate (Mul, the one rounding rule, past 12 fractional digits),
+// so with one rate in force all period the charges sum to exactly
+// fraction × S. The composite's usage line (its quantity is S, its unit
+// price the fraction) is in the covered spend's credit type, and its
+// charge burns down like usage, right after the covered spend's.
+func (s *shard) rateComposites(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard, p *Product, creditTypeID string, spend Amount, t Nanos) {
+	for _, comp := range cat.composites {
+		if !comp.covers(p) {
+			continue
+		}
+		pr, ok := priceAt(cat, rc, k, comp, nil, t)
+		if !ok || !pr.entitled || pr.rate.RateType != RatePercentage {
+			continue
+		}
+		after := inv.coveredSpend(cat, comp, creditTypeID)
+		before := after.Sub(spend)
+		charge := pr.total(after).Sub(pr.total(before))
+		inv.addUsage(comp, creditTypeID, spend, charge, nil)
+		remaining := s.burnDown(cat, k, inv, comp.ID, creditTypeID, t, charge)
+		inv.addOverage(rc, creditTypeID, remaining)
+	}
+}
+
+// coveredSpend is the period's usage spend in creditTypeID of the products
+// comp covers.
+func (inv *Invoice) coveredSpend(cat *Catalog, comp *Product, creditTypeID string) Amount {
+	var sum Amount
+	for _, l := range inv.Lines {
+		if l.Type == LineUsage && l.CreditTypeID == creditTypeID && comp.covers(cat.Products[l.ProductID]) {
+			sum = sum.Add(l.Total)
+		}
+	}
+	return sum
 }
 
 // eventGroup returns the event's values of the product's pricing then

@@ -144,7 +144,8 @@ func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 	}
 	cmd := &engine.CreateContract{
 		CustomerID:    o.str("customer_id", true),
-		RateCardID:    o.str("rate_card_id", true),
+		RateCardID:    o.str("rate_card_id", false),
+		RateCardAlias: o.str("rate_card_alias", false),
 		Name:          o.str("name", false),
 		StartingAt:    o.time("starting_at", true),
 		EndingBefore:  o.time("ending_before", false),
@@ -165,6 +166,14 @@ func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 	}
 	if r.err == nil && cmd.EndingBefore != 0 && cmd.EndingBefore <= cmd.StartingAt {
 		r.fail("ending_before", "must be after starting_at")
+	}
+	if r.err == nil {
+		switch {
+		case cmd.RateCardID == "" && cmd.RateCardAlias == "":
+			r.fail("rate_card_id", "is required (or rate_card_alias)")
+		case cmd.RateCardID != "" && cmd.RateCardAlias != "":
+			r.fail("rate_card_alias", "give rate_card_id or rate_card_alias, not both")
+		}
 	}
 	for _, c := range o.objects("commits", false, 1000) {
 		cmd.Commits = append(cmd.Commits, decodeCommit(c, false))

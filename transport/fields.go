@@ -44,19 +44,27 @@ var appliedFields = map[string][]string{
 		"name", "type", "billable_metric_id", "tags", "pricing_group_key", "presentation_group_key", "custom_fields",
 		"quantity_conversion.conversion_factor", "quantity_conversion.operation", "quantity_conversion.name",
 		"quantity_rounding.decimal_places", "quantity_rounding.rounding_method",
+		// COMPOSITE: composite_scope (only the default, contract),
+		// exclude_free_usage and include_composite_spend stay refused.
+		"composite_product_ids", "composite_tags",
 	},
 	"/v1/contract-pricing/products/get":  {"id"},
 	"/v1/contract-pricing/products/list": {"archive_filter"},
 	"/v1/contract-pricing/rate-cards/create": {
 		"name", "description", "fiat_credit_type_id", "custom_fields",
 		"credit_type_conversions[].custom_credit_type_id", "credit_type_conversions[].fiat_per_custom_credit",
+		"aliases[].name", "aliases[].starting_at", "aliases[].ending_before",
+	},
+	"/v1/contract-pricing/rate-cards/getRates": {
+		"rate_card_id", "at", "selectors[].product_id", "selectors[].product_tags",
+		"selectors[].pricing_group_values", "selectors[].partial_pricing_group_values",
 	},
 	"/v1/contract-pricing/rate-cards/get":      {"id"},
 	"/v1/contract-pricing/rate-cards/list":     {},
 	"/v1/contract-pricing/rate-cards/addRate":  append([]string{"rate_card_id"}, rateFields("")...),
 	"/v1/contract-pricing/rate-cards/addRates": append([]string{"rate_card_id"}, rateFields("rates[].")...),
 	"/v1/contracts/create": append(append(append(append([]string{
-		"customer_id", "rate_card_id", "name", "starting_at", "ending_before", "uniqueness_key", "custom_fields",
+		"customer_id", "rate_card_id", "rate_card_alias", "name", "starting_at", "ending_before", "uniqueness_key", "custom_fields",
 		"prepaid_only", // native: usage beyond the prepaid balance is refused
 		"usage_statement_schedule.frequency", "usage_statement_schedule.day", "usage_statement_schedule.billing_anchor_date",
 		"overrides[].starting_at", "overrides[].ending_before", "overrides[].product_id",

@@ -21,6 +21,8 @@ type productState struct {
 	IsRefundable         bool                   `json:"is_refundable"`
 	QuantityConversion   *quantityConversionOut `json:"quantity_conversion,omitempty"`
 	QuantityRounding     *quantityRoundingOut   `json:"quantity_rounding,omitempty"`
+	CompositeProductIDs  []string               `json:"composite_product_ids,omitempty"`
+	CompositeTags        []string               `json:"composite_tags,omitempty"`
 }
 
 type quantityConversionOut struct {
@@ -56,6 +58,7 @@ func renderProduct(p *engine.Product) productOut {
 		Name: p.Name, CreatedAt: tsv(p.CreatedAt), CreatedBy: createdBy, BillableMetricID: p.BillableMetricID,
 		Tags: orEmpty(p.Tags), PricingGroupKey: p.PricingGroupKey, PresentationGroupKey: p.PresentationGroupKey,
 		StartingAt: tsv(p.CreatedAt), IsRefundable: true,
+		CompositeProductIDs: p.CompositeProductIDs, CompositeTags: p.CompositeTags,
 	}
 	if qc := p.QuantityConversion; qc != nil {
 		st.QuantityConversion = &quantityConversionOut{ConversionFactor: num(qc.ConversionFactor), Operation: qc.Operation, Name: qc.Name}
@@ -84,6 +87,8 @@ func decodeCreateProduct(body []byte) (*engine.CreateProduct, error) {
 		PricingGroupKey:      o.strList("pricing_group_key", false),
 		PresentationGroupKey: o.strList("presentation_group_key", false),
 		CustomFields:         o.strMap("custom_fields"),
+		CompositeProductIDs:  o.strList("composite_product_ids", false),
+		CompositeTags:        o.strList("composite_tags", false),
 	}
 	if qc, ok := o.object("quantity_conversion", false); ok {
 		f, _ := qc.decimal("conversion_factor", true, true)
@@ -106,6 +111,12 @@ func decodeCreateProduct(body []byte) (*engine.CreateProduct, error) {
 			r.fail("billable_metric_id", "is required for a USAGE product")
 		case cmd.Type != engine.ProductUsage && cmd.BillableMetricID != "":
 			r.fail("billable_metric_id", "is only allowed on a USAGE product")
+		case cmd.Type != engine.ProductComposite && len(cmd.CompositeProductIDs) > 0:
+			r.fail("composite_product_ids", "is only allowed on a COMPOSITE product")
+		case cmd.Type != engine.ProductComposite && len(cmd.CompositeTags) > 0:
+			r.fail("composite_tags", "is only allowed on a COMPOSITE product")
+		case cmd.Type == engine.ProductComposite && len(cmd.CompositeProductIDs) == 0 && len(cmd.CompositeTags) == 0:
+			r.fail("composite_product_ids", "a COMPOSITE product needs composite_product_ids or composite_tags")
 		}
 	}
 	if err := r.Err(); err != nil {

@@ -22,14 +22,36 @@ type rateCardOut struct {
 	FiatCreditType        creditTypeRef     `json:"fiat_credit_type"`
 	CreditTypeConversions []conversionOut   `json:"credit_type_conversions"`
 	CustomFields          map[string]string `json:"custom_fields"`
-	Aliases               []struct{}        `json:"aliases"`
+	Aliases               []aliasOut        `json:"aliases"`
+}
+
+// aliasOut is one of a rate card's aliases.
+type aliasOut struct {
+	Name         string `json:"name"`
+	StartingAt   string `json:"starting_at,omitempty"`
+	EndingBefore string `json:"ending_before,omitempty"`
+}
+
+func renderAliases(in []engine.RateCardAlias) []aliasOut {
+	out := make([]aliasOut, 0, len(in))
+	for _, a := range in {
+		o := aliasOut{Name: a.Name}
+		if a.StartingAt != 0 {
+			o.StartingAt = tsv(a.StartingAt)
+		}
+		if a.EndingBefore != 0 {
+			o.EndingBefore = tsv(a.EndingBefore)
+		}
+		out = append(out, o)
+	}
+	return out
 }
 
 func renderRateCard(cat *engine.Catalog, rc *engine.RateCard) rateCardOut {
 	out := rateCardOut{
 		ID: rc.ID, Name: rc.Name, Description: rc.Description, CreatedAt: tsv(rc.CreatedAt), CreatedBy: createdBy,
 		FiatCreditType: creditTypeOf(cat, rc.FiatCreditTypeID), CreditTypeConversions: []conversionOut{},
-		CustomFields: orEmptyMap(rc.CustomFields), Aliases: []struct{}{},
+		CustomFields: orEmptyMap(rc.CustomFields), Aliases: renderAliases(rc.Aliases),
 	}
 	for _, c := range rc.CreditTypeConversions {
 		out.CreditTypeConversions = append(out.CreditTypeConversions, conversionOut{
@@ -59,6 +81,13 @@ func decodeCreateRateCard(body []byte) (*engine.CreateRateCard, error) {
 		cmd.CreditTypeConversions = append(cmd.CreditTypeConversions, engine.CreditTypeConversion{
 			CustomCreditTypeID: c.str("custom_credit_type_id", true), FiatPerCustomCredit: f,
 		})
+	}
+	for _, a := range o.objects("aliases", false, 100) {
+		al := engine.RateCardAlias{Name: a.str("name", true), StartingAt: a.time("starting_at", false), EndingBefore: a.time("ending_before", false)}
+		if al.EndingBefore != 0 && al.EndingBefore <= al.StartingAt && r.err == nil {
+			r.fail(a.sub("ending_before"), "must be after starting_at")
+		}
+		cmd.Aliases = append(cmd.Aliases, al)
 	}
 	if err := r.Err(); err != nil {
 		return nil, err
@@ -113,7 +142,7 @@ func decodeRate(o obj) engine.RateInput {
 		ProductID:    o.str("product_id", true),
 		StartingAt:   o.time("starting_at", true),
 		EndingBefore: o.time("ending_before", false),
-		RateType:     o.enum("rate_type", true, engine.RateFlat, engine.RateSubscription, engine.RateTiered),
+		RateType:     o.enum("rate_type", true, engine.RateFlat, engine.RateSubscription, engine.RateTiered, engine.RatePercentage),
 		CreditTypeID: o.str("credit_type_id", false),
 	}
 	in.Entitled, _ = o.boolean("entitled", true)
@@ -124,7 +153,9 @@ func decodeRate(o obj) engine.RateInput {
 	switch in.RateType {
 	case engine.RateTiered:
 		in.Tiers = decodeTiers(o, "tiers")
-	case engine.RateFlat:
+	case engine.RateFlat, engine.RatePercentage:
+		// PERCENTAGE: the fraction (0..1) of a COMPOSITE product's covered
+		// spend; the engine checks the product and the bound.
 		in.Price, _ = o.decimal("price", true, true)
 	case engine.RateSubscription:
 		// Subscription terms belong to subscriptions (which contracts refuse

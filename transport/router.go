@@ -77,6 +77,7 @@ func (s *Server) buildRoutes() map[string]*endpoint {
 	add(post, "/v1/contract-pricing/rate-cards/create", s.createRateCard, leaderOnly)
 	add(post, "/v1/contract-pricing/rate-cards/get", s.getRateCard, readRoute)
 	add(post, "/v1/contract-pricing/rate-cards/list", s.listRateCards, readRoute)
+	add(post, "/v1/contract-pricing/rate-cards/getRates", s.getRates, readRoute)
 	add(post, "/v1/contract-pricing/rate-cards/addRate", s.addRate, leaderOnly)
 	add(post, "/v1/contract-pricing/rate-cards/addRates", s.addRates, leaderOnly)
 

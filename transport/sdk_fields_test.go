@@ -217,7 +217,7 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 	groupedMetric := e.create("/v1/billable-metrics/create", map[string]any{"name": "grouped", "group_keys": [][]string{{"k"}, {"x"}}})
 	grouped := e.create("/v1/contract-pricing/products/create", map[string]any{"name": "Grouped", "type": "USAGE", "billable_metric_id": groupedMetric, "pricing_group_key": []string{"k"}})
 	custom := e.create("/v1/credit-types/create", map[string]any{"name": "AI credits"})
-	rc := e.create("/v1/contract-pricing/rate-cards/create", map[string]any{"name": "RC"})
+	rc := e.create("/v1/contract-pricing/rate-cards/create", map[string]any{"name": "RC", "aliases": []any{map[string]any{"name": "sdk-card"}}})
 	e.ok("POST", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": api, "starting_at": start, "entitled": true, "rate_type": "FLAT", "price": 1}, nil)
 	cust := e.create("/v1/customers", map[string]any{"name": "C", "ingest_aliases": []string{"c"}})
 	contract := e.create("/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": start})
@@ -403,17 +403,20 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 			values:    map[string]func() any{"aggregation_type": constant("SUM")}},
 		{path: "/v1/contract-pricing/products/create", params: metronome.V1ContractProductNewParams{},
 			base: func() any { return obj("name", "p", "type", "FIXED") },
-			values: map[string]func() any{"type": constant("FIXED"), "billable_metric_id": constant(metric),
+			values: map[string]func() any{"type": constant("FIXED"), "billable_metric_id": constant(metric), "composite_product_ids": constant([]any{api}),
 				"quantity_conversion.operation": constant("DIVIDE"), "quantity_rounding.rounding_method": constant("ROUND_HALF_UP")},
 			also: map[string]func(any){"billable_metric_id": setIn("type", "USAGE"), "quantity_conversion": conversion, "quantity_rounding": rounding,
+				"composite_product_ids": setIn("type", "COMPOSITE"), "composite_tags": setIn("type", "COMPOSITE"),
 				"pricing_group_key": groupedProduct, "presentation_group_key": groupedProduct}},
 		{path: "/v1/contract-pricing/products/list", params: metronome.V1ContractProductListParams{},
 			base:   func() any { return obj() },
 			values: map[string]func() any{"archive_filter": constant("NOT_ARCHIVED")}},
 		{path: "/v1/contract-pricing/rate-cards/create", params: metronome.V1ContractRateCardNewParams{},
-			base:      func() any { return obj("name", "r") },
-			templates: map[string]map[string]any{"credit_type_conversions[]": obj("custom_credit_type_id", custom, "fiat_per_custom_credit", 2)},
-			values:    map[string]func() any{"fiat_credit_type_id": constant(usd), "credit_type_conversions[].custom_credit_type_id": constant(custom)}},
+			base: func() any { return obj("name", "r") },
+			templates: map[string]map[string]any{"credit_type_conversions[]": obj("custom_credit_type_id", custom, "fiat_per_custom_credit", 2),
+				"aliases[]": obj("name", "sdk-alias")},
+			also:   map[string]func(any){"aliases[].ending_before": setIn("aliases[]", obj("name", "a", "starting_at", start))},
+			values: map[string]func() any{"fiat_credit_type_id": constant(usd), "credit_type_conversions[].custom_credit_type_id": constant(custom)}},
 		{path: "/v1/contract-pricing/rate-cards/addRate", params: metronome.V1ContractRateCardRateAddParams{},
 			base:   func() any { r := rate(); r["rate_card_id"] = rc; return r },
 			values: merge(rateValues(""), map[string]func() any{"rate_card_id": constant(rc)}),
@@ -449,9 +452,10 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 				"usage_statement_schedule.day":                 constant("FIRST_OF_MONTH"), "overrides[].product_id": constant(api),
 				"overrides[].type": constant("MULTIPLIER"), "overrides[].starting_at": constant(start), "overrides[].ending_before": constant(later),
 				"overrides[].overwrite_rate.rate_type": constant("FLAT"), "commits[].invoice_schedule.credit_type_id": constant(usd),
-				"multiplier_override_prioritization": constant("LOWEST_MULTIPLIER"),
+				"multiplier_override_prioritization": constant("LOWEST_MULTIPLIER"), "rate_card_alias": constant("sdk-card"),
 			}, chargeValues("scheduled_charges[].")),
 			also: mergeAlso(chargeAlso("scheduled_charges[]."), map[string]func(any){
+				"rate_card_alias": func(body any) { delete(body.(map[string]any), "rate_card_id") },
 				"usage_statement_schedule.billing_anchor_date":           setIn("usage_statement_schedule", obj("frequency", "MONTHLY", "day", "CUSTOM_DATE")),
 				"overrides[].overwrite_rate":                             overwrite,
 				"overrides[].overwrite_rate.tiers":                       overwriteTiered, // after the one above (sorted)
@@ -497,6 +501,9 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 				"add_commits[].invoice_schedule.schedule_items[].unit_price": invoiced(obj("timestamp", start, "quantity", 2)),
 				"add_commits[].invoice_schedule.schedule_items[].quantity":   invoiced(obj("timestamp", start, "unit_price", 2)),
 			})},
+		{path: "/v1/contract-pricing/rate-cards/getRates", params: metronome.V1ContractRateCardRateListParams{},
+			base:   func() any { return obj("rate_card_id", rc, "at", start) },
+			values: map[string]func() any{"rate_card_id": constant(rc), "at": constant(start), "selectors[].billing_frequency": constant("MONTHLY")}},
 		{path: "/v1/contracts/get", params: metronome.V1ContractGetParams{},
 			base:   func() any { return obj("customer_id", cust, "contract_id", contract) },
 			values: map[string]func() any{"customer_id": constant(cust), "contract_id": constant(contract)}},
