@@ -21,7 +21,9 @@ import (
 //   - 1 (up to the decimal-to-Amount switch): amounts as decimals, exponent
 //     and coefficient (binWriter.dec); converted exactly on reading, and
 //     refused when out of engine.AmountFromStoredDecimal's bound.
+//
 //   - 2: amounts in engine.Amount's binary encoding (AppendBinary).
+//
 //   - 3: layout 2 plus fields appended at the end of the records they
 //     belong to: an override's priority and tiers; a usage line's group
 //     values, then its scheduled-charge ids and unit price; an invoice's
