@@ -40,8 +40,11 @@ func (cm *Commit) ledgerPrefix() string {
 }
 
 // Ledger lists the commit's balance movements up to now, oldest first: a
-// segment start when each segment begins, the usage deductions aggregated per
-// invoice, and an expiration of what was left when a segment ends.
+// segment start when each segment begins (a postpaid commit's initial
+// balance), the usage deductions aggregated per invoice, and an expiration
+// of what was left when a segment ends, or for a postpaid commit its
+// true-up (POSTPAID_COMMIT_TRUEUP, minus the remainder billed, with the
+// invoice); a fully used postpaid commit has neither.
 func (cm *Commit) Ledger(now Nanos) []LedgerEntry {
 	prefix := cm.ledgerPrefix()
 	var out []LedgerEntry
@@ -49,11 +52,23 @@ func (cm *Commit) Ledger(now Nanos) []LedgerEntry {
 		if s.StartingAt > now {
 			continue
 		}
-		out = append(out, LedgerEntry{Type: prefix + "SEGMENT_START", Timestamp: s.StartingAt, Amount: s.Amount, SegmentID: s.ID})
+		if cm.Type == CommitPostpaid {
+			out = append(out, LedgerEntry{Type: prefix + "INITIAL_BALANCE", Timestamp: s.StartingAt, Amount: s.Amount})
+		} else {
+			out = append(out, LedgerEntry{Type: prefix + "SEGMENT_START", Timestamp: s.StartingAt, Amount: s.Amount, SegmentID: s.ID})
+		}
 		for _, d := range s.Deductions {
 			out = append(out, LedgerEntry{Type: prefix + "AUTOMATED_INVOICE_DEDUCTION", Timestamp: d.Timestamp, Amount: d.Amount.Neg(), SegmentID: s.ID, InvoiceID: d.InvoiceID})
 		}
-		if s.Expired {
+		switch {
+		case !s.Expired:
+		case s.TrueUpInvoiceID != "":
+			out = append(out, LedgerEntry{Type: prefix + "TRUEUP", Timestamp: s.EndingBefore, Amount: s.ExpiredAmount.Neg(), InvoiceID: s.TrueUpInvoiceID})
+		case cm.postpaid() && s.ExpiredAmount.IsZero():
+			// fully used: nothing left to true up or expire
+		case cm.Type == CommitPostpaid:
+			out = append(out, LedgerEntry{Type: prefix + "EXPIRATION", Timestamp: s.EndingBefore, Amount: s.ExpiredAmount.Neg()})
+		default:
 			out = append(out, LedgerEntry{Type: prefix + "EXPIRATION", Timestamp: s.EndingBefore, Amount: s.ExpiredAmount.Neg(), SegmentID: s.ID})
 		}
 	}

@@ -14,17 +14,34 @@ func (cm *Commit) appliesTo(cat *Catalog, productID string) bool {
 	return len(cm.ApplicableProductTags) > 0 && cat.productHasAnyTag(productID, cm.ApplicableProductTags)
 }
 
-// drawable reports whether the commit is a balance usage draws from: prepaid
-// commits and credits not archived. (Postpaid commits are trued up, not drawn.)
+// drawable reports whether the commit is a balance usage draws from:
+// prepaid and postpaid commits and credits not archived. A postpaid commit
+// with LegacyRules is not: the builds that made it never drew one.
 func (cm *Commit) drawable() bool {
-	return (cm.Type == CommitPrepaid || cm.Type == CommitCredit) && cm.ArchivedAt == 0
+	if cm.ArchivedAt != 0 {
+		return false
+	}
+	switch cm.Type {
+	case CommitPrepaid, CommitCredit:
+		return true
+	case CommitPostpaid:
+		return !cm.LegacyRules
+	}
+	return false
 }
 
+// postpaid reports whether draws from the commit are billed in arrears
+// (and its remainder trued up): a POSTPAID commit under the current rules.
+func (cm *Commit) postpaid() bool { return cm.Type == CommitPostpaid && !cm.LegacyRules }
+
 // free reports whether the commit has a zero cost basis: credits, and commits
-// whose purchase is not invoiced.
+// whose purchase is not invoiced. A postpaid commit is paid for (in arrears).
 func (cm *Commit) free() bool {
 	if cm.Type == CommitCredit {
 		return true
+	}
+	if cm.postpaid() {
+		return false
 	}
 	for _, it := range cm.InvoiceSchedule {
 		if !it.Amount.IsZero() {
@@ -110,7 +127,7 @@ func candidates(cat *Catalog, k *Contract, productID, creditTypeID string, t Nan
 			continue
 		}
 		seg := cm.segmentAt(t)
-		if seg == nil || seg.Expired {
+		if seg == nil || (seg.Expired && !k.lateDrawable(cm, seg)) {
 			continue
 		}
 		buf = append(buf, drawCandidate{cm: cm, seg: seg, count: cm.applicableCount(cat)})
@@ -122,19 +139,25 @@ func candidates(cat *Catalog, k *Contract, productID, creditTypeID string, t Nan
 }
 
 // burnDown draws spend from the applicable balances at t and returns what
-// none of them covered (overage).
+// the invoice bills for it: what none of them covered (overage) plus what
+// postpaid commits covered, as Metronome bills postpaid usage in arrears
+// (the applied line of a postpaid commit is shown but not subtracted).
 func (s *shard) burnDown(cat *Catalog, k *Contract, inv *Invoice, productID, creditTypeID string, t Nanos, spend Amount) Amount {
 	if !spend.IsPositive() {
 		return spend
 	}
 	cands := candidates(cat, k, productID, creditTypeID, t, s.scratch.cands)
 	s.scratch.cands = cands
+	var arrears Amount
 	for i := range cands {
 		if !spend.IsPositive() {
 			break
 		}
-		seg := cands[i].seg
+		cm, seg := cands[i].cm, cands[i].seg
 		left := seg.Amount.Sub(seg.Drawn)
+		if seg.Expired {
+			left = seg.ExpiredAmount // a trued-up postpaid remainder (lateDrawable)
+		}
 		if !left.IsPositive() {
 			continue
 		}
@@ -143,15 +166,24 @@ func (s *shard) burnDown(cat *Catalog, k *Contract, inv *Invoice, productID, cre
 			draw, covered = left, false
 		}
 		seg.Drawn = seg.Drawn.Add(draw)
+		if seg.Expired {
+			k.reduceTrueUp(cm, seg, draw)
+		}
 		seg.deduct(inv, draw)
-		l := inv.line(LineAppliedCommit, "", cands[i].cm.ID, creditTypeID)
+		l := inv.line(LineAppliedCommit, "", cm.ID, creditTypeID)
 		l.Total = l.Total.Sub(draw)
+		if cm.postpaid() {
+			arrears = arrears.Add(draw)
+		}
 		if covered {
-			return Amount{}
+			return arrears
 		}
 		spend = spend.Sub(draw)
 	}
-	return spend
+	if arrears.IsZero() {
+		return spend
+	}
+	return spend.Add(arrears)
 }
 
 // deduct adds a draw to the segment's deduction for the invoice. The entry

@@ -236,11 +236,18 @@ type ScheduleItem struct {
 	EndingBefore Nanos           `msgpack:"EndingBefore"`
 }
 
-// InvoiceItem is one scheduled invoice of a commit purchase.
+// InvoiceItem is one scheduled invoice of a commit purchase: Amount is
+// billed on the usage invoice of the period containing Timestamp (see
+// Contract.billCommit). UnitPrice and Quantity are what was given (zero
+// Quantity: an amount, shown as unit price Amount times 1); InvoiceID is the
+// invoice the item is billed on (state only; "" in commands).
 type InvoiceItem struct {
 	ID        string          `msgpack:"ID"`
 	Timestamp Nanos           `msgpack:"Timestamp"`
 	Amount    decimal.Decimal `msgpack:"Amount"`
+	UnitPrice decimal.Decimal `msgpack:"UnitPrice"`
+	Quantity  decimal.Decimal `msgpack:"Quantity"`
+	InvoiceID string          `msgpack:"InvoiceID"`
 }
 
 // Commit and credit types.
@@ -265,6 +272,13 @@ type CommitInput struct {
 	ApplicableProductIDs  []string          `msgpack:"ApplicableProductIDs"`
 	ApplicableProductTags []string          `msgpack:"ApplicableProductTags"`
 	CustomFields          map[string]string `msgpack:"CustomFields"`
+	// InvoiceRecurring is the invoice schedule's recurring_schedule (instead
+	// of InvoiceSchedule items), expanded into items when the commit is made.
+	InvoiceRecurring *RecurringScheduleInput `msgpack:"InvoiceRecurring"`
+	// DoNotInvoice is invoice_schedule.do_not_invoice: the schedule is kept
+	// (it makes the commit a paid one for the burn-down order) but bills
+	// nothing; a POSTPAID commit with it expires instead of being trued up.
+	DoNotInvoice bool `msgpack:"DoNotInvoice"`
 }
 
 // OverrideInput changes rates of a contract for a product or a tag.
@@ -296,9 +310,9 @@ const (
 
 // CreateContract adds a contract to a customer.
 type CreateContract struct {
-	ID            string            `msgpack:"ID"`
-	CustomerID    string            `msgpack:"CustomerID"`
-	RateCardID    string            `msgpack:"RateCardID"`
+	ID         string `msgpack:"ID"`
+	CustomerID string `msgpack:"CustomerID"`
+	RateCardID string `msgpack:"RateCardID"`
 	// RateCardAlias, when RateCardID is empty, selects the rate card whose
 	// alias of that name is in force at StartingAt (the most recently
 	// assigned one when several are); resolved when the command applies.
@@ -331,6 +345,11 @@ type CreateContract struct {
 	// an event for a past period without an invoice opens a draft, as those
 	// builds did. Set only by the upgrade of version 1 commands.
 	FoundationRules bool `msgpack:"FoundationRules"`
+	// LegacyCommits marks a command written before postpaid commits were
+	// drawn and commit purchases invoiced (create_contract versions 1 and
+	// 2): its commits keep that meaning (Commit.LegacyRules). Set only by the
+	// upgrade of those versions.
+	LegacyCommits bool `msgpack:"LegacyCommits"`
 }
 
 // Statement frequencies and anchor days.
@@ -427,6 +446,9 @@ type EditContract struct {
 	// AllowEndingBeforeFinalizedInvoice is the edit's
 	// allow_contract_ending_before_finalized_invoice.
 	AllowEndingBeforeFinalizedInvoice bool `msgpack:"AllowEndingBeforeFinalizedInvoice"`
+	// LegacyCommits: see CreateContract.LegacyCommits (edit_contract
+	// version 1).
+	LegacyCommits bool `msgpack:"LegacyCommits"`
 }
 
 // Event is one usage event as ingested. CustomerID is a customer id or an

@@ -112,7 +112,10 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 	}
 	add := func(field string, list []CommitInput, defaultType string) *Error {
 		for i := range list {
-			cm, err := s.newCommit(c, cat, rc, id, field, i, &list[i], defaultType, now)
+			cm, err := s.newCommit(c, cat, rc, id, field, i, &list[i], defaultType, cmd.LegacyCommits, now)
+			if err == nil {
+				err = k.billCommit(cm, rc, field+"["+strconv.Itoa(i)+"]", true, now)
+			}
 			if err != nil {
 				return err
 			}
@@ -140,6 +143,9 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 		}
 		k.ScheduledCharges = append(k.ScheduledCharges, ch)
 	}
+	// A backdated contract's postpaid terms that already ended are trued up
+	// before its past statements finalize.
+	k.trueUpEnded(rc, now)
 	k.finalizeDue(now)
 	c.Contracts = append(c.Contracts, k)
 	if cmd.UniquenessKey != "" {
@@ -149,7 +155,9 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 }
 
 // newCommit validates and builds a commit or credit; it does not attach it.
-func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, field string, i int, in *CommitInput, defaultType string, now Nanos) (*Commit, *Error) {
+// legacy makes it with LegacyRules (a command from before postpaid commits
+// were drawn and purchases invoiced), validated as those builds did.
+func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, field string, i int, in *CommitInput, defaultType string, legacy bool, now Nanos) (*Commit, *Error) {
 	typ := in.Type
 	if defaultType == CommitCredit {
 		typ = CommitCredit
@@ -190,7 +198,7 @@ func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, f
 		ID: id, Type: typ, ProductID: in.ProductID, Name: in.Name, Description: in.Description,
 		Priority: priority, CreditTypeID: ct, ApplicableProductIDs: in.ApplicableProductIDs,
 		ApplicableProductTags: in.ApplicableProductTags, InvoiceSchedule: in.InvoiceSchedule,
-		CustomFields: in.CustomFields, CreatedAt: now, Seq: c.Seq,
+		CustomFields: in.CustomFields, CreatedAt: now, Seq: c.Seq, LegacyRules: legacy, DoNotInvoice: in.DoNotInvoice,
 	}
 	for j, it := range in.AccessSchedule {
 		amount, aerr := AmountFromDecimal(it.Amount)
@@ -210,9 +218,18 @@ func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, f
 		cm.Segments = append(cm.Segments, &Segment{ID: sid, Amount: amount, StartingAt: it.StartingAt, EndingBefore: it.EndingBefore})
 	}
 	sort.SliceStable(cm.Segments, func(a, b int) bool { return cm.Segments[a].StartingAt < cm.Segments[b].StartingAt })
+	if !legacy && len(in.InvoiceSchedule) > 0 {
+		// The commit's items get billed: keep the command's own slice as it was.
+		cm.InvoiceSchedule = append([]InvoiceItem(nil), in.InvoiceSchedule...)
+	}
 	for j, it := range cm.InvoiceSchedule {
 		if it.ID == "" {
 			cm.InvoiceSchedule[j].ID = DeriveID(id, "invoice_item", strconv.Itoa(j))
+		}
+	}
+	if !legacy {
+		if err := checkNewCommit(cm, in, rc, field, i); err != nil {
+			return nil, err
 		}
 	}
 	return cm, nil

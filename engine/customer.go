@@ -130,6 +130,17 @@ type Commit struct {
 	// customer layout 3; 0: active). An archived balance is not drawn.
 	ArchivedAt Nanos `msgpack:"ArchivedAt"`
 
+	// Fields since customer layout 4.
+
+	// LegacyRules marks a commit made before postpaid commits were drawn
+	// and commit purchases invoiced (every commit stored before layout 4,
+	// and those of create_contract versions 1-2 and edit_contract version
+	// 1): a POSTPAID one is never drawn nor trued up, and its invoice
+	// schedule bills nothing, as those builds did.
+	LegacyRules bool `msgpack:"LegacyRules"`
+	// DoNotInvoice: the invoice schedule bills nothing (see CommitInput).
+	DoNotInvoice bool `msgpack:"DoNotInvoice"`
+
 	// countCatalog and count cache applicableCount for one catalog version.
 	countCatalog *Catalog
 	count        int
@@ -150,6 +161,10 @@ type Segment struct {
 	ExpiredAmount Amount `msgpack:"ExpiredAmount"`
 	// Deductions aggregates draws per invoice, in first-draw order.
 	Deductions []Deduction `msgpack:"Deductions"`
+	// TrueUpInvoiceID is the invoice a POSTPAID segment's unused remainder
+	// (ExpiredAmount) was trued up on at its end (since customer layout 4;
+	// "" when nothing was trued up).
+	TrueUpInvoiceID string `msgpack:"TrueUpInvoiceID"`
 }
 
 // Deduction is the total drawn from a segment for one invoice.
@@ -184,6 +199,10 @@ const (
 	LineAppliedCommit = "applied_commit_or_credit"
 	LineScheduled     = "scheduled"
 	LineCPUConversion = "cpu_conversion"
+	// LineCommitPurchase bills a commit: an item of a commit's invoice
+	// schedule (ItemID the item), or a POSTPAID commit's true-up (ItemID the
+	// segment trued up).
+	LineCommitPurchase = "commit_purchase"
 )
 
 // Invoice is one usage statement of a contract for one period.

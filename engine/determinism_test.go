@@ -175,14 +175,37 @@ func randomLog(t *testing.T, seed int64) []Entry {
 			charges = []ScheduledChargeInput{{ProductID: "fixed", Recurring: &RecurringScheduleInput{StartingAt: start, EndingBefore: start + 90*nanosPerDay,
 				Frequency: FrequencyMonthly, AmountDistribution: []string{DistributionEach, DistributionDivided, DistributionDividedRounded}[rng.Intn(3)], Amount: &amount}}}
 		}
+		commits := []CommitInput{{Type: CommitPrepaid, ProductID: "fixed", Priority: &prio, AccessSchedule: []ScheduleItem{
+			{Amount: dec(fmt.Sprint(100 + rng.Intn(500))), StartingAt: start, EndingBefore: start + int64(rng.Intn(90)+1)*nanosPerDay}}}}
+		// Postpaid commits (drawn, trued up at their end) and invoiced
+		// prepaid purchases (items, recurring, do_not_invoice).
+		if rng.Intn(3) == 0 {
+			amount := dec(fmt.Sprint(20 + rng.Intn(200)))
+			end := start + int64(rng.Intn(60)+1)*nanosPerDay
+			commits = append(commits, CommitInput{Type: CommitPostpaid, ProductID: "fixed", ApplicableProductTags: []string{"api"}, DoNotInvoice: rng.Intn(5) == 0,
+				AccessSchedule:  []ScheduleItem{{Amount: amount, StartingAt: start, EndingBefore: end}},
+				InvoiceSchedule: []InvoiceItem{{Timestamp: end - 1, Amount: amount}}})
+		}
+		switch rng.Intn(4) {
+		case 0:
+			commits[0].InvoiceSchedule = []InvoiceItem{{Timestamp: start + int64(rng.Intn(40))*nanosPerDay, Amount: dec(fmt.Sprint(rng.Intn(300)))},
+				{Timestamp: start + 3*int64(time.Hour), UnitPrice: dec("2.5"), Quantity: dec("4"), Amount: dec("10")}}
+		case 1:
+			amount := dec(fmt.Sprint(50 + rng.Intn(500)))
+			commits[0].InvoiceRecurring = &RecurringScheduleInput{StartingAt: start + 3*int64(time.Hour), EndingBefore: start + 80*nanosPerDay, Frequency: FrequencyMonthly,
+				AmountDistribution: []string{DistributionEach, DistributionDivided, DistributionDividedRounded}[rng.Intn(3)], Amount: &amount}
+			commits[0].DoNotInvoice = rng.Intn(4) == 0
+		}
 		card, alias := "rc", ""
 		if i%5 == 0 {
 			card, alias = "", "std"
 		}
 		cmds = append(cmds, &CreateContract{ID: "k" + id, CustomerID: id, RateCardID: card, RateCardAlias: alias, StartingAt: start + int64(i%3)*int64(time.Hour), PrepaidOnly: i%2 == 0,
 			Overrides: overrides, MultiplierOverridePrioritization: prioritization, UsageStatementSchedule: sched, ScheduledCharges: charges,
-			Commits: []CommitInput{{Type: CommitPrepaid, ProductID: "fixed", Priority: &prio, AccessSchedule: []ScheduleItem{
-				{Amount: dec(fmt.Sprint(100 + rng.Intn(500))), StartingAt: start, EndingBefore: start + int64(rng.Intn(90)+1)*nanosPerDay}}}},
+			// Some contracts as create_contract version 2 left them: postpaid
+			// commits not drawn, purchases not invoiced.
+			LegacyCommits: i%7 == 3,
+			Commits:       commits,
 			Credits: []CommitInput{{ProductID: "fixed", ApplicableProductTags: []string{"api"}, AccessSchedule: []ScheduleItem{
 				{Amount: dec("50"), StartingAt: start, EndingBefore: start + 30*nanosPerDay},
 				{Amount: dec("40"), StartingAt: start + 30*nanosPerDay, EndingBefore: start + 45*nanosPerDay},
@@ -245,6 +268,17 @@ func randomLog(t *testing.T, seed int64) []Entry {
 			if rng.Intn(2) == 0 {
 				edit.ArchiveScheduledCharges = []string{DeriveID("k"+c, "scheduled_charge", "0")}
 			}
+			switch rng.Intn(4) {
+			case 0:
+				pp := dec(fmt.Sprint(10 + rng.Intn(60)))
+				edit.AddCommits = []CommitInput{{Type: CommitPostpaid, ProductID: "fixed", AccessSchedule: []ScheduleItem{{Amount: pp, StartingAt: now, EndingBefore: now + int64(1+rng.Intn(20))*nanosPerDay}}}}
+			case 1:
+				edit.AddCommits = []CommitInput{{Type: CommitPrepaid, ProductID: "fixed", AccessSchedule: []ScheduleItem{{Amount: dec("30"), StartingAt: now, EndingBefore: now + 15*nanosPerDay}},
+					InvoiceSchedule: []InvoiceItem{{Timestamp: now + int64(rng.Intn(10))*nanosPerDay, Amount: dec("25")}}}}
+			case 2:
+				edit.ArchiveCommits = []string{DeriveID("k"+c, "commits", "0")}
+			}
+			edit.LegacyCommits = rng.Intn(6) == 0
 			if rng.Intn(3) == 0 {
 				edit.UpdateContractEndDate = &EndDateUpdate{EndingBefore: now + int64(rng.Intn(60))*nanosPerDay}
 			}
@@ -372,8 +406,32 @@ func TestRandomLogRatesEveryFeature(t *testing.T) {
 			for _, k := range c.Contracts {
 				seen["prio:"+k.MultiplierPrioritization] = true
 				seen["card:"+k.RateCardID] = true
+				for _, cm := range k.Balances {
+					for _, sg := range cm.Segments {
+						switch {
+						case cm.postpaid() && len(sg.Deductions) > 0:
+							seen["postpaid drawn"] = true
+						case cm.Type == CommitPostpaid && cm.LegacyRules:
+							seen["legacy postpaid"] = true
+						}
+						if sg.TrueUpInvoiceID != "" {
+							seen["true-up"] = true
+						}
+						if cm.postpaid() && cm.DoNotInvoice && sg.Expired {
+							seen["postpaid expired without true-up"] = true
+						}
+					}
+					if cm.Type == CommitPrepaid && cm.DoNotInvoice && len(cm.InvoiceSchedule) > 0 {
+						seen["do_not_invoice"] = true
+					}
+				}
 				for _, inv := range k.Invoices {
 					for _, l := range inv.Lines {
+						if l.Type == LineCommitPurchase {
+							if cm := k.Commit(l.CommitID); cm != nil && cm.Type == CommitPrepaid {
+								seen["commit purchase line"] = true
+							}
+						}
 						if l.Type == LineUsage && !l.Total.IsZero() {
 							billed[l.ProductID] = true
 						}
@@ -398,7 +456,8 @@ func TestRandomLogRatesEveryFeature(t *testing.T) {
 			t.Errorf("product %s is never billed", p)
 		}
 	}
-	for _, f := range []string{"prio:", "prio:" + PrioritizationLowestMultiplier, "prio:" + PrioritizationExplicit, "grouped line", "unique set", "latest", "card:rc2"} {
+	for _, f := range []string{"prio:", "prio:" + PrioritizationLowestMultiplier, "prio:" + PrioritizationExplicit, "grouped line", "unique set", "latest", "card:rc2",
+		"postpaid drawn", "legacy postpaid", "true-up", "postpaid expired without true-up", "do_not_invoice", "commit purchase line"} {
 		if !seen[f] {
 			t.Errorf("never seen: %s", f)
 		}

@@ -123,6 +123,18 @@ func (k *Contract) setEndDate(end Nanos) {
 		ovs = append(ovs, o)
 	}
 	k.Overrides = ovs
+	for _, cm := range k.Balances {
+		// Commit purchases after the end come off the drafts; a postpaid
+		// term ends (and is trued up) with the contract.
+		k.unbillCommit(cm, func(it *InvoiceItem) bool { return it.Timestamp >= end })
+		if cm.postpaid() {
+			for _, sg := range cm.Segments {
+				if !sg.Expired && sg.StartingAt < end && sg.EndingBefore > end {
+					sg.EndingBefore = end
+				}
+			}
+		}
+	}
 	for _, ch := range k.ScheduledCharges {
 		items := ch.Items[:0]
 		for _, it := range ch.Items {
@@ -296,6 +308,8 @@ func editArchiveBalances(x *editCtx, field string, ids []string, credits bool) *
 		}
 		if cm.ArchivedAt == 0 {
 			cm.ArchivedAt = x.now
+			// Its purchases still on drafts come off them.
+			x.k.unbillCommit(cm, func(*InvoiceItem) bool { return true })
 		}
 	}
 	return nil
@@ -363,12 +377,24 @@ func editAddBalances(x *editCtx, field string, list []CommitInput, defaultType s
 		if x.k.Commit(in.ID) != nil {
 			return errorf(Conflict, "%s[%d].id: %s already exists on the contract", field, i, in.ID)
 		}
-		cm, err := x.s.newCommit(x.c, x.cat, x.rc, x.k.ID, field, i, &in, defaultType, x.now)
+		cm, err := x.s.newCommit(x.c, x.cat, x.rc, x.k.ID, field, i, &in, defaultType, x.cmd.LegacyCommits, x.now)
+		f := field + "[" + strconv.Itoa(i) + "]"
+		if err == nil {
+			err = x.k.billCommit(cm, x.rc, f, false, x.now)
+		}
+		if err == nil && cm.truedUp() {
+			// The true-up must land on an invoice that can still change.
+			if end := cm.Segments[0].EndingBefore; x.k.InForce(end-1) && (x.k.periodClosed(end-1, x.now) ||
+				(x.k.findInvoice(end-1) != nil && x.k.findInvoice(end-1).Status != InvoiceDraft)) {
+				err = errorf(Invalid, "%s.access_schedule: the term ends in a finalized statement period; its true-up could not be billed", f)
+			}
+		}
 		if err != nil {
 			return err
 		}
 		x.k.Balances = append(x.k.Balances, cm)
 	}
+	x.k.trueUpEnded(x.rc, x.now)
 	return nil
 }
 
@@ -399,6 +425,9 @@ func (k *Contract) clone() *Contract {
 	for i, cm := range k.Balances {
 		c := *cm
 		c.countCatalog = nil
+		if cm.InvoiceSchedule != nil {
+			c.InvoiceSchedule = append([]InvoiceItem{}, cm.InvoiceSchedule...)
+		}
 		c.Segments = make([]*Segment, len(cm.Segments))
 		for j, s := range cm.Segments {
 			sc := *s

@@ -73,12 +73,16 @@ var commandSpecs = buildSpecs(
 	CommandSpec{Kind: KindCreateCustomer, Name: "create_customer", Version: 1, New: func() Command { return &CreateCustomer{} },
 		Scope: ScopeCustomer, Route: routeCreateCustomer, ApplyCustomer: applyCreateCustomer},
 	// create_contract version 2 adds the statement schedule, scheduled
-	// charges and the invoice grace period (persist upgrades version 1).
-	CommandSpec{Kind: KindCreateContract, Name: "create_contract", Version: 2, New: func() Command { return &CreateContract{} },
+	// charges and the invoice grace period; version 3 draws postpaid
+	// commits and invoices commit purchases (persist upgrades 1 and 2, whose
+	// commits keep LegacyRules).
+	CommandSpec{Kind: KindCreateContract, Name: "create_contract", Version: 3, New: func() Command { return &CreateContract{} },
 		Scope: ScopeCustomer, Route: routeCreateContract, ApplyCustomer: applyCreateContract},
 	CommandSpec{Kind: KindUpdateEndDate, Name: "update_contract_end_date", Version: 1, New: func() Command { return &UpdateEndDate{} },
 		Scope: ScopeCustomer, Route: routeUpdateEndDate, ApplyCustomer: applyUpdateEndDate},
-	CommandSpec{Kind: KindEditContract, Name: "edit_contract", Version: 1, New: func() Command { return &EditContract{} },
+	// edit_contract version 2: commits it adds follow the rules of
+	// create_contract version 3 (persist upgrades version 1).
+	CommandSpec{Kind: KindEditContract, Name: "edit_contract", Version: 2, New: func() Command { return &EditContract{} },
 		Scope: ScopeCustomer, Route: routeEditContract, ApplyCustomer: applyEditContract},
 	CommandSpec{Kind: KindIngest, Name: "ingest", Version: 1, New: func() Command { return &Ingest{} }, Scope: ScopeEvents},
 )

@@ -42,15 +42,20 @@ func (c *Customer) nextTransition(cat *Catalog, now Nanos) Nanos {
 // and grace period have passed at now.
 func (c *Customer) applyTransitions(cat *Catalog, now Nanos) {
 	for _, k := range c.Contracts {
-		for _, cm := range k.Balances {
-			for _, s := range cm.Segments {
-				if !s.Expired && s.EndingBefore != 0 && s.EndingBefore <= now {
-					s.ExpiredAmount = s.Amount.Sub(s.Drawn)
-					s.Expired = true
-				}
+		k.expireDue(cat.RateCards[k.RateCardID], now)
+		k.finalizeDue(now)
+	}
+}
+
+// expireDue expires the segments whose end has passed at now, truing up
+// postpaid remainders (expireSegment).
+func (k *Contract) expireDue(rc *RateCard, now Nanos) {
+	for _, cm := range k.Balances {
+		for _, s := range cm.Segments {
+			if !s.Expired && s.EndingBefore != 0 && s.EndingBefore <= now {
+				k.expireSegment(cm, s, rc)
 			}
 		}
-		k.finalizeDue(now)
 	}
 }
 

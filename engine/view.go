@@ -48,7 +48,7 @@ func buildView(c *Customer, cat *Catalog, now Nanos, balances *[]Amount) *Entitl
 	bals := (*balances)[:0]
 	for _, cm := range k.Balances {
 		var b Amount
-		if cm.drawable() {
+		if cm.drawable() && !cm.postpaid() { // a postpaid commit is no prepaid balance
 			b = cm.BalanceAt(now)
 		}
 		bals = append(bals, b)
@@ -61,7 +61,7 @@ func buildView(c *Customer, cat *Catalog, now Nanos, balances *[]Amount) *Entitl
 		}
 		var bal Amount
 		for i, cm := range k.Balances {
-			if cm.drawable() && cm.CreditTypeID == pr.creditTypeID && cm.appliesTo(cat, pid) {
+			if cm.drawable() && !cm.postpaid() && cm.CreditTypeID == pr.creditTypeID && cm.appliesTo(cat, pid) {
 				bal = bal.Add(bals[i])
 			}
 		}

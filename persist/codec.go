@@ -78,6 +78,11 @@ func builtinRegistrations() []Registration {
 //   - create_billable_metric: MAX, UNIQUE and LATEST metrics were kept but
 //     never rated;
 //   - add_rates: a TIERED rate was priced at its flat price.
+//
+// And, beyond the foundation, the layouts written before postpaid commits
+// were drawn and commit purchases invoiced (create_contract versions 1 and
+// 2, edit_contract version 1): their commits keep LegacyRules (a POSTPAID
+// commit neither drawn nor trued up, no invoice-schedule lines).
 func foundationRegistrations() []Registration {
 	return []Registration{{
 		Kind: engine.KindCreateContract, Version: 1,
@@ -87,7 +92,24 @@ func foundationRegistrations() []Registration {
 			var none int64
 			c.InvoiceGracePeriod = &none
 			c.FoundationRules = true
+			c.LegacyCommits = true
 			return c, nil
+		},
+	}, {
+		Kind: engine.KindCreateContract, Version: 2,
+		New: func() engine.Command { return &engine.CreateContract{} },
+		Upgrade: func(cmd engine.Command) (engine.Command, error) {
+			c := cmd.(*engine.CreateContract)
+			c.LegacyCommits = true
+			return c, nil
+		},
+	}, {
+		Kind: engine.KindEditContract, Version: 1,
+		New: func() engine.Command { return &engine.EditContract{} },
+		Upgrade: func(cmd engine.Command) (engine.Command, error) {
+			e := cmd.(*engine.EditContract)
+			e.LegacyCommits = true
+			return e, nil
 		},
 	}, {
 		Kind: engine.KindCreateMetric, Version: 1,

@@ -21,7 +21,9 @@ import (
 //   - 1 (up to the decimal-to-Amount switch): amounts as decimals, exponent
 //     and coefficient (binWriter.dec); converted exactly on reading, and
 //     refused when out of engine.AmountFromStoredDecimal's bound.
+//
 //   - 2: amounts in engine.Amount's binary encoding (AppendBinary).
+//
 //   - 3: layout 2 plus fields appended at the end of the records they
 //     belong to: an override's priority and tiers; a usage line's group
 //     values, then its scheduled-charge ids and unit price; an invoice's
@@ -33,16 +35,23 @@ import (
 //     builds did (compounding multipliers, monthly statements, no grace, no
 //     charges).
 //
+//   - 4: layout 3 plus, at the end of a commit's record, whether it keeps
+//     the rules from before postpaid commits were drawn and purchases
+//     invoiced (true for every older record: engine.Commit.LegacyRules),
+//     its do_not_invoice, then per invoice-schedule item its unit price,
+//     quantity and invoice id, then per segment its true-up invoice id.
+//
 // Layouts differ in how an amount is written, so the reader is one decoder
 // parameterised by its amount reader (binReader.amount), and in the fields
 // appended since, which it reads when the record's layout has them.
-const customerLayout byte = 3
+const customerLayout byte = 4
 
 // amountReaders maps each layout DecodeCustomer reads to its amount reader.
 var amountReaders = map[byte]func(*binReader) engine.Amount{
 	1: (*binReader).decAmount,
 	2: (*binReader).binAmount,
 	3: (*binReader).binAmount,
+	4: (*binReader).binAmount,
 }
 
 // The customer layout is a hand-written, reflection-free encoding: snapshots
@@ -342,6 +351,18 @@ func (w *binWriter) commit(cm *engine.Commit) {
 	}
 	if w.layout >= 3 {
 		w.varint(cm.ArchivedAt)
+	}
+	if w.layout >= 4 {
+		w.boolean(cm.LegacyRules)
+		w.boolean(cm.DoNotInvoice)
+		for _, it := range cm.InvoiceSchedule {
+			w.dec(it.UnitPrice)
+			w.dec(it.Quantity)
+			w.str(it.InvoiceID)
+		}
+		for _, s := range cm.Segments {
+			w.str(s.TrueUpInvoiceID)
+		}
 	}
 }
 
@@ -790,6 +811,22 @@ func (r *binReader) commit() *engine.Commit {
 	}
 	if r.layout >= 3 {
 		cm.ArchivedAt = r.varint()
+	}
+	// Commits stored before layout 4 were made before postpaid commits were
+	// drawn and purchases invoiced (engine.Commit.LegacyRules).
+	cm.LegacyRules = r.layout < 4
+	if r.layout >= 4 {
+		cm.LegacyRules = r.boolean()
+		cm.DoNotInvoice = r.boolean()
+		for i := range cm.InvoiceSchedule {
+			it := &cm.InvoiceSchedule[i]
+			it.UnitPrice = r.dec()
+			it.Quantity = r.dec()
+			it.InvoiceID = r.str()
+		}
+		for _, s := range cm.Segments {
+			s.TrueUpInvoiceID = r.str()
+		}
 	}
 	return cm
 }

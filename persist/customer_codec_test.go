@@ -183,8 +183,8 @@ func TestCustomerCodecReadsLayout2(t *testing.T) {
 		if !bytes.Equal(want, have) {
 			t.Fatalf("layout 2 decoded differently:\n%s\n%s", want, have)
 		}
-		if b := AppendCustomer(nil, got); b[0] != 3 || !bytes.Equal(b, AppendCustomer(nil, c)) {
-			t.Fatal("a layout 2 customer does not re-encode as the layout 3 record of the same customer")
+		if b := AppendCustomer(nil, got); b[0] != customerLayout || !bytes.Equal(b, AppendCustomer(nil, c)) {
+			t.Fatal("a layout 2 customer does not re-encode as the current record of the same customer")
 		}
 	}
 }
@@ -218,9 +218,66 @@ func TestCustomerCodecLayout3Fields(t *testing.T) {
 }
 
 // foundationContracts marks c's contracts as created under the foundation's
-// rules, as every contract stored before customer layout 3 was.
+// rules, as every contract stored before customer layout 3 was, and their
+// commits with the rules from before layout 4 (legacyCommits).
 func foundationContracts(c *engine.Customer) {
 	for _, k := range c.Contracts {
 		k.FoundationRules = true
+	}
+	legacyCommits(c)
+}
+
+// legacyCommits marks c's commits as made before postpaid commits were
+// drawn and purchases invoiced, as every commit stored before customer
+// layout 4 was.
+func legacyCommits(c *engine.Customer) {
+	for _, k := range c.Contracts {
+		for _, cm := range k.Balances {
+			cm.LegacyRules = true
+		}
+	}
+}
+
+// Layout 3 records (snapshots written before postpaid commits were drawn)
+// decode to the same customer with every commit's LegacyRules set and the
+// layout 4 fields zero, and re-encode in the current layout.
+func TestCustomerCodecReadsLayout3(t *testing.T) {
+	c := fullCustomer()
+	k := c.Contracts[0]
+	k.StatementFrequency, k.InvoiceGracePeriod = engine.FrequencyQuarterly, 86400e9
+	k.Balances[0].ArchivedAt = 9
+	k.Balances[0].Type = engine.CommitPostpaid
+	legacyCommits(c)
+	old := appendCustomer(nil, c, 3, (*binWriter).binAmount)
+	got, err := DecodeCustomer(old, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(c)
+	have, _ := json.Marshal(got)
+	if !bytes.Equal(want, have) {
+		t.Fatalf("layout 3 decoded differently:\n%s\n%s", want, have)
+	}
+	if b := AppendCustomer(nil, got); b[0] != customerLayout || !bytes.Equal(b, AppendCustomer(nil, c)) {
+		t.Fatal("a layout 3 customer does not re-encode as the current record of the same customer")
+	}
+}
+
+// The fields layout 4 added survive a round trip.
+func TestCustomerCodecLayout4Fields(t *testing.T) {
+	c := fullCustomer()
+	cm := c.Contracts[0].Balances[0]
+	cm.Type, cm.DoNotInvoice = engine.CommitPostpaid, true
+	cm.InvoiceSchedule[0].UnitPrice, cm.InvoiceSchedule[0].Quantity, cm.InvoiceSchedule[0].InvoiceID = decimal.RequireFromString("2.5"), decimal.RequireFromString("4"), "inv"
+	cm.Segments[0].TrueUpInvoiceID = "inv"
+	c.Contracts[0].Balances[1].LegacyRules = true
+	got, err := DecodeCustomer(AppendCustomer(nil, c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(c)
+	have, _ := json.Marshal(got)
+	if !bytes.Equal(want, have) {
+		t.Fatalf("layout 4 round trip:\n%s\n%s", want, have)
 	}
 }

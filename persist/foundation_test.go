@@ -131,3 +131,119 @@ func TestFoundationCatalogIsMarked(t *testing.T) {
 		t.Fatal("a UNIQUE metric of an old catalog would now be rated")
 	}
 }
+
+// commitHistory applies, through the codec, a contract with a POSTPAID
+// commit (100 over January, invoice item at its end) and an invoiced
+// PREPAID commit (5 available, a purchase of 50 on January 5th) at
+// create_contract version cv, a second contract given a POSTPAID commit of
+// 40 by edit_contract version ev, 3 calls at 10 on each, and a tick after
+// January. It returns the customers' January invoice totals and the
+// postpaid commits' ledger types.
+func commitHistory(t *testing.T, cv, ev uint8) (totals []string, ledgers []string) {
+	t.Helper()
+	c, err := NewCodec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := decimal.RequireFromString
+	t0 := engine.Nanos(1767225600000000000) // 2026-01-01
+	day := engine.Nanos(86400e9)
+	feb := t0 + 31*day
+	e := engine.New(engine.Config{Shards: 2})
+	t.Cleanup(e.Close)
+	calls := func(cust string) *engine.Ingest {
+		in := &engine.Ingest{}
+		for i := 0; i < 3; i++ {
+			in.Events = append(in.Events, engine.Event{TransactionID: cust + string(rune('a'+i)), CustomerID: cust, EventType: "c", Timestamp: t0 + 2*day})
+		}
+		return in
+	}
+	type entry struct {
+		version uint8
+		cmds    []engine.Command
+		at      engine.Nanos
+	}
+	entries := []entry{
+		{0, []engine.Command{&engine.CreateMetric{ID: "m", Name: "calls", EventTypeFilter: &engine.EventTypeFilter{InValues: []string{"c"}}, Aggregation: engine.AggCount}}, t0},
+		{0, []engine.Command{&engine.CreateProduct{ID: "p", Name: "calls", Type: engine.ProductUsage, BillableMetricID: "m"},
+			&engine.CreateProduct{ID: "fixed", Name: "commit", Type: engine.ProductFixed}, &engine.CreateRateCard{ID: "rc", Name: "rc"}}, t0},
+		{0, []engine.Command{&engine.AddRates{RateCardID: "rc", Rates: []engine.RateInput{{ProductID: "p", StartingAt: t0, Entitled: true, RateType: engine.RateFlat, Price: d("10")}}}}, t0},
+		{0, []engine.Command{&engine.CreateCustomer{ID: "cu", IngestAliases: []string{"cu"}}, &engine.CreateCustomer{ID: "cu2", IngestAliases: []string{"cu2"}}}, t0},
+		{cv, []engine.Command{&engine.CreateContract{ID: "k1", CustomerID: "cu", RateCardID: "rc", StartingAt: t0, Commits: []engine.CommitInput{
+			{ID: "pp", Type: engine.CommitPostpaid, ProductID: "fixed", AccessSchedule: []engine.ScheduleItem{{Amount: d("100"), StartingAt: t0, EndingBefore: feb}},
+				InvoiceSchedule: []engine.InvoiceItem{{Timestamp: feb - day, Amount: d("100")}}},
+			{ID: "pre", Type: engine.CommitPrepaid, ProductID: "fixed", AccessSchedule: []engine.ScheduleItem{{Amount: d("5"), StartingAt: t0, EndingBefore: t0 + 180*day}},
+				InvoiceSchedule: []engine.InvoiceItem{{Timestamp: t0 + 4*day, Amount: d("50")}}}}}}, t0},
+		{0, []engine.Command{&engine.CreateContract{ID: "k2", CustomerID: "cu2", RateCardID: "rc", StartingAt: t0}}, t0},
+		{ev, []engine.Command{&engine.EditContract{CustomerID: "cu2", ContractID: "k2", AddCommits: []engine.CommitInput{
+			{ID: "pp2", Type: engine.CommitPostpaid, ProductID: "fixed", AccessSchedule: []engine.ScheduleItem{{Amount: d("40"), StartingAt: t0, EndingBefore: feb}}}}}}, t0},
+		{0, []engine.Command{calls("cu"), calls("cu2")}, t0 + 3*day},
+		{0, []engine.Command{&engine.Tick{}}, feb + 3600e9},
+	}
+	for i, en := range entries {
+		var b []byte
+		if en.version == 0 {
+			if b, err = c.EncodeEntry(en.at, en.cmds); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			b = encodeAt(t, en.at, en.version, en.cmds...)
+		}
+		at, decoded, err := c.DecodeEntry(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range e.Apply([]engine.Entry{{Index: uint64(i + 1), Time: at, Commands: decoded}})[0] {
+			if r.Err != nil {
+				t.Fatalf("entry %d refused: %v", i, r.Err)
+			}
+		}
+	}
+	for _, cust := range []string{"cu", "cu2"} {
+		e.Read(t.Context(), cust, func(c *engine.Customer, _ *engine.Catalog, now engine.Nanos) {
+			k := c.Contracts[0]
+			totals = append(totals, k.Invoices[0].Total.String())
+			for _, cm := range k.Balances {
+				if cm.Type != engine.CommitPostpaid {
+					continue
+				}
+				var types []string
+				for _, le := range cm.Ledger(now) {
+					types = append(types, le.Type+" "+le.Amount.String())
+				}
+				ledgers = append(ledgers, strings.Join(types, ", "))
+			}
+		})
+	}
+	return totals, ledgers
+}
+
+// Commits written before postpaid commits were drawn and purchases invoiced
+// (create_contract versions 1 and 2, edit_contract version 1) keep that
+// meaning: the postpaid commit is not drawn nor trued up and the purchase
+// is not billed. Written today, the postpaid commit covers the usage
+// (billed in arrears) and its remainder is trued up, and the purchase is on
+// the invoice.
+func TestOldCommitEntriesKeepTheirMeaning(t *testing.T) {
+	for _, c := range []struct {
+		cv, ev  uint8
+		totals  string
+		ledgers string
+	}{
+		// 30 of usage: 5 from the prepaid commit, 25 overage; cu2 30 overage.
+		{1, 1, "25 30", "POSTPAID_COMMIT_INITIAL_BALANCE 100, POSTPAID_COMMIT_EXPIRATION -100 | POSTPAID_COMMIT_INITIAL_BALANCE 40, POSTPAID_COMMIT_EXPIRATION -40"},
+		{2, 1, "25 30", "POSTPAID_COMMIT_INITIAL_BALANCE 100, POSTPAID_COMMIT_EXPIRATION -100 | POSTPAID_COMMIT_INITIAL_BALANCE 40, POSTPAID_COMMIT_EXPIRATION -40"},
+		// Today: cu 30 usage in arrears + 50 purchase + 70 true-up; cu2
+		// 30 in arrears + 10 true-up.
+		{3, 2, "150 40", "POSTPAID_COMMIT_INITIAL_BALANCE 100, POSTPAID_COMMIT_AUTOMATED_INVOICE_DEDUCTION -30, POSTPAID_COMMIT_TRUEUP -70 | " +
+			"POSTPAID_COMMIT_INITIAL_BALANCE 40, POSTPAID_COMMIT_AUTOMATED_INVOICE_DEDUCTION -30, POSTPAID_COMMIT_TRUEUP -10"},
+	} {
+		totals, ledgers := commitHistory(t, c.cv, c.ev)
+		if got := strings.Join(totals, " "); got != c.totals {
+			t.Errorf("create v%d, edit v%d: totals %s, want %s", c.cv, c.ev, got, c.totals)
+		}
+		if got := strings.Join(ledgers, " | "); got != c.ledgers {
+			t.Errorf("create v%d, edit v%d: ledgers\n%s\nwant\n%s", c.cv, c.ev, got, c.ledgers)
+		}
+	}
+}

@@ -168,11 +168,12 @@ func TestBadInputFields(t *testing.T) {
 		{"contract net payment terms", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "net_payment_terms_days": 30}, 400, "net_payment_terms_days: is not supported"},
 		{"contract weekly statements", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "usage_statement_schedule": map[string]any{"frequency": "WEEKLY"}}, 400, "usage_statement_schedule.frequency"},
 		{"contract commit amount", "/v1/contracts/create", func() any { c := commit(5); c["commits"].([]any)[0].(map[string]any)["amount"] = 5; return c }(), 400, "commits[0].amount: is not supported"},
-		{"contract commit do_not_invoice", "/v1/contracts/create", func() any {
+		{"contract commit invoice items and recurring", "/v1/contracts/create", func() any {
 			c := commit(5)
-			c["commits"].([]any)[0].(map[string]any)["invoice_schedule"] = map[string]any{"do_not_invoice": true}
+			c["commits"].([]any)[0].(map[string]any)["invoice_schedule"] = map[string]any{
+				"schedule_items": []any{map[string]any{"timestamp": e.at("2026-01-01T00:00:00Z"), "amount": 5}}, "recurring_schedule": map[string]any{}}
 			return c
-		}(), 400, "commits[0].invoice_schedule.do_not_invoice: is not supported"},
+		}(), 400, "commits[0].invoice_schedule.schedule_items: give schedule_items or recurring_schedule, not both"},
 		{"contract override priority", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "overrides": []any{map[string]any{"starting_at": e.at("2026-01-01T00:00:00Z"), "product_id": api, "type": "MULTIPLIER", "multiplier": 2, "priority": 0}}}, 400, "overrides[0].priority: must be greater than zero"},
 		{"contract explicit without priority", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "multiplier_override_prioritization": "EXPLICIT", "overrides": []any{map[string]any{"starting_at": e.at("2026-01-01T00:00:00Z"), "product_id": api, "type": "MULTIPLIER", "multiplier": 2}}}, 400, "overrides[0].priority: is required"},
 		{"contract tiered override refused", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "overrides": []any{map[string]any{"starting_at": e.at("2026-01-01T00:00:00Z"), "product_id": api, "type": "TIERED"}}}, 400, "overrides[0].type"},

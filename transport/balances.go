@@ -3,6 +3,7 @@ package transport
 import (
 	"strconv"
 
+	"github.com/shopspring/decimal"
 	"github.com/valyala/fasthttp"
 
 	"burndown/engine"
@@ -23,6 +24,8 @@ type accessScheduleOut struct {
 type invoiceItemOut struct {
 	ID        string  `json:"id"`
 	Amount    num     `json:"amount"`
+	UnitPrice num     `json:"unit_price"`
+	Quantity  num     `json:"quantity"`
 	Timestamp string  `json:"timestamp"`
 	InvoiceID *string `json:"invoice_id"`
 }
@@ -30,6 +33,7 @@ type invoiceItemOut struct {
 type invoiceScheduleOut struct {
 	CreditType    creditTypeRef    `json:"credit_type"`
 	ScheduleItems []invoiceItemOut `json:"schedule_items"`
+	DoNotInvoice  bool             `json:"do_not_invoice"`
 }
 
 type ledgerOut struct {
@@ -78,9 +82,17 @@ func renderCommit(cm *engine.Commit, k *engine.Contract, cat *engine.Catalog, no
 		})
 	}
 	if len(cm.InvoiceSchedule) > 0 {
-		is := &invoiceScheduleOut{CreditType: creditTypeOf(cat, cm.CreditTypeID)}
+		is := &invoiceScheduleOut{CreditType: creditTypeOf(cat, cm.CreditTypeID), DoNotInvoice: cm.DoNotInvoice}
 		for _, it := range cm.InvoiceSchedule {
-			is.ScheduleItems = append(is.ScheduleItems, invoiceItemOut{ID: it.ID, Amount: num(it.Amount), Timestamp: tsv(it.Timestamp)})
+			item := invoiceItemOut{ID: it.ID, Amount: num(it.Amount), UnitPrice: num(it.Amount), Quantity: num(decimal.NewFromInt(1)), Timestamp: tsv(it.Timestamp)}
+			if !it.Quantity.IsZero() {
+				item.UnitPrice, item.Quantity = num(it.UnitPrice), num(it.Quantity)
+			}
+			if it.InvoiceID != "" {
+				id := it.InvoiceID
+				item.InvoiceID = &id
+			}
+			is.ScheduleItems = append(is.ScheduleItems, item)
 		}
 		out.InvoiceSchedule = is
 	}

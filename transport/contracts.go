@@ -44,24 +44,47 @@ func decodeCommit(o obj, isCredit bool) engine.CommitInput {
 		}
 	}
 	if !isCredit {
-		// The invoice schedule is kept and returned by contracts/get and
-		// customerBalances/list; its amounts make the commit a paid one, which
-		// burns down after free balances. (Burndown issues no purchase
-		// invoices: do_not_invoice and recurring schedules are refused.)
+		// The invoice schedule bills a PREPAID commit's purchase on the usage
+		// invoices (commit_purchase lines); a POSTPAID commit's one item is
+		// its true-up (see engine/commitbilling.go). do_not_invoice keeps the
+		// schedule for the burn-down order only.
 		if is, ok := o.object("invoice_schedule", false); ok {
 			if ct := is.str("credit_type_id", false); ct != "" && ct != in.CreditTypeID && o.r.err == nil {
 				o.r.fail(is.sub("credit_type_id"), "must match access_schedule.credit_type_id")
 			}
-			for _, it := range is.objects("schedule_items", false, 1000) {
+			if b := is.boolPtr("do_not_invoice"); b != nil {
+				in.DoNotInvoice = *b
+			}
+			items := is.objects("schedule_items", false, 1000)
+			rec, hasRec := is.object("recurring_schedule", false)
+			if o.r.err == nil && len(items) > 0 && hasRec {
+				o.r.fail(is.sub("schedule_items"), "give schedule_items or recurring_schedule, not both")
+			}
+			for _, it := range items {
 				item := engine.InvoiceItem{Timestamp: it.time("timestamp", true)}
 				if it.has("amount") {
 					item.Amount, _ = it.decimal("amount", true, true)
 				} else {
-					price, _ := it.decimal("unit_price", true, true)
-					qty, _ := it.decimal("quantity", true, true)
-					item.Amount = price.Mul(qty)
+					item.UnitPrice, _ = it.decimal("unit_price", true, true)
+					item.Quantity, _ = it.decimal("quantity", true, true)
+					item.Amount = item.UnitPrice.Mul(item.Quantity)
 				}
 				in.InvoiceSchedule = append(in.InvoiceSchedule, item)
+			}
+			if hasRec {
+				r := &engine.RecurringScheduleInput{
+					StartingAt:   rec.time("starting_at", true),
+					EndingBefore: rec.time("ending_before", true),
+					Frequency: rec.enum("frequency", true, engine.FrequencyMonthly, engine.FrequencyQuarterly,
+						engine.FrequencySemiAnnual, engine.FrequencyAnnual),
+					AmountDistribution: rec.enum("amount_distribution", true, engine.DistributionDivided,
+						engine.DistributionDividedRounded, engine.DistributionEach),
+				}
+				if o.r.err == nil && r.EndingBefore <= r.StartingAt {
+					o.r.fail(rec.sub("ending_before"), "must be after starting_at")
+				}
+				r.Amount, r.UnitPrice, r.Quantity = decodeAmountOrPrice(rec)
+				in.InvoiceRecurring = r
 			}
 		}
 	}

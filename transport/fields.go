@@ -20,8 +20,7 @@ package transport
 // are split by both), the subscription terms of a
 // SUBSCRIPTION rate (subscriptions on contracts are refused), and a
 // customer's billing-provider configuration (no invoice is delivered to any
-// provider yet). A commit's invoice_schedule decides whether the commit is
-// paid (burned after free balances) and is returned by reads.
+// provider yet).
 var appliedFields = map[string][]string{
 	"/v1/ingest": {
 		"[].transaction_id", "[].customer_id", "[].event_type", "[].timestamp", "[].properties",
@@ -78,6 +77,11 @@ var appliedFields = map[string][]string{
 		"commits[].invoice_schedule.schedule_items[].amount",
 		"commits[].invoice_schedule.schedule_items[].unit_price",
 		"commits[].invoice_schedule.schedule_items[].quantity",
+		"commits[].invoice_schedule.do_not_invoice",
+		"commits[].invoice_schedule.recurring_schedule.starting_at", "commits[].invoice_schedule.recurring_schedule.ending_before",
+		"commits[].invoice_schedule.recurring_schedule.frequency", "commits[].invoice_schedule.recurring_schedule.amount_distribution",
+		"commits[].invoice_schedule.recurring_schedule.amount", "commits[].invoice_schedule.recurring_schedule.unit_price",
+		"commits[].invoice_schedule.recurring_schedule.quantity",
 	), scheduledChargeFields("scheduled_charges[].")...),
 	"/v1/contracts/updateEndDate": {"customer_id", "contract_id", "ending_before", "allow_ending_before_finalized_invoice"},
 	"/v2/contracts/edit": append(append(append(append([]string{
@@ -94,6 +98,11 @@ var appliedFields = map[string][]string{
 		"add_commits[].invoice_schedule.schedule_items[].amount",
 		"add_commits[].invoice_schedule.schedule_items[].unit_price",
 		"add_commits[].invoice_schedule.schedule_items[].quantity",
+		"add_commits[].invoice_schedule.do_not_invoice",
+		"add_commits[].invoice_schedule.recurring_schedule.starting_at", "add_commits[].invoice_schedule.recurring_schedule.ending_before",
+		"add_commits[].invoice_schedule.recurring_schedule.frequency", "add_commits[].invoice_schedule.recurring_schedule.amount_distribution",
+		"add_commits[].invoice_schedule.recurring_schedule.amount", "add_commits[].invoice_schedule.recurring_schedule.unit_price",
+		"add_commits[].invoice_schedule.recurring_schedule.quantity",
 	), scheduledChargeFields("add_scheduled_charges[].")...),
 	"/v1/contracts/get":  {"customer_id", "contract_id", "include_balance", "include_ledgers"},
 	"/v1/contracts/list": {"customer_id", "include_balance", "include_ledgers", "include_archived", "covering_date", "starting_at"},

@@ -43,6 +43,8 @@ type lineItemOut struct {
 	CommitType            string         `json:"commit_type,omitempty"`
 	AppliedCommitOrCredit *appliedCommit `json:"applied_commit_or_credit,omitempty"`
 	ScheduledChargeID     string         `json:"scheduled_charge_id,omitempty"`
+	// PostpaidCommit is set on the line truing up a postpaid commit.
+	PostpaidCommit *idRef `json:"postpaid_commit,omitempty"`
 }
 
 type appliedCommit struct {
@@ -109,9 +111,28 @@ func renderInvoice(c *engine.Customer, k *engine.Contract, inv *engine.Invoice, 
 				case engine.CommitPostpaid:
 					li.CommitType = "PostpaidCommit"
 				}
+				if typ == engine.CommitPostpaid && !cm.LegacyRules {
+					// shown, not subtracted: postpaid usage is billed in arrears
+					break
+				}
 			}
 			if l.CreditTypeID == inv.CreditTypeID {
 				subtotal = subtotal.Sub(l.Total)
+			}
+		case engine.LineCommitPurchase:
+			product(l.ProductID)
+			q, p := amountNum(l.Quantity), amountNum(l.UnitPrice)
+			li.Quantity, li.UnitPrice, li.CommitID = &q, &p, l.CommitID
+			li.ProductType = "FixedProductListItem"
+			if cm := k.Commit(l.CommitID); cm != nil {
+				if cm.Name != "" {
+					li.Name = cm.Name
+				}
+				li.CommitType = "PrepaidCommit"
+				if cm.Type == engine.CommitPostpaid {
+					li.CommitType = "PostpaidCommit"
+					li.PostpaidCommit = &idRef{ID: cm.ID}
+				}
 			}
 		case engine.LineCPUConversion:
 			li.Name = "Custom pricing unit conversion"

@@ -272,7 +272,9 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 		return map[string]func() any{
 			prefix + "product_id": constant(fixed), prefix + "type": constant("PREPAID"), prefix + "rate_type": constant("COMMIT_RATE"),
 			prefix + "applicable_product_ids": constant([]any{api}), prefix + "access_schedule.credit_type_id": constant(usd),
-			prefix + "access_schedule.schedule_items[].ending_before": constant(end),
+			prefix + "access_schedule.schedule_items[].ending_before":          constant(end),
+			prefix + "invoice_schedule.recurring_schedule.frequency":           constant("MONTHLY"),
+			prefix + "invoice_schedule.recurring_schedule.amount_distribution": constant("EACH"),
 		}
 	}
 	chargeSchedule := func() map[string]any {
@@ -320,6 +322,27 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 		access := obj("credit_type_id", usd, "schedule_items", []any{obj("amount", 100, "starting_at", start, "ending_before", end)})
 		return setIn("add_commits[]", obj("type", "PREPAID", "product_id", fixed, "access_schedule", access,
 			"invoice_schedule", obj("schedule_items", []any{item})))
+	}
+	// A commit with a recurring invoice schedule (fresh objects each time).
+	recurringCommit := func(elem string, kv ...any) func(any) {
+		return func(body any) {
+			access := obj("credit_type_id", usd, "schedule_items", []any{obj("amount", 100, "starting_at", start, "ending_before", end)})
+			rec := obj(append([]any{"starting_at", start, "ending_before", end, "frequency", "MONTHLY", "amount_distribution", "EACH"}, kv...)...)
+			setPath(body, elem, obj("type", "PREPAID", "product_id", fixed, "access_schedule", access,
+				"invoice_schedule", obj("recurring_schedule", rec, "do_not_invoice", true)), nil)
+		}
+	}
+	recurringAlso := func(prefix string) map[string]func(any) {
+		elem := strings.TrimSuffix(prefix, ".")
+		out := map[string]func(any){
+			prefix + "invoice_schedule.recurring_schedule.unit_price": recurringCommit(elem, "quantity", 2),
+			prefix + "invoice_schedule.recurring_schedule.quantity":   recurringCommit(elem, "unit_price", 2),
+			prefix + "invoice_schedule.do_not_invoice":                recurringCommit(elem, "amount", 1),
+		}
+		for _, f := range []string{"starting_at", "ending_before", "frequency", "amount_distribution", "amount"} {
+			out[prefix+"invoice_schedule.recurring_schedule."+f] = recurringCommit(elem, "amount", 1)
+		}
+		return out
 	}
 	mergeAlso := func(ms ...map[string]func(any)) map[string]func(any) {
 		out := map[string]func(any){}
@@ -454,7 +477,7 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 				"overrides[].overwrite_rate.rate_type": constant("FLAT"), "commits[].invoice_schedule.credit_type_id": constant(usd),
 				"multiplier_override_prioritization": constant("LOWEST_MULTIPLIER"), "rate_card_alias": constant("sdk-card"),
 			}, chargeValues("scheduled_charges[].")),
-			also: mergeAlso(chargeAlso("scheduled_charges[]."), map[string]func(any){
+			also: mergeAlso(chargeAlso("scheduled_charges[]."), recurringAlso("commits[]."), map[string]func(any){
 				"rate_card_alias": func(body any) { delete(body.(map[string]any), "rate_card_id") },
 				"usage_statement_schedule.billing_anchor_date":           setIn("usage_statement_schedule", obj("frequency", "MONTHLY", "day", "CUSTOM_DATE")),
 				"overrides[].overwrite_rate":                             overwrite,
@@ -489,7 +512,7 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 				"add_overrides[].ending_before": constant(later), "add_overrides[].overwrite_rate.rate_type": constant("FLAT"),
 				"add_commits[].invoice_schedule.credit_type_id": constant(usd),
 			}),
-			also: mergeAlso(chargeAlso("add_scheduled_charges[]."), map[string]func(any){
+			also: mergeAlso(chargeAlso("add_scheduled_charges[]."), recurringAlso("add_commits[]."), map[string]func(any){
 				"add_overrides[].overwrite_rate": func(body any) {
 					setPath(body, "add_overrides[]", obj("starting_at", start, "product_id", api, "type", "OVERWRITE", "overwrite_rate", obj("rate_type", "FLAT", "price", 2)), nil)
 				},

@@ -58,7 +58,7 @@ func Script() []Step {
 	}
 	contract := func(id, cust string, prepaidOnly bool, commits, credits []engine.CommitInput, ov []engine.OverrideInput) *engine.CreateContract {
 		return &engine.CreateContract{ID: id, CustomerID: cust, RateCardID: "rc", StartingAt: TS("2026-01-01T00:00:00Z"),
-			PrepaidOnly: prepaidOnly, Commits: commits, Credits: credits, Overrides: ov, UniquenessKey: "uk-" + id, InvoiceGracePeriod: noGrace(), FoundationRules: true}
+			PrepaidOnly: prepaidOnly, Commits: commits, Credits: credits, Overrides: ov, UniquenessKey: "uk-" + id, InvoiceGracePeriod: noGrace(), FoundationRules: true, LegacyCommits: true}
 	}
 	s := []Step{
 		{"2026-01-01T00:00:00Z", []engine.Command{
@@ -130,7 +130,7 @@ func Script() []Step {
 			events("gamma", "completion", "g", 50, 9, "2026-03-02T00:00:00Z", map[string]string{"model": "m1", "n": "40"}),
 		}},
 		{"2026-03-02T00:00:00Z", []engine.Command{
-			&engine.CreateContract{ID: "k-e", CustomerID: "cu-e", RateCardID: "rc", StartingAt: TS("2026-03-01T00:00:00Z"), EndingBefore: TS("2026-06-01T00:00:00Z"), InvoiceGracePeriod: noGrace(), FoundationRules: true,
+			&engine.CreateContract{ID: "k-e", CustomerID: "cu-e", RateCardID: "rc", StartingAt: TS("2026-03-01T00:00:00Z"), EndingBefore: TS("2026-06-01T00:00:00Z"), InvoiceGracePeriod: noGrace(), FoundationRules: true, LegacyCommits: true,
 				Commits: []engine.CommitInput{{ID: "cm-e", Type: engine.CommitPrepaid, ProductID: "p-buy", AccessSchedule: sched("10", "2026-03-01T00:00:00Z", "2026-06-01T00:00:00Z")}}},
 			events("eps", "api_call", "e", 0, 3, "2026-03-02T00:00:00Z", nil),
 		}},
