@@ -72,19 +72,7 @@ func decodeCommit(o obj, isCredit bool) engine.CommitInput {
 				in.InvoiceSchedule = append(in.InvoiceSchedule, item)
 			}
 			if hasRec {
-				r := &engine.RecurringScheduleInput{
-					StartingAt:   rec.time("starting_at", true),
-					EndingBefore: rec.time("ending_before", true),
-					Frequency: rec.enum("frequency", true, engine.FrequencyMonthly, engine.FrequencyQuarterly,
-						engine.FrequencySemiAnnual, engine.FrequencyAnnual),
-					AmountDistribution: rec.enum("amount_distribution", true, engine.DistributionDivided,
-						engine.DistributionDividedRounded, engine.DistributionEach),
-				}
-				if o.r.err == nil && r.EndingBefore <= r.StartingAt {
-					o.r.fail(rec.sub("ending_before"), "must be after starting_at")
-				}
-				r.Amount, r.UnitPrice, r.Quantity = decodeAmountOrPrice(rec)
-				in.InvoiceRecurring = r
+				in.InvoiceRecurring = decodeRecurringSchedule(rec)
 			}
 		}
 	}

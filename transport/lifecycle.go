@@ -49,21 +49,27 @@ func decodeScheduledCharge(o obj) engine.ScheduledChargeInput {
 		in.Items = append(in.Items, item)
 	}
 	if hasRec {
-		r := &engine.RecurringScheduleInput{
-			StartingAt:   rec.time("starting_at", true),
-			EndingBefore: rec.time("ending_before", true),
-			Frequency: rec.enum("frequency", true, engine.FrequencyMonthly, engine.FrequencyQuarterly,
-				engine.FrequencySemiAnnual, engine.FrequencyAnnual),
-			AmountDistribution: rec.enum("amount_distribution", true, engine.DistributionDivided,
-				engine.DistributionDividedRounded, engine.DistributionEach),
-		}
-		if o.r.err == nil && r.EndingBefore <= r.StartingAt {
-			o.r.fail(rec.sub("ending_before"), "must be after starting_at")
-		}
-		r.Amount, r.UnitPrice, r.Quantity = decodeAmountOrPrice(rec)
-		in.Recurring = r
+		in.Recurring = decodeRecurringSchedule(rec)
 	}
 	return in
+}
+
+// decodeRecurringSchedule reads a recurring_schedule of a scheduled charge or
+// of a commit's invoice_schedule.
+func decodeRecurringSchedule(rec obj) *engine.RecurringScheduleInput {
+	r := &engine.RecurringScheduleInput{
+		StartingAt:   rec.time("starting_at", true),
+		EndingBefore: rec.time("ending_before", true),
+		Frequency: rec.enum("frequency", true, engine.FrequencyMonthly, engine.FrequencyQuarterly,
+			engine.FrequencySemiAnnual, engine.FrequencyAnnual),
+		AmountDistribution: rec.enum("amount_distribution", true, engine.DistributionDivided,
+			engine.DistributionDividedRounded, engine.DistributionEach),
+	}
+	if rec.r.err == nil && r.EndingBefore <= r.StartingAt {
+		rec.r.fail(rec.sub("ending_before"), "must be after starting_at")
+	}
+	r.Amount, r.UnitPrice, r.Quantity = decodeAmountOrPrice(rec)
+	return r
 }
 
 // decodeAmountOrPrice reads amount, or unit_price and quantity.
