@@ -183,8 +183,8 @@ func TestCustomerCodecReadsLayout2(t *testing.T) {
 		if !bytes.Equal(want, have) {
 			t.Fatalf("layout 2 decoded differently:\n%s\n%s", want, have)
 		}
-		if b := AppendCustomer(nil, got); b[0] != 3 || !bytes.Equal(b, AppendCustomer(nil, c)) {
-			t.Fatal("a layout 2 customer does not re-encode as the layout 3 record of the same customer")
+		if b := AppendCustomer(nil, got); b[0] != customerLayout || !bytes.Equal(b, AppendCustomer(nil, c)) {
+			t.Fatal("a layout 2 customer does not re-encode as the current record of the same customer")
 		}
 	}
 }
@@ -222,5 +222,49 @@ func TestCustomerCodecLayout3Fields(t *testing.T) {
 func foundationContracts(c *engine.Customer) {
 	for _, k := range c.Contracts {
 		k.FoundationRules = true
+	}
+}
+
+// Layout 3 records (snapshots written before alerts) decode to the same
+// customer without alerts, and re-encode in the current layout.
+func TestCustomerCodecReadsLayout3(t *testing.T) {
+	c := fullCustomer()
+	c.Contracts[0].StatementFrequency, c.Contracts[0].InvoiceGracePeriod = engine.FrequencyQuarterly, 5
+	old := appendCustomer(nil, c, 3, (*binWriter).binAmount)
+	got, err := DecodeCustomer(old, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(c)
+	have, _ := json.Marshal(got)
+	if !bytes.Equal(want, have) || got.Alerts != nil {
+		t.Fatalf("layout 3 decoded differently:\n%s\n%s", want, have)
+	}
+	if b := AppendCustomer(nil, got); b[0] != customerLayout || !bytes.Equal(b, AppendCustomer(nil, c)) {
+		t.Fatal("a layout 3 customer does not re-encode as the current record")
+	}
+}
+
+// The alerts layout 5 appends survive a round trip.
+func TestCustomerCodecLayout5Alerts(t *testing.T) {
+	c := fullCustomer()
+	c.Alerts = []*engine.Alert{
+		{ID: "a1", Name: "soft", Type: engine.AlertSpend, Threshold: amt("5000.5"), CreditTypeID: engine.USDCreditTypeID,
+			GroupKey: "user_id", GroupValue: "u1", InvoiceTypesFilter: []string{}, BlockOnAlarm: true, UniquenessKey: "k", KeyReleased: true,
+			CreatedAt: 1, UpdatedAt: 2, ArchivedAt: 3, Status: engine.AlertInAlarm, GroupInvoiceID: "inv", GroupInvoiceStart: -4, GroupSpend: amt("12.25")},
+		{ID: "a2", Type: engine.AlertLowCommit, InvoiceTypesFilter: []string{"USAGE"}},
+	}
+	b := AppendCustomer(nil, c)
+	if b[0] != 5 {
+		t.Fatalf("layout %d", b[0])
+	}
+	got, err := DecodeCustomer(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(c)
+	have, _ := json.Marshal(got)
+	if !bytes.Equal(want, have) {
+		t.Fatalf("layout 5 round trip:\n%s\n%s", want, have)
 	}
 }
