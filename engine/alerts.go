@@ -529,8 +529,9 @@ type Notification struct {
 	CustomerID string
 	// Payload is the webhook body: {"id","type","properties"}.
 	Payload []byte
-	// Index is the log index of the entry that caused it.
+	// Index is the log index of the entry that caused it, At its stamped time.
 	Index uint64
+	At    Nanos
 }
 
 // finishNotes gives the entry's queued notifications their ids, in an order
@@ -552,7 +553,7 @@ func (b *batch) finishNotes() {
 		if err != nil {
 			panic("engine: notification payload: " + err.Error()) // plain strings and numbers: cannot fail
 		}
-		out = append(out, Notification{ID: id, Type: pn.typ, CustomerID: pn.customerID, Payload: body, Index: b.index})
+		out = append(out, Notification{ID: id, Type: pn.typ, CustomerID: pn.customerID, Payload: body, Index: b.index, At: b.now})
 	}
 	b.notes = nil
 	b.e.notesMu.Lock()
