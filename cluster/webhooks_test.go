@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -192,4 +193,77 @@ func TestConsumeConcurrentThreeNodes(t *testing.T) {
 	if b, _ := balance(nodes[2].Engine(), "c1"); !b.IsZero() {
 		t.Fatalf("balance %s on a follower", b)
 	}
+}
+
+// BenchmarkWebhookLatency measures ingest acknowledgement → webhook arrival
+// on loopback, on one node under a steady ingest load of other customers:
+// each iteration ingests one event that crosses a customer's spend alert
+// and waits for its signed webhook. Reports p50 and p99 in ms.
+func BenchmarkWebhookLatency(b *testing.B) {
+	arrived := make(chan string, 1024)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		if req.Header.Get("Metronome-Webhook-Signature") != SignWebhook("s", req.Header.Get("X-Metronome-Date"), body) {
+			b.Error("bad signature")
+		}
+		var p struct{ Properties map[string]any }
+		json.Unmarshal(body, &p) //nolint:errcheck
+		arrived <- fmt.Sprint(p.Properties["customer_id"])
+	}))
+	defer srv.Close()
+	spec := newSpec(b, "n1", true)
+	spec.testClock = false
+	spec.webhooks = WebhookConfig{URL: srv.URL, Secret: "s"}
+	n := spec.open(b)
+	waitLeader(b, n)
+	start := n.Now().Add(-time.Hour).UnixNano()
+	setupCatalog(b, n, start)
+	for _, id := range []string{"load"} {
+		mustPropose(b, n, &engine.CreateCustomer{ID: id, Name: id})
+		mustPropose(b, n, &engine.CreateContract{ID: "k" + id, CustomerID: id, RateCardID: "rc1", StartingAt: start})
+	}
+	ids := make([]string, b.N)
+	for i := range ids {
+		ids[i] = fmt.Sprint("c", i)
+		mustPropose(b, n, &engine.CreateCustomer{ID: ids[i], Name: ids[i]})
+		mustPropose(b, n, &engine.CreateContract{ID: "k" + ids[i], CustomerID: ids[i], RateCardID: "rc1", StartingAt: start})
+		mustPropose(b, n, &engine.CreateAlert{CustomerID: ids[i], Name: "x", Type: engine.AlertSpend, Threshold: decimal.NewFromInt(1), EvaluateOnCreate: true})
+	}
+	// Steady load: batches of 100 events for another customer.
+	stop := make(chan struct{})
+	var loadWG sync.WaitGroup
+	loadWG.Add(1)
+	go func() {
+		defer loadWG.Done()
+		for j := 0; ; j++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			in := &engine.Ingest{}
+			for k := 0; k < 100; k++ {
+				in.Events = append(in.Events, engine.Event{TransactionID: fmt.Sprint("l", j, "-", k), CustomerID: "load", EventType: "api", Timestamp: start, Properties: map[string]string{"n": "1"}})
+			}
+			n.Propose(ctxT(b, 10*time.Second), in) //nolint:errcheck
+		}
+	}()
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := n.Propose(ctxT(b, 10*time.Second), usage(ids[i], "x", start, 1)); err != nil {
+			b.Fatal(err)
+		}
+		acked := time.Now()
+		if got := <-arrived; got != ids[i] {
+			b.Fatalf("webhook for %s, want %s", got, ids[i])
+		}
+		lat = append(lat, time.Since(acked))
+	}
+	b.StopTimer()
+	close(stop)
+	loadWG.Wait()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }
