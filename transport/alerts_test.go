@@ -280,3 +280,25 @@ func TestHTTPConsume(t *testing.T) {
 		t.Fatalf("bad event: %d %s", st, b)
 	}
 }
+
+// A consume retried with the same Idempotency-Key gets the first answer
+// (the check and the balance after) without consuming again.
+func TestHTTPConsumeIdempotencyKey(t *testing.T) {
+	e := newEnv(t, "2026-01-05T00:00:00Z")
+	api, purchase, rc := scenarioACatalog(e)
+	cust := e.create("/v1/customers", map[string]any{"name": "C", "ingest_aliases": []string{"c"}})
+	e.create("/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"),
+		"prepaid_only": true, "commits": []any{prepaidCommit(e, purchase, 5)}})
+	body, _ := json.Marshal(map[string]any{"customer_id": "c", "product_id": api, "events": events("c", "k", 0, 2, e.at("2026-01-05T00:00:00Z"))})
+	var answers []string
+	for i := 0; i < 2; i++ {
+		status, b, _ := e.postKey("/v1/entitlements/consume", "consume-1", string(body), false)
+		if status != 200 {
+			t.Fatalf("consume: %d %s", status, b)
+		}
+		answers = append(answers, b)
+	}
+	if answers[0] != answers[1] || !strings.Contains(answers[0], `"balance":"3"`) {
+		t.Fatalf("answers %v", answers)
+	}
+}
