@@ -110,7 +110,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		TestClock: f.testClock, Logger: log,
 		Engine:            engine.Config{Shards: f.shards, DedupWindow: f.dedupWindow, DedupMemoryBudget: f.dedupBudget, InvoiceGracePeriod: grace},
 		SnapshotThreshold: f.snapshotThreshold, TrailingLogs: f.trailingLogs,
-		Webhooks:          cluster.WebhookConfig{URL: f.webhookURL, Secret: f.webhookSecret},
+		Webhooks: cluster.WebhookConfig{URL: f.webhookURL, Secret: f.webhookSecret},
 	})
 	if err != nil {
 		ln.Close()
