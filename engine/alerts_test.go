@@ -404,3 +404,31 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// Scenario A step 5: a credit-and-commit balance alert at 0; 600 more calls
+// on a balance of 500 empty it: one notification, overage billed, the check
+// answers balance_depleted.
+func TestScenarioAStep5BalanceAlert(t *testing.T) {
+	h := newHarness(t, "2026-01-02T00:00:00Z")
+	metric := h.must(&CreateMetric{Name: "api_calls", EventTypeFilter: &EventTypeFilter{InValues: []string{"api_call"}}, Aggregation: AggCount}).ID
+	api := h.must(&CreateProduct{Name: "API calls", Type: ProductUsage, BillableMetricID: metric}).ID
+	purchase := h.must(&CreateProduct{Name: "Credit purchase", Type: ProductFixed}).ID
+	rc := h.must(&CreateRateCard{Name: "Prepaid"}).ID
+	h.must(&AddRates{RateCardID: rc, Rates: []RateInput{{ProductID: api, StartingAt: ns(t, "2026-01-01T00:00:00Z"), Entitled: true, RateType: RateFlat, Price: dec("1")}}})
+	cust := h.customer("example-inc", &CreateContract{RateCardID: rc, StartingAt: ns(t, "2026-01-01T00:00:00Z"), PrepaidOnly: true,
+		Commits: []CommitInput{{Type: CommitPrepaid, ProductID: purchase, AccessSchedule: []ScheduleItem{{Amount: dec("2000"), StartingAt: ns(t, "2026-01-01T00:00:00Z"), EndingBefore: ns(t, "2027-01-01T00:00:00Z")}}}}})
+	h.must(h.events("example-inc", "api_call", "a", 0, 1500, "2026-01-02T00:00:00Z"))
+	h.must(&CreateAlert{CustomerID: cust, Name: "empty", Type: AlertLowCreditAndCommit, Threshold: dec("0"), EvaluateOnCreate: true})
+	wantNotes(t, h.notes())
+	h.must(h.events("example-inc", "api_call", "b", 0, 600, "2026-01-02T00:00:00Z"))
+	n := h.notes()
+	wantNotes(t, n, "alerts.low_remaining_contract_credit_and_commit_balance_reached")
+	if n[0].Properties["remaining_balance"] != 0.0 {
+		t.Fatal(n[0])
+	}
+	if e, r, b := h.check("example-inc", api); e != "false" || r != ReasonBalanceDepleted || b != "0" {
+		t.Fatalf("check: %s %s %s", e, r, b)
+	}
+	h.must(h.events("example-inc", "api_call", "c", 0, 10, "2026-01-02T00:00:00Z"))
+	wantNotes(t, h.notes())
+}
