@@ -26,5 +26,13 @@ func newCodec() (*persist.Codec, error) {
 		Kind: kindNodeMeta, Version: 1, New: func() engine.Command { return &nodeMetaCmd{} },
 	}, persist.Registration{
 		Kind: kindIdemGuard, Version: 1, New: func() engine.Command { return &idemGuardCmd{} },
+	}, persist.Registration{
+		Kind: kindWebhookCreate, Version: 1, New: func() engine.Command { return &webhookCreateCmd{} },
+	}, persist.Registration{
+		Kind: kindWebhookArchive, Version: 1, New: func() engine.Command { return &webhookArchiveCmd{} },
+	}, persist.Registration{
+		Kind: kindWebhookDisable, Version: 1, New: func() engine.Command { return &webhookDisableCmd{} },
+	}, persist.Registration{
+		Kind: kindOutboxDelivered, Version: 1, New: func() engine.Command { return &outboxDeliveredCmd{} },
 	})
 }

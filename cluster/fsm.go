@@ -21,12 +21,15 @@ type fsm struct {
 	meta atomic.Pointer[map[string]string]
 	// idem is the table of idempotency keys (FSM goroutine only).
 	idem *idemTable
+	// outbox holds the notifications waiting for delivery and the webhook
+	// destinations (outbox.go).
+	outbox *outboxTable
 }
 
 var _ raft.BatchingFSM = (*fsm)(nil)
 
 func newFSM(eng *engine.Engine, codec *persist.Codec) *fsm {
-	f := &fsm{eng: eng, codec: codec, idem: newIdemTable()}
+	f := &fsm{eng: eng, codec: codec, idem: newIdemTable(), outbox: newOutboxTable()}
 	empty := map[string]string{}
 	f.meta.Store(&empty)
 	return f
@@ -83,6 +86,21 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 					if f.guard(b, c, cmds, pos, at, &o, len(engineCmds)) {
 						skip = pos + 1
 					}
+					continue
+				case *webhookCreateCmd:
+					o.results[pos] = f.outbox.createDest(c, l.Index, pos, at)
+					continue
+				case *webhookArchiveCmd:
+					o.results[pos] = f.outbox.setDest(c.ID, at, false)
+					continue
+				case *webhookDisableCmd:
+					o.results[pos] = f.outbox.setDest(c.ID, at, true)
+					continue
+				case *outboxDeliveredCmd:
+					// Marks may name notifications of entries gathered in
+					// this batch but not yet applied: apply those first.
+					f.applyEngine(b)
+					f.outbox.mark(c.Marks)
 					continue
 				}
 				if pos == skip || c.Kind() >= persist.FirstClusterKind {
@@ -161,6 +179,7 @@ func (f *fsm) applyEngine(b *applyBatch) {
 		return
 	}
 	results := f.eng.Apply(b.entries)
+	f.outbox.add(f.eng.TakeNotifications())
 	for j, o := range b.origins {
 		if o.enginePos == nil {
 			b.out[o.log] = results[j]
@@ -221,7 +240,7 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: snapshot: %w", err)
 	}
-	return &fsmSnapshot{snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs(), Idempotency: f.idem.view()}}, nil
+	return &fsmSnapshot{snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs(), Idempotency: f.idem.view(), Outbox: f.outbox.view()}}, nil
 }
 
 // Restore replaces the engine's state and the cluster metadata with a
@@ -241,6 +260,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	}
 	f.meta.Store(&addrs)
 	f.idem.restore(meta.Idempotency)
+	f.outbox.restore(meta.Outbox)
 	return nil
 }
 

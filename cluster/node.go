@@ -35,6 +35,9 @@ type Config struct {
 	// raft's defaults (8192 and 10240).
 	SnapshotThreshold uint64
 	TrailingLogs      uint64
+	// Webhooks configures the default webhook destination and the leader's
+	// dispatcher (dispatch.go).
+	Webhooks WebhookConfig
 }
 
 // Raft timing. Faster than raft's defaults (1 s) since members are expected

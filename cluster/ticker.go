@@ -65,6 +65,13 @@ func (n *Node) leaderLoop(ctx context.Context) {
 		return
 	}
 	n.clock.reset()
+	// The outbox is caught up (the barrier): deliver what is not marked.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		n.dispatchLoop(ctx)
+	}()
+	defer func() { <-done }()
 	n.ensureOwnAddr(ctx)
 	t := time.NewTicker(tickPoll)
 	defer t.Stop()

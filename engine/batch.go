@@ -26,6 +26,8 @@ type batch struct {
 	tick    bool
 	// outcomes holds per-shard partial ingest outcomes to merge into results.
 	outcomes map[int][]*IngestOutcome
+	// notes are the notifications the entry's shard runs queued (alerts.go).
+	notes []pendingNote
 }
 
 func newBatch(e *Engine, index uint64, now Nanos, n int) *batch {
@@ -93,6 +95,7 @@ func (b *batch) flush() {
 			}
 		}
 		wg.Wait()
+		b.collectNotes()
 	}
 	b.mergeOutcomes()
 	for i, r := range b.runs {

@@ -23,6 +23,9 @@ type Customer struct {
 	// Seq numbers the commits and credits created for this customer; older id
 	// first is the last burn-down tiebreak.
 	Seq uint64 `msgpack:"Seq"`
+	// Alerts are the customer's alerts with their statuses, in creation
+	// order (archived ones kept, marked; since customer layout 5).
+	Alerts []*Alert `msgpack:"Alerts"`
 
 	// snapClaimed and snapDone are the generation of the last snapshot that
 	// claimed and finished encoding this customer (copy-on-write snapshots).

@@ -214,6 +214,22 @@ func randomLog(t *testing.T, seed int64) []Entry {
 					{Amount: dec(fmt.Sprint(rng.Intn(80))), StartingAt: start + int64(rng.Intn(20))*nanosPerDay, EndingBefore: start + 60*nanosPerDay}}}}})
 	}
 	push(cmds...)
+	// Alerts of every type on some customers: soft and hard (blocking)
+	// spend limits, one scoped to a group value, balance and invoice alerts.
+	cmds = nil
+	var alertIDs []string
+	for i := 0; i < customers; i += 2 {
+		id := fmt.Sprintf("c%02d", i)
+		typ := AlertTypes[rng.Intn(len(AlertTypes))]
+		a := &CreateAlert{CustomerID: id, Name: "a-" + id, Type: typ, Threshold: dec(fmt.Sprint(rng.Intn(200))),
+			BlockOnAlarm: rng.Intn(2) == 0, EvaluateOnCreate: rng.Intn(3) != 0, UniquenessKey: "k-" + id}
+		if typ == AlertSpend && rng.Intn(2) == 0 {
+			a.GroupValues = []GroupValue{{Key: "region", Value: "eu"}}
+		}
+		alertIDs = append(alertIDs, entryID(idx+1, len(cmds), "alert"))
+		cmds = append(cmds, a)
+	}
+	push(cmds...)
 	for step := 0; step < 60; step++ {
 		now += int64(rng.Intn(36)) * int64(time.Hour)
 		var batch []Command
@@ -283,6 +299,28 @@ func randomLog(t *testing.T, seed int64) []Entry {
 				edit.UpdateContractEndDate = &EndDateUpdate{EndingBefore: now + int64(rng.Intn(60))*nanosPerDay}
 			}
 			batch = append(batch, edit)
+		}
+		switch rng.Intn(8) {
+		case 0:
+			batch = append(batch, &ArchiveAlert{AlertID: alertIDs[rng.Intn(len(alertIDs))], ReleaseUniquenessKey: rng.Intn(2) == 0})
+		case 1:
+			c := rng.Intn(customers/2) * 2
+			batch = append(batch, &ResetAlert{CustomerID: fmt.Sprintf("c%02d", c), AlertID: alertIDs[c/2]})
+		case 2, 3:
+			c := fmt.Sprintf("c%02d", rng.Intn(customers))
+			cons := &Consume{CustomerID: c, ProductID: "p1"}
+			for e := 0; e < 1+rng.Intn(5); e++ {
+				cons.Events = append(cons.Events, Event{TransactionID: fmt.Sprintf("cons%d", rng.Intn(3000)), CustomerID: c, EventType: "call",
+					Timestamp: now - int64(rng.Intn(48))*int64(time.Hour), Properties: map[string]string{"region": []string{"eu", "us"}[rng.Intn(2)]}})
+			}
+			if rng.Intn(2) == 0 {
+				cons.GroupKey, cons.GroupValue = "region", "eu"
+			}
+			batch = append(batch, cons)
+		case 4:
+			c := rng.Intn(customers/2) * 2
+			batch = append(batch, &CreateAlert{CustomerID: fmt.Sprintf("c%02d", c), Name: "again", Type: AlertSpend, Threshold: dec("50"),
+				UniquenessKey: fmt.Sprintf("k-c%02d", c), EvaluateOnCreate: true})
 		}
 		push(batch...)
 	}

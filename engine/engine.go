@@ -94,6 +94,14 @@ type Engine struct {
 	snapJob atomic.Pointer[snapJob]
 	snapGen uint64
 
+	// alertOwners maps an alert id to its customer's handle (routing of
+	// archive; rebuilt on restore).
+	alertOwners sync.Map
+	// notes are the notifications applied entries produced, until the
+	// cluster layer takes them (TakeNotifications).
+	notesMu sync.Mutex
+	notes   []Notification
+
 	orderMu sync.RWMutex
 	// customerOrder lists customer ids in creation order, for listing.
 	customerOrder []string
@@ -248,6 +256,7 @@ func (e *Engine) applyEntry(en *Entry) []Result {
 		b.add(pos, cmd)
 	}
 	b.flush()
+	b.finishNotes()
 	e.enforceDedupBudget()
 	e.applied.Store(en.Index)
 	return b.results

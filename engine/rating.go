@@ -14,6 +14,8 @@ type ratingScratch struct {
 	plan    []plannedUsage
 	// balances is buildView's per-commit balances.
 	balances []Amount
+	// scoped lists the scoped spend alerts the event being rated counts for.
+	scoped []*Alert
 }
 
 // amountOne is the quantity of a COUNT event.
@@ -71,17 +73,25 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 	if ev.Timestamp > inv.LastUsageAt {
 		inv.LastUsageAt = ev.Timestamp
 	}
+	var scoped []*Alert
+	if len(c.Alerts) > 0 {
+		scoped = c.scopedAlertsFor(ev, s.scratch.scoped)
+	}
 	// A product a composite covers is rated per event: its composite
 	// draws on the balances right after it (rateComposites), which a run
-	// would reorder.
-	if len(plan) == 1 && plan[0].summed() && !s.eng.cfg.RateEachEvent && !cat.coveredByComposite[plan[0].product.ID] {
+	// would reorder. So is usage a group-scoped alert counts.
+	if len(plan) == 1 && plan[0].summed() && !s.eng.cfg.RateEachEvent && !cat.coveredByComposite[plan[0].product.ID] && len(scoped) == 0 {
 		s.stage(c, k, inv, rc, plan[0].product, &plan[0].pr, plan[0].qty, ev.Timestamp, cat)
 		return
 	}
 	s.flushUsage(c, cat)
+	// The spend of an event a scoped spend alert watches is counted for it
+	// as it is rated (such events are never staged).
+	s.scratch.scoped = scoped
 	for i := range plan {
 		s.rateUsage(cat, k, inv, rc, &plan[i], ev)
 	}
+	s.scratch.scoped = scoped[:0]
 }
 
 // planUsage lists the priced, entitled products an event adds to, in catalog
@@ -199,6 +209,9 @@ func (s *shard) rateUsage(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard,
 // from the balances in force at t; what they do not cover is overage.
 func (s *shard) rate(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard, p *Product, creditTypeID string, qty, spend Amount, t Nanos, group []string) {
 	inv.addUsage(p, creditTypeID, qty, spend, group)
+	for _, a := range s.scratch.scoped {
+		a.trackGroupSpend(inv, creditTypeID, spend)
+	}
 	remaining := s.burnDown(cat, k, inv, p.ID, creditTypeID, t, spend)
 	inv.addOverage(rc, creditTypeID, remaining)
 	if !spend.IsZero() && cat.coveredByComposite[p.ID] {

@@ -85,6 +85,15 @@ var commandSpecs = buildSpecs(
 	CommandSpec{Kind: KindEditContract, Name: "edit_contract", Version: 2, New: func() Command { return &EditContract{} },
 		Scope: ScopeCustomer, Route: routeEditContract, ApplyCustomer: applyEditContract},
 	CommandSpec{Kind: KindIngest, Name: "ingest", Version: 1, New: func() Command { return &Ingest{} }, Scope: ScopeEvents},
+	// Alerts (alerts.go) and consume (consume.go).
+	CommandSpec{Kind: KindCreateAlert, Name: "create_alert", Version: 1, New: func() Command { return &CreateAlert{} },
+		Scope: ScopeCustomer, Route: routeCreateAlert, ApplyCustomer: applyCreateAlert},
+	CommandSpec{Kind: KindArchiveAlert, Name: "archive_alert", Version: 1, New: func() Command { return &ArchiveAlert{} },
+		Scope: ScopeCustomer, Route: routeArchiveAlert, ApplyCustomer: applyArchiveAlert},
+	CommandSpec{Kind: KindResetAlert, Name: "reset_customer_alert", Version: 1, New: func() Command { return &ResetAlert{} },
+		Scope: ScopeCustomer, Route: routeResetAlert, ApplyCustomer: applyResetAlert},
+	CommandSpec{Kind: KindConsume, Name: "consume", Version: 1, New: func() Command { return &Consume{} },
+		Scope: ScopeCustomer, Route: routeConsume, ApplyCustomer: applyConsume},
 )
 
 // specTable indexes specs by kind.

@@ -53,5 +53,6 @@ const (
 type Result struct {
 	Err    *Error
 	ID     string         // id of the created object, when the command creates one
-	Ingest *IngestOutcome // for Ingest
+	Ingest *IngestOutcome // for Ingest (and Consume, when its events were ingested)
+	Check  *CheckAnswer   // for Consume: the check's answer, balance after
 }

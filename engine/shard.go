@@ -25,6 +25,8 @@ type shard struct {
 	scratch ratingScratch
 	// rejects counts the shard's customers' rejects by reason (see rejects.go).
 	rejects rejectTotals
+	// notes are the alert notifications queued during the current run.
+	notes []pendingNote
 }
 
 // shardWork is either a run of apply tasks or a read.
@@ -85,6 +87,10 @@ func (s *shard) execute(r *shardRun) {
 	}
 	s.flushAllUsage(r.cat)
 	for c := range s.dirty {
+		if len(c.Alerts) > 0 {
+			s.evaluateAlerts(c, r.cat, r.now)
+			c.reschedule = true // an alarm's period end is a transition
+		}
 		if c.reschedule {
 			c.reschedule = false
 			s.schedule(c, r.cat, r.now)

@@ -83,6 +83,9 @@ func onlyUsageAndTime(cmds []Command) bool {
 	for _, c := range cmds {
 		switch c.(type) {
 		case *Ingest, *Tick:
+		case *Consume, *ArchiveAlert, *ResetAlert:
+			// They derive no ids, and check or evaluate against the state
+			// every earlier command left, however the usage is batched.
 		default:
 			return false
 		}

@@ -35,6 +35,9 @@ func (c *Customer) nextTransition(cat *Catalog, now Nanos) Nanos {
 			}
 		}
 	}
+	if len(c.Alerts) > 0 {
+		consider(c.alertDue(now))
+	}
 	return next
 }
 

@@ -11,7 +11,11 @@ func (s *shard) publish(c *Customer, cat *Catalog, now Nanos) {
 	if h == nil {
 		return
 	}
-	h.view.Store(buildView(c, cat, now, &s.scratch.balances))
+	v := buildView(c, cat, now, &s.scratch.balances)
+	if len(c.Alerts) > 0 {
+		v = c.blocks(v)
+	}
+	h.view.Store(v)
 }
 
 // viewOfOne is a view and its one product answer in a single allocation:

@@ -62,6 +62,12 @@ func sampleCommands() []engine.Command {
 			AddScheduledCharges: []engine.ScheduledChargeInput{{ProductID: "p2", Items: []engine.ChargeItemInput{{Timestamp: 12, UnitPrice: decp("1"), Quantity: decp("2")}}}},
 			ArchiveCommits:      []string{"cm1"}, ArchiveCredits: []string{"cr1"}, RemoveOverrides: []string{"o1"}, ArchiveScheduledCharges: []string{"sc1"},
 			UpdateContractEndDate: &engine.EndDateUpdate{EndingBefore: 19}, AllowEndingBeforeFinalizedInvoice: true},
+		&engine.CreateAlert{CustomerID: "c1", Name: "hard", Type: engine.AlertSpend, Threshold: dec("10000.5"), CreditTypeID: engine.USDCreditTypeID,
+			GroupValues: []engine.GroupValue{{Key: "user_id", Value: "u"}}, InvoiceTypesFilter: []string{"USAGE"}, BlockOnAlarm: true, EvaluateOnCreate: true, UniquenessKey: "uk"},
+		&engine.ArchiveAlert{AlertID: "a1", ReleaseUniquenessKey: true},
+		&engine.ResetAlert{CustomerID: "c1", AlertID: "a1"},
+		&engine.Consume{CustomerID: "c1", ProductID: "p1", GroupKey: "user_id", GroupValue: "u", Events: []engine.Event{
+			{TransactionID: "t9", CustomerID: "c1", EventType: "api", Timestamp: 17, Properties: map[string]string{"n": "1"}}}},
 	}
 }
 

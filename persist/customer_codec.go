@@ -41,10 +41,14 @@ import (
 //     its do_not_invoice, then per invoice-schedule item its unit price,
 //     quantity and invoice id, then per segment its true-up invoice id.
 //
+//   - 5: layout 4 plus the customer's alerts (engine.Alert, with their
+//     statuses) in a record appended at the end of the customer record. Read
+//     only from layout 5 records; older ones have none.
+//
 // Layouts differ in how an amount is written, so the reader is one decoder
 // parameterised by its amount reader (binReader.amount), and in the fields
 // appended since, which it reads when the record's layout has them.
-const customerLayout byte = 4
+const customerLayout byte = 5
 
 // amountReaders maps each layout DecodeCustomer reads to its amount reader.
 var amountReaders = map[byte]func(*binReader) engine.Amount{
@@ -52,6 +56,7 @@ var amountReaders = map[byte]func(*binReader) engine.Amount{
 	2: (*binReader).binAmount,
 	3: (*binReader).binAmount,
 	4: (*binReader).binAmount,
+	5: (*binReader).binAmount,
 }
 
 // The customer layout is a hand-written, reflection-free encoding: snapshots
@@ -181,7 +186,67 @@ func appendCustomer(dst []byte, c *engine.Customer, layout byte, amount func(*bi
 	}
 	w.varint(c.NextDue)
 	w.uvarint(c.Seq)
+	if w.layout >= 5 {
+		w.alerts(c.Alerts)
+	}
 	return w.b
+}
+
+// alerts writes a customer's alerts (layout 5).
+func (w *binWriter) alerts(list []*engine.Alert) {
+	w.uvarint(uint64(len(list)))
+	for _, a := range list {
+		w.str(a.ID)
+		w.str(a.Name)
+		w.str(a.Type)
+		w.amt(a.Threshold)
+		w.str(a.CreditTypeID)
+		w.str(a.GroupKey)
+		w.str(a.GroupValue)
+		w.strs(a.InvoiceTypesFilter)
+		w.boolean(a.BlockOnAlarm)
+		w.str(a.UniquenessKey)
+		w.boolean(a.KeyReleased)
+		w.varint(a.CreatedAt)
+		w.varint(a.UpdatedAt)
+		w.varint(a.ArchivedAt)
+		w.str(a.Status)
+		w.str(a.GroupInvoiceID)
+		w.varint(a.GroupInvoiceStart)
+		w.amt(a.GroupSpend)
+	}
+}
+
+// alerts reads a customer's alerts (layout 5).
+func (r *binReader) alerts() []*engine.Alert {
+	n := r.count(r.uvarint())
+	if n == 0 {
+		return nil
+	}
+	out := make([]*engine.Alert, n)
+	for i := range out {
+		a := &engine.Alert{}
+		a.ID = r.uniqueStr()
+		a.Name = r.str()
+		a.Type = r.str()
+		a.Threshold = r.amount(r)
+		a.CreditTypeID = r.str()
+		a.GroupKey = r.str()
+		a.GroupValue = r.str()
+		a.InvoiceTypesFilter = r.strs()
+		a.BlockOnAlarm = r.boolean()
+		a.UniquenessKey = r.str()
+		a.KeyReleased = r.boolean()
+		a.CreatedAt = r.varint()
+		a.UpdatedAt = r.varint()
+		a.ArchivedAt = r.varint()
+		a.Status = r.str()
+		a.GroupInvoiceID = r.str()
+		a.GroupInvoiceStart = r.varint()
+		a.GroupSpend = r.amount(r)
+		out[i] = a
+	}
+	return out
 }
 
 func (w *binWriter) contract(k *engine.Contract) {
@@ -606,6 +671,9 @@ func DecodeCustomer(b []byte, intern map[string]string) (*engine.Customer, error
 	}
 	c.NextDue = r.varint()
 	c.Seq = r.uvarint()
+	if r.layout >= 5 {
+		c.Alerts = r.alerts()
+	}
 	if r.err == nil && r.i != len(r.b) {
 		r.fail(fmt.Errorf("%d trailing bytes", len(r.b)-r.i))
 	}

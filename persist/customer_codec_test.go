@@ -239,8 +239,8 @@ func legacyCommits(c *engine.Customer) {
 }
 
 // Layout 3 records (snapshots written before postpaid commits were drawn)
-// decode to the same customer with every commit's LegacyRules set and the
-// layout 4 fields zero, and re-encode in the current layout.
+// decode to the same customer with every commit's LegacyRules set, the
+// layout 4 fields zero and no alerts, and re-encode in the current layout.
 func TestCustomerCodecReadsLayout3(t *testing.T) {
 	c := fullCustomer()
 	k := c.Contracts[0]
@@ -255,7 +255,7 @@ func TestCustomerCodecReadsLayout3(t *testing.T) {
 	}
 	want, _ := json.Marshal(c)
 	have, _ := json.Marshal(got)
-	if !bytes.Equal(want, have) {
+	if !bytes.Equal(want, have) || got.Alerts != nil {
 		t.Fatalf("layout 3 decoded differently:\n%s\n%s", want, have)
 	}
 	if b := AppendCustomer(nil, got); b[0] != customerLayout || !bytes.Equal(b, AppendCustomer(nil, c)) {
@@ -279,5 +279,29 @@ func TestCustomerCodecLayout4Fields(t *testing.T) {
 	have, _ := json.Marshal(got)
 	if !bytes.Equal(want, have) {
 		t.Fatalf("layout 4 round trip:\n%s\n%s", want, have)
+	}
+}
+
+// The alerts layout 5 appends survive a round trip.
+func TestCustomerCodecLayout5Alerts(t *testing.T) {
+	c := fullCustomer()
+	c.Alerts = []*engine.Alert{
+		{ID: "a1", Name: "soft", Type: engine.AlertSpend, Threshold: amt("5000.5"), CreditTypeID: engine.USDCreditTypeID,
+			GroupKey: "user_id", GroupValue: "u1", InvoiceTypesFilter: []string{}, BlockOnAlarm: true, UniquenessKey: "k", KeyReleased: true,
+			CreatedAt: 1, UpdatedAt: 2, ArchivedAt: 3, Status: engine.AlertInAlarm, GroupInvoiceID: "inv", GroupInvoiceStart: -4, GroupSpend: amt("12.25")},
+		{ID: "a2", Type: engine.AlertLowCommit, InvoiceTypesFilter: []string{"USAGE"}},
+	}
+	b := AppendCustomer(nil, c)
+	if b[0] != 5 {
+		t.Fatalf("layout %d", b[0])
+	}
+	got, err := DecodeCustomer(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(c)
+	have, _ := json.Marshal(got)
+	if !bytes.Equal(want, have) {
+		t.Fatalf("layout 5 round trip:\n%s\n%s", want, have)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/shopspring/decimal"
+
 	"burndown/engine"
 )
 
@@ -29,6 +31,17 @@ type IdempotencyRecord struct {
 	Message string                   `msgpack:"Message"`
 	ID      string                   `msgpack:"ID"`
 	Ingest  *IdempotentIngestOutcome `msgpack:"Ingest"`
+	// Check is a consume's answer (absent from every other record, and
+	// from records of builds before consume).
+	Check *IdempotentCheck `msgpack:"Check,omitempty"`
+}
+
+// IdempotentCheck is an engine.CheckAnswer as a record keeps it.
+type IdempotentCheck struct {
+	Entitled     bool   `msgpack:"Entitled"`
+	Reason       string `msgpack:"Reason"`
+	Balance      string `msgpack:"Balance"`
+	CreditTypeID string `msgpack:"CreditTypeID"`
 }
 
 // IdempotentIngestOutcome is an engine.IngestOutcome as a record keeps it.
@@ -45,6 +58,10 @@ func (r *IdempotencyRecord) SetResult(res engine.Result) {
 		r.Err, r.Code, r.Message = true, uint8(res.Err.Code), res.Err.Message
 	}
 	r.ID = res.ID
+	r.Check = nil
+	if c := res.Check; c != nil {
+		r.Check = &IdempotentCheck{Entitled: c.Entitled, Reason: c.Reason, Balance: c.Balance.String(), CreditTypeID: c.CreditTypeID}
+	}
 	r.Ingest = nil
 	if o := res.Ingest; o != nil {
 		r.Ingest = &IdempotentIngestOutcome{Accepted: o.Accepted, Duplicates: o.Duplicates}
@@ -64,6 +81,13 @@ func (r *IdempotencyRecord) Result() engine.Result {
 		res.Err = &engine.Error{Code: engine.Code(r.Code), Message: r.Message}
 	}
 	res.ID = r.ID
+	if c := r.Check; c != nil {
+		var bal engine.Amount
+		if d, err := decimal.NewFromString(c.Balance); err == nil { // written by SetResult from an Amount
+			bal, _ = engine.AmountFromStoredDecimal(d)
+		}
+		res.Check = &engine.CheckAnswer{Entitled: c.Entitled, Reason: c.Reason, Balance: bal, CreditTypeID: c.CreditTypeID}
+	}
 	if o := r.Ingest; o != nil {
 		res.Ingest = &engine.IngestOutcome{Accepted: o.Accepted, Duplicates: o.Duplicates}
 		if len(o.Rejected) > 0 {
@@ -80,6 +104,9 @@ func (r *IdempotencyRecord) Result() engine.Result {
 // variable-length fields plus a fixed allowance for the rest.
 func (r *IdempotencyRecord) Size() int {
 	n := 128 + len(r.Scope) + len(r.Key) + len(r.Fingerprint) + len(r.Message) + len(r.ID)
+	if r.Check != nil {
+		n += 64 + len(r.Check.Reason) + len(r.Check.Balance) + len(r.Check.CreditTypeID)
+	}
 	if r.Ingest != nil {
 		n += 32
 		for k := range r.Ingest.Rejected {

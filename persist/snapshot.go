@@ -40,6 +40,8 @@ type ClusterMeta struct {
 	// the metadata in section 1; a snapshot without that section (every
 	// build before it) restores with none.
 	Idempotency []*IdempotencyRecord `msgpack:"-"`
+	// Outbox is written to its own section (8); nil when a snapshot has none.
+	Outbox *OutboxState `msgpack:"-"`
 }
 
 // snapshotHeader describes what follows it in the stream.
@@ -126,6 +128,9 @@ func writeSections(enc *msgpack.Encoder, bw *bufio.Writer, hdr *snapshotHeader, 
 	}
 	if err := writeIdempotency(sw, meta.Idempotency); err != nil {
 		return fmt.Errorf("idempotency: %w", err)
+	}
+	if err := writeOutbox(sw, meta.Outbox); err != nil {
+		return fmt.Errorf("outbox: %w", err)
 	}
 	return sw.uvarint(uint64(sectionEnd))
 }
@@ -242,6 +247,8 @@ func readSectioned(sr *sectionReader, hdr *snapshotHeader) (*engine.State, Clust
 			err = readDedup(sr, true, version, st)
 		case sectionIdempotency:
 			err = readIdempotency(sr, version, &meta)
+		case sectionOutbox:
+			err = readOutbox(sr, version, &meta)
 		default:
 			err = sr.skip() // written by a later build; not needed to restore
 		}

@@ -9,6 +9,7 @@ import (
 
 	"burndown/cluster"
 	"burndown/engine"
+	"burndown/persist"
 )
 
 // fakeNode is a single-member "cluster" that applies commands straight to an
@@ -54,6 +55,9 @@ func (f *fakeNode) Propose(ctx context.Context, cmd engine.Command) (engine.Resu
 func (f *fakeNode) ProposeOnce(ctx context.Context, cmd engine.Command, _ cluster.IdempotencyKey) (engine.Result, error) {
 	return f.Propose(ctx, cmd)
 }
+
+func (f *fakeNode) Webhooks() []persist.WebhookDestination { return nil }
+func (f *fakeNode) OutboxStats() (int64, uint64)           { return 0, 0 }
 
 func (f *fakeNode) IsLeader() bool                    { return f.leader }
 func (f *fakeNode) LeaderHTTPAddr() string            { return f.leaderAddr }

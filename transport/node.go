@@ -7,6 +7,7 @@ import (
 
 	"burndown/cluster"
 	"burndown/engine"
+	"burndown/persist"
 )
 
 // Node is what the HTTP layer needs from a cluster member. It is an interface
@@ -33,6 +34,11 @@ type Node interface {
 	Backup(w io.Writer) error
 	// Restore replaces the cluster's state with a backup (leader only).
 	Restore(ctx context.Context, r io.Reader) error
+	// Webhooks lists the replicated webhook destinations.
+	Webhooks() []persist.WebhookDestination
+	// OutboxStats says how many notifications wait for delivery and how
+	// many the outbox's bound dropped.
+	OutboxStats() (size int64, dropped uint64)
 }
 
 var _ Node = (*cluster.Node)(nil)

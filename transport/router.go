@@ -92,6 +92,17 @@ func (s *Server) buildRoutes() map[string]*endpoint {
 	add(post, "/v1/credit-types/create", s.createCreditType, leaderOnly)
 
 	add(post, "/v1/entitlements/check", s.checkPost, readRoute)
+	add(post, "/v1/entitlements/consume", s.consume, leaderOnly)
+
+	add(post, "/v1/alerts/create", s.createAlert, leaderOnly)
+	add(post, "/v1/alerts/archive", s.archiveAlert, leaderOnly)
+	add(post, "/v1/customer-alerts/get", s.getCustomerAlert, readRoute)
+	add(post, "/v1/customer-alerts/list", s.listCustomerAlerts, readRoute)
+	add(post, "/v1/customer-alerts/reset", s.resetCustomerAlert, leaderOnly)
+
+	add(post, "/v1/webhooks/create", s.createWebhook, leaderOnly)
+	add(post, "/v1/webhooks/archive", s.archiveWebhook, leaderOnly)
+	add(get, "/v1/webhooks", s.listWebhooks, readRoute)
 
 	add(get, "/v1/cluster/status", s.clusterStatus, anyNode)
 	add(post, "/v1/cluster/join", s.clusterJoin, leaderOnly)

@@ -403,6 +403,12 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 		setPath(body, "overrides[]", obj("starting_at", start, "product_id", api, "type", "OVERWRITE", "overwrite_rate", obj("rate_type", "FLAT", "price", 2)), nil)
 	}
 
+	freshAlert := func() any {
+		return e.create("/v1/alerts/create", map[string]any{"alert_type": "spend_threshold_reached", "name": "x", "threshold": 5, "customer_id": cust})
+	}
+	scopedAlert := e.create("/v1/alerts/create", map[string]any{"alert_type": "spend_threshold_reached", "name": "per user", "threshold": 5,
+		"customer_id": cust, "group_values": []any{obj("key", "user_id", "value", "u1")}})
+
 	endpoints := []sdkEndpoint{
 		{path: "/v1/ingest", params: metronome.V1UsageIngestParamsUsage{}, array: true,
 			base: func() any {
@@ -536,6 +542,28 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 		{path: "/v1/contracts/customerBalances/list", params: metronome.V1ContractListBalancesParams{},
 			base:   func() any { return obj("customer_id", cust) },
 			values: map[string]func() any{"customer_id": constant(cust), "next_page": constant("0")}},
+		{path: "/v1/alerts/create", params: metronome.V1AlertNewParams{},
+			base: func() any {
+				return obj("alert_type", "spend_threshold_reached", "name", "a", "threshold", 10, "customer_id", cust)
+			},
+			templates: map[string]map[string]any{"group_values[]": obj("key", "user_id", "value", "u1")},
+			values: map[string]func() any{"alert_type": constant("spend_threshold_reached"), "customer_id": constant(cust), "credit_type_id": constant(usd),
+				"uniqueness_key": unique("auk"), "invoice_types_filter": constant([]any{"USAGE"})},
+			also: map[string]func(any){"invoice_types_filter": setIn("alert_type", "invoice_total_reached")}},
+		{path: "/v1/alerts/archive", params: metronome.V1AlertArchiveParams{},
+			base:   func() any { return obj("id", freshAlert()) },
+			values: map[string]func() any{"id": freshAlert}},
+		{path: "/v1/customer-alerts/get", params: metronome.V1CustomerAlertGetParams{},
+			base:      func() any { return obj("customer_id", cust, "alert_id", scopedAlert) },
+			templates: map[string]map[string]any{"group_values[]": obj("key", "user_id", "value", "u1")},
+			values: map[string]func() any{"customer_id": constant(cust), "alert_id": constant(scopedAlert),
+				"group_values[].key": constant("user_id"), "group_values[].value": constant("u1"), "plans_or_contracts": constant("CONTRACTS")}},
+		{path: "/v1/customer-alerts/list", params: metronome.V1CustomerAlertListParams{},
+			base:   func() any { return obj("customer_id", cust) },
+			values: map[string]func() any{"customer_id": constant(cust), "alert_statuses": constant([]any{"enabled"})}},
+		{path: "/v1/customer-alerts/reset", params: metronome.V1CustomerAlertResetParams{},
+			base:   func() any { return obj("customer_id", cust, "alert_id", scopedAlert) },
+			values: map[string]func() any{"customer_id": constant(cust), "alert_id": constant(scopedAlert)}},
 	}
 
 	for _, ep := range endpoints {
@@ -604,6 +632,7 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 // nativeField lists applied fields that Metronome's API does not have.
 var nativeField = map[string]bool{
 	"/v1/contracts/create prepaid_only":                         true,
+	"/v1/alerts/create block_on_alarm":                          true,
 	"/v1/contracts/customerBalances/list exclude_zero_balances": true,
 }
 

@@ -91,8 +91,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	if f.webhookURL != "" {
-		log.Warn("webhook delivery is not implemented yet; --webhook-url is accepted and ignored", "url", f.webhookURL)
+	if f.webhookURL != "" && !strings.HasPrefix(f.webhookURL, "http://") && !strings.HasPrefix(f.webhookURL, "https://") {
+		return fmt.Errorf("--webhook-url %q: must be an http:// or https:// URL", f.webhookURL)
+	}
+	if f.webhookURL != "" && f.webhookSecret == "" {
+		log.Warn("--webhook-url without --webhook-secret: deliveries are signed with an empty secret")
 	}
 
 	// Listen first so a busy port fails before Raft starts.
@@ -107,6 +110,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		TestClock: f.testClock, Logger: log,
 		Engine:            engine.Config{Shards: f.shards, DedupWindow: f.dedupWindow, DedupMemoryBudget: f.dedupBudget, InvoiceGracePeriod: grace},
 		SnapshotThreshold: f.snapshotThreshold, TrailingLogs: f.trailingLogs,
+		Webhooks: cluster.WebhookConfig{URL: f.webhookURL, Secret: f.webhookSecret},
 	})
 	if err != nil {
 		ln.Close()

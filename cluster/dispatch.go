@@ -1,0 +1,345 @@
+package cluster
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"burndown/persist"
+)
+
+// The webhook dispatcher runs on the leader only (started with the tick
+// loop). It never slows applies: it reads a copy of the outbox, delivers on
+// its own goroutines and reports back through the log (outboxDeliveredCmd),
+// in batches. Retries back off exponentially with jitter drawn here, never
+// in apply; a Retry-After header is honoured; a 410 Gone disables the
+// destination; a delivery that has failed for WebhookRetryFor is given up
+// (logged, marked done).
+
+// DefaultDestinationID names the --webhook-url destination in marks.
+const DefaultDestinationID = "default"
+
+// Dispatcher tuning; WebhookConfig fields override them.
+const (
+	defaultRetryBase     = time.Second
+	defaultRetryMax      = 15 * time.Minute
+	defaultRetryFor      = 72 * time.Hour
+	perDestinationFlight = 16
+	markBatchWait        = 2 * time.Millisecond
+	deliveryTimeout      = 10 * time.Second
+)
+
+// WebhookConfig configures the default destination and the dispatcher.
+type WebhookConfig struct {
+	// URL and Secret are the default destination (--webhook-url and
+	// --webhook-secret); URL "" for none.
+	URL, Secret string
+	// RetryBase is the first retry's delay (doubling up to RetryMax, with
+	// jitter); RetryFor how long a delivery is retried before it is given up.
+	RetryBase, RetryMax, RetryFor time.Duration
+	// Client sends the deliveries (default: a client with a 10 s timeout).
+	Client *http.Client
+}
+
+// SignWebhook returns the Metronome-Webhook-Signature of a body sent with
+// the given X-Metronome-Date: the lowercase hex HMAC-SHA256, keyed by the
+// destination's secret, of the date, a newline and the raw body.
+func SignWebhook(secret, date string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(date))
+	m.Write([]byte{'\n'})
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// delivery is the dispatcher's state of one (notification, destination).
+type delivery struct {
+	inflight  bool
+	delivered bool
+	attempts  int
+	next      time.Time
+	first     time.Time
+}
+
+type deliveryKey struct{ note, dest string }
+
+type deliveryResult struct {
+	key        deliveryKey
+	ok, gone   bool
+	retryAfter time.Duration
+}
+
+type dispatcher struct {
+	n       *Node
+	cfg     WebhookConfig
+	state   map[deliveryKey]*delivery
+	results chan deliveryResult
+	flight  map[string]int // per destination
+	marks   []DeliveryMark
+	marked  map[string]bool // notifications marked done, not yet gone from the outbox
+	gone    map[string]bool // destinations disabled locally (default) or by a proposal in flight
+	wg      sync.WaitGroup
+}
+
+// dispatchLoop delivers the outbox while this node leads.
+func (n *Node) dispatchLoop(ctx context.Context) {
+	cfg := n.cfg.Webhooks
+	if cfg.RetryBase <= 0 {
+		cfg.RetryBase = defaultRetryBase
+	}
+	if cfg.RetryMax <= 0 {
+		cfg.RetryMax = defaultRetryMax
+	}
+	if cfg.RetryFor <= 0 {
+		cfg.RetryFor = defaultRetryFor
+	}
+	if cfg.Client == nil {
+		cfg.Client = &http.Client{Timeout: deliveryTimeout}
+	}
+	d := &dispatcher{n: n, cfg: cfg, state: map[deliveryKey]*delivery{}, results: make(chan deliveryResult, 256),
+		flight: map[string]int{}, marked: map[string]bool{}, gone: map[string]bool{}}
+	defer d.wg.Wait()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	// proposing answers, when the mark proposal in flight ends, with the
+	// marks it failed to record (nil on success), to be proposed again.
+	var proposing chan []DeliveryMark
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-n.fsm.outbox.notify:
+		case r := <-d.results:
+			d.finish(r)
+		case <-timer.C:
+		case failed := <-proposing:
+			proposing = nil
+			d.marks = append(failed, d.marks...)
+		}
+		// Drain what else has finished.
+		for more := true; more; {
+			select {
+			case r := <-d.results:
+				d.finish(r)
+			default:
+				more = false
+			}
+		}
+		next := d.round(ctx)
+		if proposing == nil && len(d.marks) > 0 {
+			marks := d.marks
+			d.marks = nil
+			done := make(chan []DeliveryMark, 1)
+			proposing = done
+			go func() {
+				time.Sleep(markBatchWait) // let a burst's marks gather
+				if _, err := n.prop.propose(ctx, &outboxDeliveredCmd{Marks: marks}, 0); err != nil {
+					if ctx.Err() == nil {
+						n.log.Warn("recording webhook deliveries failed; retrying", "err", err)
+					}
+					done <- marks
+					return
+				}
+				done <- nil
+			}()
+		}
+		wait := 250 * time.Millisecond
+		if !next.IsZero() {
+			wait = max(time.Until(next), time.Millisecond)
+		}
+		timer.Reset(wait)
+	}
+}
+
+// destinations returns the destinations deliveries go to now.
+func (d *dispatcher) destinations(st *persist.OutboxState) []*persist.WebhookDestination {
+	var out []*persist.WebhookDestination
+	if d.cfg.URL != "" && !d.gone[DefaultDestinationID] {
+		out = append(out, &persist.WebhookDestination{ID: DefaultDestinationID, URL: d.cfg.URL, Secret: d.cfg.Secret})
+	}
+	for _, dst := range st.Destinations {
+		if dst.ArchivedAt == 0 && dst.DisabledAt == 0 && !d.gone[dst.ID] {
+			out = append(out, dst)
+		}
+	}
+	return out
+}
+
+// round starts the deliveries that are due and queues the marks of the
+// notifications every destination has; it returns the earliest retry time.
+func (d *dispatcher) round(ctx context.Context) time.Time {
+	st := d.n.fsm.outbox.view()
+	dests := d.destinations(st)
+	now := time.Now()
+	var next time.Time
+	live := make(map[string]bool, len(st.Records))
+	for _, r := range st.Records {
+		live[r.ID] = true
+		if d.marked[r.ID] {
+			continue
+		}
+		complete := true
+		for _, dst := range dests {
+			if len(dst.EventTypes) > 0 && !slices.Contains(dst.EventTypes, r.Type) {
+				continue
+			}
+			k := deliveryKey{r.ID, dst.ID}
+			ds := d.state[k]
+			if slices.Contains(r.Delivered, dst.ID) || (ds != nil && ds.delivered) {
+				continue
+			}
+			complete = false
+			if ds == nil {
+				ds = &delivery{first: now}
+				d.state[k] = ds
+			}
+			if ds.inflight || d.flight[dst.ID] >= perDestinationFlight {
+				continue
+			}
+			if ds.next.After(now) {
+				if next.IsZero() || ds.next.Before(next) {
+					next = ds.next
+				}
+				continue
+			}
+			if ds.attempts > 0 && now.Sub(ds.first) > d.cfg.RetryFor {
+				d.n.log.Warn("webhook delivery given up", "notification", r.ID, "destination", dst.ID, "attempts", ds.attempts)
+				ds.delivered = true
+				d.marks = append(d.marks, DeliveryMark{Notification: r.ID, Destination: dst.ID})
+				continue
+			}
+			ds.inflight = true
+			ds.attempts++
+			d.flight[dst.ID]++
+			d.wg.Add(1)
+			go d.send(ctx, k, dst, r.Payload)
+		}
+		if complete {
+			d.marked[r.ID] = true
+			d.marks = append(d.marks, DeliveryMark{Notification: r.ID})
+		}
+	}
+	// Forget what has left the outbox.
+	for k := range d.state {
+		if !live[k.note] {
+			delete(d.state, k)
+		}
+	}
+	for id := range d.marked {
+		if !live[id] {
+			delete(d.marked, id)
+		}
+	}
+	return next
+}
+
+// send posts one signed delivery.
+func (d *dispatcher) send(ctx context.Context, k deliveryKey, dst *persist.WebhookDestination, body []byte) {
+	defer d.wg.Done()
+	res := deliveryResult{key: k}
+	defer func() {
+		select {
+		case d.results <- res:
+		case <-ctx.Done():
+		}
+	}()
+	date := time.Now().UTC().Format(http.TimeFormat)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, dst.URL, bytes.NewReader(body))
+	if err != nil {
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Burndown")
+	req.Header.Set("X-Metronome-Date", date)
+	req.Header.Set("Date", date)
+	req.Header.Set("Metronome-Webhook-Signature", SignWebhook(dst.Secret, date, body))
+	resp, err := d.cfg.Client.Do(req)
+	if err != nil {
+		return
+	}
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		res.ok = true
+	case resp.StatusCode == http.StatusGone:
+		res.gone = true
+	default:
+		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+			res.retryAfter = time.Duration(s) * time.Second
+		}
+	}
+}
+
+// finish records a delivery's outcome.
+func (d *dispatcher) finish(r deliveryResult) {
+	d.flight[r.key.dest]--
+	ds := d.state[r.key]
+	if ds == nil {
+		return
+	}
+	ds.inflight = false
+	switch {
+	case r.ok:
+		ds.delivered = true
+		d.marks = append(d.marks, DeliveryMark{Notification: r.key.note, Destination: r.key.dest})
+	case r.gone:
+		d.disable(r.key.dest)
+	default:
+		delay := d.cfg.RetryBase << min(ds.attempts-1, 30)
+		if delay <= 0 || delay > d.cfg.RetryMax {
+			delay = d.cfg.RetryMax
+		}
+		delay = delay/2 + time.Duration(rand.Int64N(int64(delay/2)+1)) // jitter: half to full
+		if r.retryAfter > delay {
+			delay = r.retryAfter
+		}
+		ds.next = time.Now().Add(delay)
+	}
+}
+
+// disable stops deliveries to a destination that answered 410 Gone: the
+// default one for this leader's term, a replicated one for good.
+func (d *dispatcher) disable(id string) {
+	if d.gone[id] {
+		return
+	}
+	d.gone[id] = true
+	d.n.log.Warn("webhook destination answered 410 Gone: disabled", "destination", id)
+	if id == DefaultDestinationID {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := d.n.prop.propose(ctx, &webhookDisableCmd{ID: id}, 0); err != nil {
+			d.n.log.Warn("disabling a webhook destination failed", "destination", id, "err", err)
+		}
+	}()
+}
+
+// Webhooks returns the replicated webhook destinations (archived included).
+func (n *Node) Webhooks() []persist.WebhookDestination {
+	st := n.fsm.outbox.view()
+	out := make([]persist.WebhookDestination, len(st.Destinations))
+	for i, d := range st.Destinations {
+		out[i] = *d
+	}
+	return out
+}
+
+// OutboxStats returns how many notifications wait in the outbox and how
+// many the bound dropped.
+func (n *Node) OutboxStats() (size int64, dropped uint64) {
+	n.fsm.outbox.mu.Lock()
+	dropped = n.fsm.outbox.dropped
+	n.fsm.outbox.mu.Unlock()
+	return n.fsm.outbox.size.Load(), dropped
+}

@@ -1,0 +1,269 @@
+package cluster
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"burndown/engine"
+)
+
+// The signature matches the test vector Metronome publishes.
+func TestSignWebhookVector(t *testing.T) {
+	body := "{\n  \"id\": \"b2c9e307-624e-4e7d-a5a4-1b74107d78c4\",\n  \"type\": \"widget_created\",\n  \"properties\": {\n    \"customer_id\": \"5f794d50-085a-4db6-8d15-286e518b7225\",\n    \"widget_id\": \"0891458d-b6f0-4fdd-a41e-380aae1a1e38\"\n  }\n}"
+	got := SignWebhook("correct-horse-battery-staple", "Mon, 02 Jan 2006 22:04:05 GMT", []byte(body))
+	if got != "b82652fa2246cf1d8a27e591f155c865f68b46c19b9213fd9c052f2419b4742b" {
+		t.Fatalf("signature %s", got)
+	}
+}
+
+// receiver is a webhook endpoint that verifies every signature and records
+// the ids it was sent; status decides its answer.
+type receiver struct {
+	t      *testing.T
+	secret string
+	mu     sync.Mutex
+	seen   []string // every attempt
+	acked  []string // attempts answered 2xx
+	types  []string
+	status atomic.Int32
+	srv    *httptest.Server
+}
+
+func newReceiver(t *testing.T, secret string) *receiver {
+	r := &receiver{t: t, secret: secret}
+	r.status.Store(200)
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		date := req.Header.Get("X-Metronome-Date")
+		if sig := req.Header.Get("Metronome-Webhook-Signature"); sig != SignWebhook(r.secret, date, body) || date == "" {
+			r.t.Errorf("bad signature %q for date %q", sig, date)
+			w.WriteHeader(400)
+			return
+		}
+		var p struct {
+			ID, Type   string
+			Properties map[string]any
+		}
+		if err := json.Unmarshal(body, &p); err != nil || p.ID == "" {
+			r.t.Errorf("bad payload %s", body)
+		}
+		st := int(r.status.Load())
+		r.mu.Lock()
+		r.seen = append(r.seen, p.ID)
+		if st < 300 {
+			r.acked = append(r.acked, p.ID)
+			r.types = append(r.types, p.Type)
+		}
+		r.mu.Unlock()
+		w.WriteHeader(st)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) counts() (seen, acked []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.seen...), append([]string(nil), r.acked...)
+}
+
+func threeWithWebhook(t *testing.T, url string) ([]nodeSpec, []*Node) {
+	t.Helper()
+	specs := []nodeSpec{newSpec(t, "n1", true), newSpec(t, "n2", false), newSpec(t, "n3", false)}
+	for i := range specs {
+		specs[i].webhooks = WebhookConfig{URL: url, Secret: "s3cret", RetryBase: 20 * time.Millisecond, RetryMax: 100 * time.Millisecond}
+	}
+	nodes := []*Node{specs[0].open(t), specs[1].open(t), specs[2].open(t)}
+	leader := waitLeader(t, nodes[0])
+	for _, s := range specs[1:] {
+		if err := leader.AddNode(ctxT(t, 15*time.Second), s.id, s.raftAddr, s.httpAddr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return specs, nodes
+}
+
+// A leader fails between the commit of a crossing and its delivery: the new
+// leader sends the same notification (same id), and nothing else is sent
+// twice. Crossings on several customers (shards) in one entry send one
+// webhook each.
+func TestWebhookAfterFailover(t *testing.T) {
+	rcv := newReceiver(t, "s3cret")
+	rcv.status.Store(503) // the first leader's attempts fail
+	_, nodes := threeWithWebhook(t, rcv.srv.URL)
+	leader := nodes[0]
+	start := leader.Now().UnixNano()
+	setupCatalog(t, leader, start)
+	mustPropose(t, leader, &engine.CreateCustomer{ID: "c1", Name: "c1"})
+	mustPropose(t, leader, &engine.CreateContract{ID: "k1", CustomerID: "c1", RateCardID: "rc1", StartingAt: start})
+	mustPropose(t, leader, &engine.CreateAlert{CustomerID: "c1", Name: "soft", Type: engine.AlertSpend, Threshold: decimal.NewFromInt(10), EvaluateOnCreate: true})
+	converge(t, leader, nodes...)
+	mustPropose(t, leader, usage("c1", "t1", start, 25))
+	eventually(t, 10*time.Second, "a first attempt", func() bool { s, _ := rcv.counts(); return len(s) > 0 })
+	leader.Close()
+	rcv.status.Store(200)
+	next := waitLeader(t, nodes[1], nodes[2])
+	eventually(t, 15*time.Second, "the delivery by the new leader", func() bool { _, a := rcv.counts(); return len(a) > 0 })
+	eventually(t, 10*time.Second, "the outbox to empty", func() bool { n, _ := next.OutboxStats(); return n == 0 })
+	seen, acked := rcv.counts()
+	for _, id := range seen {
+		if id != seen[0] {
+			t.Fatalf("ids %v: another notification was sent", seen)
+		}
+	}
+	if len(acked) != 1 {
+		t.Fatalf("acknowledged %v, want the one notification once", acked)
+	}
+
+	// Crossings on many customers in one entry: one webhook each.
+	var cmds []engine.Command
+	for i := 0; i < 8; i++ {
+		id := fmt.Sprint("m", i)
+		mustPropose(t, next, &engine.CreateCustomer{ID: id, Name: id})
+		mustPropose(t, next, &engine.CreateContract{ID: "k" + id, CustomerID: id, RateCardID: "rc1", StartingAt: start})
+		mustPropose(t, next, &engine.CreateAlert{CustomerID: id, Name: "x", Type: engine.AlertSpend, Threshold: decimal.NewFromInt(10), EvaluateOnCreate: true})
+		cmds = append(cmds, usage(id, "u"+id, start, 10))
+	}
+	in := &engine.Ingest{}
+	for _, c := range cmds {
+		in.Events = append(in.Events, c.(*engine.Ingest).Events...)
+	}
+	mustPropose(t, next, in)
+	eventually(t, 10*time.Second, "eight more deliveries", func() bool { _, a := rcv.counts(); return len(a) >= 9 })
+	eventually(t, 10*time.Second, "the outbox to empty", func() bool { n, _ := next.OutboxStats(); return n == 0 })
+	time.Sleep(200 * time.Millisecond)
+	_, acked = rcv.counts()
+	uniq := map[string]bool{}
+	for _, id := range acked {
+		if uniq[id] {
+			t.Fatalf("duplicate delivery of %s", id)
+		}
+		uniq[id] = true
+	}
+	if len(acked) != 9 {
+		t.Fatalf("%d deliveries, want 9", len(acked))
+	}
+}
+
+// A thousand concurrent consumers against a prepaid balance of 10 requests'
+// worth, on a 3-node cluster: exactly 10 are admitted.
+func TestConsumeConcurrentThreeNodes(t *testing.T) {
+	_, nodes := startThree(t)
+	leader := nodes[0]
+	start := leader.Now().UnixNano()
+	setupCatalog(t, leader, start)
+	mustPropose(t, leader, &engine.CreateCustomer{ID: "c1", Name: "c1"})
+	mustPropose(t, leader, &engine.CreateContract{ID: "k1", CustomerID: "c1", RateCardID: "rc1", StartingAt: start, PrepaidOnly: true,
+		Commits: []engine.CommitInput{{Type: engine.CommitPrepaid, ProductID: "p1", AccessSchedule: []engine.ScheduleItem{
+			{Amount: decimal.NewFromInt(10), StartingAt: start, EndingBefore: start + 90*day}}}}})
+	var admitted, refused atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < 1000; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := leader.Propose(ctxT(t, 30*time.Second), &engine.Consume{CustomerID: "c1", ProductID: "p1",
+				Events: []engine.Event{{TransactionID: fmt.Sprint("t", i), CustomerID: "c1", EventType: "api", Timestamp: start, Properties: map[string]string{"n": "1"}}}})
+			if err != nil || r.Err != nil || r.Check == nil {
+				t.Errorf("consume %d: %v %v", i, err, r.Err)
+				return
+			}
+			if r.Check.Entitled {
+				admitted.Add(1)
+			} else {
+				refused.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if admitted.Load() != 10 || refused.Load() != 990 {
+		t.Fatalf("admitted %d refused %d", admitted.Load(), refused.Load())
+	}
+	converge(t, leader, nodes...)
+	if b, _ := balance(nodes[2].Engine(), "c1"); !b.IsZero() {
+		t.Fatalf("balance %s on a follower", b)
+	}
+}
+
+// BenchmarkWebhookLatency measures ingest acknowledgement → webhook arrival
+// on loopback, on one node under a steady ingest load of other customers:
+// each iteration ingests one event that crosses a customer's spend alert
+// and waits for its signed webhook. Reports p50 and p99 in ms.
+func BenchmarkWebhookLatency(b *testing.B) {
+	arrived := make(chan string, 1024)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		if req.Header.Get("Metronome-Webhook-Signature") != SignWebhook("s", req.Header.Get("X-Metronome-Date"), body) {
+			b.Error("bad signature")
+		}
+		var p struct{ Properties map[string]any }
+		json.Unmarshal(body, &p) //nolint:errcheck
+		arrived <- fmt.Sprint(p.Properties["customer_id"])
+	}))
+	defer srv.Close()
+	spec := newSpec(b, "n1", true)
+	spec.testClock = false
+	spec.webhooks = WebhookConfig{URL: srv.URL, Secret: "s"}
+	n := spec.open(b)
+	waitLeader(b, n)
+	start := n.Now().Add(-time.Hour).UnixNano()
+	setupCatalog(b, n, start)
+	for _, id := range []string{"load"} {
+		mustPropose(b, n, &engine.CreateCustomer{ID: id, Name: id})
+		mustPropose(b, n, &engine.CreateContract{ID: "k" + id, CustomerID: id, RateCardID: "rc1", StartingAt: start})
+	}
+	ids := make([]string, b.N)
+	for i := range ids {
+		ids[i] = fmt.Sprint("c", i)
+		mustPropose(b, n, &engine.CreateCustomer{ID: ids[i], Name: ids[i]})
+		mustPropose(b, n, &engine.CreateContract{ID: "k" + ids[i], CustomerID: ids[i], RateCardID: "rc1", StartingAt: start})
+		mustPropose(b, n, &engine.CreateAlert{CustomerID: ids[i], Name: "x", Type: engine.AlertSpend, Threshold: decimal.NewFromInt(1), EvaluateOnCreate: true})
+	}
+	// Steady load: batches of 100 events for another customer.
+	stop := make(chan struct{})
+	var loadWG sync.WaitGroup
+	loadWG.Add(1)
+	go func() {
+		defer loadWG.Done()
+		for j := 0; ; j++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			in := &engine.Ingest{}
+			for k := 0; k < 100; k++ {
+				in.Events = append(in.Events, engine.Event{TransactionID: fmt.Sprint("l", j, "-", k), CustomerID: "load", EventType: "api", Timestamp: start, Properties: map[string]string{"n": "1"}})
+			}
+			n.Propose(ctxT(b, 10*time.Second), in) //nolint:errcheck
+		}
+	}()
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := n.Propose(ctxT(b, 10*time.Second), usage(ids[i], "x", start, 1)); err != nil {
+			b.Fatal(err)
+		}
+		acked := time.Now()
+		if got := <-arrived; got != ids[i] {
+			b.Fatalf("webhook for %s, want %s", got, ids[i])
+		}
+		lat = append(lat, time.Since(acked))
+	}
+	b.StopTimer()
+	close(stop)
+	loadWG.Wait()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}

@@ -1,0 +1,584 @@
+package engine
+
+import (
+	"encoding/json"
+	"sort"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+)
+
+// Alerts (threshold notifications). An alert belongs to one customer and is
+// evaluated on the apply that changes its input: at the end of every shard
+// run, for every customer the run changed (and at once by the commands that
+// must answer from a fresh state: create, reset, consume). A transition
+// from ok (or evaluating) into alarm queues an "alerts.<type>" notification,
+// a transition back to ok an "alerts.<type>_resolved" one; both get ids
+// derived from the log entry that caused them (see Engine.TakeNotifications),
+// never from a clock or randomness.
+//
+// What each type watches, for the contract in force at the stamped time:
+//   - spend_threshold_reached: the usage spend (before burn-down) of the
+//     statement period in force, in the alert's credit type; with a group
+//     value, only the spend of events whose property key has that value.
+//     In alarm when it reaches the threshold (≥). A new period starts at 0.
+//   - invoice_total_reached: the total (after burn-down) of the usage
+//     invoice of the period in force, in the alert's credit type (≥).
+//   - low_remaining_commit_balance_reached: the sum of the commits' balances
+//     (PREPAID and POSTPAID) in the credit type, in alarm when it falls to
+//     the threshold (≤); credits: CREDIT balances; credit_and_commit: both.
+//     Evaluated only while at least one such balance has a segment in force.
+
+// Alert types this engine evaluates.
+const (
+	AlertSpend                 = "spend_threshold_reached"
+	AlertInvoiceTotal          = "invoice_total_reached"
+	AlertLowCommit             = "low_remaining_commit_balance_reached"
+	AlertLowCredit             = "low_remaining_contract_credit_balance_reached"
+	AlertLowCreditAndCommit    = "low_remaining_contract_credit_and_commit_balance_reached"
+	alertResolvedSuffix        = "_resolved"
+	notificationTypeAlertsPref = "alerts."
+)
+
+// AlertTypes lists the alert types the engine evaluates, for the API edge.
+var AlertTypes = []string{AlertSpend, AlertInvoiceTotal, AlertLowCommit, AlertLowCredit, AlertLowCreditAndCommit}
+
+// Alert statuses per customer, as Metronome names them.
+const (
+	AlertOK         = "ok"
+	AlertInAlarm    = "in_alarm"
+	AlertEvaluating = "evaluating"
+)
+
+// Alert is one customer's alert: its definition and its status.
+type Alert struct {
+	ID           string `msgpack:"ID"`
+	Name         string `msgpack:"Name"`
+	Type         string `msgpack:"Type"`
+	Threshold    Amount `msgpack:"Threshold"`
+	CreditTypeID string `msgpack:"CreditTypeID"`
+	// GroupKey and GroupValue scope a spend alert to the events whose
+	// property GroupKey has GroupValue ("": unscoped).
+	GroupKey   string `msgpack:"GroupKey"`
+	GroupValue string `msgpack:"GroupValue"`
+	// InvoiceTypesFilter is kept as given (only USAGE invoices exist).
+	InvoiceTypesFilter []string `msgpack:"InvoiceTypesFilter"`
+	// BlockOnAlarm makes the alert a hard limit: while it is in alarm the
+	// entitlement check answers limit_reached (for its group value only,
+	// when it has one).
+	BlockOnAlarm  bool   `msgpack:"BlockOnAlarm"`
+	UniquenessKey string `msgpack:"UniquenessKey"`
+	// KeyReleased: archived with release_uniqueness_key; the key may be reused.
+	KeyReleased bool  `msgpack:"KeyReleased"`
+	CreatedAt   Nanos `msgpack:"CreatedAt"`
+	UpdatedAt   Nanos `msgpack:"UpdatedAt"`
+	ArchivedAt  Nanos `msgpack:"ArchivedAt"`
+	// Status is ok, in_alarm or evaluating.
+	Status string `msgpack:"Status"`
+	// GroupInvoiceID and GroupSpend track a scoped spend alert's spend: the
+	// spend of the matching events rated on that invoice.
+	GroupInvoiceID    string `msgpack:"GroupInvoiceID"`
+	GroupInvoiceStart Nanos  `msgpack:"GroupInvoiceStart"`
+	GroupSpend        Amount `msgpack:"GroupSpend"`
+}
+
+// Active reports whether the alert is evaluated (not archived).
+func (a *Alert) Active() bool { return a.ArchivedAt == 0 }
+
+// GroupValue is one {key, value} of an alert's group_values.
+type GroupValue struct {
+	Key   string `msgpack:"Key"`
+	Value string `msgpack:"Value"`
+}
+
+// CreateAlert is /v1/alerts/create for one customer.
+type CreateAlert struct {
+	CustomerID         string          `msgpack:"CustomerID"`
+	Name               string          `msgpack:"Name"`
+	Type               string          `msgpack:"Type"`
+	Threshold          decimal.Decimal `msgpack:"Threshold"`
+	CreditTypeID       string          `msgpack:"CreditTypeID"`
+	GroupValues        []GroupValue    `msgpack:"GroupValues"`
+	InvoiceTypesFilter []string        `msgpack:"InvoiceTypesFilter"`
+	BlockOnAlarm       bool            `msgpack:"BlockOnAlarm"`
+	// EvaluateOnCreate: a customer already past the threshold is notified at
+	// once. Without it the alert takes the customer's status silently and
+	// only a later crossing notifies.
+	EvaluateOnCreate bool   `msgpack:"EvaluateOnCreate"`
+	UniquenessKey    string `msgpack:"UniquenessKey"`
+}
+
+// ArchiveAlert is /v1/alerts/archive.
+type ArchiveAlert struct {
+	AlertID              string `msgpack:"AlertID"`
+	ReleaseUniquenessKey bool   `msgpack:"ReleaseUniquenessKey"`
+}
+
+// ResetAlert is /v1/customer-alerts/reset: the customer's status is
+// forgotten and evaluated again at once (a crossing notifies again).
+type ResetAlert struct {
+	CustomerID string `msgpack:"CustomerID"`
+	AlertID    string `msgpack:"AlertID"`
+}
+
+func (*CreateAlert) Kind() Kind  { return KindCreateAlert }
+func (*ArchiveAlert) Kind() Kind { return KindArchiveAlert }
+func (*ResetAlert) Kind() Kind   { return KindResetAlert }
+
+// Alert command kinds (numbered apart from the rest so parallel work on
+// other commands cannot collide with them).
+const (
+	KindCreateAlert  Kind = 30
+	KindArchiveAlert Kind = 31
+	KindResetAlert   Kind = 32
+	KindConsume      Kind = 33
+)
+
+func routeCreateAlert(b *batch, pos int, cmd Command) (*CustomerHandle, *Error) {
+	h, err := routeToCustomer(b, cmd.(*CreateAlert).CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	id := entryID(b.index, pos, "alert")
+	b.e.alertOwners.Store(id, h)
+	b.results[pos].ID = id
+	return h, nil
+}
+
+func routeArchiveAlert(b *batch, _ int, cmd Command) (*CustomerHandle, *Error) {
+	id := cmd.(*ArchiveAlert).AlertID
+	if h, ok := b.e.alertOwners.Load(id); ok {
+		return h.(*CustomerHandle), nil
+	}
+	return nil, errorf(NotFound, "id: alert %s not found", id)
+}
+
+func routeResetAlert(b *batch, _ int, cmd Command) (*CustomerHandle, *Error) {
+	return routeToCustomer(b, cmd.(*ResetAlert).CustomerID)
+}
+
+// AlertOwner returns the customer id an alert belongs to ("" if unknown).
+func (e *Engine) AlertOwner(alertID string) string {
+	if h, ok := e.alertOwners.Load(alertID); ok {
+		return h.(*CustomerHandle).ID
+	}
+	return ""
+}
+
+func applyCreateAlert(s *shard, t *task, cat *Catalog, now Nanos) {
+	cmd := t.cmd.(*CreateAlert)
+	id := t.res.ID
+	t.res.ID = ""
+	c := s.mutable(t.h.ID, termsChange)
+	if c == nil {
+		t.res.Err = errorf(NotFound, "customer_id: customer %s not found", cmd.CustomerID)
+		return
+	}
+	if !contains(AlertTypes, cmd.Type) {
+		t.res.Err = errorf(Invalid, "alert_type: %q is not supported", cmd.Type)
+		return
+	}
+	ct := cmd.CreditTypeID
+	if ct == "" {
+		ct = USDCreditTypeID
+	}
+	if _, ok := cat.CreditTypes[ct]; !ok {
+		t.res.Err = errorf(NotFound, "credit_type_id: credit type %s not found", ct)
+		return
+	}
+	th, err := AmountFromDecimal(cmd.Threshold)
+	if err != nil {
+		t.res.Err = errorf(Invalid, "threshold: %v", err)
+		return
+	}
+	if len(cmd.GroupValues) > 1 {
+		t.res.Err = errorf(Invalid, "group_values: at most one group value is supported")
+		return
+	}
+	if len(cmd.GroupValues) == 1 && cmd.Type != AlertSpend {
+		t.res.Err = errorf(Invalid, "group_values: only spend_threshold_reached alerts take group values")
+		return
+	}
+	if cmd.UniquenessKey != "" {
+		for _, a := range c.Alerts {
+			if a.UniquenessKey == cmd.UniquenessKey && !a.KeyReleased {
+				t.res.Err = errorf(Conflict, "uniqueness_key: This uniqueness key has already been used.")
+				return
+			}
+		}
+	}
+	a := &Alert{
+		ID: id, Name: cmd.Name, Type: cmd.Type, Threshold: th, CreditTypeID: ct,
+		InvoiceTypesFilter: cmd.InvoiceTypesFilter, BlockOnAlarm: cmd.BlockOnAlarm, UniquenessKey: cmd.UniquenessKey,
+		CreatedAt: now, UpdatedAt: now, Status: AlertEvaluating,
+	}
+	if len(cmd.GroupValues) == 1 {
+		a.GroupKey, a.GroupValue = cmd.GroupValues[0].Key, cmd.GroupValues[0].Value
+		// A scoped alert counts only what is rated from now on: the spend
+		// of earlier events of the group was not tracked.
+	}
+	c.Alerts = append(c.Alerts, a)
+	s.evaluateAlert(c, a, cat, now, !cmd.EvaluateOnCreate)
+	t.res.ID = id
+}
+
+func applyArchiveAlert(s *shard, t *task, cat *Catalog, now Nanos) {
+	cmd := t.cmd.(*ArchiveAlert)
+	c := s.mutable(t.h.ID, termsChange)
+	var a *Alert
+	if c != nil {
+		a = c.alert(cmd.AlertID)
+	}
+	if a == nil || !a.Active() {
+		t.res.Err = errorf(NotFound, "id: alert %s not found", cmd.AlertID)
+		return
+	}
+	if a.Status == AlertInAlarm {
+		s.notifyAlert(c, a, cat, now, true)
+	}
+	a.ArchivedAt, a.UpdatedAt, a.Status = now, now, ""
+	if cmd.ReleaseUniquenessKey {
+		a.KeyReleased = true
+	}
+	t.res.ID = a.ID
+}
+
+func applyResetAlert(s *shard, t *task, cat *Catalog, now Nanos) {
+	cmd := t.cmd.(*ResetAlert)
+	c := s.mutable(t.h.ID, termsChange)
+	var a *Alert
+	if c != nil {
+		a = c.alert(cmd.AlertID)
+	}
+	if a == nil || !a.Active() {
+		t.res.Err = errorf(NotFound, "alert_id: alert %s not found for customer %s", cmd.AlertID, cmd.CustomerID)
+		return
+	}
+	a.Status, a.UpdatedAt = AlertEvaluating, now
+	s.evaluateAlert(c, a, cat, now, false)
+	t.res.ID = a.ID
+}
+
+// alert returns the customer's alert by id, or nil.
+func (c *Customer) alert(id string) *Alert {
+	for _, a := range c.Alerts {
+		if a.ID == id {
+			return a
+		}
+	}
+	return nil
+}
+
+// Alert returns the customer's alert by id, or nil (for reads).
+func (c *Customer) Alert(id string) *Alert { return c.alert(id) }
+
+// evaluateAlerts evaluates every active alert of a customer the run changed.
+func (s *shard) evaluateAlerts(c *Customer, cat *Catalog, now Nanos) {
+	for _, a := range c.Alerts {
+		if a.Active() {
+			s.evaluateAlert(c, a, cat, now, false)
+		}
+	}
+}
+
+// evaluateAlert moves the alert's status to what its input says now and
+// queues the notification of a transition (none when silent).
+func (s *shard) evaluateAlert(c *Customer, a *Alert, cat *Catalog, now Nanos, silent bool) {
+	alarm := a.alarmed(c, now)
+	switch {
+	case alarm && a.Status != AlertInAlarm:
+		a.Status = AlertInAlarm
+		if !silent {
+			s.notifyAlert(c, a, cat, now, false)
+		}
+	case !alarm && a.Status == AlertInAlarm:
+		a.Status = AlertOK
+		if !silent {
+			s.notifyAlert(c, a, cat, now, true)
+		}
+	case !alarm:
+		a.Status = AlertOK
+	}
+}
+
+// alarmed reports whether the alert's input is past its threshold now.
+func (a *Alert) alarmed(c *Customer, now Nanos) bool {
+	v, ok := a.value(c, now)
+	if !ok {
+		return false
+	}
+	switch a.Type {
+	case AlertLowCommit, AlertLowCredit, AlertLowCreditAndCommit:
+		return v.Cmp(a.Threshold) <= 0
+	}
+	return v.Cmp(a.Threshold) >= 0
+}
+
+// value is the alert's input now; false when it has none (no contract in
+// force, no balance of the kind watched).
+func (a *Alert) value(c *Customer, now Nanos) (Amount, bool) {
+	k := c.contractAt(now)
+	if k == nil {
+		return Amount{}, false
+	}
+	switch a.Type {
+	case AlertSpend:
+		inv := k.findInvoice(now)
+		if inv == nil {
+			return Amount{}, true
+		}
+		if a.GroupKey != "" {
+			if a.GroupInvoiceID == inv.ID {
+				return a.GroupSpend, true
+			}
+			return Amount{}, true
+		}
+		var total Amount
+		for _, l := range inv.Lines {
+			if l.Type == LineUsage && l.CreditTypeID == a.CreditTypeID {
+				total = total.Add(l.Total)
+			}
+		}
+		return total, true
+	case AlertInvoiceTotal:
+		inv := k.findInvoice(now)
+		if inv == nil || (inv.CreditTypeID != "" && inv.CreditTypeID != a.CreditTypeID) {
+			return Amount{}, true
+		}
+		return inv.Total, true
+	case AlertLowCommit, AlertLowCredit, AlertLowCreditAndCommit:
+		var total Amount
+		found := false
+		for _, cm := range k.Balances {
+			if cm.CreditTypeID != a.CreditTypeID || cm.ArchivedAt != 0 || !a.watches(cm) || cm.segmentAt(now) == nil {
+				continue
+			}
+			found = true
+			total = total.Add(cm.BalanceAt(now))
+		}
+		return total, found
+	}
+	return Amount{}, false
+}
+
+// watches reports whether a balance alert counts the commit or credit.
+func (a *Alert) watches(cm *Commit) bool {
+	credit := cm.Type == CommitCredit
+	switch a.Type {
+	case AlertLowCommit:
+		return !credit
+	case AlertLowCredit:
+		return credit
+	}
+	return cm.Type == CommitPrepaid || credit
+}
+
+// trackGroupSpend adds the spend of an event matching a scoped alert.
+func (a *Alert) trackGroupSpend(inv *Invoice, creditTypeID string, spend Amount) {
+	if creditTypeID != a.CreditTypeID {
+		return
+	}
+	if a.GroupInvoiceID != inv.ID {
+		// A later period starts the count again; usage backdated into an
+		// earlier period no longer counts toward the current one.
+		if a.GroupInvoiceID != "" && a.GroupInvoiceStart > inv.Start {
+			return
+		}
+		a.GroupInvoiceID, a.GroupSpend = inv.ID, Amount{}
+	}
+	a.GroupSpend = a.GroupSpend.Add(spend)
+	a.GroupInvoiceStart = inv.Start
+}
+
+// scopedAlertsFor returns the customer's active scoped spend alerts the
+// event's properties match, into buf.
+func (c *Customer) scopedAlertsFor(ev *Event, buf []*Alert) []*Alert {
+	buf = buf[:0]
+	for _, a := range c.Alerts {
+		if a.GroupKey != "" && a.Active() && a.Type == AlertSpend {
+			if v, ok := ev.Properties[a.GroupKey]; ok && v == a.GroupValue {
+				buf = append(buf, a)
+			}
+		}
+	}
+	return buf
+}
+
+// alertDue is the end of the period in force when a spend or invoice alert
+// is in alarm: the next period returns it to ok.
+func (c *Customer) alertDue(now Nanos) Nanos {
+	for _, a := range c.Alerts {
+		if a.Active() && a.Status == AlertInAlarm && (a.Type == AlertSpend || a.Type == AlertInvoiceTotal) {
+			if k := c.contractAt(now); k != nil {
+				if inv := k.findInvoice(now); inv != nil {
+					return inv.End
+				}
+				_, end := k.periodBounds(now)
+				return end
+			}
+		}
+	}
+	return 0
+}
+
+// blocks adds the customer's blocking alerts in alarm to a view.
+func (c *Customer) blocks(v *EntitlementView) *EntitlementView {
+	var all bool
+	var groups map[string]map[string]bool
+	for _, a := range c.Alerts {
+		if !a.Active() || !a.BlockOnAlarm || a.Status != AlertInAlarm {
+			continue
+		}
+		if a.GroupKey == "" {
+			all = true
+			continue
+		}
+		if groups == nil {
+			groups = map[string]map[string]bool{}
+		}
+		groups[a.GroupKey+"\x00"+a.GroupValue] = map[string]bool{"": true}
+	}
+	if !all && groups == nil {
+		return v
+	}
+	out := &EntitlementView{AsOf: v.AsOf, Default: v.Default, GroupBlocks: groups}
+	out.Products = make([]ProductAnswer, len(v.Products))
+	copy(out.Products, v.Products)
+	if all {
+		for i := range out.Products {
+			if out.Products[i].Entitled {
+				out.Products[i].Entitled, out.Products[i].Reason = false, ReasonLimitReached
+			}
+		}
+	}
+	return out
+}
+
+// pendingNote is a notification queued by a shard, before the entry gives
+// it an id.
+type pendingNote struct {
+	customerID string
+	typ        string
+	props      alertProps
+}
+
+// alertProps are the properties of an alert notification, in Metronome's
+// names; the fields a type does not use are omitted.
+type alertProps struct {
+	CustomerID       string            `json:"customer_id"`
+	AlertID          string            `json:"alert_id"`
+	AlertName        string            `json:"alert_name"`
+	Timestamp        string            `json:"timestamp"`
+	Threshold        json.Number       `json:"threshold"`
+	TriggeredBy      string            `json:"triggered_by"`
+	CreditTypeID     string            `json:"credit_type_id,omitempty"`
+	CurrentSpend     *json.Number      `json:"current_spend,omitempty"`
+	GroupValues      []groupValueProps `json:"group_values,omitempty"`
+	RemainingBalance *json.Number      `json:"remaining_balance,omitempty"`
+	InvoiceID        string            `json:"invoice_id,omitempty"`
+	InvoiceTotal     *json.Number      `json:"invoice_total,omitempty"`
+}
+
+type groupValueProps struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+func num(a Amount) *json.Number {
+	n := json.Number(a.String())
+	return &n
+}
+
+// notifyAlert queues the notification of an alert's transition.
+func (s *shard) notifyAlert(c *Customer, a *Alert, _ *Catalog, now Nanos, resolved bool) {
+	typ := notificationTypeAlertsPref + a.Type
+	if resolved {
+		typ += alertResolvedSuffix
+	}
+	p := alertProps{
+		CustomerID: c.ID, AlertID: a.ID, AlertName: a.Name, Timestamp: fmtTime(now),
+		Threshold: json.Number(a.Threshold.String()), TriggeredBy: "usage", CreditTypeID: a.CreditTypeID,
+	}
+	v, _ := a.value(c, now)
+	switch a.Type {
+	case AlertSpend:
+		p.CurrentSpend = num(v)
+		if a.GroupKey != "" {
+			p.GroupValues = []groupValueProps{{Key: a.GroupKey, Value: a.GroupValue}}
+		}
+	case AlertInvoiceTotal:
+		p.InvoiceTotal = num(v)
+		if k := c.contractAt(now); k != nil {
+			if inv := k.findInvoice(now); inv != nil {
+				p.InvoiceID = inv.ID
+			}
+		}
+	default:
+		p.RemainingBalance = num(v)
+	}
+	s.notes = append(s.notes, pendingNote{customerID: c.ID, typ: typ, props: p})
+}
+
+// Notification is a side effect the log asks for: a webhook payload with a
+// stable id, derived from the entry that caused it and its place among the
+// entry's notifications.
+type Notification struct {
+	ID   string
+	Type string
+	// CustomerID is the customer it is about.
+	CustomerID string
+	// Payload is the webhook body: {"id","type","properties"}.
+	Payload []byte
+	// Index is the log index of the entry that caused it, At its stamped time.
+	Index uint64
+	At    Nanos
+}
+
+// finishNotes gives the entry's queued notifications their ids, in an order
+// that does not depend on the shard count: by customer id, then in the order
+// the customer's shard queued them.
+func (b *batch) finishNotes() {
+	if len(b.notes) == 0 {
+		return
+	}
+	sort.SliceStable(b.notes, func(i, j int) bool { return b.notes[i].customerID < b.notes[j].customerID })
+	out := make([]Notification, 0, len(b.notes))
+	for n, pn := range b.notes {
+		id := DeriveID("notification", strconv.FormatUint(b.index, 10), strconv.Itoa(n))
+		body, err := json.Marshal(struct {
+			ID         string     `json:"id"`
+			Type       string     `json:"type"`
+			Properties alertProps `json:"properties"`
+		}{id, pn.typ, pn.props})
+		if err != nil {
+			panic("engine: notification payload: " + err.Error()) // plain strings and numbers: cannot fail
+		}
+		out = append(out, Notification{ID: id, Type: pn.typ, CustomerID: pn.customerID, Payload: body, Index: b.index, At: b.now})
+	}
+	b.notes = nil
+	b.e.notesMu.Lock()
+	b.e.notes = append(b.e.notes, out...)
+	b.e.notesMu.Unlock()
+}
+
+// collectNotes moves the notifications the shards queued in the run that
+// just ended into the batch, in shard order (finishNotes sorts them).
+func (b *batch) collectNotes() {
+	for _, s := range b.e.shards {
+		if len(s.notes) > 0 {
+			b.notes = append(b.notes, s.notes...)
+			s.notes = s.notes[:0]
+		}
+	}
+}
+
+// TakeNotifications returns the notifications applied entries produced since
+// the last call, in log order, and forgets them. The cluster layer moves
+// them into its replicated outbox after every Apply.
+func (e *Engine) TakeNotifications() []Notification {
+	e.notesMu.Lock()
+	defer e.notesMu.Unlock()
+	out := e.notes
+	e.notes = nil
+	return out
+}
