@@ -46,8 +46,8 @@ func TestHTTPScenarioBSeats(t *testing.T) {
 			"proration":         map[string]any{"is_prorated": true, "invoice_behavior": "BILL_IMMEDIATELY"}}},
 		"recurring_credits": []any{map[string]any{"product_id": pack, "name": "Monthly AI credits", "priority": 1, "starting_at": apr,
 			"applicable_product_tags": []string{"ai"}, "recurrence_frequency": "MONTHLY",
-			"access_amount":           map[string]any{"credit_type_id": ai, "unit_price": 100},
-			"commit_duration":         map[string]any{"value": 1, "unit": "PERIODS"},
+			"access_amount":   map[string]any{"credit_type_id": ai, "unit_price": 100},
+			"commit_duration": map[string]any{"value": 1, "unit": "PERIODS"},
 			"subscription_config": map[string]any{"subscription_id": "team-plan", "allocation": "POOLED",
 				"apply_seat_increase_config": map[string]any{"is_prorated": true}}}},
 	})
