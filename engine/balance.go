@@ -55,7 +55,16 @@ func (cm *Commit) Ledger(now Nanos) []LedgerEntry {
 		if cm.Type == CommitPostpaid {
 			out = append(out, LedgerEntry{Type: prefix + "INITIAL_BALANCE", Timestamp: s.StartingAt, Amount: s.Amount})
 		} else {
-			out = append(out, LedgerEntry{Type: prefix + "SEGMENT_START", Timestamp: s.StartingAt, Amount: s.Amount, SegmentID: s.ID})
+			start := s.Amount
+			for _, a := range s.SeatAdjustments {
+				start = start.Sub(a.Amount)
+			}
+			out = append(out, LedgerEntry{Type: prefix + "SEGMENT_START", Timestamp: s.StartingAt, Amount: start, SegmentID: s.ID})
+			for _, a := range s.SeatAdjustments {
+				if a.At <= now {
+					out = append(out, LedgerEntry{Type: prefix + "SEAT_BASED_ADJUSTMENT", Timestamp: a.At, Amount: a.Amount, SegmentID: s.ID})
+				}
+			}
 		}
 		for _, d := range s.Deductions {
 			out = append(out, LedgerEntry{Type: prefix + "AUTOMATED_INVOICE_DEDUCTION", Timestamp: d.Timestamp, Amount: d.Amount.Neg(), SegmentID: s.ID, InvoiceID: d.InvoiceID})

@@ -350,6 +350,12 @@ type CreateContract struct {
 	// 2): its commits keep that meaning (Commit.LegacyRules). Set only by the
 	// upgrade of those versions.
 	LegacyCommits bool `msgpack:"LegacyCommits"`
+	// Subscriptions and recurring credits and commits (see subscriptions.go
+	// and recurring.go). Commands written before they existed have none
+	// (omitted on the wire, so their bytes are unchanged).
+	Subscriptions    []SubscriptionInput `msgpack:"Subscriptions,omitempty"`
+	RecurringCredits []RecurringInput    `msgpack:"RecurringCredits,omitempty"`
+	RecurringCommits []RecurringInput    `msgpack:"RecurringCommits,omitempty"`
 }
 
 // Statement frequencies and anchor days.
@@ -449,6 +455,9 @@ type EditContract struct {
 	// LegacyCommits: see CreateContract.LegacyCommits (edit_contract
 	// version 1).
 	LegacyCommits bool `msgpack:"LegacyCommits"`
+	// AddSubscriptions and UpdateSubscriptions (seats; subscriptions.go).
+	AddSubscriptions    []SubscriptionInput  `msgpack:"AddSubscriptions,omitempty"`
+	UpdateSubscriptions []SubscriptionUpdate `msgpack:"UpdateSubscriptions,omitempty"`
 }
 
 // Event is one usage event as ingested. CustomerID is a customer id or an

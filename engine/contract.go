@@ -143,6 +143,10 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 		}
 		k.ScheduledCharges = append(k.ScheduledCharges, ch)
 	}
+	if err := s.addSeats(c, cat, rc, k, cmd.Subscriptions, "subscriptions", cmd.RecurringCredits, cmd.RecurringCommits, now); err != nil {
+		t.res.Err = err
+		return
+	}
 	// A backdated contract's postpaid terms that already ended are trued up
 	// before its past statements finalize.
 	k.trueUpEnded(rc, now)

@@ -81,6 +81,14 @@ type Contract struct {
 	// FoundationRules: see CreateContract.FoundationRules. Contracts stored
 	// in customer layouts 1 and 2 have it.
 	FoundationRules bool `msgpack:"FoundationRules"`
+
+	// Fields since customer layout 6 (subscriptions.go, recurring.go).
+
+	// Subscriptions in creation order.
+	Subscriptions []*Subscription `msgpack:"Subscriptions"`
+	// Recurring credits and commits in creation order; each grants into
+	// its own commit or credit in Balances.
+	Recurring []*RecurringBalance `msgpack:"Recurring"`
 }
 
 // ScheduledCharge is a charge of a FIXED product, billed on the usage
@@ -168,6 +176,10 @@ type Segment struct {
 	// (ExpiredAmount) was trued up on at its end (since customer layout 4;
 	// "" when nothing was trued up).
 	TrueUpInvoiceID string `msgpack:"TrueUpInvoiceID"`
+	// SeatAdjustments are what seat increases added to a recurring grant's
+	// segment after it started (since customer layout 6); Amount includes
+	// them.
+	SeatAdjustments []SeatAdjustment `msgpack:"SeatAdjustments"`
 }
 
 // Deduction is the total drawn from a segment for one invoice.

@@ -114,6 +114,7 @@ func randomLog(t *testing.T, seed int64) []Entry {
 	push(&CreateProduct{ID: "p1", Name: "Calls", Type: ProductUsage, BillableMetricID: "m1", Tags: []string{"api"}},
 		&CreateProduct{ID: "p2", Name: "Uploads", Type: ProductUsage, BillableMetricID: "m2"},
 		&CreateProduct{ID: "fixed", Name: "Purchase", Type: ProductFixed},
+		&CreateProduct{ID: "seat", Name: "Seat", Type: ProductSubscription},
 		// A composite: a share of the premium, level (GPU hours) and gauge
 		// products' spend; calls and uploads stay uncovered so runs of
 		// identical events are still proven.
@@ -122,6 +123,14 @@ func randomLog(t *testing.T, seed int64) []Entry {
 			Aliases: []RateCardAlias{{Name: "std", EndingBefore: start + 40*nanosPerDay}}},
 		// Contracts by alias starting from day 40 get this card.
 		&CreateRateCard{ID: "rc2", Name: "Card 2", Aliases: []RateCardAlias{{Name: "std", StartingAt: start + 40*nanosPerDay}}})
+	seatRates := func() []RateInput {
+		var out []RateInput
+		for j, f := range []string{FrequencyMonthly, FrequencyQuarterly, FrequencyAnnual} {
+			out = append(out, RateInput{ProductID: "seat", StartingAt: start, Entitled: true, RateType: RateSubscription, Price: dec(fmt.Sprint(300 * (j*j + 1))), BillingFrequency: f, IsProrated: true})
+		}
+		return out
+	}
+	push(&AddRates{RateCardID: "rc2", Rates: seatRates()}, &AddRates{RateCardID: "rc", Rates: seatRates()})
 	push(&AddRates{RateCardID: "rc2", Rates: []RateInput{
 		{ProductID: "p1", StartingAt: start, Entitled: true, RateType: RateFlat, Price: dec("0.6")},
 		{ProductID: "p3", StartingAt: start, Entitled: true, RateType: RateTiered, Tiers: []Tier{{Size: ptr(dec("7")), Price: dec("3")}, {Price: dec("1.7")}}},
@@ -200,7 +209,27 @@ func randomLog(t *testing.T, seed int64) []Entry {
 		if i%5 == 0 {
 			card, alias = "", "std"
 		}
+		// Seats: a subscription (every frequency and collection schedule)
+		// with a pooled recurring credit linked to it, and a plain
+		// recurring commit.
+		var subs []SubscriptionInput
+		var recCredits, recCommits []RecurringInput
+		if i%4 != 3 {
+			q := dec(fmt.Sprint(1 + rng.Intn(5)))
+			subs = []SubscriptionInput{{ID: "sub-" + id, TemporaryID: "seats", ProductID: "seat",
+				BillingFrequency:   []string{FrequencyMonthly, FrequencyQuarterly, FrequencyAnnual}[rng.Intn(3)],
+				CollectionSchedule: []string{CollectAdvance, CollectArrears}[rng.Intn(2)], InitialQuantity: &q, IsProrated: rng.Intn(4) != 0,
+				InvoiceBehavior: []string{BillImmediately, BillOnNextCollectionDay}[rng.Intn(2)]}}
+			recCredits = []RecurringInput{{ProductID: "fixed", UnitPrice: dec(fmt.Sprint(5 + rng.Intn(20))), Priority: ptr(dec("0")),
+				ApplicableProductTags: []string{"api"}, Frequency: []string{"", FrequencyMonthly}[rng.Intn(2)],
+				SubscriptionID: "seats", Allocation: AllocationPooled, SeatIncreaseProrated: rng.Intn(2) == 0}}
+		}
+		if i%5 == 1 {
+			recCommits = []RecurringInput{{ProductID: "fixed", UnitPrice: dec("7.5"), Quantity: ptr(dec("2")), DurationPeriods: int64(1 + rng.Intn(2)),
+				Proration: []string{ProrationNone, ProrationFirst, ProrationLast, ProrationFirstAndEnd}[rng.Intn(4)]}}
+		}
 		cmds = append(cmds, &CreateContract{ID: "k" + id, CustomerID: id, RateCardID: card, RateCardAlias: alias, StartingAt: start + int64(i%3)*int64(time.Hour), PrepaidOnly: i%2 == 0,
+			Subscriptions: subs, RecurringCredits: recCredits, RecurringCommits: recCommits,
 			Overrides: overrides, MultiplierOverridePrioritization: prioritization, UsageStatementSchedule: sched, ScheduledCharges: charges,
 			// Some contracts as create_contract version 2 left them: postpaid
 			// commits not drawn, purchases not invoiced.
@@ -295,6 +324,21 @@ func randomLog(t *testing.T, seed int64) []Entry {
 				edit.ArchiveCommits = []string{DeriveID("k"+c, "commits", "0")}
 			}
 			edit.LegacyCommits = rng.Intn(6) == 0
+			// Seat changes: now or later, absolute or by a delta.
+			if rng.Intn(2) == 0 {
+				u := QuantityUpdate{StartingAt: now + int64(rng.Intn(3))*int64(rng.Intn(200))*int64(time.Hour)}
+				if rng.Intn(2) == 0 {
+					u.Quantity = ptr(dec(fmt.Sprint(rng.Intn(8))))
+				} else {
+					u.QuantityDelta = ptr(dec("1"))
+				}
+				edit.UpdateSubscriptions = []SubscriptionUpdate{{SubscriptionID: "sub-" + c, QuantityUpdates: []QuantityUpdate{u}}}
+			}
+			if rng.Intn(8) == 0 {
+				q := dec("2")
+				edit.AddSubscriptions = []SubscriptionInput{{ProductID: "seat", BillingFrequency: FrequencyMonthly, CollectionSchedule: CollectAdvance,
+					InitialQuantity: &q, IsProrated: true, StartingAt: now + nanosPerDay}}
+			}
 			if rng.Intn(3) == 0 {
 				edit.UpdateContractEndDate = &EndDateUpdate{EndingBefore: now + int64(rng.Intn(60))*nanosPerDay}
 			}
@@ -431,13 +475,34 @@ func TestRandomLogCoversEveryCommand(t *testing.T) {
 // The random log exercises the rating features the proofs above are meant
 // to cover: every product is billed, the period aggregates hold MAX, UNIQUE
 // and LATEST state, lines are split by group, and every prioritization is on
-// some contract.
+// some contract, across the seeds the proofs replay (1 to 6).
 func TestRandomLogRatesEveryFeature(t *testing.T) {
-	e := New(Config{Shards: 2})
-	defer e.Close()
-	e.Apply(randomLog(t, 1))
 	billed := map[string]bool{}
 	seen := map[string]bool{}
+	for seed := int64(1); seed <= 6; seed++ {
+		e := New(Config{Shards: 2})
+		e.Apply(randomLog(t, seed))
+		recordFeatures(e, billed, seen)
+		e.Close()
+	}
+	for _, p := range []string{"p1", "p2", "p3", "p4", "p5", "p6", "p7", "comp"} {
+		if !billed[p] {
+			t.Errorf("product %s is never billed", p)
+		}
+	}
+	for _, f := range []string{"prio:", "prio:" + PrioritizationLowestMultiplier, "prio:" + PrioritizationExplicit, "grouped line", "unique set", "latest", "card:rc2",
+		"postpaid drawn", "legacy postpaid", "true-up", "postpaid expired without true-up", "do_not_invoice", "commit purchase line",
+		"subscription ADVANCE MONTHLY", "subscription ARREARS QUARTERLY", "subscription ADVANCE ANNUAL", "quantity update", "prorated charge",
+		"seat adjustment", "recurring grant expired CREDIT", "recurring grant expired PREPAID"} {
+		if !seen[f] {
+			t.Errorf("never seen: %s", f)
+		}
+	}
+}
+
+// recordFeatures notes which products e billed and which features its state
+// shows.
+func recordFeatures(e *Engine, billed, seen map[string]bool) {
 	ids, _ := e.CustomerIDs(0, 1000)
 	for _, id := range ids {
 		e.Read(context.Background(), id, func(c *Customer, _ *Catalog, _ Nanos) {
@@ -461,6 +526,29 @@ func TestRandomLogRatesEveryFeature(t *testing.T) {
 					}
 					if cm.Type == CommitPrepaid && cm.DoNotInvoice && len(cm.InvoiceSchedule) > 0 {
 						seen["do_not_invoice"] = true
+					}
+				}
+				for _, sub := range k.Subscriptions {
+					seen["subscription "+sub.CollectionSchedule+" "+sub.BillingFrequency] = true
+					if len(sub.Quantities) > 1 {
+						seen["quantity update"] = true
+					}
+					for _, ch := range sub.Charges {
+						if ch.Prorated {
+							seen["prorated charge"] = true
+						}
+					}
+				}
+				for _, r := range k.Recurring {
+					if cm := k.Commit(r.CommitID); cm != nil {
+						for _, sg := range cm.Segments {
+							if len(sg.SeatAdjustments) > 0 {
+								seen["seat adjustment"] = true
+							}
+							if sg.Expired {
+								seen["recurring grant expired "+cm.Type] = true
+							}
+						}
 					}
 				}
 				for _, inv := range k.Invoices {
@@ -488,16 +576,5 @@ func TestRandomLogRatesEveryFeature(t *testing.T) {
 				}
 			}
 		})
-	}
-	for _, p := range []string{"p1", "p2", "p3", "p4", "p5", "p6", "p7", "comp"} {
-		if !billed[p] {
-			t.Errorf("product %s is never billed", p)
-		}
-	}
-	for _, f := range []string{"prio:", "prio:" + PrioritizationLowestMultiplier, "prio:" + PrioritizationExplicit, "grouped line", "unique set", "latest", "card:rc2",
-		"postpaid drawn", "legacy postpaid", "true-up", "postpaid expired without true-up", "do_not_invoice", "commit purchase line"} {
-		if !seen[f] {
-			t.Errorf("never seen: %s", f)
-		}
 	}
 }

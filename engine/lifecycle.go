@@ -224,6 +224,8 @@ var editOps = []editOp{
 	{"add_commits", func(x *editCtx) *Error { return editAddBalances(x, "add_commits", x.cmd.AddCommits, CommitPrepaid) }},
 	{"add_credits", func(x *editCtx) *Error { return editAddBalances(x, "add_credits", x.cmd.AddCredits, CommitCredit) }},
 	{"add_scheduled_charges", editAddCharges},
+	{"add_subscriptions", editAddSubscriptions},
+	{"update_subscriptions", editUpdateSubscriptions},
 }
 
 func applyEditContract(s *shard, t *task, cat *Catalog, now Nanos) {
@@ -264,6 +266,8 @@ func applyEditContract(s *shard, t *task, cat *Catalog, now Nanos) {
 			return
 		}
 	}
+	// Charges and grants the edit made due (a seat added now) apply now.
+	x.k.advanceSeats(rc, now)
 	x.k.finalizeDue(now)
 	c.Contracts[idx] = x.k
 	if cmd.UniquenessKey != "" {
@@ -432,6 +436,7 @@ func (k *Contract) clone() *Contract {
 		for j, s := range cm.Segments {
 			sc := *s
 			sc.Deductions = append([]Deduction(nil), s.Deductions...)
+			sc.SeatAdjustments = append([]SeatAdjustment(nil), s.SeatAdjustments...)
 			c.Segments[j] = &sc
 		}
 		n.Balances[i] = &c
@@ -452,6 +457,7 @@ func (k *Contract) clone() *Contract {
 		cc.Items = append([]ChargeItem(nil), ch.Items...)
 		n.ScheduledCharges[i] = &cc
 	}
+	k.cloneSeats(&n)
 	if k.Balances == nil {
 		n.Balances = nil
 	}

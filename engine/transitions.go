@@ -34,6 +34,7 @@ func (c *Customer) nextTransition(cat *Catalog, now Nanos) Nanos {
 				consider(k.FinalizesAt(inv))
 			}
 		}
+		consider(k.nextSeatTransition(now))
 	}
 	if len(c.Alerts) > 0 {
 		consider(c.alertDue(now))
@@ -45,6 +46,9 @@ func (c *Customer) nextTransition(cat *Catalog, now Nanos) Nanos {
 // and grace period have passed at now.
 func (c *Customer) applyTransitions(cat *Catalog, now Nanos) {
 	for _, k := range c.Contracts {
+		// Grants and charges first: a period's new grant starts as the
+		// last one expires.
+		k.advanceSeats(cat.RateCards[k.RateCardID], now)
 		k.expireDue(cat.RateCards[k.RateCardID], now)
 		k.finalizeDue(now)
 	}

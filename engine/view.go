@@ -73,7 +73,7 @@ func buildView(c *Customer, cat *Catalog, now Nanos, balances *[]Amount) *Entitl
 		switch {
 		case !pr.entitled:
 			entitled, reason = false, ReasonNotEntitled
-		case k.PrepaidOnly && !bal.IsPositive():
+		case k.PrepaidOnly && !bal.IsPositive() && !subscriptionProduct(cat, pid):
 			entitled, reason = false, ReasonBalanceDepleted
 		}
 		v.Products = append(v.Products, ProductAnswer{ProductID: pid, ProductEntitlement: ProductEntitlement{

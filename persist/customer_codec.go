@@ -45,10 +45,15 @@ import (
 //     statuses) in a record appended at the end of the customer record. Read
 //     only from layout 5 records; older ones have none.
 //
+//   - 6: layout 5 plus, at the end of a segment's part of a commit's record,
+//     per segment its seat adjustments; at the end of a contract's record its
+//     subscriptions (with quantity schedules and charges) and its recurring
+//     credits and commits. Older records have none.
+//
 // Layouts differ in how an amount is written, so the reader is one decoder
 // parameterised by its amount reader (binReader.amount), and in the fields
 // appended since, which it reads when the record's layout has them.
-const customerLayout byte = 5
+const customerLayout byte = 6
 
 // amountReaders maps each layout DecodeCustomer reads to its amount reader.
 var amountReaders = map[byte]func(*binReader) engine.Amount{
@@ -57,6 +62,7 @@ var amountReaders = map[byte]func(*binReader) engine.Amount{
 	3: (*binReader).binAmount,
 	4: (*binReader).binAmount,
 	5: (*binReader).binAmount,
+	6: (*binReader).binAmount,
 }
 
 // The customer layout is a hand-written, reflection-free encoding: snapshots
@@ -350,6 +356,9 @@ func (w *binWriter) contract(k *engine.Contract) {
 			}
 		}
 	}
+	if w.layout >= 6 {
+		w.seats(k)
+	}
 }
 
 // tiers writes a nil-preserving list of priced tiers (layout 3).
@@ -427,6 +436,15 @@ func (w *binWriter) commit(cm *engine.Commit) {
 		}
 		for _, s := range cm.Segments {
 			w.str(s.TrueUpInvoiceID)
+		}
+	}
+	if w.layout >= 6 {
+		for _, s := range cm.Segments {
+			w.presence(s.SeatAdjustments == nil, len(s.SeatAdjustments))
+			for _, a := range s.SeatAdjustments {
+				w.varint(a.At)
+				w.amt(a.Amount)
+			}
 		}
 	}
 }
@@ -815,6 +833,9 @@ func (r *binReader) contract() *engine.Contract {
 			}
 		}
 	}
+	if r.layout >= 6 {
+		r.seats(k)
+	}
 	return k
 }
 
@@ -894,6 +915,17 @@ func (r *binReader) commit() *engine.Commit {
 		}
 		for _, s := range cm.Segments {
 			s.TrueUpInvoiceID = r.str()
+		}
+	}
+	if r.layout >= 6 {
+		for _, s := range cm.Segments {
+			if n := r.uvarint(); n > 0 {
+				s.SeatAdjustments = make([]engine.SeatAdjustment, r.count(n-1))
+				for j := range s.SeatAdjustments {
+					s.SeatAdjustments[j].At = r.varint()
+					s.SeatAdjustments[j].Amount = r.amount(r)
+				}
+			}
 		}
 	}
 	return cm

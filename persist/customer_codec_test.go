@@ -292,7 +292,7 @@ func TestCustomerCodecLayout5Alerts(t *testing.T) {
 		{ID: "a2", Type: engine.AlertLowCommit, InvoiceTypesFilter: []string{"USAGE"}},
 	}
 	b := AppendCustomer(nil, c)
-	if b[0] != 5 {
+	if b[0] != customerLayout {
 		t.Fatalf("layout %d", b[0])
 	}
 	got, err := DecodeCustomer(b, nil)
@@ -303,5 +303,48 @@ func TestCustomerCodecLayout5Alerts(t *testing.T) {
 	have, _ := json.Marshal(got)
 	if !bytes.Equal(want, have) {
 		t.Fatalf("layout 5 round trip:\n%s\n%s", want, have)
+	}
+}
+
+// Layout 6: subscriptions (quantity schedule, charges), recurring balances
+// and seat adjustments round trip; a layout 4 record (written before them)
+// still reads, without them.
+func TestCustomerCodecLayout6Fields(t *testing.T) {
+	c := fullCustomer()
+	k := c.Contracts[0]
+	k.Balances[0].Segments[0].SeatAdjustments = []engine.SeatAdjustment{{At: 7, Amount: amt("50")}, {At: 8, Amount: amt("33.33")}}
+	k.Balances[1].Segments[0].SeatAdjustments = []engine.SeatAdjustment{}
+	k.Subscriptions = []*engine.Subscription{{ID: "sub", Name: "Team", ProductID: "team", BillingFrequency: engine.FrequencyAnnual,
+		CollectionSchedule: engine.CollectAdvance, IsProrated: true, InvoiceBehavior: engine.BillImmediately, StartingAt: 1, EndingBefore: 99, CreatedAt: 1,
+		Quantities: []engine.QuantityStep{{At: 1, Quantity: amt("4")}, {At: 5, Quantity: amt("5")}}, StepsDone: 2, NextPeriod: 50, PeriodStart: 1, PeriodEnd: 50,
+		BilledQuantity: amt("5"), Charges: []engine.SubscriptionCharge{{ID: "ch", PeriodStart: 1, PeriodEnd: 50, From: 5, Quantity: amt("1"),
+			UnitPrice: amt("10000"), Total: amt("9589.04"), Prorated: true, InvoiceID: "inv"}}}, {ID: "bare"}}
+	k.Recurring = []*engine.RecurringBalance{{ID: "rec", CommitID: "cr", Type: engine.CommitCredit, UnitPrice: amt("100"), Quantity: amt("1"), DurationPeriods: 1,
+		StartingAt: 1, Frequency: engine.FrequencyMonthly, Proration: engine.ProrationFirstAndEnd, SubscriptionID: "sub", Allocation: engine.AllocationPooled,
+		SeatIncreaseProrated: true, NextGrant: 30, PeriodStart: 1, PeriodEnd: 30, SegmentID: "s2", GrantedSeats: amt("5"), StepsDone: 2}}
+	b := AppendCustomer(nil, c)
+	got, err := DecodeCustomer(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(c)
+	have, _ := json.Marshal(got)
+	if !bytes.Equal(want, have) {
+		t.Fatalf("layout 6 round trip:\n%s\n%s", want, have)
+	}
+	if !bytes.Equal(AppendCustomer(nil, got), b) {
+		t.Fatal("re-encoding gave different bytes")
+	}
+	old, err := DecodeCustomer(appendCustomer(nil, c, 4, (*binWriter).binAmount), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := old.Contracts[0]; k.Subscriptions != nil || k.Recurring != nil || k.Balances[0].Segments[0].SeatAdjustments != nil {
+		t.Fatal("a layout 4 record must read without seats")
+	}
+	for n := 1; n < len(b); n += 7 {
+		if _, err := DecodeCustomer(b[:n], nil); err == nil {
+			t.Fatalf("truncated at %d decoded", n)
+		}
 	}
 }

@@ -195,6 +195,15 @@ func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 	for _, ov := range o.objects("overrides", false, 1000) {
 		cmd.Overrides = append(cmd.Overrides, decodeOverride(ov))
 	}
+	for _, sub := range o.objects("subscriptions", false, 100) {
+		cmd.Subscriptions = append(cmd.Subscriptions, decodeSubscription(sub))
+	}
+	for _, rc := range o.objects("recurring_credits", false, 100) {
+		cmd.RecurringCredits = append(cmd.RecurringCredits, decodeRecurring(rc))
+	}
+	for _, rc := range o.objects("recurring_commits", false, 100) {
+		cmd.RecurringCommits = append(cmd.RecurringCommits, decodeRecurring(rc))
+	}
 	if r.err == nil {
 		checkExplicitPriorities(r, cmd)
 	}
@@ -248,6 +257,7 @@ type contractOut struct {
 	UniquenessKey string            `json:"uniqueness_key,omitempty"`
 	PrepaidOnly   bool              `json:"prepaid_only"`
 	ArchivedAt    *string           `json:"archived_at,omitempty"`
+	Subscriptions []subscriptionOut `json:"subscriptions"`
 }
 
 type overrideOut struct {
@@ -315,7 +325,7 @@ func renderContract(c *engine.Customer, k *engine.Contract, cat *engine.Catalog,
 	}
 	return contractOut{
 		ID: k.ID, CustomerID: c.ID, Initial: t, Current: t, Amendments: []struct{}{}, CustomFields: fields,
-		UniquenessKey: k.UniquenessKey, PrepaidOnly: k.PrepaidOnly,
+		UniquenessKey: k.UniquenessKey, PrepaidOnly: k.PrepaidOnly, Subscriptions: renderSubscriptions(k, cat),
 	}
 }
 

@@ -18,7 +18,8 @@ package transport
 // pricing_group_key and presentation_group_key must together equal one of
 // them; rates with pricing_group_values price those groups, and usage lines
 // are split by both), the subscription terms of a
-// SUBSCRIPTION rate (subscriptions on contracts are refused), and a
+// SUBSCRIPTION rate (subscriptions on contracts bill by the rate's
+// billing_frequency; see seats.go), and a
 // customer's billing-provider configuration (no invoice is delivered to any
 // provider yet).
 var appliedFields = map[string][]string{
@@ -82,7 +83,8 @@ var appliedFields = map[string][]string{
 		"commits[].invoice_schedule.recurring_schedule.frequency", "commits[].invoice_schedule.recurring_schedule.amount_distribution",
 		"commits[].invoice_schedule.recurring_schedule.amount", "commits[].invoice_schedule.recurring_schedule.unit_price",
 		"commits[].invoice_schedule.recurring_schedule.quantity",
-	), scheduledChargeFields("scheduled_charges[].")...),
+	), append(append(append(scheduledChargeFields("scheduled_charges[]."), subscriptionFields("subscriptions[].")...),
+		recurringFields("recurring_credits[].")...), recurringFields("recurring_commits[].")...)...),
 	"/v1/contracts/updateEndDate": {"customer_id", "contract_id", "ending_before", "allow_ending_before_finalized_invoice"},
 	"/v2/contracts/edit": append(append(append(append([]string{
 		"customer_id", "contract_id", "uniqueness_key", "update_contract_end_date", "allow_contract_ending_before_finalized_invoice",
@@ -103,7 +105,8 @@ var appliedFields = map[string][]string{
 		"add_commits[].invoice_schedule.recurring_schedule.frequency", "add_commits[].invoice_schedule.recurring_schedule.amount_distribution",
 		"add_commits[].invoice_schedule.recurring_schedule.amount", "add_commits[].invoice_schedule.recurring_schedule.unit_price",
 		"add_commits[].invoice_schedule.recurring_schedule.quantity",
-	), scheduledChargeFields("add_scheduled_charges[].")...),
+	), append(append(scheduledChargeFields("add_scheduled_charges[]."), subscriptionFields("add_subscriptions[].")...),
+		updateSubscriptionFields...)...),
 	"/v1/contracts/get":  {"customer_id", "contract_id", "include_balance", "include_ledgers"},
 	"/v1/contracts/list": {"customer_id", "include_balance", "include_ledgers", "include_archived", "covering_date", "starting_at"},
 	"/v1/contracts/customerBalances/list": {

@@ -43,6 +43,8 @@ type lineItemOut struct {
 	CommitType            string         `json:"commit_type,omitempty"`
 	AppliedCommitOrCredit *appliedCommit `json:"applied_commit_or_credit,omitempty"`
 	ScheduledChargeID     string         `json:"scheduled_charge_id,omitempty"`
+	SubscriptionID        string         `json:"subscription_id,omitempty"`
+	IsProrated            bool           `json:"is_prorated,omitempty"`
 	// PostpaidCommit is set on the line truing up a postpaid commit.
 	PostpaidCommit *idRef `json:"postpaid_commit,omitempty"`
 }
@@ -132,6 +134,15 @@ func renderInvoice(c *engine.Customer, k *engine.Contract, inv *engine.Invoice, 
 				if cm.Type == engine.CommitPostpaid {
 					li.CommitType = "PostpaidCommit"
 					li.PostpaidCommit = &idRef{ID: cm.ID}
+				}
+			}
+		case engine.LineSubscription:
+			product(l.ProductID)
+			q, p := amountNum(l.Quantity), amountNum(l.UnitPrice)
+			li.Quantity, li.UnitPrice, li.SubscriptionID = &q, &p, l.ChargeID
+			if sub := k.Subscription(l.ChargeID); sub != nil {
+				if ch := sub.Charge(l.ItemID); ch != nil {
+					li.StartingAt, li.EndingBefore, li.IsProrated = tsv(ch.From), tsv(ch.PeriodEnd), ch.Prorated
 				}
 			}
 		case engine.LineCPUConversion:

@@ -145,6 +145,12 @@ func decodeEditContract(body []byte) (*engine.EditContract, error) {
 	for _, c := range o.objects("add_scheduled_charges", false, 1000) {
 		cmd.AddScheduledCharges = append(cmd.AddScheduledCharges, decodeScheduledCharge(c))
 	}
+	for _, sub := range o.objects("add_subscriptions", false, 100) {
+		cmd.AddSubscriptions = append(cmd.AddSubscriptions, decodeSubscription(sub))
+	}
+	for _, u := range o.objects("update_subscriptions", false, 100) {
+		cmd.UpdateSubscriptions = append(cmd.UpdateSubscriptions, decodeSubscriptionUpdate(u))
+	}
 	cmd.ArchiveCommits = idsOf(o, "archive_commits")
 	cmd.ArchiveCredits = idsOf(o, "archive_credits")
 	cmd.ArchiveScheduledCharges = idsOf(o, "archive_scheduled_charges")

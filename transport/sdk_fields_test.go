@@ -219,6 +219,9 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 	custom := e.create("/v1/credit-types/create", map[string]any{"name": "AI credits"})
 	rc := e.create("/v1/contract-pricing/rate-cards/create", map[string]any{"name": "RC", "aliases": []any{map[string]any{"name": "sdk-card"}}})
 	e.ok("POST", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": api, "starting_at": start, "entitled": true, "rate_type": "FLAT", "price": 1}, nil)
+	seat := e.create("/v1/contract-pricing/products/create", map[string]any{"name": "Seat", "type": "SUBSCRIPTION"})
+	e.ok("POST", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": seat, "starting_at": start, "entitled": true,
+		"rate_type": "SUBSCRIPTION", "price": 1000, "billing_frequency": "MONTHLY", "is_prorated": true}, nil)
 	cust := e.create("/v1/customers", map[string]any{"name": "C", "ingest_aliases": []string{"c"}})
 	contract := e.create("/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": start})
 
@@ -233,7 +236,9 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 			"commits":           []any{map[string]any{"type": "PREPAID", "product_id": fixed, "access_schedule": map[string]any{"schedule_items": []any{map[string]any{"amount": 1, "starting_at": start, "ending_before": end}}}}},
 			"credits":           []any{map[string]any{"product_id": fixed, "access_schedule": map[string]any{"schedule_items": []any{map[string]any{"amount": 1, "starting_at": start, "ending_before": end}}}}},
 			"overrides":         []any{map[string]any{"starting_at": start, "product_id": api, "entitled": true}},
-			"scheduled_charges": []any{map[string]any{"product_id": fixed, "schedule": map[string]any{"schedule_items": []any{map[string]any{"timestamp": later, "amount": 5}}}}}})
+			"scheduled_charges": []any{map[string]any{"product_id": fixed, "schedule": map[string]any{"schedule_items": []any{map[string]any{"timestamp": later, "amount": 5}}}}},
+			"subscriptions": []any{map[string]any{"subscription_rate": map[string]any{"product_id": seat, "billing_frequency": "MONTHLY"},
+				"collection_schedule": "ADVANCE", "proration": map[string]any{"is_prorated": true}, "initial_quantity": 1}}})
 		return map[string]any{"customer_id": editCust, "contract_id": editContract}
 	}
 	editValue := func(kind, index string) func() any {
@@ -408,6 +413,55 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 	}
 	scopedAlert := e.create("/v1/alerts/create", map[string]any{"alert_type": "spend_threshold_reached", "name": "per user", "threshold": 5,
 		"customer_id": cust, "group_values": []any{obj("key", "user_id", "value", "u1")}})
+	subTemplates := func(prefix string) map[string]map[string]any {
+		return map[string]map[string]any{
+			prefix + "[]": obj("subscription_rate", obj("product_id", seat, "billing_frequency", "MONTHLY"), "collection_schedule", "ADVANCE",
+				"proration", obj("is_prorated", true), "initial_quantity", 1, "starting_at", later),
+			prefix + "[].subscription_rate": obj("product_id", seat, "billing_frequency", "MONTHLY"),
+			prefix + "[].proration":         obj("is_prorated", true),
+		}
+	}
+	subValues := func(prefix string) map[string]func() any {
+		return map[string]func() any{
+			prefix + "[].subscription_rate.product_id": constant(seat), prefix + "[].subscription_rate.billing_frequency": constant("MONTHLY"),
+			prefix + "[].collection_schedule": constant("ADVANCE"), prefix + "[].proration.invoice_behavior": constant("BILL_IMMEDIATELY"),
+			prefix + "[].starting_at": constant(later), prefix + "[].ending_before": constant(end),
+		}
+	}
+	recTemplates := func(prefix string) map[string]map[string]any {
+		return map[string]map[string]any{
+			prefix + "[]": obj("product_id", fixed, "access_amount", obj("unit_price", 1, "quantity", 1), "commit_duration", obj("value", 1),
+				"starting_at", start, "priority", 1),
+			prefix + "[].access_amount":                                  obj("unit_price", 1, "quantity", 1),
+			prefix + "[].commit_duration":                                obj("value", 1),
+			prefix + "[].subscription_config":                            obj("subscription_id", "seats", "allocation", "POOLED", "apply_seat_increase_config", obj("is_prorated", true)),
+			prefix + "[].subscription_config.apply_seat_increase_config": obj("is_prorated", true),
+		}
+	}
+	recValues := func(prefix string) map[string]func() any {
+		return map[string]func() any{
+			prefix + "[].product_id": constant(fixed), prefix + "[].access_amount.credit_type_id": constant(usd),
+			prefix + "[].starting_at": constant(start), prefix + "[].ending_before": constant(end),
+			prefix + "[].recurrence_frequency": constant("MONTHLY"), prefix + "[].proration": constant("FIRST_AND_LAST"),
+			prefix + "[].commit_duration.unit": constant("PERIODS"), prefix + "[].commit_duration.value": constant(1),
+			prefix + "[].subscription_config.subscription_id": constant("seats"), prefix + "[].subscription_config.allocation": constant("POOLED"),
+			prefix + "[].rate_type": constant("LIST_RATE"), prefix + "[].applicable_product_ids": constant([]any{api}),
+		}
+	}
+	// A recurring balance linked to a subscription needs one in the request.
+	linkedSub := func(body any) {
+		setPath(body, "subscriptions[]", obj("temporary_id", "seats", "subscription_rate", obj("product_id", seat, "billing_frequency", "MONTHLY"),
+			"collection_schedule", "ADVANCE", "proration", obj("is_prorated", true), "initial_quantity", 2), nil)
+	}
+	mergeT := func(ms ...map[string]map[string]any) map[string]map[string]any {
+		out := map[string]map[string]any{}
+		for _, m := range ms {
+			for k, v := range m {
+				out[k] = v
+			}
+		}
+		return out
+	}
 
 	endpoints := []sdkEndpoint{
 		{path: "/v1/ingest", params: metronome.V1UsageIngestParamsUsage{}, array: true,
@@ -464,7 +518,7 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 					"credits", []any{obj("product_id", fixed, "access_schedule", schedule())},
 					"overrides", []any{obj("starting_at", start, "product_id", api, "type", "MULTIPLIER", "multiplier", 2)})
 			},
-			templates: map[string]map[string]any{
+			templates: mergeT(subTemplates("subscriptions"), recTemplates("recurring_credits"), recTemplates("recurring_commits"), map[string]map[string]any{
 				"usage_statement_schedule":                      obj("frequency", "MONTHLY"),
 				"commits[].invoice_schedule.schedule_items[]":   obj("timestamp", start),
 				"overrides[].overwrite_rate":                    obj("rate_type", "FLAT", "price", 2),
@@ -473,8 +527,8 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 				"scheduled_charges[]":                           obj("product_id", fixed, "schedule", chargeSchedule()),
 				"scheduled_charges[].schedule":                  chargeSchedule(),
 				"scheduled_charges[].schedule.schedule_items[]": obj("timestamp", later, "amount", 3),
-			},
-			values: merge(commitValues("commits[]."), commitValues("credits[]."), map[string]func() any{
+			}),
+			values: merge(subValues("subscriptions"), recValues("recurring_credits"), recValues("recurring_commits"), commitValues("commits[]."), commitValues("credits[]."), map[string]func() any{
 				"customer_id": freshCustomer, "rate_card_id": constant(rc), "starting_at": constant(start), "ending_before": constant(end),
 				"uniqueness_key": unique("uk"), "usage_statement_schedule.frequency": constant("MONTHLY"),
 				"usage_statement_schedule.billing_anchor_date": constant(start),
@@ -484,6 +538,7 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 				"multiplier_override_prioritization": constant("LOWEST_MULTIPLIER"), "rate_card_alias": constant("sdk-card"),
 			}, chargeValues("scheduled_charges[].")),
 			also: mergeAlso(chargeAlso("scheduled_charges[]."), recurringAlso("commits[]."), map[string]func(any){
+				"recurring_credits[].subscription_config": linkedSub, "recurring_commits[].subscription_config": linkedSub,
 				"rate_card_alias": func(body any) { delete(body.(map[string]any), "rate_card_id") },
 				"usage_statement_schedule.billing_anchor_date":           setIn("usage_statement_schedule", obj("frequency", "MONTHLY", "day", "CUSTOM_DATE")),
 				"overrides[].overwrite_rate":                             overwrite,
@@ -497,7 +552,8 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 			values: map[string]func() any{"customer_id": func() any { return editCust }, "contract_id": func() any { return editContract }, "ending_before": constant(end)}},
 		{path: "/v2/contracts/edit", params: metronome.V2ContractEditParams{},
 			base: editBase,
-			templates: map[string]map[string]any{
+			templates: mergeT(subTemplates("add_subscriptions"), map[string]map[string]any{
+				"update_subscriptions[].quantity_updates[]": obj("starting_at", later),
 				"add_commits[]":                  obj("type", "PREPAID", "product_id", fixed, "access_schedule", schedule()),
 				"add_credits[]":                  obj("product_id", fixed, "access_schedule", schedule()),
 				"add_overrides[]":                obj("starting_at", start, "product_id", api, "type", "MULTIPLIER", "multiplier", 2),
@@ -508,8 +564,10 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 				"add_scheduled_charges[]":                           obj("product_id", fixed, "schedule", chargeSchedule()),
 				"add_scheduled_charges[].schedule":                  chargeSchedule(),
 				"add_scheduled_charges[].schedule.schedule_items[]": obj("timestamp", later, "amount", 3),
-			},
-			values: merge(commitValues("add_commits[]."), commitValues("add_credits[]."), chargeValues("add_scheduled_charges[]."), map[string]func() any{
+			}),
+			values: merge(subValues("add_subscriptions"), map[string]func() any{
+				"update_subscriptions[].subscription_id": editValue("subscription", "0"), "update_subscriptions[].quantity_updates[].starting_at": constant(later),
+			}, commitValues("add_commits[]."), commitValues("add_credits[]."), chargeValues("add_scheduled_charges[]."), map[string]func() any{
 				"customer_id": func() any { return editCust }, "contract_id": func() any { return editContract },
 				"uniqueness_key": unique("euk"), "update_contract_end_date": constant(end),
 				"archive_commits[].id": editValue("commits", "0"), "archive_credits[].id": editValue("credits", "0"),
@@ -519,6 +577,12 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 				"add_commits[].invoice_schedule.credit_type_id": constant(usd),
 			}),
 			also: mergeAlso(chargeAlso("add_scheduled_charges[]."), recurringAlso("add_commits[]."), map[string]func(any){
+				"update_subscriptions[]": func(body any) {
+					body.(map[string]any)["update_subscriptions"] = []any{obj("subscription_id", editValue("subscription", "0")())}
+				},
+				"update_subscriptions[].quantity_updates[].starting_at": func(body any) {
+					body.(map[string]any)["update_subscriptions"].([]any)[0].(map[string]any)["quantity_updates"] = []any{obj("quantity", 2)}
+				},
 				"add_overrides[].overwrite_rate": func(body any) {
 					setPath(body, "add_overrides[]", obj("starting_at", start, "product_id", api, "type", "OVERWRITE", "overwrite_rate", obj("rate_type", "FLAT", "price", 2)), nil)
 				},
