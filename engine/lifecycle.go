@@ -62,6 +62,9 @@ func (k *Contract) checkEndDate(c *Customer, end Nanos, allowFinalized bool, fie
 	if end == 0 || (k.EndingBefore != 0 && end >= k.EndingBefore) {
 		return nil // not shortened
 	}
+	if len(k.Subscriptions) > 0 || len(k.Recurring) > 0 {
+		return errorf(Invalid, "%s: shortening a contract with subscriptions or recurring credits or commits is not supported by this server yet", field)
+	}
 	for _, inv := range k.Invoices {
 		if inv.End <= end {
 			continue
@@ -367,6 +370,9 @@ func editAddOverrides(x *editCtx) *Error {
 			}
 		}
 		x.k.Overrides = append(x.k.Overrides, o)
+	}
+	if i, product := subscriptionPriceOverride(x.cat, x.k.Overrides, x.k.Subscriptions); i >= 0 {
+		return errorf(Invalid, "add_overrides: an override changes the price of subscription product %s; overrides of subscription prices are not supported by this server yet", product)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -180,5 +181,28 @@ func restoreInto(t *testing.T, from, to *Engine) {
 	st.Dedup = dedup
 	if err := to.Restore(st); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// What subscriptions do not apply yet is refused, never billed wrong: an
+// override that would change a subscribed product's price, and shortening a
+// contract with subscriptions or recurring grants.
+func TestSeatsRefuseWhatTheyDoNotApply(t *testing.T) {
+	f := newSeats(t, "2026-04-01T00:00:00Z", FrequencyMonthly, "2")
+	h := f.h
+	r := h.apply(&EditContract{CustomerID: f.cust, ContractID: f.contract, AddOverrides: []OverrideInput{
+		{StartingAt: ns(t, "2026-04-01T00:00:00Z"), ProductID: f.team, Type: "MULTIPLIER", Multiplier: ptr(dec("0.5"))}}})[0]
+	if r.Err == nil || r.Err.Code != Invalid || !strings.HasPrefix(r.Err.Message, "add_overrides") {
+		t.Fatalf("override of the subscription price: %v", r.Err)
+	}
+	r = h.apply(&UpdateEndDate{CustomerID: f.cust, ContractID: f.contract, EndingBefore: ns(t, "2026-06-01T00:00:00Z")})[0]
+	if r.Err == nil || r.Err.Code != Invalid || !strings.HasPrefix(r.Err.Message, "ending_before") {
+		t.Fatalf("shortening a contract with seats: %v", r.Err)
+	}
+	// An entitlement-only override of the subscribed product is fine.
+	r = h.apply(&EditContract{CustomerID: f.cust, ContractID: f.contract, AddOverrides: []OverrideInput{
+		{StartingAt: ns(t, "2026-04-01T00:00:00Z"), ProductID: f.team, Entitled: ptr(true)}}})[0]
+	if r.Err != nil {
+		t.Fatalf("entitled override: %v", r.Err)
 	}
 }

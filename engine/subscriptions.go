@@ -541,6 +541,29 @@ func (s *shard) addSeats(c *Customer, cat *Catalog, rc *RateCard, k *Contract, s
 	if err := s.addRecurring(c, cat, rc, k, "recurring_commits", commits, CommitPrepaid, temp, now); err != nil {
 		return err
 	}
+	if i, product := subscriptionPriceOverride(cat, k.Overrides, k.Subscriptions); i >= 0 {
+		return errorf(Invalid, "overrides[%d]: changes the price of subscription product %s; overrides of subscription prices are not supported by this server yet", i, product)
+	}
 	k.advanceSeats(rc, now)
 	return nil
+}
+
+// subscriptionPriceOverride finds an override that would change the price of
+// a product the contract subscribes to. Subscription charges do not apply
+// overrides yet, so such a contract is refused rather than billed at the
+// rate card's price (a wrong bill is worse than an error). It returns the
+// override's index and the product, or -1.
+func subscriptionPriceOverride(cat *Catalog, overrides []Override, subs []*Subscription) (int, string) {
+	for i := range overrides {
+		o := &overrides[i]
+		if o.Type != "MULTIPLIER" && o.Type != "OVERWRITE" {
+			continue
+		}
+		for _, sub := range subs {
+			if o.ProductID == sub.ProductID || (o.ProductID == "" && cat.productHasAnyTag(sub.ProductID, o.ApplicableProductTags)) {
+				return i, sub.ProductID
+			}
+		}
+	}
+	return -1, ""
 }
