@@ -62,8 +62,8 @@ func (k *Contract) checkEndDate(c *Customer, end Nanos, allowFinalized bool, fie
 	if end == 0 || (k.EndingBefore != 0 && end >= k.EndingBefore) {
 		return nil // not shortened
 	}
-	if len(k.Subscriptions) > 0 || len(k.Recurring) > 0 {
-		return errorf(Invalid, "%s: shortening a contract with subscriptions or recurring credits or commits is not supported by this server yet", field)
+	if k.seatsBeyond(end) {
+		return errorf(Invalid, "%s: a subscription or recurring credit or commit runs past it; shortening them is not supported by this server yet", field)
 	}
 	for _, inv := range k.Invoices {
 		if inv.End <= end {
@@ -477,4 +477,21 @@ func (k *Contract) clone() *Contract {
 		n.Overrides = nil
 	}
 	return &n
+}
+
+// seatsBeyond reports whether a subscription or recurring grant of the
+// contract runs past end: shortening would have to truncate it, which is not
+// built, so such an end date is refused.
+func (k *Contract) seatsBeyond(end Nanos) bool {
+	for _, sub := range k.Subscriptions {
+		if sub.EndingBefore == 0 || sub.EndingBefore > end {
+			return true
+		}
+	}
+	for _, r := range k.Recurring {
+		if r.EndingBefore == 0 || r.EndingBefore > end {
+			return true
+		}
+	}
+	return false
 }

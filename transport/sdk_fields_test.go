@@ -238,7 +238,7 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 			"overrides":         []any{map[string]any{"starting_at": start, "product_id": api, "entitled": true}},
 			"scheduled_charges": []any{map[string]any{"product_id": fixed, "schedule": map[string]any{"schedule_items": []any{map[string]any{"timestamp": later, "amount": 5}}}}},
 			"subscriptions": []any{map[string]any{"subscription_rate": map[string]any{"product_id": seat, "billing_frequency": "MONTHLY"},
-				"collection_schedule": "ADVANCE", "proration": map[string]any{"is_prorated": true}, "initial_quantity": 1}}})
+				"collection_schedule": "ADVANCE", "proration": map[string]any{"is_prorated": true}, "initial_quantity": 1, "ending_before": end}}})
 		return map[string]any{"customer_id": editCust, "contract_id": editContract}
 	}
 	editValue := func(kind, index string) func() any {
