@@ -27,6 +27,7 @@ func decodeCreateAlert(body []byte) (*engine.CreateAlert, error) {
 		CreditTypeID:  o.str("credit_type_id", false),
 		UniquenessKey: o.str("uniqueness_key", false),
 	}
+	cmd.BillableMetricID = o.str("billable_metric_id", false)
 	typ := o.str("alert_type", true)
 	if r.err == nil && !slices.Contains(engine.AlertTypes, typ) {
 		r.fail(o.sub("alert_type"), "%q is not supported by this server yet (supported: %v)", typ, engine.AlertTypes)
@@ -50,8 +51,18 @@ func decodeCreateAlert(body []byte) (*engine.CreateAlert, error) {
 		_ = i
 		cmd.GroupValues = append(cmd.GroupValues, gv)
 	}
-	if r.err == nil && len(cmd.GroupValues) > 0 && typ != engine.AlertSpend {
-		r.fail(o.sub("group_values"), "only spend_threshold_reached alerts take group values")
+	if r.err == nil && len(cmd.GroupValues) > 0 && typ != engine.AlertSpend && typ != engine.AlertUsage {
+		r.fail(o.sub("group_values"), "only spend_threshold_reached and usage_threshold_reached alerts take group values")
+	}
+	if r.err == nil && typ == engine.AlertUsage {
+		if cmd.BillableMetricID == "" {
+			r.fail(o.sub("billable_metric_id"), "is required for usage_threshold_reached alerts")
+		} else if cmd.CreditTypeID != "" {
+			r.fail(o.sub("credit_type_id"), "a usage_threshold_reached alert counts a quantity, not an amount of a credit type")
+		}
+	}
+	if r.err == nil && typ != engine.AlertUsage && cmd.BillableMetricID != "" {
+		r.fail(o.sub("billable_metric_id"), "only usage_threshold_reached alerts take a billable metric")
 	}
 	cmd.InvoiceTypesFilter = o.strList("invoice_types_filter", false)
 	if r.err == nil && cmd.InvoiceTypesFilter != nil {
@@ -99,6 +110,7 @@ type alertOut struct {
 	Status             string          `json:"status"`
 	Threshold          json.Number     `json:"threshold"`
 	CreditType         *creditTypeRef  `json:"credit_type"`
+	BillableMetricID   string          `json:"billable_metric_id,omitempty"`
 	UpdatedAt          string          `json:"updated_at"`
 	UniquenessKey      string          `json:"uniqueness_key,omitempty"`
 	GroupValues        []groupValueOut `json:"group_values,omitempty"`
@@ -113,12 +125,15 @@ type groupValueOut struct {
 }
 
 func renderCustomerAlert(a *engine.Alert, cat *engine.Catalog) customerAlertOut {
-	ct := creditTypeOf(cat, a.CreditTypeID)
 	out := customerAlertOut{Alert: alertOut{
 		ID: a.ID, Name: a.Name, Type: a.Type, Status: "enabled", Threshold: json.Number(a.Threshold.String()),
-		CreditType: &ct, UpdatedAt: tsv(a.UpdatedAt), UniquenessKey: a.UniquenessKey,
+		UpdatedAt: tsv(a.UpdatedAt), UniquenessKey: a.UniquenessKey, BillableMetricID: a.BillableMetricID,
 		InvoiceTypesFilter: a.InvoiceTypesFilter, BlockOnAlarm: a.BlockOnAlarm,
 	}}
+	if a.Type != engine.AlertUsage { // a usage alert has no credit type: null
+		ct := creditTypeOf(cat, a.CreditTypeID)
+		out.Alert.CreditType = &ct
+	}
 	if a.GroupKey != "" {
 		g := groupValueOut{Key: a.GroupKey, Value: a.GroupValue}
 		out.Alert.GroupValues = []groupValueOut{g}

@@ -116,7 +116,7 @@ var appliedFields = map[string][]string{
 		"events[].transaction_id", "events[].customer_id", "events[].event_type", "events[].timestamp", "events[].properties"},
 	// Alerts: for one customer; block_on_alarm is native (a hard limit).
 	"/v1/alerts/create": {"alert_type", "name", "threshold", "customer_id", "credit_type_id", "uniqueness_key",
-		"evaluate_on_create", "group_values[].key", "group_values[].value", "invoice_types_filter", "block_on_alarm"},
+		"evaluate_on_create", "group_values[].key", "group_values[].value", "invoice_types_filter", "block_on_alarm", "billable_metric_id"},
 	"/v1/alerts/archive":        {"id", "release_uniqueness_key"},
 	"/v1/customer-alerts/get":   {"customer_id", "alert_id", "group_values[].key", "group_values[].value"},
 	"/v1/customer-alerts/list":  {"customer_id", "alert_statuses"},
