@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"slices"
+	"strconv"
 
 	"github.com/valyala/fasthttp"
 
@@ -412,4 +413,71 @@ func (s *Server) listWebhooks(ctx *fasthttp.RequestCtx, _ string) error {
 		Data     []webhookOut `json:"data"`
 		NextPage *string      `json:"next_page"`
 	}{out, nil})
+}
+
+// deliveryOut is a failed webhook delivery as
+// GET /v1/webhooks/deliveries?status=failed lists it (ours: Metronome has
+// no such endpoint).
+type deliveryOut struct {
+	ID             string          `json:"id"`
+	Status         string          `json:"status"`
+	NotificationID string          `json:"notification_id"`
+	DestinationID  string          `json:"destination_id"`
+	Type           string          `json:"type"`
+	CustomerID     string          `json:"customer_id"`
+	Attempts       int             `json:"attempts"`
+	FailedAt       string          `json:"failed_at"`
+	Payload        json.RawMessage `json:"payload"`
+}
+
+// listDeliveries serves GET /v1/webhooks/deliveries?status=failed: the
+// deliveries the dispatcher gave up on, oldest first (one page).
+func (s *Server) listDeliveries(ctx *fasthttp.RequestCtx, _ string) error {
+	if st := string(ctx.QueryArgs().Peek("status")); st != "" && st != "failed" {
+		return badRequest("status: %q is not supported (only failed deliveries are kept)", st)
+	}
+	out := []deliveryOut{}
+	for _, f := range s.node.FailedDeliveries() {
+		out = append(out, deliveryOut{ID: f.ID, Status: "failed", NotificationID: f.NotificationID, DestinationID: f.DestinationID,
+			Type: f.Type, CustomerID: f.CustomerID, Attempts: f.Attempts, FailedAt: tsv(f.FailedAt), Payload: f.Payload})
+	}
+	return writeJSON(ctx, struct {
+		Data     []deliveryOut `json:"data"`
+		NextPage *string       `json:"next_page"`
+	}{out, nil})
+}
+
+// replayDeliveries serves POST /v1/webhooks/deliveries/replay {id} or
+// {since}: the failed delivery, or every one that failed at or after the
+// time, goes back in the outbox for its destination alone, with its
+// notification's id → {data:{replayed: n}}.
+func (s *Server) replayDeliveries(ctx *fasthttp.RequestCtx, _ string) error {
+	if err := refuseIdempotencyKey(ctx); err != nil {
+		return err
+	}
+	o, r, err := s.bodyObject(ctx)
+	if err != nil {
+		return err
+	}
+	id := o.str("id", false)
+	since := o.time("since", false)
+	if r.err == nil {
+		switch {
+		case o.has("id") && o.has("since"):
+			r.fail(o.sub("since"), "give either id or since, not both")
+		case id == "" && !o.has("since"):
+			r.fail(o.sub("id"), "is required (or since)")
+		}
+	}
+	if err := r.Err(); err != nil {
+		return err
+	}
+	res, err := s.propose(ctx, cluster.NewDeliveriesReplay(id, since))
+	if err != nil {
+		return err
+	}
+	n, _ := strconv.Atoi(res.ID)
+	return writeData(ctx, struct {
+		Replayed int `json:"replayed"`
+	}{n})
 }

@@ -57,6 +57,7 @@ func (f *fakeNode) ProposeOnce(ctx context.Context, cmd engine.Command, _ cluste
 }
 
 func (f *fakeNode) Webhooks() []persist.WebhookDestination { return nil }
+func (f *fakeNode) FailedDeliveries() []persist.FailedDelivery { return nil }
 func (f *fakeNode) OutboxStats() (int64, uint64)           { return 0, 0 }
 
 func (f *fakeNode) IsLeader() bool                    { return f.leader }

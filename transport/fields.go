@@ -117,16 +117,17 @@ var appliedFields = map[string][]string{
 	// Alerts: for one customer; block_on_alarm is native (a hard limit).
 	"/v1/alerts/create": {"alert_type", "name", "threshold", "customer_id", "credit_type_id", "uniqueness_key",
 		"evaluate_on_create", "group_values[].key", "group_values[].value", "invoice_types_filter", "block_on_alarm", "billable_metric_id"},
-	"/v1/alerts/archive":        {"id", "release_uniqueness_key"},
-	"/v1/customer-alerts/get":   {"customer_id", "alert_id", "group_values[].key", "group_values[].value"},
-	"/v1/customer-alerts/list":  {"customer_id", "alert_statuses"},
-	"/v1/customer-alerts/reset": {"customer_id", "alert_id"},
-	"/v1/webhooks/create":       {"url", "secret", "event_types"},
-	"/v1/webhooks/archive":      {"id"},
-	"/v1/cluster/join":          {"id", "raft_addr", "http_addr"},
-	"/v1/cluster/remove":        {"id"},
-	"/v1/cluster/restore":       {"path"},
-	"/v1/admin/clock":           {"now"},
+	"/v1/alerts/archive":             {"id", "release_uniqueness_key"},
+	"/v1/customer-alerts/get":        {"customer_id", "alert_id", "group_values[].key", "group_values[].value"},
+	"/v1/customer-alerts/list":       {"customer_id", "alert_statuses"},
+	"/v1/customer-alerts/reset":      {"customer_id", "alert_id"},
+	"/v1/webhooks/create":            {"url", "secret", "event_types"},
+	"/v1/webhooks/archive":           {"id"},
+	"/v1/webhooks/deliveries/replay": {"id", "since"},
+	"/v1/cluster/join":               {"id", "raft_addr", "http_addr"},
+	"/v1/cluster/remove":             {"id"},
+	"/v1/cluster/restore":            {"path"},
+	"/v1/admin/clock":                {"now"},
 }
 
 // rateFields are the fields of one rate (addRate's body, addRates' rates[]).
