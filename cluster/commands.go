@@ -34,5 +34,9 @@ func newCodec() (*persist.Codec, error) {
 		Kind: kindWebhookDisable, Version: 1, New: func() engine.Command { return &webhookDisableCmd{} },
 	}, persist.Registration{
 		Kind: kindOutboxDelivered, Version: 1, New: func() engine.Command { return &outboxDeliveredCmd{} },
+	}, persist.Registration{
+		Kind: kindOutboxFailed, Version: 1, New: func() engine.Command { return &outboxFailedCmd{} },
+	}, persist.Registration{
+		Kind: kindOutboxReplay, Version: 1, New: func() engine.Command { return &outboxReplayCmd{} },
 	})
 }

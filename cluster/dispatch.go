@@ -21,8 +21,11 @@ import (
 // its own goroutines and reports back through the log (outboxDeliveredCmd),
 // in batches. Retries back off exponentially with jitter drawn here, never
 // in apply; a Retry-After header is honoured; a 410 Gone disables the
-// destination; a delivery that has failed for WebhookRetryFor is given up
-// (logged, marked done).
+// destination; a delivery that has failed for RetryFor is given up: recorded
+// through the log as a failed delivery (outboxFailedCmd), listed by the API
+// and replayable (outboxReplayCmd). At most perDestinationFlight deliveries
+// are in flight per destination, so a slow receiver holds back only its
+// own deliveries.
 
 // DefaultDestinationID names the --webhook-url destination in marks.
 const DefaultDestinationID = "default"
@@ -32,7 +35,7 @@ const (
 	defaultRetryBase     = time.Second
 	defaultRetryMax      = 15 * time.Minute
 	defaultRetryFor      = 72 * time.Hour
-	perDestinationFlight = 16
+	perDestinationFlight = 4
 	markBatchWait        = 2 * time.Millisecond
 	deliveryTimeout      = 10 * time.Second
 )
@@ -64,9 +67,11 @@ func SignWebhook(secret, date string, body []byte) string {
 type delivery struct {
 	inflight  bool
 	delivered bool
-	attempts  int
-	next      time.Time
-	first     time.Time
+	// failed: given up; the failure is being recorded through the log.
+	failed   bool
+	attempts int
+	next     time.Time
+	first    time.Time
 }
 
 type deliveryKey struct{ note, dest string }
@@ -84,9 +89,11 @@ type dispatcher struct {
 	results chan deliveryResult
 	flight  map[string]int // per destination
 	marks   []DeliveryMark
-	marked  map[string]bool // notifications marked done, not yet gone from the outbox
-	gone    map[string]bool // destinations disabled locally (default) or by a proposal in flight
-	wg      sync.WaitGroup
+	// failures are given-up deliveries to record, before any later mark.
+	failures []DeliveryFailure
+	marked   map[string]bool // notifications marked done, not yet gone from the outbox
+	gone     map[string]bool // destinations disabled locally (default) or by a proposal in flight
+	wg       sync.WaitGroup
 }
 
 // dispatchLoop delivers the outbox while this node leads.
@@ -109,9 +116,10 @@ func (n *Node) dispatchLoop(ctx context.Context) {
 	defer d.wg.Wait()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	// proposing answers, when the mark proposal in flight ends, with the
-	// marks it failed to record (nil on success), to be proposed again.
-	var proposing chan []DeliveryMark
+	// proposing answers, when the proposal in flight ends, with the
+	// failures and marks it failed to record (none on success), to be
+	// proposed again.
+	var proposing chan pendingMarks
 	for {
 		select {
 		case <-ctx.Done():
@@ -122,7 +130,8 @@ func (n *Node) dispatchLoop(ctx context.Context) {
 		case <-timer.C:
 		case failed := <-proposing:
 			proposing = nil
-			d.marks = append(failed, d.marks...)
+			d.failures = append(failed.failures, d.failures...)
+			d.marks = append(failed.marks, d.marks...)
 		}
 		// Drain what else has finished.
 		for more := true; more; {
@@ -134,21 +143,32 @@ func (n *Node) dispatchLoop(ctx context.Context) {
 			}
 		}
 		next := d.round(ctx)
-		if proposing == nil && len(d.marks) > 0 {
-			marks := d.marks
-			d.marks = nil
-			done := make(chan []DeliveryMark, 1)
+		if proposing == nil && (len(d.marks) > 0 || len(d.failures) > 0) {
+			p := pendingMarks{marks: d.marks, failures: d.failures}
+			d.marks, d.failures = nil, nil
+			done := make(chan pendingMarks, 1)
 			proposing = done
 			go func() {
 				time.Sleep(markBatchWait) // let a burst's marks gather
-				if _, err := n.prop.propose(ctx, &outboxDeliveredCmd{Marks: marks}, 0); err != nil {
-					if ctx.Err() == nil {
-						n.log.Warn("recording webhook deliveries failed; retrying", "err", err)
+				if len(p.failures) > 0 {
+					if _, err := n.prop.propose(ctx, &outboxFailedCmd{Failures: p.failures}, 0); err != nil {
+						if ctx.Err() == nil {
+							n.log.Warn("recording failed webhook deliveries failed; retrying", "err", err)
+						}
+						done <- p
+						return
 					}
-					done <- marks
-					return
 				}
-				done <- nil
+				if len(p.marks) > 0 {
+					if _, err := n.prop.propose(ctx, &outboxDeliveredCmd{Marks: p.marks}, 0); err != nil {
+						if ctx.Err() == nil {
+							n.log.Warn("recording webhook deliveries failed; retrying", "err", err)
+						}
+						done <- pendingMarks{marks: p.marks}
+						return
+					}
+				}
+				done <- pendingMarks{}
 			}()
 		}
 		wait := 250 * time.Millisecond
@@ -157,6 +177,12 @@ func (n *Node) dispatchLoop(ctx context.Context) {
 		}
 		timer.Reset(wait)
 	}
+}
+
+// pendingMarks are the failures and marks of one proposal.
+type pendingMarks struct {
+	marks    []DeliveryMark
+	failures []DeliveryFailure
 }
 
 // destinations returns the destinations deliveries go to now.
@@ -191,12 +217,18 @@ func (d *dispatcher) round(ctx context.Context) time.Time {
 			if len(dst.EventTypes) > 0 && !slices.Contains(dst.EventTypes, r.Type) {
 				continue
 			}
+			if len(r.Only) > 0 && !slices.Contains(r.Only, dst.ID) {
+				continue
+			}
 			k := deliveryKey{r.ID, dst.ID}
 			ds := d.state[k]
 			if slices.Contains(r.Delivered, dst.ID) || (ds != nil && ds.delivered) {
 				continue
 			}
 			complete = false
+			if ds != nil && ds.failed {
+				continue // done once the failure is recorded (r.Delivered)
+			}
 			if ds == nil {
 				ds = &delivery{first: now}
 				d.state[k] = ds
@@ -212,8 +244,8 @@ func (d *dispatcher) round(ctx context.Context) time.Time {
 			}
 			if ds.attempts > 0 && now.Sub(ds.first) > d.cfg.RetryFor {
 				d.n.log.Warn("webhook delivery given up", "notification", r.ID, "destination", dst.ID, "attempts", ds.attempts)
-				ds.delivered = true
-				d.marks = append(d.marks, DeliveryMark{Notification: r.ID, Destination: dst.ID})
+				ds.failed = true
+				d.failures = append(d.failures, DeliveryFailure{Notification: r.ID, Destination: dst.ID, Attempts: ds.attempts})
 				continue
 			}
 			ds.inflight = true
@@ -331,6 +363,16 @@ func (n *Node) Webhooks() []persist.WebhookDestination {
 	out := make([]persist.WebhookDestination, len(st.Destinations))
 	for i, d := range st.Destinations {
 		out[i] = *d
+	}
+	return out
+}
+
+// FailedDeliveries returns the replicated failed deliveries, oldest first.
+func (n *Node) FailedDeliveries() []persist.FailedDelivery {
+	st := n.fsm.outbox.view()
+	out := make([]persist.FailedDelivery, len(st.Failed))
+	for i, f := range st.Failed {
+		out[i] = *f
 	}
 	return out
 }

@@ -102,6 +102,13 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 					f.applyEngine(b)
 					f.outbox.mark(c.Marks)
 					continue
+				case *outboxFailedCmd:
+					f.applyEngine(b)
+					f.outbox.fail(c, l.Index, pos, at)
+					continue
+				case *outboxReplayCmd:
+					o.results[pos] = f.outbox.replay(c, l.Index, pos, at)
+					continue
 				}
 				if pos == skip || c.Kind() >= persist.FirstClusterKind {
 					continue

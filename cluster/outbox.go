@@ -33,7 +33,41 @@ const (
 	kindWebhookArchive  engine.Kind = persist.FirstClusterKind + 11
 	kindOutboxDelivered engine.Kind = persist.FirstClusterKind + 12
 	kindWebhookDisable  engine.Kind = persist.FirstClusterKind + 13
+	kindOutboxFailed    engine.Kind = persist.FirstClusterKind + 14
+	kindOutboxReplay    engine.Kind = persist.FirstClusterKind + 15
 )
+
+// MaxFailedDeliveries bounds the failed deliveries kept for listing and
+// replay; past it the oldest are forgotten (identically on every replica).
+const MaxFailedDeliveries = 10_000
+
+// DeliveryFailure says the dispatcher gave up delivering a notification to
+// a destination after Attempts attempts.
+type DeliveryFailure struct {
+	Notification string `msgpack:"Notification"`
+	Destination  string `msgpack:"Destination"`
+	Attempts     int    `msgpack:"Attempts"`
+}
+
+// outboxFailedCmd records given-up deliveries: each becomes a failed
+// delivery (listed, replayable) and counts as handled for its record.
+type outboxFailedCmd struct {
+	Failures []DeliveryFailure `msgpack:"Failures"`
+}
+
+// outboxReplayCmd puts failed deliveries back in the outbox: the one with
+// ID, or (ID "") every one that failed at or after Since.
+type outboxReplayCmd struct {
+	ID    string `msgpack:"ID"`
+	Since int64  `msgpack:"Since"`
+}
+
+// NewDeliveriesReplay returns the command /v1/webhooks/deliveries/replay
+// proposes: the failed delivery id, or every failure since a time. Its
+// result's ID is the number of deliveries replayed, in decimal.
+func NewDeliveriesReplay(id string, since int64) engine.Command {
+	return &outboxReplayCmd{ID: id, Since: since}
+}
 
 // webhookCreateCmd adds a destination; its id derives from the log position.
 type webhookCreateCmd struct {
@@ -68,6 +102,8 @@ func (*webhookCreateCmd) Kind() engine.Kind   { return kindWebhookCreate }
 func (*webhookArchiveCmd) Kind() engine.Kind  { return kindWebhookArchive }
 func (*webhookDisableCmd) Kind() engine.Kind  { return kindWebhookDisable }
 func (*outboxDeliveredCmd) Kind() engine.Kind { return kindOutboxDelivered }
+func (*outboxFailedCmd) Kind() engine.Kind    { return kindOutboxFailed }
+func (*outboxReplayCmd) Kind() engine.Kind    { return kindOutboxReplay }
 
 // NewWebhookCreate returns the command /v1/webhooks/create proposes; its
 // result's ID is the destination's.
@@ -86,7 +122,10 @@ type outboxTable struct {
 	recs    []*persist.OutboxRecord
 	byID    map[string]*persist.OutboxRecord
 	dropped uint64
-	size    atomic.Int64
+	// failed holds the failed deliveries, oldest first; replaced, never
+	// written in place.
+	failed []*persist.FailedDelivery
+	size   atomic.Int64
 	// notify wakes the dispatcher when records arrive.
 	notify chan struct{}
 }
@@ -107,12 +146,22 @@ func (t *outboxTable) add(notes []engine.Notification) {
 	if len(notes) == 0 {
 		return
 	}
+	recs := make([]*persist.OutboxRecord, len(notes))
+	for i, n := range notes {
+		recs[i] = &persist.OutboxRecord{ID: n.ID, Type: n.Type, CustomerID: n.CustomerID, Payload: n.Payload, Index: n.Index, At: n.At}
+	}
 	t.mu.Lock()
-	for _, n := range notes {
-		if _, dup := t.byID[n.ID]; dup {
+	t.addLocked(recs)
+	t.mu.Unlock()
+	t.wake()
+}
+
+// addLocked appends records (t.mu held), keeping the bound.
+func (t *outboxTable) addLocked(recs []*persist.OutboxRecord) {
+	for _, r := range recs {
+		if _, dup := t.byID[r.ID]; dup {
 			continue // an id is derived from a log position: cannot happen
 		}
-		r := &persist.OutboxRecord{ID: n.ID, Type: n.Type, CustomerID: n.CustomerID, Payload: n.Payload, Index: n.Index, At: n.At}
 		t.recs = append(t.recs, r)
 		t.byID[r.ID] = r
 	}
@@ -126,8 +175,67 @@ func (t *outboxTable) add(notes []engine.Notification) {
 	}
 	t.compact()
 	t.size.Store(int64(len(t.byID)))
+}
+
+// fail records given-up deliveries (entry index, stamped at): each is kept
+// as a failed delivery with the record's payload, and its destination
+// counts as handled for the record. A record already gone is skipped.
+func (t *outboxTable) fail(c *outboxFailedCmd, index uint64, pos int, at engine.Nanos) {
+	t.mu.Lock()
+	next := slices.Clone(t.failed)
+	for k, f := range c.Failures {
+		r := t.byID[f.Notification]
+		if r == nil || slices.Contains(r.Delivered, f.Destination) {
+			continue
+		}
+		r.Delivered = append(slices.Clip(r.Delivered), f.Destination)
+		note := r.ID
+		if r.NotificationID != "" {
+			note = r.NotificationID // a replay failed again
+		}
+		next = append(next, &persist.FailedDelivery{
+			ID:             engine.DeriveID("delivery_failure", strconv.FormatUint(index, 10), strconv.Itoa(pos), strconv.Itoa(k)),
+			NotificationID: note, DestinationID: f.Destination, Type: r.Type, CustomerID: r.CustomerID,
+			Payload: r.Payload, Attempts: f.Attempts, FailedAt: at,
+		})
+	}
+	if over := len(next) - MaxFailedDeliveries; over > 0 {
+		next = slices.Clone(next[over:])
+	}
+	t.failed = next
 	t.mu.Unlock()
 	t.wake()
+}
+
+// replay puts failed deliveries back in the outbox, each as a new record
+// (its id derived from the entry) for its destination alone, carrying the
+// notification's payload and so its id: the receiver dedupes as ever.
+// An id that is not a failed delivery is a 404; a time matching none
+// replays nothing. The result's ID is the count replayed.
+func (t *outboxTable) replay(c *outboxReplayCmd, index uint64, pos int, at engine.Nanos) engine.Result {
+	t.mu.Lock()
+	var keep []*persist.FailedDelivery
+	var recs []*persist.OutboxRecord
+	for _, f := range t.failed {
+		if (c.ID != "" && f.ID != c.ID) || (c.ID == "" && f.FailedAt < c.Since) {
+			keep = append(keep, f)
+			continue
+		}
+		recs = append(recs, &persist.OutboxRecord{
+			ID:   engine.DeriveID("replay", strconv.FormatUint(index, 10), strconv.Itoa(pos), strconv.Itoa(len(recs))),
+			Type: f.Type, CustomerID: f.CustomerID, Payload: f.Payload, Index: index, At: at, Only: []string{f.DestinationID},
+			NotificationID: f.NotificationID,
+		})
+	}
+	if c.ID != "" && len(recs) == 0 {
+		t.mu.Unlock()
+		return engine.Result{Err: &engine.Error{Code: engine.NotFound, Message: "id: failed delivery " + c.ID + " not found"}}
+	}
+	t.failed = keep
+	t.addLocked(recs)
+	t.mu.Unlock()
+	t.wake()
+	return engine.Result{ID: strconv.Itoa(len(recs))}
 }
 
 // compact drops the records marked done from the ordered list once they are
@@ -196,7 +304,7 @@ func (t *outboxTable) setDest(id string, at engine.Nanos, disable bool) engine.R
 func (t *outboxTable) view() *persist.OutboxState {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	st := &persist.OutboxState{Destinations: t.dests, Dropped: t.dropped, Records: make([]*persist.OutboxRecord, 0, len(t.byID))}
+	st := &persist.OutboxState{Destinations: t.dests, Dropped: t.dropped, Records: make([]*persist.OutboxRecord, 0, len(t.byID)), Failed: t.failed}
 	for _, r := range t.recs {
 		if t.byID[r.ID] == r {
 			cp := *r
@@ -208,9 +316,9 @@ func (t *outboxTable) view() *persist.OutboxState {
 
 func (t *outboxTable) restore(st *persist.OutboxState) {
 	t.mu.Lock()
-	t.dests, t.recs, t.byID, t.dropped = nil, nil, map[string]*persist.OutboxRecord{}, 0
+	t.dests, t.recs, t.byID, t.dropped, t.failed = nil, nil, map[string]*persist.OutboxRecord{}, 0, nil
 	if st != nil {
-		t.dests, t.recs, t.dropped = st.Destinations, st.Records, st.Dropped
+		t.dests, t.recs, t.dropped, t.failed = st.Destinations, st.Records, st.Dropped, st.Failed
 		for _, r := range t.recs {
 			t.byID[r.ID] = r
 		}

@@ -267,3 +267,154 @@ func BenchmarkWebhookLatency(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }
+
+// Deliveries given up are recorded through the log: a new leader lists
+// them, and replays them by id or since a time, to their destination alone
+// and with the notification's own id.
+func TestFailedDeliveriesReplay(t *testing.T) {
+	rcv := newReceiver(t, "s3cret")
+	rcv.status.Store(503)
+	other := newReceiver(t, "other") // acknowledges everything: gets nothing again on replay
+	specs := []nodeSpec{newSpec(t, "n1", true), newSpec(t, "n2", false), newSpec(t, "n3", false)}
+	for i := range specs {
+		specs[i].webhooks = WebhookConfig{URL: rcv.srv.URL, Secret: "s3cret", RetryBase: 20 * time.Millisecond, RetryMax: 50 * time.Millisecond, RetryFor: 300 * time.Millisecond}
+	}
+	nodes := []*Node{specs[0].open(t), specs[1].open(t), specs[2].open(t)}
+	leader := waitLeader(t, nodes[0])
+	for _, s := range specs[1:] {
+		if err := leader.AddNode(ctxT(t, 15*time.Second), s.id, s.raftAddr, s.httpAddr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustPropose(t, leader, NewWebhookCreate(other.srv.URL, "other", nil))
+	start := leader.Now().UnixNano()
+	setupCatalog(t, leader, start)
+	for _, id := range []string{"a", "b"} {
+		mustPropose(t, leader, &engine.CreateCustomer{ID: id, Name: id})
+		mustPropose(t, leader, &engine.CreateContract{ID: "k" + id, CustomerID: id, RateCardID: "rc1", StartingAt: start})
+		mustPropose(t, leader, &engine.CreateAlert{CustomerID: id, Name: "x", Type: engine.AlertSpend, Threshold: decimal.NewFromInt(10), EvaluateOnCreate: true})
+	}
+	mustPropose(t, leader, usage("a", "t1", start, 25))
+	eventually(t, 10*time.Second, "the first failure", func() bool { return len(leader.FailedDeliveries()) == 1 })
+	if err := leader.SetClock(ctxT(t, 5*time.Second), leader.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	since := leader.Now().UnixNano()
+	mustPropose(t, leader, usage("b", "t2", start, 25))
+	eventually(t, 10*time.Second, "the second failure", func() bool { return len(leader.FailedDeliveries()) == 2 })
+	eventually(t, 10*time.Second, "the outbox to empty", func() bool { n, _ := leader.OutboxStats(); return n == 0 })
+	_, otherAcked := other.counts()
+	if len(otherAcked) != 2 {
+		t.Fatalf("the healthy destination got %v", otherAcked)
+	}
+
+	// A new leader sees them.
+	leader.Close()
+	next := waitLeader(t, nodes[1], nodes[2])
+	failed := next.FailedDeliveries()
+	if len(failed) != 2 || failed[0].DestinationID != DefaultDestinationID || failed[0].Attempts < 2 || failed[1].FailedAt < since || failed[0].FailedAt >= since {
+		t.Fatalf("failed deliveries: %+v", failed)
+	}
+	var note struct{ ID string }
+	json.Unmarshal(failed[0].Payload, &note) //nolint:errcheck
+	if note.ID != failed[0].NotificationID {
+		t.Fatalf("payload id %s, notification %s", note.ID, failed[0].NotificationID)
+	}
+	rcv.status.Store(200)
+
+	// By id.
+	r := mustPropose(t, next, NewDeliveriesReplay(failed[0].ID, 0))
+	if r.ID != "1" {
+		t.Fatalf("replayed %s", r.ID)
+	}
+	eventually(t, 10*time.Second, "the replay by id", func() bool { _, a := rcv.counts(); return len(a) == 1 })
+	if _, a := rcv.counts(); a[0] != failed[0].NotificationID {
+		t.Fatalf("replayed %v, want %s", a, failed[0].NotificationID)
+	}
+	if f := next.FailedDeliveries(); len(f) != 1 || f[0].ID != failed[1].ID {
+		t.Fatalf("after the replay by id: %+v", f)
+	}
+	if r, err := next.Propose(ctxT(t, 5*time.Second), NewDeliveriesReplay(failed[0].ID, 0)); err != nil || r.Err == nil || r.Err.Code != engine.NotFound {
+		t.Fatalf("replaying it twice: %v %v", r.Err, err)
+	}
+	// Since a time.
+	if r := mustPropose(t, next, NewDeliveriesReplay("", since)); r.ID != "1" {
+		t.Fatalf("replayed since: %s", r.ID)
+	}
+	eventually(t, 10*time.Second, "the replay since a time", func() bool { _, a := rcv.counts(); return len(a) == 2 })
+	eventually(t, 10*time.Second, "the outbox to empty", func() bool { n, _ := next.OutboxStats(); return n == 0 })
+	if _, a := rcv.counts(); a[1] != failed[1].NotificationID {
+		t.Fatalf("replayed %v", a)
+	}
+	if f := next.FailedDeliveries(); len(f) != 0 {
+		t.Fatalf("left: %+v", f)
+	}
+	if _, a := other.counts(); len(a) != 2 {
+		t.Fatalf("the healthy destination got the replays too: %v", a)
+	}
+}
+
+// A slow receiver holds at most perDestinationFlight deliveries and slows
+// neither another destination nor ingest.
+func TestSlowDestinationIsolated(t *testing.T) {
+	release := make(chan struct{})
+	var inflight, peak atomic.Int32
+	var slowGot atomic.Int32
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		io.ReadAll(req.Body) //nolint:errcheck
+		n := inflight.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		<-release
+		inflight.Add(-1)
+		slowGot.Add(1)
+	}))
+	defer slow.Close()
+	defer close(release)
+	fast := newReceiver(t, "fast")
+	spec := newSpec(t, "n1", true)
+	spec.webhooks = WebhookConfig{URL: slow.URL, Secret: "slow"}
+	n := spec.open(t)
+	waitLeader(t, n)
+	mustPropose(t, n, NewWebhookCreate(fast.srv.URL, "fast", nil))
+	start := n.Now().UnixNano()
+	setupCatalog(t, n, start)
+	const customers = 12
+	for i := 0; i < customers; i++ {
+		id := fmt.Sprint("c", i)
+		mustPropose(t, n, &engine.CreateCustomer{ID: id, Name: id})
+		mustPropose(t, n, &engine.CreateContract{ID: "k" + id, CustomerID: id, RateCardID: "rc1", StartingAt: start})
+		mustPropose(t, n, &engine.CreateAlert{CustomerID: id, Name: "x", Type: engine.AlertSpend, Threshold: decimal.NewFromInt(1), EvaluateOnCreate: true})
+	}
+	for i := 0; i < customers; i++ {
+		mustPropose(t, n, usage(fmt.Sprint("c", i), "x", start, 1))
+	}
+	eventually(t, 5*time.Second, "every webhook at the fast destination", func() bool { _, a := fast.counts(); return len(a) == customers })
+	eventually(t, 5*time.Second, "the slow destination's slots to fill", func() bool { return inflight.Load() == perDestinationFlight })
+	// Ingest goes on while the slow receiver holds its deliveries.
+	for i := 0; i < 50; i++ {
+		t0 := time.Now()
+		mustPropose(t, n, usage("c0", fmt.Sprint("more", i), start, 1))
+		if d := time.Since(t0); d > time.Second {
+			t.Fatalf("an ingest took %v behind a slow receiver", d)
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	if p := peak.Load(); p != perDestinationFlight {
+		t.Fatalf("%d deliveries in flight at the slow destination, want %d", p, perDestinationFlight)
+	}
+	if got := slowGot.Load(); got != 0 {
+		t.Fatalf("the slow receiver answered %d", got)
+	}
+	for i := 0; i < customers; i++ {
+		release <- struct{}{}
+	}
+	eventually(t, 10*time.Second, "the outbox to empty", func() bool { s, _ := n.OutboxStats(); return s == 0 })
+	if p := peak.Load(); p > perDestinationFlight {
+		t.Fatalf("peak %d in flight", p)
+	}
+}

@@ -28,6 +28,20 @@ import (
 //     (PREPAID and POSTPAID) in the credit type, in alarm when it falls to
 //     the threshold (≤); credits: CREDIT balances; credit_and_commit: both.
 //     Evaluated only while at least one such balance has a segment in force.
+//   - usage_threshold_reached: the quantity of the alert's billable metric
+//     in the statement period in force, before burn-down, as rating
+//     aggregates it (the sum for COUNT and SUM, the maximum for MAX, the
+//     distinct values for UNIQUE, the latest value for LATEST), before a
+//     product's quantity conversion and rounding. Rating keeps that
+//     aggregate per product the metric feeds (an event counts for a product
+//     only when the customer's rate card prices and entitles it), so when
+//     the metric feeds several products the value is the largest of their
+//     aggregates; it is read from the invoice of the period (its usage
+//     lines, or its period aggregates), so it needs no state of its own and
+//     counts the whole period, usage before the alert was created included.
+//     With a group value, only the usage of that value of a pricing or
+//     presentation group key of the product counts. In alarm at or above
+//     the threshold (≥); a new period starts at 0.
 
 // Alert types this engine evaluates.
 const (
@@ -36,12 +50,13 @@ const (
 	AlertLowCommit             = "low_remaining_commit_balance_reached"
 	AlertLowCredit             = "low_remaining_contract_credit_balance_reached"
 	AlertLowCreditAndCommit    = "low_remaining_contract_credit_and_commit_balance_reached"
+	AlertUsage                 = "usage_threshold_reached"
 	alertResolvedSuffix        = "_resolved"
 	notificationTypeAlertsPref = "alerts."
 )
 
 // AlertTypes lists the alert types the engine evaluates, for the API edge.
-var AlertTypes = []string{AlertSpend, AlertInvoiceTotal, AlertLowCommit, AlertLowCredit, AlertLowCreditAndCommit}
+var AlertTypes = []string{AlertSpend, AlertInvoiceTotal, AlertLowCommit, AlertLowCredit, AlertLowCreditAndCommit, AlertUsage}
 
 // Alert statuses per customer, as Metronome names them.
 const (
@@ -57,8 +72,13 @@ type Alert struct {
 	Type         string `msgpack:"Type"`
 	Threshold    Amount `msgpack:"Threshold"`
 	CreditTypeID string `msgpack:"CreditTypeID"`
+	// BillableMetricID is a usage alert's metric (its CreditTypeID is "").
+	// The customer layout keeps it in the credit type's place (see
+	// persist/customer_codec.go): no new layout.
+	BillableMetricID string `msgpack:"BillableMetricID,omitempty"`
 	// GroupKey and GroupValue scope a spend alert to the events whose
-	// property GroupKey has GroupValue ("": unscoped).
+	// property GroupKey has GroupValue, a usage alert to the usage of that
+	// value of the products' group key GroupKey ("": unscoped).
 	GroupKey   string `msgpack:"GroupKey"`
 	GroupValue string `msgpack:"GroupValue"`
 	// InvoiceTypesFilter is kept as given (only USAGE invoices exist).
@@ -93,14 +113,17 @@ type GroupValue struct {
 
 // CreateAlert is /v1/alerts/create for one customer.
 type CreateAlert struct {
-	CustomerID         string          `msgpack:"CustomerID"`
-	Name               string          `msgpack:"Name"`
-	Type               string          `msgpack:"Type"`
-	Threshold          decimal.Decimal `msgpack:"Threshold"`
-	CreditTypeID       string          `msgpack:"CreditTypeID"`
-	GroupValues        []GroupValue    `msgpack:"GroupValues"`
-	InvoiceTypesFilter []string        `msgpack:"InvoiceTypesFilter"`
-	BlockOnAlarm       bool            `msgpack:"BlockOnAlarm"`
+	CustomerID   string          `msgpack:"CustomerID"`
+	Name         string          `msgpack:"Name"`
+	Type         string          `msgpack:"Type"`
+	Threshold    decimal.Decimal `msgpack:"Threshold"`
+	CreditTypeID string          `msgpack:"CreditTypeID"`
+	// BillableMetricID is a usage_threshold_reached alert's metric (added
+	// with usage alerts: older entries never carry it).
+	BillableMetricID   string       `msgpack:"BillableMetricID,omitempty"`
+	GroupValues        []GroupValue `msgpack:"GroupValues"`
+	InvoiceTypesFilter []string     `msgpack:"InvoiceTypesFilter"`
+	BlockOnAlarm       bool         `msgpack:"BlockOnAlarm"`
 	// EvaluateOnCreate: a customer already past the threshold is notified at
 	// once. Without it the alert takes the customer's status silently and
 	// only a later crossing notifies.
@@ -179,12 +202,31 @@ func applyCreateAlert(s *shard, t *task, cat *Catalog, now Nanos) {
 		return
 	}
 	ct := cmd.CreditTypeID
-	if ct == "" {
-		ct = USDCreditTypeID
-	}
-	if _, ok := cat.CreditTypes[ct]; !ok {
-		t.res.Err = errorf(NotFound, "credit_type_id: credit type %s not found", ct)
-		return
+	if cmd.Type == AlertUsage {
+		if ct != "" {
+			t.res.Err = errorf(Invalid, "credit_type_id: a usage_threshold_reached alert counts a quantity, not an amount of a credit type")
+			return
+		}
+		if cmd.BillableMetricID == "" {
+			t.res.Err = errorf(Invalid, "billable_metric_id: is required for usage_threshold_reached alerts")
+			return
+		}
+		if cat.Metrics[cmd.BillableMetricID] == nil {
+			t.res.Err = errorf(NotFound, "billable_metric_id: billable metric %s not found", cmd.BillableMetricID)
+			return
+		}
+	} else {
+		if cmd.BillableMetricID != "" {
+			t.res.Err = errorf(Invalid, "billable_metric_id: only usage_threshold_reached alerts take a billable metric")
+			return
+		}
+		if ct == "" {
+			ct = USDCreditTypeID
+		}
+		if _, ok := cat.CreditTypes[ct]; !ok {
+			t.res.Err = errorf(NotFound, "credit_type_id: credit type %s not found", ct)
+			return
+		}
 	}
 	th, err := AmountFromDecimal(cmd.Threshold)
 	if err != nil {
@@ -195,8 +237,13 @@ func applyCreateAlert(s *shard, t *task, cat *Catalog, now Nanos) {
 		t.res.Err = errorf(Invalid, "group_values: at most one group value is supported")
 		return
 	}
-	if len(cmd.GroupValues) == 1 && cmd.Type != AlertSpend {
-		t.res.Err = errorf(Invalid, "group_values: only spend_threshold_reached alerts take group values")
+	if len(cmd.GroupValues) == 1 && cmd.Type != AlertSpend && cmd.Type != AlertUsage {
+		t.res.Err = errorf(Invalid, "group_values: only spend_threshold_reached and usage_threshold_reached alerts take group values")
+		return
+	}
+	if len(cmd.GroupValues) == 1 && cmd.Type == AlertUsage && !metricGroupKey(cat, cmd.BillableMetricID, cmd.GroupValues[0].Key) {
+		t.res.Err = errorf(Invalid, "group_values: %q is not a pricing or presentation group key of a product billable metric %s feeds",
+			cmd.GroupValues[0].Key, cmd.BillableMetricID)
 		return
 	}
 	if cmd.UniquenessKey != "" {
@@ -208,7 +255,7 @@ func applyCreateAlert(s *shard, t *task, cat *Catalog, now Nanos) {
 		}
 	}
 	a := &Alert{
-		ID: id, Name: cmd.Name, Type: cmd.Type, Threshold: th, CreditTypeID: ct,
+		ID: id, Name: cmd.Name, Type: cmd.Type, Threshold: th, CreditTypeID: ct, BillableMetricID: cmd.BillableMetricID,
 		InvoiceTypesFilter: cmd.InvoiceTypesFilter, BlockOnAlarm: cmd.BlockOnAlarm, UniquenessKey: cmd.UniquenessKey,
 		CreatedAt: now, UpdatedAt: now, Status: AlertEvaluating,
 	}
@@ -284,7 +331,7 @@ func (s *shard) evaluateAlerts(c *Customer, cat *Catalog, now Nanos) {
 // evaluateAlert moves the alert's status to what its input says now and
 // queues the notification of a transition (none when silent).
 func (s *shard) evaluateAlert(c *Customer, a *Alert, cat *Catalog, now Nanos, silent bool) {
-	alarm := a.alarmed(c, now)
+	alarm := a.alarmed(c, cat, now)
 	switch {
 	case alarm && a.Status != AlertInAlarm:
 		a.Status = AlertInAlarm
@@ -302,8 +349,8 @@ func (s *shard) evaluateAlert(c *Customer, a *Alert, cat *Catalog, now Nanos, si
 }
 
 // alarmed reports whether the alert's input is past its threshold now.
-func (a *Alert) alarmed(c *Customer, now Nanos) bool {
-	v, ok := a.value(c, now)
+func (a *Alert) alarmed(c *Customer, cat *Catalog, now Nanos) bool {
+	v, ok := a.value(c, cat, now)
 	if !ok {
 		return false
 	}
@@ -316,12 +363,18 @@ func (a *Alert) alarmed(c *Customer, now Nanos) bool {
 
 // value is the alert's input now; false when it has none (no contract in
 // force, no balance of the kind watched).
-func (a *Alert) value(c *Customer, now Nanos) (Amount, bool) {
+func (a *Alert) value(c *Customer, cat *Catalog, now Nanos) (Amount, bool) {
 	k := c.contractAt(now)
 	if k == nil {
 		return Amount{}, false
 	}
 	switch a.Type {
+	case AlertUsage:
+		inv := k.findInvoice(now)
+		if inv == nil {
+			return Amount{}, true
+		}
+		return a.metricQuantity(cat, inv), true
 	case AlertSpend:
 		inv := k.findInvoice(now)
 		if inv == nil {
@@ -359,6 +412,105 @@ func (a *Alert) value(c *Customer, now Nanos) (Amount, bool) {
 		return total, found
 	}
 	return Amount{}, false
+}
+
+// metricQuantity is a usage alert's value on the invoice of the period in
+// force: the largest, over the products the metric feeds, of the metric's
+// aggregate as rating keeps it for that product (restricted to the alert's
+// group value when it has one).
+func (a *Alert) metricQuantity(cat *Catalog, inv *Invoice) Amount {
+	m := cat.Metrics[a.BillableMetricID]
+	if m == nil {
+		return Amount{}
+	}
+	var best Amount
+	for _, p := range cat.productsByMetric[m.ID] {
+		idx := -1
+		if a.GroupKey != "" {
+			if idx = p.groupKeyIndex(a.GroupKey); idx < 0 {
+				continue
+			}
+		}
+		if q := inv.metricQuantity(p, m, idx, a.GroupValue); q.Cmp(best) > 0 {
+			best = q
+		}
+	}
+	return best
+}
+
+// groupKeyIndex is the place of key among the product's pricing then
+// presentation group keys (the layout of a usage group's values), or -1.
+func (p *Product) groupKeyIndex(key string) int {
+	if i := indexOfString(p.PricingGroupKey, key); i >= 0 {
+		return i
+	}
+	if i := indexOfString(p.PresentationGroupKey, key); i >= 0 {
+		return len(p.PricingGroupKey) + i
+	}
+	return -1
+}
+
+// metricGroupKey reports whether key is a group key of a product the
+// metric feeds.
+func metricGroupKey(cat *Catalog, metricID, key string) bool {
+	for _, p := range cat.productsByMetric[metricID] {
+		if p.groupKeyIndex(key) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// metricQuantity is the period quantity of metric m rating recorded for
+// product p on the invoice, over its usage groups whose value at idx is
+// value (every group when idx < 0): from the period aggregates when rating
+// keeps them (MAX, UNIQUE, LATEST, converting or rounding products), else
+// from the usage lines, whose quantities are then the metric's sum.
+func (inv *Invoice) metricQuantity(p *Product, m *Metric, idx int, value string) Amount {
+	match := func(g []string) bool { return idx < 0 || (idx < len(g) && g[idx] == value) }
+	var q Amount
+	if !p.needsAgg(m) {
+		for _, l := range inv.Lines {
+			if l.Type == LineUsage && l.ProductID == p.ID && match(l.GroupValues) {
+				q = q.Add(l.Quantity)
+			}
+		}
+		return q
+	}
+	var latest *UsageAgg
+	var seenMax bool
+	var uniques map[[16]byte]struct{}
+	for _, ag := range inv.Aggs {
+		if ag.ProductID != p.ID || !match(ag.GroupValues) {
+			continue
+		}
+		switch m.Aggregation {
+		case AggMax:
+			if ag.Seen && (!seenMax || ag.Quantity.Cmp(q) > 0) {
+				q, seenMax = ag.Quantity, true
+			}
+		case AggLatest:
+			if ag.Seen && (latest == nil || ag.LatestAt > latest.LatestAt || (ag.LatestAt == latest.LatestAt && ag.LatestTx > latest.LatestTx)) {
+				latest = ag
+			}
+		case AggUnique:
+			if uniques == nil {
+				uniques = map[[16]byte]struct{}{}
+			}
+			for i := 0; i+16 <= len(ag.Uniques); i += 16 {
+				uniques[[16]byte(ag.Uniques[i:i+16])] = struct{}{}
+			}
+		default:
+			q = q.Add(ag.Quantity)
+		}
+	}
+	switch {
+	case latest != nil:
+		return latest.Quantity
+	case uniques != nil:
+		return AmountFromInt(int64(len(uniques)))
+	}
+	return q
 }
 
 // watches reports whether a balance alert counts the commit or credit.
@@ -408,7 +560,7 @@ func (c *Customer) scopedAlertsFor(ev *Event, buf []*Alert) []*Alert {
 // is in alarm: the next period returns it to ok.
 func (c *Customer) alertDue(now Nanos) Nanos {
 	for _, a := range c.Alerts {
-		if a.Active() && a.Status == AlertInAlarm && (a.Type == AlertSpend || a.Type == AlertInvoiceTotal) {
+		if a.Active() && a.Status == AlertInAlarm && (a.Type == AlertSpend || a.Type == AlertInvoiceTotal || a.Type == AlertUsage) {
 			if k := c.contractAt(now); k != nil {
 				if inv := k.findInvoice(now); inv != nil {
 					return inv.End
@@ -477,6 +629,8 @@ type alertProps struct {
 	RemainingBalance *json.Number      `json:"remaining_balance,omitempty"`
 	InvoiceID        string            `json:"invoice_id,omitempty"`
 	InvoiceTotal     *json.Number      `json:"invoice_total,omitempty"`
+	BillableMetricID string            `json:"billable_metric_id,omitempty"`
+	CurrentUsage     *json.Number      `json:"current_usage,omitempty"`
 }
 
 type groupValueProps struct {
@@ -490,7 +644,7 @@ func num(a Amount) *json.Number {
 }
 
 // notifyAlert queues the notification of an alert's transition.
-func (s *shard) notifyAlert(c *Customer, a *Alert, _ *Catalog, now Nanos, resolved bool) {
+func (s *shard) notifyAlert(c *Customer, a *Alert, cat *Catalog, now Nanos, resolved bool) {
 	typ := notificationTypeAlertsPref + a.Type
 	if resolved {
 		typ += alertResolvedSuffix
@@ -499,8 +653,13 @@ func (s *shard) notifyAlert(c *Customer, a *Alert, _ *Catalog, now Nanos, resolv
 		CustomerID: c.ID, AlertID: a.ID, AlertName: a.Name, Timestamp: fmtTime(now),
 		Threshold: json.Number(a.Threshold.String()), TriggeredBy: "usage", CreditTypeID: a.CreditTypeID,
 	}
-	v, _ := a.value(c, now)
+	v, _ := a.value(c, cat, now)
 	switch a.Type {
+	case AlertUsage:
+		p.BillableMetricID, p.CurrentUsage = a.BillableMetricID, num(v)
+		if a.GroupKey != "" {
+			p.GroupValues = []groupValueProps{{Key: a.GroupKey, Value: a.GroupValue}}
+		}
 	case AlertSpend:
 		p.CurrentSpend = num(v)
 		if a.GroupKey != "" {

@@ -432,3 +432,125 @@ func TestScenarioAStep5BalanceAlert(t *testing.T) {
 	h.must(h.events("example-inc", "api_call", "c", 0, 10, "2026-01-02T00:00:00Z"))
 	wantNotes(t, h.notes())
 }
+
+// usageCatalog sets up a COUNT metric feeding two products (one priced on
+// the rate card, one not), a MAX metric feeding a product with a
+// presentation group key, and a rate card pricing the first and the third.
+func usageCatalog(h *harness) (count, peak, rc string) {
+	count = h.must(&CreateMetric{Name: "calls", EventTypeFilter: &EventTypeFilter{InValues: []string{"call"}}, Aggregation: AggCount}).ID
+	peak = h.must(&CreateMetric{Name: "peak", EventTypeFilter: &EventTypeFilter{InValues: []string{"gauge"}}, Aggregation: AggMax, AggregationKey: "n",
+		GroupKeys: [][]string{{"region"}}}).ID
+	priced := h.must(&CreateProduct{Name: "Calls", Type: ProductUsage, BillableMetricID: count}).ID
+	h.must(&CreateProduct{Name: "Calls (unpriced)", Type: ProductUsage, BillableMetricID: count})
+	peakP := h.must(&CreateProduct{Name: "Peak", Type: ProductUsage, BillableMetricID: peak, PresentationGroupKey: []string{"region"}}).ID
+	rc = h.must(&CreateRateCard{Name: "usage"}).ID
+	h.must(&AddRates{RateCardID: rc, Rates: []RateInput{
+		{ProductID: priced, StartingAt: ns(h.t, "2026-01-01T00:00:00Z"), Entitled: true, RateType: RateFlat, Price: dec("3")},
+		{ProductID: peakP, StartingAt: ns(h.t, "2026-01-01T00:00:00Z"), Entitled: true, RateType: RateFlat, Price: dec("1")}}})
+	return
+}
+
+// usage_threshold_reached: the metric's period quantity, a threshold
+// exactly equal, one notification per crossing, back to ok on a new period
+// and on archive, evaluate_on_create, group values and a MAX metric.
+func TestUsageThresholdAlert(t *testing.T) {
+	h := newHarness(t, "2026-01-01T00:00:00Z")
+	count, peak, rc := usageCatalog(h)
+	cust := h.customer("u", &CreateContract{RateCardID: rc, StartingAt: ns(t, "2026-01-01T00:00:00Z")})
+	a := h.must(&CreateAlert{CustomerID: cust, Name: "calls", Type: AlertUsage, BillableMetricID: count, Threshold: dec("10"), EvaluateOnCreate: true}).ID
+	wantNotes(t, h.notes())
+	if s := h.status(cust, a); s != AlertOK {
+		t.Fatalf("status %s", s)
+	}
+	h.must(h.events("u", "call", "c", 0, 9, "2026-01-02T00:00:00Z"))
+	wantNotes(t, h.notes())
+	// The tenth call reaches the threshold exactly: one notification, even
+	// with more calls in the same entry.
+	h.apply(h.events("u", "call", "c", 9, 1, "2026-01-02T00:00:00Z"), h.events("u", "call", "c", 10, 5, "2026-01-02T00:00:00Z"))
+	n := h.notes()
+	wantNotes(t, n, "alerts.usage_threshold_reached")
+	if p := n[0].Properties; p["alert_id"] != a || p["billable_metric_id"] != count || p["current_usage"] != 15.0 || p["threshold"] != 10.0 || p["credit_type_id"] != nil {
+		t.Fatalf("usage notification: %v", n[0])
+	}
+	h.must(h.events("u", "call", "c", 15, 5, "2026-01-02T00:00:00Z"))
+	wantNotes(t, h.notes())
+	// A new period starts at 0: resolved at the period's end.
+	h.setClock("2026-02-01T00:00:00Z")
+	wantNotes(t, h.notes(), "alerts.usage_threshold_reached_resolved")
+	if s := h.status(cust, a); s != AlertOK {
+		t.Fatalf("status after the period %s", s)
+	}
+	h.must(h.events("u", "call", "d", 0, 10, "2026-02-01T00:00:00Z"))
+	wantNotes(t, h.notes(), "alerts.usage_threshold_reached")
+	// Archived in alarm: resolved.
+	h.must(&ArchiveAlert{AlertID: a})
+	wantNotes(t, h.notes(), "alerts.usage_threshold_reached_resolved")
+
+	// Created past the threshold (10 calls this period): evaluate_on_create
+	// notifies at once; without it the alert is in alarm silently.
+	on := h.must(&CreateAlert{CustomerID: cust, Name: "on", Type: AlertUsage, BillableMetricID: count, Threshold: dec("5"), EvaluateOnCreate: true}).ID
+	n = h.notes()
+	wantNotes(t, n, "alerts.usage_threshold_reached")
+	if n[0].Properties["alert_id"] != on || n[0].Properties["current_usage"] != 10.0 {
+		t.Fatalf("evaluate_on_create: %v", n[0])
+	}
+	off := h.must(&CreateAlert{CustomerID: cust, Name: "off", Type: AlertUsage, BillableMetricID: count, Threshold: dec("10")}).ID
+	wantNotes(t, h.notes())
+	if s := h.status(cust, off); s != AlertInAlarm {
+		t.Fatalf("created past the threshold without evaluate_on_create: %s", s)
+	}
+	// A raised threshold (archive, create higher): ok, and a crossing of the
+	// new one notifies.
+	h.must(&ArchiveAlert{AlertID: on})
+	wantNotes(t, h.notes(), "alerts.usage_threshold_reached_resolved")
+	high := h.must(&CreateAlert{CustomerID: cust, Name: "high", Type: AlertUsage, BillableMetricID: count, Threshold: dec("12"), EvaluateOnCreate: true}).ID
+	wantNotes(t, h.notes())
+	h.must(h.events("u", "call", "d", 10, 2, "2026-02-01T00:00:00Z"))
+	n = h.notes()
+	wantNotes(t, n, "alerts.usage_threshold_reached")
+	if n[0].Properties["alert_id"] != high {
+		t.Fatal(n)
+	}
+
+	// A MAX metric scoped to a group value: the maximum of that region only.
+	eu := h.must(&CreateAlert{CustomerID: cust, Name: "eu peak", Type: AlertUsage, BillableMetricID: peak, Threshold: dec("50"), EvaluateOnCreate: true,
+		GroupValues: []GroupValue{{Key: "region", Value: "eu"}}}).ID
+	all := h.must(&CreateAlert{CustomerID: cust, Name: "peak", Type: AlertUsage, BillableMetricID: peak, Threshold: dec("50"), EvaluateOnCreate: true}).ID
+	gauge := func(tx, region, v string) *Ingest {
+		return &Ingest{Events: []Event{{TransactionID: tx, CustomerID: "u", EventType: "gauge", Timestamp: ns(t, "2026-02-02T00:00:00Z"),
+			Properties: map[string]string{"region": region, "n": v}}}}
+	}
+	h.must(gauge("g1", "eu", "40"))
+	h.must(gauge("g2", "us", "70"))
+	n = h.notes()
+	wantNotes(t, n, "alerts.usage_threshold_reached")
+	if n[0].Properties["alert_id"] != all || n[0].Properties["current_usage"] != 70.0 {
+		t.Fatalf("unscoped peak: %v", n[0])
+	}
+	h.must(gauge("g3", "eu", "30")) // the eu maximum stays 40
+	wantNotes(t, h.notes())
+	h.must(gauge("g4", "eu", "50"))
+	n = h.notes()
+	wantNotes(t, n, "alerts.usage_threshold_reached")
+	if n[0].Properties["alert_id"] != eu || fmt.Sprint(n[0].Properties["group_values"]) != "[map[key:region value:eu]]" {
+		t.Fatalf("scoped peak: %v", n[0])
+	}
+
+	// Refusals, by field.
+	for _, c := range []struct {
+		cmd  *CreateAlert
+		want string
+	}{
+		{&CreateAlert{CustomerID: cust, Name: "x", Type: AlertUsage, Threshold: dec("1")}, "billable_metric_id:"},
+		{&CreateAlert{CustomerID: cust, Name: "x", Type: AlertUsage, BillableMetricID: "nope", Threshold: dec("1")}, "billable_metric_id:"},
+		{&CreateAlert{CustomerID: cust, Name: "x", Type: AlertUsage, BillableMetricID: count, CreditTypeID: USDCreditTypeID, Threshold: dec("1")}, "credit_type_id:"},
+		{&CreateAlert{CustomerID: cust, Name: "x", Type: AlertSpend, BillableMetricID: count, Threshold: dec("1")}, "billable_metric_id:"},
+		{&CreateAlert{CustomerID: cust, Name: "x", Type: AlertUsage, BillableMetricID: count, Threshold: dec("1"),
+			GroupValues: []GroupValue{{Key: "region", Value: "eu"}}}, "group_values:"},
+	} {
+		r := h.apply(c.cmd)[0]
+		if r.Err == nil || !bytes.HasPrefix([]byte(r.Err.Message), []byte(c.want)) {
+			t.Fatalf("%+v: %v, want an error on %s", c.cmd, r.Err, c.want)
+		}
+	}
+}

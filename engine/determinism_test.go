@@ -255,6 +255,13 @@ func randomLog(t *testing.T, seed int64) []Entry {
 		if typ == AlertSpend && rng.Intn(2) == 0 {
 			a.GroupValues = []GroupValue{{Key: "region", Value: "eu"}}
 		}
+		if typ == AlertUsage {
+			m := rng.Intn(7) + 1
+			a.BillableMetricID = fmt.Sprint("m", m)
+			if m >= 4 && m <= 6 && rng.Intn(2) == 0 {
+				a.GroupValues = []GroupValue{{Key: "region", Value: "eu"}}
+			}
+		}
 		alertIDs = append(alertIDs, entryID(idx+1, len(cmds), "alert"))
 		cmds = append(cmds, a)
 	}

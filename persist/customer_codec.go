@@ -43,7 +43,10 @@ import (
 //
 //   - 5: layout 4 plus the customer's alerts (engine.Alert, with their
 //     statuses) in a record appended at the end of the customer record. Read
-//     only from layout 5 records; older ones have none.
+//     only from layout 5 records; older ones have none. A
+//     usage_threshold_reached alert has no credit type: its record holds
+//     its billable metric id in the credit type's place (usage alerts came
+//     after layout 5, so no record means anything else there).
 //
 //   - 6: layout 5 plus, at the end of a segment's part of a commit's record,
 //     per segment its seat adjustments; at the end of a contract's record its
@@ -206,7 +209,11 @@ func (w *binWriter) alerts(list []*engine.Alert) {
 		w.str(a.Name)
 		w.str(a.Type)
 		w.amt(a.Threshold)
-		w.str(a.CreditTypeID)
+		if a.Type == engine.AlertUsage {
+			w.str(a.BillableMetricID)
+		} else {
+			w.str(a.CreditTypeID)
+		}
 		w.str(a.GroupKey)
 		w.str(a.GroupValue)
 		w.strs(a.InvoiceTypesFilter)
@@ -236,7 +243,11 @@ func (r *binReader) alerts() []*engine.Alert {
 		a.Name = r.str()
 		a.Type = r.str()
 		a.Threshold = r.amount(r)
-		a.CreditTypeID = r.str()
+		if ct := r.str(); a.Type == engine.AlertUsage {
+			a.BillableMetricID = ct
+		} else {
+			a.CreditTypeID = ct
+		}
 		a.GroupKey = r.str()
 		a.GroupValue = r.str()
 		a.InvoiceTypesFilter = r.strs()

@@ -18,6 +18,28 @@ type OutboxRecord struct {
 	// Delivered lists the destinations that acknowledged it (marked by
 	// the leader's dispatcher through the log).
 	Delivered []string `msgpack:"Delivered"`
+	// Only, when set, restricts the record to these destinations: a
+	// replayed failed delivery goes to its destination alone. Its ID is
+	// then the replay's; Payload keeps the notification's own id.
+	Only []string `msgpack:"Only,omitempty"`
+	// NotificationID is a replayed record's notification id (its payload's).
+	NotificationID string `msgpack:"NotificationID,omitempty"`
+}
+
+// FailedDelivery is a delivery the leader's dispatcher gave up on (its
+// retries ran out), kept, replicated, until it is replayed or pushed out by
+// the bound (cluster.MaxFailedDeliveries).
+type FailedDelivery struct {
+	// ID derives from the log entry that recorded the failure.
+	ID             string `msgpack:"ID"`
+	NotificationID string `msgpack:"NotificationID"`
+	DestinationID  string `msgpack:"DestinationID"`
+	Type           string `msgpack:"Type"`
+	CustomerID     string `msgpack:"CustomerID"`
+	Payload        []byte `msgpack:"Payload"`
+	Attempts       int    `msgpack:"Attempts"`
+	// FailedAt is the stamped time of the entry that recorded the failure.
+	FailedAt int64 `msgpack:"FailedAt"`
 }
 
 // WebhookDestination is a replicated webhook destination
@@ -40,6 +62,9 @@ type OutboxState struct {
 	Destinations []*WebhookDestination `msgpack:"Destinations"`
 	Records      []*OutboxRecord       `msgpack:"Records"`
 	Dropped      uint64                `msgpack:"Dropped"`
+	// Failed lists the failed deliveries, oldest first (added after
+	// version 1 was first written: older snapshots have none).
+	Failed []*FailedDelivery `msgpack:"Failed,omitempty"`
 }
 
 // sectionOutbox holds the cluster layer's outbox and webhook destinations
@@ -49,7 +74,7 @@ const sectionOutbox sectionTag = 8
 const outboxVersion = 1
 
 func writeOutbox(sw *sectionWriter, st *OutboxState) error {
-	if st == nil || (len(st.Destinations) == 0 && len(st.Records) == 0 && st.Dropped == 0) {
+	if st == nil || (len(st.Destinations) == 0 && len(st.Records) == 0 && st.Dropped == 0 && len(st.Failed) == 0) {
 		return nil
 	}
 	b, err := Marshal(st)

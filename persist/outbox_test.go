@@ -17,8 +17,11 @@ func TestSnapshotKeepsOutbox(t *testing.T) {
 	st := &OutboxState{
 		Destinations: []*WebhookDestination{{ID: "w1", URL: "http://x", Secret: "s", EventTypes: []string{"alerts.spend_threshold_reached"}, CreatedAt: 5, DisabledAt: 6}},
 		Records: []*OutboxRecord{{ID: "n1", Type: "alerts.spend_threshold_reached", CustomerID: "c", Payload: []byte(`{"id":"n1"}`), Index: 9, At: 10, Delivered: []string{"default"}},
-			{ID: "n2", Type: "t", Payload: []byte(`{}`), Index: 11}},
+			{ID: "n2", Type: "t", Payload: []byte(`{}`), Index: 11},
+			{ID: "r1", Type: "t", Payload: []byte(`{"id":"n0"}`), Index: 12, Only: []string{"w1"}, NotificationID: "n0"}},
 		Dropped: 3,
+		Failed: []*FailedDelivery{{ID: "f1", NotificationID: "n0", DestinationID: "default", Type: "t", CustomerID: "c", Payload: []byte(`{"id":"n0"}`),
+			Attempts: 7, FailedAt: 13}},
 	}
 	b := snapshotBytes(t, e, ClusterMeta{Outbox: st})
 	_, meta, err := ReadSnapshot(bytes.NewReader(b))

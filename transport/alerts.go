@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"slices"
+	"strconv"
 
 	"github.com/valyala/fasthttp"
 
@@ -27,6 +28,7 @@ func decodeCreateAlert(body []byte) (*engine.CreateAlert, error) {
 		CreditTypeID:  o.str("credit_type_id", false),
 		UniquenessKey: o.str("uniqueness_key", false),
 	}
+	cmd.BillableMetricID = o.str("billable_metric_id", false)
 	typ := o.str("alert_type", true)
 	if r.err == nil && !slices.Contains(engine.AlertTypes, typ) {
 		r.fail(o.sub("alert_type"), "%q is not supported by this server yet (supported: %v)", typ, engine.AlertTypes)
@@ -50,8 +52,18 @@ func decodeCreateAlert(body []byte) (*engine.CreateAlert, error) {
 		_ = i
 		cmd.GroupValues = append(cmd.GroupValues, gv)
 	}
-	if r.err == nil && len(cmd.GroupValues) > 0 && typ != engine.AlertSpend {
-		r.fail(o.sub("group_values"), "only spend_threshold_reached alerts take group values")
+	if r.err == nil && len(cmd.GroupValues) > 0 && typ != engine.AlertSpend && typ != engine.AlertUsage {
+		r.fail(o.sub("group_values"), "only spend_threshold_reached and usage_threshold_reached alerts take group values")
+	}
+	if r.err == nil && typ == engine.AlertUsage {
+		if cmd.BillableMetricID == "" {
+			r.fail(o.sub("billable_metric_id"), "is required for usage_threshold_reached alerts")
+		} else if cmd.CreditTypeID != "" {
+			r.fail(o.sub("credit_type_id"), "a usage_threshold_reached alert counts a quantity, not an amount of a credit type")
+		}
+	}
+	if r.err == nil && typ != engine.AlertUsage && cmd.BillableMetricID != "" {
+		r.fail(o.sub("billable_metric_id"), "only usage_threshold_reached alerts take a billable metric")
 	}
 	cmd.InvoiceTypesFilter = o.strList("invoice_types_filter", false)
 	if r.err == nil && cmd.InvoiceTypesFilter != nil {
@@ -99,6 +111,7 @@ type alertOut struct {
 	Status             string          `json:"status"`
 	Threshold          json.Number     `json:"threshold"`
 	CreditType         *creditTypeRef  `json:"credit_type"`
+	BillableMetricID   string          `json:"billable_metric_id,omitempty"`
 	UpdatedAt          string          `json:"updated_at"`
 	UniquenessKey      string          `json:"uniqueness_key,omitempty"`
 	GroupValues        []groupValueOut `json:"group_values,omitempty"`
@@ -113,12 +126,15 @@ type groupValueOut struct {
 }
 
 func renderCustomerAlert(a *engine.Alert, cat *engine.Catalog) customerAlertOut {
-	ct := creditTypeOf(cat, a.CreditTypeID)
 	out := customerAlertOut{Alert: alertOut{
 		ID: a.ID, Name: a.Name, Type: a.Type, Status: "enabled", Threshold: json.Number(a.Threshold.String()),
-		CreditType: &ct, UpdatedAt: tsv(a.UpdatedAt), UniquenessKey: a.UniquenessKey,
+		UpdatedAt: tsv(a.UpdatedAt), UniquenessKey: a.UniquenessKey, BillableMetricID: a.BillableMetricID,
 		InvoiceTypesFilter: a.InvoiceTypesFilter, BlockOnAlarm: a.BlockOnAlarm,
 	}}
+	if a.Type != engine.AlertUsage { // a usage alert has no credit type: null
+		ct := creditTypeOf(cat, a.CreditTypeID)
+		out.Alert.CreditType = &ct
+	}
 	if a.GroupKey != "" {
 		g := groupValueOut{Key: a.GroupKey, Value: a.GroupValue}
 		out.Alert.GroupValues = []groupValueOut{g}
@@ -397,4 +413,71 @@ func (s *Server) listWebhooks(ctx *fasthttp.RequestCtx, _ string) error {
 		Data     []webhookOut `json:"data"`
 		NextPage *string      `json:"next_page"`
 	}{out, nil})
+}
+
+// deliveryOut is a failed webhook delivery as
+// GET /v1/webhooks/deliveries?status=failed lists it (ours: Metronome has
+// no such endpoint).
+type deliveryOut struct {
+	ID             string          `json:"id"`
+	Status         string          `json:"status"`
+	NotificationID string          `json:"notification_id"`
+	DestinationID  string          `json:"destination_id"`
+	Type           string          `json:"type"`
+	CustomerID     string          `json:"customer_id"`
+	Attempts       int             `json:"attempts"`
+	FailedAt       string          `json:"failed_at"`
+	Payload        json.RawMessage `json:"payload"`
+}
+
+// listDeliveries serves GET /v1/webhooks/deliveries?status=failed: the
+// deliveries the dispatcher gave up on, oldest first (one page).
+func (s *Server) listDeliveries(ctx *fasthttp.RequestCtx, _ string) error {
+	if st := string(ctx.QueryArgs().Peek("status")); st != "" && st != "failed" {
+		return badRequest("status: %q is not supported (only failed deliveries are kept)", st)
+	}
+	out := []deliveryOut{}
+	for _, f := range s.node.FailedDeliveries() {
+		out = append(out, deliveryOut{ID: f.ID, Status: "failed", NotificationID: f.NotificationID, DestinationID: f.DestinationID,
+			Type: f.Type, CustomerID: f.CustomerID, Attempts: f.Attempts, FailedAt: tsv(f.FailedAt), Payload: f.Payload})
+	}
+	return writeJSON(ctx, struct {
+		Data     []deliveryOut `json:"data"`
+		NextPage *string       `json:"next_page"`
+	}{out, nil})
+}
+
+// replayDeliveries serves POST /v1/webhooks/deliveries/replay {id} or
+// {since}: the failed delivery, or every one that failed at or after the
+// time, goes back in the outbox for its destination alone, with its
+// notification's id → {data:{replayed: n}}.
+func (s *Server) replayDeliveries(ctx *fasthttp.RequestCtx, _ string) error {
+	if err := refuseIdempotencyKey(ctx); err != nil {
+		return err
+	}
+	o, r, err := s.bodyObject(ctx)
+	if err != nil {
+		return err
+	}
+	id := o.str("id", false)
+	since := o.time("since", false)
+	if r.err == nil {
+		switch {
+		case o.has("id") && o.has("since"):
+			r.fail(o.sub("since"), "give either id or since, not both")
+		case id == "" && !o.has("since"):
+			r.fail(o.sub("id"), "is required (or since)")
+		}
+	}
+	if err := r.Err(); err != nil {
+		return err
+	}
+	res, err := s.propose(ctx, cluster.NewDeliveriesReplay(id, since))
+	if err != nil {
+		return err
+	}
+	n, _ := strconv.Atoi(res.ID)
+	return writeData(ctx, struct {
+		Replayed int `json:"replayed"`
+	}{n})
 }

@@ -10,8 +10,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"burndown/cluster"
 )
 
 // hookReceiver is a webhook endpoint that checks every signature the way a
@@ -300,5 +303,206 @@ func TestHTTPConsumeIdempotencyKey(t *testing.T) {
 	}
 	if answers[0] != answers[1] || !strings.Contains(answers[0], `"balance":"3"`) {
 		t.Fatalf("answers %v", answers)
+	}
+}
+
+// usage_threshold_reached through the HTTP API: a threshold exactly equal,
+// one webhook per crossing, an alert created past its threshold, _resolved
+// on archive, the metric in the CustomerAlert and refusals by field.
+func TestHTTPUsageThresholdAlert(t *testing.T) {
+	e := newEnv(t, "2026-01-05T00:00:00Z")
+	rcv := newHookReceiver(t, "whsec_usage")
+	e.ok("POST", "/v1/webhooks/create", map[string]any{"url": rcv.srv.URL, "secret": "whsec_usage"}, nil)
+	metric := e.create("/v1/billable-metrics/create", map[string]any{"name": "units", "event_type_filter": map[string]any{"in_values": []string{"api_call"}}})
+	product := e.create("/v1/contract-pricing/products/create", map[string]any{"name": "Units", "type": "USAGE", "billable_metric_id": metric})
+	rc := e.create("/v1/contract-pricing/rate-cards/create", map[string]any{"name": "PayGo"})
+	start := e.at("2026-01-01T00:00:00Z")
+	e.ok("POST", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": product, "starting_at": start,
+		"entitled": true, "rate_type": "FLAT", "price": 100}, nil)
+	cust := e.create("/v1/customers", map[string]any{"name": "U", "ingest_aliases": []string{"u"}})
+	e.create("/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": start})
+	now := e.at("2026-01-05T00:00:00Z")
+
+	a := e.create("/v1/alerts/create", map[string]any{"alert_type": "usage_threshold_reached", "name": "calls", "threshold": 20,
+		"customer_id": cust, "billable_metric_id": metric})
+	e.ok("POST", "/v1/ingest", events("u", "x", 0, 19, now), nil)
+	e.ok("POST", "/v1/ingest", events("u", "x", 19, 1, now), nil) // exactly 20
+	got := rcv.wait(1)
+	if p := got[0].Properties; got[0].Type != "alerts.usage_threshold_reached" || p["alert_id"] != a || p["billable_metric_id"] != metric ||
+		p["current_usage"] != 20.0 || p["threshold"] != 20.0 {
+		t.Fatalf("usage webhook: %+v", got[0])
+	}
+	e.ok("POST", "/v1/ingest", events("u", "x", 20, 10, now), nil)
+	rcv.wait(1) // no second webhook for the same crossing
+
+	// Created past the threshold: evaluate_on_create (the default) sends at once.
+	past := e.create("/v1/alerts/create", map[string]any{"alert_type": "usage_threshold_reached", "name": "past", "threshold": 25,
+		"customer_id": cust, "billable_metric_id": metric})
+	got = rcv.wait(2)
+	if got[1].Properties["alert_id"] != past || got[1].Properties["current_usage"] != 30.0 {
+		t.Fatalf("evaluate_on_create webhook: %+v", got[1])
+	}
+	silent := e.create("/v1/alerts/create", map[string]any{"alert_type": "usage_threshold_reached", "name": "silent", "threshold": 25,
+		"customer_id": cust, "billable_metric_id": metric, "evaluate_on_create": false})
+	rcv.wait(2)
+	var one struct {
+		Data struct {
+			CustomerStatus *string `json:"customer_status"`
+			Alert          struct {
+				Type             string          `json:"type"`
+				BillableMetricID string          `json:"billable_metric_id"`
+				CreditType       json.RawMessage `json:"credit_type"`
+			} `json:"alert"`
+		} `json:"data"`
+	}
+	e.ok("POST", "/v1/customer-alerts/get", map[string]any{"customer_id": cust, "alert_id": silent}, &one)
+	if *one.Data.CustomerStatus != "in_alarm" || one.Data.Alert.BillableMetricID != metric || string(one.Data.Alert.CreditType) != "null" ||
+		one.Data.Alert.Type != "usage_threshold_reached" {
+		t.Fatalf("customer alert: %+v", one.Data)
+	}
+	e.ok("POST", "/v1/alerts/archive", map[string]any{"id": past}, nil)
+	got = rcv.wait(3)
+	if got[2].Type != "alerts.usage_threshold_reached_resolved" || got[2].Properties["alert_id"] != past {
+		t.Fatalf("archive: %+v", got[2])
+	}
+
+	for _, c := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"alert_type": "usage_threshold_reached", "name": "x", "threshold": 1, "customer_id": cust}, "billable_metric_id"},
+		{map[string]any{"alert_type": "usage_threshold_reached", "name": "x", "threshold": 1, "customer_id": cust, "billable_metric_id": metric,
+			"credit_type_id": "2714e483-4ff1-48e4-9e25-ac732e8f24f2"}, "credit_type_id"},
+		{map[string]any{"alert_type": "spend_threshold_reached", "name": "x", "threshold": 1, "customer_id": cust, "billable_metric_id": metric}, "billable_metric_id"},
+		{map[string]any{"alert_type": "usage_threshold_reached", "name": "x", "threshold": 1, "customer_id": cust, "billable_metric_id": metric,
+			"group_values": []any{map[string]any{"key": "region", "value": "eu"}}}, "group_values"},
+	} {
+		st, b := e.do("POST", "/v1/alerts/create", c.body)
+		if st != 400 || !strings.Contains(string(b), `"message":"`+c.field) {
+			t.Fatalf("%v: %d %s, want 400 naming %s", c.body, st, b, c.field)
+		}
+	}
+	if st, b := e.do("POST", "/v1/alerts/create", map[string]any{"alert_type": "usage_threshold_reached", "name": "x", "threshold": 1,
+		"customer_id": cust, "billable_metric_id": "00000000-0000-0000-0000-000000000000"}); st != 404 || !strings.Contains(string(b), "billable_metric_id") {
+		t.Fatalf("unknown metric: %d %s", st, b)
+	}
+}
+
+// Failed webhook deliveries through the HTTP API: listed once given up,
+// replayed by id and since a time, refusals by field.
+func TestHTTPFailedDeliveries(t *testing.T) {
+	var status atomic.Int32
+	status.Store(503)
+	var mu sync.Mutex
+	var acked []string
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var p hookPayload
+		json.Unmarshal(body, &p) //nolint:errcheck
+		st := int(status.Load())
+		if st == 200 {
+			mu.Lock()
+			acked = append(acked, p.ID)
+			mu.Unlock()
+		}
+		w.WriteHeader(st)
+	}))
+	defer rcv.Close()
+	got := func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), acked...) }
+	e := newEnv(t, "2026-01-05T00:00:00Z", func(c *cluster.Config) {
+		c.Webhooks = cluster.WebhookConfig{URL: rcv.URL, Secret: "s", RetryBase: 10 * time.Millisecond, RetryMax: 20 * time.Millisecond, RetryFor: 200 * time.Millisecond}
+	})
+	metric := e.create("/v1/billable-metrics/create", map[string]any{"name": "units", "event_type_filter": map[string]any{"in_values": []string{"api_call"}}})
+	product := e.create("/v1/contract-pricing/products/create", map[string]any{"name": "Units", "type": "USAGE", "billable_metric_id": metric})
+	rc := e.create("/v1/contract-pricing/rate-cards/create", map[string]any{"name": "PayGo"})
+	start := e.at("2026-01-01T00:00:00Z")
+	e.ok("POST", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": product, "starting_at": start,
+		"entitled": true, "rate_type": "FLAT", "price": 100}, nil)
+	for _, alias := range []string{"a", "b"} {
+		c := e.create("/v1/customers", map[string]any{"name": alias, "ingest_aliases": []string{alias}})
+		e.create("/v1/contracts/create", map[string]any{"customer_id": c, "rate_card_id": rc, "starting_at": start})
+		e.create("/v1/alerts/create", map[string]any{"alert_type": "usage_threshold_reached", "name": "x", "threshold": 1, "customer_id": c, "billable_metric_id": metric})
+	}
+	type list struct {
+		Data []deliveryOut `json:"data"`
+	}
+	failed := func(n int) []deliveryOut {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var l list
+			e.ok("GET", "/v1/webhooks/deliveries?status=failed", nil, &l)
+			if len(l.Data) == n {
+				return l.Data
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d failed deliveries, want %d", len(l.Data), n)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	e.ok("POST", "/v1/ingest", events("a", "a", 0, 1, e.at("2026-01-05T00:00:00Z")), nil)
+	first := failed(1)[0]
+	e.setClock(e.at("2026-01-05T01:00:00Z"))
+	e.ok("POST", "/v1/ingest", events("b", "b", 0, 1, e.at("2026-01-05T01:00:00Z")), nil)
+	all := failed(2)
+	if f := all[0]; f.ID != first.ID || f.Status != "failed" || f.DestinationID != "default" || f.Type != "alerts.usage_threshold_reached" ||
+		f.Attempts < 2 || f.FailedAt != "2026-01-05T00:00:00Z" || !strings.Contains(string(f.Payload), f.NotificationID) {
+		t.Fatalf("failed delivery: %+v", f)
+	}
+	if all[1].FailedAt != "2026-01-05T01:00:00Z" {
+		t.Fatalf("second failure: %+v", all[1])
+	}
+
+	for _, c := range []struct {
+		method, path string
+		body         any
+		status       int
+		field        string
+	}{
+		{"GET", "/v1/webhooks/deliveries?status=delivered", nil, 400, "status"},
+		{"POST", "/v1/webhooks/deliveries/replay", map[string]any{}, 400, "id"},
+		{"POST", "/v1/webhooks/deliveries/replay", map[string]any{"id": first.ID, "since": "2026-01-01T00:00:00Z"}, 400, "since"},
+		{"POST", "/v1/webhooks/deliveries/replay", map[string]any{"since": "yesterday"}, 400, "since"},
+		{"POST", "/v1/webhooks/deliveries/replay", map[string]any{"id": "nope"}, 404, "id"},
+	} {
+		st, b := e.do(c.method, c.path, c.body)
+		if st != c.status || !strings.Contains(string(b), `"message":"`+c.field) {
+			t.Fatalf("%s %s %v: %d %s, want %d naming %s", c.method, c.path, c.body, st, b, c.status, c.field)
+		}
+	}
+
+	status.Store(200)
+	var out struct {
+		Data struct{ Replayed int } `json:"data"`
+	}
+	e.ok("POST", "/v1/webhooks/deliveries/replay", map[string]any{"id": first.ID}, &out)
+	if out.Data.Replayed != 1 {
+		t.Fatalf("replayed %d", out.Data.Replayed)
+	}
+	eventually(t, func() bool { return len(got()) == 1 })
+	if g := got(); g[0] != first.NotificationID {
+		t.Fatalf("replayed %v, want %s", g, first.NotificationID)
+	}
+	failed(1)
+	e.ok("POST", "/v1/webhooks/deliveries/replay", map[string]any{"since": "2026-01-05T00:30:00Z"}, &out)
+	if out.Data.Replayed != 1 {
+		t.Fatalf("replayed since %d", out.Data.Replayed)
+	}
+	eventually(t, func() bool { return len(got()) == 2 })
+	if g := got(); g[1] != all[1].NotificationID {
+		t.Fatalf("replayed %v", g)
+	}
+	failed(0)
+}
+
+func eventually(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

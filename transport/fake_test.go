@@ -56,8 +56,9 @@ func (f *fakeNode) ProposeOnce(ctx context.Context, cmd engine.Command, _ cluste
 	return f.Propose(ctx, cmd)
 }
 
-func (f *fakeNode) Webhooks() []persist.WebhookDestination { return nil }
-func (f *fakeNode) OutboxStats() (int64, uint64)           { return 0, 0 }
+func (f *fakeNode) Webhooks() []persist.WebhookDestination     { return nil }
+func (f *fakeNode) FailedDeliveries() []persist.FailedDelivery { return nil }
+func (f *fakeNode) OutboxStats() (int64, uint64)               { return 0, 0 }
 
 func (f *fakeNode) IsLeader() bool                    { return f.leader }
 func (f *fakeNode) LeaderHTTPAddr() string            { return f.leaderAddr }

@@ -22,10 +22,14 @@ func freeAddr(t *testing.T) string {
 
 // openClusterNode starts a real single-node cluster (Raft on loopback, data in
 // a temp dir) with a test clock set to start, advertising httpAddr.
-func openClusterNode(t *testing.T, start, httpAddr string) *cluster.Node {
+func openClusterNode(t *testing.T, start, httpAddr string, opts ...func(*cluster.Config)) *cluster.Node {
 	t.Helper()
-	n, err := cluster.Open(cluster.Config{NodeID: "n1", DataDir: t.TempDir(), RaftAddr: freeAddr(t), HTTPAddr: httpAddr,
-		Bootstrap: true, TestClock: true, Engine: engine.Config{Shards: 4}})
+	cfg := cluster.Config{NodeID: "n1", DataDir: t.TempDir(), RaftAddr: freeAddr(t), HTTPAddr: httpAddr,
+		Bootstrap: true, TestClock: true, Engine: engine.Config{Shards: 4}}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	n, err := cluster.Open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,13 +47,13 @@ func openClusterNode(t *testing.T, start, httpAddr string) *cluster.Node {
 
 // newEnv starts a real cluster node with a test clock at start and the HTTP
 // server in front of it on a free 127.0.0.1 port.
-func newEnv(t *testing.T, start string) *testEnv {
+func newEnv(t *testing.T, start string, opts ...func(*cluster.Config)) *testEnv {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	node := openClusterNode(t, start, ln.Addr().String())
+	node := openClusterNode(t, start, ln.Addr().String(), opts...)
 	return startServerOn(t, ln, node)
 }
 

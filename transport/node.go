@@ -36,6 +36,8 @@ type Node interface {
 	Restore(ctx context.Context, r io.Reader) error
 	// Webhooks lists the replicated webhook destinations.
 	Webhooks() []persist.WebhookDestination
+	// FailedDeliveries lists the webhook deliveries given up, oldest first.
+	FailedDeliveries() []persist.FailedDelivery
 	// OutboxStats says how many notifications wait for delivery and how
 	// many the outbox's bound dropped.
 	OutboxStats() (size int64, dropped uint64)

@@ -103,6 +103,8 @@ func (s *Server) buildRoutes() map[string]*endpoint {
 	add(post, "/v1/webhooks/create", s.createWebhook, leaderOnly)
 	add(post, "/v1/webhooks/archive", s.archiveWebhook, leaderOnly)
 	add(get, "/v1/webhooks", s.listWebhooks, readRoute)
+	add(get, "/v1/webhooks/deliveries", s.listDeliveries, readRoute)
+	add(post, "/v1/webhooks/deliveries/replay", s.replayDeliveries, leaderOnly)
 
 	add(get, "/v1/cluster/status", s.clusterStatus, anyNode)
 	add(post, "/v1/cluster/join", s.clusterJoin, leaderOnly)
