@@ -290,10 +290,7 @@ func (s *shard) evaluatePayments(c *Customer, cat *Catalog, now Nanos) {
 		if k.Recharge == nil && k.SpendThreshold == nil && len(k.Workflows) == 0 {
 			continue
 		}
-		if rc := cat.RateCards[k.RateCardID]; rc != nil && c.contractAt(now) == k {
-			s.evaluateSpendThreshold(c, k, rc, cat, now)
-			s.evaluateRecharge(c, k, rc, cat, now)
-		}
+		s.evaluateThresholds(c, k, cat, now)
 		n := len(k.Workflows)
 		for n > 0 && !k.Workflows[n-1].Notified {
 			n--
@@ -305,6 +302,25 @@ func (s *shard) evaluatePayments(c *Customer, cat *Catalog, now Nanos) {
 				s.notifyPayment(c, k, wf, NotePaymentInitiate, now)
 			}
 		}
+	}
+}
+
+// paymentWatched reports whether the contract's usage is evaluated after
+// each event: it has auto-recharge or threshold billing.
+func (k *Contract) paymentWatched() bool { return k.Recharge != nil || k.SpendThreshold != nil }
+
+// evaluateThresholds evaluates threshold billing, then auto-recharge, of
+// the contract if it is the one in force at now. It runs after every event
+// rated for such a contract and at the end of every run that changed its
+// customer, so where a log entry's events are cut into entries never
+// changes what is raised: each crossing raises at the event that crossed.
+func (s *shard) evaluateThresholds(c *Customer, k *Contract, cat *Catalog, now Nanos) {
+	if !k.paymentWatched() || c.contractAt(now) != k {
+		return
+	}
+	if rc := cat.RateCards[k.RateCardID]; rc != nil {
+		s.evaluateSpendThreshold(c, k, rc, cat, now)
+		s.evaluateRecharge(c, k, rc, cat, now)
 	}
 }
 
@@ -397,4 +413,27 @@ func (e *Engine) restoreWorkflowOwners(customers []*Customer, handles map[string
 			}
 		}
 	}
+}
+
+// InGate reports whether the commit is held by its payment gate: pending,
+// or voided by a failed payment. It is in no balance.
+func (cm *Commit) InGate() bool { return cm.GateStatus == GatePending || cm.GateStatus == GateFailed }
+
+// ListedCommits is the contract's commits and credits as listed: its
+// balances, then its gated (pending or voided) commits.
+func (k *Contract) ListedCommits() []*Commit {
+	if len(k.Gated) == 0 {
+		return k.Balances
+	}
+	out := make([]*Commit, 0, len(k.Balances)+len(k.Gated))
+	return append(append(out, k.Balances...), k.Gated...)
+}
+
+// WorkflowOwner returns the customer id a payment workflow belongs to (""
+// if unknown).
+func (e *Engine) WorkflowOwner(id string) string {
+	if h, ok := e.workflowOwners.Load(id); ok {
+		return h.(*CustomerHandle).ID
+	}
+	return ""
 }
