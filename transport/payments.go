@@ -99,7 +99,7 @@ func decodeSpendThreshold(o obj, key string, update bool) *engine.SpendThreshold
 // refuseOldThresholdName answers the pre-2025 name with the new one.
 func refuseOldThresholdName(o obj) {
 	if o.has("threshold_billing_configuration") && o.r.err == nil {
-		o.r.fail("threshold_billing_configuration", "was renamed: use prepaid_balance_threshold_configuration (auto-recharge) "+
+		o.r.fail("threshold_billing_configuration", "is not supported under this name: it was renamed, use prepaid_balance_threshold_configuration (auto-recharge) "+
 			"or spend_threshold_configuration (threshold billing)")
 	}
 }

@@ -111,7 +111,7 @@ func TestHTTPScenarioAPaymentGates(t *testing.T) {
 			"access_schedule": map[string]any{"schedule_items": []any{map[string]any{"amount": 1, "starting_at": e.at("2026-01-01T00:00:00Z"), "ending_before": e.at("2027-01-01T00:00:00Z")}}}}}},
 			"add_commits[0].payment_gate_config.payment_gate_type: STRIPE is not supported"},
 		{"/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2030-01-01T00:00:00Z"),
-			"threshold_billing_configuration": map[string]any{"is_enabled": true}}, "threshold_billing_configuration: was renamed: use prepaid_balance_threshold_configuration"},
+			"threshold_billing_configuration": map[string]any{"is_enabled": true}}, "threshold_billing_configuration: is not supported under this name: it was renamed, use prepaid_balance_threshold_configuration"},
 	} {
 		st, body := e.do("POST", tc.path, tc.body)
 		if (st != 400 && st != 404) || !strings.Contains(string(body), `"`+tc.want) {
@@ -131,12 +131,17 @@ func TestHTTPScenarioEThresholdBilling(t *testing.T) {
 		"spend_threshold_configuration": map[string]any{"is_enabled": true, "threshold_amount": 10000,
 			"commit": map[string]any{"product_id": purchase, "name": "Threshold charge"}, "payment_gate_config": map[string]any{"payment_gate_type": "EXTERNAL"}}})
 	ingestAll(e, "paygo", "a", 10000, e.at("2026-01-02T00:00:00Z"))
-	got := rcv.wait(2)
-	if got[0].Type != "payment_gate.threshold_reached" || got[1].Type != "payment_gate.external_initiate" || got[1].Properties["invoice_total"] != 10000.0 {
+	got := rcv.wait(2) // delivered in any order
+	byType := map[string]hookPayload{}
+	for _, p := range got {
+		byType[p.Type] = p
+	}
+	initiate, ok := byType["payment_gate.external_initiate"]
+	if _, reached := byType["payment_gate.threshold_reached"]; !reached || !ok || initiate.Properties["invoice_total"] != 10000.0 {
 		t.Fatalf("crossing: %+v", got)
 	}
 	var out struct{ Data releaseOut }
-	e.ok("POST", "/v1/contracts/commits/threshold-billing/release", map[string]any{"workflow_id": got[1].Properties["workflow_id"], "outcome": "paid"}, &out)
+	e.ok("POST", "/v1/contracts/commits/threshold-billing/release", map[string]any{"workflow_id": initiate.Properties["workflow_id"], "outcome": "paid"}, &out)
 	rcv.wait(3)
 	invs := e.invoices(cust, "")
 	if len(invs) != 1 || string(invs[0].Total) != "0" {
