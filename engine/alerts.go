@@ -611,7 +611,9 @@ func (c *Customer) blocks(v *EntitlementView) *EntitlementView {
 type pendingNote struct {
 	customerID string
 	typ        string
-	props      alertProps
+	// props are the notification's properties: alertProps, or
+	// paymentProps (payments.go).
+	props any
 }
 
 // alertProps are the properties of an alert notification, in Metronome's
@@ -705,9 +707,9 @@ func (b *batch) finishNotes() {
 	for n, pn := range b.notes {
 		id := DeriveID("notification", strconv.FormatUint(b.index, 10), strconv.Itoa(n))
 		body, err := json.Marshal(struct {
-			ID         string     `json:"id"`
-			Type       string     `json:"type"`
-			Properties alertProps `json:"properties"`
+			ID         string `json:"id"`
+			Type       string `json:"type"`
+			Properties any    `json:"properties"`
 		}{id, pn.typ, pn.props})
 		if err != nil {
 			panic("engine: notification payload: " + err.Error()) // plain strings and numbers: cannot fail

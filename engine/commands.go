@@ -279,6 +279,9 @@ type CommitInput struct {
 	// (it makes the commit a paid one for the burn-down order) but bills
 	// nothing; a POSTPAID commit with it expires instead of being trued up.
 	DoNotInvoice bool `msgpack:"DoNotInvoice"`
+	// PaymentGate is the commit's payment_gate_config (payments.go): with
+	// EXTERNAL the commit is pending until its payment is released.
+	PaymentGate *PaymentGateInput `msgpack:"PaymentGate,omitempty"`
 }
 
 // OverrideInput changes rates of a contract for a product or a tag.
@@ -356,6 +359,9 @@ type CreateContract struct {
 	Subscriptions    []SubscriptionInput `msgpack:"Subscriptions,omitempty"`
 	RecurringCredits []RecurringInput    `msgpack:"RecurringCredits,omitempty"`
 	RecurringCommits []RecurringInput    `msgpack:"RecurringCommits,omitempty"`
+	// Auto-recharge and threshold billing (recharge.go, threshold.go).
+	PrepaidBalanceThreshold *RechargeInput       `msgpack:"PrepaidBalanceThreshold,omitempty"`
+	SpendThreshold          *SpendThresholdInput `msgpack:"SpendThreshold,omitempty"`
 }
 
 // Statement frequencies and anchor days.
@@ -458,6 +464,11 @@ type EditContract struct {
 	// AddSubscriptions and UpdateSubscriptions (seats; subscriptions.go).
 	AddSubscriptions    []SubscriptionInput  `msgpack:"AddSubscriptions,omitempty"`
 	UpdateSubscriptions []SubscriptionUpdate `msgpack:"UpdateSubscriptions,omitempty"`
+	// Auto-recharge and threshold billing (recharge.go, threshold.go).
+	AddPrepaidBalanceThreshold    *RechargeInput       `msgpack:"AddPrepaidBalanceThreshold,omitempty"`
+	UpdatePrepaidBalanceThreshold *RechargeInput       `msgpack:"UpdatePrepaidBalanceThreshold,omitempty"`
+	AddSpendThreshold             *SpendThresholdInput `msgpack:"AddSpendThreshold,omitempty"`
+	UpdateSpendThreshold          *SpendThresholdInput `msgpack:"UpdateSpendThreshold,omitempty"`
 }
 
 // Event is one usage event as ingested. CustomerID is a customer id or an

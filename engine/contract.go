@@ -112,6 +112,9 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 	}
 	add := func(field string, list []CommitInput, defaultType string) *Error {
 		for i := range list {
+			if g := list[i].PaymentGate; g != nil && g.Type != GateNone {
+				return errorf(Invalid, "%s[%d].payment_gate_config: payment gates apply to commits added with /v2/contracts/edit add_commits", field, i)
+			}
 			cm, err := s.newCommit(c, cat, rc, id, field, i, &list[i], defaultType, cmd.LegacyCommits, now)
 			if err == nil {
 				err = k.billCommit(cm, rc, field+"["+strconv.Itoa(i)+"]", true, now)
@@ -144,6 +147,10 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 		k.ScheduledCharges = append(k.ScheduledCharges, ch)
 	}
 	if err := s.addSeats(c, cat, rc, k, cmd.Subscriptions, "subscriptions", cmd.RecurringCredits, cmd.RecurringCommits, now); err != nil {
+		t.res.Err = err
+		return
+	}
+	if err := k.createThresholdConfigs(cat, cmd); err != nil {
 		t.res.Err = err
 		return
 	}

@@ -89,6 +89,20 @@ type Contract struct {
 	// Recurring credits and commits in creation order; each grants into
 	// its own commit or credit in Balances.
 	Recurring []*RecurringBalance `msgpack:"Recurring"`
+
+	// Fields since customer layout 8 (payments.go, recharge.go,
+	// threshold.go); older records have none.
+
+	// Recharge is the prepaid_balance_threshold_configuration (auto-recharge).
+	Recharge *RechargeConfig `msgpack:"Recharge"`
+	// SpendThreshold is the spend_threshold_configuration (threshold billing).
+	SpendThreshold *SpendThresholdConfig `msgpack:"SpendThreshold"`
+	// Workflows are the payment workflows of the contract, in creation order.
+	Workflows []*PaymentWorkflow `msgpack:"Workflows"`
+	// Gated holds the payment-gated commits not in any balance: pending
+	// ones and those voided by a failed payment (a paid one moves to
+	// Balances).
+	Gated []*Commit `msgpack:"Gated"`
 }
 
 // ScheduledCharge is a charge of a FIXED product, billed on the usage
@@ -151,6 +165,14 @@ type Commit struct {
 	LegacyRules bool `msgpack:"LegacyRules"`
 	// DoNotInvoice: the invoice schedule bills nothing (see CommitInput).
 	DoNotInvoice bool `msgpack:"DoNotInvoice"`
+
+	// Fields since customer layout 8 (payments.go): the payment gate the
+	// commit went through ("" or NONE: none), its status (pending, paid,
+	// failed), its workflow and, when voided, why.
+	GateType   string `msgpack:"GateType"`
+	GateStatus string `msgpack:"GateStatus"`
+	WorkflowID string `msgpack:"WorkflowID"`
+	VoidReason string `msgpack:"VoidReason"`
 
 	// countCatalog and count cache applicableCount for one catalog version.
 	countCatalog *Catalog

@@ -243,6 +243,31 @@ func randomLog(t *testing.T, seed int64) []Entry {
 					{Amount: dec(fmt.Sprint(rng.Intn(80))), StartingAt: start + int64(rng.Intn(20))*nanosPerDay, EndingBefore: start + 60*nanosPerDay}}}}})
 	}
 	push(cmds...)
+	// Payments (payments.go): auto-recharge and threshold billing on some
+	// contracts, gated purchases and releases below. A generator of their
+	// own, so the draws above keep their sequence.
+	prng := rand.New(rand.NewSource(seed*7919 + 1))
+	payer := func() string { return fmt.Sprintf("c%02d", 8*prng.Intn(customers/8)+6+prng.Intn(2)) }
+	gates := []string{GateExternal, GateExternal, GateNone}
+	for _, cmd := range cmds {
+		k, ok := cmd.(*CreateContract)
+		if !ok {
+			continue
+		}
+		var i int
+		fmt.Sscanf(k.CustomerID, "c%d", &i)
+		switch i % 8 {
+		case 6:
+			th := dec(fmt.Sprint(50 + prng.Intn(100)))
+			to := th.Add(dec(fmt.Sprint(100 + prng.Intn(200))))
+			k.PrepaidBalanceThreshold = &RechargeInput{IsEnabled: ptr(true), ThresholdAmount: &th, RechargeToAmount: &to,
+				Commit: &ThresholdCommitInput{ProductID: "fixed", Name: "Recharge"}, PaymentGate: &PaymentGateInput{Type: gates[prng.Intn(3)]}}
+		case 7:
+			th := dec(fmt.Sprint(20 + prng.Intn(60)))
+			k.SpendThreshold = &SpendThresholdInput{IsEnabled: ptr(true), ThresholdAmount: &th,
+				Commit: &ThresholdCommitInput{ProductID: "fixed"}, PaymentGate: &PaymentGateInput{Type: gates[prng.Intn(3)]}}
+		}
+	}
 	// Alerts of every type on some customers: soft and hard (blocking)
 	// spend limits, one scoped to a group value, balance and invoice alerts.
 	cmds = nil
@@ -374,6 +399,27 @@ func randomLog(t *testing.T, seed int64) []Entry {
 				UniquenessKey: fmt.Sprintf("k-c%02d", c), EvaluateOnCreate: true})
 		}
 		push(batch...)
+		// Payments in an entry of their own, so the usage entries above
+		// can still be split (split_test.go).
+		batch = nil
+		for n := prng.Intn(3); n > 0; n-- {
+			c := payer()
+			switch prng.Intn(5) {
+			case 0:
+				batch = append(batch, &EditContract{CustomerID: c, ContractID: "k" + c, AddCommits: []CommitInput{{Type: CommitPrepaid, ProductID: "fixed",
+					AccessSchedule: []ScheduleItem{{Amount: dec(fmt.Sprint(50 + prng.Intn(200))), StartingAt: now, EndingBefore: now + 30*nanosPerDay}},
+					PaymentGate:    &PaymentGateInput{Type: GateExternal}}}})
+			case 1, 2, 3:
+				batch = append(batch, &ReleasePaymentGate{WorkflowID: DeriveID("k"+c, "payment_workflow", fmt.Sprint(prng.Intn(4))),
+					Outcome: []string{GatePaid, GateFailed}[prng.Intn(2)]})
+			case 4:
+				on := true
+				batch = append(batch, &EditContract{CustomerID: c, ContractID: "k" + c, UpdatePrepaidBalanceThreshold: &RechargeInput{IsEnabled: &on}})
+			}
+		}
+		if len(batch) > 0 {
+			push(batch...)
+		}
 	}
 	return entries
 }
@@ -500,7 +546,10 @@ func TestRandomLogRatesEveryFeature(t *testing.T) {
 	for _, f := range []string{"prio:", "prio:" + PrioritizationLowestMultiplier, "prio:" + PrioritizationExplicit, "grouped line", "unique set", "latest", "card:rc2",
 		"postpaid drawn", "legacy postpaid", "true-up", "postpaid expired without true-up", "do_not_invoice", "commit purchase line",
 		"subscription ADVANCE MONTHLY", "subscription ARREARS QUARTERLY", "subscription ADVANCE ANNUAL", "quantity update", "prorated charge",
-		"seat adjustment", "recurring grant expired CREDIT", "recurring grant expired PREPAID"} {
+		"seat adjustment", "recurring grant expired CREDIT", "recurring grant expired PREPAID",
+		"workflow manual_commit EXTERNAL paid", "workflow manual_commit EXTERNAL failed", "workflow prepaid_balance EXTERNAL paid",
+		"workflow prepaid_balance EXTERNAL failed", "workflow prepaid_balance NONE paid", "workflow spend EXTERNAL paid", "workflow spend EXTERNAL failed",
+		"workflow spend NONE paid"} {
 		if !seen[f] {
 			t.Errorf("never seen: %s", f)
 		}
@@ -534,6 +583,9 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 					if cm.Type == CommitPrepaid && cm.DoNotInvoice && len(cm.InvoiceSchedule) > 0 {
 						seen["do_not_invoice"] = true
 					}
+				}
+				for _, wf := range k.Workflows {
+					seen["workflow "+wf.Type+" "+wf.GateType+" "+wf.Status] = true
 				}
 				for _, sub := range k.Subscriptions {
 					seen["subscription "+sub.CollectionSchedule+" "+sub.BillingFrequency] = true

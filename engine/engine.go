@@ -97,6 +97,9 @@ type Engine struct {
 	// alertOwners maps an alert id to its customer's handle (routing of
 	// archive; rebuilt on restore).
 	alertOwners sync.Map
+	// workflowOwners maps a payment workflow id to its customer's handle
+	// (routing of release_payment_gate; rebuilt on restore).
+	workflowOwners sync.Map
 	// notes are the notifications applied entries produced, until the
 	// cluster layer takes them (TakeNotifications).
 	notesMu sync.Mutex

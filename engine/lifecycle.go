@@ -229,6 +229,10 @@ var editOps = []editOp{
 	{"add_scheduled_charges", editAddCharges},
 	{"add_subscriptions", editAddSubscriptions},
 	{"update_subscriptions", editUpdateSubscriptions},
+	{"add_prepaid_balance_threshold_configuration", editAddRecharge},
+	{"update_prepaid_balance_threshold_configuration", editUpdateRecharge},
+	{"add_spend_threshold_configuration", editAddSpendThreshold},
+	{"update_spend_threshold_configuration", editUpdateSpendThreshold},
 }
 
 func applyEditContract(s *shard, t *task, cat *Catalog, now Nanos) {
@@ -390,6 +394,9 @@ func editAddBalances(x *editCtx, field string, list []CommitInput, defaultType s
 		cm, err := x.s.newCommit(x.c, x.cat, x.rc, x.k.ID, field, i, &in, defaultType, x.cmd.LegacyCommits, x.now)
 		f := field + "[" + strconv.Itoa(i) + "]"
 		if err == nil {
+			err = prepareGate(cm, &in, f, x.now) // a gated purchase is paid through its gate, not billed
+		}
+		if err == nil {
 			err = x.k.billCommit(cm, x.rc, f, false, x.now)
 		}
 		if err == nil && cm.truedUp() {
@@ -401,6 +408,10 @@ func editAddBalances(x *editCtx, field string, list []CommitInput, defaultType s
 		}
 		if err != nil {
 			return err
+		}
+		if cm.GateStatus == GatePending {
+			x.k.gate(cm, WorkflowManualCommit, x.now) // pending until its payment is released (payments.go)
+			continue
 		}
 		x.k.Balances = append(x.k.Balances, cm)
 	}
@@ -464,6 +475,7 @@ func (k *Contract) clone() *Contract {
 		n.ScheduledCharges[i] = &cc
 	}
 	k.cloneSeats(&n)
+	k.clonePayments(&n)
 	if k.Balances == nil {
 		n.Balances = nil
 	}

@@ -80,7 +80,10 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 	// A product a composite covers is rated per event: its composite
 	// draws on the balances right after it (rateComposites), which a run
 	// would reorder. So is usage a group-scoped alert counts.
-	if len(plan) == 1 && plan[0].summed() && !s.eng.cfg.RateEachEvent && !cat.coveredByComposite[plan[0].product.ID] && len(scoped) == 0 {
+	// So is usage of a contract with auto-recharge or threshold billing:
+	// they are evaluated after each event (payments.go).
+	watched := k.paymentWatched()
+	if len(plan) == 1 && plan[0].summed() && !s.eng.cfg.RateEachEvent && !cat.coveredByComposite[plan[0].product.ID] && len(scoped) == 0 && !watched {
 		s.stage(c, k, inv, rc, plan[0].product, &plan[0].pr, plan[0].qty, ev.Timestamp, cat)
 		return
 	}
@@ -92,6 +95,9 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 		s.rateUsage(cat, k, inv, rc, &plan[i], ev)
 	}
 	s.scratch.scoped = scoped[:0]
+	if watched {
+		s.evaluateThresholds(c, k, cat, now)
+	}
 }
 
 // planUsage lists the priced, entitled products an event adds to, in catalog

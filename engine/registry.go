@@ -94,6 +94,9 @@ var commandSpecs = buildSpecs(
 		Scope: ScopeCustomer, Route: routeResetAlert, ApplyCustomer: applyResetAlert},
 	CommandSpec{Kind: KindConsume, Name: "consume", Version: 1, New: func() Command { return &Consume{} },
 		Scope: ScopeCustomer, Route: routeConsume, ApplyCustomer: applyConsume},
+	// Payment gates (payments.go).
+	CommandSpec{Kind: KindReleasePaymentGate, Name: "release_payment_gate", Version: 1, New: func() Command { return &ReleasePaymentGate{} },
+		Scope: ScopeCustomer, Route: routeReleasePaymentGate, ApplyCustomer: applyReleasePaymentGate},
 )
 
 // specTable indexes specs by kind.

@@ -55,4 +55,5 @@ type Result struct {
 	ID     string         // id of the created object, when the command creates one
 	Ingest *IngestOutcome // for Ingest (and Consume, when its events were ingested)
 	Check  *CheckAnswer   // for Consume: the check's answer, balance after
+	Gate   *GateAnswer    // for ReleasePaymentGate: the workflow as settled
 }

@@ -286,6 +286,7 @@ func (e *Engine) Restore(st *State) error {
 			e.alertOwners.Store(a.ID, handles[c.ID])
 		}
 	}
+	e.restoreWorkflowOwners(st.Customers, handles)
 	e.orderMu.Lock()
 	e.customerOrder = append([]string(nil), st.CustomerOrder...)
 	e.orderMu.Unlock()

@@ -73,8 +73,8 @@ func buildView(c *Customer, cat *Catalog, now Nanos, balances *[]Amount) *Entitl
 		switch {
 		case !pr.entitled:
 			entitled, reason = false, ReasonNotEntitled
-		case k.PrepaidOnly && !bal.IsPositive() && !subscriptionProduct(cat, pid):
-			entitled, reason = false, ReasonBalanceDepleted
+		case k.prepaidOnly() && !bal.IsPositive() && !subscriptionProduct(cat, pid):
+			entitled, reason = false, k.depletedReason()
 		}
 		v.Products = append(v.Products, ProductAnswer{ProductID: pid, ProductEntitlement: ProductEntitlement{
 			Entitled: entitled, Reason: reason, Balance: bal, CreditTypeID: pr.creditTypeID}})

@@ -68,6 +68,13 @@ func sampleCommands() []engine.Command {
 		&engine.ResetAlert{CustomerID: "c1", AlertID: "a1"},
 		&engine.Consume{CustomerID: "c1", ProductID: "p1", GroupKey: "user_id", GroupValue: "u", Events: []engine.Event{
 			{TransactionID: "t9", CustomerID: "c1", EventType: "api", Timestamp: 17, Properties: map[string]string{"n": "1"}}}},
+		&engine.ReleasePaymentGate{WorkflowID: "wf1", Outcome: engine.GateFailed, ErrorMessage: "card declined"},
+		&engine.EditContract{CustomerID: "c1", ContractID: "k1",
+			AddCommits: []engine.CommitInput{{Type: engine.CommitPrepaid, ProductID: "p2", AccessSchedule: []engine.ScheduleItem{{Amount: dec("2000"), StartingAt: 10, EndingBefore: 20}},
+				PaymentGate: &engine.PaymentGateInput{Type: engine.GateExternal}}},
+			AddPrepaidBalanceThreshold: &engine.RechargeInput{IsEnabled: &yes, ThresholdAmount: decp("500"), RechargeToAmount: decp("2000"),
+				Commit: &engine.ThresholdCommitInput{ProductID: "p2", Priority: decp("1")}, PaymentGate: &engine.PaymentGateInput{Type: engine.GateExternal}},
+			UpdateSpendThreshold: &engine.SpendThresholdInput{IsEnabled: &yes}},
 	}
 }
 

@@ -53,10 +53,17 @@ import (
 //     subscriptions (with quantity schedules and charges) and its recurring
 //     credits and commits. Older records have none.
 //
+//   - 7: reserved for a parallel branch (not read by this build).
+//
+//   - 8: layout 6 plus, at the end of a commit's record, its payment gate,
+//     and at the end of a contract's record its auto-recharge and threshold
+//     billing configurations, payment workflows and gated commits
+//     (payments_codec.go). Older records have none.
+//
 // Layouts differ in how an amount is written, so the reader is one decoder
 // parameterised by its amount reader (binReader.amount), and in the fields
 // appended since, which it reads when the record's layout has them.
-const customerLayout byte = 6
+const customerLayout byte = 8
 
 // amountReaders maps each layout DecodeCustomer reads to its amount reader.
 var amountReaders = map[byte]func(*binReader) engine.Amount{
@@ -66,6 +73,7 @@ var amountReaders = map[byte]func(*binReader) engine.Amount{
 	4: (*binReader).binAmount,
 	5: (*binReader).binAmount,
 	6: (*binReader).binAmount,
+	8: (*binReader).binAmount,
 }
 
 // The customer layout is a hand-written, reflection-free encoding: snapshots
@@ -370,6 +378,9 @@ func (w *binWriter) contract(k *engine.Contract) {
 	if w.layout >= 6 {
 		w.seats(k)
 	}
+	if w.layout >= 8 {
+		w.payments(k)
+	}
 }
 
 // tiers writes a nil-preserving list of priced tiers (layout 3).
@@ -457,6 +468,9 @@ func (w *binWriter) commit(cm *engine.Commit) {
 				w.amt(a.Amount)
 			}
 		}
+	}
+	if w.layout >= 8 {
+		w.commitGate(cm)
 	}
 }
 
@@ -847,6 +861,9 @@ func (r *binReader) contract() *engine.Contract {
 	if r.layout >= 6 {
 		r.seats(k)
 	}
+	if r.layout >= 8 {
+		r.payments(k)
+	}
 	return k
 }
 
@@ -938,6 +955,9 @@ func (r *binReader) commit() *engine.Commit {
 				}
 			}
 		}
+	}
+	if r.layout >= 8 {
+		r.commitGate(cm)
 	}
 	return cm
 }

@@ -350,3 +350,54 @@ func TestCustomerCodecLayout6Fields(t *testing.T) {
 		}
 	}
 }
+
+// Layout 8: payment gates (a commit's gate, a contract's configurations,
+// workflows and gated commits) round trip; a layout 6 record (written
+// before them) still reads, without them; layout 7 (another branch's) is
+// not read by this build.
+func TestCustomerCodecLayout8Payments(t *testing.T) {
+	c := fullCustomer()
+	k := c.Contracts[0]
+	k.Balances[0].GateType, k.Balances[0].GateStatus, k.Balances[0].WorkflowID = engine.GateExternal, engine.GatePaid, "wf-0"
+	prio := amt("5")
+	k.Recharge = &engine.RechargeConfig{IsEnabled: true, Threshold: amt("500"), RechargeTo: amt("2000"), GateType: engine.GateExternal,
+		Commit: engine.ThresholdCommit{ProductID: "p", Name: "Recharge", Priority: &prio, ApplicableProductIDs: []string{"p"}}}
+	k.SpendThreshold = &engine.SpendThresholdConfig{Threshold: amt("10000"), GateType: engine.GateNone, FailedUnbilled: amt("12.5"),
+		Commit: engine.ThresholdCommit{ProductID: "p", ApplicableProductTags: []string{}}}
+	k.Workflows = []*engine.PaymentWorkflow{{ID: "wf-0", Type: engine.WorkflowManualCommit, CommitID: "cm", GateType: engine.GateExternal, Status: engine.GatePaid,
+		InvoiceID: "inv-wf", Amount: amt("2000"), CreditType: engine.USDCreditTypeID, CreatedAt: 4, SettledAt: 5, Notified: true},
+		{ID: "wf-1", Type: engine.WorkflowRecharge, CommitID: "g", Status: engine.GateFailed, ErrorMessage: "card declined"}}
+	k.Gated = []*engine.Commit{{ID: "g", Type: engine.CommitPrepaid, GateType: engine.GateExternal, GateStatus: engine.GateFailed, WorkflowID: "wf-1",
+		VoidReason: "card declined", Segments: []*engine.Segment{{ID: "gs", Amount: amt("1500"), StartingAt: 1, EndingBefore: 9}}}}
+	b := AppendCustomer(nil, c)
+	if b[0] != 8 {
+		t.Fatalf("layout %d, want 8", b[0])
+	}
+	got, err := DecodeCustomer(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(c)
+	have, _ := json.Marshal(got)
+	if !bytes.Equal(want, have) {
+		t.Fatalf("layout 8 round trip:\n%s\n%s", want, have)
+	}
+	if !bytes.Equal(AppendCustomer(nil, got), b) {
+		t.Fatal("re-encoding gave different bytes")
+	}
+	old, err := DecodeCustomer(appendCustomer(nil, c, 6, (*binWriter).binAmount), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := old.Contracts[0]; k.Recharge != nil || k.SpendThreshold != nil || k.Workflows != nil || k.Gated != nil || k.Balances[0].GateStatus != "" {
+		t.Fatal("a layout 6 record must read without payments")
+	}
+	if _, err := DecodeCustomer(append([]byte{7}, b[1:]...), nil); err == nil {
+		t.Fatal("layout 7 is another branch's: this build must refuse it")
+	}
+	for n := 1; n < len(b); n += 7 {
+		if _, err := DecodeCustomer(b[:n], nil); err == nil {
+			t.Fatalf("truncated at %d decoded", n)
+		}
+	}
+}

@@ -61,6 +61,10 @@ type commitOut struct {
 	CreatedAt             string              `json:"created_at"`
 	Balance               *num                `json:"balance,omitempty"`
 	Ledger                []ledgerOut         `json:"ledger,omitempty"`
+	// PaymentGateStatus is pending, paid or failed for a payment-gated
+	// commit (payments.go); a pending or voided one has balance 0.
+	PaymentGateStatus string `json:"payment_gate_status,omitempty"`
+	VoidReason        string `json:"void_reason,omitempty"`
 }
 
 func renderCommit(cm *engine.Commit, k *engine.Contract, cat *engine.Catalog, now engine.Nanos, opts readOpts) commitOut {
@@ -96,11 +100,18 @@ func renderCommit(cm *engine.Commit, k *engine.Contract, cat *engine.Catalog, no
 		}
 		out.InvoiceSchedule = is
 	}
+	out.PaymentGateStatus = cm.GateStatus
+	out.VoidReason = cm.VoidReason
 	if opts.balance {
 		b := amountNum(cm.BalanceAt(now))
+		if cm.InGate() {
+			b = amountNum(engine.Amount{})
+		}
 		out.Balance = &b
 	}
-	if opts.ledgers {
+	if opts.ledgers && cm.InGate() {
+		out.Ledger = []ledgerOut{}
+	} else if opts.ledgers {
 		out.Ledger = []ledgerOut{}
 		for _, e := range cm.Ledger(now) {
 			out.Ledger = append(out.Ledger, ledgerOut{Type: e.Type, Timestamp: tsv(e.Timestamp), Amount: amountNum(e.Amount), SegmentID: e.SegmentID, InvoiceID: e.InvoiceID})
@@ -166,7 +177,7 @@ func (s *Server) listBalances(ctx *fasthttp.RequestCtx, _ string) error {
 			return
 		}
 		for _, k := range c.Contracts {
-			for _, cm := range k.Balances {
+			for _, cm := range k.ListedCommits() {
 				if id != "" && cm.ID != id {
 					continue
 				}
@@ -176,7 +187,7 @@ func (s *Server) listBalances(ctx *fasthttp.RequestCtx, _ string) error {
 				if (startingAt != 0 || effectiveBefore != 0) && !overlaps(cm, startingAt, effectiveBefore) {
 					continue
 				}
-				if excludeZero && cm.BalanceAt(now).IsZero() {
+				if excludeZero && (cm.InGate() || cm.BalanceAt(now).IsZero()) {
 					continue
 				}
 				all = append(all, renderCommit(cm, k, cat, now, opts))

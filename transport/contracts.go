@@ -204,6 +204,9 @@ func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 	for _, rc := range o.objects("recurring_commits", false, 100) {
 		cmd.RecurringCommits = append(cmd.RecurringCommits, decodeRecurring(rc))
 	}
+	cmd.PrepaidBalanceThreshold = decodeRecharge(o, "prepaid_balance_threshold_configuration", false)
+	cmd.SpendThreshold = decodeSpendThreshold(o, "spend_threshold_configuration", false)
+	refuseOldThresholdName(o)
 	if r.err == nil {
 		checkExplicitPriorities(r, cmd)
 	}

@@ -83,8 +83,9 @@ var appliedFields = map[string][]string{
 		"commits[].invoice_schedule.recurring_schedule.frequency", "commits[].invoice_schedule.recurring_schedule.amount_distribution",
 		"commits[].invoice_schedule.recurring_schedule.amount", "commits[].invoice_schedule.recurring_schedule.unit_price",
 		"commits[].invoice_schedule.recurring_schedule.quantity",
-	), append(append(append(scheduledChargeFields("scheduled_charges[]."), subscriptionFields("subscriptions[].")...),
-		recurringFields("recurring_credits[].")...), recurringFields("recurring_commits[].")...)...),
+	), append(append(append(append(append(scheduledChargeFields("scheduled_charges[]."), subscriptionFields("subscriptions[].")...),
+		recurringFields("recurring_credits[].")...), recurringFields("recurring_commits[].")...),
+		thresholdFields("prepaid_balance_threshold_configuration.", true)...), thresholdFields("spend_threshold_configuration.", false)...)...),
 	"/v1/contracts/updateEndDate": {"customer_id", "contract_id", "ending_before", "allow_ending_before_finalized_invoice"},
 	"/v2/contracts/edit": append(append(append(append([]string{
 		"customer_id", "contract_id", "uniqueness_key", "update_contract_end_date", "allow_contract_ending_before_finalized_invoice",
@@ -105,8 +106,13 @@ var appliedFields = map[string][]string{
 		"add_commits[].invoice_schedule.recurring_schedule.frequency", "add_commits[].invoice_schedule.recurring_schedule.amount_distribution",
 		"add_commits[].invoice_schedule.recurring_schedule.amount", "add_commits[].invoice_schedule.recurring_schedule.unit_price",
 		"add_commits[].invoice_schedule.recurring_schedule.quantity",
-	), append(append(scheduledChargeFields("add_scheduled_charges[]."), subscriptionFields("add_subscriptions[].")...),
-		updateSubscriptionFields...)...),
+		// Payment gates: NONE or EXTERNAL (STRIPE, taxes and stripe_config refused).
+		"add_commits[].payment_gate_config.payment_gate_type",
+	), append(append(append(append(append(append(scheduledChargeFields("add_scheduled_charges[]."), subscriptionFields("add_subscriptions[].")...),
+		updateSubscriptionFields...),
+		thresholdFields("add_prepaid_balance_threshold_configuration.", true)...), thresholdFields("update_prepaid_balance_threshold_configuration.", true)...),
+		thresholdFields("add_spend_threshold_configuration.", false)...), thresholdFields("update_spend_threshold_configuration.", false)...)...),
+	"/v1/contracts/commits/threshold-billing/release": {"workflow_id", "outcome"},
 	"/v1/contracts/get":  {"customer_id", "contract_id", "include_balance", "include_ledgers"},
 	"/v1/contracts/list": {"customer_id", "include_balance", "include_ledgers", "include_archived", "covering_date", "starting_at"},
 	"/v1/contracts/customerBalances/list": {
@@ -166,6 +172,23 @@ func commitFields(prefix string, credit bool) []string {
 		"access_schedule.schedule_items[].ending_before", "access_schedule.schedule_items[].amount"}
 	if !credit {
 		fields = append(fields, "type")
+	}
+	out := make([]string, 0, len(fields))
+	for _, f := range fields {
+		out = append(out, prefix+f)
+	}
+	return out
+}
+
+// thresholdFields are the applied fields of a prepaid balance threshold
+// (recharge) or spend threshold configuration: custom_credit_type_id,
+// discount_configuration, threshold_balance_specifiers, the commit's
+// specifiers and the gate's tax and Stripe settings stay refused.
+func thresholdFields(prefix string, recharge bool) []string {
+	fields := []string{"is_enabled", "threshold_amount", "commit.product_id", "commit.name", "commit.description",
+		"payment_gate_config.payment_gate_type"}
+	if recharge {
+		fields = append(fields, "recharge_to_amount", "commit.applicable_product_ids", "commit.applicable_product_tags")
 	}
 	out := make([]string, 0, len(fields))
 	for _, f := range fields {

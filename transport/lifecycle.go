@@ -134,8 +134,14 @@ func decodeEditContract(body []byte) (*engine.EditContract, error) {
 		UniquenessKey: o.str("uniqueness_key", false),
 	}
 	for _, c := range o.objects("add_commits", false, 1000) {
-		cmd.AddCommits = append(cmd.AddCommits, decodeCommit(c, false))
+		in := decodeCommit(c, false)
+		in.PaymentGate = decodePaymentGate(c, false)
+		cmd.AddCommits = append(cmd.AddCommits, in)
 	}
+	cmd.AddPrepaidBalanceThreshold = decodeRecharge(o, "add_prepaid_balance_threshold_configuration", false)
+	cmd.UpdatePrepaidBalanceThreshold = decodeRecharge(o, "update_prepaid_balance_threshold_configuration", true)
+	cmd.AddSpendThreshold = decodeSpendThreshold(o, "add_spend_threshold_configuration", false)
+	cmd.UpdateSpendThreshold = decodeSpendThreshold(o, "update_spend_threshold_configuration", true)
 	for _, c := range o.objects("add_credits", false, 1000) {
 		cmd.AddCredits = append(cmd.AddCredits, decodeCommit(c, true))
 	}

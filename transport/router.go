@@ -87,6 +87,7 @@ func (s *Server) buildRoutes() map[string]*endpoint {
 	add(post, "/v1/contracts/customerBalances/list", s.listBalances, readRoute)
 	add(post, "/v1/contracts/updateEndDate", s.updateEndDate, leaderOnly)
 	add(post, "/v2/contracts/edit", s.editContract, leaderOnly)
+	add(post, "/v1/contracts/commits/threshold-billing/release", s.releasePaymentGate, leaderOnly)
 
 	add(get, "/v1/credit-types/list", s.listCreditTypes, readRoute)
 	add(post, "/v1/credit-types/create", s.createCreditType, leaderOnly)

@@ -463,6 +463,30 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 		return out
 	}
 
+	// Threshold configurations (payments): a full valid one for a field
+	// to go into, and the values their enums and products need.
+	thresholdTemplates := func(prefix string, recharge bool) map[string]map[string]any {
+		cfg := obj("is_enabled", true, "threshold_amount", 500, "commit", obj("product_id", fixed), "payment_gate_config", obj("payment_gate_type", "EXTERNAL"))
+		if recharge {
+			cfg["recharge_to_amount"] = 2000
+		}
+		return map[string]map[string]any{prefix: cfg, prefix + ".commit": obj("product_id", fixed),
+			prefix + ".payment_gate_config": obj("payment_gate_type", "EXTERNAL")}
+	}
+	thresholdValues := func(prefix string) map[string]func() any {
+		return map[string]func() any{prefix + ".payment_gate_config.payment_gate_type": constant("EXTERNAL"),
+			prefix + ".commit.product_id": constant(fixed), prefix + ".commit.applicable_product_ids": constant([]any{api}),
+			prefix + ".recharge_to_amount": constant(3000)}
+	}
+	// An update needs a configuration to update.
+	withThreshold := func(key string, recharge bool) func(any) {
+		return func(body any) {
+			cfg := thresholdTemplates("c", recharge)["c"]
+			cfg["is_enabled"] = false
+			e.ok("POST", "/v2/contracts/edit", obj("customer_id", editCust, "contract_id", editContract, key, cfg), nil)
+		}
+	}
+
 	endpoints := []sdkEndpoint{
 		{path: "/v1/ingest", params: metronome.V1UsageIngestParamsUsage{}, array: true,
 			base: func() any {
@@ -518,25 +542,27 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 					"credits", []any{obj("product_id", fixed, "access_schedule", schedule())},
 					"overrides", []any{obj("starting_at", start, "product_id", api, "type", "MULTIPLIER", "multiplier", 2)})
 			},
-			templates: mergeT(subTemplates("subscriptions"), recTemplates("recurring_credits"), recTemplates("recurring_commits"), map[string]map[string]any{
-				"usage_statement_schedule":                      obj("frequency", "MONTHLY"),
-				"commits[].invoice_schedule.schedule_items[]":   obj("timestamp", start),
-				"overrides[].overwrite_rate":                    obj("rate_type", "FLAT", "price", 2),
-				"commits[].access_schedule.schedule_items[]":    obj("amount", 1, "starting_at", start, "ending_before", end),
-				"credits[].access_schedule.schedule_items[]":    obj("amount", 1, "starting_at", start, "ending_before", end),
-				"scheduled_charges[]":                           obj("product_id", fixed, "schedule", chargeSchedule()),
-				"scheduled_charges[].schedule":                  chargeSchedule(),
-				"scheduled_charges[].schedule.schedule_items[]": obj("timestamp", later, "amount", 3),
-			}),
-			values: merge(subValues("subscriptions"), recValues("recurring_credits"), recValues("recurring_commits"), commitValues("commits[]."), commitValues("credits[]."), map[string]func() any{
-				"customer_id": freshCustomer, "rate_card_id": constant(rc), "starting_at": constant(start), "ending_before": constant(end),
-				"uniqueness_key": unique("uk"), "usage_statement_schedule.frequency": constant("MONTHLY"),
-				"usage_statement_schedule.billing_anchor_date": constant(start),
-				"usage_statement_schedule.day":                 constant("FIRST_OF_MONTH"), "overrides[].product_id": constant(api),
-				"overrides[].type": constant("MULTIPLIER"), "overrides[].starting_at": constant(start), "overrides[].ending_before": constant(later),
-				"overrides[].overwrite_rate.rate_type": constant("FLAT"), "commits[].invoice_schedule.credit_type_id": constant(usd),
-				"multiplier_override_prioritization": constant("LOWEST_MULTIPLIER"), "rate_card_alias": constant("sdk-card"),
-			}, chargeValues("scheduled_charges[].")),
+			templates: mergeT(subTemplates("subscriptions"), recTemplates("recurring_credits"), recTemplates("recurring_commits"),
+				thresholdTemplates("prepaid_balance_threshold_configuration", true), thresholdTemplates("spend_threshold_configuration", false), map[string]map[string]any{
+					"usage_statement_schedule":                      obj("frequency", "MONTHLY"),
+					"commits[].invoice_schedule.schedule_items[]":   obj("timestamp", start),
+					"overrides[].overwrite_rate":                    obj("rate_type", "FLAT", "price", 2),
+					"commits[].access_schedule.schedule_items[]":    obj("amount", 1, "starting_at", start, "ending_before", end),
+					"credits[].access_schedule.schedule_items[]":    obj("amount", 1, "starting_at", start, "ending_before", end),
+					"scheduled_charges[]":                           obj("product_id", fixed, "schedule", chargeSchedule()),
+					"scheduled_charges[].schedule":                  chargeSchedule(),
+					"scheduled_charges[].schedule.schedule_items[]": obj("timestamp", later, "amount", 3),
+				}),
+			values: merge(subValues("subscriptions"), recValues("recurring_credits"), recValues("recurring_commits"), commitValues("commits[]."), commitValues("credits[]."),
+				thresholdValues("prepaid_balance_threshold_configuration"), thresholdValues("spend_threshold_configuration"), map[string]func() any{
+					"customer_id": freshCustomer, "rate_card_id": constant(rc), "starting_at": constant(start), "ending_before": constant(end),
+					"uniqueness_key": unique("uk"), "usage_statement_schedule.frequency": constant("MONTHLY"),
+					"usage_statement_schedule.billing_anchor_date": constant(start),
+					"usage_statement_schedule.day":                 constant("FIRST_OF_MONTH"), "overrides[].product_id": constant(api),
+					"overrides[].type": constant("MULTIPLIER"), "overrides[].starting_at": constant(start), "overrides[].ending_before": constant(later),
+					"overrides[].overwrite_rate.rate_type": constant("FLAT"), "commits[].invoice_schedule.credit_type_id": constant(usd),
+					"multiplier_override_prioritization": constant("LOWEST_MULTIPLIER"), "rate_card_alias": constant("sdk-card"),
+				}, chargeValues("scheduled_charges[].")),
 			also: mergeAlso(chargeAlso("scheduled_charges[]."), recurringAlso("commits[]."), map[string]func(any){
 				"recurring_credits[].subscription_config": linkedSub, "recurring_commits[].subscription_config": linkedSub,
 				"rate_card_alias": func(body any) { delete(body.(map[string]any), "rate_card_id") },
@@ -552,31 +578,42 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 			values: map[string]func() any{"customer_id": func() any { return editCust }, "contract_id": func() any { return editContract }, "ending_before": constant(end)}},
 		{path: "/v2/contracts/edit", params: metronome.V2ContractEditParams{},
 			base: editBase,
-			templates: mergeT(subTemplates("add_subscriptions"), map[string]map[string]any{
-				"update_subscriptions[].quantity_updates[]": obj("starting_at", later),
-				"add_commits[]":                  obj("type", "PREPAID", "product_id", fixed, "access_schedule", schedule()),
-				"add_credits[]":                  obj("product_id", fixed, "access_schedule", schedule()),
-				"add_overrides[]":                obj("starting_at", start, "product_id", api, "type", "MULTIPLIER", "multiplier", 2),
-				"add_overrides[].overwrite_rate": obj("rate_type", "FLAT", "price", 2),
-				"add_commits[].access_schedule.schedule_items[]":    obj("amount", 1, "starting_at", start, "ending_before", end),
-				"add_credits[].access_schedule.schedule_items[]":    obj("amount", 1, "starting_at", start, "ending_before", end),
-				"add_commits[].invoice_schedule.schedule_items[]":   obj("timestamp", start),
-				"add_scheduled_charges[]":                           obj("product_id", fixed, "schedule", chargeSchedule()),
-				"add_scheduled_charges[].schedule":                  chargeSchedule(),
-				"add_scheduled_charges[].schedule.schedule_items[]": obj("timestamp", later, "amount", 3),
-			}),
+			templates: mergeT(subTemplates("add_subscriptions"),
+				thresholdTemplates("add_prepaid_balance_threshold_configuration", true), thresholdTemplates("add_spend_threshold_configuration", false),
+				map[string]map[string]any{
+					"add_commits[].payment_gate_config":                                  obj("payment_gate_type", "EXTERNAL"),
+					"update_prepaid_balance_threshold_configuration.payment_gate_config": obj("payment_gate_type", "EXTERNAL"),
+					"update_spend_threshold_configuration.payment_gate_config":           obj("payment_gate_type", "EXTERNAL"),
+					"update_subscriptions[].quantity_updates[]":                          obj("starting_at", later),
+					"add_commits[]":                  obj("type", "PREPAID", "product_id", fixed, "access_schedule", schedule()),
+					"add_credits[]":                  obj("product_id", fixed, "access_schedule", schedule()),
+					"add_overrides[]":                obj("starting_at", start, "product_id", api, "type", "MULTIPLIER", "multiplier", 2),
+					"add_overrides[].overwrite_rate": obj("rate_type", "FLAT", "price", 2),
+					"add_commits[].access_schedule.schedule_items[]":    obj("amount", 1, "starting_at", start, "ending_before", end),
+					"add_credits[].access_schedule.schedule_items[]":    obj("amount", 1, "starting_at", start, "ending_before", end),
+					"add_commits[].invoice_schedule.schedule_items[]":   obj("timestamp", start),
+					"add_scheduled_charges[]":                           obj("product_id", fixed, "schedule", chargeSchedule()),
+					"add_scheduled_charges[].schedule":                  chargeSchedule(),
+					"add_scheduled_charges[].schedule.schedule_items[]": obj("timestamp", later, "amount", 3),
+				}),
 			values: merge(subValues("add_subscriptions"), map[string]func() any{
 				"update_subscriptions[].subscription_id": editValue("subscription", "0"), "update_subscriptions[].quantity_updates[].starting_at": constant(later),
-			}, commitValues("add_commits[]."), commitValues("add_credits[]."), chargeValues("add_scheduled_charges[]."), map[string]func() any{
-				"customer_id": func() any { return editCust }, "contract_id": func() any { return editContract },
-				"uniqueness_key": unique("euk"), "update_contract_end_date": constant(end),
-				"archive_commits[].id": editValue("commits", "0"), "archive_credits[].id": editValue("credits", "0"),
-				"archive_scheduled_charges[].id": editValue("scheduled_charge", "0"), "remove_overrides[].id": editValue("override", "0"),
-				"add_overrides[].product_id": constant(api), "add_overrides[].type": constant("MULTIPLIER"), "add_overrides[].starting_at": constant(start),
-				"add_overrides[].ending_before": constant(later), "add_overrides[].overwrite_rate.rate_type": constant("FLAT"),
-				"add_commits[].invoice_schedule.credit_type_id": constant(usd),
-			}),
+			}, commitValues("add_commits[]."), commitValues("add_credits[]."), chargeValues("add_scheduled_charges[]."),
+				thresholdValues("add_prepaid_balance_threshold_configuration"), thresholdValues("add_spend_threshold_configuration"),
+				thresholdValues("update_prepaid_balance_threshold_configuration"), thresholdValues("update_spend_threshold_configuration"),
+				map[string]func() any{"add_commits[].payment_gate_config.payment_gate_type": constant("EXTERNAL")}, map[string]func() any{
+					"customer_id": func() any { return editCust }, "contract_id": func() any { return editContract },
+					"uniqueness_key": unique("euk"), "update_contract_end_date": constant(end),
+					"archive_commits[].id": editValue("commits", "0"), "archive_credits[].id": editValue("credits", "0"),
+					"archive_scheduled_charges[].id": editValue("scheduled_charge", "0"), "remove_overrides[].id": editValue("override", "0"),
+					"add_overrides[].product_id": constant(api), "add_overrides[].type": constant("MULTIPLIER"), "add_overrides[].starting_at": constant(start),
+					"add_overrides[].ending_before": constant(later), "add_overrides[].overwrite_rate.rate_type": constant("FLAT"),
+					"add_commits[].invoice_schedule.credit_type_id": constant(usd),
+				}),
 			also: mergeAlso(chargeAlso("add_scheduled_charges[]."), recurringAlso("add_commits[]."), map[string]func(any){
+				"update_prepaid_balance_threshold_configuration": withThreshold("add_prepaid_balance_threshold_configuration", true),
+				"update_spend_threshold_configuration":           withThreshold("add_spend_threshold_configuration", false),
+			}, map[string]func(any){
 				"update_subscriptions[]": func(body any) {
 					body.(map[string]any)["update_subscriptions"] = []any{obj("subscription_id", editValue("subscription", "0")())}
 				},
@@ -696,9 +733,21 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 
 // nativeField lists applied fields that Metronome's API does not have.
 var nativeField = map[string]bool{
-	"/v1/contracts/create prepaid_only":                         true,
-	"/v1/alerts/create block_on_alarm":                          true,
-	"/v1/contracts/customerBalances/list exclude_zero_balances": true,
+	// The SDK embeds a threshold commit's product_id, name and description
+	// (BaseThresholdCommitParam), which the walk above does not enter.
+	"/v1/contracts/create prepaid_balance_threshold_configuration.commit.product_id":                   true,
+	"/v1/contracts/create prepaid_balance_threshold_configuration.commit.name":                         true,
+	"/v1/contracts/create prepaid_balance_threshold_configuration.commit.description":                  true,
+	"/v2/contracts/edit add_prepaid_balance_threshold_configuration.commit.product_id":                 true,
+	"/v2/contracts/edit add_prepaid_balance_threshold_configuration.commit.name":                       true,
+	"/v2/contracts/edit add_prepaid_balance_threshold_configuration.commit.description":                true,
+	"/v2/contracts/edit update_prepaid_balance_threshold_configuration.commit.product_id":              true,
+	"/v2/contracts/edit update_prepaid_balance_threshold_configuration.commit.name":                    true,
+	"/v2/contracts/edit update_prepaid_balance_threshold_configuration.commit.description":             true,
+	"/v2/contracts/edit update_prepaid_balance_threshold_configuration.commit.applicable_product_tags": true,
+	"/v1/contracts/create prepaid_only":                                                                true,
+	"/v1/alerts/create block_on_alarm":                                                                 true,
+	"/v1/contracts/customerBalances/list exclude_zero_balances":                                        true,
 }
 
 // holdsLeaf reports whether f is a free-form map or list that the SDK walk

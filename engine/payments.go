@@ -1,0 +1,439 @@
+package engine
+
+import (
+	"encoding/json"
+	"strconv"
+)
+
+// Payment gates. A commit added with a payment_gate_config of EXTERNAL (an
+// edit's add_commits, an auto-recharge, a threshold charge) is created
+// pending: it lives in Contract.Gated, in no balance, never drawn, with a
+// payment workflow (Contract.Workflows). The end of the shard run that made
+// the workflow queues payment_gate.external_initiate with the workflow id
+// and the invoice total; the client settles it with release_payment_gate
+// (POST /v1/contracts/commits/threshold-billing/release). Paid: the commit
+// moves into Balances (a threshold charge's commit first pays the spend
+// already on the draft statements, threshold.go). Failed: the commit stays
+// in Gated, voided with the reason kept; a failed recharge disables
+// auto-recharge (recharge.go). Either way payment_gate.payment_status is
+// notified. A workflow is settled once: a later release of it, whatever
+// its outcome, changes nothing and answers the status it settled with.
+//
+// NONE is no gate: an edit's commit is added as any other; an engine-raised
+// commit (recharge, threshold) is issued at once, its purchase recorded on
+// its workflow's invoice. STRIPE is refused (not built).
+//
+// Everything here is deterministic: ids derive from the contract and the
+// workflow's place in it, times are the stamped time.
+
+// Payment gate types and statuses.
+const (
+	GateNone     = "NONE"
+	GateExternal = "EXTERNAL"
+	GateStripe   = "STRIPE"
+
+	GatePending = "pending"
+	GatePaid    = "paid"
+	GateFailed  = "failed"
+)
+
+// Workflow types, as payment_gate notifications name them.
+const (
+	WorkflowManualCommit = "manual_commit"
+	WorkflowRecharge     = "prepaid_balance"
+	WorkflowSpend        = "spend"
+)
+
+// KindReleasePaymentGate settles a payment workflow (numbered apart, as the
+// alert kinds are).
+const KindReleasePaymentGate Kind = 40
+
+// PaymentGateInput is a payment_gate_config as given.
+type PaymentGateInput struct {
+	// Type is NONE or EXTERNAL (STRIPE is refused).
+	Type string `msgpack:"Type"`
+}
+
+// ReleasePaymentGate is POST /v1/contracts/commits/threshold-billing/release.
+type ReleasePaymentGate struct {
+	WorkflowID string `msgpack:"WorkflowID"`
+	// Outcome is paid or failed.
+	Outcome string `msgpack:"Outcome"`
+	// ErrorMessage is kept as the void reason of a failed payment ("" ⇒
+	// "payment failed").
+	ErrorMessage string `msgpack:"ErrorMessage"`
+}
+
+func (*ReleasePaymentGate) Kind() Kind { return KindReleasePaymentGate }
+
+// PaymentWorkflow is one charge through a payment gate and the commit it
+// pays for.
+type PaymentWorkflow struct {
+	ID string `msgpack:"ID"`
+	// Type is manual_commit, prepaid_balance (auto-recharge) or spend.
+	Type       string `msgpack:"Type"`
+	CommitID   string `msgpack:"CommitID"`
+	GateType   string `msgpack:"GateType"`
+	Status     string `msgpack:"Status"`
+	InvoiceID  string `msgpack:"InvoiceID"`
+	Amount     Amount `msgpack:"Amount"`
+	CreditType string `msgpack:"CreditType"`
+	CreatedAt  Nanos  `msgpack:"CreatedAt"`
+	SettledAt  Nanos  `msgpack:"SettledAt"`
+	// ErrorMessage is why a failed payment failed.
+	ErrorMessage string `msgpack:"ErrorMessage"`
+	// Notified: its initiate notification was queued (the end of the run
+	// that made it queues it, so an edit that fails queues nothing).
+	Notified bool `msgpack:"Notified"`
+}
+
+// GateAnswer is what a release answers: the workflow as settled.
+type GateAnswer struct {
+	WorkflowID string
+	Status     string
+	CommitID   string
+}
+
+// paymentProps are the properties of a payment_gate notification, in
+// Metronome's names; the fields a type does not use are omitted.
+type paymentProps struct {
+	WorkflowType    string       `json:"workflow_type"`
+	CustomerID      string       `json:"customer_id"`
+	ContractID      string       `json:"contract_id"`
+	WorkflowID      string       `json:"workflow_id,omitempty"`
+	CommitID        string       `json:"commit_id,omitempty"`
+	InvoiceID       string       `json:"invoice_id,omitempty"`
+	InvoiceTotal    *json.Number `json:"invoice_total,omitempty"`
+	InvoiceCurrency string       `json:"invoice_currency,omitempty"`
+	PaymentStatus   string       `json:"payment_status,omitempty"`
+	ErrorMessage    string       `json:"error_message,omitempty"`
+	Timestamp       string       `json:"timestamp,omitempty"`
+	Threshold       *json.Number `json:"threshold_amount,omitempty"`
+	CurrentSpend    *json.Number `json:"current_spend,omitempty"`
+	IsEnabled       *bool        `json:"is_enabled,omitempty"`
+}
+
+// Notification types of payment gates.
+const (
+	NotePaymentInitiate  = "payment_gate.external_initiate"
+	NotePaymentStatus    = "payment_gate.payment_status"
+	NoteThresholdReached = "payment_gate.threshold_reached"
+)
+
+// prepareGate validates an added commit's payment_gate_config and, for a
+// gate, marks the commit pending: its purchase is paid through the gate
+// (an invoice of its own), so it bills nothing on usage statements; it is a
+// paid commit for the burn-down order.
+func prepareGate(cm *Commit, in *CommitInput, field string, now Nanos) *Error {
+	g := in.PaymentGate
+	if g == nil || g.Type == GateNone || g.Type == "" {
+		return nil
+	}
+	if g.Type != GateExternal {
+		return errorf(Invalid, "%s.payment_gate_config.payment_gate_type: %q is not supported by this server yet (NONE or EXTERNAL)", field, g.Type)
+	}
+	if cm.Type != CommitPrepaid {
+		return errorf(Invalid, "%s.payment_gate_config: only PREPAID commits can be payment-gated", field)
+	}
+	total := cm.purchaseTotal()
+	if len(cm.InvoiceSchedule) == 0 {
+		cm.InvoiceSchedule = []InvoiceItem{{ID: DeriveID(cm.ID, "invoice_item", "0"), Timestamp: now, Amount: total.Decimal()}}
+	}
+	cm.DoNotInvoice = true
+	cm.GateType, cm.GateStatus = GateExternal, GatePending
+	return nil
+}
+
+// purchaseTotal is what buying the commit costs: its invoice schedule, or
+// without one its access amounts.
+func (cm *Commit) purchaseTotal() Amount {
+	var total Amount
+	if len(cm.InvoiceSchedule) > 0 {
+		for _, it := range cm.InvoiceSchedule {
+			a, _ := AmountFromDecimal(it.Amount)
+			total = total.Add(a)
+		}
+		return total
+	}
+	for _, s := range cm.Segments {
+		total = total.Add(s.Amount)
+	}
+	return total
+}
+
+// gate parks a pending commit in Gated with a new workflow of the type.
+func (k *Contract) gate(cm *Commit, typ string, now Nanos) *PaymentWorkflow {
+	wf := &PaymentWorkflow{
+		ID: DeriveID(k.ID, "payment_workflow", strconv.Itoa(len(k.Workflows))), Type: typ, CommitID: cm.ID,
+		GateType: cm.GateType, Status: GatePending, Amount: cm.purchaseTotal(), CreditType: cm.CreditTypeID, CreatedAt: now,
+	}
+	wf.InvoiceID = DeriveID(wf.ID, "invoice")
+	cm.WorkflowID = wf.ID
+	k.Gated = append(k.Gated, cm)
+	k.Workflows = append(k.Workflows, wf)
+	return wf
+}
+
+// workflow finds a payment workflow of the customer, with its contract.
+func (c *Customer) workflow(id string) (*Contract, *PaymentWorkflow) {
+	for _, k := range c.Contracts {
+		for i := len(k.Workflows) - 1; i >= 0; i-- {
+			if k.Workflows[i].ID == id {
+				return k, k.Workflows[i]
+			}
+		}
+	}
+	return nil, nil
+}
+
+// Workflow is workflow for readers.
+func (c *Customer) Workflow(id string) (*Contract, *PaymentWorkflow) { return c.workflow(id) }
+
+// gated returns the pending or voided commit with this id, and its index.
+func (k *Contract) gated(id string) (*Commit, int) {
+	for i, cm := range k.Gated {
+		if cm.ID == id {
+			return cm, i
+		}
+	}
+	return nil, -1
+}
+
+// lastWorkflow is the contract's latest workflow of the type, or nil.
+func (k *Contract) lastWorkflow(typ string) *PaymentWorkflow {
+	for i := len(k.Workflows) - 1; i >= 0; i-- {
+		if k.Workflows[i].Type == typ {
+			return k.Workflows[i]
+		}
+	}
+	return nil
+}
+
+// inFlight reports whether a workflow of the type awaits its payment.
+func (k *Contract) inFlight(typ string) bool {
+	wf := k.lastWorkflow(typ)
+	return wf != nil && wf.Status == GatePending
+}
+
+func routeReleasePaymentGate(b *batch, _ int, cmd Command) (*CustomerHandle, *Error) {
+	id := cmd.(*ReleasePaymentGate).WorkflowID
+	if h, ok := b.e.workflowOwners.Load(id); ok {
+		return h.(*CustomerHandle), nil
+	}
+	return nil, errorf(NotFound, "workflow_id: workflow %s not found", id)
+}
+
+func applyReleasePaymentGate(s *shard, t *task, cat *Catalog, now Nanos) {
+	cmd := t.cmd.(*ReleasePaymentGate)
+	if cmd.Outcome != GatePaid && cmd.Outcome != GateFailed {
+		t.res.Err = errorf(Invalid, "outcome: must be paid or failed")
+		return
+	}
+	c := s.mutable(t.h.ID, termsChange)
+	var k *Contract
+	var wf *PaymentWorkflow
+	if c != nil {
+		k, wf = c.workflow(cmd.WorkflowID)
+	}
+	if wf == nil {
+		t.res.Err = errorf(NotFound, "workflow_id: workflow %s not found", cmd.WorkflowID)
+		return
+	}
+	t.res.ID = wf.ID
+	if wf.Status == GatePending {
+		s.settle(c, k, wf, cmd.Outcome == GatePaid, cmd.ErrorMessage, cat, now)
+	}
+	t.res.Gate = &GateAnswer{WorkflowID: wf.ID, Status: wf.Status, CommitID: wf.CommitID}
+}
+
+// settle records a pending workflow's outcome.
+func (s *shard) settle(c *Customer, k *Contract, wf *PaymentWorkflow, paid bool, reason string, cat *Catalog, now Nanos) {
+	cm, i := k.gated(wf.CommitID)
+	wf.SettledAt = now
+	if paid {
+		wf.Status = GatePaid
+		if cm != nil {
+			cm.GateStatus = GatePaid
+			k.Gated = append(k.Gated[:i:i], k.Gated[i+1:]...)
+			k.Balances = append(k.Balances, cm)
+			if wf.Type == WorkflowSpend {
+				k.payOutstanding(cm, cat)
+			}
+		}
+	} else {
+		if reason == "" {
+			reason = "payment failed"
+		}
+		wf.Status, wf.ErrorMessage = GateFailed, reason
+		if cm != nil {
+			cm.GateStatus, cm.VoidReason = GateFailed, reason
+		}
+		switch wf.Type {
+		case WorkflowRecharge:
+			if k.Recharge != nil {
+				k.Recharge.IsEnabled = false
+			}
+		case WorkflowSpend:
+			if k.SpendThreshold != nil {
+				k.SpendThreshold.FailedUnbilled = k.SpendThreshold.FailedUnbilled.Add(wf.Amount)
+			}
+		}
+	}
+	s.notifyPayment(c, k, wf, NotePaymentStatus, now)
+}
+
+// evaluatePayments runs at the end of every shard run for each customer the
+// run changed: auto-recharge and threshold billing look at the state the
+// run left, and new workflows are announced (and made routable).
+func (s *shard) evaluatePayments(c *Customer, cat *Catalog, now Nanos) {
+	for _, k := range c.Contracts {
+		if k.Recharge == nil && k.SpendThreshold == nil && len(k.Workflows) == 0 {
+			continue
+		}
+		s.evaluateThresholds(c, k, cat, now)
+		n := len(k.Workflows)
+		for n > 0 && !k.Workflows[n-1].Notified {
+			n--
+		}
+		for _, wf := range k.Workflows[n:] {
+			wf.Notified = true
+			s.eng.workflowOwners.Store(wf.ID, c.handle)
+			if wf.Status == GatePending && wf.GateType == GateExternal {
+				s.notifyPayment(c, k, wf, NotePaymentInitiate, now)
+			}
+		}
+	}
+}
+
+// paymentWatched reports whether the contract's usage is evaluated after
+// each event: it has auto-recharge or threshold billing.
+func (k *Contract) paymentWatched() bool { return k.Recharge != nil || k.SpendThreshold != nil }
+
+// evaluateThresholds evaluates threshold billing, then auto-recharge, of
+// the contract if it is the one in force at now. It runs after every event
+// rated for such a contract and at the end of every run that changed its
+// customer, so where a log entry's events are cut into entries never
+// changes what is raised: each crossing raises at the event that crossed.
+func (s *shard) evaluateThresholds(c *Customer, k *Contract, cat *Catalog, now Nanos) {
+	if !k.paymentWatched() || c.contractAt(now) != k {
+		return
+	}
+	if rc := cat.RateCards[k.RateCardID]; rc != nil {
+		s.evaluateSpendThreshold(c, k, rc, cat, now)
+		s.evaluateRecharge(c, k, rc, cat, now)
+	}
+}
+
+// raise makes an engine-initiated commit (a recharge or a threshold
+// charge) of amount: pending behind an EXTERNAL gate, or issued at once
+// with NONE. Its access runs from now to the contract's end (100 years
+// for an open-ended contract).
+func (s *shard) raise(c *Customer, k *Contract, rc *RateCard, typ string, tc *ThresholdCommit, gateType string, amount Amount, now Nanos, cat *Catalog) *PaymentWorkflow {
+	id := DeriveID(k.ID, "payment_workflow", strconv.Itoa(len(k.Workflows)), "commit")
+	end := k.EndingBefore
+	if end == 0 || end <= now {
+		end = now + 100*365*nanosPerDay
+	}
+	c.Seq++
+	cm := &Commit{
+		ID: id, Type: CommitPrepaid, ProductID: tc.ProductID, Name: tc.Name, Description: tc.Description,
+		Priority: tc.Priority, CreditTypeID: rc.FiatCreditTypeID, ApplicableProductIDs: tc.ApplicableProductIDs,
+		ApplicableProductTags: tc.ApplicableProductTags, CreatedAt: now, Seq: c.Seq, DoNotInvoice: true,
+		InvoiceSchedule: []InvoiceItem{{ID: DeriveID(id, "invoice_item", "0"), Timestamp: now, Amount: amount.Decimal()}},
+		Segments:        []*Segment{{ID: DeriveID(id, "segment", "0"), Amount: amount, StartingAt: now, EndingBefore: end}},
+		GateType:        gateType, GateStatus: GatePending,
+	}
+	wf := k.gate(cm, typ, now)
+	if gateType != GateExternal {
+		wf.GateType = GateNone
+		s.settle(c, k, wf, true, "", cat, now)
+		wf.Notified = true
+		s.eng.workflowOwners.Store(wf.ID, c.handle)
+	}
+	c.reschedule = true // a new segment ends: a transition
+	return wf
+}
+
+// notifyPayment queues a payment_gate notification about a workflow.
+func (s *shard) notifyPayment(c *Customer, k *Contract, wf *PaymentWorkflow, typ string, now Nanos) {
+	p := paymentProps{WorkflowType: wf.Type, CustomerID: c.ID, ContractID: k.ID, WorkflowID: wf.ID, CommitID: wf.CommitID,
+		InvoiceID: wf.InvoiceID, Timestamp: fmtTime(now)}
+	switch typ {
+	case NotePaymentInitiate:
+		p.InvoiceTotal, p.InvoiceCurrency = num(wf.Amount), "USD"
+	case NotePaymentStatus:
+		p.PaymentStatus, p.ErrorMessage = wf.Status, wf.ErrorMessage
+		if wf.Type == WorkflowRecharge && wf.Status == GateFailed && k.Recharge != nil {
+			off := false
+			p.IsEnabled = &off
+		}
+	}
+	s.notes = append(s.notes, pendingNote{customerID: c.ID, typ: typ, props: p})
+}
+
+// clonePayments deep-copies the payment state for an edit's private copy.
+func (k *Contract) clonePayments(n *Contract) {
+	if k.Recharge != nil {
+		r := *k.Recharge
+		n.Recharge = &r
+	}
+	if k.SpendThreshold != nil {
+		t := *k.SpendThreshold
+		n.SpendThreshold = &t
+	}
+	if k.Workflows != nil {
+		n.Workflows = make([]*PaymentWorkflow, len(k.Workflows))
+		for i, wf := range k.Workflows {
+			w := *wf
+			n.Workflows[i] = &w
+		}
+	}
+	if k.Gated != nil {
+		n.Gated = make([]*Commit, len(k.Gated))
+		for i, cm := range k.Gated {
+			c := *cm
+			c.countCatalog = nil
+			c.Segments = make([]*Segment, len(cm.Segments))
+			for j, sg := range cm.Segments {
+				sc := *sg
+				c.Segments[j] = &sc
+			}
+			n.Gated[i] = &c
+		}
+	}
+}
+
+// restoreWorkflowOwners rebuilds the workflow routing of restored customers.
+func (e *Engine) restoreWorkflowOwners(customers []*Customer, handles map[string]*CustomerHandle) {
+	e.workflowOwners.Range(func(k, _ any) bool { e.workflowOwners.Delete(k); return true })
+	for _, c := range customers {
+		for _, k := range c.Contracts {
+			for _, wf := range k.Workflows {
+				e.workflowOwners.Store(wf.ID, handles[c.ID])
+			}
+		}
+	}
+}
+
+// InGate reports whether the commit is held by its payment gate: pending,
+// or voided by a failed payment. It is in no balance.
+func (cm *Commit) InGate() bool { return cm.GateStatus == GatePending || cm.GateStatus == GateFailed }
+
+// ListedCommits is the contract's commits and credits as listed: its
+// balances, then its gated (pending or voided) commits.
+func (k *Contract) ListedCommits() []*Commit {
+	if len(k.Gated) == 0 {
+		return k.Balances
+	}
+	out := make([]*Commit, 0, len(k.Balances)+len(k.Gated))
+	return append(append(out, k.Balances...), k.Gated...)
+}
+
+// WorkflowOwner returns the customer id a payment workflow belongs to (""
+// if unknown).
+func (e *Engine) WorkflowOwner(id string) string {
+	if h, ok := e.workflowOwners.Load(id); ok {
+		return h.(*CustomerHandle).ID
+	}
+	return ""
+}

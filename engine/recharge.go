@@ -1,0 +1,267 @@
+package engine
+
+import "github.com/shopspring/decimal"
+
+// Auto-recharge (prepaid_balance_threshold_configuration). Evaluated at the
+// end of every shard run that changed the customer (evaluatePayments), for
+// the contract in force: when its prepaid balance (the PREPAID commits and
+// credits in force, in the rate card's fiat credit type, whatever products
+// they apply to) is at or below ThresholdAmount, one commit of
+// RechargeToAmount − balance is raised through the gate. At most one
+// recharge is in flight per contract: none is raised while the last one is
+// pending, so however many events of however many entries cross the
+// threshold before it settles, one recharge is raised. A failed recharge
+// sets IsEnabled to false (the payment_status notification says so);
+// while the last recharge failed and the balance is depleted the check
+// answers payment_failed. Editing IsEnabled back to true evaluates at once
+// (the edit's run ends with the evaluation). A contract with a
+// configuration is prepaid-only for the check, as DESIGN.md says.
+
+// ThresholdCommitInput is the commit a threshold configuration issues.
+type ThresholdCommitInput struct {
+	ProductID             string           `msgpack:"ProductID"`
+	Name                  string           `msgpack:"Name"`
+	Description           string           `msgpack:"Description"`
+	Priority              *decimal.Decimal `msgpack:"Priority"`
+	ApplicableProductIDs  []string         `msgpack:"ApplicableProductIDs"`
+	ApplicableProductTags []string         `msgpack:"ApplicableProductTags"`
+}
+
+// RechargeInput is a prepaid_balance_threshold_configuration as given; on
+// an update every field is optional (nil: unchanged).
+type RechargeInput struct {
+	IsEnabled        *bool                 `msgpack:"IsEnabled"`
+	ThresholdAmount  *decimal.Decimal      `msgpack:"ThresholdAmount"`
+	RechargeToAmount *decimal.Decimal      `msgpack:"RechargeToAmount"`
+	Commit           *ThresholdCommitInput `msgpack:"Commit"`
+	PaymentGate      *PaymentGateInput     `msgpack:"PaymentGate"`
+}
+
+// ThresholdCommit is the commit a configuration issues, as applied.
+type ThresholdCommit struct {
+	ProductID             string   `msgpack:"ProductID"`
+	Name                  string   `msgpack:"Name"`
+	Description           string   `msgpack:"Description"`
+	Priority              *Amount  `msgpack:"Priority"`
+	ApplicableProductIDs  []string `msgpack:"ApplicableProductIDs"`
+	ApplicableProductTags []string `msgpack:"ApplicableProductTags"`
+}
+
+// RechargeConfig is a contract's auto-recharge configuration.
+type RechargeConfig struct {
+	IsEnabled  bool            `msgpack:"IsEnabled"`
+	Threshold  Amount          `msgpack:"Threshold"`
+	RechargeTo Amount          `msgpack:"RechargeTo"`
+	Commit     ThresholdCommit `msgpack:"Commit"`
+	GateType   string          `msgpack:"GateType"`
+}
+
+// prepaidOnly reports whether the check requires a positive balance.
+func (k *Contract) prepaidOnly() bool { return k.PrepaidOnly || k.Recharge != nil }
+
+// depletedReason is why a prepaid-only contract without balance is not
+// entitled: payment_failed when its last recharge failed.
+func (k *Contract) depletedReason() string {
+	if wf := k.lastWorkflow(WorkflowRecharge); wf != nil && wf.Status == GateFailed {
+		return ReasonPaymentFailed
+	}
+	return ReasonBalanceDepleted
+}
+
+// prepaidBalance is the contract's prepaid commit and credit balance in
+// force at now, in the credit type.
+func (k *Contract) prepaidBalance(creditTypeID string, now Nanos) Amount {
+	var total Amount
+	for _, cm := range k.Balances {
+		if cm.drawable() && !cm.postpaid() && cm.CreditTypeID == creditTypeID {
+			total = total.Add(cm.BalanceAt(now))
+		}
+	}
+	return total
+}
+
+// PrepaidBalance is prepaidBalance for readers.
+func (k *Contract) PrepaidBalance(creditTypeID string, now Nanos) Amount {
+	return k.prepaidBalance(creditTypeID, now)
+}
+
+func (s *shard) evaluateRecharge(c *Customer, k *Contract, rc *RateCard, cat *Catalog, now Nanos) {
+	cfg := k.Recharge
+	if cfg == nil || !cfg.IsEnabled || k.inFlight(WorkflowRecharge) {
+		return
+	}
+	bal := k.prepaidBalance(rc.FiatCreditTypeID, now)
+	if bal.Cmp(cfg.Threshold) > 0 {
+		return
+	}
+	amount := cfg.RechargeTo.Sub(bal)
+	if !amount.IsPositive() {
+		return
+	}
+	s.raise(c, k, rc, WorkflowRecharge, &cfg.Commit, cfg.GateType, amount, now, cat)
+}
+
+// thresholdCommit validates and converts a configuration's commit; update
+// merges into old (nil for an add).
+func thresholdCommit(cat *Catalog, in *ThresholdCommitInput, old *ThresholdCommit, field string) (ThresholdCommit, *Error) {
+	var out ThresholdCommit
+	if old != nil {
+		out = *old
+	}
+	if in == nil {
+		if old == nil {
+			return out, errorf(Invalid, "%s.commit: is required", field)
+		}
+		return out, nil
+	}
+	if in.ProductID != "" {
+		out.ProductID = in.ProductID
+	}
+	if out.ProductID == "" {
+		return out, errorf(Invalid, "%s.commit.product_id: is required", field)
+	}
+	if cat.Products[out.ProductID] == nil {
+		return out, errorf(NotFound, "%s.commit.product_id: product %s not found", field, out.ProductID)
+	}
+	if in.Name != "" {
+		out.Name = in.Name
+	}
+	if in.Description != "" {
+		out.Description = in.Description
+	}
+	if in.Priority != nil {
+		p, err := amountPtr(in.Priority, "%s.commit.priority", field)
+		if err != nil {
+			return out, err
+		}
+		out.Priority = p
+	}
+	if in.ApplicableProductIDs != nil {
+		for j, pid := range in.ApplicableProductIDs {
+			if cat.Products[pid] == nil {
+				return out, errorf(NotFound, "%s.commit.applicable_product_ids[%d]: product %s not found", field, j, pid)
+			}
+		}
+		out.ApplicableProductIDs = in.ApplicableProductIDs
+	}
+	if in.ApplicableProductTags != nil {
+		out.ApplicableProductTags = in.ApplicableProductTags
+	}
+	return out, nil
+}
+
+// gateType validates a configuration's payment_gate_config (nil: old, or
+// required when there is none).
+func gateType(in *PaymentGateInput, old, field string) (string, *Error) {
+	if in == nil {
+		if old == "" {
+			return "", errorf(Invalid, "%s.payment_gate_config: is required", field)
+		}
+		return old, nil
+	}
+	switch in.Type {
+	case GateNone, GateExternal:
+		return in.Type, nil
+	}
+	return "", errorf(Invalid, "%s.payment_gate_config.payment_gate_type: %q is not supported by this server yet (NONE or EXTERNAL)", field, in.Type)
+}
+
+// optAmount converts an optional non-negative amount of a configuration.
+func optAmount(d *decimal.Decimal, old *Amount, field string) (Amount, *Error) {
+	if d == nil {
+		if old == nil {
+			return Amount{}, errorf(Invalid, "%s: is required", field)
+		}
+		return *old, nil
+	}
+	a, err := AmountFromDecimal(*d)
+	if err != nil {
+		return a, errorf(Invalid, "%s: %v", field, err)
+	}
+	if a.IsNegative() {
+		return a, errorf(Invalid, "%s: must not be negative", field)
+	}
+	return a, nil
+}
+
+// rechargeConfig builds (old nil) or updates a configuration.
+func rechargeConfig(cat *Catalog, in *RechargeInput, old *RechargeConfig, field string) (*RechargeConfig, *Error) {
+	out := &RechargeConfig{}
+	var oldTh, oldTo *Amount
+	var oldCommit *ThresholdCommit
+	oldGate := ""
+	if old != nil {
+		*out = *old
+		oldTh, oldTo, oldCommit, oldGate = &old.Threshold, &old.RechargeTo, &old.Commit, old.GateType
+	}
+	var err *Error
+	if in.IsEnabled != nil {
+		out.IsEnabled = *in.IsEnabled
+	} else if old == nil {
+		return nil, errorf(Invalid, "%s.is_enabled: is required", field)
+	}
+	if out.Threshold, err = optAmount(in.ThresholdAmount, oldTh, field+".threshold_amount"); err != nil {
+		return nil, err
+	}
+	if out.RechargeTo, err = optAmount(in.RechargeToAmount, oldTo, field+".recharge_to_amount"); err != nil {
+		return nil, err
+	}
+	if out.RechargeTo.Cmp(out.Threshold) <= 0 {
+		return nil, errorf(Invalid, "%s.recharge_to_amount: must be greater than threshold_amount", field)
+	}
+	if out.Commit, err = thresholdCommit(cat, in.Commit, oldCommit, field); err != nil {
+		return nil, err
+	}
+	if out.GateType, err = gateType(in.PaymentGate, oldGate, field); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// createThresholdConfigs sets a new contract's configurations.
+func (k *Contract) createThresholdConfigs(cat *Catalog, cmd *CreateContract) *Error {
+	var err *Error
+	if cmd.PrepaidBalanceThreshold != nil {
+		if k.Recharge, err = rechargeConfig(cat, cmd.PrepaidBalanceThreshold, nil, "prepaid_balance_threshold_configuration"); err != nil {
+			return err
+		}
+	}
+	if cmd.SpendThreshold != nil {
+		if k.SpendThreshold, err = spendConfig(cat, cmd.SpendThreshold, nil, "spend_threshold_configuration"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func editAddRecharge(x *editCtx) *Error {
+	in := x.cmd.AddPrepaidBalanceThreshold
+	if in == nil {
+		return nil
+	}
+	const field = "add_prepaid_balance_threshold_configuration"
+	if x.k.Recharge != nil {
+		return errorf(Conflict, "%s: the contract already has one; use update_prepaid_balance_threshold_configuration", field)
+	}
+	cfg, err := rechargeConfig(x.cat, in, nil, field)
+	if err == nil {
+		x.k.Recharge = cfg
+	}
+	return err
+}
+
+func editUpdateRecharge(x *editCtx) *Error {
+	in := x.cmd.UpdatePrepaidBalanceThreshold
+	if in == nil {
+		return nil
+	}
+	const field = "update_prepaid_balance_threshold_configuration"
+	if x.k.Recharge == nil {
+		return errorf(NotFound, "%s: the contract has no prepaid balance threshold configuration; use add_prepaid_balance_threshold_configuration", field)
+	}
+	cfg, err := rechargeConfig(x.cat, in, x.k.Recharge, field)
+	if err == nil {
+		x.k.Recharge = cfg
+	}
+	return err
+}
