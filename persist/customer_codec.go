@@ -53,7 +53,8 @@ import (
 //     subscriptions (with quantity schedules and charges) and its recurring
 //     credits and commits. Older records have none.
 //
-//   - 7: reserved for a parallel branch (not read by this build).
+//   - 7: never written by any build (skipped while layouts 5 to 8 were built
+//     in parallel); refused.
 //
 //   - 8: layout 6 plus, at the end of a commit's record, its payment gate,
 //     and at the end of a contract's record its auto-recharge and threshold
