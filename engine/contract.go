@@ -112,15 +112,22 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 	}
 	add := func(field string, list []CommitInput, defaultType string) *Error {
 		for i := range list {
-			if g := list[i].PaymentGate; g != nil && g.Type != GateNone {
-				return errorf(Invalid, "%s[%d].payment_gate_config: payment gates apply to commits added with /v2/contracts/edit add_commits", field, i)
-			}
+			f := field + "[" + strconv.Itoa(i) + "]"
 			cm, err := s.newCommit(c, cat, rc, id, field, i, &list[i], defaultType, cmd.LegacyCommits, now)
 			if err == nil {
-				err = k.billCommit(cm, rc, field+"["+strconv.Itoa(i)+"]", true, now)
+				// A gated purchase (payments.go) is paid through its gate,
+				// not billed; it is pending until released, as from an edit.
+				err = prepareGate(cm, &list[i], f, now)
+			}
+			if err == nil {
+				err = k.billCommit(cm, rc, f, true, now)
 			}
 			if err != nil {
 				return err
+			}
+			if cm.GateStatus == GatePending {
+				k.gate(cm, WorkflowManualCommit, now)
+				continue
 			}
 			k.Balances = append(k.Balances, cm)
 		}

@@ -5,8 +5,9 @@ import (
 	"strconv"
 )
 
-// Payment gates. A commit added with a payment_gate_config of EXTERNAL (an
-// edit's add_commits, an auto-recharge, a threshold charge) is created
+// Payment gates. A commit added with a payment_gate_config of EXTERNAL (a
+// create's commits, an edit's add_commits, an auto-recharge, a threshold
+// charge) is created
 // pending: it lives in Contract.Gated, in no balance, never drawn, with a
 // payment workflow (Contract.Workflows). The end of the shard run that made
 // the workflow queues payment_gate.external_initiate with the workflow id

@@ -342,7 +342,13 @@ func TestPaymentRefusals(t *testing.T) {
 			"update_spend_threshold_configuration"},
 		{&CreateContract{CustomerID: other, StartingAt: ns(t, "2030-01-01T00:00:00Z"), RateCardID: h.contract(cust, contract).RateCardID,
 			Commits: []CommitInput{{ProductID: purchase, AccessSchedule: []ScheduleItem{{Amount: dec("1"), StartingAt: 1, EndingBefore: 2}},
-				PaymentGate: &PaymentGateInput{Type: GateExternal}}}}, "commits[0].payment_gate_config"},
+				PaymentGate: &PaymentGateInput{Type: GateStripe}}}}, "commits[0].payment_gate_config.payment_gate_type"},
+		{&CreateContract{CustomerID: other, StartingAt: ns(t, "2030-01-01T00:00:00Z"), RateCardID: h.contract(cust, contract).RateCardID,
+			Commits: []CommitInput{{Type: CommitPostpaid, ProductID: purchase, AccessSchedule: []ScheduleItem{{Amount: dec("1"), StartingAt: 1, EndingBefore: 2}},
+				PaymentGate: &PaymentGateInput{Type: GateExternal}}}}, "commits[0].payment_gate_config: only PREPAID"},
+		{&CreateContract{CustomerID: other, StartingAt: ns(t, "2030-01-01T00:00:00Z"), RateCardID: h.contract(cust, contract).RateCardID,
+			Credits: []CommitInput{{ProductID: purchase, AccessSchedule: []ScheduleItem{{Amount: dec("1"), StartingAt: 1, EndingBefore: 2}},
+				PaymentGate: &PaymentGateInput{Type: GateExternal}}}}, "credits[0].payment_gate_config: only PREPAID"},
 	} {
 		r := h.apply(tc.cmd)[0]
 		if r.Err == nil || len(r.Err.Message) < len(tc.want) || r.Err.Message[:len(tc.want)] != tc.want {

@@ -187,7 +187,9 @@ func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 		}
 	}
 	for _, c := range o.objects("commits", false, 1000) {
-		cmd.Commits = append(cmd.Commits, decodeCommit(c, false))
+		in := decodeCommit(c, false)
+		in.PaymentGate = decodePaymentGate(c, false) // EXTERNAL: pending until released (engine/payments.go)
+		cmd.Commits = append(cmd.Commits, in)
 	}
 	for _, c := range o.objects("credits", false, 1000) {
 		cmd.Credits = append(cmd.Credits, decodeCommit(c, true))

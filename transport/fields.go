@@ -83,6 +83,8 @@ var appliedFields = map[string][]string{
 		"commits[].invoice_schedule.recurring_schedule.frequency", "commits[].invoice_schedule.recurring_schedule.amount_distribution",
 		"commits[].invoice_schedule.recurring_schedule.amount", "commits[].invoice_schedule.recurring_schedule.unit_price",
 		"commits[].invoice_schedule.recurring_schedule.quantity",
+		// Payment gates: NONE or EXTERNAL (STRIPE, taxes and stripe_config refused).
+		"commits[].payment_gate_config.payment_gate_type",
 	), append(append(append(append(append(scheduledChargeFields("scheduled_charges[]."), subscriptionFields("subscriptions[].")...),
 		recurringFields("recurring_credits[].")...), recurringFields("recurring_commits[].")...),
 		thresholdFields("prepaid_balance_threshold_configuration.", true)...), thresholdFields("spend_threshold_configuration.", false)...)...),

@@ -546,6 +546,7 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 				thresholdTemplates("prepaid_balance_threshold_configuration", true), thresholdTemplates("spend_threshold_configuration", false), map[string]map[string]any{
 					"usage_statement_schedule":                      obj("frequency", "MONTHLY"),
 					"commits[].invoice_schedule.schedule_items[]":   obj("timestamp", start),
+					"commits[].payment_gate_config":                 obj("payment_gate_type", "EXTERNAL"),
 					"overrides[].overwrite_rate":                    obj("rate_type", "FLAT", "price", 2),
 					"commits[].access_schedule.schedule_items[]":    obj("amount", 1, "starting_at", start, "ending_before", end),
 					"credits[].access_schedule.schedule_items[]":    obj("amount", 1, "starting_at", start, "ending_before", end),
@@ -561,7 +562,8 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 					"usage_statement_schedule.day":                 constant("FIRST_OF_MONTH"), "overrides[].product_id": constant(api),
 					"overrides[].type": constant("MULTIPLIER"), "overrides[].starting_at": constant(start), "overrides[].ending_before": constant(later),
 					"overrides[].overwrite_rate.rate_type": constant("FLAT"), "commits[].invoice_schedule.credit_type_id": constant(usd),
-					"multiplier_override_prioritization": constant("LOWEST_MULTIPLIER"), "rate_card_alias": constant("sdk-card"),
+					"commits[].payment_gate_config.payment_gate_type": constant("EXTERNAL"),
+					"multiplier_override_prioritization":              constant("LOWEST_MULTIPLIER"), "rate_card_alias": constant("sdk-card"),
 				}, chargeValues("scheduled_charges[].")),
 			also: mergeAlso(chargeAlso("scheduled_charges[]."), recurringAlso("commits[]."), map[string]func(any){
 				"recurring_credits[].subscription_config": linkedSub, "recurring_commits[].subscription_config": linkedSub,
