@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -361,6 +362,10 @@ func (d *dispatcher) charge(ctx context.Context, k deliveryKey, r *persist.Outbo
 		d.n.log.Warn("a STRIPE payment gate waits: no Stripe client is configured (--stripe-api-key)", "notification", r.ID)
 		return
 	}
+	if !d.stillPending(ctx, r.Payload) {
+		res.ok = true // settled meanwhile (Stripe's event): nothing to charge
+		return
+	}
 	key := r.ID
 	if r.NotificationID != "" {
 		key = r.NotificationID // a replay charges as the original did
@@ -388,6 +393,26 @@ func (d *dispatcher) charge(ctx context.Context, k deliveryKey, r *persist.Outbo
 		}
 	}
 	res.ok = true
+}
+
+// stillPending reports whether the workflow a stripe_charge names still
+// awaits its payment here (true when that cannot be read). A workflow
+// settled by Stripe's event is not charged again, even once Stripe has
+// forgotten the idempotency key (after 24 hours).
+func (d *dispatcher) stillPending(ctx context.Context, payload []byte) bool {
+	var note struct {
+		Properties engine.StripeCharge `json:"properties"`
+	}
+	if json.Unmarshal(payload, &note) != nil {
+		return true
+	}
+	pending := true
+	d.n.eng.Read(ctx, note.Properties.CustomerID, func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) { //nolint:errcheck
+		if _, wf := c.Workflow(note.Properties.WorkflowID); wf != nil {
+			pending = wf.Status == engine.GatePending
+		}
+	})
+	return pending
 }
 
 // finish records a delivery's outcome.
