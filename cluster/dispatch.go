@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"burndown/engine"
 	"burndown/persist"
 )
 
@@ -29,6 +31,27 @@ import (
 
 // DefaultDestinationID names the --webhook-url destination in marks.
 const DefaultDestinationID = "default"
+
+// StripeDestinationID names the payment provider in marks: a
+// payment_gate.stripe_charge notification goes to it alone (never to a
+// webhook destination), and "delivering" it is charging it through
+// Config.Payments and proposing the release its result settles.
+const StripeDestinationID = "stripe"
+
+// chargeTimeout bounds one charge (the provider's answer).
+const chargeTimeout = 30 * time.Second
+
+// PaymentCharger charges payment gates for the leader's dispatcher. It runs
+// on the leader only, never in apply.
+type PaymentCharger interface {
+	// Charge makes the charge a payment_gate.stripe_charge notification
+	// (its payload) asks for, with the idempotency key (the notification's
+	// id, stable across leaders and replays, so a retry never charges
+	// twice). It returns the release that settles the workflow now, or
+	// nil when the outcome comes later (from the provider's events); an
+	// error means "retry later".
+	Charge(ctx context.Context, idempotencyKey string, payload []byte) (*engine.ReleasePaymentGate, error)
+}
 
 // Dispatcher tuning; WebhookConfig fields override them.
 const (
@@ -203,7 +226,8 @@ func (d *dispatcher) destinations(st *persist.OutboxState) []*persist.WebhookDes
 // notifications every destination has; it returns the earliest retry time.
 func (d *dispatcher) round(ctx context.Context) time.Time {
 	st := d.n.fsm.outbox.view()
-	dests := d.destinations(st)
+	hooks := d.destinations(st)
+	stripe := []*persist.WebhookDestination{{ID: StripeDestinationID}}
 	now := time.Now()
 	var next time.Time
 	live := make(map[string]bool, len(st.Records))
@@ -213,6 +237,10 @@ func (d *dispatcher) round(ctx context.Context) time.Time {
 			continue
 		}
 		complete := true
+		dests := hooks
+		if r.Type == engine.NoteStripeCharge {
+			dests = stripe
+		}
 		for _, dst := range dests {
 			if len(dst.EventTypes) > 0 && !slices.Contains(dst.EventTypes, r.Type) {
 				continue
@@ -252,7 +280,11 @@ func (d *dispatcher) round(ctx context.Context) time.Time {
 			ds.attempts++
 			d.flight[dst.ID]++
 			d.wg.Add(1)
-			go d.send(ctx, k, dst, r.Payload)
+			if dst.ID == StripeDestinationID {
+				go d.charge(ctx, k, r)
+			} else {
+				go d.send(ctx, k, dst, r.Payload)
+			}
 		}
 		if complete {
 			d.marked[r.ID] = true
@@ -308,6 +340,79 @@ func (d *dispatcher) send(ctx context.Context, k deliveryKey, dst *persist.Webho
 			res.retryAfter = time.Duration(s) * time.Second
 		}
 	}
+}
+
+// charge charges a STRIPE gate through the payment provider and proposes
+// the release its answer settles (if it settles now). The charge is done
+// once the release is applied; if this leader dies before, the next one
+// charges again with the same idempotency key (the provider answers the
+// first charge's result) and proposes the release again (a release is
+// idempotent).
+func (d *dispatcher) charge(ctx context.Context, k deliveryKey, r *persist.OutboxRecord) {
+	defer d.wg.Done()
+	res := deliveryResult{key: k}
+	defer func() {
+		select {
+		case d.results <- res:
+		case <-ctx.Done():
+		}
+	}()
+	p := d.n.cfg.Payments
+	if p == nil {
+		d.n.log.Warn("a STRIPE payment gate waits: no Stripe client is configured (--stripe-api-key)", "notification", r.ID)
+		return
+	}
+	if !d.stillPending(ctx, r.Payload) {
+		res.ok = true // settled meanwhile (Stripe's event): nothing to charge
+		return
+	}
+	key := r.ID
+	if r.NotificationID != "" {
+		key = r.NotificationID // a replay charges as the original did
+	}
+	cctx, cancel := context.WithTimeout(ctx, chargeTimeout)
+	rel, err := p.Charge(cctx, key, r.Payload)
+	cancel()
+	if err != nil {
+		if ctx.Err() == nil {
+			d.n.log.Warn("charging a STRIPE payment gate failed; retrying", "notification", r.ID, "err", err)
+		}
+		return
+	}
+	if rel != nil {
+		rel.Provider = engine.ProviderStripe
+		out, err := d.n.prop.propose(ctx, rel, 0)
+		if err != nil {
+			if ctx.Err() == nil {
+				d.n.log.Warn("recording a Stripe payment's outcome failed; retrying", "workflow", rel.WorkflowID, "err", err)
+			}
+			return
+		}
+		if out.Err != nil {
+			d.n.log.Warn("a Stripe payment's outcome was refused", "workflow", rel.WorkflowID, "err", out.Err.Message)
+		}
+	}
+	res.ok = true
+}
+
+// stillPending reports whether the workflow a stripe_charge names still
+// awaits its payment here (true when that cannot be read). A workflow
+// settled by Stripe's event is not charged again, even once Stripe has
+// forgotten the idempotency key (after 24 hours).
+func (d *dispatcher) stillPending(ctx context.Context, payload []byte) bool {
+	var note struct {
+		Properties engine.StripeCharge `json:"properties"`
+	}
+	if json.Unmarshal(payload, &note) != nil {
+		return true
+	}
+	pending := true
+	d.n.eng.Read(ctx, note.Properties.CustomerID, func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) { //nolint:errcheck
+		if _, wf := c.Workflow(note.Properties.WorkflowID); wf != nil {
+			pending = wf.Status == engine.GatePending
+		}
+	})
+	return pending
 }
 
 // finish records a delivery's outcome.

@@ -38,6 +38,10 @@ type Config struct {
 	// Webhooks configures the default webhook destination and the leader's
 	// dispatcher (dispatch.go).
 	Webhooks WebhookConfig
+	// Payments charges STRIPE payment gates for the leader's dispatcher
+	// (nil: none configured; such charges wait, and are given up after the
+	// dispatcher's RetryFor like a webhook).
+	Payments PaymentCharger
 }
 
 // Raft timing. Faster than raft's defaults (1 s) since members are expected

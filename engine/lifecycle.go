@@ -394,7 +394,7 @@ func editAddBalances(x *editCtx, field string, list []CommitInput, defaultType s
 		cm, err := x.s.newCommit(x.c, x.cat, x.rc, x.k.ID, field, i, &in, defaultType, x.cmd.LegacyCommits, x.now)
 		f := field + "[" + strconv.Itoa(i) + "]"
 		if err == nil {
-			err = prepareGate(cm, &in, f, x.now) // a gated purchase is paid through its gate, not billed
+			err = prepareGate(x.c, cm, &in, f, x.now) // a gated purchase is paid through its gate, not billed
 		}
 		if err == nil {
 			err = x.k.billCommit(cm, x.rc, f, false, x.now)

@@ -22,7 +22,17 @@ import (
 //
 // NONE is no gate: an edit's commit is added as any other; an engine-raised
 // commit (recharge, threshold) is issued at once, its purchase recorded on
-// its workflow's invoice. STRIPE is refused (not built).
+// its workflow's invoice.
+//
+// STRIPE (an edit's add_commits only; refused on the threshold
+// configurations) works as EXTERNAL except for who charges and who settles:
+// the customer must have a stripe billing provider configuration with a
+// stripe_customer_id; the end of the run queues payment_gate.stripe_charge
+// (never sent to webhook destinations) with that id and the total, and the
+// leader's dispatcher charges it through Stripe (cluster/dispatch.go,
+// transport/stripe.go), keyed by the notification id, and settles it with
+// release_payment_gate from Stripe (Provider "stripe"). The API's release
+// cannot settle a STRIPE workflow, nor Stripe an EXTERNAL one.
 //
 // Everything here is deterministic: ids derive from the contract and the
 // workflow's place in it, times are the stamped time.
@@ -51,7 +61,8 @@ const KindReleasePaymentGate Kind = 40
 
 // PaymentGateInput is a payment_gate_config as given.
 type PaymentGateInput struct {
-	// Type is NONE or EXTERNAL (STRIPE is refused).
+	// Type is NONE, EXTERNAL or STRIPE (STRIPE on an edit's add_commits
+	// only).
 	Type string `msgpack:"Type"`
 }
 
@@ -63,7 +74,15 @@ type ReleasePaymentGate struct {
 	// ErrorMessage is kept as the void reason of a failed payment ("" ⇒
 	// "payment failed").
 	ErrorMessage string `msgpack:"ErrorMessage"`
+	// Provider is who settles: "" the API (EXTERNAL gates), ProviderStripe
+	// the leader's Stripe client or a verified Stripe event (STRIPE gates).
+	// Added with STRIPE gates; omitted when empty, so older entries (all
+	// "") keep their bytes and meaning.
+	Provider string `msgpack:"Provider,omitempty"`
 }
+
+// ProviderStripe is ReleasePaymentGate.Provider of a release from Stripe.
+const ProviderStripe = "stripe"
 
 func (*ReleasePaymentGate) Kind() Kind { return KindReleasePaymentGate }
 
@@ -112,6 +131,22 @@ type paymentProps struct {
 	Threshold       *json.Number `json:"threshold_amount,omitempty"`
 	CurrentSpend    *json.Number `json:"current_spend,omitempty"`
 	IsEnabled       *bool        `json:"is_enabled,omitempty"`
+	// StripeCustomerID is the customer's Stripe id (stripe_charge only).
+	StripeCustomerID string `json:"stripe_customer_id,omitempty"`
+}
+
+// StripeCharge is the properties of a payment_gate.stripe_charge
+// notification, as the Stripe client reads them.
+type StripeCharge struct {
+	WorkflowType     string      `json:"workflow_type"`
+	CustomerID       string      `json:"customer_id"`
+	ContractID       string      `json:"contract_id"`
+	WorkflowID       string      `json:"workflow_id"`
+	CommitID         string      `json:"commit_id"`
+	InvoiceID        string      `json:"invoice_id"`
+	InvoiceTotal     json.Number `json:"invoice_total"`
+	InvoiceCurrency  string      `json:"invoice_currency"`
+	StripeCustomerID string      `json:"stripe_customer_id"`
 }
 
 // Notification types of payment gates.
@@ -119,19 +154,40 @@ const (
 	NotePaymentInitiate  = "payment_gate.external_initiate"
 	NotePaymentStatus    = "payment_gate.payment_status"
 	NoteThresholdReached = "payment_gate.threshold_reached"
+	// NoteStripeCharge asks the leader's Stripe client to charge a STRIPE
+	// gate's workflow; it is not a webhook (destinations never get it).
+	NoteStripeCharge = "payment_gate.stripe_charge"
 )
+
+// StripeCustomerID is the customer's Stripe customer id: the
+// stripe_customer_id of its stripe billing provider configuration ("" if
+// none).
+func (c *Customer) StripeCustomerID() string {
+	for _, bp := range c.BillingProviders {
+		if bp.BillingProvider == "stripe" && bp.Configuration["stripe_customer_id"] != "" {
+			return bp.Configuration["stripe_customer_id"]
+		}
+	}
+	return ""
+}
 
 // prepareGate validates an added commit's payment_gate_config and, for a
 // gate, marks the commit pending: its purchase is paid through the gate
 // (an invoice of its own), so it bills nothing on usage statements; it is a
 // paid commit for the burn-down order.
-func prepareGate(cm *Commit, in *CommitInput, field string, now Nanos) *Error {
+func prepareGate(c *Customer, cm *Commit, in *CommitInput, field string, now Nanos) *Error {
 	g := in.PaymentGate
 	if g == nil || g.Type == GateNone || g.Type == "" {
 		return nil
 	}
-	if g.Type != GateExternal {
-		return errorf(Invalid, "%s.payment_gate_config.payment_gate_type: %q is not supported by this server yet (NONE or EXTERNAL)", field, g.Type)
+	switch g.Type {
+	case GateExternal:
+	case GateStripe:
+		if c.StripeCustomerID() == "" {
+			return errorf(Invalid, "%s.payment_gate_config.payment_gate_type: STRIPE needs the customer's stripe billing provider configuration with a stripe_customer_id", field)
+		}
+	default:
+		return errorf(Invalid, "%s.payment_gate_config.payment_gate_type: %q is not supported (NONE, EXTERNAL or STRIPE)", field, g.Type)
 	}
 	if cm.Type != CommitPrepaid {
 		return errorf(Invalid, "%s.payment_gate_config: only PREPAID commits can be payment-gated", field)
@@ -141,7 +197,7 @@ func prepareGate(cm *Commit, in *CommitInput, field string, now Nanos) *Error {
 		cm.InvoiceSchedule = []InvoiceItem{{ID: DeriveID(cm.ID, "invoice_item", "0"), Timestamp: now, Amount: total.Decimal()}}
 	}
 	cm.DoNotInvoice = true
-	cm.GateType, cm.GateStatus = GateExternal, GatePending
+	cm.GateType, cm.GateStatus = g.Type, GatePending
 	return nil
 }
 
@@ -241,6 +297,14 @@ func applyReleasePaymentGate(s *shard, t *task, cat *Catalog, now Nanos) {
 		return
 	}
 	t.res.ID = wf.ID
+	switch {
+	case wf.GateType == GateStripe && cmd.Provider != ProviderStripe:
+		t.res.Err = errorf(Invalid, "workflow_id: workflow %s has a STRIPE gate: Stripe settles it", wf.ID)
+		return
+	case wf.GateType != GateStripe && cmd.Provider != "":
+		t.res.Err = errorf(Invalid, "workflow_id: workflow %s has no STRIPE gate", wf.ID)
+		return
+	}
 	if wf.Status == GatePending {
 		s.settle(c, k, wf, cmd.Outcome == GatePaid, cmd.ErrorMessage, cat, now)
 	}
@@ -302,6 +366,9 @@ func (s *shard) evaluatePayments(c *Customer, cat *Catalog, now Nanos) {
 			if wf.Status == GatePending && wf.GateType == GateExternal {
 				s.notifyPayment(c, k, wf, NotePaymentInitiate, now)
 			}
+			if wf.Status == GatePending && wf.GateType == GateStripe {
+				s.notifyPayment(c, k, wf, NoteStripeCharge, now)
+			}
 		}
 	}
 }
@@ -362,6 +429,8 @@ func (s *shard) notifyPayment(c *Customer, k *Contract, wf *PaymentWorkflow, typ
 	switch typ {
 	case NotePaymentInitiate:
 		p.InvoiceTotal, p.InvoiceCurrency = num(wf.Amount), "USD"
+	case NoteStripeCharge:
+		p.InvoiceTotal, p.InvoiceCurrency, p.StripeCustomerID = num(wf.Amount), "USD", c.StripeCustomerID()
 	case NotePaymentStatus:
 		p.PaymentStatus, p.ErrorMessage = wf.Status, wf.ErrorMessage
 		if wf.Type == WorkflowRecharge && wf.Status == GateFailed && k.Recharge != nil {

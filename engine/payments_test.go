@@ -332,9 +332,10 @@ func TestPaymentRefusals(t *testing.T) {
 		cmd  Command
 		want string
 	}{
-		{&EditContract{CustomerID: cust, ContractID: contract, AddCommits: []CommitInput{{Type: CommitPrepaid, ProductID: purchase,
-			AccessSchedule: []ScheduleItem{{Amount: dec("1"), StartingAt: 1, EndingBefore: 2}}, PaymentGate: &PaymentGateInput{Type: GateStripe}}}},
-			"add_commits[0].payment_gate_config.payment_gate_type"},
+		// STRIPE is built on add_commits (stripe_test.go), not on the threshold configurations.
+		{&EditContract{CustomerID: cust, ContractID: contract, AddPrepaidBalanceThreshold: &RechargeInput{IsEnabled: &on, ThresholdAmount: ptr(dec("500")),
+			RechargeToAmount: ptr(dec("2000")), Commit: &ThresholdCommitInput{ProductID: purchase}, PaymentGate: &PaymentGateInput{Type: GateStripe}}},
+			"add_prepaid_balance_threshold_configuration.payment_gate_config.payment_gate_type"},
 		{&EditContract{CustomerID: cust, ContractID: contract, AddPrepaidBalanceThreshold: &RechargeInput{IsEnabled: &on, ThresholdAmount: ptr(dec("500")),
 			RechargeToAmount: ptr(dec("400")), Commit: &ThresholdCommitInput{ProductID: purchase}, PaymentGate: &PaymentGateInput{Type: GateExternal}}},
 			"add_prepaid_balance_threshold_configuration.recharge_to_amount"},

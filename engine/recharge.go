@@ -163,7 +163,7 @@ func gateType(in *PaymentGateInput, old, field string) (string, *Error) {
 	case GateNone, GateExternal:
 		return in.Type, nil
 	}
-	return "", errorf(Invalid, "%s.payment_gate_config.payment_gate_type: %q is not supported by this server yet (NONE or EXTERNAL)", field, in.Type)
+	return "", errorf(Invalid, "%s.payment_gate_config.payment_gate_type: %q is not supported by this server yet on a threshold configuration (NONE or EXTERNAL; STRIPE only on add_commits)", field, in.Type)
 }
 
 // optAmount converts an optional non-negative amount of a configuration.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/shopspring/decimal"
+	"github.com/vmihailenco/msgpack/v5"
 
 	"burndown/engine"
 )
@@ -69,6 +70,7 @@ func sampleCommands() []engine.Command {
 		&engine.Consume{CustomerID: "c1", ProductID: "p1", GroupKey: "user_id", GroupValue: "u", Events: []engine.Event{
 			{TransactionID: "t9", CustomerID: "c1", EventType: "api", Timestamp: 17, Properties: map[string]string{"n": "1"}}}},
 		&engine.ReleasePaymentGate{WorkflowID: "wf1", Outcome: engine.GateFailed, ErrorMessage: "card declined"},
+		&engine.ReleasePaymentGate{WorkflowID: "wf2", Outcome: engine.GateFailed, ErrorMessage: "card declined", Provider: engine.ProviderStripe},
 		&engine.EditContract{CustomerID: "c1", ContractID: "k1",
 			AddCommits: []engine.CommitInput{{Type: engine.CommitPrepaid, ProductID: "p2", AccessSchedule: []engine.ScheduleItem{{Amount: dec("2000"), StartingAt: 10, EndingBefore: 20}},
 				PaymentGate: &engine.PaymentGateInput{Type: engine.GateExternal}}},
@@ -302,5 +304,17 @@ func TestOlderVersionsAreUpgraded(t *testing.T) {
 	}
 	if e, _ := cur.EncodeCommand(&clusterCmd{Node: "n8"}); e.Version != 2 {
 		t.Fatalf("written at version %d, want 2", e.Version)
+	}
+}
+
+// A release without a Provider (every entry written before STRIPE gates)
+// keeps its exact bytes: Provider is omitted when empty.
+func TestReleaseProviderOmittedWhenEmpty(t *testing.T) {
+	body, err := msgpack.Marshal(&engine.ReleasePaymentGate{WorkflowID: "wf1", Outcome: engine.GatePaid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(body, []byte("Provider")) {
+		t.Fatalf("an empty Provider is encoded: %q", body)
 	}
 }

@@ -10,7 +10,8 @@ import (
 
 // Payment gates, auto-recharge and threshold billing (engine/payments.go,
 // recharge.go, threshold.go). payment_gate_config applies payment_gate_type
-// NONE or EXTERNAL; STRIPE is refused by name (no Stripe client is built),
+// NONE, EXTERNAL or STRIPE (stripe.go; the engine refuses STRIPE on the
+// threshold configurations and for a customer without a stripe_customer_id),
 // and tax_type, stripe_config and precalculated_tax_config are refused by
 // the reader as unapplied fields.
 
@@ -21,9 +22,6 @@ func decodePaymentGate(o obj, required bool) *engine.PaymentGateInput {
 		return nil
 	}
 	typ := g.enum("payment_gate_type", true, engine.GateNone, engine.GateExternal, engine.GateStripe)
-	if typ == engine.GateStripe && o.r.err == nil {
-		o.r.fail(g.sub("payment_gate_type"), "STRIPE is not supported by this server yet (NONE or EXTERNAL)")
-	}
 	return &engine.PaymentGateInput{Type: typ}
 }
 

@@ -98,7 +98,7 @@ func TestHTTPScenarioAPaymentGates(t *testing.T) {
 		t.Fatalf("step 7: %+v", c)
 	}
 
-	// Unknown workflow, bad outcome, Stripe and the old configuration name are refused by name.
+	// Unknown workflow, bad outcome, STRIPE without a Stripe customer and the old configuration name are refused by name.
 	for _, tc := range []struct {
 		path string
 		body map[string]any
@@ -109,7 +109,7 @@ func TestHTTPScenarioAPaymentGates(t *testing.T) {
 		{"/v2/contracts/edit", map[string]any{"customer_id": cust, "contract_id": contract, "add_commits": []any{map[string]any{
 			"type": "PREPAID", "product_id": purchase, "payment_gate_config": map[string]any{"payment_gate_type": "STRIPE"},
 			"access_schedule": map[string]any{"schedule_items": []any{map[string]any{"amount": 1, "starting_at": e.at("2026-01-01T00:00:00Z"), "ending_before": e.at("2027-01-01T00:00:00Z")}}}}}},
-			"add_commits[0].payment_gate_config.payment_gate_type: STRIPE is not supported"},
+			"add_commits[0].payment_gate_config.payment_gate_type: STRIPE needs the customer's stripe billing provider configuration"},
 		{"/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2030-01-01T00:00:00Z"),
 			"threshold_billing_configuration": map[string]any{"is_enabled": true}}, "threshold_billing_configuration: is not supported under this name: it was renamed, use prepaid_balance_threshold_configuration"},
 	} {

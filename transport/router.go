@@ -183,6 +183,9 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	case "/readyz":
 		s.readyz(ctx)
 		return
+	case StripeWebhookPath: // authenticated by Stripe's signature
+		s.stripeWebhook(ctx)
+		return
 	}
 	if !s.authorized(ctx) {
 		writeUnauthorized(ctx)

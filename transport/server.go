@@ -34,6 +34,9 @@ type Config struct {
 	ReadTimeout time.Duration
 	// Logger receives request failures and recovered panics. Default slog.Default().
 	Logger *slog.Logger
+	// StripeWebhookSecret verifies the signatures of Stripe's events on
+	// POST /v1/stripe/webhook ("": the endpoint answers 404).
+	StripeWebhookSecret string
 }
 
 // DefaultMaxBodyBytes is the default request body limit: an ingest of 100

@@ -24,6 +24,7 @@ type serveFlags struct {
 	nodeID, dataDir, httpAddr, raftAddr, join, token string
 	bootstrap, testClock                             bool
 	webhookURL, webhookSecret                        string
+	stripeAPIKey, stripeAPIBase, stripeWebhookSecret string
 	shards                                           int
 	snapshotThreshold, trailingLogs                  uint64
 	logLevel                                         string
@@ -46,6 +47,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&f.testClock, "test-clock", false, "time stands still until set through POST /v1/admin/clock")
 	fs.StringVar(&f.webhookURL, "webhook-url", "", "default webhook destination (optional)")
 	fs.StringVar(&f.webhookSecret, "webhook-secret", "", "secret that signs deliveries to --webhook-url")
+	fs.StringVar(&f.stripeAPIKey, "stripe-api-key", "", "Stripe secret key: the leader charges STRIPE payment gates with it (optional)")
+	fs.StringVar(&f.stripeAPIBase, "stripe-api-base", transport.DefaultStripeAPIBase, "Stripe API base URL (a stripe-mock in tests)")
+	fs.StringVar(&f.stripeWebhookSecret, "stripe-webhook-secret", "", "signing secret of the Stripe endpoint POST /v1/stripe/webhook (optional; without it the endpoint answers 404)")
 	fs.IntVar(&f.shards, "shards", 0, "customer shards of the engine (default: number of CPUs)")
 	fs.Uint64Var(&f.snapshotThreshold, "snapshot-threshold", 0, "new log entries that trigger a snapshot (default: raft's 8192; raise it for large states)")
 	fs.Uint64Var(&f.trailingLogs, "trailing-logs", 0, "log entries kept after a snapshot for slow followers (default: raft's 10240)")
@@ -98,6 +102,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		log.Warn("--webhook-url without --webhook-secret: deliveries are signed with an empty secret")
 	}
 
+	var payments cluster.PaymentCharger
+	if f.stripeAPIKey != "" {
+		st, err := transport.NewStripe(transport.StripeConfig{APIKey: f.stripeAPIKey, APIBase: f.stripeAPIBase})
+		if err != nil {
+			return fmt.Errorf("--stripe-api-key/--stripe-api-base: %w", err)
+		}
+		payments = st
+	}
+
 	// Listen first so a busy port fails before Raft starts.
 	ln, err := net.Listen("tcp", f.httpAddr)
 	if err != nil {
@@ -111,12 +124,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Engine:            engine.Config{Shards: f.shards, DedupWindow: f.dedupWindow, DedupMemoryBudget: f.dedupBudget, InvoiceGracePeriod: grace},
 		SnapshotThreshold: f.snapshotThreshold, TrailingLogs: f.trailingLogs,
 		Webhooks: cluster.WebhookConfig{URL: f.webhookURL, Secret: f.webhookSecret},
+		Payments: payments,
 	})
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("open node: %w", err)
 	}
-	srv, err := transport.New(transport.Config{Node: node, Token: f.token, Logger: log})
+	srv, err := transport.New(transport.Config{Node: node, Token: f.token, Logger: log, StripeWebhookSecret: f.stripeWebhookSecret})
 	if err != nil {
 		ln.Close()
 		node.Close()

@@ -1,0 +1,114 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"burndown/engine"
+)
+
+// fakeCharger stands in for the Stripe client: it records every charge
+// (which node, which idempotency key) and answers with fail or pay.
+type fakeCharger struct {
+	node string
+	log  *chargeLog
+}
+
+type chargeLog struct {
+	mu    sync.Mutex
+	calls []chargeCall
+	// dead lists the nodes whose charges reach the provider but whose
+	// answer is lost (the leader dies before recording it).
+	dead map[string]bool
+}
+
+type chargeCall struct{ node, key, workflow string }
+
+func (f fakeCharger) Charge(_ context.Context, key string, payload []byte) (*engine.ReleasePaymentGate, error) {
+	var p struct {
+		ID         string              `json:"id"`
+		Properties engine.StripeCharge `json:"properties"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return nil, err
+	}
+	f.log.mu.Lock()
+	defer f.log.mu.Unlock()
+	f.log.calls = append(f.log.calls, chargeCall{f.node, key, p.Properties.WorkflowID})
+	if f.log.dead[f.node] {
+		return nil, errors.New("connection reset after the charge was sent")
+	}
+	return &engine.ReleasePaymentGate{WorkflowID: p.Properties.WorkflowID, Outcome: engine.GatePaid}, nil
+}
+
+func (l *chargeLog) snapshot() []chargeCall {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]chargeCall(nil), l.calls...)
+}
+
+// The leader dies after a STRIPE charge is sent and before its result is
+// recorded: the new leader charges again with the same idempotency key
+// (the notification id) and the customer is credited once.
+func TestStripeChargeAfterFailover(t *testing.T) {
+	charges := &chargeLog{dead: map[string]bool{"n1": true}}
+	specs := []nodeSpec{newSpec(t, "n1", true), newSpec(t, "n2", false), newSpec(t, "n3", false)}
+	nodes := make([]*Node, len(specs))
+	for i, s := range specs {
+		n, err := Open(Config{NodeID: s.id, DataDir: s.dir, RaftAddr: s.raftAddr, HTTPAddr: s.httpAddr, Bootstrap: s.bootstrap,
+			TestClock: true, Engine: engine.Config{Shards: 2},
+			Webhooks: WebhookConfig{RetryBase: 20 * time.Millisecond, RetryMax: 100 * time.Millisecond},
+			Payments: fakeCharger{node: s.id, log: charges}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { n.Close() })
+		nodes[i] = n
+	}
+	leader := waitLeader(t, nodes[0])
+	for _, s := range specs[1:] {
+		if err := leader.AddNode(ctxT(t, 15*time.Second), s.id, s.raftAddr, s.httpAddr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := leader.Now().UnixNano()
+	setupCatalog(t, leader, start)
+	mustPropose(t, leader, &engine.CreateCustomer{ID: "c1", Name: "c1", BillingProviders: []engine.BillingProviderConfig{
+		{BillingProvider: "stripe", Configuration: map[string]string{"stripe_customer_id": "cus_1"}}}})
+	mustPropose(t, leader, &engine.CreateContract{ID: "k1", CustomerID: "c1", RateCardID: "rc1", StartingAt: start})
+	converge(t, leader, nodes...)
+	mustPropose(t, leader, &engine.EditContract{CustomerID: "c1", ContractID: "k1", AddCommits: []engine.CommitInput{{
+		Type: engine.CommitPrepaid, ProductID: "p1", PaymentGate: &engine.PaymentGateInput{Type: engine.GateStripe},
+		AccessSchedule: []engine.ScheduleItem{{Amount: decimal.NewFromInt(2000), StartingAt: start, EndingBefore: start + 90*day}}}}})
+	eventually(t, 10*time.Second, "the first leader's charge", func() bool { return len(charges.snapshot()) > 0 })
+	if b, _ := balance(leader.Engine(), "c1"); !b.IsZero() {
+		t.Fatalf("balance %s before the payment is recorded", b)
+	}
+	leader.Close()
+	next := waitLeader(t, nodes[1], nodes[2])
+	eventually(t, 15*time.Second, "the credit", func() bool { b, _ := balance(next.Engine(), "c1"); return !b.IsZero() })
+	eventually(t, 10*time.Second, "the outbox to empty", func() bool { n, _ := next.OutboxStats(); return n == 0 })
+	time.Sleep(200 * time.Millisecond)
+	calls := charges.snapshot()
+	byNew := 0
+	for _, c := range calls {
+		if c.key != calls[0].key || c.workflow != calls[0].workflow {
+			t.Fatalf("charges %+v: another key or workflow", calls)
+		}
+		if c.node != "n1" {
+			byNew++
+		}
+	}
+	if calls[0].key == "" || byNew != 1 {
+		t.Fatalf("charges %+v: want the first leader's and exactly one by the new leader, same key", calls)
+	}
+	if b, _ := balance(next.Engine(), "c1"); b.String() != "2000" {
+		t.Fatalf("balance %s, want 2000 (credited once)", b)
+	}
+}
