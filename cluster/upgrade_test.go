@@ -39,7 +39,7 @@ func copyDir(t *testing.T, src, dst string) {
 // balance, ledger, invoice, entitlement and dedup entry intact, and a resent
 // event is still a duplicate.
 func TestUpgradeDataDirs(t *testing.T) {
-	for _, dir := range []string{"3ce68ee/datadir-log", "3ce68ee/datadir-snap", "core-safe/datadir-snap"} {
+	for _, dir := range []string{"3ce68ee/datadir-log", "3ce68ee/datadir-snap", "core-safe/datadir-snap", "full-2026-12/datadir-snap"} {
 		t.Run(dir, func(t *testing.T) {
 			fixture := filepath.Join("..", "persist", "testdata", "golden", filepath.Dir(dir))
 			dir := filepath.Base(dir)

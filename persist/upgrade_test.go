@@ -20,7 +20,8 @@ var goldenBuilds = []struct {
 	snapshotIndex uint64
 }{
 	{name: "3ce68ee", snapshotIndex: 7},
-	{name: "core-safe", snapshotIndex: 7}, // snapshot format 3, customer layout 2, 20-byte dedup keys
+	{name: "core-safe", snapshotIndex: 7},    // snapshot format 3, customer layout 2, 20-byte dedup keys
+	{name: "full-2026-12", snapshotIndex: 7}, // customer layout 8, catalog version 2, command versions 2 and 3
 }
 
 func goldenDir(build string) string { return filepath.Join("testdata", "golden", build) }
