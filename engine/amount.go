@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"math"
 	"math/big"
 	"math/bits"
@@ -338,7 +339,7 @@ func (a Amount) IsNegative() bool { return a.Sign() < 0 }
 func (a Amount) Cmp(b Amount) int {
 	if a.big == nil && b.big == nil {
 		if a.scale == b.scale {
-			return cmpInt64(a.coef, b.coef)
+			return cmp.Compare(a.coef, b.coef)
 		}
 		return cmpFixedScaled(a, b)
 	}
@@ -346,41 +347,21 @@ func (a Amount) Cmp(b Amount) int {
 	return x.Cmp(y)
 }
 
-func cmpInt64(x, y int64) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
-}
-
 // cmpFixedScaled compares fixed amounts of different scales in 128 bits, so
 // it never allocates.
 func cmpFixedScaled(a, b Amount) int {
 	sa, sb := sign64(a.coef), sign64(b.coef)
 	if sa != sb || sa == 0 {
-		return cmpInt64(sa, sb)
+		return cmp.Compare(sa, sb)
 	}
 	s := max(a.scale, b.scale)
 	ah, al := bits.Mul64(absU(a.coef), uint64(amountPow10[s-a.scale]))
 	bh, bl := bits.Mul64(absU(b.coef), uint64(amountPow10[s-b.scale]))
-	m := cmpUint64(al, bl)
+	m := cmp.Compare(al, bl)
 	if ah != bh {
-		m = cmpUint64(ah, bh)
+		m = cmp.Compare(ah, bh)
 	}
 	return m * int(sa)
-}
-
-func cmpUint64(x, y uint64) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
 }
 
 // Equal reports a == b by value.
