@@ -235,33 +235,33 @@ func (k *Contract) createThresholdConfigs(cat *Catalog, cmd *CreateContract) *Er
 }
 
 func editAddRecharge(x *editCtx) *Error {
-	in := x.cmd.AddPrepaidBalanceThreshold
-	if in == nil {
-		return nil
-	}
-	const field = "add_prepaid_balance_threshold_configuration"
-	if x.k.Recharge != nil {
-		return errorf(Conflict, "%s: the contract already has one; use update_prepaid_balance_threshold_configuration", field)
-	}
-	cfg, err := rechargeConfig(x.cat, in, nil, field)
-	if err == nil {
-		x.k.Recharge = cfg
-	}
-	return err
+	return setThresholdConfig(x.cat, x.cmd.AddPrepaidBalanceThreshold, &x.k.Recharge, false,
+		"add_prepaid_balance_threshold_configuration", "prepaid balance threshold", rechargeConfig)
 }
 
 func editUpdateRecharge(x *editCtx) *Error {
-	in := x.cmd.UpdatePrepaidBalanceThreshold
+	return setThresholdConfig(x.cat, x.cmd.UpdatePrepaidBalanceThreshold, &x.k.Recharge, true,
+		"update_prepaid_balance_threshold_configuration", "prepaid balance threshold", rechargeConfig)
+}
+
+// setThresholdConfig applies an edit's add_* (update false: the contract must
+// have none) or update_* (update true: it must have one) of a threshold
+// configuration into *slot, built by build from the input and the old value.
+// A nil input is an edit that does not touch it.
+func setThresholdConfig[In, Cfg any](cat *Catalog, in *In, slot **Cfg, update bool, field, what string,
+	build func(*Catalog, *In, *Cfg, string) (*Cfg, *Error)) *Error {
 	if in == nil {
 		return nil
 	}
-	const field = "update_prepaid_balance_threshold_configuration"
-	if x.k.Recharge == nil {
-		return errorf(NotFound, "%s: the contract has no prepaid balance threshold configuration; use add_prepaid_balance_threshold_configuration", field)
+	switch {
+	case update && *slot == nil:
+		return errorf(NotFound, "%s: the contract has no %s configuration; use add_%s", field, what, field[len("update_"):])
+	case !update && *slot != nil:
+		return errorf(Conflict, "%s: the contract already has one; use update_%s", field, field[len("add_"):])
 	}
-	cfg, err := rechargeConfig(x.cat, in, x.k.Recharge, field)
+	cfg, err := build(cat, in, *slot, field)
 	if err == nil {
-		x.k.Recharge = cfg
+		*slot = cfg
 	}
 	return err
 }

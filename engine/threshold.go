@@ -158,33 +158,11 @@ func spendConfig(cat *Catalog, in *SpendThresholdInput, old *SpendThresholdConfi
 }
 
 func editAddSpendThreshold(x *editCtx) *Error {
-	in := x.cmd.AddSpendThreshold
-	if in == nil {
-		return nil
-	}
-	const field = "add_spend_threshold_configuration"
-	if x.k.SpendThreshold != nil {
-		return errorf(Conflict, "%s: the contract already has one; use update_spend_threshold_configuration", field)
-	}
-	cfg, err := spendConfig(x.cat, in, nil, field)
-	if err == nil {
-		x.k.SpendThreshold = cfg
-	}
-	return err
+	return setThresholdConfig(x.cat, x.cmd.AddSpendThreshold, &x.k.SpendThreshold, false,
+		"add_spend_threshold_configuration", "spend threshold", spendConfig)
 }
 
 func editUpdateSpendThreshold(x *editCtx) *Error {
-	in := x.cmd.UpdateSpendThreshold
-	if in == nil {
-		return nil
-	}
-	const field = "update_spend_threshold_configuration"
-	if x.k.SpendThreshold == nil {
-		return errorf(NotFound, "%s: the contract has no spend threshold configuration; use add_spend_threshold_configuration", field)
-	}
-	cfg, err := spendConfig(x.cat, in, x.k.SpendThreshold, field)
-	if err == nil {
-		x.k.SpendThreshold = cfg
-	}
-	return err
+	return setThresholdConfig(x.cat, x.cmd.UpdateSpendThreshold, &x.k.SpendThreshold, true,
+		"update_spend_threshold_configuration", "spend threshold", spendConfig)
 }
