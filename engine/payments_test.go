@@ -340,7 +340,7 @@ func TestPaymentRefusals(t *testing.T) {
 			RechargeToAmount: ptr(dec("400")), Commit: &ThresholdCommitInput{ProductID: purchase}, PaymentGate: &PaymentGateInput{Type: GateExternal}}},
 			"add_prepaid_balance_threshold_configuration.recharge_to_amount"},
 		{&EditContract{CustomerID: cust, ContractID: contract, UpdateSpendThreshold: &SpendThresholdInput{IsEnabled: &on}},
-			"update_spend_threshold_configuration"},
+			"update_spend_threshold_configuration: the contract has no spend threshold configuration; use add_spend_threshold_configuration"},
 		{&CreateContract{CustomerID: other, StartingAt: ns(t, "2030-01-01T00:00:00Z"), RateCardID: h.contract(cust, contract).RateCardID,
 			Commits: []CommitInput{{ProductID: purchase, AccessSchedule: []ScheduleItem{{Amount: dec("1"), StartingAt: 1, EndingBefore: 2}},
 				PaymentGate: &PaymentGateInput{Type: GateStripe}}}}, "commits[0].payment_gate_config.payment_gate_type"},
