@@ -114,14 +114,11 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 		for i := range list {
 			f := field + "[" + strconv.Itoa(i) + "]"
 			cm, err := s.newCommit(c, cat, rc, id, field, i, &list[i], defaultType, cmd.LegacyCommits, now)
-			if g := list[i].PaymentGate; err == nil && g != nil && g.Type == GateStripe {
-				// A STRIPE charge is raised only for commits added through an
-				// edit so far.
-				err = errorf(Invalid, "%s.payment_gate_config.payment_gate_type: STRIPE is not supported on contracts/create yet (add the commit through /v2/contracts/edit)", f)
-			}
 			if err == nil {
 				// A gated purchase (payments.go) is paid through its gate,
-				// not billed; it is pending until released, as from an edit.
+				// not billed; it is pending until released, as from an edit
+				// (the end of the run announces its workflow: an EXTERNAL
+				// initiate webhook or a STRIPE charge).
 				err = prepareGate(c, cm, &list[i], f, now)
 			}
 			if err == nil {
@@ -162,7 +159,7 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 		t.res.Err = err
 		return
 	}
-	if err := k.createThresholdConfigs(cat, cmd); err != nil {
+	if err := k.createThresholdConfigs(cat, c, cmd); err != nil {
 		t.res.Err = err
 		return
 	}

@@ -24,7 +24,7 @@ import (
 // commit (recharge, threshold) is issued at once, its purchase recorded on
 // its workflow's invoice.
 //
-// STRIPE (an edit's add_commits only; refused on the threshold
+// STRIPE (a create's commits, an edit's add_commits, both threshold
 // configurations) works as EXTERNAL except for who charges and who settles:
 // the customer must have a stripe billing provider configuration with a
 // stripe_customer_id; the end of the run queues payment_gate.stripe_charge
@@ -61,8 +61,7 @@ const KindReleasePaymentGate Kind = 40
 
 // PaymentGateInput is a payment_gate_config as given.
 type PaymentGateInput struct {
-	// Type is NONE, EXTERNAL or STRIPE (STRIPE on an edit's add_commits
-	// only).
+	// Type is NONE, EXTERNAL or STRIPE.
 	Type string `msgpack:"Type"`
 }
 
@@ -393,8 +392,8 @@ func (s *shard) evaluateThresholds(c *Customer, k *Contract, cat *Catalog, now N
 }
 
 // raise makes an engine-initiated commit (a recharge or a threshold
-// charge) of amount: pending behind an EXTERNAL gate, or issued at once
-// with NONE. Its access runs from now to the contract's end (100 years
+// charge) of amount: pending behind an EXTERNAL or STRIPE gate (the end
+// of the run announces it: evaluatePayments), or issued at once with NONE. Its access runs from now to the contract's end (100 years
 // for an open-ended contract).
 func (s *shard) raise(c *Customer, k *Contract, rc *RateCard, typ string, tc *ThresholdCommit, gateType string, amount Amount, now Nanos, cat *Catalog) *PaymentWorkflow {
 	id := DeriveID(k.ID, "payment_workflow", strconv.Itoa(len(k.Workflows)), "commit")
@@ -412,7 +411,7 @@ func (s *shard) raise(c *Customer, k *Contract, rc *RateCard, typ string, tc *Th
 		GateType:        gateType, GateStatus: GatePending,
 	}
 	wf := k.gate(cm, typ, now)
-	if gateType != GateExternal {
+	if gateType != GateExternal && gateType != GateStripe {
 		wf.GateType = GateNone
 		s.settle(c, k, wf, true, "", cat, now)
 		wf.Notified = true

@@ -332,10 +332,15 @@ func TestPaymentRefusals(t *testing.T) {
 		cmd  Command
 		want string
 	}{
-		// STRIPE is built on add_commits (stripe_test.go), not on the threshold configurations.
-		{&EditContract{CustomerID: cust, ContractID: contract, AddPrepaidBalanceThreshold: &RechargeInput{IsEnabled: &on, ThresholdAmount: ptr(dec("500")),
-			RechargeToAmount: ptr(dec("2000")), Commit: &ThresholdCommitInput{ProductID: purchase}, PaymentGate: &PaymentGateInput{Type: GateStripe}}},
-			"add_prepaid_balance_threshold_configuration.payment_gate_config.payment_gate_type"},
+		// STRIPE needs the customer's Stripe customer id (stripe_test.go).
+		{&CreateContract{CustomerID: other, StartingAt: ns(t, "2030-01-01T00:00:00Z"), RateCardID: h.contract(cust, contract).RateCardID,
+			PrepaidBalanceThreshold: &RechargeInput{IsEnabled: &on, ThresholdAmount: ptr(dec("500")), RechargeToAmount: ptr(dec("2000")),
+				Commit: &ThresholdCommitInput{ProductID: purchase}, PaymentGate: &PaymentGateInput{Type: GateStripe}}},
+			"prepaid_balance_threshold_configuration.payment_gate_config.payment_gate_type: STRIPE needs the customer's stripe billing provider configuration"},
+		{&CreateContract{CustomerID: other, StartingAt: ns(t, "2030-01-01T00:00:00Z"), RateCardID: h.contract(cust, contract).RateCardID,
+			SpendThreshold: &SpendThresholdInput{IsEnabled: &on, ThresholdAmount: ptr(dec("500")),
+				Commit: &ThresholdCommitInput{ProductID: purchase}, PaymentGate: &PaymentGateInput{Type: "PAYPAL"}}},
+			"spend_threshold_configuration.payment_gate_config.payment_gate_type: \"PAYPAL\" is not supported"},
 		{&EditContract{CustomerID: cust, ContractID: contract, AddPrepaidBalanceThreshold: &RechargeInput{IsEnabled: &on, ThresholdAmount: ptr(dec("500")),
 			RechargeToAmount: ptr(dec("400")), Commit: &ThresholdCommitInput{ProductID: purchase}, PaymentGate: &PaymentGateInput{Type: GateExternal}}},
 			"add_prepaid_balance_threshold_configuration.recharge_to_amount"},
@@ -343,7 +348,7 @@ func TestPaymentRefusals(t *testing.T) {
 			"update_spend_threshold_configuration: the contract has no spend threshold configuration; use add_spend_threshold_configuration"},
 		{&CreateContract{CustomerID: other, StartingAt: ns(t, "2030-01-01T00:00:00Z"), RateCardID: h.contract(cust, contract).RateCardID,
 			Commits: []CommitInput{{ProductID: purchase, AccessSchedule: []ScheduleItem{{Amount: dec("1"), StartingAt: 1, EndingBefore: 2}},
-				PaymentGate: &PaymentGateInput{Type: GateStripe}}}}, "commits[0].payment_gate_config.payment_gate_type"},
+				PaymentGate: &PaymentGateInput{Type: GateStripe}}}}, "commits[0].payment_gate_config.payment_gate_type: STRIPE needs the customer's stripe"},
 		{&CreateContract{CustomerID: other, StartingAt: ns(t, "2030-01-01T00:00:00Z"), RateCardID: h.contract(cust, contract).RateCardID,
 			Commits: []CommitInput{{Type: CommitPostpaid, ProductID: purchase, AccessSchedule: []ScheduleItem{{Amount: dec("1"), StartingAt: 1, EndingBefore: 2}},
 				PaymentGate: &PaymentGateInput{Type: GateExternal}}}}, "commits[0].payment_gate_config: only PREPAID"},

@@ -151,8 +151,11 @@ func thresholdCommit(cat *Catalog, in *ThresholdCommitInput, old *ThresholdCommi
 }
 
 // gateType validates a configuration's payment_gate_config (nil: old, or
-// required when there is none).
-func gateType(in *PaymentGateInput, old, field string) (string, *Error) {
+// required when there is none). STRIPE needs the customer's Stripe
+// customer id, as on a commit (prepareGate); a customer's billing provider
+// configurations are set once, at its creation, so a STRIPE configuration
+// kept by an update still has it.
+func gateType(c *Customer, in *PaymentGateInput, old, field string) (string, *Error) {
 	if in == nil {
 		if old == "" {
 			return "", errorf(Invalid, "%s.payment_gate_config: is required", field)
@@ -162,8 +165,13 @@ func gateType(in *PaymentGateInput, old, field string) (string, *Error) {
 	switch in.Type {
 	case GateNone, GateExternal:
 		return in.Type, nil
+	case GateStripe:
+		if c.StripeCustomerID() == "" {
+			return "", errorf(Invalid, "%s.payment_gate_config.payment_gate_type: STRIPE needs the customer's stripe billing provider configuration with a stripe_customer_id", field)
+		}
+		return in.Type, nil
 	}
-	return "", errorf(Invalid, "%s.payment_gate_config.payment_gate_type: %q is not supported by this server yet on a threshold configuration (NONE or EXTERNAL; STRIPE only on add_commits)", field, in.Type)
+	return "", errorf(Invalid, "%s.payment_gate_config.payment_gate_type: %q is not supported (NONE, EXTERNAL or STRIPE)", field, in.Type)
 }
 
 // optAmount converts an optional non-negative amount of a configuration.
@@ -185,7 +193,7 @@ func optAmount(d *decimal.Decimal, old *Amount, field string) (Amount, *Error) {
 }
 
 // rechargeConfig builds (old nil) or updates a configuration.
-func rechargeConfig(cat *Catalog, in *RechargeInput, old *RechargeConfig, field string) (*RechargeConfig, *Error) {
+func rechargeConfig(cat *Catalog, c *Customer, in *RechargeInput, old *RechargeConfig, field string) (*RechargeConfig, *Error) {
 	out := &RechargeConfig{}
 	var oldTh, oldTo *Amount
 	var oldCommit *ThresholdCommit
@@ -212,22 +220,22 @@ func rechargeConfig(cat *Catalog, in *RechargeInput, old *RechargeConfig, field 
 	if out.Commit, err = thresholdCommit(cat, in.Commit, oldCommit, field); err != nil {
 		return nil, err
 	}
-	if out.GateType, err = gateType(in.PaymentGate, oldGate, field); err != nil {
+	if out.GateType, err = gateType(c, in.PaymentGate, oldGate, field); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
 // createThresholdConfigs sets a new contract's configurations.
-func (k *Contract) createThresholdConfigs(cat *Catalog, cmd *CreateContract) *Error {
+func (k *Contract) createThresholdConfigs(cat *Catalog, c *Customer, cmd *CreateContract) *Error {
 	var err *Error
 	if cmd.PrepaidBalanceThreshold != nil {
-		if k.Recharge, err = rechargeConfig(cat, cmd.PrepaidBalanceThreshold, nil, "prepaid_balance_threshold_configuration"); err != nil {
+		if k.Recharge, err = rechargeConfig(cat, c, cmd.PrepaidBalanceThreshold, nil, "prepaid_balance_threshold_configuration"); err != nil {
 			return err
 		}
 	}
 	if cmd.SpendThreshold != nil {
-		if k.SpendThreshold, err = spendConfig(cat, cmd.SpendThreshold, nil, "spend_threshold_configuration"); err != nil {
+		if k.SpendThreshold, err = spendConfig(cat, c, cmd.SpendThreshold, nil, "spend_threshold_configuration"); err != nil {
 			return err
 		}
 	}
@@ -235,12 +243,12 @@ func (k *Contract) createThresholdConfigs(cat *Catalog, cmd *CreateContract) *Er
 }
 
 func editAddRecharge(x *editCtx) *Error {
-	return setThresholdConfig(x.cat, x.cmd.AddPrepaidBalanceThreshold, &x.k.Recharge, false,
+	return setThresholdConfig(x.cat, x.c, x.cmd.AddPrepaidBalanceThreshold, &x.k.Recharge, false,
 		"add_prepaid_balance_threshold_configuration", "prepaid balance threshold", rechargeConfig)
 }
 
 func editUpdateRecharge(x *editCtx) *Error {
-	return setThresholdConfig(x.cat, x.cmd.UpdatePrepaidBalanceThreshold, &x.k.Recharge, true,
+	return setThresholdConfig(x.cat, x.c, x.cmd.UpdatePrepaidBalanceThreshold, &x.k.Recharge, true,
 		"update_prepaid_balance_threshold_configuration", "prepaid balance threshold", rechargeConfig)
 }
 
@@ -248,8 +256,8 @@ func editUpdateRecharge(x *editCtx) *Error {
 // have none) or update_* (update true: it must have one) of a threshold
 // configuration into *slot, built by build from the input and the old value.
 // A nil input is an edit that does not touch it.
-func setThresholdConfig[In, Cfg any](cat *Catalog, in *In, slot **Cfg, update bool, field, what string,
-	build func(*Catalog, *In, *Cfg, string) (*Cfg, *Error)) *Error {
+func setThresholdConfig[In, Cfg any](cat *Catalog, c *Customer, in *In, slot **Cfg, update bool, field, what string,
+	build func(*Catalog, *Customer, *In, *Cfg, string) (*Cfg, *Error)) *Error {
 	if in == nil {
 		return nil
 	}
@@ -259,7 +267,7 @@ func setThresholdConfig[In, Cfg any](cat *Catalog, in *In, slot **Cfg, update bo
 	case !update && *slot != nil:
 		return errorf(Conflict, "%s: the contract already has one; use update_%s", field, field[len("add_"):])
 	}
-	cfg, err := build(cat, in, *slot, field)
+	cfg, err := build(cat, c, in, *slot, field)
 	if err == nil {
 		*slot = cfg
 	}

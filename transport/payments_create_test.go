@@ -57,7 +57,7 @@ func TestHTTPGatedCommitOnCreate(t *testing.T) {
 		list  []any
 		want  string
 	}{
-		{"commits", []any{commit("PREPAID", 1, "STRIPE")}, "commits[0].payment_gate_config.payment_gate_type: STRIPE is not supported"},
+		{"commits", []any{commit("PREPAID", 1, "STRIPE")}, "commits[0].payment_gate_config.payment_gate_type: STRIPE needs the customer's stripe billing provider configuration with a stripe_customer_id"},
 		{"commits", []any{commit("POSTPAID", 1, "EXTERNAL")}, "commits[0].payment_gate_config: only PREPAID commits can be payment-gated"},
 		{"credits", []any{credit}, "credits[0].payment_gate_config"},
 	} {
