@@ -53,11 +53,10 @@ func (l *chargeLog) snapshot() []chargeCall {
 	return append([]chargeCall(nil), l.calls...)
 }
 
-// The leader dies after a STRIPE charge is sent and before its result is
-// recorded: the new leader charges again with the same idempotency key
-// (the notification id) and the customer is credited once.
-func TestStripeChargeAfterFailover(t *testing.T) {
-	charges := &chargeLog{dead: map[string]bool{"n1": true}}
+// threeWithCharger starts a three-node cluster (n1 the leader) whose
+// dispatchers charge through fakeChargers recording into charges.
+func threeWithCharger(t *testing.T, charges *chargeLog) []*Node {
+	t.Helper()
 	specs := []nodeSpec{newSpec(t, "n1", true), newSpec(t, "n2", false), newSpec(t, "n3", false)}
 	nodes := make([]*Node, len(specs))
 	for i, s := range specs {
@@ -77,6 +76,16 @@ func TestStripeChargeAfterFailover(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return nodes
+}
+
+// The leader dies after a STRIPE charge is sent and before its result is
+// recorded: the new leader charges again with the same idempotency key
+// (the notification id) and the customer is credited once.
+func TestStripeChargeAfterFailover(t *testing.T) {
+	charges := &chargeLog{dead: map[string]bool{"n1": true}}
+	nodes := threeWithCharger(t, charges)
+	leader := nodes[0]
 	start := leader.Now().UnixNano()
 	setupCatalog(t, leader, start)
 	mustPropose(t, leader, &engine.CreateCustomer{ID: "c1", Name: "c1", BillingProviders: []engine.BillingProviderConfig{
@@ -110,5 +119,61 @@ func TestStripeChargeAfterFailover(t *testing.T) {
 	}
 	if b, _ := balance(next.Engine(), "c1"); b.String() != "2000" {
 		t.Fatalf("balance %s, want 2000 (credited once)", b)
+	}
+}
+
+// Threshold billing with a STRIPE gate across a failover: the crossing is
+// committed and charged by the first leader, which dies before recording
+// the result; the new leader charges the same workflow with the same key,
+// the threshold commit is issued once and the outstanding spend is 0.
+func TestStripeThresholdChargeAfterFailover(t *testing.T) {
+	charges := &chargeLog{dead: map[string]bool{"n1": true}}
+	nodes := threeWithCharger(t, charges)
+	leader := nodes[0]
+	start := leader.Now().UnixNano()
+	setupCatalog(t, leader, start)
+	mustPropose(t, leader, &engine.CreateProduct{ID: "buy", Name: "Threshold charge", Type: engine.ProductFixed})
+	mustPropose(t, leader, &engine.CreateCustomer{ID: "c1", Name: "c1", BillingProviders: []engine.BillingProviderConfig{
+		{BillingProvider: "stripe", Configuration: map[string]string{"stripe_customer_id": "cus_1"}}}})
+	on, th := true, decimal.NewFromInt(100)
+	mustPropose(t, leader, &engine.CreateContract{ID: "k1", CustomerID: "c1", RateCardID: "rc1", StartingAt: start,
+		SpendThreshold: &engine.SpendThresholdInput{IsEnabled: &on, ThresholdAmount: &th,
+			Commit: &engine.ThresholdCommitInput{ProductID: "buy"}, PaymentGate: &engine.PaymentGateInput{Type: engine.GateStripe}}})
+	converge(t, leader, nodes...)
+	mustPropose(t, leader, usage("c1", "t1", start, 100)) // the crossing
+	eventually(t, 10*time.Second, "the first leader's charge", func() bool { return len(charges.snapshot()) > 0 })
+	leader.Close()
+	live := others(nodes, leader)
+	next := waitLeader(t, live...)
+	eventually(t, 15*time.Second, "the charge paid", func() bool {
+		wfs := workflows(t, next, "c1", "k1")
+		return len(wfs) == 1 && wfs[0].Status == engine.GatePaid
+	})
+	eventually(t, 10*time.Second, "the outbox to empty", func() bool { n, _ := next.OutboxStats(); return n == 0 })
+	time.Sleep(200 * time.Millisecond)
+	calls := charges.snapshot()
+	byNew := 0
+	for _, c := range calls {
+		if c.key != calls[0].key || c.workflow != calls[0].workflow {
+			t.Fatalf("charges %+v: another key or workflow", calls)
+		}
+		if c.node != "n1" {
+			byNew++
+		}
+	}
+	if byNew != 1 {
+		t.Fatalf("charges %+v: want exactly one by the new leader, with the first leader's key", calls)
+	}
+	converge(t, next, live...)
+	for _, n := range live {
+		var out engine.Amount
+		var commits int
+		n.Engine().Read(ctxT(t, 5*time.Second), "c1", func(c *engine.Customer, cat *engine.Catalog, _ engine.Nanos) {
+			k := c.Contract("k1")
+			out, commits = k.OutstandingSpend(cat.RateCards["rc1"].FiatCreditTypeID), len(k.Balances)
+		})
+		if !out.IsZero() || commits != 1 {
+			t.Fatalf("node %s: outstanding %s with %d commits, want 0 with the one threshold commit", n.cfg.NodeID, out, commits)
+		}
 	}
 }

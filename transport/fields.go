@@ -83,7 +83,7 @@ var appliedFields = map[string][]string{
 		"commits[].invoice_schedule.recurring_schedule.frequency", "commits[].invoice_schedule.recurring_schedule.amount_distribution",
 		"commits[].invoice_schedule.recurring_schedule.amount", "commits[].invoice_schedule.recurring_schedule.unit_price",
 		"commits[].invoice_schedule.recurring_schedule.quantity",
-		// Payment gates: NONE or EXTERNAL (STRIPE, taxes and stripe_config refused).
+		// Payment gates: NONE, EXTERNAL or STRIPE (taxes and stripe_config refused).
 		"commits[].payment_gate_config.payment_gate_type",
 	), append(append(append(append(append(scheduledChargeFields("scheduled_charges[]."), subscriptionFields("subscriptions[].")...),
 		recurringFields("recurring_credits[].")...), recurringFields("recurring_commits[].")...),
@@ -108,7 +108,7 @@ var appliedFields = map[string][]string{
 		"add_commits[].invoice_schedule.recurring_schedule.frequency", "add_commits[].invoice_schedule.recurring_schedule.amount_distribution",
 		"add_commits[].invoice_schedule.recurring_schedule.amount", "add_commits[].invoice_schedule.recurring_schedule.unit_price",
 		"add_commits[].invoice_schedule.recurring_schedule.quantity",
-		// Payment gates: NONE or EXTERNAL (STRIPE, taxes and stripe_config refused).
+		// Payment gates: NONE, EXTERNAL or STRIPE (taxes and stripe_config refused).
 		"add_commits[].payment_gate_config.payment_gate_type",
 	), append(append(append(append(append(append(scheduledChargeFields("add_scheduled_charges[]."), subscriptionFields("add_subscriptions[].")...),
 		updateSubscriptionFields...),

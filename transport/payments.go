@@ -10,9 +10,8 @@ import (
 
 // Payment gates, auto-recharge and threshold billing (engine/payments.go,
 // recharge.go, threshold.go). payment_gate_config applies payment_gate_type
-// NONE, EXTERNAL or STRIPE (stripe.go; the engine refuses STRIPE on the
-// threshold configurations and for a customer without a stripe_customer_id),
-// and tax_type, stripe_config and precalculated_tax_config are refused by
+// NONE, EXTERNAL or STRIPE (stripe.go; the engine refuses STRIPE for a
+// customer without a stripe_customer_id), and tax_type, stripe_config and precalculated_tax_config are refused by
 // the reader as unapplied fields.
 
 // decodePaymentGate reads a payment_gate_config (nil when absent).

@@ -183,7 +183,7 @@ type stripeEnv struct {
 	*testEnv
 	rec                     *stripeRecorder
 	cust, contract, product string
-	api                     string
+	api, rc                 string
 }
 
 // newStripeEnv starts stripe-mock and a node whose dispatcher charges
@@ -210,7 +210,7 @@ func newStripeEnv(t *testing.T, rec *stripeRecorder) *stripeEnv {
 		"customer_billing_provider_configurations": []any{map[string]any{"billing_provider": "stripe", "delivery_method": "direct_to_billing_provider",
 			"configuration": map[string]any{"stripe_customer_id": "cus_burndown"}}}})
 	contract := e.create("/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z")})
-	return &stripeEnv{testEnv: e, rec: rec, cust: cust, contract: contract, product: purchase, api: api}
+	return &stripeEnv{testEnv: e, rec: rec, cust: cust, contract: contract, product: purchase, api: api, rc: rc}
 }
 
 // buyStripe adds a STRIPE-gated commit of amount through /v2/contracts/edit
