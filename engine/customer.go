@@ -103,6 +103,10 @@ type Contract struct {
 	// ones and those voided by a failed payment (a paid one moves to
 	// Balances).
 	Gated []*Commit `msgpack:"Gated"`
+
+	// finalized are the invoices finalized during the current shard run,
+	// sent to Stripe at its end (stripe_invoice.go); never stored.
+	finalized []*Invoice
 }
 
 // ScheduledCharge is a charge of a FIXED product, billed on the usage
@@ -262,6 +266,10 @@ type Invoice struct {
 	// LATEST metrics; products converting or rounding quantities), in
 	// first-use order. See rating.go.
 	Aggs []*UsageAgg `msgpack:"Aggs"`
+	// External is the billing provider's invoice of a finalized invoice
+	// sent to Stripe (stripe_invoice.go; since customer layout 9, nil
+	// before and for invoices not sent).
+	External *ExternalInvoice `msgpack:"External,omitempty"`
 }
 
 // UsageAgg is one (product, group) aggregate of an invoice's period.

@@ -1,6 +1,9 @@
 package engine
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+)
 
 // Contract lifecycle commands: end dates and edits.
 
@@ -476,6 +479,9 @@ func (k *Contract) clone() *Contract {
 	}
 	k.cloneSeats(&n)
 	k.clonePayments(&n)
+	// Invoices an earlier task of the run finalized are still to send
+	// (content equal in the copy); the copy appends to a list of its own.
+	n.finalized = slices.Clip(k.finalized)
 	if k.Balances == nil {
 		n.Balances = nil
 	}

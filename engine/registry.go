@@ -97,6 +97,9 @@ var commandSpecs = buildSpecs(
 	// Payment gates (payments.go).
 	CommandSpec{Kind: KindReleasePaymentGate, Name: "release_payment_gate", Version: 1, New: func() Command { return &ReleasePaymentGate{} },
 		Scope: ScopeCustomer, Route: routeReleasePaymentGate, ApplyCustomer: applyReleasePaymentGate},
+	// Finalized usage invoices sent to Stripe (stripe_invoice.go).
+	CommandSpec{Kind: KindRecordExternalInvoice, Name: "record_external_invoice", Version: 1, New: func() Command { return &RecordExternalInvoice{} },
+		Scope: ScopeCustomer, Route: routeRecordExternalInvoice, ApplyCustomer: applyRecordExternalInvoice},
 )
 
 // specTable indexes specs by kind.

@@ -88,6 +88,7 @@ func (s *shard) execute(r *shardRun) {
 	s.flushAllUsage(r.cat)
 	for c := range s.dirty {
 		s.evaluatePayments(c, r.cat, r.now)
+		s.sendInvoices(c, r.cat)
 		if len(c.Alerts) > 0 {
 			s.evaluateAlerts(c, r.cat, r.now)
 			c.reschedule = true // an alarm's period end is a transition

@@ -71,6 +71,8 @@ func sampleCommands() []engine.Command {
 			{TransactionID: "t9", CustomerID: "c1", EventType: "api", Timestamp: 17, Properties: map[string]string{"n": "1"}}}},
 		&engine.ReleasePaymentGate{WorkflowID: "wf1", Outcome: engine.GateFailed, ErrorMessage: "card declined"},
 		&engine.ReleasePaymentGate{WorkflowID: "wf2", Outcome: engine.GateFailed, ErrorMessage: "card declined", Provider: engine.ProviderStripe},
+		&engine.RecordExternalInvoice{CustomerID: "c1", InvoiceID: "inv1", Provider: engine.ProviderStripeBilling, ExternalID: "in_1",
+			Status: engine.ExternalFinalized, IssuedAt: 1234},
 		&engine.EditContract{CustomerID: "c1", ContractID: "k1",
 			AddCommits: []engine.CommitInput{{Type: engine.CommitPrepaid, ProductID: "p2", AccessSchedule: []engine.ScheduleItem{{Amount: dec("2000"), StartingAt: 10, EndingBefore: 20}},
 				PaymentGate: &engine.PaymentGateInput{Type: engine.GateExternal}}},

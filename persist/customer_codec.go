@@ -61,10 +61,15 @@ import (
 //     billing configurations, payment workflows and gated commits
 //     (payments_codec.go). Older records have none.
 //
+//   - 9: layout 8 plus, at the end of each invoice's record, the billing
+//     provider's invoice it was sent as (engine.Invoice.External: a
+//     presence byte, then provider, invoice id, status and issue time;
+//     payments_codec.go). Older records have none.
+//
 // Layouts differ in how an amount is written, so the reader is one decoder
 // parameterised by its amount reader (binReader.amount), and in the fields
 // appended since, which it reads when the record's layout has them.
-const customerLayout byte = 8
+const customerLayout byte = 9
 
 // amountReaders maps each layout DecodeCustomer reads to its amount reader.
 var amountReaders = map[byte]func(*binReader) engine.Amount{
@@ -75,6 +80,7 @@ var amountReaders = map[byte]func(*binReader) engine.Amount{
 	5: (*binReader).binAmount,
 	6: (*binReader).binAmount,
 	8: (*binReader).binAmount,
+	9: (*binReader).binAmount,
 }
 
 // The customer layout is a hand-written, reflection-free encoding: snapshots
@@ -347,6 +353,9 @@ func (w *binWriter) contract(k *engine.Contract) {
 				w.b = append(w.b, a.Uniques...)
 			}
 			w.varint(inv.LastUsageAt)
+		}
+		if w.layout >= 9 {
+			w.externalInvoice(inv.External)
 		}
 	}
 	if w.layout >= 3 {
@@ -818,6 +827,9 @@ func (r *binReader) contract() *engine.Contract {
 					}
 				}
 				inv.LastUsageAt = r.varint()
+			}
+			if r.layout >= 9 {
+				inv.External = r.externalInvoice()
 			}
 			k.Invoices[i] = inv
 		}

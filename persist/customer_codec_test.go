@@ -150,6 +150,9 @@ func TestCustomerCodecRejectsTruncation(t *testing.T) {
 func FuzzDecodeCustomer(f *testing.F) {
 	f.Add(AppendCustomer(nil, fullCustomer()))
 	f.Add(AppendCustomer(nil, &engine.Customer{ID: "x"}))
+	ext := fullCustomer()
+	ext.Contracts[0].Invoices[0].External = &engine.ExternalInvoice{Provider: "stripe", InvoiceID: "in_1", Status: "FINALIZED", IssuedAt: 1}
+	f.Add(AppendCustomer(nil, ext))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := DecodeCustomer(b, nil)
 		if err != nil {
@@ -370,8 +373,8 @@ func TestCustomerCodecLayout8Payments(t *testing.T) {
 	k.Gated = []*engine.Commit{{ID: "g", Type: engine.CommitPrepaid, GateType: engine.GateExternal, GateStatus: engine.GateFailed, WorkflowID: "wf-1",
 		VoidReason: "card declined", Segments: []*engine.Segment{{ID: "gs", Amount: amt("1500"), StartingAt: 1, EndingBefore: 9}}}}
 	b := AppendCustomer(nil, c)
-	if b[0] != 8 {
-		t.Fatalf("layout %d, want 8", b[0])
+	if b[0] != customerLayout {
+		t.Fatalf("layout %d, want %d", b[0], customerLayout)
 	}
 	got, err := DecodeCustomer(b, nil)
 	if err != nil {
@@ -399,5 +402,48 @@ func TestCustomerCodecLayout8Payments(t *testing.T) {
 		if _, err := DecodeCustomer(b[:n], nil); err == nil {
 			t.Fatalf("truncated at %d decoded", n)
 		}
+	}
+}
+
+// Layout 9: an invoice's external (Stripe) invoice round trips; a layout 8
+// record (written before it) still reads, without it, and re-encodes as the
+// current record of the same customer.
+func TestCustomerCodecLayout9ExternalInvoice(t *testing.T) {
+	c := fullCustomer()
+	inv := c.Contracts[0].Invoices[0]
+	inv.External = &engine.ExternalInvoice{Provider: engine.ProviderStripeBilling, InvoiceID: "in_1", Status: engine.ExternalFinalized, IssuedAt: 12345}
+	c.Contracts[0].Invoices = append(c.Contracts[0].Invoices, &engine.Invoice{ID: "inv-2", Status: engine.InvoiceDraft})
+	b := AppendCustomer(nil, c)
+	if b[0] != 9 {
+		t.Fatalf("layout %d, want 9", b[0])
+	}
+	got, err := DecodeCustomer(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(c)
+	have, _ := json.Marshal(got)
+	if !bytes.Equal(want, have) {
+		t.Fatalf("layout 9 round trip:\n%s\n%s", want, have)
+	}
+	if !bytes.Equal(AppendCustomer(nil, got), b) {
+		t.Fatal("re-encoding gave different bytes")
+	}
+	for n := 1; n < len(b); n += 5 {
+		if _, err := DecodeCustomer(b[:n], nil); err == nil {
+			t.Fatalf("truncated at %d decoded", n)
+		}
+	}
+	inv.External = nil
+	old := appendCustomer(nil, c, 8, (*binWriter).binAmount)
+	got, err = DecodeCustomer(old, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Contracts[0].Invoices[0].External != nil {
+		t.Fatal("a layout 8 record must read without external invoices")
+	}
+	if again := AppendCustomer(nil, got); again[0] != customerLayout || !bytes.Equal(again, AppendCustomer(nil, c)) {
+		t.Fatal("a layout 8 customer does not re-encode as the current record of the same customer")
 	}
 }

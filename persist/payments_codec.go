@@ -126,3 +126,26 @@ func (r *binReader) payments(k *engine.Contract) {
 		}
 	}
 }
+
+// externalInvoice writes an invoice's billing provider invoice (layout 9).
+func (w *binWriter) externalInvoice(x *engine.ExternalInvoice) {
+	w.boolean(x != nil)
+	if x != nil {
+		w.str(x.Provider)
+		w.str(x.InvoiceID)
+		w.str(x.Status)
+		w.varint(x.IssuedAt)
+	}
+}
+
+func (r *binReader) externalInvoice() *engine.ExternalInvoice {
+	if !r.boolean() {
+		return nil
+	}
+	x := &engine.ExternalInvoice{}
+	x.Provider = r.str()
+	x.InvoiceID = r.str()
+	x.Status = r.str()
+	x.IssuedAt = r.varint()
+	return x
+}

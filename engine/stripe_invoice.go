@@ -1,0 +1,281 @@
+package engine
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// Finalized usage invoices sent to Stripe. When a usage invoice of a
+// customer with a Stripe customer id (Customer.StripeCustomerID) is
+// finalized (statement.go finalizeDue: a tick past its period and grace, a
+// backdated create, an end date moved before it) with a total that is not
+// zero in whole cents, the end of that shard run queues invoice.stripe_send
+// (NoteStripeInvoice; never sent to webhook destinations, as
+// payment_gate.stripe_charge is not) with the invoice's lines in whole
+// cents. The leader's dispatcher (cluster/dispatch.go) hands it to the
+// Stripe client (transport/stripe_invoice.go), which creates a Stripe
+// invoice, one invoice item per line and finalizes it, every call keyed by
+// the notification id and the call's role, so a re-send by any leader never
+// duplicates; then it proposes record_external_invoice, which stores the
+// Stripe invoice id on Burndown's invoice (Invoice.External), shown as
+// Metronome's external_invoice.
+//
+// Only invoices in USD (cents) are sent: Stripe's currency of another fiat
+// credit type is not known. Amounts are exact (Amount) up to the last
+// step: each line is rounded to whole cents half-up (away from zero on .5:
+// Amount.RoundHalfUp, the engine's one rounding function), and when the
+// rounded lines do not add up to the rounded total a "Rounding to whole
+// cents" line carries the difference, so the Stripe invoice's total is
+// always the Burndown total rounded half-up.
+//
+// Which lines: those in the invoice's credit type that its total is made
+// of: usage, scheduled charges, subscriptions, commit purchases and
+// true-ups, custom pricing unit conversions, and the prepaid commits and
+// credits applied (negative). Lines in a custom pricing unit are left out
+// (the conversion line carries what they bill), and so are postpaid
+// commits applied to usage (shown on the invoice, not subtracted: usage is
+// billed in arrears). Should those lines ever not add up to the total, the
+// invoice is sent as one line of its total.
+
+// NoteStripeInvoice asks the leader's Stripe client to send a finalized
+// usage invoice to Stripe; it is not a webhook.
+const NoteStripeInvoice = "invoice.stripe_send"
+
+// KindRecordExternalInvoice records the billing provider's invoice of a
+// usage invoice (numbered in the payment range, after release_payment_gate).
+const KindRecordExternalInvoice Kind = 41
+
+// ProviderStripeBilling is ExternalInvoice.Provider of a Stripe invoice:
+// Metronome's billing_provider_type.
+const ProviderStripeBilling = "stripe"
+
+// External invoice statuses (Metronome's external_status).
+const (
+	ExternalFinalized = "FINALIZED"
+	ExternalPaid      = "PAID"
+	ExternalVoid      = "VOID"
+)
+
+// ExternalInvoice is the billing provider's invoice of a usage invoice.
+type ExternalInvoice struct {
+	// Provider is the billing_provider_type ("stripe").
+	Provider string `msgpack:"Provider"`
+	// InvoiceID is the provider's invoice id (in_...).
+	InvoiceID string `msgpack:"InvoiceID"`
+	// Status is the external_status when recorded (FINALIZED).
+	Status string `msgpack:"Status"`
+	// IssuedAt is when the provider finalized it.
+	IssuedAt Nanos `msgpack:"IssuedAt"`
+}
+
+// RecordExternalInvoice stores the provider's invoice on a usage invoice.
+// It is idempotent: recording the invoice already recorded changes
+// nothing; another provider invoice for a usage invoice that has one is
+// refused (Conflict).
+type RecordExternalInvoice struct {
+	CustomerID string `msgpack:"CustomerID"`
+	// InvoiceID is Burndown's usage invoice.
+	InvoiceID string `msgpack:"InvoiceID"`
+	Provider  string `msgpack:"Provider"`
+	// ExternalID is the provider's invoice id.
+	ExternalID string `msgpack:"ExternalID"`
+	Status     string `msgpack:"Status"`
+	// IssuedAt is when the provider finalized it (0: the entry's time).
+	IssuedAt Nanos `msgpack:"IssuedAt"`
+}
+
+func (*RecordExternalInvoice) Kind() Kind { return KindRecordExternalInvoice }
+
+// StripeInvoice is the properties of an invoice.stripe_send notification,
+// as the Stripe client reads them.
+type StripeInvoice struct {
+	CustomerID       string `json:"customer_id"`
+	ContractID       string `json:"contract_id"`
+	InvoiceID        string `json:"invoice_id"`
+	StripeCustomerID string `json:"stripe_customer_id"`
+	// Currency is Stripe's ("usd").
+	Currency string `json:"currency"`
+	// Total is the invoice's exact total in cents; TotalCents the whole
+	// cents Stripe bills (Total rounded half-up), the sum of the lines.
+	Total          json.Number         `json:"total"`
+	TotalCents     int64               `json:"total_cents"`
+	StartTimestamp string              `json:"start_timestamp"`
+	EndTimestamp   string              `json:"end_timestamp"`
+	Lines          []StripeInvoiceLine `json:"lines"`
+}
+
+// StripeInvoiceLine is one invoice item to create.
+type StripeInvoiceLine struct {
+	Description string `json:"description"`
+	// Amount is the line's exact amount in cents ("" on the rounding
+	// line); AmountCents what Stripe bills for it.
+	Amount      json.Number `json:"amount,omitempty"`
+	AmountCents int64       `json:"amount_cents"`
+}
+
+// RoundingDescription names the line that carries the rounding difference.
+const RoundingDescription = "Rounding to whole cents"
+
+// wholeCents rounds an amount of cents to whole cents, half-up; ok is false
+// when they do not fit an int64.
+func wholeCents(a Amount) (int64, bool) {
+	r := a.roundHalfUp(0)
+	if r.big != nil || r.scale != 0 {
+		return 0, false
+	}
+	return r.coef, true
+}
+
+// stripeInvoice builds the send notification's properties of a finalized
+// invoice; ok is false when it is not sent (not USD, zero in whole cents,
+// too large).
+func (k *Contract) stripeInvoice(c *Customer, inv *Invoice, cat *Catalog) (StripeInvoice, bool) {
+	p := StripeInvoice{CustomerID: c.ID, ContractID: k.ID, InvoiceID: inv.ID, StripeCustomerID: c.StripeCustomerID(), Currency: "usd",
+		Total: json.Number(inv.Total.String()), StartTimestamp: fmtTime(inv.Start), EndTimestamp: fmtTime(inv.End)}
+	if inv.CreditTypeID != USDCreditTypeID || p.StripeCustomerID == "" {
+		return p, false
+	}
+	total, ok := wholeCents(inv.Total)
+	if !ok || total == 0 {
+		return p, false
+	}
+	p.TotalCents = total
+	type exact struct {
+		desc   string
+		amount Amount
+	}
+	var lines []exact
+	var sum Amount
+	for _, l := range inv.Lines {
+		if l.CreditTypeID != inv.CreditTypeID || l.Total.IsZero() {
+			continue
+		}
+		if l.Type == LineAppliedCommit {
+			if cm := k.Commit(l.CommitID); cm != nil && cm.postpaid() {
+				continue // shown, not subtracted
+			}
+		}
+		lines = append(lines, exact{k.lineDescription(l, cat), l.Total})
+		sum = sum.Add(l.Total)
+	}
+	if !sum.Equal(inv.Total) {
+		lines = []exact{{"Usage statement " + fmtTime(inv.Start) + " to " + fmtTime(inv.End), inv.Total}}
+	}
+	var cents int64
+	for _, l := range lines {
+		n, ok := wholeCents(l.amount)
+		if !ok {
+			return p, false
+		}
+		if n == 0 {
+			continue
+		}
+		cents += n
+		p.Lines = append(p.Lines, StripeInvoiceLine{Description: l.desc, Amount: json.Number(l.amount.String()), AmountCents: n})
+	}
+	if cents != total {
+		p.Lines = append(p.Lines, StripeInvoiceLine{Description: RoundingDescription, AmountCents: total - cents})
+	}
+	return p, true
+}
+
+// lineDescription names an invoice line as the invoice shows it.
+func (k *Contract) lineDescription(l *InvoiceLine, cat *Catalog) string {
+	name := ""
+	if p := cat.Products[l.ProductID]; p != nil {
+		name = p.Name
+	}
+	switch l.Type {
+	case LineUsage:
+		if len(l.GroupValues) > 0 {
+			name += " (" + strings.Join(l.GroupValues, ", ") + ")"
+		}
+	case LineScheduled:
+		if ch := k.ScheduledCharge(l.ChargeID); ch != nil && ch.Name != "" {
+			name = ch.Name
+		}
+	case LineAppliedCommit, LineCommitPurchase:
+		if cm := k.Commit(l.CommitID); cm != nil {
+			switch {
+			case cm.Name != "":
+				name = cm.Name
+			case name == "":
+				if p := cat.Products[cm.ProductID]; p != nil {
+					name = p.Name
+				}
+			}
+		}
+	case LineCPUConversion:
+		name = "Custom pricing unit conversion"
+	}
+	if strings.TrimSpace(name) == "" {
+		name = l.Type
+	}
+	return name
+}
+
+// sendInvoices queues invoice.stripe_send for the invoices the run
+// finalized (Contract.finalized), once each: it runs at the end of every
+// shard run for each customer the run changed.
+func (s *shard) sendInvoices(c *Customer, cat *Catalog) {
+	for _, k := range c.Contracts {
+		if len(k.finalized) == 0 {
+			continue
+		}
+		for _, inv := range k.finalized {
+			if p, ok := k.stripeInvoice(c, inv, cat); ok {
+				s.notes = append(s.notes, pendingNote{customerID: c.ID, typ: NoteStripeInvoice, props: p})
+			}
+		}
+		k.finalized = nil
+	}
+}
+
+func routeRecordExternalInvoice(b *batch, _ int, cmd Command) (*CustomerHandle, *Error) {
+	return routeToCustomer(b, cmd.(*RecordExternalInvoice).CustomerID)
+}
+
+func applyRecordExternalInvoice(s *shard, t *task, _ *Catalog, now Nanos) {
+	cmd := t.cmd.(*RecordExternalInvoice)
+	switch {
+	case cmd.Provider != ProviderStripeBilling:
+		t.res.Err = errorf(Invalid, "provider: must be %s", ProviderStripeBilling)
+		return
+	case cmd.ExternalID == "":
+		t.res.Err = errorf(Invalid, "external_id: is required")
+		return
+	}
+	c := s.mutable(t.h.ID, usageChange)
+	var inv *Invoice
+	if c != nil {
+		for _, k := range c.Contracts {
+			if inv = k.Invoice(cmd.InvoiceID); inv != nil {
+				break
+			}
+		}
+	}
+	switch {
+	case inv == nil:
+		t.res.Err = errorf(NotFound, "invoice_id: invoice %s not found", cmd.InvoiceID)
+		return
+	case inv.Status != InvoiceFinalized:
+		t.res.Err = errorf(Invalid, "invoice_id: invoice %s is not finalized", cmd.InvoiceID)
+		return
+	case inv.External != nil && (inv.External.Provider != cmd.Provider || inv.External.InvoiceID != cmd.ExternalID):
+		t.res.Err = errorf(Conflict, "invoice_id: invoice %s already has the %s invoice %s", inv.ID, inv.External.Provider, inv.External.InvoiceID)
+		return
+	}
+	t.res.ID = inv.ID
+	if inv.External != nil {
+		return // recorded already: a re-send after a failover
+	}
+	status := cmd.Status
+	if status == "" {
+		status = ExternalFinalized
+	}
+	at := cmd.IssuedAt
+	if at == 0 {
+		at = now
+	}
+	inv.External = &ExternalInvoice{Provider: cmd.Provider, InvoiceID: cmd.ExternalID, Status: status, IssuedAt: at}
+}
