@@ -33,10 +33,14 @@ import (
 const DefaultDestinationID = "default"
 
 // StripeDestinationID names the payment provider in marks: a
-// payment_gate.stripe_charge notification goes to it alone (never to a
-// webhook destination), and "delivering" it is charging it through
-// Config.Payments and proposing the release its result settles.
+// payment_gate.stripe_charge or invoice.stripe_send notification goes to it
+// alone (never to a webhook destination), and "delivering" it is charging
+// it through Config.Payments and proposing the release its result settles,
+// or sending the invoice and proposing the record of Stripe's invoice.
 const StripeDestinationID = "stripe"
+
+// forStripe reports whether a notification is the payment provider's.
+func forStripe(typ string) bool { return typ == engine.NoteStripeCharge || typ == engine.NoteStripeInvoice }
 
 // chargeTimeout bounds one charge (the provider's answer).
 const chargeTimeout = 30 * time.Second
@@ -51,6 +55,14 @@ type PaymentCharger interface {
 	// nil when the outcome comes later (from the provider's events); an
 	// error means "retry later".
 	Charge(ctx context.Context, idempotencyKey string, payload []byte) (*engine.ReleasePaymentGate, error)
+	// SendInvoice sends the finalized invoice an invoice.stripe_send
+	// notification (its payload) carries: a provider invoice with its
+	// items, finalized. Every request it makes carries an idempotency key
+	// derived from idempotencyKey (the notification's id) and the
+	// request's role, so a re-send by any leader creates nothing twice. It
+	// returns the record of the provider's invoice to propose; an error
+	// means "retry later".
+	SendInvoice(ctx context.Context, idempotencyKey string, payload []byte) (*engine.RecordExternalInvoice, error)
 }
 
 // Dispatcher tuning; WebhookConfig fields override them.
@@ -238,7 +250,7 @@ func (d *dispatcher) round(ctx context.Context) time.Time {
 		}
 		complete := true
 		dests := hooks
-		if r.Type == engine.NoteStripeCharge {
+		if forStripe(r.Type) {
 			dests = stripe
 		}
 		for _, dst := range dests {
@@ -280,9 +292,12 @@ func (d *dispatcher) round(ctx context.Context) time.Time {
 			ds.attempts++
 			d.flight[dst.ID]++
 			d.wg.Add(1)
-			if dst.ID == StripeDestinationID {
+			switch {
+			case dst.ID == StripeDestinationID && r.Type == engine.NoteStripeInvoice:
+				go d.sendInvoice(ctx, k, r)
+			case dst.ID == StripeDestinationID:
 				go d.charge(ctx, k, r)
-			} else {
+			default:
 				go d.send(ctx, k, dst, r.Payload)
 			}
 		}
@@ -393,6 +408,77 @@ func (d *dispatcher) charge(ctx context.Context, k deliveryKey, r *persist.Outbo
 		}
 	}
 	res.ok = true
+}
+
+// sendInvoice sends a finalized invoice to Stripe and proposes the record
+// of Stripe's invoice. The send is done once the record is applied; if
+// this leader dies before, the next one sends again with the same keys
+// (Stripe answers the first requests' results) and proposes the record
+// again (recording the same invoice is idempotent).
+func (d *dispatcher) sendInvoice(ctx context.Context, k deliveryKey, r *persist.OutboxRecord) {
+	defer d.wg.Done()
+	res := deliveryResult{key: k}
+	defer func() {
+		select {
+		case d.results <- res:
+		case <-ctx.Done():
+		}
+	}()
+	p := d.n.cfg.Payments
+	if p == nil {
+		d.n.log.Warn("a finalized invoice waits to be sent to Stripe: no Stripe client is configured (--stripe-api-key)", "notification", r.ID)
+		return
+	}
+	if d.invoiceRecorded(ctx, r.Payload) {
+		res.ok = true // sent and recorded before (a failover after the record)
+		return
+	}
+	key := r.ID
+	if r.NotificationID != "" {
+		key = r.NotificationID // a replay sends as the original did
+	}
+	cctx, cancel := context.WithTimeout(ctx, chargeTimeout)
+	rec, err := p.SendInvoice(cctx, key, r.Payload)
+	cancel()
+	if err != nil {
+		if ctx.Err() == nil {
+			d.n.log.Warn("sending an invoice to Stripe failed; retrying", "notification", r.ID, "err", err)
+		}
+		return
+	}
+	if rec != nil {
+		out, err := d.n.prop.propose(ctx, rec, 0)
+		if err != nil {
+			if ctx.Err() == nil {
+				d.n.log.Warn("recording a Stripe invoice failed; retrying", "invoice", rec.InvoiceID, "err", err)
+			}
+			return
+		}
+		if out.Err != nil {
+			d.n.log.Warn("a Stripe invoice's record was refused", "invoice", rec.InvoiceID, "stripe_invoice", rec.ExternalID, "err", out.Err.Message)
+		}
+	}
+	res.ok = true
+}
+
+// invoiceRecorded reports whether the invoice a stripe_send names already
+// has its provider invoice recorded (false when that cannot be read).
+func (d *dispatcher) invoiceRecorded(ctx context.Context, payload []byte) bool {
+	var note struct {
+		Properties engine.StripeInvoice `json:"properties"`
+	}
+	if json.Unmarshal(payload, &note) != nil {
+		return false
+	}
+	recorded := false
+	d.n.eng.Read(ctx, note.Properties.CustomerID, func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) { //nolint:errcheck
+		if k := c.Contract(note.Properties.ContractID); k != nil {
+			if inv := k.Invoice(note.Properties.InvoiceID); inv != nil {
+				recorded = inv.External != nil
+			}
+		}
+	})
+	return recorded
 }
 
 // stillPending reports whether the workflow a stripe_charge names still

@@ -38,9 +38,10 @@ type Config struct {
 	// Webhooks configures the default webhook destination and the leader's
 	// dispatcher (dispatch.go).
 	Webhooks WebhookConfig
-	// Payments charges STRIPE payment gates for the leader's dispatcher
-	// (nil: none configured; such charges wait, and are given up after the
-	// dispatcher's RetryFor like a webhook).
+	// Payments charges STRIPE payment gates and sends finalized invoices
+	// to Stripe for the leader's dispatcher (nil: none configured; such
+	// charges and invoices wait, and are given up after the dispatcher's
+	// RetryFor like a webhook).
 	Payments PaymentCharger
 }
 

@@ -23,6 +23,8 @@ type fakeCharger struct {
 type chargeLog struct {
 	mu    sync.Mutex
 	calls []chargeCall
+	// invoices are the invoice sends (workflow: Burndown's invoice id).
+	invoices []chargeCall
 	// dead lists the nodes whose charges reach the provider but whose
 	// answer is lost (the leader dies before recording it).
 	dead map[string]bool
@@ -45,6 +47,32 @@ func (f fakeCharger) Charge(_ context.Context, key string, payload []byte) (*eng
 		return nil, errors.New("connection reset after the charge was sent")
 	}
 	return &engine.ReleasePaymentGate{WorkflowID: p.Properties.WorkflowID, Outcome: engine.GatePaid}, nil
+}
+
+// SendInvoice records the send (which node, which key, which invoice) and
+// answers as Stripe would for that key: the same invoice id ("in_" and the
+// key) however often it is sent.
+func (f fakeCharger) SendInvoice(_ context.Context, key string, payload []byte) (*engine.RecordExternalInvoice, error) {
+	var p struct {
+		Properties engine.StripeInvoice `json:"properties"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return nil, err
+	}
+	f.log.mu.Lock()
+	defer f.log.mu.Unlock()
+	f.log.invoices = append(f.log.invoices, chargeCall{f.node, key, p.Properties.InvoiceID})
+	if f.log.dead[f.node] {
+		return nil, errors.New("connection reset after the invoice was finalized")
+	}
+	return &engine.RecordExternalInvoice{CustomerID: p.Properties.CustomerID, InvoiceID: p.Properties.InvoiceID, Provider: engine.ProviderStripeBilling,
+		ExternalID: "in_" + key, Status: engine.ExternalFinalized}, nil
+}
+
+func (l *chargeLog) sends() []chargeCall {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]chargeCall(nil), l.invoices...)
 }
 
 func (l *chargeLog) snapshot() []chargeCall {
@@ -174,6 +202,58 @@ func TestStripeThresholdChargeAfterFailover(t *testing.T) {
 		})
 		if !out.IsZero() || commits != 1 {
 			t.Fatalf("node %s: outstanding %s with %d commits, want 0 with the one threshold commit", n.cfg.NodeID, out, commits)
+		}
+	}
+}
+
+// A finalized invoice of a Stripe customer is sent by the leader, which
+// dies before the record of Stripe's invoice is applied: the new leader
+// sends it again with the same idempotency key (so Stripe answers with the
+// same invoice) and records it once; every replica shows it.
+func TestStripeInvoiceAfterFailover(t *testing.T) {
+	charges := &chargeLog{dead: map[string]bool{"n1": true}}
+	nodes := threeWithCharger(t, charges)
+	leader := nodes[0]
+	start := leader.Now().UnixNano()
+	setupCatalog(t, leader, start)
+	mustPropose(t, leader, &engine.CreateCustomer{ID: "c1", Name: "c1", BillingProviders: []engine.BillingProviderConfig{
+		{BillingProvider: "stripe", Configuration: map[string]string{"stripe_customer_id": "cus_1"}}}})
+	mustPropose(t, leader, &engine.CreateContract{ID: "k1", CustomerID: "c1", RateCardID: "rc1", StartingAt: start})
+	mustPropose(t, leader, usage("c1", "t1", start, 250))
+	if err := leader.SetClock(ctxT(t, 10*time.Second), time.Unix(0, start+40*day)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "the first leader's send", func() bool { return len(charges.sends()) > 0 })
+	leader.Close()
+	live := others(nodes, leader)
+	next := waitLeader(t, live...)
+	eventually(t, 10*time.Second, "the outbox to empty", func() bool { n, _ := next.OutboxStats(); return n == 0 })
+	time.Sleep(200 * time.Millisecond)
+	sends := charges.sends()
+	byNew := 0
+	for _, c := range sends {
+		if c.key != sends[0].key || c.workflow != sends[0].workflow {
+			t.Fatalf("sends %+v: another key or invoice", sends)
+		}
+		if c.node != "n1" {
+			byNew++
+		}
+	}
+	if sends[0].key == "" || byNew != 1 {
+		t.Fatalf("sends %+v: want the first leader's and exactly one by the new leader, same key", sends)
+	}
+	converge(t, next, live...)
+	for _, n := range live {
+		var ext *engine.ExternalInvoice
+		var total engine.Amount
+		n.Engine().Read(ctxT(t, 5*time.Second), "c1", func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) {
+			if inv := c.Contract("k1").Invoice(sends[0].workflow); inv != nil {
+				ext, total = inv.External, inv.Total
+			}
+		})
+		if ext == nil || ext.InvoiceID != "in_"+sends[0].key || ext.Provider != "stripe" || ext.Status != engine.ExternalFinalized || ext.IssuedAt == 0 ||
+			total.String() != "250" {
+			t.Fatalf("node %s: invoice total %s, external %+v", n.cfg.NodeID, total, ext)
 		}
 	}
 }

@@ -24,6 +24,16 @@ type invoiceOut struct {
 	LineItems      []lineItemOut `json:"line_items"`
 	Subtotal       num           `json:"subtotal"`
 	Total          num           `json:"total"`
+	// ExternalInvoice is the invoice sent to Stripe (omitted when none).
+	ExternalInvoice *externalInvoiceOut `json:"external_invoice,omitempty"`
+}
+
+// externalInvoiceOut is Metronome's ExternalInvoice.
+type externalInvoiceOut struct {
+	BillingProviderType string  `json:"billing_provider_type"`
+	InvoiceID           string  `json:"invoice_id"`
+	ExternalStatus      string  `json:"external_status"`
+	IssuedAtTimestamp   *string `json:"issued_at_timestamp,omitempty"`
 }
 
 // lineItemOut is Metronome's InvoiceLineItem.
@@ -68,6 +78,9 @@ func renderInvoice(c *engine.Customer, k *engine.Contract, inv *engine.Invoice, 
 	}
 	if inv.Status == engine.InvoiceFinalized {
 		out.IssuedAt = ts(inv.FinalizedAt)
+	}
+	if x := inv.External; x != nil {
+		out.ExternalInvoice = &externalInvoiceOut{BillingProviderType: x.Provider, InvoiceID: x.InvoiceID, ExternalStatus: x.Status, IssuedAtTimestamp: ts(x.IssuedAt)}
 	}
 	subtotal := inv.Total
 	for _, l := range inv.Lines {

@@ -53,7 +53,8 @@ type StripeConfig struct {
 	HTTPClient *http.Client
 }
 
-// Stripe charges STRIPE payment gates. It implements cluster.PaymentCharger.
+// Stripe charges STRIPE payment gates and sends finalized invoices
+// (stripe_invoice.go). It implements cluster.PaymentCharger.
 type Stripe struct {
 	sc *stripe.Client
 }

@@ -114,8 +114,10 @@ func startStripeMock(t *testing.T) string {
 	}
 }
 
-// stripeCall is one PaymentIntent creation the client sent.
+// stripeCall is one request the client sent (PaymentIntent creations in
+// calls, every POST in posts).
 type stripeCall struct {
+	path string
 	key  string
 	form url.Values
 }
@@ -128,21 +130,62 @@ type stripeCall struct {
 type stripeRecorder struct {
 	mu     sync.Mutex
 	calls  []stripeCall
+	posts  []stripeCall
 	lose   int    // answers to lose
 	status string // PaymentIntent status to answer instead of stripe-mock's
+	// loseFinalize is how many invoice finalization answers to lose.
+	loseFinalize int
+	// replies holds the first answer to each Idempotency-Key of the
+	// requests other than PaymentIntent creations: a request repeating a
+	// key gets it again, as from Stripe (stripe-mock keeps no state).
+	replies map[string][]byte
 }
 
 func (r *stripeRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	pi := req.Method == http.MethodPost && req.URL.Path == "/v1/payment_intents"
-	if pi {
+	finalize := req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/finalize")
+	if req.Method == http.MethodPost {
 		body, _ := io.ReadAll(req.Body)
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		form, _ := url.ParseQuery(string(body))
+		c := stripeCall{path: req.URL.Path, key: req.Header.Get("Idempotency-Key"), form: form}
 		r.mu.Lock()
-		r.calls = append(r.calls, stripeCall{key: req.Header.Get("Idempotency-Key"), form: form})
+		if pi {
+			r.calls = append(r.calls, c)
+		}
+		r.posts = append(r.posts, c)
 		r.mu.Unlock()
 	}
 	resp, err := http.DefaultTransport.RoundTrip(req)
+	if key := req.Header.Get("Idempotency-Key"); err == nil && !pi && key != "" && resp.StatusCode == 200 {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		r.mu.Lock()
+		if r.replies == nil {
+			r.replies = map[string][]byte{}
+		}
+		if first, ok := r.replies[key]; ok {
+			body = first
+		} else {
+			r.replies[key] = body
+		}
+		r.mu.Unlock()
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp.ContentLength = int64(len(body))
+		resp.Header.Del("Content-Length")
+	}
+	if err == nil && finalize {
+		r.mu.Lock()
+		lose := r.loseFinalize > 0
+		if lose {
+			r.loseFinalize--
+		}
+		r.mu.Unlock()
+		if lose {
+			resp.Body.Close()
+			return nil, errors.New("connection reset after the invoice was finalized")
+		}
+	}
 	if err != nil || !pi {
 		return resp, err
 	}
@@ -169,6 +212,13 @@ func (r *stripeRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Header.Del("Content-Length")
 	}
 	return resp, nil
+}
+
+// sent returns every POST the client sent.
+func (r *stripeRecorder) sent() []stripeCall {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]stripeCall(nil), r.posts...)
 }
 
 func (r *stripeRecorder) snapshot() []stripeCall {

@@ -47,7 +47,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&f.testClock, "test-clock", false, "time stands still until set through POST /v1/admin/clock")
 	fs.StringVar(&f.webhookURL, "webhook-url", "", "default webhook destination (optional)")
 	fs.StringVar(&f.webhookSecret, "webhook-secret", "", "secret that signs deliveries to --webhook-url")
-	fs.StringVar(&f.stripeAPIKey, "stripe-api-key", "", "Stripe secret key: the leader charges STRIPE payment gates with it (optional)")
+	fs.StringVar(&f.stripeAPIKey, "stripe-api-key", "", "Stripe secret key: the leader charges STRIPE payment gates and sends finalized invoices of Stripe customers with it (optional)")
 	fs.StringVar(&f.stripeAPIBase, "stripe-api-base", transport.DefaultStripeAPIBase, "Stripe API base URL (a stripe-mock in tests)")
 	fs.StringVar(&f.stripeWebhookSecret, "stripe-webhook-secret", "", "signing secret of the Stripe endpoint POST /v1/stripe/webhook (optional; without it the endpoint answers 404)")
 	fs.IntVar(&f.shards, "shards", 0, "customer shards of the engine (default: number of CPUs)")

@@ -1,0 +1,170 @@
+package transport
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"burndown/engine"
+)
+
+// invoiceWithExternal is an invoice as GET /v1/customers/{id}/invoices
+// shows it, with its external_invoice.
+type invoiceWithExternal struct {
+	ID              string     `json:"id"`
+	Status          string     `json:"status"`
+	Total           jsonNumber `json:"total"`
+	ExternalInvoice *struct {
+		BillingProviderType string `json:"billing_provider_type"`
+		InvoiceID           string `json:"invoice_id"`
+		ExternalStatus      string `json:"external_status"`
+		IssuedAtTimestamp   string `json:"issued_at_timestamp"`
+	} `json:"external_invoice"`
+}
+
+// A Stripe customer's usage invoice, finalized by the clock passing its
+// period and grace, is sent to stripe-mock (an invoice, one item per line,
+// finalized; each request with its own idempotency key derived from the
+// notification) by the leader's dispatcher; the first finalization's
+// answer is lost (the leader never learns it) and the re-send repeats
+// every request with the same keys and bodies. The invoice then shows
+// Stripe's invoice as external_invoice, in the list and by id; the draft
+// that follows has none.
+func TestStripeInvoiceSentWhenFinalized(t *testing.T) {
+	rec := &stripeRecorder{loseFinalize: 1}
+	e := newStripeEnv(t, rec)
+	e.setClock(e.at("2026-01-10T00:00:00Z"))
+	ingestAll(e.testEnv, "example-inc", "u", 250, e.at("2026-01-10T00:00:00Z"))
+	e.setClock(e.at("2026-02-01T12:00:00Z")) // within the grace period: still a draft
+	time.Sleep(100 * time.Millisecond)
+	if n := len(rec.sent()); n != 0 {
+		t.Fatalf("%d Stripe requests before the invoice is finalized", n)
+	}
+	e.setClock(e.at("2026-02-02T00:00:00Z"))
+	var inv invoiceWithExternal
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var out struct{ Data []invoiceWithExternal }
+		e.ok("GET", "/v1/customers/"+e.cust+"/invoices", nil, &out)
+		if len(out.Data) == 1 && out.Data[0].ExternalInvoice != nil {
+			inv = out.Data[0]
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no external_invoice: %+v, Stripe requests %+v", out.Data, rec.sent())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	x := inv.ExternalInvoice
+	if inv.Status != "FINALIZED" || string(inv.Total) != "250" || x.BillingProviderType != "stripe" || !strings.HasPrefix(x.InvoiceID, "in_") ||
+		x.ExternalStatus != "FINALIZED" || x.IssuedAtTimestamp == "" {
+		t.Fatalf("invoice %+v external %+v", inv, x)
+	}
+	var one struct{ Data invoiceWithExternal }
+	e.ok("GET", "/v1/customers/"+e.cust+"/invoices/"+inv.ID, nil, &one)
+	if one.Data.ExternalInvoice == nil || one.Data.ExternalInvoice.InvoiceID != x.InvoiceID {
+		t.Fatalf("by id: %+v", one.Data)
+	}
+
+	// The requests: invoice, item, finalize (lost), then all three again
+	// with the same keys and bodies.
+	time.Sleep(200 * time.Millisecond)
+	sent := rec.sent()
+	if len(sent) != 6 {
+		t.Fatalf("%d Stripe requests, want 6: %+v", len(sent), sent)
+	}
+	for i, want := range []string{"/v1/invoices", "/v1/invoiceitems", "/v1/invoices/" + x.InvoiceID + "/finalize"} {
+		a, b := sent[i], sent[i+3]
+		if a.path != want || b.path != want || a.key == "" || a.key != b.key || fmt.Sprint(a.form) != fmt.Sprint(b.form) {
+			t.Fatalf("request %d: %s %q %v then %s %q %v, want %s twice, same key and body", i, a.path, a.key, a.form, b.path, b.key, b.form, want)
+		}
+	}
+	base := strings.TrimSuffix(sent[0].key, ":invoice")
+	if base == sent[0].key || sent[1].key != base+":item:0" || sent[2].key != base+":finalize" {
+		t.Fatalf("keys %q %q %q: want <id>:invoice, <id>:item:0, <id>:finalize", sent[0].key, sent[1].key, sent[2].key)
+	}
+	for k, want := range map[string]string{"customer": "cus_burndown", "currency": "usd", "auto_advance": "false", "collection_method": "charge_automatically",
+		"pending_invoice_items_behavior": "exclude", "metadata[" + StripeMetaInvoice + "]": inv.ID, "metadata[" + StripeMetaCustomer + "]": e.cust} {
+		if got := sent[0].form.Get(k); got != want {
+			t.Errorf("invoice %s = %q, want %q", k, got, want)
+		}
+	}
+	for k, want := range map[string]string{"customer": "cus_burndown", "currency": "usd", "amount": "250", "description": "API calls",
+		"invoice": x.InvoiceID, "metadata[" + StripeMetaLine + "]": "0"} {
+		if got := sent[1].form.Get(k); got != want {
+			t.Errorf("invoice item %s = %q, want %q", k, got, want)
+		}
+	}
+	if sent[2].form.Get("auto_advance") != "true" {
+		t.Errorf("finalize %v: want auto_advance true", sent[2].form)
+	}
+
+	// February's draft has no external invoice; nothing more is sent.
+	ingestAll(e.testEnv, "example-inc", "f", 1, e.at("2026-02-02T00:00:00Z"))
+	var out struct{ Data []invoiceWithExternal }
+	e.ok("GET", "/v1/customers/"+e.cust+"/invoices?status=DRAFT", nil, &out)
+	if len(out.Data) != 1 || out.Data[0].ExternalInvoice != nil {
+		t.Fatalf("draft %+v", out.Data)
+	}
+	if st, body := e.do("GET", "/v1/customers/"+e.cust+"/invoices/"+out.Data[0].ID, nil); st != 200 || strings.Contains(string(body), "external_invoice") {
+		t.Fatalf("draft by id: %d %s", st, body)
+	}
+	if n := len(rec.sent()); n != 6 {
+		t.Fatalf("%d Stripe requests, want 6", n)
+	}
+}
+
+// The payload decoder refuses what the requests cannot be built from.
+func TestDecodeStripeInvoice(t *testing.T) {
+	good := engine.StripeInvoice{CustomerID: "c", ContractID: "k", InvoiceID: "i", StripeCustomerID: "cus_1", Currency: "usd", Total: "3.5", TotalCents: 4,
+		Lines: []engine.StripeInvoiceLine{{Description: "API", Amount: "3.5", AmountCents: 4}}}
+	enc := func(p engine.StripeInvoice) []byte {
+		b, _ := json.Marshal(map[string]any{"id": "n", "type": engine.NoteStripeInvoice, "properties": p})
+		return b
+	}
+	if _, err := decodeStripeInvoice(enc(good)); err != nil {
+		t.Fatal(err)
+	}
+	for name, mutate := range map[string]func(*engine.StripeInvoice){
+		"no stripe customer": func(p *engine.StripeInvoice) { p.StripeCustomerID = "" },
+		"no currency":        func(p *engine.StripeInvoice) { p.Currency = "" },
+		"no lines":           func(p *engine.StripeInvoice) { p.Lines = nil },
+		"lines off total":    func(p *engine.StripeInvoice) { p.TotalCents = 5 },
+		"no description":     func(p *engine.StripeInvoice) { p.Lines = []engine.StripeInvoiceLine{{AmountCents: 4}} },
+		"huge line": func(p *engine.StripeInvoice) {
+			p.Lines = []engine.StripeInvoiceLine{{Description: "a", AmountCents: 1 << 62}, {Description: "b", AmountCents: -(1 << 62) + 4}}
+		},
+	} {
+		p := good
+		p.Lines = append([]engine.StripeInvoiceLine(nil), good.Lines...)
+		mutate(&p)
+		if _, err := decodeStripeInvoice(enc(p)); err == nil {
+			t.Errorf("%s: decoded", name)
+		}
+	}
+	if _, err := decodeStripeInvoice([]byte(`{"properties":{"lines":"x"}}`)); err == nil {
+		t.Error("a malformed payload decoded")
+	}
+}
+
+// FuzzDecodeStripeInvoice: whatever the payload, the decoder answers
+// without panicking, and what it accepts adds up.
+func FuzzDecodeStripeInvoice(f *testing.F) {
+	f.Add([]byte(`{"properties":{"customer_id":"c","invoice_id":"i","stripe_customer_id":"cus","currency":"usd","total_cents":4,"lines":[{"description":"a","amount_cents":4}]}}`))
+	f.Add([]byte(`{"properties":{"lines":[{"amount_cents":9223372036854775807},{"amount_cents":1}]}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := decodeStripeInvoice(b)
+		if err != nil {
+			return
+		}
+		var sum int64
+		for _, l := range p.Lines {
+			sum += l.AmountCents
+		}
+		if sum != p.TotalCents || len(p.Lines) == 0 {
+			t.Fatalf("accepted %+v", p)
+		}
+	})
+}
