@@ -40,7 +40,9 @@ const DefaultDestinationID = "default"
 const StripeDestinationID = "stripe"
 
 // forStripe reports whether a notification is the payment provider's.
-func forStripe(typ string) bool { return typ == engine.NoteStripeCharge || typ == engine.NoteStripeInvoice }
+func forStripe(typ string) bool {
+	return typ == engine.NoteStripeCharge || typ == engine.NoteStripeInvoice
+}
 
 // chargeTimeout bounds one charge (the provider's answer).
 const chargeTimeout = 30 * time.Second
