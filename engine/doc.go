@@ -13,8 +13,12 @@
 // The engine is pure: it never reads the clock, does no I/O and knows nothing
 // of raft or the network. Every command is applied with the time the leader
 // stamped on its log entry, so replaying the same log on any replica yields the
-// same state, byte for byte in a snapshot. Side effects (webhooks) leave as
-// notifications with ids derived from the log, for the cluster's outbox.
+// same state, byte for byte in a snapshot. Side effects (webhooks, and the
+// leader's requests to Stripe: payment_gate.stripe_charge for STRIPE payment
+// gates, invoice.stripe_send for finalized invoices of Stripe customers,
+// payments.go and stripe_invoice.go) leave as notifications with ids derived
+// from the log, for the cluster's outbox; their outcomes come back as
+// commands (release_payment_gate, record_external_invoice).
 //
 // Extension is structural: a command is one registration in the command table
 // (registry.go: kind, version, constructor, scope, apply), and a shard hands
