@@ -262,12 +262,15 @@ func (t *task) apply(s *shard, cat *Catalog, now Nanos) {
 	if t.kind != KindIngest {
 		// A command other than usage may change how the customer's pending
 		// usage rates (a new contract or commit): rate that usage first.
-		if c := s.customers[t.h.ID]; c != nil {
+		if c := s.held(t.h); c != nil {
 			s.flushUsage(c, cat)
 		}
 	}
 	if t.spec != nil {
 		t.spec.ApplyCustomer(s, t, cat, now)
+		if c := s.held(t.h); c != nil {
+			c.terms = termsSummary{} // whatever it changed, it is read afresh
+		}
 		return
 	}
 	s.rateEvent(t, cat, now)

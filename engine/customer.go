@@ -39,6 +39,9 @@ type Customer struct {
 	// reschedule asks the shard to recompute NextDue at the end of the run;
 	// set by changes that add or remove transitions.
 	reschedule bool
+	// terms summarizes what the customer's terms add to rating, kept on
+	// the line the shard touches anyway (see termsSummary in gate.go).
+	terms termsSummary
 }
 
 // Contract binds a customer to a rate card over time, with its balances and invoices.

@@ -667,3 +667,32 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 		})
 	}
 }
+
+// The terms summary rating reads (gate.go) never lags the terms it
+// summarizes: after every entry of the random logs, each customer's known
+// summary equals one computed afresh, and rating did rely on it.
+func TestTermsSummaryIsCurrent(t *testing.T) {
+	relied := 0
+	for seed := int64(1); seed <= 6; seed++ {
+		e := New(Config{Shards: 2})
+		for i, en := range randomLog(t, seed) {
+			e.Apply([]Entry{en})
+			ids, _ := e.CustomerIDs(0, 1000)
+			for _, id := range ids {
+				e.Read(context.Background(), id, func(c *Customer, _ *Catalog, _ Nanos) {
+					if !c.terms.known {
+						return
+					}
+					relied++
+					if want := c.computeSummary(); c.terms != want {
+						t.Errorf("seed %d entry %d customer %s: summary %+v, terms say %+v", seed, i, id, c.terms, want)
+					}
+				})
+			}
+		}
+		e.Close()
+	}
+	if relied == 0 {
+		t.Fatal("no customer ever had a known summary: rating never read it")
+	}
+}

@@ -8,6 +8,11 @@ type CustomerHandle struct {
 	ID    string
 	Shard int
 	view  atomic.Pointer[EntitlementView]
+	// customer is the state the owning shard holds for this handle, so a
+	// task finds its customer without a map lookup. Only that shard's
+	// goroutine reads or writes it (set when the shard adopts or loads the
+	// customer); readers on other goroutines use view.
+	customer *Customer
 }
 
 // View returns the customer's latest published entitlement view (never nil

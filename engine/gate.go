@@ -21,7 +21,26 @@ const (
 // Nothing else in the engine may write to a customer, so none of those steps
 // can be forgotten. It returns nil for a customer this shard does not hold.
 func (s *shard) mutable(id string, what change) *Customer {
-	c := s.customers[id]
+	return s.admit(s.customers[id], what)
+}
+
+// mutableHandle is mutable for a task's handle: the same gate, found
+// through the handle's pointer instead of the shard's map (rating reaches
+// its customer this way once per event).
+func (s *shard) mutableHandle(h *CustomerHandle, what change) *Customer {
+	return s.admit(s.held(h), what)
+}
+
+// held is the customer the shard holds for a handle, or nil.
+func (s *shard) held(h *CustomerHandle) *Customer {
+	if c := h.customer; c != nil {
+		return c
+	}
+	return s.customers[h.ID]
+}
+
+// admit is the gate's work on a customer the shard holds (nil: none).
+func (s *shard) admit(c *Customer, what change) *Customer {
 	if c == nil {
 		return nil
 	}
@@ -29,8 +48,41 @@ func (s *shard) mutable(id string, what change) *Customer {
 	s.dirty[c] = struct{}{}
 	if what == termsChange {
 		c.reschedule = true
+		c.terms = termsSummary{}
 	}
 	return c
+}
+
+// termsSummary is derived from a customer's terms for the rating path:
+// whether any contract has auto-recharge or threshold billing, and whether
+// the customer has alerts. Reading it costs no cache line beyond the
+// customer's own, where the fields it summarizes lie on lines an event
+// would otherwise touch only to find them empty. The gate clears it on
+// every change of terms and task.apply again after every command other
+// than usage, so it is recomputed from the terms the next time it is read;
+// TestTermsSummaryIsCurrent checks it against the terms after every entry
+// of random logs.
+type termsSummary struct {
+	known    bool
+	payments bool
+	alerts   bool
+}
+
+// summary returns the customer's terms summary, computing it if a change of
+// terms cleared it.
+func (c *Customer) summary() termsSummary {
+	if !c.terms.known {
+		c.terms = c.computeSummary()
+	}
+	return c.terms
+}
+
+func (c *Customer) computeSummary() termsSummary {
+	t := termsSummary{known: true, alerts: len(c.Alerts) > 0}
+	for _, k := range c.Contracts {
+		t.payments = t.payments || k.paymentWatched()
+	}
+	return t
 }
 
 // adopt registers a customer created on this shard: it was not part of any
@@ -42,5 +94,6 @@ func (s *shard) adopt(c *Customer) {
 		c.snapDone.Store(j.gen)
 	}
 	s.customers[c.ID] = c
+	c.handle.customer = c
 	s.dirty[c] = struct{}{}
 }

@@ -24,7 +24,7 @@ var amountOne = AmountFromInt(1)
 // rateEvent dedups, rates and burns down one event on its customer's shard.
 func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 	ev := t.event
-	c := s.mutable(t.h.ID, usageChange)
+	c := s.mutableHandle(t.h, usageChange)
 	out := t.out
 	if c == nil {
 		out.reject(RejectUnknownCustomer)
@@ -73,8 +73,9 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 	if ev.Timestamp > inv.LastUsageAt {
 		inv.LastUsageAt = ev.Timestamp
 	}
+	terms := c.summary()
 	var scoped []*Alert
-	if len(c.Alerts) > 0 {
+	if terms.alerts {
 		scoped = c.scopedAlertsFor(ev, s.scratch.scoped)
 	}
 	// A product a composite covers is rated per event: its composite
@@ -82,7 +83,7 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 	// would reorder. So is usage a group-scoped alert counts.
 	// So is usage of a contract with auto-recharge or threshold billing:
 	// they are evaluated after each event (payments.go).
-	watched := k.paymentWatched()
+	watched := terms.payments && k.paymentWatched()
 	if len(plan) == 1 && plan[0].summed() && !s.eng.cfg.RateEachEvent && !cat.coveredByComposite[plan[0].product.ID] && len(scoped) == 0 && !watched {
 		s.stage(c, k, inv, rc, plan[0].product, &plan[0].pr, plan[0].qty, ev.Timestamp, cat)
 		return

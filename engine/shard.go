@@ -87,9 +87,19 @@ func (s *shard) execute(r *shardRun) {
 	}
 	s.flushAllUsage(r.cat)
 	for c := range s.dirty {
-		s.evaluatePayments(c, r.cat, r.now)
-		s.sendInvoices(c, r.cat)
-		if len(c.Alerts) > 0 {
+		terms := c.summary()
+		if c.reschedule || terms.payments {
+			// Without a change of terms (which reschedules, as a raise
+			// does) no workflow is new, and without auto-recharge or
+			// threshold billing there is nothing to evaluate.
+			s.evaluatePayments(c, r.cat, r.now)
+		}
+		if c.reschedule {
+			// Only a change of terms (a tick, a create, an edit) finalizes
+			// an invoice.
+			s.sendInvoices(c, r.cat)
+		}
+		if terms.alerts {
 			s.evaluateAlerts(c, r.cat, r.now)
 			c.reschedule = true // an alarm's period end is a transition
 		}

@@ -312,6 +312,7 @@ func (s *shard) load(customers []*Customer, handles map[string]*CustomerHandle, 
 	for _, c := range customers {
 		s.customers[c.ID] = c
 		c.handle = handles[c.ID]
+		c.handle.customer = c
 		c.NextDue = 0
 		s.schedule(c, cat, now)
 		s.publish(c, cat, now)
