@@ -5,14 +5,30 @@ import "sync/atomic"
 // Customer is everything the engine knows about one customer. It is owned by
 // its shard's goroutine: only that goroutine reads or writes it.
 type Customer struct {
-	ID               string                  `msgpack:"ID"`
+	// ID, Contracts and the unexported fields after them are what a shard
+	// touches for every event; they come first, within one cache line
+	// (TestRatingFieldsAreCompact). Field order is no format: snapshots
+	// write customers field by field (persist's customer layout).
+	ID string `msgpack:"ID"`
+	// Contracts in creation order.
+	Contracts []*Contract `msgpack:"Contracts"`
+	// pending is the customer's run of identically rated events not yet
+	// rated (only during a shard run).
+	pending *pendingUsage
+	// handle is the customer's published part (directory entry and view).
+	handle *CustomerHandle
+	// reschedule asks the shard to recompute NextDue at the end of the run;
+	// set by changes that add or remove transitions.
+	reschedule bool
+	// terms summarizes what the customer's terms add to rating (see
+	// termsSummary in gate.go).
+	terms termsSummary
+
 	Name             string                  `msgpack:"Name"`
 	IngestAliases    []string                `msgpack:"IngestAliases"`
 	CustomFields     map[string]string       `msgpack:"CustomFields"`
 	BillingProviders []BillingProviderConfig `msgpack:"BillingProviders"`
 	CreatedAt        Nanos                   `msgpack:"CreatedAt"`
-	// Contracts in creation order.
-	Contracts []*Contract `msgpack:"Contracts"`
 	// UniquenessKeys used by this customer's contracts.
 	UniquenessKeys []string `msgpack:"UniquenessKeys"`
 	// Rejects counts events kept as counted rejects, by reason.
@@ -31,35 +47,35 @@ type Customer struct {
 	// claimed and finished encoding this customer (copy-on-write snapshots).
 	snapClaimed atomic.Uint64
 	snapDone    atomic.Uint64
-	// pending is the customer's run of identically rated events not yet
-	// rated (only during a shard run).
-	pending *pendingUsage
-	// handle is the customer's published part (directory entry and view).
-	handle *CustomerHandle
-	// reschedule asks the shard to recompute NextDue at the end of the run;
-	// set by changes that add or remove transitions.
-	reschedule bool
-	// terms summarizes what the customer's terms add to rating, kept on
-	// the line the shard touches anyway (see termsSummary in gate.go).
-	terms termsSummary
 }
 
 // Contract binds a customer to a rate card over time, with its balances and invoices.
 type Contract struct {
-	ID            string            `msgpack:"ID"`
-	Name          string            `msgpack:"Name"`
-	RateCardID    string            `msgpack:"RateCardID"`
-	StartingAt    Nanos             `msgpack:"StartingAt"`
-	EndingBefore  Nanos             `msgpack:"EndingBefore"`
-	UniquenessKey string            `msgpack:"UniquenessKey"`
-	PrepaidOnly   bool              `msgpack:"PrepaidOnly"`
-	CustomFields  map[string]string `msgpack:"CustomFields"`
-	CreatedAt     Nanos             `msgpack:"CreatedAt"`
-	Overrides     []Override        `msgpack:"Overrides"`
+	// The fields rating reads for every event come first, within two cache
+	// lines (TestRatingFieldsAreCompact; field order is no format).
+	StartingAt   Nanos  `msgpack:"StartingAt"`
+	EndingBefore Nanos  `msgpack:"EndingBefore"`
+	RateCardID   string `msgpack:"RateCardID"`
 	// Balances holds commits and credits in creation order.
 	Balances []*Commit `msgpack:"Balances"`
 	// Invoices holds usage statements ordered by period start.
-	Invoices []*Invoice `msgpack:"Invoices"`
+	Invoices    []*Invoice `msgpack:"Invoices"`
+	Overrides   []Override `msgpack:"Overrides"`
+	PrepaidOnly bool       `msgpack:"PrepaidOnly"`
+	// FoundationRules: see CreateContract.FoundationRules. Contracts stored
+	// in customer layouts 1 and 2 have it.
+	FoundationRules bool `msgpack:"FoundationRules"`
+	// Recharge is the prepaid_balance_threshold_configuration (auto-recharge;
+	// since customer layout 8, as the payment fields below).
+	Recharge *RechargeConfig `msgpack:"Recharge"`
+	// SpendThreshold is the spend_threshold_configuration (threshold billing).
+	SpendThreshold *SpendThresholdConfig `msgpack:"SpendThreshold"`
+
+	ID            string            `msgpack:"ID"`
+	Name          string            `msgpack:"Name"`
+	UniquenessKey string            `msgpack:"UniquenessKey"`
+	CustomFields  map[string]string `msgpack:"CustomFields"`
+	CreatedAt     Nanos             `msgpack:"CreatedAt"`
 	// MultiplierPrioritization is how applicable overrides combine:
 	// LOWEST_MULTIPLIER, EXPLICIT, or "" for a contract created before
 	// prioritization existed (multipliers compound; see priceAt).
@@ -81,9 +97,6 @@ type Contract struct {
 	InvoiceGracePeriod int64 `msgpack:"InvoiceGracePeriod"`
 	// ScheduledCharges in creation order (archived ones kept, marked).
 	ScheduledCharges []*ScheduledCharge `msgpack:"ScheduledCharges"`
-	// FoundationRules: see CreateContract.FoundationRules. Contracts stored
-	// in customer layouts 1 and 2 have it.
-	FoundationRules bool `msgpack:"FoundationRules"`
 
 	// Fields since customer layout 6 (subscriptions.go, recurring.go).
 
@@ -94,12 +107,9 @@ type Contract struct {
 	Recurring []*RecurringBalance `msgpack:"Recurring"`
 
 	// Fields since customer layout 8 (payments.go, recharge.go,
-	// threshold.go); older records have none.
+	// threshold.go, with Recharge and SpendThreshold above); older records
+	// have none.
 
-	// Recharge is the prepaid_balance_threshold_configuration (auto-recharge).
-	Recharge *RechargeConfig `msgpack:"Recharge"`
-	// SpendThreshold is the spend_threshold_configuration (threshold billing).
-	SpendThreshold *SpendThresholdConfig `msgpack:"SpendThreshold"`
 	// Workflows are the payment workflows of the contract, in creation order.
 	Workflows []*PaymentWorkflow `msgpack:"Workflows"`
 	// Gated holds the payment-gated commits not in any balance: pending
@@ -144,23 +154,26 @@ func (c *Contract) InForce(t Nanos) bool {
 
 // Commit is a prepaid or postpaid commit, or a credit (Type CREDIT).
 type Commit struct {
-	ID                    string            `msgpack:"ID"`
-	Type                  string            `msgpack:"Type"`
-	ProductID             string            `msgpack:"ProductID"`
-	Name                  string            `msgpack:"Name"`
-	Description           string            `msgpack:"Description"`
-	Priority              *Amount           `msgpack:"Priority"`
-	CreditTypeID          string            `msgpack:"CreditTypeID"`
-	ApplicableProductIDs  []string          `msgpack:"ApplicableProductIDs"`
-	ApplicableProductTags []string          `msgpack:"ApplicableProductTags"`
-	InvoiceSchedule       []InvoiceItem     `msgpack:"InvoiceSchedule"`
-	CustomFields          map[string]string `msgpack:"CustomFields"`
-	CreatedAt             Nanos             `msgpack:"CreatedAt"`
-	Seq                   uint64            `msgpack:"Seq"`
-	Segments              []*Segment        `msgpack:"Segments"`
+	// The fields a draw reads come first, within two cache lines
+	// (TestRatingFieldsAreCompact; field order is no format).
+	Type         string     `msgpack:"Type"`
+	CreditTypeID string     `msgpack:"CreditTypeID"`
+	Segments     []*Segment `msgpack:"Segments"`
 	// ArchivedAt is set when an edit archived the commit or credit (since
 	// customer layout 3; 0: active). An archived balance is not drawn.
-	ArchivedAt Nanos `msgpack:"ArchivedAt"`
+	ArchivedAt            Nanos    `msgpack:"ArchivedAt"`
+	ID                    string   `msgpack:"ID"`
+	ApplicableProductIDs  []string `msgpack:"ApplicableProductIDs"`
+	ApplicableProductTags []string `msgpack:"ApplicableProductTags"`
+
+	ProductID       string            `msgpack:"ProductID"`
+	Name            string            `msgpack:"Name"`
+	Description     string            `msgpack:"Description"`
+	Priority        *Amount           `msgpack:"Priority"`
+	InvoiceSchedule []InvoiceItem     `msgpack:"InvoiceSchedule"`
+	CustomFields    map[string]string `msgpack:"CustomFields"`
+	CreatedAt       Nanos             `msgpack:"CreatedAt"`
+	Seq             uint64            `msgpack:"Seq"`
 
 	// Fields since customer layout 4.
 
@@ -251,19 +264,22 @@ const (
 
 // Invoice is one usage statement of a contract for one period.
 type Invoice struct {
-	ID           string         `msgpack:"ID"`
-	ContractID   string         `msgpack:"ContractID"`
-	CreditTypeID string         `msgpack:"CreditTypeID"`
-	Start        Nanos          `msgpack:"Start"`
-	End          Nanos          `msgpack:"End"`
-	Status       string         `msgpack:"Status"`
-	FinalizedAt  Nanos          `msgpack:"FinalizedAt"`
-	Lines        []*InvoiceLine `msgpack:"Lines"`
-	// Total is usage minus applied commits and credits, in CreditTypeID.
-	Total Amount `msgpack:"Total"`
+	// The fields rating reads for every event come first, within two cache
+	// lines (TestRatingFieldsAreCompact; field order is no format).
+	Start  Nanos          `msgpack:"Start"`
+	End    Nanos          `msgpack:"End"`
+	Status string         `msgpack:"Status"`
+	Lines  []*InvoiceLine `msgpack:"Lines"`
 	// LastUsageAt is the latest timestamp of an event rated on the invoice
 	// (since customer layout 3; 0 on older invoices: unknown).
-	LastUsageAt Nanos `msgpack:"LastUsageAt"`
+	LastUsageAt Nanos  `msgpack:"LastUsageAt"`
+	ID          string `msgpack:"ID"`
+	// Total is usage minus applied commits and credits, in CreditTypeID.
+	Total Amount `msgpack:"Total"`
+
+	ContractID   string `msgpack:"ContractID"`
+	CreditTypeID string `msgpack:"CreditTypeID"`
+	FinalizedAt  Nanos  `msgpack:"FinalizedAt"`
 	// Aggs holds the period's aggregate state per (product, group) for the
 	// usage whose quantity is not a plain sum of its lines (MAX, UNIQUE,
 	// LATEST metrics; products converting or rounding quantities), in

@@ -1,0 +1,46 @@
+package engine
+
+import (
+	"testing"
+	"unsafe"
+)
+
+// The fields rating reads for every event lie at the front of their
+// structs, so an event costs few cache lines of a customer it has not
+// touched lately (BenchmarkApplyIngest's spread workload is bound by those
+// misses). Adding a field in front of them, or a hot field behind, fails
+// here rather than silently in the benchmark.
+func TestRatingFieldsAreCompact(t *testing.T) {
+	var c Customer
+	var k Contract
+	var cm Commit
+	var inv Invoice
+	for _, tc := range []struct {
+		name  string
+		end   uintptr // offset past the last hot field
+		limit uintptr
+	}{
+		{"Customer", unsafe.Offsetof(c.terms) + unsafe.Sizeof(c.terms), 64},
+		{"Contract", unsafe.Offsetof(k.SpendThreshold) + unsafe.Sizeof(k.SpendThreshold), 128},
+		{"Commit", unsafe.Offsetof(cm.ApplicableProductTags) + unsafe.Sizeof(cm.ApplicableProductTags), 128},
+		{"Invoice", unsafe.Offsetof(inv.Total) + unsafe.Sizeof(inv.Total), 128},
+	} {
+		if tc.end > tc.limit {
+			t.Errorf("%s: rating's fields end at byte %d, past %d", tc.name, tc.end, tc.limit)
+		}
+	}
+	// Each hot field is in front of the first cold one.
+	for _, tc := range []struct {
+		name      string
+		hot, cold uintptr
+	}{
+		{"Customer.Contracts before Name", unsafe.Offsetof(c.Contracts), unsafe.Offsetof(c.Name)},
+		{"Contract.Invoices before ID", unsafe.Offsetof(k.Invoices), unsafe.Offsetof(k.ID)},
+		{"Commit.Segments before ProductID", unsafe.Offsetof(cm.Segments), unsafe.Offsetof(cm.ProductID)},
+		{"Invoice.LastUsageAt before ContractID", unsafe.Offsetof(inv.LastUsageAt), unsafe.Offsetof(inv.ContractID)},
+	} {
+		if tc.hot > tc.cold {
+			t.Errorf("%s: at %d, after %d", tc.name, tc.hot, tc.cold)
+		}
+	}
+}
