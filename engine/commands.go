@@ -362,6 +362,16 @@ type CreateContract struct {
 	// Auto-recharge and threshold billing (recharge.go, threshold.go).
 	PrepaidBalanceThreshold *RechargeInput       `msgpack:"PrepaidBalanceThreshold,omitempty"`
 	SpendThreshold          *SpendThresholdInput `msgpack:"SpendThreshold,omitempty"`
+	// StripeGatesRefused marks a command written by a build that refused
+	// STRIPE payment gates on a create's commits and credits and on both
+	// threshold configurations: create_contract versions 1 to 3, whose
+	// last shipped writer (c210cc0) refused them when it applied them, as
+	// every earlier build did (versions 1 and 2 could not carry them at
+	// all). Such a command still refuses them, with that build's errors,
+	// so an old log replays to the state it reached. Set only by the
+	// upgrade of those versions (persist); omitted when false, so the
+	// current version's bodies do not carry it.
+	StripeGatesRefused bool `msgpack:"StripeGatesRefused,omitempty"`
 }
 
 // Statement frequencies and anchor days.
@@ -469,6 +479,15 @@ type EditContract struct {
 	UpdatePrepaidBalanceThreshold *RechargeInput       `msgpack:"UpdatePrepaidBalanceThreshold,omitempty"`
 	AddSpendThreshold             *SpendThresholdInput `msgpack:"AddSpendThreshold,omitempty"`
 	UpdateSpendThreshold          *SpendThresholdInput `msgpack:"UpdateSpendThreshold,omitempty"`
+	// StripeGatesRefused marks an edit written by a build that refused a
+	// STRIPE payment gate on the threshold configurations it adds or
+	// updates: edit_contract versions 1 and 2, whose last shipped writer
+	// (c210cc0) refused them when it applied them (version 1 could not
+	// carry them). Such an edit still refuses them, with that build's
+	// error; STRIPE on add_commits was accepted by that build and stays
+	// accepted. Set only by the upgrade of those versions (persist);
+	// omitted when false.
+	StripeGatesRefused bool `msgpack:"StripeGatesRefused,omitempty"`
 }
 
 // Event is one usage event as ingested. CustomerID is a customer id or an

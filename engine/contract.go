@@ -114,6 +114,11 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 		for i := range list {
 			f := field + "[" + strconv.Itoa(i) + "]"
 			cm, err := s.newCommit(c, cat, rc, id, field, i, &list[i], defaultType, cmd.LegacyCommits, now)
+			if g := list[i].PaymentGate; err == nil && cmd.StripeGatesRefused && g != nil && g.Type == GateStripe {
+				// Written by a build that refused it (create_contract
+				// versions 1 to 3), with this error: it still does.
+				err = errorf(Invalid, "%s.payment_gate_config.payment_gate_type: STRIPE is not supported on contracts/create yet (add the commit through /v2/contracts/edit)", f)
+			}
 			if err == nil {
 				// A gated purchase (payments.go) is paid through its gate,
 				// not billed; it is pending until released, as from an edit

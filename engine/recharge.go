@@ -150,12 +150,23 @@ func thresholdCommit(cat *Catalog, in *ThresholdCommitInput, old *ThresholdCommi
 	return out, nil
 }
 
+// gateRules is what a threshold configuration's payment gate is checked
+// against: the customer (STRIPE needs its Stripe customer id) and whether
+// the command keeps the meaning of a build that refused STRIPE there
+// (CreateContract.StripeGatesRefused, EditContract.StripeGatesRefused).
+type gateRules struct {
+	c             *Customer
+	stripeRefused bool
+}
+
 // gateType validates a configuration's payment_gate_config (nil: old, or
 // required when there is none). STRIPE needs the customer's Stripe
 // customer id, as on a commit (prepareGate); a customer's billing provider
 // configurations are set once, at its creation, so a STRIPE configuration
-// kept by an update still has it.
-func gateType(c *Customer, in *PaymentGateInput, old, field string) (string, *Error) {
+// kept by an update still has it. A command written by a build that
+// refused STRIPE here refuses it, and any other type but NONE and
+// EXTERNAL, with that build's (c210cc0's) error.
+func gateType(g gateRules, in *PaymentGateInput, old, field string) (string, *Error) {
 	if in == nil {
 		if old == "" {
 			return "", errorf(Invalid, "%s.payment_gate_config: is required", field)
@@ -166,10 +177,16 @@ func gateType(c *Customer, in *PaymentGateInput, old, field string) (string, *Er
 	case GateNone, GateExternal:
 		return in.Type, nil
 	case GateStripe:
-		if c.StripeCustomerID() == "" {
+		if g.stripeRefused {
+			break
+		}
+		if g.c.StripeCustomerID() == "" {
 			return "", errorf(Invalid, "%s.payment_gate_config.payment_gate_type: STRIPE needs the customer's stripe billing provider configuration with a stripe_customer_id", field)
 		}
 		return in.Type, nil
+	}
+	if g.stripeRefused {
+		return "", errorf(Invalid, "%s.payment_gate_config.payment_gate_type: %q is not supported by this server yet on a threshold configuration (NONE or EXTERNAL; STRIPE only on add_commits)", field, in.Type)
 	}
 	return "", errorf(Invalid, "%s.payment_gate_config.payment_gate_type: %q is not supported (NONE, EXTERNAL or STRIPE)", field, in.Type)
 }
@@ -193,7 +210,7 @@ func optAmount(d *decimal.Decimal, old *Amount, field string) (Amount, *Error) {
 }
 
 // rechargeConfig builds (old nil) or updates a configuration.
-func rechargeConfig(cat *Catalog, c *Customer, in *RechargeInput, old *RechargeConfig, field string) (*RechargeConfig, *Error) {
+func rechargeConfig(cat *Catalog, g gateRules, in *RechargeInput, old *RechargeConfig, field string) (*RechargeConfig, *Error) {
 	out := &RechargeConfig{}
 	var oldTh, oldTo *Amount
 	var oldCommit *ThresholdCommit
@@ -220,7 +237,7 @@ func rechargeConfig(cat *Catalog, c *Customer, in *RechargeInput, old *RechargeC
 	if out.Commit, err = thresholdCommit(cat, in.Commit, oldCommit, field); err != nil {
 		return nil, err
 	}
-	if out.GateType, err = gateType(c, in.PaymentGate, oldGate, field); err != nil {
+	if out.GateType, err = gateType(g, in.PaymentGate, oldGate, field); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -229,13 +246,14 @@ func rechargeConfig(cat *Catalog, c *Customer, in *RechargeInput, old *RechargeC
 // createThresholdConfigs sets a new contract's configurations.
 func (k *Contract) createThresholdConfigs(cat *Catalog, c *Customer, cmd *CreateContract) *Error {
 	var err *Error
+	g := gateRules{c: c, stripeRefused: cmd.StripeGatesRefused}
 	if cmd.PrepaidBalanceThreshold != nil {
-		if k.Recharge, err = rechargeConfig(cat, c, cmd.PrepaidBalanceThreshold, nil, "prepaid_balance_threshold_configuration"); err != nil {
+		if k.Recharge, err = rechargeConfig(cat, g, cmd.PrepaidBalanceThreshold, nil, "prepaid_balance_threshold_configuration"); err != nil {
 			return err
 		}
 	}
 	if cmd.SpendThreshold != nil {
-		if k.SpendThreshold, err = spendConfig(cat, c, cmd.SpendThreshold, nil, "spend_threshold_configuration"); err != nil {
+		if k.SpendThreshold, err = spendConfig(cat, g, cmd.SpendThreshold, nil, "spend_threshold_configuration"); err != nil {
 			return err
 		}
 	}
@@ -243,12 +261,12 @@ func (k *Contract) createThresholdConfigs(cat *Catalog, c *Customer, cmd *Create
 }
 
 func editAddRecharge(x *editCtx) *Error {
-	return setThresholdConfig(x.cat, x.c, x.cmd.AddPrepaidBalanceThreshold, &x.k.Recharge, false,
+	return setThresholdConfig(x.cat, x.gateRules(), x.cmd.AddPrepaidBalanceThreshold, &x.k.Recharge, false,
 		"add_prepaid_balance_threshold_configuration", "prepaid balance threshold", rechargeConfig)
 }
 
 func editUpdateRecharge(x *editCtx) *Error {
-	return setThresholdConfig(x.cat, x.c, x.cmd.UpdatePrepaidBalanceThreshold, &x.k.Recharge, true,
+	return setThresholdConfig(x.cat, x.gateRules(), x.cmd.UpdatePrepaidBalanceThreshold, &x.k.Recharge, true,
 		"update_prepaid_balance_threshold_configuration", "prepaid balance threshold", rechargeConfig)
 }
 
@@ -256,8 +274,8 @@ func editUpdateRecharge(x *editCtx) *Error {
 // have none) or update_* (update true: it must have one) of a threshold
 // configuration into *slot, built by build from the input and the old value.
 // A nil input is an edit that does not touch it.
-func setThresholdConfig[In, Cfg any](cat *Catalog, c *Customer, in *In, slot **Cfg, update bool, field, what string,
-	build func(*Catalog, *Customer, *In, *Cfg, string) (*Cfg, *Error)) *Error {
+func setThresholdConfig[In, Cfg any](cat *Catalog, g gateRules, in *In, slot **Cfg, update bool, field, what string,
+	build func(*Catalog, gateRules, *In, *Cfg, string) (*Cfg, *Error)) *Error {
 	if in == nil {
 		return nil
 	}
@@ -267,9 +285,15 @@ func setThresholdConfig[In, Cfg any](cat *Catalog, c *Customer, in *In, slot **C
 	case !update && *slot != nil:
 		return errorf(Conflict, "%s: the contract already has one; use update_%s", field, field[len("add_"):])
 	}
-	cfg, err := build(cat, c, in, *slot, field)
+	cfg, err := build(cat, g, in, *slot, field)
 	if err == nil {
 		*slot = cfg
 	}
 	return err
+}
+
+// gateRules are the payment gate rules of an edit's threshold
+// configurations.
+func (x *editCtx) gateRules() gateRules {
+	return gateRules{c: x.c, stripeRefused: x.cmd.StripeGatesRefused}
 }

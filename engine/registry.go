@@ -75,14 +75,18 @@ var commandSpecs = buildSpecs(
 	// create_contract version 2 adds the statement schedule, scheduled
 	// charges and the invoice grace period; version 3 draws postpaid
 	// commits and invoices commit purchases (persist upgrades 1 and 2, whose
-	// commits keep LegacyRules).
-	CommandSpec{Kind: KindCreateContract, Name: "create_contract", Version: 3, New: func() Command { return &CreateContract{} },
+	// commits keep LegacyRules); version 4 accepts STRIPE payment gates on
+	// commits and threshold configurations (persist upgrades 1 to 3 with
+	// StripeGatesRefused: they refuse STRIPE as their builds did).
+	CommandSpec{Kind: KindCreateContract, Name: "create_contract", Version: 4, New: func() Command { return &CreateContract{} },
 		Scope: ScopeCustomer, Route: routeCreateContract, ApplyCustomer: applyCreateContract},
 	CommandSpec{Kind: KindUpdateEndDate, Name: "update_contract_end_date", Version: 1, New: func() Command { return &UpdateEndDate{} },
 		Scope: ScopeCustomer, Route: routeUpdateEndDate, ApplyCustomer: applyUpdateEndDate},
 	// edit_contract version 2: commits it adds follow the rules of
-	// create_contract version 3 (persist upgrades version 1).
-	CommandSpec{Kind: KindEditContract, Name: "edit_contract", Version: 2, New: func() Command { return &EditContract{} },
+	// create_contract version 3 (persist upgrades version 1); version 3
+	// accepts STRIPE payment gates on the threshold configurations it adds
+	// or updates (persist upgrades 1 and 2 with StripeGatesRefused).
+	CommandSpec{Kind: KindEditContract, Name: "edit_contract", Version: 3, New: func() Command { return &EditContract{} },
 		Scope: ScopeCustomer, Route: routeEditContract, ApplyCustomer: applyEditContract},
 	CommandSpec{Kind: KindIngest, Name: "ingest", Version: 1, New: func() Command { return &Ingest{} }, Scope: ScopeEvents},
 	// Alerts (alerts.go) and consume (consume.go).

@@ -127,7 +127,7 @@ func (k *Contract) payOutstanding(cm *Commit, _ *Catalog) {
 }
 
 // spendConfig builds (old nil) or updates a configuration.
-func spendConfig(cat *Catalog, c *Customer, in *SpendThresholdInput, old *SpendThresholdConfig, field string) (*SpendThresholdConfig, *Error) {
+func spendConfig(cat *Catalog, g gateRules, in *SpendThresholdInput, old *SpendThresholdConfig, field string) (*SpendThresholdConfig, *Error) {
 	out := &SpendThresholdConfig{}
 	var oldTh *Amount
 	var oldCommit *ThresholdCommit
@@ -151,18 +151,18 @@ func spendConfig(cat *Catalog, c *Customer, in *SpendThresholdInput, old *SpendT
 	if out.Commit, err = thresholdCommit(cat, in.Commit, oldCommit, field); err != nil {
 		return nil, err
 	}
-	if out.GateType, err = gateType(c, in.PaymentGate, oldGate, field); err != nil {
+	if out.GateType, err = gateType(g, in.PaymentGate, oldGate, field); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
 func editAddSpendThreshold(x *editCtx) *Error {
-	return setThresholdConfig(x.cat, x.c, x.cmd.AddSpendThreshold, &x.k.SpendThreshold, false,
+	return setThresholdConfig(x.cat, x.gateRules(), x.cmd.AddSpendThreshold, &x.k.SpendThreshold, false,
 		"add_spend_threshold_configuration", "spend threshold", spendConfig)
 }
 
 func editUpdateSpendThreshold(x *editCtx) *Error {
-	return setThresholdConfig(x.cat, x.c, x.cmd.UpdateSpendThreshold, &x.k.SpendThreshold, true,
+	return setThresholdConfig(x.cat, x.gateRules(), x.cmd.UpdateSpendThreshold, &x.k.SpendThreshold, true,
 		"update_spend_threshold_configuration", "spend threshold", spendConfig)
 }

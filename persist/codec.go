@@ -83,6 +83,14 @@ func builtinRegistrations() []Registration {
 // were drawn and commit purchases invoiced (create_contract versions 1 and
 // 2, edit_contract version 1): their commits keep LegacyRules (a POSTPAID
 // commit neither drawn nor trued up, no invoice-schedule lines).
+//
+// And the layouts written before STRIPE payment gates were accepted on a
+// create's commits and on the threshold configurations (create_contract
+// versions 1 to 3, edit_contract versions 1 and 2; the last build to write
+// them, c210cc0, refused those gates when it applied them, and so did
+// every build before it): they keep StripeGatesRefused, so such a gate is
+// still refused, with that build's error. STRIPE on an edit's add_commits
+// was accepted by c210cc0 and stays accepted.
 func foundationRegistrations() []Registration {
 	return []Registration{{
 		Kind: engine.KindCreateContract, Version: 1,
@@ -93,6 +101,7 @@ func foundationRegistrations() []Registration {
 			c.InvoiceGracePeriod = &none
 			c.FoundationRules = true
 			c.LegacyCommits = true
+			c.StripeGatesRefused = true
 			return c, nil
 		},
 	}, {
@@ -101,6 +110,15 @@ func foundationRegistrations() []Registration {
 		Upgrade: func(cmd engine.Command) (engine.Command, error) {
 			c := cmd.(*engine.CreateContract)
 			c.LegacyCommits = true
+			c.StripeGatesRefused = true
+			return c, nil
+		},
+	}, {
+		Kind: engine.KindCreateContract, Version: 3,
+		New: func() engine.Command { return &engine.CreateContract{} },
+		Upgrade: func(cmd engine.Command) (engine.Command, error) {
+			c := cmd.(*engine.CreateContract)
+			c.StripeGatesRefused = true
 			return c, nil
 		},
 	}, {
@@ -109,6 +127,15 @@ func foundationRegistrations() []Registration {
 		Upgrade: func(cmd engine.Command) (engine.Command, error) {
 			e := cmd.(*engine.EditContract)
 			e.LegacyCommits = true
+			e.StripeGatesRefused = true
+			return e, nil
+		},
+	}, {
+		Kind: engine.KindEditContract, Version: 2,
+		New: func() engine.Command { return &engine.EditContract{} },
+		Upgrade: func(cmd engine.Command) (engine.Command, error) {
+			e := cmd.(*engine.EditContract)
+			e.StripeGatesRefused = true
 			return e, nil
 		},
 	}, {

@@ -247,3 +247,170 @@ func TestOldCommitEntriesKeepTheirMeaning(t *testing.T) {
 		}
 	}
 }
+
+// stripeHistory applies, through the codec, one command written at version
+// v (0: this build's codec) after a catalog, a Stripe customer per command
+// and, for edits, a contract of that customer created today (with an
+// EXTERNAL auto-recharge and threshold billing to update). It returns the
+// command's result and the contract it creates (k1) or edits (k0), nil if
+// none.
+func stripeHistory(t *testing.T, v uint8, cmd func(cust, contract string) engine.Command) (engine.Result, *engine.Contract) {
+	t.Helper()
+	c, err := NewCodec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := decimal.RequireFromString
+	t0 := engine.Nanos(1767225600000000000) // 2026-01-01
+	e := engine.New(engine.Config{Shards: 2})
+	t.Cleanup(e.Close)
+	on := false
+	th, to := d("10"), d("100")
+	external := &engine.PaymentGateInput{Type: engine.GateExternal}
+	index := uint64(0)
+	apply := func(version uint8, cmds ...engine.Command) []engine.Result {
+		var b []byte
+		if version == 0 {
+			if b, err = c.EncodeEntry(t0, cmds); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			b = encodeAt(t, t0, version, cmds...)
+		}
+		at, decoded, err := c.DecodeEntry(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		index++
+		return e.Apply([]engine.Entry{{Index: index, Time: at, Commands: decoded}})[0]
+	}
+	for _, r := range apply(0,
+		&engine.CreateProduct{ID: "fixed", Name: "pack", Type: engine.ProductFixed}, &engine.CreateRateCard{ID: "rc", Name: "rc"},
+		&engine.CreateCustomer{ID: "cu", IngestAliases: []string{"cu"},
+			BillingProviders: []engine.BillingProviderConfig{{BillingProvider: "stripe", Configuration: map[string]string{"stripe_customer_id": "cus_1"}}}},
+		&engine.CreateContract{ID: "k0", CustomerID: "cu", RateCardID: "rc", StartingAt: t0, EndingBefore: t0 + 365*86400e9,
+			PrepaidBalanceThreshold: &engine.RechargeInput{IsEnabled: &on, ThresholdAmount: &th, RechargeToAmount: &to,
+				Commit: &engine.ThresholdCommitInput{ProductID: "fixed"}, PaymentGate: external},
+			SpendThreshold: &engine.SpendThresholdInput{IsEnabled: &on, ThresholdAmount: &th,
+				Commit: &engine.ThresholdCommitInput{ProductID: "fixed"}, PaymentGate: external}}) {
+		if r.Err != nil {
+			t.Fatalf("setup: %v", r.Err)
+		}
+	}
+	in := cmd("cu", "k0")
+	res := apply(v, in)[0]
+	id := "k0"
+	if _, ok := in.(*engine.CreateContract); ok {
+		id = "k1"
+	}
+	var k *engine.Contract
+	e.Read(t.Context(), "cu", func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) { k = c.Contract(id) })
+	return res, k
+}
+
+// STRIPE payment gates on a create's commits and threshold configurations
+// and on an edit's threshold configurations were refused when applied by
+// every build that wrote create_contract versions 1 to 3 and edit_contract
+// versions 1 and 2 (the last, c210cc0, with the errors below). Replayed
+// today those entries are still refused, with the same errors, so the
+// state (and any idempotency record of the answer) is what it was; the
+// current versions (create_contract 4, edit_contract 3) accept them. An
+// edit's add_commits STRIPE, which c210cc0 accepted, stays accepted.
+func TestStripeGatesOfOldEntriesStayRefused(t *testing.T) {
+	d := decimal.RequireFromString
+	t0 := engine.Nanos(1767225600000000000)
+	stripe := func() *engine.PaymentGateInput { return &engine.PaymentGateInput{Type: engine.GateStripe} }
+	on := true
+	th, to := d("10"), d("100")
+	recharge := func() *engine.RechargeInput {
+		return &engine.RechargeInput{IsEnabled: &on, ThresholdAmount: &th, RechargeToAmount: &to, Commit: &engine.ThresholdCommitInput{ProductID: "fixed"}, PaymentGate: stripe()}
+	}
+	spend := func() *engine.SpendThresholdInput {
+		return &engine.SpendThresholdInput{IsEnabled: &on, ThresholdAmount: &th, Commit: &engine.ThresholdCommitInput{ProductID: "fixed"}, PaymentGate: stripe()}
+	}
+	commit := func() engine.CommitInput {
+		return engine.CommitInput{ID: "cm", Type: engine.CommitPrepaid, ProductID: "fixed", PaymentGate: stripe(),
+			AccessSchedule: []engine.ScheduleItem{{Amount: d("100"), StartingAt: t0, EndingBefore: t0 + 180*86400e9}}}
+	}
+	create := func(edit func(*engine.CreateContract)) func(cust, _ string) engine.Command {
+		return func(cust, _ string) engine.Command {
+			k := &engine.CreateContract{ID: "k1", CustomerID: cust, RateCardID: "rc", StartingAt: t0 + 365*86400e9}
+			edit(k)
+			return k
+		}
+	}
+	editOf := func(edit func(*engine.EditContract)) func(cust, contract string) engine.Command {
+		return func(cust, contract string) engine.Command {
+			e := &engine.EditContract{CustomerID: cust, ContractID: contract}
+			edit(e)
+			return e
+		}
+	}
+	const threshold = `.payment_gate_config.payment_gate_type: "STRIPE" is not supported by this server yet on a threshold configuration (NONE or EXTERNAL; STRIPE only on add_commits)`
+	for _, c := range []struct {
+		name     string
+		old      []uint8 // versions that refuse
+		cmd      func(cust, contract string) engine.Command
+		refusal  string
+		accepted func(k *engine.Contract) bool
+	}{
+		{"create commit", []uint8{1, 2, 3}, create(func(k *engine.CreateContract) { k.Commits = []engine.CommitInput{commit()} }),
+			"commits[0].payment_gate_config.payment_gate_type: STRIPE is not supported on contracts/create yet (add the commit through /v2/contracts/edit)",
+			func(k *engine.Contract) bool {
+				return len(k.Gated) == 1 && k.Gated[0].GateType == engine.GateStripe && k.Gated[0].GateStatus == engine.GatePending
+			}},
+		{"create auto-recharge", []uint8{1, 2, 3}, create(func(k *engine.CreateContract) { k.PrepaidBalanceThreshold = recharge() }),
+			"prepaid_balance_threshold_configuration" + threshold,
+			func(k *engine.Contract) bool { return k.Recharge != nil && k.Recharge.GateType == engine.GateStripe }},
+		{"create threshold billing", []uint8{1, 2, 3}, create(func(k *engine.CreateContract) { k.SpendThreshold = spend() }),
+			"spend_threshold_configuration" + threshold,
+			func(k *engine.Contract) bool { return k.SpendThreshold != nil && k.SpendThreshold.GateType == engine.GateStripe }},
+		{"edit update auto-recharge", []uint8{1, 2}, editOf(func(e *engine.EditContract) {
+			e.UpdatePrepaidBalanceThreshold = &engine.RechargeInput{PaymentGate: stripe()}
+		}), "update_prepaid_balance_threshold_configuration" + threshold,
+			func(k *engine.Contract) bool { return k.Recharge.GateType == engine.GateStripe }},
+		{"edit update threshold billing", []uint8{1, 2}, editOf(func(e *engine.EditContract) {
+			e.UpdateSpendThreshold = &engine.SpendThresholdInput{PaymentGate: stripe()}
+		}), "update_spend_threshold_configuration" + threshold,
+			func(k *engine.Contract) bool { return k.SpendThreshold.GateType == engine.GateStripe }},
+		// c210cc0 accepted this one: no version refuses it.
+		{"edit add_commits", nil, editOf(func(e *engine.EditContract) { e.AddCommits = []engine.CommitInput{commit()} }), "",
+			func(k *engine.Contract) bool { return len(k.Gated) == 1 && k.Gated[0].GateType == engine.GateStripe }},
+	} {
+		for _, v := range c.old {
+			res, k := stripeHistory(t, v, c.cmd)
+			if res.Err == nil || res.Err.Code != engine.Invalid || res.Err.Message != c.refusal {
+				t.Errorf("%s at version %d: %+v, want Invalid %q", c.name, v, res.Err, c.refusal)
+			}
+			if k != nil && (k.ID == "k1" || c.accepted(k)) {
+				t.Errorf("%s at version %d changed the contract", c.name, v)
+			}
+		}
+		oldest := uint8(2) // edit_contract
+		if _, ok := c.cmd("cu", "k0").(*engine.CreateContract); ok {
+			oldest = 3
+		}
+		for _, v := range []uint8{0, oldest} { // today's codec, and the last version c210cc0 wrote
+			if v == oldest && len(c.old) > 0 {
+				continue
+			}
+			res, k := stripeHistory(t, v, c.cmd)
+			if res.Err != nil || k == nil || !c.accepted(k) {
+				t.Errorf("%s at version %d: %+v, want it applied", c.name, v, res.Err)
+			}
+		}
+	}
+	// The current versions are the ones written.
+	codec, err := NewCodec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []struct {
+		cmd engine.Command
+		v   uint8
+	}{{&engine.CreateContract{}, 4}, {&engine.EditContract{}, 3}} {
+		if e, err := codec.EncodeCommand(w.cmd); err != nil || e.Version != w.v {
+			t.Fatalf("%T written at version %d (%v), want %d", w.cmd, e.Version, err, w.v)
+		}
+	}
+}

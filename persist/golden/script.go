@@ -49,8 +49,9 @@ func events(alias, typ, prefix string, from, n int, at string, props map[string]
 // schedules, usage across three months (duplicates, unknown customers,
 // filtered and future events, a finalized period, a rate change), ticks and
 // a contract that starts later. Its contracts carry an invoice grace period
-// of 0 and the foundation's rules, as create_contract version 1 is upgraded
-// to: the history means under this build what it meant then.
+// of 0, the foundation's rules and STRIPE gates refused, as create_contract
+// version 1 is upgraded to: the history means under this build what it
+// meant then.
 func Script() []Step {
 	noGrace := func() *int64 { var z int64; return &z }
 	sched := func(amount, from, to string) []engine.ScheduleItem {
@@ -58,7 +59,7 @@ func Script() []Step {
 	}
 	contract := func(id, cust string, prepaidOnly bool, commits, credits []engine.CommitInput, ov []engine.OverrideInput) *engine.CreateContract {
 		return &engine.CreateContract{ID: id, CustomerID: cust, RateCardID: "rc", StartingAt: TS("2026-01-01T00:00:00Z"),
-			PrepaidOnly: prepaidOnly, Commits: commits, Credits: credits, Overrides: ov, UniquenessKey: "uk-" + id, InvoiceGracePeriod: noGrace(), FoundationRules: true, LegacyCommits: true}
+			PrepaidOnly: prepaidOnly, Commits: commits, Credits: credits, Overrides: ov, UniquenessKey: "uk-" + id, InvoiceGracePeriod: noGrace(), FoundationRules: true, LegacyCommits: true, StripeGatesRefused: true}
 	}
 	s := []Step{
 		{"2026-01-01T00:00:00Z", []engine.Command{
@@ -130,7 +131,7 @@ func Script() []Step {
 			events("gamma", "completion", "g", 50, 9, "2026-03-02T00:00:00Z", map[string]string{"model": "m1", "n": "40"}),
 		}},
 		{"2026-03-02T00:00:00Z", []engine.Command{
-			&engine.CreateContract{ID: "k-e", CustomerID: "cu-e", RateCardID: "rc", StartingAt: TS("2026-03-01T00:00:00Z"), EndingBefore: TS("2026-06-01T00:00:00Z"), InvoiceGracePeriod: noGrace(), FoundationRules: true, LegacyCommits: true,
+			&engine.CreateContract{ID: "k-e", CustomerID: "cu-e", RateCardID: "rc", StartingAt: TS("2026-03-01T00:00:00Z"), EndingBefore: TS("2026-06-01T00:00:00Z"), InvoiceGracePeriod: noGrace(), FoundationRules: true, LegacyCommits: true, StripeGatesRefused: true,
 				Commits: []engine.CommitInput{{ID: "cm-e", Type: engine.CommitPrepaid, ProductID: "p-buy", AccessSchedule: sched("10", "2026-03-01T00:00:00Z", "2026-06-01T00:00:00Z")}}},
 			events("eps", "api_call", "e", 0, 3, "2026-03-02T00:00:00Z", nil),
 		}},
