@@ -372,6 +372,12 @@ type CreateContract struct {
 	// upgrade of those versions (persist); omitted when false, so the
 	// current version's bodies do not carry it.
 	StripeGatesRefused bool `msgpack:"StripeGatesRefused,omitempty"`
+	// BillingProviderConfiguration is the contract's
+	// billing_provider_configuration (create_contract version 4): with
+	// stripe / direct_to_billing_provider its finalized usage invoices are
+	// sent to Stripe (stripe_invoice.go). nil: none, as for every contract
+	// created before version 4: their invoices are never sent.
+	BillingProviderConfiguration *ContractBillingProvider `msgpack:"BillingProviderConfiguration,omitempty"`
 }
 
 // Statement frequencies and anchor days.

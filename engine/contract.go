@@ -78,6 +78,11 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 		t.res.Err = errorf(Invalid, "invoice_grace_period: must not be negative")
 		return
 	}
+	bp, berr := billingProvider(c, cmd.BillingProviderConfiguration)
+	if berr != nil {
+		t.res.Err = berr
+		return
+	}
 	for i, o := range cmd.Overrides {
 		if o.ProductID != "" && cat.Products[o.ProductID] == nil {
 			t.res.Err = errorf(NotFound, "overrides[%d].product_id: product %s not found", i, o.ProductID)
@@ -97,7 +102,7 @@ func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
 		EndingBefore: cmd.EndingBefore, UniquenessKey: cmd.UniquenessKey, PrepaidOnly: cmd.PrepaidOnly,
 		CustomFields: cmd.CustomFields, CreatedAt: now, MultiplierPrioritization: cmd.MultiplierOverridePrioritization,
 		StatementFrequency: freq, StatementDay: day, StatementAnchor: anchor, InvoiceGracePeriod: grace,
-		FoundationRules: cmd.FoundationRules,
+		FoundationRules: cmd.FoundationRules, BillingProvider: bp,
 	}
 	for i := range cmd.Overrides {
 		o, err := newOverride(&cmd.Overrides[i], i)

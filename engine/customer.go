@@ -117,6 +117,16 @@ type Contract struct {
 	// Balances).
 	Gated []*Commit `msgpack:"Gated"`
 
+	// Fields since customer layout 9 (stripe_invoice.go); older records
+	// have none.
+
+	// BillingProvider is the contract's billing_provider_configuration
+	// (create_contract version 4): stripe / direct_to_billing_provider
+	// sends its finalized usage invoices to Stripe (SendsToStripe). nil
+	// for every contract created without it, whose invoices are never
+	// sent.
+	BillingProvider *ContractBillingProvider `msgpack:"BillingProvider"`
+
 	// finalized are the invoices finalized during the current shard run,
 	// sent to Stripe at its end (stripe_invoice.go); never stored.
 	finalized []*Invoice

@@ -232,8 +232,15 @@ func randomLog(t *testing.T, seed int64) []Entry {
 			recCommits = []RecurringInput{{ProductID: "fixed", UnitPrice: dec("7.5"), Quantity: ptr(dec("2")), DurationPeriods: int64(1 + rng.Intn(2)),
 				Proration: []string{ProrationNone, ProrationFirst, ProrationLast, ProrationFirstAndEnd}[rng.Intn(4)]}}
 		}
+		// Half the Stripe customers' contracts send their finalized
+		// invoices to Stripe; the other half (as every contract created
+		// before create_contract version 4) never do.
+		var billing *ContractBillingProvider
+		if i%8 == 3 {
+			billing = &ContractBillingProvider{BillingProvider: ProviderStripeBilling, DeliveryMethod: DeliveryDirect}
+		}
 		cmds = append(cmds, &CreateContract{ID: "k" + id, CustomerID: id, RateCardID: card, RateCardAlias: alias, StartingAt: start + int64(i%3)*int64(time.Hour), PrepaidOnly: i%2 == 0,
-			Subscriptions: subs, RecurringCredits: recCredits, RecurringCommits: recCommits,
+			Subscriptions: subs, RecurringCredits: recCredits, RecurringCommits: recCommits, BillingProviderConfiguration: billing,
 			Overrides: overrides, MultiplierOverridePrioritization: prioritization, UsageStatementSchedule: sched, ScheduledCharges: charges,
 			// Some contracts as create_contract version 2 left them: postpaid
 			// commits not drawn, purchases not invoiced.
@@ -563,6 +570,7 @@ func TestRandomLogRatesEveryFeature(t *testing.T) {
 		e := New(Config{Shards: 2})
 		e.Apply(randomLog(t, seed))
 		recordFeatures(e, billed, seen)
+		recordStripeInvoices(t, e, seen)
 		e.Close()
 	}
 	for _, p := range []string{"p1", "p2", "p3", "p4", "p5", "p6", "p7", "comp"} {
@@ -571,6 +579,7 @@ func TestRandomLogRatesEveryFeature(t *testing.T) {
 		}
 	}
 	for _, f := range []string{"prio:", "prio:" + PrioritizationLowestMultiplier, "prio:" + PrioritizationExplicit, "grouped line", "unique set", "latest", "card:rc2",
+		"invoice sent to stripe", "stripe customer's invoice finalized, not sent",
 		"postpaid drawn", "legacy postpaid", "true-up", "postpaid expired without true-up", "do_not_invoice", "commit purchase line",
 		"subscription ADVANCE MONTHLY", "subscription ARREARS QUARTERLY", "subscription ADVANCE ANNUAL", "quantity update", "prorated charge",
 		"seat adjustment", "recurring grant expired CREDIT", "recurring grant expired PREPAID",
@@ -580,6 +589,49 @@ func TestRandomLogRatesEveryFeature(t *testing.T) {
 		if !seen[f] {
 			t.Errorf("never seen: %s", f)
 		}
+	}
+}
+
+// recordStripeInvoices notes the invoices sent to Stripe (invoice.stripe_send)
+// and the finalized invoices of Stripe customers that were not, and fails
+// if one was sent for a contract whose billing_provider_configuration does
+// not select Stripe.
+func recordStripeInvoices(t *testing.T, e *Engine, seen map[string]bool) {
+	t.Helper()
+	sent := map[string]bool{}
+	for _, n := range e.TakeNotifications() {
+		if n.Type != NoteStripeInvoice {
+			continue
+		}
+		var v struct {
+			Properties StripeInvoice `json:"properties"`
+		}
+		if err := json.Unmarshal(n.Payload, &v); err != nil {
+			t.Fatal(err)
+		}
+		p := v.Properties
+		sent[p.InvoiceID] = true
+		e.Read(context.Background(), p.CustomerID, func(c *Customer, _ *Catalog, _ Nanos) {
+			if k := c.Contract(p.ContractID); k == nil || !k.SendsToStripe() {
+				t.Errorf("invoice %s of contract %s sent to Stripe without its billing_provider_configuration", p.InvoiceID, p.ContractID)
+			}
+		})
+		seen["invoice sent to stripe"] = true
+	}
+	ids, _ := e.CustomerIDs(0, 1000)
+	for _, id := range ids {
+		e.Read(context.Background(), id, func(c *Customer, _ *Catalog, _ Nanos) {
+			if c.StripeCustomerID() == "" {
+				return
+			}
+			for _, k := range c.Contracts {
+				for _, inv := range k.Invoices {
+					if inv.Status == InvoiceFinalized && !k.SendsToStripe() && !inv.Total.IsZero() && !sent[inv.ID] {
+						seen["stripe customer's invoice finalized, not sent"] = true
+					}
+				}
+			}
+		})
 	}
 }
 

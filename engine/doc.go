@@ -15,7 +15,8 @@
 // stamped on its log entry, so replaying the same log on any replica yields the
 // same state, byte for byte in a snapshot. Side effects (webhooks, and the
 // leader's requests to Stripe: payment_gate.stripe_charge for STRIPE payment
-// gates, invoice.stripe_send for finalized invoices of Stripe customers,
+// gates, invoice.stripe_send for finalized invoices of contracts whose
+// billing_provider_configuration selects Stripe,
 // payments.go and stripe_invoice.go) leave as notifications with ids derived
 // from the log, for the cluster's outbox; their outcomes come back as
 // commands (release_payment_gate, record_external_invoice).

@@ -25,7 +25,9 @@ import (
 // its workflow's invoice.
 //
 // STRIPE (a create's commits, an edit's add_commits, both threshold
-// configurations) works as EXTERNAL except for who charges and who settles:
+// configurations; commands written before create_contract version 4 and
+// edit_contract version 3 refuse it on a create and on the threshold
+// configurations, as their builds did: StripeGatesRefused) works as EXTERNAL except for who charges and who settles:
 // the customer must have a stripe billing provider configuration with a
 // stripe_customer_id; the end of the run queues payment_gate.stripe_charge
 // (never sent to webhook destinations) with that id and the total, and the

@@ -76,7 +76,8 @@ var commandSpecs = buildSpecs(
 	// charges and the invoice grace period; version 3 draws postpaid
 	// commits and invoices commit purchases (persist upgrades 1 and 2, whose
 	// commits keep LegacyRules); version 4 accepts STRIPE payment gates on
-	// commits and threshold configurations (persist upgrades 1 to 3 with
+	// commits and threshold configurations and adds the
+	// billing_provider_configuration (persist upgrades 1 to 3 with
 	// StripeGatesRefused: they refuse STRIPE as their builds did).
 	CommandSpec{Kind: KindCreateContract, Name: "create_contract", Version: 4, New: func() Command { return &CreateContract{} },
 		Scope: ScopeCustomer, Route: routeCreateContract, ApplyCustomer: applyCreateContract},

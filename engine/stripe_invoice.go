@@ -6,8 +6,10 @@ import (
 )
 
 // Finalized usage invoices sent to Stripe. When a usage invoice of a
-// customer with a Stripe customer id (Customer.StripeCustomerID) is
-// finalized (statement.go finalizeDue: a tick past its period and grace, a
+// contract whose billing_provider_configuration selects Stripe
+// (Contract.BillingProvider: stripe, direct_to_billing_provider; the
+// customer has a Stripe customer id, Customer.StripeCustomerID, checked
+// when the contract is created) is finalized (statement.go finalizeDue: a tick past its period and grace, a
 // backdated create, an end date moved before it) with a total that is not
 // zero in whole cents, the end of that shard run queues invoice.stripe_send
 // (NoteStripeInvoice; never sent to webhook destinations, as
@@ -19,6 +21,13 @@ import (
 // duplicates; then it proposes record_external_invoice, which stores the
 // Stripe invoice id on Burndown's invoice (Invoice.External), shown as
 // Metronome's external_invoice.
+//
+// Whether an invoice is sent depends on the contract's state alone, never
+// on which command finalized it (a tick that any later entry may trigger)
+// nor on where a replica started replaying: a contract without the
+// configuration (every contract created before create_contract version 4,
+// and any created without it since) never sends, so replaying an old log
+// queues nothing it did not queue then.
 //
 // Only invoices in USD (cents) are sent: Stripe's currency of another fiat
 // credit type is not known. Amounts are exact (Amount) up to the last
@@ -46,8 +55,50 @@ const NoteStripeInvoice = "invoice.stripe_send"
 const KindRecordExternalInvoice Kind = 41
 
 // ProviderStripeBilling is ExternalInvoice.Provider of a Stripe invoice:
-// Metronome's billing_provider_type.
+// Metronome's billing_provider_type; and the billing_provider of a
+// contract's billing_provider_configuration that sends to Stripe.
 const ProviderStripeBilling = "stripe"
+
+// DeliveryDirect is the delivery_method of a billing provider
+// configuration that delivers to the provider directly: the only one
+// served (Stripe's API).
+const DeliveryDirect = "direct_to_billing_provider"
+
+// ContractBillingProvider is a contract's billing_provider_configuration:
+// the billing provider its invoices go to and how. Only stripe with
+// direct_to_billing_provider is accepted (createContract).
+type ContractBillingProvider struct {
+	BillingProvider string `msgpack:"BillingProvider"`
+	DeliveryMethod  string `msgpack:"DeliveryMethod"`
+}
+
+// SendsToStripe reports whether the contract's finalized usage invoices
+// are sent to Stripe: its billing_provider_configuration selects Stripe.
+func (k *Contract) SendsToStripe() bool {
+	b := k.BillingProvider
+	return b != nil && b.BillingProvider == ProviderStripeBilling && b.DeliveryMethod == DeliveryDirect
+}
+
+// billingProvider validates a create's billing_provider_configuration
+// against the customer: stripe / direct_to_billing_provider, for a
+// customer with a stripe billing provider configuration with a
+// stripe_customer_id (the transport refuses anything else first).
+func billingProvider(c *Customer, in *ContractBillingProvider) (*ContractBillingProvider, *Error) {
+	if in == nil {
+		return nil, nil
+	}
+	const field = "billing_provider_configuration"
+	switch {
+	case in.BillingProvider != ProviderStripeBilling:
+		return nil, errorf(Invalid, "%s.billing_provider: %q is not supported (stripe only)", field, in.BillingProvider)
+	case in.DeliveryMethod != DeliveryDirect:
+		return nil, errorf(Invalid, "%s.delivery_method: %q is not supported (%s only)", field, in.DeliveryMethod, DeliveryDirect)
+	case c.StripeCustomerID() == "":
+		return nil, errorf(Invalid, "%s.billing_provider: stripe needs the customer's stripe billing provider configuration with a stripe_customer_id", field)
+	}
+	out := *in
+	return &out, nil
+}
 
 // External invoice statuses (Metronome's external_status).
 const (
@@ -128,11 +179,12 @@ func wholeCents(a Amount) (int64, bool) {
 
 // stripeInvoice builds the send notification's properties of a finalized
 // invoice; ok is false when it is not sent (not USD, zero in whole cents,
-// too large).
+// too large, or the contract's billing_provider_configuration does not
+// select Stripe).
 func (k *Contract) stripeInvoice(c *Customer, inv *Invoice, cat *Catalog) (StripeInvoice, bool) {
 	p := StripeInvoice{CustomerID: c.ID, ContractID: k.ID, InvoiceID: inv.ID, StripeCustomerID: c.StripeCustomerID(), Currency: "usd",
 		Total: json.Number(inv.Total.String()), StartTimestamp: fmtTime(inv.Start), EndTimestamp: fmtTime(inv.End)}
-	if inv.CreditTypeID != USDCreditTypeID || p.StripeCustomerID == "" {
+	if !k.SendsToStripe() || inv.CreditTypeID != USDCreditTypeID || p.StripeCustomerID == "" {
 		return p, false
 	}
 	total, ok := wholeCents(inv.Total)
@@ -215,11 +267,16 @@ func (k *Contract) lineDescription(l *InvoiceLine, cat *Catalog) string {
 }
 
 // sendInvoices queues invoice.stripe_send for the invoices the run
-// finalized (Contract.finalized), once each: it runs at the end of every
-// shard run for each customer the run changed.
+// finalized (Contract.finalized), once each, of the contracts that send to
+// Stripe (Contract.SendsToStripe): it runs at the end of every shard run
+// for each customer the run changed.
 func (s *shard) sendInvoices(c *Customer, cat *Catalog) {
 	for _, k := range c.Contracts {
 		if len(k.finalized) == 0 {
+			continue
+		}
+		if !k.SendsToStripe() {
+			k.finalized = nil
 			continue
 		}
 		for _, inv := range k.finalized {

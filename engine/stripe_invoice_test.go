@@ -17,17 +17,32 @@ func stripeInvoiceNote(t *testing.T, n note) StripeInvoice {
 	return p
 }
 
+// stripeBilling is the billing_provider_configuration that sends a
+// contract's invoices to Stripe.
+func stripeBilling() *ContractBillingProvider {
+	return &ContractBillingProvider{BillingProvider: ProviderStripeBilling, DeliveryMethod: DeliveryDirect}
+}
+
 // invoiceSetup is a catalog with two usage products at fractional prices
 // and a Stripe customer and a plain one, each on a contract from
-// 2026-01-01 with a 100-cent prepaid commit (not invoiced).
+// 2026-01-01 with a 100-cent prepaid commit (not invoiced); the Stripe
+// customer's contract sends its invoices to Stripe.
 func invoiceSetup(t *testing.T) (h *harness, stripeK, plainK string) {
+	h, stripeK, plainK, _ = invoiceSetupWith(t, stripeBilling())
+	return h, stripeK, plainK
+}
+
+// invoiceSetupWith is invoiceSetup with the Stripe customer's contract's
+// billing_provider_configuration given (nil: none); it also returns the
+// rate card.
+func invoiceSetupWith(t *testing.T, billing *ContractBillingProvider) (h *harness, stripeK, plainK, rc string) {
 	h = newHarness(t, "2026-01-01T00:00:00Z")
 	m1 := h.must(&CreateMetric{Name: "calls", EventTypeFilter: &EventTypeFilter{InValues: []string{"call"}}, Aggregation: AggCount}).ID
 	m2 := h.must(&CreateMetric{Name: "jobs", EventTypeFilter: &EventTypeFilter{InValues: []string{"job"}}, Aggregation: AggCount}).ID
 	calls := h.must(&CreateProduct{Name: "API calls", Type: ProductUsage, BillableMetricID: m1}).ID
 	jobs := h.must(&CreateProduct{Name: "Jobs", Type: ProductUsage, BillableMetricID: m2}).ID
 	fixed := h.must(&CreateProduct{Name: "Prepaid pack", Type: ProductFixed}).ID
-	rc := h.must(&CreateRateCard{Name: "Card"}).ID
+	rc = h.must(&CreateRateCard{Name: "Card"}).ID
 	h.must(&AddRates{RateCardID: rc, Rates: []RateInput{
 		{ProductID: calls, StartingAt: ns(t, "2026-01-01T00:00:00Z"), Entitled: true, RateType: RateFlat, Price: dec("1.5")},
 		{ProductID: jobs, StartingAt: ns(t, "2026-01-01T00:00:00Z"), Entitled: true, RateType: RateFlat, Price: dec("0.5")}}})
@@ -36,9 +51,10 @@ func invoiceSetup(t *testing.T) (h *harness, stripeK, plainK string) {
 	s := h.must(&CreateCustomer{Name: "Stripe Co", IngestAliases: []string{"stripe-co"},
 		BillingProviders: []BillingProviderConfig{{BillingProvider: "stripe", Configuration: map[string]string{"stripe_customer_id": "cus_inv"}}}}).ID
 	p := h.must(&CreateCustomer{Name: "Plain Co", IngestAliases: []string{"plain-co"}}).ID
-	stripeK = h.must(&CreateContract{CustomerID: s, RateCardID: rc, StartingAt: ns(t, "2026-01-01T00:00:00Z"), Commits: commit}).ID
+	stripeK = h.must(&CreateContract{CustomerID: s, RateCardID: rc, StartingAt: ns(t, "2026-01-01T00:00:00Z"), Commits: commit,
+		BillingProviderConfiguration: billing}).ID
 	plainK = h.must(&CreateContract{CustomerID: p, RateCardID: rc, StartingAt: ns(t, "2026-01-01T00:00:00Z"), Commits: commit}).ID
-	return h, stripeK, plainK
+	return h, stripeK, plainK, rc
 }
 
 // A finalized usage invoice of a Stripe customer queues exactly one
@@ -130,4 +146,60 @@ func TestRecordExternalInvoice(t *testing.T) {
 		t.Fatalf("a refused record changed the invoice: %+v", got)
 	}
 	only(t, h.payNotes(), NoteStripeInvoice, 0)
+}
+
+// A Stripe customer's contract without a billing_provider_configuration
+// that selects Stripe (as every contract created before create_contract
+// version 4) finalizes its invoices as any other and queues no
+// invoice.stripe_send: whether an invoice is sent is the contract's state,
+// so replaying an old log, or restoring at any index, queues nothing.
+func TestStripeInvoiceNeedsTheContractsConfiguration(t *testing.T) {
+	h, stripeK, _, _ := invoiceSetupWith(t, nil)
+	h.setClock("2026-01-10T00:00:00Z")
+	h.must(h.events("stripe-co", "call", "c", 0, 101, "2026-01-10T00:00:00Z"))
+	h.setClock("2026-02-02T00:00:00Z")
+	only(t, h.payNotes(), NoteStripeInvoice, 0)
+	k := h.contract("stripe-co", stripeK)
+	if k == nil || k.BillingProvider != nil || k.SendsToStripe() || k.Invoices[0].Status != InvoiceFinalized || k.Invoices[0].Total.IsZero() {
+		t.Fatalf("contract %+v", k)
+	}
+	h.setClock("2026-03-05T00:00:00Z")
+	only(t, h.payNotes(), NoteStripeInvoice, 0)
+}
+
+// contracts/create's billing_provider_configuration: stripe /
+// direct_to_billing_provider for a customer with a Stripe customer id is
+// stored; anything else is refused by name, and nothing is created.
+func TestContractBillingProviderConfiguration(t *testing.T) {
+	h, _, _, rc := invoiceSetupWith(t, stripeBilling())
+	plain := h.must(&CreateCustomer{Name: "No Stripe", BillingProviders: []BillingProviderConfig{{BillingProvider: "netsuite",
+		Configuration: map[string]string{"customer_id": "ns"}}}}).ID
+	stripeCust := h.must(&CreateCustomer{Name: "Stripe Too", BillingProviders: []BillingProviderConfig{{BillingProvider: "stripe",
+		Configuration: map[string]string{"stripe_customer_id": "cus_2"}}}}).ID
+	start := ns(t, "2026-01-01T00:00:00Z")
+	for _, tc := range []struct {
+		cust string
+		in   *ContractBillingProvider
+		msg  string
+	}{
+		{plain, stripeBilling(), "billing_provider_configuration.billing_provider: stripe needs the customer's stripe billing provider configuration with a stripe_customer_id"},
+		{stripeCust, &ContractBillingProvider{BillingProvider: "netsuite", DeliveryMethod: DeliveryDirect}, `billing_provider_configuration.billing_provider: "netsuite" is not supported`},
+		{stripeCust, &ContractBillingProvider{BillingProvider: "stripe", DeliveryMethod: "aws_sqs"}, `billing_provider_configuration.delivery_method: "aws_sqs" is not supported`},
+	} {
+		r := h.apply(&CreateContract{CustomerID: tc.cust, RateCardID: rc, StartingAt: start, BillingProviderConfiguration: tc.in})[0]
+		if r.Err == nil || r.Err.Code != Invalid || !strings.HasPrefix(r.Err.Message, tc.msg) {
+			t.Errorf("%+v: %+v, want Invalid %q", tc.in, r.Err, tc.msg)
+		}
+	}
+	id := h.must(&CreateContract{CustomerID: stripeCust, RateCardID: rc, StartingAt: start, BillingProviderConfiguration: stripeBilling()}).ID
+	k := h.contract(stripeCust, id)
+	if !k.SendsToStripe() || *k.BillingProvider != *stripeBilling() {
+		t.Fatalf("billing provider %+v", k.BillingProvider)
+	}
+	if ids := h.contractIDs(plain); len(ids) != 0 {
+		t.Fatalf("a refused create made contracts %v", ids)
+	}
+	if ids := h.contractIDs(stripeCust); len(ids) != 1 {
+		t.Fatalf("contracts %v, want the one accepted", ids)
+	}
 }

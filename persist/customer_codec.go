@@ -64,7 +64,10 @@ import (
 //   - 9: layout 8 plus, at the end of each invoice's record, the billing
 //     provider's invoice it was sent as (engine.Invoice.External: a
 //     presence byte, then provider, invoice id, status and issue time;
-//     payments_codec.go). Older records have none.
+//     payments_codec.go), and at the end of a contract's record its
+//     billing_provider_configuration (engine.Contract.BillingProvider: a
+//     presence byte, then provider and delivery method). Older records
+//     have neither. (Layout 9 never shipped before it had both.)
 //
 // Layouts differ in how an amount is written, so the reader is one decoder
 // parameterised by its amount reader (binReader.amount), and in the fields
@@ -390,6 +393,9 @@ func (w *binWriter) contract(k *engine.Contract) {
 	}
 	if w.layout >= 8 {
 		w.payments(k)
+	}
+	if w.layout >= 9 {
+		w.contractBillingProvider(k.BillingProvider)
 	}
 }
 
@@ -876,6 +882,9 @@ func (r *binReader) contract() *engine.Contract {
 	}
 	if r.layout >= 8 {
 		r.payments(k)
+	}
+	if r.layout >= 9 {
+		k.BillingProvider = r.contractBillingProvider()
 	}
 	return k
 }

@@ -152,6 +152,7 @@ func FuzzDecodeCustomer(f *testing.F) {
 	f.Add(AppendCustomer(nil, &engine.Customer{ID: "x"}))
 	ext := fullCustomer()
 	ext.Contracts[0].Invoices[0].External = &engine.ExternalInvoice{Provider: "stripe", InvoiceID: "in_1", Status: "FINALIZED", IssuedAt: 1}
+	ext.Contracts[0].BillingProvider = &engine.ContractBillingProvider{BillingProvider: "stripe", DeliveryMethod: "direct_to_billing_provider"}
 	f.Add(AppendCustomer(nil, ext))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := DecodeCustomer(b, nil)
@@ -405,13 +406,15 @@ func TestCustomerCodecLayout8Payments(t *testing.T) {
 	}
 }
 
-// Layout 9: an invoice's external (Stripe) invoice round trips; a layout 8
-// record (written before it) still reads, without it, and re-encodes as the
-// current record of the same customer.
+// Layout 9: an invoice's external (Stripe) invoice and a contract's
+// billing_provider_configuration round trip; a layout 8 record (written
+// before them) still reads, without them, and re-encodes as the current
+// record of the same customer.
 func TestCustomerCodecLayout9ExternalInvoice(t *testing.T) {
 	c := fullCustomer()
 	inv := c.Contracts[0].Invoices[0]
 	inv.External = &engine.ExternalInvoice{Provider: engine.ProviderStripeBilling, InvoiceID: "in_1", Status: engine.ExternalFinalized, IssuedAt: 12345}
+	c.Contracts[0].BillingProvider = &engine.ContractBillingProvider{BillingProvider: engine.ProviderStripeBilling, DeliveryMethod: engine.DeliveryDirect}
 	c.Contracts[0].Invoices = append(c.Contracts[0].Invoices, &engine.Invoice{ID: "inv-2", Status: engine.InvoiceDraft})
 	b := AppendCustomer(nil, c)
 	if b[0] != 9 {
@@ -434,14 +437,18 @@ func TestCustomerCodecLayout9ExternalInvoice(t *testing.T) {
 			t.Fatalf("truncated at %d decoded", n)
 		}
 	}
+	if got.Contracts[0].BillingProvider == nil || !got.Contracts[0].SendsToStripe() {
+		t.Fatalf("billing provider configuration: %+v", got.Contracts[0].BillingProvider)
+	}
 	inv.External = nil
+	c.Contracts[0].BillingProvider = nil
 	old := appendCustomer(nil, c, 8, (*binWriter).binAmount)
 	got, err = DecodeCustomer(old, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Contracts[0].Invoices[0].External != nil {
-		t.Fatal("a layout 8 record must read without external invoices")
+	if got.Contracts[0].Invoices[0].External != nil || got.Contracts[0].BillingProvider != nil {
+		t.Fatal("a layout 8 record must read without external invoices or billing provider configurations")
 	}
 	if again := AppendCustomer(nil, got); again[0] != customerLayout || !bytes.Equal(again, AppendCustomer(nil, c)) {
 		t.Fatal("a layout 8 customer does not re-encode as the current record of the same customer")

@@ -364,7 +364,9 @@ func TestStripeGatesOfOldEntriesStayRefused(t *testing.T) {
 			func(k *engine.Contract) bool { return k.Recharge != nil && k.Recharge.GateType == engine.GateStripe }},
 		{"create threshold billing", []uint8{1, 2, 3}, create(func(k *engine.CreateContract) { k.SpendThreshold = spend() }),
 			"spend_threshold_configuration" + threshold,
-			func(k *engine.Contract) bool { return k.SpendThreshold != nil && k.SpendThreshold.GateType == engine.GateStripe }},
+			func(k *engine.Contract) bool {
+				return k.SpendThreshold != nil && k.SpendThreshold.GateType == engine.GateStripe
+			}},
 		{"edit update auto-recharge", []uint8{1, 2}, editOf(func(e *engine.EditContract) {
 			e.UpdatePrepaidBalanceThreshold = &engine.RechargeInput{PaymentGate: stripe()}
 		}), "update_prepaid_balance_threshold_configuration" + threshold,

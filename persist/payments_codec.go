@@ -149,3 +149,23 @@ func (r *binReader) externalInvoice() *engine.ExternalInvoice {
 	x.IssuedAt = r.varint()
 	return x
 }
+
+// contractBillingProvider writes a contract's billing_provider_configuration
+// (layout 9).
+func (w *binWriter) contractBillingProvider(b *engine.ContractBillingProvider) {
+	w.boolean(b != nil)
+	if b != nil {
+		w.str(b.BillingProvider)
+		w.str(b.DeliveryMethod)
+	}
+}
+
+func (r *binReader) contractBillingProvider() *engine.ContractBillingProvider {
+	if !r.boolean() {
+		return nil
+	}
+	b := &engine.ContractBillingProvider{}
+	b.BillingProvider = r.str()
+	b.DeliveryMethod = r.str()
+	return b
+}
