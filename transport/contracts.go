@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -209,6 +210,7 @@ func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 	cmd.PrepaidBalanceThreshold = decodeRecharge(o, "prepaid_balance_threshold_configuration", false)
 	cmd.SpendThreshold = decodeSpendThreshold(o, "spend_threshold_configuration", false)
 	refuseOldThresholdName(o)
+	cmd.BillingProviderConfiguration = decodeContractBillingProvider(o)
 	if r.err == nil {
 		checkExplicitPriorities(r, cmd)
 	}
@@ -216,6 +218,38 @@ func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 		return nil, err
 	}
 	return cmd, nil
+}
+
+// decodeContractBillingProvider reads contracts/create's
+// billing_provider_configuration: billing_provider stripe with
+// delivery_method direct_to_billing_provider, the one pairing served (the
+// contract's finalized usage invoices are sent to Stripe). Other providers
+// and delivery methods, and billing_provider_configuration_id, are
+// refused by name; the engine checks that the customer has a stripe
+// configuration with a stripe_customer_id.
+func decodeContractBillingProvider(o obj) *engine.ContractBillingProvider {
+	c, ok := o.object("billing_provider_configuration", false)
+	if !ok {
+		return nil
+	}
+	if c.has("billing_provider_configuration_id") {
+		c.r.fail(c.sub("billing_provider_configuration_id"), "is not supported by this server yet: give billing_provider and delivery_method")
+		return nil
+	}
+	out := &engine.ContractBillingProvider{BillingProvider: c.str("billing_provider", true), DeliveryMethod: c.str("delivery_method", true)}
+	if c.r.err != nil {
+		return nil
+	}
+	switch {
+	case !strings.EqualFold(out.BillingProvider, engine.ProviderStripeBilling):
+		c.r.fail(c.sub("billing_provider"), "%q is not supported by this server yet (stripe only: finalized usage invoices are sent to Stripe)", out.BillingProvider)
+		return nil
+	case !strings.EqualFold(out.DeliveryMethod, engine.DeliveryDirect):
+		c.r.fail(c.sub("delivery_method"), "%q is not supported by this server yet (%s only)", out.DeliveryMethod, engine.DeliveryDirect)
+		return nil
+	}
+	out.BillingProvider, out.DeliveryMethod = engine.ProviderStripeBilling, engine.DeliveryDirect
+	return out
 }
 
 // createContract serves POST /v1/contracts/create; 409 on a reused
@@ -263,6 +297,15 @@ type contractOut struct {
 	PrepaidOnly   bool              `json:"prepaid_only"`
 	ArchivedAt    *string           `json:"archived_at,omitempty"`
 	Subscriptions []subscriptionOut `json:"subscriptions"`
+	// CustomerBillingProviderConfiguration is the contract's
+	// billing_provider_configuration (omitted when it has none).
+	CustomerBillingProviderConfiguration *billingProviderOut `json:"customer_billing_provider_configuration,omitempty"`
+}
+
+// billingProviderOut is Metronome's ContractCustomerBillingProviderConfiguration.
+type billingProviderOut struct {
+	BillingProvider string `json:"billing_provider"`
+	DeliveryMethod  string `json:"delivery_method"`
 }
 
 type overrideOut struct {
@@ -328,10 +371,14 @@ func renderContract(c *engine.Customer, k *engine.Contract, cat *engine.Catalog,
 	for key, v := range k.CustomFields {
 		fields[key] = v
 	}
-	return contractOut{
+	out := contractOut{
 		ID: k.ID, CustomerID: c.ID, Initial: t, Current: t, Amendments: []struct{}{}, CustomFields: fields,
 		UniquenessKey: k.UniquenessKey, PrepaidOnly: k.PrepaidOnly, Subscriptions: renderSubscriptions(k, cat),
 	}
+	if b := k.BillingProvider; b != nil {
+		out.CustomerBillingProviderConfiguration = &billingProviderOut{BillingProvider: b.BillingProvider, DeliveryMethod: b.DeliveryMethod}
+	}
+	return out
 }
 
 // statementScheduleOut is Metronome's UsageStatementSchedule {frequency,

@@ -20,8 +20,9 @@ package transport
 // are split by both), the subscription terms of a
 // SUBSCRIPTION rate (subscriptions on contracts bill by the rate's
 // billing_frequency; see seats.go), and a
-// customer's billing-provider configuration (no invoice is delivered to any
-// provider yet).
+// customer's billing-provider configuration (a contract's
+// billing_provider_configuration selects the stripe one to send its
+// finalized usage invoices to; other providers receive nothing).
 var appliedFields = map[string][]string{
 	"/v1/ingest": {
 		"[].transaction_id", "[].customer_id", "[].event_type", "[].timestamp", "[].properties",
@@ -85,6 +86,10 @@ var appliedFields = map[string][]string{
 		"commits[].invoice_schedule.recurring_schedule.quantity",
 		// Payment gates: NONE, EXTERNAL or STRIPE (taxes and stripe_config refused).
 		"commits[].payment_gate_config.payment_gate_type",
+		// stripe / direct_to_billing_provider only: finalized usage
+		// invoices are sent to Stripe (billing_provider_configuration_id
+		// refused).
+		"billing_provider_configuration.billing_provider", "billing_provider_configuration.delivery_method",
 	), append(append(append(append(append(scheduledChargeFields("scheduled_charges[]."), subscriptionFields("subscriptions[].")...),
 		recurringFields("recurring_credits[].")...), recurringFields("recurring_commits[].")...),
 		thresholdFields("prepaid_balance_threshold_configuration.", true)...), thresholdFields("spend_threshold_configuration.", false)...)...),

@@ -229,6 +229,11 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 	// fresh customer per request, and edits a fresh contract (with a commit,
 	// a credit, an override and a scheduled charge to archive or remove).
 	freshCustomer := func() any { return e.create("/v1/customers", map[string]any{"name": "F"}) }
+	// A contract's billing_provider_configuration needs a Stripe customer.
+	freshStripeCustomer := func(body any) {
+		body.(map[string]any)["customer_id"] = e.create("/v1/customers", map[string]any{"name": "FS",
+			"billing_config": map[string]any{"billing_provider_type": "stripe", "billing_provider_customer_id": "cus_sdk"}})
+	}
 	var editCust, editContract string
 	editBase := func() any {
 		editCust = freshCustomer().(string)
@@ -553,6 +558,7 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 					"scheduled_charges[]":                           obj("product_id", fixed, "schedule", chargeSchedule()),
 					"scheduled_charges[].schedule":                  chargeSchedule(),
 					"scheduled_charges[].schedule.schedule_items[]": obj("timestamp", later, "amount", 3),
+					"billing_provider_configuration":                obj("billing_provider", "stripe", "delivery_method", "direct_to_billing_provider"),
 				}),
 			values: merge(subValues("subscriptions"), recValues("recurring_credits"), recValues("recurring_commits"), commitValues("commits[]."), commitValues("credits[]."),
 				thresholdValues("prepaid_balance_threshold_configuration"), thresholdValues("spend_threshold_configuration"), map[string]func() any{
@@ -564,10 +570,13 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 					"overrides[].overwrite_rate.rate_type": constant("FLAT"), "commits[].invoice_schedule.credit_type_id": constant(usd),
 					"commits[].payment_gate_config.payment_gate_type": constant("EXTERNAL"),
 					"multiplier_override_prioritization":              constant("LOWEST_MULTIPLIER"), "rate_card_alias": constant("sdk-card"),
+					"billing_provider_configuration.billing_provider": constant("stripe"),
+					"billing_provider_configuration.delivery_method":  constant("direct_to_billing_provider"),
 				}, chargeValues("scheduled_charges[].")),
 			also: mergeAlso(chargeAlso("scheduled_charges[]."), recurringAlso("commits[]."), map[string]func(any){
 				"recurring_credits[].subscription_config": linkedSub, "recurring_commits[].subscription_config": linkedSub,
-				"rate_card_alias": func(body any) { delete(body.(map[string]any), "rate_card_id") },
+				"rate_card_alias":                                        func(body any) { delete(body.(map[string]any), "rate_card_id") },
+				"billing_provider_configuration":                         freshStripeCustomer,
 				"usage_statement_schedule.billing_anchor_date":           setIn("usage_statement_schedule", obj("frequency", "MONTHLY", "day", "CUSTOM_DATE")),
 				"overrides[].overwrite_rate":                             overwrite,
 				"overrides[].overwrite_rate.tiers":                       overwriteTiered, // after the one above (sorted)

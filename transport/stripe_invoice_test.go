@@ -24,8 +24,9 @@ type invoiceWithExternal struct {
 	} `json:"external_invoice"`
 }
 
-// A Stripe customer's usage invoice, finalized by the clock passing its
-// period and grace, is sent to stripe-mock (an invoice, one item per line,
+// A usage invoice of a Stripe customer's contract whose
+// billing_provider_configuration selects Stripe, finalized by the clock
+// passing its period and grace, is sent to stripe-mock (an invoice, one item per line,
 // finalized; each request with its own idempotency key derived from the
 // notification) by the leader's dispatcher; the first finalization's
 // answer is lost (the leader never learns it) and the re-send repeats
@@ -34,7 +35,19 @@ type invoiceWithExternal struct {
 // that follows has none.
 func TestStripeInvoiceSentWhenFinalized(t *testing.T) {
 	rec := &stripeRecorder{loseFinalize: 1}
-	e := newStripeEnv(t, rec)
+	e := newStripeEnvWith(t, rec, stripeBilling)
+	var k struct {
+		Data struct {
+			Config *struct {
+				BillingProvider string `json:"billing_provider"`
+				DeliveryMethod  string `json:"delivery_method"`
+			} `json:"customer_billing_provider_configuration"`
+		}
+	}
+	e.ok("POST", "/v1/contracts/get", map[string]any{"customer_id": e.cust, "contract_id": e.contract}, &k)
+	if c := k.Data.Config; c == nil || c.BillingProvider != "stripe" || c.DeliveryMethod != "direct_to_billing_provider" {
+		t.Fatalf("contract's customer_billing_provider_configuration: %+v", c)
+	}
 	e.setClock(e.at("2026-01-10T00:00:00Z"))
 	ingestAll(e.testEnv, "example-inc", "u", 250, e.at("2026-01-10T00:00:00Z"))
 	e.setClock(e.at("2026-02-01T12:00:00Z")) // within the grace period: still a draft
@@ -114,6 +127,65 @@ func TestStripeInvoiceSentWhenFinalized(t *testing.T) {
 	if n := len(rec.sent()); n != 6 {
 		t.Fatalf("%d Stripe requests, want 6", n)
 	}
+}
+
+// A Stripe customer's contract created without a
+// billing_provider_configuration (as every contract created before
+// create_contract version 4) finalizes its invoices without sending them:
+// no Stripe request, no external_invoice, and GET contract shows no
+// configuration.
+func TestStripeInvoiceNotSentWithoutConfiguration(t *testing.T) {
+	rec := &stripeRecorder{}
+	e := newStripeEnv(t, rec)
+	st, body := e.do("POST", "/v1/contracts/get", map[string]any{"customer_id": e.cust, "contract_id": e.contract})
+	if st != 200 || strings.Contains(string(body), "customer_billing_provider_configuration") {
+		t.Fatalf("contract: %d %s", st, body)
+	}
+	e.setClock(e.at("2026-01-10T00:00:00Z"))
+	ingestAll(e.testEnv, "example-inc", "u", 250, e.at("2026-01-10T00:00:00Z"))
+	e.setClock(e.at("2026-02-02T00:00:00Z"))
+	time.Sleep(300 * time.Millisecond)
+	var out struct{ Data []invoiceWithExternal }
+	e.ok("GET", "/v1/customers/"+e.cust+"/invoices", nil, &out)
+	if len(out.Data) != 1 || out.Data[0].Status != "FINALIZED" || string(out.Data[0].Total) != "250" || out.Data[0].ExternalInvoice != nil {
+		t.Fatalf("invoices %+v", out.Data)
+	}
+	if n := len(rec.sent()); n != 0 {
+		t.Fatalf("%d Stripe requests for a contract that does not send to Stripe: %+v", n, rec.sent())
+	}
+}
+
+// contracts/create's billing_provider_configuration: only stripe with
+// direct_to_billing_provider, for a customer with a Stripe customer id; the
+// rest is refused with a 400 naming the field.
+func TestContractBillingProviderConfigurationRefusals(t *testing.T) {
+	e := newEnv(t, "2026-01-01T00:00:00Z")
+	_, _, rc := scenarioACatalog(e)
+	stripeCust := e.create("/v1/customers", map[string]any{"name": "S", "customer_billing_provider_configurations": []any{map[string]any{
+		"billing_provider": "stripe", "delivery_method": "direct_to_billing_provider", "configuration": map[string]any{"stripe_customer_id": "cus_x"}}}})
+	plain := e.create("/v1/customers", map[string]any{"name": "P", "billing_config": map[string]any{"billing_provider_type": "netsuite", "billing_provider_customer_id": "n1"}})
+	for _, c := range []struct {
+		cust   string
+		config map[string]any
+		field  string
+	}{
+		{stripeCust, map[string]any{"billing_provider": "netsuite", "delivery_method": "direct_to_billing_provider"}, "billing_provider_configuration.billing_provider: "},
+		{stripeCust, map[string]any{"billing_provider": "stripe", "delivery_method": "aws_sqs"}, "billing_provider_configuration.delivery_method: "},
+		{stripeCust, map[string]any{"billing_provider": "stripe"}, "billing_provider_configuration.delivery_method: is required"},
+		{stripeCust, map[string]any{"billing_provider_configuration_id": "7b9a3e1c-0000-4000-8000-000000000000"}, "billing_provider_configuration.billing_provider_configuration_id: "},
+		{plain, stripeBilling, "billing_provider_configuration.billing_provider: stripe needs the customer's stripe billing provider configuration"},
+	} {
+		st, body := e.do("POST", "/v1/contracts/create", map[string]any{"customer_id": c.cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"),
+			"billing_provider_configuration": c.config})
+		var msg struct{ Message string }
+		json.Unmarshal(body, &msg) //nolint:errcheck
+		if st != 400 || !strings.HasPrefix(msg.Message, c.field) {
+			t.Errorf("%v: %d %s, want 400 %q", c.config, st, body, c.field)
+		}
+	}
+	// Any case, as Metronome; stored as given by the SDK's enum.
+	e.create("/v1/contracts/create", map[string]any{"customer_id": stripeCust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"),
+		"billing_provider_configuration": map[string]any{"billing_provider": "Stripe", "delivery_method": "DIRECT_TO_BILLING_PROVIDER"}})
 }
 
 // The payload decoder refuses what the requests cannot be built from.

@@ -238,8 +238,20 @@ type stripeEnv struct {
 
 // newStripeEnv starts stripe-mock and a node whose dispatcher charges
 // through it, with scenario A's catalog and a customer whose billing
-// configuration names Stripe customer cus_burndown.
+// configuration names Stripe customer cus_burndown, on a contract without
+// a billing_provider_configuration (its invoices are not sent).
 func newStripeEnv(t *testing.T, rec *stripeRecorder) *stripeEnv {
+	t.Helper()
+	return newStripeEnvWith(t, rec, nil)
+}
+
+// stripeBilling is the billing_provider_configuration that sends a
+// contract's finalized invoices to Stripe.
+var stripeBilling = map[string]any{"billing_provider": "stripe", "delivery_method": "direct_to_billing_provider"}
+
+// newStripeEnvWith is newStripeEnv with the contract's
+// billing_provider_configuration (nil: none).
+func newStripeEnvWith(t *testing.T, rec *stripeRecorder, billing map[string]any) *stripeEnv {
 	t.Helper()
 	base := startStripeMock(t)
 	st, err := NewStripe(StripeConfig{APIKey: "sk_test_123", APIBase: base, HTTPClient: &http.Client{Transport: rec, Timeout: 10 * time.Second}})
@@ -259,7 +271,11 @@ func newStripeEnv(t *testing.T, rec *stripeRecorder) *stripeEnv {
 	cust := e.create("/v1/customers", map[string]any{"name": "Example Inc", "ingest_aliases": []string{"example-inc"},
 		"customer_billing_provider_configurations": []any{map[string]any{"billing_provider": "stripe", "delivery_method": "direct_to_billing_provider",
 			"configuration": map[string]any{"stripe_customer_id": "cus_burndown"}}}})
-	contract := e.create("/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z")})
+	create := map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z")}
+	if billing != nil {
+		create["billing_provider_configuration"] = billing
+	}
+	contract := e.create("/v1/contracts/create", create)
 	return &stripeEnv{testEnv: e, rec: rec, cust: cust, contract: contract, product: purchase, api: api, rc: rc}
 }
 
