@@ -206,7 +206,8 @@ func TestStripeThresholdChargeAfterFailover(t *testing.T) {
 	}
 }
 
-// A finalized invoice of a Stripe customer is sent by the leader, which
+// A finalized invoice of a Stripe customer's contract whose
+// billing_provider_configuration selects Stripe is sent by the leader, which
 // dies before the record of Stripe's invoice is applied: the new leader
 // sends it again with the same idempotency key (so Stripe answers with the
 // same invoice) and records it once; every replica shows it.
@@ -218,7 +219,8 @@ func TestStripeInvoiceAfterFailover(t *testing.T) {
 	setupCatalog(t, leader, start)
 	mustPropose(t, leader, &engine.CreateCustomer{ID: "c1", Name: "c1", BillingProviders: []engine.BillingProviderConfig{
 		{BillingProvider: "stripe", Configuration: map[string]string{"stripe_customer_id": "cus_1"}}}})
-	mustPropose(t, leader, &engine.CreateContract{ID: "k1", CustomerID: "c1", RateCardID: "rc1", StartingAt: start})
+	mustPropose(t, leader, &engine.CreateContract{ID: "k1", CustomerID: "c1", RateCardID: "rc1", StartingAt: start,
+		BillingProviderConfiguration: &engine.ContractBillingProvider{BillingProvider: engine.ProviderStripeBilling, DeliveryMethod: engine.DeliveryDirect}})
 	mustPropose(t, leader, usage("c1", "t1", start, 250))
 	if err := leader.SetClock(ctxT(t, 10*time.Second), time.Unix(0, start+40*day)); err != nil {
 		t.Fatal(err)
