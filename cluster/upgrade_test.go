@@ -3,6 +3,7 @@ package cluster
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,11 +36,13 @@ func copyDir(t *testing.T, src, dst string) {
 
 // An operator upgrades in place: a data dir written by an earlier build (the
 // foundation's, log only and snapshot plus log; later ones' snapshot plus
-// log) starts under this build with every
+// log; the Stripe build's two snapshots, the later one with customer layout
+// 9 and the outbox's Stripe notifications, plus log) starts under this build with every
 // balance, ledger, invoice, entitlement and dedup entry intact, and a resent
 // event is still a duplicate.
 func TestUpgradeDataDirs(t *testing.T) {
-	for _, dir := range []string{"3ce68ee/datadir-log", "3ce68ee/datadir-snap", "core-safe/datadir-snap", "full-2026-12/datadir-snap"} {
+	for _, dir := range []string{"3ce68ee/datadir-log", "3ce68ee/datadir-snap", "core-safe/datadir-snap", "full-2026-12/datadir-snap",
+		"stripe-2026-12/datadir-snap"} {
 		t.Run(dir, func(t *testing.T) {
 			fixture := filepath.Join("..", "persist", "testdata", "golden", filepath.Dir(dir))
 			dir := filepath.Base(dir)
@@ -64,6 +67,22 @@ func TestUpgradeDataDirs(t *testing.T) {
 			}
 			if got != string(want) {
 				t.Fatalf("state after upgrade differs:\n--- got\n%s\n--- want\n%s", got, want)
+			}
+			// The Stripe build's outbox (in its late snapshot) still holds
+			// the invoice it queued for Stripe, which no leader sent (no
+			// Stripe client), and nothing queued it again.
+			sends := 0
+			for _, r := range n.fsm.outbox.view().Records {
+				if r.Type == engine.NoteStripeInvoice {
+					sends++
+				}
+			}
+			wantSends := 0
+			if strings.HasPrefix(filepath.Base(fixture), "stripe-") {
+				wantSends = 1
+			}
+			if sends != wantSends {
+				t.Fatalf("%d invoice.stripe_send in the outbox, want %d", sends, wantSends)
 			}
 			// Epsilon's events e-0..e-2 were stamped 2026-03-02, in a draft
 			// period: resent, they are duplicates; a new one is rated.

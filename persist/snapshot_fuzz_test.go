@@ -19,7 +19,7 @@ func FuzzReadSnapshot(f *testing.F) {
 	f.Add(snapshotBytes(f, e, ClusterMeta{NodeHTTPAddrs: map[string]string{"n1": "x"}}))
 	f.Add(snapshotBytes(f, e, ClusterMeta{NodeHTTPAddrs: map[string]string{"n1": "x"}, Idempotency: sampleIdempotency()}))
 	e.Close()
-	golden, _ := filepath.Glob(filepath.Join("testdata", "golden", "*", "snapshot.bin"))
+	golden, _ := filepath.Glob(filepath.Join("testdata", "golden", "*", "snapshot*.bin"))
 	for _, p := range golden {
 		b, err := os.ReadFile(p)
 		if err != nil {

@@ -2,6 +2,7 @@ package persist_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -18,10 +19,18 @@ import (
 var goldenBuilds = []struct {
 	name          string
 	snapshotIndex uint64
+	// lateSnapshotIndex is the index of snapshot-late.bin (0: none), and
+	// stripeInvoices how many invoice.stripe_send replaying the whole log
+	// queues.
+	lateSnapshotIndex uint64
+	stripeInvoices    int
 }{
 	{name: "3ce68ee", snapshotIndex: 7},
 	{name: "core-safe", snapshotIndex: 7},    // snapshot format 3, customer layout 2, 20-byte dedup keys
 	{name: "full-2026-12", snapshotIndex: 7}, // customer layout 8, catalog version 2, command versions 2 and 3
+	// customer layout 9, create_contract version 4, edit_contract version
+	// 3, record_external_invoice; the Stripe steps after the 3ce68ee history
+	{name: "stripe-2026-12", snapshotIndex: 7, lateSnapshotIndex: 17, stripeInvoices: 1},
 }
 
 func goldenDir(build string) string { return filepath.Join("testdata", "golden", build) }
@@ -76,35 +85,132 @@ func TestGoldenLogReplay(t *testing.T) {
 }
 
 // A snapshot written by an earlier build, restored by this build, plus the
-// log entries after it, reaches the same state.
+// log entries after it, reaches the same state; so does the late snapshot
+// of the sets that have one.
 func TestGoldenSnapshotPlusLog(t *testing.T) {
 	for _, gb := range goldenBuilds {
 		t.Run(gb.name, func(t *testing.T) {
-			raw, err := os.ReadFile(filepath.Join(goldenDir(gb.name), "snapshot.bin"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			st, meta, err := persist.ReadSnapshot(bytes.NewReader(raw))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st.Index != gb.snapshotIndex || meta.NodeHTTPAddrs["n1"] != "127.0.0.1:8080" {
-				t.Fatalf("snapshot header: index %d, meta %v", st.Index, meta)
-			}
-			// Written before the idempotency section existed: no keys.
-			if meta.Idempotency != nil {
-				t.Fatalf("snapshot of %s restored %d idempotency records", gb.name, len(meta.Idempotency))
-			}
-			e := engine.New(engine.Config{Shards: 2})
-			defer e.Close()
-			if err := e.Restore(st); err != nil {
-				t.Fatal(err)
-			}
-			replayGolden(t, e, gb.name, st.Index)
-			if got, want := summarize(t, e), wantSummary(t, gb.name); got != want {
-				t.Fatalf("state after the %s snapshot and log differs:\n--- got\n%s\n--- want\n%s", gb.name, got, want)
+			snapshotPlusLog(t, gb.name, "snapshot.bin", gb.snapshotIndex)
+			if gb.lateSnapshotIndex != 0 {
+				snapshotPlusLog(t, gb.name, "snapshot-late.bin", gb.lateSnapshotIndex)
 			}
 		})
+	}
+}
+
+// snapshotPlusLog restores a build's snapshot file, replays its log after
+// the snapshot's index and compares the state with the build's summary; it
+// returns the engine's notifications.
+func snapshotPlusLog(t *testing.T, build, file string, index uint64) []engine.Notification {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(goldenDir(build), file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, meta, err := persist.ReadSnapshot(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Index != index || meta.NodeHTTPAddrs["n1"] != "127.0.0.1:8080" {
+		t.Fatalf("%s header: index %d, meta %v", file, st.Index, meta)
+	}
+	// Written without idempotency keys.
+	if meta.Idempotency != nil {
+		t.Fatalf("%s of %s restored %d idempotency records", file, build, len(meta.Idempotency))
+	}
+	e := engine.New(engine.Config{Shards: 2})
+	defer e.Close()
+	if err := e.Restore(st); err != nil {
+		t.Fatal(err)
+	}
+	replayGolden(t, e, build, st.Index)
+	if got, want := summarize(t, e), wantSummary(t, build); got != want {
+		t.Fatalf("state after the %s %s and log differs:\n--- got\n%s\n--- want\n%s", build, file, got, want)
+	}
+	return e.TakeNotifications()
+}
+
+// stripeSends counts the invoice.stripe_send notifications among notes.
+func stripeSends(notes []engine.Notification) int {
+	n := 0
+	for _, x := range notes {
+		if x.Type == engine.NoteStripeInvoice {
+			n++
+		}
+	}
+	return n
+}
+
+// Replaying a fixture log queues invoice.stripe_send only for the invoices
+// of contracts whose billing_provider_configuration selects Stripe: none
+// for the logs written before it existed (their Stripe customer Gamma's
+// finalized invoices included), one for the Stripe steps' invoice; the
+// same from the early snapshot; none from the late one (taken after it).
+func TestGoldenReplayQueuesStripeInvoicesOnlyWhereConfigured(t *testing.T) {
+	for _, gb := range goldenBuilds {
+		t.Run(gb.name, func(t *testing.T) {
+			e := engine.New(engine.Config{Shards: 3})
+			defer e.Close()
+			replayGolden(t, e, gb.name, 0)
+			if n := stripeSends(e.TakeNotifications()); n != gb.stripeInvoices {
+				t.Fatalf("replaying the log queued %d invoice.stripe_send, want %d", n, gb.stripeInvoices)
+			}
+			if n := stripeSends(snapshotPlusLog(t, gb.name, "snapshot.bin", gb.snapshotIndex)); n != gb.stripeInvoices {
+				t.Fatalf("snapshot and log queued %d invoice.stripe_send, want %d", n, gb.stripeInvoices)
+			}
+			if gb.lateSnapshotIndex != 0 {
+				if n := stripeSends(snapshotPlusLog(t, gb.name, "snapshot-late.bin", gb.lateSnapshotIndex)); n != 0 {
+					t.Fatalf("late snapshot and log queued %d invoice.stripe_send, want 0", n)
+				}
+			}
+		})
+	}
+}
+
+// The stripe-2026-12 log is golden.FullScript written by the Stripe build:
+// its entries decode to exactly the script's commands, and it holds the
+// formats that build introduced (create_contract version 4 with a
+// billing_provider_configuration and STRIPE gates, edit_contract version
+// 3, record_external_invoice version 1).
+func TestGoldenStripeFixtureIsTheFullScript(t *testing.T) {
+	codec, err := persist.NewCodec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := golden.ReadLog(filepath.Join(goldenDir("stripe-2026-12"), "log.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := golden.FullScript()
+	if len(entries) != len(script) {
+		t.Fatalf("%d entries, script has %d", len(entries), len(script))
+	}
+	versions := map[[2]uint8]bool{}
+	for i, le := range entries {
+		at, cmds, err := codec.DecodeEntry(le.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if at != golden.TS(script[i].At) || len(cmds) != len(script[i].Commands) {
+			t.Fatalf("entry %d differs from the script", le.Index)
+		}
+		for j, c := range cmds { // compared as this build encodes them
+			got, err1 := persist.Marshal(c)
+			want, err2 := persist.Marshal(script[i].Commands[j])
+			if err1 != nil || err2 != nil || !bytes.Equal(got, want) {
+				t.Fatalf("entry %d command %d differs from the script", le.Index, j)
+			}
+		}
+		for off, j := entryCommandOffset(le.Data), 0; j < len(cmds); j++ {
+			versions[[2]uint8{le.Data[off], le.Data[off+1]}] = true
+			n, w := binary.Uvarint(le.Data[off+2:])
+			off += 2 + w + int(n)
+		}
+	}
+	for _, kv := range [][2]uint8{{uint8(engine.KindCreateContract), 4}, {uint8(engine.KindEditContract), 3}, {uint8(engine.KindRecordExternalInvoice), 1}} {
+		if !versions[kv] {
+			t.Errorf("the fixture holds no kind %d version %d", kv[0], kv[1])
+		}
 	}
 }
 

@@ -106,8 +106,12 @@ func describeCustomer(b *strings.Builder, c *engine.Customer, now engine.Nanos) 
 	}
 	for _, k := range c.Contracts {
 		fmt.Fprintf(b, "  contract %s rc=%s\n", k.ID, k.RateCardID)
+		describePayments(b, k)
 		for _, cm := range k.Balances {
 			fmt.Fprintf(b, "    balance %s %s %s now=%s\n", cm.ID, cm.Type, cm.CreditTypeID, cm.BalanceAt(now).String())
+			if cm.GateType != "" {
+				fmt.Fprintf(b, "      gate %s %s workflow=%s\n", cm.GateType, cm.GateStatus, cm.WorkflowID)
+			}
 			for _, s := range cm.Segments {
 				fmt.Fprintf(b, "      segment %s amount=%s drawn=%s expired=%t left=%s\n", s.ID, s.Amount.String(), s.Drawn.String(), s.Expired, s.ExpiredAmount.String())
 			}
@@ -117,10 +121,36 @@ func describeCustomer(b *strings.Builder, c *engine.Customer, now engine.Nanos) 
 		}
 		for _, inv := range k.Invoices {
 			fmt.Fprintf(b, "    invoice %s %s %d..%d total=%s %s\n", inv.ID, inv.Status, inv.Start, inv.End, inv.Total.String(), inv.CreditTypeID)
+			if x := inv.External; x != nil {
+				fmt.Fprintf(b, "      external %s %s %s %d\n", x.Provider, x.InvoiceID, x.Status, x.IssuedAt)
+			}
 			for _, l := range inv.Lines {
 				fmt.Fprintf(b, "      line %s p=%s c=%s ct=%s q=%s t=%s\n", l.Type, l.ProductID, l.CommitID, l.CreditTypeID, l.Quantity.String(), l.Total.String())
 			}
 		}
+	}
+}
+
+// describePayments describes what the Stripe build's fixtures added to a
+// contract: its billing_provider_configuration, threshold configurations,
+// payment workflows and gated commits. Contracts without them (every one
+// of the fixtures written before) print nothing, so their summaries are
+// unchanged.
+func describePayments(b *strings.Builder, k *engine.Contract) {
+	if p := k.BillingProvider; p != nil {
+		fmt.Fprintf(b, "    billing_provider %s %s sends_to_stripe=%t\n", p.BillingProvider, p.DeliveryMethod, k.SendsToStripe())
+	}
+	if r := k.Recharge; r != nil {
+		fmt.Fprintf(b, "    recharge enabled=%t threshold=%s to=%s gate=%s\n", r.IsEnabled, r.Threshold.String(), r.RechargeTo.String(), r.GateType)
+	}
+	if st := k.SpendThreshold; st != nil {
+		fmt.Fprintf(b, "    spend_threshold enabled=%t threshold=%s gate=%s\n", st.IsEnabled, st.Threshold.String(), st.GateType)
+	}
+	for _, wf := range k.Workflows {
+		fmt.Fprintf(b, "    workflow %s %s %s %s commit=%s amount=%s invoice=%s\n", wf.ID, wf.Type, wf.GateType, wf.Status, wf.CommitID, wf.Amount.String(), wf.InvoiceID)
+	}
+	for _, cm := range k.Gated {
+		fmt.Fprintf(b, "    gated %s %s %s %s\n", cm.ID, cm.Type, cm.GateType, cm.GateStatus)
 	}
 }
 

@@ -13,6 +13,13 @@ import (
 // snapshot is taken.
 const SnapshotAfter = 7
 
+// LateSnapshotAfter is the number of FullScript entries applied when the
+// late golden snapshot (snapshot-late.bin, and the data dir's second
+// snapshot) is taken: after the Stripe steps' invoice is finalized and its
+// Stripe invoice recorded, before their last step. Fixture sets written
+// before the Stripe steps have no late snapshot.
+var LateSnapshotAfter = len(Script()) + 5
+
 // TS parses an RFC 3339 time of the script.
 func TS(s string) engine.Nanos {
 	t, err := time.Parse(time.RFC3339, s)
@@ -137,4 +144,64 @@ func Script() []Step {
 		}},
 	}
 	return s
+}
+
+// FullScript is the history fixture sets replay since stripe-2026-12: Script
+// (the 3ce68ee history, whose meaning every build keeps) and then
+// StripeSteps.
+func FullScript() []Step { return append(Script(), StripeSteps()...) }
+
+// StripeSteps exercise the formats of the Stripe build (create_contract
+// version 4, edit_contract version 3, release_payment_gate from Stripe,
+// record_external_invoice, customer layout 9): a Stripe customer (Sigma)
+// whose contract, backdated to 2026-02-10 with monthly statements from its
+// start (so its first period closes on 2026-03-10 while the others' March
+// stays a draft), selects Stripe by its billing_provider_configuration and
+// has a STRIPE-gated commit (released paid by Stripe) and a STRIPE
+// auto-recharge; an edit adds a STRIPE threshold billing configuration;
+// usage beyond its balance raises a recharge (pending) and leaves an
+// overage; the tick past the period finalizes the invoice (queueing
+// invoice.stripe_send) and its Stripe invoice is recorded; then Stripe
+// settles the recharge and more usage rates into the next period.
+func StripeSteps() []Step {
+	noGrace := func() *int64 { var z int64; return &z }
+	stripe := func() *engine.PaymentGateInput { return &engine.PaymentGateInput{Type: engine.GateStripe} }
+	access := func(amount string) []engine.ScheduleItem {
+		return []engine.ScheduleItem{{Amount: d(amount), StartingAt: TS("2026-02-10T00:00:00Z"), EndingBefore: TS("2027-02-10T00:00:00Z")}}
+	}
+	yes := true
+	return []Step{
+		{"2026-03-02T00:00:00Z", []engine.Command{
+			&engine.CreateCustomer{ID: "cu-s", Name: "Sigma", IngestAliases: []string{"sigma"},
+				BillingProviders: []engine.BillingProviderConfig{{BillingProvider: "stripe", DeliveryMethod: "direct_to_billing_provider", Configuration: map[string]string{"stripe_customer_id": "cus_sigma"}}}},
+			&engine.CreateContract{ID: "k-s", CustomerID: "cu-s", RateCardID: "rc", Name: "Sigma", StartingAt: TS("2026-02-10T00:00:00Z"), UniquenessKey: "uk-k-s",
+				MultiplierOverridePrioritization: engine.PrioritizationLowestMultiplier, InvoiceGracePeriod: noGrace(),
+				UsageStatementSchedule:       &engine.StatementScheduleInput{Frequency: engine.FrequencyMonthly, Day: engine.DayContractStart},
+				BillingProviderConfiguration: &engine.ContractBillingProvider{BillingProvider: engine.ProviderStripeBilling, DeliveryMethod: engine.DeliveryDirect},
+				Commits: []engine.CommitInput{
+					{ID: "cm-s1", Type: engine.CommitPrepaid, ProductID: "p-buy", Name: "Starter", DoNotInvoice: true, AccessSchedule: access("50")},
+					{ID: "cm-s2", Type: engine.CommitPrepaid, ProductID: "p-buy", Name: "Pack", AccessSchedule: access("100"), PaymentGate: stripe()},
+				},
+				PrepaidBalanceThreshold: &engine.RechargeInput{IsEnabled: &yes, ThresholdAmount: dp("10"), RechargeToAmount: dp("200"),
+					Commit: &engine.ThresholdCommitInput{ProductID: "p-buy", Name: "Recharge"}, PaymentGate: stripe()}},
+		}},
+		{"2026-03-02T00:00:00Z", []engine.Command{
+			&engine.ReleasePaymentGate{WorkflowID: engine.DeriveID("k-s", "payment_workflow", "0"), Outcome: engine.GatePaid, Provider: engine.ProviderStripe},
+		}},
+		{"2026-03-03T00:00:00Z", []engine.Command{
+			&engine.EditContract{CustomerID: "cu-s", ContractID: "k-s", AddSpendThreshold: &engine.SpendThresholdInput{IsEnabled: &yes, ThresholdAmount: dp("100000"),
+				Commit: &engine.ThresholdCommitInput{ProductID: "p-buy", Name: "Threshold"}, PaymentGate: stripe()}},
+			// 100 calls at 2: 150 drawn, a recharge raised, 50 overage.
+			events("sigma", "api_call", "s", 0, 100, "2026-03-03T00:00:00Z", nil),
+		}},
+		{"2026-03-10T06:00:00Z", []engine.Command{&engine.Tick{}}},
+		{"2026-03-10T06:05:00Z", []engine.Command{
+			&engine.RecordExternalInvoice{CustomerID: "cu-s", InvoiceID: engine.DeriveID("k-s", "invoice", "2026-02-10T00:00:00Z"),
+				Provider: engine.ProviderStripeBilling, ExternalID: "in_golden_sigma", Status: engine.ExternalFinalized, IssuedAt: TS("2026-03-10T06:04:00Z")},
+		}},
+		{"2026-03-11T00:00:00Z", []engine.Command{
+			&engine.ReleasePaymentGate{WorkflowID: engine.DeriveID("k-s", "payment_workflow", "1"), Outcome: engine.GatePaid, Provider: engine.ProviderStripe},
+			events("sigma", "api_call", "s", 100, 5, "2026-03-11T00:00:00Z", nil),
+		}},
+	}
 }

@@ -1,9 +1,12 @@
 // Command gen writes a set of golden fixtures with this build, for the
 // upgrade tests of every later build: log.bin (the golden script's entries,
-// encoded by this build's codec), snapshot.bin (after golden.SnapshotAfter
-// entries), summary.txt (the state after the whole log) and datadir-snap (a
-// raft data dir of a single-node cluster holding a snapshot and later
-// entries) with its summary. Run it once per durable format change:
+// golden.FullScript, encoded by this build's codec), snapshot.bin (after
+// golden.SnapshotAfter entries), snapshot-late.bin (after
+// golden.LateSnapshotAfter entries), summary.txt (the state after the
+// whole log) and datadir-snap (a raft data dir of a single-node cluster
+// holding snapshots after both points and later entries) with its summary.
+// It fails if a command of the script is refused. Run it once per durable
+// format change:
 //
 //	go run ./persist/golden/gen -out persist/testdata/golden/<name>
 //
@@ -49,7 +52,7 @@ func run(out string) error {
 	e := engine.New(engine.Config{Shards: 3})
 	defer e.Close()
 	var logBuf bytes.Buffer
-	for i, st := range golden.Script() {
+	for i, st := range golden.FullScript() {
 		idx := uint64(i + 1)
 		b, err := codec.EncodeEntry(golden.TS(st.At), st.Commands)
 		if err != nil {
@@ -62,9 +65,18 @@ func run(out string) error {
 		if err != nil {
 			return fmt.Errorf("decode entry %d: %w", idx, err)
 		}
-		e.Apply([]engine.Entry{{Index: idx, Time: at, Commands: cmds}})
-		if i+1 == golden.SnapshotAfter {
+		for j, r := range e.Apply([]engine.Entry{{Index: idx, Time: at, Commands: cmds}})[0] {
+			if r.Err != nil && i >= len(golden.Script()) {
+				return fmt.Errorf("entry %d command %d (%T) refused: %v", idx, j, cmds[j], r.Err)
+			}
+		}
+		switch i + 1 {
+		case golden.SnapshotAfter:
 			if err := writeSnapshot(e, filepath.Join(out, "snapshot.bin")); err != nil {
+				return err
+			}
+		case golden.LateSnapshotAfter:
+			if err := writeSnapshot(e, filepath.Join(out, "snapshot-late.bin")); err != nil {
 				return err
 			}
 		}
@@ -97,7 +109,8 @@ func writeSnapshot(e *engine.Engine, path string) error {
 }
 
 // dataDir runs a real single-node cluster on dir through the test clock,
-// snapshotting after golden.SnapshotAfter entries.
+// snapshotting after golden.SnapshotAfter and golden.LateSnapshotAfter
+// entries.
 func dataDir(dir string) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return err
@@ -112,18 +125,22 @@ func dataDir(dir string) error {
 	if err := n.WaitForLeader(ctx); err != nil {
 		return err
 	}
-	for i, st := range golden.Script() {
+	for i, st := range golden.FullScript() {
 		if t := time.Unix(0, golden.TS(st.At)).UTC(); t.After(n.Now()) {
 			if err := n.SetClock(ctx, t); err != nil {
 				return err
 			}
 		}
 		for _, c := range st.Commands {
-			if _, err := n.Propose(ctx, c); err != nil {
+			r, err := n.Propose(ctx, c)
+			if err != nil {
 				return fmt.Errorf("propose entry %d: %w", i+1, err)
 			}
+			if r.Err != nil && i >= len(golden.Script()) {
+				return fmt.Errorf("entry %d (%T) refused: %v", i+1, c, r.Err)
+			}
 		}
-		if i+1 == golden.SnapshotAfter {
+		if i+1 == golden.SnapshotAfter || i+1 == golden.LateSnapshotAfter {
 			if err := n.Snapshot(); err != nil {
 				return err
 			}
