@@ -296,9 +296,9 @@ func (d *dispatcher) round(ctx context.Context) time.Time {
 			d.wg.Add(1)
 			switch {
 			case dst.ID == StripeDestinationID && r.Type == engine.NoteStripeInvoice:
-				go d.sendInvoice(ctx, k, r)
+				go d.callProvider(ctx, k, r, "sending an invoice to Stripe", d.invoiceRecorded, sendFinalizedInvoice)
 			case dst.ID == StripeDestinationID:
-				go d.charge(ctx, k, r)
+				go d.callProvider(ctx, k, r, "charging a STRIPE payment gate", d.workflowSettled, chargeGate)
 			default:
 				go d.send(ctx, k, dst, r.Payload)
 			}
@@ -359,65 +359,42 @@ func (d *dispatcher) send(ctx context.Context, k deliveryKey, dst *persist.Webho
 	}
 }
 
-// charge charges a STRIPE gate through the payment provider and proposes
-// the release its answer settles (if it settles now). The charge is done
-// once the release is applied; if this leader dies before, the next one
-// charges again with the same idempotency key (the provider answers the
-// first charge's result) and proposes the release again (a release is
-// idempotent).
-func (d *dispatcher) charge(ctx context.Context, k deliveryKey, r *persist.OutboxRecord) {
-	defer d.wg.Done()
-	res := deliveryResult{key: k}
-	defer func() {
-		select {
-		case d.results <- res:
-		case <-ctx.Done():
-		}
-	}()
-	p := d.n.cfg.Payments
-	if p == nil {
-		d.n.log.Warn("a STRIPE payment gate waits: no Stripe client is configured (--stripe-api-key)", "notification", r.ID)
-		return
+// providerSend makes a request to the payment provider for an outbox
+// notification with its idempotency key and returns the command recording
+// the provider's answer (nil: nothing to record now, e.g. a payment whose
+// outcome comes by event).
+type providerSend func(ctx context.Context, p PaymentCharger, key string, payload []byte) (engine.Command, error)
+
+// chargeGate charges a STRIPE gate; its answer is the release that settles
+// the workflow (if it settles now).
+func chargeGate(ctx context.Context, p PaymentCharger, key string, payload []byte) (engine.Command, error) {
+	rel, err := p.Charge(ctx, key, payload)
+	if err != nil || rel == nil {
+		return nil, err
 	}
-	if !d.stillPending(ctx, r.Payload) {
-		res.ok = true // settled meanwhile (Stripe's event): nothing to charge
-		return
-	}
-	key := r.ID
-	if r.NotificationID != "" {
-		key = r.NotificationID // a replay charges as the original did
-	}
-	cctx, cancel := context.WithTimeout(ctx, chargeTimeout)
-	rel, err := p.Charge(cctx, key, r.Payload)
-	cancel()
-	if err != nil {
-		if ctx.Err() == nil {
-			d.n.log.Warn("charging a STRIPE payment gate failed; retrying", "notification", r.ID, "err", err)
-		}
-		return
-	}
-	if rel != nil {
-		rel.Provider = engine.ProviderStripe
-		out, err := d.n.prop.propose(ctx, rel, 0)
-		if err != nil {
-			if ctx.Err() == nil {
-				d.n.log.Warn("recording a Stripe payment's outcome failed; retrying", "workflow", rel.WorkflowID, "err", err)
-			}
-			return
-		}
-		if out.Err != nil {
-			d.n.log.Warn("a Stripe payment's outcome was refused", "workflow", rel.WorkflowID, "err", out.Err.Message)
-		}
-	}
-	res.ok = true
+	rel.Provider = engine.ProviderStripe
+	return rel, nil
 }
 
-// sendInvoice sends a finalized invoice to Stripe and proposes the record
-// of Stripe's invoice. The send is done once the record is applied; if
-// this leader dies before, the next one sends again with the same keys
-// (Stripe answers the first requests' results) and proposes the record
-// again (recording the same invoice is idempotent).
-func (d *dispatcher) sendInvoice(ctx context.Context, k deliveryKey, r *persist.OutboxRecord) {
+// sendFinalizedInvoice sends a finalized invoice to Stripe; its answer is
+// the record of Stripe's invoice.
+func sendFinalizedInvoice(ctx context.Context, p PaymentCharger, key string, payload []byte) (engine.Command, error) {
+	rec, err := p.SendInvoice(ctx, key, payload)
+	if err != nil || rec == nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// callProvider makes a provider call for a notification, unless settled
+// says its business is already recorded here (a settled workflow, a
+// recorded invoice: nothing to send, even once the provider has forgotten
+// the idempotency key), and proposes the command recording its answer. The call is done once that command is
+// applied; if this leader dies before, the next one calls again with the
+// same idempotency keys (the provider answers with the first call's
+// results) and proposes the record again (releases and invoice records
+// are idempotent).
+func (d *dispatcher) callProvider(ctx context.Context, k deliveryKey, r *persist.OutboxRecord, what string, settled func(context.Context, []byte) bool, send providerSend) {
 	defer d.wg.Done()
 	res := deliveryResult{key: k}
 	defer func() {
@@ -428,36 +405,36 @@ func (d *dispatcher) sendInvoice(ctx context.Context, k deliveryKey, r *persist.
 	}()
 	p := d.n.cfg.Payments
 	if p == nil {
-		d.n.log.Warn("a finalized invoice waits to be sent to Stripe: no Stripe client is configured (--stripe-api-key)", "notification", r.ID)
+		d.n.log.Warn(what+" waits: no Stripe client is configured (--stripe-api-key)", "notification", r.ID)
 		return
 	}
-	if d.invoiceRecorded(ctx, r.Payload) {
-		res.ok = true // sent and recorded before (a failover after the record)
+	if settled(ctx, r.Payload) {
+		res.ok = true
 		return
 	}
 	key := r.ID
 	if r.NotificationID != "" {
-		key = r.NotificationID // a replay sends as the original did
+		key = r.NotificationID // a replay calls as the original did
 	}
 	cctx, cancel := context.WithTimeout(ctx, chargeTimeout)
-	rec, err := p.SendInvoice(cctx, key, r.Payload)
+	cmd, err := send(cctx, p, key, r.Payload)
 	cancel()
 	if err != nil {
 		if ctx.Err() == nil {
-			d.n.log.Warn("sending an invoice to Stripe failed; retrying", "notification", r.ID, "err", err)
+			d.n.log.Warn(what+" failed; retrying", "notification", r.ID, "err", err)
 		}
 		return
 	}
-	if rec != nil {
-		out, err := d.n.prop.propose(ctx, rec, 0)
+	if cmd != nil {
+		out, err := d.n.prop.propose(ctx, cmd, 0)
 		if err != nil {
 			if ctx.Err() == nil {
-				d.n.log.Warn("recording a Stripe invoice failed; retrying", "invoice", rec.InvoiceID, "err", err)
+				d.n.log.Warn("recording the answer to "+what+" failed; retrying", "notification", r.ID, "err", err)
 			}
 			return
 		}
 		if out.Err != nil {
-			d.n.log.Warn("a Stripe invoice's record was refused", "invoice", rec.InvoiceID, "stripe_invoice", rec.ExternalID, "err", out.Err.Message)
+			d.n.log.Warn("the answer to "+what+" was refused", "notification", r.ID, "err", out.Err.Message)
 		}
 	}
 	res.ok = true
@@ -483,24 +460,24 @@ func (d *dispatcher) invoiceRecorded(ctx context.Context, payload []byte) bool {
 	return recorded
 }
 
-// stillPending reports whether the workflow a stripe_charge names still
-// awaits its payment here (true when that cannot be read). A workflow
-// settled by Stripe's event is not charged again, even once Stripe has
-// forgotten the idempotency key (after 24 hours).
-func (d *dispatcher) stillPending(ctx context.Context, payload []byte) bool {
+// workflowSettled reports whether the workflow a stripe_charge names is
+// settled here (false when that cannot be read). A workflow settled by
+// Stripe's event is not charged again, even once Stripe has forgotten the
+// idempotency key (after 24 hours).
+func (d *dispatcher) workflowSettled(ctx context.Context, payload []byte) bool {
 	var note struct {
 		Properties engine.StripeCharge `json:"properties"`
 	}
 	if json.Unmarshal(payload, &note) != nil {
-		return true
+		return false
 	}
-	pending := true
+	settled := false
 	d.n.eng.Read(ctx, note.Properties.CustomerID, func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) { //nolint:errcheck
 		if _, wf := c.Workflow(note.Properties.WorkflowID); wf != nil {
-			pending = wf.Status == engine.GatePending
+			settled = wf.Status != engine.GatePending
 		}
 	})
-	return pending
+	return settled
 }
 
 // finish records a delivery's outcome.
