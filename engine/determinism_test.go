@@ -447,7 +447,8 @@ func randomLog(t *testing.T, seed int64) []Entry {
 		if step%6 == 5 {
 			i := 4*srng.Intn(customers/4) + 3
 			c := fmt.Sprintf("c%02d", i)
-			batch = append(batch, &RecordExternalInvoice{CustomerID: c, Provider: ProviderStripeBilling, Status: ExternalFinalized,
+			st := []string{ExternalFinalized, ExternalPaymentFailed, ExternalUncollectible, ExternalPaid, ExternalVoid}[srng.Intn(5)]
+			batch = append(batch, &RecordExternalInvoice{CustomerID: c, Provider: ProviderStripeBilling, Status: st,
 				InvoiceID:  DeriveID("k"+c, "invoice", fmtTime(start+int64(i%3)*int64(time.Hour))),
 				ExternalID: fmt.Sprintf("in_%s_%d", c, srng.Intn(2)), IssuedAt: now - int64(srng.Intn(3600))})
 		}
@@ -585,7 +586,7 @@ func TestRandomLogRatesEveryFeature(t *testing.T) {
 		"seat adjustment", "recurring grant expired CREDIT", "recurring grant expired PREPAID",
 		"workflow manual_commit EXTERNAL paid", "workflow manual_commit EXTERNAL failed", "workflow prepaid_balance EXTERNAL paid",
 		"workflow prepaid_balance EXTERNAL failed", "workflow prepaid_balance NONE paid", "workflow spend EXTERNAL paid", "workflow spend EXTERNAL failed",
-		"workflow spend NONE paid", "workflow spend STRIPE paid", "workflow spend STRIPE failed", "external invoice"} {
+		"workflow spend NONE paid", "workflow spend STRIPE paid", "workflow spend STRIPE failed", "external invoice", "external invoice status moved"} {
 		if !seen[f] {
 			t.Errorf("never seen: %s", f)
 		}
@@ -692,6 +693,9 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 				for _, inv := range k.Invoices {
 					if inv.External != nil {
 						seen["external invoice"] = true
+						if inv.External.Status != ExternalFinalized {
+							seen["external invoice status moved"] = true
+						}
 					}
 					for _, l := range inv.Lines {
 						if l.Type == LineCommitPurchase {

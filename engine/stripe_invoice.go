@@ -100,12 +100,39 @@ func billingProvider(c *Customer, in *ContractBillingProvider) (*ContractBilling
 	return &out, nil
 }
 
-// External invoice statuses (Metronome's external_status).
+// External invoice statuses (Metronome's external_status), as the
+// provider's invoice moves: finalized, then possibly a failed payment,
+// then paid, void or uncollectible (and an uncollectible one may still be
+// paid).
 const (
-	ExternalFinalized = "FINALIZED"
-	ExternalPaid      = "PAID"
-	ExternalVoid      = "VOID"
+	ExternalFinalized     = "FINALIZED"
+	ExternalPaymentFailed = "PAYMENT_FAILED"
+	ExternalUncollectible = "UNCOLLECTIBLE"
+	ExternalPaid          = "PAID"
+	ExternalVoid          = "VOID"
 )
+
+// MaxExternalIDLen bounds a provider's invoice id (Stripe's are about 30
+// bytes).
+const MaxExternalIDLen = 255
+
+// externalStatusRank orders the statuses an external invoice moves
+// through; a record only moves it forward, so events that arrive out of
+// order (a late invoice.payment_failed after invoice.paid) or a re-sent
+// record (FINALIZED, after a failover) change nothing. 0: not a status.
+func externalStatusRank(status string) int {
+	switch status {
+	case ExternalFinalized:
+		return 1
+	case ExternalPaymentFailed:
+		return 2
+	case ExternalUncollectible:
+		return 3
+	case ExternalPaid, ExternalVoid:
+		return 4 // final: Stripe neither voids a paid invoice nor pays a void one
+	}
+	return 0
+}
 
 // ExternalInvoice is the billing provider's invoice of a usage invoice.
 type ExternalInvoice struct {
@@ -119,10 +146,11 @@ type ExternalInvoice struct {
 	IssuedAt Nanos `msgpack:"IssuedAt"`
 }
 
-// RecordExternalInvoice stores the provider's invoice on a usage invoice.
-// It is idempotent: recording the invoice already recorded changes
-// nothing; another provider invoice for a usage invoice that has one is
-// refused (Conflict).
+// RecordExternalInvoice stores the provider's invoice on a usage invoice,
+// or moves its status forward (the provider's invoice.* events). It is
+// idempotent: recording the invoice already recorded with a status that
+// is not ahead of its own changes nothing; another provider invoice for a
+// usage invoice that has one is refused (Conflict).
 type RecordExternalInvoice struct {
 	CustomerID string `msgpack:"CustomerID"`
 	// InvoiceID is Burndown's usage invoice.
@@ -130,7 +158,8 @@ type RecordExternalInvoice struct {
 	Provider  string `msgpack:"Provider"`
 	// ExternalID is the provider's invoice id.
 	ExternalID string `msgpack:"ExternalID"`
-	Status     string `msgpack:"Status"`
+	// Status is an External* status ("": FINALIZED).
+	Status string `msgpack:"Status"`
 	// IssuedAt is when the provider finalized it (0: the entry's time).
 	IssuedAt Nanos `msgpack:"IssuedAt"`
 }
@@ -301,6 +330,16 @@ func applyRecordExternalInvoice(s *shard, t *task, _ *Catalog, now Nanos) {
 	case cmd.ExternalID == "":
 		t.res.Err = errorf(Invalid, "external_id: is required")
 		return
+	case len(cmd.ExternalID) > MaxExternalIDLen:
+		t.res.Err = errorf(Invalid, "external_id: longer than %d bytes", MaxExternalIDLen)
+		return
+	case cmd.Status != "" && externalStatusRank(cmd.Status) == 0:
+		t.res.Err = errorf(Invalid, "status: not an external invoice status (FINALIZED, PAYMENT_FAILED, UNCOLLECTIBLE, PAID or VOID)")
+		return
+	}
+	status := cmd.Status
+	if status == "" {
+		status = ExternalFinalized
 	}
 	c := s.mutable(t.h.ID, usageChange)
 	var inv *Invoice
@@ -323,12 +362,13 @@ func applyRecordExternalInvoice(s *shard, t *task, _ *Catalog, now Nanos) {
 		return
 	}
 	t.res.ID = inv.ID
-	if inv.External != nil {
-		return // recorded already: a re-send after a failover
-	}
-	status := cmd.Status
-	if status == "" {
-		status = ExternalFinalized
+	if x := inv.External; x != nil {
+		// Recorded already (a re-send after a failover, or the provider's
+		// event first): only a later status moves it.
+		if externalStatusRank(status) > externalStatusRank(x.Status) {
+			x.Status = status
+		}
+		return
 	}
 	at := cmd.IssuedAt
 	if at == 0 {

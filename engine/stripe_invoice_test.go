@@ -203,3 +203,43 @@ func TestContractBillingProviderConfiguration(t *testing.T) {
 		t.Fatalf("contracts %v, want the one accepted", ids)
 	}
 }
+
+// A recorded external invoice's status only moves forward (FINALIZED,
+// PAYMENT_FAILED, UNCOLLECTIBLE, then PAID or VOID): the provider's events
+// may arrive out of order, or before the dispatcher's own record, and a
+// re-sent record must not undo a payment. A status that is none of those is
+// refused by name.
+func TestExternalInvoiceStatusMovesForward(t *testing.T) {
+	h, stripeK, _ := invoiceSetup(t)
+	h.setClock("2026-01-10T00:00:00Z")
+	h.must(h.events("stripe-co", "call", "c", 0, 101, "2026-01-10T00:00:00Z"))
+	h.setClock("2026-02-02T00:00:00Z")
+	jan := h.contract("stripe-co", stripeK).Invoices[0]
+	status := func() string { return h.contract("stripe-co", stripeK).Invoices[0].External.Status }
+	rec := func(st string) Result {
+		return h.apply(&RecordExternalInvoice{CustomerID: "stripe-co", InvoiceID: jan.ID, Provider: ProviderStripeBilling, ExternalID: "in_1", Status: st})[0]
+	}
+	// The provider's event first: it records the invoice.
+	for _, step := range []struct{ record, want string }{
+		{ExternalPaymentFailed, ExternalPaymentFailed},
+		{ExternalFinalized, ExternalPaymentFailed}, // the dispatcher's record, late
+		{"", ExternalPaymentFailed},
+		{ExternalUncollectible, ExternalUncollectible},
+		{ExternalPaid, ExternalPaid},
+		{ExternalPaymentFailed, ExternalPaid}, // an old event, redelivered
+		{ExternalVoid, ExternalPaid},
+	} {
+		if r := rec(step.record); r.Err != nil {
+			t.Fatalf("record %q: %v", step.record, r.Err)
+		}
+		if got := status(); got != step.want {
+			t.Fatalf("after %q: status %s, want %s", step.record, got, step.want)
+		}
+	}
+	if r := rec("OPEN"); r.Err == nil || r.Err.Code != Invalid || !strings.HasPrefix(r.Err.Message, "status: ") {
+		t.Fatalf("unknown status: %+v", r.Err)
+	}
+	if got := status(); got != ExternalPaid {
+		t.Fatalf("a refused record moved the status to %s", got)
+	}
+}

@@ -148,7 +148,7 @@ func externalStatus(st stripe.InvoiceStatus) string {
 	case stripe.InvoiceStatusVoid:
 		return engine.ExternalVoid
 	case stripe.InvoiceStatusUncollectible:
-		return "UNCOLLECTIBLE"
+		return engine.ExternalUncollectible
 	}
 	return engine.ExternalFinalized // open (or a mock's fixture): finalized
 }

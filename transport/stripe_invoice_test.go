@@ -240,3 +240,80 @@ func FuzzDecodeStripeInvoice(f *testing.F) {
 		}
 	})
 }
+
+// sentInvoice waits until the customer's one finalized invoice shows its
+// external_invoice, and returns it.
+func (e *stripeEnv) sentInvoice() invoiceWithExternal {
+	e.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var out struct{ Data []invoiceWithExternal }
+		e.ok("GET", "/v1/customers/"+e.cust+"/invoices?status=FINALIZED", nil, &out)
+		if len(out.Data) == 1 && out.Data[0].ExternalInvoice != nil {
+			return out.Data[0]
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("no external_invoice: %+v", out.Data)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Stripe's signed invoice.* events about an invoice Burndown sent move its
+// external_status forward only: a failed payment, then paid; a late
+// failure, a finalized event or a void after the payment change nothing.
+// An invoice event without Burndown's metadata is acknowledged and
+// ignored, one naming an invoice Burndown does not have is acknowledged
+// (Stripe must not retry it), and a bad signature is refused.
+func TestStripeInvoiceEventsMoveExternalStatus(t *testing.T) {
+	e := newStripeEnvWith(t, &stripeRecorder{}, stripeBilling)
+	e.setClock(e.at("2026-01-10T00:00:00Z"))
+	ingestAll(e.testEnv, "example-inc", "u", 250, e.at("2026-01-10T00:00:00Z"))
+	e.setClock(e.at("2026-02-02T00:00:00Z"))
+	inv := e.sentInvoice()
+	stripeID := inv.ExternalInvoice.InvoiceID
+	object := func(burndownID string) map[string]any {
+		return map[string]any{"id": stripeID, "object": "invoice", "customer": "cus_burndown", "status": "open",
+			"metadata": map[string]string{StripeMetaInvoice: burndownID, StripeMetaCustomer: e.cust}}
+	}
+	event := func(typ, secret string, obj map[string]any) (int, string) {
+		st, body := e.signedEvent(typ, "evt_"+typ, obj, secret)
+		return st, string(body)
+	}
+	status := func() string {
+		var one struct{ Data invoiceWithExternal }
+		e.ok("GET", "/v1/customers/"+e.cust+"/invoices/"+inv.ID, nil, &one)
+		return one.Data.ExternalInvoice.ExternalStatus
+	}
+	if st, body := event("invoice.paid", "whsec_wrong", object(inv.ID)); st != 400 || !strings.Contains(body, "Stripe-Signature") {
+		t.Fatalf("bad signature answered %d %s", st, body)
+	}
+	for _, step := range []struct{ event, want string }{
+		{"invoice.payment_failed", engine.ExternalPaymentFailed},
+		{"invoice.finalized", engine.ExternalPaymentFailed},
+		{"invoice.paid", engine.ExternalPaid},
+		{"invoice.payment_failed", engine.ExternalPaid},
+		{"invoice.voided", engine.ExternalPaid},
+	} {
+		if st, body := event(step.event, stripeTestSecret, object(inv.ID)); st != 200 || !strings.Contains(body, `"external_invoice_id":"`+stripeID+`"`) {
+			t.Fatalf("%s answered %d %s", step.event, st, body)
+		}
+		if got := status(); got != step.want {
+			t.Fatalf("after %s: external_status %s, want %s", step.event, got, step.want)
+		}
+	}
+	foreign := object("")
+	foreign["metadata"] = map[string]string{}
+	if st, body := event("invoice.paid", stripeTestSecret, foreign); st != 200 || !strings.Contains(body, "ignored: not a Burndown invoice") {
+		t.Fatalf("foreign invoice answered %d %s", st, body)
+	}
+	if st, body := event("invoice.paid", stripeTestSecret, object("no-such-invoice")); st != 200 || !strings.Contains(body, "ignored: invoice_id") {
+		t.Fatalf("unknown invoice answered %d %s", st, body)
+	}
+	if st, body := event("invoice.upcoming", stripeTestSecret, object(inv.ID)); st != 200 || !strings.Contains(body, "ignored: event type") {
+		t.Fatalf("unread event type answered %d %s", st, body)
+	}
+	if got := status(); got != engine.ExternalPaid {
+		t.Fatalf("external_status %s after the ignored events", got)
+	}
+}

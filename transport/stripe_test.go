@@ -341,8 +341,15 @@ func (e *stripeEnv) stripeEvent(typ, workflow, secret, failure string) (int, []b
 		pi["status"] = "requires_payment_method"
 		pi["last_payment_error"] = map[string]any{"type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds", "message": failure}
 	}
-	body, _ := json.Marshal(map[string]any{"id": "evt_" + typ + workflow, "object": "event", "type": typ, "api_version": "2020-08-27",
-		"created": time.Now().Unix(), "data": map[string]any{"object": pi}})
+	return e.signedEvent(typ, "evt_"+typ+workflow, pi, secret)
+}
+
+// signedEvent posts a Stripe event of the type about object, signed with
+// secret; it returns the answer.
+func (e *stripeEnv) signedEvent(typ, id string, object map[string]any, secret string) (int, []byte) {
+	e.t.Helper()
+	body, _ := json.Marshal(map[string]any{"id": id, "object": "event", "type": typ, "api_version": "2020-08-27",
+		"created": time.Now().Unix(), "data": map[string]any{"object": object}})
 	sp := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: secret})
 	req, _ := http.NewRequest(http.MethodPost, e.base+StripeWebhookPath, bytes.NewReader(body))
 	req.Header.Set("Stripe-Signature", sp.Header)
