@@ -146,7 +146,8 @@ type ExternalInvoice struct {
 	IssuedAt Nanos `msgpack:"IssuedAt"`
 }
 
-// RecordExternalInvoice stores the provider's invoice on a usage invoice,
+// RecordExternalInvoice stores the provider's invoice on a usage invoice
+// of a contract that sends its invoices there (Contract.SendsToStripe),
 // or moves its status forward (the provider's invoice.* events). It is
 // idempotent: recording the invoice already recorded with a status that
 // is not ahead of its own changes nothing; another provider invoice for a
@@ -343,8 +344,9 @@ func applyRecordExternalInvoice(s *shard, t *task, _ *Catalog, now Nanos) {
 	}
 	c := s.mutable(t.h.ID, usageChange)
 	var inv *Invoice
+	var k *Contract
 	if c != nil {
-		for _, k := range c.Contracts {
+		for _, k = range c.Contracts {
 			if inv = k.Invoice(cmd.InvoiceID); inv != nil {
 				break
 			}
@@ -353,6 +355,10 @@ func applyRecordExternalInvoice(s *shard, t *task, _ *Catalog, now Nanos) {
 	switch {
 	case inv == nil:
 		t.res.Err = errorf(NotFound, "invoice_id: invoice %s not found", cmd.InvoiceID)
+		return
+	case !k.SendsToStripe():
+		// Only the invoices Burndown sends have a Stripe invoice.
+		t.res.Err = errorf(Invalid, "invoice_id: invoice %s is of contract %s, whose invoices are not sent to stripe", inv.ID, k.ID)
 		return
 	case inv.Status != InvoiceFinalized:
 		t.res.Err = errorf(Invalid, "invoice_id: invoice %s is not finalized", cmd.InvoiceID)
