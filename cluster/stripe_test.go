@@ -81,6 +81,29 @@ func (l *chargeLog) snapshot() []chargeCall {
 	return append([]chargeCall(nil), l.calls...)
 }
 
+// oneRetryByNewLeader checks the provider calls of a failover test: the
+// first leader's (n1, whose answer was lost) and exactly one by the new
+// leader, all with the same idempotency key about the same workflow or
+// invoice.
+func oneRetryByNewLeader(t *testing.T, what string, calls []chargeCall) {
+	t.Helper()
+	if len(calls) == 0 || calls[0].key == "" || calls[0].node != "n1" {
+		t.Fatalf("%s %+v: want the first leader's first, with a key", what, calls)
+	}
+	byNew := 0
+	for _, c := range calls {
+		if c.key != calls[0].key || c.workflow != calls[0].workflow {
+			t.Fatalf("%s %+v: another key or object", what, calls)
+		}
+		if c.node != "n1" {
+			byNew++
+		}
+	}
+	if byNew != 1 {
+		t.Fatalf("%s %+v: want exactly one by the new leader, with the first leader's key", what, calls)
+	}
+}
+
 // threeWithCharger starts a three-node cluster (n1 the leader) whose
 // dispatchers charge through fakeChargers recording into charges.
 func threeWithCharger(t *testing.T, charges *chargeLog) []*Node {
@@ -132,19 +155,7 @@ func TestStripeChargeAfterFailover(t *testing.T) {
 	eventually(t, 15*time.Second, "the credit", func() bool { b, _ := balance(next.Engine(), "c1"); return !b.IsZero() })
 	eventually(t, 10*time.Second, "the outbox to empty", func() bool { n, _ := next.OutboxStats(); return n == 0 })
 	time.Sleep(200 * time.Millisecond)
-	calls := charges.snapshot()
-	byNew := 0
-	for _, c := range calls {
-		if c.key != calls[0].key || c.workflow != calls[0].workflow {
-			t.Fatalf("charges %+v: another key or workflow", calls)
-		}
-		if c.node != "n1" {
-			byNew++
-		}
-	}
-	if calls[0].key == "" || byNew != 1 {
-		t.Fatalf("charges %+v: want the first leader's and exactly one by the new leader, same key", calls)
-	}
+	oneRetryByNewLeader(t, "charges", charges.snapshot())
 	if b, _ := balance(next.Engine(), "c1"); b.String() != "2000" {
 		t.Fatalf("balance %s, want 2000 (credited once)", b)
 	}
@@ -179,19 +190,7 @@ func TestStripeThresholdChargeAfterFailover(t *testing.T) {
 	})
 	eventually(t, 10*time.Second, "the outbox to empty", func() bool { n, _ := next.OutboxStats(); return n == 0 })
 	time.Sleep(200 * time.Millisecond)
-	calls := charges.snapshot()
-	byNew := 0
-	for _, c := range calls {
-		if c.key != calls[0].key || c.workflow != calls[0].workflow {
-			t.Fatalf("charges %+v: another key or workflow", calls)
-		}
-		if c.node != "n1" {
-			byNew++
-		}
-	}
-	if byNew != 1 {
-		t.Fatalf("charges %+v: want exactly one by the new leader, with the first leader's key", calls)
-	}
+	oneRetryByNewLeader(t, "charges", charges.snapshot())
 	converge(t, next, live...)
 	for _, n := range live {
 		var out engine.Amount
@@ -232,18 +231,7 @@ func TestStripeInvoiceAfterFailover(t *testing.T) {
 	eventually(t, 10*time.Second, "the outbox to empty", func() bool { n, _ := next.OutboxStats(); return n == 0 })
 	time.Sleep(200 * time.Millisecond)
 	sends := charges.sends()
-	byNew := 0
-	for _, c := range sends {
-		if c.key != sends[0].key || c.workflow != sends[0].workflow {
-			t.Fatalf("sends %+v: another key or invoice", sends)
-		}
-		if c.node != "n1" {
-			byNew++
-		}
-	}
-	if sends[0].key == "" || byNew != 1 {
-		t.Fatalf("sends %+v: want the first leader's and exactly one by the new leader, same key", sends)
-	}
+	oneRetryByNewLeader(t, "sends", sends)
 	converge(t, next, live...)
 	for _, n := range live {
 		var ext *engine.ExternalInvoice
