@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 )
 
@@ -204,16 +203,6 @@ type RateCard struct {
 	// fiatPerCustom holds CreditTypeConversions' rates as Amounts, in the
 	// same order; derived like Rate.price.
 	fiatPerCustom []Amount
-	// byID is ProductOrder sorted by product id, the order of an
-	// entitlement view's answers (derived like fiatPerCustom, so no view
-	// sorts).
-	byID []string
-}
-
-// deriveByID fills byID from ProductOrder. It writes to rc, so it runs
-// only on a rate card no published catalog holds yet.
-func (rc *RateCard) deriveByID() {
-	rc.byID = slices.Sorted(slices.Values(rc.ProductOrder))
 }
 
 // RateAt returns the rate of product in force at t, or nil (ignoring
@@ -285,9 +274,6 @@ func (c *Catalog) derive() error {
 			if err := rc.deriveConversions(""); err != nil {
 				return fmt.Errorf("rate card %s: %v", id, err)
 			}
-		}
-		if len(rc.byID) != len(rc.ProductOrder) {
-			rc.deriveByID()
 		}
 		for pid, rates := range rc.Rates {
 			for i := range rates {
@@ -681,7 +667,6 @@ func (c *Catalog) applyAddRates(cmd *AddRates) (*Catalog, *Result) {
 		})
 		rc.Rates[in.ProductID] = list
 	}
-	rc.deriveByID()
 	n.RateCards[rc.ID] = &rc
 	n.index()
 	return n, &Result{ID: rc.ID}

@@ -1,5 +1,10 @@
 package engine
 
+import (
+	"slices"
+	"strings"
+)
+
 // publish rebuilds the customer's entitlement view for now and swaps it in.
 func (s *shard) publish(c *Customer, cat *Catalog, now Nanos) {
 	h := c.handle
@@ -53,7 +58,7 @@ func buildView(c *Customer, cat *Catalog, now Nanos, balances *[]Amount) *Entitl
 		bals = append(bals, b)
 	}
 	*balances = bals
-	for _, pid := range rc.byID { // answers in product id order, as checks search them
+	for _, pid := range rc.ProductOrder {
 		pr, ok := priceAt(cat, rc, k, cat.Products[pid], nil, now)
 		if !ok {
 			continue
@@ -73,6 +78,9 @@ func buildView(c *Customer, cat *Catalog, now Nanos, balances *[]Amount) *Entitl
 		}
 		v.Products = append(v.Products, ProductAnswer{ProductID: pid, ProductEntitlement: ProductEntitlement{
 			Entitled: entitled, Reason: reason, Balance: bal, CreditTypeID: pr.creditTypeID}})
+	}
+	if len(v.Products) > 1 {
+		slices.SortFunc(v.Products, func(a, b ProductAnswer) int { return strings.Compare(a.ProductID, b.ProductID) })
 	}
 	return v
 }
