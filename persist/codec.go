@@ -46,6 +46,15 @@ type Registration struct {
 	// Upgrade turns the decoded command of an older version into the
 	// current one (optional: nil when the decoded command is current).
 	Upgrade func(engine.Command) (engine.Command, error)
+	// WriteAs, on an older version whose body layout is the current one's,
+	// reports whether the command means exactly the same written at that
+	// version, and returns it as that version's body holds it (without what
+	// Upgrade sets) (optional). Then it is written there, so nodes still
+	// running the builds that wrote that version apply it during a rolling
+	// upgrade; only commands using what the newer version added need every
+	// node upgraded. The lowest version that holds is written, and an entry
+	// decoded and encoded again keeps its version and bytes.
+	WriteAs func(engine.Command) (engine.Command, bool)
 }
 
 // Codec encodes and decodes log entries through a dispatch table built once,
@@ -121,6 +130,7 @@ func foundationRegistrations() []Registration {
 			c.StripeGatesRefused = true
 			return c, nil
 		},
+		WriteAs: createAsVersion3,
 	}, {
 		Kind: engine.KindEditContract, Version: 1,
 		New: func() engine.Command { return &engine.EditContract{} },
@@ -138,6 +148,7 @@ func foundationRegistrations() []Registration {
 			e.StripeGatesRefused = true
 			return e, nil
 		},
+		WriteAs: editAsVersion2,
 	}, {
 		Kind: engine.KindCreateMetric, Version: 1,
 		New: func() engine.Command { return &engine.CreateMetric{} },
@@ -157,6 +168,65 @@ func foundationRegistrations() []Registration {
 			return a, nil
 		},
 	}}
+}
+
+// createAsVersion3 writes a create_contract at version 3 when it uses
+// nothing version 4 added: no billing_provider_configuration, and no gate
+// but NONE or EXTERNAL on its commits, credits and threshold
+// configurations, or StripeGatesRefused (what version 3's upgrade sets:
+// such gates are refused either way). Version 4's body is version 3's with
+// those fields, omitted when empty.
+func createAsVersion3(cmd engine.Command) (engine.Command, bool) {
+	c := cmd.(*engine.CreateContract)
+	if c.BillingProviderConfiguration != nil {
+		return nil, false
+	}
+	if !c.StripeGatesRefused {
+		for _, list := range [][]engine.CommitInput{c.Commits, c.Credits} {
+			for i := range list {
+				if !gateOfVersion3(list[i].PaymentGate) {
+					return nil, false
+				}
+			}
+		}
+		if (c.PrepaidBalanceThreshold != nil && !gateOfVersion3(c.PrepaidBalanceThreshold.PaymentGate)) ||
+			(c.SpendThreshold != nil && !gateOfVersion3(c.SpendThreshold.PaymentGate)) {
+			return nil, false
+		}
+	}
+	v3 := *c
+	v3.StripeGatesRefused = false
+	return &v3, true
+}
+
+// editAsVersion2 writes an edit_contract at version 2 when it uses nothing
+// version 3 added: no gate but NONE or EXTERNAL on the threshold
+// configurations it adds or updates (STRIPE on add_commits was accepted at
+// version 2 too), or StripeGatesRefused (what version 2's upgrade sets).
+func editAsVersion2(cmd engine.Command) (engine.Command, bool) {
+	e := cmd.(*engine.EditContract)
+	if !e.StripeGatesRefused {
+		for _, r := range []*engine.RechargeInput{e.AddPrepaidBalanceThreshold, e.UpdatePrepaidBalanceThreshold} {
+			if r != nil && !gateOfVersion3(r.PaymentGate) {
+				return nil, false
+			}
+		}
+		for _, sp := range []*engine.SpendThresholdInput{e.AddSpendThreshold, e.UpdateSpendThreshold} {
+			if sp != nil && !gateOfVersion3(sp.PaymentGate) {
+				return nil, false
+			}
+		}
+	}
+	v2 := *e
+	v2.StripeGatesRefused = false
+	return &v2, true
+}
+
+// gateOfVersion3 reports whether a payment gate means the same to the
+// builds that wrote create_contract 3 and edit_contract 2: none, NONE or
+// EXTERNAL.
+func gateOfVersion3(g *engine.PaymentGateInput) bool {
+	return g == nil || g.Type == "" || g.Type == engine.GateNone || g.Type == engine.GateExternal
 }
 
 // ingestRegistrations are ingest's layouts beyond the engine's own.
@@ -288,15 +358,15 @@ func Unmarshal(b []byte, v any) error {
 	return nil
 }
 
-// EncodeCommand encodes one command's body at the version its kind is
-// written at. It fails for a kind the codec could not decode, so nothing
+// EncodeCommand encodes one command's body at the version it is written
+// at (writeVersion: the newest, or an older one meaning the same). It fails for a kind the codec could not decode, so nothing
 // undecodable reaches the log.
 func (c *Codec) EncodeCommand(cmd engine.Command) (Encoded, error) {
 	if cmd == nil {
 		return Encoded{}, errors.New("persist: nil command")
 	}
 	k := cmd.Kind()
-	v := c.writes[k]
+	v, cmd := c.writeVersion(k, cmd)
 	r := c.regs[k][v]
 	if r == nil {
 		return Encoded{}, fmt.Errorf("%w: kind %d", ErrUnknownCommand, k)
@@ -313,6 +383,20 @@ func (c *Codec) EncodeCommand(cmd engine.Command) (Encoded, error) {
 		return Encoded{}, fmt.Errorf("persist: encode command kind %d: %w", k, err)
 	}
 	return Encoded{Kind: k, Version: v, Body: body}, nil
+}
+
+// writeVersion is the version cmd is written at, and cmd as written
+// there: the lowest version whose WriteAs takes it, else the newest.
+func (c *Codec) writeVersion(k engine.Kind, cmd engine.Command) (uint8, engine.Command) {
+	newest := c.writes[k]
+	for v := uint8(1); v < newest; v++ {
+		if r := c.regs[k][v]; r != nil && r.WriteAs != nil {
+			if as, ok := r.WriteAs(cmd); ok {
+				return v, as
+			}
+		}
+	}
+	return newest, cmd
 }
 
 // AppendEntryHeader starts an entry of n commands stamped at.

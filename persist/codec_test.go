@@ -265,7 +265,9 @@ func TestEveryEngineCommandIsRegistered(t *testing.T) {
 			t.Errorf("%s: %v", sp.Name, err)
 			continue
 		}
-		if e.Version != vs[len(vs)-1] {
+		// The newest version, unless an older one takes the command as
+		// meaning the same (WriteAs; TestOldestVersionThatMeansTheSameIsWritten).
+		if r := c.regs[sp.Kind][e.Version]; e.Version != vs[len(vs)-1] && (r == nil || r.WriteAs == nil) {
 			t.Errorf("%s: written at version %d, newest registered is %d", sp.Name, e.Version, vs[len(vs)-1])
 		}
 	}

@@ -1,6 +1,7 @@
 package persist
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -402,17 +403,77 @@ func TestStripeGatesOfOldEntriesStayRefused(t *testing.T) {
 			}
 		}
 	}
-	// The current versions are the ones written.
+	// The current versions are the ones a STRIPE gate is written at.
 	codec, err := NewCodec()
 	if err != nil {
 		t.Fatal(err)
 	}
+	gated := &engine.PaymentGateInput{Type: engine.GateStripe}
 	for _, w := range []struct {
 		cmd engine.Command
 		v   uint8
-	}{{&engine.CreateContract{}, 4}, {&engine.EditContract{}, 3}} {
+	}{{&engine.CreateContract{Commits: []engine.CommitInput{{PaymentGate: gated}}}, 4}, {&engine.EditContract{AddSpendThreshold: &engine.SpendThresholdInput{PaymentGate: gated}}, 3}} {
 		if e, err := codec.EncodeCommand(w.cmd); err != nil || e.Version != w.v {
 			t.Fatalf("%T written at version %d (%v), want %d", w.cmd, e.Version, err, w.v)
+		}
+	}
+}
+
+// A create_contract or edit_contract that uses nothing its current version
+// added is written at the version c210cc0 wrote (3 and 2), with the very
+// bytes of the current version's body, so a node still running c210cc0
+// applies it during a rolling upgrade; one that uses a STRIPE gate where
+// c210cc0 refused it, another gate type, or a billing_provider_configuration
+// is written at the current version. Decoded again (the upgrade sets
+// StripeGatesRefused), a version-3 or -2 entry is written at its version
+// with the same bytes.
+func TestOldestVersionThatMeansTheSameIsWritten(t *testing.T) {
+	codec, err := NewCodec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate := func(typ string) *engine.PaymentGateInput { return &engine.PaymentGateInput{Type: typ} }
+	external, stripe, bogus := gate(engine.GateExternal), gate(engine.GateStripe), gate("BOGUS")
+	billing := &engine.ContractBillingProvider{BillingProvider: engine.ProviderStripeBilling, DeliveryMethod: engine.DeliveryDirect}
+	for _, tc := range []struct {
+		name string
+		cmd  engine.Command
+		want uint8
+	}{
+		{"plain create", &engine.CreateContract{ID: "k", CustomerID: "c"}, 3},
+		{"create, EXTERNAL gates", &engine.CreateContract{Commits: []engine.CommitInput{{PaymentGate: external}},
+			PrepaidBalanceThreshold: &engine.RechargeInput{PaymentGate: external}, SpendThreshold: &engine.SpendThresholdInput{PaymentGate: gate(engine.GateNone)}}, 3},
+		{"create, STRIPE commit", &engine.CreateContract{Commits: []engine.CommitInput{{PaymentGate: stripe}}}, 4},
+		{"create, STRIPE credit", &engine.CreateContract{Credits: []engine.CommitInput{{PaymentGate: stripe}}}, 4},
+		{"create, STRIPE recharge", &engine.CreateContract{PrepaidBalanceThreshold: &engine.RechargeInput{PaymentGate: stripe}}, 4},
+		{"create, STRIPE threshold billing", &engine.CreateContract{SpendThreshold: &engine.SpendThresholdInput{PaymentGate: stripe}}, 4},
+		{"create, unknown gate type", &engine.CreateContract{Commits: []engine.CommitInput{{PaymentGate: bogus}}}, 4},
+		{"create, billing provider", &engine.CreateContract{BillingProviderConfiguration: billing}, 4},
+		{"plain edit", &engine.EditContract{CustomerID: "c", ContractID: "k"}, 2},
+		{"edit, STRIPE add_commits", &engine.EditContract{AddCommits: []engine.CommitInput{{PaymentGate: stripe}}}, 2},
+		{"edit, STRIPE add recharge", &engine.EditContract{AddPrepaidBalanceThreshold: &engine.RechargeInput{PaymentGate: stripe}}, 3},
+		{"edit, STRIPE update recharge", &engine.EditContract{UpdatePrepaidBalanceThreshold: &engine.RechargeInput{PaymentGate: stripe}}, 3},
+		{"edit, STRIPE add threshold billing", &engine.EditContract{AddSpendThreshold: &engine.SpendThresholdInput{PaymentGate: stripe}}, 3},
+		{"edit, unknown gate on update threshold billing", &engine.EditContract{UpdateSpendThreshold: &engine.SpendThresholdInput{PaymentGate: bogus}}, 3},
+	} {
+		e, err := codec.EncodeCommand(tc.cmd)
+		if err != nil || e.Version != tc.want {
+			t.Errorf("%s: written at version %d (%v), want %d", tc.name, e.Version, err, tc.want)
+			continue
+		}
+		current, err := Marshal(tc.cmd)
+		if err != nil || !bytes.Equal(e.Body, current) {
+			t.Errorf("%s: the body at version %d is not the current version's", tc.name, e.Version)
+		}
+		entry := AppendEntryHeader(nil, 1, 1)
+		entry = AppendCommand(entry, e)
+		_, cmds, err := codec.DecodeEntry(entry)
+		if err != nil || len(cmds) != 1 {
+			t.Fatalf("%s: decode: %v", tc.name, err)
+		}
+		again, err := codec.EncodeCommand(cmds[0])
+		if err != nil || again.Version != e.Version || !bytes.Equal(again.Body, e.Body) {
+			t.Errorf("%s: decoded and written again at version %d, %d bytes; first %d, %d bytes", tc.name, again.Version, len(again.Body), e.Version, len(e.Body))
 		}
 	}
 }
