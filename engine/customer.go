@@ -21,7 +21,7 @@ type Customer struct {
 	// set by changes that add or remove transitions.
 	reschedule bool
 	// terms summarizes what the customer's terms add to rating (see
-	// termsSummary in gate.go).
+	// termsSummary in terms.go).
 	terms termsSummary
 
 	Name             string                  `msgpack:"Name"`
