@@ -747,7 +747,7 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 	}
 }
 
-// The terms summary rating reads (gate.go) never lags the terms it
+// The terms summary rating reads (terms.go) never lags the terms it
 // summarizes: after every entry of the random logs, each customer's known
 // summary equals one computed afresh, and rating did rely on it.
 func TestTermsSummaryIsCurrent(t *testing.T) {
