@@ -87,14 +87,14 @@ func (s *shard) execute(r *shardRun) {
 	}
 	s.flushAllUsage(r.cat)
 	for c := range s.dirty {
-		terms := c.summary()
-		if c.reschedule || terms.payments {
+		terms := s.termsOf(c)
+		if c.reschedule || terms.payments || s.eng.ungated {
 			// Without a change of terms (which reschedules, as a raise
 			// does) no workflow is new, and without auto-recharge or
 			// threshold billing there is nothing to evaluate.
 			s.evaluatePayments(c, r.cat, r.now)
 		}
-		if c.reschedule {
+		if c.reschedule || s.eng.ungated {
 			// Only a change of terms (a tick, a create, an edit) finalizes
 			// an invoice.
 			s.sendInvoices(c, r.cat)

@@ -31,3 +31,12 @@ func (c *Customer) computeSummary() termsSummary {
 	}
 	return t
 }
+
+// termsOf is the customer's terms summary as the shard reads it: fresh
+// from the terms when the engine is ungated (tests), else the kept one.
+func (s *shard) termsOf(c *Customer) termsSummary {
+	if s.eng.ungated {
+		return c.computeSummary()
+	}
+	return c.summary()
+}
