@@ -268,9 +268,6 @@ func (t *task) apply(s *shard, cat *Catalog, now Nanos) {
 	}
 	if t.spec != nil {
 		t.spec.ApplyCustomer(s, t, cat, now)
-		if c := s.held(t.h); c != nil {
-			c.terms = termsSummary{} // whatever it changed, it is read afresh
-		}
 		return
 	}
 	s.rateEvent(t, cat, now)

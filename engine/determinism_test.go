@@ -798,10 +798,10 @@ func TestTermsSummaryIsCurrent(t *testing.T) {
 
 // The shard's shortcuts (evaluating payments and sending invoices only for
 // customers whose terms changed or that have auto-recharge or threshold
-// billing, and reading a summary of the terms) change nothing: every random
-// log reaches the very state and notifications it reaches when every
-// changed customer is evaluated and the terms are read themselves, as
-// builds before the shortcuts did.
+// billing) change nothing: every random log reaches the very state and
+// notifications it reaches when every changed customer is evaluated, as
+// builds before the shortcuts did. (The terms summary they read is checked
+// by TestTermsSummaryIsCurrent.)
 func TestGatingChangesNothing(t *testing.T) {
 	notes := 0
 	for seed := int64(1); seed <= 6; seed++ {

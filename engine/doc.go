@@ -49,6 +49,6 @@
 // the hot path touches few lines: a task reaches its customer through its
 // handle, the fields rating reads lead their structs (TestRatingFieldsAreCompact),
 // and a per-customer summary of the terms (terms.go) says whether payments or
-// alerts need looking at. TestGatingChangesNothing proves these shortcuts
-// change no state; bench/enginecmp.sh measures them on a noisy machine.
+// alerts need looking at. TestTermsSummaryIsCurrent and
+// TestGatingChangesNothing prove these shortcuts change no state; bench/enginecmp.sh measures them on a noisy machine.
 package engine

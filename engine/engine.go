@@ -100,10 +100,10 @@ type Engine struct {
 	// workflowOwners maps a payment workflow id to its customer's handle
 	// (routing of release_payment_gate; rebuilt on restore).
 	workflowOwners sync.Map
-	// ungated, set only by tests, makes every shard run do what builds
-	// before the terms summary did: evaluate payments and send invoices for
-	// every customer it changed, and read the terms themselves instead of
-	// their summary (terms.go). TestGatingChangesNothing compares.
+	// ungated, set only by tests, makes every shard run evaluate payments
+	// and send invoices for every customer it changed, as builds before
+	// those shortcuts did (shard.execute). TestGatingChangesNothing
+	// compares.
 	ungated bool
 	// notes are the notifications applied entries produced, until the
 	// cluster layer takes them (TakeNotifications).

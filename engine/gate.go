@@ -31,13 +31,9 @@ func (s *shard) mutableHandle(h *CustomerHandle, what change) *Customer {
 	return s.admit(s.held(h), what)
 }
 
-// held is the customer the shard holds for a handle, or nil.
-func (s *shard) held(h *CustomerHandle) *Customer {
-	if c := h.customer; c != nil {
-		return c
-	}
-	return s.customers[h.ID]
-}
+// held is the customer the shard holds for a handle, or nil: adopt and
+// load, the only ways into s.customers, set h.customer.
+func (s *shard) held(h *CustomerHandle) *Customer { return h.customer }
 
 // admit is the gate's work on a customer the shard holds (nil: none).
 func (s *shard) admit(c *Customer, what change) *Customer {

@@ -73,7 +73,7 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 	if ev.Timestamp > inv.LastUsageAt {
 		inv.LastUsageAt = ev.Timestamp
 	}
-	terms := s.termsOf(c)
+	terms := c.summary()
 	var scoped []*Alert
 	if terms.alerts {
 		scoped = c.scopedAlertsFor(ev, s.scratch.scoped)

@@ -87,7 +87,7 @@ func (s *shard) execute(r *shardRun) {
 	}
 	s.flushAllUsage(r.cat)
 	for c := range s.dirty {
-		terms := s.termsOf(c)
+		terms := c.summary()
 		if c.reschedule || terms.payments || s.eng.ungated {
 			// Without a change of terms (which reschedules, as a raise
 			// does) no workflow is new, and without auto-recharge or

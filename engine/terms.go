@@ -5,10 +5,10 @@ package engine
 // the customer has alerts. Reading it costs no cache line beyond the
 // customer's own, where the fields it summarizes lie on lines an event
 // would otherwise touch only to find them empty. The gate clears it on
-// every change of terms and task.apply again after every command other
-// than usage, so it is recomputed from the terms the next time it is read;
-// TestTermsSummaryIsCurrent checks it against the terms after every entry
-// of random logs.
+// every change of terms (the only way auto-recharge, threshold billing or
+// alerts come or go), so it is recomputed from the terms the next time it
+// is read; TestTermsSummaryIsCurrent checks it against the terms after
+// every entry of random logs.
 type termsSummary struct {
 	known    bool
 	payments bool
@@ -30,13 +30,4 @@ func (c *Customer) computeSummary() termsSummary {
 		t.payments = t.payments || k.paymentWatched()
 	}
 	return t
-}
-
-// termsOf is the customer's terms summary as the shard reads it: fresh
-// from the terms when the engine is ungated (tests), else the kept one.
-func (s *shard) termsOf(c *Customer) termsSummary {
-	if s.eng.ungated {
-		return c.computeSummary()
-	}
-	return c.summary()
 }

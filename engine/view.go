@@ -12,7 +12,7 @@ func (s *shard) publish(c *Customer, cat *Catalog, now Nanos) {
 		return
 	}
 	v := buildView(c, cat, now, &s.scratch.balances)
-	if s.termsOf(c).alerts {
+	if c.summary().alerts {
 		v = c.blocks(v)
 	}
 	h.view.Store(v)

@@ -18,7 +18,7 @@ const SnapshotAfter = 7
 // snapshot) is taken: after the Stripe steps' invoice is finalized and its
 // Stripe invoice recorded, before their last step. Fixture sets written
 // before the Stripe steps have no late snapshot.
-var LateSnapshotAfter = len(Script()) + 5
+func LateSnapshotAfter() int { return len(Script()) + 5 }
 
 // TS parses an RFC 3339 time of the script.
 func TS(s string) engine.Nanos {

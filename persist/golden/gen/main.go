@@ -2,7 +2,7 @@
 // upgrade tests of every later build: log.bin (the golden script's entries,
 // golden.FullScript, encoded by this build's codec), snapshot.bin (after
 // golden.SnapshotAfter entries), snapshot-late.bin (after
-// golden.LateSnapshotAfter entries), summary.txt (the state after the
+// golden.LateSnapshotAfter() entries), summary.txt (the state after the
 // whole log) and datadir-snap (a raft data dir of a single-node cluster
 // holding snapshots after both points and later entries) with its summary.
 // It fails if a command of the script is refused. Run it once per durable
@@ -75,7 +75,7 @@ func run(out string) error {
 			if err := writeSnapshot(e, filepath.Join(out, "snapshot.bin")); err != nil {
 				return err
 			}
-		case golden.LateSnapshotAfter:
+		case golden.LateSnapshotAfter():
 			if err := writeSnapshot(e, filepath.Join(out, "snapshot-late.bin")); err != nil {
 				return err
 			}
@@ -109,7 +109,7 @@ func writeSnapshot(e *engine.Engine, path string) error {
 }
 
 // dataDir runs a real single-node cluster on dir through the test clock,
-// snapshotting after golden.SnapshotAfter and golden.LateSnapshotAfter
+// snapshotting after golden.SnapshotAfter and golden.LateSnapshotAfter()
 // entries.
 func dataDir(dir string) error {
 	if err := os.RemoveAll(dir); err != nil {
@@ -140,7 +140,7 @@ func dataDir(dir string) error {
 				return fmt.Errorf("entry %d (%T) refused: %v", i+1, c, r.Err)
 			}
 		}
-		if i+1 == golden.SnapshotAfter || i+1 == golden.LateSnapshotAfter {
+		if i+1 == golden.SnapshotAfter || i+1 == golden.LateSnapshotAfter() {
 			if err := n.Snapshot(); err != nil {
 				return err
 			}
