@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"burndown/engine"
+	"burndown/money"
 )
 
 // startThree bootstraps n1 and joins n2 and n3 through the leader.
@@ -102,7 +103,7 @@ func TestThreeNodes(t *testing.T) {
 	converge(t, leader, live...)
 	for _, n := range live {
 		for id, want := range acked {
-			if b, ok := balance(n.Engine(), id); !ok || !b.Equal(engine.AmountFromInt(want)) {
+			if b, ok := balance(n.Engine(), id); !ok || !b.Equal(money.FromInt(want)) {
 				t.Fatalf("%s: customer %s balance %s (found %v), want %d", n.cfg.NodeID, id, b, ok, want)
 			}
 		}
@@ -171,7 +172,7 @@ func TestGroupCommit(t *testing.T) {
 	if entries > calls/4 {
 		t.Fatalf("%d concurrent proposals took %d log entries: no group commit", calls, entries)
 	}
-	if b, _ := balance(n.Engine(), "c1"); !b.Equal(engine.AmountFromInt(1_000_000 - calls)) {
+	if b, _ := balance(n.Engine(), "c1"); !b.Equal(money.FromInt(1_000_000 - calls)) {
 		t.Fatalf("balance %s: some proposals were lost or doubled", b)
 	}
 }

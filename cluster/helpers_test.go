@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"burndown/engine"
+	"burndown/money"
 	"burndown/persist"
 )
 
@@ -105,7 +104,7 @@ func setupCatalog(t testing.TB, n *Node, start engine.Nanos) {
 		&engine.CreateProduct{ID: "p1", Name: "API", Type: engine.ProductUsage, BillableMetricID: "m1"},
 		&engine.CreateRateCard{ID: "rc1", Name: "std"},
 		&engine.AddRates{RateCardID: "rc1", Rates: []engine.RateInput{{ProductID: "p1", StartingAt: start, Entitled: true,
-			RateType: engine.RateFlat, Price: decimal.NewFromInt(1)}}},
+			RateType: engine.RateFlat, Price: money.FromInt(1)}}},
 	} {
 		mustPropose(t, n, cmd)
 	}
@@ -117,7 +116,7 @@ func customerCmds(id string, start engine.Nanos, amount int64) (engine.Command, 
 	return &engine.CreateCustomer{ID: id, Name: id, IngestAliases: []string{"alias-" + id}},
 		&engine.CreateContract{ID: "k-" + id, CustomerID: id, RateCardID: "rc1", StartingAt: start,
 			Commits: []engine.CommitInput{{ID: "cm-" + id, Type: engine.CommitPrepaid, ProductID: "p1",
-				AccessSchedule: []engine.ScheduleItem{{Amount: decimal.NewFromInt(amount), StartingAt: start, EndingBefore: start + 90*day}}}}}
+				AccessSchedule: []engine.ScheduleItem{{Amount: money.FromInt(amount), StartingAt: start, EndingBefore: start + 90*day}}}}}
 }
 
 func usage(id, tx string, at engine.Nanos, units int) *engine.Ingest {
@@ -127,8 +126,8 @@ func usage(id, tx string, at engine.Nanos, units int) *engine.Ingest {
 
 // balance is the sum of the customer's commit and credit balances at the
 // engine's now; ok is false for an unknown customer.
-func balance(e *engine.Engine, id string) (engine.Amount, bool) {
-	var sum engine.Amount
+func balance(e *engine.Engine, id string) (money.Amount, bool) {
+	var sum money.Amount
 	ok, _ := e.Read(context.Background(), id, func(c *engine.Customer, _ *engine.Catalog, now engine.Nanos) {
 		for _, k := range c.Contracts {
 			for _, cm := range k.Balances {

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"burndown/engine"
+	"burndown/money"
 )
 
 // A follower that misses more entries than the leader keeps in its log is
@@ -59,7 +59,7 @@ func TestFollowerCatchesUpBySnapshotInstall(t *testing.T) {
 	nodes[2] = specs[2].open(t)
 	converge(t, leader, nodes...)
 	for id, w := range want {
-		if b, ok := balance(nodes[2].Engine(), id); !ok || !b.Equal(engine.AmountFromInt(w)) {
+		if b, ok := balance(nodes[2].Engine(), id); !ok || !b.Equal(money.FromInt(w)) {
 			t.Fatalf("n3: %s balance %s (found %v), want %d", id, b, ok, w)
 		}
 	}

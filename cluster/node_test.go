@@ -6,9 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"burndown/engine"
+	"burndown/money"
 	"burndown/persist"
 )
 
@@ -37,7 +36,7 @@ func TestSingleNodeProposeAndRead(t *testing.T) {
 	if r := mustPropose(t, n, usage("c1", "tx1", n.Now().UnixNano(), 250)); r.Ingest.Duplicates != 1 {
 		t.Fatalf("duplicate outcome %+v", r.Ingest)
 	}
-	if b, ok := balance(n.Engine(), "c1"); !ok || !b.Equal(engine.AmountFromInt(750)) {
+	if b, ok := balance(n.Engine(), "c1"); !ok || !b.Equal(money.FromInt(750)) {
 		t.Fatalf("balance %s (found %v), want 750", b, ok)
 	}
 	// Business rejections are results, not errors.
@@ -86,8 +85,8 @@ func TestTestClock(t *testing.T) {
 	mustPropose(t, n, &engine.CreateCustomer{ID: "c1"})
 	mustPropose(t, n, &engine.CreateContract{CustomerID: "c1", RateCardID: "rc1", StartingAt: start,
 		Commits: []engine.CommitInput{{Type: engine.CommitPrepaid, ProductID: "p1",
-			AccessSchedule: []engine.ScheduleItem{{Amount: decimal.NewFromInt(500), StartingAt: start, EndingBefore: start + 10*day}}}}})
-	if b, _ := balance(n.Engine(), "c1"); !b.Equal(engine.AmountFromInt(500)) {
+			AccessSchedule: []engine.ScheduleItem{{Amount: money.FromInt(500), StartingAt: start, EndingBefore: start + 10*day}}}}})
+	if b, _ := balance(n.Engine(), "c1"); !b.Equal(money.FromInt(500)) {
 		t.Fatalf("balance %s", b)
 	}
 	if err := n.SetClock(ctxT(t, 5*time.Second), t0.Add(-time.Second)); !errors.Is(err, ErrClockBackwards) {
@@ -122,7 +121,7 @@ func TestWallClockLeaderTicks(t *testing.T) {
 	mustPropose(t, n, &engine.CreateCustomer{ID: "c1"})
 	mustPropose(t, n, &engine.CreateContract{CustomerID: "c1", RateCardID: "rc1", StartingAt: now - day,
 		Commits: []engine.CommitInput{{Type: engine.CommitPrepaid, ProductID: "p1",
-			AccessSchedule: []engine.ScheduleItem{{Amount: decimal.NewFromInt(500), StartingAt: now - day, EndingBefore: now + int64(300*time.Millisecond)}}}}})
+			AccessSchedule: []engine.ScheduleItem{{Amount: money.FromInt(500), StartingAt: now - day, EndingBefore: now + int64(300*time.Millisecond)}}}}})
 	if n.Engine().NextDue() == 0 {
 		t.Fatal("the engine has no transition scheduled")
 	}
@@ -165,7 +164,7 @@ func TestRestartResumes(t *testing.T) {
 	if got := digest(t, n.Engine()); got != want {
 		t.Fatal("state after restart differs")
 	}
-	if b, _ := balance(n.Engine(), "c"); !b.Equal(engine.AmountFromInt(700)) {
+	if b, _ := balance(n.Engine(), "c"); !b.Equal(money.FromInt(700)) {
 		t.Fatalf("balance of c after restart: %s", b)
 	}
 }
@@ -195,7 +194,7 @@ func TestBackupRestoreIntoFreshCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	for id, want := range map[string]int64{"x": 990, "y": 980} {
-		if got, ok := balance(b.Engine(), id); !ok || !got.Equal(engine.AmountFromInt(want)) {
+		if got, ok := balance(b.Engine(), id); !ok || !got.Equal(money.FromInt(want)) {
 			t.Fatalf("%s after restore: %s (found %v), want %d", id, got, ok, want)
 		}
 	}

@@ -10,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"burndown/engine"
+	"burndown/money"
 )
 
 // payHook is one delivery a payReceiver saw.
@@ -152,7 +151,7 @@ func TestThresholdChargeAfterFailover(t *testing.T) {
 	setupCatalog(t, leader, start)
 	mustPropose(t, leader, &engine.CreateProduct{ID: "buy", Name: "Threshold charge", Type: engine.ProductFixed})
 	mustPropose(t, leader, &engine.CreateCustomer{ID: "c1", Name: "c1"})
-	on, th := true, decimal.NewFromInt(100)
+	on, th := true, money.FromInt(100)
 	mustPropose(t, leader, &engine.CreateContract{ID: "k1", CustomerID: "c1", RateCardID: "rc1", StartingAt: start,
 		SpendThreshold: &engine.SpendThresholdInput{IsEnabled: &on, ThresholdAmount: &th,
 			Commit: &engine.ThresholdCommitInput{ProductID: "buy"}, PaymentGate: &engine.PaymentGateInput{Type: engine.GateExternal}}})
@@ -223,7 +222,7 @@ func TestRechargeReleaseAfterFailover(t *testing.T) {
 	start := leader.Now().UnixNano()
 	setupCatalog(t, leader, start)
 	mustPropose(t, leader, &engine.CreateProduct{ID: "buy", Name: "Recharge", Type: engine.ProductFixed})
-	on, th, to := true, decimal.NewFromInt(100), decimal.NewFromInt(1000)
+	on, th, to := true, money.FromInt(100), money.FromInt(1000)
 	for _, id := range []string{"a", "b"} {
 		cust, contract := customerCmds(id, start, 500)
 		contract.(*engine.CreateContract).PrepaidBalanceThreshold = &engine.RechargeInput{IsEnabled: &on, ThresholdAmount: &th, RechargeToAmount: &to,
@@ -271,7 +270,7 @@ func TestRechargeReleaseAfterFailover(t *testing.T) {
 	converge(t, next, live...)
 	for _, n := range live {
 		for _, id := range []string{"a", "b"} {
-			if b, _ := balance(n.Engine(), id); !b.Equal(engine.MustAmount("1000")) {
+			if b, _ := balance(n.Engine(), id); !b.Equal(money.MustParse("1000")) {
 				t.Fatalf("node %s: %s's balance %s, want 1000 (100 + the recharge of 900, once)", n.cfg.NodeID, id, b)
 			}
 			if wfs := workflows(t, n, id, "k-"+id); len(wfs) != 1 || wfs[0].Status != engine.GatePaid {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"burndown/engine"
+	"burndown/money"
 )
 
 // TestRestartWith100kCustomers creates 100k customers, each with a contract
@@ -72,7 +73,7 @@ func TestRestartWith100kCustomers(t *testing.T) {
 	for i := 0; i < customers; i += 97 {
 		mustPropose(t, n, usage(fmt.Sprintf("cust-%06d", i), fmt.Sprint("late-", i), start, 7))
 	}
-	want := make([]engine.Amount, customers)
+	want := make([]money.Amount, customers)
 	for i := range want {
 		b, ok := balance(n.Engine(), fmt.Sprintf("cust-%06d", i))
 		if !ok {

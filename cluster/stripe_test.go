@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"burndown/engine"
+	"burndown/money"
 )
 
 // fakeCharger stands in for the Stripe client: it records every charge
@@ -145,7 +144,7 @@ func TestStripeChargeAfterFailover(t *testing.T) {
 	converge(t, leader, nodes...)
 	mustPropose(t, leader, &engine.EditContract{CustomerID: "c1", ContractID: "k1", AddCommits: []engine.CommitInput{{
 		Type: engine.CommitPrepaid, ProductID: "p1", PaymentGate: &engine.PaymentGateInput{Type: engine.GateStripe},
-		AccessSchedule: []engine.ScheduleItem{{Amount: decimal.NewFromInt(2000), StartingAt: start, EndingBefore: start + 90*day}}}}})
+		AccessSchedule: []engine.ScheduleItem{{Amount: money.FromInt(2000), StartingAt: start, EndingBefore: start + 90*day}}}}})
 	eventually(t, 10*time.Second, "the first leader's charge", func() bool { return len(charges.snapshot()) > 0 })
 	if b, _ := balance(leader.Engine(), "c1"); !b.IsZero() {
 		t.Fatalf("balance %s before the payment is recorded", b)
@@ -174,7 +173,7 @@ func TestStripeThresholdChargeAfterFailover(t *testing.T) {
 	mustPropose(t, leader, &engine.CreateProduct{ID: "buy", Name: "Threshold charge", Type: engine.ProductFixed})
 	mustPropose(t, leader, &engine.CreateCustomer{ID: "c1", Name: "c1", BillingProviders: []engine.BillingProviderConfig{
 		{BillingProvider: "stripe", Configuration: map[string]string{"stripe_customer_id": "cus_1"}}}})
-	on, th := true, decimal.NewFromInt(100)
+	on, th := true, money.FromInt(100)
 	mustPropose(t, leader, &engine.CreateContract{ID: "k1", CustomerID: "c1", RateCardID: "rc1", StartingAt: start,
 		SpendThreshold: &engine.SpendThresholdInput{IsEnabled: &on, ThresholdAmount: &th,
 			Commit: &engine.ThresholdCommitInput{ProductID: "buy"}, PaymentGate: &engine.PaymentGateInput{Type: engine.GateStripe}}})
@@ -193,7 +192,7 @@ func TestStripeThresholdChargeAfterFailover(t *testing.T) {
 	oneRetryByNewLeader(t, "charges", charges.snapshot())
 	converge(t, next, live...)
 	for _, n := range live {
-		var out engine.Amount
+		var out money.Amount
 		var commits int
 		n.Engine().Read(ctxT(t, 5*time.Second), "c1", func(c *engine.Customer, cat *engine.Catalog, _ engine.Nanos) {
 			k := c.Contract("k1")
@@ -235,7 +234,7 @@ func TestStripeInvoiceAfterFailover(t *testing.T) {
 	converge(t, next, live...)
 	for _, n := range live {
 		var ext *engine.ExternalInvoice
-		var total engine.Amount
+		var total money.Amount
 		n.Engine().Read(ctxT(t, 5*time.Second), "c1", func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) {
 			if inv := c.Contract("k1").Invoice(sends[0].workflow); inv != nil {
 				ext, total = inv.External, inv.Total

@@ -12,9 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"burndown/engine"
+	"burndown/money"
 )
 
 // The signature matches the test vector Metronome publishes.
@@ -106,7 +105,7 @@ func TestWebhookAfterFailover(t *testing.T) {
 	setupCatalog(t, leader, start)
 	mustPropose(t, leader, &engine.CreateCustomer{ID: "c1", Name: "c1"})
 	mustPropose(t, leader, &engine.CreateContract{ID: "k1", CustomerID: "c1", RateCardID: "rc1", StartingAt: start})
-	mustPropose(t, leader, &engine.CreateAlert{CustomerID: "c1", Name: "soft", Type: engine.AlertSpend, Threshold: decimal.NewFromInt(10), EvaluateOnCreate: true})
+	mustPropose(t, leader, &engine.CreateAlert{CustomerID: "c1", Name: "soft", Type: engine.AlertSpend, Threshold: money.FromInt(10), EvaluateOnCreate: true})
 	converge(t, leader, nodes...)
 	mustPropose(t, leader, usage("c1", "t1", start, 25))
 	eventually(t, 10*time.Second, "a first attempt", func() bool { s, _ := rcv.counts(); return len(s) > 0 })
@@ -131,7 +130,7 @@ func TestWebhookAfterFailover(t *testing.T) {
 		id := fmt.Sprint("m", i)
 		mustPropose(t, next, &engine.CreateCustomer{ID: id, Name: id})
 		mustPropose(t, next, &engine.CreateContract{ID: "k" + id, CustomerID: id, RateCardID: "rc1", StartingAt: start})
-		mustPropose(t, next, &engine.CreateAlert{CustomerID: id, Name: "x", Type: engine.AlertSpend, Threshold: decimal.NewFromInt(10), EvaluateOnCreate: true})
+		mustPropose(t, next, &engine.CreateAlert{CustomerID: id, Name: "x", Type: engine.AlertSpend, Threshold: money.FromInt(10), EvaluateOnCreate: true})
 		cmds = append(cmds, usage(id, "u"+id, start, 10))
 	}
 	in := &engine.Ingest{}
@@ -165,7 +164,7 @@ func TestConsumeConcurrentThreeNodes(t *testing.T) {
 	mustPropose(t, leader, &engine.CreateCustomer{ID: "c1", Name: "c1"})
 	mustPropose(t, leader, &engine.CreateContract{ID: "k1", CustomerID: "c1", RateCardID: "rc1", StartingAt: start, PrepaidOnly: true,
 		Commits: []engine.CommitInput{{Type: engine.CommitPrepaid, ProductID: "p1", AccessSchedule: []engine.ScheduleItem{
-			{Amount: decimal.NewFromInt(10), StartingAt: start, EndingBefore: start + 90*day}}}}})
+			{Amount: money.FromInt(10), StartingAt: start, EndingBefore: start + 90*day}}}}})
 	var admitted, refused atomic.Int32
 	var wg sync.WaitGroup
 	for i := 0; i < 1000; i++ {
@@ -227,7 +226,7 @@ func BenchmarkWebhookLatency(b *testing.B) {
 		ids[i] = fmt.Sprint("c", i)
 		mustPropose(b, n, &engine.CreateCustomer{ID: ids[i], Name: ids[i]})
 		mustPropose(b, n, &engine.CreateContract{ID: "k" + ids[i], CustomerID: ids[i], RateCardID: "rc1", StartingAt: start})
-		mustPropose(b, n, &engine.CreateAlert{CustomerID: ids[i], Name: "x", Type: engine.AlertSpend, Threshold: decimal.NewFromInt(1), EvaluateOnCreate: true})
+		mustPropose(b, n, &engine.CreateAlert{CustomerID: ids[i], Name: "x", Type: engine.AlertSpend, Threshold: money.FromInt(1), EvaluateOnCreate: true})
 	}
 	// Steady load: batches of 100 events for another customer.
 	stop := make(chan struct{})
@@ -292,7 +291,7 @@ func TestFailedDeliveriesReplay(t *testing.T) {
 	for _, id := range []string{"a", "b"} {
 		mustPropose(t, leader, &engine.CreateCustomer{ID: id, Name: id})
 		mustPropose(t, leader, &engine.CreateContract{ID: "k" + id, CustomerID: id, RateCardID: "rc1", StartingAt: start})
-		mustPropose(t, leader, &engine.CreateAlert{CustomerID: id, Name: "x", Type: engine.AlertSpend, Threshold: decimal.NewFromInt(10), EvaluateOnCreate: true})
+		mustPropose(t, leader, &engine.CreateAlert{CustomerID: id, Name: "x", Type: engine.AlertSpend, Threshold: money.FromInt(10), EvaluateOnCreate: true})
 	}
 	mustPropose(t, leader, usage("a", "t1", start, 25))
 	eventually(t, 10*time.Second, "the first failure", func() bool { return len(leader.FailedDeliveries()) == 1 })
@@ -388,7 +387,7 @@ func TestSlowDestinationIsolated(t *testing.T) {
 		id := fmt.Sprint("c", i)
 		mustPropose(t, n, &engine.CreateCustomer{ID: id, Name: id})
 		mustPropose(t, n, &engine.CreateContract{ID: "k" + id, CustomerID: id, RateCardID: "rc1", StartingAt: start})
-		mustPropose(t, n, &engine.CreateAlert{CustomerID: id, Name: "x", Type: engine.AlertSpend, Threshold: decimal.NewFromInt(1), EvaluateOnCreate: true})
+		mustPropose(t, n, &engine.CreateAlert{CustomerID: id, Name: "x", Type: engine.AlertSpend, Threshold: money.FromInt(1), EvaluateOnCreate: true})
 	}
 	for i := 0; i < customers; i++ {
 		mustPropose(t, n, usage(fmt.Sprint("c", i), "x", start, 1))

@@ -1,5 +1,7 @@
 package engine
 
+import "burndown/money"
+
 // pendingUsage is a run of one customer's consecutive events that rate
 // identically, held until the run ends (or a differing event arrives) and
 // then rated once. Events rate identically when they hit the same contract
@@ -15,12 +17,12 @@ type pendingUsage struct {
 	rc           *RateCard
 	product      *Product
 	creditTypeID string
-	price        Amount
+	price        money.Amount
 	at           Nanos // the first event's time: burn-down candidates are taken there
 	lo, hi       Nanos // the span around at with the same segments in force (hi 0: open)
 	segScale     uint8 // most fractional digits of the contract's segment amounts (see exact)
 	units        int64 // events of quantity one
-	qty          Amount
+	qty          money.Amount
 	hasQty       bool
 }
 
@@ -31,7 +33,7 @@ func (pu *pendingUsage) accepts(k *Contract, inv *Invoice, p *Product, pr *price
 		t >= pu.lo && (pu.hi == 0 || t < pu.hi) && pu.price.Equal(pr.price)
 }
 
-func (pu *pendingUsage) add(qty Amount) {
+func (pu *pendingUsage) add(qty money.Amount) {
 	if qty.Equal(amountOne) {
 		pu.units++
 		return
@@ -62,7 +64,7 @@ func segmentSpan(k *Contract, t Nanos) (lo, hi Nanos, scale uint8) {
 		for _, s := range cm.Segments {
 			bound(s.StartingAt)
 			bound(s.EndingBefore)
-			scale = max(scale, s.Amount.scale, s.Drawn.scale)
+			scale = max(scale, s.Amount.Scale(), s.Drawn.Scale())
 		}
 	}
 	return lo, hi, scale
@@ -74,14 +76,14 @@ func segmentSpan(k *Contract, t Nanos) (lo, hi Nanos, scale uint8) {
 // per-event products; for a custom credit type, the overage (the spend less
 // draws of segments with at most segScale digits) times the conversion rate
 // must not need more either.
-func (pu *pendingUsage) exact(qty Amount) bool {
-	d := int(qty.scale) + int(pu.price.scale)
-	if d > MaxAmountFractionDigits {
+func (pu *pendingUsage) exact(qty money.Amount) bool {
+	d := int(qty.Scale()) + int(pu.price.Scale())
+	if d > money.MaxFractionDigits {
 		return false
 	}
 	if pu.creditTypeID != pu.rc.FiatCreditTypeID {
 		rate, _ := pu.rc.FiatPerCustom(pu.creditTypeID)
-		return max(d, int(pu.segScale))+int(rate.scale) <= MaxAmountFractionDigits
+		return max(d, int(pu.segScale))+int(rate.Scale()) <= money.MaxFractionDigits
 	}
 	return true
 }
@@ -89,7 +91,7 @@ func (pu *pendingUsage) exact(qty Amount) bool {
 // stage adds an accepted single-product event to its customer's run,
 // rating the previous run first when the event cannot join it. An event
 // whose amounts a run could round differently is rated alone.
-func (s *shard) stage(c *Customer, k *Contract, inv *Invoice, rc *RateCard, p *Product, pr *pricedRate, qty Amount, t Nanos, cat *Catalog) {
+func (s *shard) stage(c *Customer, k *Contract, inv *Invoice, rc *RateCard, p *Product, pr *pricedRate, qty money.Amount, t Nanos, cat *Catalog) {
 	pu := c.pending
 	if pu != nil && (!pu.accepts(k, inv, p, pr, t) || !pu.exact(qty)) {
 		s.flushUsage(c, cat)
@@ -118,7 +120,7 @@ func (s *shard) flushUsage(c *Customer, cat *Catalog) {
 	}
 	c.pending = nil
 	defer s.freePending(pu)
-	qty := AmountFromInt(pu.units)
+	qty := money.FromInt(pu.units)
 	if pu.hasQty {
 		qty = qty.Add(pu.qty)
 	}

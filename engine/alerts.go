@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/shopspring/decimal"
+	"burndown/money"
 )
 
 // Alerts (threshold notifications). An alert belongs to one customer and is
@@ -67,11 +67,11 @@ const (
 
 // Alert is one customer's alert: its definition and its status.
 type Alert struct {
-	ID           string `msgpack:"ID"`
-	Name         string `msgpack:"Name"`
-	Type         string `msgpack:"Type"`
-	Threshold    Amount `msgpack:"Threshold"`
-	CreditTypeID string `msgpack:"CreditTypeID"`
+	ID           string       `msgpack:"ID"`
+	Name         string       `msgpack:"Name"`
+	Type         string       `msgpack:"Type"`
+	Threshold    money.Amount `msgpack:"Threshold"`
+	CreditTypeID string       `msgpack:"CreditTypeID"`
 	// BillableMetricID is a usage alert's metric (its CreditTypeID is "").
 	// The customer layout keeps it in the credit type's place (see
 	// persist/customer_codec.go): no new layout.
@@ -97,9 +97,9 @@ type Alert struct {
 	Status string `msgpack:"Status"`
 	// GroupInvoiceID and GroupSpend track a scoped spend alert's spend: the
 	// spend of the matching events rated on that invoice.
-	GroupInvoiceID    string `msgpack:"GroupInvoiceID"`
-	GroupInvoiceStart Nanos  `msgpack:"GroupInvoiceStart"`
-	GroupSpend        Amount `msgpack:"GroupSpend"`
+	GroupInvoiceID    string       `msgpack:"GroupInvoiceID"`
+	GroupInvoiceStart Nanos        `msgpack:"GroupInvoiceStart"`
+	GroupSpend        money.Amount `msgpack:"GroupSpend"`
 }
 
 // Active reports whether the alert is evaluated (not archived).
@@ -113,11 +113,11 @@ type GroupValue struct {
 
 // CreateAlert is /v1/alerts/create for one customer.
 type CreateAlert struct {
-	CustomerID   string          `msgpack:"CustomerID"`
-	Name         string          `msgpack:"Name"`
-	Type         string          `msgpack:"Type"`
-	Threshold    decimal.Decimal `msgpack:"Threshold"`
-	CreditTypeID string          `msgpack:"CreditTypeID"`
+	CustomerID   string       `msgpack:"CustomerID"`
+	Name         string       `msgpack:"Name"`
+	Type         string       `msgpack:"Type"`
+	Threshold    money.Amount `msgpack:"Threshold"`
+	CreditTypeID string       `msgpack:"CreditTypeID"`
 	// BillableMetricID is a usage_threshold_reached alert's metric (added
 	// with usage alerts: older entries never carry it).
 	BillableMetricID   string       `msgpack:"BillableMetricID,omitempty"`
@@ -228,7 +228,7 @@ func applyCreateAlert(s *shard, t *task, cat *Catalog, now Nanos) {
 			return
 		}
 	}
-	th, err := AmountFromDecimal(cmd.Threshold)
+	th, err := inputAmount(cmd.Threshold)
 	if err != nil {
 		t.res.Err = errorf(Invalid, "threshold: %v", err)
 		return
@@ -363,30 +363,30 @@ func (a *Alert) alarmed(c *Customer, cat *Catalog, now Nanos) bool {
 
 // value is the alert's input now; false when it has none (no contract in
 // force, no balance of the kind watched).
-func (a *Alert) value(c *Customer, cat *Catalog, now Nanos) (Amount, bool) {
+func (a *Alert) value(c *Customer, cat *Catalog, now Nanos) (money.Amount, bool) {
 	k := c.contractAt(now)
 	if k == nil {
-		return Amount{}, false
+		return money.Amount{}, false
 	}
 	switch a.Type {
 	case AlertUsage:
 		inv := k.findInvoice(now)
 		if inv == nil {
-			return Amount{}, true
+			return money.Amount{}, true
 		}
 		return a.metricQuantity(cat, inv), true
 	case AlertSpend:
 		inv := k.findInvoice(now)
 		if inv == nil {
-			return Amount{}, true
+			return money.Amount{}, true
 		}
 		if a.GroupKey != "" {
 			if a.GroupInvoiceID == inv.ID {
 				return a.GroupSpend, true
 			}
-			return Amount{}, true
+			return money.Amount{}, true
 		}
-		var total Amount
+		var total money.Amount
 		for _, l := range inv.Lines {
 			if l.Type == LineUsage && l.CreditTypeID == a.CreditTypeID {
 				total = total.Add(l.Total)
@@ -396,11 +396,11 @@ func (a *Alert) value(c *Customer, cat *Catalog, now Nanos) (Amount, bool) {
 	case AlertInvoiceTotal:
 		inv := k.findInvoice(now)
 		if inv == nil || (inv.CreditTypeID != "" && inv.CreditTypeID != a.CreditTypeID) {
-			return Amount{}, true
+			return money.Amount{}, true
 		}
 		return inv.Total, true
 	case AlertLowCommit, AlertLowCredit, AlertLowCreditAndCommit:
-		var total Amount
+		var total money.Amount
 		found := false
 		for _, cm := range k.Balances {
 			if cm.CreditTypeID != a.CreditTypeID || cm.ArchivedAt != 0 || !a.watches(cm) || cm.segmentAt(now) == nil {
@@ -411,19 +411,19 @@ func (a *Alert) value(c *Customer, cat *Catalog, now Nanos) (Amount, bool) {
 		}
 		return total, found
 	}
-	return Amount{}, false
+	return money.Amount{}, false
 }
 
 // metricQuantity is a usage alert's value on the invoice of the period in
 // force: the largest, over the products the metric feeds, of the metric's
 // aggregate as rating keeps it for that product (restricted to the alert's
 // group value when it has one).
-func (a *Alert) metricQuantity(cat *Catalog, inv *Invoice) Amount {
+func (a *Alert) metricQuantity(cat *Catalog, inv *Invoice) money.Amount {
 	m := cat.Metrics[a.BillableMetricID]
 	if m == nil {
-		return Amount{}
+		return money.Amount{}
 	}
-	var best Amount
+	var best money.Amount
 	for _, p := range cat.productsByMetric[m.ID] {
 		idx := -1
 		if a.GroupKey != "" {
@@ -466,9 +466,9 @@ func metricGroupKey(cat *Catalog, metricID, key string) bool {
 // value (every group when idx < 0): from the period aggregates when rating
 // keeps them (MAX, UNIQUE, LATEST, converting or rounding products), else
 // from the usage lines, whose quantities are then the metric's sum.
-func (inv *Invoice) metricQuantity(p *Product, m *Metric, idx int, value string) Amount {
+func (inv *Invoice) metricQuantity(p *Product, m *Metric, idx int, value string) money.Amount {
 	match := func(g []string) bool { return idx < 0 || (idx < len(g) && g[idx] == value) }
-	var q Amount
+	var q money.Amount
 	if !p.needsAgg(m) {
 		for _, l := range inv.Lines {
 			if l.Type == LineUsage && l.ProductID == p.ID && match(l.GroupValues) {
@@ -508,7 +508,7 @@ func (inv *Invoice) metricQuantity(p *Product, m *Metric, idx int, value string)
 	case latest != nil:
 		return latest.Quantity
 	case uniques != nil:
-		return AmountFromInt(int64(len(uniques)))
+		return money.FromInt(int64(len(uniques)))
 	}
 	return q
 }
@@ -526,7 +526,7 @@ func (a *Alert) watches(cm *Commit) bool {
 }
 
 // trackGroupSpend adds the spend of an event matching a scoped alert.
-func (a *Alert) trackGroupSpend(inv *Invoice, creditTypeID string, spend Amount) {
+func (a *Alert) trackGroupSpend(inv *Invoice, creditTypeID string, spend money.Amount) {
 	if creditTypeID != a.CreditTypeID {
 		return
 	}
@@ -536,7 +536,7 @@ func (a *Alert) trackGroupSpend(inv *Invoice, creditTypeID string, spend Amount)
 		if a.GroupInvoiceID != "" && a.GroupInvoiceStart > inv.Start {
 			return
 		}
-		a.GroupInvoiceID, a.GroupSpend = inv.ID, Amount{}
+		a.GroupInvoiceID, a.GroupSpend = inv.ID, money.Amount{}
 	}
 	a.GroupSpend = a.GroupSpend.Add(spend)
 	a.GroupInvoiceStart = inv.Start
@@ -640,7 +640,7 @@ type groupValueProps struct {
 	Value string `json:"value"`
 }
 
-func num(a Amount) *json.Number {
+func num(a money.Amount) *json.Number {
 	n := json.Number(a.String())
 	return &n
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+
+	"burndown/money"
 )
 
 // payGo sets up a catalog with one product priced 100 cents per unit and
@@ -308,7 +310,7 @@ func TestConsumeCannotOverrun(t *testing.T) {
 		}
 		if r.Check.Entitled {
 			admitted++
-			if want := MustAmount(fmt.Sprint(1000 - 100*admitted)); !r.Check.Balance.Equal(want) || r.Ingest.Accepted != 1 {
+			if want := money.MustParse(fmt.Sprint(1000 - 100*admitted)); !r.Check.Balance.Equal(want) || r.Ingest.Accepted != 1 {
 				t.Fatalf("consume %d: balance %s, want %s", i, r.Check.Balance, want)
 			}
 		} else if r.Check.Reason != ReasonBalanceDepleted || r.Ingest != nil {

@@ -1,12 +1,16 @@
 package engine
 
-import "sort"
+import (
+	"sort"
+
+	"burndown/money"
+)
 
 // BalanceAt is what the commit or credit can still pay at t: the remainder of
 // its segments in force at t. Pending, expired and future segments, and
 // archived balances, count zero.
-func (cm *Commit) BalanceAt(t Nanos) Amount {
-	var total Amount
+func (cm *Commit) BalanceAt(t Nanos) money.Amount {
+	var total money.Amount
 	if cm.ArchivedAt != 0 {
 		return total
 	}
@@ -23,7 +27,7 @@ func (cm *Commit) BalanceAt(t Nanos) Amount {
 type LedgerEntry struct {
 	Type      string
 	Timestamp Nanos
-	Amount    Amount
+	Amount    money.Amount
 	SegmentID string
 	InvoiceID string
 }

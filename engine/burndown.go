@@ -1,6 +1,10 @@
 package engine
 
-import "sort"
+import (
+	"sort"
+
+	"burndown/money"
+)
 
 // appliesTo reports whether the commit or credit may pay for the product.
 // With neither ids nor tags it applies to every product.
@@ -142,13 +146,13 @@ func candidates(cat *Catalog, k *Contract, productID, creditTypeID string, t Nan
 // the invoice bills for it: what none of them covered (overage) plus what
 // postpaid commits covered, as Metronome bills postpaid usage in arrears
 // (the applied line of a postpaid commit is shown but not subtracted).
-func (s *shard) burnDown(cat *Catalog, k *Contract, inv *Invoice, productID, creditTypeID string, t Nanos, spend Amount) Amount {
+func (s *shard) burnDown(cat *Catalog, k *Contract, inv *Invoice, productID, creditTypeID string, t Nanos, spend money.Amount) money.Amount {
 	if !spend.IsPositive() {
 		return spend
 	}
 	cands := candidates(cat, k, productID, creditTypeID, t, s.scratch.cands)
 	s.scratch.cands = cands
-	var arrears Amount
+	var arrears money.Amount
 	for i := range cands {
 		if !spend.IsPositive() {
 			break
@@ -189,7 +193,7 @@ func (s *shard) burnDown(cat *Catalog, k *Contract, inv *Invoice, productID, cre
 // deduct adds a draw to the segment's deduction for the invoice. The entry
 // is dated at the later of the invoice's start and the segment's start, as a
 // deduction belongs to an invoice, not to the event that first drew.
-func (seg *Segment) deduct(inv *Invoice, amount Amount) {
+func (seg *Segment) deduct(inv *Invoice, amount money.Amount) {
 	for i := range seg.Deductions {
 		if seg.Deductions[i].InvoiceID == inv.ID {
 			seg.Deductions[i].Amount = seg.Deductions[i].Amount.Add(amount)

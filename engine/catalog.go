@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"sort"
+
+	"burndown/money"
 )
 
 // CreditType is a currency or a custom pricing unit.
@@ -23,10 +25,10 @@ type Product struct {
 	CreateProduct
 	CreatedAt Nanos `msgpack:"CreatedAt"`
 
-	// convFactor is QuantityConversion's factor as an Amount, derived when
+	// convFactor is QuantityConversion's factor as a money.Amount, derived when
 	// the product is created or a restored catalog is prepared; not part of
 	// a snapshot.
-	convFactor Amount
+	convFactor money.Amount
 }
 
 // Rate is one price of a product on a rate card over [StartingAt, EndingBefore).
@@ -34,9 +36,9 @@ type Rate struct {
 	RateInput
 	Seq uint64 `msgpack:"Seq"` // insertion order: among overlapping rates the latest added wins
 
-	// price is Price as an Amount, derived when the rate is added and when
+	// price is Price as a money.Amount, derived when the rate is added and when
 	// a restored catalog is prepared (Catalog.derive); not part of a snapshot.
-	price Amount
+	price money.Amount
 	// tiers is Tiers as Amounts (TIERED rates), derived like price.
 	tiers []TierAmount
 }
@@ -103,7 +105,7 @@ func tiersFromDecimals(in []Tier, field string) ([]TierAmount, *Error) {
 	}
 	out := make([]TierAmount, len(in))
 	for i, t := range in {
-		p, err := AmountFromDecimal(t.Price)
+		p, err := inputAmount(t.Price)
 		if err != nil {
 			return nil, errorf(Invalid, "%s[%d].price: %v", field, i, err)
 		}
@@ -115,7 +117,7 @@ func tiersFromDecimals(in []Tier, field string) ([]TierAmount, *Error) {
 		case t.Size != nil && last:
 			return nil, errorf(Invalid, "%s[%d].size: the last tier is open and has no size", field, i)
 		case t.Size != nil:
-			sz, err := AmountFromDecimal(*t.Size)
+			sz, err := inputAmount(*t.Size)
 			if err != nil {
 				return nil, errorf(Invalid, "%s[%d].size: %v", field, i, err)
 			}
@@ -131,9 +133,9 @@ func tiersFromDecimals(in []Tier, field string) ([]TierAmount, *Error) {
 // deriveProduct fills a product's derived amounts, refusing a conversion
 // factor out of bounds or not positive.
 func (p *Product) derive(field string) *Error {
-	p.convFactor = Amount{}
+	p.convFactor = money.Amount{}
 	if qc := p.QuantityConversion; qc != nil {
-		f, err := AmountFromDecimal(qc.ConversionFactor)
+		f, err := inputAmount(qc.ConversionFactor)
 		if err != nil {
 			return errorf(Invalid, "%squantity_conversion.conversion_factor: %v", field, err)
 		}
@@ -146,8 +148,8 @@ func (p *Product) derive(field string) *Error {
 		p.convFactor = f
 	}
 	if qr := p.QuantityRounding; qr != nil {
-		if qr.DecimalPlaces < 0 || qr.DecimalPlaces > MaxAmountFractionDigits {
-			return errorf(Invalid, "%squantity_rounding.decimal_places: must be between 0 and %d", field, MaxAmountFractionDigits)
+		if qr.DecimalPlaces < 0 || qr.DecimalPlaces > money.MaxFractionDigits {
+			return errorf(Invalid, "%squantity_rounding.decimal_places: must be between 0 and %d", field, money.MaxFractionDigits)
 		}
 		switch qr.RoundingMethod {
 		case RoundUp, RoundDown, RoundHalfUpMode:
@@ -160,7 +162,7 @@ func (p *Product) derive(field string) *Error {
 
 // pricedQuantity turns a period's raw aggregate into the quantity priced:
 // converted, then rounded, as the product says.
-func (p *Product) pricedQuantity(raw Amount) Amount {
+func (p *Product) pricedQuantity(raw money.Amount) money.Amount {
 	if qc := p.QuantityConversion; qc != nil {
 		if qc.Operation == ConvertDivide {
 			raw = raw.Quo(p.convFactor)
@@ -169,14 +171,14 @@ func (p *Product) pricedQuantity(raw Amount) Amount {
 		}
 	}
 	if qr := p.QuantityRounding; qr != nil {
-		mode := roundModeHalfUp
+		mode := money.HalfUp
 		switch qr.RoundingMethod {
 		case RoundUp:
-			mode = roundModeCeiling
+			mode = money.Ceiling
 		case RoundDown:
-			mode = roundModeFloor
+			mode = money.Floor
 		}
-		raw = raw.roundMode(int64(qr.DecimalPlaces), mode)
+		raw = raw.Round(int64(qr.DecimalPlaces), mode)
 	}
 	return raw
 }
@@ -202,7 +204,7 @@ type RateCard struct {
 
 	// fiatPerCustom holds CreditTypeConversions' rates as Amounts, in the
 	// same order; derived like Rate.price.
-	fiatPerCustom []Amount
+	fiatPerCustom []money.Amount
 }
 
 // RateAt returns the rate of product in force at t, or nil (ignoring
@@ -225,22 +227,22 @@ func (rc *RateCard) RateAt(productID string, t Nanos) *Rate {
 
 // FiatPerCustom returns how many fiat units one unit of the custom credit type
 // is worth on this rate card.
-func (rc *RateCard) FiatPerCustom(creditTypeID string) (Amount, bool) {
+func (rc *RateCard) FiatPerCustom(creditTypeID string) (money.Amount, bool) {
 	for i, c := range rc.CreditTypeConversions {
 		if c.CustomCreditTypeID == creditTypeID {
 			return rc.fiatPerCustom[i], true
 		}
 	}
-	return Amount{}, false
+	return money.Amount{}, false
 }
 
 // deriveConversions fills fiatPerCustom from CreditTypeConversions,
 // refusing a rate out of bounds. It writes to rc, so it runs only on a rate
 // card no published catalog holds yet. field prefixes the error's field.
 func (rc *RateCard) deriveConversions(field string) *Error {
-	rc.fiatPerCustom = make([]Amount, len(rc.CreditTypeConversions))
+	rc.fiatPerCustom = make([]money.Amount, len(rc.CreditTypeConversions))
 	for i, c := range rc.CreditTypeConversions {
-		a, err := AmountFromDecimal(c.FiatPerCustomCredit)
+		a, err := inputAmount(c.FiatPerCustomCredit)
 		if err != nil {
 			return errorf(Invalid, "%scredit_type_conversions[%d].fiat_per_custom_credit: %v", field, i, err)
 		}
@@ -287,7 +289,7 @@ func (c *Catalog) derive() error {
 				if rates[i].Price.IsZero() || !rates[i].price.IsZero() {
 					continue
 				}
-				a, err := AmountFromDecimal(rates[i].Price)
+				a, err := inputAmount(rates[i].Price)
 				if err != nil {
 					return fmt.Errorf("rate card %s: product %s rate %d price: %v", id, pid, rates[i].Seq, err)
 				}
@@ -385,7 +387,7 @@ func (c *Catalog) index() {
 	}
 	c.notEntitledByCredit = map[string]*ProductEntitlement{}
 	for _, id := range c.CreditTypeOrder {
-		c.notEntitledByCredit[id] = newProductEntitlement(false, ReasonNotEntitled, Amount{}, id)
+		c.notEntitledByCredit[id] = newProductEntitlement(false, ReasonNotEntitled, money.Amount{}, id)
 	}
 	c.productsByMetric = map[string][]*Product{}
 	c.composites, c.coveredByComposite = nil, nil
@@ -593,10 +595,10 @@ func (c *Catalog) applyAddRates(cmd *AddRates) (*Catalog, *Result) {
 	if old == nil {
 		return nil, &Result{Err: errorf(NotFound, "rate_card_id: rate card %s not found", cmd.RateCardID)}
 	}
-	prices := make([]Amount, len(cmd.Rates))
+	prices := make([]money.Amount, len(cmd.Rates))
 	tiers := make([][]TierAmount, len(cmd.Rates))
 	for i, r := range cmd.Rates {
-		p, err := AmountFromDecimal(r.Price)
+		p, err := inputAmount(r.Price)
 		if err != nil {
 			return nil, &Result{Err: errorf(Invalid, "rates[%d].price: %v", i, err)}
 		}
@@ -750,7 +752,7 @@ func (c *Catalog) notEntitled(fiatCreditTypeID string) *ProductEntitlement {
 	if p := c.notEntitledByCredit[fiatCreditTypeID]; p != nil {
 		return p
 	}
-	return newProductEntitlement(false, ReasonNotEntitled, Amount{}, fiatCreditTypeID)
+	return newProductEntitlement(false, ReasonNotEntitled, money.Amount{}, fiatCreditTypeID)
 }
 
 // The catalog commands' entries in the command table.

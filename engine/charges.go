@@ -1,47 +1,30 @@
 package engine
 
 import (
-	"math/big"
 	"strconv"
 	"time"
 
-	"github.com/shopspring/decimal"
+	"burndown/money"
 )
 
 // maxChargeItems bounds the items one scheduled charge may generate, so no
 // command can make an apply slow.
 const maxChargeItems = 1000
 
-// divRound returns a / n rounded half-up to places fractional digits: the
-// quotient is cut (toward zero) one digit past places, which decides the
-// rounding exactly, and rounded by the engine's one rounding function.
-func (a Amount) divRound(n int64, places int) Amount {
-	s := int(a.scale)
-	num := scaledBig(a, a.scale)
-	den := big.NewInt(n)
-	if d := places + 1 - s; d > 0 {
-		num.Mul(num, pow10Big(int64(d)))
-	} else if d < 0 {
-		den.Mul(den, pow10Big(int64(-d)))
-	}
-	num.Quo(num, den)
-	return bigAmount(num, places+1).roundHalfUp(int64(places))
-}
-
 // decimalAmount converts an optional decimal of a command, naming the field.
-func decimalAmount(d *decimal.Decimal, field string) (Amount, *Error) {
-	a, err := AmountFromDecimal(*d)
+func decimalAmount(d *money.Amount, field string) (money.Amount, *Error) {
+	a, err := inputAmount(*d)
 	if err != nil {
-		return Amount{}, errorf(Invalid, "%s: %v", field, err)
+		return money.Amount{}, errorf(Invalid, "%s: %v", field, err)
 	}
 	if a.IsNegative() {
-		return Amount{}, errorf(Invalid, "%s: must not be negative", field)
+		return money.Amount{}, errorf(Invalid, "%s: must not be negative", field)
 	}
 	return a, nil
 }
 
 // itemAmount reads an item's amount, or its unit price times quantity.
-func itemAmount(amount, unitPrice, quantity *decimal.Decimal, field string) (total, price, qty Amount, err *Error) {
+func itemAmount(amount, unitPrice, quantity *money.Amount, field string) (total, price, qty money.Amount, err *Error) {
 	switch {
 	case amount != nil && (unitPrice != nil || quantity != nil):
 		return total, price, qty, errorf(Invalid, "%s.amount: give amount, or unit_price and quantity, not both", field)
@@ -154,13 +137,13 @@ func expandRecurring(r *RecurringScheduleInput, field string) ([]ChargeItem, *Er
 			items[i] = ChargeItem{Timestamp: t, Amount: total, UnitPrice: price, Quantity: qty}
 		}
 	case DistributionDivided, DistributionDividedRounded:
-		places := MaxAmountFractionDigits
+		places := money.MaxFractionDigits
 		if r.AmountDistribution == DistributionDividedRounded {
 			places = 2
 		}
 		n := int64(len(stamps))
-		each := total.divRound(n, places)
-		last := total.Sub(each.Mul(AmountFromInt(n - 1)))
+		each := total.DivRoundHalfUp(n, places)
+		last := total.Sub(each.Mul(money.FromInt(n - 1)))
 		for i, t := range stamps {
 			a := each
 			if i == len(stamps)-1 {

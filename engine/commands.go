@@ -1,6 +1,8 @@
 package engine
 
-import "github.com/shopspring/decimal"
+import (
+	"burndown/money"
+)
 
 // Kind identifies a command type on the wire and in the log. Values are
 // stable forever: a kind is never renumbered, only added.
@@ -130,9 +132,9 @@ const (
 // positive factor (e.g. bytes to GB). A quotient is rounded half-up to 12
 // fractional digits, as Mul is.
 type QuantityConversion struct {
-	ConversionFactor decimal.Decimal `msgpack:"ConversionFactor"`
-	Operation        string          `msgpack:"Operation"`
-	Name             string          `msgpack:"Name"`
+	ConversionFactor money.Amount `msgpack:"ConversionFactor"`
+	Operation        string       `msgpack:"Operation"`
+	Name             string       `msgpack:"Name"`
 }
 
 // QuantityRounding rounds a product's (converted) period quantity to
@@ -144,8 +146,8 @@ type QuantityRounding struct {
 
 // CreditTypeConversion prices a custom pricing unit in the rate card's fiat.
 type CreditTypeConversion struct {
-	CustomCreditTypeID  string          `msgpack:"CustomCreditTypeID"`
-	FiatPerCustomCredit decimal.Decimal `msgpack:"FiatPerCustomCredit"`
+	CustomCreditTypeID  string       `msgpack:"CustomCreditTypeID"`
+	FiatPerCustomCredit money.Amount `msgpack:"FiatPerCustomCredit"`
 }
 
 // CreateRateCard defines an empty rate card; rates are added with AddRates.
@@ -180,23 +182,23 @@ const (
 
 // Tier is one step of a TIERED rate; the last tier has no size.
 type Tier struct {
-	Size  *decimal.Decimal `msgpack:"Size"`
-	Price decimal.Decimal  `msgpack:"Price"`
+	Size  *money.Amount `msgpack:"Size"`
+	Price money.Amount  `msgpack:"Price"`
 }
 
 // RateInput is one rate of a rate card: a price for a product over time.
 type RateInput struct {
-	ProductID        string           `msgpack:"ProductID"`
-	StartingAt       Nanos            `msgpack:"StartingAt"`
-	EndingBefore     Nanos            `msgpack:"EndingBefore"`
-	Entitled         bool             `msgpack:"Entitled"`
-	RateType         string           `msgpack:"RateType"`
-	Price            decimal.Decimal  `msgpack:"Price"`
-	Tiers            []Tier           `msgpack:"Tiers"`
-	CreditTypeID     string           `msgpack:"CreditTypeID"`
-	BillingFrequency string           `msgpack:"BillingFrequency"`
-	Quantity         *decimal.Decimal `msgpack:"Quantity"`
-	IsProrated       bool             `msgpack:"IsProrated"`
+	ProductID        string        `msgpack:"ProductID"`
+	StartingAt       Nanos         `msgpack:"StartingAt"`
+	EndingBefore     Nanos         `msgpack:"EndingBefore"`
+	Entitled         bool          `msgpack:"Entitled"`
+	RateType         string        `msgpack:"RateType"`
+	Price            money.Amount  `msgpack:"Price"`
+	Tiers            []Tier        `msgpack:"Tiers"`
+	CreditTypeID     string        `msgpack:"CreditTypeID"`
+	BillingFrequency string        `msgpack:"BillingFrequency"`
+	Quantity         *money.Amount `msgpack:"Quantity"`
+	IsProrated       bool          `msgpack:"IsProrated"`
 	// PricingGroupValues restricts the rate to usage whose pricing group
 	// (the product's pricing_group_key) has these values; empty: every group.
 	PricingGroupValues map[string]string `msgpack:"PricingGroupValues"`
@@ -230,10 +232,10 @@ type CreateCustomer struct {
 
 // ScheduleItem is one access segment of a commit or credit.
 type ScheduleItem struct {
-	ID           string          `msgpack:"ID"`
-	Amount       decimal.Decimal `msgpack:"Amount"`
-	StartingAt   Nanos           `msgpack:"StartingAt"`
-	EndingBefore Nanos           `msgpack:"EndingBefore"`
+	ID           string       `msgpack:"ID"`
+	Amount       money.Amount `msgpack:"Amount"`
+	StartingAt   Nanos        `msgpack:"StartingAt"`
+	EndingBefore Nanos        `msgpack:"EndingBefore"`
 }
 
 // InvoiceItem is one scheduled invoice of a commit purchase: Amount is
@@ -242,12 +244,12 @@ type ScheduleItem struct {
 // Quantity: an amount, shown as unit price Amount times 1); InvoiceID is the
 // invoice the item is billed on (state only; "" in commands).
 type InvoiceItem struct {
-	ID        string          `msgpack:"ID"`
-	Timestamp Nanos           `msgpack:"Timestamp"`
-	Amount    decimal.Decimal `msgpack:"Amount"`
-	UnitPrice decimal.Decimal `msgpack:"UnitPrice"`
-	Quantity  decimal.Decimal `msgpack:"Quantity"`
-	InvoiceID string          `msgpack:"InvoiceID"`
+	ID        string       `msgpack:"ID"`
+	Timestamp Nanos        `msgpack:"Timestamp"`
+	Amount    money.Amount `msgpack:"Amount"`
+	UnitPrice money.Amount `msgpack:"UnitPrice"`
+	Quantity  money.Amount `msgpack:"Quantity"`
+	InvoiceID string       `msgpack:"InvoiceID"`
 }
 
 // Commit and credit types.
@@ -265,7 +267,7 @@ type CommitInput struct {
 	ProductID             string            `msgpack:"ProductID"`
 	Name                  string            `msgpack:"Name"`
 	Description           string            `msgpack:"Description"`
-	Priority              *decimal.Decimal  `msgpack:"Priority"`
+	Priority              *money.Amount     `msgpack:"Priority"`
 	CreditTypeID          string            `msgpack:"CreditTypeID"`
 	AccessSchedule        []ScheduleItem    `msgpack:"AccessSchedule"`
 	InvoiceSchedule       []InvoiceItem     `msgpack:"InvoiceSchedule"`
@@ -286,17 +288,17 @@ type CommitInput struct {
 
 // OverrideInput changes rates of a contract for a product or a tag.
 type OverrideInput struct {
-	ID                    string           `msgpack:"ID"`
-	StartingAt            Nanos            `msgpack:"StartingAt"`
-	EndingBefore          Nanos            `msgpack:"EndingBefore"`
-	ProductID             string           `msgpack:"ProductID"`
-	ApplicableProductTags []string         `msgpack:"ApplicableProductTags"`
-	Entitled              *bool            `msgpack:"Entitled"`
-	Type                  string           `msgpack:"Type"` // OVERWRITE or MULTIPLIER, empty for entitled-only
-	Multiplier            *decimal.Decimal `msgpack:"Multiplier"`
-	OverwritePrice        *decimal.Decimal `msgpack:"OverwritePrice"`
+	ID                    string        `msgpack:"ID"`
+	StartingAt            Nanos         `msgpack:"StartingAt"`
+	EndingBefore          Nanos         `msgpack:"EndingBefore"`
+	ProductID             string        `msgpack:"ProductID"`
+	ApplicableProductTags []string      `msgpack:"ApplicableProductTags"`
+	Entitled              *bool         `msgpack:"Entitled"`
+	Type                  string        `msgpack:"Type"` // OVERWRITE or MULTIPLIER, empty for entitled-only
+	Multiplier            *money.Amount `msgpack:"Multiplier"`
+	OverwritePrice        *money.Amount `msgpack:"OverwritePrice"`
 	// Priority orders overrides under EXPLICIT prioritization (lower first).
-	Priority *decimal.Decimal `msgpack:"Priority"`
+	Priority *money.Amount `msgpack:"Priority"`
 	// OverwriteTiers, when set, makes an OVERWRITE a TIERED overwrite_rate
 	// (OverwritePrice is then unused).
 	OverwriteTiers []Tier `msgpack:"OverwriteTiers"`
@@ -410,22 +412,22 @@ const (
 // ChargeItemInput is one point-in-time item of a schedule: an amount, or a
 // unit price and a quantity.
 type ChargeItemInput struct {
-	Timestamp Nanos            `msgpack:"Timestamp"`
-	Amount    *decimal.Decimal `msgpack:"Amount"`
-	UnitPrice *decimal.Decimal `msgpack:"UnitPrice"`
-	Quantity  *decimal.Decimal `msgpack:"Quantity"`
+	Timestamp Nanos         `msgpack:"Timestamp"`
+	Amount    *money.Amount `msgpack:"Amount"`
+	UnitPrice *money.Amount `msgpack:"UnitPrice"`
+	Quantity  *money.Amount `msgpack:"Quantity"`
 }
 
 // RecurringScheduleInput generates items every Frequency from StartingAt
 // until EndingBefore.
 type RecurringScheduleInput struct {
-	StartingAt         Nanos            `msgpack:"StartingAt"`
-	EndingBefore       Nanos            `msgpack:"EndingBefore"`
-	Frequency          string           `msgpack:"Frequency"`
-	AmountDistribution string           `msgpack:"AmountDistribution"`
-	Amount             *decimal.Decimal `msgpack:"Amount"`
-	UnitPrice          *decimal.Decimal `msgpack:"UnitPrice"`
-	Quantity           *decimal.Decimal `msgpack:"Quantity"`
+	StartingAt         Nanos         `msgpack:"StartingAt"`
+	EndingBefore       Nanos         `msgpack:"EndingBefore"`
+	Frequency          string        `msgpack:"Frequency"`
+	AmountDistribution string        `msgpack:"AmountDistribution"`
+	Amount             *money.Amount `msgpack:"Amount"`
+	UnitPrice          *money.Amount `msgpack:"UnitPrice"`
+	Quantity           *money.Amount `msgpack:"Quantity"`
 }
 
 // ScheduledChargeInput is a charge of a FIXED product billed on the usage

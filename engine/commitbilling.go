@@ -1,6 +1,10 @@
 package engine
 
-import "strconv"
+import (
+	"strconv"
+
+	"burndown/money"
+)
 
 // Commit purchases and postpaid true-ups on usage invoices.
 //
@@ -74,7 +78,7 @@ func checkNewCommit(cm *Commit, in *CommitInput, rc *RateCard, field string, i i
 		for j, it := range items {
 			cm.InvoiceSchedule[j] = InvoiceItem{
 				ID: DeriveID(cm.ID, "invoice_item", strconv.Itoa(j)), Timestamp: it.Timestamp,
-				Amount: it.Amount.Decimal(), UnitPrice: it.UnitPrice.Decimal(), Quantity: it.Quantity.Decimal(),
+				Amount: it.Amount, UnitPrice: it.UnitPrice, Quantity: it.Quantity,
 			}
 		}
 	}
@@ -85,7 +89,7 @@ func checkNewCommit(cm *Commit, in *CommitInput, rc *RateCard, field string, i i
 		if it.Amount.IsNegative() {
 			return errorf(Invalid, "%s.invoice_schedule.schedule_items[%d].amount: must not be negative", f, j)
 		}
-		if _, err := AmountFromDecimal(it.Amount); err != nil {
+		if _, err := inputAmount(it.Amount); err != nil {
 			return errorf(Invalid, "%s.invoice_schedule.schedule_items[%d].amount: %v", f, j, err)
 		}
 	}
@@ -102,7 +106,7 @@ func checkNewCommit(cm *Commit, in *CommitInput, rc *RateCard, field string, i i
 	case len(cm.InvoiceSchedule) > 1:
 		return errorf(Invalid, "%s.invoice_schedule.schedule_items: a POSTPAID commit has at most one item (its true-up)", f)
 	case len(cm.InvoiceSchedule) == 1:
-		amt, _ := AmountFromDecimal(cm.InvoiceSchedule[0].Amount)
+		amt, _ := inputAmount(cm.InvoiceSchedule[0].Amount)
 		if !amt.Equal(cm.Segments[0].Amount) {
 			return errorf(Invalid, "%s.invoice_schedule.schedule_items[0].amount: must equal the access_schedule amount %s", f, cm.Segments[0].Amount)
 		}
@@ -136,11 +140,11 @@ func (k *Contract) billCommit(cm *Commit, rc *RateCard, field string, allowClose
 		if inv.CreditTypeID == "" {
 			inv.CreditTypeID = rc.FiatCreditTypeID
 		}
-		total, _ := AmountFromDecimal(it.Amount)
+		total, _ := inputAmount(it.Amount)
 		price, qty := total, amountOne
 		if !it.Quantity.IsZero() {
-			price, _ = AmountFromDecimal(it.UnitPrice)
-			qty, _ = AmountFromDecimal(it.Quantity)
+			price, _ = inputAmount(it.UnitPrice)
+			qty, _ = inputAmount(it.Quantity)
 		}
 		inv.Lines = append(inv.Lines, &InvoiceLine{
 			Type: LineCommitPurchase, ProductID: cm.ProductID, CommitID: cm.ID, CreditTypeID: rc.FiatCreditTypeID,
@@ -226,7 +230,7 @@ func (k *Contract) lateDrawable(cm *Commit, s *Segment) bool {
 }
 
 // reduceTrueUp moves a late draw of a trued-up segment out of its true-up.
-func (k *Contract) reduceTrueUp(cm *Commit, s *Segment, draw Amount) {
+func (k *Contract) reduceTrueUp(cm *Commit, s *Segment, draw money.Amount) {
 	s.ExpiredAmount = s.ExpiredAmount.Sub(draw)
 	inv := k.Invoice(s.TrueUpInvoiceID)
 	for i, l := range inv.Lines {

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"burndown/money"
 )
 
 // compositeSetup: calls (COUNT, tag "api") at 2, storage (SUM of n, tag
@@ -179,9 +181,9 @@ func TestCompositeChargesTelescope(t *testing.T) {
 	h.e.Read(context.Background(), "c", func(c *Customer, cat *Catalog, _ Nanos) {
 		inv := c.Contracts[0].Invoices[0]
 		covered := inv.coveredSpend(cat, cat.Products["comp"], USDCreditTypeID)
-		frac, _ := AmountFromDecimal(dec("0.123456789012"))
+		frac, _ := inputAmount(dec("0.123456789012"))
 		want := covered.Mul(frac)
-		var got Amount
+		var got money.Amount
 		for _, l := range inv.Lines {
 			if l.Type == LineUsage && l.ProductID == "comp" {
 				got = got.Add(l.Total)

@@ -1,6 +1,10 @@
 package engine
 
-import "fmt"
+import (
+	"fmt"
+
+	"burndown/money"
+)
 
 // Consume is POST /v1/entitlements/consume: a customer's events are
 // ingested only if the entitlement check for the product (and group value)
@@ -22,7 +26,7 @@ func (*Consume) Kind() Kind { return KindConsume }
 type CheckAnswer struct {
 	Entitled     bool
 	Reason       string
-	Balance      Amount
+	Balance      money.Amount
 	CreditTypeID string
 }
 

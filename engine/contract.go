@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/shopspring/decimal"
+	"burndown/money"
 )
 
 func applyCreateCustomer(s *shard, t *task, _ *Catalog, now Nanos) {
@@ -231,7 +231,7 @@ func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, f
 		CustomFields: in.CustomFields, CreatedAt: now, Seq: c.Seq, LegacyRules: legacy, DoNotInvoice: in.DoNotInvoice,
 	}
 	for j, it := range in.AccessSchedule {
-		amount, aerr := AmountFromDecimal(it.Amount)
+		amount, aerr := inputAmount(it.Amount)
 		if aerr != nil {
 			return nil, errorf(Invalid, "%s[%d].access_schedule.schedule_items[%d].amount: %v", field, i, j, aerr)
 		}
@@ -295,11 +295,11 @@ func newOverride(in *OverrideInput, i int) (Override, *Error) {
 
 // amountPtr converts an optional decimal of a command; a value out of
 // bounds is an Invalid error naming the field (format and args).
-func amountPtr(d *decimal.Decimal, format string, args ...any) (*Amount, *Error) {
+func amountPtr(d *money.Amount, format string, args ...any) (*money.Amount, *Error) {
 	if d == nil {
 		return nil, nil
 	}
-	a, err := AmountFromDecimal(*d)
+	a, err := inputAmount(*d)
 	if err != nil {
 		return nil, errorf(Invalid, format+": %v", append(args, err)...)
 	}

@@ -1,6 +1,10 @@
 package engine
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"burndown/money"
+)
 
 // Customer is everything the engine knows about one customer. It is owned by
 // its shard's goroutine: only that goroutine reads or writes it.
@@ -148,11 +152,11 @@ type ScheduledCharge struct {
 
 // ChargeItem is one billed item of a scheduled charge.
 type ChargeItem struct {
-	ID        string `msgpack:"ID"`
-	Timestamp Nanos  `msgpack:"Timestamp"`
-	Amount    Amount `msgpack:"Amount"`
-	UnitPrice Amount `msgpack:"UnitPrice"`
-	Quantity  Amount `msgpack:"Quantity"`
+	ID        string       `msgpack:"ID"`
+	Timestamp Nanos        `msgpack:"Timestamp"`
+	Amount    money.Amount `msgpack:"Amount"`
+	UnitPrice money.Amount `msgpack:"UnitPrice"`
+	Quantity  money.Amount `msgpack:"Quantity"`
 	// InvoiceID is the usage invoice the item is billed on.
 	InvoiceID string `msgpack:"InvoiceID"`
 }
@@ -179,7 +183,7 @@ type Commit struct {
 	ProductID       string            `msgpack:"ProductID"`
 	Name            string            `msgpack:"Name"`
 	Description     string            `msgpack:"Description"`
-	Priority        *Amount           `msgpack:"Priority"`
+	Priority        *money.Amount     `msgpack:"Priority"`
 	InvoiceSchedule []InvoiceItem     `msgpack:"InvoiceSchedule"`
 	CustomFields    map[string]string `msgpack:"CustomFields"`
 	CreatedAt       Nanos             `msgpack:"CreatedAt"`
@@ -212,16 +216,16 @@ type Commit struct {
 // Segment is one access-schedule item of a commit or credit: an amount usable
 // over [StartingAt, EndingBefore).
 type Segment struct {
-	ID           string `msgpack:"ID"`
-	Amount       Amount `msgpack:"Amount"`
-	StartingAt   Nanos  `msgpack:"StartingAt"`
-	EndingBefore Nanos  `msgpack:"EndingBefore"`
+	ID           string       `msgpack:"ID"`
+	Amount       money.Amount `msgpack:"Amount"`
+	StartingAt   Nanos        `msgpack:"StartingAt"`
+	EndingBefore Nanos        `msgpack:"EndingBefore"`
 	// Drawn is what usage has consumed from the segment so far.
-	Drawn Amount `msgpack:"Drawn"`
+	Drawn money.Amount `msgpack:"Drawn"`
 	// Expired is set once the segment's end has passed; ExpiredAmount is what
 	// was left in it then.
-	Expired       bool   `msgpack:"Expired"`
-	ExpiredAmount Amount `msgpack:"ExpiredAmount"`
+	Expired       bool         `msgpack:"Expired"`
+	ExpiredAmount money.Amount `msgpack:"ExpiredAmount"`
 	// Deductions aggregates draws per invoice, in first-draw order.
 	Deductions []Deduction `msgpack:"Deductions"`
 	// TrueUpInvoiceID is the invoice a POSTPAID segment's unused remainder
@@ -236,9 +240,9 @@ type Segment struct {
 
 // Deduction is the total drawn from a segment for one invoice.
 type Deduction struct {
-	InvoiceID string `msgpack:"InvoiceID"`
-	Timestamp Nanos  `msgpack:"Timestamp"` // the invoice's start (or the segment's, if later)
-	Amount    Amount `msgpack:"Amount"`
+	InvoiceID string       `msgpack:"InvoiceID"`
+	Timestamp Nanos        `msgpack:"Timestamp"` // the invoice's start (or the segment's, if later)
+	Amount    money.Amount `msgpack:"Amount"`
 }
 
 // InForce reports whether the segment is usable at t.
@@ -247,9 +251,9 @@ func (s *Segment) InForce(t Nanos) bool {
 }
 
 // Remaining is what is left to draw, ignoring time.
-func (s *Segment) Remaining() Amount {
+func (s *Segment) Remaining() money.Amount {
 	if s.Expired {
-		return Amount{}
+		return money.Amount{}
 	}
 	return s.Amount.Sub(s.Drawn)
 }
@@ -285,7 +289,7 @@ type Invoice struct {
 	LastUsageAt Nanos  `msgpack:"LastUsageAt"`
 	ID          string `msgpack:"ID"`
 	// Total is usage minus applied commits and credits, in CreditTypeID.
-	Total Amount `msgpack:"Total"`
+	Total money.Amount `msgpack:"Total"`
 
 	ContractID   string `msgpack:"ContractID"`
 	CreditTypeID string `msgpack:"CreditTypeID"`
@@ -310,7 +314,7 @@ type UsageAgg struct {
 	// Quantity is the metric's raw aggregate over the period: the sum
 	// (COUNT, SUM), the maximum (MAX), the number of distinct values
 	// (UNIQUE) or the latest value (LATEST), before conversion and rounding.
-	Quantity Amount `msgpack:"Quantity"`
+	Quantity money.Amount `msgpack:"Quantity"`
 	// Seen is set once a MAX or LATEST value has been taken.
 	Seen bool `msgpack:"Seen"`
 	// LatestAt and LatestTx identify the event LATEST took its value from.
@@ -326,36 +330,36 @@ type UsageAgg struct {
 // commit or credit (negative total). Names come from the catalog and the
 // commit when the invoice is read, so a line stores only ids and amounts.
 type InvoiceLine struct {
-	Type         string `msgpack:"Type"`
-	ProductID    string `msgpack:"ProductID"`
-	CommitID     string `msgpack:"CommitID"`
-	CreditTypeID string `msgpack:"CreditTypeID"`
-	Quantity     Amount `msgpack:"Quantity"`
-	Total        Amount `msgpack:"Total"`
+	Type         string       `msgpack:"Type"`
+	ProductID    string       `msgpack:"ProductID"`
+	CommitID     string       `msgpack:"CommitID"`
+	CreditTypeID string       `msgpack:"CreditTypeID"`
+	Quantity     money.Amount `msgpack:"Quantity"`
+	Total        money.Amount `msgpack:"Total"`
 	// GroupValues are the usage's pricing then presentation group values
 	// (see UsageAgg); nil for a product without group keys.
 	GroupValues []string `msgpack:"GroupValues"`
 	// Scheduled-charge lines (Type scheduled, since customer layout 3): the
 	// charge and item billed, and the item's unit price.
-	ChargeID  string `msgpack:"ChargeID"`
-	ItemID    string `msgpack:"ItemID"`
-	UnitPrice Amount `msgpack:"UnitPrice"`
+	ChargeID  string       `msgpack:"ChargeID"`
+	ItemID    string       `msgpack:"ItemID"`
+	UnitPrice money.Amount `msgpack:"UnitPrice"`
 }
 
 // Override is a contract's override of its rates (OverrideInput as applied):
-// the same fields, with the amounts converted to Amount.
+// the same fields, with the amounts converted to money.Amount.
 type Override struct {
-	ID                    string   `msgpack:"ID"`
-	StartingAt            Nanos    `msgpack:"StartingAt"`
-	EndingBefore          Nanos    `msgpack:"EndingBefore"`
-	ProductID             string   `msgpack:"ProductID"`
-	ApplicableProductTags []string `msgpack:"ApplicableProductTags"`
-	Entitled              *bool    `msgpack:"Entitled"`
-	Type                  string   `msgpack:"Type"` // OVERWRITE or MULTIPLIER, empty for entitled-only
-	Multiplier            *Amount  `msgpack:"Multiplier"`
-	OverwritePrice        *Amount  `msgpack:"OverwritePrice"`
+	ID                    string        `msgpack:"ID"`
+	StartingAt            Nanos         `msgpack:"StartingAt"`
+	EndingBefore          Nanos         `msgpack:"EndingBefore"`
+	ProductID             string        `msgpack:"ProductID"`
+	ApplicableProductTags []string      `msgpack:"ApplicableProductTags"`
+	Entitled              *bool         `msgpack:"Entitled"`
+	Type                  string        `msgpack:"Type"` // OVERWRITE or MULTIPLIER, empty for entitled-only
+	Multiplier            *money.Amount `msgpack:"Multiplier"`
+	OverwritePrice        *money.Amount `msgpack:"OverwritePrice"`
 	// Priority orders overrides under EXPLICIT prioritization (lower first).
-	Priority *Amount `msgpack:"Priority"`
+	Priority *money.Amount `msgpack:"Priority"`
 	// OverwriteTiers makes an OVERWRITE tiered (OverwritePrice unused).
 	OverwriteTiers []TierAmount `msgpack:"OverwriteTiers"`
 }
@@ -363,6 +367,6 @@ type Override struct {
 // TierAmount is a tier of a TIERED rate as priced: Size zero is the last,
 // open tier.
 type TierAmount struct {
-	Size  Amount `msgpack:"Size"`
-	Price Amount `msgpack:"Price"`
+	Size  money.Amount `msgpack:"Size"`
+	Price money.Amount `msgpack:"Price"`
 }

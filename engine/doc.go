@@ -26,9 +26,11 @@
 // out a customer to change only through one gate (gate.go), which preserves
 // the copy-on-write snapshot image, marks the customer dirty and reschedules.
 //
-// Money is engine.Amount (amount.go): exact, bounded fixed point, no float.
-// The only rounding is half-up, in one function (Amount.RoundHalfUp and the
-// 12-digit rounding of Mul past the precision).
+// Money is money.Amount (the money package): exact, bounded fixed point, no
+// float, carried by commands from the HTTP edge to the log. The only rounding
+// is half-up, in one function (Amount.RoundHalfUp and the 12-digit rounding
+// of Mul past the precision); the engine asserts the input bound again when
+// it applies a command (inputAmount).
 //
 // Proration: every prorated amount (a subscription charge for part of a
 // billing period, a seat added mid-period, a recurring grant for a period cut

@@ -1,5 +1,7 @@
 package engine
 
+import "burndown/money"
+
 // Reasons an entitlement check answers with.
 const (
 	ReasonOK              = "ok"
@@ -70,13 +72,13 @@ func (v *EntitlementView) Product(id string) *ProductEntitlement {
 type ProductEntitlement struct {
 	Entitled     bool
 	Reason       string
-	Balance      Amount // the sum of applicable balances now, rendered at check time
+	Balance      money.Amount // the sum of applicable balances now, rendered at check time
 	CreditTypeID string
 }
 
-var noContractEntitlement = newProductEntitlement(false, ReasonNoContract, Amount{}, USDCreditTypeID)
+var noContractEntitlement = newProductEntitlement(false, ReasonNoContract, money.Amount{}, USDCreditTypeID)
 
-func newProductEntitlement(entitled bool, reason string, balance Amount, creditTypeID string) *ProductEntitlement {
+func newProductEntitlement(entitled bool, reason string, balance money.Amount, creditTypeID string) *ProductEntitlement {
 	return &ProductEntitlement{Entitled: entitled, Reason: reason, Balance: balance, CreditTypeID: creditTypeID}
 }
 
@@ -85,7 +87,7 @@ func (p *ProductEntitlement) AppendJSON(b []byte) []byte {
 	return appendCheck(b, p.Entitled, p.Reason, p.Balance, p.CreditTypeID)
 }
 
-func appendCheck(b []byte, entitled bool, reason string, balance Amount, creditTypeID string) []byte {
+func appendCheck(b []byte, entitled bool, reason string, balance money.Amount, creditTypeID string) []byte {
 	b = append(b, `{"entitled":`...)
 	if entitled {
 		b = append(b, "true"...)

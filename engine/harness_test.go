@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"burndown/money"
 )
 
 // harness drives an engine the way the cluster does: one entry per call,
@@ -36,7 +38,16 @@ func mustTime(t testing.TB, s string) time.Time {
 
 func ns(t testing.TB, s string) Nanos { return mustTime(t, s).UnixNano() }
 
-func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+// dec reads an amount for a test command: any decimal within the stored
+// bound, so tests can hand the engine amounts the HTTP edge would refuse.
+func dec(s string) money.Amount {
+	d := decimal.RequireFromString(s)
+	a, err := money.FromStoredScaled(d.Coefficient(), int64(d.Exponent()))
+	if err != nil {
+		panic(fmt.Sprintf("dec(%q): %v", s, err))
+	}
+	return a
+}
 
 // apply applies cmds as one entry and returns their results.
 func (h *harness) apply(cmds ...Command) []Result {
@@ -111,9 +122,9 @@ func indexOf(s, sub string) int {
 }
 
 // balance sums the customer's commit and credit balances now.
-func (h *harness) balance(customer string) Amount {
+func (h *harness) balance(customer string) money.Amount {
 	h.t.Helper()
-	var total Amount
+	var total money.Amount
 	ok, _ := h.e.Read(context.Background(), customer, func(c *Customer, cat *Catalog, now Nanos) {
 		for _, k := range c.Contracts {
 			for _, cm := range k.Balances {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"burndown/money"
 )
 
 // Statement periods follow the schedule's frequency from its anchor,
@@ -100,12 +102,12 @@ func TestInvoiceGracePeriod(t *testing.T) {
 			r := h.must(h.events("acme", "call", "late", 0, 1, "2026-01-31T23:00:00Z"))
 			inv := h.invoices(cust)[0]
 			if c.rated {
-				if r.Ingest.Accepted != 1 || inv.Status != InvoiceDraft || !inv.Total.Equal(MustAmount("40")) {
+				if r.Ingest.Accepted != 1 || inv.Status != InvoiceDraft || !inv.Total.Equal(money.MustParse("40")) {
 					t.Fatalf("late event %+v, invoice %s %s; want rated into the draft (40)", r.Ingest, inv.Status, inv.Total)
 				}
 				return
 			}
-			if r.Ingest.Rejected[RejectFinalized] != 1 || inv.Status != InvoiceFinalized || !inv.Total.Equal(MustAmount("30")) {
+			if r.Ingest.Rejected[RejectFinalized] != 1 || inv.Status != InvoiceFinalized || !inv.Total.Equal(money.MustParse("30")) {
 				t.Fatalf("late event %+v, invoice %s %s; want a period_finalized reject and FINALIZED 30", r.Ingest, inv.Status, inv.Total)
 			}
 		})
@@ -147,14 +149,14 @@ func TestScheduledChargeDistributions(t *testing.T) {
 			if len(invs) != 3 {
 				t.Fatalf("%d invoices, want one per month", len(invs))
 			}
-			var sum Amount
+			var sum money.Amount
 			for i, inv := range invs {
 				if inv.Total.String() != c.want[i] || inv.Lines[0].Type != LineScheduled {
 					t.Errorf("month %d: total %s, want %s", i+1, inv.Total, c.want[i])
 				}
 				sum = sum.Add(inv.Total)
 			}
-			if c.dist != DistributionEach && !sum.Equal(MustAmount(c.amount)) {
+			if c.dist != DistributionEach && !sum.Equal(money.MustParse(c.amount)) {
 				t.Errorf("items add up to %s, want %s", sum, c.amount)
 			}
 		})
@@ -171,7 +173,7 @@ func TestScheduledChargeDistributions(t *testing.T) {
 	}
 	h.must(&CreateContract{CustomerID: cust, RateCardID: rc, StartingAt: ns(t, "2026-01-01T00:00:00Z"), EndingBefore: ns(t, "2026-02-01T00:00:00Z"),
 		ScheduledCharges: []ScheduledChargeInput{{ProductID: fixed, Items: []ChargeItemInput{{Timestamp: ns(t, "2026-01-05T00:00:00Z"), UnitPrice: &price, Quantity: &qty}}}}})
-	if inv := h.invoices(cust)[0]; !inv.Total.Equal(MustAmount("10")) || !inv.Lines[0].UnitPrice.Equal(MustAmount("2.5")) {
+	if inv := h.invoices(cust)[0]; !inv.Total.Equal(money.MustParse("10")) || !inv.Lines[0].UnitPrice.Equal(money.MustParse("2.5")) {
 		t.Fatalf("invoice %s line %+v", inv.Total, inv.Lines[0])
 	}
 }
@@ -211,17 +213,17 @@ func TestEditContractAtomic(t *testing.T) {
 		t.Fatal("no edit id")
 	}
 	inv := h.invoices(cust)[0]
-	if !inv.Total.Equal(MustAmount("520")) {
+	if !inv.Total.Equal(money.MustParse("520")) {
 		t.Fatalf("January after the edit: %s, want 20 of usage + 500 charge", inv.Total)
 	}
-	if b := h.balance(cust); !b.Equal(MustAmount("100")) {
+	if b := h.balance(cust); !b.Equal(money.MustParse("100")) {
 		t.Fatalf("balance %s, want the added credit's 100", b)
 	}
 	// Archiving the charge takes it off the draft.
 	var chargeID string
 	h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) { chargeID = c.Contracts[0].ScheduledCharges[0].ID })
 	h.must(&EditContract{CustomerID: cust, ContractID: k, ArchiveScheduledCharges: []string{chargeID}})
-	if inv := h.invoices(cust)[0]; !inv.Total.Equal(MustAmount("20")) {
+	if inv := h.invoices(cust)[0]; !inv.Total.Equal(money.MustParse("20")) {
 		t.Fatalf("after archiving: %s, want 20", inv.Total)
 	}
 }
@@ -242,7 +244,7 @@ func TestUpdateEndDate(t *testing.T) {
 	}
 	h.must(&UpdateEndDate{CustomerID: cust, ContractID: k, EndingBefore: ns(t, "2026-03-15T00:00:00Z")})
 	invs := h.invoices(cust)
-	if len(invs) != 3 || invs[2].End != ns(t, "2026-03-15T00:00:00Z") || !invs[2].Total.Equal(MustAmount("100")) {
+	if len(invs) != 3 || invs[2].End != ns(t, "2026-03-15T00:00:00Z") || !invs[2].Total.Equal(money.MustParse("100")) {
 		t.Fatalf("invoices after shortening: %+v", invs)
 	}
 	r := h.must(h.events("acme", "call", "after", 0, 1, "2026-03-16T00:00:00Z"))

@@ -3,6 +3,8 @@ package engine
 import (
 	"encoding/json"
 	"strconv"
+
+	"burndown/money"
 )
 
 // Payment gates. A commit added with a payment_gate_config of EXTERNAL (a
@@ -92,15 +94,15 @@ func (*ReleasePaymentGate) Kind() Kind { return KindReleasePaymentGate }
 type PaymentWorkflow struct {
 	ID string `msgpack:"ID"`
 	// Type is manual_commit, prepaid_balance (auto-recharge) or spend.
-	Type       string `msgpack:"Type"`
-	CommitID   string `msgpack:"CommitID"`
-	GateType   string `msgpack:"GateType"`
-	Status     string `msgpack:"Status"`
-	InvoiceID  string `msgpack:"InvoiceID"`
-	Amount     Amount `msgpack:"Amount"`
-	CreditType string `msgpack:"CreditType"`
-	CreatedAt  Nanos  `msgpack:"CreatedAt"`
-	SettledAt  Nanos  `msgpack:"SettledAt"`
+	Type       string       `msgpack:"Type"`
+	CommitID   string       `msgpack:"CommitID"`
+	GateType   string       `msgpack:"GateType"`
+	Status     string       `msgpack:"Status"`
+	InvoiceID  string       `msgpack:"InvoiceID"`
+	Amount     money.Amount `msgpack:"Amount"`
+	CreditType string       `msgpack:"CreditType"`
+	CreatedAt  Nanos        `msgpack:"CreatedAt"`
+	SettledAt  Nanos        `msgpack:"SettledAt"`
 	// ErrorMessage is why a failed payment failed.
 	ErrorMessage string `msgpack:"ErrorMessage"`
 	// Notified: its initiate notification was queued (the end of the run
@@ -195,7 +197,7 @@ func prepareGate(c *Customer, cm *Commit, in *CommitInput, field string, now Nan
 	}
 	total := cm.purchaseTotal()
 	if len(cm.InvoiceSchedule) == 0 {
-		cm.InvoiceSchedule = []InvoiceItem{{ID: DeriveID(cm.ID, "invoice_item", "0"), Timestamp: now, Amount: total.Decimal()}}
+		cm.InvoiceSchedule = []InvoiceItem{{ID: DeriveID(cm.ID, "invoice_item", "0"), Timestamp: now, Amount: total}}
 	}
 	cm.DoNotInvoice = true
 	cm.GateType, cm.GateStatus = g.Type, GatePending
@@ -204,11 +206,11 @@ func prepareGate(c *Customer, cm *Commit, in *CommitInput, field string, now Nan
 
 // purchaseTotal is what buying the commit costs: its invoice schedule, or
 // without one its access amounts.
-func (cm *Commit) purchaseTotal() Amount {
-	var total Amount
+func (cm *Commit) purchaseTotal() money.Amount {
+	var total money.Amount
 	if len(cm.InvoiceSchedule) > 0 {
 		for _, it := range cm.InvoiceSchedule {
-			a, _ := AmountFromDecimal(it.Amount)
+			a, _ := inputAmount(it.Amount)
 			total = total.Add(a)
 		}
 		return total
@@ -397,7 +399,7 @@ func (s *shard) evaluateThresholds(c *Customer, k *Contract, cat *Catalog, now N
 // charge) of amount: pending behind an EXTERNAL or STRIPE gate (the end
 // of the run announces it: evaluatePayments), or issued at once with NONE. Its access runs from now to the contract's end (100 years
 // for an open-ended contract).
-func (s *shard) raise(c *Customer, k *Contract, rc *RateCard, typ string, tc *ThresholdCommit, gateType string, amount Amount, now Nanos, cat *Catalog) *PaymentWorkflow {
+func (s *shard) raise(c *Customer, k *Contract, rc *RateCard, typ string, tc *ThresholdCommit, gateType string, amount money.Amount, now Nanos, cat *Catalog) *PaymentWorkflow {
 	id := DeriveID(k.ID, "payment_workflow", strconv.Itoa(len(k.Workflows)), "commit")
 	end := k.EndingBefore
 	if end == 0 || end <= now {
@@ -408,7 +410,7 @@ func (s *shard) raise(c *Customer, k *Contract, rc *RateCard, typ string, tc *Th
 		ID: id, Type: CommitPrepaid, ProductID: tc.ProductID, Name: tc.Name, Description: tc.Description,
 		Priority: tc.Priority, CreditTypeID: rc.FiatCreditTypeID, ApplicableProductIDs: tc.ApplicableProductIDs,
 		ApplicableProductTags: tc.ApplicableProductTags, CreatedAt: now, Seq: c.Seq, DoNotInvoice: true,
-		InvoiceSchedule: []InvoiceItem{{ID: DeriveID(id, "invoice_item", "0"), Timestamp: now, Amount: amount.Decimal()}},
+		InvoiceSchedule: []InvoiceItem{{ID: DeriveID(id, "invoice_item", "0"), Timestamp: now, Amount: amount}},
 		Segments:        []*Segment{{ID: DeriveID(id, "segment", "0"), Amount: amount, StartingAt: now, EndingBefore: end}},
 		GateType:        gateType, GateStatus: GatePending,
 	}

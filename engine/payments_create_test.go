@@ -1,6 +1,10 @@
 package engine
 
-import "testing"
+import (
+	"testing"
+
+	"burndown/money"
+)
 
 // payment_gate_config on contracts/create commits: an EXTERNAL commit is
 // pending (in no balance) until released, exactly as one added by an edit;
@@ -44,11 +48,11 @@ func TestGatedCommitOnCreate(t *testing.T) {
 	}
 	// The gated purchase bills nothing on the usage statements; the plain
 	// one is invoiced as any commit purchase.
-	var billed Amount
+	var billed money.Amount
 	for _, inv := range got.Invoices {
 		billed = billed.Add(inv.Total)
 	}
-	if !billed.Equal(MustAmount("300")) {
+	if !billed.Equal(money.MustParse("300")) {
 		t.Fatalf("statements bill %s, want the plain commit's 300", billed)
 	}
 

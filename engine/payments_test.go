@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+
+	"burndown/money"
 )
 
 // note is a payment_gate (or alert) notification as a receiver reads it.
@@ -261,13 +263,13 @@ func TestScenarioEThresholdBilling(t *testing.T) {
 	h.release(n.Properties["workflow_id"].(string), GatePaid)
 	h.payNotes()
 	k := h.contract(cust, paygo)
-	if out := k.OutstandingSpend(USDCreditTypeID); !out.Equal(MustAmount("50")) {
+	if out := k.OutstandingSpend(USDCreditTypeID); !out.Equal(money.MustParse("50")) {
 		t.Fatalf("outstanding %s after paid, want the 50 rated while pending", out)
 	}
 	if bal := k.PrepaidBalance(USDCreditTypeID, ns(t, "2026-01-05T00:00:00Z")); !bal.IsZero() {
 		t.Fatalf("threshold commit balance %s, want 0 (it paid the spend)", bal)
 	}
-	if inv := k.Invoices[0]; !inv.Total.Equal(MustAmount("50")) {
+	if inv := k.Invoices[0]; !inv.Total.Equal(money.MustParse("50")) {
 		t.Fatalf("draft total %s, want 50", inv.Total)
 	}
 	_ = api
@@ -293,7 +295,7 @@ func TestScenarioEThresholdBilling(t *testing.T) {
 	if st := only(t, h.payNotes(), NotePaymentStatus, 1)[0]; st.Properties["payment_status"] != GateFailed {
 		t.Fatalf("failed status %+v", st)
 	}
-	if k := h.contract(cust, paygo); len(k.Balances) != 2 || !k.OutstandingSpend(USDCreditTypeID).Equal(MustAmount("10000")) {
+	if k := h.contract(cust, paygo); len(k.Balances) != 2 || !k.OutstandingSpend(USDCreditTypeID).Equal(money.MustParse("10000")) {
 		t.Fatalf("failed charge issued something: %d balances", len(k.Balances))
 	}
 	h.must(h.events("example-inc", "api_call", "e", 0, 9999, "2026-01-05T00:00:00Z"))
@@ -318,7 +320,7 @@ func TestThresholdBillingWithoutGate(t *testing.T) {
 	only(t, notes, NotePaymentInitiate, 0)
 	// Evaluated after each event: the 100th crossed, the 30 after it are
 	// outstanding, whatever the batching.
-	if k := h.contract(cust, contract); !k.OutstandingSpend(USDCreditTypeID).Equal(MustAmount("30")) || len(k.Balances) != 1 {
+	if k := h.contract(cust, contract); !k.OutstandingSpend(USDCreditTypeID).Equal(money.MustParse("30")) || len(k.Balances) != 1 {
 		t.Fatalf("outstanding %s", k.OutstandingSpend(USDCreditTypeID))
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"burndown/money"
 )
 
 // ledger describes the commit's ledger as "TYPE amount" entries.
@@ -81,7 +83,7 @@ func TestPostpaidCommitTrueUp(t *testing.T) {
 			if c.calls > 0 {
 				h.must(h.events("acme", "call", "a", 0, c.calls, "2026-01-10T00:00:00Z"))
 			}
-			if got := h.balance(cust).String(); c.credit == "" && got != MustAmount("100").Sub(AmountFromInt(int64(10*min(c.calls, 10)))).String() {
+			if got := h.balance(cust).String(); c.credit == "" && got != money.MustParse("100").Sub(money.FromInt(int64(10*min(c.calls, 10)))).String() {
 				t.Errorf("balance before the end %s", got)
 			}
 			h.setClock("2026-02-01T00:00:00Z") // the term ends: true-up

@@ -1,14 +1,16 @@
 package engine
 
+import "burndown/money"
+
 // pricedRate is a rate after the contract's overrides.
 type pricedRate struct {
 	rate *Rate
 	// price is the FLAT price per unit (unused when tiers is set).
-	price Amount
+	price money.Amount
 	// tiers is a TIERED rate's (or TIERED overwrite's) tiers, each price to
 	// be multiplied by mult when hasMult.
 	tiers        []TierAmount
-	mult         Amount
+	mult         money.Amount
 	hasMult      bool
 	entitled     bool
 	creditTypeID string
@@ -19,14 +21,14 @@ type pricedRate struct {
 // tier open. A negative quantity is priced at the first tier. Spend is
 // always total(after) − total(before), so a tier crossed inside one event,
 // one batch or one run is priced exactly.
-func (p *pricedRate) total(q Amount) Amount {
+func (p *pricedRate) total(q money.Amount) money.Amount {
 	if p.tiers == nil {
 		return q.Mul(p.price)
 	}
 	if !q.IsPositive() {
 		return q.Mul(p.tierPrice(0))
 	}
-	var sum Amount
+	var sum money.Amount
 	rem := q
 	for i := range p.tiers {
 		take := rem
@@ -42,7 +44,7 @@ func (p *pricedRate) total(q Amount) Amount {
 	return sum
 }
 
-func (p *pricedRate) tierPrice(i int) Amount {
+func (p *pricedRate) tierPrice(i int) money.Amount {
 	if p.hasMult {
 		return p.tiers[i].Price.Mul(p.mult)
 	}
@@ -133,7 +135,7 @@ func priceAt(cat *Catalog, rc *RateCard, k *Contract, p *Product, group []string
 	}
 	switch {
 	case overwrite != nil:
-		pr.hasMult, pr.mult = false, Amount{}
+		pr.hasMult, pr.mult = false, money.Amount{}
 		if overwrite.OverwriteTiers != nil {
 			pr.tiers = overwrite.OverwriteTiers
 		} else {
@@ -146,7 +148,7 @@ func priceAt(cat *Catalog, rc *RateCard, k *Contract, p *Product, group []string
 }
 
 // applyMultiplier multiplies the price (FLAT) or every tier price (TIERED).
-func (p *pricedRate) applyMultiplier(m Amount) {
+func (p *pricedRate) applyMultiplier(m money.Amount) {
 	if p.tiers == nil {
 		p.price = p.price.Mul(m)
 		return
@@ -160,7 +162,7 @@ func (p *pricedRate) applyMultiplier(m Amount) {
 
 // priorityBefore reports whether priority a strictly precedes b (lower
 // first; a missing priority after any present one).
-func priorityBefore(a, b *Amount) bool {
+func priorityBefore(a, b *money.Amount) bool {
 	switch {
 	case a == nil:
 		return false

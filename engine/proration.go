@@ -1,5 +1,7 @@
 package engine
 
+import "burndown/money"
+
 // Proration.
 //
 // Every prorated amount in the engine (a subscription charge for part of a
@@ -11,7 +13,7 @@ package engine
 //
 // exactly (times in nanoseconds, UTC; calendar periods, so April has 30 days
 // and a year 365 or 366), then rounded half-up (half away from zero) to 2
-// decimal places of the amount's unit by Amount.RoundHalfUp. For USD (cents)
+// decimal places of the amount's unit by money.Amount.RoundHalfUp. For USD (cents)
 // that is hundredths of a cent; for a custom pricing unit, hundredths of the
 // unit. Checked by hand: one seat of an ANNUAL subscription at 10000 cents
 // added on 2026-04-16 00:00 of the term 2026-04-01 to 2027-04-01 is
@@ -26,35 +28,20 @@ const prorationPlaces = 2
 // prorate returns amount × remaining / length, rounded half-up to 2 decimal
 // places of the unit. remaining >= length returns amount unchanged;
 // remaining <= 0 returns zero.
-func prorate(amount Amount, remaining, length int64) Amount {
+func prorate(amount money.Amount, remaining, length int64) money.Amount {
 	if length <= 0 || remaining >= length {
 		return amount
 	}
 	if remaining <= 0 {
-		return Amount{}
+		return money.Amount{}
 	}
 	g := gcd64(remaining, length)
 	remaining, length = remaining/g, length/g
 	// The exact quotient, cut one digit past the places kept (which decides
 	// the rounding exactly), rounded half-up by the engine's one rounding
 	// function.
-	cut := amount.Mul(AmountFromInt(remaining)).divTrunc(length, prorationPlaces+1)
+	cut := amount.Mul(money.FromInt(remaining)).DivTrunc(length, prorationPlaces+1)
 	return cut.RoundHalfUp(prorationPlaces)
-}
-
-// divTrunc returns a / n cut toward zero to places fractional digits.
-func (a Amount) divTrunc(n int64, places int) Amount {
-	s := int(a.scale)
-	num := scaledBig(a, a.scale)
-	den := AmountFromInt(n)
-	d := scaledBig(den, 0)
-	if k := places - s; k > 0 {
-		num.Mul(num, pow10Big(int64(k)))
-	} else if k < 0 {
-		d.Mul(d, pow10Big(int64(-k)))
-	}
-	num.Quo(num, d)
-	return bigAmount(num, places)
 }
 
 func gcd64(a, b int64) int64 {

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"sort"
 	"time"
+
+	"burndown/money"
 )
 
 // ratingScratch holds per-shard buffers reused across events.
@@ -13,13 +15,13 @@ type ratingScratch struct {
 	cands   []drawCandidate
 	plan    []plannedUsage
 	// balances is buildView's per-commit balances.
-	balances []Amount
+	balances []money.Amount
 	// scoped lists the scoped spend alerts the event being rated counts for.
 	scoped []*Alert
 }
 
 // amountOne is the quantity of a COUNT event.
-var amountOne = AmountFromInt(1)
+var amountOne = money.FromInt(1)
 
 // rateEvent dedups, rates and burns down one event on its customer's shard.
 func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
@@ -136,9 +138,9 @@ type plannedUsage struct {
 	product *Product
 	metric  *Metric
 	pr      pricedRate
-	qty     Amount   // the event's value: 1 (COUNT), the property (SUM, MAX, LATEST)
-	group   []string // pricing then presentation group values; nil without group keys
-	unique  [16]byte // UNIQUE: the hash of the value
+	qty     money.Amount // the event's value: 1 (COUNT), the property (SUM, MAX, LATEST)
+	group   []string     // pricing then presentation group values; nil without group keys
+	unique  [16]byte     // UNIQUE: the hash of the value
 }
 
 // summed reports whether the usage's spend is its quantity times one price,
@@ -195,7 +197,7 @@ func (s *shard) rateUsage(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard,
 		s.rate(cat, k, inv, rc, p, u.pr.creditTypeID, u.qty, u.qty.Mul(u.pr.price), ev.Timestamp, nil)
 		return
 	}
-	var before, after Amount
+	var before, after money.Amount
 	if p.needsAgg(u.metric) {
 		a := inv.agg(p.ID, u.group)
 		before = a.raw()
@@ -214,7 +216,7 @@ func (s *shard) rateUsage(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard,
 
 // rate records usage of a product on the invoice and burns its spend down
 // from the balances in force at t; what they do not cover is overage.
-func (s *shard) rate(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard, p *Product, creditTypeID string, qty, spend Amount, t Nanos, group []string) {
+func (s *shard) rate(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard, p *Product, creditTypeID string, qty, spend money.Amount, t Nanos, group []string) {
 	inv.addUsage(p, creditTypeID, qty, spend, group)
 	for _, a := range s.scratch.scoped {
 		a.trackGroupSpend(inv, creditTypeID, spend)
@@ -237,7 +239,7 @@ func (s *shard) rate(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard, p *P
 // fraction × S. The composite's usage line (its quantity is S, its unit
 // price the fraction) is in the covered spend's credit type, and its
 // charge burns down like usage, right after the covered spend's.
-func (s *shard) rateComposites(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard, p *Product, creditTypeID string, spend Amount, t Nanos) {
+func (s *shard) rateComposites(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard, p *Product, creditTypeID string, spend money.Amount, t Nanos) {
 	for _, comp := range cat.composites {
 		if !comp.covers(p) {
 			continue
@@ -257,8 +259,8 @@ func (s *shard) rateComposites(cat *Catalog, k *Contract, inv *Invoice, rc *Rate
 
 // coveredSpend is the period's usage spend in creditTypeID of the products
 // comp covers.
-func (inv *Invoice) coveredSpend(cat *Catalog, comp *Product, creditTypeID string) Amount {
-	var sum Amount
+func (inv *Invoice) coveredSpend(cat *Catalog, comp *Product, creditTypeID string) money.Amount {
+	var sum money.Amount
 	for _, l := range inv.Lines {
 		if l.Type == LineUsage && l.CreditTypeID == creditTypeID && comp.covers(cat.Products[l.ProductID]) {
 			sum = sum.Add(l.Total)
@@ -297,7 +299,7 @@ func uniqueHash(v string) (h [16]byte) {
 
 // raw is the aggregate's period quantity before conversion and rounding
 // (zero before any MAX or LATEST value).
-func (a *UsageAgg) raw() Amount { return a.Quantity }
+func (a *UsageAgg) raw() money.Amount { return a.Quantity }
 
 // take folds one event's usage into the aggregate; false when it changes
 // nothing (an older LATEST, a smaller MAX, a repeated UNIQUE value).
@@ -357,8 +359,8 @@ func (inv *Invoice) agg(productID string, group []string) *UsageAgg {
 
 // usageQuantity is the period quantity of (product, group) so far when it
 // is the sum of its usage lines (in every credit type).
-func (inv *Invoice) usageQuantity(productID string, group []string) Amount {
-	var q Amount
+func (inv *Invoice) usageQuantity(productID string, group []string) money.Amount {
+	var q money.Amount
 	for _, l := range inv.Lines {
 		if l.Type == LineUsage && l.ProductID == productID && slicesEqual(l.GroupValues, group) {
 			q = q.Add(l.Quantity)
@@ -393,17 +395,17 @@ func (c *Customer) reject(r RejectReason) {
 // quantity is the event's contribution to the metric, false when the event
 // does not match the metric's filters. A SUM property that ParseAmount
 // refuses (not a number, or outside the bounds) does not count.
-func (m *Metric) quantity(ev *Event) (Amount, bool) {
+func (m *Metric) quantity(ev *Event) (money.Amount, bool) {
 	if f := m.EventTypeFilter; f != nil {
 		for _, v := range f.NotInValues {
 			if v == ev.EventType {
-				return Amount{}, false
+				return money.Amount{}, false
 			}
 		}
 	}
 	for i := range m.PropertyFilters {
 		if !m.PropertyFilters[i].matches(ev.Properties) {
-			return Amount{}, false
+			return money.Amount{}, false
 		}
 	}
 	switch m.Aggregation {
@@ -412,28 +414,28 @@ func (m *Metric) quantity(ev *Event) (Amount, bool) {
 	case AggSum:
 		v, ok := ev.Properties[m.AggregationKey]
 		if !ok {
-			return Amount{}, false
+			return money.Amount{}, false
 		}
-		d, err := ParseAmount(v)
+		d, err := money.Parse(v)
 		if err != nil {
-			return Amount{}, false
+			return money.Amount{}, false
 		}
 		return d, true
 	case AggMax, AggLatest:
 		// The aggregate (rateUsage) folds the value in; a value ParseAmount
 		// refuses does not count.
-		d, err := ParseAmount(ev.Properties[m.AggregationKey])
+		d, err := money.Parse(ev.Properties[m.AggregationKey])
 		if err != nil {
-			return Amount{}, false
+			return money.Amount{}, false
 		}
 		return d, true
 	case AggUnique:
 		if _, ok := ev.Properties[m.AggregationKey]; !ok {
-			return Amount{}, false
+			return money.Amount{}, false
 		}
 		return amountOne, true
 	}
-	return Amount{}, false
+	return money.Amount{}, false
 }
 
 func (f *PropertyFilter) matches(props map[string]string) bool {
@@ -517,7 +519,7 @@ func (inv *Invoice) groupLine(typ, productID, commitID, creditTypeID string, gro
 	return l
 }
 
-func (inv *Invoice) addUsage(p *Product, creditTypeID string, qty, spend Amount, group []string) {
+func (inv *Invoice) addUsage(p *Product, creditTypeID string, qty, spend money.Amount, group []string) {
 	l := inv.groupLine(LineUsage, p.ID, "", creditTypeID, group)
 	l.Quantity = l.Quantity.Add(qty)
 	l.Total = l.Total.Add(spend)
@@ -525,7 +527,7 @@ func (inv *Invoice) addUsage(p *Product, creditTypeID string, qty, spend Amount,
 
 // addOverage adds what no balance covered to the invoice total, converting a
 // custom pricing unit to the rate card's fiat.
-func (inv *Invoice) addOverage(rc *RateCard, creditTypeID string, amount Amount) {
+func (inv *Invoice) addOverage(rc *RateCard, creditTypeID string, amount money.Amount) {
 	if inv.CreditTypeID == "" {
 		inv.CreditTypeID = rc.FiatCreditTypeID
 	}

@@ -1,6 +1,8 @@
 package engine
 
-import "github.com/shopspring/decimal"
+import (
+	"burndown/money"
+)
 
 // Auto-recharge (prepaid_balance_threshold_configuration). Evaluated at the
 // end of every shard run that changed the customer (evaluatePayments), for
@@ -19,39 +21,39 @@ import "github.com/shopspring/decimal"
 
 // ThresholdCommitInput is the commit a threshold configuration issues.
 type ThresholdCommitInput struct {
-	ProductID             string           `msgpack:"ProductID"`
-	Name                  string           `msgpack:"Name"`
-	Description           string           `msgpack:"Description"`
-	Priority              *decimal.Decimal `msgpack:"Priority"`
-	ApplicableProductIDs  []string         `msgpack:"ApplicableProductIDs"`
-	ApplicableProductTags []string         `msgpack:"ApplicableProductTags"`
+	ProductID             string        `msgpack:"ProductID"`
+	Name                  string        `msgpack:"Name"`
+	Description           string        `msgpack:"Description"`
+	Priority              *money.Amount `msgpack:"Priority"`
+	ApplicableProductIDs  []string      `msgpack:"ApplicableProductIDs"`
+	ApplicableProductTags []string      `msgpack:"ApplicableProductTags"`
 }
 
 // RechargeInput is a prepaid_balance_threshold_configuration as given; on
 // an update every field is optional (nil: unchanged).
 type RechargeInput struct {
 	IsEnabled        *bool                 `msgpack:"IsEnabled"`
-	ThresholdAmount  *decimal.Decimal      `msgpack:"ThresholdAmount"`
-	RechargeToAmount *decimal.Decimal      `msgpack:"RechargeToAmount"`
+	ThresholdAmount  *money.Amount         `msgpack:"ThresholdAmount"`
+	RechargeToAmount *money.Amount         `msgpack:"RechargeToAmount"`
 	Commit           *ThresholdCommitInput `msgpack:"Commit"`
 	PaymentGate      *PaymentGateInput     `msgpack:"PaymentGate"`
 }
 
 // ThresholdCommit is the commit a configuration issues, as applied.
 type ThresholdCommit struct {
-	ProductID             string   `msgpack:"ProductID"`
-	Name                  string   `msgpack:"Name"`
-	Description           string   `msgpack:"Description"`
-	Priority              *Amount  `msgpack:"Priority"`
-	ApplicableProductIDs  []string `msgpack:"ApplicableProductIDs"`
-	ApplicableProductTags []string `msgpack:"ApplicableProductTags"`
+	ProductID             string        `msgpack:"ProductID"`
+	Name                  string        `msgpack:"Name"`
+	Description           string        `msgpack:"Description"`
+	Priority              *money.Amount `msgpack:"Priority"`
+	ApplicableProductIDs  []string      `msgpack:"ApplicableProductIDs"`
+	ApplicableProductTags []string      `msgpack:"ApplicableProductTags"`
 }
 
 // RechargeConfig is a contract's auto-recharge configuration.
 type RechargeConfig struct {
 	IsEnabled  bool            `msgpack:"IsEnabled"`
-	Threshold  Amount          `msgpack:"Threshold"`
-	RechargeTo Amount          `msgpack:"RechargeTo"`
+	Threshold  money.Amount    `msgpack:"Threshold"`
+	RechargeTo money.Amount    `msgpack:"RechargeTo"`
 	Commit     ThresholdCommit `msgpack:"Commit"`
 	GateType   string          `msgpack:"GateType"`
 }
@@ -70,8 +72,8 @@ func (k *Contract) depletedReason() string {
 
 // prepaidBalance is the contract's prepaid commit and credit balance in
 // force at now, in the credit type.
-func (k *Contract) prepaidBalance(creditTypeID string, now Nanos) Amount {
-	var total Amount
+func (k *Contract) prepaidBalance(creditTypeID string, now Nanos) money.Amount {
+	var total money.Amount
 	for _, cm := range k.Balances {
 		if cm.drawable() && !cm.postpaid() && cm.CreditTypeID == creditTypeID {
 			total = total.Add(cm.BalanceAt(now))
@@ -81,7 +83,7 @@ func (k *Contract) prepaidBalance(creditTypeID string, now Nanos) Amount {
 }
 
 // PrepaidBalance is prepaidBalance for readers.
-func (k *Contract) PrepaidBalance(creditTypeID string, now Nanos) Amount {
+func (k *Contract) PrepaidBalance(creditTypeID string, now Nanos) money.Amount {
 	return k.prepaidBalance(creditTypeID, now)
 }
 
@@ -192,14 +194,14 @@ func gateType(g gateRules, in *PaymentGateInput, old, field string) (string, *Er
 }
 
 // optAmount converts an optional non-negative amount of a configuration.
-func optAmount(d *decimal.Decimal, old *Amount, field string) (Amount, *Error) {
+func optAmount(d *money.Amount, old *money.Amount, field string) (money.Amount, *Error) {
 	if d == nil {
 		if old == nil {
-			return Amount{}, errorf(Invalid, "%s: is required", field)
+			return money.Amount{}, errorf(Invalid, "%s: is required", field)
 		}
 		return *old, nil
 	}
-	a, err := AmountFromDecimal(*d)
+	a, err := inputAmount(*d)
 	if err != nil {
 		return a, errorf(Invalid, "%s: %v", field, err)
 	}
@@ -212,7 +214,7 @@ func optAmount(d *decimal.Decimal, old *Amount, field string) (Amount, *Error) {
 // rechargeConfig builds (old nil) or updates a configuration.
 func rechargeConfig(cat *Catalog, g gateRules, in *RechargeInput, old *RechargeConfig, field string) (*RechargeConfig, *Error) {
 	out := &RechargeConfig{}
-	var oldTh, oldTo *Amount
+	var oldTh, oldTo *money.Amount
 	var oldCommit *ThresholdCommit
 	oldGate := ""
 	if old != nil {

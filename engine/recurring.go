@@ -3,7 +3,7 @@ package engine
 import (
 	"strconv"
 
-	"github.com/shopspring/decimal"
+	"burndown/money"
 )
 
 // Recurring credits and commits.
@@ -56,10 +56,10 @@ type RecurringInput struct {
 	Name                  string            `msgpack:"Name"`
 	Description           string            `msgpack:"Description"`
 	CreditTypeID          string            `msgpack:"CreditTypeID"`
-	UnitPrice             decimal.Decimal   `msgpack:"UnitPrice"`
-	Quantity              *decimal.Decimal  `msgpack:"Quantity"`
+	UnitPrice             money.Amount      `msgpack:"UnitPrice"`
+	Quantity              *money.Amount     `msgpack:"Quantity"`
 	DurationPeriods       int64             `msgpack:"DurationPeriods"`
-	Priority              *decimal.Decimal  `msgpack:"Priority"`
+	Priority              *money.Amount     `msgpack:"Priority"`
 	ApplicableProductIDs  []string          `msgpack:"ApplicableProductIDs"`
 	ApplicableProductTags []string          `msgpack:"ApplicableProductTags"`
 	CustomFields          map[string]string `msgpack:"CustomFields"`
@@ -81,35 +81,35 @@ type RecurringInput struct {
 // where its grants stand. Its grants are the segments of the contract's
 // commit or credit CommitID.
 type RecurringBalance struct {
-	ID                   string `msgpack:"ID"`
-	CommitID             string `msgpack:"CommitID"`
-	Type                 string `msgpack:"Type"` // CREDIT or PREPAID
-	UnitPrice            Amount `msgpack:"UnitPrice"`
-	Quantity             Amount `msgpack:"Quantity"`
-	DurationPeriods      int64  `msgpack:"DurationPeriods"`
-	StartingAt           Nanos  `msgpack:"StartingAt"`
-	EndingBefore         Nanos  `msgpack:"EndingBefore"`
-	Frequency            string `msgpack:"Frequency"`
-	Proration            string `msgpack:"Proration"`
-	SubscriptionID       string `msgpack:"SubscriptionID"`
-	Allocation           string `msgpack:"Allocation"`
-	SeatIncreaseProrated bool   `msgpack:"SeatIncreaseProrated"`
+	ID                   string       `msgpack:"ID"`
+	CommitID             string       `msgpack:"CommitID"`
+	Type                 string       `msgpack:"Type"` // CREDIT or PREPAID
+	UnitPrice            money.Amount `msgpack:"UnitPrice"`
+	Quantity             money.Amount `msgpack:"Quantity"`
+	DurationPeriods      int64        `msgpack:"DurationPeriods"`
+	StartingAt           Nanos        `msgpack:"StartingAt"`
+	EndingBefore         Nanos        `msgpack:"EndingBefore"`
+	Frequency            string       `msgpack:"Frequency"`
+	Proration            string       `msgpack:"Proration"`
+	SubscriptionID       string       `msgpack:"SubscriptionID"`
+	Allocation           string       `msgpack:"Allocation"`
+	SeatIncreaseProrated bool         `msgpack:"SeatIncreaseProrated"`
 	// NextGrant is the start of the next period to grant (0: none left);
 	// PeriodStart and PeriodEnd are the period granted last, SegmentID its
 	// segment and GrantedSeats the highest quantity granted for it.
-	NextGrant    Nanos  `msgpack:"NextGrant"`
-	PeriodStart  Nanos  `msgpack:"PeriodStart"`
-	PeriodEnd    Nanos  `msgpack:"PeriodEnd"`
-	SegmentID    string `msgpack:"SegmentID"`
-	GrantedSeats Amount `msgpack:"GrantedSeats"`
+	NextGrant    Nanos        `msgpack:"NextGrant"`
+	PeriodStart  Nanos        `msgpack:"PeriodStart"`
+	PeriodEnd    Nanos        `msgpack:"PeriodEnd"`
+	SegmentID    string       `msgpack:"SegmentID"`
+	GrantedSeats money.Amount `msgpack:"GrantedSeats"`
 	// StepsDone counts the linked subscription's quantity steps applied.
 	StepsDone int `msgpack:"StepsDone"`
 }
 
 // SeatAdjustment is what a seat increase added to a grant at At.
 type SeatAdjustment struct {
-	At     Nanos  `msgpack:"At"`
-	Amount Amount `msgpack:"Amount"`
+	At     Nanos        `msgpack:"At"`
+	Amount money.Amount `msgpack:"Amount"`
 }
 
 // RecurringBalance returns the contract's recurring credit or commit with
@@ -245,7 +245,7 @@ func (r *RecurringBalance) period(k *Contract, t Nanos) (fs, fe, s, e Nanos) {
 
 // seats is the quantity a grant at t multiplies: the linked subscription's
 // quantity, or one.
-func (r *RecurringBalance) seats(k *Contract, t Nanos) Amount {
+func (r *RecurringBalance) seats(k *Contract, t Nanos) money.Amount {
 	if sub := k.Subscription(r.SubscriptionID); sub != nil {
 		return sub.QuantityAt(t)
 	}

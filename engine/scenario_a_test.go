@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"testing"
+
+	"burndown/money"
 )
 
 // Scenario A of SCENARIOS.md (seed 000): prepaid credits, cut-off at zero,
@@ -45,7 +47,7 @@ func TestScenarioAPrepaidCutoff(t *testing.T) {
 			t.Fatalf("accepted %d, want 100", r.Ingest.Accepted)
 		}
 	}
-	if got := h.balance(cust); !got.Equal(MustAmount("500")) {
+	if got := h.balance(cust); !got.Equal(money.MustParse("500")) {
 		t.Fatalf("step 4: balance %s, want 500", got)
 	}
 	for _, b := range batches {
@@ -54,7 +56,7 @@ func TestScenarioAPrepaidCutoff(t *testing.T) {
 			t.Fatalf("resend: accepted %d duplicates %d", r.Ingest.Accepted, r.Ingest.Duplicates)
 		}
 	}
-	if got := h.balance(cust); !got.Equal(MustAmount("500")) {
+	if got := h.balance(cust); !got.Equal(money.MustParse("500")) {
 		t.Fatalf("step 4 resend: balance %s, want 500", got)
 	}
 
@@ -71,7 +73,7 @@ func TestScenarioAPrepaidCutoff(t *testing.T) {
 	h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
 		k := c.ContractAt(now)
 		inv, _ := k.invoiceFor(ns(t, "2026-01-02T00:00:00Z"))
-		if !inv.Total.Equal(MustAmount("100")) {
+		if !inv.Total.Equal(money.MustParse("100")) {
 			t.Errorf("step 5: invoice total %s, want 100", inv.Total)
 		}
 		var usage, applied string
@@ -123,10 +125,10 @@ func TestScenarioAExpiry(t *testing.T) {
 		ledger = c.Contracts[0].Balances[0].Ledger(now)
 	})
 	last := ledger[len(ledger)-1]
-	if last.Type != "PREPAID_COMMIT_EXPIRATION" || !last.Amount.Equal(MustAmount("-1900")) || last.Timestamp != ns(t, "2027-01-01T00:00:00Z") {
+	if last.Type != "PREPAID_COMMIT_EXPIRATION" || !last.Amount.Equal(money.MustParse("-1900")) || last.Timestamp != ns(t, "2027-01-01T00:00:00Z") {
 		t.Fatalf("last ledger entry %+v, want PREPAID_COMMIT_EXPIRATION -1900 at 2027-01-01", last)
 	}
-	if len(ledger) != 3 || ledger[1].Type != "PREPAID_COMMIT_AUTOMATED_INVOICE_DEDUCTION" || !ledger[1].Amount.Equal(MustAmount("-100")) {
+	if len(ledger) != 3 || ledger[1].Type != "PREPAID_COMMIT_AUTOMATED_INVOICE_DEDUCTION" || !ledger[1].Amount.Equal(money.MustParse("-100")) {
 		t.Fatalf("ledger %+v", ledger)
 	}
 }

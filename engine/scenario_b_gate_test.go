@@ -1,6 +1,10 @@
 package engine
 
-import "testing"
+import (
+	"testing"
+
+	"burndown/money"
+)
 
 // Scenario B step 5 with an EXTERNAL gate (seeds 001 and 000 together): the
 // top-up pack of 1000 AI credits, priority 10, for a year, is bought through
@@ -17,7 +21,7 @@ func TestScenarioBStep5ExternalGate(t *testing.T) {
 	f.use("summary", "s", 90, "2026-04-17T00:00:00Z") // step 4: the pool (450) is empty
 	wantAmount(t, "step 4 pool", f.pool(), "0")
 	h.payNotes()
-	var aprilTotal Amount
+	var aprilTotal money.Amount
 	april := ns(t, "2026-04-01T00:00:00Z")
 	f.read(func(k *Contract, _ Nanos) { aprilTotal = k.findInvoice(april).Total })
 
@@ -56,8 +60,8 @@ func TestScenarioBStep5ExternalGate(t *testing.T) {
 		}
 	}
 	f.use("preview", "p", 2, "2026-04-21T00:00:00Z")
-	pack := func() Amount {
-		var a Amount
+	pack := func() money.Amount {
+		var a money.Amount
 		f.read(func(k *Contract, now Nanos) { a = k.Commit("pack").BalanceAt(now) })
 		return a
 	}

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"testing"
+
+	"burndown/money"
 )
 
 // seatsFixture is seed 001's catalog and Scenario B's contract: Team Plan
@@ -55,8 +57,8 @@ func (f *seatsFixture) read(fn func(k *Contract, now Nanos)) {
 }
 
 // pool is the recurring credit's balance now.
-func (f *seatsFixture) pool() Amount {
-	var a Amount
+func (f *seatsFixture) pool() money.Amount {
+	var a money.Amount
 	f.read(func(k *Contract, now Nanos) { a = k.Commit(k.Recurring[0].CommitID).BalanceAt(now) })
 	return a
 }
@@ -100,9 +102,9 @@ func (f *seatsFixture) use(eventType, prefix string, n int, ts string) {
 	f.h.must(in)
 }
 
-func wantAmount(t *testing.T, what string, got Amount, want string) {
+func wantAmount(t *testing.T, what string, got money.Amount, want string) {
 	t.Helper()
-	if !got.Equal(MustAmount(want)) {
+	if !got.Equal(money.MustParse(want)) {
 		t.Fatalf("%s: got %s, want %s", what, got, want)
 	}
 }
@@ -139,8 +141,8 @@ func TestScenarioBSeats(t *testing.T) {
 	wantLines(t, "step 2 invoice", f.subLines(ns(t, "2026-04-16T00:00:00Z")), "4x40000", "1x9589.04")
 	f.read(func(k *Contract, now Nanos) {
 		led := k.Commit(k.Recurring[0].CommitID).Ledger(now)
-		if len(led) != 2 || led[0].Type != "CREDIT_SEGMENT_START" || !led[0].Amount.Equal(MustAmount("400")) ||
-			led[1].Type != "CREDIT_SEAT_BASED_ADJUSTMENT" || !led[1].Amount.Equal(MustAmount("50")) {
+		if len(led) != 2 || led[0].Type != "CREDIT_SEGMENT_START" || !led[0].Amount.Equal(money.MustParse("400")) ||
+			led[1].Type != "CREDIT_SEAT_BASED_ADJUSTMENT" || !led[1].Amount.Equal(money.MustParse("50")) {
 			t.Fatalf("step 2 ledger: %+v", led)
 		}
 	})
@@ -167,8 +169,8 @@ func TestScenarioBSeats(t *testing.T) {
 		t.Fatalf("step 5 check: %s %s", e, b)
 	}
 	f.use("preview", "p", 2, "2026-04-21T00:00:00Z")
-	pack := func() Amount {
-		var a Amount
+	pack := func() money.Amount {
+		var a money.Amount
 		f.read(func(k *Contract, now Nanos) { a = k.Commit("pack").BalanceAt(now) })
 		return a
 	}

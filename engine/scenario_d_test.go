@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"testing"
+
+	"burndown/money"
 )
 
 // Scenario D (seed 004). Step 1: an override `entitled: false` for the tag
@@ -57,7 +59,7 @@ func TestScenarioDOverrideEntitlement(t *testing.T) {
 	h.must(h.events("team@customer.com", "Slack integration", "k", 0, 5, "2024-10-15T00:00:00Z"))
 	h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
 		inv := c.Contracts[0].Invoices[0]
-		if !inv.Total.Equal(MustAmount("1750")) {
+		if !inv.Total.Equal(money.MustParse("1750")) {
 			t.Errorf("October draft total %s, want 1750", inv.Total)
 		}
 	})
@@ -76,7 +78,7 @@ func TestScenarioDOverrideEntitlement(t *testing.T) {
 	}
 	h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
 		inv := c.Contracts[0].Invoices[0]
-		if inv.Status != InvoiceFinalized || !inv.Total.Equal(MustAmount("1750")) || inv.FinalizedAt != ns(t, "2024-11-02T00:00:00Z") {
+		if inv.Status != InvoiceFinalized || !inv.Total.Equal(money.MustParse("1750")) || inv.FinalizedAt != ns(t, "2024-11-02T00:00:00Z") {
 			t.Errorf("October invoice %s total %s finalized %d, want FINALIZED 1750 at 2024-11-02", inv.Status, inv.Total, inv.FinalizedAt)
 		}
 		if c.Rejects[RejectFinalized] != 1 {
@@ -119,17 +121,17 @@ func TestScenarioDOverrideEntitlement(t *testing.T) {
 	h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
 		b, k := c.Contract(basic), c.Contract(best)
 		jan := b.findInvoice(ns(t, "2025-01-31T12:00:00Z"))
-		if jan == nil || !jan.Total.Equal(MustAmount("100")) || jan.End != ns(t, "2025-02-01T00:00:00Z") {
+		if jan == nil || !jan.Total.Equal(money.MustParse("100")) || jan.End != ns(t, "2025-02-01T00:00:00Z") {
 			t.Fatalf("Basic January invoice %+v, want 100 ending 2025-02-01", jan)
 		}
 		if b.findInvoice(ns(t, "2025-02-01T00:00:00Z")) != nil {
 			t.Error("Basic has an invoice after its end")
 		}
 		feb := k.findInvoice(ns(t, "2025-02-01T00:00:00Z"))
-		if feb == nil || !feb.Total.Equal(MustAmount("1200")) {
+		if feb == nil || !feb.Total.Equal(money.MustParse("1200")) {
 			t.Fatalf("Best February invoice %+v, want 1000 + 200 of usage", feb)
 		}
-		var charge, usage Amount
+		var charge, usage money.Amount
 		for _, l := range feb.Lines {
 			switch l.Type {
 			case LineScheduled:
@@ -138,7 +140,7 @@ func TestScenarioDOverrideEntitlement(t *testing.T) {
 				usage = usage.Add(l.Total)
 			}
 		}
-		if !charge.Equal(MustAmount("1000")) || !usage.Equal(MustAmount("200")) {
+		if !charge.Equal(money.MustParse("1000")) || !usage.Equal(money.MustParse("200")) {
 			t.Errorf("February lines: charge %s usage %s, want 1000 and 200", charge, usage)
 		}
 		if n := len(k.ScheduledCharges[0].Items); n != 6 {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"burndown/money"
 )
 
 func TestProrateRounding(t *testing.T) {
@@ -25,7 +27,7 @@ func TestProrateRounding(t *testing.T) {
 		{"1000.123", 31 * day, 30 * day, "1000.123"},
 		{"1000", 0, 30 * day, "0"},
 	} {
-		if got := prorate(MustAmount(c.amount), c.remaining, c.total); !got.Equal(MustAmount(c.want)) {
+		if got := prorate(money.MustParse(c.amount), c.remaining, c.total); !got.Equal(money.MustParse(c.want)) {
 			t.Errorf("prorate(%s, %d/%d) = %s, want %s", c.amount, c.remaining/day, c.total/day, got, c.want)
 		}
 	}

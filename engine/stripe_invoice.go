@@ -3,6 +3,8 @@ package engine
 import (
 	"encoding/json"
 	"strings"
+
+	"burndown/money"
 )
 
 // Finalized usage invoices sent to Stripe. When a usage invoice of a
@@ -30,9 +32,9 @@ import (
 // queues nothing it did not queue then.
 //
 // Only invoices in USD (cents) are sent: Stripe's currency of another fiat
-// credit type is not known. Amounts are exact (Amount) up to the last
+// credit type is not known. Amounts are exact (money.Amount) up to the last
 // step: each line is rounded to whole cents half-up (away from zero on .5:
-// Amount.RoundHalfUp, the engine's one rounding function), and when the
+// money.Amount.RoundHalfUp, the engine's one rounding function), and when the
 // rounded lines do not add up to the rounded total a "Rounding to whole
 // cents" line carries the difference, so the Stripe invoice's total is
 // always the Burndown total rounded half-up.
@@ -199,12 +201,8 @@ const RoundingDescription = "Rounding to whole cents"
 
 // wholeCents rounds an amount of cents to whole cents, half-up; ok is false
 // when they do not fit an int64.
-func wholeCents(a Amount) (int64, bool) {
-	r := a.roundHalfUp(0)
-	if r.big != nil || r.scale != 0 {
-		return 0, false
-	}
-	return r.coef, true
+func wholeCents(a money.Amount) (int64, bool) {
+	return a.RoundHalfUp(0).Int64()
 }
 
 // stripeInvoice builds the send notification's properties of a finalized
@@ -224,10 +222,10 @@ func (k *Contract) stripeInvoice(c *Customer, inv *Invoice, cat *Catalog) (Strip
 	p.TotalCents = total
 	type exact struct {
 		desc   string
-		amount Amount
+		amount money.Amount
 	}
 	var lines []exact
-	var sum Amount
+	var sum money.Amount
 	for _, l := range inv.Lines {
 		if l.CreditTypeID != inv.CreditTypeID || l.Total.IsZero() {
 			continue

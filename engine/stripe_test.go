@@ -3,6 +3,8 @@ package engine
 import (
 	"strings"
 	"testing"
+
+	"burndown/money"
 )
 
 // A STRIPE-gated purchase: pending until Stripe settles it; the charge is
@@ -180,7 +182,7 @@ func TestStripeThresholdBilling(t *testing.T) {
 	only(t, h.payNotes(), NoteStripeCharge, 0)
 	h.stripeRelease(n.Properties["workflow_id"].(string), GatePaid, "")
 	k := h.contract(cust, paygo)
-	if out := k.OutstandingSpend(USDCreditTypeID); !out.Equal(MustAmount("50")) {
+	if out := k.OutstandingSpend(USDCreditTypeID); !out.Equal(money.MustParse("50")) {
 		t.Fatalf("outstanding %s after paid, want the 50 rated while pending", out)
 	}
 	if bal := k.PrepaidBalance(USDCreditTypeID, ns(t, "2026-01-05T00:00:00Z")); !bal.IsZero() {
@@ -193,7 +195,7 @@ func TestStripeThresholdBilling(t *testing.T) {
 	if st := only(t, h.payNotes(), NotePaymentStatus, 1)[0]; st.Properties["payment_status"] != GateFailed {
 		t.Fatalf("failed status %+v", st)
 	}
-	if k := h.contract(cust, paygo); len(k.Balances) != 1 || !k.OutstandingSpend(USDCreditTypeID).Equal(MustAmount("10000")) {
+	if k := h.contract(cust, paygo); len(k.Balances) != 1 || !k.OutstandingSpend(USDCreditTypeID).Equal(money.MustParse("10000")) {
 		t.Fatalf("a failed charge issued something: %d balances, outstanding %s", len(k.Balances), k.OutstandingSpend(USDCreditTypeID))
 	}
 }

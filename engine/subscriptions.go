@@ -4,7 +4,7 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/shopspring/decimal"
+	"burndown/money"
 )
 
 // Subscriptions (seats).
@@ -54,24 +54,24 @@ type SubscriptionInput struct {
 	ID string `msgpack:"ID"`
 	// TemporaryID names the subscription for a recurring credit's
 	// subscription_config in the same request.
-	TemporaryID        string           `msgpack:"TemporaryID"`
-	Name               string           `msgpack:"Name"`
-	ProductID          string           `msgpack:"ProductID"`
-	BillingFrequency   string           `msgpack:"BillingFrequency"`
-	CollectionSchedule string           `msgpack:"CollectionSchedule"`
-	InitialQuantity    *decimal.Decimal `msgpack:"InitialQuantity"`
-	IsProrated         bool             `msgpack:"IsProrated"`
-	InvoiceBehavior    string           `msgpack:"InvoiceBehavior"`
-	StartingAt         Nanos            `msgpack:"StartingAt"`
-	EndingBefore       Nanos            `msgpack:"EndingBefore"`
+	TemporaryID        string        `msgpack:"TemporaryID"`
+	Name               string        `msgpack:"Name"`
+	ProductID          string        `msgpack:"ProductID"`
+	BillingFrequency   string        `msgpack:"BillingFrequency"`
+	CollectionSchedule string        `msgpack:"CollectionSchedule"`
+	InitialQuantity    *money.Amount `msgpack:"InitialQuantity"`
+	IsProrated         bool          `msgpack:"IsProrated"`
+	InvoiceBehavior    string        `msgpack:"InvoiceBehavior"`
+	StartingAt         Nanos         `msgpack:"StartingAt"`
+	EndingBefore       Nanos         `msgpack:"EndingBefore"`
 }
 
 // QuantityUpdate is one of update_subscriptions' quantity_updates: an
 // absolute Quantity or a QuantityDelta, from StartingAt.
 type QuantityUpdate struct {
-	StartingAt    Nanos            `msgpack:"StartingAt"`
-	Quantity      *decimal.Decimal `msgpack:"Quantity"`
-	QuantityDelta *decimal.Decimal `msgpack:"QuantityDelta"`
+	StartingAt    Nanos         `msgpack:"StartingAt"`
+	Quantity      *money.Amount `msgpack:"Quantity"`
+	QuantityDelta *money.Amount `msgpack:"QuantityDelta"`
 }
 
 // SubscriptionUpdate is one of an edit's update_subscriptions.
@@ -100,37 +100,37 @@ type Subscription struct {
 	// NextPeriod is the start of the next billing period to charge (0: none
 	// left). PeriodStart and PeriodEnd are the period charged last, and
 	// BilledQuantity the highest quantity charged for it.
-	NextPeriod     Nanos  `msgpack:"NextPeriod"`
-	PeriodStart    Nanos  `msgpack:"PeriodStart"`
-	PeriodEnd      Nanos  `msgpack:"PeriodEnd"`
-	BilledQuantity Amount `msgpack:"BilledQuantity"`
+	NextPeriod     Nanos        `msgpack:"NextPeriod"`
+	PeriodStart    Nanos        `msgpack:"PeriodStart"`
+	PeriodEnd      Nanos        `msgpack:"PeriodEnd"`
+	BilledQuantity money.Amount `msgpack:"BilledQuantity"`
 	// Charges lists every charge made, oldest first.
 	Charges []SubscriptionCharge `msgpack:"Charges"`
 }
 
 // QuantityStep sets the quantity from At on.
 type QuantityStep struct {
-	At       Nanos  `msgpack:"At"`
-	Quantity Amount `msgpack:"Quantity"`
+	At       Nanos        `msgpack:"At"`
+	Quantity money.Amount `msgpack:"Quantity"`
 }
 
 // SubscriptionCharge is one charge of a subscription: Quantity seats at
 // UnitPrice for [From, PeriodEnd) of the billing period starting PeriodStart.
 type SubscriptionCharge struct {
-	ID          string `msgpack:"ID"`
-	PeriodStart Nanos  `msgpack:"PeriodStart"`
-	PeriodEnd   Nanos  `msgpack:"PeriodEnd"`
-	From        Nanos  `msgpack:"From"`
-	Quantity    Amount `msgpack:"Quantity"`
-	UnitPrice   Amount `msgpack:"UnitPrice"`
-	Total       Amount `msgpack:"Total"`
-	Prorated    bool   `msgpack:"Prorated"`
-	InvoiceID   string `msgpack:"InvoiceID"`
+	ID          string       `msgpack:"ID"`
+	PeriodStart Nanos        `msgpack:"PeriodStart"`
+	PeriodEnd   Nanos        `msgpack:"PeriodEnd"`
+	From        Nanos        `msgpack:"From"`
+	Quantity    money.Amount `msgpack:"Quantity"`
+	UnitPrice   money.Amount `msgpack:"UnitPrice"`
+	Total       money.Amount `msgpack:"Total"`
+	Prorated    bool         `msgpack:"Prorated"`
+	InvoiceID   string       `msgpack:"InvoiceID"`
 }
 
 // QuantityAt is the subscription's quantity at t (zero before it starts).
-func (sub *Subscription) QuantityAt(t Nanos) Amount {
-	var q Amount
+func (sub *Subscription) QuantityAt(t Nanos) money.Amount {
+	var q money.Amount
 	for _, st := range sub.Quantities {
 		if st.At > t {
 			break
@@ -252,7 +252,7 @@ func newSubscription(cat *Catalog, rc *RateCard, k *Contract, field, id string, 
 	if ct := r.CreditTypeID; ct != "" && ct != rc.FiatCreditTypeID {
 		return nil, errorf(Invalid, "%s.subscription_rate: the rate is in credit type %s; subscriptions bill in the rate card's fiat credit type", field, ct)
 	}
-	var q Amount
+	var q money.Amount
 	if in.InitialQuantity != nil {
 		var err *Error
 		if q, err = decimalAmount(in.InitialQuantity, field+".initial_quantity"); err != nil {
@@ -284,7 +284,7 @@ func (sub *Subscription) updateQuantities(k *Contract, field string, u *Subscrip
 		if qu.StartingAt < sub.StartingAt || (sub.end(k) != 0 && qu.StartingAt >= sub.end(k)) {
 			return errorf(Invalid, "%s.starting_at: outside the subscription's term", f)
 		}
-		var q Amount
+		var q money.Amount
 		switch {
 		case qu.Quantity != nil && qu.QuantityDelta != nil:
 			return errorf(Invalid, "%s.quantity: give quantity or quantity_delta, not both", f)
@@ -294,7 +294,7 @@ func (sub *Subscription) updateQuantities(k *Contract, field string, u *Subscrip
 				return err
 			}
 		case qu.QuantityDelta != nil:
-			d, err := AmountFromDecimal(*qu.QuantityDelta)
+			d, err := inputAmount(*qu.QuantityDelta)
 			if err != nil {
 				return errorf(Invalid, "%s.quantity_delta: %v", f, err)
 			}
@@ -370,7 +370,7 @@ func (k *Contract) advanceSubscription(sub *Subscription, rc *RateCard, now Nano
 // [start, end) whose whole length is length, on the usage invoice of the
 // statement period containing target. An invoice already finalized takes
 // nothing (the charge is kept, with no invoice).
-func (k *Contract) chargeSubscription(sub *Subscription, rc *RateCard, start, end, from, length int64, q Amount, target Nanos) {
+func (k *Contract) chargeSubscription(sub *Subscription, rc *RateCard, start, end, from, length int64, q money.Amount, target Nanos) {
 	if !q.IsPositive() || rc == nil {
 		return
 	}

@@ -1,6 +1,8 @@
 package engine
 
-import "github.com/shopspring/decimal"
+import (
+	"burndown/money"
+)
 
 // Threshold billing (spend_threshold_configuration). The contract's
 // outstanding spend is what its draft statements will bill for usage: the
@@ -28,7 +30,7 @@ import "github.com/shopspring/decimal"
 // update every field is optional (nil: unchanged).
 type SpendThresholdInput struct {
 	IsEnabled       *bool                 `msgpack:"IsEnabled"`
-	ThresholdAmount *decimal.Decimal      `msgpack:"ThresholdAmount"`
+	ThresholdAmount *money.Amount         `msgpack:"ThresholdAmount"`
 	Commit          *ThresholdCommitInput `msgpack:"Commit"`
 	PaymentGate     *PaymentGateInput     `msgpack:"PaymentGate"`
 }
@@ -36,18 +38,18 @@ type SpendThresholdInput struct {
 // SpendThresholdConfig is a contract's threshold billing configuration.
 type SpendThresholdConfig struct {
 	IsEnabled bool            `msgpack:"IsEnabled"`
-	Threshold Amount          `msgpack:"Threshold"`
+	Threshold money.Amount    `msgpack:"Threshold"`
 	Commit    ThresholdCommit `msgpack:"Commit"`
 	GateType  string          `msgpack:"GateType"`
 	// FailedUnbilled is the outstanding spend failed charges covered, not
 	// charged again (see above).
-	FailedUnbilled Amount `msgpack:"FailedUnbilled"`
+	FailedUnbilled money.Amount `msgpack:"FailedUnbilled"`
 }
 
 // outstandingSpend is the usage the invoice will bill after the prepaid
 // balances applied to it, in the credit type.
-func (k *Contract) outstandingSpend(inv *Invoice, creditTypeID string) Amount {
-	var total Amount
+func (k *Contract) outstandingSpend(inv *Invoice, creditTypeID string) money.Amount {
+	var total money.Amount
 	for _, l := range inv.Lines {
 		if l.CreditTypeID != creditTypeID {
 			continue
@@ -66,8 +68,8 @@ func (k *Contract) outstandingSpend(inv *Invoice, creditTypeID string) Amount {
 
 // OutstandingSpend is the contract's outstanding spend on its draft
 // statements, in the credit type.
-func (k *Contract) OutstandingSpend(creditTypeID string) Amount {
-	var total Amount
+func (k *Contract) OutstandingSpend(creditTypeID string) money.Amount {
+	var total money.Amount
 	for _, inv := range k.Invoices {
 		if inv.Status == InvoiceDraft {
 			total = total.Add(k.outstandingSpend(inv, creditTypeID))
@@ -83,7 +85,7 @@ func (s *shard) evaluateSpendThreshold(c *Customer, k *Contract, rc *RateCard, c
 	}
 	out := k.OutstandingSpend(rc.FiatCreditTypeID)
 	if cfg.FailedUnbilled.Cmp(out) > 0 {
-		cfg.FailedUnbilled = Amount{}
+		cfg.FailedUnbilled = money.Amount{}
 		if out.IsPositive() {
 			cfg.FailedUnbilled = out
 		}
@@ -129,7 +131,7 @@ func (k *Contract) payOutstanding(cm *Commit, _ *Catalog) {
 // spendConfig builds (old nil) or updates a configuration.
 func spendConfig(cat *Catalog, g gateRules, in *SpendThresholdInput, old *SpendThresholdConfig, field string) (*SpendThresholdConfig, *Error) {
 	out := &SpendThresholdConfig{}
-	var oldTh *Amount
+	var oldTh *money.Amount
 	var oldCommit *ThresholdCommit
 	oldGate := ""
 	if old != nil {

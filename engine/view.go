@@ -3,6 +3,8 @@ package engine
 import (
 	"slices"
 	"strings"
+
+	"burndown/money"
 )
 
 // publish rebuilds the customer's entitlement view for now and swaps it in.
@@ -29,7 +31,7 @@ type viewOfOne struct {
 // buildView computes the answer for every product the contract in force
 // prices, so a check never computes anything. balances is scratch space
 // reused between calls.
-func buildView(c *Customer, cat *Catalog, now Nanos, balances *[]Amount) *EntitlementView {
+func buildView(c *Customer, cat *Catalog, now Nanos, balances *[]money.Amount) *EntitlementView {
 	k := c.contractAt(now)
 	if k == nil {
 		return emptyView
@@ -51,7 +53,7 @@ func buildView(c *Customer, cat *Catalog, now Nanos, balances *[]Amount) *Entitl
 	// Each balance once, then per product the sum of those that apply.
 	bals := (*balances)[:0]
 	for _, cm := range k.Balances {
-		var b Amount
+		var b money.Amount
 		if cm.drawable() && !cm.postpaid() { // a postpaid commit is no prepaid balance
 			b = cm.BalanceAt(now)
 		}
@@ -63,7 +65,7 @@ func buildView(c *Customer, cat *Catalog, now Nanos, balances *[]Amount) *Entitl
 		if !ok {
 			continue
 		}
-		var bal Amount
+		var bal money.Amount
 		for i, cm := range k.Balances {
 			if cm.drawable() && !cm.postpaid() && cm.CreditTypeID == pr.creditTypeID && cm.appliesTo(cat, pid) {
 				bal = bal.Add(bals[i])

@@ -9,10 +9,11 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"burndown/engine"
+	"burndown/money"
 )
 
-func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
-func decp(s string) *decimal.Decimal {
+func dec(s string) money.Amount { return money.MustParse(s) }
+func decp(s string) *money.Amount {
 	d := dec(s)
 	return &d
 }
@@ -168,7 +169,7 @@ func TestDecimalZeroIsCanonical(t *testing.T) {
 		t.Fatal("zero decimal does not round-trip to the same bytes")
 	}
 	for _, s := range []string{"0", "1", "-1", "123456789012345678901234567890.123456789", "-0.00001", "1e-30"} {
-		in := box{D: dec(s)}
+		in := box{D: decimal.RequireFromString(s)}
 		raw, err := Marshal(in)
 		if err != nil {
 			t.Fatal(err)

@@ -8,9 +8,8 @@ import (
 	"math/big"
 	"sort"
 
-	"github.com/shopspring/decimal"
-
 	"burndown/engine"
+	"burndown/money"
 )
 
 // customerLayout is the version of the binary customer layout below, the
@@ -22,7 +21,7 @@ import (
 //     and coefficient (binWriter.dec); converted exactly on reading, and
 //     refused when out of engine.AmountFromStoredDecimal's bound.
 //
-//   - 2: amounts in engine.Amount's binary encoding (AppendBinary).
+//   - 2: amounts in money.Amount's binary encoding (AppendBinary).
 //
 //   - 3: layout 2 plus fields appended at the end of the records they
 //     belong to: an override's priority and tiers; a usage line's group
@@ -75,7 +74,7 @@ import (
 const customerLayout byte = 9
 
 // amountReaders maps each layout DecodeCustomer reads to its amount reader.
-var amountReaders = map[byte]func(*binReader) engine.Amount{
+var amountReaders = map[byte]func(*binReader) money.Amount{
 	1: (*binReader).decAmount,
 	2: (*binReader).binAmount,
 	3: (*binReader).binAmount,
@@ -98,7 +97,7 @@ type binWriter struct {
 	layout byte
 	// amount writes one amount; AppendCustomer writes layout 2 (amt), tests
 	// also write layout 1 to prove the reader.
-	amount func(*binWriter, engine.Amount)
+	amount func(*binWriter, money.Amount)
 }
 
 func (w *binWriter) uvarint(v uint64) { w.b = binary.AppendUvarint(w.b, v) }
@@ -140,11 +139,9 @@ func (w *binWriter) strMap(m map[string]string) {
 	}
 }
 
-// dec writes a decimal as its exponent and its coefficient: an int64 when it
-// fits, otherwise sign and magnitude bytes.
-func (w *binWriter) dec(d decimal.Decimal) {
-	w.varint(int64(d.Exponent()))
-	c := d.Coefficient()
+// coefficient writes a decimal's coefficient: an int64 when it fits,
+// otherwise sign and magnitude bytes.
+func (w *binWriter) coefficient(c *big.Int) {
 	if c.IsInt64() {
 		w.b = append(w.b, 0)
 		w.varint(c.Int64())
@@ -160,12 +157,19 @@ func (w *binWriter) dec(d decimal.Decimal) {
 	w.b = append(w.b, mag...)
 }
 
+// decAmount writes an amount in the decimal layout (exponent, coefficient)
+// that invoice items keep in every customer layout.
+func (w *binWriter) decAmount(a money.Amount) {
+	w.varint(-int64(a.Scale()))
+	w.coefficient(a.Coefficient())
+}
+
 // binAmount writes an amount in layout 2.
-func (w *binWriter) binAmount(a engine.Amount) { w.b = a.AppendBinary(w.b) }
+func (w *binWriter) binAmount(a money.Amount) { w.b = a.AppendBinary(w.b) }
 
-func (w *binWriter) amt(a engine.Amount) { w.amount(w, a) }
+func (w *binWriter) amt(a money.Amount) { w.amount(w, a) }
 
-func (w *binWriter) amtPtr(a *engine.Amount) {
+func (w *binWriter) amtPtr(a *money.Amount) {
 	w.boolean(a != nil)
 	if a != nil {
 		w.amt(*a)
@@ -178,7 +182,7 @@ func AppendCustomer(dst []byte, c *engine.Customer) []byte {
 }
 
 // appendCustomer writes c in the layout whose amounts amount writes.
-func appendCustomer(dst []byte, c *engine.Customer, layout byte, amount func(*binWriter, engine.Amount)) []byte {
+func appendCustomer(dst []byte, c *engine.Customer, layout byte, amount func(*binWriter, money.Amount)) []byte {
 	w := &binWriter{b: dst, amount: amount, layout: layout}
 	w.b = append(w.b, layout)
 	w.str(c.ID)
@@ -439,7 +443,7 @@ func (w *binWriter) commit(cm *engine.Commit) {
 		for _, it := range cm.InvoiceSchedule {
 			w.str(it.ID)
 			w.varint(it.Timestamp)
-			w.dec(it.Amount)
+			w.decAmount(it.Amount)
 		}
 	}
 	w.strMap(cm.CustomFields)
@@ -468,8 +472,8 @@ func (w *binWriter) commit(cm *engine.Commit) {
 		w.boolean(cm.LegacyRules)
 		w.boolean(cm.DoNotInvoice)
 		for _, it := range cm.InvoiceSchedule {
-			w.dec(it.UnitPrice)
-			w.dec(it.Quantity)
+			w.decAmount(it.UnitPrice)
+			w.decAmount(it.Quantity)
 			w.str(it.InvoiceID)
 		}
 		for _, s := range cm.Segments {
@@ -500,7 +504,7 @@ type binReader struct {
 	err    error
 	intern map[string]string
 	// amount reads one amount as the record's layout writes it.
-	amount func(*binReader) engine.Amount
+	amount func(*binReader) money.Amount
 	// layout is the record's layout byte.
 	layout byte
 }
@@ -631,55 +635,54 @@ func (r *binReader) strMap() map[string]string {
 	return m
 }
 
-func (r *binReader) dec() decimal.Decimal {
+// decAmount reads an amount in the decimal layout (layout 1's amounts and
+// every layout's invoice items): its exponent and coefficient, converted
+// exactly within the stored bound.
+func (r *binReader) decAmount() money.Amount {
 	exp := r.varint()
 	if exp < math.MinInt32 || exp > math.MaxInt32 {
 		r.fail(fmt.Errorf("decimal exponent %d out of range", exp))
-		return decimal.Decimal{}
+		return money.Amount{}
 	}
+	var c *big.Int
 	switch r.byteVal() {
 	case 0:
-		return decimal.New(r.varint(), int32(exp))
+		c = big.NewInt(r.varint())
 	case 1, 2:
 		neg := r.b[r.i-1] == 2
-		c := new(big.Int).SetBytes(r.raw())
+		c = new(big.Int).SetBytes(r.raw())
 		if neg {
 			c.Neg(c)
 		}
-		return decimal.NewFromBigInt(c, int32(exp))
+	default:
+		r.fail(errors.New("bad decimal tag"))
+		return money.Amount{}
 	}
-	r.fail(errors.New("bad decimal tag"))
-	return decimal.Decimal{}
-}
-
-// decAmount reads a layout 1 amount: a decimal, converted exactly.
-func (r *binReader) decAmount() engine.Amount {
-	d := r.dec()
 	if r.err != nil {
-		return engine.Amount{}
+		return money.Amount{}
 	}
-	a, err := engine.AmountFromStoredDecimal(d)
+	a, err := money.FromStoredScaled(c, exp)
 	if err != nil {
-		r.fail(fmt.Errorf("amount with exponent %d: %w", d.Exponent(), err))
+		r.fail(fmt.Errorf("amount with exponent %d: %w", exp, err))
 	}
 	return a
 }
 
-// binAmount reads a layout 2 amount (engine.Amount's binary encoding).
-func (r *binReader) binAmount() engine.Amount {
+// binAmount reads a layout 2 amount (money.Amount's binary encoding).
+func (r *binReader) binAmount() money.Amount {
 	if r.err != nil {
-		return engine.Amount{}
+		return money.Amount{}
 	}
-	a, n, err := engine.DecodeAmountBinary(r.b[r.i:])
+	a, n, err := money.DecodeBinary(r.b[r.i:])
 	if err != nil {
 		r.fail(err)
-		return engine.Amount{}
+		return money.Amount{}
 	}
 	r.i += n
 	return a
 }
 
-func (r *binReader) amtPtr() *engine.Amount {
+func (r *binReader) amtPtr() *money.Amount {
 	if !r.boolean() {
 		return nil
 	}
@@ -919,7 +922,7 @@ func (r *binReader) commit() *engine.Commit {
 			it := &cm.InvoiceSchedule[i]
 			it.ID = r.uniqueStr()
 			it.Timestamp = r.varint()
-			it.Amount = r.dec()
+			it.Amount = r.decAmount()
 		}
 	}
 	cm.CustomFields = r.strMap()
@@ -959,8 +962,8 @@ func (r *binReader) commit() *engine.Commit {
 		cm.DoNotInvoice = r.boolean()
 		for i := range cm.InvoiceSchedule {
 			it := &cm.InvoiceSchedule[i]
-			it.UnitPrice = r.dec()
-			it.Quantity = r.dec()
+			it.UnitPrice = r.decAmount()
+			it.Quantity = r.decAmount()
 			it.InvoiceID = r.str()
 		}
 		for _, s := range cm.Segments {

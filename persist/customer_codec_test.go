@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"burndown/engine"
+	"burndown/money"
 )
 
 // fullCustomer sets every persisted field, with nil and empty collections,
@@ -16,7 +17,7 @@ import (
 func fullCustomer() *engine.Customer {
 	yes, no := true, false
 	huge := decimal.NewFromBigInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(40), nil), -3)
-	hugeAmt, err := engine.AmountFromStoredDecimal(huge) // a sum past the input bound
+	hugeAmt, err := money.FromStoredScaled(huge.Coefficient(), int64(huge.Exponent())) // a sum past the input bound
 	if err != nil {
 		panic(err)
 	}
@@ -35,7 +36,7 @@ func fullCustomer() *engine.Customer {
 				{ID: "o2", Entitled: &yes, OverwritePrice: &over}},
 			Balances: []*engine.Commit{{
 				ID: "cm", Type: engine.CommitPrepaid, ProductID: "p", Name: "n", Description: "d", Priority: &prio, CreditTypeID: engine.USDCreditTypeID,
-				ApplicableProductIDs: []string{"p"}, ApplicableProductTags: []string{}, InvoiceSchedule: []engine.InvoiceItem{{ID: "ii", Timestamp: 9, Amount: huge}},
+				ApplicableProductIDs: []string{"p"}, ApplicableProductTags: []string{}, InvoiceSchedule: []engine.InvoiceItem{{ID: "ii", Timestamp: 9, Amount: hugeAmt}},
 				CustomFields: map[string]string{"x": "y"}, CreatedAt: 10, Seq: 2,
 				Segments: []*engine.Segment{{ID: "s", Amount: amt("2000"), StartingAt: 1, EndingBefore: 99, Drawn: amt("1500.25"), Expired: true, ExpiredAmount: amt("499.75"),
 					Deductions: []engine.Deduction{{InvoiceID: "inv", Timestamp: 5, Amount: hugeAmt.Neg()}}}},
@@ -46,12 +47,12 @@ func fullCustomer() *engine.Customer {
 	}
 }
 
-func amt(s string) engine.Amount { return engine.MustAmount(s) }
+func amt(s string) money.Amount { return money.MustParse(s) }
 
 // appendCustomerLayout1 writes c as the build before the Amount switch did:
 // customer layout 1, amounts as decimals.
 func appendCustomerLayout1(dst []byte, c *engine.Customer) []byte {
-	return appendCustomer(dst, c, 1, func(w *binWriter, a engine.Amount) { w.dec(a.Decimal()) })
+	return appendCustomer(dst, c, 1, func(w *binWriter, a money.Amount) { w.decAmount(a) })
 }
 
 // Layout 1 records (snapshots written before the Amount switch) decode to
@@ -272,7 +273,7 @@ func TestCustomerCodecLayout4Fields(t *testing.T) {
 	c := fullCustomer()
 	cm := c.Contracts[0].Balances[0]
 	cm.Type, cm.DoNotInvoice = engine.CommitPostpaid, true
-	cm.InvoiceSchedule[0].UnitPrice, cm.InvoiceSchedule[0].Quantity, cm.InvoiceSchedule[0].InvoiceID = decimal.RequireFromString("2.5"), decimal.RequireFromString("4"), "inv"
+	cm.InvoiceSchedule[0].UnitPrice, cm.InvoiceSchedule[0].Quantity, cm.InvoiceSchedule[0].InvoiceID = money.MustParse("2.5"), money.MustParse("4"), "inv"
 	cm.Segments[0].TrueUpInvoiceID = "inv"
 	c.Contracts[0].Balances[1].LegacyRules = true
 	got, err := DecodeCustomer(AppendCustomer(nil, c), nil)
@@ -453,4 +454,11 @@ func TestCustomerCodecLayout9ExternalInvoice(t *testing.T) {
 	if again := AppendCustomer(nil, got); again[0] != customerLayout || !bytes.Equal(again, AppendCustomer(nil, c)) {
 		t.Fatal("a layout 8 customer does not re-encode as the current record of the same customer")
 	}
+}
+
+// dec writes a decimal as its exponent and its coefficient: an int64 when it
+// fits, otherwise sign and magnitude bytes.
+func (w *binWriter) dec(d decimal.Decimal) {
+	w.varint(int64(d.Exponent()))
+	w.coefficient(d.Coefficient())
 }

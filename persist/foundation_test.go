@@ -5,9 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shopspring/decimal"
-
 	"burndown/engine"
+	"burndown/money"
 )
 
 // encodeAt encodes cmds as one entry, each command at the given version, as
@@ -34,7 +33,7 @@ func foundationHistory(t *testing.T, version uint8) (*engine.Engine, []engine.Re
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := decimal.RequireFromString
+	d := money.MustParse
 	size := d("1")
 	t0 := engine.Nanos(1767225600000000000) // 2026-01-01
 	e := engine.New(engine.Config{Shards: 2})
@@ -146,7 +145,7 @@ func commitHistory(t *testing.T, cv, ev uint8) (totals []string, ledgers []strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := decimal.RequireFromString
+	d := money.MustParse
 	t0 := engine.Nanos(1767225600000000000) // 2026-01-01
 	day := engine.Nanos(86400e9)
 	feb := t0 + 31*day
@@ -261,7 +260,7 @@ func stripeHistory(t *testing.T, v uint8, cmd func(cust, contract string) engine
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := decimal.RequireFromString
+	d := money.MustParse
 	t0 := engine.Nanos(1767225600000000000) // 2026-01-01
 	e := engine.New(engine.Config{Shards: 2})
 	t.Cleanup(e.Close)
@@ -318,7 +317,7 @@ func stripeHistory(t *testing.T, v uint8, cmd func(cust, contract string) engine
 // current versions (create_contract 4, edit_contract 3) accept them. An
 // edit's add_commits STRIPE, which c210cc0 accepted, stays accepted.
 func TestStripeGatesOfOldEntriesStayRefused(t *testing.T) {
-	d := decimal.RequireFromString
+	d := money.MustParse
 	t0 := engine.Nanos(1767225600000000000)
 	stripe := func() *engine.PaymentGateInput { return &engine.PaymentGateInput{Type: engine.GateStripe} }
 	on := true

@@ -4,9 +4,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/shopspring/decimal"
-
 	"burndown/engine"
+	"burndown/money"
 )
 
 // MaxIdempotencyKeyLen bounds an Idempotency-Key (bytes of printable ASCII).
@@ -82,9 +81,9 @@ func (r *IdempotencyRecord) Result() engine.Result {
 	}
 	res.ID = r.ID
 	if c := r.Check; c != nil {
-		var bal engine.Amount
-		if d, err := decimal.NewFromString(c.Balance); err == nil { // written by SetResult from an Amount
-			bal, _ = engine.AmountFromStoredDecimal(d)
+		var bal money.Amount
+		if err := bal.UnmarshalJSON([]byte(c.Balance)); err != nil { // written by SetResult from an Amount
+			bal = money.Amount{}
 		}
 		res.Check = &engine.CheckAnswer{Entitled: c.Entitled, Reason: c.Reason, Balance: bal, CreditTypeID: c.CreditTypeID}
 	}

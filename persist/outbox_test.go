@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"burndown/engine"
+	"burndown/money"
 )
 
 // The outbox section (8) round-trips the destinations, the waiting
@@ -37,7 +38,7 @@ func TestSnapshotKeepsOutbox(t *testing.T) {
 	}
 
 	r := &IdempotencyRecord{}
-	want := engine.Result{Check: &engine.CheckAnswer{Entitled: true, Reason: "ok", Balance: engine.MustAmount("12.5"), CreditTypeID: engine.USDCreditTypeID},
+	want := engine.Result{Check: &engine.CheckAnswer{Entitled: true, Reason: "ok", Balance: money.MustParse("12.5"), CreditTypeID: engine.USDCreditTypeID},
 		Ingest: &engine.IngestOutcome{Accepted: 1}}
 	r.SetResult(want)
 	if got := r.Result(); !reflect.DeepEqual(got, want) {

@@ -34,7 +34,7 @@ func decodeCreateAlert(body []byte) (*engine.CreateAlert, error) {
 		r.fail(o.sub("alert_type"), "%q is not supported by this server yet (supported: %v)", typ, engine.AlertTypes)
 	}
 	cmd.Type = typ
-	cmd.Threshold, _ = o.decimal("threshold", true, false)
+	cmd.Threshold, _ = o.amount("threshold", true, false)
 	if !o.has("customer_id") && r.err == nil {
 		r.fail(o.sub("customer_id"), "is required: alerts for every customer are not supported by this server yet")
 	}

@@ -3,10 +3,10 @@ package transport
 import (
 	"strconv"
 
-	"github.com/shopspring/decimal"
 	"github.com/valyala/fasthttp"
 
 	"burndown/engine"
+	"burndown/money"
 )
 
 type scheduleItemOut struct {
@@ -88,7 +88,7 @@ func renderCommit(cm *engine.Commit, k *engine.Contract, cat *engine.Catalog, no
 	if len(cm.InvoiceSchedule) > 0 {
 		is := &invoiceScheduleOut{CreditType: creditTypeOf(cat, cm.CreditTypeID), DoNotInvoice: cm.DoNotInvoice}
 		for _, it := range cm.InvoiceSchedule {
-			item := invoiceItemOut{ID: it.ID, Amount: num(it.Amount), UnitPrice: num(it.Amount), Quantity: num(decimal.NewFromInt(1)), Timestamp: tsv(it.Timestamp)}
+			item := invoiceItemOut{ID: it.ID, Amount: num(it.Amount), UnitPrice: num(it.Amount), Quantity: num(money.FromInt(1)), Timestamp: tsv(it.Timestamp)}
 			if !it.Quantity.IsZero() {
 				item.UnitPrice, item.Quantity = num(it.UnitPrice), num(it.Quantity)
 			}
@@ -105,7 +105,7 @@ func renderCommit(cm *engine.Commit, k *engine.Contract, cat *engine.Catalog, no
 	if opts.balance {
 		b := amountNum(cm.BalanceAt(now))
 		if cm.InGate() {
-			b = amountNum(engine.Amount{})
+			b = amountNum(money.Amount{})
 		}
 		out.Balance = &b
 	}

@@ -18,7 +18,7 @@ func decodeCommit(o obj, isCredit bool) engine.CommitInput {
 		ProductID:             o.str("product_id", true),
 		Name:                  o.str("name", false),
 		Description:           o.str("description", false),
-		Priority:              o.decimalPtr("priority", false),
+		Priority:              o.amountPtr("priority", false),
 		ApplicableProductIDs:  o.strList("applicable_product_ids", false),
 		ApplicableProductTags: o.strList("applicable_product_tags", false),
 		CustomFields:          o.strMap("custom_fields"),
@@ -37,7 +37,7 @@ func decodeCommit(o obj, isCredit bool) engine.CommitInput {
 		in.CreditTypeID = as.str("credit_type_id", false)
 		for _, it := range as.objects("schedule_items", true, 1000) {
 			item := engine.ScheduleItem{StartingAt: it.time("starting_at", true), EndingBefore: it.time("ending_before", true)}
-			item.Amount, _ = it.decimal("amount", true, true)
+			item.Amount, _ = it.amount("amount", true, true)
 			if o.r.err == nil && item.EndingBefore <= item.StartingAt {
 				o.r.fail(it.sub("ending_before"), "must be after starting_at")
 			}
@@ -64,10 +64,10 @@ func decodeCommit(o obj, isCredit bool) engine.CommitInput {
 			for _, it := range items {
 				item := engine.InvoiceItem{Timestamp: it.time("timestamp", true)}
 				if it.has("amount") {
-					item.Amount, _ = it.decimal("amount", true, true)
+					item.Amount, _ = it.amount("amount", true, true)
 				} else {
-					item.UnitPrice, _ = it.decimal("unit_price", true, true)
-					item.Quantity, _ = it.decimal("quantity", true, true)
+					item.UnitPrice, _ = it.amount("unit_price", true, true)
+					item.Quantity, _ = it.amount("quantity", true, true)
 					item.Amount = item.UnitPrice.Mul(item.Quantity)
 				}
 				in.InvoiceSchedule = append(in.InvoiceSchedule, item)
@@ -91,7 +91,7 @@ func decodeOverride(o obj) engine.OverrideInput {
 		ApplicableProductTags: o.strList("applicable_product_tags", false),
 		Entitled:              o.boolPtr("entitled"),
 		Type:                  o.enum("type", false, "OVERWRITE", "MULTIPLIER"),
-		Priority:              o.decimalPtr("priority", true),
+		Priority:              o.amountPtr("priority", true),
 	}
 	if in.Priority != nil && !in.Priority.IsPositive() && o.r.err == nil {
 		o.r.fail(o.sub("priority"), "must be greater than zero")
@@ -107,7 +107,7 @@ func decodeOverride(o obj) engine.OverrideInput {
 	}
 	switch in.Type {
 	case "MULTIPLIER":
-		m, ok := o.decimal("multiplier", true, true)
+		m, ok := o.amount("multiplier", true, true)
 		if ok {
 			in.Multiplier = &m
 		}
@@ -116,7 +116,7 @@ func decodeOverride(o obj) engine.OverrideInput {
 		if ok {
 			if ow.enum("rate_type", true, engine.RateFlat, engine.RateTiered) == engine.RateTiered {
 				in.OverwriteTiers = decodeTiers(ow, "tiers")
-			} else if p, ok := ow.decimal("price", true, true); ok {
+			} else if p, ok := ow.amount("price", true, true); ok {
 				in.OverwritePrice = &p
 			}
 		}
@@ -124,7 +124,7 @@ func decodeOverride(o obj) engine.OverrideInput {
 		if in.Entitled == nil && o.r.err == nil {
 			if o.has("multiplier") {
 				in.Type = "MULTIPLIER"
-				m, _ := o.decimal("multiplier", true, true)
+				m, _ := o.amount("multiplier", true, true)
 				in.Multiplier = &m
 			} else {
 				o.r.fail(o.sub("type"), "an override needs a type (OVERWRITE or MULTIPLIER) or entitled")

@@ -7,17 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/shopspring/decimal"
 	"github.com/valyala/fasthttp"
 
 	"burndown/engine"
+	"burndown/money"
 )
 
 // Limits on decoded values. They keep hostile input from costing memory or
@@ -25,17 +24,7 @@ import (
 // the first comparison that rescales it).
 const (
 	maxStringLen = 4096
-	// maxNumberLiteral bounds the characters of a number literal, checked
-	// before anything else looks at it.
-	maxNumberLiteral = 64
-	// maxIntDigits and maxFracDigits are the product's amount bounds: at most
-	// 18 integer digits and 12 fractional digits once trailing zeros are
-	// trimmed (1.500000000000000 is fine; 0.0000000000001 is not).
-	maxIntDigits  = 18
-	maxFracDigits = 12
-	// maxExponentDigits bounds the exponent's literal before it is converted.
-	maxExponentDigits = 4
-	maxListLen        = 10000
+	maxListLen   = 10000
 )
 
 // readBody returns the request body, gunzipped when Content-Encoding says so,
@@ -314,145 +303,76 @@ func (o obj) boolPtr(key string) *bool {
 	return &b
 }
 
-// parseDecimal converts a JSON number literal to an exact decimal within the
-// amount bounds; the message says what is wrong ("" when it is fine).
-func parseDecimal(n json.Number) (decimal.Decimal, string) {
-	return parseDecimalLiteral(string(n))
+// parseAmount converts a JSON number literal with money.Parse, the one
+// grammar and set of bounds every replica applies; the message says what is
+// wrong ("" when it is fine). It runs in time bounded by money.MaxStringLen
+// whatever the literal is.
+func parseAmount(n json.Number) (money.Amount, string) {
+	a, err := money.Parse(string(n))
+	switch {
+	case err == nil:
+		return a, ""
+	case errors.Is(err, money.ErrTooLong):
+		return a, fmt.Sprintf("number literal longer than %d characters", money.MaxStringLen)
+	case errors.Is(err, money.ErrExponent):
+		return a, fmt.Sprintf("exponent has more than %d digits", money.MaxExponentDigits)
+	case errors.Is(err, money.ErrIntegerDigits):
+		return a, fmt.Sprintf("too large (more than %d integer digits)", money.MaxIntegerDigits)
+	case errors.Is(err, money.ErrFractionDigits):
+		return a, fmt.Sprintf("more than %d fractional digits", money.MaxFractionDigits)
+	}
+	return a, "not a decimal number (expected digits with an optional sign, fraction and exponent, such as -12.5 or 1e3)"
 }
 
-// parseDecimalLiteral converts s, which must match
-// -?digits(.digits)?([eE][+-]?digits)?, to an exact decimal with at most
-// maxIntDigits integer and maxFracDigits fractional digits (trailing zeros
-// trimmed). NaN, infinities, hex, underscores, a leading '+' or '.' are not
-// decimals. It runs in time bounded by maxNumberLiteral whatever s is: the
-// length is checked first and the exponent is bounded before any expansion.
-func parseDecimalLiteral(s string) (decimal.Decimal, string) {
-	if len(s) > maxNumberLiteral {
-		return decimal.Decimal{}, fmt.Sprintf("number literal longer than %d characters", maxNumberLiteral)
-	}
-	const notDecimal = "not a decimal number (expected digits with an optional sign, fraction and exponent, such as -12.5 or 1e3)"
-	i, neg := 0, false
-	if i < len(s) && s[i] == '-' {
-		neg = true
-		i++
-	}
-	digitsFrom := func() string {
-		start := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		return s[start:i]
-	}
-	intPart := digitsFrom()
-	if intPart == "" {
-		return decimal.Decimal{}, notDecimal
-	}
-	frac := ""
-	if i < len(s) && s[i] == '.' {
-		i++
-		if frac = digitsFrom(); frac == "" {
-			return decimal.Decimal{}, notDecimal
-		}
-	}
-	exp, expNeg, expDigits := 0, false, ""
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			expNeg = s[i] == '-'
-			i++
-		}
-		if expDigits = digitsFrom(); expDigits == "" {
-			return decimal.Decimal{}, notDecimal
-		}
-	}
-	if i != len(s) {
-		return decimal.Decimal{}, notDecimal
-	}
-	digits := strings.TrimLeft(intPart+frac, "0")
-	if digits == "" {
-		return decimal.Zero, "" // 0e999999999 must not keep its exponent
-	}
-	if expDigits = strings.TrimLeft(expDigits, "0"); len(expDigits) > maxExponentDigits {
-		// |exponent| >= 10^4 while the coefficient has at most 64 digits:
-		// out of bounds either way, decided without converting it.
-		if expNeg {
-			return decimal.Decimal{}, fmt.Sprintf("more than %d fractional digits", maxFracDigits)
-		}
-		return decimal.Decimal{}, fmt.Sprintf("too large (more than %d integer digits)", maxIntDigits)
-	}
-	if expDigits != "" {
-		exp, _ = strconv.Atoi(expDigits)
-		if expNeg {
-			exp = -exp
-		}
-	}
-	// value = digits × 10^e, with trailing zeros moved into the exponent.
-	e := exp - len(frac)
-	trimmed := strings.TrimRight(digits, "0")
-	e += len(digits) - len(trimmed)
-	if len(trimmed)+e > maxIntDigits {
-		return decimal.Decimal{}, fmt.Sprintf("too large (more than %d integer digits)", maxIntDigits)
-	}
-	if e < -maxFracDigits {
-		return decimal.Decimal{}, fmt.Sprintf("more than %d fractional digits", maxFracDigits)
-	}
-	c, ok := new(big.Int).SetString(trimmed, 10)
-	if !ok {
-		return decimal.Decimal{}, notDecimal
-	}
-	if neg {
-		c.Neg(c)
-	}
-	return decimal.NewFromBigInt(c, int32(e)), ""
-}
-
-// decimal reads a JSON number exactly. nonNegative rejects amounts below zero.
-func (o obj) decimal(key string, required, nonNegative bool) (decimal.Decimal, bool) {
+// amount reads a JSON number exactly, parsed once into the amount the
+// command carries. nonNegative rejects amounts below zero.
+func (o obj) amount(key string, required, nonNegative bool) (money.Amount, bool) {
 	v, ok := o.get(key, required)
 	if !ok {
-		return decimal.Decimal{}, false
+		return money.Amount{}, false
 	}
-	return o.r.decimalValue(v, o.sub(key), nonNegative)
+	return o.r.amountValue(v, o.sub(key), nonNegative)
 }
 
-func (r *reader) decimalValue(v any, path string, nonNegative bool) (decimal.Decimal, bool) {
+func (r *reader) amountValue(v any, path string, nonNegative bool) (money.Amount, bool) {
 	n, ok := v.(json.Number)
 	if !ok {
 		r.fail(path, "expected a number, got %s", jsonType(v))
-		return decimal.Decimal{}, false
+		return money.Amount{}, false
 	}
-	d, msg := parseDecimal(n)
+	a, msg := parseAmount(n)
 	if msg != "" {
 		r.fail(path, "%s", msg)
-		return decimal.Decimal{}, false
+		return money.Amount{}, false
 	}
-	if nonNegative && d.IsNegative() {
+	if nonNegative && a.IsNegative() {
 		r.fail(path, "must not be negative")
-		return decimal.Decimal{}, false
+		return money.Amount{}, false
 	}
-	return d, true
+	return a, true
 }
 
-// decimalPtr reads an optional number as a pointer.
-func (o obj) decimalPtr(key string, nonNegative bool) *decimal.Decimal {
-	d, ok := o.decimal(key, false, nonNegative)
+// amountPtr reads an optional number as a pointer.
+func (o obj) amountPtr(key string, nonNegative bool) *money.Amount {
+	a, ok := o.amount(key, false, nonNegative)
 	if !ok {
 		return nil
 	}
-	return &d
+	return &a
 }
 
 // integer reads a whole number within [min, max].
 func (o obj) integer(key string, required bool, min, max int64) (int64, bool) {
-	d, ok := o.decimal(key, required, false)
+	a, ok := o.amount(key, required, false)
 	if !ok {
 		return 0, false
 	}
-	if !d.IsInteger() || d.LessThan(decimal.NewFromInt(min)) || d.GreaterThan(decimal.NewFromInt(max)) {
+	n, whole := a.Int64()
+	if !whole || n < min || n > max {
 		o.r.fail(o.sub(key), "must be a whole number between %d and %d", min, max)
 		return 0, false
 	}
-	return d.IntPart(), true
+	return n, true
 }
 
 // Earliest and latest times representable as engine.Nanos.

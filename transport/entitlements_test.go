@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"github.com/valyala/fasthttp"
 
 	"burndown/engine"
+	"burndown/money"
 )
 
 // checkFixture builds a fake node with one customer on a prepaid contract and
@@ -30,11 +30,11 @@ func checkFixture(tb testing.TB) (*Server, string) {
 	metric := must(&engine.CreateMetric{Name: "calls", Aggregation: engine.AggCount})
 	product := must(&engine.CreateProduct{Name: "API", Type: engine.ProductUsage, BillableMetricID: metric})
 	rc := must(&engine.CreateRateCard{Name: "rc"})
-	must(&engine.AddRates{RateCardID: rc, Rates: []engine.RateInput{{ProductID: product, StartingAt: start.UnixNano(), Entitled: true, RateType: engine.RateFlat, Price: decimal.NewFromInt(1)}}})
+	must(&engine.AddRates{RateCardID: rc, Rates: []engine.RateInput{{ProductID: product, StartingAt: start.UnixNano(), Entitled: true, RateType: engine.RateFlat, Price: money.FromInt(1)}}})
 	cust := must(&engine.CreateCustomer{Name: "c", IngestAliases: []string{"alias-1"}})
 	must(&engine.CreateContract{CustomerID: cust, RateCardID: rc, StartingAt: start.UnixNano(), PrepaidOnly: true,
 		Commits: []engine.CommitInput{{Type: engine.CommitPrepaid, ProductID: product, AccessSchedule: []engine.ScheduleItem{{
-			Amount: decimal.NewFromInt(2000), StartingAt: start.UnixNano(), EndingBefore: start.AddDate(1, 0, 0).UnixNano()}}}}})
+			Amount: money.FromInt(2000), StartingAt: start.UnixNano(), EndingBefore: start.AddDate(1, 0, 0).UnixNano()}}}}})
 	srv, err := New(Config{Node: node, Token: testToken, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		tb.Fatal(err)

@@ -184,7 +184,7 @@ func (s *Server) summedKeysFor() *summedKeys {
 
 // checkSummedProperties refuses an event whose property is the aggregation
 // key of a SUM metric matching its event type and is not a decimal within
-// the amount bounds (parseDecimalLiteral): the engine would otherwise skip
+// the amount bounds (money.Parse, the parser the engine rates it with): the engine would otherwise skip
 // the event's usage silently, or be handed a number too large to rate. A
 // property filter of the metric is not consulted: the value must be a number
 // wherever a metric of that event type sums it.
@@ -198,7 +198,7 @@ func (s *Server) checkSummedProperties(events []engine.Event) error {
 		if !ok {
 			return nil
 		}
-		if _, msg := parseDecimalLiteral(v); msg != "" {
+		if _, msg := parseAmount(json.Number(v)); msg != "" {
 			return badRequest("body[%d].properties.%s: %s (it is summed by a billable metric)", i, key, msg)
 		}
 		return nil

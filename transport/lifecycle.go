@@ -1,10 +1,10 @@
 package transport
 
 import (
-	"github.com/shopspring/decimal"
 	"github.com/valyala/fasthttp"
 
 	"burndown/engine"
+	"burndown/money"
 )
 
 // decodeStatementSchedule reads usage_statement_schedule.
@@ -73,20 +73,20 @@ func decodeRecurringSchedule(rec obj) *engine.RecurringScheduleInput {
 }
 
 // decodeAmountOrPrice reads amount, or unit_price and quantity.
-func decodeAmountOrPrice(o obj) (amount, price, qty *decimal.Decimal) {
+func decodeAmountOrPrice(o obj) (amount, price, qty *money.Amount) {
 	if o.has("amount") {
 		if o.has("unit_price") || o.has("quantity") {
 			o.r.fail(o.sub("amount"), "give amount, or unit_price and quantity, not both")
 			return
 		}
-		return o.decimalPtr("amount", true), nil, nil
+		return o.amountPtr("amount", true), nil, nil
 	}
 	if !o.has("unit_price") && !o.has("quantity") {
 		o.r.fail(o.sub("amount"), "amount, or unit_price and quantity, is required")
 		return
 	}
-	p, okp := o.decimal("unit_price", true, true)
-	q, okq := o.decimal("quantity", true, true)
+	p, okp := o.amount("unit_price", true, true)
+	q, okq := o.amount("quantity", true, true)
 	if okp && okq {
 		price, qty = &p, &q
 	}

@@ -51,8 +51,8 @@ func decodeRecharge(o obj, key string, update bool) *engine.RechargeInput {
 		return nil
 	}
 	in := &engine.RechargeInput{
-		ThresholdAmount:  c.decimalPtr("threshold_amount", true),
-		RechargeToAmount: c.decimalPtr("recharge_to_amount", true),
+		ThresholdAmount:  c.amountPtr("threshold_amount", true),
+		RechargeToAmount: c.amountPtr("recharge_to_amount", true),
 		Commit:           decodeThresholdCommit(c, !update, true),
 		PaymentGate:      decodePaymentGate(c, !update),
 	}
@@ -78,7 +78,7 @@ func decodeSpendThreshold(o obj, key string, update bool) *engine.SpendThreshold
 		return nil
 	}
 	in := &engine.SpendThresholdInput{
-		ThresholdAmount: c.decimalPtr("threshold_amount", true),
+		ThresholdAmount: c.amountPtr("threshold_amount", true),
 		Commit:          decodeThresholdCommit(c, !update, false),
 		PaymentGate:     decodePaymentGate(c, !update),
 	}

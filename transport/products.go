@@ -6,6 +6,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"burndown/engine"
+	"burndown/money"
 )
 
 // productState is Metronome's ProductListItemState (initial and current).
@@ -91,7 +92,7 @@ func decodeCreateProduct(body []byte) (*engine.CreateProduct, error) {
 		CompositeTags:        o.strList("composite_tags", false),
 	}
 	if qc, ok := o.object("quantity_conversion", false); ok {
-		f, _ := qc.decimal("conversion_factor", true, true)
+		f, _ := qc.amount("conversion_factor", true, true)
 		if r.err == nil && !f.IsPositive() {
 			r.fail(qc.sub("conversion_factor"), "must be greater than zero")
 		}
@@ -99,7 +100,7 @@ func decodeCreateProduct(body []byte) (*engine.CreateProduct, error) {
 			Operation: qc.enum("operation", true, engine.ConvertMultiply, engine.ConvertDivide), Name: qc.str("name", false)}
 	}
 	if qr, ok := o.object("quantity_rounding", false); ok {
-		places, _ := qr.integer("decimal_places", true, 0, engine.MaxAmountFractionDigits)
+		places, _ := qr.integer("decimal_places", true, 0, money.MaxFractionDigits)
 		method := qr.enum("rounding_method", true, "ROUND_UP", "ROUND_DOWN", "ROUND_HALF_UP", "HALF_UP")
 		cmd.QuantityRounding = &engine.QuantityRounding{DecimalPlaces: int32(places), RoundingMethod: roundingMethods[method]}
 	}

@@ -74,7 +74,7 @@ func decodeCreateRateCard(body []byte) (*engine.CreateRateCard, error) {
 		CustomFields:     o.strMap("custom_fields"),
 	}
 	for _, c := range o.objects("credit_type_conversions", false, 100) {
-		f, ok := c.decimal("fiat_per_custom_credit", true, true)
+		f, ok := c.amount("fiat_per_custom_credit", true, true)
 		if ok && !f.IsPositive() {
 			r.fail(c.sub("fiat_per_custom_credit"), "must be greater than zero")
 		}
@@ -156,13 +156,13 @@ func decodeRate(o obj) engine.RateInput {
 	case engine.RateFlat, engine.RatePercentage:
 		// PERCENTAGE: the fraction (0..1) of a COMPOSITE product's covered
 		// spend; the engine checks the product and the bound.
-		in.Price, _ = o.decimal("price", true, true)
+		in.Price, _ = o.amount("price", true, true)
 	case engine.RateSubscription:
 		// Subscription terms belong to subscriptions (which contracts refuse
 		// for now); they are only meaningful, and only read, on this type.
-		in.Price, _ = o.decimal("price", true, true)
+		in.Price, _ = o.amount("price", true, true)
 		in.BillingFrequency = o.enum("billing_frequency", false, "MONTHLY", "QUARTERLY", "ANNUAL", "WEEKLY")
-		in.Quantity = o.decimalPtr("quantity", true)
+		in.Quantity = o.amountPtr("quantity", true)
 		in.IsProrated, _ = o.boolean("is_prorated", false)
 		if in.BillingFrequency == "" && o.r.err == nil {
 			o.r.fail(o.sub("billing_frequency"), "is required for a SUBSCRIPTION rate")
@@ -177,8 +177,8 @@ func decodeTiers(o obj, key string) []engine.Tier {
 	list := o.objects(key, true, 100)
 	out := make([]engine.Tier, 0, len(list))
 	for i, t := range list {
-		tier := engine.Tier{Size: t.decimalPtr("size", true)}
-		tier.Price, _ = t.decimal("price", true, true)
+		tier := engine.Tier{Size: t.amountPtr("size", true)}
+		tier.Price, _ = t.amount("price", true, true)
 		switch {
 		case o.r.err != nil:
 		case tier.Size == nil && i != len(list)-1:

@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"github.com/valyala/fasthttp"
 
 	"burndown/engine"
+	"burndown/money"
 )
 
 // appendJSONString appends s as a JSON string literal (invalid UTF-8 is
@@ -17,33 +17,27 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, q...)
 }
 
-// num renders a decimal as a bare JSON number, the way Metronome sends money,
-// without going through float64.
-type num decimal.Decimal
+// num renders an amount as a bare JSON number, the way Metronome sends
+// money, without going through float64.
+type num money.Amount
 
 // MarshalJSON writes the exact decimal digits.
-func (n num) MarshalJSON() ([]byte, error) { return []byte(decimal.Decimal(n).String()), nil }
+func (n num) MarshalJSON() ([]byte, error) { return money.Amount(n).AppendString(nil), nil }
 
-// numPtr renders an optional decimal; nil stays absent with omitempty.
-func numPtr(d *decimal.Decimal) *num {
-	if d == nil {
-		return nil
-	}
-	n := num(*d)
-	return &n
-}
-
-// amountNum renders an engine amount as num (same digits).
-func amountNum(a engine.Amount) num { return num(a.Decimal()) }
-
-// amountNumPtr renders an optional engine amount; nil stays absent.
-func amountNumPtr(a *engine.Amount) *num {
+// numPtr renders an optional amount; nil stays absent with omitempty.
+func numPtr(a *money.Amount) *num {
 	if a == nil {
 		return nil
 	}
-	n := amountNum(*a)
+	n := num(*a)
 	return &n
 }
+
+// amountNum renders an amount as num (same digits).
+func amountNum(a money.Amount) num { return num(a) }
+
+// amountNumPtr renders an optional amount; nil stays absent.
+func amountNumPtr(a *money.Amount) *num { return numPtr(a) }
 
 // ts renders a time as RFC 3339 in UTC, or nil for an unset (zero) time.
 func ts(n engine.Nanos) *string {

@@ -44,7 +44,7 @@ func decodeSubscription(o obj) engine.SubscriptionInput {
 	in := engine.SubscriptionInput{
 		TemporaryID: o.str("temporary_id", false), Name: o.str("name", false),
 		CollectionSchedule: o.enum("collection_schedule", true, engine.CollectAdvance, engine.CollectArrears),
-		InitialQuantity:    o.decimalPtr("initial_quantity", true),
+		InitialQuantity:    o.amountPtr("initial_quantity", true),
 		StartingAt:         o.time("starting_at", false), EndingBefore: o.time("ending_before", false),
 	}
 	if sr, ok := o.object("subscription_rate", true); ok {
@@ -64,7 +64,7 @@ func decodeSubscription(o obj) engine.SubscriptionInput {
 func decodeRecurring(o obj) engine.RecurringInput {
 	in := engine.RecurringInput{
 		ProductID: o.str("product_id", true), Name: o.str("name", false), Description: o.str("description", false),
-		TemporaryID: o.str("temporary_id", false), Priority: o.decimalPtr("priority", false),
+		TemporaryID: o.str("temporary_id", false), Priority: o.amountPtr("priority", false),
 		ApplicableProductIDs: o.strList("applicable_product_ids", false), ApplicableProductTags: o.strList("applicable_product_tags", false),
 		StartingAt: o.time("starting_at", true), EndingBefore: o.time("ending_before", false),
 		Frequency: o.enum("recurrence_frequency", false, engine.FrequencyMonthly, engine.FrequencyQuarterly, engine.FrequencyAnnual),
@@ -73,8 +73,8 @@ func decodeRecurring(o obj) engine.RecurringInput {
 	o.enum("rate_type", false, "COMMIT_RATE", "LIST_RATE") // as on commits: both draw at the list price
 	if aa, ok := o.object("access_amount", true); ok {
 		in.CreditTypeID = aa.str("credit_type_id", false)
-		in.UnitPrice, _ = aa.decimal("unit_price", true, true)
-		in.Quantity = aa.decimalPtr("quantity", true)
+		in.UnitPrice, _ = aa.amount("unit_price", true, true)
+		in.Quantity = aa.amountPtr("quantity", true)
 	}
 	if cd, ok := o.object("commit_duration", true); ok {
 		in.DurationPeriods, _ = cd.integer("value", true, 1, 1200)
@@ -99,7 +99,7 @@ func decodeRecurring(o obj) engine.RecurringInput {
 func decodeSubscriptionUpdate(o obj) engine.SubscriptionUpdate {
 	u := engine.SubscriptionUpdate{SubscriptionID: o.str("subscription_id", true)}
 	for _, q := range o.objects("quantity_updates", false, 1000) {
-		qu := engine.QuantityUpdate{StartingAt: q.time("starting_at", true), Quantity: q.decimalPtr("quantity", true), QuantityDelta: q.decimalPtr("quantity_delta", false)}
+		qu := engine.QuantityUpdate{StartingAt: q.time("starting_at", true), Quantity: q.amountPtr("quantity", true), QuantityDelta: q.amountPtr("quantity_delta", false)}
 		if qu.Quantity == nil && qu.QuantityDelta == nil && o.r.err == nil {
 			o.r.fail(q.sub("quantity"), "quantity or quantity_delta is required")
 		}

@@ -9,11 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"github.com/stripe/stripe-go/v82"
 	"github.com/stripe/stripe-go/v82/webhook"
 	"github.com/valyala/fasthttp"
 
+	"burndown/money"
 	"burndown/cluster"
 	"burndown/engine"
 )
@@ -102,12 +102,15 @@ func (s *Stripe) Charge(ctx context.Context, key string, payload []byte) (*engin
 	failed := func(reason string) *engine.ReleasePaymentGate {
 		return &engine.ReleasePaymentGate{WorkflowID: p.WorkflowID, Outcome: engine.GateFailed, ErrorMessage: reason, Provider: engine.ProviderStripe}
 	}
-	total, err := decimal.NewFromString(p.InvoiceTotal.String())
-	if err != nil {
+	var total money.Amount
+	if err := total.UnmarshalJSON([]byte(p.InvoiceTotal)); err != nil {
 		return nil, fmt.Errorf("stripe: invoice_total %q: %w", p.InvoiceTotal, err)
 	}
-	// Amounts are cents; Stripe charges whole ones.
-	cents := total.Round(0).IntPart()
+	// Amounts are cents; Stripe charges whole ones, rounded half-up.
+	cents, whole := total.RoundHalfUp(0).Int64()
+	if !whole {
+		return nil, fmt.Errorf("stripe: invoice_total %s: more cents than an int64 holds", total)
+	}
 	if cents <= 0 {
 		return &engine.ReleasePaymentGate{WorkflowID: p.WorkflowID, Outcome: engine.GatePaid, Provider: engine.ProviderStripe}, nil
 	}

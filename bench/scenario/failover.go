@@ -2,13 +2,13 @@ package scenario
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/big"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/shopspring/decimal"
 
 	"burndown/bench/burndown"
 	"burndown/bench/report"
@@ -148,7 +148,8 @@ func verifyBalances(ctx context.Context, env *Env, out *report.Scenario, l *loca
 		last = s.AppliedIndex
 		time.Sleep(100 * time.Millisecond)
 	}
-	amount := decimal.NewFromInt(l.catalog.Amount)
+	amount := new(big.Rat).SetInt64(l.catalog.Amount)
+	price := new(big.Rat).SetInt64(l.catalog.Price)
 	var acked, spent, lost, double int64
 	var bad []string
 	for i := 0; i < l.cust.N; i++ {
@@ -160,11 +161,13 @@ func verifyBalances(ctx context.Context, env *Env, out *report.Scenario, l *loca
 		if err != nil {
 			return fmt.Errorf("failover verify: check %s: %w", l.cust.Key(i), err)
 		}
-		b, err := decimal.NewFromString(e.Balance)
-		if err != nil {
+		b, ok := new(big.Rat).SetString(e.Balance)
+		if !ok {
+			err := errors.New("not a decimal number")
 			return fmt.Errorf("failover verify: balance %q of %s: %w", e.Balance, l.cust.Key(i), err)
 		}
-		s := amount.Sub(b).Div(decimal.NewFromInt(l.catalog.Price)).IntPart()
+		used := new(big.Rat).Quo(new(big.Rat).Sub(amount, b), price)
+		s := new(big.Int).Quo(used.Num(), used.Denom()).Int64() // events spent, cut toward zero
 		acked += a
 		spent += s
 		if s < a {

@@ -4,9 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"burndown/engine"
+	"burndown/money"
 )
 
 // SnapshotAfter is the number of script entries applied when a golden
@@ -29,8 +28,8 @@ func TS(s string) engine.Nanos {
 	return t.UnixNano()
 }
 
-func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
-func dp(s string) *decimal.Decimal {
+func d(s string) money.Amount { return money.MustParse(s) }
+func dp(s string) *money.Amount {
 	v := d(s)
 	return &v
 }

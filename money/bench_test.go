@@ -1,4 +1,4 @@
-package engine
+package money
 
 import (
 	"testing"
@@ -16,7 +16,7 @@ const benchX, benchY = "12345.678", "-0.000125"
 
 func BenchmarkAmountAdd(b *testing.B) {
 	b.Run("Amount", func(b *testing.B) {
-		x, y := MustAmount(benchX), MustAmount(benchY)
+		x, y := MustParse(benchX), MustParse(benchY)
 		b.ReportAllocs()
 		for b.Loop() {
 			benchAmountSink = x.Add(y)
@@ -33,7 +33,7 @@ func BenchmarkAmountAdd(b *testing.B) {
 
 func BenchmarkAmountMul(b *testing.B) {
 	b.Run("Amount", func(b *testing.B) {
-		x, y := MustAmount(benchX), MustAmount(benchY)
+		x, y := MustParse(benchX), MustParse(benchY)
 		b.ReportAllocs()
 		for b.Loop() {
 			benchAmountSink = x.Mul(y)
@@ -47,7 +47,7 @@ func BenchmarkAmountMul(b *testing.B) {
 		}
 	})
 	b.Run("AmountFallback", func(b *testing.B) {
-		x, y := MustAmount("123456789012.123456789012"), MustAmount("987654321.987654321")
+		x, y := MustParse("123456789012.123456789012"), MustParse("987654321.987654321")
 		b.ReportAllocs()
 		for b.Loop() {
 			benchAmountSink = x.Mul(y)
@@ -60,7 +60,7 @@ func BenchmarkParseAmount(b *testing.B) {
 	b.Run("Amount", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			benchAmountSink, _ = ParseAmount(s)
+			benchAmountSink, _ = Parse(s)
 		}
 	})
 	b.Run("Decimal", func(b *testing.B) {

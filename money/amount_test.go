@@ -1,4 +1,4 @@
-package engine
+package money
 
 import (
 	"errors"
@@ -33,14 +33,14 @@ func refRoundHalfUp(d decimal.Decimal, places int32) decimal.Decimal {
 
 // refMul is decimal's exact product rounded half-up to 12 places.
 func refMul(x, y decimal.Decimal) decimal.Decimal {
-	return refRoundHalfUp(x.Mul(y), MaxAmountFractionDigits)
+	return refRoundHalfUp(x.Mul(y), MaxFractionDigits)
 }
 
 // checkCanonical fails when a breaks the representation invariants.
 func checkCanonical(t *testing.T, what string, a Amount) {
 	t.Helper()
 	switch {
-	case a.scale > MaxAmountFractionDigits:
+	case a.scale > MaxFractionDigits:
 		t.Fatalf("%s: scale %d", what, a.scale)
 	case a.big == nil && a.coef == math.MinInt64:
 		t.Fatalf("%s: MinInt64 coefficient", what)
@@ -58,7 +58,7 @@ func checkCanonical(t *testing.T, what string, a Amount) {
 func checkSame(t *testing.T, what string, a Amount, want decimal.Decimal) {
 	t.Helper()
 	checkCanonical(t, what, a)
-	if !a.Decimal().Equal(want) || a.String() != want.String() {
+	if !toDecimal(a).Equal(want) || a.String() != want.String() {
 		t.Fatalf("%s = %s (%#v), want %s", what, a, a, want)
 	}
 }
@@ -135,21 +135,21 @@ func TestAmountPropertiesMatchDecimal(t *testing.T) {
 // and parse from their string; values outside are refused.
 func checkEdgeConversions(t *testing.T, a Amount, d decimal.Decimal) {
 	t.Helper()
-	inBounds := d.Abs().LessThan(decimal.New(1, MaxAmountIntegerDigits))
-	fromDec, err := AmountFromDecimal(d)
+	inBounds := d.Abs().LessThan(decimal.New(1, MaxIntegerDigits))
+	fromDec, err := fromDecimal(d)
 	if inBounds != (err == nil) {
-		t.Fatalf("AmountFromDecimal(%s): err %v, in bounds %v", d, err, inBounds)
+		t.Fatalf("fromDecimal(%s): err %v, in bounds %v", d, err, inBounds)
 	}
 	if err == nil {
 		checkSame(t, "AmountFromDecimal", fromDec, d)
 	}
-	if s := d.String(); len(s) <= MaxAmountStringLen {
-		parsed, err := ParseAmount(s)
+	if s := d.String(); len(s) <= MaxStringLen {
+		parsed, err := Parse(s)
 		if inBounds != (err == nil) {
-			t.Fatalf("ParseAmount(%s): err %v, in bounds %v", s, err, inBounds)
+			t.Fatalf("Parse(%s): err %v, in bounds %v", s, err, inBounds)
 		}
 		if err == nil {
-			checkSame(t, "ParseAmount", parsed, d)
+			checkSame(t, "Parse", parsed, d)
 		}
 	}
 }
@@ -168,14 +168,14 @@ func TestAmountRoundHalfUp(t *testing.T) {
 		{"999999999999999999.999999999999", -18, "1000000000000000000"},
 		{"499999999999999999.99", -18, "0"},
 	} {
-		got := MustAmount(c.in).RoundHalfUp(c.places)
+		got := MustParse(c.in).RoundHalfUp(c.places)
 		checkSame(t, c.in, got, decimal.RequireFromString(c.want))
 	}
 	// Hostile places return at once.
-	big := MustAmount("123456789012345678.123456789012").Mul(MustAmount("123456789012345678"))
+	big := MustParse("123456789012345678.123456789012").Mul(MustParse("123456789012345678"))
 	start := time.Now()
 	for _, p := range []int32{math.MinInt32, -1 << 20, math.MaxInt32} {
-		for _, a := range []Amount{big, MustAmount("-7.5")} {
+		for _, a := range []Amount{big, MustParse("-7.5")} {
 			r := a.RoundHalfUp(p)
 			if p < 0 && !r.IsZero() {
 				t.Fatalf("%s.RoundHalfUp(%d) = %s, want 0", a, p, r)
@@ -203,7 +203,7 @@ func TestAmountMulRounding(t *testing.T) {
 		{"123456.789012345678", "1.123456789012", "138698.367765541838"},
 		{"-123456.789012345678", "1.123456789012", "-138698.367765541838"},
 	} {
-		a, b := MustAmount(c.a), MustAmount(c.b)
+		a, b := MustParse(c.a), MustParse(c.b)
 		want := decimal.RequireFromString(c.want)
 		checkSame(t, c.a+"*"+c.b, a.Mul(b), want)
 	}
@@ -219,34 +219,34 @@ func TestParseAmountTable(t *testing.T) {
 		"9223372036854775808e-12": "9223372.036854775808", "1e17": "100000000000000000",
 	}
 	for in, want := range ok {
-		a, err := ParseAmount(in)
+		a, err := Parse(in)
 		if err != nil {
-			t.Fatalf("ParseAmount(%q): %v", in, err)
+			t.Fatalf("Parse(%q): %v", in, err)
 		}
 		checkSame(t, in, a, decimal.RequireFromString(want))
 	}
 	huge := strings.Repeat("9", 200000)
 	bad := map[string]error{
-		"": ErrAmountSyntax, "+1": ErrAmountSyntax, "NaN": ErrAmountSyntax, "nan": ErrAmountSyntax,
-		"Inf": ErrAmountSyntax, "-Infinity": ErrAmountSyntax, "0x10": ErrAmountSyntax, "1_000": ErrAmountSyntax,
-		" 1": ErrAmountSyntax, "1 ": ErrAmountSyntax, ".5": ErrAmountSyntax, "5.": ErrAmountSyntax, "-": ErrAmountSyntax,
-		"1e": ErrAmountSyntax, "1e+": ErrAmountSyntax, "1.2.3": ErrAmountSyntax, "--1": ErrAmountSyntax, "1,5": ErrAmountSyntax,
-		"١": ErrAmountSyntax, "1e3.5": ErrAmountSyntax,
-		"1e-2147483648": ErrAmountExponent, "9e999999999": ErrAmountExponent, "1e-4000000": ErrAmountExponent,
-		"0e999999999": ErrAmountExponent, "1e00001": ErrAmountExponent,
-		huge: ErrAmountTooLong, "0." + strings.Repeat("0", 63): ErrAmountTooLong,
-		"1e18": ErrAmountIntegerDigits, "1000000000000000000": ErrAmountIntegerDigits, "-1e9999": ErrAmountIntegerDigits,
-		"0.0000000000001": ErrAmountFractionDigits, "1e-13": ErrAmountFractionDigits, "1.0000000000001": ErrAmountFractionDigits,
-		"1e-9999": ErrAmountFractionDigits,
+		"": ErrSyntax, "+1": ErrSyntax, "NaN": ErrSyntax, "nan": ErrSyntax,
+		"Inf": ErrSyntax, "-Infinity": ErrSyntax, "0x10": ErrSyntax, "1_000": ErrSyntax,
+		" 1": ErrSyntax, "1 ": ErrSyntax, ".5": ErrSyntax, "5.": ErrSyntax, "-": ErrSyntax,
+		"1e": ErrSyntax, "1e+": ErrSyntax, "1.2.3": ErrSyntax, "--1": ErrSyntax, "1,5": ErrSyntax,
+		"١": ErrSyntax, "1e3.5": ErrSyntax,
+		"1e-2147483648": ErrExponent, "9e999999999": ErrExponent, "1e-4000000": ErrExponent,
+		"0e999999999": ErrExponent, "1e00001": ErrExponent,
+		huge: ErrTooLong, "0." + strings.Repeat("0", 63): ErrTooLong,
+		"1e18": ErrIntegerDigits, "1000000000000000000": ErrIntegerDigits, "-1e9999": ErrIntegerDigits,
+		"0.0000000000001": ErrFractionDigits, "1e-13": ErrFractionDigits, "1.0000000000001": ErrFractionDigits,
+		"1e-9999": ErrFractionDigits,
 	}
 	for in, want := range bad {
 		start := time.Now()
-		a, err := ParseAmount(in)
+		a, err := Parse(in)
 		if d := time.Since(start); d > 10*time.Millisecond {
-			t.Errorf("ParseAmount(%.20q) took %v", in, d)
+			t.Errorf("Parse(%.20q) took %v", in, d)
 		}
 		if !errors.Is(err, want) || !a.IsZero() {
-			t.Errorf("ParseAmount(%.20q) = %v, %v; want %v", in, a, err, want)
+			t.Errorf("Parse(%.20q) = %v, %v; want %v", in, a, err, want)
 		}
 		if err != nil && len(err.Error()) > 100 {
 			t.Errorf("error too long: %d bytes", len(err.Error()))
@@ -259,24 +259,24 @@ func TestAmountFromDecimalBounds(t *testing.T) {
 		d    decimal.Decimal
 		want error
 	}{
-		{decimal.New(1, 18), ErrAmountIntegerDigits},
-		{decimal.New(1, math.MaxInt32), ErrAmountIntegerDigits},
-		{decimal.New(1, math.MinInt32), ErrAmountFractionDigits},
-		{decimal.New(1, -13), ErrAmountFractionDigits},
+		{decimal.New(1, 18), ErrIntegerDigits},
+		{decimal.New(1, math.MaxInt32), ErrIntegerDigits},
+		{decimal.New(1, math.MinInt32), ErrFractionDigits},
+		{decimal.New(1, -13), ErrFractionDigits},
 		{decimal.NewFromBigInt(pow10Big(100000), -100000), nil}, // exactly 1
-		{decimal.NewFromBigInt(pow10Big(100000), -99982), ErrAmountIntegerDigits},
+		{decimal.NewFromBigInt(pow10Big(100000), -99982), ErrIntegerDigits},
 		{decimal.NewFromBigInt(pow10Big(100000), -99983), nil},
-		{decimal.New(15, -14), ErrAmountFractionDigits},
+		{decimal.New(15, -14), ErrFractionDigits},
 		{decimal.New(1500, -14), nil},
 		{decimal.New(-999999999999999999, 0), nil},
 	} {
 		start := time.Now()
-		a, err := AmountFromDecimal(c.d)
+		a, err := fromDecimal(c.d)
 		if time.Since(start) > 50*time.Millisecond {
-			t.Errorf("AmountFromDecimal(exp %d) took %v", c.d.Exponent(), time.Since(start))
+			t.Errorf("fromDecimal(exp %d) took %v", c.d.Exponent(), time.Since(start))
 		}
 		if !errors.Is(err, c.want) {
-			t.Fatalf("AmountFromDecimal(coef bits %d, exp %d) = %v, %v; want %v", c.d.Coefficient().BitLen(), c.d.Exponent(), a, err, c.want)
+			t.Fatalf("fromDecimal(coef bits %d, exp %d) = %v, %v; want %v", c.d.Coefficient().BitLen(), c.d.Exponent(), a, err, c.want)
 		}
 		if err == nil {
 			checkSame(t, "AmountFromDecimal", a, c.d)
@@ -298,11 +298,11 @@ func TestAmountBinaryRoundTrip(t *testing.T) {
 		buf = a.AppendBinary(buf)
 	}
 	for i, w := range want {
-		got, n, err := DecodeAmountBinary(buf)
+		got, n, err := DecodeBinary(buf)
 		if err != nil || n == 0 {
 			t.Fatalf("#%d: decode %s: %v", i, w, err)
 		}
-		checkSame(t, "decoded", got, w.Decimal())
+		checkSame(t, "decoded", got, toDecimal(w))
 		if again := got.AppendBinary(nil); string(again) != string(buf[:n]) {
 			t.Fatalf("#%d: %s re-encodes differently", i, w)
 		}
@@ -333,12 +333,12 @@ func TestDecodeAmountBinaryRefuses(t *testing.T) {
 		"big short":      {amountBinBig, 3, 1, 2},
 		"big huge len":   {amountBinBig, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
 	} {
-		if a, n, err := DecodeAmountBinary(b); !errors.Is(err, ErrAmountBinary) {
+		if a, n, err := DecodeBinary(b); !errors.Is(err, ErrBinary) {
 			t.Errorf("%s: decoded %s (%d bytes), want error", name, a, n)
 		}
 	}
 	// A non-canonical but valid encoding decodes to the canonical value.
-	a, _, err := DecodeAmountBinary(append([]byte{amountBinBig | 2}, 1, 100))
+	a, _, err := DecodeBinary(append([]byte{amountBinBig | 2}, 1, 100))
 	if err != nil || a.String() != "1" || a.big != nil {
 		t.Fatalf("non-canonical decode = %#v, %v", a, err)
 	}
@@ -355,7 +355,7 @@ func binaryVarint(c int64) []byte {
 }
 
 func TestAmountFixedPathDoesNotAllocate(t *testing.T) {
-	a, b := MustAmount("12345.678"), MustAmount("-0.000125")
+	a, b := MustParse("12345.678"), MustParse("-0.000125")
 	var sink Amount
 	var buf [64]byte
 	for name, f := range map[string]func(){
@@ -364,10 +364,10 @@ func TestAmountFixedPathDoesNotAllocate(t *testing.T) {
 		"Mul":          func() { sink = a.Mul(b) },
 		"Cmp":          func() { _ = a.Cmp(b) },
 		"RoundHalfUp":  func() { sink = a.RoundHalfUp(2) },
-		"ParseAmount":  func() { sink, _ = ParseAmount("-12345.678901234567") },
+		"Parse":        func() { sink, _ = Parse("-12345.678901234567") },
 		"AppendString": func() { _ = a.AppendString(buf[:0]) },
 		"AppendBinary": func() { _ = a.AppendBinary(buf[:0]) },
-		"Decode":       func() { sink, _, _ = DecodeAmountBinary([]byte{3, 0x80, 0x01}) },
+		"Decode":       func() { sink, _, _ = DecodeBinary([]byte{3, 0x80, 0x01}) },
 	} {
 		if n := testing.AllocsPerRun(100, f); n != 0 {
 			t.Errorf("%s: %v allocs", name, n)
@@ -378,9 +378,22 @@ func TestAmountFixedPathDoesNotAllocate(t *testing.T) {
 
 func TestAmountZeroValue(t *testing.T) {
 	var z Amount
-	if !z.IsZero() || z.String() != "0" || !z.Equal(AmountFromInt(0)) || !z.Equal(MustAmount("-0.000")) {
+	if !z.IsZero() || z.String() != "0" || !z.Equal(FromInt(0)) || !z.Equal(MustParse("-0.000")) {
 		t.Fatalf("zero value is not 0")
 	}
-	checkSame(t, "MinInt64", AmountFromInt(math.MinInt64), decimal.New(math.MinInt64, 0))
-	checkSame(t, "-MinInt64", AmountFromInt(math.MinInt64).Neg(), decimal.New(math.MinInt64, 0).Neg())
+	checkSame(t, "MinInt64", FromInt(math.MinInt64), decimal.New(math.MinInt64, 0))
+	checkSame(t, "-MinInt64", FromInt(math.MinInt64).Neg(), decimal.New(math.MinInt64, 0).Neg())
+}
+
+// fromDecimal is FromScaled on the reference decimal's parts.
+func fromDecimal(d decimal.Decimal) (Amount, error) {
+	return FromScaled(d.Coefficient(), int64(d.Exponent()))
+}
+
+// toDecimal converts a to the reference decimal, to compare the two.
+func toDecimal(a Amount) decimal.Decimal {
+	if a.big != nil {
+		return decimal.NewFromBigInt(a.big, -int32(a.scale))
+	}
+	return decimal.New(a.coef, -int32(a.scale))
 }

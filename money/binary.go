@@ -1,4 +1,4 @@
-package engine
+package money
 
 import (
 	"encoding/binary"
@@ -7,33 +7,31 @@ import (
 	"math"
 	"math/big"
 	"strconv"
-
-	"github.com/shopspring/decimal"
 )
 
-// ErrAmountBinary is returned by DecodeAmountBinary for malformed input.
-var ErrAmountBinary = errors.New("malformed binary amount")
+// ErrBinary is returned by DecodeBinary for malformed input.
+var ErrBinary = errors.New("malformed binary amount")
 
-// AmountFromDecimal converts a decimal from the API edge, refusing it unless
-// |d| < 10^18 with at most 12 fractional digits (trailing zeros trimmed). Its
-// time is bounded by the size of d's coefficient, whatever its exponent.
-func AmountFromDecimal(d decimal.Decimal) (Amount, error) {
-	return amountFromScaled(d.Coefficient(), int64(d.Exponent()), true)
+// FromScaled returns c × 10^exp, refusing it unless |v| < 10^18 with at
+// most 12 fractional digits (trailing zeros trimmed): the input bound, for a
+// number taken apart by another decoder (a legacy log entry's decimal). Its
+// time is bounded by the size of c, whatever exp. It takes ownership of c.
+func FromScaled(c *big.Int, exp int64) (Amount, error) {
+	return amountFromScaled(c, exp, true)
 }
 
-// AmountFromStoredDecimal converts a decimal read from durable state written
-// by an earlier build (snapshot customer layout 1, msgpack). State holds sums
-// that may exceed the input bound, so it accepts what DecodeAmountBinary
-// accepts: at most 12 fractional digits (trailing zeros trimmed) and a
-// magnitude of at most MaxAmountBinaryMagnitude bytes. It refuses anything
-// else with an error rather than round.
-func AmountFromStoredDecimal(d decimal.Decimal) (Amount, error) {
-	return amountFromScaled(d.Coefficient(), int64(d.Exponent()), false)
+// FromStoredScaled is FromScaled for durable state written by an earlier
+// build: state holds sums that may exceed the input bound, so it accepts
+// what DecodeBinary accepts, at most 12 fractional digits (trailing zeros
+// trimmed) and a magnitude of at most MaxBinaryMagnitude bytes, and refuses
+// anything else with an error rather than round.
+func FromStoredScaled(c *big.Int, exp int64) (Amount, error) {
+	return amountFromScaled(c, exp, false)
 }
 
 // amountFromScaled returns c × 10^exp exactly, taking ownership of c. With
 // input set it applies the input bound (|v| < 10^18), otherwise the stored
-// bound (magnitude of at most MaxAmountBinaryMagnitude bytes); both refuse
+// bound (magnitude of at most MaxBinaryMagnitude bytes); both refuse
 // more than 12 fractional digits. Its time is bounded by the size of c,
 // whatever exp.
 func amountFromScaled(c *big.Int, exp int64, input bool) (Amount, error) {
@@ -42,49 +40,40 @@ func amountFromScaled(c *big.Int, exp int64, input bool) (Amount, error) {
 	}
 	if !input {
 		// 10^exp alone must fit the stored magnitude: 64 bytes > 10^154.
-		if exp > 8*MaxAmountBinaryMagnitude*3/10 || (c.BitLen()+7)/8 > MaxAmountBinaryMagnitude {
-			return Amount{}, ErrAmountIntegerDigits
+		if exp > 8*MaxBinaryMagnitude*3/10 || (c.BitLen()+7)/8 > MaxBinaryMagnitude {
+			return Amount{}, ErrIntegerDigits
 		}
 	}
 	if exp >= 0 {
-		if input && (exp >= MaxAmountIntegerDigits || c.BitLen() > 64) {
-			return Amount{}, ErrAmountIntegerDigits
+		if input && (exp >= MaxIntegerDigits || c.BitLen() > 64) {
+			return Amount{}, ErrIntegerDigits
 		}
 		c.Mul(c, pow10Big(exp))
 		exp = 0
 	}
-	if drop := -exp - MaxAmountFractionDigits; drop > 0 {
+	if drop := -exp - MaxFractionDigits; drop > 0 {
 		// Digits beyond the 12th must all be zero: c must be a multiple of
 		// 10^drop, impossible when 10^drop > 2^bitlen > |c|.
 		if 3*drop >= int64(c.BitLen()) {
-			return Amount{}, ErrAmountFractionDigits
+			return Amount{}, ErrFractionDigits
 		}
 		r := new(big.Int)
 		if c.QuoRem(c, pow10Big(drop), r); r.Sign() != 0 {
-			return Amount{}, ErrAmountFractionDigits
+			return Amount{}, ErrFractionDigits
 		}
-		exp = -MaxAmountFractionDigits
+		exp = -MaxFractionDigits
 	}
 	if !input {
-		if (c.BitLen()+7)/8 > MaxAmountBinaryMagnitude {
-			return Amount{}, ErrAmountIntegerDigits
+		if (c.BitLen()+7)/8 > MaxBinaryMagnitude {
+			return Amount{}, ErrIntegerDigits
 		}
 		return bigAmount(c, int(-exp)), nil
 	}
 	// Now |d| = |c| × 10^exp with −12 ≤ exp ≤ 0; |d| < 10^18 ⇔ |c| < 10^(18−exp).
-	if c.BitLen() > 100 || c.CmpAbs(pow10Big(MaxAmountIntegerDigits-exp)) >= 0 {
-		return Amount{}, ErrAmountIntegerDigits
+	if c.BitLen() > 100 || c.CmpAbs(pow10Big(MaxIntegerDigits-exp)) >= 0 {
+		return Amount{}, ErrIntegerDigits
 	}
 	return bigAmount(c, int(-exp)), nil
-}
-
-// Decimal returns a as a decimal.Decimal, for the API edge and for tests
-// that prove the two equal.
-func (a Amount) Decimal() decimal.Decimal {
-	if a.big != nil {
-		return decimal.NewFromBigInt(a.big, -int32(a.scale))
-	}
-	return decimal.New(a.coef, -int32(a.scale))
 }
 
 // String returns the canonical decimal string, the same as
@@ -139,7 +128,7 @@ const (
 
 // AppendBinary appends a's compact binary encoding to dst. Canonical form
 // makes equal values encode to equal bytes. Fallback magnitudes over
-// MaxAmountBinaryMagnitude bytes are encoded but DecodeAmountBinary refuses
+// MaxBinaryMagnitude bytes are encoded but DecodeBinary refuses
 // them; values within the input bounds and their products never come near.
 func (a Amount) AppendBinary(dst []byte) []byte {
 	if a.big == nil {
@@ -154,28 +143,28 @@ func (a Amount) AppendBinary(dst []byte) []byte {
 	return append(dst, mag...)
 }
 
-// DecodeAmountBinary decodes one amount from the front of b and returns it
+// DecodeBinary decodes one amount from the front of b and returns it
 // with the number of bytes read. It refuses scales over 12, bad varints and
-// fallback magnitudes over MaxAmountBinaryMagnitude bytes.
-func DecodeAmountBinary(b []byte) (Amount, int, error) {
+// fallback magnitudes over MaxBinaryMagnitude bytes.
+func DecodeBinary(b []byte) (Amount, int, error) {
 	if len(b) == 0 {
-		return Amount{}, 0, ErrAmountBinary
+		return Amount{}, 0, ErrBinary
 	}
 	h := b[0]
 	scale := h & amountBinScale
-	if scale > MaxAmountFractionDigits || h&^(amountBinScale|amountBinBig|amountBinNeg) != 0 {
-		return Amount{}, 0, ErrAmountBinary
+	if scale > MaxFractionDigits || h&^(amountBinScale|amountBinBig|amountBinNeg) != 0 {
+		return Amount{}, 0, ErrBinary
 	}
 	if h&amountBinBig == 0 {
 		c, n := binary.Varint(b[1:])
 		if n <= 0 || h&amountBinNeg != 0 || c == math.MinInt64 {
-			return Amount{}, 0, ErrAmountBinary
+			return Amount{}, 0, ErrBinary
 		}
 		return fixedAmount(c, scale), 1 + n, nil
 	}
 	n, k := binary.Uvarint(b[1:])
-	if k <= 0 || n == 0 || n > MaxAmountBinaryMagnitude || uint64(len(b)-1-k) < n {
-		return Amount{}, 0, ErrAmountBinary
+	if k <= 0 || n == 0 || n > MaxBinaryMagnitude || uint64(len(b)-1-k) < n {
+		return Amount{}, 0, ErrBinary
 	}
 	end := 1 + k + int(n)
 	c := new(big.Int).SetBytes(b[1+k : end])
@@ -220,19 +209,19 @@ const amountGobVersion = 1
 
 // UnmarshalBinary decodes decimal.Decimal's binary encoding (and
 // MarshalBinary's) exactly, refusing values outside the stored bound (see
-// AmountFromStoredDecimal).
+// FromStoredScaled).
 func (a *Amount) UnmarshalBinary(data []byte) error {
 	if len(data) < 4 {
-		return fmt.Errorf("%w: %d bytes, want at least 4", ErrAmountBinary, len(data))
+		return fmt.Errorf("%w: %d bytes, want at least 4", ErrBinary, len(data))
 	}
 	exp := int64(int32(binary.BigEndian.Uint32(data)))
 	c := new(big.Int)
 	if g := data[4:]; len(g) > 0 {
 		if g[0]>>1 != amountGobVersion {
-			return fmt.Errorf("%w: coefficient version %d", ErrAmountBinary, g[0]>>1)
+			return fmt.Errorf("%w: coefficient version %d", ErrBinary, g[0]>>1)
 		}
-		if len(g)-1 > MaxAmountBinaryMagnitude {
-			return fmt.Errorf("%w: coefficient of %d bytes", ErrAmountIntegerDigits, len(g)-1)
+		if len(g)-1 > MaxBinaryMagnitude {
+			return fmt.Errorf("%w: coefficient of %d bytes", ErrIntegerDigits, len(g)-1)
 		}
 		c.SetBytes(g[1:])
 		if g[0]&1 != 0 {
@@ -267,15 +256,11 @@ func (a *Amount) UnmarshalJSON(b []byte) error {
 	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
 		s = s[1 : len(s)-1]
 	}
-	if v, err := ParseAmount(s); err == nil {
+	if v, err := Parse(s); err == nil {
 		*a = v
 		return nil
 	}
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return fmt.Errorf("amount %q: %w", s, ErrAmountSyntax)
-	}
-	v, err := AmountFromStoredDecimal(d)
+	v, err := parseStored(s)
 	if err != nil {
 		return fmt.Errorf("amount %q: %w", s, err)
 	}

@@ -1,4 +1,4 @@
-package engine
+package money
 
 import (
 	"errors"
@@ -7,26 +7,26 @@ import (
 	"math/big"
 )
 
-// Errors returned by ParseAmount and AmountFromDecimal; the API maps them to
+// Errors returned by Parse and FromScaled; the API maps them to
 // a 400 naming the field. Match them with errors.Is.
 var (
-	ErrAmountSyntax         = errors.New("not a decimal number")
-	ErrAmountTooLong        = errors.New("longer than 64 bytes")
-	ErrAmountExponent       = errors.New("exponent has more than 4 digits")
-	ErrAmountIntegerDigits  = errors.New("more than 18 integer digits")
-	ErrAmountFractionDigits = errors.New("more than 12 fractional digits")
+	ErrSyntax         = errors.New("not a decimal number")
+	ErrTooLong        = errors.New("longer than 64 bytes")
+	ErrExponent       = errors.New("exponent has more than 4 digits")
+	ErrIntegerDigits  = errors.New("more than 18 integer digits")
+	ErrFractionDigits = errors.New("more than 12 fractional digits")
 )
 
-// ParseAmount is the strict parser for amounts in events and commands. It
+// Parse is the strict parser for amounts in events and commands. It
 // accepts only -?digits(.digits)?([eE][+-]?digits)? — no '+', spaces,
 // underscores, hex, NaN, Inf, leading or trailing '.' — within the bounds
 // (MaxAmount* constants). Its time is bounded by a constant: strings over 64
 // bytes and exponents over 4 digits are refused before any number is built,
 // so "0e999999999" is refused too. It does not allocate for valid inputs
 // whose coefficient fits int64.
-func ParseAmount(s string) (Amount, error) {
-	if len(s) > MaxAmountStringLen {
-		return Amount{}, parseError(s, ErrAmountTooLong)
+func Parse(s string) (Amount, error) {
+	if len(s) > MaxStringLen {
+		return Amount{}, parseError(s, ErrTooLong)
 	}
 	l, err := scanAmount(s)
 	if err == nil {
@@ -38,9 +38,9 @@ func ParseAmount(s string) (Amount, error) {
 	return Amount{}, parseError(s, err)
 }
 
-// MustAmount is ParseAmount for tests and constants; it panics on error.
-func MustAmount(s string) Amount {
-	a, err := ParseAmount(s)
+// MustParse is Parse for tests and constants; it panics on error.
+func MustParse(s string) Amount {
+	a, err := Parse(s)
 	if err != nil {
 		panic(err)
 	}
@@ -81,13 +81,13 @@ func scanAmount(s string) (amountLiteral, error) {
 	}
 	j := skipDigits(s, i)
 	if j == i {
-		return l, ErrAmountSyntax
+		return l, ErrSyntax
 	}
 	l.intPart, i = s[i:j], j
 	if i < len(s) && s[i] == '.' {
 		j = skipDigits(s, i+1)
 		if j == i+1 {
-			return l, ErrAmountSyntax
+			return l, ErrSyntax
 		}
 		l.fracPart, i = s[i+1:j], j
 	}
@@ -98,7 +98,7 @@ func scanAmount(s string) (amountLiteral, error) {
 		}
 	}
 	if i != len(s) {
-		return l, ErrAmountSyntax
+		return l, ErrSyntax
 	}
 	return l, nil
 }
@@ -113,9 +113,9 @@ func scanExponent(s string, i int) (exp, next int, err error) {
 	j := skipDigits(s, i)
 	switch {
 	case j == i:
-		return 0, j, ErrAmountSyntax
-	case j-i > MaxAmountExponentDigits:
-		return 0, j, ErrAmountExponent
+		return 0, j, ErrSyntax
+	case j-i > MaxExponentDigits:
+		return 0, j, ErrExponent
 	}
 	for k := i; k < j; k++ {
 		exp = exp*10 + int(s[k]-'0')
@@ -128,7 +128,7 @@ func scanExponent(s string, i int) (exp, next int, err error) {
 
 // amount checks the bounds and builds the canonical Amount.
 func (l amountLiteral) amount() (Amount, error) {
-	var buf [MaxAmountStringLen]byte
+	var buf [MaxStringLen]byte
 	d := append(append(buf[:0], l.intPart...), l.fracPart...)
 	exp := l.exp - len(l.fracPart)
 	for len(d) > 0 && d[0] == '0' {
@@ -141,10 +141,10 @@ func (l amountLiteral) amount() (Amount, error) {
 	switch {
 	case len(d) == 0:
 		return Amount{}, nil
-	case len(d)+exp > MaxAmountIntegerDigits:
-		return Amount{}, ErrAmountIntegerDigits
-	case exp < -MaxAmountFractionDigits:
-		return Amount{}, ErrAmountFractionDigits
+	case len(d)+exp > MaxIntegerDigits:
+		return Amount{}, ErrIntegerDigits
+	case exp < -MaxFractionDigits:
+		return Amount{}, ErrFractionDigits
 	}
 	scale := max(-exp, 0)
 	zeros := max(exp, 0)
@@ -177,4 +177,31 @@ func digitsInt64(d []byte, zeros int) (int64, bool) {
 		return scaleUp(c, uint8(zeros))
 	}
 	return c, true
+}
+
+// maxStoredStringLen bounds the text parseStored reads: a stored magnitude
+// (MaxBinaryMagnitude bytes, about 155 digits), a sign, a point and 12
+// fractional digits fit well within it.
+const maxStoredStringLen = 200
+
+// parseStored reads a decimal that durable state may hold beyond the input
+// bound (sums written as JSON by MarshalJSON): the strict grammar, at most
+// maxStoredStringLen bytes, within the stored bound. Its time is bounded by
+// the length limit.
+func parseStored(s string) (Amount, error) {
+	if len(s) > maxStoredStringLen {
+		return Amount{}, ErrTooLong
+	}
+	l, err := scanAmount(s)
+	if err != nil {
+		return Amount{}, err
+	}
+	c, ok := new(big.Int).SetString(l.intPart+l.fracPart, 10)
+	if !ok {
+		return Amount{}, ErrSyntax
+	}
+	if l.neg {
+		c.Neg(c)
+	}
+	return FromStoredScaled(c, int64(l.exp)-int64(len(l.fracPart)))
 }

@@ -1,4 +1,4 @@
-package engine
+package money
 
 import (
 	"cmp"
@@ -7,24 +7,24 @@ import (
 	"math/bits"
 )
 
-// Bounds of the money type. Inputs (ParseAmount, AmountFromDecimal) outside
+// Bounds of the money type. Inputs (Parse, FromScaled) outside
 // them are refused with an error naming the bound, so no event or command can
 // make an apply slow or stall a replica.
 const (
-	// MaxAmountIntegerDigits: accepted inputs have |v| < 10^18.
-	MaxAmountIntegerDigits = 18
-	// MaxAmountFractionDigits: accepted inputs have at most 12 fractional
+	// MaxIntegerDigits: accepted inputs have |v| < 10^18.
+	MaxIntegerDigits = 18
+	// MaxFractionDigits: accepted inputs have at most 12 fractional
 	// digits once trailing zeros are trimmed; Mul rounds to this many.
-	MaxAmountFractionDigits = 12
-	// MaxAmountStringLen: ParseAmount refuses longer strings before looking
+	MaxFractionDigits = 12
+	// MaxStringLen: Parse refuses longer strings before looking
 	// at them, which bounds its time by a constant.
-	MaxAmountStringLen = 64
-	// MaxAmountExponentDigits: an exponent with more digits is refused
+	MaxStringLen = 64
+	// MaxExponentDigits: an exponent with more digits is refused
 	// without building the number.
-	MaxAmountExponentDigits = 4
-	// MaxAmountBinaryMagnitude: DecodeAmountBinary refuses fallback
+	MaxExponentDigits = 4
+	// MaxBinaryMagnitude: DecodeBinary refuses fallback
 	// magnitudes longer than this many bytes (about 10^154).
-	MaxAmountBinaryMagnitude = 64
+	MaxBinaryMagnitude = 64
 )
 
 // Amount is the engine's one exact money and quantity type.
@@ -59,9 +59,9 @@ var amountPow10 = [19]int64{
 	1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
 }
 
-// AmountFromInt returns n exactly (engine-internal counts and constants; not
+// FromInt returns n exactly (engine-internal counts and constants; not
 // bounded like parsed inputs).
-func AmountFromInt(n int64) Amount {
+func FromInt(n int64) Amount {
 	if n == math.MinInt64 {
 		return bigAmount(big.NewInt(n), 0)
 	}
@@ -220,12 +220,12 @@ func (a Amount) Mul(b Amount) Amount {
 			if (a.coef < 0) != (b.coef < 0) {
 				c = -c
 			}
-			return fixedAmount(c, a.scale+b.scale).roundHalfUp(MaxAmountFractionDigits)
+			return fixedAmount(c, a.scale+b.scale).roundHalfUp(MaxFractionDigits)
 		}
 	}
 	p := scaledBig(a, a.scale)
 	p.Mul(p, scaledBig(b, b.scale))
-	return bigAmount(p, int(a.scale)+int(b.scale)).roundHalfUp(MaxAmountFractionDigits)
+	return bigAmount(p, int(a.scale)+int(b.scale)).roundHalfUp(MaxFractionDigits)
 }
 
 // RoundHalfUp returns a rounded to places fractional digits, half away from
@@ -236,32 +236,37 @@ func (a Amount) RoundHalfUp(places int32) Amount {
 }
 
 // roundHalfUp rounds half away from zero (see roundMode).
-func (a Amount) roundHalfUp(places int64) Amount { return a.roundMode(places, roundModeHalfUp) }
+func (a Amount) roundHalfUp(places int64) Amount { return a.roundMode(places, HalfUp) }
 
-// Rounding modes of roundMode.
-type roundingMode uint8
+// RoundingMode says which way Round moves a value with dropped digits.
+type RoundingMode uint8
 
+// The rounding modes; HalfUp is the only one used for money arithmetic.
 const (
-	roundModeHalfUp  roundingMode = iota // half away from zero: Mul, Quo, proration, HALF_UP
-	roundModeCeiling                     // toward +infinity: a product's ROUND_UP
-	roundModeFloor                       // toward -infinity: a product's ROUND_DOWN
+	HalfUp  RoundingMode = iota // half away from zero: Mul, Quo, proration, HALF_UP
+	Ceiling                     // toward +infinity: a product's ROUND_UP
+	Floor                       // toward -infinity: a product's ROUND_DOWN
 )
+
+// Round returns a rounded to places fractional digits by mode (a product's
+// quantity rounding). Its time is bounded by the size of a, whatever places.
+func (a Amount) Round(places int64, mode RoundingMode) Amount { return a.roundMode(places, mode) }
 
 // roundMode is the engine's only rounding: drop the digits beyond places
 // and, by mode, increase the magnitude by one unit of the last kept place
 // (half-up: when the dropped part is at least half of it; ceiling/floor:
 // when any dropped digit is non-zero and the value is positive/negative).
 // Its time is bounded by the size of a, whatever places is.
-func (a Amount) roundMode(places int64, mode roundingMode) Amount {
+func (a Amount) roundMode(places int64, mode RoundingMode) Amount {
 	if places >= int64(a.scale) {
 		return a
 	}
 	drop := int64(a.scale) - places
 	bump := func(rNonZero, atLeastHalf bool, sign int) bool {
 		switch mode {
-		case roundModeCeiling:
+		case Ceiling:
 			return rNonZero && sign > 0
-		case roundModeFloor:
+		case Floor:
 			return rNonZero && sign < 0
 		}
 		return atLeastHalf
@@ -276,7 +281,7 @@ func (a Amount) roundMode(places int64, mode roundingMode) Amount {
 		return fixedAmount(q, uint8(places))
 	}
 	c := scaledBig(a, a.scale)
-	if mode == roundModeHalfUp && 3*drop >= int64(c.BitLen())+1 {
+	if mode == HalfUp && 3*drop >= int64(c.BitLen())+1 {
 		return Amount{} // |a| < 2^(bitlen) ≤ 10^drop / 2: rounds to zero
 	}
 	p := pow10Big(drop)
@@ -300,12 +305,12 @@ func (a Amount) Quo(b Amount) Amount {
 	if b.IsZero() {
 		panic("engine: Amount.Quo by zero")
 	}
-	const extra = MaxAmountFractionDigits + 1
+	const extra = MaxFractionDigits + 1
 	num := scaledBig(a, a.scale)
 	num.Mul(num, pow10Big(int64(extra)+int64(b.scale)-int64(a.scale)))
 	den := scaledBig(b, b.scale)
 	num.Quo(num, den)
-	return bigAmount(num, extra).roundHalfUp(MaxAmountFractionDigits)
+	return bigAmount(num, extra).roundHalfUp(MaxFractionDigits)
 }
 
 func sign64(c int64) int64 {
@@ -379,4 +384,34 @@ func (a Amount) Min(b Amount) Amount {
 		return b
 	}
 	return a
+}
+
+// Scale returns a's number of fractional digits in canonical form (0 to 12):
+// rating uses it to know when a product could need rounding.
+func (a Amount) Scale() uint8 { return a.scale }
+
+// CheckInput reports whether a is within the input bound (|a| < 10^18; the
+// fractional bound holds for every canonical Amount), so the engine can
+// assert on every replica what the HTTP edge already checked: a command
+// decoded from the log carries amounts read within the wider stored bound.
+func (a Amount) CheckInput() error {
+	if a.big == nil {
+		if a.scale == 0 && absU(a.coef) >= uint64(amountPow10[MaxIntegerDigits]) {
+			return ErrIntegerDigits
+		}
+		return nil
+	}
+	if new(big.Int).Abs(a.big).Cmp(pow10Big(MaxIntegerDigits+int64(a.scale))) >= 0 {
+		return ErrIntegerDigits
+	}
+	return nil
+}
+
+// Coefficient returns c with a = c × 10^-Scale() as a new big.Int, for
+// codecs of formats that store a coefficient and an exponent.
+func (a Amount) Coefficient() *big.Int {
+	if a.big != nil {
+		return new(big.Int).Set(a.big)
+	}
+	return big.NewInt(a.coef)
 }

@@ -1,4 +1,4 @@
-package engine
+package money
 
 import (
 	"regexp"
@@ -9,10 +9,10 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// strictAmount is ParseAmount's grammar, written independently of it.
+// strictAmount is Parse's grammar, written independently of it.
 var strictAmount = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]{1,4})?$`)
 
-// parseBound is far above ParseAmount's real cost (well under a microsecond)
+// parseBound is far above Parse's real cost (well under a microsecond)
 // and far below what an unbounded parse of a hostile input would take, with
 // room for the fuzzer's instrumentation on a loaded machine.
 const parseBound = 50 * time.Millisecond
@@ -25,25 +25,25 @@ func FuzzParseAmount(f *testing.F) {
 	f.Add("1" + strings.Repeat("0", 18))
 	f.Fuzz(func(t *testing.T, s string) {
 		start := time.Now()
-		a, err := ParseAmount(s)
+		a, err := Parse(s)
 		if d := time.Since(start); d > parseBound {
-			t.Fatalf("ParseAmount(%.40q) took %v", s, d)
+			t.Fatalf("Parse(%.40q) took %v", s, d)
 		}
-		grammar := len(s) <= MaxAmountStringLen && strictAmount.MatchString(s)
+		grammar := len(s) <= MaxStringLen && strictAmount.MatchString(s)
 		if err != nil {
 			if !a.IsZero() {
 				t.Fatalf("error %v with non-zero %s", err, a)
 			}
 			if grammar {
 				d, derr := decimal.NewFromString(s)
-				if _, ferr := AmountFromDecimal(d); derr == nil && ferr == nil {
-					t.Fatalf("ParseAmount(%q) refused an in-bounds value: %v", s, err)
+				if _, ferr := fromDecimal(d); derr == nil && ferr == nil {
+					t.Fatalf("Parse(%q) refused an in-bounds value: %v", s, err)
 				}
 			}
 			return
 		}
 		if !grammar {
-			t.Fatalf("ParseAmount(%q) accepted a string outside the grammar", s)
+			t.Fatalf("Parse(%q) accepted a string outside the grammar", s)
 		}
 		d, derr := decimal.NewFromString(s)
 		if derr != nil {
@@ -57,15 +57,15 @@ func FuzzParseAmount(f *testing.F) {
 // pair of strings that parse.
 func FuzzAmountArith(f *testing.F) {
 	f.Fuzz(func(t *testing.T, x, y string) {
-		a, err := ParseAmount(x)
+		a, err := Parse(x)
 		if err != nil {
 			return
 		}
-		b, err := ParseAmount(y)
+		b, err := Parse(y)
 		if err != nil {
 			return
 		}
-		da, db := a.Decimal(), b.Decimal()
+		da, db := toDecimal(a), toDecimal(b)
 		checkSame(t, "a+b", a.Add(b), da.Add(db))
 		checkSame(t, "a-b", a.Sub(b), da.Sub(db))
 		checkSame(t, "a*b", a.Mul(b), refMul(da, db))
