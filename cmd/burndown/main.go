@@ -14,6 +14,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"burndown/version"
 )
 
 const usage = `usage: burndown <command> [flags]
@@ -22,6 +24,7 @@ commands:
   serve      run a node (with no flags: a single-node cluster in ./burndown-data)
   cluster    status | join | remove | transfer-leadership | snapshot | backup
   bench      load scenarios and reports: runs burndown-bench (burndown bench -h)
+  version    print the release and build info (also --version)
 
 Every flag of serve can also be set as BURNDOWN_<FLAG> (e.g. BURNDOWN_HTTP_ADDR).
 `
@@ -52,6 +55,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return clusterCmd(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return benchCmd(ctx, args[1:], stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "burndown", version.String())
+		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -8,7 +8,26 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"burndown/version"
 )
+
+// `burndown version` and `burndown --version` print the release and build.
+func TestVersion(t *testing.T) {
+	for _, arg := range []string{"version", "--version"} {
+		var stdout, stderr bytes.Buffer
+		if err := run(context.Background(), []string{arg}, &stdout, &stderr); err != nil {
+			t.Fatalf("%s: %v", arg, err)
+		}
+		if got := stdout.String(); !strings.HasPrefix(got, "burndown "+version.Release) || !strings.HasSuffix(got, "\n") {
+			t.Errorf("%s printed %q, want burndown %s ...", arg, got, version.Release)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"help"}, &stdout, &stderr); err != nil || !strings.Contains(stdout.String(), "version") {
+		t.Errorf("usage does not list version: %v %q", err, stdout.String())
+	}
+}
 
 // `burndown bench` runs the burndown-bench found on PATH (a test binary has
 // none next to it) with the arguments and output passed through, and exits
