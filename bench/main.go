@@ -1,8 +1,9 @@
-// Package bench is Burndown's load generator and benchmark harness: `burndown
-// bench` runs named scenarios against Burndown (a local process it starts, or a
-// running server) and, in the same run, against baselines — a trivial fasthttp
-// handler, Redis and PostgreSQL — and writes a markdown report, a JSON file with
-// every figure and SVG plots.
+// Package bench is Burndown's load generator and benchmark harness, run as its
+// own binary (cmd/burndown-bench, which `burndown bench` launches) so that the
+// server binary links none of it. It runs named scenarios against Burndown (a
+// local process it starts, or a running server) and, in the same run, against
+// baselines — a trivial fasthttp handler, Redis and PostgreSQL — and writes a
+// markdown report, a JSON file with every figure and SVG plots.
 package bench
 
 import (
@@ -55,7 +56,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.systems, "systems", "all", "shared systems for gateway/ingest/mixed: "+strings.Join(scenario.SystemNames(), ",")+" (or all)")
 	fs.StringVar(&c.target, "target", "", "base URL of a running Burndown to drive (default: start a local single node)")
 	fs.StringVar(&c.token, "token", "", "API token for --target (local nodes get a generated one)")
-	fs.StringVar(&c.bin, "burndown-bin", "", "burndown binary for local nodes (default: this binary, or go build ./cmd/burndown)")
+	fs.StringVar(&c.bin, "burndown-bin", "", "burndown server binary for local nodes (default: burndown next to this binary, else on PATH, else go build ./cmd/burndown in the source tree)")
 	fs.StringVar(&c.out, "out", "", "report directory (default bench/out/<timestamp>)")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the load generator to this file")
 	fs.BoolVar(&c.quiet, "quiet", false, "no once-per-second progress lines")
@@ -129,8 +130,9 @@ func floats(list string) ([]float64, error) {
 	return out, nil
 }
 
-// Main runs `burndown bench` with args (flags only, no program name), writing
-// progress to stderr and the report's location to stdout.
+// Main runs the bench (cmd/burndown-bench, which `burndown bench` runs) with
+// args (flags only, no program name), writing progress to stderr and the
+// report's location to stdout.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == baseline.ChildFlag {
 		return baseline.ServeChild(ctx, args[1:], stdout, stderr)
@@ -179,7 +181,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	env := &scenario.Env{
 		Opts: cfg.opts, Log: stderr, Customers: target.NewCustomers(run, cfg.opts.Customers),
-		TmpDir: tmp, Token: token, Binary: binaryOnce(cfg.bin, tmp),
+		TmpDir: tmp, Token: token, Binary: binaryOnce(cfg.bin, tmp, stderr),
 	}
 	if !cfg.inProcess {
 		env.Self = selfCommand(args)
@@ -246,12 +248,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // binaryOnce resolves the burndown binary on first use (building it if needed).
-func binaryOnce(given, dir string) func(context.Context) (string, error) {
+func binaryOnce(given, dir string, log io.Writer) func(context.Context) (string, error) {
 	var once sync.Once
 	var path string
 	var err error
 	return func(ctx context.Context) (string, error) {
-		once.Do(func() { path, err = burndown.ResolveBinary(ctx, given, dir) })
+		once.Do(func() { path, err = burndown.ResolveBinary(ctx, given, dir, log) })
 		return path, err
 	}
 }

@@ -367,7 +367,7 @@ type CreateContract struct {
 	// StripeGatesRefused marks a command written by a build that refused
 	// STRIPE payment gates on a create's commits and credits and on both
 	// threshold configurations: create_contract versions 1 to 3, whose
-	// last shipped writer (c210cc0) refused them when it applied them, as
+	// last shipped writer (v0.3.0) refused them when it applied them, as
 	// every earlier build did (versions 1 and 2 could not carry them at
 	// all). Such a command still refuses them, with that build's errors,
 	// so an old log replays to the state it reached. Set only by the
@@ -490,7 +490,7 @@ type EditContract struct {
 	// StripeGatesRefused marks an edit written by a build that refused a
 	// STRIPE payment gate on the threshold configurations it adds or
 	// updates: edit_contract versions 1 and 2, whose last shipped writer
-	// (c210cc0) refused them when it applied them (version 1 could not
+	// (v0.3.0) refused them when it applied them (version 1 could not
 	// carry them). Such an edit still refuses them, with that build's
 	// error; STRIPE on add_commits was accepted by that build and stays
 	// accepted. Set only by the upgrade of those versions (persist);

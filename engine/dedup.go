@@ -14,7 +14,7 @@ const nanosPerDay = int64(24 * 60 * 60 * 1_000_000_000)
 // is out of reach even for billions of ids per customer and window.
 const dedupKeyLen = 20
 
-// legacyKeyLen is the size of the keys of builds up to 3ce68ee: 8 bytes of
+// legacyKeyLen is the size of the keys of builds up to v0.1.0: 8 bytes of
 // customer hash and 64 bits of (customer, transaction) hash. Indexes loaded
 // from their snapshots keep those keys, checked alongside, until they expire.
 const legacyKeyLen = 16
@@ -42,7 +42,7 @@ func makeDedupKey(customerID, transactionID string) dedupKey {
 	return k
 }
 
-// makeLegacyKey computes the key builds up to 3ce68ee used, to look up the
+// makeLegacyKey computes the key builds up to v0.1.0 used, to look up the
 // entries loaded from their snapshots.
 func makeLegacyKey(customerID, transactionID string) legacyKey {
 	var k legacyKey
@@ -88,7 +88,7 @@ type dedupIndex struct {
 	// frozen holds the index as of a snapshot being written: read-only
 	// until merged back, while new keys go to buckets.
 	frozen dayBuckets
-	// legacy holds keys loaded from snapshots of builds up to 3ce68ee. It
+	// legacy holds keys loaded from snapshots of builds up to v0.1.0. It
 	// only shrinks (expiry replaces the map, never edits it), so a snapshot
 	// can share it.
 	legacy legacyBuckets

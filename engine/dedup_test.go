@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Keys loaded from a snapshot of a build up to 3ce68ee (16-byte keys) still
+// Keys loaded from a snapshot of a build up to v0.1.0 (16-byte keys) still
 // catch resent events, are written back into snapshots as legacy buckets,
 // and expire with the window like current ones.
 func TestLegacyDedupKeys(t *testing.T) {

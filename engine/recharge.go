@@ -167,7 +167,7 @@ type gateRules struct {
 // configurations are set once, at its creation, so a STRIPE configuration
 // kept by an update still has it. A command written by a build that
 // refused STRIPE here refuses it, and any other type but NONE and
-// EXTERNAL, with that build's (c210cc0's) error.
+// EXTERNAL, with that build's (v0.3.0's) error.
 func gateType(g gateRules, in *PaymentGateInput, old, field string) (string, *Error) {
 	if in == nil {
 		if old == "" {

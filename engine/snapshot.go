@@ -39,7 +39,7 @@ type CustomerEncoder func(dst []byte, c *Customer) ([]byte, error)
 type DedupBucket struct {
 	Day  int64
 	Keys []byte
-	// Legacy marks keys in the 16-byte layout of builds up to 3ce68ee.
+	// Legacy marks keys in the 16-byte layout of builds up to v0.1.0.
 	Legacy bool
 }
 

@@ -96,10 +96,10 @@ func builtinRegistrations() []Registration {
 // And the layouts written before STRIPE payment gates were accepted on a
 // create's commits and on the threshold configurations (create_contract
 // versions 1 to 3, edit_contract versions 1 and 2; the last build to write
-// them, c210cc0, refused those gates when it applied them, and so did
+// them, v0.3.0, refused those gates when it applied them, and so did
 // every build before it): they keep StripeGatesRefused, so such a gate is
 // still refused, with that build's error. STRIPE on an edit's add_commits
-// was accepted by c210cc0 and stays accepted.
+// was accepted by v0.3.0 and stays accepted.
 func foundationRegistrations() []Registration {
 	return []Registration{{
 		Kind: engine.KindCreateContract, Version: 1,

@@ -311,11 +311,11 @@ func stripeHistory(t *testing.T, v uint8, cmd func(cust, contract string) engine
 // STRIPE payment gates on a create's commits and threshold configurations
 // and on an edit's threshold configurations were refused when applied by
 // every build that wrote create_contract versions 1 to 3 and edit_contract
-// versions 1 and 2 (the last, c210cc0, with the errors below). Replayed
+// versions 1 and 2 (the last, v0.3.0, with the errors below). Replayed
 // today those entries are still refused, with the same errors, so the
 // state (and any idempotency record of the answer) is what it was; the
 // current versions (create_contract 4, edit_contract 3) accept them. An
-// edit's add_commits STRIPE, which c210cc0 accepted, stays accepted.
+// edit's add_commits STRIPE, which v0.3.0 accepted, stays accepted.
 func TestStripeGatesOfOldEntriesStayRefused(t *testing.T) {
 	d := money.MustParse
 	t0 := engine.Nanos(1767225600000000000)
@@ -375,7 +375,7 @@ func TestStripeGatesOfOldEntriesStayRefused(t *testing.T) {
 			e.UpdateSpendThreshold = &engine.SpendThresholdInput{PaymentGate: stripe()}
 		}), "update_spend_threshold_configuration" + threshold,
 			func(k *engine.Contract) bool { return k.SpendThreshold.GateType == engine.GateStripe }},
-		// c210cc0 accepted this one: no version refuses it.
+		// v0.3.0 accepted this one: no version refuses it.
 		{"edit add_commits", nil, editOf(func(e *engine.EditContract) { e.AddCommits = []engine.CommitInput{commit()} }), "",
 			func(k *engine.Contract) bool { return len(k.Gated) == 1 && k.Gated[0].GateType == engine.GateStripe }},
 	} {
@@ -392,7 +392,7 @@ func TestStripeGatesOfOldEntriesStayRefused(t *testing.T) {
 		if _, ok := c.cmd("cu", "k0").(*engine.CreateContract); ok {
 			oldest = 3
 		}
-		for _, v := range []uint8{0, oldest} { // today's codec, and the last version c210cc0 wrote
+		for _, v := range []uint8{0, oldest} { // today's codec, and the last version v0.3.0 wrote
 			if v == oldest && len(c.old) > 0 {
 				continue
 			}
@@ -419,10 +419,10 @@ func TestStripeGatesOfOldEntriesStayRefused(t *testing.T) {
 }
 
 // A create_contract or edit_contract that uses nothing its current version
-// added is written at the version c210cc0 wrote (3 and 2), with the very
-// bytes of the current version's body, so a node still running c210cc0
+// added is written at the version v0.3.0 wrote (3 and 2), with the very
+// bytes of the current version's body, so a node still running v0.3.0
 // applies it during a rolling upgrade; one that uses a STRIPE gate where
-// c210cc0 refused it, another gate type, or a billing_provider_configuration
+// v0.3.0 refused it, another gate type, or a billing_provider_configuration
 // is written at the current version. Decoded again (the upgrade sets
 // StripeGatesRefused), a version-3 or -2 entry is written at its version
 // with the same bytes.

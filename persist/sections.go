@@ -25,7 +25,7 @@ const (
 	sectionCustomers sectionTag = 4 // every customer, one chunk each (binary layout)
 	sectionDedup     sectionTag = 5 // dedup buckets, one chunk each
 	// sectionDedupLegacy holds dedup keys in the 16-byte layout of builds up
-	// to 3ce68ee, loaded from their snapshots, until they expire.
+	// to v0.1.0, loaded from their snapshots, until they expire.
 	sectionDedupLegacy sectionTag = 6
 	// sectionIdempotency holds the cluster layer's Idempotency-Key records
 	// (persist.IdempotencyRecord, msgpack), one chunk each; written only

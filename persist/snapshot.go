@@ -137,7 +137,7 @@ func writeSections(enc *msgpack.Encoder, bw *bufio.Writer, hdr *snapshotHeader, 
 
 // writeDedup writes every shard's dedup buckets, one chunk per bucket: the
 // day (varint) then the sorted keys. Current keys (20 bytes) go to the dedup
-// section at version 2, keys loaded from builds up to 3ce68ee (16 bytes) to
+// section at version 2, keys loaded from builds up to v0.1.0 (16 bytes) to
 // the legacy dedup section, which disappears once they have expired.
 func writeDedup(sw *sectionWriter, snap *engine.Snapshot) error {
 	var current, legacy []engine.DedupBucket

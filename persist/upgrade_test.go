@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"burndown/engine"
@@ -13,7 +15,8 @@ import (
 	"burndown/persist/golden"
 )
 
-// goldenBuilds lists the builds whose fixtures every later build must read:
+// goldenBuilds lists the releases whose fixtures every later build must read
+// (golden.Releases, which TestGoldenSetsAreTheReleases keeps in step):
 // each wrote a log, a snapshot taken after some of its entries, and the
 // summary of the state after the whole log.
 var goldenBuilds = []struct {
@@ -25,12 +28,36 @@ var goldenBuilds = []struct {
 	lateSnapshotIndex uint64
 	stripeInvoices    int
 }{
-	{name: "3ce68ee", snapshotIndex: 7},
-	{name: "core-safe", snapshotIndex: 7},    // snapshot format 3, customer layout 2, 20-byte dedup keys
-	{name: "full-2026-12", snapshotIndex: 7}, // customer layout 8, catalog version 2, command versions 2 and 3
+	{name: "v0.1.0", snapshotIndex: 7},
+	{name: "v0.2.0", snapshotIndex: 7}, // snapshot format 3, customer layout 2, 20-byte dedup keys
+	{name: "v0.3.0", snapshotIndex: 7}, // customer layout 8, catalog version 2, command versions 2 and 3
 	// customer layout 9, create_contract version 4, edit_contract version
-	// 3, record_external_invoice; the Stripe steps after the 3ce68ee history
-	{name: "stripe-2026-12", snapshotIndex: 7, lateSnapshotIndex: 17, stripeInvoices: 1},
+	// 3, record_external_invoice; the Stripe steps after the v0.1.0 history
+	{name: "v0.4.0", snapshotIndex: 7, lateSnapshotIndex: 17, stripeInvoices: 1},
+}
+
+// Every fixture set is a release in golden.Releases, and the upgrade tests
+// replay each of them.
+func TestGoldenSetsAreTheReleases(t *testing.T) {
+	dirs, err := os.ReadDir(filepath.Join("testdata", "golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var onDisk, inTable, replayed []string
+	for _, d := range dirs {
+		if d.IsDir() && !strings.HasPrefix(d.Name(), "gen-") {
+			onDisk = append(onDisk, d.Name())
+		}
+	}
+	for _, r := range golden.Releases {
+		inTable = append(inTable, r.Release)
+	}
+	for _, gb := range goldenBuilds {
+		replayed = append(replayed, gb.name)
+	}
+	if !slices.Equal(onDisk, inTable) || !slices.Equal(inTable, replayed) {
+		t.Errorf("fixture sets on disk %v, in golden.Releases %v, replayed %v: want the same", onDisk, inTable, replayed)
+	}
 }
 
 func goldenDir(build string) string { return filepath.Join("testdata", "golden", build) }
@@ -167,7 +194,7 @@ func TestGoldenReplayQueuesStripeInvoicesOnlyWhereConfigured(t *testing.T) {
 	}
 }
 
-// The stripe-2026-12 log is golden.FullScript written by the Stripe build:
+// The v0.4.0 log is golden.FullScript written by that release (the Stripe build):
 // its entries decode to exactly the script's commands, and it holds the
 // formats that build introduced (create_contract version 4 with a
 // billing_provider_configuration and STRIPE gates, edit_contract version
@@ -177,7 +204,7 @@ func TestGoldenStripeFixtureIsTheFullScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries, err := golden.ReadLog(filepath.Join(goldenDir("stripe-2026-12"), "log.bin"))
+	entries, err := golden.ReadLog(filepath.Join(goldenDir("v0.4.0"), "log.bin"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,13 +248,13 @@ func TestGoldenIngestVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v1, err := golden.ReadLog(filepath.Join(goldenDir("3ce68ee"), "ingest-v1.bin"))
+	v1, err := golden.ReadLog(filepath.Join(goldenDir("v0.1.0"), "ingest-v1.bin"))
 	if err != nil || len(v1) != 1 || v1[0].Data[entryCommandOffset(v1[0].Data)+1] != 1 {
 		t.Fatalf("fixture: %v (want one entry holding a version 1 command)", err)
 	}
 	e := engine.New(engine.Config{Shards: 2})
 	defer e.Close()
-	replayGolden(t, e, "3ce68ee", 0)
+	replayGolden(t, e, "v0.1.0", 0)
 	at, cmds, err := codec.DecodeEntry(v1[0].Data)
 	if err != nil {
 		t.Fatal(err)
@@ -246,15 +273,15 @@ func TestGoldenIngestVersion1(t *testing.T) {
 // fewer than 128 commands: format byte, time, one-byte count.
 func entryCommandOffset([]byte) int { return 1 + 8 + 1 }
 
-// The golden script (persist/golden) is the history the 3ce68ee fixtures
-// were written from: their log decodes to exactly its commands, so fixtures
-// written by later builds from the same script are comparable.
-func TestGoldenScriptIsThe3ce68eeHistory(t *testing.T) {
+// The golden script (persist/golden) is the history the v0.1.0 (foundation)
+// fixtures were written from: their log decodes to exactly its commands, so
+// fixtures written by later builds from the same script are comparable.
+func TestGoldenScriptIsTheFoundationHistory(t *testing.T) {
 	codec, err := persist.NewCodec()
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries, err := golden.ReadLog(filepath.Join(goldenDir("3ce68ee"), "log.bin"))
+	entries, err := golden.ReadLog(filepath.Join(goldenDir("v0.1.0"), "log.bin"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,8 +300,8 @@ func TestGoldenScriptIsThe3ce68eeHistory(t *testing.T) {
 	}
 }
 
-// What c210cc0's build line wrote as create_contract 3 (and edit_contract
-// 2, had the full-2026-12 log any edit), decoded and written again by this build, comes
+// What v0.3.0 wrote as create_contract 3 (and edit_contract 2, had its
+// fixture log any edit), decoded and written again by this build, comes
 // out at the same version with the very same bytes: a node still running
 // that build reads what this one writes for ordinary creates and edits
 // (persist.Registration.WriteAs).
@@ -283,7 +310,7 @@ func TestOlderBuildsCommandsAreWrittenAsTheyWroteThem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries, err := golden.ReadLog(filepath.Join(goldenDir("full-2026-12"), "log.bin"))
+	entries, err := golden.ReadLog(filepath.Join(goldenDir("v0.3.0"), "log.bin"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,6 +339,6 @@ func TestOlderBuildsCommandsAreWrittenAsTheyWroteThem(t *testing.T) {
 	// The fixture's history has no edit; TestOldestVersionThatMeansTheSameIsWritten
 	// covers edits written at version 2.
 	if seen[engine.KindCreateContract] == 0 {
-		t.Fatalf("the fixture holds %v: want creates at the version c210cc0 wrote", seen)
+		t.Fatalf("the fixture holds %v: want creates at the version v0.3.0 wrote", seen)
 	}
 }

@@ -3,6 +3,7 @@ package burndown
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -174,30 +175,50 @@ func (c *Cluster) Stop() {
 	}
 }
 
-// ResolveBinary finds the burndown binary: the given path; else this executable
-// when it is burndown itself (`burndown bench`); else it builds ./cmd/burndown of
-// the enclosing module into dir.
-func ResolveBinary(ctx context.Context, given, dir string) (string, error) {
+// ResolveBinary finds the burndown server binary for local nodes: the given
+// path (--burndown-bin); else a burndown next to this executable (how
+// `go build -o DIR/burndown ./cmd/burndown` and `go build -o
+// DIR/burndown-bench ./cmd/burndown-bench` leave them); else burndown on PATH;
+// else, when the working directory is inside the source tree, it builds
+// ./cmd/burndown into dir, saying so on log.
+func ResolveBinary(ctx context.Context, given, dir string, log io.Writer) (string, error) {
 	if given != "" {
 		return given, nil
 	}
-	if exe, err := os.Executable(); err == nil {
-		base := filepath.Base(exe)
-		if base == "burndown" || (strings.HasPrefix(base, "burndown") && !strings.HasSuffix(base, ".test")) {
-			return exe, nil
+	if exe, err := os.Executable(); err == nil && !strings.HasSuffix(exe, ".test") {
+		if p := filepath.Join(filepath.Dir(exe), "burndown"); isExecutable(p) && !sameFile(p, exe) {
+			return p, nil
 		}
+	}
+	if p, err := exec.LookPath("burndown"); err == nil {
+		return p, nil
 	}
 	root, err := moduleRoot()
 	if err != nil {
-		return "", fmt.Errorf("find burndown binary (give --burndown-bin): %w", err)
+		return "", fmt.Errorf("no burndown binary next to this one or on PATH, and not in the source tree (give --burndown-bin): %w", err)
 	}
 	out := filepath.Join(dir, "burndown")
+	fmt.Fprintf(log, "no burndown binary next to this one or on PATH: building ./cmd/burndown of %s into %s\n", root, out)
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/burndown")
 	cmd.Dir = root
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build ./cmd/burndown: %w\n%s", err, b)
 	}
 	return out, nil
+}
+
+// isExecutable reports whether p is a regular file with an execute bit.
+func isExecutable(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+}
+
+// sameFile reports whether a and b name the same file (so the bench never
+// mistakes itself for the server).
+func sameFile(a, b string) bool {
+	fa, err1 := os.Stat(a)
+	fb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
 }
 
 // moduleRoot walks up from the working directory to the go.mod of module burndown.

@@ -1,6 +1,7 @@
 // Command burndown is the Burndown binary: `serve` runs a node, `cluster`
-// operates a running cluster over HTTP, `bench` runs load scenarios. It holds
-// wiring and flags only; the work is done by the packages it calls.
+// operates a running cluster over HTTP, `bench` launches the load harness
+// (cmd/burndown-bench, a binary of its own so this one links none of it). It
+// holds wiring and flags only; the work is done by the packages it calls.
 package main
 
 import (
@@ -14,7 +15,7 @@ import (
 	"strings"
 	"syscall"
 
-	"burndown/bench"
+	"burndown/version"
 )
 
 const usage = `usage: burndown <command> [flags]
@@ -22,7 +23,8 @@ const usage = `usage: burndown <command> [flags]
 commands:
   serve      run a node (with no flags: a single-node cluster in ./burndown-data)
   cluster    status | join | remove | transfer-leadership | snapshot | backup
-  bench      load scenarios and reports (burndown bench -h)
+  bench      load scenarios and reports: runs burndown-bench (burndown bench -h)
+  version    print the release and build info (also --version)
 
 Every flag of serve can also be set as BURNDOWN_<FLAG> (e.g. BURNDOWN_HTTP_ADDR).
 `
@@ -31,6 +33,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		var code exitCode
+		if errors.As(err, &code) {
+			os.Exit(int(code))
+		}
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "burndown:", err)
 		}
@@ -48,7 +54,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "cluster":
 		return clusterCmd(ctx, args[1:], stdout, stderr)
 	case "bench":
-		return bench.Main(ctx, args[1:], stdout, stderr)
+		return benchCmd(ctx, args[1:], stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "burndown", version.String())
+		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,5 +1,5 @@
-// Package golden replays the durable fixtures that earlier builds wrote
-// (persist/testdata/golden/<build>) and describes an engine's state as text
+// Package golden replays the durable fixtures that earlier releases wrote
+// (persist/testdata/golden/<release>, listed in Releases) and describes an engine's state as text
 // that depends on no encoding, so upgrade tests can prove that a new build
 // reads what every earlier build wrote and reaches the same state.
 package golden

@@ -145,8 +145,8 @@ func Script() []Step {
 	return s
 }
 
-// FullScript is the history fixture sets replay since stripe-2026-12: Script
-// (the 3ce68ee history, whose meaning every build keeps) and then
+// FullScript is the history fixture sets replay since v0.4.0: Script
+// (the v0.1.0 history, whose meaning every build keeps) and then
 // StripeSteps.
 func FullScript() []Step { return append(Script(), StripeSteps()...) }
 

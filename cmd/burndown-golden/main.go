@@ -1,4 +1,4 @@
-// Command gen writes a set of golden fixtures with this build, for the
+// Command burndown-golden writes a set of golden fixtures with this build, for the
 // upgrade tests of every later build: log.bin (the golden script's entries,
 // golden.FullScript, encoded by this build's codec), snapshot.bin (after
 // golden.SnapshotAfter entries), snapshot-late.bin (after
@@ -8,9 +8,11 @@
 // It fails if a command of the script is refused. Run it once per durable
 // format change:
 //
-//	go run ./persist/golden/gen -out persist/testdata/golden/<name>
+//	go run ./cmd/burndown-golden -out persist/testdata/golden/<name>
 //
-// and add <name> to the builds the upgrade tests replay.
+// and add <name> to the builds the upgrade tests replay. It lives here, not
+// under persist/golden, because it runs a cluster (datadir-snap) and persist
+// must not import cluster.
 package main
 
 import (
@@ -34,7 +36,7 @@ func main() {
 	out := flag.String("out", "", "output directory")
 	flag.Parse()
 	if *out == "" {
-		log.Fatal("gen: -out is required")
+		log.Fatal("burndown-golden: -out is required")
 	}
 	if err := run(*out); err != nil {
 		log.Fatal(err)
