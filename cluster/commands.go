@@ -18,25 +18,3 @@ type nodeMetaCmd struct {
 }
 
 func (*nodeMetaCmd) Kind() engine.Kind { return kindNodeMeta }
-
-// newCodec returns the codec for this cluster's log: the engine's commands
-// plus the cluster layer's own.
-func newCodec() (*persist.Codec, error) {
-	return persist.NewCodec(persist.Registration{
-		Kind: kindNodeMeta, Version: 1, New: func() engine.Command { return &nodeMetaCmd{} },
-	}, persist.Registration{
-		Kind: kindIdemGuard, Version: 1, New: func() engine.Command { return &idemGuardCmd{} },
-	}, persist.Registration{
-		Kind: kindWebhookCreate, Version: 1, New: func() engine.Command { return &webhookCreateCmd{} },
-	}, persist.Registration{
-		Kind: kindWebhookArchive, Version: 1, New: func() engine.Command { return &webhookArchiveCmd{} },
-	}, persist.Registration{
-		Kind: kindWebhookDisable, Version: 1, New: func() engine.Command { return &webhookDisableCmd{} },
-	}, persist.Registration{
-		Kind: kindOutboxDelivered, Version: 1, New: func() engine.Command { return &outboxDeliveredCmd{} },
-	}, persist.Registration{
-		Kind: kindOutboxFailed, Version: 1, New: func() engine.Command { return &outboxFailedCmd{} },
-	}, persist.Registration{
-		Kind: kindOutboxReplay, Version: 1, New: func() engine.Command { return &outboxReplayCmd{} },
-	})
-}

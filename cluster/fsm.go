@@ -47,14 +47,15 @@ func (f *fsm) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
 // corruption; applying around it would let this replica diverge silently, so
 // it panics and stops the node.
 //
-// Cluster-layer commands are applied here, in log order, before the engine
+// Cluster-layer commands are applied as their entry is gathered, in log
+// order, through the command table (registry.go), before the engine
 // commands of their entry. An idempotency guard decides whether the command
-// after it reaches the engine at all (see idempotency.go); a new key's record
-// gets its answer once the engine has applied the entry. Raft hands each
-// replica its own batches, so that decision must not depend on them: before
-// an entry with a guard, the entries gathered so far are applied when any
-// of them recorded a key, so every guard sees the table exactly as if entries
-// were applied one at a time.
+// after it is applied at all (see guard); a new key's record gets its answer
+// once the command has been applied. Raft hands each replica its own
+// batches, so that decision must not depend on them: before an entry with a
+// guard, the entries gathered so far are applied when any of them recorded a
+// key, so every guard sees the table exactly as if entries were applied one
+// at a time.
 func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	out := make([]any, len(logs))
 	b := &applyBatch{out: out}
@@ -70,58 +71,67 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 			f.applyEngine(b)
 		}
 		f.idem.expire(at)
-		o := origin{log: i}
-		engineCmds := cmds
-		if hasClusterCommand(cmds) {
-			o.results = make([]engine.Result, len(cmds))
-			engineCmds = make([]engine.Command, 0, len(cmds))
-			o.enginePos = []int{}
-			skip := -1 // a guarded command answered without the engine
-			for pos, c := range cmds {
-				switch c := c.(type) {
-				case *nodeMetaCmd:
-					f.applyNodeMeta(c)
-					continue
-				case *idemGuardCmd:
-					if f.guard(b, c, cmds, pos, at, &o, len(engineCmds)) {
-						skip = pos + 1
-					}
-					continue
-				case *webhookCreateCmd:
-					o.results[pos] = f.outbox.createDest(c, l.Index, pos, at)
-					continue
-				case *webhookArchiveCmd:
-					o.results[pos] = f.outbox.setDest(c.ID, at, false)
-					continue
-				case *webhookDisableCmd:
-					o.results[pos] = f.outbox.setDest(c.ID, at, true)
-					continue
-				case *outboxDeliveredCmd:
-					// Marks may name notifications of entries gathered in
-					// this batch but not yet applied: apply those first.
-					f.applyEngine(b)
-					f.outbox.mark(c.Marks)
-					continue
-				case *outboxFailedCmd:
-					f.applyEngine(b)
-					f.outbox.fail(c, l.Index, pos, at)
-					continue
-				case *outboxReplayCmd:
-					o.results[pos] = f.outbox.replay(c, l.Index, pos, at)
-					continue
-				}
-				if pos == skip || c.Kind() >= persist.FirstClusterKind {
-					continue
-				}
-				engineCmds = append(engineCmds, c)
-				o.enginePos = append(o.enginePos, pos)
-			}
-		}
-		b.entries = append(b.entries, engine.Entry{Index: l.Index, Time: at, Commands: engineCmds})
-		b.origins = append(b.origins, o)
+		f.gather(b, l.Index, i, at, cmds)
 	}
 	f.applyEngine(b)
 	return out
+}
+
+// gather adds one entry (raft index, b.out position log, stamped at) to the
+// batch. Its cluster commands are applied now, in order; its engine
+// commands wait for the batch's one engine call.
+func (f *fsm) gather(b *applyBatch, index uint64, log int, at engine.Nanos, cmds []engine.Command) {
+	o := origin{log: log}
+	engineCmds := cmds
+	// The entry's guarded engine commands and replays, added to b once the
+	// entry is (a flush before that would apply the batch without it).
+	var fresh []freshKey
+	var replays []replayKey
+	if hasClusterCommand(cmds) {
+		o.results = make([]engine.Result, len(cmds))
+		engineCmds = make([]engine.Command, 0, len(cmds))
+		o.enginePos = []int{}
+		var g guardState // the guard of the command at pos, if cmds[pos-1] is one
+		for pos, c := range cmds {
+			guarded := g
+			g = guardState{}
+			sp := clusterSpecOf(c.Kind())
+			switch {
+			case guarded.skip:
+				if guarded.replay != nil {
+					replays = append(replays, replayKey{rec: guarded.replay, pos: pos})
+				}
+			case sp == nil:
+				if guarded.fresh != nil {
+					fresh = append(fresh, freshKey{rec: guarded.fresh, pos: pos, engineIdx: len(engineCmds)})
+				}
+				engineCmds = append(engineCmds, c)
+				o.enginePos = append(o.enginePos, pos)
+			case sp.Kind == kindIdemGuard:
+				g = f.guard(c.(*idemGuardCmd), cmds, pos, &o, at)
+			default:
+				if sp.FlushFirst {
+					f.applyEngine(b)
+				}
+				res := sp.Apply(f, applyAt{index: index, pos: pos, at: at}, c)
+				if guarded.fresh != nil {
+					res = f.idem.answered(guarded.fresh, res)
+				}
+				o.results[pos] = res
+			}
+		}
+	}
+	entry := len(b.origins)
+	for _, fr := range fresh {
+		fr.entry = entry
+		b.fresh = append(b.fresh, fr)
+	}
+	for _, rp := range replays {
+		rp.entry = entry
+		b.replays = append(b.replays, rp)
+	}
+	b.entries = append(b.entries, engine.Entry{Index: index, Time: at, Commands: engineCmds})
+	b.origins = append(b.origins, o)
 }
 
 // applyBatch gathers entries for one call of the engine.
@@ -154,29 +164,49 @@ type replayKey struct {
 	entry, pos int
 }
 
+// guardState is what a guard decided for the command after it.
+type guardState struct {
+	// skip: the command is not applied; its result is set, or it is
+	// answered by replay's record once the batch is applied.
+	skip   bool
+	replay *persist.IdempotencyRecord
+	// fresh: the command is applied and its answer recorded under this key.
+	fresh *persist.IdempotencyRecord
+}
+
 // guard applies the idempotency guard at cmds[pos] of the entry being
-// gathered (o, stamped at) and reports whether the command after it is
-// answered without the engine.
-func (f *fsm) guard(b *applyBatch, g *idemGuardCmd, cmds []engine.Command, pos int, at engine.Nanos, o *origin, engineIdx int) bool {
+// gathered (o, stamped at) and decides the fate of the command after it. A
+// guard that guards nothing (it ends the entry, or another guard follows)
+// fails alone; a malformed one, or one before a command no client sends,
+// fails with that command, which is never applied unguarded. Each failure
+// is an Invalid result naming the guard. No build proposes such a guard.
+func (f *fsm) guard(g *idemGuardCmd, cmds []engine.Command, pos int, o *origin, at engine.Nanos) guardState {
 	next := pos + 1
-	if next >= len(cmds) || cmds[next].Kind() >= persist.FirstClusterKind || !g.valid() {
-		return false // guards nothing: no build writes this
+	if next >= len(cmds) || cmds[next].Kind() == kindIdemGuard {
+		// Nothing to guard: the guard fails alone (a guard after it still
+		// guards its own command).
+		o.results[pos] = engine.Result{Err: errGuardsNothing}
+		return guardState{}
+	}
+	if !g.valid() || !guardable(cmds[next]) {
+		o.results[pos] = engine.Result{Err: errMalformedGuard}
+		o.results[next] = engine.Result{Err: errMalformedGuard}
+		return guardState{skip: true}
 	}
 	rec := f.idem.byKey[persist.IdempotencyTableKey(g.Scope, g.Key)]
 	switch {
 	case rec != nil && string(rec.Fingerprint) != string(g.Fingerprint):
 		o.results[next] = engine.Result{Err: &engine.Error{Code: engine.Conflict, Message: ConflictMessage}}
+		return guardState{skip: true}
 	case rec != nil:
-		b.replays = append(b.replays, replayKey{rec: rec, entry: len(b.origins), pos: next})
+		return guardState{skip: true, replay: rec}
 	case f.idem.full():
 		o.results[next] = engine.Result{Err: errIdemFull}
-	default:
-		rec = &persist.IdempotencyRecord{Scope: g.Scope, Key: g.Key, Fingerprint: g.Fingerprint, At: at}
-		f.idem.add(rec)
-		b.fresh = append(b.fresh, freshKey{rec: rec, entry: len(b.origins), pos: next, engineIdx: engineIdx})
-		return false
+		return guardState{skip: true}
 	}
-	return true
+	rec = &persist.IdempotencyRecord{Scope: g.Scope, Key: g.Key, Fingerprint: g.Fingerprint, At: at}
+	f.idem.add(rec)
+	return guardState{fresh: rec}
 }
 
 // applyEngine applies the gathered entries to the engine, hands out their

@@ -68,9 +68,9 @@ type idemGuardCmd struct {
 
 func (*idemGuardCmd) Kind() engine.Kind { return kindIdemGuard }
 
-// valid reports whether the guard is well formed; a malformed guard is
-// ignored at apply time (the next command is applied unguarded), which no
-// build proposes.
+// valid reports whether the guard is well formed. At apply time a
+// malformed guard fails with the command it guards (errMalformedGuard):
+// that command is never applied unguarded. No build proposes one.
 func (g *idemGuardCmd) valid() bool {
 	return persist.ValidIdempotencyKey(g.Key) && g.Scope != "" && len(g.Scope) <= persist.MaxIdempotencyScopeLen && len(g.Fingerprint) == 32
 }
@@ -91,6 +91,14 @@ var ErrBadIdempotencyKey = errors.New("cluster: invalid idempotency key")
 // errIdemFull is the result the FSM gives a guarded command whose new key
 // finds the table full; the proposer turns it into ErrIdempotencyFull.
 var errIdemFull = &engine.Error{Code: engine.Invalid, Message: "Idempotency-Key: the table of keys is full"}
+
+// errMalformedGuard is the result of a malformed guard and of the command
+// after it, which is not applied; errGuardsNothing that of a guard that ends
+// its entry or stands before another guard. Only a broken build could write either.
+var (
+	errMalformedGuard = &engine.Error{Code: engine.Invalid, Message: "Idempotency-Key: malformed guard (bad key, scope or fingerprint, or a command no client sends); the command was not applied"}
+	errGuardsNothing  = &engine.Error{Code: engine.Invalid, Message: "Idempotency-Key: the guard guards no command (it ends its entry or another guard follows)"}
+)
 
 // idemTable is the replicated table of keys. It is touched only on the FSM
 // goroutine, except that a snapshot keeps a view of the queue, which is why

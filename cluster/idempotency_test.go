@@ -45,7 +45,8 @@ func openSingle(t *testing.T) (nodeSpec, *Node) {
 
 // The same key and request is applied once and answered the same; the same
 // key with another request is a conflict; other keys and other scopes are
-// independent.
+// independent; a malformed or dangling guard fails loudly and never lets a
+// command through unguarded.
 func TestIdempotencyReplaysAndConflicts(t *testing.T) {
 	_, n := openSingle(t)
 	e := n.Engine()
@@ -126,8 +127,9 @@ func TestIdempotencyConcurrentRetries(t *testing.T) {
 	}
 }
 
-// The fsm decides within one entry too, and ignores a guard that guards
-// nothing (no build writes one).
+// The fsm decides within one entry too; a guard that guards nothing or is
+// malformed (no build writes one) fails loudly and never lets a command
+// through unguarded.
 func TestIdempotencyWithinOneEntry(t *testing.T) {
 	codec, err := newCodec()
 	if err != nil {
@@ -162,10 +164,16 @@ func TestIdempotencyWithinOneEntry(t *testing.T) {
 	if r1[1].ID == "" || r1[3].ID != r1[1].ID || !isConflict(r1[5]) || r2[1].ID != r1[1].ID {
 		t.Fatalf("results: %+v %+v", r1, r2)
 	}
-	// Entry 3: the malformed guard and the guard followed by a guard guard
-	// nothing; c and d are created, and only k3 is recorded.
-	if c := e.CustomerCount(); c != 3 {
-		t.Fatalf("%d customers, want 3", c)
+	// Entry 2's dangling guard fails alone. Entry 3: the malformed guard
+	// fails with c, which is not applied (never unguarded); the guard
+	// followed by a guard fails alone; d is created under k3.
+	r3 := out[2].([]engine.Result)
+	if r2[2].Err != errGuardsNothing || r3[0].Err != errMalformedGuard || r3[1].Err != errMalformedGuard ||
+		r3[2].Err != errGuardsNothing || r3[3].Err != nil || r3[4].ID == "" {
+		t.Fatalf("entry 2 and 3 results: %+v %+v", r2, r3)
+	}
+	if c := e.CustomerCount(); c != 2 {
+		t.Fatalf("%d customers, want 2", c)
 	}
 	if len(f.idem.byKey) != 2 || f.idem.byKey[persist.IdempotencyTableKey("/v1/customers", "k3")] == nil {
 		t.Fatalf("table holds %d keys", len(f.idem.byKey))

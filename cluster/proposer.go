@@ -117,8 +117,8 @@ func (p *proposer) proposeOnce(ctx context.Context, cmd engine.Command, key Idem
 	if err := key.check(); err != nil {
 		return engine.Result{}, err
 	}
-	if cmd == nil || cmd.Kind() >= persist.FirstClusterKind {
-		return engine.Result{}, fmt.Errorf("cluster: propose once: %T is not an engine command", cmd)
+	if cmd == nil || !guardable(cmd) {
+		return engine.Result{}, fmt.Errorf("cluster: propose once: %T is not a command a client sends", cmd)
 	}
 	guard := &idemGuardCmd{Scope: key.Scope, Key: key.Key, Fingerprint: key.Fingerprint[:]}
 	res, err := p.submit(ctx, cmd, 0, false, guard)
@@ -128,13 +128,13 @@ func (p *proposer) proposeOnce(ctx context.Context, cmd engine.Command, key Idem
 	return res, err
 }
 
-// waitsForRoom reports whether cmd is one of the node's own commands.
+// waitsForRoom reports whether cmd is one of the node's own commands: the
+// tick and the cluster commands the table does not mark client-facing.
 func waitsForRoom(cmd engine.Command) bool {
-	switch cmd.(type) {
-	case *engine.Tick, *nodeMetaCmd:
-		return true
+	if sp := clusterSpecOf(cmd.Kind()); sp != nil {
+		return !sp.ClientFacing
 	}
-	return false
+	return cmd.Kind() == engine.KindTick
 }
 
 func (p *proposer) submit(ctx context.Context, cmd engine.Command, at engine.Nanos, wait bool, guard *idemGuardCmd) (engine.Result, error) {
