@@ -45,7 +45,7 @@ func TestUpgradeDataDirs(t *testing.T) {
 		stripeSends int // invoice.stripe_send records its outbox holds
 	}{
 		{dir: "v0.1.0/datadir-log"}, {dir: "v0.1.0/datadir-snap"}, {dir: "v0.2.0/datadir-snap"}, {dir: "v0.3.0/datadir-snap"},
-		{dir: "v0.4.0/datadir-snap", stripeSends: 1},
+		{dir: "v0.4.0/datadir-snap", stripeSends: 1}, {dir: "v0.5.0/datadir-snap", stripeSends: 1},
 	} {
 		dir, wantSends := c.dir, c.stripeSends
 		t.Run(dir, func(t *testing.T) {

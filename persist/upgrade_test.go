@@ -34,6 +34,9 @@ var goldenBuilds = []struct {
 	// customer layout 9, create_contract version 4, edit_contract version
 	// 3, record_external_invoice; the Stripe steps after the v0.1.0 history
 	{name: "v0.4.0", snapshotIndex: 7, lateSnapshotIndex: 17, stripeInvoices: 1},
+	// the same script written by v0.5.0 (money.Amount, WriteAs), and the
+	// cluster layer's commands in cluster-log.bin (replayed by cluster)
+	{name: "v0.5.0", snapshotIndex: 7, lateSnapshotIndex: 17, stripeInvoices: 1},
 }
 
 // Every fixture set is a release in golden.Releases, and the upgrade tests
