@@ -188,72 +188,80 @@ func (e *Engine) AlertOwner(alertID string) string {
 	return ""
 }
 
-func applyCreateAlert(s *shard, t *task, cat *Catalog, now Nanos) {
-	cmd := t.cmd.(*CreateAlert)
-	id := t.res.ID
-	t.res.ID = ""
-	c := s.mutable(t.h.ID, termsChange)
+// validateCreateAlert checks an alert against the catalog and the
+// customer's alerts, before the gate.
+func validateCreateAlert(c *Customer, command Command, cat *Catalog, _ Nanos) *Error {
+	cmd := command.(*CreateAlert)
 	if c == nil {
-		t.res.Err = errorf(NotFound, "customer_id: customer %s not found", cmd.CustomerID)
-		return
+		return errorf(NotFound, "customer_id: customer %s not found", cmd.CustomerID)
 	}
 	if !contains(AlertTypes, cmd.Type) {
-		t.res.Err = errorf(Invalid, "alert_type: %q is not supported", cmd.Type)
-		return
+		return errorf(Invalid, "alert_type: %q is not supported", cmd.Type)
 	}
-	ct := cmd.CreditTypeID
-	if cmd.Type == AlertUsage {
-		if ct != "" {
-			t.res.Err = errorf(Invalid, "credit_type_id: a usage_threshold_reached alert counts a quantity, not an amount of a credit type")
-			return
-		}
-		if cmd.BillableMetricID == "" {
-			t.res.Err = errorf(Invalid, "billable_metric_id: is required for usage_threshold_reached alerts")
-			return
-		}
-		if cat.Metrics[cmd.BillableMetricID] == nil {
-			t.res.Err = errorf(NotFound, "billable_metric_id: billable metric %s not found", cmd.BillableMetricID)
-			return
-		}
-	} else {
-		if cmd.BillableMetricID != "" {
-			t.res.Err = errorf(Invalid, "billable_metric_id: only usage_threshold_reached alerts take a billable metric")
-			return
-		}
-		if ct == "" {
-			ct = USDCreditTypeID
-		}
-		if _, ok := cat.CreditTypes[ct]; !ok {
-			t.res.Err = errorf(NotFound, "credit_type_id: credit type %s not found", ct)
-			return
-		}
+	if err := validateAlertCreditType(cmd, cat); err != nil {
+		return err
 	}
-	th, err := inputAmount(cmd.Threshold)
-	if err != nil {
-		t.res.Err = errorf(Invalid, "threshold: %v", err)
-		return
+	if _, err := inputAmount(cmd.Threshold); err != nil {
+		return errorf(Invalid, "threshold: %v", err)
 	}
 	if len(cmd.GroupValues) > 1 {
-		t.res.Err = errorf(Invalid, "group_values: at most one group value is supported")
-		return
+		return errorf(Invalid, "group_values: at most one group value is supported")
 	}
 	if len(cmd.GroupValues) == 1 && cmd.Type != AlertSpend && cmd.Type != AlertUsage {
-		t.res.Err = errorf(Invalid, "group_values: only spend_threshold_reached and usage_threshold_reached alerts take group values")
-		return
+		return errorf(Invalid, "group_values: only spend_threshold_reached and usage_threshold_reached alerts take group values")
 	}
 	if len(cmd.GroupValues) == 1 && cmd.Type == AlertUsage && !metricGroupKey(cat, cmd.BillableMetricID, cmd.GroupValues[0].Key) {
-		t.res.Err = errorf(Invalid, "group_values: %q is not a pricing or presentation group key of a product billable metric %s feeds",
+		return errorf(Invalid, "group_values: %q is not a pricing or presentation group key of a product billable metric %s feeds",
 			cmd.GroupValues[0].Key, cmd.BillableMetricID)
-		return
 	}
 	if cmd.UniquenessKey != "" {
 		for _, a := range c.Alerts {
 			if a.UniquenessKey == cmd.UniquenessKey && !a.KeyReleased {
-				t.res.Err = errorf(Conflict, "uniqueness_key: This uniqueness key has already been used.")
-				return
+				return errorf(Conflict, "uniqueness_key: This uniqueness key has already been used.")
 			}
 		}
 	}
+	return nil
+}
+
+// validateAlertCreditType checks the alert's credit type or billable metric:
+// a usage alert counts a metric's quantity, the others an amount of a
+// credit type (USD when none is given).
+func validateAlertCreditType(cmd *CreateAlert, cat *Catalog) *Error {
+	if cmd.Type == AlertUsage {
+		switch {
+		case cmd.CreditTypeID != "":
+			return errorf(Invalid, "credit_type_id: a usage_threshold_reached alert counts a quantity, not an amount of a credit type")
+		case cmd.BillableMetricID == "":
+			return errorf(Invalid, "billable_metric_id: is required for usage_threshold_reached alerts")
+		case cat.Metrics[cmd.BillableMetricID] == nil:
+			return errorf(NotFound, "billable_metric_id: billable metric %s not found", cmd.BillableMetricID)
+		}
+		return nil
+	}
+	if cmd.BillableMetricID != "" {
+		return errorf(Invalid, "billable_metric_id: only usage_threshold_reached alerts take a billable metric")
+	}
+	if _, ok := cat.CreditTypes[alertCreditType(cmd)]; !ok {
+		return errorf(NotFound, "credit_type_id: credit type %s not found", alertCreditType(cmd))
+	}
+	return nil
+}
+
+// alertCreditType is the credit type an alert counts in: the one given,
+// USD for amount alerts without one, none for usage alerts.
+func alertCreditType(cmd *CreateAlert) string {
+	if cmd.CreditTypeID == "" && cmd.Type != AlertUsage {
+		return USDCreditTypeID
+	}
+	return cmd.CreditTypeID
+}
+
+func applyCreateAlert(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) {
+	cmd := t.cmd.(*CreateAlert)
+	id := t.res.ID
+	ct := alertCreditType(cmd)
+	th, _ := inputAmount(cmd.Threshold) // validated
 	a := &Alert{
 		ID: id, Name: cmd.Name, Type: cmd.Type, Threshold: th, CreditTypeID: ct, BillableMetricID: cmd.BillableMetricID,
 		InvoiceTypesFilter: cmd.InvoiceTypesFilter, BlockOnAlarm: cmd.BlockOnAlarm, UniquenessKey: cmd.UniquenessKey,
@@ -269,17 +277,28 @@ func applyCreateAlert(s *shard, t *task, cat *Catalog, now Nanos) {
 	t.res.ID = id
 }
 
-func applyArchiveAlert(s *shard, t *task, cat *Catalog, now Nanos) {
+// activeAlert returns the customer's active alert by id, or nil (c may be
+// nil).
+func (c *Customer) activeAlert(id string) *Alert {
+	if c == nil {
+		return nil
+	}
+	if a := c.alert(id); a != nil && a.Active() {
+		return a
+	}
+	return nil
+}
+
+func validateArchiveAlert(c *Customer, cmd Command, _ *Catalog, _ Nanos) *Error {
+	if id := cmd.(*ArchiveAlert).AlertID; c.activeAlert(id) == nil {
+		return errorf(NotFound, "id: alert %s not found", id)
+	}
+	return nil
+}
+
+func applyArchiveAlert(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) {
 	cmd := t.cmd.(*ArchiveAlert)
-	c := s.mutable(t.h.ID, termsChange)
-	var a *Alert
-	if c != nil {
-		a = c.alert(cmd.AlertID)
-	}
-	if a == nil || !a.Active() {
-		t.res.Err = errorf(NotFound, "id: alert %s not found", cmd.AlertID)
-		return
-	}
+	a := c.activeAlert(cmd.AlertID)
 	if a.Status == AlertInAlarm {
 		s.notifyAlert(c, a, cat, now, true)
 	}
@@ -290,17 +309,16 @@ func applyArchiveAlert(s *shard, t *task, cat *Catalog, now Nanos) {
 	t.res.ID = a.ID
 }
 
-func applyResetAlert(s *shard, t *task, cat *Catalog, now Nanos) {
+func validateResetAlert(c *Customer, command Command, _ *Catalog, _ Nanos) *Error {
+	if cmd := command.(*ResetAlert); c.activeAlert(cmd.AlertID) == nil {
+		return errorf(NotFound, "alert_id: alert %s not found for customer %s", cmd.AlertID, cmd.CustomerID)
+	}
+	return nil
+}
+
+func applyResetAlert(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) {
 	cmd := t.cmd.(*ResetAlert)
-	c := s.mutable(t.h.ID, termsChange)
-	var a *Alert
-	if c != nil {
-		a = c.alert(cmd.AlertID)
-	}
-	if a == nil || !a.Active() {
-		t.res.Err = errorf(NotFound, "alert_id: alert %s not found for customer %s", cmd.AlertID, cmd.CustomerID)
-		return
-	}
+	a := c.activeAlert(cmd.AlertID)
 	a.Status, a.UpdatedAt = AlertEvaluating, now
 	s.evaluateAlert(c, a, cat, now, false)
 	t.res.ID = a.ID

@@ -267,7 +267,7 @@ func (t *task) apply(s *shard, cat *Catalog, now Nanos) {
 		}
 	}
 	if t.spec != nil {
-		t.spec.ApplyCustomer(s, t, cat, now)
+		t.spec.runCustomer(s, t, cat, now)
 		return
 	}
 	s.rateEvent(t, cat, now)

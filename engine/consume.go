@@ -52,9 +52,8 @@ func routeConsume(b *batch, _ int, cmd Command) (*CustomerHandle, *Error) {
 	return h, nil
 }
 
-func applyConsume(s *shard, t *task, cat *Catalog, now Nanos) {
+func applyConsume(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) {
 	cmd := t.cmd.(*Consume)
-	c := s.mutable(t.h.ID, usageChange)
 	if c == nil {
 		t.res.Err = errorf(NotFound, "customer_id: customer %s not found", cmd.CustomerID)
 		return

@@ -8,11 +8,13 @@ import (
 	"burndown/money"
 )
 
-func applyCreateCustomer(s *shard, t *task, _ *Catalog, now Nanos) {
+func applyCreateCustomer(s *shard, t *task, _ *Customer, _ *Catalog, now Nanos) {
 	s.createCustomer(t.h, t.cmd.(*CreateCustomer), now)
 }
 
-func applyCreateContract(s *shard, t *task, cat *Catalog, now Nanos) { s.createContract(t, cat, now) }
+func applyCreateContract(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) {
+	s.createContract(t, c, cat, now)
+}
 
 func (s *shard) createCustomer(h *CustomerHandle, cmd *CreateCustomer, now Nanos) {
 	c := &Customer{
@@ -24,10 +26,10 @@ func (s *shard) createCustomer(h *CustomerHandle, cmd *CreateCustomer, now Nanos
 }
 
 // createContract validates a contract against the catalog and the customer's
-// state, then adds it with its commits and credits.
-func (s *shard) createContract(t *task, cat *Catalog, now Nanos) {
+// state (c, admitted by the gate), then adds it with its commits and
+// credits.
+func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 	cmd := t.cmd.(*CreateContract)
-	c := s.mutable(t.h.ID, termsChange)
 	if c == nil {
 		t.res.Err = errorf(NotFound, "customer_id: customer %s not found", cmd.CustomerID)
 		return

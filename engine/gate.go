@@ -12,6 +12,9 @@ const (
 	// expirations, rate changes): the customer's next due time is recomputed
 	// at the end of the run.
 	termsChange
+	// newCustomer: the command creates its customer; the gate hands it
+	// nothing, and adopt registers what it creates.
+	newCustomer
 )
 
 // mutable is the one gate through which a shard obtains a customer it is

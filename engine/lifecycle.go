@@ -28,22 +28,23 @@ func routeToCustomer(b *batch, id string) (*CustomerHandle, *Error) {
 	return h, nil
 }
 
-func applyUpdateEndDate(s *shard, t *task, cat *Catalog, now Nanos) {
-	cmd := t.cmd.(*UpdateEndDate)
-	c := s.mutable(t.h.ID, termsChange)
+// validateUpdateEndDate refuses an end date the contract may not take
+// (checkEndDate), before the gate.
+func validateUpdateEndDate(c *Customer, cmd Command, _ *Catalog, _ Nanos) *Error {
+	u := cmd.(*UpdateEndDate)
 	if c == nil {
-		t.res.Err = errorf(NotFound, "customer_id: customer %s not found", cmd.CustomerID)
-		return
+		return errorf(NotFound, "customer_id: customer %s not found", u.CustomerID)
 	}
-	k := c.Contract(cmd.ContractID)
+	k := c.Contract(u.ContractID)
 	if k == nil {
-		t.res.Err = errorf(NotFound, "contract_id: contract %s not found", cmd.ContractID)
-		return
+		return errorf(NotFound, "contract_id: contract %s not found", u.ContractID)
 	}
-	if err := k.checkEndDate(c, cmd.EndingBefore, cmd.AllowEndingBeforeFinalizedInvoice, "ending_before"); err != nil {
-		t.res.Err = err
-		return
-	}
+	return k.checkEndDate(c, u.EndingBefore, u.AllowEndingBeforeFinalizedInvoice, "ending_before")
+}
+
+func applyUpdateEndDate(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) {
+	cmd := t.cmd.(*UpdateEndDate)
+	k := c.Contract(cmd.ContractID)
 	k.setEndDate(cmd.EndingBefore)
 	k.finalizeDue(now)
 	t.res.ID = k.ID
@@ -238,11 +239,10 @@ var editOps = []editOp{
 	{"update_spend_threshold_configuration", editUpdateSpendThreshold},
 }
 
-func applyEditContract(s *shard, t *task, cat *Catalog, now Nanos) {
+func applyEditContract(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) {
 	cmd := t.cmd.(*EditContract)
 	id := t.res.ID
 	t.res.ID = ""
-	c := s.mutable(t.h.ID, termsChange)
 	if c == nil {
 		t.res.Err = errorf(NotFound, "customer_id: customer %s not found", cmd.CustomerID)
 		return

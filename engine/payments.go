@@ -283,22 +283,25 @@ func routeReleasePaymentGate(b *batch, _ int, cmd Command) (*CustomerHandle, *Er
 	return nil, errorf(NotFound, "workflow_id: workflow %s not found", id)
 }
 
-func applyReleasePaymentGate(s *shard, t *task, cat *Catalog, now Nanos) {
-	cmd := t.cmd.(*ReleasePaymentGate)
+// validateReleasePaymentGate refuses an outcome other than paid or failed
+// and an unknown workflow, before the gate.
+func validateReleasePaymentGate(c *Customer, command Command, _ *Catalog, _ Nanos) *Error {
+	cmd := command.(*ReleasePaymentGate)
 	if cmd.Outcome != GatePaid && cmd.Outcome != GateFailed {
-		t.res.Err = errorf(Invalid, "outcome: must be paid or failed")
-		return
+		return errorf(Invalid, "outcome: must be paid or failed")
 	}
-	c := s.mutable(t.h.ID, termsChange)
-	var k *Contract
-	var wf *PaymentWorkflow
-	if c != nil {
-		k, wf = c.workflow(cmd.WorkflowID)
+	if c == nil {
+		return errorf(NotFound, "workflow_id: workflow %s not found", cmd.WorkflowID)
 	}
-	if wf == nil {
-		t.res.Err = errorf(NotFound, "workflow_id: workflow %s not found", cmd.WorkflowID)
-		return
+	if _, wf := c.workflow(cmd.WorkflowID); wf == nil {
+		return errorf(NotFound, "workflow_id: workflow %s not found", cmd.WorkflowID)
 	}
+	return nil
+}
+
+func applyReleasePaymentGate(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) {
+	cmd := t.cmd.(*ReleasePaymentGate)
+	k, wf := c.workflow(cmd.WorkflowID)
 	t.res.ID = wf.ID
 	switch {
 	case wf.GateType == GateStripe && cmd.Provider != ProviderStripe:

@@ -45,9 +45,37 @@ type CommandSpec struct {
 	// changes; it may register a new customer. A non-nil error is the
 	// command's result and nothing is queued.
 	Route func(b *batch, pos int, cmd Command) (*CustomerHandle, *Error)
-	// ApplyCustomer runs on the customer's shard. It obtains the mutable
-	// customer through the shard's gate (shard.mutable).
-	ApplyCustomer func(s *shard, t *task, cat *Catalog, now Nanos)
+	// Changes declares what ApplyCustomer may change: the batch takes the
+	// shard's gate at that level (usageChange, termsChange) and hands the
+	// handler the mutable customer; a handler never takes the gate itself.
+	// newCustomer hands it nothing: it creates the customer and adopts it.
+	Changes change
+	// Validate (optional) checks a ScopeCustomer command against the
+	// catalog and the customer's state (read-only; nil when the shard holds
+	// no such customer) before the gate is taken: a refused command costs
+	// no copy-on-write preservation and marks nothing dirty. Its error is
+	// the command's result.
+	Validate func(c *Customer, cmd Command, cat *Catalog, now Nanos) *Error
+	// ApplyCustomer runs on the customer's shard with the customer the
+	// gate admitted (nil when the shard holds none).
+	ApplyCustomer func(s *shard, t *task, c *Customer, cat *Catalog, now Nanos)
+}
+
+// runCustomer applies a ScopeCustomer command through the gate: validation
+// first, on the customer as it is, then the gate at the declared level,
+// then the handler.
+func (sp *CommandSpec) runCustomer(s *shard, t *task, cat *Catalog, now Nanos) {
+	if sp.Validate != nil {
+		if err := sp.Validate(s.held(t.h), t.cmd, cat, now); err != nil {
+			t.res.ID, t.res.Err = "", err
+			return
+		}
+	}
+	var c *Customer
+	if sp.Changes != newCustomer {
+		c = s.mutableHandle(t.h, sp.Changes)
+	}
+	sp.ApplyCustomer(s, t, c, cat, now)
 }
 
 // catalogEffect is what a catalog change asks of the shards afterwards.
@@ -71,7 +99,8 @@ var commandSpecs = buildSpecs(
 	CommandSpec{Kind: KindAddRates, Name: "add_rates", Version: 2, New: func() Command { return &AddRates{} },
 		Scope: ScopeCatalog, ApplyCatalog: applyAddRates},
 	CommandSpec{Kind: KindCreateCustomer, Name: "create_customer", Version: 1, New: func() Command { return &CreateCustomer{} },
-		Scope: ScopeCustomer, Route: routeCreateCustomer, ApplyCustomer: applyCreateCustomer},
+		Scope: ScopeCustomer, Route: routeCreateCustomer, ApplyCustomer: applyCreateCustomer,
+		Changes: newCustomer},
 	// create_contract version 2 adds the statement schedule, scheduled
 	// charges and the invoice grace period; version 3 draws postpaid
 	// commits and invoices commit purchases (persist upgrades 1 and 2, whose
@@ -80,31 +109,40 @@ var commandSpecs = buildSpecs(
 	// billing_provider_configuration (persist upgrades 1 to 3 with
 	// StripeGatesRefused: they refuse STRIPE as their builds did).
 	CommandSpec{Kind: KindCreateContract, Name: "create_contract", Version: 4, New: func() Command { return &CreateContract{} },
-		Scope: ScopeCustomer, Route: routeCreateContract, ApplyCustomer: applyCreateContract},
+		Scope: ScopeCustomer, Route: routeCreateContract, ApplyCustomer: applyCreateContract,
+		Changes: termsChange},
 	CommandSpec{Kind: KindUpdateEndDate, Name: "update_contract_end_date", Version: 1, New: func() Command { return &UpdateEndDate{} },
-		Scope: ScopeCustomer, Route: routeUpdateEndDate, ApplyCustomer: applyUpdateEndDate},
+		Scope: ScopeCustomer, Route: routeUpdateEndDate, ApplyCustomer: applyUpdateEndDate,
+		Changes: termsChange, Validate: validateUpdateEndDate},
 	// edit_contract version 2: commits it adds follow the rules of
 	// create_contract version 3 (persist upgrades version 1); version 3
 	// accepts STRIPE payment gates on the threshold configurations it adds
 	// or updates (persist upgrades 1 and 2 with StripeGatesRefused).
 	CommandSpec{Kind: KindEditContract, Name: "edit_contract", Version: 3, New: func() Command { return &EditContract{} },
-		Scope: ScopeCustomer, Route: routeEditContract, ApplyCustomer: applyEditContract},
+		Scope: ScopeCustomer, Route: routeEditContract, ApplyCustomer: applyEditContract,
+		Changes: termsChange},
 	CommandSpec{Kind: KindIngest, Name: "ingest", Version: 1, New: func() Command { return &Ingest{} }, Scope: ScopeEvents},
 	// Alerts (alerts.go) and consume (consume.go).
 	CommandSpec{Kind: KindCreateAlert, Name: "create_alert", Version: 1, New: func() Command { return &CreateAlert{} },
-		Scope: ScopeCustomer, Route: routeCreateAlert, ApplyCustomer: applyCreateAlert},
+		Scope: ScopeCustomer, Route: routeCreateAlert, ApplyCustomer: applyCreateAlert,
+		Changes: termsChange, Validate: validateCreateAlert},
 	CommandSpec{Kind: KindArchiveAlert, Name: "archive_alert", Version: 1, New: func() Command { return &ArchiveAlert{} },
-		Scope: ScopeCustomer, Route: routeArchiveAlert, ApplyCustomer: applyArchiveAlert},
+		Scope: ScopeCustomer, Route: routeArchiveAlert, ApplyCustomer: applyArchiveAlert,
+		Changes: termsChange, Validate: validateArchiveAlert},
 	CommandSpec{Kind: KindResetAlert, Name: "reset_customer_alert", Version: 1, New: func() Command { return &ResetAlert{} },
-		Scope: ScopeCustomer, Route: routeResetAlert, ApplyCustomer: applyResetAlert},
+		Scope: ScopeCustomer, Route: routeResetAlert, ApplyCustomer: applyResetAlert,
+		Changes: termsChange, Validate: validateResetAlert},
 	CommandSpec{Kind: KindConsume, Name: "consume", Version: 1, New: func() Command { return &Consume{} },
-		Scope: ScopeCustomer, Route: routeConsume, ApplyCustomer: applyConsume},
+		Scope: ScopeCustomer, Route: routeConsume, ApplyCustomer: applyConsume,
+		Changes: usageChange},
 	// Payment gates (payments.go).
 	CommandSpec{Kind: KindReleasePaymentGate, Name: "release_payment_gate", Version: 1, New: func() Command { return &ReleasePaymentGate{} },
-		Scope: ScopeCustomer, Route: routeReleasePaymentGate, ApplyCustomer: applyReleasePaymentGate},
+		Scope: ScopeCustomer, Route: routeReleasePaymentGate, ApplyCustomer: applyReleasePaymentGate,
+		Changes: termsChange, Validate: validateReleasePaymentGate},
 	// Finalized usage invoices sent to Stripe (stripe_invoice.go).
 	CommandSpec{Kind: KindRecordExternalInvoice, Name: "record_external_invoice", Version: 1, New: func() Command { return &RecordExternalInvoice{} },
-		Scope: ScopeCustomer, Route: routeRecordExternalInvoice, ApplyCustomer: applyRecordExternalInvoice},
+		Scope: ScopeCustomer, Route: routeRecordExternalInvoice, ApplyCustomer: applyRecordExternalInvoice,
+		Changes: usageChange, Validate: validateRecordExternalInvoice},
 )
 
 // specTable indexes specs by kind.

@@ -320,51 +320,57 @@ func routeRecordExternalInvoice(b *batch, _ int, cmd Command) (*CustomerHandle, 
 	return routeToCustomer(b, cmd.(*RecordExternalInvoice).CustomerID)
 }
 
-func applyRecordExternalInvoice(s *shard, t *task, _ *Catalog, now Nanos) {
-	cmd := t.cmd.(*RecordExternalInvoice)
+// validateRecordExternalInvoice checks the record and that the invoice is a
+// finalized one of a contract that sends to Stripe, without another
+// external invoice, before the gate.
+func validateRecordExternalInvoice(c *Customer, command Command, _ *Catalog, _ Nanos) *Error {
+	cmd := command.(*RecordExternalInvoice)
 	switch {
 	case cmd.Provider != ProviderStripeBilling:
-		t.res.Err = errorf(Invalid, "provider: must be %s", ProviderStripeBilling)
-		return
+		return errorf(Invalid, "provider: must be %s", ProviderStripeBilling)
 	case cmd.ExternalID == "":
-		t.res.Err = errorf(Invalid, "external_id: is required")
-		return
+		return errorf(Invalid, "external_id: is required")
 	case len(cmd.ExternalID) > MaxExternalIDLen:
-		t.res.Err = errorf(Invalid, "external_id: longer than %d bytes", MaxExternalIDLen)
-		return
+		return errorf(Invalid, "external_id: longer than %d bytes", MaxExternalIDLen)
 	case cmd.Status != "" && externalStatusRank(cmd.Status) == 0:
-		t.res.Err = errorf(Invalid, "status: not an external invoice status (FINALIZED, PAYMENT_FAILED, UNCOLLECTIBLE, PAID or VOID)")
-		return
+		return errorf(Invalid, "status: not an external invoice status (FINALIZED, PAYMENT_FAILED, UNCOLLECTIBLE, PAID or VOID)")
 	}
+	k, inv := c.findInvoice(cmd.InvoiceID)
+	switch {
+	case inv == nil:
+		return errorf(NotFound, "invoice_id: invoice %s not found", cmd.InvoiceID)
+	case !k.SendsToStripe():
+		// Only the invoices Burndown sends have a Stripe invoice.
+		return errorf(Invalid, "invoice_id: invoice %s is of contract %s, whose invoices are not sent to stripe", inv.ID, k.ID)
+	case inv.Status != InvoiceFinalized:
+		return errorf(Invalid, "invoice_id: invoice %s is not finalized", cmd.InvoiceID)
+	case inv.External != nil && (inv.External.Provider != cmd.Provider || inv.External.InvoiceID != cmd.ExternalID):
+		return errorf(Conflict, "invoice_id: invoice %s already has the %s invoice %s", inv.ID, inv.External.Provider, inv.External.InvoiceID)
+	}
+	return nil
+}
+
+// findInvoice returns an invoice of the customer's contracts by id, and its
+// contract (nil, nil when there is none; c may be nil).
+func (c *Customer) findInvoice(id string) (*Contract, *Invoice) {
+	if c == nil {
+		return nil, nil
+	}
+	for _, k := range c.Contracts {
+		if inv := k.Invoice(id); inv != nil {
+			return k, inv
+		}
+	}
+	return nil, nil
+}
+
+func applyRecordExternalInvoice(s *shard, t *task, c *Customer, _ *Catalog, now Nanos) {
+	cmd := t.cmd.(*RecordExternalInvoice)
 	status := cmd.Status
 	if status == "" {
 		status = ExternalFinalized
 	}
-	c := s.mutable(t.h.ID, usageChange)
-	var inv *Invoice
-	var k *Contract
-	if c != nil {
-		for _, k = range c.Contracts {
-			if inv = k.Invoice(cmd.InvoiceID); inv != nil {
-				break
-			}
-		}
-	}
-	switch {
-	case inv == nil:
-		t.res.Err = errorf(NotFound, "invoice_id: invoice %s not found", cmd.InvoiceID)
-		return
-	case !k.SendsToStripe():
-		// Only the invoices Burndown sends have a Stripe invoice.
-		t.res.Err = errorf(Invalid, "invoice_id: invoice %s is of contract %s, whose invoices are not sent to stripe", inv.ID, k.ID)
-		return
-	case inv.Status != InvoiceFinalized:
-		t.res.Err = errorf(Invalid, "invoice_id: invoice %s is not finalized", cmd.InvoiceID)
-		return
-	case inv.External != nil && (inv.External.Provider != cmd.Provider || inv.External.InvoiceID != cmd.ExternalID):
-		t.res.Err = errorf(Conflict, "invoice_id: invoice %s already has the %s invoice %s", inv.ID, inv.External.Provider, inv.External.InvoiceID)
-		return
-	}
+	_, inv := c.findInvoice(cmd.InvoiceID)
 	t.res.ID = inv.ID
 	if x := inv.External; x != nil {
 		// Recorded already (a re-send after a failover, or the provider's
