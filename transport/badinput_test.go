@@ -156,7 +156,13 @@ func TestBadInputFields(t *testing.T) {
 		{"metric unknown field", "/v1/billable-metrics/create", map[string]any{"name": "m", "sql": "select 1"}, 400, "sql: is not supported"},
 		{"contract unknown customer", "/v1/contracts/create", map[string]any{"customer_id": "nope", "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z")}, 404, "customer_id"},
 		{"contract unknown rate card", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": "nope", "starting_at": e.at("2026-01-01T00:00:00Z")}, 404, "rate_card_id"},
-		{"contract ends before start", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "ending_before": e.at("2025-01-01T00:00:00Z")}, 400, "ending_before"},
+		{"contract ends before start", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2026-01-01T00:00:00Z"), "ending_before": e.at("2025-01-01T00:00:00Z")}, 400, "ending_before: must be after starting_at"},
+		{"contract item ends before start", "/v1/contracts/create", func() any {
+			c := commit(5)
+			item := c["commits"].([]any)[0].(map[string]any)["access_schedule"].(map[string]any)["schedule_items"].([]any)[0].(map[string]any)
+			item["ending_before"] = e.at("2025-06-01T00:00:00Z")
+			return c
+		}(), 400, "commits[0].access_schedule.schedule_items[0].ending_before: must be after starting_at"},
 		{"contract negative amount", "/v1/contracts/create", commit(-5), 400, "commits[0].access_schedule.schedule_items[0].amount"},
 		{"contract amount string", "/v1/contracts/create", commit("5"), 400, "commits[0].access_schedule.schedule_items[0].amount"},
 		{"contract amount NaN string", "/v1/contracts/create", commit("NaN"), 400, "commits[0].access_schedule.schedule_items[0].amount"},
