@@ -62,7 +62,7 @@ func usage(t *testing.T, h *harness) (string, string) {
 	t.Helper()
 	var lines []string
 	var total string
-	h.e.Read(context.Background(), "c", func(c *Customer, _ *Catalog, _ Nanos) {
+	h.e.read(context.Background(), "c", func(c *Customer, _ *Catalog, _ Nanos) {
 		for _, inv := range c.Contracts[0].Invoices {
 			for _, l := range inv.Lines {
 				if l.Type == LineUsage {
