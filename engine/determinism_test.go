@@ -567,7 +567,7 @@ func TestRestoreThenReplay(t *testing.T) {
 func TestAggregatedRatingEqualsPerEvent(t *testing.T) {
 	for seed := int64(1); seed <= 6; seed++ {
 		log := randomLog(t, seed)
-		each := New(Config{Shards: 2, RateEachEvent: true})
+		each := newTestEngine(Config{Shards: 2}, testSwitches{rateEachEvent: true})
 		runs := New(Config{Shards: 2})
 		each.Apply(log)
 		runs.Apply(log)
@@ -806,8 +806,7 @@ func TestGatingChangesNothing(t *testing.T) {
 	notes := 0
 	for seed := int64(1); seed <= 6; seed++ {
 		log := randomLog(t, seed)
-		gated, ungated := New(Config{Shards: 2}), New(Config{Shards: 2})
-		ungated.ungated = true
+		gated, ungated := New(Config{Shards: 2}), newTestEngine(Config{Shards: 2}, testSwitches{ungated: true})
 		gated.Apply(log)
 		ungated.Apply(log)
 		if !bytes.Equal(snapshotBytes(t, gated), snapshotBytes(t, ungated)) {

@@ -35,10 +35,6 @@ type Config struct {
 	// should use the same. Zero means DefaultInvoiceGracePeriod (24 h); a
 	// negative value means none.
 	InvoiceGracePeriod time.Duration
-	// RateEachEvent turns off the rating of runs of identical events as one
-	// (see pendingUsage); the state is the same either way. For tests and
-	// benchmarks that compare the two.
-	RateEachEvent bool
 }
 
 // DefaultDedupWindow is Metronome's documented deduplication window.
@@ -101,10 +97,17 @@ type Engine struct {
 	// workflowOwners maps a payment workflow id to its customer's handle
 	// (routing of release_payment_gate; rebuilt on restore).
 	workflowOwners sync.Map
-	// ungated, set only by tests, makes every shard run evaluate payments
-	// and send invoices for every customer it changed, as builds before
-	// those shortcuts did (shard.execute). TestGatingChangesNothing
-	// compares.
+	// The switches below are set only by tests (export_test.go), to compare
+	// the engine's shortcuts with what they stand for; production leaves
+	// them false.
+	//
+	// rateEachEvent turns off the rating of runs of identical events as one
+	// (see pendingUsage); the state is the same either way
+	// (TestAggregatedRatingEqualsPerEvent).
+	rateEachEvent bool
+	// ungated makes every shard run evaluate payments and send invoices for
+	// every customer it changed, as builds before those shortcuts did
+	// (shard.execute); TestGatingChangesNothing compares.
 	ungated bool
 	// notes are the notifications applied entries produced, until the
 	// cluster layer takes them (TakeNotifications).

@@ -149,7 +149,7 @@ func TestSumPropertyBounds(t *testing.T) {
 func TestAggregationNeverRoundsDifferently(t *testing.T) {
 	var states [2][]byte
 	for i, each := range []bool{true, false} {
-		e := New(Config{Shards: 1, RateEachEvent: each})
+		e := newTestEngine(Config{Shards: 1}, testSwitches{rateEachEvent: each})
 		h := &harness{t: t, e: e, now: mustTime(t, "2026-01-02T00:00:00Z")}
 		rc := moneyCatalog(h, "0.0000007")
 		cust := h.must(&CreateCustomer{ID: "c", Name: "c", IngestAliases: []string{"alias-c"}}).ID
