@@ -43,9 +43,11 @@ type deepCopier struct {
 	seen map[seenKey]reflect.Value
 }
 
+// seenKey is a live pointer and its type (a struct and its first field
+// share an address), the type told by its pointer plan's number.
 type seenKey struct {
-	p unsafe.Pointer
-	t reflect.Type
+	p    unsafe.Pointer
+	plan uint32
 }
 
 // copyPlan copies src into dst, a settable zero value of the same type.
@@ -53,7 +55,12 @@ type copyPlan struct {
 	// whole: the type holds nothing to copy deeply; assign it.
 	whole bool
 	fn    func(cp *deepCopier, dst, src reflect.Value)
+	// id numbers a pointer type's plan (see seenKey).
+	id uint32
 }
+
+// pointerPlans counts the pointer plans built (under planMu).
+var pointerPlans uint32
 
 var copyPlans sync.Map // reflect.Type -> *copyPlan
 
@@ -65,7 +72,8 @@ func deepCopy[T any](p *T) *T {
 	out := new(T)
 	cp := deepCopier{}
 	src := reflect.ValueOf(p)
-	cp.remember(src, reflect.ValueOf(out))
+	root := planOf(src.Type())
+	cp.remember(seenKey{src.UnsafePointer(), root.id}, reflect.ValueOf(out))
 	planOf(src.Type().Elem()).apply(&cp, reflect.ValueOf(out).Elem(), src.Elem())
 	return out
 }
@@ -78,11 +86,11 @@ func (pl *copyPlan) apply(cp *deepCopier, dst, src reflect.Value) {
 	pl.fn(cp, dst, src)
 }
 
-func (cp *deepCopier) remember(src, dst reflect.Value) {
+func (cp *deepCopier) remember(k seenKey, dst reflect.Value) {
 	if cp.seen == nil {
 		cp.seen = make(map[seenKey]reflect.Value, 16)
 	}
-	cp.seen[seenKey{src.UnsafePointer(), src.Type()}] = dst
+	cp.seen[k] = dst
 }
 
 var planMu sync.Mutex
@@ -123,19 +131,20 @@ func buildPlan(t reflect.Type, built map[reflect.Type]*copyPlan) *copyPlan {
 		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128, reflect.String:
 		pl.whole = true
 	case reflect.Pointer:
+		pointerPlans++
+		pl.id = pointerPlans
 		elem := buildPlan(t.Elem(), built)
 		pl.fn = func(cp *deepCopier, dst, src reflect.Value) {
 			if src.IsNil() {
 				return
 			}
-			if cp.seen != nil {
-				if c, ok := cp.seen[seenKey{src.UnsafePointer(), t}]; ok {
-					dst.Set(c)
-					return
-				}
+			k := seenKey{src.UnsafePointer(), pl.id}
+			if c, ok := cp.seen[k]; ok {
+				dst.Set(c)
+				return
 			}
 			n := reflect.New(t.Elem())
-			cp.remember(src, n)
+			cp.remember(k, n)
 			elem.apply(cp, n.Elem(), src.Elem())
 			dst.Set(n)
 		}
