@@ -449,15 +449,16 @@ func (d *dispatcher) invoiceRecorded(ctx context.Context, payload []byte) bool {
 	if json.Unmarshal(payload, &note) != nil {
 		return false
 	}
-	recorded := false
-	d.n.eng.Read(ctx, note.Properties.CustomerID, func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) { //nolint:errcheck
-		if k := c.Contract(note.Properties.ContractID); k != nil {
-			if inv := k.Invoice(note.Properties.InvoiceID); inv != nil {
-				recorded = inv.External != nil
-			}
+	rd, ok, _ := d.n.eng.ReadCustomer(ctx, note.Properties.CustomerID)
+	if !ok {
+		return false
+	}
+	if k := rd.Customer.Contract(note.Properties.ContractID); k != nil {
+		if inv := k.Invoice(note.Properties.InvoiceID); inv != nil {
+			return inv.External != nil
 		}
-	})
-	return recorded
+	}
+	return false
 }
 
 // workflowSettled reports whether the workflow a stripe_charge names is
@@ -471,13 +472,14 @@ func (d *dispatcher) workflowSettled(ctx context.Context, payload []byte) bool {
 	if json.Unmarshal(payload, &note) != nil {
 		return false
 	}
-	settled := false
-	d.n.eng.Read(ctx, note.Properties.CustomerID, func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) { //nolint:errcheck
-		if _, wf := c.Workflow(note.Properties.WorkflowID); wf != nil {
-			settled = wf.Status != engine.GatePending
-		}
-	})
-	return settled
+	rd, ok, _ := d.n.eng.ReadCustomer(ctx, note.Properties.CustomerID)
+	if !ok {
+		return false
+	}
+	if _, wf := rd.Customer.Workflow(note.Properties.WorkflowID); wf != nil {
+		return wf.Status != engine.GatePending
+	}
+	return false
 }
 
 // finish records a delivery's outcome.

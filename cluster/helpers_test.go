@@ -128,7 +128,7 @@ func usage(id, tx string, at engine.Nanos, units int) *engine.Ingest {
 // engine's now; ok is false for an unknown customer.
 func balance(e *engine.Engine, id string) (money.Amount, bool) {
 	var sum money.Amount
-	ok, _ := e.Read(context.Background(), id, func(c *engine.Customer, _ *engine.Catalog, now engine.Nanos) {
+	ok, _ := readCopy(e, context.Background(), id, func(c *engine.Customer, _ *engine.Catalog, now engine.Nanos) {
 		for _, k := range c.Contracts {
 			for _, cm := range k.Balances {
 				sum = sum.Add(cm.BalanceAt(now))
@@ -150,7 +150,7 @@ func digest(t testing.TB, e *engine.Engine) string {
 	h.Write(cat)
 	ids, _ := e.CustomerIDs(0, 1<<30)
 	for _, id := range ids {
-		e.Read(context.Background(), id, func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) {
+		readCopy(e, context.Background(), id, func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) {
 			b, err := persist.EncodeCustomer(nil, c)
 			if err != nil {
 				t.Error(err)
@@ -205,7 +205,7 @@ func explainDiff(t testing.TB, a, b *engine.Engine) string {
 		return fmt.Sprintf("%d vs %d customers", len(ida), len(idb))
 	}
 	enc := func(e *engine.Engine, id string) (out string) {
-		e.Read(context.Background(), id, func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) {
+		readCopy(e, context.Background(), id, func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) {
 			bs, _ := persist.EncodeCustomer(nil, c)
 			out = fmt.Sprintf("%s %x", c.ID, bs)
 		})

@@ -3,7 +3,6 @@ package cluster
 import (
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"burndown/engine"
@@ -109,16 +108,14 @@ type idemTable struct {
 	queue []*persist.IdempotencyRecord
 	head  int
 	bytes int
-	// maxRecords and maxBytes are the bounds (atomic: tests lower them
-	// while the node runs).
-	maxRecords, maxBytes atomic.Int64
+	// maxRecords and maxBytes are the bounds: MaxIdempotencyRecords and
+	// MaxIdempotencyBytes; only tests lower them (export_test.go).
+	maxRecords, maxBytes int64
 }
 
 func newIdemTable() *idemTable {
-	t := &idemTable{byKey: map[string]*persist.IdempotencyRecord{}}
-	t.maxRecords.Store(MaxIdempotencyRecords)
-	t.maxBytes.Store(MaxIdempotencyBytes)
-	return t
+	return &idemTable{byKey: map[string]*persist.IdempotencyRecord{},
+		maxRecords: MaxIdempotencyRecords, maxBytes: MaxIdempotencyBytes}
 }
 
 // expire forgets the records at least IdempotencyRetention older than now,
@@ -145,7 +142,7 @@ func (t *idemTable) expire(now engine.Nanos) {
 // checked before the record's answer is known, so it can be passed by at
 // most one batch's answers.
 func (t *idemTable) full() bool {
-	return int64(len(t.byKey)) >= t.maxRecords.Load() || int64(t.bytes) >= t.maxBytes.Load()
+	return int64(len(t.byKey)) >= t.maxRecords || int64(t.bytes) >= t.maxBytes
 }
 
 func (t *idemTable) add(r *persist.IdempotencyRecord) {

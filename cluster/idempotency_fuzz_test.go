@@ -85,8 +85,7 @@ func FuzzIdempotencyApply(f *testing.F) {
 			t.Cleanup(e.Close)
 			f := newFSM(e, codec)
 			if len(script) > 0 && script[0]&0x80 != 0 { // small bounds: refusals must not depend on batching
-				f.idem.maxRecords.Store(int64(script[0]&3) + 1)
-				f.idem.maxBytes.Store(200 + 40*int64(script[0]>>2&15))
+				f.idem.setBounds(int64(script[0]&3)+1, 200+40*int64(script[0]>>2&15))
 			}
 			return f
 		}

@@ -286,7 +286,7 @@ func TestIdempotencyExpiresAfter24Hours(t *testing.T) {
 // answering the keys it holds; room comes back as keys expire.
 func TestIdempotencyTableBound(t *testing.T) {
 	_, n := openSingle(t)
-	n.fsm.idem.maxRecords.Store(2)
+	n.fsm.idem.setBounds(2, MaxIdempotencyBytes)
 	t0 := n.Now()
 	a := proposeOnce(t, n, &engine.CreateCustomer{Name: "a"}, idemKey("/v1/customers", "a", "a"))
 	proposeOnce(t, n, &engine.CreateCustomer{Name: "b"}, idemKey("/v1/customers", "b", "b"))

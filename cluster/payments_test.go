@@ -118,7 +118,7 @@ func (r *payReceiver) waitAcked(t *testing.T, n int) []payHook {
 func workflows(t *testing.T, n *Node, cust, contract string) []engine.PaymentWorkflow {
 	t.Helper()
 	var out []engine.PaymentWorkflow
-	n.Engine().Read(ctxT(t, 5*time.Second), cust, func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) {
+	readCopy(n.Engine(), ctxT(t, 5*time.Second), cust, func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) {
 		for _, wf := range c.Contract(contract).Workflows {
 			out = append(out, *wf)
 		}

@@ -194,7 +194,7 @@ func TestStripeThresholdChargeAfterFailover(t *testing.T) {
 	for _, n := range live {
 		var out money.Amount
 		var commits int
-		n.Engine().Read(ctxT(t, 5*time.Second), "c1", func(c *engine.Customer, cat *engine.Catalog, _ engine.Nanos) {
+		readCopy(n.Engine(), ctxT(t, 5*time.Second), "c1", func(c *engine.Customer, cat *engine.Catalog, _ engine.Nanos) {
 			k := c.Contract("k1")
 			out, commits = k.OutstandingSpend(cat.RateCards["rc1"].FiatCreditTypeID), len(k.Balances)
 		})
@@ -235,7 +235,7 @@ func TestStripeInvoiceAfterFailover(t *testing.T) {
 	for _, n := range live {
 		var ext *engine.ExternalInvoice
 		var total money.Amount
-		n.Engine().Read(ctxT(t, 5*time.Second), "c1", func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) {
+		readCopy(n.Engine(), ctxT(t, 5*time.Second), "c1", func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) {
 			if inv := c.Contract("k1").Invoice(sends[0].workflow); inv != nil {
 				ext, total = inv.External, inv.Total
 			}

@@ -55,7 +55,7 @@ type decodedNote struct {
 func (h *harness) status(customer, alertID string) string {
 	h.t.Helper()
 	var st string
-	h.e.Read(context.Background(), customer, func(c *Customer, _ *Catalog, _ Nanos) {
+	h.e.read(context.Background(), customer, func(c *Customer, _ *Catalog, _ Nanos) {
 		if a := c.Alert(alertID); a != nil {
 			st = a.Status
 		}

@@ -90,7 +90,7 @@ func BenchmarkApplyIngest(b *testing.B) {
 			name := fmt.Sprintf("customers=%d/%s", active, mode)
 			b.Run(name, func(b *testing.B) {
 				e, h := benchEngine(b, 10000, 2)
-				e.cfg.RateEachEvent = each
+				e.rateEachEvent = each
 				ts := h.now.UnixNano()
 				b.ReportAllocs()
 				b.ResetTimer()

@@ -65,7 +65,7 @@ func TestBurnDownOrder(t *testing.T) {
 			}
 			h.must(k)
 			h.must(h.events("c", "call", "x", 0, 3, "2026-01-02T00:00:00Z"))
-			h.e.Read(context.Background(), "c", func(c *Customer, cat *Catalog, now Nanos) {
+			h.e.read(context.Background(), "c", func(c *Customer, cat *Catalog, now Nanos) {
 				for _, cm := range c.Contracts[0].Balances {
 					want := "10"
 					if cm.ID == tc.first {

@@ -76,7 +76,7 @@ func productLines(t *testing.T, h *harness) (string, string) {
 	t.Helper()
 	var lines []string
 	var total string
-	h.e.Read(context.Background(), "c", func(c *Customer, _ *Catalog, _ Nanos) {
+	h.e.read(context.Background(), "c", func(c *Customer, _ *Catalog, _ Nanos) {
 		inv := c.Contracts[0].Invoices[0]
 		for _, l := range inv.Lines {
 			if l.Type == LineUsage {
@@ -178,7 +178,7 @@ func TestCompositeChargesTelescope(t *testing.T) {
 		}
 	}
 	h := startComposite(t, cc)
-	h.e.Read(context.Background(), "c", func(c *Customer, cat *Catalog, _ Nanos) {
+	h.e.read(context.Background(), "c", func(c *Customer, cat *Catalog, _ Nanos) {
 		inv := c.Contracts[0].Invoices[0]
 		covered := inv.coveredSpend(cat, cat.Products["comp"], USDCreditTypeID)
 		frac, _ := inputAmount(dec("0.123456789012"))
@@ -239,7 +239,7 @@ func TestRateCardAliases(t *testing.T) {
 		id := fmt.Sprint("cust", i)
 		h.must(&CreateCustomer{ID: id, Name: id})
 		h.must(&CreateContract{CustomerID: id, RateCardAlias: "std", StartingAt: tc.start})
-		h.e.Read(context.Background(), id, func(c *Customer, _ *Catalog, _ Nanos) {
+		h.e.read(context.Background(), id, func(c *Customer, _ *Catalog, _ Nanos) {
 			if got := c.Contracts[0].RateCardID; got != tc.want {
 				t.Errorf("contract starting %d: rate card %s, want %s", tc.start, got, tc.want)
 			}

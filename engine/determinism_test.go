@@ -567,7 +567,7 @@ func TestRestoreThenReplay(t *testing.T) {
 func TestAggregatedRatingEqualsPerEvent(t *testing.T) {
 	for seed := int64(1); seed <= 6; seed++ {
 		log := randomLog(t, seed)
-		each := New(Config{Shards: 2, RateEachEvent: true})
+		each := newTestEngine(Config{Shards: 2}, testSwitches{rateEachEvent: true})
 		runs := New(Config{Shards: 2})
 		each.Apply(log)
 		runs.Apply(log)
@@ -652,7 +652,7 @@ func recordStripeInvoices(t *testing.T, e *Engine, seen map[string]bool) {
 		}
 		p := v.Properties
 		sent[p.InvoiceID] = true
-		e.Read(context.Background(), p.CustomerID, func(c *Customer, _ *Catalog, _ Nanos) {
+		e.read(context.Background(), p.CustomerID, func(c *Customer, _ *Catalog, _ Nanos) {
 			if k := c.Contract(p.ContractID); k == nil || !k.SendsToStripe() {
 				t.Errorf("invoice %s of contract %s sent to Stripe without its billing_provider_configuration", p.InvoiceID, p.ContractID)
 			}
@@ -661,7 +661,7 @@ func recordStripeInvoices(t *testing.T, e *Engine, seen map[string]bool) {
 	}
 	ids, _ := e.CustomerIDs(0, 1000)
 	for _, id := range ids {
-		e.Read(context.Background(), id, func(c *Customer, _ *Catalog, _ Nanos) {
+		e.read(context.Background(), id, func(c *Customer, _ *Catalog, _ Nanos) {
 			if c.StripeCustomerID() == "" {
 				return
 			}
@@ -681,7 +681,7 @@ func recordStripeInvoices(t *testing.T, e *Engine, seen map[string]bool) {
 func recordFeatures(e *Engine, billed, seen map[string]bool) {
 	ids, _ := e.CustomerIDs(0, 1000)
 	for _, id := range ids {
-		e.Read(context.Background(), id, func(c *Customer, _ *Catalog, _ Nanos) {
+		e.read(context.Background(), id, func(c *Customer, _ *Catalog, _ Nanos) {
 			for _, k := range c.Contracts {
 				seen["prio:"+k.MultiplierPrioritization] = true
 				seen["card:"+k.RateCardID] = true
@@ -778,7 +778,7 @@ func TestTermsSummaryIsCurrent(t *testing.T) {
 			e.Apply([]Entry{en})
 			ids, _ := e.CustomerIDs(0, 1000)
 			for _, id := range ids {
-				e.Read(context.Background(), id, func(c *Customer, _ *Catalog, _ Nanos) {
+				e.read(context.Background(), id, func(c *Customer, _ *Catalog, _ Nanos) {
 					if !c.terms.known {
 						return
 					}
@@ -806,8 +806,7 @@ func TestGatingChangesNothing(t *testing.T) {
 	notes := 0
 	for seed := int64(1); seed <= 6; seed++ {
 		log := randomLog(t, seed)
-		gated, ungated := New(Config{Shards: 2}), New(Config{Shards: 2})
-		ungated.ungated = true
+		gated, ungated := New(Config{Shards: 2}), newTestEngine(Config{Shards: 2}, testSwitches{ungated: true})
 		gated.Apply(log)
 		ungated.Apply(log)
 		if !bytes.Equal(snapshotBytes(t, gated), snapshotBytes(t, ungated)) {

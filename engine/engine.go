@@ -35,10 +35,6 @@ type Config struct {
 	// should use the same. Zero means DefaultInvoiceGracePeriod (24 h); a
 	// negative value means none.
 	InvoiceGracePeriod time.Duration
-	// RateEachEvent turns off the rating of runs of identical events as one
-	// (see pendingUsage); the state is the same either way. For tests and
-	// benchmarks that compare the two.
-	RateEachEvent bool
 }
 
 // DefaultDedupWindow is Metronome's documented deduplication window.
@@ -62,8 +58,9 @@ type Entry struct {
 }
 
 // Engine is the rating state machine. Apply, Snapshot and Restore must be
-// called from one goroutine at a time (raft's FSM goroutine); Check, Read and
-// the catalog accessors may be called from any goroutine at any time.
+// called from one goroutine at a time (raft's FSM goroutine); Check,
+// ReadCustomer and the catalog accessors may be called from any goroutine at
+// any time.
 type Engine struct {
 	cfg     Config
 	catalog atomic.Pointer[Catalog]
@@ -100,10 +97,17 @@ type Engine struct {
 	// workflowOwners maps a payment workflow id to its customer's handle
 	// (routing of release_payment_gate; rebuilt on restore).
 	workflowOwners sync.Map
-	// ungated, set only by tests, makes every shard run evaluate payments
-	// and send invoices for every customer it changed, as builds before
-	// those shortcuts did (shard.execute). TestGatingChangesNothing
-	// compares.
+	// The switches below are set only by tests (export_test.go), to compare
+	// the engine's shortcuts with what they stand for; production leaves
+	// them false.
+	//
+	// rateEachEvent turns off the rating of runs of identical events as one
+	// (see pendingUsage); the state is the same either way
+	// (TestAggregatedRatingEqualsPerEvent).
+	rateEachEvent bool
+	// ungated makes every shard run evaluate payments and send invoices for
+	// every customer it changed, as builds before those shortcuts did
+	// (shard.execute); TestGatingChangesNothing compares.
 	ungated bool
 	// notes are the notifications applied entries produced, until the
 	// cluster layer takes them (TakeNotifications).
@@ -182,16 +186,37 @@ func (e *Engine) CustomerIDs(offset, limit int) ([]string, int) {
 	return append([]string(nil), e.customerOrder[offset:end]...), n
 }
 
-// ReadFunc inspects a customer on its shard's goroutine. It must not keep
-// references to c or anything reachable from it after it returns.
-type ReadFunc func(c *Customer, cat *Catalog, now Nanos)
+// CustomerRead is a customer as one read saw it: a deep copy of its state,
+// made on its shard between two applies, that nothing else refers to. The
+// reader owns it and may keep it, sort it or render it on any goroutine;
+// nothing reachable from it is live engine state. Catalog is the catalog
+// current at the read (immutable, shared) and Now the engine's time then.
+type CustomerRead struct {
+	Customer *Customer
+	Catalog  *Catalog
+	Now      Nanos
+}
 
-// Read runs fn on the customer's shard goroutine, serialised with applies, so
-// fn sees a consistent state. It returns false when the customer is unknown,
-// and ctx's error when ctx ends before the shard gets to the read (a shard
-// busy with a long apply never holds a reader longer than its deadline); fn
-// then never runs.
-func (e *Engine) Read(ctx context.Context, idOrAlias string, fn ReadFunc) (bool, error) {
+// ReadCustomer copies a customer on its shard goroutine, serialised with
+// applies, so the copy is consistent (see readcopy.go for what is copied).
+// It returns false when the customer is unknown, and ctx's error when ctx
+// ends before the shard gets to the read (a shard busy with a long apply
+// never holds a reader longer than its deadline).
+func (e *Engine) ReadCustomer(ctx context.Context, idOrAlias string) (CustomerRead, bool, error) {
+	var out CustomerRead
+	found, err := e.read(ctx, idOrAlias, func(c *Customer, cat *Catalog, now Nanos) {
+		out = CustomerRead{Customer: deepCopy(c), Catalog: cat, Now: now}
+	})
+	return out, found, err
+}
+
+// read runs fn on the customer's shard goroutine, serialised with applies,
+// so fn sees a consistent state; fn must not keep c or anything reachable
+// from it. It returns false when the customer is unknown, and ctx's error
+// when ctx ends before the shard gets to the read; fn then never runs. It is
+// unexported on purpose: outside the engine, reads get copies
+// (ReadCustomer), never the live customer.
+func (e *Engine) read(ctx context.Context, idOrAlias string, fn func(c *Customer, cat *Catalog, now Nanos)) (bool, error) {
 	h := e.dir.lookup(idOrAlias)
 	if h == nil {
 		return false, nil

@@ -125,15 +125,14 @@ func indexOf(s, sub string) int {
 func (h *harness) balance(customer string) money.Amount {
 	h.t.Helper()
 	var total money.Amount
-	ok, _ := h.e.Read(context.Background(), customer, func(c *Customer, cat *Catalog, now Nanos) {
-		for _, k := range c.Contracts {
-			for _, cm := range k.Balances {
-				total = total.Add(cm.BalanceAt(now))
-			}
-		}
-	})
+	r, ok, _ := h.e.ReadCustomer(context.Background(), customer)
 	if !ok {
 		h.t.Fatalf("customer %s not found", customer)
+	}
+	for _, k := range r.Customer.Contracts {
+		for _, cm := range k.Balances {
+			total = total.Add(cm.BalanceAt(r.Now))
+		}
 	}
 	return total
 }

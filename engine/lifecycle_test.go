@@ -66,7 +66,7 @@ func paygo(t *testing.T, start string) (h *harness, rc, product, fixed, cust str
 func (h *harness) invoices(cust string) []Invoice {
 	h.t.Helper()
 	var out []Invoice
-	h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
+	h.e.read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
 		for _, k := range c.Contracts {
 			for _, inv := range k.Invoices {
 				out = append(out, *inv)
@@ -180,7 +180,7 @@ func TestScheduledChargeDistributions(t *testing.T) {
 
 func customerJSON(h *harness, cust string) string {
 	var b []byte
-	h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) { b, _ = json.Marshal(c) })
+	h.e.read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) { b, _ = json.Marshal(c) })
 	return string(b)
 }
 
@@ -221,7 +221,7 @@ func TestEditContractAtomic(t *testing.T) {
 	}
 	// Archiving the charge takes it off the draft.
 	var chargeID string
-	h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) { chargeID = c.Contracts[0].ScheduledCharges[0].ID })
+	h.e.read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) { chargeID = c.Contracts[0].ScheduledCharges[0].ID })
 	h.must(&EditContract{CustomerID: cust, ContractID: k, ArchiveScheduledCharges: []string{chargeID}})
 	if inv := h.invoices(cust)[0]; !inv.Total.Equal(money.MustParse("20")) {
 		t.Fatalf("after archiving: %s, want 20", inv.Total)

@@ -81,7 +81,7 @@ func TestCommandAmountsOutOfBoundsAreRefused(t *testing.T) {
 			if r.Err == nil || r.Err.Code != Invalid || r.Err.Message != tc.field {
 				t.Fatalf("got %v, want Invalid %q", r.Err, tc.field)
 			}
-			ok, _ := h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, _ Nanos) {
+			ok, _ := h.e.read(context.Background(), cust, func(c *Customer, cat *Catalog, _ Nanos) {
 				if len(c.Contracts) != 0 {
 					t.Error("a refused contract was added")
 				}
@@ -127,7 +127,7 @@ func TestSumPropertyBounds(t *testing.T) {
 				t.Fatalf("outcome %+v", r.Ingest)
 			}
 			qty := "0"
-			h.e.Read(context.Background(), cust, func(c *Customer, _ *Catalog, _ Nanos) {
+			h.e.read(context.Background(), cust, func(c *Customer, _ *Catalog, _ Nanos) {
 				for _, inv := range c.Contracts[0].Invoices {
 					for _, l := range inv.Lines {
 						if l.Type == LineUsage {
@@ -149,7 +149,7 @@ func TestSumPropertyBounds(t *testing.T) {
 func TestAggregationNeverRoundsDifferently(t *testing.T) {
 	var states [2][]byte
 	for i, each := range []bool{true, false} {
-		e := New(Config{Shards: 1, RateEachEvent: each})
+		e := newTestEngine(Config{Shards: 1}, testSwitches{rateEachEvent: each})
 		h := &harness{t: t, e: e, now: mustTime(t, "2026-01-02T00:00:00Z")}
 		rc := moneyCatalog(h, "0.0000007")
 		cust := h.must(&CreateCustomer{ID: "c", Name: "c", IngestAliases: []string{"alias-c"}}).ID

@@ -86,7 +86,7 @@ func (h *harness) wantCheck(step, customer, product, entitled, reason, balance s
 
 func (h *harness) contract(cust, id string) (k *Contract) {
 	h.t.Helper()
-	h.e.Read(context.Background(), cust, func(c *Customer, _ *Catalog, _ Nanos) { k = c.Contract(id).clone() })
+	h.e.read(context.Background(), cust, func(c *Customer, _ *Catalog, _ Nanos) { k = c.Contract(id).clone() })
 	return k
 }
 
@@ -366,7 +366,7 @@ func TestPaymentRefusals(t *testing.T) {
 }
 
 func (h *harness) contractIDs(cust string) (ids []string) {
-	h.e.Read(context.Background(), cust, func(c *Customer, _ *Catalog, _ Nanos) {
+	h.e.read(context.Background(), cust, func(c *Customer, _ *Catalog, _ Nanos) {
 		for _, k := range c.Contracts {
 			ids = append(ids, k.ID)
 		}

@@ -12,7 +12,7 @@ import (
 func (h *harness) ledger(cust, commitID string) string {
 	h.t.Helper()
 	var out []string
-	h.e.Read(context.Background(), cust, func(c *Customer, _ *Catalog, now Nanos) {
+	h.e.read(context.Background(), cust, func(c *Customer, _ *Catalog, now Nanos) {
 		for _, k := range c.Contracts {
 			if cm := k.Commit(commitID); cm != nil {
 				for _, e := range cm.Ledger(now) {

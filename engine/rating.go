@@ -86,7 +86,7 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 	// So is usage of a contract with auto-recharge or threshold billing:
 	// they are evaluated after each event (payments.go).
 	watched := terms.payments && k.paymentWatched()
-	if len(plan) == 1 && plan[0].summed() && !s.eng.cfg.RateEachEvent && !cat.coveredByComposite[plan[0].product.ID] && len(scoped) == 0 && !watched {
+	if len(plan) == 1 && plan[0].summed() && !s.eng.rateEachEvent && !cat.coveredByComposite[plan[0].product.ID] && len(scoped) == 0 && !watched {
 		s.stage(c, k, inv, rc, plan[0].product, &plan[0].pr, plan[0].qty, ev.Timestamp, cat)
 		return
 	}

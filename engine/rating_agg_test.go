@@ -22,7 +22,7 @@ type ratingSetup struct {
 
 func (rs ratingSetup) start(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{t: t, e: New(Config{Shards: 3, RateEachEvent: rs.each}), now: mustTime(t, "2026-01-20T00:00:00Z")}
+	h := &harness{t: t, e: newTestEngine(Config{Shards: 3}, testSwitches{rateEachEvent: rs.each}), now: mustTime(t, "2026-01-20T00:00:00Z")}
 	t.Cleanup(h.e.Close)
 	start := ns(t, "2026-01-01T00:00:00Z")
 	m := rs.metric
@@ -62,7 +62,7 @@ func usage(t *testing.T, h *harness) (string, string) {
 	t.Helper()
 	var lines []string
 	var total string
-	h.e.Read(context.Background(), "c", func(c *Customer, _ *Catalog, _ Nanos) {
+	h.e.read(context.Background(), "c", func(c *Customer, _ *Catalog, _ Nanos) {
 		for _, inv := range c.Contracts[0].Invoices {
 			for _, l := range inv.Lines {
 				if l.Type == LineUsage {

@@ -18,13 +18,13 @@ func TestReadHonoursItsDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	ran := make(chan struct{}, 1)
-	found, err := h.e.Read(ctx, "c1", func(*Customer, *Catalog, Nanos) { ran <- struct{}{} })
+	found, err := h.e.read(ctx, "c1", func(*Customer, *Catalog, Nanos) { ran <- struct{}{} })
 	if !errors.Is(err, context.DeadlineExceeded) || found {
 		t.Fatalf("read on a busy shard: found %v, err %v; want the deadline's error", found, err)
 	}
 	close(release)
 	// The abandoned read is drained by the shard without running fn.
-	if ok, err := h.e.Read(context.Background(), "c1", func(*Customer, *Catalog, Nanos) {}); !ok || err != nil {
+	if ok, err := h.e.read(context.Background(), "c1", func(*Customer, *Catalog, Nanos) {}); !ok || err != nil {
 		t.Fatalf("later read: %v %v", ok, err)
 	}
 	select {
@@ -32,7 +32,10 @@ func TestReadHonoursItsDeadline(t *testing.T) {
 		t.Fatal("the abandoned read's function ran")
 	default:
 	}
-	if ok, err := h.e.Read(context.Background(), "nobody", func(*Customer, *Catalog, Nanos) {}); ok || err != nil {
+	if ok, err := h.e.read(context.Background(), "nobody", func(*Customer, *Catalog, Nanos) {}); ok || err != nil {
 		t.Fatalf("unknown customer: %v %v", ok, err)
+	}
+	if r, ok, err := h.e.ReadCustomer(context.Background(), "nobody"); ok || err != nil || r.Customer != nil {
+		t.Fatalf("read of an unknown customer: %+v %v %v", r, ok, err)
 	}
 }

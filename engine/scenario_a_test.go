@@ -70,7 +70,7 @@ func TestScenarioAPrepaidCutoff(t *testing.T) {
 	if e, r, _ := h.check("example-inc", api); e != "false" || r != ReasonBalanceDepleted {
 		t.Fatalf("step 5: got %s %s, want false balance_depleted", e, r)
 	}
-	h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
+	h.e.read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
 		k := c.ContractAt(now)
 		inv, _ := k.invoiceFor(ns(t, "2026-01-02T00:00:00Z"))
 		if !inv.Total.Equal(money.MustParse("100")) {
@@ -121,7 +121,7 @@ func TestScenarioAExpiry(t *testing.T) {
 		t.Fatalf("after expiry: %s %s %s, want false balance_depleted 0", e, r, b)
 	}
 	var ledger []LedgerEntry
-	h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
+	h.e.read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
 		ledger = c.Contracts[0].Balances[0].Ledger(now)
 	})
 	last := ledger[len(ledger)-1]

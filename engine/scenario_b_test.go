@@ -53,7 +53,7 @@ func newSeats(t *testing.T, start string, freq string, seats string) *seatsFixtu
 // read runs fn on the customer's only contract.
 func (f *seatsFixture) read(fn func(k *Contract, now Nanos)) {
 	f.h.t.Helper()
-	f.h.e.Read(context.Background(), f.cust, func(c *Customer, _ *Catalog, now Nanos) { fn(c.Contracts[0], now) })
+	f.h.e.read(context.Background(), f.cust, func(c *Customer, _ *Catalog, now Nanos) { fn(c.Contracts[0], now) })
 }
 
 // pool is the recurring credit's balance now.

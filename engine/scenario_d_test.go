@@ -57,7 +57,7 @@ func TestScenarioDOverrideEntitlement(t *testing.T) {
 	h.must(h.events("team@customer.com", "Spreadsheet updates", "s", 0, 50, "2024-10-15T00:00:00Z"))
 	// Usage of a product the customer is not entitled to is not billed.
 	h.must(h.events("team@customer.com", "Slack integration", "k", 0, 5, "2024-10-15T00:00:00Z"))
-	h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
+	h.e.read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
 		inv := c.Contracts[0].Invoices[0]
 		if !inv.Total.Equal(money.MustParse("1750")) {
 			t.Errorf("October draft total %s, want 1750", inv.Total)
@@ -66,7 +66,7 @@ func TestScenarioDOverrideEntitlement(t *testing.T) {
 	// October closes on 2024-11-01; its draft takes late events for the 24 h
 	// grace period, and the tick at 2024-11-02 finalizes it.
 	h.setClock("2024-11-01T00:00:00Z")
-	h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
+	h.e.read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
 		if inv := c.Contracts[0].Invoices[0]; inv.Status != InvoiceDraft {
 			t.Errorf("October invoice %s inside its grace period, want DRAFT", inv.Status)
 		}
@@ -76,7 +76,7 @@ func TestScenarioDOverrideEntitlement(t *testing.T) {
 	if r.Ingest.Rejected[RejectFinalized] != 1 {
 		t.Fatalf("late event outcome %+v, want one period_finalized reject", r.Ingest)
 	}
-	h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
+	h.e.read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
 		inv := c.Contracts[0].Invoices[0]
 		if inv.Status != InvoiceFinalized || !inv.Total.Equal(money.MustParse("1750")) || inv.FinalizedAt != ns(t, "2024-11-02T00:00:00Z") {
 			t.Errorf("October invoice %s total %s finalized %d, want FINALIZED 1750 at 2024-11-02", inv.Status, inv.Total, inv.FinalizedAt)
@@ -118,7 +118,7 @@ func TestScenarioDOverrideEntitlement(t *testing.T) {
 	h.must(h.events("team@customer.com", "Email generation", "feb", 0, 10, "2025-02-01T00:00:00Z"))
 	h.must(h.events("team@customer.com", "Automated reminders", "febr", 0, 5, "2025-02-01T00:00:00Z"))
 
-	h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
+	h.e.read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) {
 		b, k := c.Contract(basic), c.Contract(best)
 		jan := b.findInvoice(ns(t, "2025-01-31T12:00:00Z"))
 		if jan == nil || !jan.Total.Equal(money.MustParse("100")) || jan.End != ns(t, "2025-02-01T00:00:00Z") {
@@ -153,6 +153,6 @@ func TestScenarioDOverrideEntitlement(t *testing.T) {
 func (h *harness) contractID(cust string, i int) string {
 	h.t.Helper()
 	var id string
-	h.e.Read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) { id = c.Contracts[i].ID })
+	h.e.read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) { id = c.Contracts[i].ID })
 	return id
 }

@@ -92,12 +92,12 @@ var amountReaders = map[byte]func(*binReader) money.Amount{
 // equal customers give equal bytes; pointers and nil maps carry a presence
 // byte so a round trip is exact.
 
+// binWriter writes the current layout (customerLayout) only: no layout
+// parameter, no branch per layout. Tests write the older layouts with a
+// writer of their own (customer_layouts_test.go), kept in step with this one
+// by TestLayoutWriterWritesTheCurrentLayout.
 type binWriter struct {
-	b      []byte
-	layout byte
-	// amount writes one amount; AppendCustomer writes layout 2 (amt), tests
-	// also write layout 1 to prove the reader.
-	amount func(*binWriter, money.Amount)
+	b []byte
 }
 
 func (w *binWriter) uvarint(v uint64) { w.b = binary.AppendUvarint(w.b, v) }
@@ -164,10 +164,11 @@ func (w *binWriter) decAmount(a money.Amount) {
 	w.coefficient(a.Coefficient())
 }
 
-// binAmount writes an amount in layout 2.
+// binAmount writes an amount in layout 2 (and every layout since).
 func (w *binWriter) binAmount(a money.Amount) { w.b = a.AppendBinary(w.b) }
 
-func (w *binWriter) amt(a money.Amount) { w.amount(w, a) }
+// amt writes an amount as the current layout does.
+func (w *binWriter) amt(a money.Amount) { w.binAmount(a) }
 
 func (w *binWriter) amtPtr(a *money.Amount) {
 	w.boolean(a != nil)
@@ -176,15 +177,10 @@ func (w *binWriter) amtPtr(a *money.Amount) {
 	}
 }
 
-// AppendCustomer appends c in the binary customer layout.
+// AppendCustomer appends c in the binary customer layout (customerLayout).
 func AppendCustomer(dst []byte, c *engine.Customer) []byte {
-	return appendCustomer(dst, c, customerLayout, (*binWriter).binAmount)
-}
-
-// appendCustomer writes c in the layout whose amounts amount writes.
-func appendCustomer(dst []byte, c *engine.Customer, layout byte, amount func(*binWriter, money.Amount)) []byte {
-	w := &binWriter{b: dst, amount: amount, layout: layout}
-	w.b = append(w.b, layout)
+	w := &binWriter{b: dst}
+	w.b = append(w.b, customerLayout)
 	w.str(c.ID)
 	w.str(c.Name)
 	w.strs(c.IngestAliases)
@@ -217,9 +213,7 @@ func appendCustomer(dst []byte, c *engine.Customer, layout byte, amount func(*bi
 	}
 	w.varint(c.NextDue)
 	w.uvarint(c.Seq)
-	if w.layout >= 5 {
-		w.alerts(c.Alerts)
-	}
+	w.alerts(c.Alerts)
 	return w.b
 }
 
@@ -313,10 +307,8 @@ func (w *binWriter) contract(k *engine.Contract) {
 		w.str(o.Type)
 		w.amtPtr(o.Multiplier)
 		w.amtPtr(o.OverwritePrice)
-		if w.layout >= 3 {
-			w.amtPtr(o.Priority)
-			w.tiers(o.OverwriteTiers)
-		}
+		w.amtPtr(o.Priority)
+		w.tiers(o.OverwriteTiers)
 	}
 	w.uvarint(uint64(len(k.Balances)))
 	for _, cm := range k.Balances {
@@ -339,68 +331,54 @@ func (w *binWriter) contract(k *engine.Contract) {
 			w.str(l.CreditTypeID)
 			w.amt(l.Quantity)
 			w.amt(l.Total)
-			if w.layout >= 3 {
-				w.strs(l.GroupValues)
-				w.str(l.ChargeID)
-				w.str(l.ItemID)
-				w.amt(l.UnitPrice)
-			}
+			w.strs(l.GroupValues)
+			w.str(l.ChargeID)
+			w.str(l.ItemID)
+			w.amt(l.UnitPrice)
 		}
 		w.amt(inv.Total)
-		if w.layout >= 3 {
-			w.uvarint(uint64(len(inv.Aggs)))
-			for _, a := range inv.Aggs {
-				w.str(a.ProductID)
-				w.strs(a.GroupValues)
-				w.amt(a.Quantity)
-				w.boolean(a.Seen)
-				w.varint(a.LatestAt)
-				w.str(a.LatestTx)
-				w.uvarint(uint64(len(a.Uniques)))
-				w.b = append(w.b, a.Uniques...)
-			}
-			w.varint(inv.LastUsageAt)
+		w.uvarint(uint64(len(inv.Aggs)))
+		for _, a := range inv.Aggs {
+			w.str(a.ProductID)
+			w.strs(a.GroupValues)
+			w.amt(a.Quantity)
+			w.boolean(a.Seen)
+			w.varint(a.LatestAt)
+			w.str(a.LatestTx)
+			w.uvarint(uint64(len(a.Uniques)))
+			w.b = append(w.b, a.Uniques...)
 		}
-		if w.layout >= 9 {
-			w.externalInvoice(inv.External)
-		}
+		w.varint(inv.LastUsageAt)
+		w.externalInvoice(inv.External)
 	}
-	if w.layout >= 3 {
-		w.boolean(k.FoundationRules)
-		w.str(k.MultiplierPrioritization)
-		w.str(k.StatementFrequency)
-		w.str(k.StatementDay)
-		w.varint(k.StatementAnchor)
-		w.varint(k.InvoiceGracePeriod)
-		w.presence(k.ScheduledCharges == nil, len(k.ScheduledCharges))
-		for _, ch := range k.ScheduledCharges {
-			w.str(ch.ID)
-			w.str(ch.ProductID)
-			w.str(ch.Name)
-			w.str(ch.CreditTypeID)
-			w.strMap(ch.CustomFields)
-			w.varint(ch.CreatedAt)
-			w.varint(ch.ArchivedAt)
-			w.presence(ch.Items == nil, len(ch.Items))
-			for _, it := range ch.Items {
-				w.str(it.ID)
-				w.varint(it.Timestamp)
-				w.amt(it.Amount)
-				w.amt(it.UnitPrice)
-				w.amt(it.Quantity)
-				w.str(it.InvoiceID)
-			}
+	w.boolean(k.FoundationRules)
+	w.str(k.MultiplierPrioritization)
+	w.str(k.StatementFrequency)
+	w.str(k.StatementDay)
+	w.varint(k.StatementAnchor)
+	w.varint(k.InvoiceGracePeriod)
+	w.presence(k.ScheduledCharges == nil, len(k.ScheduledCharges))
+	for _, ch := range k.ScheduledCharges {
+		w.str(ch.ID)
+		w.str(ch.ProductID)
+		w.str(ch.Name)
+		w.str(ch.CreditTypeID)
+		w.strMap(ch.CustomFields)
+		w.varint(ch.CreatedAt)
+		w.varint(ch.ArchivedAt)
+		w.presence(ch.Items == nil, len(ch.Items))
+		for _, it := range ch.Items {
+			w.str(it.ID)
+			w.varint(it.Timestamp)
+			w.amt(it.Amount)
+			w.amt(it.UnitPrice)
+			w.amt(it.Quantity)
+			w.str(it.InvoiceID)
 		}
 	}
-	if w.layout >= 6 {
-		w.seats(k)
-	}
-	if w.layout >= 8 {
-		w.payments(k)
-	}
-	if w.layout >= 9 {
-		w.contractBillingProvider(k.BillingProvider)
-	}
+	w.seats(k)
+	w.payments(k)
+	w.contractBillingProvider(k.BillingProvider)
 }
 
 // tiers writes a nil-preserving list of priced tiers (layout 3).
@@ -465,33 +443,25 @@ func (w *binWriter) commit(cm *engine.Commit) {
 			w.amt(d.Amount)
 		}
 	}
-	if w.layout >= 3 {
-		w.varint(cm.ArchivedAt)
+	w.varint(cm.ArchivedAt)
+	w.boolean(cm.LegacyRules)
+	w.boolean(cm.DoNotInvoice)
+	for _, it := range cm.InvoiceSchedule {
+		w.decAmount(it.UnitPrice)
+		w.decAmount(it.Quantity)
+		w.str(it.InvoiceID)
 	}
-	if w.layout >= 4 {
-		w.boolean(cm.LegacyRules)
-		w.boolean(cm.DoNotInvoice)
-		for _, it := range cm.InvoiceSchedule {
-			w.decAmount(it.UnitPrice)
-			w.decAmount(it.Quantity)
-			w.str(it.InvoiceID)
-		}
-		for _, s := range cm.Segments {
-			w.str(s.TrueUpInvoiceID)
-		}
+	for _, s := range cm.Segments {
+		w.str(s.TrueUpInvoiceID)
 	}
-	if w.layout >= 6 {
-		for _, s := range cm.Segments {
-			w.presence(s.SeatAdjustments == nil, len(s.SeatAdjustments))
-			for _, a := range s.SeatAdjustments {
-				w.varint(a.At)
-				w.amt(a.Amount)
-			}
+	for _, s := range cm.Segments {
+		w.presence(s.SeatAdjustments == nil, len(s.SeatAdjustments))
+		for _, a := range s.SeatAdjustments {
+			w.varint(a.At)
+			w.amt(a.Amount)
 		}
 	}
-	if w.layout >= 8 {
-		w.commitGate(cm)
-	}
+	w.commitGate(cm)
 }
 
 var errCustomerTruncated = errors.New("customer record truncated")

@@ -82,7 +82,7 @@ func foundationHistory(t *testing.T, version uint8) (*engine.Engine, []engine.Re
 func usageLines(t *testing.T, e *engine.Engine) string {
 	t.Helper()
 	var lines []string
-	e.Read(t.Context(), "cu", func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) {
+	readCopy(e, t.Context(), "cu", func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) {
 		for _, k := range c.Contracts {
 			for _, inv := range k.Invoices {
 				for _, l := range inv.Lines {
@@ -200,7 +200,7 @@ func commitHistory(t *testing.T, cv, ev uint8) (totals []string, ledgers []strin
 		}
 	}
 	for _, cust := range []string{"cu", "cu2"} {
-		e.Read(t.Context(), cust, func(c *engine.Customer, _ *engine.Catalog, now engine.Nanos) {
+		readCopy(e, t.Context(), cust, func(c *engine.Customer, _ *engine.Catalog, now engine.Nanos) {
 			k := c.Contracts[0]
 			totals = append(totals, k.Invoices[0].Total.String())
 			for _, cm := range k.Balances {
@@ -304,7 +304,7 @@ func stripeHistory(t *testing.T, v uint8, cmd func(cust, contract string) engine
 		id = "k1"
 	}
 	var k *engine.Contract
-	e.Read(t.Context(), "cu", func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) { k = c.Contract(id) })
+	readCopy(e, t.Context(), "cu", func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) { k = c.Contract(id) })
 	return res, k
 }
 

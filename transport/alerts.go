@@ -163,29 +163,22 @@ func (s *Server) getCustomerAlert(ctx *fasthttp.RequestCtx, _ string) error {
 	if err := r.Err(); err != nil {
 		return err
 	}
-	var out *customerAlertOut
-	var mismatch bool
-	found, err := s.readCustomerByID(customer, func(c *engine.Customer, cat *engine.Catalog, _ engine.Nanos) {
-		if a := c.Alert(alertID); a != nil {
-			if len(groups) > 0 && (groups[0].Key != a.GroupKey || groups[0].Value != a.GroupValue) {
-				mismatch = true
-				return
-			}
-			ca := renderCustomerAlert(a, cat)
-			out = &ca
-		}
-	})
+	rd, found, err := s.readCustomerByID(customer)
 	switch {
 	case err != nil:
 		return err
 	case !found:
 		return notFound("customer_id: customer %s not found", customer)
-	case mismatch:
-		return badRequest("group_values: the alert is not scoped to that group value")
-	case out == nil:
-		return notFound("alert_id: alert %s not found for customer %s", alertID, customer)
 	}
-	return writeData(ctx, out)
+	a := rd.Customer.Alert(alertID)
+	switch {
+	case a == nil:
+		return notFound("alert_id: alert %s not found for customer %s", alertID, customer)
+	case len(groups) > 0 && (groups[0].Key != a.GroupKey || groups[0].Value != a.GroupValue):
+		return badRequest("group_values: the alert is not scoped to that group value")
+	}
+	out := renderCustomerAlert(a, rd.Catalog)
+	return writeData(ctx, &out)
 }
 
 // listCustomerAlerts serves POST /v1/customer-alerts/list (one page).
@@ -221,20 +214,19 @@ func (s *Server) listCustomerAlerts(ctx *fasthttp.RequestCtx, _ string) error {
 	if len(statuses) == 0 {
 		want["enabled"] = true
 	}
-	out := []customerAlertOut{}
-	found, err := s.readCustomerByID(customer, func(c *engine.Customer, cat *engine.Catalog, _ engine.Nanos) {
-		for _, a := range c.Alerts {
-			ca := renderCustomerAlert(a, cat)
-			if want[ca.Alert.Status] {
-				out = append(out, ca)
-			}
-		}
-	})
+	rd, found, err := s.readCustomerByID(customer)
 	if err != nil {
 		return err
 	}
 	if !found {
 		return notFound("customer_id: customer %s not found", customer)
+	}
+	out := []customerAlertOut{}
+	for _, a := range rd.Customer.Alerts {
+		ca := renderCustomerAlert(a, rd.Catalog)
+		if want[ca.Alert.Status] {
+			out = append(out, ca)
+		}
 	}
 	return writeJSON(ctx, struct {
 		Data     []customerAlertOut `json:"data"`

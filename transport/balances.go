@@ -171,12 +171,17 @@ func (s *Server) listBalances(ctx *fasthttp.RequestCtx, _ string) error {
 		}
 		offset = n
 	}
+	rd, found, err := s.readCustomerByID(customerID)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return notFound("customer_id: customer %s not found", customerID)
+	}
 	var all []commitOut
-	found, err := s.readCustomerByID(customerID, func(c *engine.Customer, cat *engine.Catalog, now engine.Nanos) {
-		if !includeContract {
-			return
-		}
-		for _, k := range c.Contracts {
+	if includeContract {
+		now := rd.Now
+		for _, k := range rd.Customer.Contracts {
 			for _, cm := range k.ListedCommits() {
 				if id != "" && cm.ID != id {
 					continue
@@ -190,15 +195,9 @@ func (s *Server) listBalances(ctx *fasthttp.RequestCtx, _ string) error {
 				if excludeZero && (cm.InGate() || cm.BalanceAt(now).IsZero()) {
 					continue
 				}
-				all = append(all, renderCommit(cm, k, cat, now, opts))
+				all = append(all, renderCommit(cm, k, rd.Catalog, now, opts))
 			}
 		}
-	})
-	if err != nil {
-		return err
-	}
-	if !found {
-		return notFound("customer_id: customer %s not found", customerID)
 	}
 	var next *string
 	if offset >= len(all) {

@@ -481,23 +481,20 @@ func (s *Server) getContract(ctx *fasthttp.RequestCtx, _ string) error {
 	if err != nil {
 		return err
 	}
-	var out *contractOut
-	found, err := s.readCustomerByID(q.customerID, func(c *engine.Customer, cat *engine.Catalog, now engine.Nanos) {
-		if k := c.Contract(q.contractID); k != nil {
-			co := renderContract(c, k, cat, now, q.opts)
-			out = &co
-		}
-	})
+	rd, found, err := s.readCustomerByID(q.customerID)
 	if err != nil {
 		return err
 	}
 	if !found {
 		return notFound("customer_id: customer %s not found", q.customerID)
 	}
-	if out == nil {
+	c := rd.Customer
+	k := c.Contract(q.contractID)
+	if k == nil {
 		return notFound("contract_id: contract %s not found", q.contractID)
 	}
-	return writeData(ctx, out)
+	out := renderContract(c, k, rd.Catalog, rd.Now, q.opts)
+	return writeData(ctx, &out)
 }
 
 // listContracts serves POST /v1/contracts/list {customer_id, covering_date?, starting_at?}.
@@ -506,37 +503,37 @@ func (s *Server) listContracts(ctx *fasthttp.RequestCtx, _ string) error {
 	if err != nil {
 		return err
 	}
-	out := []contractOut{}
-	found, err := s.readCustomerByID(q.customerID, func(c *engine.Customer, cat *engine.Catalog, now engine.Nanos) {
-		for _, k := range c.Contracts {
-			if q.coveringDate != 0 && !k.InForce(q.coveringDate) {
-				continue
-			}
-			if q.startingAt != 0 && k.EndingBefore != 0 && k.EndingBefore <= q.startingAt {
-				continue
-			}
-			out = append(out, renderContract(c, k, cat, now, q.opts))
-		}
-	})
+	rd, found, err := s.readCustomerByID(q.customerID)
 	if err != nil {
 		return err
 	}
 	if !found {
 		return notFound("customer_id: customer %s not found", q.customerID)
 	}
+	out := []contractOut{}
+	for _, k := range rd.Customer.Contracts {
+		if q.coveringDate != 0 && !k.InForce(q.coveringDate) {
+			continue
+		}
+		if q.startingAt != 0 && k.EndingBefore != 0 && k.EndingBefore <= q.startingAt {
+			continue
+		}
+		out = append(out, renderContract(rd.Customer, k, rd.Catalog, rd.Now, q.opts))
+	}
 	return writeData(ctx, out)
 }
 
-// readCustomerByID runs fn on the customer's shard. Metronome's contract
-// endpoints take the customer id (an ingest alias is accepted too, which is
-// harmless and convenient). It returns false for an unknown customer, and a
-// 503 when the shard does not get to the read within the read timeout.
-func (s *Server) readCustomerByID(id string, fn engine.ReadFunc) (bool, error) {
+// readCustomerByID reads a copy of the customer from its shard, which the
+// caller renders on its own goroutine. Metronome's contract endpoints take
+// the customer id (an ingest alias is accepted too, which is harmless and
+// convenient). It returns false for an unknown customer, and a 503 when the
+// shard does not get to the read within the read timeout.
+func (s *Server) readCustomerByID(id string) (engine.CustomerRead, bool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.readTimeout())
 	defer cancel()
-	found, err := s.node.Engine().Read(ctx, id, fn)
+	rd, found, err := s.node.Engine().ReadCustomer(ctx, id)
 	if err != nil {
-		return false, unavailable("customer %s: the replica is busy, read timed out; retry", id)
+		return engine.CustomerRead{}, false, unavailable("customer %s: the replica is busy, read timed out; retry", id)
 	}
-	return found, nil
+	return rd, found, nil
 }

@@ -143,13 +143,14 @@ func (s *Server) createCustomer(ctx *fasthttp.RequestCtx, _ string) error {
 	}{res.ID, externalID(res.ID, cmd.IngestAliases), orEmpty(cmd.IngestAliases), cmd.Name, orEmptyMap(cmd.CustomFields)})
 }
 
-// readCustomer renders one customer from its shard; ok is false when unknown.
+// readCustomer renders one customer read from its shard; ok is false when
+// unknown.
 func (s *Server) readCustomer(idOrAlias string) (customerOut, bool, error) {
-	var out customerOut
-	found, err := s.readCustomerByID(idOrAlias, func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) {
-		out = renderCustomer(c)
-	})
-	return out, found, err
+	rd, found, err := s.readCustomerByID(idOrAlias)
+	if err != nil || !found {
+		return customerOut{}, found, err
+	}
+	return renderCustomer(rd.Customer), true, nil
 }
 
 // getCustomer serves GET /v1/customers/{id}.

@@ -257,29 +257,28 @@ func (s *Server) listInvoices(ctx *fasthttp.RequestCtx, customerID string) error
 	if err != nil {
 		return err
 	}
-	var all []invoiceOut
-	found, err := s.readCustomerByID(customerID, func(c *engine.Customer, cat *engine.Catalog, now engine.Nanos) {
-		for _, k := range c.Contracts {
-			if q.noUsage || (q.contractID != "" && k.ID != q.contractID) {
-				continue
-			}
-			for _, inv := range k.Invoices {
-				switch {
-				case q.status != "" && inv.Status != q.status,
-					q.creditType != "" && inv.CreditTypeID != q.creditType,
-					q.startingOn != 0 && inv.Start < q.startingOn,
-					q.endingBefore != 0 && inv.End > q.endingBefore:
-					continue
-				}
-				all = append(all, renderInvoice(c, k, inv, cat, q.skipZero))
-			}
-		}
-	})
+	rd, found, err := s.readCustomerByID(customerID)
 	if err != nil {
 		return err
 	}
 	if !found {
 		return notFound("customer_id: customer %s not found", customerID)
+	}
+	var all []invoiceOut
+	for _, k := range rd.Customer.Contracts {
+		if q.noUsage || (q.contractID != "" && k.ID != q.contractID) {
+			continue
+		}
+		for _, inv := range k.Invoices {
+			switch {
+			case q.status != "" && inv.Status != q.status,
+				q.creditType != "" && inv.CreditTypeID != q.creditType,
+				q.startingOn != 0 && inv.Start < q.startingOn,
+				q.endingBefore != 0 && inv.End > q.endingBefore:
+				continue
+			}
+			all = append(all, renderInvoice(rd.Customer, k, inv, rd.Catalog, q.skipZero))
+		}
 	}
 	// By period start (drafts have no issue date yet).
 	sort.SliceStable(all, func(i, j int) bool {
@@ -314,26 +313,20 @@ func (s *Server) getInvoice(ctx *fasthttp.RequestCtx, param string) error {
 	if err != nil {
 		return err
 	}
-	var out *invoiceOut
-	found, err := s.readCustomerByID(customerID, func(c *engine.Customer, cat *engine.Catalog, now engine.Nanos) {
-		for _, k := range c.Contracts {
-			if inv := k.Invoice(invoiceID); inv != nil {
-				o := renderInvoice(c, k, inv, cat, q.skipZero)
-				out = &o
-				return
-			}
-		}
-	})
+	rd, found, err := s.readCustomerByID(customerID)
 	if err != nil {
 		return err
 	}
 	if !found {
 		return notFound("customer_id: customer %s not found", customerID)
 	}
-	if out == nil {
-		return notFound("invoice_id: invoice %s not found", invoiceID)
+	for _, k := range rd.Customer.Contracts {
+		if inv := k.Invoice(invoiceID); inv != nil {
+			out := renderInvoice(rd.Customer, k, inv, rd.Catalog, q.skipZero)
+			return writeData(ctx, &out)
+		}
 	}
-	return writeData(ctx, out)
+	return notFound("invoice_id: invoice %s not found", invoiceID)
 }
 
 // rejectsOut is the native reject report of a customer.
@@ -349,20 +342,19 @@ func (s *Server) customerRejects(ctx *fasthttp.RequestCtx, customerID string) er
 	if err := s.customerRoute(customerID); err != nil {
 		return err
 	}
-	out := rejectsOut{CustomerID: customerID, Rejects: map[string]int64{}}
-	found, err := s.readCustomerByID(customerID, func(c *engine.Customer, cat *engine.Catalog, now engine.Nanos) {
-		for _, r := range engine.RejectReasons {
-			if r != engine.RejectUnknownCustomer {
-				out.Rejects[string(r)] = c.Rejects[r]
-				out.Total += c.Rejects[r]
-			}
-		}
-	})
+	rd, found, err := s.readCustomerByID(customerID)
 	if err != nil {
 		return err
 	}
 	if !found {
 		return notFound("customer_id: customer %s not found", customerID)
+	}
+	out := rejectsOut{CustomerID: customerID, Rejects: map[string]int64{}}
+	for _, r := range engine.RejectReasons {
+		if r != engine.RejectUnknownCustomer {
+			out.Rejects[string(r)] = rd.Customer.Rejects[r]
+			out.Total += rd.Customer.Rejects[r]
+		}
 	}
 	return writeData(ctx, out)
 }

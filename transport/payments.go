@@ -131,11 +131,11 @@ func (s *Server) releasePaymentGate(ctx *fasthttp.RequestCtx, _ string) error {
 		out.PaymentGateStatus, out.CommitID = g.Status, g.CommitID
 	} else { // an Idempotency-Key replay keeps no gate answer: read it
 		eng := s.node.Engine()
-		eng.Read(context.Background(), eng.WorkflowOwner(cmd.WorkflowID), func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) { //nolint:errcheck
-			if _, wf := c.Workflow(cmd.WorkflowID); wf != nil {
+		if rd, ok, _ := eng.ReadCustomer(context.Background(), eng.WorkflowOwner(cmd.WorkflowID)); ok {
+			if _, wf := rd.Customer.Workflow(cmd.WorkflowID); wf != nil {
 				out.PaymentGateStatus, out.CommitID = wf.Status, wf.CommitID
 			}
-		})
+		}
 	}
 	return writeData(ctx, out)
 }

@@ -73,7 +73,9 @@ func Summary(e *engine.Engine) (string, error) {
 	cat := e.Catalog()
 	ids, _ := e.CustomerIDs(0, 1<<30)
 	for _, id := range ids {
-		e.Read(context.Background(), id, func(c *engine.Customer, _ *engine.Catalog, now engine.Nanos) { describeCustomer(&b, c, now) })
+		if rd, ok, _ := e.ReadCustomer(context.Background(), id); ok {
+			describeCustomer(&b, rd.Customer, rd.Now)
+		}
 		for _, pid := range cat.ProductOrder {
 			body, _ := e.AppendCheck(nil, []byte(id), []byte(pid), nil, nil)
 			fmt.Fprintf(&b, "  check %s %s\n", pid, body)
