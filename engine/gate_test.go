@@ -58,7 +58,7 @@ func TestRefusedCommandsTakeNoGate(t *testing.T) {
 func TestCustomerCommandsDeclareTheirChange(t *testing.T) {
 	for _, sp := range Commands() {
 		if sp.Scope != ScopeCustomer {
-			if sp.Validate != nil {
+			if sp.validate != nil {
 				t.Errorf("%s: Validate on a command that is not a customer command", sp.Name)
 			}
 			continue

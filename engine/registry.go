@@ -45,28 +45,28 @@ type CommandSpec struct {
 	// changes; it may register a new customer. A non-nil error is the
 	// command's result and nothing is queued.
 	Route func(b *batch, pos int, cmd Command) (*CustomerHandle, *Error)
-	// Changes declares what ApplyCustomer may change: the batch takes the
+	// Changes declares what applyCustomer may change: the batch takes the
 	// shard's gate at that level (usageChange, termsChange) and hands the
 	// handler the mutable customer; a handler never takes the gate itself.
 	// newCustomer hands it nothing: it creates the customer and adopts it.
 	Changes change
-	// Validate (optional) checks a ScopeCustomer command against the
+	// validate (optional) checks a ScopeCustomer command against the
 	// catalog and the customer's state (read-only; nil when the shard holds
 	// no such customer) before the gate is taken: a refused command costs
 	// no copy-on-write preservation and marks nothing dirty. Its error is
 	// the command's result.
-	Validate func(c *Customer, cmd Command, cat *Catalog, now Nanos) *Error
-	// ApplyCustomer runs on the customer's shard with the customer the
+	validate func(c *Customer, cmd Command, cat *Catalog, now Nanos) *Error
+	// applyCustomer runs on the customer's shard with the customer the
 	// gate admitted (nil when the shard holds none).
-	ApplyCustomer func(s *shard, t *task, c *Customer, cat *Catalog, now Nanos)
+	applyCustomer func(s *shard, t *task, c *Customer, cat *Catalog, now Nanos)
 }
 
 // runCustomer applies a ScopeCustomer command through the gate: validation
 // first, on the customer as it is, then the gate at the declared level,
 // then the handler.
 func (sp *CommandSpec) runCustomer(s *shard, t *task, cat *Catalog, now Nanos) {
-	if sp.Validate != nil {
-		if err := sp.Validate(s.held(t.h), t.cmd, cat, now); err != nil {
+	if sp.validate != nil {
+		if err := sp.validate(s.held(t.h), t.cmd, cat, now); err != nil {
 			t.res.ID, t.res.Err = "", err
 			return
 		}
@@ -75,7 +75,7 @@ func (sp *CommandSpec) runCustomer(s *shard, t *task, cat *Catalog, now Nanos) {
 	if sp.Changes != newCustomer {
 		c = s.mutableHandle(t.h, sp.Changes)
 	}
-	sp.ApplyCustomer(s, t, c, cat, now)
+	sp.applyCustomer(s, t, c, cat, now)
 }
 
 // catalogEffect is what a catalog change asks of the shards afterwards.
@@ -99,7 +99,7 @@ var commandSpecs = buildSpecs(
 	CommandSpec{Kind: KindAddRates, Name: "add_rates", Version: 2, New: func() Command { return &AddRates{} },
 		Scope: ScopeCatalog, ApplyCatalog: applyAddRates},
 	CommandSpec{Kind: KindCreateCustomer, Name: "create_customer", Version: 1, New: func() Command { return &CreateCustomer{} },
-		Scope: ScopeCustomer, Route: routeCreateCustomer, ApplyCustomer: applyCreateCustomer,
+		Scope: ScopeCustomer, Route: routeCreateCustomer, applyCustomer: applyCreateCustomer,
 		Changes: newCustomer},
 	// create_contract version 2 adds the statement schedule, scheduled
 	// charges and the invoice grace period; version 3 draws postpaid
@@ -109,40 +109,40 @@ var commandSpecs = buildSpecs(
 	// billing_provider_configuration (persist upgrades 1 to 3 with
 	// StripeGatesRefused: they refuse STRIPE as their builds did).
 	CommandSpec{Kind: KindCreateContract, Name: "create_contract", Version: 4, New: func() Command { return &CreateContract{} },
-		Scope: ScopeCustomer, Route: routeCreateContract, ApplyCustomer: applyCreateContract,
+		Scope: ScopeCustomer, Route: routeCreateContract, applyCustomer: applyCreateContract,
 		Changes: termsChange},
 	CommandSpec{Kind: KindUpdateEndDate, Name: "update_contract_end_date", Version: 1, New: func() Command { return &UpdateEndDate{} },
-		Scope: ScopeCustomer, Route: routeUpdateEndDate, ApplyCustomer: applyUpdateEndDate,
-		Changes: termsChange, Validate: validateUpdateEndDate},
+		Scope: ScopeCustomer, Route: routeUpdateEndDate, applyCustomer: applyUpdateEndDate,
+		Changes: termsChange, validate: validateUpdateEndDate},
 	// edit_contract version 2: commits it adds follow the rules of
 	// create_contract version 3 (persist upgrades version 1); version 3
 	// accepts STRIPE payment gates on the threshold configurations it adds
 	// or updates (persist upgrades 1 and 2 with StripeGatesRefused).
 	CommandSpec{Kind: KindEditContract, Name: "edit_contract", Version: 3, New: func() Command { return &EditContract{} },
-		Scope: ScopeCustomer, Route: routeEditContract, ApplyCustomer: applyEditContract,
+		Scope: ScopeCustomer, Route: routeEditContract, applyCustomer: applyEditContract,
 		Changes: termsChange},
 	CommandSpec{Kind: KindIngest, Name: "ingest", Version: 1, New: func() Command { return &Ingest{} }, Scope: ScopeEvents},
 	// Alerts (alerts.go) and consume (consume.go).
 	CommandSpec{Kind: KindCreateAlert, Name: "create_alert", Version: 1, New: func() Command { return &CreateAlert{} },
-		Scope: ScopeCustomer, Route: routeCreateAlert, ApplyCustomer: applyCreateAlert,
-		Changes: termsChange, Validate: validateCreateAlert},
+		Scope: ScopeCustomer, Route: routeCreateAlert, applyCustomer: applyCreateAlert,
+		Changes: termsChange, validate: validateCreateAlert},
 	CommandSpec{Kind: KindArchiveAlert, Name: "archive_alert", Version: 1, New: func() Command { return &ArchiveAlert{} },
-		Scope: ScopeCustomer, Route: routeArchiveAlert, ApplyCustomer: applyArchiveAlert,
-		Changes: termsChange, Validate: validateArchiveAlert},
+		Scope: ScopeCustomer, Route: routeArchiveAlert, applyCustomer: applyArchiveAlert,
+		Changes: termsChange, validate: validateArchiveAlert},
 	CommandSpec{Kind: KindResetAlert, Name: "reset_customer_alert", Version: 1, New: func() Command { return &ResetAlert{} },
-		Scope: ScopeCustomer, Route: routeResetAlert, ApplyCustomer: applyResetAlert,
-		Changes: termsChange, Validate: validateResetAlert},
+		Scope: ScopeCustomer, Route: routeResetAlert, applyCustomer: applyResetAlert,
+		Changes: termsChange, validate: validateResetAlert},
 	CommandSpec{Kind: KindConsume, Name: "consume", Version: 1, New: func() Command { return &Consume{} },
-		Scope: ScopeCustomer, Route: routeConsume, ApplyCustomer: applyConsume,
+		Scope: ScopeCustomer, Route: routeConsume, applyCustomer: applyConsume,
 		Changes: usageChange},
 	// Payment gates (payments.go).
 	CommandSpec{Kind: KindReleasePaymentGate, Name: "release_payment_gate", Version: 1, New: func() Command { return &ReleasePaymentGate{} },
-		Scope: ScopeCustomer, Route: routeReleasePaymentGate, ApplyCustomer: applyReleasePaymentGate,
-		Changes: termsChange, Validate: validateReleasePaymentGate},
+		Scope: ScopeCustomer, Route: routeReleasePaymentGate, applyCustomer: applyReleasePaymentGate,
+		Changes: termsChange, validate: validateReleasePaymentGate},
 	// Finalized usage invoices sent to Stripe (stripe_invoice.go).
 	CommandSpec{Kind: KindRecordExternalInvoice, Name: "record_external_invoice", Version: 1, New: func() Command { return &RecordExternalInvoice{} },
-		Scope: ScopeCustomer, Route: routeRecordExternalInvoice, ApplyCustomer: applyRecordExternalInvoice,
-		Changes: usageChange, Validate: validateRecordExternalInvoice},
+		Scope: ScopeCustomer, Route: routeRecordExternalInvoice, applyCustomer: applyRecordExternalInvoice,
+		Changes: usageChange, validate: validateRecordExternalInvoice},
 )
 
 // specTable indexes specs by kind.
@@ -180,8 +180,8 @@ func (sp *CommandSpec) check() error {
 			return fmt.Errorf("engine: catalog command %s has no ApplyCatalog", sp.Name)
 		}
 	case ScopeCustomer:
-		if sp.Route == nil || sp.ApplyCustomer == nil {
-			return fmt.Errorf("engine: customer command %s needs Route and ApplyCustomer", sp.Name)
+		if sp.Route == nil || sp.applyCustomer == nil {
+			return fmt.Errorf("engine: customer command %s needs Route and applyCustomer", sp.Name)
 		}
 	case ScopeTime, ScopeEvents:
 	default:

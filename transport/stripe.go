@@ -13,9 +13,9 @@ import (
 	"github.com/stripe/stripe-go/v82/webhook"
 	"github.com/valyala/fasthttp"
 
-	"burndown/money"
 	"burndown/cluster"
 	"burndown/engine"
+	"burndown/money"
 )
 
 // STRIPE payment gates (engine/payments.go). The engine queues
