@@ -62,7 +62,7 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 			break
 		}
 		if overlaps(cmd.StartingAt, cmd.EndingBefore, other.StartingAt, other.EndingBefore) {
-			t.res.Err = errorf(Invalid, "starting_at: overlaps contract %s (%s); end it first (/v1/contracts/updateEndDate) so that one contract is in force at a time",
+			t.res.Err = errorf(Invalid, "starting_at: overlaps contract %s (%s); end it first (update its end date) so that one contract is in force at a time",
 				other.ID, termString(other.StartingAt, other.EndingBefore))
 			return
 		}
