@@ -28,7 +28,6 @@ type nodeSpec struct {
 	id, dir, raftAddr, httpAddr string
 	bootstrap, testClock        bool
 	snapshotThreshold, trailing uint64
-	webhooks                    WebhookConfig
 }
 
 func newSpec(t testing.TB, id string, bootstrap bool) nodeSpec {
@@ -39,7 +38,7 @@ func (s nodeSpec) open(t testing.TB) *Node {
 	t.Helper()
 	n, err := Open(Config{NodeID: s.id, DataDir: s.dir, RaftAddr: s.raftAddr, HTTPAddr: s.httpAddr,
 		Bootstrap: s.bootstrap, TestClock: s.testClock, Engine: engine.Config{Shards: 2},
-		SnapshotThreshold: s.snapshotThreshold, TrailingLogs: s.trailing, Webhooks: s.webhooks})
+		SnapshotThreshold: s.snapshotThreshold, TrailingLogs: s.trailing})
 	if err != nil {
 		t.Fatalf("open %s: %v", s.id, err)
 	}

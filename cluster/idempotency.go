@@ -84,6 +84,13 @@ func (k IdempotencyKey) check() error {
 	return nil
 }
 
+// MaxIdempotencyKeyLen is the longest key a client may send.
+const MaxIdempotencyKeyLen = persist.MaxIdempotencyKeyLen
+
+// ValidIdempotencyKey reports whether a client's key can guard a command:
+// 1 to MaxIdempotencyKeyLen printable ASCII characters without spaces.
+func ValidIdempotencyKey(key string) bool { return persist.ValidIdempotencyKey(key) }
+
 // ErrBadIdempotencyKey: the key is empty, too long or not printable ASCII.
 var ErrBadIdempotencyKey = errors.New("cluster: invalid idempotency key")
 

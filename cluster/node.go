@@ -35,14 +35,6 @@ type Config struct {
 	// raft's defaults (8192 and 10240).
 	SnapshotThreshold uint64
 	TrailingLogs      uint64
-	// Webhooks configures the default webhook destination and the leader's
-	// dispatcher (dispatch.go).
-	Webhooks WebhookConfig
-	// Payments charges STRIPE payment gates and sends finalized invoices
-	// to Stripe for the leader's dispatcher (nil: none configured; such
-	// charges and invoices wait, and are given up after the dispatcher's
-	// RetryFor like a webhook).
-	Payments PaymentCharger
 }
 
 // Raft timing. Faster than raft's defaults (1 s) since members are expected
@@ -68,6 +60,7 @@ type Node struct {
 	clock     *clock
 	prop      *proposer
 	peers     *peerHealth
+	lead      *leadership
 
 	closeOnce sync.Once
 	closing   chan struct{}
@@ -108,7 +101,7 @@ func Open(cfg Config) (*Node, error) {
 	eng := engine.New(cfg.Engine)
 	n := &Node{
 		cfg: cfg, log: logger, eng: eng, fsm: newFSM(eng, codec), stores: stores, transport: trans,
-		clock: &clock{test: cfg.TestClock, eng: eng}, peers: newPeerHealth(), closing: make(chan struct{}),
+		clock: &clock{test: cfg.TestClock, eng: eng}, peers: newPeerHealth(), lead: newLeadership(), closing: make(chan struct{}),
 	}
 	notify := make(chan bool, 16)
 	rc := raft.DefaultConfig()

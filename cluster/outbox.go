@@ -13,8 +13,9 @@ import (
 // The replicated outbox. Applying an entry never performs a side effect: the
 // notifications the engine produced (engine.TakeNotifications) are appended
 // here, on every replica, in log order, with the ids the engine derived from
-// the log. The leader's dispatcher (dispatch.go) delivers them and proposes
-// outboxDeliveredCmd marks in batches; a record leaves the outbox once the
+// the log. The leader's dispatcher (package effects) reads them
+// (outbox_view.go), delivers them and proposes outboxDeliveredCmd marks in
+// batches (NewDeliveryMarks); a record leaves the outbox once the
 // dispatcher marks it done. A new leader sends again whatever is not marked:
 // delivery is at least once, and the receiver dedupes on the stable id.
 //
@@ -113,6 +114,22 @@ func NewWebhookCreate(url, secret string, eventTypes []string) engine.Command {
 
 // NewWebhookArchive returns the command /v1/webhooks/archive proposes.
 func NewWebhookArchive(id string) engine.Command { return &webhookArchiveCmd{ID: id} }
+
+// NewDeliveryMarks returns the command the leader's dispatcher proposes to
+// record deliveries: each mark says a destination has a notification, or
+// (Destination "") that the notification is done and leaves the outbox.
+func NewDeliveryMarks(marks []DeliveryMark) engine.Command { return &outboxDeliveredCmd{Marks: marks} }
+
+// NewDeliveryFailures returns the command the leader's dispatcher proposes
+// to record deliveries it gave up on: each becomes a failed delivery
+// (FailedDeliveries, replayable) and counts as handled for its record.
+func NewDeliveryFailures(failures []DeliveryFailure) engine.Command {
+	return &outboxFailedCmd{Failures: failures}
+}
+
+// NewWebhookDisable returns the command the leader's dispatcher proposes
+// when a replicated destination answered 410 Gone: it is disabled for good.
+func NewWebhookDisable(id string) engine.Command { return &webhookDisableCmd{ID: id} }
 
 // outboxTable is the replicated outbox and destinations. The FSM goroutine
 // writes it; the dispatcher and the API read copies under mu.

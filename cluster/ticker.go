@@ -57,21 +57,20 @@ func (n *Node) startLeaderLoop(loops *sync.WaitGroup) context.CancelFunc {
 }
 
 // leaderLoop first catches the FSM up with everything committed in earlier
-// terms, makes sure this node's HTTP address is in the replicated metadata,
-// then proposes a Tick whenever a scheduled transition is due.
+// terms, opens the term for AwaitLeadership, makes sure this node's HTTP
+// address is in the replicated metadata, then proposes a Tick whenever a
+// scheduled transition is due.
 func (n *Node) leaderLoop(ctx context.Context) {
 	if err := n.waitFuture(ctx, n.raft.Barrier(0)); err != nil {
 		n.log.Warn("leader barrier failed", "err", err)
 		return
 	}
 	n.clock.reset()
-	// The outbox is caught up (the barrier): deliver what is not marked.
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		n.dispatchLoop(ctx)
-	}()
-	defer func() { <-done }()
+	// The outbox is caught up (the barrier): the term opens for the
+	// leader-only work outside this package (AwaitLeadership: effects'
+	// dispatcher delivers what is not marked), until ctx ends.
+	n.lead.set(ctx)
+	defer n.lead.set(nil)
 	n.ensureOwnAddr(ctx)
 	t := time.NewTicker(tickPoll)
 	defer t.Stop()

@@ -33,8 +33,8 @@ import (
 // the customer must have a stripe billing provider configuration with a
 // stripe_customer_id; the end of the run queues payment_gate.stripe_charge
 // (never sent to webhook destinations) with that id and the total, and the
-// leader's dispatcher charges it through Stripe (cluster/dispatch.go,
-// transport/stripe.go), keyed by the notification id, and settles it with
+// leader's dispatcher charges it through Stripe (effects/dispatch.go,
+// effects/stripe.go), keyed by the notification id, and settles it with
 // release_payment_gate from Stripe (Provider "stripe"). The API's release
 // cannot settle a STRIPE workflow, nor Stripe an EXTERNAL one.
 //

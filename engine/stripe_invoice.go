@@ -16,8 +16,8 @@ import (
 // zero in whole cents, the end of that shard run queues invoice.stripe_send
 // (NoteStripeInvoice; never sent to webhook destinations, as
 // payment_gate.stripe_charge is not) with the invoice's lines in whole
-// cents. The leader's dispatcher (cluster/dispatch.go) hands it to the
-// Stripe client (transport/stripe_invoice.go), which creates a Stripe
+// cents. The leader's dispatcher (effects/dispatch.go) hands it to the
+// Stripe client (effects/stripe_invoice.go), which creates a Stripe
 // invoice, one invoice item per line and finalizes it, every call keyed by
 // the notification id and the call's role, so a re-send by any leader never
 // duplicates; then it proposes record_external_invoice, which stores the

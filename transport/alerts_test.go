@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"burndown/cluster"
+	"burndown/effects"
 )
 
 // hookReceiver is a webhook endpoint that checks every signature the way a
@@ -409,8 +409,8 @@ func TestHTTPFailedDeliveries(t *testing.T) {
 	}))
 	defer rcv.Close()
 	got := func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), acked...) }
-	e := newEnv(t, "2026-01-05T00:00:00Z", func(c *cluster.Config) {
-		c.Webhooks = cluster.WebhookConfig{URL: rcv.URL, Secret: "s", RetryBase: 10 * time.Millisecond, RetryMax: 20 * time.Millisecond, RetryFor: 200 * time.Millisecond}
+	e := newEnv(t, "2026-01-05T00:00:00Z", func(c *nodeConfig) {
+		c.Effects.Webhooks = effects.WebhookConfig{URL: rcv.URL, Secret: "s", RetryBase: 10 * time.Millisecond, RetryMax: 20 * time.Millisecond, RetryFor: 200 * time.Millisecond}
 	})
 	metric := e.create("/v1/billable-metrics/create", map[string]any{"name": "units", "event_type_filter": map[string]any{"in_values": []string{"api_call"}}})
 	product := e.create("/v1/contract-pricing/products/create", map[string]any{"name": "Units", "type": "USAGE", "billable_metric_id": metric})

@@ -9,7 +9,6 @@ import (
 
 	"burndown/cluster"
 	"burndown/engine"
-	"burndown/persist"
 )
 
 // fakeNode is a single-member "cluster" that applies commands straight to an
@@ -56,8 +55,8 @@ func (f *fakeNode) ProposeOnce(ctx context.Context, cmd engine.Command, _ cluste
 	return f.Propose(ctx, cmd)
 }
 
-func (f *fakeNode) Webhooks() []persist.WebhookDestination     { return nil }
-func (f *fakeNode) FailedDeliveries() []persist.FailedDelivery { return nil }
+func (f *fakeNode) Webhooks() []cluster.WebhookDestination     { return nil }
+func (f *fakeNode) FailedDeliveries() []cluster.FailedDelivery { return nil }
 func (f *fakeNode) OutboxStats() (int64, uint64)               { return 0, 0 }
 
 func (f *fakeNode) IsLeader() bool                    { return f.leader }

@@ -7,7 +7,6 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"burndown/cluster"
-	"burndown/persist"
 )
 
 // idempotencyHeader lets a client retry any POST safely: the first request
@@ -39,8 +38,8 @@ func checkIdempotencyKey(ctx *fasthttp.RequestCtx) error {
 		return badRequest("%s: sent more than once", idempotencyHeader)
 	}
 	key := all[0]
-	if !persist.ValidIdempotencyKey(string(key)) {
-		return badRequest("%s: must be 1 to %d printable ASCII characters without spaces", idempotencyHeader, persist.MaxIdempotencyKeyLen)
+	if !cluster.ValidIdempotencyKey(string(key)) {
+		return badRequest("%s: must be 1 to %d printable ASCII characters without spaces", idempotencyHeader, cluster.MaxIdempotencyKeyLen)
 	}
 	ctx.SetUserValue(idemUserValue, string(key))
 	return nil

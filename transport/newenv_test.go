@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"burndown/cluster"
+	"burndown/effects"
 	"burndown/engine"
 )
 
@@ -20,20 +21,35 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
+// nodeConfig is a test node's configuration: the cluster member's and its
+// dispatcher's (webhooks, Stripe), wired as cmd/burndown wires them.
+type nodeConfig struct {
+	cluster.Config
+	Effects effects.Config
+}
+
 // openClusterNode starts a real single-node cluster (Raft on loopback, data in
-// a temp dir) with a test clock set to start, advertising httpAddr.
-func openClusterNode(t *testing.T, start, httpAddr string, opts ...func(*cluster.Config)) *cluster.Node {
+// a temp dir) with a test clock set to start, advertising httpAddr, and its
+// dispatcher.
+func openClusterNode(t *testing.T, start, httpAddr string, opts ...func(*nodeConfig)) *cluster.Node {
 	t.Helper()
-	cfg := cluster.Config{NodeID: "n1", DataDir: t.TempDir(), RaftAddr: freeAddr(t), HTTPAddr: httpAddr,
-		Bootstrap: true, TestClock: true, Engine: engine.Config{Shards: 4}}
+	cfg := nodeConfig{Config: cluster.Config{NodeID: "n1", DataDir: t.TempDir(), RaftAddr: freeAddr(t), HTTPAddr: httpAddr,
+		Bootstrap: true, TestClock: true, Engine: engine.Config{Shards: 4}}}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	n, err := cluster.Open(cfg)
+	n, err := cluster.Open(cfg.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
+	dctx, stop := context.WithCancel(context.Background())
+	dispatched := make(chan struct{})
+	go func() {
+		defer close(dispatched)
+		effects.NewDispatcher(n, cfg.Effects).Run(dctx) //nolint:errcheck // cluster.ErrClosed once the node is closed
+	}()
+	t.Cleanup(func() { stop(); <-dispatched })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := n.WaitForLeader(ctx); err != nil {
@@ -47,7 +63,7 @@ func openClusterNode(t *testing.T, start, httpAddr string, opts ...func(*cluster
 
 // newEnv starts a real cluster node with a test clock at start and the HTTP
 // server in front of it on a free 127.0.0.1 port.
-func newEnv(t *testing.T, start string, opts ...func(*cluster.Config)) *testEnv {
+func newEnv(t *testing.T, start string, opts ...func(*nodeConfig)) *testEnv {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 
 	"burndown/cluster"
 	"burndown/engine"
-	"burndown/persist"
 )
 
 // Node is what the HTTP layer needs from a cluster member. It is an interface
@@ -35,9 +34,9 @@ type Node interface {
 	// Restore replaces the cluster's state with a backup (leader only).
 	Restore(ctx context.Context, r io.Reader) error
 	// Webhooks lists the replicated webhook destinations.
-	Webhooks() []persist.WebhookDestination
+	Webhooks() []cluster.WebhookDestination
 	// FailedDeliveries lists the webhook deliveries given up, oldest first.
-	FailedDeliveries() []persist.FailedDelivery
+	FailedDeliveries() []cluster.FailedDelivery
 	// OutboxStats says how many notifications wait for delivery and how
 	// many the outbox's bound dropped.
 	OutboxStats() (size int64, dropped uint64)

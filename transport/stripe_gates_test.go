@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"burndown/effects"
 )
 
 // STRIPE gates on the threshold configurations and on contracts/create,
@@ -53,7 +55,7 @@ func TestStripeAutoRechargeCharged(t *testing.T) {
 			"commit": map[string]any{"product_id": e.product, "name": "Auto-recharge"}, "payment_gate_config": map[string]any{"payment_gate_type": "STRIPE"}}}, nil)
 	first := e.waitCharges(1)[0]
 	if first.form.Get("amount") != "2000" || first.form.Get("customer") != "cus_burndown" || first.key == "" ||
-		first.form.Get("metadata["+StripeMetaWorkflow+"]") == "" || first.form.Get("metadata["+StripeMetaContract+"]") != e.contract {
+		first.form.Get("metadata["+effects.StripeMetaWorkflow+"]") == "" || first.form.Get("metadata["+effects.StripeMetaContract+"]") != e.contract {
 		t.Fatalf("first recharge charge %+v", first)
 	}
 	e.waitBalance("2000")
@@ -62,7 +64,7 @@ func TestStripeAutoRechargeCharged(t *testing.T) {
 	calls := e.waitCharges(2)
 	second := calls[1]
 	if second.form.Get("amount") != "1500" || second.key == first.key ||
-		second.form.Get("metadata["+StripeMetaWorkflow+"]") == first.form.Get("metadata["+StripeMetaWorkflow+"]") {
+		second.form.Get("metadata["+effects.StripeMetaWorkflow+"]") == first.form.Get("metadata["+effects.StripeMetaWorkflow+"]") {
 		t.Fatalf("second recharge charge %+v after %+v", second, first)
 	}
 	e.waitBalance("2000")
@@ -119,8 +121,8 @@ func TestStripeGateOnCreateCharged(t *testing.T) {
 	k := e.create("/v1/contracts/create", map[string]any{"customer_id": buyer, "rate_card_id": e.rc, "starting_at": e.at("2026-01-01T00:00:00Z"),
 		"prepaid_only": true, "commits": []any{cm}})
 	c := e.waitCharges(1)[0]
-	wf := c.form.Get("metadata[" + StripeMetaWorkflow + "]")
-	if c.form.Get("amount") != "3000" || c.form.Get("customer") != "cus_buyer" || c.form.Get("metadata["+StripeMetaContract+"]") != k || wf == "" {
+	wf := c.form.Get("metadata[" + effects.StripeMetaWorkflow + "]")
+	if c.form.Get("amount") != "3000" || c.form.Get("customer") != "cus_buyer" || c.form.Get("metadata["+effects.StripeMetaContract+"]") != k || wf == "" {
 		t.Fatalf("charge %+v", c)
 	}
 	if ch := e.check(buyer, e.api); ch.Entitled || ch.Balance != "0" {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"burndown/effects"
 	"burndown/engine"
 )
 
@@ -99,13 +100,13 @@ func TestStripeInvoiceSentWhenFinalized(t *testing.T) {
 		t.Fatalf("keys %q %q %q: want <id>:invoice, <id>:item:0, <id>:finalize", sent[0].key, sent[1].key, sent[2].key)
 	}
 	for k, want := range map[string]string{"customer": "cus_burndown", "currency": "usd", "auto_advance": "false", "collection_method": "charge_automatically",
-		"pending_invoice_items_behavior": "exclude", "metadata[" + StripeMetaInvoice + "]": inv.ID, "metadata[" + StripeMetaCustomer + "]": e.cust} {
+		"pending_invoice_items_behavior": "exclude", "metadata[" + effects.StripeMetaInvoice + "]": inv.ID, "metadata[" + effects.StripeMetaCustomer + "]": e.cust} {
 		if got := sent[0].form.Get(k); got != want {
 			t.Errorf("invoice %s = %q, want %q", k, got, want)
 		}
 	}
 	for k, want := range map[string]string{"customer": "cus_burndown", "currency": "usd", "amount": "250", "description": "API calls",
-		"invoice": x.InvoiceID, "metadata[" + StripeMetaLine + "]": "0"} {
+		"invoice": x.InvoiceID, "metadata[" + effects.StripeMetaLine + "]": "0"} {
 		if got := sent[1].form.Get(k); got != want {
 			t.Errorf("invoice item %s = %q, want %q", k, got, want)
 		}
@@ -188,59 +189,6 @@ func TestContractBillingProviderConfigurationRefusals(t *testing.T) {
 		"billing_provider_configuration": map[string]any{"billing_provider": "Stripe", "delivery_method": "DIRECT_TO_BILLING_PROVIDER"}})
 }
 
-// The payload decoder refuses what the requests cannot be built from.
-func TestDecodeStripeInvoice(t *testing.T) {
-	good := engine.StripeInvoice{CustomerID: "c", ContractID: "k", InvoiceID: "i", StripeCustomerID: "cus_1", Currency: "usd", Total: "3.5", TotalCents: 4,
-		Lines: []engine.StripeInvoiceLine{{Description: "API", Amount: "3.5", AmountCents: 4}}}
-	enc := func(p engine.StripeInvoice) []byte {
-		b, _ := json.Marshal(map[string]any{"id": "n", "type": engine.NoteStripeInvoice, "properties": p})
-		return b
-	}
-	if _, err := decodeStripeInvoice(enc(good)); err != nil {
-		t.Fatal(err)
-	}
-	for name, mutate := range map[string]func(*engine.StripeInvoice){
-		"no stripe customer": func(p *engine.StripeInvoice) { p.StripeCustomerID = "" },
-		"no currency":        func(p *engine.StripeInvoice) { p.Currency = "" },
-		"no lines":           func(p *engine.StripeInvoice) { p.Lines = nil },
-		"lines off total":    func(p *engine.StripeInvoice) { p.TotalCents = 5 },
-		"no description":     func(p *engine.StripeInvoice) { p.Lines = []engine.StripeInvoiceLine{{AmountCents: 4}} },
-		"huge line": func(p *engine.StripeInvoice) {
-			p.Lines = []engine.StripeInvoiceLine{{Description: "a", AmountCents: 1 << 62}, {Description: "b", AmountCents: -(1 << 62) + 4}}
-		},
-	} {
-		p := good
-		p.Lines = append([]engine.StripeInvoiceLine(nil), good.Lines...)
-		mutate(&p)
-		if _, err := decodeStripeInvoice(enc(p)); err == nil {
-			t.Errorf("%s: decoded", name)
-		}
-	}
-	if _, err := decodeStripeInvoice([]byte(`{"properties":{"lines":"x"}}`)); err == nil {
-		t.Error("a malformed payload decoded")
-	}
-}
-
-// FuzzDecodeStripeInvoice: whatever the payload, the decoder answers
-// without panicking, and what it accepts adds up.
-func FuzzDecodeStripeInvoice(f *testing.F) {
-	f.Add([]byte(`{"properties":{"customer_id":"c","invoice_id":"i","stripe_customer_id":"cus","currency":"usd","total_cents":4,"lines":[{"description":"a","amount_cents":4}]}}`))
-	f.Add([]byte(`{"properties":{"lines":[{"amount_cents":9223372036854775807},{"amount_cents":1}]}}`))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		p, err := decodeStripeInvoice(b)
-		if err != nil {
-			return
-		}
-		var sum int64
-		for _, l := range p.Lines {
-			sum += l.AmountCents
-		}
-		if sum != p.TotalCents || len(p.Lines) == 0 {
-			t.Fatalf("accepted %+v", p)
-		}
-	})
-}
-
 // sentInvoice waits until the customer's one finalized invoice shows its
 // external_invoice, and returns it.
 func (e *stripeEnv) sentInvoice() invoiceWithExternal {
@@ -274,7 +222,7 @@ func TestStripeInvoiceEventsMoveExternalStatus(t *testing.T) {
 	stripeID := inv.ExternalInvoice.InvoiceID
 	object := func(burndownID string) map[string]any {
 		return map[string]any{"id": stripeID, "object": "invoice", "customer": "cus_burndown", "status": "open",
-			"metadata": map[string]string{StripeMetaInvoice: burndownID, StripeMetaCustomer: e.cust}}
+			"metadata": map[string]string{effects.StripeMetaInvoice: burndownID, effects.StripeMetaCustomer: e.cust}}
 	}
 	event := func(typ, secret string, obj map[string]any) (int, string) {
 		st, body := e.signedEvent(typ, "evt_"+typ, obj, secret)

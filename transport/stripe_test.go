@@ -19,7 +19,7 @@ import (
 
 	"github.com/stripe/stripe-go/v82/webhook"
 
-	"burndown/cluster"
+	"burndown/effects"
 )
 
 // STRIPE payment gates against stripe-mock (github.com/stripe/stripe-mock),
@@ -254,7 +254,7 @@ var stripeBilling = map[string]any{"billing_provider": "stripe", "delivery_metho
 func newStripeEnvWith(t *testing.T, rec *stripeRecorder, billing map[string]any) *stripeEnv {
 	t.Helper()
 	base := startStripeMock(t)
-	st, err := NewStripe(StripeConfig{APIKey: "sk_test_123", APIBase: base, HTTPClient: &http.Client{Transport: rec, Timeout: 10 * time.Second}})
+	st, err := effects.NewStripe(effects.StripeConfig{APIKey: "sk_test_123", APIBase: base, HTTPClient: &http.Client{Transport: rec, Timeout: 10 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,9 +262,9 @@ func newStripeEnvWith(t *testing.T, rec *stripeRecorder, billing map[string]any)
 	if err != nil {
 		t.Fatal(err)
 	}
-	node := openClusterNode(t, "2026-01-02T00:00:00Z", ln.Addr().String(), func(c *cluster.Config) {
-		c.Payments = st
-		c.Webhooks.RetryBase, c.Webhooks.RetryMax = 20*time.Millisecond, 100*time.Millisecond
+	node := openClusterNode(t, "2026-01-02T00:00:00Z", ln.Addr().String(), func(c *nodeConfig) {
+		c.Effects.Payments = st
+		c.Effects.Webhooks.RetryBase, c.Effects.Webhooks.RetryMax = 20*time.Millisecond, 100*time.Millisecond
 	})
 	e := startServerOn(t, ln, node, func(c *Config) { c.StripeWebhookSecret = stripeTestSecret })
 	api, purchase, rc := scenarioACatalog(e)
@@ -336,7 +336,7 @@ func (e *stripeEnv) waitGate(status string) gateItem {
 func (e *stripeEnv) stripeEvent(typ, workflow, secret, failure string) (int, []byte) {
 	e.t.Helper()
 	pi := map[string]any{"id": "pi_synthetic", "object": "payment_intent", "amount": 2000, "currency": "usd", "customer": "cus_burndown",
-		"metadata": map[string]string{StripeMetaWorkflow: workflow}, "status": "succeeded"}
+		"metadata": map[string]string{effects.StripeMetaWorkflow: workflow}, "status": "succeeded"}
 	if failure != "" {
 		pi["status"] = "requires_payment_method"
 		pi["last_payment_error"] = map[string]any{"type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds", "message": failure}
@@ -373,9 +373,9 @@ func (e *stripeEnv) signedEvent(typ, id string, object map[string]any, secret st
 func TestStripeGateChargedAndSettledByEvent(t *testing.T) {
 	e := newStripeEnv(t, &stripeRecorder{})
 	c := e.buyStripe(2000)
-	wf := c.form.Get("metadata[" + StripeMetaWorkflow + "]")
+	wf := c.form.Get("metadata[" + effects.StripeMetaWorkflow + "]")
 	for k, want := range map[string]string{"amount": "2000", "currency": "usd", "customer": "cus_burndown", "confirm": "true", "off_session": "true",
-		"metadata[" + StripeMetaCustomer + "]": e.cust, "metadata[" + StripeMetaContract + "]": e.contract} {
+		"metadata[" + effects.StripeMetaCustomer + "]": e.cust, "metadata[" + effects.StripeMetaContract + "]": e.contract} {
 		if got := c.form.Get(k); got != want {
 			t.Errorf("PaymentIntent %s = %q, want %q", k, got, want)
 		}
@@ -431,7 +431,7 @@ func TestStripeGateChargedAndSettledByEvent(t *testing.T) {
 // reason; nothing is credited, even if a success event follows.
 func TestStripeGateFailedEventVoids(t *testing.T) {
 	e := newStripeEnv(t, &stripeRecorder{})
-	wf := e.buyStripe(2000).form.Get("metadata[" + StripeMetaWorkflow + "]")
+	wf := e.buyStripe(2000).form.Get("metadata[" + effects.StripeMetaWorkflow + "]")
 	e.waitGate("pending")
 	if st, body := e.stripeEvent("payment_intent.payment_failed", wf, stripeTestSecret, "Your card has insufficient funds."); st != 200 {
 		t.Fatalf("failed event answered %d %s", st, body)

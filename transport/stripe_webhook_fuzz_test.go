@@ -8,6 +8,8 @@ import (
 
 	"github.com/stripe/stripe-go/v82/webhook"
 	"github.com/valyala/fasthttp"
+
+	"burndown/effects"
 )
 
 // FuzzStripeWebhook signs arbitrary bodies with the endpoint secret and
@@ -22,11 +24,11 @@ func FuzzStripeWebhook(f *testing.F) {
 			"created": 1767225600, "data": map[string]any{"object": object}})
 		return b
 	}
-	f.Add(event("payment_intent.succeeded", map[string]any{"id": "pi_1", "object": "payment_intent", "metadata": map[string]string{StripeMetaWorkflow: "wf"}}))
+	f.Add(event("payment_intent.succeeded", map[string]any{"id": "pi_1", "object": "payment_intent", "metadata": map[string]string{effects.StripeMetaWorkflow: "wf"}}))
 	f.Add(event("payment_intent.payment_failed", map[string]any{"id": "pi_1", "object": "payment_intent",
-		"metadata": map[string]string{StripeMetaWorkflow: "wf"}, "last_payment_error": map[string]any{"code": "card_declined", "message": "no"}}))
+		"metadata": map[string]string{effects.StripeMetaWorkflow: "wf"}, "last_payment_error": map[string]any{"code": "card_declined", "message": "no"}}))
 	f.Add(event("invoice.paid", map[string]any{"id": "in_1", "object": "invoice",
-		"metadata": map[string]string{StripeMetaInvoice: "inv", StripeMetaCustomer: "cust"}, "status_transitions": map[string]any{"finalized_at": 1767225600}}))
+		"metadata": map[string]string{effects.StripeMetaInvoice: "inv", effects.StripeMetaCustomer: "cust"}, "status_transitions": map[string]any{"finalized_at": 1767225600}}))
 	f.Add(event("invoice.voided", map[string]any{"id": "", "object": "invoice"}))
 	f.Add(event("invoice.paid", map[string]any{"id": "in_1", "object": "invoice", "metadata": "not an object"}))
 	f.Add(event("customer.created", map[string]any{"id": "cus_1"}))

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"burndown/cluster"
+	"burndown/effects"
 	"burndown/engine"
 	"burndown/transport"
 )
@@ -48,7 +49,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.webhookURL, "webhook-url", "", "default webhook destination (optional)")
 	fs.StringVar(&f.webhookSecret, "webhook-secret", "", "secret that signs deliveries to --webhook-url")
 	fs.StringVar(&f.stripeAPIKey, "stripe-api-key", "", "Stripe secret key: the leader charges STRIPE payment gates and sends finalized invoices of Stripe customers with it (optional)")
-	fs.StringVar(&f.stripeAPIBase, "stripe-api-base", transport.DefaultStripeAPIBase, "Stripe API base URL (a stripe-mock in tests)")
+	fs.StringVar(&f.stripeAPIBase, "stripe-api-base", effects.DefaultStripeAPIBase, "Stripe API base URL (a stripe-mock in tests)")
 	fs.StringVar(&f.stripeWebhookSecret, "stripe-webhook-secret", "", "signing secret of the Stripe endpoint POST /v1/stripe/webhook (optional; without it the endpoint answers 404)")
 	fs.IntVar(&f.shards, "shards", 0, "customer shards of the engine (default: number of CPUs)")
 	fs.Uint64Var(&f.snapshotThreshold, "snapshot-threshold", 0, "new log entries that trigger a snapshot (default: raft's 8192; raise it for large states)")
@@ -102,9 +103,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		log.Warn("--webhook-url without --webhook-secret: deliveries are signed with an empty secret")
 	}
 
-	var payments cluster.PaymentCharger
+	var payments effects.PaymentCharger
 	if f.stripeAPIKey != "" {
-		st, err := transport.NewStripe(transport.StripeConfig{APIKey: f.stripeAPIKey, APIBase: f.stripeAPIBase})
+		st, err := effects.NewStripe(effects.StripeConfig{APIKey: f.stripeAPIKey, APIBase: f.stripeAPIBase})
 		if err != nil {
 			return fmt.Errorf("--stripe-api-key/--stripe-api-base: %w", err)
 		}
@@ -123,16 +124,30 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		TestClock: f.testClock, Logger: log,
 		Engine:            engine.Config{Shards: f.shards, DedupWindow: f.dedupWindow, DedupMemoryBudget: f.dedupBudget, InvoiceGracePeriod: grace},
 		SnapshotThreshold: f.snapshotThreshold, TrailingLogs: f.trailingLogs,
-		Webhooks: cluster.WebhookConfig{URL: f.webhookURL, Secret: f.webhookSecret},
-		Payments: payments,
 	})
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("open node: %w", err)
 	}
+	// The leader's dispatcher: webhooks and Stripe calls from the
+	// replicated outbox, while this node leads.
+	dispatcher := effects.NewDispatcher(node, effects.Config{
+		Webhooks: effects.WebhookConfig{URL: f.webhookURL, Secret: f.webhookSecret},
+		Payments: payments, Logger: log,
+	})
+	dctx, stopDispatch := context.WithCancel(context.Background())
+	dispatched := make(chan struct{})
+	go func() {
+		defer close(dispatched)
+		if err := dispatcher.Run(dctx); err != nil && !errors.Is(err, cluster.ErrClosed) {
+			log.Error("dispatcher stopped", "err", err)
+		}
+	}()
 	srv, err := transport.New(transport.Config{Node: node, Token: f.token, Logger: log, StripeWebhookSecret: f.stripeWebhookSecret})
 	if err != nil {
 		ln.Close()
+		stopDispatch()
+		<-dispatched
 		node.Close()
 		return err
 	}
@@ -163,6 +178,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if serr := srv.Shutdown(sctx); serr != nil {
 		log.Warn("http shutdown", "err", serr)
 	}
+	stopDispatch()
+	<-dispatched
 	if cerr := node.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("close node: %w", cerr)
 	}

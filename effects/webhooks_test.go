@@ -1,4 +1,4 @@
-package cluster
+package effects
 
 import (
 	"encoding/json"
@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"burndown/cluster"
 	"burndown/engine"
 	"burndown/money"
 )
@@ -76,13 +77,13 @@ func (r *receiver) counts() (seen, acked []string) {
 	return append([]string(nil), r.seen...), append([]string(nil), r.acked...)
 }
 
-func threeWithWebhook(t *testing.T, url string) ([]nodeSpec, []*Node) {
+func threeWithWebhook(t *testing.T, url string) ([]nodeSpec, []*cluster.Node) {
 	t.Helper()
 	specs := []nodeSpec{newSpec(t, "n1", true), newSpec(t, "n2", false), newSpec(t, "n3", false)}
 	for i := range specs {
 		specs[i].webhooks = WebhookConfig{URL: url, Secret: "s3cret", RetryBase: 20 * time.Millisecond, RetryMax: 100 * time.Millisecond}
 	}
-	nodes := []*Node{specs[0].open(t), specs[1].open(t), specs[2].open(t)}
+	nodes := []*cluster.Node{specs[0].open(t), specs[1].open(t), specs[2].open(t)}
 	leader := waitLeader(t, nodes[0])
 	for _, s := range specs[1:] {
 		if err := leader.AddNode(ctxT(t, 15*time.Second), s.id, s.raftAddr, s.httpAddr); err != nil {
@@ -151,46 +152,6 @@ func TestWebhookAfterFailover(t *testing.T) {
 	}
 	if len(acked) != 9 {
 		t.Fatalf("%d deliveries, want 9", len(acked))
-	}
-}
-
-// A thousand concurrent consumers against a prepaid balance of 10 requests'
-// worth, on a 3-node cluster: exactly 10 are admitted.
-func TestConsumeConcurrentThreeNodes(t *testing.T) {
-	_, nodes := startThree(t)
-	leader := nodes[0]
-	start := leader.Now().UnixNano()
-	setupCatalog(t, leader, start)
-	mustPropose(t, leader, &engine.CreateCustomer{ID: "c1", Name: "c1"})
-	mustPropose(t, leader, &engine.CreateContract{ID: "k1", CustomerID: "c1", RateCardID: "rc1", StartingAt: start, PrepaidOnly: true,
-		Commits: []engine.CommitInput{{Type: engine.CommitPrepaid, ProductID: "p1", AccessSchedule: []engine.ScheduleItem{
-			{Amount: money.FromInt(10), StartingAt: start, EndingBefore: start + 90*day}}}}})
-	var admitted, refused atomic.Int32
-	var wg sync.WaitGroup
-	for i := 0; i < 1000; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r, err := leader.Propose(ctxT(t, 30*time.Second), &engine.Consume{CustomerID: "c1", ProductID: "p1",
-				Events: []engine.Event{{TransactionID: fmt.Sprint("t", i), CustomerID: "c1", EventType: "api", Timestamp: start, Properties: map[string]string{"n": "1"}}}})
-			if err != nil || r.Err != nil || r.Check == nil {
-				t.Errorf("consume %d: %v %v", i, err, r.Err)
-				return
-			}
-			if r.Check.Entitled {
-				admitted.Add(1)
-			} else {
-				refused.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	if admitted.Load() != 10 || refused.Load() != 990 {
-		t.Fatalf("admitted %d refused %d", admitted.Load(), refused.Load())
-	}
-	converge(t, leader, nodes...)
-	if b, _ := balance(nodes[2].Engine(), "c1"); !b.IsZero() {
-		t.Fatalf("balance %s on a follower", b)
 	}
 }
 
@@ -278,14 +239,14 @@ func TestFailedDeliveriesReplay(t *testing.T) {
 	for i := range specs {
 		specs[i].webhooks = WebhookConfig{URL: rcv.srv.URL, Secret: "s3cret", RetryBase: 20 * time.Millisecond, RetryMax: 50 * time.Millisecond, RetryFor: 300 * time.Millisecond}
 	}
-	nodes := []*Node{specs[0].open(t), specs[1].open(t), specs[2].open(t)}
+	nodes := []*cluster.Node{specs[0].open(t), specs[1].open(t), specs[2].open(t)}
 	leader := waitLeader(t, nodes[0])
 	for _, s := range specs[1:] {
 		if err := leader.AddNode(ctxT(t, 15*time.Second), s.id, s.raftAddr, s.httpAddr); err != nil {
 			t.Fatal(err)
 		}
 	}
-	mustPropose(t, leader, NewWebhookCreate(other.srv.URL, "other", nil))
+	mustPropose(t, leader, cluster.NewWebhookCreate(other.srv.URL, "other", nil))
 	start := leader.Now().UnixNano()
 	setupCatalog(t, leader, start)
 	for _, id := range []string{"a", "b"} {
@@ -322,7 +283,7 @@ func TestFailedDeliveriesReplay(t *testing.T) {
 	rcv.status.Store(200)
 
 	// By id.
-	r := mustPropose(t, next, NewDeliveriesReplay(failed[0].ID, 0))
+	r := mustPropose(t, next, cluster.NewDeliveriesReplay(failed[0].ID, 0))
 	if r.ID != "1" {
 		t.Fatalf("replayed %s", r.ID)
 	}
@@ -333,11 +294,11 @@ func TestFailedDeliveriesReplay(t *testing.T) {
 	if f := next.FailedDeliveries(); len(f) != 1 || f[0].ID != failed[1].ID {
 		t.Fatalf("after the replay by id: %+v", f)
 	}
-	if r, err := next.Propose(ctxT(t, 5*time.Second), NewDeliveriesReplay(failed[0].ID, 0)); err != nil || r.Err == nil || r.Err.Code != engine.NotFound {
+	if r, err := next.Propose(ctxT(t, 5*time.Second), cluster.NewDeliveriesReplay(failed[0].ID, 0)); err != nil || r.Err == nil || r.Err.Code != engine.NotFound {
 		t.Fatalf("replaying it twice: %v %v", r.Err, err)
 	}
 	// Since a time.
-	if r := mustPropose(t, next, NewDeliveriesReplay("", since)); r.ID != "1" {
+	if r := mustPropose(t, next, cluster.NewDeliveriesReplay("", since)); r.ID != "1" {
 		t.Fatalf("replayed since: %s", r.ID)
 	}
 	eventually(t, 10*time.Second, "the replay since a time", func() bool { _, a := rcv.counts(); return len(a) == 2 })
@@ -379,7 +340,7 @@ func TestSlowDestinationIsolated(t *testing.T) {
 	spec.webhooks = WebhookConfig{URL: slow.URL, Secret: "slow"}
 	n := spec.open(t)
 	waitLeader(t, n)
-	mustPropose(t, n, NewWebhookCreate(fast.srv.URL, "fast", nil))
+	mustPropose(t, n, cluster.NewWebhookCreate(fast.srv.URL, "fast", nil))
 	start := n.Now().UnixNano()
 	setupCatalog(t, n, start)
 	const customers = 12

@@ -1,4 +1,4 @@
-package transport
+package effects
 
 import (
 	"context"
@@ -14,11 +14,11 @@ import (
 
 // Finalized usage invoices sent to Stripe (engine/stripe_invoice.go). The
 // engine queues invoice.stripe_send when a Stripe customer's usage invoice
-// is finalized; the leader's dispatcher hands it to Stripe.SendInvoice,
-// which makes three kinds of requests, each with an Idempotency-Key
-// derived from the notification id and the request's role, so a re-send
-// by any leader (the first one died before the record was applied) gets
-// Stripe's first answers instead of new objects:
+// is finalized; the leader's dispatcher (provider.go) hands it to
+// Stripe.SendInvoice, which makes three kinds of requests, each with an
+// Idempotency-Key derived from the notification id and the request's
+// role, so a re-send by any leader (the first one died before the record
+// was applied) gets Stripe's first answers instead of new objects:
 //
 //   - POST /v1/invoices (key "<id>:invoice"): a draft for the Stripe
 //     customer, in usd, collection charge_automatically, auto_advance

@@ -1,4 +1,4 @@
-package cluster
+package effects
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"burndown/cluster"
 	"burndown/engine"
 	"burndown/money"
 )
@@ -115,7 +116,7 @@ func (r *payReceiver) waitAcked(t *testing.T, n int) []payHook {
 }
 
 // workflows returns the contract's payment workflows as a node holds them.
-func workflows(t *testing.T, n *Node, cust, contract string) []engine.PaymentWorkflow {
+func workflows(t *testing.T, n *cluster.Node, cust, contract string) []engine.PaymentWorkflow {
 	t.Helper()
 	var out []engine.PaymentWorkflow
 	readCopy(n.Engine(), ctxT(t, 5*time.Second), cust, func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) {
@@ -126,8 +127,8 @@ func workflows(t *testing.T, n *Node, cust, contract string) []engine.PaymentWor
 	return out
 }
 
-func others(nodes []*Node, dead *Node) []*Node {
-	var out []*Node
+func others(nodes []*cluster.Node, dead *cluster.Node) []*cluster.Node {
+	var out []*cluster.Node
 	for _, n := range nodes {
 		if n != dead {
 			out = append(out, n)
@@ -178,7 +179,7 @@ func TestThresholdChargeAfterFailover(t *testing.T) {
 	}
 	for _, n := range live {
 		if wfs := workflows(t, n, "c1", "k1"); len(wfs) != 1 || wfs[0].ID != wfID || wfs[0].Status != engine.GatePending {
-			t.Fatalf("node %s workflows %+v, want the one pending charge", n.cfg.NodeID, wfs)
+			t.Fatalf("node %s workflows %+v, want the one pending charge", nodeID(n), wfs)
 		}
 	}
 
@@ -205,7 +206,7 @@ func TestThresholdChargeAfterFailover(t *testing.T) {
 	converge(t, next, live...)
 	for _, n := range live {
 		if wfs := workflows(t, n, "c1", "k1"); len(wfs) != 2 || wfs[0].Status != engine.GatePaid || wfs[1].Status != engine.GatePending {
-			t.Fatalf("node %s workflows %+v", n.cfg.NodeID, wfs)
+			t.Fatalf("node %s workflows %+v", nodeID(n), wfs)
 		}
 	}
 }
@@ -271,10 +272,10 @@ func TestRechargeReleaseAfterFailover(t *testing.T) {
 	for _, n := range live {
 		for _, id := range []string{"a", "b"} {
 			if b, _ := balance(n.Engine(), id); !b.Equal(money.MustParse("1000")) {
-				t.Fatalf("node %s: %s's balance %s, want 1000 (100 + the recharge of 900, once)", n.cfg.NodeID, id, b)
+				t.Fatalf("node %s: %s's balance %s, want 1000 (100 + the recharge of 900, once)", nodeID(n), id, b)
 			}
 			if wfs := workflows(t, n, id, "k-"+id); len(wfs) != 1 || wfs[0].Status != engine.GatePaid {
-				t.Fatalf("node %s: %s's workflows %+v", n.cfg.NodeID, id, wfs)
+				t.Fatalf("node %s: %s's workflows %+v", nodeID(n), id, wfs)
 			}
 		}
 	}

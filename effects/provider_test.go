@@ -1,4 +1,4 @@
-package cluster
+package effects
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"burndown/cluster"
 	"burndown/engine"
 	"burndown/money"
 )
@@ -105,20 +106,14 @@ func oneRetryByNewLeader(t *testing.T, what string, calls []chargeCall) {
 
 // threeWithCharger starts a three-node cluster (n1 the leader) whose
 // dispatchers charge through fakeChargers recording into charges.
-func threeWithCharger(t *testing.T, charges *chargeLog) []*Node {
+func threeWithCharger(t *testing.T, charges *chargeLog) []*cluster.Node {
 	t.Helper()
 	specs := []nodeSpec{newSpec(t, "n1", true), newSpec(t, "n2", false), newSpec(t, "n3", false)}
-	nodes := make([]*Node, len(specs))
+	nodes := make([]*cluster.Node, len(specs))
 	for i, s := range specs {
-		n, err := Open(Config{NodeID: s.id, DataDir: s.dir, RaftAddr: s.raftAddr, HTTPAddr: s.httpAddr, Bootstrap: s.bootstrap,
-			TestClock: true, Engine: engine.Config{Shards: 2},
-			Webhooks: WebhookConfig{RetryBase: 20 * time.Millisecond, RetryMax: 100 * time.Millisecond},
-			Payments: fakeCharger{node: s.id, log: charges}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { n.Close() })
-		nodes[i] = n
+		s.webhooks = WebhookConfig{RetryBase: 20 * time.Millisecond, RetryMax: 100 * time.Millisecond}
+		s.payments = fakeCharger{node: s.id, log: charges}
+		nodes[i] = s.open(t)
 	}
 	leader := waitLeader(t, nodes[0])
 	for _, s := range specs[1:] {
@@ -199,7 +194,7 @@ func TestStripeThresholdChargeAfterFailover(t *testing.T) {
 			out, commits = k.OutstandingSpend(cat.RateCards["rc1"].FiatCreditTypeID), len(k.Balances)
 		})
 		if !out.IsZero() || commits != 1 {
-			t.Fatalf("node %s: outstanding %s with %d commits, want 0 with the one threshold commit", n.cfg.NodeID, out, commits)
+			t.Fatalf("node %s: outstanding %s with %d commits, want 0 with the one threshold commit", nodeID(n), out, commits)
 		}
 	}
 }
@@ -242,7 +237,7 @@ func TestStripeInvoiceAfterFailover(t *testing.T) {
 		})
 		if ext == nil || ext.InvoiceID != "in_"+sends[0].key || ext.Provider != "stripe" || ext.Status != engine.ExternalFinalized || ext.IssuedAt == 0 ||
 			total.String() != "250" {
-			t.Fatalf("node %s: invoice total %s, external %+v", n.cfg.NodeID, total, ext)
+			t.Fatalf("node %s: invoice total %s, external %+v", nodeID(n), total, ext)
 		}
 	}
 }
