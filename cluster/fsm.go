@@ -188,7 +188,7 @@ func (f *fsm) guard(g *idemGuardCmd, cmds []engine.Command, pos int, o *origin, 
 		o.results[pos] = engine.Result{Err: errGuardsNothing}
 		return guardState{}
 	}
-	if !g.valid() || !guardable(cmds[next]) {
+	if !g.valid() || !g.fits(cmds[next]) {
 		o.results[pos] = engine.Result{Err: errMalformedGuard}
 		o.results[next] = engine.Result{Err: errMalformedGuard}
 		return guardState{skip: true}

@@ -63,6 +63,14 @@ type idemGuardCmd struct {
 	Scope       string `msgpack:"Scope"`
 	Key         string `msgpack:"Key"`
 	Fingerprint []byte `msgpack:"Fingerprint"`
+	// Cluster says the guarded command is a cluster-layer one (version 2,
+	// this build on). Earlier releases let a guard guard engine commands
+	// only and took one before a cluster command as guarding nothing, so a
+	// guard of a cluster command is written at version 2, which they
+	// refuse loudly instead of applying the command unguarded (a replica
+	// that did would diverge). A guard of an engine command is still
+	// written at version 1, byte for byte as before.
+	Cluster bool `msgpack:"Cluster,omitempty"`
 }
 
 func (*idemGuardCmd) Kind() engine.Kind { return kindIdemGuard }
@@ -72,6 +80,18 @@ func (*idemGuardCmd) Kind() engine.Kind { return kindIdemGuard }
 // that command is never applied unguarded. No build proposes one.
 func (g *idemGuardCmd) valid() bool {
 	return persist.ValidIdempotencyKey(g.Key) && g.Scope != "" && len(g.Scope) <= persist.MaxIdempotencyScopeLen && len(g.Fingerprint) == 32
+}
+
+// fits reports whether the guard may guard next: a command a client sends,
+// of the layer the guard names.
+func (g *idemGuardCmd) fits(next engine.Command) bool {
+	return guardable(next) && g.Cluster == (clusterSpecOf(next.Kind()) != nil)
+}
+
+// guardAsVersion1 writes a guard of an engine command at version 1, the
+// bytes every earlier release wrote and reads.
+func guardAsVersion1(cmd engine.Command) (engine.Command, bool) {
+	return cmd, !cmd.(*idemGuardCmd).Cluster
 }
 
 func (k IdempotencyKey) check() error {

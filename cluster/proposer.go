@@ -120,7 +120,7 @@ func (p *proposer) proposeOnce(ctx context.Context, cmd engine.Command, key Idem
 	if cmd == nil || !guardable(cmd) {
 		return engine.Result{}, fmt.Errorf("cluster: propose once: %T is not a command a client sends", cmd)
 	}
-	guard := &idemGuardCmd{Scope: key.Scope, Key: key.Key, Fingerprint: key.Fingerprint[:]}
+	guard := &idemGuardCmd{Scope: key.Scope, Key: key.Key, Fingerprint: key.Fingerprint[:], Cluster: clusterSpecOf(cmd.Kind()) != nil}
 	res, err := p.submit(ctx, cmd, 0, false, guard)
 	if err == nil && res.Err == errIdemFull {
 		return engine.Result{}, ErrIdempotencyFull

@@ -61,7 +61,10 @@ var clusterSpecs = buildClusterSpecs(
 			f.applyNodeMeta(c.(*nodeMetaCmd))
 			return engine.Result{}
 		}},
-	clusterSpec{Kind: kindIdemGuard, Name: "idempotency_guard", Version: 1, New: func() engine.Command { return &idemGuardCmd{} }},
+	// idempotency_guard version 2 may guard cluster commands (Cluster);
+	// version 1 (engine commands only) is registered in newCodec and still
+	// written for guards of engine commands.
+	clusterSpec{Kind: kindIdemGuard, Name: "idempotency_guard", Version: 2, New: func() engine.Command { return &idemGuardCmd{} }},
 	clusterSpec{Kind: kindWebhookCreate, Name: "create_webhook", Version: 1, New: func() engine.Command { return &webhookCreateCmd{} },
 		ClientFacing: true,
 		Apply: func(f *fsm, x applyAt, c engine.Command) engine.Result {
@@ -145,7 +148,8 @@ func guardable(c engine.Command) bool {
 // newCodec returns the codec for this cluster's log: the engine's commands
 // plus every cluster spec, each at the version it is written at.
 func newCodec() (*persist.Codec, error) {
-	var regs []persist.Registration
+	regs := []persist.Registration{{Kind: kindIdemGuard, Version: 1,
+		New: func() engine.Command { return &idemGuardCmd{} }, WriteAs: guardAsVersion1}}
 	for _, sp := range clusterSpecs {
 		if sp != nil {
 			regs = append(regs, persist.Registration{Kind: sp.Kind, Version: sp.Version, New: sp.New})

@@ -40,7 +40,11 @@ func TestCommandTable(t *testing.T) {
 		if engine.Spec(sp.Kind) != nil {
 			t.Errorf("%s: kind %d is an engine kind too", sp.Name, sp.Kind)
 		}
-		enc, err := codec.EncodeCommand(sp.New())
+		cmd := sp.New()
+		if g, ok := cmd.(*idemGuardCmd); ok {
+			g.Cluster = true // a guard of an engine command is written at version 1 (TestGuardVersions)
+		}
+		enc, err := codec.EncodeCommand(cmd)
 		if err != nil {
 			t.Fatalf("%s: %v", sp.Name, err)
 		}
@@ -69,7 +73,7 @@ func TestGuardCoversClusterCommands(t *testing.T) {
 	f := newFSM(e, codec)
 	fp, other := sha256.Sum256([]byte("a")), sha256.Sum256([]byte("b"))
 	guard := func(fp [32]byte) engine.Command {
-		return &idemGuardCmd{Scope: "/v1/webhooks/create", Key: "k", Fingerprint: fp[:]}
+		return &idemGuardCmd{Scope: "/v1/webhooks/create", Key: "k", Fingerprint: fp[:], Cluster: true}
 	}
 	create := NewWebhookCreate("http://127.0.0.1:1/hook", "s", nil)
 	rs := applyEntries(t, f, codec, [][]engine.Command{
@@ -82,6 +86,52 @@ func TestGuardCoversClusterCommands(t *testing.T) {
 	}
 	if n := len(f.outbox.view().Destinations); n != 1 {
 		t.Fatalf("%d destinations, want 1", n)
+	}
+}
+
+// A guard of an engine command is written at version 1 with the bytes
+// every earlier release wrote; a guard of a cluster command at version 2,
+// which earlier releases refuse rather than apply the command unguarded. A
+// guard naming the wrong layer is malformed: its command is not applied.
+func TestGuardVersions(t *testing.T) {
+	codec, err := newCodec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp := sha256.Sum256([]byte("a"))
+	engineGuard := &idemGuardCmd{Scope: "/v1/customers", Key: "k", Fingerprint: fp[:]}
+	enc, err := codec.EncodeCommand(engineGuard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := persist.Marshal(&struct {
+		Scope       string `msgpack:"Scope"`
+		Key         string `msgpack:"Key"`
+		Fingerprint []byte `msgpack:"Fingerprint"`
+	}{engineGuard.Scope, engineGuard.Key, engineGuard.Fingerprint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if enc.Version != 1 || !bytes.Equal(enc.Body, old) {
+		t.Fatalf("engine guard written at version %d as %x, want version 1 as %x", enc.Version, enc.Body, old)
+	}
+	clusterGuard := *engineGuard
+	clusterGuard.Cluster = true
+	if enc, err := codec.EncodeCommand(&clusterGuard); err != nil || enc.Version != 2 {
+		t.Fatalf("cluster guard written at version %d (%v), want 2", enc.Version, err)
+	}
+	e := engine.New(engine.Config{Shards: 1})
+	defer e.Close()
+	f := newFSM(e, codec)
+	rs := applyEntries(t, f, codec, [][]engine.Command{
+		{engineGuard, NewWebhookCreate("http://127.0.0.1:1/h", "s", nil)},
+		{&clusterGuard, &engine.CreateCustomer{Name: "x"}},
+	})
+	if rs[0][1].Err != errMalformedGuard || rs[1][1].Err != errMalformedGuard {
+		t.Fatalf("guards of the wrong layer: %+v", rs)
+	}
+	if len(f.outbox.view().Destinations) != 0 || e.CustomerCount() != 0 {
+		t.Fatal("a command behind a guard of the wrong layer was applied")
 	}
 }
 
@@ -205,6 +255,10 @@ func randomClusterStep(rng *rand.Rand, oracle *fsm, at engine.Nanos, entry int) 
 			next = NewWebhookCreate("http://127.0.0.1:1/g", "s", nil)
 		case 1:
 			next = NewDeliveriesReplay(pick(failed), 0)
+		}
+		g.Cluster = clusterSpecOf(next.Kind()) != nil
+		if rng.Intn(8) == 0 {
+			g.Cluster = !g.Cluster // names the wrong layer: malformed
 		}
 		return []engine.Command{g, next}
 	case 8: // a guard that guards nothing

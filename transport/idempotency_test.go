@@ -157,3 +157,32 @@ func TestIdempotencyKeyHTTP(t *testing.T) {
 		t.Fatalf("through the follower: %d %s / %d %s / %d %s, %d customers", s1, b1, s2, b2, s3, b3, eng.CustomerCount())
 	}
 }
+
+// Webhook destinations take an Idempotency-Key like every write (the guard
+// covers the cluster layer's client commands): a retried creation without a
+// secret makes one destination and answers its id and secret again; the
+// same key with another body is a conflict; archive and replay take keys.
+func TestIdempotencyKeyWebhooks(t *testing.T) {
+	e := newEnv(t, "2026-01-01T00:00:00Z")
+	body := `{"url":"http://127.0.0.1:1/hook"}`
+	s1, b1, _ := e.postKey("/v1/webhooks/create", "k-hook", body, false)
+	s2, b2, _ := e.postKey("/v1/webhooks/create", "k-hook", body, false)
+	if s1 != 200 || s2 != 200 || b1 != b2 || !strings.Contains(b1, `"secret":"`) {
+		t.Fatalf("retried create: %d %s / %d %s", s1, b1, s2, b2)
+	}
+	if n := len(e.node.Webhooks()); n != 1 {
+		t.Fatalf("%d destinations, want 1", n)
+	}
+	if s, b, _ := e.postKey("/v1/webhooks/create", "k-hook", `{"url":"http://127.0.0.1:1/other"}`, false); s != 409 {
+		t.Fatalf("other body: %d %s", s, b)
+	}
+	id := e.node.Webhooks()[0].ID
+	a1, ab1, _ := e.postKey("/v1/webhooks/archive", "k-arch", `{"id":"`+id+`"}`, false)
+	a2, ab2, _ := e.postKey("/v1/webhooks/archive", "k-arch", `{"id":"`+id+`"}`, false)
+	if a1 != 200 || a2 != 200 || ab1 != ab2 {
+		t.Fatalf("retried archive: %d %s / %d %s", a1, ab1, a2, ab2)
+	}
+	if s, b, _ := e.postKey("/v1/webhooks/deliveries/replay", "k-replay", `{"since":"2025-01-01T00:00:00Z"}`, false); s != 200 {
+		t.Fatalf("replay with a key: %d %s", s, b)
+	}
+}

@@ -26,20 +26,13 @@ type webhookOut struct {
 	DisabledAt *string  `json:"disabled_at"`
 }
 
-func refuseIdempotencyKey(ctx *fasthttp.RequestCtx) error {
-	if len(ctx.Request.Header.Peek(idempotencyHeader)) > 0 {
-		return badRequest("%s: not supported on /v1/webhooks/* by this server yet", idempotencyHeader)
-	}
-	return nil
-}
-
 // createWebhook serves POST /v1/webhooks/create {url, secret?, event_types?}
 // → {data:{id, secret}}; without a secret a random one is made here, at the
-// edge (the log carries it).
+// edge (the log carries it). Like every write it may carry an
+// Idempotency-Key: a retry is answered with the destination the first
+// request made, and so with its secret, read back from the replicated state
+// (the retry's own random secret is never used).
 func (s *Server) createWebhook(ctx *fasthttp.RequestCtx, _ string) error {
-	if err := refuseIdempotencyKey(ctx); err != nil {
-		return err
-	}
 	o, r, err := s.bodyObject(ctx)
 	if err != nil {
 		return err
@@ -64,6 +57,11 @@ func (s *Server) createWebhook(ctx *fasthttp.RequestCtx, _ string) error {
 	if err != nil {
 		return err
 	}
+	for _, d := range s.node.Webhooks() {
+		if d.ID == res.ID {
+			secret = d.Secret
+		}
+	}
 	return writeData(ctx, struct {
 		ID     string `json:"id"`
 		Secret string `json:"secret"`
@@ -72,9 +70,6 @@ func (s *Server) createWebhook(ctx *fasthttp.RequestCtx, _ string) error {
 
 // archiveWebhook serves POST /v1/webhooks/archive {id}.
 func (s *Server) archiveWebhook(ctx *fasthttp.RequestCtx, _ string) error {
-	if err := refuseIdempotencyKey(ctx); err != nil {
-		return err
-	}
 	o, r, err := s.bodyObject(ctx)
 	if err != nil {
 		return err
@@ -148,9 +143,6 @@ func (s *Server) listDeliveries(ctx *fasthttp.RequestCtx, _ string) error {
 // time, goes back in the outbox for its destination alone, with its
 // notification's id → {data:{replayed: n}}.
 func (s *Server) replayDeliveries(ctx *fasthttp.RequestCtx, _ string) error {
-	if err := refuseIdempotencyKey(ctx); err != nil {
-		return err
-	}
 	o, r, err := s.bodyObject(ctx)
 	if err != nil {
 		return err
