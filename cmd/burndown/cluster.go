@@ -26,8 +26,9 @@ const clusterUsage = `usage: burndown cluster <status|join|remove|transfer-leade
   restore --file PATH                     replace the cluster's state with a backup; PATH is
                                           read by the leader (--addr), on its own disk
 
-common flags: --addr (default 127.0.0.1:8080), --token (default $BURNDOWN_API_TOKEN,
-then the token file in --data-dir)
+common flags: --addr (default 127.0.0.1:8080), --token (default $BURNDOWN_TOKEN, then
+$BURNDOWN_API_TOKEN, then the token file in --data-dir). Every flag can be set as
+BURNDOWN_<FLAG> (BURNDOWN_ADDR, BURNDOWN_DATA_DIR, ...); the command line wins.
 `
 
 // clusterCmd is a thin HTTP client of the /v1/cluster/* endpoints.
@@ -47,7 +48,7 @@ func clusterCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	httpAddr := fs.String("http-addr", "", "HTTP address of the node to join")
 	out := fs.String("out", "", "backup file to write")
 	file := fs.String("file", "", "backup file to restore (a path on the leader's disk)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseWithEnv(fs, args[1:]); err != nil {
 		return err
 	}
 	tok := *token

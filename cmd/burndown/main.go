@@ -26,7 +26,8 @@ commands:
   bench      load scenarios and reports: runs burndown-bench (burndown bench -h)
   version    print the release and build info (also --version)
 
-Every flag of serve can also be set as BURNDOWN_<FLAG> (e.g. BURNDOWN_HTTP_ADDR).
+Every flag of every command can also be set as BURNDOWN_<FLAG> (e.g.
+BURNDOWN_HTTP_ADDR, BURNDOWN_ADDR); the command line wins.
 `
 
 func main() {
@@ -37,9 +38,10 @@ func main() {
 		if errors.As(err, &code) {
 			os.Exit(int(code))
 		}
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "burndown:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0) // -h and --help asked for the usage, which was printed
 		}
+		fmt.Fprintln(os.Stderr, "burndown:", err)
 		os.Exit(1)
 	}
 }

@@ -87,9 +87,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	generatedToken := false
+	generatedToken, tokenFile := false, ""
 	if f.token == "" {
 		path := filepath.Join(f.dataDir, "api-token")
+		tokenFile = path
 		_, statErr := os.Stat(path)
 		generatedToken = errors.Is(statErr, os.ErrNotExist)
 		if f.token, err = persistentValue(path, func() string { return randomHex(24) }); err != nil {
@@ -165,7 +166,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			log.Info("joined the cluster", "via", f.join)
 		}()
 	}
-	printBanner(stdout, f, generatedToken)
+	printBanner(stdout, f, tokenFile, generatedToken)
 
 	select {
 	case <-ctx.Done():
@@ -225,13 +226,23 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-func printBanner(w io.Writer, f serveFlags, generatedToken bool) {
+// printBanner says where the node serves and where its token is, never the
+// token itself: stdout ends up in journald and container logs. A token
+// given with --api-token or BURNDOWN_API_TOKEN is the operator's to know;
+// a generated one is read from its file (mode 0600).
+func printBanner(w io.Writer, f serveFlags, tokenFile string, generatedToken bool) {
 	url := "http://" + f.httpAddr
 	fmt.Fprintf(w, "burndown node %s serving %s (raft %s, data %s)\n", f.nodeID, url, f.raftAddr, f.dataDir)
-	if generatedToken {
-		fmt.Fprintf(w, "generated an API token, kept in %s\n", filepath.Join(f.dataDir, "api-token"))
+	if tokenFile == "" {
+		fmt.Fprintf(w, "API token: the one given with --api-token or BURNDOWN_API_TOKEN (not shown)\n\n")
+		return
 	}
-	fmt.Fprintf(w, "token: %s\n\ntry:\n", f.token)
-	fmt.Fprintf(w, "  curl -s -H 'Authorization: Bearer %s' %s/v1/cluster/status\n", f.token, url)
-	fmt.Fprintf(w, "  curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n    -d '{\"name\":\"Example Inc\",\"ingest_aliases\":[\"example-inc\"]}' %s/v1/customers\n\n", f.token, url)
+	if generatedToken {
+		fmt.Fprintf(w, "generated an API token, kept in %s (not shown)\n", tokenFile)
+	} else {
+		fmt.Fprintf(w, "API token: in %s (not shown)\n", tokenFile)
+	}
+	auth := fmt.Sprintf("\"Authorization: Bearer $(cat %s)\"", tokenFile)
+	fmt.Fprintf(w, "\ntry:\n  curl -s -H %s %s/v1/cluster/status\n", auth, url)
+	fmt.Fprintf(w, "  curl -s -H %s -H 'Content-Type: application/json' \\\n    -d '{\"name\":\"Example Inc\",\"ingest_aliases\":[\"example-inc\"]}' %s/v1/customers\n\n", auth, url)
 }

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// -h and --help print the usage and exit 0 for every command and cluster
+// subcommand; an unknown command still exits 1.
+func TestHelpExitsZero(t *testing.T) {
+	bin := buildBinary(t)
+	for _, args := range [][]string{
+		{"-h"}, {"--help"}, {"help"}, {"serve", "-h"}, {"serve", "--help"}, {"cluster", "-h"}, {"cluster", "--help"},
+		{"cluster", "status", "-h"}, {"cluster", "backup", "--help"},
+	} {
+		out, err := exec.Command(bin, args...).CombinedOutput()
+		if err != nil {
+			t.Errorf("burndown %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		if !strings.Contains(strings.ToLower(string(out)), "usage") {
+			t.Errorf("burndown %s printed no usage:\n%s", strings.Join(args, " "), out)
+		}
+	}
+	err := exec.Command(bin, "no-such-command").Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Errorf("unknown command: %v, want exit status 1", err)
+	}
+}
+
+// The banner never shows the token: a token given on the command line or
+// in the environment is not printed at all, a generated one only by the
+// path of its file.
+func TestBannerNeverPrintsTheToken(t *testing.T) {
+	f := serveFlags{nodeID: "n1", httpAddr: "127.0.0.1:8080", raftAddr: "127.0.0.1:8300", dataDir: "d", token: "s3cret-token-value"}
+	for _, c := range []struct {
+		file      string
+		generated bool
+		want      string
+	}{
+		{"", false, "not shown"},
+		{filepath.Join("d", "api-token"), true, "$(cat d/api-token)"},
+		{filepath.Join("d", "api-token"), false, "in d/api-token"},
+	} {
+		var out bytes.Buffer
+		printBanner(&out, f, c.file, c.generated)
+		if strings.Contains(out.String(), f.token) {
+			t.Errorf("banner shows the token:\n%s", out.String())
+		}
+		if !strings.Contains(out.String(), c.want) {
+			t.Errorf("banner lacks %q:\n%s", c.want, out.String())
+		}
+	}
+}
+
+// Every cluster flag can come from the environment (BURNDOWN_<FLAG>), and
+// the command line wins: BURNDOWN_ADDR points the client at a node.
+func TestClusterFlagsFromTheEnvironment(t *testing.T) {
+	t.Setenv("BURNDOWN_ADDR", "127.0.0.1:1")
+	t.Setenv("BURNDOWN_TOKEN", "t")
+	var stdout, stderr bytes.Buffer
+	err := clusterCmd(t.Context(), []string{"status"}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Fatalf("status with BURNDOWN_ADDR: %v, want a failure naming 127.0.0.1:1", err)
+	}
+	err = clusterCmd(t.Context(), []string{"status", "--addr", "127.0.0.1:2"}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:2") {
+		t.Fatalf("status with --addr over BURNDOWN_ADDR: %v, want a failure naming 127.0.0.1:2", err)
+	}
+}
