@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -70,5 +72,23 @@ func TestClusterFlagsFromTheEnvironment(t *testing.T) {
 	err = clusterCmd(t.Context(), []string{"status", "--addr", "127.0.0.1:2"}, &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:2") {
 		t.Fatalf("status with --addr over BURNDOWN_ADDR: %v, want a failure naming 127.0.0.1:2", err)
+	}
+}
+
+// --log-format json writes one JSON object a line; another format is
+// refused by name.
+func TestLogFormat(t *testing.T) {
+	var buf bytes.Buffer
+	l, err := newLogger(&buf, "json", slog.LevelInfo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Info("hello", "k", "v")
+	var m map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &m); err != nil || m["msg"] != "hello" || m["k"] != "v" {
+		t.Fatalf("json line %q: %v", buf.String(), err)
+	}
+	if _, err := newLogger(&buf, "xml", slog.LevelInfo); err == nil || !strings.Contains(err.Error(), "--log-format") {
+		t.Fatalf("xml: %v, want an error naming --log-format", err)
 	}
 }

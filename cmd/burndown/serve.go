@@ -28,7 +28,7 @@ type serveFlags struct {
 	stripeAPIKey, stripeAPIBase, stripeWebhookSecret string
 	shards                                           int
 	snapshotThreshold, trailingLogs                  uint64
-	logLevel                                         string
+	logLevel, logFormat                              string
 	dedupWindow                                      time.Duration
 	dedupBudget                                      int64
 	invoiceGrace                                     time.Duration
@@ -54,7 +54,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&f.shards, "shards", 0, "customer shards of the engine (default: number of CPUs)")
 	fs.Uint64Var(&f.snapshotThreshold, "snapshot-threshold", 0, "new log entries that trigger a snapshot (default: raft's 8192; raise it for large states)")
 	fs.Uint64Var(&f.trailingLogs, "trailing-logs", 0, "log entries kept after a snapshot for slow followers (default: raft's 10240)")
-	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error (raft's own lines keep their levels)")
+	fs.StringVar(&f.logFormat, "log-format", "text", "text or json (one JSON object a line)")
 	fs.DurationVar(&f.dedupWindow, "dedup-window", engine.DefaultDedupWindow, "how long transaction ids are remembered; older events are rejected (same on every node)")
 	fs.Int64Var(&f.dedupBudget, "dedup-memory-budget", 0, "bytes the dedup index may hold (0: no bound); past it the oldest days are dropped and their events rejected (same on every node)")
 	fs.DurationVar(&f.invoiceGrace, "invoice-grace-period", engine.DefaultInvoiceGracePeriod,
@@ -76,7 +77,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log, err := newLogger(stderr, f.logFormat, level)
+	if err != nil {
+		return err
+	}
 
 	fresh, err := prepareDataDir(f.dataDir)
 	if err != nil {
@@ -245,4 +249,16 @@ func printBanner(w io.Writer, f serveFlags, tokenFile string, generatedToken boo
 	auth := fmt.Sprintf("\"Authorization: Bearer $(cat %s)\"", tokenFile)
 	fmt.Fprintf(w, "\ntry:\n  curl -s -H %s %s/v1/cluster/status\n", auth, url)
 	fmt.Fprintf(w, "  curl -s -H %s -H 'Content-Type: application/json' \\\n    -d '{\"name\":\"Example Inc\",\"ingest_aliases\":[\"example-inc\"]}' %s/v1/customers\n\n", auth, url)
+}
+
+// newLogger returns the node's logger: text or JSON lines on w, from level.
+func newLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: level}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: must be text or json", format)
 }
