@@ -60,6 +60,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.out, "out", "", "report directory (default bench/out/<timestamp>)")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the load generator to this file")
 	fs.BoolVar(&c.quiet, "quiet", false, "no once-per-second progress lines")
+	fs.BoolVar(&o.InstallBaselines, "install-baselines", false, "apt-get install a missing baseline (redis-server, postgresql) when run as root; by default a missing one is skipped with a message saying what to install")
 	fs.BoolVar(&c.inProcess, "in-process-baselines", false, "serve the HTTP baselines inside the bench process instead of child processes")
 	fs.IntVar(&o.Customers, "customers", 10000, "number of customers")
 	fs.Float64Var(&o.ZipfS, "zipf-s", 1.1, "Zipf exponent of customer activity (> 1)")

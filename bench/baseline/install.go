@@ -32,12 +32,17 @@ func findBinary(name string, globs ...string) string {
 	return ""
 }
 
-// findOrInstall returns the path of a binary, installing the Debian package that
-// ships it when it is missing and we are root with apt-get. log receives one line
+// findOrInstall returns the path of a binary. When it is missing, it installs
+// the Debian package that ships it only if install is set (burndown-bench
+// --install-baselines) and we are root with apt-get; otherwise the baseline is
+// unavailable, with a message saying what to install. log receives one line
 // about what was done.
-func findOrInstall(ctx context.Context, log io.Writer, name, pkg string, globs ...string) (string, error) {
+func findOrInstall(ctx context.Context, log io.Writer, install bool, name, pkg string, globs ...string) (string, error) {
 	if p := findBinary(name, globs...); p != "" {
 		return p, nil
+	}
+	if !install {
+		return "", fmt.Errorf("%w: %s not found: install the Debian package %s (apt-get install %s), or pass --install-baselines to let the bench install it", ErrUnavailable, name, pkg, pkg)
 	}
 	if os.Geteuid() != 0 {
 		return "", fmt.Errorf("%w: %s not found and not root to apt-get install %s", ErrUnavailable, name, pkg)
@@ -48,7 +53,7 @@ func findOrInstall(ctx context.Context, log io.Writer, name, pkg string, globs .
 	fmt.Fprintf(log, "bench: %s not found; apt-get install -y %s\n", name, pkg)
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	install := func() error {
+	aptInstall := func() error {
 		cmd := exec.CommandContext(ctx, "apt-get", "install", "-y", "--no-install-recommends", pkg)
 		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 		out, err := cmd.CombinedOutput()
@@ -57,12 +62,12 @@ func findOrInstall(ctx context.Context, log io.Writer, name, pkg string, globs .
 		}
 		return nil
 	}
-	if err := install(); err != nil {
+	if err := aptInstall(); err != nil {
 		// The package lists may be missing on a fresh machine.
 		if out, uerr := exec.CommandContext(ctx, "apt-get", "update").CombinedOutput(); uerr != nil {
 			return "", fmt.Errorf("%w: apt-get update: %v: %s", ErrUnavailable, uerr, tail(out, 400))
 		}
-		if err := install(); err != nil {
+		if err := aptInstall(); err != nil {
 			return "", fmt.Errorf("%w: %v", ErrUnavailable, err)
 		}
 	}

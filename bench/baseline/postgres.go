@@ -34,11 +34,11 @@ type PostgresServer struct {
 	DSN  string
 }
 
-// StartPostgres finds (or installs) PostgreSQL, initdbs a cluster in dir and runs
+// StartPostgres finds PostgreSQL (installing it only when install is set), initdbs a cluster in dir and runs
 // it on a free loopback port; as root it runs as the postgres user.
-func StartPostgres(ctx context.Context, dir string, log io.Writer) (*PostgresServer, error) {
+func StartPostgres(ctx context.Context, dir string, log io.Writer, install bool) (*PostgresServer, error) {
 	const glob = "/usr/lib/postgresql/*/bin/"
-	initdb, err := findOrInstall(ctx, log, "initdb", "postgresql", glob+"initdb")
+	initdb, err := findOrInstall(ctx, log, install, "initdb", "postgresql", glob+"initdb")
 	if err != nil {
 		return nil, err
 	}

@@ -26,9 +26,10 @@ type RedisServer struct {
 const RedisConfigNote = "redis-server on loopback, appendonly yes, appendfsync everysec " +
 	"(acknowledges before fsync: up to 1 s of writes can be lost, unlike Burndown, which acknowledges after a quorum fsync)"
 
-// StartRedis finds (or installs) redis-server and runs it in dir on a free port.
-func StartRedis(ctx context.Context, dir string, log io.Writer) (*RedisServer, error) {
-	bin, err := findOrInstall(ctx, log, "redis-server", "redis-server")
+// StartRedis finds redis-server (installing it only when install is set)
+// and runs it in dir on a free port.
+func StartRedis(ctx context.Context, dir string, log io.Writer, install bool) (*RedisServer, error) {
+	bin, err := findOrInstall(ctx, log, install, "redis-server", "redis-server")
 	if err != nil {
 		return nil, err
 	}

@@ -59,19 +59,23 @@ func Select(list string) ([]Scenario, error) {
 
 // Options are the knobs every scenario reads; Main fills them from flags.
 type Options struct {
-	Customers   int
-	ZipfS       float64
-	Conns       int // check workers, one keep-alive connection each
-	IngestConns int // ingest workers
-	Batch       int // events per ingest request
-	Warmup      time.Duration
-	Duration    time.Duration // per measured phase
-	Levels      []float64     // open-loop rates as fractions of the measured peak
-	Trickle     float64       // ingest requests/s alongside gateway checks
-	MixedChecks float64       // checks/s offered in mixed
-	MixedEvents float64       // events/s offered in mixed
-	Timeout     time.Duration // per request
-	Seed        uint64
+	// InstallBaselines lets the bench apt-get install a missing baseline
+	// (redis-server, postgresql) when run as root; without it a missing
+	// one is skipped with a message saying what to install.
+	InstallBaselines bool
+	Customers        int
+	ZipfS            float64
+	Conns            int // check workers, one keep-alive connection each
+	IngestConns      int // ingest workers
+	Batch            int // events per ingest request
+	Warmup           time.Duration
+	Duration         time.Duration // per measured phase
+	Levels           []float64     // open-loop rates as fractions of the measured peak
+	Trickle          float64       // ingest requests/s alongside gateway checks
+	MixedChecks      float64       // checks/s offered in mixed
+	MixedEvents      float64       // events/s offered in mixed
+	Timeout          time.Duration // per request
+	Seed             uint64
 
 	Nodes         int           // nodes of the shared local Burndown (1 or 3)
 	KillAfter     time.Duration // failover: when to kill the leader

@@ -169,7 +169,7 @@ func (e *Env) startBurndown(ctx context.Context, targetURL string, conns int, ad
 func (e *Env) startRedis(ctx context.Context, keys []string, conns int, want func(string) bool,
 	serve func(baseline.Store, string, string, ...string) error, add func(target.Target), stops *[]func()) error {
 	e.logf("bench: starting redis-server")
-	rs, err := baseline.StartRedis(ctx, filepath.Join(e.TmpDir, "redis"), e.Log)
+	rs, err := baseline.StartRedis(ctx, filepath.Join(e.TmpDir, "redis"), e.Log, e.Opts.InstallBaselines)
 	if err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ func (e *Env) startRedis(ctx context.Context, keys []string, conns int, want fun
 func (e *Env) startPostgres(ctx context.Context, keys []string, conns int, want func(string) bool,
 	serve func(baseline.Store, string, string, ...string) error, add func(target.Target), stops *[]func()) error {
 	e.logf("bench: starting postgres")
-	ps, err := baseline.StartPostgres(ctx, filepath.Join(e.TmpDir, "postgres"), e.Log)
+	ps, err := baseline.StartPostgres(ctx, filepath.Join(e.TmpDir, "postgres"), e.Log, e.Opts.InstallBaselines)
 	if err != nil {
 		return err
 	}
