@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -19,8 +20,11 @@ import (
 type Config struct {
 	NodeID   string
 	DataDir  string
-	RaftAddr string // host:port for raft's TCP transport, reachable by the others
-	HTTPAddr string // the API address advertised to clients through the replicated metadata
+	RaftAddr string // host:port raft's TCP transport binds (0.0.0.0:port with RaftAdvertiseAddr)
+	// RaftAdvertiseAddr is the host:port the other nodes reach this node's
+	// raft at ("": RaftAddr, which must then be a specific address).
+	RaftAdvertiseAddr string
+	HTTPAddr          string // the API address advertised to clients through the replicated metadata
 	// Bootstrap starts a new single-voter cluster with this node, unless the
 	// data dir already holds state (then it is a no-op).
 	Bootstrap bool
@@ -91,7 +95,12 @@ func Open(cfg Config) (*Node, error) {
 		stores.Close()
 		return nil, fmt.Errorf("cluster: inspect data dir: %w", err)
 	}
-	trans, err := raft.NewTCPTransportWithLogger(cfg.RaftAddr, nil, 3, transportTimeout, hlog)
+	advertise, err := raftAdvertiseAddr(cfg)
+	if err != nil {
+		stores.Close()
+		return nil, err
+	}
+	trans, err := raft.NewTCPTransportWithLogger(cfg.RaftAddr, advertise, 3, transportTimeout, hlog)
 	if err != nil {
 		stores.Close()
 		return nil, fmt.Errorf("cluster: raft transport on %s: %w", cfg.RaftAddr, err)
@@ -283,4 +292,20 @@ func timeoutOf(ctx context.Context) time.Duration {
 		return time.Millisecond
 	}
 	return 0
+}
+
+// raftAdvertiseAddr resolves the address raft tells the other nodes (nil:
+// the bind address, which raft refuses when it is unspecified, 0.0.0.0).
+func raftAdvertiseAddr(cfg Config) (net.Addr, error) {
+	if cfg.RaftAdvertiseAddr == "" {
+		return nil, nil
+	}
+	a, err := net.ResolveTCPAddr("tcp", cfg.RaftAdvertiseAddr)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: raft advertise address %q: %w", cfg.RaftAdvertiseAddr, err)
+	}
+	if a.IP == nil || a.IP.IsUnspecified() || a.Port == 0 {
+		return nil, fmt.Errorf("cluster: raft advertise address %q: must be an address and port the other nodes can reach", cfg.RaftAdvertiseAddr)
+	}
+	return a, nil
 }

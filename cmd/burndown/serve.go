@@ -23,6 +23,7 @@ import (
 
 type serveFlags struct {
 	nodeID, dataDir, httpAddr, raftAddr, join, token string
+	httpAdvertise, raftAdvertise                     string
 	bootstrap, testClock                             bool
 	webhookURL, webhookSecret                        string
 	stripeAPIKey, stripeAPIBase, stripeWebhookSecret string
@@ -42,6 +43,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.dataDir, "data-dir", "./burndown-data", "directory for the Raft log, snapshots, token and node id")
 	fs.StringVar(&f.httpAddr, "http-addr", "127.0.0.1:8080", "HTTP API address (host:port)")
 	fs.StringVar(&f.raftAddr, "raft-addr", "127.0.0.1:8300", "Raft transport address (host:port)")
+	fs.StringVar(&f.httpAdvertise, "http-advertise-addr", "", "HTTP address other nodes and clients are told (default: --http-addr; required when that binds 0.0.0.0)")
+	fs.StringVar(&f.raftAdvertise, "raft-advertise-addr", "", "Raft address the other nodes are told (default: --raft-addr; required when that binds 0.0.0.0)")
 	fs.BoolVar(&f.bootstrap, "bootstrap", false, "start a new cluster with this node (a no-op once it belongs to one)")
 	fs.StringVar(&f.join, "join", "", "HTTP address of any member to join (a no-op once this node belongs to a cluster)")
 	fs.StringVar(&f.token, "api-token", "", "admin bearer token (default: generated once and kept in the data dir)")
@@ -117,13 +120,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		payments = st
 	}
 
+	if err := f.advertised(); err != nil {
+		return err
+	}
 	// Listen first so a busy port fails before Raft starts.
 	ln, err := net.Listen("tcp", f.httpAddr)
 	if err != nil {
 		return fmt.Errorf("listen on --http-addr %s: %w", f.httpAddr, err)
 	}
 	node, err := cluster.Open(cluster.Config{
-		NodeID: f.nodeID, DataDir: f.dataDir, RaftAddr: f.raftAddr, HTTPAddr: f.httpAddr,
+		NodeID: f.nodeID, DataDir: f.dataDir, RaftAddr: f.raftAddr, RaftAdvertiseAddr: f.raftAdvertise, HTTPAddr: f.httpAdvertise,
 		// Bootstrap when asked, or when a fresh node is not told to join anyone.
 		Bootstrap: f.bootstrap || (fresh && f.join == ""),
 		TestClock: f.testClock, Logger: log,
@@ -163,7 +169,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		go func() {
 			jctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 			defer cancel()
-			if err := transport.JoinCluster(jctx, f.join, f.token, f.nodeID, f.raftAddr, f.httpAddr); err != nil {
+			if err := transport.JoinCluster(jctx, f.join, f.token, f.nodeID, f.raftAdvertise, f.httpAdvertise); err != nil {
 				errc <- err
 				return
 			}
@@ -235,8 +241,8 @@ func randomHex(n int) string {
 // given with --api-token or BURNDOWN_API_TOKEN is the operator's to know;
 // a generated one is read from its file (mode 0600).
 func printBanner(w io.Writer, f serveFlags, tokenFile string, generatedToken bool) {
-	url := "http://" + f.httpAddr
-	fmt.Fprintf(w, "burndown node %s serving %s (raft %s, data %s)\n", f.nodeID, url, f.raftAddr, f.dataDir)
+	url := "http://" + f.httpAdvertise
+	fmt.Fprintf(w, "burndown node %s serving %s (raft %s, data %s)\n", f.nodeID, url, f.raftAdvertise, f.dataDir)
 	if tokenFile == "" {
 		fmt.Fprintf(w, "API token: the one given with --api-token or BURNDOWN_API_TOKEN (not shown)\n\n")
 		return
@@ -261,4 +267,27 @@ func newLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, erro
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: must be text or json", format)
+}
+
+// advertised fills in the advertise addresses (default: the bind address)
+// and refuses one other nodes could not reach: a wildcard bind (0.0.0.0,
+// ::) needs an advertise address.
+func (f *serveFlags) advertised() error {
+	for _, a := range []struct {
+		bindFlag, advFlag, bind string
+		adv                     *string
+	}{{"--http-addr", "--http-advertise-addr", f.httpAddr, &f.httpAdvertise}, {"--raft-addr", "--raft-advertise-addr", f.raftAddr, &f.raftAdvertise}} {
+		named := a.advFlag + " " + *a.adv
+		if *a.adv == "" {
+			*a.adv, named = a.bind, a.bindFlag+" "+a.bind
+		}
+		host, port, err := net.SplitHostPort(*a.adv)
+		if err != nil {
+			return fmt.Errorf("%s: %w", named, err)
+		}
+		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) || port == "0" {
+			return fmt.Errorf("%s: not an address the other nodes can reach (every interface, or no fixed port); give %s host:port", named, a.advFlag)
+		}
+	}
+	return nil
 }
