@@ -59,8 +59,24 @@ func (f *fakeNode) Webhooks() []cluster.WebhookDestination     { return nil }
 func (f *fakeNode) FailedDeliveries() []cluster.FailedDelivery { return nil }
 func (f *fakeNode) OutboxStats() (int64, uint64)               { return 0, 0 }
 
-func (f *fakeNode) IsLeader() bool                    { return f.leader }
-func (f *fakeNode) LeaderHTTPAddr() string            { return f.leaderAddr }
+func (f *fakeNode) IsLeader() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.leader
+}
+
+func (f *fakeNode) LeaderHTTPAddr() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.leaderAddr
+}
+
+// setLeader changes who leads while the server runs.
+func (f *fakeNode) setLeader(leader bool, addr string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.leader, f.leaderAddr = leader, addr
+}
 func (f *fakeNode) Barrier(ctx context.Context) error { return nil }
 func (f *fakeNode) Now() time.Time {
 	f.mu.Lock()

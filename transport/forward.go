@@ -1,6 +1,9 @@
 package transport
 
 import (
+	"errors"
+	"fmt"
+	"net"
 	"sync"
 	"time"
 
@@ -43,8 +46,17 @@ func (f *forwarder) client(addr string) *fasthttp.HostClient {
 	return c
 }
 
+// waitedKey marks a request that already waited for a leader, so a request
+// never waits twice (leadership flapping cannot hold it past the bound).
+const waitedKey = "burndown.waited-for-leader"
+
 // forward sends the request to the leader and relays its answer unchanged.
-// Without a known leader it answers 503 with Retry-After.
+// Without a known leader (an election in progress) it waits up to
+// cfg.LeaderWait for one; when the leader it knows cannot be dialled (it
+// stopped: the request never reached it, so nothing was applied) it waits
+// for a new one and tries that once. Should this node win meanwhile, it
+// serves the request itself. Past the bound it answers 503 with
+// Retry-After.
 func (s *Server) forward(ctx *fasthttp.RequestCtx) {
 	if len(ctx.Request.Header.Peek(forwardedHeader)) > 0 {
 		writeError(ctx, unavailable("leadership is changing; retry"))
@@ -52,9 +64,57 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx) {
 	}
 	addr := s.node.LeaderHTTPAddr()
 	if addr == "" || s.node.IsLeader() {
-		writeError(ctx, unavailable("no leader is elected; retry"))
-		return
+		if addr = s.awaitLeader(ctx, ""); addr == "" {
+			return
+		}
 	}
+	err := s.forwardTo(ctx, addr)
+	if isDialError(err) {
+		s.log.Warn("the leader cannot be dialled; waiting for a new one", "leader", addr, "path", string(ctx.Path()), "err", err)
+		if addr = s.awaitLeader(ctx, addr); addr == "" {
+			return
+		}
+		err = s.forwardTo(ctx, addr)
+	}
+	if err != nil {
+		s.log.Warn("forward to leader failed", "leader", addr, "path", string(ctx.Path()), "err", err)
+		writeError(ctx, unavailable("the leader at %s cannot be reached; retry", addr))
+	}
+}
+
+// awaitLeader waits up to cfg.LeaderWait for a leader whose address is not
+// avoid and returns its address. When this node becomes the leader it
+// serves the request itself, and when none comes in time it answers 503;
+// either way it returns "" and the request is done.
+func (s *Server) awaitLeader(ctx *fasthttp.RequestCtx, avoid string) string {
+	if s.cfg.LeaderWait < 0 || ctx.UserValue(waitedKey) != nil {
+		writeError(ctx, unavailable("no leader is elected; retry"))
+		return ""
+	}
+	ctx.SetUserValue(waitedKey, true)
+	deadline := time.Now().Add(s.cfg.LeaderWait)
+	for {
+		if s.node.IsLeader() {
+			ctx.Response.Reset()
+			s.Handle(ctx)
+			return ""
+		}
+		if a := s.node.LeaderHTTPAddr(); a != "" && a != avoid {
+			return a
+		}
+		if time.Now().After(deadline) {
+			writeError(ctx, unavailable("no leader was elected within %s; retry", s.cfg.LeaderWait))
+			return ""
+		}
+		time.Sleep(leaderPoll)
+	}
+}
+
+// leaderPoll is how often a waiting request looks for a leader.
+const leaderPoll = 10 * time.Millisecond
+
+// forwardTo relays the request to the leader at addr.
+func (s *Server) forwardTo(ctx *fasthttp.RequestCtx, addr string) error {
 	req := fasthttp.AcquireRequest()
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
@@ -63,9 +123,15 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx) {
 	req.Header.Set(forwardedHeader, "1")
 	req.SetHost(addr)
 	if err := s.fwd.client(addr).DoTimeout(req, resp, s.fwd.timeout); err != nil {
-		s.log.Warn("forward to leader failed", "leader", addr, "path", string(ctx.Path()), "err", err)
-		writeError(ctx, unavailable("the leader at %s cannot be reached; retry", addr))
-		return
+		return fmt.Errorf("transport: forward to %s: %w", addr, err)
 	}
 	resp.CopyTo(&ctx.Response)
+	return nil
+}
+
+// isDialError reports whether err is a failure to connect, before any byte
+// of the request was sent.
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }

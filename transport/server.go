@@ -37,7 +37,16 @@ type Config struct {
 	// StripeWebhookSecret verifies the signatures of Stripe's events on
 	// POST /v1/stripe/webhook ("": the endpoint answers 404).
 	StripeWebhookSecret string
+	// LeaderWait bounds how long a write that finds no leader (an election
+	// in progress, or a leader that stopped answering) waits for one before
+	// it is answered 503 with Retry-After. Default DefaultLeaderWait;
+	// negative: no wait.
+	LeaderWait time.Duration
 }
+
+// DefaultLeaderWait is twice the cluster's election timeout: long enough for
+// one election after a leader is lost.
+const DefaultLeaderWait = 2 * time.Second
 
 // DefaultMaxBodyBytes is the default request body limit: an ingest of 100
 // events is far below it.
@@ -73,6 +82,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.LeaderWait == 0 {
+		cfg.LeaderWait = DefaultLeaderWait
 	}
 	s := &Server{cfg: cfg, node: cfg.Node, token: []byte(cfg.Token), log: cfg.Logger, fwd: newForwarder(cfg.WriteTimeout)}
 	s.routes = s.buildRoutes()

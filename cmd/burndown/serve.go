@@ -29,6 +29,7 @@ type serveFlags struct {
 	stripeAPIKey, stripeAPIBase, stripeWebhookSecret string
 	shards                                           int
 	snapshotThreshold, trailingLogs                  uint64
+	leaderWait                                       time.Duration
 	logLevel, logFormat                              string
 	dedupWindow                                      time.Duration
 	dedupBudget                                      int64
@@ -57,6 +58,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&f.shards, "shards", 0, "customer shards of the engine (default: number of CPUs)")
 	fs.Uint64Var(&f.snapshotThreshold, "snapshot-threshold", 0, "new log entries that trigger a snapshot (default: raft's 8192; raise it for large states)")
 	fs.Uint64Var(&f.trailingLogs, "trailing-logs", 0, "log entries kept after a snapshot for slow followers (default: raft's 10240)")
+	fs.DurationVar(&f.leaderWait, "leader-wait", transport.DefaultLeaderWait, "how long a write that finds no leader waits for one before a 503 with Retry-After (negative: none)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error (raft's own lines keep their levels)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "text or json (one JSON object a line)")
 	fs.DurationVar(&f.dedupWindow, "dedup-window", engine.DefaultDedupWindow, "how long transaction ids are remembered; older events are rejected (same on every node)")
@@ -154,7 +156,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			log.Error("dispatcher stopped", "err", err)
 		}
 	}()
-	srv, err := transport.New(transport.Config{Node: node, Token: f.token, Logger: log, StripeWebhookSecret: f.stripeWebhookSecret})
+	srv, err := transport.New(transport.Config{Node: node, Token: f.token, Logger: log, StripeWebhookSecret: f.stripeWebhookSecret,
+		LeaderWait: f.leaderWait})
 	if err != nil {
 		ln.Close()
 		stopDispatch()
