@@ -171,3 +171,16 @@ func TestAggregationNeverRoundsDifferently(t *testing.T) {
 		t.Fatalf("aggregated rating diverged from per-event rating:\n%s\n%s", states[0], states[1])
 	}
 }
+
+// inputAmount keeps the decimal conversion's contract: out of the input
+// bound it returns zero with the error, so callers that ignore the error
+// (sums checked elsewhere) compute what earlier releases computed and old
+// logs replay to the state they reached.
+func TestInputAmountIsZeroOutOfBounds(t *testing.T) {
+	if a, err := inputAmount(dec("1800000000000000000")); err == nil || !a.IsZero() {
+		t.Fatalf("1.8e18: %s, %v; want zero and an error", a, err)
+	}
+	if a, err := inputAmount(dec("999999999999999999.5")); err != nil || a.String() != "999999999999999999.5" {
+		t.Fatalf("within the bound: %s, %v", a, err)
+	}
+}

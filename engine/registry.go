@@ -86,17 +86,23 @@ type catalogEffect struct {
 }
 
 // commandSpecs is the command table. It is built once and never modified.
+//
+// Every command that carries amounts took a new version in v0.5.0 whose
+// body holds them in money's compact binary form (create_product 2,
+// create_rate_card 2, add_rates 3, create_contract 5, edit_contract 4,
+// create_alert 2); the versions before hold the decimal layout and mean
+// the same (persist.compactAmountsSince).
 var commandSpecs = buildSpecs(
 	CommandSpec{Kind: KindTick, Name: "tick", Version: 1, New: func() Command { return &Tick{} }, Scope: ScopeTime},
 	CommandSpec{Kind: KindCreateCredit, Name: "create_credit_type", Version: 1, New: func() Command { return &CreateCreditType{} },
 		Scope: ScopeCatalog, IDKind: "credit_type", ApplyCatalog: applyCreateCreditType},
 	CommandSpec{Kind: KindCreateMetric, Name: "create_billable_metric", Version: 2, New: func() Command { return &CreateMetric{} },
 		Scope: ScopeCatalog, IDKind: "metric", ApplyCatalog: applyCreateMetric},
-	CommandSpec{Kind: KindCreateProduct, Name: "create_product", Version: 1, New: func() Command { return &CreateProduct{} },
+	CommandSpec{Kind: KindCreateProduct, Name: "create_product", Version: 2, New: func() Command { return &CreateProduct{} },
 		Scope: ScopeCatalog, IDKind: "product", ApplyCatalog: applyCreateProduct},
-	CommandSpec{Kind: KindCreateRateCard, Name: "create_rate_card", Version: 1, New: func() Command { return &CreateRateCard{} },
+	CommandSpec{Kind: KindCreateRateCard, Name: "create_rate_card", Version: 2, New: func() Command { return &CreateRateCard{} },
 		Scope: ScopeCatalog, IDKind: "rate_card", ApplyCatalog: applyCreateRateCard},
-	CommandSpec{Kind: KindAddRates, Name: "add_rates", Version: 2, New: func() Command { return &AddRates{} },
+	CommandSpec{Kind: KindAddRates, Name: "add_rates", Version: 3, New: func() Command { return &AddRates{} },
 		Scope: ScopeCatalog, ApplyCatalog: applyAddRates},
 	CommandSpec{Kind: KindCreateCustomer, Name: "create_customer", Version: 1, New: func() Command { return &CreateCustomer{} },
 		Scope: ScopeCustomer, Route: routeCreateCustomer, applyCustomer: applyCreateCustomer,
@@ -108,7 +114,7 @@ var commandSpecs = buildSpecs(
 	// commits and threshold configurations and adds the
 	// billing_provider_configuration (persist upgrades 1 to 3 with
 	// StripeGatesRefused: they refuse STRIPE as their builds did).
-	CommandSpec{Kind: KindCreateContract, Name: "create_contract", Version: 4, New: func() Command { return &CreateContract{} },
+	CommandSpec{Kind: KindCreateContract, Name: "create_contract", Version: 5, New: func() Command { return &CreateContract{} },
 		Scope: ScopeCustomer, Route: routeCreateContract, applyCustomer: applyCreateContract,
 		Changes: termsChange},
 	CommandSpec{Kind: KindUpdateEndDate, Name: "update_contract_end_date", Version: 1, New: func() Command { return &UpdateEndDate{} },
@@ -118,12 +124,12 @@ var commandSpecs = buildSpecs(
 	// create_contract version 3 (persist upgrades version 1); version 3
 	// accepts STRIPE payment gates on the threshold configurations it adds
 	// or updates (persist upgrades 1 and 2 with StripeGatesRefused).
-	CommandSpec{Kind: KindEditContract, Name: "edit_contract", Version: 3, New: func() Command { return &EditContract{} },
+	CommandSpec{Kind: KindEditContract, Name: "edit_contract", Version: 4, New: func() Command { return &EditContract{} },
 		Scope: ScopeCustomer, Route: routeEditContract, applyCustomer: applyEditContract,
 		Changes: termsChange},
 	CommandSpec{Kind: KindIngest, Name: "ingest", Version: 1, New: func() Command { return &Ingest{} }, Scope: ScopeEvents},
 	// Alerts (alerts.go) and consume (consume.go).
-	CommandSpec{Kind: KindCreateAlert, Name: "create_alert", Version: 1, New: func() Command { return &CreateAlert{} },
+	CommandSpec{Kind: KindCreateAlert, Name: "create_alert", Version: 2, New: func() Command { return &CreateAlert{} },
 		Scope: ScopeCustomer, Route: routeCreateAlert, applyCustomer: applyCreateAlert,
 		Changes: termsChange, validate: validateCreateAlert},
 	CommandSpec{Kind: KindArchiveAlert, Name: "archive_alert", Version: 1, New: func() Command { return &ArchiveAlert{} },
