@@ -174,14 +174,42 @@ func DecodeBinary(b []byte) (Amount, int, error) {
 	return bigAmount(c, int(scale)), end, nil
 }
 
-// MarshalBinary encodes a the way decimal.Decimal's MarshalBinary does — the
-// exponent as 4 bytes big-endian, then big.Int's GobEncode of the
-// coefficient (a version and sign byte, then the magnitude big-endian) — so
-// msgpack encodings of the state keep their format and decimal can read
-// them. Canonical form gives equal values equal bytes; zero is written with
-// an allocated coefficient (…, 0x02), as persist's canonical decimal encoder
-// wrote it.
-func (a Amount) MarshalBinary() ([]byte, error) {
+// MarshalBinary encodes a in the package's own compact form (AppendBinary),
+// the form every log entry and snapshot section written since v0.5.0 holds.
+func (a Amount) MarshalBinary() ([]byte, error) { return a.AppendBinary(nil), nil }
+
+// UnmarshalBinary decodes either binary form exactly: the compact one, or
+// the decimal layout every release before v0.5.0 wrote (see
+// AppendDecimalLayout). The two cannot be confused (IsDecimalLayout), so a
+// log or snapshot of any release decodes without knowing which it holds.
+// Values outside the stored bound are refused (see FromStoredScaled).
+func (a *Amount) UnmarshalBinary(data []byte) error {
+	if IsDecimalLayout(data) {
+		v, err := decodeDecimalLayout(data)
+		if err != nil {
+			return err
+		}
+		*a = v
+		return nil
+	}
+	v, n, err := DecodeBinary(data)
+	if err != nil {
+		return err
+	}
+	if n != len(data) {
+		return fmt.Errorf("%w: %d trailing bytes", ErrBinary, len(data)-n)
+	}
+	*a = v
+	return nil
+}
+
+// AppendDecimalLayout appends a in the decimal layout releases before
+// v0.5.0 wrote (the layout shopspring/decimal's MarshalBinary defines, now
+// written here): the exponent as 4 bytes big-endian, then a version and
+// sign byte (0x02 positive, 0x03 negative) and the coefficient's magnitude
+// big-endian, as big.Int's GobEncode. Zero is written with that byte
+// (…, 0x02). persist writes it only for nodes still on an earlier release.
+func (a Amount) AppendDecimalLayout(dst []byte) []byte {
 	var mag []byte
 	neg := false
 	if a.big == nil {
@@ -195,45 +223,44 @@ func (a Amount) MarshalBinary() ([]byte, error) {
 	} else {
 		mag, neg = new(big.Int).Abs(a.big).Bytes(), a.big.Sign() < 0
 	}
-	out := make([]byte, 5, 5+len(mag))
-	binary.BigEndian.PutUint32(out, uint32(-int32(a.scale)))
-	out[4] = amountGobVersion << 1
+	dst = binary.BigEndian.AppendUint32(dst, uint32(-int32(a.scale)))
+	sign := byte(amountGobVersion << 1)
 	if neg {
-		out[4] |= 1
+		sign |= 1
 	}
-	return append(out, mag...), nil
+	return append(append(dst, sign), mag...)
 }
 
 // amountGobVersion is big.Int's GobEncode version.
 const amountGobVersion = 1
 
-// UnmarshalBinary decodes decimal.Decimal's binary encoding (and
-// MarshalBinary's) exactly, refusing values outside the stored bound (see
-// FromStoredScaled).
-func (a *Amount) UnmarshalBinary(data []byte) error {
-	if len(data) < 4 {
-		return fmt.Errorf("%w: %d bytes, want at least 4", ErrBinary, len(data))
-	}
+// IsDecimalLayout reports whether b holds an amount in the decimal layout
+// rather than the compact form. A decimal layout is at least 4 bytes and,
+// for every exponent the stored bound admits, starts 0xFF (negative) or
+// 0x00 0x00 (zero or positive). A compact encoding never starts 0xFF (not
+// a valid header), and one starting 0x00 0x00 is the 2-byte zero.
+func IsDecimalLayout(b []byte) bool {
+	return len(b) >= 4 && (b[0] == 0xFF || (b[0] == 0x00 && b[1] == 0x00))
+}
+
+// decodeDecimalLayout decodes the decimal layout exactly, refusing values
+// outside the stored bound.
+func decodeDecimalLayout(data []byte) (Amount, error) {
 	exp := int64(int32(binary.BigEndian.Uint32(data)))
 	c := new(big.Int)
 	if g := data[4:]; len(g) > 0 {
 		if g[0]>>1 != amountGobVersion {
-			return fmt.Errorf("%w: coefficient version %d", ErrBinary, g[0]>>1)
+			return Amount{}, fmt.Errorf("%w: coefficient version %d", ErrBinary, g[0]>>1)
 		}
 		if len(g)-1 > MaxBinaryMagnitude {
-			return fmt.Errorf("%w: coefficient of %d bytes", ErrIntegerDigits, len(g)-1)
+			return Amount{}, fmt.Errorf("%w: coefficient of %d bytes", ErrIntegerDigits, len(g)-1)
 		}
 		c.SetBytes(g[1:])
 		if g[0]&1 != 0 {
 			c.Neg(c)
 		}
 	}
-	v, err := amountFromScaled(c, exp, false)
-	if err != nil {
-		return err
-	}
-	*a = v
-	return nil
+	return amountFromScaled(c, exp, false)
 }
 
 // MarshalJSON writes a as a quoted decimal string, as decimal.Decimal does.

@@ -80,3 +80,30 @@ func FuzzAmountArith(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAmountBinary feeds arbitrary bytes to UnmarshalBinary: it must not
+// panic, and whatever it accepts must read back equal from both binary
+// forms it can be written in.
+func FuzzAmountBinary(f *testing.F) {
+	huge := FromInt(999999999999999999).Mul(FromInt(999999999999999999)) // a sum past the input bound
+	for _, a := range []Amount{FromInt(0), FromInt(-1), MustParse("0.5"), MustParse("123456789012345678.123456789012"), huge.Neg()} {
+		c, _ := a.MarshalBinary()
+		f.Add(c)
+		f.Add(a.AppendDecimalLayout(nil))
+	}
+	f.Add([]byte{0, 0, 0, 0})
+	f.Add([]byte{0xff, 0xff, 0xff, 0xf4, 0x03, 0x01})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var a Amount
+		if err := a.UnmarshalBinary(b); err != nil {
+			return
+		}
+		compact, _ := a.MarshalBinary()
+		for _, enc := range [][]byte{compact, a.AppendDecimalLayout(nil)} {
+			var back Amount
+			if err := back.UnmarshalBinary(enc); err != nil || !back.Equal(a) {
+				t.Fatalf("%x read as %s, written as %x, read back as %s (%v)", b, a, enc, back, err)
+			}
+		}
+	})
+}

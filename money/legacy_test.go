@@ -2,6 +2,7 @@ package money
 
 import (
 	"bytes"
+	"math/rand"
 	"encoding/json"
 	"math/big"
 	"strings"
@@ -10,8 +11,9 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Amount's binary and JSON encodings are decimal.Decimal's, so msgpack and
-// JSON encodings of the state keep their format: each reads the other's.
+// Amount's decimal layout (AppendDecimalLayout) and JSON are decimal.Decimal's,
+// so what earlier releases wrote reads back exactly and each reads the other's;
+// UnmarshalBinary tells the layout from the compact form by itself.
 func TestAmountEncodingsMatchDecimal(t *testing.T) {
 	for _, s := range []string{"0", "1", "-1", "50.75", "0.75", "-60", "0.000000000001", "123456789012345678.5",
 		"-999999999999999999.999999999999", "100000000000000000000000000000000000001.25"} {
@@ -23,7 +25,7 @@ func TestAmountEncodingsMatchDecimal(t *testing.T) {
 		if a.String() != d.String() {
 			t.Errorf("%s: String %q, decimal %q", s, a.String(), d.String())
 		}
-		ab, _ := a.MarshalBinary()
+		ab := a.AppendDecimalLayout(nil)
 		db, _ := d.MarshalBinary()
 		if len(db) == 4 {
 			db = append(db, 0x02) // decimal's nil coefficient, written as persist's canon does
@@ -67,5 +69,29 @@ func TestAmountEncodingsMatchDecimal(t *testing.T) {
 	}
 	if err := new(Amount).UnmarshalBinary([]byte{0, 0, 0, 0, 0x04, 1}); err == nil || !strings.Contains(err.Error(), "version") {
 		t.Errorf("bad gob version: %v", err)
+	}
+}
+
+// Every amount round-trips through both binary forms, and UnmarshalBinary
+// tells them apart on its own: the compact form never looks like the decimal
+// layout, and the other way round.
+func TestBinaryFormsAreTellApart(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	for i := 0; i < 100_000; i++ {
+		a, _ := randomAmount(rng)
+		compact, _ := a.MarshalBinary()
+		legacy := a.AppendDecimalLayout(nil)
+		if IsDecimalLayout(compact) || !IsDecimalLayout(legacy) {
+			t.Fatalf("%s: compact %x decimal-looking %v, decimal %x decimal-looking %v", a, compact, IsDecimalLayout(compact), legacy, IsDecimalLayout(legacy))
+		}
+		for _, b := range [][]byte{compact, legacy} {
+			var got Amount
+			if err := got.UnmarshalBinary(b); err != nil || !got.Equal(a) {
+				t.Fatalf("%s: %x read as %s (%v)", a, b, got, err)
+			}
+		}
+	}
+	if err := new(Amount).UnmarshalBinary([]byte{0x01, 0x02, 0x00}); err == nil {
+		t.Error("trailing bytes after a compact amount were accepted")
 	}
 }

@@ -55,6 +55,11 @@ type Registration struct {
 	// node upgraded. The lowest version that holds is written, and an entry
 	// decoded and encoded again keeps its version and bytes.
 	WriteAs func(engine.Command) (engine.Command, bool)
+	// DecimalAmounts marks a version written before v0.5.0 of a command
+	// that carries amounts: its body holds them in the decimal layout. It
+	// is written (through WriteAs) only while the codec's data format is
+	// DataFormatDecimalAmounts, and then with that layout.
+	DecimalAmounts bool
 }
 
 // Codec encodes and decodes log entries through a dispatch table built once,
@@ -63,7 +68,17 @@ type Codec struct {
 	regs [256]map[uint8]*Registration
 	// writes is the version each kind is written at: its highest registered.
 	writes [256]uint8
+	// format is the cluster's data format (SetDataFormat); the only field
+	// that changes after construction.
+	format dataFormat
 }
+
+// SetDataFormat sets the layouts the codec writes from now on: the
+// cluster's data format, replicated, applied on every node.
+func (c *Codec) SetDataFormat(f DataFormat) { c.format.set(f) }
+
+// DataFormat returns the layouts the codec writes.
+func (c *Codec) DataFormat() DataFormat { return c.format.get() }
 
 // builtinRegistrations lists every (kind, version) the engine's commands were
 // ever written at: each command at its current version as the engine's
@@ -74,7 +89,54 @@ func builtinRegistrations() []Registration {
 		regs = append(regs, Registration{Kind: sp.Kind, Version: sp.Version, New: sp.New})
 	}
 	regs = append(regs, foundationRegistrations()...)
-	return append(regs, ingestRegistrations()...)
+	regs = append(regs, ingestRegistrations()...)
+	return markDecimalAmounts(append(regs, decimalAmountRegistrations(regs)...))
+}
+
+// compactAmountsSince is, for each command that carries amounts, the first
+// version whose body holds them in money's compact form (v0.5.0); every
+// earlier version holds the decimal layout. TestCompactAmountsSinceIsComplete
+// checks it against the commands' types.
+var compactAmountsSince = map[engine.Kind]uint8{
+	engine.KindCreateProduct:  2,
+	engine.KindCreateRateCard: 2,
+	engine.KindAddRates:       3,
+	engine.KindCreateContract: 5,
+	engine.KindEditContract:   4,
+	engine.KindCreateAlert:    2,
+}
+
+// decimalAmountRegistrations registers, for each command of
+// compactAmountsSince, the last version with decimal amounts, when no
+// registration covers it yet (it was that command's current version): the
+// same body but for the amounts' layout, so it means the same and WriteAs
+// always takes the command while the format is decimal.
+func decimalAmountRegistrations(regs []Registration) []Registration {
+	var out []Registration
+	for k, since := range compactAmountsSince {
+		last := since - 1
+		covered := false
+		for _, r := range regs {
+			covered = covered || (r.Kind == k && r.Version == last)
+		}
+		if covered {
+			continue
+		}
+		spec := engine.Spec(k)
+		out = append(out, Registration{Kind: k, Version: last, New: spec.New,
+			WriteAs: func(cmd engine.Command) (engine.Command, bool) { return cmd, true }})
+	}
+	return out
+}
+
+// markDecimalAmounts marks every version before compactAmountsSince.
+func markDecimalAmounts(regs []Registration) []Registration {
+	for i := range regs {
+		if since, ok := compactAmountsSince[regs[i].Kind]; ok && regs[i].Version < since {
+			regs[i].DecimalAmounts = true
+		}
+	}
+	return regs
 }
 
 // foundationRegistrations are the version 1 layouts of the commands whose
@@ -371,6 +433,13 @@ func (c *Codec) EncodeCommand(cmd engine.Command) (Encoded, error) {
 	if r == nil {
 		return Encoded{}, fmt.Errorf("%w: kind %d", ErrUnknownCommand, k)
 	}
+	if r.DecimalAmounts {
+		body, err := MarshalDecimalAmounts(cmd)
+		if err != nil {
+			return Encoded{}, fmt.Errorf("persist: encode command kind %d: %w", k, err)
+		}
+		return Encoded{Kind: k, Version: v, Body: body}, nil
+	}
 	if r.Encode != nil {
 		body, err := r.Encode(nil, cmd)
 		if err != nil {
@@ -387,10 +456,13 @@ func (c *Codec) EncodeCommand(cmd engine.Command) (Encoded, error) {
 
 // writeVersion is the version cmd is written at, and cmd as written
 // there: the lowest version whose WriteAs takes it, else the newest.
+// Versions with decimal amounts are candidates only in the decimal format,
+// and then the last of them always takes the command.
 func (c *Codec) writeVersion(k engine.Kind, cmd engine.Command) (uint8, engine.Command) {
 	newest := c.writes[k]
+	compact := c.format.get() != DataFormatDecimalAmounts
 	for v := uint8(1); v < newest; v++ {
-		if r := c.regs[k][v]; r != nil && r.WriteAs != nil {
+		if r := c.regs[k][v]; r != nil && r.WriteAs != nil && !(compact && r.DecimalAmounts) {
 			if as, ok := r.WriteAs(cmd); ok {
 				return v, as
 			}

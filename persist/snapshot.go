@@ -36,6 +36,11 @@ const maxPrealloc = 1 << 20
 // client at the leader, and the Idempotency-Key records.
 type ClusterMeta struct {
 	NodeHTTPAddrs map[string]string `msgpack:"NodeHTTPAddrs"`
+	// DataFormat is the cluster's data format (absent, the decimal one, in
+	// every snapshot before v0.5.0 and until the upgrade is finalized, so
+	// the section reads as those releases wrote it); it also decides the
+	// catalog section's layout.
+	DataFormat DataFormat `msgpack:"DataFormat,omitempty"`
 	// Idempotency is written to its own section (7), not with the rest of
 	// the metadata in section 1; a snapshot without that section (every
 	// build before it) restores with none.
@@ -103,8 +108,8 @@ func writeSections(enc *msgpack.Encoder, bw *bufio.Writer, hdr *snapshotHeader, 
 		version uint64
 		name    string
 		v       any
-	}{{sectionMeta, 1, "cluster metadata", meta}, {sectionCatalog, catalogVersion, "catalog", cat}, {sectionOrder, 1, "customer order", snap.CustomerOrder}} {
-		b, err := Marshal(s.v)
+	}{{sectionMeta, 1, "cluster metadata", meta}, {sectionCatalog, catalogVersionFor(meta.DataFormat), "catalog", cat}, {sectionOrder, 1, "customer order", snap.CustomerOrder}} {
+		b, err := marshalAt(meta.DataFormat, s.v)
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
@@ -362,10 +367,21 @@ func decodeCustomers(raw [][]byte, format int) ([]*engine.Customer, error) {
 	return out, errors.Join(errs...)
 }
 
-// catalogVersion is the catalog section's version: 1 was written before
-// MAX, UNIQUE, LATEST and TIERED were rated, 2 since (the same msgpack
-// layout, with the Unrated and FlatLegacy marks written out).
-const catalogVersion = 2
+// catalogVersion is the catalog section's newest version: 1 was written
+// before MAX, UNIQUE, LATEST and TIERED were rated, 2 since (the same
+// msgpack layout, with the Unrated and FlatLegacy marks written out), 3
+// since v0.5.0 in the compact data format (the same, amounts in money's
+// compact form). Each reads through money.Amount, which tells the amount
+// layouts apart.
+const catalogVersion = 3
+
+// catalogVersionFor is the catalog version written in data format f.
+func catalogVersionFor(f DataFormat) uint64 {
+	if f == DataFormatDecimalAmounts {
+		return 2
+	}
+	return catalogVersion
+}
 
 // readCatalog reads the catalog section; a version 1 catalog is given the
 // meaning it had when it was written (engine.MarkFoundationCatalog).
