@@ -2,9 +2,9 @@ package money
 
 import (
 	"bytes"
-	"math/rand"
 	"encoding/json"
 	"math/big"
+	"math/rand"
 	"strings"
 	"testing"
 
