@@ -24,6 +24,9 @@ type fsm struct {
 	// outbox holds the notifications waiting for delivery and the webhook
 	// destinations (outbox.go).
 	outbox *outboxTable
+	// format is the cluster's data format (dataformat.go), atomic: the
+	// snapshot and the HTTP layer read it.
+	format atomic.Uint32
 }
 
 var _ raft.BatchingFSM = (*fsm)(nil)
@@ -277,7 +280,8 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: snapshot: %w", err)
 	}
-	return &fsmSnapshot{snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs(), Idempotency: f.idem.view(), Outbox: f.outbox.view()}}, nil
+	return &fsmSnapshot{snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs(), DataFormat: f.dataFormat(),
+		Idempotency: f.idem.view(), Outbox: f.outbox.view()}}, nil
 }
 
 // Restore replaces the engine's state and the cluster metadata with a
@@ -298,6 +302,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	f.meta.Store(&addrs)
 	f.idem.restore(meta.Idempotency)
 	f.outbox.restore(meta.Outbox)
+	f.setDataFormat(meta.DataFormat)
 	return nil
 }
 

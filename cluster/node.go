@@ -64,6 +64,9 @@ type Node struct {
 	prop      *proposer
 	peers     *peerHealth
 	lead      *leadership
+	// bootstrapped: this node created the cluster on a fresh data dir, so
+	// every member runs this release or a later one (ensureDataFormat).
+	bootstrapped bool
 
 	closeOnce sync.Once
 	closing   chan struct{}
@@ -138,9 +141,10 @@ func Open(cfg Config) (*Node, error) {
 	n.raft = r
 	n.prop = newProposer(r, n.clock, codec)
 	n.peers.observe(r)
+	n.bootstrapped = cfg.Bootstrap && !hasState
 	n.wg.Add(1)
 	go n.watchLeadership(notify)
-	if cfg.Bootstrap && !hasState {
+	if n.bootstrapped {
 		boot := raft.Configuration{Servers: []raft.Server{{
 			Suffrage: raft.Voter, ID: rc.LocalID, Address: trans.LocalAddr(),
 		}}}
@@ -200,6 +204,11 @@ func (n *Node) Propose(ctx context.Context, cmd engine.Command) (engine.Result, 
 func (n *Node) ProposeOnce(ctx context.Context, cmd engine.Command, key IdempotencyKey) (engine.Result, error) {
 	if !n.IsLeader() {
 		return engine.Result{}, ErrNotLeader
+	}
+	if cmd != nil && clusterSpecOf(cmd.Kind()) != nil && n.DataFormat() < persist.DataFormatCompactAmounts {
+		// Its guard is idempotency_guard version 2, which earlier releases
+		// stop on: only once every node runs this release.
+		return engine.Result{}, ErrUpgradeNotFinalized
 	}
 	return n.prop.proposeOnce(ctx, cmd, key)
 }

@@ -65,6 +65,8 @@ var clusterSpecs = buildClusterSpecs(
 	// version 1 (engine commands only) is registered in newCodec and still
 	// written for guards of engine commands.
 	clusterSpec{Kind: kindIdemGuard, Name: "idempotency_guard", Version: 2, New: func() engine.Command { return &idemGuardCmd{} }},
+	clusterSpec{Kind: kindDataFormat, Name: "set_data_format", Version: 1, New: func() engine.Command { return &dataFormatCmd{} },
+		Apply: func(f *fsm, _ applyAt, c engine.Command) engine.Result { return f.applyDataFormat(c.(*dataFormatCmd)) }},
 	clusterSpec{Kind: kindWebhookCreate, Name: "create_webhook", Version: 1, New: func() engine.Command { return &webhookCreateCmd{} },
 		ClientFacing: true,
 		Apply: func(f *fsm, x applyAt, c engine.Command) engine.Result {

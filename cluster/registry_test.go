@@ -221,7 +221,7 @@ func randomClusterStep(rng *rand.Rand, oracle *fsm, at engine.Nanos, entry int) 
 		failed = append(failed, fd.ID)
 	}
 	cust := fmt.Sprint("c", rng.Intn(4))
-	switch rng.Intn(13) {
+	switch rng.Intn(14) {
 	case 0:
 		return []engine.Command{&nodeMetaCmd{ID: fmt.Sprint("n", rng.Intn(3)), HTTPAddr: fmt.Sprint("127.0.0.1:", 8000+rng.Intn(9)), Remove: rng.Intn(3) == 0}}
 	case 1:
@@ -261,6 +261,8 @@ func randomClusterStep(rng *rand.Rand, oracle *fsm, at engine.Nanos, entry int) 
 			g.Cluster = !g.Cluster // names the wrong layer: malformed
 		}
 		return []engine.Command{g, next}
+	case 12:
+		return []engine.Command{&dataFormatCmd{Format: persist.DataFormat(rng.Intn(3))}} // 2: newer than this release
 	case 8: // a guard that guards nothing
 		fp := sha256.Sum256([]byte("x"))
 		return []engine.Command{&idemGuardCmd{Scope: "/s", Key: "dangling", Fingerprint: fp[:]}}

@@ -9,14 +9,17 @@ import (
 
 // Status is this node's view of the cluster, shaped as /v1/cluster/status.
 type Status struct {
-	NodeID         string       `json:"node_id"`
-	State          string       `json:"state"` // leader|follower|candidate|shutdown
-	LeaderID       string       `json:"leader_id"`
-	LeaderHTTPAddr string       `json:"leader_http_addr"`
-	Term           uint64       `json:"term"`
-	CommitIndex    uint64       `json:"commit_index"`
-	AppliedIndex   uint64       `json:"applied_index"`
-	Nodes          []NodeStatus `json:"nodes"`
+	NodeID         string `json:"node_id"`
+	State          string `json:"state"` // leader|follower|candidate|shutdown
+	LeaderID       string `json:"leader_id"`
+	LeaderHTTPAddr string `json:"leader_http_addr"`
+	Term           uint64 `json:"term"`
+	CommitIndex    uint64 `json:"commit_index"`
+	AppliedIndex   uint64 `json:"applied_index"`
+	// DataFormat is the cluster's data format (0: what earlier releases
+	// read; 1: this release's, after finalize-upgrade).
+	DataFormat uint8        `json:"data_format"`
+	Nodes      []NodeStatus `json:"nodes"`
 }
 
 // NodeStatus is one member of the configuration. State is what this node
@@ -41,6 +44,7 @@ func (n *Node) Status() Status {
 		Term:           n.raft.CurrentTerm(),
 		CommitIndex:    n.raft.CommitIndex(),
 		AppliedIndex:   n.raft.AppliedIndex(),
+		DataFormat:     uint8(n.DataFormat()),
 		Nodes:          []NodeStatus{},
 	}
 	f := n.raft.GetConfiguration()

@@ -72,6 +72,7 @@ func (n *Node) leaderLoop(ctx context.Context) {
 	n.lead.set(ctx)
 	defer n.lead.set(nil)
 	n.ensureOwnAddr(ctx)
+	n.ensureDataFormat(ctx)
 	t := time.NewTicker(tickPoll)
 	defer t.Stop()
 	var stuck engine.Nanos // a due time a tick did not move: do not spin on it

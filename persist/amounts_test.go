@@ -1,9 +1,7 @@
 package persist
 
 import (
-	"bufio"
 	"bytes"
-	"io"
 	"reflect"
 	"testing"
 
@@ -175,38 +173,9 @@ func TestSnapshotCatalogFollowsTheDataFormat(t *testing.T) {
 // sectionVersion finds a section's version in a snapshot's bytes.
 func sectionVersion(t *testing.T, b []byte, tag sectionTag) uint64 {
 	t.Helper()
-	var found uint64
-	err := walkSections(bytes.NewReader(b), func(tg sectionTag, version uint64) {
-		if tg == tag {
-			found = version
-		}
-	})
+	versions, err := SnapshotSections(bytes.NewReader(b))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return found
-}
-
-// walkSections calls fn with each section's tag and version of a format 3
-// snapshot, skipping their contents.
-func walkSections(r io.Reader, fn func(sectionTag, uint64)) error {
-	br := bufio.NewReader(r)
-	if _, err := io.ReadFull(br, make([]byte, len(snapshotMagic))); err != nil {
-		return err
-	}
-	var hdr snapshotHeader
-	if err := decodeNext(br, &hdr); err != nil {
-		return err
-	}
-	sr := &sectionReader{r: br}
-	for {
-		tag, version, err := sr.next()
-		if err != nil || tag == sectionEnd {
-			return err
-		}
-		fn(tag, version)
-		if err := sr.skip(); err != nil {
-			return err
-		}
-	}
+	return versions[uint64(tag)]
 }

@@ -501,6 +501,31 @@ func (c *Codec) EncodeEntry(at engine.Nanos, cmds []engine.Command) ([]byte, err
 // DecodeEntry decodes an entry into its stamped time and commands. Any
 // malformed input is an error, never a panic.
 func (c *Codec) DecodeEntry(b []byte) (engine.Nanos, []engine.Command, error) {
+	at, raw, err := splitEntry(b)
+	if err != nil {
+		return 0, nil, err
+	}
+	cmds := make([]engine.Command, 0, len(raw))
+	for i, e := range raw {
+		cmd, err := c.decodeCommand(e.Kind, e.Version, e.Body)
+		if err != nil {
+			return 0, nil, fmt.Errorf("persist: command %d: %w", i, err)
+		}
+		cmds = append(cmds, cmd)
+	}
+	return at, cmds, nil
+}
+
+// EntryCommands splits an entry into its commands' kinds, versions and
+// bodies without decoding them (tools, and tests of what was written).
+func EntryCommands(b []byte) ([]Encoded, error) {
+	_, raw, err := splitEntry(b)
+	return raw, err
+}
+
+// splitEntry reads an entry's header and splits its commands; every length
+// is checked against the bytes there are.
+func splitEntry(b []byte) (engine.Nanos, []Encoded, error) {
 	if len(b) < entryHeaderLen+1 {
 		return 0, nil, fmt.Errorf("persist: entry of %d bytes is too short", len(b))
 	}
@@ -517,7 +542,7 @@ func (c *Codec) DecodeEntry(b []byte) (engine.Nanos, []engine.Command, error) {
 	if n > uint64(len(rest)/3) { // a command takes at least 3 bytes
 		return 0, nil, fmt.Errorf("persist: entry claims %d commands in %d bytes", n, len(rest))
 	}
-	cmds := make([]engine.Command, 0, n)
+	out := make([]Encoded, 0, n)
 	for i := uint64(0); i < n; i++ {
 		if len(rest) < 3 {
 			return 0, nil, fmt.Errorf("persist: command %d truncated", i)
@@ -527,18 +552,13 @@ func (c *Codec) DecodeEntry(b []byte) (engine.Nanos, []engine.Command, error) {
 		if w <= 0 || size > uint64(len(rest)-2-w) {
 			return 0, nil, fmt.Errorf("persist: command %d: bad body length", i)
 		}
-		body := rest[2+w : 2+w+int(size)]
+		out = append(out, Encoded{Kind: k, Version: v, Body: rest[2+w : 2+w+int(size)]})
 		rest = rest[2+w+int(size):]
-		cmd, err := c.decodeCommand(k, v, body)
-		if err != nil {
-			return 0, nil, fmt.Errorf("persist: command %d: %w", i, err)
-		}
-		cmds = append(cmds, cmd)
 	}
 	if len(rest) != 0 {
 		return 0, nil, fmt.Errorf("persist: %d trailing bytes after the last command", len(rest))
 	}
-	return at, cmds, nil
+	return at, out, nil
 }
 
 func (c *Codec) decodeCommand(k engine.Kind, v uint8, body []byte) (engine.Command, error) {

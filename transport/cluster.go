@@ -64,6 +64,20 @@ func (s *Server) clusterTransfer(ctx *fasthttp.RequestCtx, _ string) error {
 	return writeJSON(ctx, struct{}{})
 }
 
+// clusterFinalizeUpgrade serves POST /v1/cluster/finalize-upgrade: once
+// every node runs this release, the leader writes its data format (amounts
+// in money's compact form) from now on. Idempotent.
+func (s *Server) clusterFinalizeUpgrade(ctx *fasthttp.RequestCtx, _ string) error {
+	wctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
+	defer cancel()
+	if err := s.node.FinalizeUpgrade(wctx); err != nil {
+		return proposeError(err)
+	}
+	return writeJSON(ctx, struct {
+		DataFormat int `json:"data_format"`
+	}{int(s.node.Status().DataFormat)})
+}
+
 // clusterSnapshot serves POST /v1/cluster/snapshot: a Raft snapshot of this node now.
 func (s *Server) clusterSnapshot(ctx *fasthttp.RequestCtx, _ string) error {
 	if err := s.node.Snapshot(); err != nil {

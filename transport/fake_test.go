@@ -71,6 +71,9 @@ func (f *fakeNode) LeaderHTTPAddr() string {
 	return f.leaderAddr
 }
 
+// FinalizeUpgrade records nothing: the fake keeps no data format.
+func (f *fakeNode) FinalizeUpgrade(context.Context) error { return nil }
+
 // setLeader changes who leads while the server runs.
 func (f *fakeNode) setLeader(leader bool, addr string) {
 	f.mu.Lock()

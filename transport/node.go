@@ -29,6 +29,9 @@ type Node interface {
 	AddNode(ctx context.Context, id, raftAddr, httpAddr string) error
 	RemoveNode(ctx context.Context, id string) error
 	TransferLeadership() error
+	// FinalizeUpgrade moves the cluster to this release's data format
+	// (leader only; cluster.ErrNotLeader elsewhere).
+	FinalizeUpgrade(ctx context.Context) error
 	Snapshot() error
 	Backup(w io.Writer) error
 	// Restore replaces the cluster's state with a backup (leader only).

@@ -111,6 +111,7 @@ func (s *Server) buildRoutes() map[string]*endpoint {
 	add(post, "/v1/cluster/join", s.clusterJoin, leaderOnly)
 	add(post, "/v1/cluster/remove", s.clusterRemove, leaderOnly)
 	add(post, "/v1/cluster/transfer-leadership", s.clusterTransfer, leaderOnly)
+	add(post, "/v1/cluster/finalize-upgrade", s.clusterFinalizeUpgrade, leaderOnly)
 	add(post, "/v1/cluster/snapshot", s.clusterSnapshot, anyNode)
 	add(get, "/v1/cluster/backup", s.clusterBackup, anyNode)
 	add(post, "/v1/cluster/restore", s.clusterRestore, leaderOnly)

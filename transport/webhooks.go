@@ -57,10 +57,14 @@ func (s *Server) createWebhook(ctx *fasthttp.RequestCtx, _ string) error {
 	if err != nil {
 		return err
 	}
+	found := false
 	for _, d := range s.node.Webhooks() {
 		if d.ID == res.ID {
-			secret = d.Secret
+			secret, found = d.Secret, true
 		}
+	}
+	if !found { // a key replayed after a restore from a backup without it
+		return unavailable("webhook %s is not in this cluster's state; list /v1/webhooks and create it again", res.ID)
 	}
 	return writeData(ctx, struct {
 		ID     string `json:"id"`

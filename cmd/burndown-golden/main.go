@@ -51,6 +51,8 @@ func run(out string) error {
 	if err != nil {
 		return err
 	}
+	// A set pins what this release writes: its newest formats.
+	codec.SetDataFormat(persist.LatestDataFormat)
 	e := engine.New(engine.Config{Shards: 3})
 	defer e.Close()
 	var logBuf bytes.Buffer
@@ -104,7 +106,8 @@ func writeSnapshot(e *engine.Engine, path string) error {
 	}
 	defer snap.Release()
 	var buf bytes.Buffer
-	if err := persist.WriteSnapshot(&buf, snap, persist.ClusterMeta{NodeHTTPAddrs: map[string]string{"n1": "127.0.0.1:8080"}}); err != nil {
+	meta := persist.ClusterMeta{NodeHTTPAddrs: map[string]string{"n1": "127.0.0.1:8080"}, DataFormat: persist.LatestDataFormat}
+	if err := persist.WriteSnapshot(&buf, snap, meta); err != nil {
 		return err
 	}
 	return os.WriteFile(path, buf.Bytes(), 0o644)

@@ -73,6 +73,19 @@ func TestClusterFlagsFromTheEnvironment(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:2") {
 		t.Fatalf("status with --addr over BURNDOWN_ADDR: %v, want a failure naming 127.0.0.1:2", err)
 	}
+	// A node's own serve variables never name the node it joins.
+	t.Setenv("BURNDOWN_HTTP_ADDR", "0.0.0.0:8080")
+	t.Setenv("BURNDOWN_RAFT_ADDR", "0.0.0.0:8300")
+	err = clusterCmd(t.Context(), []string{"join", "--id", "n3"}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "required") {
+		t.Fatalf("join with only serve's variables set: %v, want --raft-addr and --http-addr required", err)
+	}
+	t.Setenv("BURNDOWN_CLUSTER_RAFT_ADDR", "127.0.0.1:8303")
+	t.Setenv("BURNDOWN_CLUSTER_HTTP_ADDR", "127.0.0.1:8083")
+	err = clusterCmd(t.Context(), []string{"join", "--id", "n3"}, &stdout, &stderr)
+	if err == nil || strings.Contains(err.Error(), "required") {
+		t.Fatalf("join with BURNDOWN_CLUSTER_*: %v, want it to try the node", err)
+	}
 }
 
 // --log-format json writes one JSON object a line; another format is

@@ -15,12 +15,13 @@ import (
 	"time"
 )
 
-const clusterUsage = `usage: burndown cluster <status|join|remove|transfer-leadership|snapshot|backup|restore> [flags]
+const clusterUsage = `usage: burndown cluster <status|join|remove|transfer-leadership|finalize-upgrade|snapshot|backup|restore> [flags]
 
   status                                  print the node's view of the cluster
   join --id ID --raft-addr A --http-addr H add a node (idempotent)
   remove --id ID                          remove a node
   transfer-leadership                     hand leadership to another voter
+  finalize-upgrade                        once every node runs this release: write its formats
   snapshot                                take a Raft snapshot on the node now
   backup --out FILE                       stream the node's snapshot to FILE
   restore --file PATH                     replace the cluster's state with a backup; PATH is
@@ -28,7 +29,8 @@ const clusterUsage = `usage: burndown cluster <status|join|remove|transfer-leade
 
 common flags: --addr (default 127.0.0.1:8080), --token (default $BURNDOWN_TOKEN, then
 $BURNDOWN_API_TOKEN, then the token file in --data-dir). Every flag can be set as
-BURNDOWN_<FLAG> (BURNDOWN_ADDR, BURNDOWN_DATA_DIR, ...); the command line wins.
+BURNDOWN_ADDR, BURNDOWN_TOKEN, BURNDOWN_DATA_DIR, and the others as BURNDOWN_CLUSTER_<FLAG>
+(BURNDOWN_CLUSTER_HTTP_ADDR for join's --http-addr, ...); the command line wins.
 `
 
 // clusterCmd is a thin HTTP client of the /v1/cluster/* endpoints.
@@ -48,7 +50,7 @@ func clusterCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	httpAddr := fs.String("http-addr", "", "HTTP address of the node to join")
 	out := fs.String("out", "", "backup file to write")
 	file := fs.String("file", "", "backup file to restore (a path on the leader's disk)")
-	if err := parseWithEnv(fs, args[1:]); err != nil {
+	if err := parseWithEnvNames(fs, args[1:], clusterEnvName); err != nil {
 		return err
 	}
 	tok := *token
@@ -79,6 +81,8 @@ func clusterCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return c.call(ctx, "POST", "/v1/cluster/remove", map[string]string{"id": *id}, stdout)
 	case "transfer-leadership":
 		return c.call(ctx, "POST", "/v1/cluster/transfer-leadership", struct{}{}, stdout)
+	case "finalize-upgrade":
+		return c.call(ctx, "POST", "/v1/cluster/finalize-upgrade", struct{}{}, stdout)
 	case "snapshot":
 		return c.call(ctx, "POST", "/v1/cluster/snapshot", struct{}{}, stdout)
 	case "backup":
@@ -98,6 +102,20 @@ func clusterCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprint(stderr, clusterUsage)
 	return fmt.Errorf("unknown cluster command %q", sub)
+}
+
+// clusterEnvName is the environment variable of a cluster subcommand's
+// flag: BURNDOWN_ADDR, BURNDOWN_TOKEN and BURNDOWN_DATA_DIR mean what they
+// mean to serve (the node to talk to, its token, its data dir); the flags
+// naming another node (join's --id, --raft-addr, --http-addr) or a file
+// take BURNDOWN_CLUSTER_*, so a node's own BURNDOWN_HTTP_ADDR never becomes
+// the address of a node it joins.
+func clusterEnvName(flag string) string {
+	switch flag {
+	case "addr", "token", "data-dir":
+		return envName(flag)
+	}
+	return "BURNDOWN_CLUSTER_" + strings.TrimPrefix(envName(flag), "BURNDOWN_")
 }
 
 func baseURL(addr string) string {

@@ -77,11 +77,17 @@ func envName(flagName string) string {
 // parseWithEnv applies BURNDOWN_* environment variables as defaults, then the
 // command line (which wins).
 func parseWithEnv(fs *flag.FlagSet, args []string) error {
+	return parseWithEnvNames(fs, args, envName)
+}
+
+// parseWithEnvNames is parseWithEnv with the environment variable of each
+// flag named by name.
+func parseWithEnvNames(fs *flag.FlagSet, args []string, name func(flag string) string) error {
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
-		if v, ok := os.LookupEnv(envName(f.Name)); ok && err == nil {
+		if v, ok := os.LookupEnv(name(f.Name)); ok && err == nil {
 			if serr := fs.Set(f.Name, v); serr != nil {
-				err = fmt.Errorf("%s=%q: %w", envName(f.Name), v, serr)
+				err = fmt.Errorf("%s=%q: %w", name(f.Name), v, serr)
 			}
 		}
 	})
