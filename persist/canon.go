@@ -5,7 +5,6 @@ import (
 	"reflect"
 	"sort"
 
-	"github.com/shopspring/decimal"
 	"github.com/vmihailenco/msgpack/v5"
 
 	"burndown/engine"
@@ -14,26 +13,21 @@ import (
 // Canonical msgpack encoding.
 //
 // Replicas must produce byte-identical snapshots from identical state, and a
-// state restored from a snapshot must re-encode to the very same bytes. Two
-// things in msgpack/v5 break that by default:
-//
-//   - SetSortMapKeys only sorts map[string]string, map[string]bool and
-//     map[string]interface{}; any other map (map[string]*Metric,
-//     map[RejectReason]int64, ...) is written in Go's random map order.
-//   - decimal.Decimal{} (nil coefficient) marshals to 4 bytes, but decodes to a
-//     non-nil zero coefficient that marshals to 5 bytes.
+// state restored from a snapshot must re-encode to the very same bytes.
+// msgpack/v5's SetSortMapKeys only sorts map[string]string, map[string]bool
+// and map[string]interface{}; any other map (map[string]*Metric,
+// map[RejectReason]int64, ...) would be written in Go's random map order.
 //
 // msgpack's encoder table is process-wide, so the fix is registered once, at
 // package initialisation, for exactly the types persist writes: every map type
 // reachable from the engine's commands, Customer and Catalog gets an encoder
-// that writes keys in sorted order, and decimal.Decimal gets an encoder that
-// writes a zero coefficient the same way whether or not it was allocated. The
-// wire format is unchanged (still a msgpack map; still the decimal's
-// BinaryMarshaler bytes), so decoding needs nothing special.
+// that writes keys in sorted order. The wire format is unchanged (still a
+// msgpack map), so decoding needs nothing special. (Amounts are canonical by
+// construction and have their one encoder in amounts.go; earlier builds
+// wrote shopspring decimals here, which money.Amount reads.)
 //
 // Nothing else in the process may msgpack.Register these types.
 func init() {
-	msgpack.Register(decimal.Decimal{}, encodeDecimal, nil)
 	seen := map[reflect.Type]bool{}
 	roots := []reflect.Type{
 		reflect.TypeOf(engine.Customer{}),
@@ -50,21 +44,6 @@ func init() {
 	}
 }
 
-// gobZeroInt is what big.Int.GobEncode writes for an allocated zero.
-const gobZeroInt = 0x02
-
-func encodeDecimal(e *msgpack.Encoder, v reflect.Value) error {
-	d := v.Interface().(decimal.Decimal)
-	b, err := d.MarshalBinary()
-	if err != nil {
-		return fmt.Errorf("encode decimal: %w", err)
-	}
-	if len(b) == 4 { // nil coefficient: write it as an allocated zero
-		b = append(b, gobZeroInt)
-	}
-	return e.EncodeBytes(b)
-}
-
 // registerSortedMaps walks t and registers a sorted-key encoder for every map
 // type msgpack would otherwise write in random order.
 func registerSortedMaps(t reflect.Type, seen map[reflect.Type]bool) {
@@ -76,9 +55,6 @@ func registerSortedMaps(t reflect.Type, seen map[reflect.Type]bool) {
 	case reflect.Ptr, reflect.Slice, reflect.Array:
 		registerSortedMaps(t.Elem(), seen)
 	case reflect.Struct:
-		if t == reflect.TypeOf(decimal.Decimal{}) {
-			return
-		}
 		for i := 0; i < t.NumField(); i++ {
 			if f := t.Field(i); f.IsExported() {
 				registerSortedMaps(f.Type, seen)
