@@ -322,8 +322,10 @@ type UsageAgg struct {
 	LatestTx string `msgpack:"LatestTx"`
 	// Uniques holds the distinct values of a UNIQUE metric as sorted
 	// 16-byte hashes (MurmurHash3 x64 128 of the value), at most
-	// MaxUniqueValues of them.
-	Uniques []byte `msgpack:"Uniques"`
+	// MaxUniqueValues of them (up to 256 KB an aggregate). Rating state no
+	// reader needs: a customer read leaves it out of the copy (read:"-"),
+	// which would otherwise hold the shard for every invoice's set.
+	Uniques []byte `msgpack:"Uniques" read:"-"`
 }
 
 // InvoiceLine is one line of an invoice: usage of a product, or an applied

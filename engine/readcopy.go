@@ -29,7 +29,9 @@ import (
 //   - unexported fields of the engine's own structs (caches, the customer's
 //     handle and shard bookkeeping, copy-on-write generations) are left zero:
 //     they are no part of what a customer is, and through them a reader could
-//     reach live state;
+//     reach live state; so are exported fields tagged read:"-", rating state
+//     no reader needs and too big to copy on every read (a UNIQUE metric's
+//     value set);
 //   - a kind the copier cannot copy safely (interface, func, chan, unsafe
 //     pointer) in an exported field panics when the type is first planned,
 //     which TestReadCustomerCopiesEverything meets on its first run.
@@ -206,7 +208,7 @@ func buildPlan(t reflect.Type, built map[reflect.Type]*copyPlan) *copyPlan {
 		exported, allWhole := false, true
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
-			if !f.IsExported() {
+			if !f.IsExported() || f.Tag.Get("read") == "-" {
 				allWhole = false // left zero, so the struct is not assigned whole
 				continue
 			}
