@@ -207,8 +207,15 @@ func (n *Node) ProposeOnce(ctx context.Context, cmd engine.Command, key Idempote
 	}
 	if cmd != nil && clusterSpecOf(cmd.Kind()) != nil && n.DataFormat() < persist.DataFormatCompactAmounts {
 		// Its guard is idempotency_guard version 2, which earlier releases
-		// stop on: only once every node runs this release.
-		return engine.Result{}, ErrUpgradeNotFinalized
+		// stop on: only once every node runs this release. A cluster this
+		// node bootstrapped is finalized anyway (ensureDataFormat): do it
+		// now rather than race its first leadership.
+		if !n.bootstrapped {
+			return engine.Result{}, ErrUpgradeNotFinalized
+		}
+		if err := n.FinalizeUpgrade(ctx); err != nil {
+			return engine.Result{}, err
+		}
 	}
 	return n.prop.proposeOnce(ctx, cmd, key)
 }

@@ -5,48 +5,10 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/vmihailenco/msgpack/v5"
-
-	"burndown/engine"
 	"burndown/money"
 	"burndown/persist"
 	"burndown/persist/golden"
 )
-
-// compactSince mirrors persist's table of the first versions with compact
-// amounts, for the fixture check below.
-var compactSince = map[engine.Kind]uint8{
-	engine.KindCreateProduct: 2, engine.KindCreateRateCard: 2, engine.KindAddRates: 3,
-	engine.KindCreateContract: 5, engine.KindEditContract: 4, engine.KindCreateAlert: 2,
-}
-
-// amountBins returns every msgpack bin of a command body (commands hold no
-// other bin than amounts).
-func amountBins(t *testing.T, body []byte) [][]byte {
-	t.Helper()
-	var v any
-	if err := msgpack.Unmarshal(body, &v); err != nil {
-		t.Fatal(err)
-	}
-	var out [][]byte
-	var walk func(any)
-	walk = func(x any) {
-		switch x := x.(type) {
-		case []byte:
-			out = append(out, x)
-		case []any:
-			for _, e := range x {
-				walk(e)
-			}
-		case map[string]any:
-			for _, e := range x {
-				walk(e)
-			}
-		}
-	}
-	walk(v)
-	return out
-}
 
 // The v0.5.0 set, written in this release's data format, holds no amount in
 // the decimal layout: every command that carries amounts is at a compact
@@ -68,14 +30,14 @@ func TestGoldenV050HoldsCompactAmountsOnly(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, e := range cmds {
-				since, carries := compactSince[e.Kind]
+				since, carries := persist.CompactAmountsSince[e.Kind]
 				if !carries {
 					continue
 				}
 				if (e.Version >= since) != c.compact {
 					t.Errorf("%s: kind %d at version %d", c.set, e.Kind, e.Version)
 				}
-				for _, b := range amountBins(t, e.Body) {
+				for _, b := range persist.AmountBins(t, e.Body) {
 					seen++
 					if money.IsDecimalLayout(b) == c.compact {
 						t.Errorf("%s: kind %d holds amount bytes %x", c.set, e.Kind, b)

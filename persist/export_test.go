@@ -14,3 +14,10 @@ func AppendCustomerAt(dst []byte, c *engine.Customer, layout byte) []byte {
 	}
 	return appendCustomer(dst, c, layout, (*binWriter).binAmount)
 }
+
+// CompactAmountsSince is compactAmountsSince, for the external tests.
+var CompactAmountsSince = compactAmountsSince
+
+// AmountBins lists a command body's amount bins (bins), for the external
+// tests.
+var AmountBins = bins
