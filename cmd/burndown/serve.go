@@ -29,7 +29,7 @@ type serveFlags struct {
 	stripeAPIKey, stripeAPIBase, stripeWebhookSecret string
 	shards                                           int
 	snapshotThreshold, trailingLogs                  uint64
-	leaderWait                                       time.Duration
+	leaderWait, shutdownTimeout                      time.Duration
 	logLevel, logFormat                              string
 	dedupWindow                                      time.Duration
 	dedupBudget                                      int64
@@ -58,6 +58,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&f.shards, "shards", 0, "customer shards of the engine (default: number of CPUs)")
 	fs.Uint64Var(&f.snapshotThreshold, "snapshot-threshold", 0, "new log entries that trigger a snapshot (default: raft's 8192; raise it for large states)")
 	fs.Uint64Var(&f.trailingLogs, "trailing-logs", 0, "log entries kept after a snapshot for slow followers (default: raft's 10240)")
+	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGTERM or SIGINT: hand leadership over, finish requests in flight and exit within this, even with a peer stuck")
 	fs.DurationVar(&f.leaderWait, "leader-wait", transport.DefaultLeaderWait, "how long a write that finds no leader waits for one before a 503 with Retry-After (negative: none)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error (raft's own lines keep their levels)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "text or json (one JSON object a line)")
@@ -183,21 +184,75 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	select {
 	case <-ctx.Done():
-		log.Info("shutting down")
+		log.Info("shutting down", "within", f.shutdownTimeout)
 	case err = <-errc:
 		log.Error("stopping", "err", err)
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if serr := srv.Shutdown(sctx); serr != nil {
-		log.Warn("http shutdown", "err", serr)
-	}
-	stopDispatch()
-	<-dispatched
-	if cerr := node.Close(); cerr != nil && err == nil {
-		err = fmt.Errorf("close node: %w", cerr)
+	if cerr := shutdown(log, f.shutdownTimeout, node, srv, func() { stopDispatch(); <-dispatched }); cerr != nil && err == nil {
+		err = cerr
 	}
 	return err
+}
+
+// shutdown stops a node within timeout, even when a peer is stuck: a leader
+// first hands leadership to another voter (writes go on there at once, no
+// election timeout), then the server stops taking requests and finishes
+// those in flight, the dispatcher stops, and the node closes. What has not
+// finished by the deadline is abandoned with an error: the process exits
+// anyway, and raft's log makes a restart lose nothing acknowledged.
+func shutdown(log *slog.Logger, timeout time.Duration, node *cluster.Node, srv *transport.Server, stopDispatch func()) error {
+	deadline := time.Now().Add(timeout)
+	if node.IsLeader() {
+		within(deadline, timeout/2, func() {
+			if err := node.TransferLeadership(); err != nil {
+				log.Warn("leadership not transferred before stopping", "err", err)
+				return
+			}
+			log.Info("transferred leadership before stopping")
+		})
+	}
+	sctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown: requests still in flight at the deadline", "err", err)
+	}
+	var err error
+	if !within(deadline, timeout, stopDispatch) {
+		err = errors.New("the webhook dispatcher did not stop in time")
+	}
+	if !within(deadline, timeout, func() {
+		if cerr := node.Close(); cerr != nil {
+			err = fmt.Errorf("close node: %w", cerr)
+		}
+	}) && err == nil {
+		err = fmt.Errorf("the node did not close within --shutdown-timeout %s", timeout)
+	}
+	return err
+}
+
+// within runs fn and waits for it until the deadline, and at most max; it
+// reports whether fn finished (a stuck fn is left running: the process is
+// about to exit).
+func within(deadline time.Time, max time.Duration, fn func()) bool {
+	wait := time.Until(deadline)
+	if wait > max {
+		wait = max
+	}
+	done := make(chan struct{})
+	go func() { fn(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(max0(wait)):
+		return false
+	}
+}
+
+func max0(d time.Duration) time.Duration {
+	if d < 0 {
+		return 0
+	}
+	return d
 }
 
 // prepareDataDir creates the data dir and reports whether it was new (absent or empty).
