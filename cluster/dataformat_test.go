@@ -34,20 +34,34 @@ func lastCommandVersion(t *testing.T, n *Node) (engine.Kind, uint8) {
 // Idempotency-Key on a cluster command (guard version 2) is refused, until
 // the upgrade is finalized. Then the new versions are written, the format
 // survives a restart, and FinalizeUpgrade is idempotent.
+// openDataDir opens a single node on data and waits until it leads and has
+// applied its log.
+func openDataDir(t *testing.T, data string) *Node {
+	t.Helper()
+	n, err := Open(Config{NodeID: "n1", DataDir: data, RaftAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:8080", Bootstrap: true, TestClock: true, Engine: engine.Config{Shards: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitLeader(t, n)
+	if err := n.Barrier(ctxT(t, 30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// openOldDataDir opens a copy of v0.4.0's data dir: a cluster upgraded in
+// place, not finalized.
+func openOldDataDir(t *testing.T) *Node {
+	t.Helper()
+	data := t.TempDir()
+	copyDir(t, filepath.Join("..", "persist", "testdata", "golden", "v0.4.0", "datadir-snap"), data)
+	return openDataDir(t, data)
+}
+
 func TestFinalizeUpgrade(t *testing.T) {
 	data := t.TempDir()
 	copyDir(t, filepath.Join("..", "persist", "testdata", "golden", "v0.4.0", "datadir-snap"), data)
-	open := func() *Node {
-		n, err := Open(Config{NodeID: "n1", DataDir: data, RaftAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:8080", Bootstrap: true, TestClock: true, Engine: engine.Config{Shards: 2}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		waitLeader(t, n)
-		if err := n.Barrier(ctxT(t, 30*time.Second)); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	open := func() *Node { return openDataDir(t, data) }
 	alert := func(i int) engine.Command {
 		return &engine.CreateAlert{CustomerID: "eps", Name: "limit", Type: engine.AlertSpend, Threshold: money.FromInt(int64(1000 + i))}
 	}

@@ -27,12 +27,14 @@ type fsm struct {
 	// format is the cluster's data format (dataformat.go), atomic: the
 	// snapshot and the HTTP layer read it.
 	format atomic.Uint32
+	// tokens are the API tokens (tokens.go).
+	tokens *tokenTable
 }
 
 var _ raft.BatchingFSM = (*fsm)(nil)
 
 func newFSM(eng *engine.Engine, codec *persist.Codec) *fsm {
-	f := &fsm{eng: eng, codec: codec, idem: newIdemTable(), outbox: newOutboxTable()}
+	f := &fsm{eng: eng, codec: codec, idem: newIdemTable(), outbox: newOutboxTable(), tokens: newTokenTable()}
 	empty := map[string]string{}
 	f.meta.Store(&empty)
 	return f
@@ -280,7 +282,7 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: snapshot: %w", err)
 	}
-	return &fsmSnapshot{snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs(), DataFormat: f.dataFormat(),
+	return &fsmSnapshot{snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs(), DataFormat: f.dataFormat(), Tokens: f.tokens.view(),
 		Idempotency: f.idem.view(), Outbox: f.outbox.view()}}, nil
 }
 
@@ -303,6 +305,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	f.idem.restore(meta.Idempotency)
 	f.outbox.restore(meta.Outbox)
 	f.setDataFormat(meta.DataFormat)
+	f.tokens.restore(meta.Tokens)
 	return nil
 }
 

@@ -174,6 +174,10 @@ func clusterSummary(t testing.TB, logs []*raft.Log, splits []int) string {
 		fmt.Fprintf(&b, "failed %s %s to %s attempts %d at %d\n", fd.ID, fd.NotificationID, fd.DestinationID, fd.Attempts, fd.FailedAt)
 	}
 	fmt.Fprintf(&b, "dropped %d\n", st.Dropped)
+	fmt.Fprintf(&b, "data format %d\n", f.dataFormat())
+	for _, tok := range f.tokens.view() {
+		fmt.Fprintf(&b, "token %s %s %s hash %x created %d revoked %d\n", tok.ID, tok.Name, tok.Scope, tok.Hash, tok.CreatedAt, tok.RevokedAt)
+	}
 	sum, err := golden.Summary(e)
 	if err != nil {
 		t.Fatal(err)

@@ -191,6 +191,11 @@ func (n *Node) Propose(ctx context.Context, cmd engine.Command) (engine.Result, 
 	if !n.IsLeader() {
 		return engine.Result{}, ErrNotLeader
 	}
+	if sp := clusterSpecOf(cmd.Kind()); sp != nil {
+		if err := n.requireFormat(ctx, sp.NeedsFormat); err != nil {
+			return engine.Result{}, err
+		}
+	}
 	return n.prop.propose(ctx, cmd, 0)
 }
 
@@ -205,19 +210,28 @@ func (n *Node) ProposeOnce(ctx context.Context, cmd engine.Command, key Idempote
 	if !n.IsLeader() {
 		return engine.Result{}, ErrNotLeader
 	}
-	if cmd != nil && clusterSpecOf(cmd.Kind()) != nil && n.DataFormat() < persist.DataFormatCompactAmounts {
+	if cmd != nil && clusterSpecOf(cmd.Kind()) != nil {
 		// Its guard is idempotency_guard version 2, which earlier releases
-		// stop on: only once every node runs this release. A cluster this
-		// node bootstrapped is finalized anyway (ensureDataFormat): do it
-		// now rather than race its first leadership.
-		if !n.bootstrapped {
-			return engine.Result{}, ErrUpgradeNotFinalized
-		}
-		if err := n.FinalizeUpgrade(ctx); err != nil {
+		// stop on: only once every node runs this release.
+		if err := n.requireFormat(ctx, persist.DataFormatCompactAmounts); err != nil {
 			return engine.Result{}, err
 		}
 	}
 	return n.prop.proposeOnce(ctx, cmd, key)
+}
+
+// requireFormat returns ErrUpgradeNotFinalized unless the cluster's data
+// format is at least needs. A cluster this node bootstrapped is finalized
+// anyway (ensureDataFormat): then it is done now, rather than race the
+// first leadership.
+func (n *Node) requireFormat(ctx context.Context, needs persist.DataFormat) error {
+	if n.DataFormat() >= needs {
+		return nil
+	}
+	if !n.bootstrapped {
+		return ErrUpgradeNotFinalized
+	}
+	return n.FinalizeUpgrade(ctx)
 }
 
 // IsLeader reports whether this node is the leader right now.

@@ -37,6 +37,10 @@ type clusterSpec struct {
 	// an Idempotency-Key and find a full proposal queue answered at once.
 	// The others are the nodes' own and wait for room.
 	ClientFacing bool
+	// NeedsFormat is the cluster data format a command of a later release
+	// than v0.4.0 needs before it may be proposed: earlier releases stop on
+	// it, so not until the upgrade is finalized.
+	NeedsFormat persist.DataFormat
 	// Apply applies the command on the FSM goroutine, in log order, and
 	// returns its result.
 	Apply func(f *fsm, x applyAt, c engine.Command) engine.Result
@@ -67,6 +71,16 @@ var clusterSpecs = buildClusterSpecs(
 	clusterSpec{Kind: kindIdemGuard, Name: "idempotency_guard", Version: 2, New: func() engine.Command { return &idemGuardCmd{} }},
 	clusterSpec{Kind: kindDataFormat, Name: "set_data_format", Version: 1, New: func() engine.Command { return &dataFormatCmd{} },
 		Apply: func(f *fsm, _ applyAt, c engine.Command) engine.Result { return f.applyDataFormat(c.(*dataFormatCmd)) }},
+	clusterSpec{Kind: kindTokenCreate, Name: "create_token", Version: 1, New: func() engine.Command { return &tokenCreateCmd{} },
+		ClientFacing: true, NeedsFormat: persist.DataFormatCompactAmounts,
+		Apply: func(f *fsm, x applyAt, c engine.Command) engine.Result {
+			return f.tokens.create(c.(*tokenCreateCmd), x.index, x.pos, x.at)
+		}},
+	clusterSpec{Kind: kindTokenRevoke, Name: "revoke_token", Version: 1, New: func() engine.Command { return &tokenRevokeCmd{} },
+		ClientFacing: true, NeedsFormat: persist.DataFormatCompactAmounts,
+		Apply: func(f *fsm, x applyAt, c engine.Command) engine.Result {
+			return f.tokens.revoke(c.(*tokenRevokeCmd).ID, x.at)
+		}},
 	clusterSpec{Kind: kindWebhookCreate, Name: "create_webhook", Version: 1, New: func() engine.Command { return &webhookCreateCmd{} },
 		ClientFacing: true,
 		Apply: func(f *fsm, x applyAt, c engine.Command) engine.Result {

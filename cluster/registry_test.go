@@ -221,7 +221,7 @@ func randomClusterStep(rng *rand.Rand, oracle *fsm, at engine.Nanos, entry int) 
 		failed = append(failed, fd.ID)
 	}
 	cust := fmt.Sprint("c", rng.Intn(4))
-	switch rng.Intn(14) {
+	switch rng.Intn(16) {
 	case 0:
 		return []engine.Command{&nodeMetaCmd{ID: fmt.Sprint("n", rng.Intn(3)), HTTPAddr: fmt.Sprint("127.0.0.1:", 8000+rng.Intn(9)), Remove: rng.Intn(3) == 0}}
 	case 1:
@@ -263,6 +263,16 @@ func randomClusterStep(rng *rand.Rand, oracle *fsm, at engine.Nanos, entry int) 
 		return []engine.Command{g, next}
 	case 12:
 		return []engine.Command{&dataFormatCmd{Format: persist.DataFormat(rng.Intn(3))}} // 2: newer than this release
+	case 13:
+		hash := sha256.Sum256([]byte{byte(rng.Intn(8))}) // few secrets: some are recorded twice
+		scope := []string{ScopeRead, ScopeWrite, ScopeAdmin, "root"}[rng.Intn(4)]
+		return []engine.Command{NewTokenCreate(fmt.Sprint("t", rng.Intn(5)), scope, hash)}
+	case 14:
+		var ids []string
+		for _, tok := range oracle.tokens.view() {
+			ids = append(ids, tok.ID)
+		}
+		return []engine.Command{NewTokenRevoke(pick(ids))}
 	case 8: // a guard that guards nothing
 		fp := sha256.Sum256([]byte("x"))
 		return []engine.Command{&idemGuardCmd{Scope: "/s", Key: "dangling", Fingerprint: fp[:]}}

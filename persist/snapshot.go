@@ -41,6 +41,9 @@ type ClusterMeta struct {
 	// the section reads as those releases wrote it); it also decides the
 	// catalog section's layout.
 	DataFormat DataFormat `msgpack:"DataFormat,omitempty"`
+	// Tokens are the API tokens made through the API, revoked ones
+	// included (absent before v0.5.0).
+	Tokens []*APIToken `msgpack:"Tokens,omitempty"`
 	// Idempotency is written to its own section (7), not with the rest of
 	// the metadata in section 1; a snapshot without that section (every
 	// build before it) restores with none.
