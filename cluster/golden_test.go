@@ -176,7 +176,7 @@ func clusterSummary(t testing.TB, logs []*raft.Log, splits []int) string {
 	fmt.Fprintf(&b, "dropped %d\n", st.Dropped)
 	fmt.Fprintf(&b, "data format %d\n", f.dataFormat())
 	for _, tok := range f.tokens.view() {
-		fmt.Fprintf(&b, "token %s %s %s hash %x created %d revoked %d\n", tok.ID, tok.Name, tok.Scope, tok.Hash, tok.CreatedAt, tok.RevokedAt)
+		fmt.Fprintf(&b, "token %s %s %s hash %x created %d revoked %v at %d\n", tok.ID, tok.Name, tok.Scope, tok.Hash, tok.CreatedAt, tok.Revoked, tok.RevokedAt)
 	}
 	sum, err := golden.Summary(e)
 	if err != nil {

@@ -103,7 +103,7 @@ func newTokenTable() *tokenTable {
 func (t *tokenTable) publish(list []*persist.APIToken) {
 	st := &tokenState{list: list, byHash: make(map[[32]byte]*persist.APIToken, len(list))}
 	for _, tok := range list {
-		if tok.RevokedAt == 0 && len(tok.Hash) == sha256.Size {
+		if !tok.Revoked && len(tok.Hash) == sha256.Size {
 			st.byHash[[32]byte(tok.Hash)] = tok
 		}
 	}
@@ -139,10 +139,10 @@ func (t *tokenTable) revoke(id string, at engine.Nanos) engine.Result {
 		if tok.ID != id {
 			continue
 		}
-		if tok.RevokedAt == 0 {
+		if !tok.Revoked {
 			next := slices.Clone(st.list)
 			revoked := *tok
-			revoked.RevokedAt = at
+			revoked.Revoked, revoked.RevokedAt = true, at
 			next[i] = &revoked
 			t.publish(next)
 		}
@@ -172,13 +172,19 @@ func (n *Node) Authenticate(secret []byte) (scope string, ok bool) {
 	return tok.Scope, true
 }
 
-// Tokens lists the tokens, revoked ones included, oldest first (copies;
-// the HTTP layer shows ids, names, scopes and times, never hashes).
-func (n *Node) Tokens() []persist.APIToken {
+// TokenInfo is what may be shown of a token: never its secret or hash.
+type TokenInfo struct {
+	ID, Name, Scope      string
+	Revoked              bool
+	CreatedAt, RevokedAt engine.Nanos
+}
+
+// Tokens lists the tokens, revoked ones included, oldest first.
+func (n *Node) Tokens() []TokenInfo {
 	list := n.fsm.tokens.cur.Load().list
-	out := make([]persist.APIToken, len(list))
+	out := make([]TokenInfo, len(list))
 	for i, tok := range list {
-		out[i] = *tok
+		out[i] = TokenInfo{ID: tok.ID, Name: tok.Name, Scope: tok.Scope, Revoked: tok.Revoked, CreatedAt: tok.CreatedAt, RevokedAt: tok.RevokedAt}
 	}
 	return out
 }

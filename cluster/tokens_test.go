@@ -56,7 +56,7 @@ func TestTokensThroughTheLog(t *testing.T) {
 	if _, ok := n.Authenticate(secret); ok {
 		t.Fatal("a revoked token still authenticates")
 	}
-	if l := n.Tokens(); len(l) != 1 || l[0].RevokedAt == 0 {
+	if l := n.Tokens(); len(l) != 1 || !l[0].Revoked || l[0].RevokedAt == 0 {
 		t.Fatalf("list after revoking %+v", l)
 	}
 }
@@ -84,4 +84,30 @@ func TestTokensNeedAFinalizedUpgrade(t *testing.T) {
 	if n.DataFormat() != persist.DataFormatDecimalAmounts {
 		t.Fatal("the format moved")
 	}
+}
+
+// A token made on the leader authenticates on every node once applied there,
+// and a revocation is refused by every node within a second.
+func TestTokenRevokedOnEveryNodeWithinASecond(t *testing.T) {
+	_, nodes := startThree(t)
+	leader := nodes[0]
+	secret := []byte("bdt_three")
+	id := mustPropose(t, leader, NewTokenCreate("gw", ScopeWrite, sha256.Sum256(secret))).ID
+	eventually(t, 5*time.Second, "the token on every node", func() bool {
+		for _, n := range nodes {
+			if scope, ok := n.Authenticate(secret); !ok || scope != ScopeWrite {
+				return false
+			}
+		}
+		return true
+	})
+	mustPropose(t, leader, NewTokenRevoke(id))
+	eventually(t, time.Second, "the revocation on every node", func() bool {
+		for _, n := range nodes {
+			if _, ok := n.Authenticate(secret); ok {
+				return false
+			}
+		}
+		return true
+	})
 }

@@ -11,6 +11,8 @@ type APIToken struct {
 	// Hash is the SHA-256 of the secret.
 	Hash      []byte `msgpack:"Hash"`
 	CreatedAt int64  `msgpack:"CreatedAt"`
-	// RevokedAt is when the token was revoked (0: it is active).
+	// Revoked says the token no longer authenticates, since RevokedAt
+	// (which may be 0 under a test clock, hence the flag).
+	Revoked   bool  `msgpack:"Revoked,omitempty"`
 	RevokedAt int64 `msgpack:"RevokedAt,omitempty"`
 }

@@ -86,7 +86,7 @@ func proposeError(err error) error {
 	case errors.Is(err, cluster.ErrNotLeader):
 		return errNotLeaderForward
 	case errors.Is(err, cluster.ErrUpgradeNotFinalized):
-		return badRequest("%s: on this route it needs every node on this release and the upgrade finalized (burndown cluster finalize-upgrade); send the request without it, or finalize first", idempotencyHeader)
+		return badRequest("this needs every node on this release and the upgrade finalized (burndown cluster finalize-upgrade)")
 	case errors.Is(err, cluster.ErrIdempotencyFull):
 		return &apiError{Status: fasthttp.StatusTooManyRequests, RetryAfter: 60,
 			Message: "Idempotency-Key: the cluster holds as many keys as it can keep for 24 h; the request was not applied; retry later, or send it without the header"}

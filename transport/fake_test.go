@@ -71,6 +71,12 @@ func (f *fakeNode) LeaderHTTPAddr() string {
 	return f.leaderAddr
 }
 
+// Authenticate knows no replicated token: the fake serves the admin token.
+func (f *fakeNode) Authenticate([]byte) (string, bool) { return "", false }
+
+// Tokens lists none.
+func (f *fakeNode) Tokens() []cluster.TokenInfo { return nil }
+
 // FinalizeUpgrade records nothing: the fake keeps no data format.
 func (f *fakeNode) FinalizeUpgrade(context.Context) error { return nil }
 

@@ -141,6 +141,8 @@ var appliedFields = map[string][]string{
 	"/v1/webhooks/archive":           {"id"},
 	"/v1/webhooks/deliveries/replay": {"id", "since"},
 	"/v1/cluster/join":               {"id", "raft_addr", "http_addr"},
+	"/v1/admin/tokens/create":        {"name", "scope"},
+	"/v1/admin/tokens/revoke":        {"id"},
 	"/v1/cluster/remove":             {"id"},
 	"/v1/cluster/restore":            {"path"},
 	"/v1/admin/clock":                {"now"},

@@ -43,6 +43,11 @@ type Node interface {
 	// OutboxStats says how many notifications wait for delivery and how
 	// many the outbox's bound dropped.
 	OutboxStats() (size int64, dropped uint64)
+	// Authenticate returns the scope of the active replicated token whose
+	// secret is given (no allocation: it runs on every request).
+	Authenticate(secret []byte) (scope string, ok bool)
+	// Tokens lists the replicated tokens, never their secrets.
+	Tokens() []cluster.TokenInfo
 }
 
 var _ Node = (*cluster.Node)(nil)

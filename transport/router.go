@@ -10,6 +10,7 @@ import (
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/pprofhandler"
 
+	"burndown/cluster"
 	"burndown/engine"
 )
 
@@ -33,6 +34,9 @@ const (
 type route struct {
 	h      handlerFunc
 	access access
+	// scope is the narrowest token scope that may call the route
+	// (cluster.ScopeRead, ScopeWrite or ScopeAdmin).
+	scope string
 }
 
 // endpoint holds the routes of one path by method.
@@ -43,13 +47,13 @@ type endpoint struct {
 // buildRoutes maps every static path to its handlers.
 func (s *Server) buildRoutes() map[string]*endpoint {
 	r := map[string]*endpoint{}
-	add := func(method, path string, h handlerFunc, a access) {
+	add := func(method, path string, h handlerFunc, a access, scope string) {
 		ep := r[path]
 		if ep == nil {
 			ep = &endpoint{}
 			r[path] = ep
 		}
-		rt := &route{h: h, access: a}
+		rt := &route{h: h, access: a, scope: scope}
 		if method == fasthttp.MethodGet {
 			ep.get = rt
 		} else {
@@ -57,67 +61,73 @@ func (s *Server) buildRoutes() map[string]*endpoint {
 		}
 	}
 	const get, post = fasthttp.MethodGet, fasthttp.MethodPost
-	add(post, "/v1/ingest", s.ingest, leaderOnly)
+	// Scopes: read for checks and every read, write for metering (ingest,
+	// consume), admin for everything else.
+	const read, write, admin = cluster.ScopeRead, cluster.ScopeWrite, cluster.ScopeAdmin
+	add(post, "/v1/ingest", s.ingest, leaderOnly, write)
 
-	add(post, "/v1/customers", s.createCustomer, leaderOnly)
-	add(get, "/v1/customers", s.listCustomers, readRoute)
-	add(get, "/v1/customers/", s.getCustomer, readRoute) // prefix: /v1/customers/{id}
-	add(get, customerInvoicesRoute, s.listInvoices, readRoute)
-	add(get, customerInvoiceRoute, s.getInvoice, readRoute)
-	add(get, customerRejectsRoute, s.customerRejects, readRoute)
+	add(post, "/v1/customers", s.createCustomer, leaderOnly, admin)
+	add(get, "/v1/customers", s.listCustomers, readRoute, read)
+	add(get, "/v1/customers/", s.getCustomer, readRoute, read) // prefix: /v1/customers/{id}
+	add(get, customerInvoicesRoute, s.listInvoices, readRoute, read)
+	add(get, customerInvoiceRoute, s.getInvoice, readRoute, read)
+	add(get, customerRejectsRoute, s.customerRejects, readRoute, read)
 
-	add(post, "/v1/billable-metrics/create", s.createMetric, leaderOnly)
-	add(get, "/v1/billable-metrics", s.listMetrics, readRoute)
-	add(get, "/v1/billable-metrics/", s.getMetric, readRoute) // prefix
+	add(post, "/v1/billable-metrics/create", s.createMetric, leaderOnly, admin)
+	add(get, "/v1/billable-metrics", s.listMetrics, readRoute, read)
+	add(get, "/v1/billable-metrics/", s.getMetric, readRoute, read) // prefix
 
-	add(post, "/v1/contract-pricing/products/create", s.createProduct, leaderOnly)
-	add(post, "/v1/contract-pricing/products/get", s.getProduct, readRoute)
-	add(post, "/v1/contract-pricing/products/list", s.listProducts, readRoute)
+	add(post, "/v1/contract-pricing/products/create", s.createProduct, leaderOnly, admin)
+	add(post, "/v1/contract-pricing/products/get", s.getProduct, readRoute, read)
+	add(post, "/v1/contract-pricing/products/list", s.listProducts, readRoute, read)
 
-	add(post, "/v1/contract-pricing/rate-cards/create", s.createRateCard, leaderOnly)
-	add(post, "/v1/contract-pricing/rate-cards/get", s.getRateCard, readRoute)
-	add(post, "/v1/contract-pricing/rate-cards/list", s.listRateCards, readRoute)
-	add(post, "/v1/contract-pricing/rate-cards/getRates", s.getRates, readRoute)
-	add(post, "/v1/contract-pricing/rate-cards/addRate", s.addRate, leaderOnly)
-	add(post, "/v1/contract-pricing/rate-cards/addRates", s.addRates, leaderOnly)
+	add(post, "/v1/contract-pricing/rate-cards/create", s.createRateCard, leaderOnly, admin)
+	add(post, "/v1/contract-pricing/rate-cards/get", s.getRateCard, readRoute, read)
+	add(post, "/v1/contract-pricing/rate-cards/list", s.listRateCards, readRoute, read)
+	add(post, "/v1/contract-pricing/rate-cards/getRates", s.getRates, readRoute, read)
+	add(post, "/v1/contract-pricing/rate-cards/addRate", s.addRate, leaderOnly, admin)
+	add(post, "/v1/contract-pricing/rate-cards/addRates", s.addRates, leaderOnly, admin)
 
-	add(post, "/v1/contracts/create", s.createContract, leaderOnly)
-	add(post, "/v1/contracts/get", s.getContract, readRoute)
-	add(post, "/v1/contracts/list", s.listContracts, readRoute)
-	add(post, "/v1/contracts/customerBalances/list", s.listBalances, readRoute)
-	add(post, "/v1/contracts/updateEndDate", s.updateEndDate, leaderOnly)
-	add(post, "/v2/contracts/edit", s.editContract, leaderOnly)
-	add(post, "/v1/contracts/commits/threshold-billing/release", s.releasePaymentGate, leaderOnly)
+	add(post, "/v1/contracts/create", s.createContract, leaderOnly, admin)
+	add(post, "/v1/contracts/get", s.getContract, readRoute, read)
+	add(post, "/v1/contracts/list", s.listContracts, readRoute, read)
+	add(post, "/v1/contracts/customerBalances/list", s.listBalances, readRoute, read)
+	add(post, "/v1/contracts/updateEndDate", s.updateEndDate, leaderOnly, admin)
+	add(post, "/v2/contracts/edit", s.editContract, leaderOnly, admin)
+	add(post, "/v1/contracts/commits/threshold-billing/release", s.releasePaymentGate, leaderOnly, admin)
 
-	add(get, "/v1/credit-types/list", s.listCreditTypes, readRoute)
-	add(post, "/v1/credit-types/create", s.createCreditType, leaderOnly)
+	add(get, "/v1/credit-types/list", s.listCreditTypes, readRoute, read)
+	add(post, "/v1/credit-types/create", s.createCreditType, leaderOnly, admin)
 
-	add(post, "/v1/entitlements/check", s.checkPost, readRoute)
-	add(post, "/v1/entitlements/consume", s.consume, leaderOnly)
+	add(post, "/v1/entitlements/check", s.checkPost, readRoute, read)
+	add(post, "/v1/entitlements/consume", s.consume, leaderOnly, write)
 
-	add(post, "/v1/alerts/create", s.createAlert, leaderOnly)
-	add(post, "/v1/alerts/archive", s.archiveAlert, leaderOnly)
-	add(post, "/v1/customer-alerts/get", s.getCustomerAlert, readRoute)
-	add(post, "/v1/customer-alerts/list", s.listCustomerAlerts, readRoute)
-	add(post, "/v1/customer-alerts/reset", s.resetCustomerAlert, leaderOnly)
+	add(post, "/v1/alerts/create", s.createAlert, leaderOnly, admin)
+	add(post, "/v1/alerts/archive", s.archiveAlert, leaderOnly, admin)
+	add(post, "/v1/customer-alerts/get", s.getCustomerAlert, readRoute, read)
+	add(post, "/v1/customer-alerts/list", s.listCustomerAlerts, readRoute, read)
+	add(post, "/v1/customer-alerts/reset", s.resetCustomerAlert, leaderOnly, admin)
 
-	add(post, "/v1/webhooks/create", s.createWebhook, leaderOnly)
-	add(post, "/v1/webhooks/archive", s.archiveWebhook, leaderOnly)
-	add(get, "/v1/webhooks", s.listWebhooks, readRoute)
-	add(get, "/v1/webhooks/deliveries", s.listDeliveries, readRoute)
-	add(post, "/v1/webhooks/deliveries/replay", s.replayDeliveries, leaderOnly)
+	add(post, "/v1/webhooks/create", s.createWebhook, leaderOnly, admin)
+	add(post, "/v1/webhooks/archive", s.archiveWebhook, leaderOnly, admin)
+	add(get, "/v1/webhooks", s.listWebhooks, readRoute, read)
+	add(get, "/v1/webhooks/deliveries", s.listDeliveries, readRoute, read)
+	add(post, "/v1/webhooks/deliveries/replay", s.replayDeliveries, leaderOnly, admin)
 
-	add(get, "/v1/cluster/status", s.clusterStatus, anyNode)
-	add(post, "/v1/cluster/join", s.clusterJoin, leaderOnly)
-	add(post, "/v1/cluster/remove", s.clusterRemove, leaderOnly)
-	add(post, "/v1/cluster/transfer-leadership", s.clusterTransfer, leaderOnly)
-	add(post, "/v1/cluster/finalize-upgrade", s.clusterFinalizeUpgrade, leaderOnly)
-	add(post, "/v1/cluster/snapshot", s.clusterSnapshot, anyNode)
-	add(get, "/v1/cluster/backup", s.clusterBackup, anyNode)
-	add(post, "/v1/cluster/restore", s.clusterRestore, leaderOnly)
+	add(get, "/v1/cluster/status", s.clusterStatus, anyNode, read)
+	add(post, "/v1/cluster/join", s.clusterJoin, leaderOnly, admin)
+	add(post, "/v1/cluster/remove", s.clusterRemove, leaderOnly, admin)
+	add(post, "/v1/cluster/transfer-leadership", s.clusterTransfer, leaderOnly, admin)
+	add(post, "/v1/cluster/finalize-upgrade", s.clusterFinalizeUpgrade, leaderOnly, admin)
+	add(post, "/v1/cluster/snapshot", s.clusterSnapshot, anyNode, admin)
+	add(get, "/v1/cluster/backup", s.clusterBackup, anyNode, admin)
+	add(post, "/v1/cluster/restore", s.clusterRestore, leaderOnly, admin)
 
-	add(get, "/v1/admin/clock", s.getClock, anyNode)
-	add(post, "/v1/admin/clock", s.setClock, leaderOnly)
+	add(get, "/v1/admin/clock", s.getClock, anyNode, read)
+	add(post, "/v1/admin/tokens/create", s.createToken, leaderOnly, admin)
+	add(get, "/v1/admin/tokens/list", s.listTokens, readRoute, admin)
+	add(post, "/v1/admin/tokens/revoke", s.revokeToken, leaderOnly, admin)
+	add(post, "/v1/admin/clock", s.setClock, leaderOnly, admin)
 	return r
 }
 
@@ -170,7 +180,7 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 	path := ctx.Path()
 	// The entitlement check is the hot path: no map lookups, no allocation.
 	if string(path) == checkPath && ctx.IsGet() {
-		if !s.authorized(ctx) {
+		if _, ok := s.authenticate(ctx); !ok { // every scope may check
 			writeUnauthorized(ctx)
 			return
 		}
@@ -188,16 +198,21 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 		s.stripeWebhook(ctx)
 		return
 	}
-	if !s.authorized(ctx) {
+	scope, ok := s.authenticate(ctx)
+	if !ok {
 		writeUnauthorized(ctx)
 		return
 	}
-	if string(path) == "/metrics" && ctx.IsGet() {
+	if string(path) == "/metrics" && ctx.IsGet() { // every scope may read metrics
 		s.metrics(ctx)
 		return
 	}
 	if strings.HasPrefix(string(path), pprofPrefix) {
-		// Go's profiler, for operators and bench --profile: admin token only.
+		// Go's profiler, for operators and bench --profile: admin only.
+		if !cluster.ScopeAllows(scope, cluster.ScopeAdmin) {
+			writeForbidden(ctx, scope, cluster.ScopeAdmin)
+			return
+		}
 		pprofhandler.PprofHandler(ctx)
 		return
 	}
@@ -223,6 +238,10 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 		}
 		ctx.Response.Header.Set("Allow", strings.Join(allow, ", "))
 		writeError(ctx, &apiError{Status: fasthttp.StatusMethodNotAllowed, Message: fmt.Sprintf("method: %s is not allowed on %s", ctx.Method(), path)})
+		return
+	}
+	if !cluster.ScopeAllows(scope, rt.scope) {
+		writeForbidden(ctx, scope, rt.scope)
 		return
 	}
 	if rt == ep.post {
@@ -303,6 +322,9 @@ func (s *Server) propose(ctx *fasthttp.RequestCtx, cmd engine.Command) (engine.R
 	var res engine.Result
 	if guarded {
 		res, err = s.node.ProposeOnce(pctx, cmd, key)
+		if errors.Is(err, cluster.ErrUpgradeNotFinalized) {
+			return res, badRequest("%s: on this route it needs every node on this release and the upgrade finalized (burndown cluster finalize-upgrade); send the request without it, or finalize first", idempotencyHeader)
+		}
 	} else {
 		res, err = s.node.Propose(pctx, cmd)
 	}

@@ -53,19 +53,10 @@ func clusterCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parseWithEnvNames(fs, args[1:], clusterEnvName); err != nil {
 		return err
 	}
-	tok := *token
-	if tok == "" {
-		tok = os.Getenv("BURNDOWN_API_TOKEN")
+	c, err := newAPIClient(*addr, *token, *dataDir)
+	if err != nil {
+		return err
 	}
-	if tok == "" {
-		if b, err := os.ReadFile(filepath.Join(*dataDir, "api-token")); err == nil {
-			tok = strings.TrimSpace(string(b))
-		}
-	}
-	if tok == "" {
-		return errors.New("no token: pass --token or set BURNDOWN_API_TOKEN")
-	}
-	c := &apiClient{base: baseURL(*addr), token: tok, http: &http.Client{Timeout: 5 * time.Minute}}
 	switch sub {
 	case "status":
 		return c.call(ctx, "GET", "/v1/cluster/status", nil, stdout)
@@ -116,6 +107,23 @@ func clusterEnvName(flag string) string {
 		return envName(flag)
 	}
 	return "BURNDOWN_CLUSTER_" + strings.TrimPrefix(envName(flag), "BURNDOWN_")
+}
+
+// newAPIClient is a client of the node at addr with the token given, else
+// $BURNDOWN_API_TOKEN, else the token file in dataDir.
+func newAPIClient(addr, token, dataDir string) (*apiClient, error) {
+	if token == "" {
+		token = os.Getenv("BURNDOWN_API_TOKEN")
+	}
+	if token == "" {
+		if b, err := os.ReadFile(filepath.Join(dataDir, "api-token")); err == nil {
+			token = strings.TrimSpace(string(b))
+		}
+	}
+	if token == "" {
+		return nil, errors.New("no token: pass --token or set BURNDOWN_API_TOKEN")
+	}
+	return &apiClient{base: baseURL(addr), token: token, http: &http.Client{Timeout: 5 * time.Minute}}, nil
 }
 
 func baseURL(addr string) string {

@@ -23,6 +23,7 @@ const usage = `usage: burndown <command> [flags]
 commands:
   serve      run a node (with no flags: a single-node cluster in ./burndown-data)
   cluster    status | join | remove | transfer-leadership | snapshot | backup
+  token      create | list | revoke API tokens with a scope (read, write, admin)
   bench      load scenarios and reports: runs burndown-bench (burndown bench -h)
   version    print the release and build info (also --version)
 
@@ -55,6 +56,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stdout, stderr)
 	case "cluster":
 		return clusterCmd(ctx, args[1:], stdout, stderr)
+	case "token":
+		return tokenCmd(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return benchCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":

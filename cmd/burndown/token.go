@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+)
+
+const tokenUsage = `usage: burndown token <create|list|revoke> [flags]
+
+  create --name NAME --scope read|write|admin   make a token; its secret is printed this once
+  list                                          the tokens: ids, names, scopes, never secrets
+  revoke --id ID                                revoke a token on every node
+
+common flags: --addr (default 127.0.0.1:8080), --token (an admin token; default
+$BURNDOWN_TOKEN, then $BURNDOWN_API_TOKEN, then the token file in --data-dir).
+Flags can be set as BURNDOWN_ADDR, BURNDOWN_TOKEN, BURNDOWN_DATA_DIR and
+BURNDOWN_TOKEN_<FLAG> (BURNDOWN_TOKEN_NAME, ...); the command line wins.
+`
+
+// tokenCmd is a thin HTTP client of /v1/admin/tokens/*.
+func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stderr, tokenUsage)
+		return flag.ErrHelp
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("token "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "HTTP address of a node")
+	token := fs.String("token", "", "admin bearer token")
+	dataDir := fs.String("data-dir", "./burndown-data", "where to find the token when --token is not given")
+	name := fs.String("name", "", "the new token's name (create)")
+	scope := fs.String("scope", "", "the new token's scope: read, write or admin (create)")
+	id := fs.String("id", "", "the token to revoke (revoke)")
+	if err := parseWithEnvNames(fs, args[1:], tokenEnvName); err != nil {
+		return err
+	}
+	c, err := newAPIClient(*addr, *token, *dataDir)
+	if err != nil {
+		return err
+	}
+	switch sub {
+	case "create":
+		if *name == "" || *scope == "" {
+			return errors.New("create: --name and --scope are required")
+		}
+		return c.call(ctx, "POST", "/v1/admin/tokens/create", map[string]string{"name": *name, "scope": *scope}, stdout)
+	case "list":
+		return c.call(ctx, "GET", "/v1/admin/tokens/list", nil, stdout)
+	case "revoke":
+		if *id == "" {
+			return errors.New("revoke: --id is required")
+		}
+		return c.call(ctx, "POST", "/v1/admin/tokens/revoke", map[string]string{"id": *id}, stdout)
+	}
+	fmt.Fprint(stderr, tokenUsage)
+	return fmt.Errorf("unknown token command %q", sub)
+}
+
+// tokenEnvName is clusterEnvName's rule for the token subcommands: the
+// node and its token as for every command, the rest BURNDOWN_TOKEN_<FLAG>.
+func tokenEnvName(flag string) string {
+	switch flag {
+	case "addr", "token", "data-dir":
+		return envName(flag)
+	}
+	return "BURNDOWN_TOKEN_" + envName(flag)[len("BURNDOWN_"):]
+}
