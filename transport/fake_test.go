@@ -24,6 +24,8 @@ type fakeNode struct {
 	panicOn    engine.Kind
 	// proposeErr, when set, fails every proposal with it.
 	proposeErr error
+	// commitIndex and appliedIndex are what Status reports.
+	commitIndex, appliedIndex uint64
 }
 
 func newFakeNode(start time.Time) *fakeNode {
@@ -80,6 +82,13 @@ func (f *fakeNode) Tokens() []cluster.TokenInfo { return nil }
 // FinalizeUpgrade records nothing: the fake keeps no data format.
 func (f *fakeNode) FinalizeUpgrade(context.Context) error { return nil }
 
+// setIndexes sets the raft positions Status reports.
+func (f *fakeNode) setIndexes(commit, applied uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.commitIndex, f.appliedIndex = commit, applied
+}
+
 // setLeader changes who leads while the server runs.
 func (f *fakeNode) setLeader(leader bool, addr string) {
 	f.mu.Lock()
@@ -106,7 +115,11 @@ func (f *fakeNode) SetClock(ctx context.Context, t time.Time) error {
 }
 
 func (f *fakeNode) TestClock() bool                                                  { return true }
-func (f *fakeNode) Status() cluster.Status                                           { return cluster.Status{} }
+func (f *fakeNode) Status() cluster.Status {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return cluster.Status{CommitIndex: f.commitIndex, AppliedIndex: f.appliedIndex}
+}
 func (f *fakeNode) AddNode(ctx context.Context, id, raftAddr, httpAddr string) error { return nil }
 func (f *fakeNode) RemoveNode(ctx context.Context, id string) error                  { return nil }
 func (f *fakeNode) TransferLeadership() error                                        { return nil }

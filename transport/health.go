@@ -1,6 +1,11 @@
 package transport
 
 import (
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
 	"github.com/valyala/fasthttp"
 )
 
@@ -11,14 +16,73 @@ func (s *Server) healthz(ctx *fasthttp.RequestCtx) {
 	ctx.SetBodyString(`{"status":"ok"}`)
 }
 
-// readyz answers 200 once the node knows a leader (it can take writes,
-// directly or by forwarding) and 503 with Retry-After otherwise.
+// DefaultReadyMaxLag is how many entries a follower may have applied short
+// of the leader's commit index and still be ready.
+const DefaultReadyMaxLag = 1000
+
+// readyz answers 200 when this node can serve current answers: it leads, or
+// it follows a known leader and has applied within cfg.ReadyMaxLag entries
+// of that leader's commit index (a node that just restarted, or fell
+// behind, is not ready until it catches up, so a load balancer keeps its
+// stale entitlement answers from clients). 503 with Retry-After otherwise.
 func (s *Server) readyz(ctx *fasthttp.RequestCtx) {
-	if !s.node.IsLeader() && s.node.LeaderHTTPAddr() == "" {
-		writeError(ctx, unavailable("no leader is elected"))
-		return
+	if !s.node.IsLeader() {
+		leader := s.node.LeaderHTTPAddr()
+		if leader == "" {
+			writeError(ctx, unavailable("no leader is elected"))
+			return
+		}
+		commit, err := s.leaderCommit.get(s, leader)
+		if err != nil {
+			writeError(ctx, unavailable("the leader at %s does not say how far it is: %v", leader, err))
+			return
+		}
+		if applied := s.node.Status().AppliedIndex; commit > applied+s.cfg.ReadyMaxLag {
+			writeError(ctx, unavailable("catching up: applied %d of the leader's %d entries", applied, commit))
+			return
+		}
 	}
 	ctx.SetStatusCode(fasthttp.StatusOK)
 	ctx.SetContentType("application/json")
 	ctx.SetBodyString(`{"status":"ready"}`)
+}
+
+// leaderCommitCache keeps the leader's commit index for a moment, so
+// frequent probes cost the leader one status request per leaderCommitTTL.
+type leaderCommitCache struct {
+	mu     sync.Mutex
+	leader string
+	commit uint64
+	at     time.Time
+}
+
+// leaderCommitTTL is how long a fetched commit index is reused.
+const leaderCommitTTL = 250 * time.Millisecond
+
+// get returns the commit index of the leader at addr, asking it (with this
+// node's admin token, over the forwarder's connections) when the cached one
+// is older than leaderCommitTTL or of another leader.
+func (c *leaderCommitCache) get(s *Server, addr string) (uint64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.leader == addr && time.Since(c.at) < leaderCommitTTL {
+		return c.commit, nil
+	}
+	req := fasthttp.AcquireRequest()
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.SetRequestURI("http://" + addr + "/v1/cluster/status")
+	req.Header.Set(fasthttp.HeaderAuthorization, "Bearer "+string(s.token))
+	if err := s.fwd.client(addr).DoTimeout(req, resp, time.Second); err != nil {
+		return 0, fmt.Errorf("status: %w", err)
+	}
+	var st struct {
+		CommitIndex uint64 `json:"commit_index"`
+	}
+	if resp.StatusCode() != fasthttp.StatusOK || json.Unmarshal(resp.Body(), &st) != nil {
+		return 0, fmt.Errorf("status answered %d", resp.StatusCode())
+	}
+	c.leader, c.commit, c.at = addr, st.CommitIndex, time.Now()
+	return st.CommitIndex, nil
 }

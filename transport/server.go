@@ -42,6 +42,10 @@ type Config struct {
 	// it is answered 503 with Retry-After. Default DefaultLeaderWait;
 	// negative: no wait.
 	LeaderWait time.Duration
+	// ReadyMaxLag is how many entries a follower may be behind the
+	// leader's commit index and answer /readyz 200. Default
+	// DefaultReadyMaxLag.
+	ReadyMaxLag uint64
 }
 
 // DefaultLeaderWait is twice the cluster's election timeout: long enough for
@@ -55,13 +59,15 @@ const DefaultMaxBodyBytes = 4 << 20
 // Server is the HTTP server. It holds no state of its own beyond connections
 // to the leader for forwarding: everything else lives in the node.
 type Server struct {
-	cfg    Config
-	node   Node
-	token  []byte
-	log    *slog.Logger
-	srv    *fasthttp.Server
-	fwd    *forwarder
-	routes map[string]*endpoint
+	// leaderCommit caches the leader's commit index for /readyz.
+	leaderCommit leaderCommitCache
+	cfg          Config
+	node         Node
+	token        []byte
+	log          *slog.Logger
+	srv          *fasthttp.Server
+	fwd          *forwarder
+	routes       map[string]*endpoint
 	// summed caches the summed-property index of the latest catalog seen.
 	summed atomic.Pointer[summedKeys]
 }
@@ -85,6 +91,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.LeaderWait == 0 {
 		cfg.LeaderWait = DefaultLeaderWait
+	}
+	if cfg.ReadyMaxLag == 0 {
+		cfg.ReadyMaxLag = DefaultReadyMaxLag
 	}
 	s := &Server{cfg: cfg, node: cfg.Node, token: []byte(cfg.Token), log: cfg.Logger, fwd: newForwarder(cfg.WriteTimeout)}
 	s.routes = s.buildRoutes()

@@ -30,6 +30,7 @@ type serveFlags struct {
 	shards                                           int
 	snapshotThreshold, trailingLogs                  uint64
 	leaderWait, shutdownTimeout                      time.Duration
+	readyMaxLag                                      uint64
 	logLevel, logFormat                              string
 	dedupWindow                                      time.Duration
 	dedupBudget                                      int64
@@ -59,6 +60,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&f.snapshotThreshold, "snapshot-threshold", 0, "new log entries that trigger a snapshot (default: raft's 8192; raise it for large states)")
 	fs.Uint64Var(&f.trailingLogs, "trailing-logs", 0, "log entries kept after a snapshot for slow followers (default: raft's 10240)")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGTERM or SIGINT: hand leadership over, finish requests in flight and exit within this, even with a peer stuck")
+	fs.Uint64Var(&f.readyMaxLag, "ready-max-lag", transport.DefaultReadyMaxLag, "entries a follower may be behind the leader's commit index and still answer /readyz 200")
 	fs.DurationVar(&f.leaderWait, "leader-wait", transport.DefaultLeaderWait, "how long a write that finds no leader waits for one before a 503 with Retry-After (negative: none)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error (raft's own lines keep their levels)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "text or json (one JSON object a line)")
@@ -158,7 +160,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}()
 	srv, err := transport.New(transport.Config{Node: node, Token: f.token, Logger: log, StripeWebhookSecret: f.stripeWebhookSecret,
-		LeaderWait: f.leaderWait})
+		LeaderWait: f.leaderWait, ReadyMaxLag: f.readyMaxLag})
 	if err != nil {
 		ln.Close()
 		stopDispatch()
