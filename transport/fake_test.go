@@ -114,7 +114,7 @@ func (f *fakeNode) SetClock(ctx context.Context, t time.Time) error {
 	return err
 }
 
-func (f *fakeNode) TestClock() bool                                                  { return true }
+func (f *fakeNode) TestClock() bool { return true }
 func (f *fakeNode) Status() cluster.Status {
 	f.mu.Lock()
 	defer f.mu.Unlock()
