@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,29 +16,11 @@ import (
 // there. (All traffic stays on loopback.)
 func TestAdvertiseAddresses(t *testing.T) {
 	bin := buildBinary(t)
-	dir := t.TempDir()
-	nodes := make([]*process, 2)
-	for i := range nodes {
-		httpAddr, raftAddr := freeAddr(t), freeAddr(t)
+	nodes := newProcesses(t, bin, "a", 2, func(httpAddr, raftAddr string) []string {
 		_, httpPort, _ := net.SplitHostPort(httpAddr)
 		_, raftPort, _ := net.SplitHostPort(raftAddr)
-		args := []string{"serve", "--node-id", fmt.Sprintf("a%d", i+1), "--data-dir", filepath.Join(dir, fmt.Sprintf("a%d", i+1)),
-			"--http-addr", "0.0.0.0:" + httpPort, "--http-advertise-addr", httpAddr,
-			"--raft-addr", "0.0.0.0:" + raftPort, "--raft-advertise-addr", raftAddr, "--api-token", e2eToken}
-		if i == 0 {
-			args = append(args, "--bootstrap")
-		} else {
-			args = append(args, "--join", nodes[0].httpAddr)
-		}
-		nodes[i] = &process{t: t, bin: bin, args: args, httpAddr: httpAddr}
-	}
-	t.Cleanup(func() {
-		for _, n := range nodes {
-			n.kill()
-			if t.Failed() {
-				t.Logf("log of %s:\n%s", n.httpAddr, lastLines(n.log.String(), 30))
-			}
-		}
+		return []string{"--http-addr", "0.0.0.0:" + httpPort, "--http-advertise-addr", httpAddr,
+			"--raft-addr", "0.0.0.0:" + raftPort, "--raft-advertise-addr", raftAddr}
 	})
 	nodes[0].start()
 	eventually(t, "first node ready", 20*time.Second, func() error { _, err := call(nodes[0].httpAddr, "GET", "/readyz", nil, nil); return err })

@@ -42,18 +42,16 @@ func clusterCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	sub := args[0]
 	fs := flag.NewFlagSet("cluster "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:8080", "HTTP address of a node")
-	token := fs.String("token", "", "admin bearer token")
-	dataDir := fs.String("data-dir", "./burndown-data", "where to find the token when --token is not given")
+	client := clientFlags(fs)
 	id := fs.String("id", "", "node id (join, remove)")
 	raftAddr := fs.String("raft-addr", "", "raft address of the node to join")
 	httpAddr := fs.String("http-addr", "", "HTTP address of the node to join")
 	out := fs.String("out", "", "backup file to write")
 	file := fs.String("file", "", "backup file to restore (a path on the leader's disk)")
-	if err := parseWithEnvNames(fs, args[1:], clusterEnvName); err != nil {
+	if err := parseWithEnvNames(fs, args[1:], subcommandEnvName("BURNDOWN_CLUSTER_")); err != nil {
 		return err
 	}
-	c, err := newAPIClient(*addr, *token, *dataDir)
+	c, err := client()
 	if err != nil {
 		return err
 	}
@@ -95,18 +93,31 @@ func clusterCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return fmt.Errorf("unknown cluster command %q", sub)
 }
 
-// clusterEnvName is the environment variable of a cluster subcommand's
-// flag: BURNDOWN_ADDR, BURNDOWN_TOKEN and BURNDOWN_DATA_DIR mean what they
-// mean to serve (the node to talk to, its token, its data dir); the flags
-// naming another node (join's --id, --raft-addr, --http-addr) or a file
-// take BURNDOWN_CLUSTER_*, so a node's own BURNDOWN_HTTP_ADDR never becomes
-// the address of a node it joins.
-func clusterEnvName(flag string) string {
-	switch flag {
-	case "addr", "token", "data-dir":
-		return envName(flag)
+// subcommandEnvName names the environment variable of a client
+// subcommand's flag: BURNDOWN_ADDR, BURNDOWN_TOKEN and BURNDOWN_DATA_DIR mean
+// what they mean to serve (the node to talk to, its token, its data dir);
+// the flags naming another node (join's --id, --raft-addr, --http-addr), a
+// file or a token to make take prefix (BURNDOWN_CLUSTER_, BURNDOWN_TOKEN_),
+// so a node's own BURNDOWN_HTTP_ADDR never becomes the address of a node it
+// joins.
+func subcommandEnvName(prefix string) func(flag string) string {
+	return func(flag string) string {
+		switch flag {
+		case "addr", "token", "data-dir":
+			return envName(flag)
+		}
+		return prefix + strings.TrimPrefix(envName(flag), "BURNDOWN_")
 	}
-	return "BURNDOWN_CLUSTER_" + strings.TrimPrefix(envName(flag), "BURNDOWN_")
+}
+
+// clientFlags registers the flags every client subcommand takes (--addr,
+// --token, --data-dir) and returns the client they describe, to call once
+// the flags are parsed.
+func clientFlags(fs *flag.FlagSet) func() (*apiClient, error) {
+	addr := fs.String("addr", "127.0.0.1:8080", "HTTP address of a node")
+	token := fs.String("token", "", "admin bearer token")
+	dataDir := fs.String("data-dir", "./burndown-data", "where to find the token when --token is not given")
+	return func() (*apiClient, error) { return newAPIClient(*addr, *token, *dataDir) }
 }
 
 // newAPIClient is a client of the node at addr with the token given, else

@@ -133,20 +133,30 @@ type checkAnswer struct {
 	Balance  string `json:"balance"`
 }
 
-func TestThreeProcessCluster(t *testing.T) {
-	bin := buildBinary(t)
+// newProcesses prepares n `burndown serve` processes named prefix1..prefixN
+// in dir: the first bootstraps, the others join it. addrArgs gives a node's
+// address flags (nil: --http-addr and --raft-addr on free loopback ports);
+// extra flags are added to every node. Their logs are shown when the test
+// fails, and they are killed when it ends.
+func newProcesses(t *testing.T, bin, prefix string, n int, addrArgs func(httpAddr, raftAddr string) []string, extra ...string) []*process {
+	t.Helper()
 	dir := t.TempDir()
-	nodes := make([]*process, 3)
+	nodes := make([]*process, n)
 	for i := range nodes {
 		httpAddr, raftAddr := freeAddr(t), freeAddr(t)
-		args := []string{"serve", "--node-id", fmt.Sprintf("n%d", i+1), "--data-dir", filepath.Join(dir, fmt.Sprintf("n%d", i+1)),
-			"--http-addr", httpAddr, "--raft-addr", raftAddr, "--api-token", e2eToken}
+		name := fmt.Sprintf("%s%d", prefix, i+1)
+		args := []string{"serve", "--node-id", name, "--data-dir", filepath.Join(dir, name), "--api-token", e2eToken}
+		if addrArgs == nil {
+			args = append(args, "--http-addr", httpAddr, "--raft-addr", raftAddr)
+		} else {
+			args = append(args, addrArgs(httpAddr, raftAddr)...)
+		}
 		if i == 0 {
 			args = append(args, "--bootstrap")
 		} else {
 			args = append(args, "--join", nodes[0].httpAddr)
 		}
-		nodes[i] = &process{t: t, bin: bin, args: args, httpAddr: httpAddr}
+		nodes[i] = &process{t: t, bin: bin, args: append(args, extra...), httpAddr: httpAddr}
 	}
 	t.Cleanup(func() {
 		for _, n := range nodes {
@@ -156,20 +166,36 @@ func TestThreeProcessCluster(t *testing.T) {
 			}
 		}
 	})
+	return nodes
+}
+
+// startProcesses starts the first node, waits until it is ready, starts the
+// others, and waits until the first lists all of them; it returns that
+// status.
+func startProcesses(t *testing.T, nodes []*process) clusterStatus {
+	t.Helper()
 	nodes[0].start()
 	eventually(t, "first node ready", 20*time.Second, func() error { _, err := call(nodes[0].httpAddr, "GET", "/readyz", nil, nil); return err })
-	nodes[1].start()
-	nodes[2].start()
-	eventually(t, "three members", 30*time.Second, func() error {
-		var st clusterStatus
+	for _, n := range nodes[1:] {
+		n.start()
+	}
+	var st clusterStatus
+	eventually(t, "every member", 30*time.Second, func() error {
 		if _, err := call(nodes[0].httpAddr, "GET", "/v1/cluster/status", nil, &st); err != nil {
 			return err
 		}
-		if len(st.Nodes) != 3 {
-			return fmt.Errorf("%d members", len(st.Nodes))
+		if len(st.Nodes) != len(nodes) || st.Leader == "" {
+			return fmt.Errorf("%d members, leader %q", len(st.Nodes), st.Leader)
 		}
 		return nil
 	})
+	return st
+}
+
+func TestThreeProcessCluster(t *testing.T) {
+	bin := buildBinary(t)
+	nodes := newProcesses(t, bin, "n", 3, nil)
+	startProcesses(t, nodes)
 
 	// The catalog and the customer are written through a follower.
 	w := nodes[1].httpAddr

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,41 +14,8 @@ import (
 // out), which takes writes.
 func TestSigtermOnTheLeaderTransfersLeadership(t *testing.T) {
 	bin := buildBinary(t)
-	dir := t.TempDir()
-	nodes := make([]*process, 3)
-	for i := range nodes {
-		httpAddr, raftAddr := freeAddr(t), freeAddr(t)
-		args := []string{"serve", "--node-id", fmt.Sprintf("s%d", i+1), "--data-dir", filepath.Join(dir, fmt.Sprintf("s%d", i+1)),
-			"--http-addr", httpAddr, "--raft-addr", raftAddr, "--api-token", e2eToken, "--shutdown-timeout", "8s"}
-		if i == 0 {
-			args = append(args, "--bootstrap")
-		} else {
-			args = append(args, "--join", nodes[0].httpAddr)
-		}
-		nodes[i] = &process{t: t, bin: bin, args: args, httpAddr: httpAddr}
-	}
-	t.Cleanup(func() {
-		for _, n := range nodes {
-			n.kill()
-			if t.Failed() {
-				t.Logf("log of %s:\n%s", n.httpAddr, lastLines(n.log.String(), 30))
-			}
-		}
-	})
-	nodes[0].start()
-	eventually(t, "first node ready", 20*time.Second, func() error { _, err := call(nodes[0].httpAddr, "GET", "/readyz", nil, nil); return err })
-	nodes[1].start()
-	nodes[2].start()
-	var st clusterStatus
-	eventually(t, "three members", 30*time.Second, func() error {
-		if _, err := call(nodes[0].httpAddr, "GET", "/v1/cluster/status", nil, &st); err != nil {
-			return err
-		}
-		if len(st.Nodes) != 3 || st.Leader == "" {
-			return fmt.Errorf("%d members, leader %q", len(st.Nodes), st.Leader)
-		}
-		return nil
-	})
+	nodes := newProcesses(t, bin, "s", 3, nil, "--shutdown-timeout", "8s")
+	st := startProcesses(t, nodes)
 	var leader *process
 	var others []*process
 	for i, n := range nodes {

@@ -29,16 +29,14 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sub := args[0]
 	fs := flag.NewFlagSet("token "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:8080", "HTTP address of a node")
-	token := fs.String("token", "", "admin bearer token")
-	dataDir := fs.String("data-dir", "./burndown-data", "where to find the token when --token is not given")
+	client := clientFlags(fs)
 	name := fs.String("name", "", "the new token's name (create)")
 	scope := fs.String("scope", "", "the new token's scope: read, write or admin (create)")
 	id := fs.String("id", "", "the token to revoke (revoke)")
-	if err := parseWithEnvNames(fs, args[1:], tokenEnvName); err != nil {
+	if err := parseWithEnvNames(fs, args[1:], subcommandEnvName("BURNDOWN_TOKEN_")); err != nil {
 		return err
 	}
-	c, err := newAPIClient(*addr, *token, *dataDir)
+	c, err := client()
 	if err != nil {
 		return err
 	}
@@ -58,14 +56,4 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprint(stderr, tokenUsage)
 	return fmt.Errorf("unknown token command %q", sub)
-}
-
-// tokenEnvName is clusterEnvName's rule for the token subcommands: the
-// node and its token as for every command, the rest BURNDOWN_TOKEN_<FLAG>.
-func tokenEnvName(flag string) string {
-	switch flag {
-	case "addr", "token", "data-dir":
-		return envName(flag)
-	}
-	return "BURNDOWN_TOKEN_" + envName(flag)[len("BURNDOWN_"):]
 }
