@@ -62,7 +62,7 @@ func applyConsume(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) {
 	// rated before this task (task.apply), alerts are brought up to date.
 	s.evaluateAlerts(c, cat, now)
 	before := s.checkNow(c, cat, now, cmd)
-	if !before.Entitled {
+	if !before.Entitled && !s.allMetered(c, cmd.Events) {
 		t.res.Check = &before
 		return
 	}
@@ -77,6 +77,19 @@ func applyConsume(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) {
 	after.Entitled, after.Reason = true, ReasonOK
 	t.res.Check = &after
 	t.res.Ingest = out
+}
+
+// allMetered reports whether every event of a consume was metered before:
+// the consume is a retry (a gateway repeating a request it was not answered
+// for), admitted again as it was the first time, and its events are counted
+// as duplicates, never twice.
+func (s *shard) allMetered(c *Customer, events []Event) bool {
+	for i := range events {
+		if !s.dedup.seen(events[i].Timestamp, c.ID, events[i].TransactionID) {
+			return false
+		}
+	}
+	return len(events) > 0
 }
 
 // checkNow answers the entitlement check for the command's product and

@@ -132,6 +132,24 @@ func (d *dedupIndex) thaw() {
 	d.buckets, d.frozen = d.frozen, nil
 }
 
+// seen reports whether the pair is recorded for t's day, without recording
+// it: a consume whose events were all metered already is a retry.
+func (d *dedupIndex) seen(t Nanos, customerID, transactionID string) bool {
+	day := dayOf(t)
+	k := makeDedupKey(customerID, transactionID)
+	if _, ok := d.buckets[day][k]; ok {
+		return true
+	}
+	if _, ok := d.frozen[day][k]; ok {
+		return true
+	}
+	if l := d.legacy[day]; l != nil {
+		_, ok := l[makeLegacyKey(customerID, transactionID)]
+		return ok
+	}
+	return false
+}
+
 // insert records the pair at t and reports whether it was new, with one
 // hash operation on the live layer in the common case (the frozen and
 // legacy layers are only consulted while they exist).

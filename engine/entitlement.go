@@ -122,12 +122,40 @@ const (
 // room). customer is a customer id or ingest alias; group key and value may
 // be empty.
 func (e *Engine) AppendCheck(dst, customer, product, groupKey, groupValue []byte) ([]byte, CheckStatus) {
+	pe, blocked, st := e.check(customer, product, groupKey, groupValue)
+	switch {
+	case st != CheckFound:
+		return dst, st
+	case blocked:
+		return appendCheck(dst, false, ReasonLimitReached, pe.Balance, pe.CreditTypeID), st
+	}
+	return pe.AppendJSON(dst), st
+}
+
+// Check answers an entitlement check like AppendCheck, as a value, for
+// callers that render it their own way (the gateway authorize endpoint puts
+// it in headers too). It does not allocate.
+func (e *Engine) Check(customer, product, groupKey, groupValue []byte) (CheckAnswer, CheckStatus) {
+	pe, blocked, st := e.check(customer, product, groupKey, groupValue)
+	if st != CheckFound {
+		return CheckAnswer{}, st
+	}
+	a := CheckAnswer{Entitled: pe.Entitled, Reason: pe.Reason, Balance: pe.Balance, CreditTypeID: pe.CreditTypeID}
+	if blocked {
+		a.Entitled, a.Reason = false, ReasonLimitReached
+	}
+	return a, st
+}
+
+// check finds the published answer for a customer and product, and whether
+// an alert in alarm blocks the group value.
+func (e *Engine) check(customer, product, groupKey, groupValue []byte) (*ProductEntitlement, bool, CheckStatus) {
 	h := e.dir.lookupBytes(customer)
 	if h == nil {
-		return dst, CheckUnknownCustomer
+		return nil, false, CheckUnknownCustomer
 	}
 	if _, ok := e.catalog.Load().Products[string(product)]; !ok {
-		return dst, CheckUnknownProduct
+		return nil, false, CheckUnknownProduct
 	}
 	v := h.view.Load()
 	if v == nil {
@@ -139,12 +167,10 @@ func (e *Engine) AppendCheck(dst, customer, product, groupKey, groupValue []byte
 	}
 	if len(groupKey) > 0 && len(v.GroupBlocks) > 0 && pe.Entitled {
 		if blocked := v.GroupBlocks[groupKeyValue(groupKey, groupValue)]; blocked != nil {
-			if blocked[""] || blocked[string(product)] {
-				return appendCheck(dst, false, ReasonLimitReached, pe.Balance, pe.CreditTypeID), CheckFound
-			}
+			return pe, blocked[""] || blocked[string(product)], CheckFound
 		}
 	}
-	return pe.AppendJSON(dst), CheckFound
+	return pe, false, CheckFound
 }
 
 // groupKeyValue builds the GroupBlocks key. Only called when a customer has

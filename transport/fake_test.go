@@ -26,6 +26,9 @@ type fakeNode struct {
 	proposeErr error
 	// commitIndex and appliedIndex are what Status reports.
 	commitIndex, appliedIndex uint64
+	// tokens maps a replicated token's secret to its scope (set before
+	// serving: Authenticate reads it without the lock).
+	tokens map[string]string
 }
 
 func newFakeNode(start time.Time) *fakeNode {
@@ -73,8 +76,11 @@ func (f *fakeNode) LeaderHTTPAddr() string {
 	return f.leaderAddr
 }
 
-// Authenticate knows no replicated token: the fake serves the admin token.
-func (f *fakeNode) Authenticate([]byte) (string, bool) { return "", false }
+// Authenticate knows the tokens a test put in f.tokens.
+func (f *fakeNode) Authenticate(secret []byte) (string, bool) {
+	scope, ok := f.tokens[string(secret)]
+	return scope, ok
+}
 
 // Tokens lists none.
 func (f *fakeNode) Tokens() []cluster.TokenInfo { return nil }

@@ -187,6 +187,10 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 		s.checkGet(ctx)
 		return
 	}
+	if atOrBelow(path, authorizePath) { // every method: gateways forward the client's
+		s.authorize(ctx)
+		return
+	}
 	switch string(path) {
 	case "/healthz":
 		s.healthz(ctx)
