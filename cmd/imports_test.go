@@ -68,7 +68,7 @@ var testOnly = map[string][]string{
 	"persist": {"persist", "persist/golden"},
 	"cluster": {"persist/golden"},
 	// The middleware and gateway tests run against a real node.
-	"gateway": {"transport/transporttest"},
+	"gateway": {"gateway", "transport/transporttest"},
 }
 
 // The server binary must not link the bench harness's clients.
