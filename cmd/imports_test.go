@@ -40,13 +40,15 @@ var allowed = map[string]rule{
 	"money":               {},
 	"cmd":                 {}, // this test's own package
 	"version":             {},
+	"tlsconfig":           {}, // a leaf: TLS configurations from PEM files
+	"tlsconfig/tlstest":   {},
 	"engine":              {may: []string{"money"}},
 	"persist":             {may: []string{"engine", "money"}},
 	"persist/golden":      {may: []string{"persist", "engine", "money"}},
 	"cluster":             {may: []string{"persist", "engine", "money"}},
 	"effects":             {may: []string{"cluster", "persist", "engine", "money"}},
 	"transport":           {may: []string{"cluster", "engine", "money", "effects"}},
-	"cmd/burndown":        {may: []string{"transport", "cluster", "effects", "engine", "persist", "money"}},
+	"cmd/burndown":        {may: []string{"transport", "cluster", "effects", "engine", "persist", "money", "tlsconfig"}},
 	"cmd/burndown-bench":  {may: []string{"bench/..."}},
 	"cmd/burndown-golden": {anyBut: []string{"bench/...", "transport"}},
 	// The bench drives Burndown over HTTP and imports none of it.
@@ -63,7 +65,10 @@ var testOnly = map[string][]string{
 	// persist/golden, which imports persist: persist's external test package
 	// (persist_test) does, the package itself cannot.
 	"persist": {"persist", "persist/golden"},
-	"cluster": {"persist/golden"},
+	"cluster": {"persist/golden", "tlsconfig", "tlsconfig/tlstest"},
+	// Certificates made in tests.
+	"tlsconfig":    {"tlsconfig", "tlsconfig/tlstest"},
+	"cmd/burndown": {"tlsconfig/tlstest"},
 }
 
 // The server binary must not link the bench harness's clients.
