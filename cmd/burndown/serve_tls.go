@@ -88,11 +88,10 @@ func (t *serveTLS) nodeClient() *tls.Config {
 }
 
 // reloadOnHangup reloads the certificates on each SIGHUP until ctx ends. A
-// reload that fails keeps the certificate in use and logs why.
+// reload that fails keeps the certificate in use and logs why. Without
+// TLS a SIGHUP is logged and changes nothing (a reload sent to a node
+// without TLS never stops it).
 func (t *serveTLS) reloadOnHangup(ctx context.Context, log *slog.Logger) {
-	if !t.on() {
-		return
-	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	go func() {
@@ -110,6 +109,10 @@ func (t *serveTLS) reloadOnHangup(ctx context.Context, log *slog.Logger) {
 
 // reload reads every certificate again.
 func (t *serveTLS) reload(log *slog.Logger) {
+	if !t.on() {
+		log.Info("SIGHUP: no certificates to reload")
+		return
+	}
 	pairs := map[string]*tlsconfig.Keypair{"--cert-file": t.api}
 	if t.peer != nil {
 		pairs["--peer-cert-file"] = t.peer.Keypair()
