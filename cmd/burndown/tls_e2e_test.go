@@ -149,7 +149,8 @@ func tlsArgs(t *testing.T, name string, api, peer, trusted *tlstest.CA) []string
 // Three nodes with peer mutual TLS form a cluster (raft over TLS, joins
 // over the API port with peer certificates), a write sent to a follower is
 // forwarded to the leader, and a follower is ready (it asks the leader how
-// far it is). Clients trust only the API certificates' CA. A node whose
+// far it is); a node's peer certificate is renewed with SIGHUP and writes
+// still flow. Clients trust only the API certificates' CA. A node whose
 // peer certificate another CA signed, even trusting the right CA, cannot
 // join.
 func TestPeerMutualTLSCluster(t *testing.T) {
@@ -183,6 +184,10 @@ func TestPeerMutualTLSCluster(t *testing.T) {
 		})
 	}
 	eventually(t, "the follower ready", 20*time.Second, func() error { _, err := follower.call("GET", "/readyz", nil, nil); return err })
+	peerReload(t, nodes[0], peerCA)
+	if _, err := follower.call("POST", "/v1/customers", map[string]any{"name": "After reload", "ingest_aliases": []string{"after"}}, nil); err != nil {
+		t.Fatalf("a write through the follower after the peer certificate's reload: %v", err)
+	}
 
 	rogue := &process{t: t, bin: bin, httpAddr: freeAddr(t), https: httpsClient(apiCA.Pool())}
 	rogue.args = append([]string{"serve", "--node-id", "rogue", "--data-dir", filepath.Join(t.TempDir(), "rogue"), "--http-addr", rogue.httpAddr,
@@ -209,4 +214,41 @@ func TestPeerMutualTLSCluster(t *testing.T) {
 	if _, err := nodes[0].call("GET", "/v1/cluster/status", nil, &st); err != nil || len(st.Nodes) != 3 {
 		t.Fatalf("status after the rogue node tried: %+v, %v; want the 3 members only", st.Nodes, err)
 	}
+}
+
+// peerSerial is the serial of the certificate n's API port shows a node
+// (one offering burndown-peer with a certificate ca signed).
+func peerSerial(t *testing.T, n *process, ca *tlstest.CA) (*big.Int, error) {
+	p := ca.Issue(t, "probe")
+	cert, err := tls.LoadX509KeyPair(p.CertFile, p.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := tls.Dial("tcp", n.httpAddr, &tls.Config{RootCAs: ca.Pool(), Certificates: []tls.Certificate{cert}, NextProtos: []string{"burndown-peer"}})
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	return c.ConnectionState().PeerCertificates[0].SerialNumber, nil
+}
+
+// peerReload gives n a new peer certificate and sends it SIGHUP: a node
+// calling its API port gets the new one.
+func peerReload(t *testing.T, n *process, ca *tlstest.CA) {
+	t.Helper()
+	before, err := peerSerial(t, n, ca)
+	if err != nil {
+		t.Fatalf("a node's handshake with %s: %v", n.httpAddr, err)
+	}
+	next := ca.IssueTo(t, "renewed", flagValue(n.args, "--peer-cert-file"), flagValue(n.args, "--peer-key-file"))
+	if err := n.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the renewed peer certificate", 10*time.Second, func() error {
+		got, err := peerSerial(t, n, ca)
+		if err == nil && got.Cmp(next) != 0 {
+			err = fmt.Errorf("serial %v, want %v (was %v)", got, next, before)
+		}
+		return err
+	})
 }
