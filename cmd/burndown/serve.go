@@ -96,6 +96,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Certificates are read before anything is written to the data dir.
+	tlsc, err := f.loadTLS()
+	if err != nil {
+		return err
+	}
 
 	fresh, err := prepareDataDir(f.dataDir)
 	if err != nil {
@@ -133,10 +138,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	if err := f.advertised(); err != nil {
-		return err
-	}
-	tlsc, err := f.loadTLS()
-	if err != nil {
 		return err
 	}
 	// Listen first so a busy port fails before Raft starts.
