@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -28,6 +29,7 @@ type nodeSpec struct {
 	id, dir, raftAddr, httpAddr string
 	bootstrap, testClock        bool
 	snapshotThreshold, trailing uint64
+	raftTLS                     *tls.Config
 }
 
 func newSpec(t testing.TB, id string, bootstrap bool) nodeSpec {
@@ -38,7 +40,7 @@ func (s nodeSpec) open(t testing.TB) *Node {
 	t.Helper()
 	n, err := Open(Config{NodeID: s.id, DataDir: s.dir, RaftAddr: s.raftAddr, HTTPAddr: s.httpAddr,
 		Bootstrap: s.bootstrap, TestClock: s.testClock, Engine: engine.Config{Shards: 2},
-		SnapshotThreshold: s.snapshotThreshold, TrailingLogs: s.trailing})
+		SnapshotThreshold: s.snapshotThreshold, TrailingLogs: s.trailing, RaftTLS: s.raftTLS})
 	if err != nil {
 		t.Fatalf("open %s: %v", s.id, err)
 	}

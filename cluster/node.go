@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -24,7 +25,13 @@ type Config struct {
 	// RaftAdvertiseAddr is the host:port the other nodes reach this node's
 	// raft at ("": RaftAddr, which must then be a specific address).
 	RaftAdvertiseAddr string
-	HTTPAddr          string // the API address advertised to clients through the replicated metadata
+	// RaftTLS, when set, makes raft speak mutual TLS: the raft listener
+	// serves with it and raft dials with it, so it holds both ends (a
+	// certificate for each role, the CAs trusted for each) and ClientAuth
+	// tls.RequireAndVerifyClientCert (tlsconfig.Peer.Config is one). nil:
+	// plain TCP.
+	RaftTLS  *tls.Config
+	HTTPAddr string // the API address advertised to clients through the replicated metadata
 	// Bootstrap starts a new single-voter cluster with this node, unless the
 	// data dir already holds state (then it is a no-op).
 	Bootstrap bool
@@ -103,7 +110,7 @@ func Open(cfg Config) (*Node, error) {
 		stores.Close()
 		return nil, err
 	}
-	trans, err := raft.NewTCPTransportWithLogger(cfg.RaftAddr, advertise, 3, transportTimeout, hlog)
+	trans, err := newRaftTransport(cfg, advertise, hlog)
 	if err != nil {
 		stores.Close()
 		return nil, fmt.Errorf("cluster: raft transport on %s: %w", cfg.RaftAddr, err)

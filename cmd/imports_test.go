@@ -40,6 +40,8 @@ var allowed = map[string]rule{
 	"money":                   {},
 	"cmd":                     {}, // this test's own package
 	"version":                 {},
+	"tlsconfig":               {}, // a leaf: TLS configurations from PEM files
+	"tlsconfig/tlstest":       {},
 	"engine":                  {may: []string{"money"}},
 	"persist":                 {may: []string{"engine", "money"}},
 	"persist/golden":          {may: []string{"persist", "engine", "money"}},
@@ -49,7 +51,7 @@ var allowed = map[string]rule{
 	"transport/transporttest": {may: []string{"transport", "cluster", "engine", "money", "effects"}},
 	// The middleware speaks Burndown's HTTP API and imports none of it.
 	"gateway":             {},
-	"cmd/burndown":        {may: []string{"transport", "cluster", "effects", "engine", "persist", "money"}},
+	"cmd/burndown":        {may: []string{"transport", "cluster", "effects", "engine", "persist", "money", "tlsconfig"}},
 	"cmd/burndown-bench":  {may: []string{"bench/..."}},
 	"cmd/burndown-golden": {anyBut: []string{"bench/...", "transport"}},
 	// The bench drives Burndown over HTTP and imports none of it.
@@ -66,7 +68,10 @@ var testOnly = map[string][]string{
 	// persist/golden, which imports persist: persist's external test package
 	// (persist_test) does, the package itself cannot.
 	"persist": {"persist", "persist/golden"},
-	"cluster": {"persist/golden"},
+	"cluster": {"persist/golden", "tlsconfig", "tlsconfig/tlstest"},
+	// Certificates made in tests.
+	"tlsconfig":    {"tlsconfig", "tlsconfig/tlstest"},
+	"cmd/burndown": {"tlsconfig/tlstest"},
 	// The middleware and gateway tests run against a real node.
 	"gateway": {"gateway", "transport/transporttest"},
 }

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -15,15 +16,25 @@ import (
 // while leadership moves).
 const forwardedHeader = "X-Burndown-Forwarded"
 
-// forwarder proxies requests to the current leader over kept-alive connections.
+// forwarder proxies requests to the current leader over kept-alive
+// connections, HTTPS when tls is set.
 type forwarder struct {
 	timeout time.Duration
+	tls     *tls.Config
 	mu      sync.Mutex
 	clients map[string]*fasthttp.HostClient
 }
 
-func newForwarder(timeout time.Duration) *forwarder {
-	return &forwarder{timeout: timeout + 5*time.Second, clients: map[string]*fasthttp.HostClient{}}
+func newForwarder(timeout time.Duration, tlsCfg *tls.Config) *forwarder {
+	return &forwarder{timeout: timeout + 5*time.Second, tls: tlsCfg, clients: map[string]*fasthttp.HostClient{}}
+}
+
+// scheme is the forwarder's URL scheme: https with TLS, else http.
+func (f *forwarder) scheme() string {
+	if f.tls != nil {
+		return "https"
+	}
+	return "http"
 }
 
 func (f *forwarder) client(addr string) *fasthttp.HostClient {
@@ -34,6 +45,8 @@ func (f *forwarder) client(addr string) *fasthttp.HostClient {
 		c = &fasthttp.HostClient{
 			Addr:                     addr,
 			Name:                     "burndown-forwarder",
+			IsTLS:                    f.tls != nil,
+			TLSConfig:                f.tls,
 			MaxConns:                 1024,
 			ReadTimeout:              f.timeout,
 			WriteTimeout:             f.timeout,
@@ -122,6 +135,7 @@ func (s *Server) forwardTo(ctx *fasthttp.RequestCtx, addr string) error {
 	ctx.Request.CopyTo(req)
 	req.Header.Set(forwardedHeader, "1")
 	req.SetHost(addr)
+	req.URI().SetScheme(s.fwd.scheme())
 	if err := s.fwd.client(addr).DoTimeout(req, resp, s.fwd.timeout); err != nil {
 		return fmt.Errorf("transport: forward to %s: %w", addr, err)
 	}

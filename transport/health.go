@@ -72,7 +72,7 @@ func (c *leaderCommitCache) get(s *Server, addr string) (uint64, error) {
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
-	req.SetRequestURI("http://" + addr + "/v1/cluster/status")
+	req.SetRequestURI(s.fwd.scheme() + "://" + addr + "/v1/cluster/status")
 	req.Header.Set(fasthttp.HeaderAuthorization, "Bearer "+string(s.token))
 	if err := s.fwd.client(addr).DoTimeout(req, resp, time.Second); err != nil {
 		return 0, fmt.Errorf("status: %w", err)

@@ -8,6 +8,7 @@ package transport
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -46,6 +47,10 @@ type Config struct {
 	// leader's commit index and answer /readyz 200. Default
 	// DefaultReadyMaxLag.
 	ReadyMaxLag uint64
+	// PeerTLS, when set, is the client configuration of this node's calls
+	// to another node's API (writes forwarded to the leader, the leader's
+	// status for /readyz): HTTPS with it. nil: plain HTTP.
+	PeerTLS *tls.Config
 }
 
 // DefaultLeaderWait is twice the cluster's election timeout: long enough for
@@ -95,7 +100,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ReadyMaxLag == 0 {
 		cfg.ReadyMaxLag = DefaultReadyMaxLag
 	}
-	s := &Server{cfg: cfg, node: cfg.Node, token: []byte(cfg.Token), log: cfg.Logger, fwd: newForwarder(cfg.WriteTimeout)}
+	s := &Server{cfg: cfg, node: cfg.Node, token: []byte(cfg.Token), log: cfg.Logger, fwd: newForwarder(cfg.WriteTimeout, cfg.PeerTLS)}
 	s.routes = s.buildRoutes()
 	s.srv = &fasthttp.Server{
 		Handler:                      s.Handle,

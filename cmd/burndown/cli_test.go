@@ -49,7 +49,7 @@ func TestBannerNeverPrintsTheToken(t *testing.T) {
 		{filepath.Join("d", "api-token"), false, "in d/api-token"},
 	} {
 		var out bytes.Buffer
-		printBanner(&out, f, c.file, c.generated)
+		printBanner(&out, f, false, c.file, c.generated)
 		if strings.Contains(out.String(), f.token) {
 			t.Errorf("banner shows the token:\n%s", out.String())
 		}

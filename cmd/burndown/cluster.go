@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -13,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"burndown/tlsconfig"
 )
 
 const clusterUsage = `usage: burndown cluster <status|join|remove|transfer-leadership|finalize-upgrade|snapshot|backup|restore> [flags]
@@ -27,9 +30,10 @@ const clusterUsage = `usage: burndown cluster <status|join|remove|transfer-leade
   restore --file PATH                     replace the cluster's state with a backup; PATH is
                                           read by the leader (--addr), on its own disk
 
-common flags: --addr (default 127.0.0.1:8080), --token (default $BURNDOWN_TOKEN, then
-$BURNDOWN_API_TOKEN, then the token file in --data-dir). Every flag can be set as
-BURNDOWN_ADDR, BURNDOWN_TOKEN, BURNDOWN_DATA_DIR, and the others as BURNDOWN_CLUSTER_<FLAG>
+common flags: --addr (default 127.0.0.1:8080; https://host:port for TLS), --token (default
+$BURNDOWN_TOKEN, then $BURNDOWN_API_TOKEN, then the token file in --data-dir), --cacert (a CA
+to trust for https). Every flag can be set as BURNDOWN_ADDR, BURNDOWN_TOKEN, BURNDOWN_DATA_DIR,
+BURNDOWN_CACERT, and the others as BURNDOWN_CLUSTER_<FLAG>
 (BURNDOWN_CLUSTER_HTTP_ADDR for join's --http-addr, ...); the command line wins.
 `
 
@@ -94,8 +98,9 @@ func clusterCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 // subcommandEnvName names the environment variable of a client
-// subcommand's flag: BURNDOWN_ADDR, BURNDOWN_TOKEN and BURNDOWN_DATA_DIR mean
-// what they mean to serve (the node to talk to, its token, its data dir);
+// subcommand's flag: BURNDOWN_ADDR, BURNDOWN_TOKEN, BURNDOWN_DATA_DIR and
+// BURNDOWN_CACERT mean the same to every client command (the node to talk
+// to, its token, its data dir, the CA its certificate comes from);
 // the flags naming another node (join's --id, --raft-addr, --http-addr), a
 // file or a token to make take prefix (BURNDOWN_CLUSTER_, BURNDOWN_TOKEN_),
 // so a node's own BURNDOWN_HTTP_ADDR never becomes the address of a node it
@@ -103,7 +108,7 @@ func clusterCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 func subcommandEnvName(prefix string) func(flag string) string {
 	return func(flag string) string {
 		switch flag {
-		case "addr", "token", "data-dir":
+		case "addr", "token", "data-dir", "cacert":
 			return envName(flag)
 		}
 		return prefix + strings.TrimPrefix(envName(flag), "BURNDOWN_")
@@ -111,18 +116,20 @@ func subcommandEnvName(prefix string) func(flag string) string {
 }
 
 // clientFlags registers the flags every client subcommand takes (--addr,
-// --token, --data-dir) and returns the client they describe, to call once
-// the flags are parsed.
+// --token, --data-dir, --cacert) and returns the client they describe, to
+// call once the flags are parsed.
 func clientFlags(fs *flag.FlagSet) func() (*apiClient, error) {
-	addr := fs.String("addr", "127.0.0.1:8080", "HTTP address of a node")
+	addr := fs.String("addr", "127.0.0.1:8080", "HTTP address of a node (host:port, http://host:port or https://host:port)")
 	token := fs.String("token", "", "admin bearer token")
 	dataDir := fs.String("data-dir", "./burndown-data", "where to find the token when --token is not given")
-	return func() (*apiClient, error) { return newAPIClient(*addr, *token, *dataDir) }
+	cacert := fs.String("cacert", "", "CA certificate (PEM) to trust for an https:// --addr (then the default scheme)")
+	return func() (*apiClient, error) { return newAPIClient(*addr, *token, *dataDir, *cacert) }
 }
 
 // newAPIClient is a client of the node at addr with the token given, else
-// $BURNDOWN_API_TOKEN, else the token file in dataDir.
-func newAPIClient(addr, token, dataDir string) (*apiClient, error) {
+// $BURNDOWN_API_TOKEN, else the token file in dataDir; with cacert it
+// trusts that CA (and speaks https to an addr without a scheme).
+func newAPIClient(addr, token, dataDir, cacert string) (*apiClient, error) {
 	if token == "" {
 		token = os.Getenv("BURNDOWN_API_TOKEN")
 	}
@@ -134,14 +141,25 @@ func newAPIClient(addr, token, dataDir string) (*apiClient, error) {
 	if token == "" {
 		return nil, errors.New("no token: pass --token or set BURNDOWN_API_TOKEN")
 	}
-	return &apiClient{base: baseURL(addr), token: token, http: &http.Client{Timeout: 5 * time.Minute}}, nil
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	scheme := "http://"
+	if cacert != "" {
+		pool, err := tlsconfig.LoadCAs(cacert)
+		if err != nil {
+			return nil, fmt.Errorf("--cacert: %w", err)
+		}
+		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}
+		scheme = "https://"
+	}
+	return &apiClient{base: baseURL(addr, scheme), token: token, http: &http.Client{Timeout: 5 * time.Minute, Transport: tr}}, nil
 }
 
-func baseURL(addr string) string {
+// baseURL is addr as a URL, with scheme when it names none.
+func baseURL(addr, scheme string) string {
 	if strings.Contains(addr, "://") {
 		return strings.TrimRight(addr, "/")
 	}
-	return "http://" + addr
+	return scheme + addr
 }
 
 type apiClient struct {

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -28,8 +29,28 @@ type process struct {
 	bin      string
 	args     []string
 	httpAddr string
-	cmd      *exec.Cmd
-	log      *bytes.Buffer
+	// https, when set, is the client of a node serving HTTPS.
+	https *http.Client
+	cmd   *exec.Cmd
+	log   *lockedBuffer
+}
+
+// lockedBuffer is a process's output, safe to read while it runs.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func buildBinary(t *testing.T) string {
@@ -54,7 +75,7 @@ func freeAddr(t *testing.T) string {
 
 func (p *process) start() {
 	p.t.Helper()
-	p.log = &bytes.Buffer{}
+	p.log = &lockedBuffer{}
 	p.cmd = exec.Command(p.bin, p.args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
@@ -72,6 +93,20 @@ func (p *process) kill() {
 
 // call sends a request and decodes a JSON answer into out (when not nil).
 func call(addr, method, path string, body any, out any) (int, error) {
+	return callURL(&http.Client{Timeout: 10 * time.Second}, "http://"+addr+path, method, body, out)
+}
+
+// call sends a request to the process, over HTTPS when it serves it.
+func (p *process) call(method, path string, body any, out any) (int, error) {
+	if p.https == nil {
+		return call(p.httpAddr, method, path, body, out)
+	}
+	return callURL(p.https, "https://"+p.httpAddr+path, method, body, out)
+}
+
+// callURL sends a request with client and decodes a JSON answer into out
+// (when not nil).
+func callURL(client *http.Client, url, method string, body any, out any) (int, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -80,19 +115,19 @@ func call(addr, method, path string, body any, out any) (int, error) {
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, "http://"+addr+path, rd)
+	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
 		return 0, err
 	}
 	req.Header.Set("Authorization", "Bearer "+e2eToken)
 	req.Header.Set("Content-Type", "application/json")
-	client := &http.Client{Timeout: 10 * time.Second}
 	resp, err := client.Do(req)
 	if err != nil {
 		return 0, err
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	path := req.URL.RequestURI()
 	if resp.StatusCode >= 300 {
 		return resp.StatusCode, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
 	}
@@ -175,13 +210,13 @@ func newProcesses(t *testing.T, bin, prefix string, n int, addrArgs func(httpAdd
 func startProcesses(t *testing.T, nodes []*process) clusterStatus {
 	t.Helper()
 	nodes[0].start()
-	eventually(t, "first node ready", 20*time.Second, func() error { _, err := call(nodes[0].httpAddr, "GET", "/readyz", nil, nil); return err })
+	eventually(t, "first node ready", 20*time.Second, func() error { _, err := nodes[0].call("GET", "/readyz", nil, nil); return err })
 	for _, n := range nodes[1:] {
 		n.start()
 	}
 	var st clusterStatus
 	eventually(t, "every member", 30*time.Second, func() error {
-		if _, err := call(nodes[0].httpAddr, "GET", "/v1/cluster/status", nil, &st); err != nil {
+		if _, err := nodes[0].call("GET", "/v1/cluster/status", nil, &st); err != nil {
 			return err
 		}
 		if len(st.Nodes) != len(nodes) || st.Leader == "" {

@@ -35,6 +35,8 @@ type serveFlags struct {
 	dedupWindow                                      time.Duration
 	dedupBudget                                      int64
 	invoiceGrace                                     time.Duration
+	certFile, keyFile                                string
+	peerCertFile, peerKeyFile, peerCAFile            string
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -68,6 +70,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Int64Var(&f.dedupBudget, "dedup-memory-budget", 0, "bytes the dedup index may hold (0: no bound); past it the oldest days are dropped and their events rejected (same on every node)")
 	fs.DurationVar(&f.invoiceGrace, "invoice-grace-period", engine.DefaultInvoiceGracePeriod,
 		"how long after a usage period's end its draft invoice still takes late events; stored on each contract created (use the same on every node; 0: none)")
+	fs.StringVar(&f.certFile, "cert-file", "", "certificate (PEM) the HTTP API serves HTTPS with; reloaded on SIGHUP (with --key-file)")
+	fs.StringVar(&f.keyFile, "key-file", "", "private key (PEM) of --cert-file")
+	fs.StringVar(&f.peerCertFile, "peer-cert-file", "", "this node's certificate (PEM) for mutual TLS with the other nodes: raft and node-to-node HTTP; reloaded on SIGHUP (needs --cert-file)")
+	fs.StringVar(&f.peerKeyFile, "peer-key-file", "", "private key (PEM) of --peer-cert-file")
+	fs.StringVar(&f.peerCAFile, "peer-trusted-ca-file", "", "CA certificates (PEM) that sign every node's peer certificate; others are refused")
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
 	}
@@ -86,6 +93,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	log, err := newLogger(stderr, f.logFormat, level)
+	if err != nil {
+		return err
+	}
+	// Certificates are read before anything is written to the data dir.
+	tlsc, err := f.loadTLS()
 	if err != nil {
 		return err
 	}
@@ -133,8 +145,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen on --http-addr %s: %w", f.httpAddr, err)
 	}
+	ln = tlsc.listener(ln)
 	node, err := cluster.Open(cluster.Config{
 		NodeID: f.nodeID, DataDir: f.dataDir, RaftAddr: f.raftAddr, RaftAdvertiseAddr: f.raftAdvertise, HTTPAddr: f.httpAdvertise,
+		RaftTLS: tlsc.raft(),
 		// Bootstrap when asked, or when a fresh node is not told to join anyone.
 		Bootstrap: f.bootstrap || (fresh && f.join == ""),
 		TestClock: f.testClock, Logger: log,
@@ -160,7 +174,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}()
 	srv, err := transport.New(transport.Config{Node: node, Token: f.token, Logger: log, StripeWebhookSecret: f.stripeWebhookSecret,
-		LeaderWait: f.leaderWait, ReadyMaxLag: f.readyMaxLag})
+		LeaderWait: f.leaderWait, ReadyMaxLag: f.readyMaxLag, PeerTLS: tlsc.nodeClient()})
 	if err != nil {
 		ln.Close()
 		stopDispatch()
@@ -170,19 +184,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	hctx, stopReload := context.WithCancel(ctx)
+	defer stopReload()
+	tlsc.reloadOnHangup(hctx, log)
 
 	if f.join != "" && !node.IsMember() {
 		go func() {
 			jctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 			defer cancel()
-			if err := transport.JoinCluster(jctx, f.join, f.token, f.nodeID, f.raftAdvertise, f.httpAdvertise); err != nil {
+			j := transport.Join{Via: f.join, Token: f.token, ID: f.nodeID, RaftAddr: f.raftAdvertise, HTTPAddr: f.httpAdvertise, TLS: tlsc.nodeClient(), Log: log}
+			if err := transport.JoinCluster(jctx, j); err != nil {
 				errc <- err
 				return
 			}
 			log.Info("joined the cluster", "via", f.join)
 		}()
 	}
-	printBanner(stdout, f, tokenFile, generatedToken)
+	printBanner(stdout, f, tlsc.on(), tokenFile, generatedToken)
 
 	select {
 	case <-ctx.Done():
@@ -300,8 +318,11 @@ func randomHex(n int) string {
 // token itself: stdout ends up in journald and container logs. A token
 // given with --api-token or BURNDOWN_API_TOKEN is the operator's to know;
 // a generated one is read from its file (mode 0600).
-func printBanner(w io.Writer, f serveFlags, tokenFile string, generatedToken bool) {
+func printBanner(w io.Writer, f serveFlags, https bool, tokenFile string, generatedToken bool) {
 	url := "http://" + f.httpAdvertise
+	if https {
+		url = "https://" + f.httpAdvertise
+	}
 	fmt.Fprintf(w, "burndown node %s serving %s (raft %s, data %s)\n", f.nodeID, url, f.raftAdvertise, f.dataDir)
 	if tokenFile == "" {
 		fmt.Fprintf(w, "API token: the one given with --api-token or BURNDOWN_API_TOKEN (not shown)\n\n")

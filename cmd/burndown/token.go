@@ -14,9 +14,10 @@ const tokenUsage = `usage: burndown token <create|list|revoke> [flags]
   list                                          the tokens: ids, names, scopes, never secrets
   revoke --id ID                                revoke a token on every node
 
-common flags: --addr (default 127.0.0.1:8080), --token (an admin token; default
-$BURNDOWN_TOKEN, then $BURNDOWN_API_TOKEN, then the token file in --data-dir).
-Flags can be set as BURNDOWN_ADDR, BURNDOWN_TOKEN, BURNDOWN_DATA_DIR and
+common flags: --addr (default 127.0.0.1:8080; https://host:port for TLS), --token
+(an admin token; default $BURNDOWN_TOKEN, then $BURNDOWN_API_TOKEN, then the token
+file in --data-dir), --cacert (a CA to trust for https). Flags can be set as
+BURNDOWN_ADDR, BURNDOWN_TOKEN, BURNDOWN_DATA_DIR, BURNDOWN_CACERT and
 BURNDOWN_TOKEN_<FLAG> (BURNDOWN_TOKEN_NAME, ...); the command line wins.
 `
 
