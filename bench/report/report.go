@@ -105,6 +105,16 @@ func (s *Scenario) Figure(name string, v float64, unit, note string) {
 	s.Figures = append(s.Figures, Figure{Name: name, Value: v, Unit: unit, Note: note})
 }
 
+// HasFigure reports whether a figure of that name was added.
+func (s *Scenario) HasFigure(name string) bool {
+	for _, f := range s.Figures {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // Note appends a free-text note.
 func (s *Scenario) Note(n string) { s.Notes = append(s.Notes, n) }
 

@@ -27,7 +27,7 @@ type Scenario struct {
 
 // All returns every scenario in the order `--scenario all` runs them.
 func All() []Scenario {
-	return []Scenario{gateway(), ingest(), mixed(), failover(), scale()}
+	return []Scenario{gateway(), ingest(), mixed(), nginxGateway(), failover(), scale()}
 }
 
 // Select resolves a comma-separated list of names ("all" for every scenario).
@@ -74,6 +74,7 @@ type Options struct {
 	Trickle          float64       // ingest requests/s alongside gateway checks
 	MixedChecks      float64       // checks/s offered in mixed
 	MixedEvents      float64       // events/s offered in mixed
+	GatewayRate      float64       // nginx: requests/s offered through the gateway
 	Timeout          time.Duration // per request
 	Seed             uint64
 
