@@ -1,8 +1,12 @@
 package scenario
 
 import (
+	"math"
 	"testing"
 	"time"
+
+	"burndown/bench/loadgen"
+	"burndown/bench/report"
 )
 
 func TestSelect(t *testing.T) {
@@ -59,5 +63,37 @@ func TestNearest(t *testing.T) {
 	}
 	if _, ok := nearest(nil, 0.5); ok {
 		t.Error("nearest of nothing")
+	}
+}
+
+// The nginx scenario's figures are differences of the two routes at the
+// same rate, and the peak ratio appears once however many rates are added.
+func TestAddedByAuthorize(t *testing.T) {
+	out := &report.Scenario{Name: "nginx"}
+	res := func(ops, p50, p99 float64) *loadgen.Result {
+		return &loadgen.Result{Ops: 1, OpsPerSec: ops, Latency: loadgen.Latency{P50: p50, P99: p99}}
+	}
+	out.Add("nginx", "peak", "check", res(20000, 1, 5))
+	out.Add("nginx+burndown", "peak", "check", res(15000, 2, 6))
+	out.Add("nginx", "10000/s", "check", res(10000, 0.3, 2))
+	out.Add("nginx+burndown", "10000/s", "check", res(10000, 0.9, 2.5))
+	out.Add("nginx", "7500/s", "check", res(7500, 0.25, 1.5))
+	out.Add("nginx+burndown", "7500/s", "check", res(7500, 0.5, 1.75))
+	addedByAuthorize(out, "10000/s")
+	addedByAuthorize(out, "7500/s")
+	want := map[string]float64{
+		"peak throughput with the auth subrequest / without": 0.75,
+		"p50 added by the auth subrequest at 10000/s":        0.6,
+		"p99 added by the auth subrequest at 10000/s":        0.5,
+		"p50 added by the auth subrequest at 7500/s":         0.25,
+		"p99 added by the auth subrequest at 7500/s":         0.25,
+	}
+	if len(out.Figures) != len(want) {
+		t.Fatalf("%d figures, want %d: %+v", len(out.Figures), len(want), out.Figures)
+	}
+	for _, f := range out.Figures {
+		if w, ok := want[f.Name]; !ok || math.Abs(f.Value-w) > 1e-9 {
+			t.Errorf("%s = %v, want %v", f.Name, f.Value, w)
+		}
 	}
 }
