@@ -30,6 +30,7 @@ type nodeSpec struct {
 	bootstrap, testClock        bool
 	snapshotThreshold, trailing uint64
 	raftTLS                     *tls.Config
+	faults                      *Faults
 }
 
 func newSpec(t testing.TB, id string, bootstrap bool) nodeSpec {
@@ -40,7 +41,7 @@ func (s nodeSpec) open(t testing.TB) *Node {
 	t.Helper()
 	n, err := Open(Config{NodeID: s.id, DataDir: s.dir, RaftAddr: s.raftAddr, HTTPAddr: s.httpAddr,
 		Bootstrap: s.bootstrap, TestClock: s.testClock, Engine: engine.Config{Shards: 2},
-		SnapshotThreshold: s.snapshotThreshold, TrailingLogs: s.trailing, RaftTLS: s.raftTLS})
+		SnapshotThreshold: s.snapshotThreshold, TrailingLogs: s.trailing, RaftTLS: s.raftTLS, Faults: s.faults})
 	if err != nil {
 		t.Fatalf("open %s: %v", s.id, err)
 	}

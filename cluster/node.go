@@ -45,6 +45,9 @@ type Config struct {
 	// raft's defaults (8192 and 10240).
 	SnapshotThreshold uint64
 	TrailingLogs      uint64
+	// Faults, in tests only, wraps raft's network and log store with a
+	// fault injector. nil in production.
+	Faults *Faults
 }
 
 // Raft timing. Faster than raft's defaults (1 s) since members are expected
@@ -138,7 +141,7 @@ func Open(cfg Config) (*Node, error) {
 	if cfg.TrailingLogs > 0 {
 		rc.TrailingLogs = cfg.TrailingLogs
 	}
-	r, err := raft.NewRaft(rc, n.fsm, stores.Log, stores.Stable, stores.Snapshots, trans)
+	r, err := raft.NewRaft(rc, n.fsm, cfg.Faults.wrapLogStore(stores.Log), stores.Stable, stores.Snapshots, trans)
 	if err != nil {
 		trans.Close()
 		stores.Close()
