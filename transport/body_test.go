@@ -45,6 +45,9 @@ func TestUnreadBodyLeavesConnectionClean(t *testing.T) {
 	t.Cleanup(node.eng.Close)
 	e := startServer(t, node)
 	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1}}
+	// send answers -1 when the request could not be sent whole: past
+	// maxDrain the server answers and closes while the client may still be
+	// sending, which the client can see as a reset instead of the answer.
 	send := func(method, path, token string, body []byte) (int, string) {
 		t.Helper()
 		req, err := http.NewRequest(method, e.base+path, bytes.NewReader(body))
@@ -54,17 +57,18 @@ func TestUnreadBodyLeavesConnectionClean(t *testing.T) {
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := client.Do(req)
 		if err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
+			return -1, err.Error()
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
 	for _, size := range []int{64 << 10, 2 << 20} {
-		if status, b := send("POST", "/v1/nothing", testToken, bytes.Repeat([]byte("{"), size)); status != 404 {
+		ok := func(status int) bool { return status == -1 && size > maxDrain }
+		if status, b := send("POST", "/v1/nothing", testToken, bytes.Repeat([]byte("{"), size)); status != 404 && !ok(status) {
 			t.Fatalf("%d-byte body to no endpoint: %d %s", size, status, b)
 		}
-		if status, b := send("POST", "/v1/customers", "wrong", bytes.Repeat([]byte("{"), size)); status != 401 {
+		if status, b := send("POST", "/v1/customers", "wrong", bytes.Repeat([]byte("{"), size)); status != 401 && !ok(status) {
 			t.Fatalf("%d-byte body with a wrong token: %d %s", size, status, b)
 		}
 		if status, b := send("GET", "/v1/credit-types/list", testToken, nil); status != 200 {
