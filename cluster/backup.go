@@ -69,7 +69,7 @@ func (n *Node) Restore(ctx context.Context, r io.Reader) error {
 		return fmt.Errorf("cluster: restore: %w", err)
 	}
 	if _, _, err := persist.ReadSnapshot(tmp); err != nil {
-		return fmt.Errorf("cluster: restore: backup is not usable: %w", err)
+		return fmt.Errorf("%w: %w", ErrBadBackup, err)
 	}
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("cluster: restore: %w", err)

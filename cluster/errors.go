@@ -24,4 +24,7 @@ var (
 	// MaxIdempotencyBytes); the command was not applied. Keys leave the table
 	// IdempotencyRetention after they were recorded.
 	ErrIdempotencyFull = errors.New("cluster: the table of idempotency keys is full")
+	// ErrBadBackup: Restore was given a stream that is not a complete
+	// backup (wrong magic, truncated, damaged); nothing was replaced.
+	ErrBadBackup = errors.New("cluster: not a usable backup")
 )

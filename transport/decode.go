@@ -28,8 +28,11 @@ const (
 )
 
 // readBody returns the request body, gunzipped when Content-Encoding says so,
-// limited to max bytes after decompression.
+// limited to max bytes as it arrives and after decompression (413 beyond).
 func readBody(ctx *fasthttp.RequestCtx, max int) ([]byte, error) {
+	if err := bufferBody(ctx, max); err != nil {
+		return nil, err
+	}
 	body := ctx.Request.Body()
 	enc := ctx.Request.Header.ContentEncoding()
 	switch {

@@ -29,6 +29,8 @@ type fakeNode struct {
 	// tokens maps a replicated token's secret to its scope (set before
 	// serving: Authenticate reads it without the lock).
 	tokens map[string]string
+	// backup is what Backup writes ("backup" when nil).
+	backup []byte
 }
 
 func newFakeNode(start time.Time) *fakeNode {
@@ -134,6 +136,10 @@ func (f *fakeNode) Restore(ctx context.Context, r io.Reader) error {
 	return errors.New("the fake node cannot restore")
 }
 func (f *fakeNode) Backup(w io.Writer) error {
+	if f.backup != nil {
+		_, err := w.Write(f.backup)
+		return err
+	}
 	_, err := io.WriteString(w, "backup")
 	return err
 }

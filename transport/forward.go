@@ -63,7 +63,9 @@ func (f *forwarder) client(addr string) *fasthttp.HostClient {
 // never waits twice (leadership flapping cannot hold it past the bound).
 const waitedKey = "burndown.waited-for-leader"
 
-// forward sends the request to the leader and relays its answer unchanged.
+// forward sends the request to the leader and relays its answer unchanged;
+// a restore upload is not relayed but answered 421 with the leader's
+// address (misdirected).
 // Without a known leader (an election in progress) it waits up to
 // cfg.LeaderWait for one; when the leader it knows cannot be dialled (it
 // stopped: the request never reached it, so nothing was applied) it waits
@@ -73,6 +75,15 @@ const waitedKey = "burndown.waited-for-leader"
 func (s *Server) forward(ctx *fasthttp.RequestCtx) {
 	if len(ctx.Request.Header.Peek(forwardedHeader)) > 0 {
 		writeError(ctx, unavailable("leadership is changing; retry"))
+		return
+	}
+	if isUpload(ctx) {
+		s.misdirected(ctx)
+		return
+	}
+	// The forwarded copy carries the body only once it is read whole.
+	if err := bufferBody(ctx, s.cfg.MaxBodyBytes); err != nil {
+		writeError(ctx, err)
 		return
 	}
 	addr := s.node.LeaderHTTPAddr()
@@ -93,6 +104,24 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx) {
 		s.log.Warn("forward to leader failed", "leader", addr, "path", string(ctx.Path()), "err", err)
 		writeError(ctx, unavailable("the leader at %s cannot be reached; retry", addr))
 	}
+}
+
+// leaderHeader names the leader's HTTP address in a 421 answer.
+const leaderHeader = "X-Burndown-Leader"
+
+// misdirected answers a restore upload sent to a follower: the backup can
+// be gigabytes, so rather than relay it the client is told to send it to the
+// leader (the CLI does so itself).
+func (s *Server) misdirected(ctx *fasthttp.RequestCtx) {
+	addr := s.node.LeaderHTTPAddr()
+	if addr == "" || s.node.IsLeader() {
+		writeError(ctx, unavailable("no leader is elected; retry"))
+		return
+	}
+	ctx.Response.Header.Set(leaderHeader, addr)
+	writeError(ctx, &apiError{Status: fasthttp.StatusMisdirectedRequest, Message: fmt.Sprintf(
+		"this node is a follower: upload the backup to the leader, %s://%s%s (its address is also in the %s header); nothing was replaced",
+		s.fwd.scheme(), addr, restorePath, leaderHeader)})
 }
 
 // awaitLeader waits up to cfg.LeaderWait for a leader whose address is not

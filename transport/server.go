@@ -11,6 +11,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"sync/atomic"
@@ -47,6 +48,11 @@ type Config struct {
 	// leader's commit index and answer /readyz 200. Default
 	// DefaultReadyMaxLag.
 	ReadyMaxLag uint64
+	// StreamIdleTimeout bounds how long a streamed backup download or
+	// restore upload may make no progress before its connection is cut; a
+	// transfer that keeps moving has no total bound. It is also the server's
+	// write timeout for every other answer. Default DefaultStreamIdleTimeout.
+	StreamIdleTimeout time.Duration
 	// PeerTLS, when set, is the client configuration of this node's calls
 	// to another node's API (writes forwarded to the leader, the leader's
 	// status for /readyz): HTTPS with it. nil: plain HTTP.
@@ -100,14 +106,23 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ReadyMaxLag == 0 {
 		cfg.ReadyMaxLag = DefaultReadyMaxLag
 	}
+	if cfg.StreamIdleTimeout <= 0 {
+		cfg.StreamIdleTimeout = DefaultStreamIdleTimeout
+	}
 	s := &Server{cfg: cfg, node: cfg.Node, token: []byte(cfg.Token), log: cfg.Logger, fwd: newForwarder(cfg.WriteTimeout, cfg.PeerTLS)}
 	s.routes = s.buildRoutes()
 	s.srv = &fasthttp.Server{
-		Handler:                      s.Handle,
-		Name:                         "burndown",
-		MaxRequestBodySize:           cfg.MaxBodyBytes,
-		ReadTimeout:                  30 * time.Second,
-		WriteTimeout:                 5 * time.Minute, // backups stream for a while
+		Handler:            s.serve,
+		Name:               "burndown",
+		MaxRequestBodySize: cfg.MaxBodyBytes,
+		// Bodies are streamed so a restore can upload a backup of any size;
+		// every other route reads its body whole, bounded by MaxBodyBytes
+		// (bufferBody, body.go).
+		StreamRequestBody: true,
+		ReadTimeout:       30 * time.Second,
+		// A streamed backup moves the write deadline on as it progresses
+		// (idleBody), so this is an idle bound for it, not a total one.
+		WriteTimeout:                 cfg.StreamIdleTimeout,
 		IdleTimeout:                  2 * time.Minute,
 		DisablePreParseMultipartForm: true,
 		ErrorHandler:                 s.protocolError,
@@ -148,6 +163,8 @@ func (s *Server) protocolError(ctx *fasthttp.RequestCtx, err error) {
 	switch {
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		writeError(ctx, &apiError{Status: fasthttp.StatusRequestEntityTooLarge, Message: fmt.Sprintf("body: larger than the %d-byte limit", s.cfg.MaxBodyBytes)})
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		writeError(ctx, badRequest("body: truncated: the connection ended before the bytes Content-Length announced arrived"))
 	case errors.As(err, &tooLarge):
 		writeError(ctx, &apiError{Status: fasthttp.StatusRequestHeaderFieldsTooLarge, Message: "headers: too large"})
 	default:

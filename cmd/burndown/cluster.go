@@ -26,9 +26,12 @@ const clusterUsage = `usage: burndown cluster <status|join|remove|transfer-leade
   transfer-leadership                     hand leadership to another voter
   finalize-upgrade                        once every node runs this release: write its formats
   snapshot                                take a Raft snapshot on the node now
-  backup --out FILE                       stream the node's snapshot to FILE
-  restore --file PATH                     replace the cluster's state with a backup; PATH is
-                                          read by the leader (--addr), on its own disk
+  backup --out FILE                       stream the node's snapshot to FILE (checked
+                                          against the SHA-256 the node sends)
+  restore --file PATH                     replace the cluster's state with the backup at PATH,
+                                          uploaded to the leader with its SHA-256
+  restore --leader-path PATH              the same with a backup already on the leader's disk
+backup and restore show progress on stderr and have no total timeout, only an idle one (10m).
 
 common flags: --addr (default 127.0.0.1:8080; https://host:port for TLS), --token (default
 $BURNDOWN_TOKEN, then $BURNDOWN_API_TOKEN, then the token file in --data-dir), --cacert (a CA
@@ -51,7 +54,8 @@ func clusterCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	raftAddr := fs.String("raft-addr", "", "raft address of the node to join")
 	httpAddr := fs.String("http-addr", "", "HTTP address of the node to join")
 	out := fs.String("out", "", "backup file to write")
-	file := fs.String("file", "", "backup file to restore (a path on the leader's disk)")
+	file := fs.String("file", "", "backup file to upload and restore")
+	leaderPath := fs.String("leader-path", "", "backup file on the leader's own disk to restore")
 	if err := parseWithEnvNames(fs, args[1:], subcommandEnvName("BURNDOWN_CLUSTER_")); err != nil {
 		return err
 	}
@@ -82,16 +86,15 @@ func clusterCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if *out == "" {
 			return errors.New("backup: --out is required")
 		}
-		return c.backup(ctx, *out)
+		return c.backup(ctx, *out, stderr)
 	case "restore":
-		if *file == "" {
-			return errors.New("restore: --file is required")
+		switch {
+		case (*file == "") == (*leaderPath == ""):
+			return errors.New("restore: give one of --file (a local backup to upload) and --leader-path (a backup on the leader's disk)")
+		case *file != "":
+			return c.restoreFile(ctx, *file, stdout, stderr)
 		}
-		abs, err := filepath.Abs(*file)
-		if err != nil {
-			return fmt.Errorf("restore: %w", err)
-		}
-		return c.call(ctx, "POST", "/v1/cluster/restore", map[string]string{"path": abs}, stdout)
+		return c.call(ctx, "POST", "/v1/cluster/restore", map[string]string{"path": *leaderPath}, stdout)
 	}
 	fmt.Fprint(stderr, clusterUsage)
 	return fmt.Errorf("unknown cluster command %q", sub)
@@ -151,7 +154,8 @@ func newAPIClient(addr, token, dataDir, cacert string) (*apiClient, error) {
 		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}
 		scheme = "https://"
 	}
-	return &apiClient{base: baseURL(addr, scheme), token: token, http: &http.Client{Timeout: 5 * time.Minute, Transport: tr}}, nil
+	return &apiClient{base: baseURL(addr, scheme), token: token, http: &http.Client{Timeout: 5 * time.Minute, Transport: tr},
+		stream: streamClient(tr)}, nil
 }
 
 // baseURL is addr as a URL, with scheme when it names none.
@@ -165,6 +169,8 @@ func baseURL(addr, scheme string) string {
 type apiClient struct {
 	base, token string
 	http        *http.Client
+	// stream carries backups and restores: no total timeout, an idle one.
+	stream *http.Client
 }
 
 func (c *apiClient) do(ctx context.Context, method, path string, body any) (*http.Response, error) {
@@ -180,21 +186,32 @@ func (c *apiClient) do(ctx context.Context, method, path string, body any) (*htt
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := c.http.Do(req)
+	return c.send(c.http, req)
+}
+
+// send sends req with the token through client; an answer other than 2xx
+// is an error carrying its message.
+func (c *apiClient) send(client *http.Client, req *http.Request) (*http.Response, error) {
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
 	}
 	if resp.StatusCode/100 != 2 {
 		defer resp.Body.Close()
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return nil, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(msg))
+		return resp, &statusError{fmt.Sprintf("%s %s: %s: %s", req.Method, req.URL.Path, resp.Status, bytes.TrimSpace(msg))}
 	}
 	return resp, nil
 }
+
+// statusError is an answer other than 2xx.
+type statusError struct{ msg string }
+
+func (e *statusError) Error() string { return e.msg }
 
 // call prints the JSON answer indented.
 func (c *apiClient) call(ctx context.Context, method, path string, body any, stdout io.Writer) error {
@@ -215,30 +232,4 @@ func (c *apiClient) call(ctx context.Context, method, path string, body any, std
 	pretty.WriteByte('\n')
 	_, err = stdout.Write(pretty.Bytes())
 	return err
-}
-
-// backup streams the snapshot to a temporary file renamed into place once complete.
-func (c *apiClient) backup(ctx context.Context, out string) error {
-	resp, err := c.do(ctx, "GET", "/v1/cluster/backup", nil)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(out), ".burndown-backup-*")
-	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	n, err := io.Copy(tmp, resp.Body)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("backup: write %s: %w", out, err)
-	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	fmt.Fprintf(os.Stderr, "backup: wrote %d bytes to %s\n", n, out)
-	return nil
 }

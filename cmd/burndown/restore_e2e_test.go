@@ -2,14 +2,20 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
 
 // A backup taken with `burndown cluster backup` from one cluster restores
-// into a fresh cluster with `burndown cluster restore`, balances included.
+// into a fresh cluster with `burndown cluster restore --file` (uploaded),
+// balances included, both showing progress; a damaged upload is refused
+// with 400 and changes nothing; `--leader-path` restores a file on the
+// leader's disk.
 func TestBackupRestoreWithTheCLI(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
@@ -22,12 +28,17 @@ func TestBackupRestoreWithTheCLI(t *testing.T) {
 		eventually(t, name+" ready", 20*time.Second, func() error { _, err := call(p.httpAddr, "GET", "/readyz", nil, nil); return err })
 		return p
 	}
-	cli := func(args ...string) {
-		t.Helper()
+	cliErr := func(args ...string) (string, error) {
 		out, err := exec.Command(bin, append([]string{"cluster"}, args...)...).CombinedOutput()
+		return string(out), err
+	}
+	cli := func(args ...string) string {
+		t.Helper()
+		out, err := cliErr(args...)
 		if err != nil {
 			t.Fatalf("burndown cluster %v: %v\n%s", args, err, out)
 		}
+		return out
 	}
 	src := start("src")
 	var id struct {
@@ -60,7 +71,10 @@ func TestBackupRestoreWithTheCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	backup := filepath.Join(dir, "backup.snap")
-	cli("backup", "--addr", src.httpAddr, "--token", e2eToken, "--out", backup)
+	out := cli("backup", "--addr", src.httpAddr, "--token", e2eToken, "--out", backup)
+	if !regexp.MustCompile(`backup: [0-9.]+ MB of [0-9.]+ MB \(100%\), [0-9.]+ MB/s`).MatchString(out) || !strings.Contains(out, "sha256 ") {
+		t.Fatalf("backup shows no progress or checksum:\n%s", out)
+	}
 
 	dst := start("dst")
 	check := func(addr string) (checkAnswer, error) {
@@ -71,7 +85,10 @@ func TestBackupRestoreWithTheCLI(t *testing.T) {
 	if _, err := check(dst.httpAddr); err == nil {
 		t.Fatal("the fresh cluster already knows the customer")
 	}
-	cli("restore", "--addr", dst.httpAddr, "--token", e2eToken, "--file", backup)
+	out = cli("restore", "--addr", dst.httpAddr, "--token", e2eToken, "--file", backup)
+	if !strings.Contains(out, "restore upload: ") || !strings.Contains(out, "(100%)") || !strings.Contains(out, `"sha256"`) {
+		t.Fatalf("restore shows no progress or answer:\n%s", out)
+	}
 	a, err := check(dst.httpAddr)
 	if err != nil {
 		t.Fatal(err)
@@ -85,5 +102,27 @@ func TestBackupRestoreWithTheCLI(t *testing.T) {
 	}
 	if a, _ := check(dst.httpAddr); a.Balance != "926" {
 		t.Fatalf("after resending acknowledged events: balance %s, want 926", a.Balance)
+	}
+	if _, err := call(dst.httpAddr, "POST", "/v1/ingest", []map[string]any{{"transaction_id": "new", "customer_id": "acme", "event_type": "call",
+		"timestamp": time.Now().UTC().Format(time.RFC3339)}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := os.ReadFile(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(dir, "cut.snap")
+	if err := os.WriteFile(cut, whole[:len(whole)*2/3], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := cliErr("restore", "--addr", dst.httpAddr, "--token", e2eToken, "--file", cut); err == nil || !strings.Contains(out, "400") || !strings.Contains(out, "not a usable backup") {
+		t.Fatalf("a cut backup: %v\n%s, want a 400 naming it", err, out)
+	}
+	if a, _ := check(dst.httpAddr); a.Balance != "924" {
+		t.Fatalf("after a refused restore: balance %s, want 924 (unchanged)", a.Balance)
+	}
+	cli("restore", "--addr", dst.httpAddr, "--token", e2eToken, "--leader-path", backup)
+	if a, _ := check(dst.httpAddr); a.Balance != "926" {
+		t.Fatalf("after restoring with --leader-path: balance %s, want 926", a.Balance)
 	}
 }
