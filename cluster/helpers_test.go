@@ -168,6 +168,13 @@ func digest(t testing.TB, e *engine.Engine) string {
 // log, then checks they all hold the same state.
 func converge(t testing.TB, leader *Node, nodes ...*Node) {
 	t.Helper()
+	convergeWithin(t, 20*time.Second, leader, nodes...)
+}
+
+// convergeWithin is converge with a bound on how long the followers may
+// take to apply the leader's log.
+func convergeWithin(t testing.TB, bound time.Duration, leader *Node, nodes ...*Node) {
+	t.Helper()
 	// raft's AppliedIndex counts entries handed to the FSM, not applied by
 	// it; the barrier makes the leader's engine current, and the engines'
 	// own applied index says what each follower really applied.
@@ -175,14 +182,21 @@ func converge(t testing.TB, leader *Node, nodes ...*Node) {
 		t.Fatal(err)
 	}
 	last := leader.Engine().AppliedIndex()
-	eventually(t, 20*time.Second, "followers to apply the log", func() bool {
+	behind := func() string {
 		for _, n := range nodes {
 			if n.Engine().AppliedIndex() < last {
-				return false
+				st := n.raft.Stats()
+				return fmt.Sprintf("%s applied %d of the leader's %d (raft: state %s, last log %s, commit %s, applied %s)", n.cfg.NodeID,
+					n.Engine().AppliedIndex(), last, st["state"], st["last_log_index"], st["commit_index"], st["applied_index"])
 			}
 		}
-		return true
-	})
+		return ""
+	}
+	for deadline := time.Now().Add(bound); behind() != ""; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("followers did not apply the log within %v: %s", bound, behind())
+		}
+	}
 	want := digest(t, leader.Engine())
 	for _, n := range nodes {
 		if got := digest(t, n.Engine()); got != want {

@@ -141,7 +141,7 @@ func Open(cfg Config) (*Node, error) {
 	if cfg.TrailingLogs > 0 {
 		rc.TrailingLogs = cfg.TrailingLogs
 	}
-	r, err := raft.NewRaft(rc, n.fsm, cfg.Faults.wrapLogStore(stores.Log), stores.Stable, stores.Snapshots, trans)
+	r, err := raft.NewRaft(rc, n.fsm, newSuffixGuard(cfg.Faults.wrapLogStore(stores.Log)), stores.Stable, stores.Snapshots, trans)
 	if err != nil {
 		trans.Close()
 		stores.Close()
