@@ -21,7 +21,8 @@ import (
 // line just before its opening fence is `<!-- not run: REASON -->` (an
 // illustration; the reason says why). A document whose blocks are run only
 // in part marks the ones to run with `<!-- run: NAME -->` on that line
-// instead (README.md: `<!-- run: secure-cluster -->`).
+// instead (README.md: `cluster` and `secure-cluster`; its walk-through
+// with NGINX is gateway's TestREADMEGatewayExample).
 //
 // How: each block is one `bash` script with `set -eo pipefail`, run in one
 // temporary directory shared by all the blocks of a document (files a block
@@ -39,7 +40,8 @@ import (
 //     are moved likewise, through BURNDOWN_HTTP_ADDR and BURNDOWN_RAFT_ADDR.
 //   - curl reads a .curlrc (CURL_HOME) with `fail-with-body` and
 //     `show-error`: an answer of 400 or more fails the block, as `curl -s`
-//     would not.
+//     would not. (So a document's curl never says -f itself: curl refuses
+//     both.)
 //
 // Servers: a line that starts with `burndown serve` is a node a reader
 // starts in a terminal of its own and leaves running. The harness runs it
@@ -279,5 +281,71 @@ func TestOperationsDocRuns(t *testing.T) {
 	}
 	if ran < 8 {
 		t.Fatalf("ran %d blocks of docs/operations.md; it has more than that (the parser lost some?)", ran)
+	}
+}
+
+// README.md's cluster blocks run: the plain cluster, then the secure one
+// (HTTPS, peer mutual TLS, the walk-through with a write token for ingest
+// and a read token for the check), in which a node whose peer certificate
+// another CA signed never joins and the cluster keeps its three members.
+func TestREADMEClusterRuns(t *testing.T) {
+	bin := buildBinary(t)
+	r := newDocRun(t, bin, "README.md")
+	outs := map[string]string{}
+	for _, b := range shBlocks(t, "../../README.md") {
+		if name, ok := b.marked("run"); ok {
+			outs[name] += r.run(b)
+		}
+	}
+	for _, name := range []string{"cluster", "secure-cluster"} {
+		if _, ok := outs[name]; !ok {
+			t.Fatalf("README.md has no block marked <!-- run: %s -->", name)
+		}
+	}
+	secure := outs["secure-cluster"]
+	for _, want := range []string{`"entitled":true`, `"balance":"1999"`, "\n[\"n1\",\"n2\",\"n3\"]\n"} {
+		if !strings.Contains(secure, want) {
+			t.Errorf("the secure cluster's walk-through: no %q in its output:\n%s", want, lastLines(secure, 20))
+		}
+	}
+	log, err := os.ReadFile(filepath.Join(r.dir, "n4.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(log), "join attempt failed"); n < 3 || strings.Contains(string(log), "joined the cluster") {
+		t.Errorf("the node with another CA's peer certificate: %d refused joins, want 3 or more and no join:\n%s", n, lastLines(string(log), 10))
+	}
+}
+
+// The harness finds sh blocks only, with the mark on the line before each,
+// skips other languages whole (even a fence of sh text inside them), and
+// moves ports and `burndown serve` lines as its comment says.
+func TestDocBlocksAndScript(t *testing.T) {
+	doc := filepath.Join(t.TempDir(), "doc.md")
+	text := "# t\n\n```sh\necho one\n```\n\n<!-- not run: an example of output -->\n\n```sh\necho two\n```\n" +
+		"```text\n```sh\necho never\n```\n<!-- run: x -->\n```sh\nburndown serve --http-addr 127.0.0.1:8081 # a node\n" +
+		"burndown serve --http-addr 127.0.0.1:8081 > n.log &\ngo run ./cmd/burndown version\n```\n"
+	if err := os.WriteFile(doc, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	blocks := shBlocks(t, doc)
+	if len(blocks) != 3 || blocks[0].text != "echo one\n" || blocks[1].text != "echo two\n" {
+		t.Fatalf("blocks: %+v", blocks)
+	}
+	if _, ok := blocks[0].marked("not run"); ok {
+		t.Error("the first block is not marked")
+	}
+	if why, ok := blocks[1].marked("not run"); !ok || why != "an example of output" {
+		t.Errorf("the second block's mark: %q %v", why, ok)
+	}
+	if name, ok := blocks[2].marked("run"); !ok || name != "x" || blocks[2].line != 17 {
+		t.Errorf("the third block: mark %q %v, line %d", name, ok, blocks[2].line)
+	}
+	r := &docRun{t: t, ports: map[string]string{}}
+	addr := r.addr("8081")
+	got := strings.TrimPrefix(r.script(blocks[2]), servePrelude)
+	want := "__serve --http-addr " + addr + " # a node\nburndown serve --http-addr " + addr + " > n.log &\nburndown version\n"
+	if got != want {
+		t.Errorf("script:\n%s\nwant:\n%s", got, want)
 	}
 }
