@@ -11,7 +11,7 @@ import (
 const tokenUsage = `usage: burndown token <create|list|revoke> [flags]
 
   create --name NAME --scope read|write|admin   make a token; its secret is printed this once
-  list                                          the tokens: ids, names, scopes, never secrets
+  list                                          the tokens (the leader's list): ids, names, scopes, never secrets
   revoke --id ID                                revoke a token on every node
 
 common flags: --addr (default 127.0.0.1:8080; https://host:port for TLS), --token
@@ -48,7 +48,9 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return c.call(ctx, "POST", "/v1/admin/tokens/create", map[string]string{"name": *name, "scope": *scope}, stdout)
 	case "list":
-		return c.call(ctx, "GET", "/v1/admin/tokens/list", nil, stdout)
+		// From the leader after a read barrier: a token made a moment ago
+		// through any node is listed (a follower's own replica may trail).
+		return c.call(ctx, "GET", "/v1/admin/tokens/list?consistency=strong", nil, stdout)
 	case "revoke":
 		if *id == "" {
 			return errors.New("revoke: --id is required")
