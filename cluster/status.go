@@ -16,6 +16,10 @@ type Status struct {
 	Term           uint64 `json:"term"`
 	CommitIndex    uint64 `json:"commit_index"`
 	AppliedIndex   uint64 `json:"applied_index"`
+	// StateIndex is the log index of the last entry applied to this node's
+	// state (raft's applied index counts entries handed over, not yet
+	// applied): what a restarting follower compares with the leader's.
+	StateIndex uint64 `json:"state_index"`
 	// DataFormat is the cluster's data format (0: what earlier releases
 	// read; 1: this release's, after finalize-upgrade).
 	DataFormat uint8        `json:"data_format"`
@@ -44,6 +48,7 @@ func (n *Node) Status() Status {
 		Term:           n.raft.CurrentTerm(),
 		CommitIndex:    n.raft.CommitIndex(),
 		AppliedIndex:   n.raft.AppliedIndex(),
+		StateIndex:     n.eng.AppliedIndex(),
 		DataFormat:     uint8(n.DataFormat()),
 		Nodes:          []NodeStatus{},
 	}

@@ -85,6 +85,10 @@ func (s *Server) authorize(ctx *fasthttp.RequestCtx) {
 		s.authorizeMetered(ctx, scope)
 		return
 	}
+	if !s.readsOpen() {
+		s.notCaughtUp(ctx)
+		return
+	}
 	a, st := s.node.Engine().Check(customer, product, h.PeekBytes(hdrGroupKey), h.PeekBytes(hdrGroupValue))
 	switch st {
 	case engine.CheckUnknownCustomer:

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"burndown/cluster"
 	"context"
 
 	"github.com/valyala/fasthttp"
@@ -9,7 +10,15 @@ import (
 // clusterStatus serves GET /v1/cluster/status: this node's view of the
 // cluster, at the top level (no data wrapper).
 func (s *Server) clusterStatus(ctx *fasthttp.RequestCtx, _ string) error {
-	return writeJSON(ctx, s.node.Status())
+	return writeJSON(ctx, nodeStatus{Status: s.node.Status(), ServingReads: s.readsOpen()})
+}
+
+// nodeStatus is the node's cluster status and whether it serves reads from
+// its own state yet (catchup.go): a follower catching up trusts a leader's
+// state index only once that leader serves reads.
+type nodeStatus struct {
+	cluster.Status
+	ServingReads bool `json:"serving_reads"`
 }
 
 // clusterJoin serves POST /v1/cluster/join {"id","raft_addr","http_addr"};

@@ -22,7 +22,8 @@ const DefaultReadyMaxLag = 1000
 
 // readyz answers 200 when this node can serve current answers: it leads, or
 // it follows a known leader and has applied within cfg.ReadyMaxLag entries
-// of that leader's commit index (a node that just restarted, or fell
+// of that leader's commit index, and, since it started, it has once applied
+// all the leader had committed (catchup.go) (a node that just restarted, or fell
 // behind, is not ready until it catches up, so a load balancer keeps its
 // stale entitlement answers from clients). 503 with Retry-After otherwise.
 func (s *Server) readyz(ctx *fasthttp.RequestCtx) {
@@ -42,6 +43,10 @@ func (s *Server) readyz(ctx *fasthttp.RequestCtx) {
 			return
 		}
 	}
+	if !s.readsOpen() {
+		writeError(ctx, unavailable("catching up since it started: not yet applied all the leader had committed"))
+		return
+	}
 	ctx.SetStatusCode(fasthttp.StatusOK)
 	ctx.SetContentType("application/json")
 	ctx.SetBodyString(`{"status":"ready"}`)
@@ -53,7 +58,11 @@ type leaderCommitCache struct {
 	mu     sync.Mutex
 	leader string
 	commit uint64
-	at     time.Time
+	state  uint64 // the leader's state index (catchup.go)
+	// serving says the leader serves reads, so its state index holds all
+	// it had committed (a new leader may still be applying its log).
+	serving bool
+	at      time.Time
 }
 
 // leaderCommitTTL is how long a fetched commit index is reused.
@@ -63,10 +72,17 @@ const leaderCommitTTL = 250 * time.Millisecond
 // node's admin token, over the forwarder's connections) when the cached one
 // is older than leaderCommitTTL or of another leader.
 func (c *leaderCommitCache) get(s *Server, addr string) (uint64, error) {
+	commit, _, _, err := c.positions(s, addr)
+	return commit, err
+}
+
+// positions returns the leader's commit index, its state index and whether
+// it serves reads (see get).
+func (c *leaderCommitCache) positions(s *Server, addr string) (commit, state uint64, serving bool, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.leader == addr && time.Since(c.at) < leaderCommitTTL {
-		return c.commit, nil
+		return c.commit, c.state, c.serving, nil
 	}
 	req := fasthttp.AcquireRequest()
 	resp := fasthttp.AcquireResponse()
@@ -75,14 +91,16 @@ func (c *leaderCommitCache) get(s *Server, addr string) (uint64, error) {
 	req.SetRequestURI(s.fwd.scheme() + "://" + addr + "/v1/cluster/status")
 	req.Header.Set(fasthttp.HeaderAuthorization, "Bearer "+string(s.token))
 	if err := s.fwd.client(addr).DoTimeout(req, resp, time.Second); err != nil {
-		return 0, fmt.Errorf("status: %w", err)
+		return 0, 0, false, fmt.Errorf("status: %w", err)
 	}
 	var st struct {
-		CommitIndex uint64 `json:"commit_index"`
+		CommitIndex  uint64 `json:"commit_index"`
+		StateIndex   uint64 `json:"state_index"`
+		ServingReads bool   `json:"serving_reads"`
 	}
 	if resp.StatusCode() != fasthttp.StatusOK || json.Unmarshal(resp.Body(), &st) != nil {
-		return 0, fmt.Errorf("status answered %d", resp.StatusCode())
+		return 0, 0, false, fmt.Errorf("status answered %d", resp.StatusCode())
 	}
-	c.leader, c.commit, c.at = addr, st.CommitIndex, time.Now()
-	return st.CommitIndex, nil
+	c.leader, c.commit, c.state, c.serving, c.at = addr, st.CommitIndex, st.StateIndex, st.ServingReads, time.Now()
+	return st.CommitIndex, st.StateIndex, st.ServingReads, nil
 }

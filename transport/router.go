@@ -184,6 +184,10 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 			writeUnauthorized(ctx)
 			return
 		}
+		if !s.readsOpen() {
+			s.notCaughtUp(ctx)
+			return
+		}
 		s.checkGet(ctx)
 		return
 	}
@@ -261,6 +265,10 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 			return
 		}
 	case readRoute:
+		if c := ctx.QueryArgs().Peek("consistency"); string(c) != "strong" && !s.readsOpen() {
+			s.notCaughtUp(ctx)
+			return
+		}
 		if c := ctx.QueryArgs().Peek("consistency"); len(c) > 0 {
 			switch string(c) {
 			case "strong":

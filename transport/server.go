@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -81,6 +82,11 @@ type Server struct {
 	routes       map[string]*endpoint
 	// summed caches the summed-property index of the latest catalog seen.
 	summed atomic.Pointer[summedKeys]
+	// caughtUp opens local reads once the node has applied what the leader
+	// had committed (catchup.go); closing stops the watch on Shutdown.
+	caughtUp  atomic.Bool
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 // New validates cfg and builds a server; call Serve or ListenAndServe to run it.
@@ -111,6 +117,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, node: cfg.Node, token: []byte(cfg.Token), log: cfg.Logger, fwd: newForwarder(cfg.WriteTimeout, cfg.PeerTLS)}
 	s.routes = s.buildRoutes()
+	s.closing = make(chan struct{})
+	if !s.openIfCaughtUp() {
+		go s.watchCatchUp(s.closing)
+	}
 	s.srv = &fasthttp.Server{
 		Handler:            s.serve,
 		Name:               "burndown",
@@ -122,8 +132,11 @@ func New(cfg Config) (*Server, error) {
 		ReadTimeout:       30 * time.Second,
 		// A streamed backup moves the write deadline on as it progresses
 		// (idleBody), so this is an idle bound for it, not a total one.
-		WriteTimeout:                 cfg.StreamIdleTimeout,
-		IdleTimeout:                  2 * time.Minute,
+		WriteTimeout: cfg.StreamIdleTimeout,
+		IdleTimeout:  2 * time.Minute,
+		// During Shutdown, answers say Connection: close, so keep-alive
+		// clients move to another node instead of holding this one open.
+		CloseOnShutdown:              true,
 		DisablePreParseMultipartForm: true,
 		ErrorHandler:                 s.protocolError,
 		Logger:                       fasthttpLogger{s.log},
@@ -151,6 +164,7 @@ func (s *Server) ListenAndServe(addr string) error {
 // Shutdown stops accepting connections and waits for in-flight requests
 // (up to ctx's deadline).
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.closeOnce.Do(func() { close(s.closing) })
 	if err := s.srv.ShutdownWithContext(ctx); err != nil {
 		return fmt.Errorf("transport: shutdown: %w", err)
 	}

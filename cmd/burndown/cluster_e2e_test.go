@@ -233,29 +233,7 @@ func TestThreeProcessCluster(t *testing.T) {
 	startProcesses(t, nodes)
 
 	// The catalog and the customer are written through a follower.
-	w := nodes[1].httpAddr
-	var id struct {
-		Data struct {
-			ID string `json:"id"`
-		} `json:"data"`
-	}
-	mustCall := func(addr, path string, body any) string {
-		t.Helper()
-		id.Data.ID = ""
-		if _, err := call(addr, "POST", path, body, &id); err != nil {
-			t.Fatal(err)
-		}
-		return id.Data.ID
-	}
-	start := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
-	metric := mustCall(w, "/v1/billable-metrics/create", map[string]any{"name": "calls", "event_type_filter": map[string]any{"in_values": []string{"call"}}, "aggregation_type": "COUNT"})
-	product := mustCall(w, "/v1/contract-pricing/products/create", map[string]any{"name": "Calls", "type": "USAGE", "billable_metric_id": metric})
-	rc := mustCall(w, "/v1/contract-pricing/rate-cards/create", map[string]any{"name": "Card"})
-	mustCall(w, "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": product, "starting_at": start, "entitled": true, "rate_type": "FLAT", "price": 1})
-	cust := mustCall(w, "/v1/customers", map[string]any{"name": "Acme", "ingest_aliases": []string{"acme"}})
-	mustCall(w, "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": start, "prepaid_only": true,
-		"commits": []any{map[string]any{"type": "PREPAID", "product_id": product, "access_schedule": map[string]any{"schedule_items": []any{
-			map[string]any{"amount": 100000, "starting_at": start, "ending_before": time.Now().UTC().AddDate(1, 0, 0).Format(time.RFC3339)}}}}}})
+	product := setupAcme(t, nodes[1].httpAddr, 100000)
 
 	sent := 0
 	ingest := func(addr string, requests int) {
@@ -363,6 +341,36 @@ func TestThreeProcessCluster(t *testing.T) {
 	if a.Balance != fmt.Sprint(100000-sent) {
 		t.Fatalf("strong read balance %s, want %d", a.Balance, 100000-sent)
 	}
+}
+
+// setupAcme writes, through the node at addr, a metric counting "call"
+// events, a product priced 1 per call, and the customer acme (alias acme)
+// on a prepaid-only contract holding amount; it returns the product id.
+func setupAcme(t *testing.T, addr string, amount int) string {
+	t.Helper()
+	var id struct {
+		Data struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	mustCall := func(path string, body any) string {
+		t.Helper()
+		id.Data.ID = ""
+		if _, err := call(addr, "POST", path, body, &id); err != nil {
+			t.Fatal(err)
+		}
+		return id.Data.ID
+	}
+	start := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	metric := mustCall("/v1/billable-metrics/create", map[string]any{"name": "calls", "event_type_filter": map[string]any{"in_values": []string{"call"}}, "aggregation_type": "COUNT"})
+	product := mustCall("/v1/contract-pricing/products/create", map[string]any{"name": "Calls", "type": "USAGE", "billable_metric_id": metric})
+	rc := mustCall("/v1/contract-pricing/rate-cards/create", map[string]any{"name": "Card"})
+	mustCall("/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": product, "starting_at": start, "entitled": true, "rate_type": "FLAT", "price": 1})
+	cust := mustCall("/v1/customers", map[string]any{"name": "Acme", "ingest_aliases": []string{"acme"}})
+	mustCall("/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": start, "prepaid_only": true,
+		"commits": []any{map[string]any{"type": "PREPAID", "product_id": product, "access_schedule": map[string]any{"schedule_items": []any{
+			map[string]any{"amount": amount, "starting_at": start, "ending_before": time.Now().UTC().AddDate(1, 0, 0).Format(time.RFC3339)}}}}}})
+	return product
 }
 
 func lastLines(s string, n int) string {
