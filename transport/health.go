@@ -52,6 +52,17 @@ func (s *Server) readyz(ctx *fasthttp.RequestCtx) {
 	ctx.SetBodyString(`{"status":"ready"}`)
 }
 
+// legacyPositions reads a leader's state index and serving flag. A leader
+// of an earlier release (a rolling upgrade upgrades followers first)
+// reports neither: the follower then serves reads as earlier releases did,
+// rather than refuse them all until the leader is upgraded.
+func legacyPositions(state *uint64, serving *bool) (uint64, bool) {
+	if state == nil || serving == nil {
+		return 0, true
+	}
+	return *state, *serving
+}
+
 // leaderCommitCache keeps the leader's commit index for a moment, so
 // frequent probes cost the leader one status request per leaderCommitTTL.
 type leaderCommitCache struct {
@@ -94,13 +105,14 @@ func (c *leaderCommitCache) positions(s *Server, addr string) (commit, state uin
 		return 0, 0, false, fmt.Errorf("status: %w", err)
 	}
 	var st struct {
-		CommitIndex  uint64 `json:"commit_index"`
-		StateIndex   uint64 `json:"state_index"`
-		ServingReads bool   `json:"serving_reads"`
+		CommitIndex  uint64  `json:"commit_index"`
+		StateIndex   *uint64 `json:"state_index"`
+		ServingReads *bool   `json:"serving_reads"`
 	}
 	if resp.StatusCode() != fasthttp.StatusOK || json.Unmarshal(resp.Body(), &st) != nil {
 		return 0, 0, false, fmt.Errorf("status answered %d", resp.StatusCode())
 	}
-	c.leader, c.commit, c.state, c.serving, c.at = addr, st.CommitIndex, st.StateIndex, st.ServingReads, time.Now()
-	return st.CommitIndex, st.StateIndex, st.ServingReads, nil
+	state, serving = legacyPositions(st.StateIndex, st.ServingReads)
+	c.leader, c.commit, c.state, c.serving, c.at = addr, st.CommitIndex, state, serving, time.Now()
+	return st.CommitIndex, state, serving, nil
 }

@@ -36,3 +36,16 @@ func TestReadyMeansCaughtUp(t *testing.T) {
 		t.Fatalf("the leader: %d", st)
 	}
 }
+
+// A leader of an earlier release reports no state index nor serving flag:
+// its followers serve reads as before instead of refusing them until it is
+// upgraded; a current leader's figures are taken as they are.
+func TestLegacyLeaderPositions(t *testing.T) {
+	if state, serving := legacyPositions(nil, nil); state != 0 || !serving {
+		t.Fatalf("an earlier release's leader: state %d serving %v", state, serving)
+	}
+	idx, no := uint64(42), false
+	if state, serving := legacyPositions(&idx, &no); state != 42 || serving {
+		t.Fatalf("a current leader still catching up: state %d serving %v", state, serving)
+	}
+}
