@@ -348,6 +348,14 @@ func TestThreeProcessCluster(t *testing.T) {
 // on a prepaid-only contract holding amount; it returns the product id.
 func setupAcme(t *testing.T, addr string, amount int) string {
 	t.Helper()
+	product, _ := setupAcmeContract(t, addr, amount)
+	return product
+}
+
+// setupAcmeContract is setupAcme returning the customer id too; an amount
+// of 0 gives a pay-as-you-go contract (no commit, not prepaid-only).
+func setupAcmeContract(t *testing.T, addr string, amount int) (product, customer string) {
+	t.Helper()
 	var id struct {
 		Data struct {
 			ID string `json:"id"`
@@ -363,14 +371,18 @@ func setupAcme(t *testing.T, addr string, amount int) string {
 	}
 	start := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
 	metric := mustCall("/v1/billable-metrics/create", map[string]any{"name": "calls", "event_type_filter": map[string]any{"in_values": []string{"call"}}, "aggregation_type": "COUNT"})
-	product := mustCall("/v1/contract-pricing/products/create", map[string]any{"name": "Calls", "type": "USAGE", "billable_metric_id": metric})
+	product = mustCall("/v1/contract-pricing/products/create", map[string]any{"name": "Calls", "type": "USAGE", "billable_metric_id": metric})
 	rc := mustCall("/v1/contract-pricing/rate-cards/create", map[string]any{"name": "Card"})
 	mustCall("/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": product, "starting_at": start, "entitled": true, "rate_type": "FLAT", "price": 1})
-	cust := mustCall("/v1/customers", map[string]any{"name": "Acme", "ingest_aliases": []string{"acme"}})
-	mustCall("/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": start, "prepaid_only": true,
-		"commits": []any{map[string]any{"type": "PREPAID", "product_id": product, "access_schedule": map[string]any{"schedule_items": []any{
-			map[string]any{"amount": amount, "starting_at": start, "ending_before": time.Now().UTC().AddDate(1, 0, 0).Format(time.RFC3339)}}}}}})
-	return product
+	customer = mustCall("/v1/customers", map[string]any{"name": "Acme", "ingest_aliases": []string{"acme"}})
+	contract := map[string]any{"customer_id": customer, "rate_card_id": rc, "starting_at": start}
+	if amount > 0 {
+		contract["prepaid_only"] = true
+		contract["commits"] = []any{map[string]any{"type": "PREPAID", "product_id": product, "access_schedule": map[string]any{"schedule_items": []any{
+			map[string]any{"amount": amount, "starting_at": start, "ending_before": time.Now().UTC().AddDate(1, 0, 0).Format(time.RFC3339)}}}}}
+	}
+	mustCall("/v1/contracts/create", contract)
+	return product, customer
 }
 
 func lastLines(s string, n int) string {

@@ -55,13 +55,7 @@ func TestServeDeliversWebhooks(t *testing.T) {
 		}
 		return id.Data.ID
 	}
-	start := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
-	metric := mustCall("/v1/billable-metrics/create", map[string]any{"name": "calls", "event_type_filter": map[string]any{"in_values": []string{"call"}}, "aggregation_type": "COUNT"})
-	product := mustCall("/v1/contract-pricing/products/create", map[string]any{"name": "Calls", "type": "USAGE", "billable_metric_id": metric})
-	rc := mustCall("/v1/contract-pricing/rate-cards/create", map[string]any{"name": "Card"})
-	mustCall("/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": product, "starting_at": start, "entitled": true, "rate_type": "FLAT", "price": 1})
-	cust := mustCall("/v1/customers", map[string]any{"name": "Acme", "ingest_aliases": []string{"acme"}})
-	mustCall("/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": start})
+	_, cust := setupAcmeContract(t, addr, 0)
 	mustCall("/v1/alerts/create", map[string]any{"alert_type": "spend_threshold_reached", "name": "soft", "threshold": 3, "customer_id": cust})
 	var events []map[string]any
 	for i := 0; i < 5; i++ {
