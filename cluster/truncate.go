@@ -3,6 +3,7 @@ package cluster
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/raft"
 )
@@ -21,6 +22,9 @@ type suffixGuard struct {
 	raft.LogStore
 	mu      sync.Mutex
 	pending *[2]uint64 // a deferred suffix delete, [min, max]
+	// deferred mirrors pending != nil, so reads (the leader's replication
+	// reads every entry it sends) take no lock when nothing is deferred.
+	deferred atomic.Bool
 }
 
 func newSuffixGuard(s raft.LogStore) *suffixGuard { return &suffixGuard{LogStore: s} }
@@ -43,6 +47,7 @@ func (g *suffixGuard) DeleteRange(min, max uint64) error {
 	}
 	if min > first && max >= last {
 		g.pending = &[2]uint64{min, max}
+		g.deferred.Store(true)
 		return nil
 	}
 	return g.LogStore.DeleteRange(min, max)
@@ -59,6 +64,7 @@ func (g *suffixGuard) StoreLogs(logs []*raft.Log) error {
 	defer g.mu.Unlock()
 	p := g.pending
 	g.pending = nil
+	g.deferred.Store(false)
 	if p != nil && (len(logs) == 0 || logs[0].Index != p[0]) {
 		if err := g.LogStore.DeleteRange(p[0], p[1]); err != nil {
 			return err
@@ -81,11 +87,15 @@ func (g *suffixGuard) flushLocked() error {
 	}
 	p := g.pending
 	g.pending = nil
+	g.deferred.Store(false)
 	return g.LogStore.DeleteRange(p[0], p[1])
 }
 
 // FirstIndex, LastIndex and GetLog see the log as raft left it.
 func (g *suffixGuard) FirstIndex() (uint64, error) {
+	if !g.deferred.Load() {
+		return g.LogStore.FirstIndex()
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if err := g.flushLocked(); err != nil {
@@ -95,6 +105,9 @@ func (g *suffixGuard) FirstIndex() (uint64, error) {
 }
 
 func (g *suffixGuard) LastIndex() (uint64, error) {
+	if !g.deferred.Load() {
+		return g.LogStore.LastIndex()
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if err := g.flushLocked(); err != nil {
@@ -104,6 +117,9 @@ func (g *suffixGuard) LastIndex() (uint64, error) {
 }
 
 func (g *suffixGuard) GetLog(index uint64, log *raft.Log) error {
+	if !g.deferred.Load() {
+		return g.LogStore.GetLog(index, log)
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if err := g.flushLocked(); err != nil {
