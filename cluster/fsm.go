@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"io"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/raft"
 
 	"burndown/engine"
 	"burndown/persist"
+	"burndown/telemetry"
 )
 
 // fsm adapts the engine to raft. It implements raft.BatchingFSM so that a
@@ -29,12 +31,17 @@ type fsm struct {
 	format atomic.Uint32
 	// tokens are the API tokens (tokens.go).
 	tokens *tokenTable
+	// metrics times applies and snapshots; leading says whether this node
+	// leads, for the commit latency only the leader's clock can measure.
+	metrics *telemetry.Metrics
+	leading func() bool
 }
 
 var _ raft.BatchingFSM = (*fsm)(nil)
 
 func newFSM(eng *engine.Engine, codec *persist.Codec) *fsm {
-	f := &fsm{eng: eng, codec: codec, idem: newIdemTable(), outbox: newOutboxTable(), tokens: newTokenTable()}
+	f := &fsm{eng: eng, codec: codec, idem: newIdemTable(), outbox: newOutboxTable(), tokens: newTokenTable(),
+		leading: func() bool { return false }}
 	empty := map[string]string{}
 	f.meta.Store(&empty)
 	return f
@@ -62,6 +69,8 @@ func (f *fsm) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
 // key, so every guard sees the table exactly as if entries were applied one
 // at a time.
 func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
+	start := time.Now()
+	f.observeCommits(logs, start)
 	out := make([]any, len(logs))
 	b := &applyBatch{out: out}
 	for i, l := range logs {
@@ -77,9 +86,40 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 		}
 		f.idem.expire(at)
 		f.gather(b, l.Index, i, at, cmds)
+		b.events += countEvents(cmds)
 	}
 	f.applyEngine(b)
+	f.metrics.Applied(start, b.events)
 	return out
+}
+
+// observeCommits records, on the leader, each entry's time from being
+// appended to the leader's log to reaching the state machine (committed).
+// Followers and a replay after restart see the leader's or an old clock,
+// so they record nothing.
+func (f *fsm) observeCommits(logs []*raft.Log, now time.Time) {
+	if f.metrics == nil || !f.leading() {
+		return
+	}
+	for _, l := range logs {
+		if l.Type == raft.LogCommand && !l.AppendedAt.IsZero() {
+			f.metrics.Committed(now.Sub(l.AppendedAt))
+		}
+	}
+}
+
+// countEvents is what an entry adds to burndown_apply_batch_events: an
+// ingest's events, one for any other command.
+func countEvents(cmds []engine.Command) int {
+	n := 0
+	for _, c := range cmds {
+		if in, ok := c.(*engine.Ingest); ok {
+			n += len(in.Events)
+		} else {
+			n++
+		}
+	}
+	return n
 }
 
 // gather adds one entry (raft index, b.out position log, stamped at) to the
@@ -148,6 +188,8 @@ type applyBatch struct {
 	// replays: commands answered by a record of this batch.
 	fresh   []freshKey
 	replays []replayKey
+	// events counts the batch's events for the metrics (countEvents).
+	events int
 }
 
 // origin says, for an entry, which log it came from and, when cluster
@@ -278,11 +320,13 @@ func (f *fsm) applyNodeMeta(m *nodeMetaCmd) {
 // encoding and writing to Persist, which raft runs concurrently with new
 // applies (copy-on-write).
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	start := time.Now()
 	snap, err := f.eng.Snapshot(persist.EncodeCustomer)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: snapshot: %w", err)
 	}
-	return &fsmSnapshot{snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs(), DataFormat: f.dataFormat(), Tokens: f.tokens.view(),
+	f.metrics.SnapshotCaptured(start)
+	return &fsmSnapshot{start: start, metrics: f.metrics, snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs(), DataFormat: f.dataFormat(), Tokens: f.tokens.view(),
 		Idempotency: f.idem.view(), Outbox: f.outbox.view()}}, nil
 }
 
@@ -313,6 +357,9 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 type fsmSnapshot struct {
 	snap *engine.Snapshot
 	meta persist.ClusterMeta
+	// start is when the capture began, for the snapshot's duration.
+	start   time.Time
+	metrics *telemetry.Metrics
 }
 
 // Persist streams the snapshot into the sink.
@@ -321,7 +368,11 @@ func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
 		sink.Cancel()
 		return fmt.Errorf("cluster: persist snapshot: %w", err)
 	}
-	return sink.Close()
+	if err := sink.Close(); err != nil {
+		return fmt.Errorf("cluster: persist snapshot: %w", err)
+	}
+	s.metrics.SnapshotWritten(s.start)
+	return nil
 }
 
 // Release ends the engine's copy-on-write for this snapshot.

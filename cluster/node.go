@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"burndown/engine"
 	"burndown/persist"
+	"burndown/telemetry"
 )
 
 // Config says who this node is and where it keeps its data.
@@ -48,6 +50,9 @@ type Config struct {
 	// Faults, in tests only, wraps raft's network and log store with a
 	// fault injector. nil in production.
 	Faults *Faults
+	// Metrics receives the node's raft, apply and snapshot series (nil: a
+	// registry of its own, reported as build "dev"; Node.Metrics returns it).
+	Metrics *telemetry.Metrics
 }
 
 // Raft timing. Faster than raft's defaults (1 s) since members are expected
@@ -74,6 +79,8 @@ type Node struct {
 	prop      *proposer
 	peers     *peerHealth
 	lead      *leadership
+	metrics   *telemetry.Metrics
+	lag       *followerLag
 	// bootstrapped: this node created the cluster on a fresh data dir, so
 	// every member runs this release or a later one (ensureDataFormat).
 	bootstrapped bool
@@ -119,10 +126,15 @@ func Open(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("cluster: raft transport on %s: %w", cfg.RaftAddr, err)
 	}
 	eng := engine.New(cfg.Engine)
+	if cfg.Metrics == nil {
+		cfg.Metrics = telemetry.New("dev", runtime.Version())
+	}
 	n := &Node{
 		cfg: cfg, log: logger, eng: eng, fsm: newFSM(eng, codec), stores: stores, transport: trans,
-		clock: &clock{test: cfg.TestClock, eng: eng}, peers: newPeerHealth(), lead: newLeadership(), closing: make(chan struct{}),
+		clock: &clock{test: cfg.TestClock, eng: eng}, peers: newPeerHealth(cfg.Metrics), lead: newLeadership(), closing: make(chan struct{}),
+		metrics: cfg.Metrics, lag: newFollowerLag(),
 	}
+	n.fsm.metrics = cfg.Metrics
 	notify := make(chan bool, 16)
 	rc := raft.DefaultConfig()
 	rc.LocalID = raft.ServerID(cfg.NodeID)
@@ -134,6 +146,7 @@ func Open(cfg Config) (*Node, error) {
 	rc.ElectionTimeout = electionTimeout
 	rc.LeaderLeaseTimeout = leaderLease
 	rc.CommitTimeout = commitTimeout
+	rc.NoLegacyTelemetry = true // raft's metrics carry the peer as a label, not in the name
 	if cfg.SnapshotThreshold > 0 {
 		rc.SnapshotThreshold = cfg.SnapshotThreshold
 		rc.SnapshotInterval = time.Second
@@ -141,7 +154,7 @@ func Open(cfg Config) (*Node, error) {
 	if cfg.TrailingLogs > 0 {
 		rc.TrailingLogs = cfg.TrailingLogs
 	}
-	r, err := raft.NewRaft(rc, n.fsm, newSuffixGuard(cfg.Faults.wrapLogStore(stores.Log)), stores.Stable, stores.Snapshots, trans)
+	r, err := raft.NewRaft(rc, n.fsm, newSuffixGuard(cfg.Faults.wrapLogStore(stores.Log)), stores.Stable, stores.Snapshots, n.lag.wrap(trans))
 	if err != nil {
 		trans.Close()
 		stores.Close()
@@ -149,7 +162,9 @@ func Open(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("cluster: start raft: %w", err)
 	}
 	n.raft = r
-	n.prop = newProposer(r, n.clock, codec)
+	n.fsm.leading = n.IsLeader
+	n.metrics.AddWriter(n.writeFollowerLag)
+	n.prop = newProposer(r, n.clock, codec, n.metrics)
 	n.peers.observe(r)
 	n.bootstrapped = cfg.Bootstrap && !hasState
 	n.wg.Add(1)
@@ -189,6 +204,9 @@ func (n *Node) Close() error {
 	}
 	return nil
 }
+
+// Metrics returns the node's series (Config.Metrics, or the node's own).
+func (n *Node) Metrics() *telemetry.Metrics { return n.metrics }
 
 // Engine returns the node's engine, for local reads (entitlement checks,
 // balances). It is the same engine across snapshot restores.

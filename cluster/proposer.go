@@ -10,6 +10,7 @@ import (
 
 	"burndown/engine"
 	"burndown/persist"
+	"burndown/telemetry"
 )
 
 // Group-commit bounds. An entry is closed at maxEntryBytes; a request waits at
@@ -38,6 +39,7 @@ type request struct {
 	guarded bool
 	at      engine.Nanos // minimum stamp (SetClock), 0 for none
 	done    chan response
+	queued  time.Time // for burndown_propose_wait_seconds
 }
 
 // size is the number of bytes the request takes inside an entry.
@@ -74,10 +76,12 @@ type proposer struct {
 	completed chan struct{}
 	stop      chan struct{}
 	stopped   chan struct{}
+	metrics   *telemetry.Metrics
 }
 
-func newProposer(r *raft.Raft, c *clock, codec *persist.Codec) *proposer {
+func newProposer(r *raft.Raft, c *clock, codec *persist.Codec, m *telemetry.Metrics) *proposer {
 	p := newProposerQueue(r, c, codec, queueLen)
+	p.metrics = m
 	go p.run()
 	return p
 }
@@ -142,7 +146,7 @@ func (p *proposer) submit(ctx context.Context, cmd engine.Command, at engine.Nan
 	if err != nil {
 		return engine.Result{}, fmt.Errorf("cluster: propose: %w", err)
 	}
-	r := &request{enc: enc, at: at, done: make(chan response, 1)}
+	r := &request{enc: enc, at: at, done: make(chan response, 1), queued: time.Now()}
 	if guard != nil {
 		if r.guard, err = p.codec.EncodeCommand(guard); err != nil {
 			return engine.Result{}, fmt.Errorf("cluster: propose: %w", err)
@@ -271,6 +275,7 @@ func (p *proposer) flush(pending []*request, limit int) int {
 			buf = persist.AppendCommand(buf, r.guard)
 		}
 		buf = persist.AppendCommand(buf, r.enc)
+		p.metrics.ProposeWaited(r.queued)
 	}
 	f := p.raft.Apply(buf, 0)
 	go p.await(f, batch)

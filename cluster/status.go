@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"github.com/hashicorp/raft"
+
+	"burndown/telemetry"
 )
 
 // Status is this node's view of the cluster, shaped as /v1/cluster/status.
@@ -86,10 +88,12 @@ type peerHealth struct {
 	ch      chan raft.Observation
 	obs     *raft.Observer
 	stopped chan struct{}
+	// metrics counts the leader changes observed.
+	metrics *telemetry.Metrics
 }
 
-func newPeerHealth() *peerHealth {
-	return &peerHealth{failed: map[string]bool{}, ch: make(chan raft.Observation, 64), stopped: make(chan struct{})}
+func newPeerHealth(m *telemetry.Metrics) *peerHealth {
+	return &peerHealth{failed: map[string]bool{}, ch: make(chan raft.Observation, 64), stopped: make(chan struct{}), metrics: m}
 }
 
 func (p *peerHealth) observe(r *raft.Raft) {
@@ -112,6 +116,7 @@ func (p *peerHealth) observe(r *raft.Raft) {
 				delete(p.failed, string(d.PeerID))
 			case raft.LeaderObservation:
 				p.failed = map[string]bool{}
+				p.metrics.LeaderChanged()
 			}
 			p.mu.Unlock()
 		}

@@ -42,16 +42,17 @@ var allowed = map[string]rule{
 	"version":                 {},
 	"tlsconfig":               {}, // a leaf: TLS configurations from PEM files
 	"tlsconfig/tlstest":       {},
+	"telemetry":               {}, // a leaf: the node's Prometheus series
 	"engine":                  {may: []string{"money"}},
 	"persist":                 {may: []string{"engine", "money"}},
 	"persist/golden":          {may: []string{"persist", "engine", "money"}},
-	"cluster":                 {may: []string{"persist", "engine", "money"}},
-	"effects":                 {may: []string{"cluster", "persist", "engine", "money"}},
-	"transport":               {may: []string{"cluster", "engine", "money", "effects"}},
-	"transport/transporttest": {may: []string{"transport", "cluster", "engine", "money", "effects"}},
+	"cluster":                 {may: []string{"persist", "engine", "money", "telemetry"}},
+	"effects":                 {may: []string{"cluster", "persist", "engine", "money", "telemetry"}},
+	"transport":               {may: []string{"cluster", "engine", "money", "effects", "telemetry"}},
+	"transport/transporttest": {may: []string{"transport", "cluster", "engine", "money", "effects", "telemetry"}},
 	// The middleware speaks Burndown's HTTP API and imports none of it.
 	"gateway":             {},
-	"cmd/burndown":        {may: []string{"transport", "cluster", "effects", "engine", "persist", "money", "tlsconfig"}},
+	"cmd/burndown":        {may: []string{"transport", "cluster", "effects", "engine", "persist", "money", "tlsconfig", "telemetry", "version"}},
 	"cmd/burndown-bench":  {may: []string{"bench/..."}},
 	"cmd/burndown-golden": {anyBut: []string{"bench/...", "transport"}},
 	// The bench drives Burndown over HTTP and imports none of it.

@@ -10,6 +10,7 @@ import (
 
 	"burndown/cluster"
 	"burndown/engine"
+	"burndown/telemetry"
 )
 
 // The dispatcher runs on the leader only (each term handed out by
@@ -55,6 +56,9 @@ type Config struct {
 	// and are given up after RetryFor like a webhook).
 	Payments PaymentCharger
 	Logger   *slog.Logger // may be nil: no logs
+	// Metrics counts webhook deliveries by outcome and times the delivered
+	// ones (nil: not recorded).
+	Metrics *telemetry.Metrics
 }
 
 // Dispatcher tuning.
@@ -275,6 +279,7 @@ func (t *termState) round(ctx context.Context) time.Time {
 			}
 			if ds.attempts > 0 && now.Sub(ds.first) > t.cfg.Webhooks.RetryFor {
 				t.log.Warn("webhook delivery given up", "notification", r.ID, "destination", dst.ID, "attempts", ds.attempts)
+				t.countOutcome(dst.ID, telemetry.WebhookDropped, ds.first)
 				ds.failed = true
 				t.failures = append(t.failures, cluster.DeliveryFailure{Notification: r.ID, Destination: dst.ID, Attempts: ds.attempts})
 				continue
@@ -335,12 +340,23 @@ func (t *termState) finish(r deliveryResult) {
 	ds.inflight = false
 	switch {
 	case r.ok:
+		t.countOutcome(r.key.dest, telemetry.WebhookDelivered, ds.first)
 		ds.delivered = true
 		t.marks = append(t.marks, cluster.DeliveryMark{Notification: r.key.note, Destination: r.key.dest})
 	case r.gone:
+		t.countOutcome(r.key.dest, telemetry.WebhookDropped, ds.first)
 		t.disable(r.key.dest)
 	default:
+		t.countOutcome(r.key.dest, telemetry.WebhookFailed, ds.first)
 		ds.next = time.Now().Add(retryDelay(t.cfg.Webhooks.RetryBase, t.cfg.Webhooks.RetryMax, ds.attempts, r.retryAfter))
+	}
+}
+
+// countOutcome counts a webhook delivery's outcome; calls to Stripe are
+// counted by their own series (stripe_timing.go).
+func (t *termState) countOutcome(dest, outcome string, first time.Time) {
+	if dest != StripeDestinationID {
+		t.cfg.Metrics.WebhookOutcome(outcome, first)
 	}
 }
 

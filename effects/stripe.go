@@ -13,6 +13,7 @@ import (
 
 	"burndown/engine"
 	"burndown/money"
+	"burndown/telemetry"
 )
 
 // STRIPE payment gates (engine/payments.go). The engine queues
@@ -46,6 +47,8 @@ type StripeConfig struct {
 	APIBase string
 	// HTTPClient sends the requests (default: a 30 s timeout).
 	HTTPClient *http.Client
+	// Metrics times each request to Stripe (nil: not recorded).
+	Metrics *telemetry.Metrics
 }
 
 // Stripe charges STRIPE payment gates and sends finalized invoices
@@ -71,6 +74,11 @@ func NewStripe(cfg StripeConfig) (*Stripe, error) {
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	if cfg.Metrics != nil {
+		timed := *hc
+		timed.Transport = &timedTransport{next: hc.Transport, metrics: cfg.Metrics}
+		hc = &timed
 	}
 	// No retries inside the library: the dispatcher retries, with the same
 	// idempotency key, on its own schedule and on any leader.

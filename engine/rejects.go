@@ -3,12 +3,14 @@ package engine
 import "sync/atomic"
 
 // RejectReasons lists every reason an event is kept as a counted reject.
-var RejectReasons = []RejectReason{RejectUnknownCustomer, RejectNoContract, RejectFinalized, RejectTooOld, RejectFuture}
+// TestRejectReasonsListEveryConstant keeps it complete: a reason missing
+// here would never reach /metrics nor a customer's reject totals.
+var RejectReasons = []RejectReason{RejectUnknownCustomer, RejectNoContract, RejectFinalized, RejectTooOld, RejectFuture, RejectUniqueLimit}
 
 // rejectTotals counts a shard's rejects by reason (indexed as
 // RejectReasons), for /metrics. They are derived from the customers'
 // replicated counts: a restore recounts them.
-type rejectTotals [5]atomic.Int64
+type rejectTotals [6]atomic.Int64
 
 func rejectIndex(r RejectReason) int {
 	for i, x := range RejectReasons {

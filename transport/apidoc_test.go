@@ -128,7 +128,7 @@ func servedRoutes(s *Server) map[string]access {
 	return out
 }
 
-// pathsHandledBeforeTheTable finds the paths Server.Handle serves itself,
+// pathsHandledBeforeTheTable finds the paths Server.dispatch serves itself,
 // before it looks in the route table (the entitlement check's hot path,
 // health, metrics, pprof, Stripe's webhook): every string literal or string
 // constant starting with "/" in Handle's body, constants resolved across the
@@ -170,14 +170,14 @@ func pathsHandledBeforeTheTable(t *testing.T) map[string]bool {
 					}
 				}
 			case *ast.FuncDecl:
-				if d.Name.Name == "Handle" && d.Recv != nil {
+				if d.Name.Name == "dispatch" && d.Recv != nil {
 					handle = d
 				}
 			}
 		}
 	}
 	if handle == nil {
-		t.Fatal("Server.Handle not found in the package's files")
+		t.Fatal("Server.dispatch not found in the package's files")
 	}
 	paths := map[string]bool{}
 	ast.Inspect(handle.Body, func(n ast.Node) bool {
@@ -196,7 +196,7 @@ func pathsHandledBeforeTheTable(t *testing.T) map[string]bool {
 		return true
 	})
 	if len(paths) == 0 {
-		t.Fatal("no path found in Server.Handle: has the router moved?")
+		t.Fatal("no path found in Server.dispatch: has the router moved?")
 	}
 	return paths
 }
@@ -237,7 +237,7 @@ func TestAPIDoc(t *testing.T) {
 	}
 	for _, p := range sortedKeys(special) {
 		if !documentedPaths[p] {
-			t.Errorf("%s is served by Server.Handle (transport/router.go) but not in docs/api.md's endpoint table: add a row", p)
+			t.Errorf("%s is served by Server.dispatch (transport/router.go) but not in docs/api.md's endpoint table: add a row", p)
 		}
 	}
 

@@ -9,6 +9,7 @@ import (
 
 	"burndown/cluster"
 	"burndown/engine"
+	"burndown/telemetry"
 )
 
 // fakeNode is a single-member "cluster" that applies commands straight to an
@@ -86,6 +87,7 @@ func (f *fakeNode) Authenticate(secret []byte) (string, bool) {
 
 // Tokens lists none.
 func (f *fakeNode) Tokens() []cluster.TokenInfo { return nil }
+func (f *fakeNode) Metrics() *telemetry.Metrics { return nil }
 
 // FinalizeUpgrade records nothing: the fake keeps no data format.
 func (f *fakeNode) FinalizeUpgrade(context.Context) error { return nil }

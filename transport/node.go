@@ -7,6 +7,7 @@ import (
 
 	"burndown/cluster"
 	"burndown/engine"
+	"burndown/telemetry"
 )
 
 // Node is what the HTTP layer needs from a cluster member. It is an interface
@@ -48,6 +49,9 @@ type Node interface {
 	Authenticate(secret []byte) (scope string, ok bool)
 	// Tokens lists the replicated tokens, never their secrets.
 	Tokens() []cluster.TokenInfo
+	// Metrics is the node's series registry, which the server adds its own
+	// to and serves on /metrics (nil: the server makes one).
+	Metrics() *telemetry.Metrics
 }
 
 var _ Node = (*cluster.Node)(nil)

@@ -2,7 +2,7 @@ package transport
 
 import (
 	"fmt"
-	"runtime"
+	"io"
 
 	"github.com/valyala/fasthttp"
 
@@ -10,24 +10,28 @@ import (
 )
 
 // metrics serves GET /metrics in the Prometheus text format: the node's
-// raft position, the engine's size and rejects, and the Go runtime's memory
-// figures operators size machines by. Written by hand: a handful of gauges
-// does not warrant a metrics library.
+// series (telemetry: latency histograms, request and delivery counters, the
+// raft bridge, build info), the gauges read from its state below, and the Go
+// runtime and process metrics.
 func (s *Server) metrics(ctx *fasthttp.RequestCtx) {
+	ctx.SetContentType("text/plain; version=0.0.4; charset=utf-8")
+	s.metricsReg.WritePrometheus(ctx.Response.BodyWriter())
+}
+
+// writeStateGauges writes the gauges read from the node's state at scrape
+// time: raft positions, the engine's size and rejects, the outbox.
+func (s *Server) writeStateGauges(w io.Writer) {
 	st := s.node.Status()
 	eng := s.node.Engine()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
 	leader := 0
 	if s.node.IsLeader() {
 		leader = 1
 	}
-	b := ctx.Response.BodyWriter()
 	gauge := func(name, help string, v any) {
-		fmt.Fprintf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %v\n", name, help, name, name, v)
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n%s %v\n", name, help, name, name, v)
 	}
 	counter := func(name, help string, v any) {
-		fmt.Fprintf(b, "# HELP %s %s\n# TYPE %s counter\n%s %v\n", name, help, name, name, v)
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n%s %v\n", name, help, name, name, v)
 	}
 	gauge("burndown_leader", "1 when this node is the raft leader.", leader)
 	gauge("burndown_raft_term", "Current raft term.", st.Term)
@@ -40,17 +44,13 @@ func (s *Server) metrics(ctx *fasthttp.RequestCtx) {
 	gauge("burndown_dedup_floor_day", "First UTC day (days since the epoch) the dedup index still covers after its memory budget; 0: the window alone decides.", eng.DedupFloor())
 	outbox, dropped := s.node.OutboxStats()
 	gauge("burndown_outbox_notifications", "Notifications in the replicated outbox waiting for delivery.", outbox)
+	gauge("burndown_webhook_backlog", "Notifications (webhooks and Stripe calls) waiting for delivery; the outbox's size.", outbox)
+	gauge("burndown_webhook_failed_deliveries", "Webhook deliveries given up and kept for replay.", len(s.node.FailedDeliveries()))
 	counter("burndown_outbox_dropped_total", "Notifications the outbox's bound dropped before delivery.", dropped)
 	counter("burndown_unknown_customer_rejects_total", "Events rejected because their customer does not exist.", eng.UnknownCustomerRejects())
 	rejects := eng.RejectCounts()
-	fmt.Fprintf(b, "# HELP burndown_rejected_events_total Events kept as counted rejects, by reason.\n# TYPE burndown_rejected_events_total counter\n")
+	fmt.Fprintf(w, "# HELP burndown_rejected_events_total Events kept as counted rejects, by reason.\n# TYPE burndown_rejected_events_total counter\n")
 	for _, r := range engine.RejectReasons {
-		fmt.Fprintf(b, "burndown_rejected_events_total{reason=%q} %d\n", r, rejects[r])
+		fmt.Fprintf(w, "burndown_rejected_events_total{reason=%q} %d\n", r, rejects[r])
 	}
-	gauge("go_memstats_heap_inuse_bytes", "Bytes in in-use heap spans.", ms.HeapInuse)
-	gauge("go_memstats_heap_alloc_bytes", "Bytes of allocated heap objects.", ms.HeapAlloc)
-	gauge("go_memstats_sys_bytes", "Bytes obtained from the OS.", ms.Sys)
-	counter("go_gc_cycles_total", "Completed GC cycles.", ms.NumGC)
-	gauge("go_goroutines", "Goroutines that currently exist.", runtime.NumGoroutine())
-	ctx.SetContentType("text/plain; version=0.0.4")
 }

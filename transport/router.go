@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/pprofhandler"
 
 	"burndown/cluster"
 	"burndown/engine"
+	"burndown/telemetry"
 )
 
 // handlerFunc serves one endpoint; param is the path parameter of
@@ -42,6 +44,8 @@ type route struct {
 // endpoint holds the routes of one path by method.
 type endpoint struct {
 	get, post *route
+	// series counts and times the path's requests by status code.
+	series *telemetry.Route
 }
 
 // buildRoutes maps every static path to its handlers.
@@ -50,7 +54,7 @@ func (s *Server) buildRoutes() map[string]*endpoint {
 	add := func(method, path string, h handlerFunc, a access, scope string) {
 		ep := r[path]
 		if ep == nil {
-			ep = &endpoint{}
+			ep = &endpoint{series: s.metricsReg.Route(routePattern(path))}
 			r[path] = ep
 		}
 		rt := &route{h: h, access: a, scope: scope}
@@ -174,61 +178,97 @@ func (s *Server) customerSubroute(id, rest string) (*endpoint, string) {
 const checkPath = "/v1/entitlements/check"
 
 // Handle serves one request. It is the fasthttp handler; exported so
-// benchmarks and tests can call it on a RequestCtx without a socket.
+// benchmarks and tests can call it on a RequestCtx without a socket. Every
+// request is counted and timed under its route's pattern, given an
+// X-Request-Id, and written to the access log when one is configured.
 func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
+	start := ctx.Time() // read by fasthttp as it calls the handler: no second clock read
+	if start.IsZero() { // a RequestCtx not from a server (tests, benchmarks)
+		start = time.Now()
+	}
+	series := s.dispatch(ctx)
+	if series == nil { // a panic was answered
+		series = s.series.unmatched
+	}
+	id := s.requestIDs.echo(ctx, s.access != nil) // after: an error answer resets the headers
+	took := time.Since(start)
+	series.ObserveDuration(ctx.Response.StatusCode(), took)
+	if series == s.series.check || series == s.series.authorize {
+		s.metricsReg.CheckDone(took)
+	}
+	if s.access != nil {
+		s.access.log(ctx, id, start, took)
+	}
+}
+
+// dispatch serves the request and returns the series of the route that
+// answered it.
+func (s *Server) dispatch(ctx *fasthttp.RequestCtx) (series *telemetry.Route) {
 	defer s.recoverPanic(ctx)
 	path := ctx.Path()
 	// The entitlement check is the hot path: no map lookups, no allocation.
 	if string(path) == checkPath && ctx.IsGet() {
 		if _, ok := s.authenticate(ctx); !ok { // every scope may check
 			writeUnauthorized(ctx)
-			return
+			return s.series.check
 		}
 		if !s.readsOpen() {
 			s.notCaughtUp(ctx)
-			return
+			return s.series.check
 		}
 		s.checkGet(ctx)
-		return
+		return s.series.check
 	}
 	if atOrBelow(path, authorizePath) { // every method: gateways forward the client's
 		s.authorize(ctx)
-		return
+		return s.series.authorize
 	}
 	switch string(path) {
 	case "/healthz":
 		s.healthz(ctx)
-		return
+		return s.series.healthz
 	case "/readyz":
 		s.readyz(ctx)
-		return
+		return s.series.readyz
 	case StripeWebhookPath: // authenticated by Stripe's signature
 		s.stripeWebhook(ctx)
-		return
+		return s.series.stripe
+	}
+	ep, param := s.lookup(path)
+	series = s.series.unmatched
+	if ep != nil {
+		series = ep.series
 	}
 	scope, ok := s.authenticate(ctx)
 	if !ok {
 		writeUnauthorized(ctx)
-		return
+		return series
 	}
 	if string(path) == "/metrics" && ctx.IsGet() { // every scope may read metrics
 		s.metrics(ctx)
-		return
+		return s.series.metrics
 	}
 	if strings.HasPrefix(string(path), pprofPrefix) {
 		// Go's profiler, for operators and bench --profile: admin only.
 		if !cluster.ScopeAllows(scope, cluster.ScopeAdmin) {
 			writeForbidden(ctx, scope, cluster.ScopeAdmin)
-			return
+			return s.series.pprof
 		}
 		pprofhandler.PprofHandler(ctx)
-		return
+		return s.series.pprof
 	}
-	ep, param := s.lookup(path)
 	if ep == nil {
 		writeError(ctx, notFound("path: no endpoint %s", path))
-		return
+		return series
 	}
+	s.serveEndpoint(ctx, ep, param, scope)
+	return series
+}
+
+// serveEndpoint serves a route-table path: method, scope, idempotency key,
+// where it may run, then its handler.
+func (s *Server) serveEndpoint(ctx *fasthttp.RequestCtx, ep *endpoint, param, scope string) {
+	path := ctx.Path()
 	var rt *route
 	switch {
 	case ctx.IsGet():

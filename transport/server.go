@@ -14,11 +14,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"burndown/telemetry"
 )
 
 // Config configures a Server.
@@ -54,6 +57,8 @@ type Config struct {
 	// transfer that keeps moving has no total bound. It is also the server's
 	// write timeout for every other answer. Default DefaultStreamIdleTimeout.
 	StreamIdleTimeout time.Duration
+	// AccessLog, when set, receives one JSON line per request (access.go).
+	AccessLog io.Writer
 	// PeerTLS, when set, is the client configuration of this node's calls
 	// to another node's API (writes forwarded to the leader, the leader's
 	// status for /readyz): HTTPS with it. nil: plain HTTP.
@@ -87,6 +92,12 @@ type Server struct {
 	caughtUp  atomic.Bool
 	closing   chan struct{}
 	closeOnce sync.Once
+	// metricsReg is the node's series (the node's own registry);
+	// series the routes served outside the route table.
+	metricsReg *telemetry.Metrics
+	series     serverSeries
+	requestIDs *requestIDs
+	access     *accessLog
 }
 
 // New validates cfg and builds a server; call Serve or ListenAndServe to run it.
@@ -115,7 +126,16 @@ func New(cfg Config) (*Server, error) {
 	if cfg.StreamIdleTimeout <= 0 {
 		cfg.StreamIdleTimeout = DefaultStreamIdleTimeout
 	}
-	s := &Server{cfg: cfg, node: cfg.Node, token: []byte(cfg.Token), log: cfg.Logger, fwd: newForwarder(cfg.WriteTimeout, cfg.PeerTLS)}
+	s := &Server{cfg: cfg, node: cfg.Node, token: []byte(cfg.Token), log: cfg.Logger, fwd: newForwarder(cfg.WriteTimeout, cfg.PeerTLS),
+		metricsReg: cfg.Node.Metrics(), requestIDs: newRequestIDs()}
+	if s.metricsReg == nil {
+		s.metricsReg = telemetry.New("dev", runtime.Version())
+	}
+	s.metricsReg.AddWriter(s.writeStateGauges)
+	s.series = newServerSeries(s.metricsReg)
+	if cfg.AccessLog != nil {
+		s.access = newAccessLog(cfg.AccessLog)
+	}
 	s.routes = s.buildRoutes()
 	s.closing = make(chan struct{})
 	if !s.openIfCaughtUp() {
@@ -165,7 +185,11 @@ func (s *Server) ListenAndServe(addr string) error {
 // (up to ctx's deadline).
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.closeOnce.Do(func() { close(s.closing) })
-	if err := s.srv.ShutdownWithContext(ctx); err != nil {
+	err := s.srv.ShutdownWithContext(ctx)
+	if s.access != nil {
+		s.access.close()
+	}
+	if err != nil {
 		return fmt.Errorf("transport: shutdown: %w", err)
 	}
 	return nil

@@ -37,6 +37,7 @@ type serveFlags struct {
 	invoiceGrace                                     time.Duration
 	certFile, keyFile                                string
 	peerCertFile, peerKeyFile, peerCAFile            string
+	accessLog                                        string
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -66,6 +67,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&f.leaderWait, "leader-wait", transport.DefaultLeaderWait, "how long a write that finds no leader waits for one before a 503 with Retry-After (negative: none)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error (raft's own lines keep their levels)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "text or json (one JSON object a line)")
+	fs.StringVar(&f.accessLog, "access-log", "", "write one JSON line per request (request id, method, path, status, duration) to this file, or - for standard output (default: none)")
 	fs.DurationVar(&f.dedupWindow, "dedup-window", engine.DefaultDedupWindow, "how long transaction ids are remembered; older events are rejected (same on every node)")
 	fs.Int64Var(&f.dedupBudget, "dedup-memory-budget", 0, "bytes the dedup index may hold (0: no bound); past it the oldest days are dropped and their events rejected (same on every node)")
 	fs.DurationVar(&f.invoiceGrace, "invoice-grace-period", engine.DefaultInvoiceGracePeriod,
@@ -128,9 +130,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		log.Warn("--webhook-url without --webhook-secret: deliveries are signed with an empty secret")
 	}
 
+	metrics, err := newTelemetry()
+	if err != nil {
+		return err
+	}
+	accessLog, closeAccessLog, err := openAccessLog(f.accessLog, stdout)
+	if err != nil {
+		return err
+	}
+	defer closeAccessLog()
 	var payments effects.PaymentCharger
 	if f.stripeAPIKey != "" {
-		st, err := effects.NewStripe(effects.StripeConfig{APIKey: f.stripeAPIKey, APIBase: f.stripeAPIBase})
+		st, err := effects.NewStripe(effects.StripeConfig{APIKey: f.stripeAPIKey, APIBase: f.stripeAPIBase, Metrics: metrics})
 		if err != nil {
 			return fmt.Errorf("--stripe-api-key/--stripe-api-base: %w", err)
 		}
@@ -153,7 +164,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Bootstrap: f.bootstrap || (fresh && f.join == ""),
 		TestClock: f.testClock, Logger: log,
 		Engine:            engine.Config{Shards: f.shards, DedupWindow: f.dedupWindow, DedupMemoryBudget: f.dedupBudget, InvoiceGracePeriod: grace},
-		SnapshotThreshold: f.snapshotThreshold, TrailingLogs: f.trailingLogs,
+		SnapshotThreshold: f.snapshotThreshold, TrailingLogs: f.trailingLogs, Metrics: metrics,
 	})
 	if err != nil {
 		ln.Close()
@@ -163,7 +174,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// replicated outbox, while this node leads.
 	dispatcher := effects.NewDispatcher(node, effects.Config{
 		Webhooks: effects.WebhookConfig{URL: f.webhookURL, Secret: f.webhookSecret},
-		Payments: payments, Logger: log,
+		Payments: payments, Logger: log, Metrics: metrics,
 	})
 	dctx, stopDispatch := context.WithCancel(context.Background())
 	dispatched := make(chan struct{})
@@ -174,7 +185,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}()
 	srv, err := transport.New(transport.Config{Node: node, Token: f.token, Logger: log, StripeWebhookSecret: f.stripeWebhookSecret,
-		LeaderWait: f.leaderWait, ReadyMaxLag: f.readyMaxLag, PeerTLS: tlsc.nodeClient()})
+		LeaderWait: f.leaderWait, ReadyMaxLag: f.readyMaxLag, PeerTLS: tlsc.nodeClient(), AccessLog: accessLog})
 	if err != nil {
 		ln.Close()
 		stopDispatch()
