@@ -42,6 +42,7 @@ var allowed = map[string]rule{
 	"version":                 {},
 	"tlsconfig":               {}, // a leaf: TLS configurations from PEM files
 	"tlsconfig/tlstest":       {},
+	"browsertest":             {}, // a leaf: headless Chromium for browser tests
 	"engine":                  {may: []string{"money"}},
 	"persist":                 {may: []string{"engine", "money"}},
 	"persist/golden":          {may: []string{"persist", "engine", "money"}},
