@@ -191,6 +191,10 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 		s.checkGet(ctx)
 		return
 	}
+	if atOrBelow(path, consolePath) { // the operator console's page: no token
+		s.serveConsole(ctx)
+		return
+	}
 	if atOrBelow(path, authorizePath) { // every method: gateways forward the client's
 		s.authorize(ctx)
 		return

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"burndown/console"
 )
 
 // Config configures a Server.
@@ -77,6 +79,7 @@ type Server struct {
 	node         Node
 	token        []byte
 	log          *slog.Logger
+	console      *console.Files // the operator console's files (console.go)
 	srv          *fasthttp.Server
 	fwd          *forwarder
 	routes       map[string]*endpoint
@@ -115,7 +118,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.StreamIdleTimeout <= 0 {
 		cfg.StreamIdleTimeout = DefaultStreamIdleTimeout
 	}
-	s := &Server{cfg: cfg, node: cfg.Node, token: []byte(cfg.Token), log: cfg.Logger, fwd: newForwarder(cfg.WriteTimeout, cfg.PeerTLS)}
+	files, err := console.New()
+	if err != nil {
+		return nil, fmt.Errorf("transport: %w", err)
+	}
+	s := &Server{cfg: cfg, node: cfg.Node, token: []byte(cfg.Token), log: cfg.Logger, fwd: newForwarder(cfg.WriteTimeout, cfg.PeerTLS), console: files}
 	s.routes = s.buildRoutes()
 	s.closing = make(chan struct{})
 	if !s.openIfCaughtUp() {
