@@ -73,7 +73,7 @@ var testOnly = map[string][]string{
 	"cluster": {"persist/golden", "tlsconfig", "tlsconfig/tlstest"},
 	// Certificates made in tests.
 	"tlsconfig":    {"tlsconfig", "tlsconfig/tlstest"},
-	"cmd/burndown": {"tlsconfig/tlstest"},
+	"cmd/burndown": {"tlsconfig/tlstest", "browsertest"},
 	// The middleware and gateway tests run against a real node.
 	"gateway": {"gateway", "transport/transporttest"},
 }

@@ -279,7 +279,7 @@ async function replay(body) {
     if (err instanceof api.APIError && err.status === 401) return failed(err);
     out.className = "error";
     out.textContent = err instanceof api.APIError && err.status === 403
-      ? "Not allowed: " + err.message + " (replaying needs an admin token)."
+      ? "Not allowed: " + err.message + "."
       : "Replay failed: " + err.message;
   }
 }
