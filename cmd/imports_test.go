@@ -74,6 +74,8 @@ var testOnly = map[string][]string{
 	// Certificates made in tests.
 	"tlsconfig":    {"tlsconfig", "tlsconfig/tlstest"},
 	"cmd/burndown": {"tlsconfig/tlstest", "browsertest"},
+	// The console's scripts run in a real browser.
+	"console": {"console", "browsertest"},
 	// The middleware and gateway tests run against a real node.
 	"gateway": {"gateway", "transport/transporttest"},
 }
@@ -83,6 +85,7 @@ var notInServer = []string{
 	"github.com/jackc/pgx",
 	"github.com/redis/go-redis",
 	"github.com/HdrHistogram",
+	"github.com/chromedp", // browser tests only (package browsertest)
 }
 
 type listedPackage struct {
