@@ -43,12 +43,14 @@ var allowed = map[string]rule{
 	"tlsconfig":               {}, // a leaf: TLS configurations from PEM files
 	"tlsconfig/tlstest":       {},
 	"telemetry":               {}, // a leaf: the node's Prometheus series
+	"browsertest":             {}, // a leaf: headless Chromium for browser tests
 	"engine":                  {may: []string{"money"}},
 	"persist":                 {may: []string{"engine", "money"}},
 	"persist/golden":          {may: []string{"persist", "engine", "money"}},
 	"cluster":                 {may: []string{"persist", "engine", "money", "telemetry"}},
 	"effects":                 {may: []string{"cluster", "persist", "engine", "money", "telemetry"}},
-	"transport":               {may: []string{"cluster", "engine", "money", "effects", "telemetry"}},
+	"console":                 {}, // a leaf: the operator console's embedded files
+	"transport":               {may: []string{"cluster", "engine", "money", "effects", "console", "telemetry"}},
 	"transport/transporttest": {may: []string{"transport", "cluster", "engine", "money", "effects", "telemetry"}},
 	// The middleware speaks Burndown's HTTP API and imports none of it.
 	"gateway":             {},
@@ -72,7 +74,9 @@ var testOnly = map[string][]string{
 	"cluster": {"persist/golden", "tlsconfig", "tlsconfig/tlstest"},
 	// Certificates made in tests.
 	"tlsconfig":    {"tlsconfig", "tlsconfig/tlstest"},
-	"cmd/burndown": {"tlsconfig/tlstest"},
+	"cmd/burndown": {"tlsconfig/tlstest", "browsertest"},
+	// The console's scripts run in a real browser.
+	"console": {"console", "browsertest"},
 	// The middleware and gateway tests run against a real node.
 	"gateway": {"gateway", "transport/transporttest"},
 }
@@ -82,6 +86,7 @@ var notInServer = []string{
 	"github.com/jackc/pgx",
 	"github.com/redis/go-redis",
 	"github.com/HdrHistogram",
+	"github.com/chromedp", // browser tests only (package browsertest)
 }
 
 type listedPackage struct {

@@ -219,6 +219,10 @@ func (s *Server) dispatch(ctx *fasthttp.RequestCtx) (series *telemetry.Route) {
 		s.checkGet(ctx)
 		return s.series.check
 	}
+	if atOrBelow(path, consolePath) { // the operator console's page: no token
+		s.serveConsole(ctx)
+		return s.series.console
+	}
 	if atOrBelow(path, authorizePath) { // every method: gateways forward the client's
 		s.authorize(ctx)
 		return s.series.authorize

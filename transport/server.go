@@ -21,6 +21,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"burndown/console"
 	"burndown/telemetry"
 )
 
@@ -82,6 +83,7 @@ type Server struct {
 	node         Node
 	token        []byte
 	log          *slog.Logger
+	console      *console.Files // the operator console's files (console.go)
 	srv          *fasthttp.Server
 	fwd          *forwarder
 	routes       map[string]*endpoint
@@ -126,8 +128,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.StreamIdleTimeout <= 0 {
 		cfg.StreamIdleTimeout = DefaultStreamIdleTimeout
 	}
+	files, err := console.New()
+	if err != nil {
+		return nil, fmt.Errorf("transport: %w", err)
+	}
 	s := &Server{cfg: cfg, node: cfg.Node, token: []byte(cfg.Token), log: cfg.Logger, fwd: newForwarder(cfg.WriteTimeout, cfg.PeerTLS),
-		metricsReg: cfg.Node.Metrics(), requestIDs: newRequestIDs()}
+		metricsReg: cfg.Node.Metrics(), requestIDs: newRequestIDs(), console: files}
 	if s.metricsReg == nil {
 		s.metricsReg = telemetry.New("dev", runtime.Version())
 	}
