@@ -29,6 +29,8 @@ type fsm struct {
 	format atomic.Uint32
 	// tokens are the API tokens (tokens.go).
 	tokens *tokenTable
+	// dashKey is the dashboard signing key (dashkey.go), nil until set.
+	dashKey atomic.Pointer[[]byte]
 }
 
 var _ raft.BatchingFSM = (*fsm)(nil)
@@ -283,7 +285,7 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 		return nil, fmt.Errorf("cluster: snapshot: %w", err)
 	}
 	return &fsmSnapshot{snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs(), DataFormat: f.dataFormat(), Tokens: f.tokens.view(),
-		Idempotency: f.idem.view(), Outbox: f.outbox.view()}}, nil
+		DashboardKey: f.dashboardKey(), Idempotency: f.idem.view(), Outbox: f.outbox.view()}}, nil
 }
 
 // Restore replaces the engine's state and the cluster metadata with a
@@ -306,6 +308,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	f.outbox.restore(meta.Outbox)
 	f.setDataFormat(meta.DataFormat)
 	f.tokens.restore(meta.Tokens)
+	f.restoreDashboardKey(meta.DashboardKey)
 	return nil
 }
 
