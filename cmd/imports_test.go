@@ -41,13 +41,14 @@ var allowed = map[string]rule{
 	"cmd":                     {}, // this test's own package
 	"version":                 {},
 	"tlsconfig":               {}, // a leaf: TLS configurations from PEM files
+	"dashboard":               {}, // a leaf: signed dashboard links and the embedded pages
 	"tlsconfig/tlstest":       {},
 	"engine":                  {may: []string{"money"}},
 	"persist":                 {may: []string{"engine", "money"}},
 	"persist/golden":          {may: []string{"persist", "engine", "money"}},
 	"cluster":                 {may: []string{"persist", "engine", "money"}},
 	"effects":                 {may: []string{"cluster", "persist", "engine", "money"}},
-	"transport":               {may: []string{"cluster", "engine", "money", "effects"}},
+	"transport":               {may: []string{"cluster", "engine", "money", "effects", "dashboard"}},
 	"transport/transporttest": {may: []string{"transport", "cluster", "engine", "money", "effects"}},
 	// The middleware speaks Burndown's HTTP API and imports none of it.
 	"gateway":             {},
@@ -81,6 +82,8 @@ var notInServer = []string{
 	"github.com/jackc/pgx",
 	"github.com/redis/go-redis",
 	"github.com/HdrHistogram",
+	// The browser tests' driver.
+	"github.com/chromedp",
 }
 
 type listedPackage struct {

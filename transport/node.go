@@ -48,6 +48,10 @@ type Node interface {
 	Authenticate(secret []byte) (scope string, ok bool)
 	// Tokens lists the replicated tokens, never their secrets.
 	Tokens() []cluster.TokenInfo
+	// DashboardKey returns the replicated key that signs dashboard links;
+	// with create, the leader makes it when there is none
+	// (cluster.ErrNotLeader on a follower then).
+	DashboardKey(ctx context.Context, create bool) ([]byte, error)
 }
 
 var _ Node = (*cluster.Node)(nil)

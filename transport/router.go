@@ -102,6 +102,9 @@ func (s *Server) buildRoutes() map[string]*endpoint {
 	add(post, "/v1/entitlements/check", s.checkPost, readRoute, read)
 	add(post, "/v1/entitlements/consume", s.consume, leaderOnly, write)
 
+	// A read token sees every customer already; the link shows one.
+	add(post, "/v1/dashboards/getEmbeddableUrl", s.getEmbeddableURL, readRoute, read)
+
 	add(post, "/v1/alerts/create", s.createAlert, leaderOnly, admin)
 	add(post, "/v1/alerts/archive", s.archiveAlert, leaderOnly, admin)
 	add(post, "/v1/customer-alerts/get", s.getCustomerAlert, readRoute, read)
@@ -204,6 +207,10 @@ func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
 		return
 	case StripeWebhookPath: // authenticated by Stripe's signature
 		s.stripeWebhook(ctx)
+		return
+	}
+	if atOrBelow(path, embedPrefix) { // authenticated by the link's signature
+		s.embed(ctx)
 		return
 	}
 	scope, ok := s.authenticate(ctx)
