@@ -182,8 +182,9 @@
         el('strong', 'invoice-total', money(inv.total, inv.credit_type)));
       var t = el('table');
       add(t, add(el('tr'), el('th', null, 'Line'), el('th', 'num', 'Quantity'), el('th', 'num', 'Amount')));
-      (inv.line_items || []).forEach(function (l) {
-        add(t, add(el('tr', 'line'), el('td', null, l.name || l.type), el('td', 'num', l.quantity !== undefined ? qty(l.quantity) : ''), el('td', 'num', money(l.total, l.credit_type))));
+      (inv.line_items || []).forEach(function (l, i) {
+        var group = (inv.line_groups || [])[i];
+        add(t, add(el('tr', 'line'), el('td', null, (l.name || l.type) + (group ? ' · ' + group : '')), el('td', 'num', l.quantity !== undefined ? qty(l.quantity) : ''), el('td', 'num', money(l.total, l.credit_type))));
       });
       out.push(add(box, head, t));
     });
