@@ -35,6 +35,8 @@ type fsm struct {
 	// leads, for the commit latency only the leader's clock can measure.
 	metrics *telemetry.Metrics
 	leading func() bool
+	// dashKey is the dashboard signing key (dashkey.go), nil until set.
+	dashKey atomic.Pointer[[]byte]
 }
 
 var _ raft.BatchingFSM = (*fsm)(nil)
@@ -327,7 +329,7 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	}
 	f.metrics.SnapshotCaptured(start)
 	return &fsmSnapshot{start: start, metrics: f.metrics, snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs(), DataFormat: f.dataFormat(), Tokens: f.tokens.view(),
-		Idempotency: f.idem.view(), Outbox: f.outbox.view()}}, nil
+		DashboardKey: f.dashboardKey(), Idempotency: f.idem.view(), Outbox: f.outbox.view()}}, nil
 }
 
 // Restore replaces the engine's state and the cluster metadata with a
@@ -350,6 +352,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	f.outbox.restore(meta.Outbox)
 	f.setDataFormat(meta.DataFormat)
 	f.tokens.restore(meta.Tokens)
+	f.restoreDashboardKey(meta.DashboardKey)
 	return nil
 }
 

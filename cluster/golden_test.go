@@ -178,6 +178,9 @@ func clusterSummary(t testing.TB, logs []*raft.Log, splits []int) string {
 	for _, tok := range f.tokens.view() {
 		fmt.Fprintf(&b, "token %s %s %s hash %x created %d revoked %v at %d\n", tok.ID, tok.Name, tok.Scope, tok.Hash, tok.CreatedAt, tok.Revoked, tok.RevokedAt)
 	}
+	if k := f.dashboardKey(); k != nil {
+		fmt.Fprintf(&b, "dashboard key %x\n", k)
+	}
 	sum, err := golden.Summary(e)
 	if err != nil {
 		t.Fatal(err)

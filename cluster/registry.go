@@ -81,6 +81,11 @@ var clusterSpecs = buildClusterSpecs(
 		Apply: func(f *fsm, x applyAt, c engine.Command) engine.Result {
 			return f.tokens.revoke(c.(*tokenRevokeCmd).ID, x.at)
 		}},
+	clusterSpec{Kind: kindDashboardKey, Name: "set_dashboard_key", Version: 1, New: func() engine.Command { return &dashboardKeyCmd{} },
+		NeedsFormat: persist.DataFormatCompactAmounts,
+		Apply: func(f *fsm, _ applyAt, c engine.Command) engine.Result {
+			return f.applyDashboardKey(c.(*dashboardKeyCmd))
+		}},
 	clusterSpec{Kind: kindWebhookCreate, Name: "create_webhook", Version: 1, New: func() engine.Command { return &webhookCreateCmd{} },
 		ClientFacing: true,
 		Apply: func(f *fsm, x applyAt, c engine.Command) engine.Result {

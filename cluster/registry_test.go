@@ -273,6 +273,9 @@ func randomClusterStep(rng *rand.Rand, oracle *fsm, at engine.Nanos, entry int) 
 			ids = append(ids, tok.ID)
 		}
 		return []engine.Command{NewTokenRevoke(pick(ids))}
+	case 15: // no randomness drawn: the other cases' sequence stays
+		key := sha256.Sum256([]byte(fmt.Sprint("dashboard-", entry)))
+		return []engine.Command{&dashboardKeyCmd{Key: key[:]}}
 	case 8: // a guard that guards nothing
 		fp := sha256.Sum256([]byte("x"))
 		return []engine.Command{&idemGuardCmd{Scope: "/s", Key: "dangling", Fingerprint: fp[:]}}

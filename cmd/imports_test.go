@@ -41,6 +41,7 @@ var allowed = map[string]rule{
 	"cmd":                     {}, // this test's own package
 	"version":                 {},
 	"tlsconfig":               {}, // a leaf: TLS configurations from PEM files
+	"dashboard":               {}, // a leaf: signed dashboard links and the embedded pages
 	"tlsconfig/tlstest":       {},
 	"telemetry":               {}, // a leaf: the node's Prometheus series
 	"browsertest":             {}, // a leaf: headless Chromium for browser tests
@@ -50,7 +51,7 @@ var allowed = map[string]rule{
 	"cluster":                 {may: []string{"persist", "engine", "money", "telemetry"}},
 	"effects":                 {may: []string{"cluster", "persist", "engine", "money", "telemetry"}},
 	"console":                 {}, // a leaf: the operator console's embedded files
-	"transport":               {may: []string{"cluster", "engine", "money", "effects", "console", "telemetry"}},
+	"transport":               {may: []string{"cluster", "engine", "money", "effects", "console", "dashboard", "telemetry"}},
 	"transport/transporttest": {may: []string{"transport", "cluster", "engine", "money", "effects", "telemetry"}},
 	// The middleware speaks Burndown's HTTP API and imports none of it.
 	"gateway":             {},

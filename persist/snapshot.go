@@ -44,6 +44,9 @@ type ClusterMeta struct {
 	// Tokens are the API tokens made through the API, revoked ones
 	// included (absent before v0.5.0).
 	Tokens []*APIToken `msgpack:"Tokens,omitempty"`
+	// DashboardKey signs the embeddable dashboard URLs (absent before
+	// v0.5.0, and until a URL is first asked for).
+	DashboardKey []byte `msgpack:"DashboardKey,omitempty"`
 	// Idempotency is written to its own section (7), not with the rest of
 	// the metadata in section 1; a snapshot without that section (every
 	// build before it) restores with none.

@@ -89,6 +89,15 @@ func (f *fakeNode) Authenticate(secret []byte) (string, bool) {
 func (f *fakeNode) Tokens() []cluster.TokenInfo { return nil }
 func (f *fakeNode) Metrics() *telemetry.Metrics { return nil }
 
+// DashboardKey is none: the fake serves no dashboard links (the dashboard
+// tests run on a real node).
+func (f *fakeNode) DashboardKey(_ context.Context, create bool) ([]byte, error) {
+	if create {
+		return nil, errors.New("fake: no dashboard key")
+	}
+	return nil, nil
+}
+
 // FinalizeUpgrade records nothing: the fake keeps no data format.
 func (f *fakeNode) FinalizeUpgrade(context.Context) error { return nil }
 

@@ -49,6 +49,12 @@ var appliedFields = map[string][]string{
 		// exclude_free_usage and include_composite_spend stay refused.
 		"composite_product_ids", "composite_tags",
 	},
+	// Every option is applied by the dashboard it names (dashboards.go).
+	"/v1/dashboards/getEmbeddableUrl": {
+		"customer_id", "dashboard", "color_overrides[].name", "color_overrides[].value",
+		"dashboard_options[].key", "dashboard_options[].value",
+		"bm_group_key_overrides[].group_key_name", "bm_group_key_overrides[].display_name", "bm_group_key_overrides[].value_display_names",
+	},
 	"/v1/contract-pricing/products/get":  {"id"},
 	"/v1/contract-pricing/products/list": {"archive_filter"},
 	"/v1/contract-pricing/rate-cards/create": {

@@ -52,6 +52,10 @@ type Node interface {
 	// Metrics is the node's series registry, which the server adds its own
 	// to and serves on /metrics (nil: the server makes one).
 	Metrics() *telemetry.Metrics
+	// DashboardKey returns the replicated key that signs dashboard links;
+	// with create, the leader makes it when there is none
+	// (cluster.ErrNotLeader on a follower then).
+	DashboardKey(ctx context.Context, create bool) ([]byte, error)
 }
 
 var _ Node = (*cluster.Node)(nil)

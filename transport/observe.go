@@ -19,13 +19,13 @@ const (
 // serverSeries are the route series of the paths Handle serves before the
 // route table, resolved once so the hot paths record without a lookup.
 type serverSeries struct {
-	check, authorize, healthz, readyz, stripe, metrics, pprof, console, unmatched *telemetry.Route
+	check, authorize, healthz, readyz, stripe, metrics, pprof, console, embed, unmatched *telemetry.Route
 }
 
 func newServerSeries(m *telemetry.Metrics) serverSeries {
 	return serverSeries{
 		check: m.Route(checkPath), authorize: m.Route(authorizePath), healthz: m.Route("/healthz"), readyz: m.Route("/readyz"),
-		stripe: m.Route(StripeWebhookPath), metrics: m.Route(metricsRoute), pprof: m.Route(pprofPrefix), console: m.Route(consolePath + "/"), unmatched: m.Route(unmatchedRoute),
+		stripe: m.Route(StripeWebhookPath), metrics: m.Route(metricsRoute), pprof: m.Route(pprofPrefix), console: m.Route(consolePath + "/"), embed: m.Route(embedPrefix + "/{link}"), unmatched: m.Route(unmatchedRoute),
 	}
 }
 

@@ -106,6 +106,9 @@ func (s *Server) buildRoutes() map[string]*endpoint {
 	add(post, "/v1/entitlements/check", s.checkPost, readRoute, read)
 	add(post, "/v1/entitlements/consume", s.consume, leaderOnly, write)
 
+	// A read token sees every customer already; the link shows one.
+	add(post, "/v1/dashboards/getEmbeddableUrl", s.getEmbeddableURL, readRoute, read)
+
 	add(post, "/v1/alerts/create", s.createAlert, leaderOnly, admin)
 	add(post, "/v1/alerts/archive", s.archiveAlert, leaderOnly, admin)
 	add(post, "/v1/customer-alerts/get", s.getCustomerAlert, readRoute, read)
@@ -237,6 +240,10 @@ func (s *Server) dispatch(ctx *fasthttp.RequestCtx) (series *telemetry.Route) {
 	case StripeWebhookPath: // authenticated by Stripe's signature
 		s.stripeWebhook(ctx)
 		return s.series.stripe
+	}
+	if atOrBelow(path, embedPrefix) { // authenticated by the link's signature
+		s.embed(ctx)
+		return s.series.embed
 	}
 	ep, param := s.lookup(path)
 	series = s.series.unmatched

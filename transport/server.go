@@ -64,6 +64,8 @@ type Config struct {
 	// to another node's API (writes forwarded to the leader, the leader's
 	// status for /readyz): HTTPS with it. nil: plain HTTP.
 	PeerTLS *tls.Config
+	// WallClock is the clock dashboard links expire by. Default time.Now.
+	WallClock func() time.Time
 }
 
 // DefaultLeaderWait is twice the cluster's election timeout: long enough for
