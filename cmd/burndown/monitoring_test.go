@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -251,9 +252,11 @@ var (
 	prometheusLabels = map[string]bool{"job": true, "instance": true}
 )
 
-// missingSeries lists, for every expression, the selectors whose series or
-// matcher labels the cluster does not export, one message each.
+// missingSeries lists what the expressions name and the cluster does not
+// export: one line per missing series (with where it is used), and one per
+// matcher label a series lacks.
 func missingSeries(exprs []namedExpr, have exported) ([]string, error) {
+	users := map[string][]string{} // missing series -> where
 	var out []string
 	for _, e := range exprs {
 		sels, err := promSelectors(e.expr)
@@ -265,19 +268,46 @@ func missingSeries(exprs []namedExpr, have exported) ([]string, error) {
 		}
 		for _, s := range sels {
 			labels, ok := have[s.name]
-			switch {
-			case prometheusMade[s.name]:
-			case !ok:
-				out = append(out, fmt.Sprintf("%s: series %s is not exported", e.where, s.name))
+			if !ok && !prometheusMade[s.name] {
+				if u := users[s.name]; len(u) == 0 || u[len(u)-1] != e.where {
+					users[s.name] = append(u, e.where)
+				}
 				continue
 			}
 			for _, l := range s.labels {
 				if !labels[l] && !prometheusLabels[l] {
-					out = append(out, fmt.Sprintf("%s: series %s has no label %s", e.where, s.name, l))
+					out = append(out, fmt.Sprintf("series %s has no label %s (%s)", s.name, l, e.where))
 				}
 			}
 		}
 	}
+	for name, where := range users {
+		out = append(out, fmt.Sprintf("series %s is not exported (%s)", name, strings.Join(where, "; ")))
+	}
 	sort.Strings(out)
-	return out, nil
+	return slices.Compact(out), nil
+}
+
+// A histogram is exported as its _bucket, _sum and _count series, never
+// under its own name; a matcher on a label the series lacks is reported;
+// up and the target labels come from Prometheus.
+func TestMissingSeries(t *testing.T) {
+	have, err := parseExposition("# TYPE h histogram\nh_bucket{route=\"/a,b\\\"}\",le=\"0.1\"} 1\nh_sum 2\nh_count{route=\"x\"} 1\nc_total 3\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := missingSeries([]namedExpr{
+		{"ok", `histogram_quantile(0.9, sum by (le) (rate(h_bucket{route="/a", job="j"}[5m]))) / h_sum + c_total and up{instance="i"}`},
+		{"bad", `rate(h[5m]) + h_count{code="500"} + rate(h[1m])`},
+	}, have)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"series h is not exported (bad)", "series h_count has no label code (bad)"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if _, err := missingSeries([]namedExpr{{"empty", `vector(1)`}}, have); err == nil {
+		t.Fatal("an expression selecting no series passed")
+	}
 }
