@@ -193,7 +193,7 @@ func (m *Metrics) Set() *vm.Set { return m.set }
 
 // WritePrometheus writes every series in the Prometheus text format: the
 // registered ones, the added writers', then the Go runtime and process
-// metrics (go_*, process_*).
+// metrics (go_*, process_*, open file descriptors).
 func (m *Metrics) WritePrometheus(w io.Writer) {
 	m.set.WritePrometheus(w)
 	m.mu.Lock()
@@ -203,4 +203,5 @@ func (m *Metrics) WritePrometheus(w io.Writer) {
 		write(w)
 	}
 	vm.WriteProcessMetrics(w)
+	vm.WriteFDMetrics(w)
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +57,58 @@ func TestMonitoringNamesExportedSeries(t *testing.T) {
 	}
 	if len(missing) > 0 {
 		t.Errorf("the rules and the dashboard name what no node exports:\n%s", strings.Join(missing, "\n"))
+	}
+	assertSeriesMoved(t, nodes)
+}
+
+// movedAfterLoad are the series issue 17 names, each of which the load
+// must have moved on some node: histograms by their _count, counters and
+// the build info by their value.
+var movedAfterLoad = []string{
+	"burndown_http_request_duration_seconds_count", "burndown_check_duration_seconds_count", "burndown_propose_wait_seconds_count",
+	"burndown_raft_commit_duration_seconds_count", "burndown_apply_duration_seconds_count", "burndown_apply_batch_events_count",
+	"burndown_snapshot_duration_seconds_count", "burndown_webhook_delivery_duration_seconds_count",
+	"burndown_stripe_request_duration_seconds_count", "burndown_http_requests_total", "burndown_webhook_deliveries_total",
+	"burndown_leader_changes_total", "burndown_build_info", "process_resident_memory_bytes",
+}
+
+// presentAfterLoad are the gauges that may rightly read 0 after the load
+// (the backlog is drained, the followers caught up) but must be there.
+var presentAfterLoad = []string{"burndown_webhook_backlog", "burndown_follower_lag_entries"}
+
+// assertSeriesMoved sums each series' samples over the nodes and fails on
+// one that is absent, or zero when the load must have moved it.
+func assertSeriesMoved(t *testing.T, nodes []*process) {
+	t.Helper()
+	totals := map[string]float64{}
+	seen := map[string]bool{}
+	for _, n := range nodes {
+		body, err := scrape(n.httpAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(body, "\n") {
+			if line == "" || line[0] == '#' {
+				continue
+			}
+			name, _, _ := strings.Cut(line[:strings.LastIndexByte(line, ' ')], "{")
+			v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+			if err != nil {
+				t.Fatalf("%s/metrics: %q: %v", n.httpAddr, line, err)
+			}
+			totals[name] += v
+			seen[name] = true
+		}
+	}
+	for _, name := range movedAfterLoad {
+		if totals[name] <= 0 {
+			t.Errorf("%s is %v over the three nodes after the load: want it moved", name, totals[name])
+		}
+	}
+	for _, name := range presentAfterLoad {
+		if !seen[name] {
+			t.Errorf("%s is not exported by any node", name)
+		}
 	}
 }
 
