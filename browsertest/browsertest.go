@@ -202,6 +202,21 @@ func (b *Browser) WaitText(sel, text string, timeout time.Duration) string {
 	return got
 }
 
+// Evaluate runs the JavaScript expression expr in b's tab and returns its
+// value decoded into T, failing the test when the script throws, does not
+// finish within 10 seconds, or its value does not fit T. It is a function,
+// not a method, because Go methods take no type parameters.
+func Evaluate[T any](b *Browser, expr string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		b.t.Fatalf("browser: evaluating %s: %v", expr, err)
+	}
+	return v
+}
+
 // text is the textContent of every element matching sel, for failure
 // messages.
 func (b *Browser) text(sel string) string {

@@ -11,8 +11,8 @@ import (
 )
 
 // The helpers against a page whose script writes text late and then throws:
-// WaitText sees the late text, Problems has the exception, Screenshot writes
-// a PNG where ArtifactsDir says.
+// WaitText sees the late text, Problems has the exception, Evaluate reads the
+// page, Screenshot writes a PNG where ArtifactsDir says.
 func TestBrowserHelpers(t *testing.T) {
 	t.Setenv(ArtifactsEnv, t.TempDir())
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -41,6 +41,12 @@ func TestBrowserHelpers(t *testing.T) {
 			t.Fatalf("Problems = %q, want the thrown boom-42", b.Problems())
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	if n := Evaluate[int](b, `document.querySelectorAll("p").length`); n != 1 {
+		t.Errorf("Evaluate counted %d paragraphs, want 1", n)
+	}
+	if got := Evaluate[string](b, `document.getElementById("out").textContent`); got != `it's "here"` {
+		t.Errorf("Evaluate read %q", got)
 	}
 	path := b.Screenshot("helpers.png")
 	png, err := os.ReadFile(path)

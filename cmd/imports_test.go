@@ -76,8 +76,9 @@ var testOnly = map[string][]string{
 	// Certificates made in tests.
 	"tlsconfig":    {"tlsconfig", "tlsconfig/tlstest"},
 	"cmd/burndown": {"tlsconfig/tlstest", "browsertest"},
-	// The console's scripts run in a real browser.
-	"console": {"console", "browsertest"},
+	// The console's scripts and the embeddable dashboards run in a real browser.
+	"console":   {"console", "browsertest"},
+	"transport": {"browsertest"},
 	// The middleware and gateway tests run against a real node.
 	"gateway": {"gateway", "transport/transporttest"},
 }

@@ -196,3 +196,26 @@ func TestRequestIDEchoed(t *testing.T) {
 		t.Errorf("with an access log, made request ids %q and %q: want two different non-empty ids", a, b)
 	}
 }
+
+// The embeddable dashboards' requests are counted under the route pattern
+// /embed/{link}: the signed link, a credential, is never a label value.
+func TestEmbedRequestsCountedWithoutTheLink(t *testing.T) {
+	e, _ := newDashEnv(t, "2026-02-10T00:00:00Z")
+	f := setupDashboards(e)
+	link := e.embedURL(map[string]any{"customer_id": f.cust, "dashboard": "commits_and_credits"})
+	for _, u := range []string{link, link + "/data"} {
+		if st, _, body := get(t, u); st != 200 {
+			t.Fatalf("GET %s: %d %s", u, st, body)
+		}
+	}
+	token := link[strings.LastIndex(link, "/")+1:]
+	m := e.scrape()
+	if got := m[`burndown_http_requests_total{route="/embed/{link}",code="200"}`]; got != 2 {
+		t.Errorf(`burndown_http_requests_total{route="/embed/{link}",code="200"} = %v, want 2 (the page and its data)`, got)
+	}
+	for name := range m {
+		if strings.Contains(name, token) || strings.Contains(name, "/embed/v1.") {
+			t.Errorf("/metrics names the link: %s", name)
+		}
+	}
+}

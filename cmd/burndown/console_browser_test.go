@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,9 +14,9 @@ import (
 
 // TestConsoleInABrowser opens the operator console of a real three-process
 // cluster in headless Chromium with a read token: the page shows the three
-// nodes and which one leads, refuses a replay with the read token's 403
-// message, and a customer's page shows the balance its usage left and an
-// alert in alarm. Screenshots console-cluster.png and console-customer.png
+// nodes, which one leads and each follower's lag, refuses a replay with the
+// read token's 403 message, and a customer's page shows the balance its
+// usage left and an alert in alarm. Screenshots console-cluster.png and console-customer.png
 // go to browsertest.ArtifactsDir.
 func TestConsoleInABrowser(t *testing.T) {
 	bin := buildBinary(t)
@@ -64,6 +65,15 @@ func TestConsoleInABrowser(t *testing.T) {
 		b.WaitText("#members tbody", n.args[2], 20*time.Second)
 	}
 	b.WaitText("#members tr.leader td:nth-child(2)", "leader", 10*time.Second)
+	// Each follower's lag, from the leader's burndown_follower_lag_entries
+	// (labelled by node id), is a number of entries, not "no data".
+	for _, n := range nodes {
+		if id := n.args[2]; id != st.Leader {
+			b.Run("the lag of "+id, 20*time.Second, chromedp.Poll[chromedp.Void](
+				`/^\d+$/.test((document.querySelector('#members tr[data-node-id=`+strconv.Quote(id)+`] td:last-child') || {}).textContent)`,
+				chromedp.WithPollingInterval(100*time.Millisecond)))
+		}
+	}
 	if got := b.WaitText("#members tr.leader td:first-child", st.Leader, 10*time.Second); !strings.HasPrefix(got, st.Leader) {
 		t.Errorf("the leader's row names %q, want %s", got, st.Leader)
 	}

@@ -153,7 +153,8 @@ function showMembers(st, cur) {
   const lag = cur.get("burndown_follower_lag_entries");
   const lagOf = (n) => {
     if (!lag) return undefined;
-    const s = lag.find((x) => x.labels.peer === n.id || x.labels.peer === n.raft_addr);
+    // peer is the follower's raft server id, which is its node id.
+    const s = lag.find((x) => x.labels.peer === n.id);
     return s ? s.value : undefined;
   };
   const trs = (st.nodes || []).map((n) => {
