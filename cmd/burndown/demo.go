@@ -49,10 +49,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	defer node.stop()
 	cfg.Base, cfg.Token = node.base, node.token
 	fmt.Fprintf(stdout, "admin token: in %s (not shown); the node's log: %s\n", filepath.Join(node.dir, "api-token"), node.logPath)
-	if err := demo.Run(ctx, cfg); err != nil {
-		return err
-	}
-	return nil
+	return demo.Run(ctx, cfg)
 }
 
 // demoEnvName names the environment variables of demo's flags:
