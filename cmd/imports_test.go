@@ -55,7 +55,8 @@ var allowed = map[string]rule{
 	"transport/transporttest": {may: []string{"transport", "cluster", "engine", "money", "effects", "telemetry"}},
 	// The middleware speaks Burndown's HTTP API and imports none of it.
 	"gateway":             {},
-	"cmd/burndown":        {may: []string{"transport", "cluster", "effects", "engine", "persist", "money", "tlsconfig", "telemetry", "version"}},
+	"demo":                {}, // an API client, like the middleware: HTTP only
+	"cmd/burndown":        {may: []string{"transport", "cluster", "effects", "engine", "persist", "money", "tlsconfig", "telemetry", "version", "demo"}},
 	"cmd/burndown-bench":  {may: []string{"bench/..."}},
 	"cmd/burndown-golden": {anyBut: []string{"bench/...", "transport"}},
 	// The bench drives Burndown over HTTP and imports none of it.
