@@ -54,24 +54,36 @@ func demoOutput(t *testing.T, out string) string {
 	return m[1]
 }
 
-// assertConsole fetches the console URL the demo printed: it answers 200,
-// or, on a build without the console, the status the demo's note gave.
+// assertConsole fetches the console URL the demo printed (it answers 200)
+// and every embeddable dashboard URL it printed, one per demo customer:
+// each page answers 200 and its data endpoint that customer's data.
 func assertConsole(t *testing.T, out, console string) {
 	t.Helper()
-	resp, err := http.Get(console)
-	if err != nil {
-		t.Fatal(err)
+	if strings.Contains(out, "note: this node does not serve") {
+		t.Fatalf("the demo says the node lacks the console or the dashboards:\n%s", out)
 	}
-	resp.Body.Close()
-	if note := regexp.MustCompile(`note: this node does not serve the console \(it answered (\d+)\)`).FindStringSubmatch(out); note != nil {
-		if got := resp.Status[:3]; got != note[1] {
-			t.Fatalf("the demo noted a console answering %s; it answers %s", note[1], resp.Status)
+	get := func(u string) int {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Logf("this build has no console: %s answers %s, as the demo noted", console, resp.Status)
-		return
+		resp.Body.Close()
+		return resp.StatusCode
 	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("console %s: %s, want 200", console, resp.Status)
+	if st := get(console); st != http.StatusOK {
+		t.Fatalf("console %s: %d, want 200", console, st)
+	}
+	links := regexp.MustCompile(`http://\S+/embed/v1\.\S+`).FindAllString(out, -1)
+	if len(links) < 5 {
+		t.Fatalf("the demo printed %d dashboard URLs, want one per customer (at least one per guide):\n%s", len(links), out)
+	}
+	for _, u := range links {
+		if st := get(u); st != http.StatusOK {
+			t.Errorf("dashboard %s: %d, want 200", u, st)
+		}
+		if st := get(u + "/data"); st != http.StatusOK {
+			t.Errorf("dashboard data %s/data: %d, want 200", u, st)
+		}
 	}
 }
 
