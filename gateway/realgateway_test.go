@@ -169,6 +169,13 @@ http {
 	cmd := exec.Command(bin, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-e", logPath)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	runUntilListening(t, cmd, p.listen, logPath)
+	t.Cleanup(func() { // a 500 from NGINX says only that a subrequest failed: its log says why
+		if t.Failed() {
+			if b, err := os.ReadFile(logPath); err == nil {
+				t.Logf("NGINX's error log (last 4 KiB):\n%s", b[max(0, len(b)-4096):])
+			}
+		}
+	})
 }
 
 // startCaddy runs the doc's Caddyfile (state and config under a test
