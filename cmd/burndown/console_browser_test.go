@@ -30,7 +30,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	}
 
 	// A customer with 1000 prepaid, 7 calls at 1 each, and an alert below 995.
-	_, customer := setupAcmeContract(t, leader.httpAddr, 1000)
+	product, customer := setupAcmeContract(t, leader.httpAddr, 1000)
 	var created struct {
 		Data struct {
 			ID    string `json:"id"`
@@ -53,6 +53,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	readToken := created.Data.Token
+	checkLoad(t, leader, product)
 
 	b := browsertest.Start(t)
 	b.Navigate("http://" + leader.httpAddr + "/ui/")
@@ -87,6 +88,10 @@ func TestConsoleInABrowser(t *testing.T) {
 	b.WaitText("#updated", "Updated", 10*time.Second)
 	b.Run("wait for the second poll", 15*time.Second, chromedp.Poll[chromedp.Void](
 		`!document.getElementById("updated").textContent.includes("second poll")`, chromedp.WithPollingInterval(100*time.Millisecond)))
+	// The checks running meanwhile show as a latency, read from the
+	// leader's burndown_check_duration_seconds histogram.
+	b.Run("the check latency", 20*time.Second, chromedp.Poll[chromedp.Void](
+		`/\d(\.\d+)? (µs|ms)/.test(document.getElementById("check-latency").textContent)`, chromedp.WithPollingInterval(100*time.Millisecond)))
 
 	// The token is in this tab's session storage only, never in the URL.
 	if got := evaluate[string](t, b, `sessionStorage.getItem("burndown.console.token")`); got != readToken {
@@ -133,4 +138,26 @@ func evaluate[T any](t *testing.T, b *browsertest.Browser, expr string) T {
 		t.Fatalf("evaluate %s: %v", expr, err)
 	}
 	return v
+}
+
+// checkLoad asks the leader for acme's entitlement every 10 ms until the
+// test ends, so the console has check latencies to show.
+func checkLoad(t *testing.T, leader *process, product string) {
+	t.Helper()
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	t.Cleanup(func() { close(done); <-stopped })
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				leader.call("GET", "/v1/entitlements/check?customer_id=acme&product_id="+product, nil, nil) //nolint:errcheck
+			}
+		}
+	}()
 }
