@@ -355,3 +355,7 @@ func (a *usageAcc) result() (UsageValue, []GroupUsage) {
 	}
 	return a.value(&a.total), groups
 }
+
+// MetricGroupKey reports whether key is a pricing or presentation group
+// key of a product the metric feeds: the keys usage is split by.
+func (c *Catalog) MetricGroupKey(metricID, key string) bool { return metricGroupKey(c, metricID, key) }

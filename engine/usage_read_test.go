@@ -96,3 +96,27 @@ func TestWindowHolds(t *testing.T) {
 		t.Errorf("unknown last usage: %+v", gap)
 	}
 }
+
+// Usage recorded for a product without the group key cannot be split by
+// it: a gap, even when another product of the metric has the key.
+func TestMetricUsageGroupKeyOfTheProductWithUsage(t *testing.T) {
+	cat := usageReadCatalog()
+	cat.Products["p-keyed"] = &Product{CreateProduct: CreateProduct{ID: "p-keyed", Type: ProductUsage, BillableMetricID: "sum", PresentationGroupKey: []string{"region"}}}
+	cat.ProductOrder = append(cat.ProductOrder, "p-keyed")
+	cat.index()
+	k := &Contract{ID: "k", Invoices: []*Invoice{{ContractID: "k", Start: 0, End: 10, LastUsageAt: 3, Status: InvoiceDraft,
+		Lines: []*InvoiceLine{{Type: LineUsage, ProductID: "p-sum", Quantity: money.FromInt(2)}}}}}
+	c := &Customer{Contracts: []*Contract{k}}
+	if !cat.MetricGroupKey("sum", "region") {
+		t.Fatal("region is a key of p-keyed")
+	}
+	got := c.metricUsage(cat, UsageQuery{MetricID: "sum", StartingOn: 0, EndingBefore: 10, GroupKey: "region"}, 5)
+	if got.Gap == nil || got.Gap.Reason != GapGroupKey || got.Gap.ProductIDs[0] != "p-sum" {
+		t.Fatalf("group key of another product: %+v", got)
+	}
+	k.Invoices[0].Lines = append(k.Invoices[0].Lines[:0], &InvoiceLine{Type: LineUsage, ProductID: "p-keyed", Quantity: money.FromInt(5), GroupValues: []string{"eu"}})
+	got = c.metricUsage(cat, UsageQuery{MetricID: "sum", StartingOn: 0, EndingBefore: 10, GroupKey: "region"}, 5)
+	if got.Gap != nil || got.Value.Amount.String() != "5" || len(got.Groups) != 1 || got.Groups[0].Value != "eu" || got.Groups[0].Usage.Amount.String() != "5" {
+		t.Fatalf("keyed product: %+v", got)
+	}
+}

@@ -131,6 +131,9 @@ func (s *Server) resolveUsageTargets(q *usageQuery, cat *engine.Catalog) error {
 		if cat.Metrics[m.id] == nil {
 			return notFound("%s: billable metric %s not found", m.field, m.id)
 		}
+		if err := checkGroupKey(cat, m, groupKeyField(m.field)); err != nil {
+			return err
+		}
 	}
 	if q.metrics == nil {
 		for _, id := range cat.MetricOrder {
@@ -224,6 +227,15 @@ func (s *Server) customerUsage(customerID string, q usageQuery, cat *engine.Cata
 		}
 	}
 	return out, nil
+}
+
+// checkGroupKey refuses a group key no product of the metric splits its
+// usage by.
+func checkGroupKey(cat *engine.Catalog, m usageMetricQuery, field string) error {
+	if m.groupKey != "" && !cat.MetricGroupKey(m.id, m.groupKey) {
+		return badRequest("%s: %s is not a pricing or presentation group key of a product billable metric %s feeds; usage is split only by those", field, m.groupKey, m.id)
+	}
+	return nil
 }
 
 // groupKeyField is the group_by.key path of a billable_metrics entry.

@@ -89,6 +89,9 @@ func (s *Server) listUsageGroups(ctx *fasthttp.RequestCtx, _ string) error {
 	if eng.Catalog().Metrics[q.metric.id] == nil {
 		return notFound("billable_metric_id: billable metric %s not found", q.metric.id)
 	}
+	if err := checkGroupKey(eng.Catalog(), q.metric, "group_by.key"); err != nil {
+		return err
+	}
 	h := eng.LookupCustomer(q.customerID)
 	if h == nil {
 		return notFound("customer_id: customer %s not found", q.customerID)

@@ -155,7 +155,7 @@ func TestUsageList(t *testing.T) {
 		{map[string]any{"starting_on": u.at(jan), "ending_before": u.at(feb), "window_size": "DAY"}, "window_size: DAY is not supported"},
 		{map[string]any{"starting_on": u.at(jan), "ending_before": u.at(feb), "window_size": "hour"}, "window_size: HOUR is not supported"},
 		{map[string]any{"starting_on": u.at(feb), "ending_before": u.at(jan), "window_size": "NONE"}, "ending_before: must be after starting_on"},
-		{u.window(u.peak, jan, feb, map[string]any{"group_by": map[string]any{"key": "region"}}), "billable_metrics[0].group_by.key: usage of billable metric"},
+		{u.window(u.peak, jan, feb, map[string]any{"group_by": map[string]any{"key": "region"}}), "billable_metrics[0].group_by.key: region is not a pricing or presentation group key"},
 		{map[string]any{"starting_on": u.at(jan), "ending_before": u.at(feb), "window_size": "NONE", "customer_ids": make([]string, 101)}, "customer_ids: at most 100"},
 		{u.window(u.tokens, jan, feb, map[string]any{"group_by": map[string]any{"key": "region", "values": make([]string, 201)}}), "billable_metrics[0].group_by.values: at most 200"},
 		{u.window(u.tokens, jan, feb, map[string]any{"group_by": map[string]any{"key": "region", "limit": 3}}), "billable_metrics[0].group_by.limit: is not supported"},
@@ -291,7 +291,7 @@ func TestUsageGroups(t *testing.T) {
 		{body(nil), "starting_on: is required (or current_period: true)"},
 		{body(map[string]any{"starting_on": u.at("2026-01-04T00:00:00Z"), "ending_before": jan["ending_before"]}), "starting_on: customer " + u.cust},
 		{body(map[string]any{"window_size": "DAY", "current_period": true}), "window_size: DAY is not supported"},
-		{body(map[string]any{"current_period": true, "group_by": map[string]any{"key": "team"}}), "group_by.key: usage of billable metric " + u.tokens},
+		{body(map[string]any{"current_period": true, "group_by": map[string]any{"key": "team"}}), "group_by.key: team is not a pricing or presentation group key"},
 		{body(map[string]any{"current_period": true, "group_key": []string{"region"}}), "group_key: is not supported"},
 	}
 	for _, c := range refused {
