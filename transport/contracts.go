@@ -276,6 +276,8 @@ type contractTerms struct {
 	Credits                []commitOut          `json:"credits"`
 	Overrides              []overrideOut        `json:"overrides"`
 	ScheduledCharges       []scheduledChargeOut `json:"scheduled_charges"`
+	RecurringCommits       []recurringOut       `json:"recurring_commits"`
+	RecurringCredits       []recurringOut       `json:"recurring_credits"`
 	Transitions            []struct{}           `json:"transitions"`
 	UsageStatementSchedule map[string]string    `json:"usage_statement_schedule"`
 	// MultiplierOverridePrioritization is omitted for a contract created
@@ -298,6 +300,10 @@ type contractOut struct {
 	// CustomerBillingProviderConfiguration is the contract's
 	// billing_provider_configuration (omitted when it has none).
 	CustomerBillingProviderConfiguration *billingProviderOut `json:"customer_billing_provider_configuration,omitempty"`
+	// The threshold configurations (thresholds_out.go); omitted when the
+	// contract has none.
+	PrepaidBalanceThresholdConfiguration *rechargeOut       `json:"prepaid_balance_threshold_configuration,omitempty"`
+	SpendThresholdConfiguration          *spendThresholdOut `json:"spend_threshold_configuration,omitempty"`
 }
 
 // billingProviderOut is Metronome's ContractCustomerBillingProviderConfiguration.
@@ -329,6 +335,7 @@ func renderContract(c *engine.Customer, k *engine.Contract, cat *engine.Catalog,
 		Name: k.Name, RateCardID: k.RateCardID, StartingAt: tsv(k.StartingAt), EndingBefore: ts(k.EndingBefore),
 		CreatedAt: tsv(k.CreatedAt), CreatedBy: createdBy, Commits: []commitOut{}, Credits: []commitOut{},
 		Overrides: []overrideOut{}, ScheduledCharges: renderCharges(k, cat), Transitions: []struct{}{},
+		RecurringCommits: renderRecurring(k, cat, false), RecurringCredits: renderRecurring(k, cat, true),
 		UsageStatementSchedule:           statementScheduleOut(k),
 		MultiplierOverridePrioritization: k.MultiplierPrioritization,
 	}
@@ -372,6 +379,7 @@ func renderContract(c *engine.Customer, k *engine.Contract, cat *engine.Catalog,
 	out := contractOut{
 		ID: k.ID, CustomerID: c.ID, Initial: t, Current: t, Amendments: []struct{}{}, CustomFields: fields,
 		UniquenessKey: k.UniquenessKey, PrepaidOnly: k.PrepaidOnly, Subscriptions: renderSubscriptions(k, cat),
+		PrepaidBalanceThresholdConfiguration: renderRecharge(k), SpendThresholdConfiguration: renderSpendThreshold(k),
 	}
 	if b := k.BillingProvider; b != nil {
 		out.CustomerBillingProviderConfiguration = &billingProviderOut{BillingProvider: b.BillingProvider, DeliveryMethod: b.DeliveryMethod}
@@ -472,6 +480,9 @@ func (s *Server) decodeContractQuery(ctx *fasthttp.RequestCtx, needContract bool
 	q.includeArchived, _ = o.boolean("include_archived", false)
 	q.coveringDate = o.time("covering_date", false)
 	q.startingAt = o.time("starting_at", false)
+	if q.coveringDate != 0 && q.startingAt != 0 && r.err == nil {
+		r.fail("starting_at", "give covering_date or starting_at, not both")
+	}
 	return q, r.Err()
 }
 
@@ -511,16 +522,27 @@ func (s *Server) listContracts(ctx *fasthttp.RequestCtx, _ string) error {
 		return notFound("customer_id: customer %s not found", q.customerID)
 	}
 	out := []contractOut{}
-	for _, k := range rd.Customer.Contracts {
-		if q.coveringDate != 0 && !k.InForce(q.coveringDate) {
-			continue
-		}
-		if q.startingAt != 0 && k.EndingBefore != 0 && k.EndingBefore <= q.startingAt {
-			continue
-		}
+	for _, k := range selectContracts(rd.Customer, q) {
 		out = append(out, renderContract(rd.Customer, k, rd.Catalog, rd.Now, q.opts))
 	}
 	return writeData(ctx, out)
+}
+
+// selectContracts lists the customer's contracts that contracts/list (v1
+// and v2) answers: those in force at covering_date, or those starting on or
+// after starting_at (Metronome allows one filter or the other).
+func selectContracts(c *engine.Customer, q contractQuery) []*engine.Contract {
+	var out []*engine.Contract
+	for _, k := range c.Contracts {
+		if q.coveringDate != 0 && !k.InForce(q.coveringDate) {
+			continue
+		}
+		if q.startingAt != 0 && k.StartingAt < q.startingAt {
+			continue
+		}
+		out = append(out, k)
+	}
+	return out
 }
 
 // readCustomerByID reads a copy of the customer from its shard, which the

@@ -128,6 +128,17 @@ var appliedFields = map[string][]string{
 	"/v1/contracts/commits/threshold-billing/release": {"workflow_id", "outcome"},
 	"/v1/contracts/get":  {"customer_id", "contract_id", "include_balance", "include_ledgers"},
 	"/v1/contracts/list": {"customer_id", "include_balance", "include_ledgers", "include_archived", "covering_date", "starting_at"},
+	// v2 reads: the v1 contract in the v2 shape; as_of_date is refused (a
+	// contract's past terms are not kept).
+	"/v2/contracts/get":  {"customer_id", "contract_id", "include_balance", "include_ledgers"},
+	"/v2/contracts/list": {"customer_id", "include_balance", "include_ledgers", "include_archived", "covering_date", "starting_at"},
+	// Usage reads (usage.go, usage_groups.go): window_size NONE only (HOUR
+	// and DAY are refused by value: usage is kept per statement period);
+	// next_page and limit travel in the query string.
+	"/v1/usage": {"starting_on", "ending_before", "window_size", "customer_ids",
+		"billable_metrics[].id", "billable_metrics[].group_by.key", "billable_metrics[].group_by.values"},
+	"/v1/usage/groups": {"customer_id", "billable_metric_id", "window_size", "starting_on", "ending_before", "current_period",
+		"group_by.key", "group_by.values"},
 	"/v1/contracts/customerBalances/list": {
 		"customer_id", "id", "covering_date", "starting_at", "effective_before", "include_balance", "include_ledgers",
 		"include_contract_balances", "exclude_zero_balances", "include_archived", "limit", "next_page",

@@ -69,6 +69,8 @@ func (s *Server) buildRoutes() map[string]*endpoint {
 	// consume), admin for everything else.
 	const read, write, admin = cluster.ScopeRead, cluster.ScopeWrite, cluster.ScopeAdmin
 	add(post, "/v1/ingest", s.ingest, leaderOnly, write)
+	add(post, "/v1/usage", s.listUsage, readRoute, read)
+	add(post, "/v1/usage/groups", s.listUsageGroups, readRoute, read)
 
 	add(post, "/v1/customers", s.createCustomer, leaderOnly, admin)
 	add(get, "/v1/customers", s.listCustomers, readRoute, read)
@@ -97,6 +99,8 @@ func (s *Server) buildRoutes() map[string]*endpoint {
 	add(post, "/v1/contracts/list", s.listContracts, readRoute, read)
 	add(post, "/v1/contracts/customerBalances/list", s.listBalances, readRoute, read)
 	add(post, "/v1/contracts/updateEndDate", s.updateEndDate, leaderOnly, admin)
+	add(post, "/v2/contracts/get", s.getContractV2, readRoute, read)
+	add(post, "/v2/contracts/list", s.listContractsV2, readRoute, read)
 	add(post, "/v2/contracts/edit", s.editContract, leaderOnly, admin)
 	add(post, "/v1/contracts/commits/threshold-billing/release", s.releasePaymentGate, leaderOnly, admin)
 

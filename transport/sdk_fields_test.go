@@ -651,6 +651,29 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 		{path: "/v1/contracts/list", params: metronome.V1ContractListParams{},
 			base:   func() any { return obj("customer_id", cust) },
 			values: map[string]func() any{"customer_id": constant(cust)}},
+		{path: "/v2/contracts/get", params: metronome.V2ContractGetParams{},
+			base:   func() any { return obj("customer_id", cust, "contract_id", contract) },
+			values: map[string]func() any{"customer_id": constant(cust), "contract_id": constant(contract)}},
+		{path: "/v2/contracts/list", params: metronome.V2ContractListParams{},
+			base:   func() any { return obj("customer_id", cust) },
+			values: map[string]func() any{"customer_id": constant(cust)}},
+		{path: "/v1/usage", params: metronome.V1UsageListParams{},
+			base: func() any { return obj("starting_on", start, "ending_before", end, "window_size", "NONE") },
+			templates: map[string]map[string]any{"billable_metrics[]": obj("id", groupedMetric),
+				"billable_metrics[].group_by": obj("key", "k")},
+			values: map[string]func() any{"window_size": constant("NONE"), "customer_ids": constant([]any{cust}),
+				"billable_metrics[].id": constant(metric), "billable_metrics[].group_by.key": constant("k")}},
+		{path: "/v1/usage/groups", params: metronome.V1UsageListWithGroupsParams{},
+			base: func() any {
+				return obj("customer_id", cust, "billable_metric_id", groupedMetric, "window_size", "NONE", "starting_on", start, "ending_before", end)
+			},
+			templates: map[string]map[string]any{"group_by": obj("key", "k")},
+			values: map[string]func() any{"window_size": constant("NONE"), "customer_id": constant(cust), "billable_metric_id": constant(groupedMetric),
+				"group_by.key": constant("k")},
+			also: map[string]func(any){"current_period": func(body any) {
+				delete(body.(map[string]any), "starting_on")
+				delete(body.(map[string]any), "ending_before")
+			}}},
 		{path: "/v1/contracts/customerBalances/list", params: metronome.V1ContractListBalancesParams{},
 			base:   func() any { return obj("customer_id", cust) },
 			values: map[string]func() any{"customer_id": constant(cust), "next_page": constant("0")}},
