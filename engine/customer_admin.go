@@ -298,7 +298,10 @@ func validateAddBillingProviders(c *Customer, command Command, _ *Catalog, _ Nan
 	return nil
 }
 
+// applyAddBillingProviders appends the configurations; the result's ID is
+// the first one's (BillingProviderConfigID), the others follow it.
 func applyAddBillingProviders(_ *shard, t *task, c *Customer, _ *Catalog, now Nanos) {
+	t.res.ID = BillingProviderConfigID(c.ID, len(c.BillingProviders))
 	for _, bp := range t.cmd.(*AddBillingProviders).Configurations {
 		conf := make(map[string]string, len(bp.Configuration))
 		for k, v := range bp.Configuration {
@@ -308,5 +311,4 @@ func applyAddBillingProviders(_ *shard, t *task, c *Customer, _ *Catalog, now Na
 		c.BillingProviders = append(c.BillingProviders, bp)
 	}
 	c.UpdatedAt = now
-	t.res.ID = c.ID
 }
