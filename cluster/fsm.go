@@ -323,12 +323,13 @@ func (f *fsm) applyNodeMeta(m *nodeMetaCmd) {
 // applies (copy-on-write).
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	start := time.Now()
-	snap, err := f.eng.Snapshot(persist.EncodeCustomer)
+	format := f.dataFormat()
+	snap, err := f.eng.Snapshot(persist.CustomerEncoderFor(format))
 	if err != nil {
 		return nil, fmt.Errorf("cluster: snapshot: %w", err)
 	}
 	f.metrics.SnapshotCaptured(start)
-	return &fsmSnapshot{start: start, metrics: f.metrics, snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs(), DataFormat: f.dataFormat(), Tokens: f.tokens.view(),
+	return &fsmSnapshot{start: start, metrics: f.metrics, snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs(), DataFormat: format, Tokens: f.tokens.view(),
 		DashboardKey: f.dashboardKey(), Idempotency: f.idem.view(), Outbox: f.outbox.view()}}, nil
 }
 

@@ -224,6 +224,9 @@ func (n *Node) Propose(ctx context.Context, cmd engine.Command) (engine.Result, 
 			return engine.Result{}, err
 		}
 	}
+	if err := n.requireFormat(ctx, persist.KindNeedsFormat(cmd.Kind())); err != nil {
+		return engine.Result{}, err
+	}
 	return n.prop.propose(ctx, cmd, 0)
 }
 
@@ -242,6 +245,11 @@ func (n *Node) ProposeOnce(ctx context.Context, cmd engine.Command, key Idempote
 		// Its guard is idempotency_guard version 2, which earlier releases
 		// stop on: only once every node runs this release.
 		if err := n.requireFormat(ctx, persist.DataFormatCompactAmounts); err != nil {
+			return engine.Result{}, err
+		}
+	}
+	if cmd != nil {
+		if err := n.requireFormat(ctx, persist.KindNeedsFormat(cmd.Kind())); err != nil {
 			return engine.Result{}, err
 		}
 	}

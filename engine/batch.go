@@ -142,6 +142,9 @@ func (b *batch) add(pos int, cmd Command) {
 		b.applyCatalog(pos, sp, cmd)
 	case ScopeCustomer:
 		h, err := sp.Route(b, pos, cmd)
+		if err == nil && !sp.OnArchived && h.archived.Load() {
+			res.ID, err = "", errorf(Invalid, "customer_id: customer %s is archived", h.ID)
+		}
 		if err != nil {
 			res.Err = err
 			return
@@ -211,6 +214,7 @@ func routeCreateCustomer(b *batch, pos int, cmd Command) (*CustomerHandle, *Erro
 	for _, a := range c.IngestAliases {
 		b.e.dir.insert(a, h)
 	}
+	h.aliases = c.IngestAliases
 	b.e.orderMu.Lock()
 	b.e.customerOrder = append(b.e.customerOrder, id)
 	b.e.orderMu.Unlock()

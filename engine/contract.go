@@ -61,7 +61,7 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 		if cmd.FoundationRules {
 			break
 		}
-		if overlaps(cmd.StartingAt, cmd.EndingBefore, other.StartingAt, other.EndingBefore) {
+		if !other.Archived && overlaps(cmd.StartingAt, cmd.EndingBefore, other.StartingAt, other.EndingBefore) {
 			t.res.Err = errorf(Invalid, "starting_at: overlaps contract %s (%s); end it first (update its end date) so that one contract is in force at a time",
 				other.ID, termString(other.StartingAt, other.EndingBefore))
 			return

@@ -46,6 +46,12 @@ type Customer struct {
 	// Alerts are the customer's alerts with their statuses, in creation
 	// order (archived ones kept, marked; since customer layout 5).
 	Alerts []*Alert `msgpack:"Alerts"`
+	// UpdatedAt is when a command last changed the customer's own fields
+	// (name, aliases, billing providers, archive; 0: never since its
+	// creation, see Updated) and ArchivedAt when it was archived (0: not
+	// archived). Since customer layout 10 (customer_admin.go).
+	UpdatedAt  Nanos `msgpack:"UpdatedAt"`
+	ArchivedAt Nanos `msgpack:"ArchivedAt"`
 
 	// snapClaimed and snapDone are the generation of the last snapshot that
 	// claimed and finished encoding this customer (copy-on-write snapshots).
@@ -69,6 +75,10 @@ type Contract struct {
 	// FoundationRules: see CreateContract.FoundationRules. Contracts stored
 	// in customer layouts 1 and 2 have it.
 	FoundationRules bool `msgpack:"FoundationRules"`
+	// Archived is set once the contract is archived (ArchivedAt, below):
+	// it is then never in force. Kept here, in the padding after the two
+	// flags above, so InForce reads one cache line.
+	Archived bool `msgpack:"Archived"`
 	// Recharge is the prepaid_balance_threshold_configuration (auto-recharge;
 	// since customer layout 8, as the payment fields below).
 	Recharge *RechargeConfig `msgpack:"Recharge"`
@@ -131,6 +141,10 @@ type Contract struct {
 	// sent.
 	BillingProvider *ContractBillingProvider `msgpack:"BillingProvider"`
 
+	// ArchivedAt is when contracts/archive or the customer's archive
+	// archived the contract (since customer layout 10; 0: not archived).
+	ArchivedAt Nanos `msgpack:"ArchivedAt"`
+
 	// finalized are the invoices finalized during the current shard run,
 	// sent to Stripe at its end (stripe_invoice.go); never stored.
 	finalized []*Invoice
@@ -162,8 +176,9 @@ type ChargeItem struct {
 }
 
 // InForce reports whether the contract applies at t.
+// An archived contract is never in force.
 func (c *Contract) InForce(t Nanos) bool {
-	return t >= c.StartingAt && (c.EndingBefore == 0 || t < c.EndingBefore)
+	return !c.Archived && t >= c.StartingAt && (c.EndingBefore == 0 || t < c.EndingBefore)
 }
 
 // Commit is a prepaid or postpaid commit, or a credit (Type CREDIT).

@@ -261,6 +261,7 @@ func randomLog(t *testing.T, seed int64) []Entry {
 	prng := rand.New(rand.NewSource(seed*7919 + 1))
 	srng := rand.New(rand.NewSource(seed*104729 + 3))
 	grng := rand.New(rand.NewSource(seed*15485863 + 5))
+	arng := rand.New(rand.NewSource(seed*31337 + 7))
 	payer := func() string { return fmt.Sprintf("c%02d", 8*prng.Intn(customers/8)+6+prng.Intn(2)) }
 	gates := []string{GateExternal, GateExternal, GateNone}
 	for _, cmd := range cmds {
@@ -469,11 +470,41 @@ func randomLog(t *testing.T, seed int64) []Entry {
 					Outcome: []string{GatePaid, GateFailed}[grng.Intn(2)]})
 			}
 		}
+		batch = append(batch, adminCommands(arng, step, customers)...)
 		if len(batch) > 0 {
 			push(batch...)
 		}
 	}
 	return entries
+}
+
+// adminCommands are the customer administration commands of a step of the
+// random log (a generator of its own): aliases replaced (an alias given up
+// makes its events unknown; one taken from another customer is refused),
+// renames, billing providers added, and late in the log a contract
+// archived (voiding refused) and a customer archived, after which its
+// usage has no contract and its other commands are refused.
+func adminCommands(rng *rand.Rand, step, customers int) []Command {
+	var out []Command
+	c := fmt.Sprintf("c%02d", rng.Intn(customers))
+	switch rng.Intn(6) {
+	case 0:
+		aliases := [][]string{{"alias-" + c, "alt-" + c}, {"alt-" + c}, {"alias-" + c}, {"alias-" + c, fmt.Sprintf("alias-c%02d", rng.Intn(customers))}}[rng.Intn(4)]
+		out = append(out, &SetIngestAliases{CustomerID: c, IngestAliases: aliases})
+	case 1:
+		out = append(out, &SetCustomerName{CustomerID: c, Name: fmt.Sprintf("%s renamed %d", c, step)})
+	case 2:
+		out = append(out, &AddBillingProviders{CustomerID: c, Configurations: []BillingProviderConfig{{BillingProvider: "netsuite",
+			DeliveryMethod: DeliveryDirect, Configuration: map[string]string{"netsuite_customer_id": fmt.Sprint(step)}}}})
+	}
+	if step >= 30 && rng.Intn(10) == 0 {
+		k := fmt.Sprintf("c%02d", 8*rng.Intn(customers/8)+5)
+		out = append(out, &ArchiveContract{CustomerID: k, ContractID: "k" + k, VoidInvoices: rng.Intn(3) == 0})
+	}
+	if step >= 45 && rng.Intn(10) == 0 {
+		out = append(out, &ArchiveCustomer{ID: fmt.Sprintf("c%02d", 8*rng.Intn(customers/8)+4)})
+	}
+	return out
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -8,12 +8,22 @@ type CustomerHandle struct {
 	ID    string
 	Shard int
 	view  atomic.Pointer[EntitlementView]
+	// aliases are the ingest aliases the directory maps to this handle and
+	// archived is set once the customer's archive is in the log; both are
+	// written only by the apply goroutine (routes, restore), in log order,
+	// so a later command sees them as the log leaves them. archived may be
+	// read anywhere (customers/list).
+	aliases  []string
+	archived atomic.Bool
 	// customer is the state the owning shard holds for this handle, so a
 	// task finds its customer without a map lookup. Only that shard's
 	// goroutine reads or writes it (set when the shard adopts or loads the
 	// customer); readers on other goroutines use view.
 	customer *Customer
 }
+
+// Archived reports whether the customer's archive has been applied.
+func (h *CustomerHandle) Archived() bool { return h.archived.Load() }
 
 // View returns the customer's latest published entitlement view (never nil
 // once the customer's creation has been applied).
@@ -67,8 +77,8 @@ func fnv64aBytes(b []byte) uint64 {
 // lookup finds a customer by id or alias.
 func (d *directory) lookup(key string) *CustomerHandle {
 	p := d.parts[fnv64a(key)%directoryPartitions].Load()
-	if h := p.delta[key]; h != nil {
-		return h
+	if h, ok := p.delta[key]; ok {
+		return h // nil: removed since the base was built
 	}
 	return p.base[key]
 }
@@ -76,7 +86,7 @@ func (d *directory) lookup(key string) *CustomerHandle {
 // lookupBytes is lookup for a key held in a byte slice, without allocating.
 func (d *directory) lookupBytes(key []byte) *CustomerHandle {
 	p := d.parts[fnv64aBytes(key)%directoryPartitions].Load()
-	if h := p.delta[string(key)]; h != nil {
+	if h, ok := p.delta[string(key)]; ok {
 		return h
 	}
 	return p.base[string(key)]
@@ -92,9 +102,17 @@ func (d *directory) insert(key string, h *CustomerHandle) {
 			base[k] = v
 		}
 		for k, v := range old.delta {
-			base[k] = v
+			if v == nil {
+				delete(base, k)
+			} else {
+				base[k] = v
+			}
 		}
-		base[key] = h
+		if h == nil {
+			delete(base, key)
+		} else {
+			base[key] = h
+		}
 		slot.Store(&dirPart{base: base, delta: map[string]*CustomerHandle{}})
 		return
 	}
@@ -105,6 +123,11 @@ func (d *directory) insert(key string, h *CustomerHandle) {
 	delta[key] = h
 	slot.Store(&dirPart{base: old.base, delta: delta})
 }
+
+// remove stops key from resolving (an ingest alias a customer gave up):
+// a nil entry in the delta hides the base's until the base is rebuilt.
+// Only the apply goroutine calls it.
+func (d *directory) remove(key string) { d.insert(key, nil) }
 
 // bulkLoad replaces the whole directory; used by Restore on a fresh engine.
 func (d *directory) bulkLoad(entries map[string]*CustomerHandle) {

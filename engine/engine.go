@@ -186,6 +186,25 @@ func (e *Engine) CustomerIDs(offset, limit int) ([]string, int) {
 	return append([]string(nil), e.customerOrder[offset:end]...), n
 }
 
+// CustomerIDsWhere returns up to limit ids of customers archived or not
+// (as archived says), in creation order, scanning from position offset;
+// next is the position to scan from for the following page (-1: none).
+func (e *Engine) CustomerIDsWhere(offset, limit int, archived bool) (ids []string, next int) {
+	e.orderMu.RLock()
+	defer e.orderMu.RUnlock()
+	for i := offset; i < len(e.customerOrder); i++ {
+		id := e.customerOrder[i]
+		if h := e.dir.lookup(id); h == nil || h.ID != id || h.Archived() != archived {
+			continue
+		}
+		if len(ids) == limit {
+			return ids, i
+		}
+		ids = append(ids, id)
+	}
+	return ids, -1
+}
+
 // CustomerRead is a customer as one read saw it: a deep copy of its state,
 // made on its shard between two applies, that nothing else refers to. The
 // reader owns it and may keep it, sort it or render it on any goroutine;

@@ -39,6 +39,9 @@ func validateUpdateEndDate(c *Customer, cmd Command, _ *Catalog, _ Nanos) *Error
 	if k == nil {
 		return errorf(NotFound, "contract_id: contract %s not found", u.ContractID)
 	}
+	if k.Archived {
+		return errorf(Invalid, "contract_id: contract %s is archived", u.ContractID)
+	}
 	return k.checkEndDate(c, u.EndingBefore, u.AllowEndingBeforeFinalizedInvoice, "ending_before")
 }
 
@@ -59,7 +62,7 @@ func (k *Contract) checkEndDate(c *Customer, end Nanos, allowFinalized bool, fie
 		return errorf(Invalid, "%s: must be after the contract's starting_at (%s)", field, fmtTime(k.StartingAt))
 	}
 	for _, other := range c.Contracts {
-		if other != k && other.ID != k.ID && overlaps(k.StartingAt, end, other.StartingAt, other.EndingBefore) {
+		if other != k && other.ID != k.ID && !other.Archived && overlaps(k.StartingAt, end, other.StartingAt, other.EndingBefore) {
 			return errorf(Invalid, "%s: the contract would overlap contract %s (%s)", field, other.ID, termString(other.StartingAt, other.EndingBefore))
 		}
 	}
@@ -255,6 +258,10 @@ func applyEditContract(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) 
 	}
 	if idx < 0 {
 		t.res.Err = errorf(NotFound, "contract_id: contract %s not found", cmd.ContractID)
+		return
+	}
+	if c.Contracts[idx].Archived {
+		t.res.Err = errorf(Invalid, "contract_id: contract %s is archived", cmd.ContractID)
 		return
 	}
 	if cmd.UniquenessKey != "" && contains(c.UniquenessKeys, cmd.UniquenessKey) {

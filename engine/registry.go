@@ -59,6 +59,9 @@ type CommandSpec struct {
 	// applyCustomer runs on the customer's shard with the customer the
 	// gate admitted (nil when the shard holds none).
 	applyCustomer func(s *shard, t *task, c *Customer, cat *Catalog, now Nanos)
+	// OnArchived admits the command for an archived customer; any other
+	// customer command is refused for one (batch.add), after its Route.
+	OnArchived bool
 }
 
 // runCustomer applies a ScopeCustomer command through the gate: validation
@@ -134,7 +137,7 @@ var commandSpecs = buildSpecs(
 		Changes: termsChange, validate: validateCreateAlert},
 	CommandSpec{Kind: KindArchiveAlert, Name: "archive_alert", Version: 1, New: func() Command { return &ArchiveAlert{} },
 		Scope: ScopeCustomer, Route: routeArchiveAlert, applyCustomer: applyArchiveAlert,
-		Changes: termsChange, validate: validateArchiveAlert},
+		Changes: termsChange, validate: validateArchiveAlert, OnArchived: true},
 	CommandSpec{Kind: KindResetAlert, Name: "reset_customer_alert", Version: 1, New: func() Command { return &ResetAlert{} },
 		Scope: ScopeCustomer, Route: routeResetAlert, applyCustomer: applyResetAlert,
 		Changes: termsChange, validate: validateResetAlert},
@@ -148,7 +151,23 @@ var commandSpecs = buildSpecs(
 	// Finalized usage invoices sent to Stripe (stripe_invoice.go).
 	CommandSpec{Kind: KindRecordExternalInvoice, Name: "record_external_invoice", Version: 1, New: func() Command { return &RecordExternalInvoice{} },
 		Scope: ScopeCustomer, Route: routeRecordExternalInvoice, applyCustomer: applyRecordExternalInvoice,
-		Changes: usageChange, validate: validateRecordExternalInvoice},
+		Changes: usageChange, validate: validateRecordExternalInvoice, OnArchived: true},
+	// Customer administration (customer_admin.go).
+	CommandSpec{Kind: KindArchiveCustomer, Name: "archive_customer", Version: 1, New: func() Command { return &ArchiveCustomer{} },
+		Scope: ScopeCustomer, Route: routeArchiveCustomer, applyCustomer: applyArchiveCustomer,
+		Changes: termsChange, OnArchived: true},
+	CommandSpec{Kind: KindArchiveContract, Name: "archive_contract", Version: 1, New: func() Command { return &ArchiveContract{} },
+		Scope: ScopeCustomer, Route: routeArchiveContract, applyCustomer: applyArchiveContract,
+		Changes: termsChange, validate: validateArchiveContract, OnArchived: true},
+	CommandSpec{Kind: KindSetIngestAliases, Name: "set_ingest_aliases", Version: 1, New: func() Command { return &SetIngestAliases{} },
+		Scope: ScopeCustomer, Route: routeSetIngestAliases, applyCustomer: applySetIngestAliases,
+		Changes: termsChange},
+	CommandSpec{Kind: KindSetCustomerName, Name: "set_customer_name", Version: 1, New: func() Command { return &SetCustomerName{} },
+		Scope: ScopeCustomer, Route: routeSetCustomerName, applyCustomer: applySetCustomerName,
+		Changes: termsChange, validate: validateSetCustomerName},
+	CommandSpec{Kind: KindAddBillingProviders, Name: "add_billing_provider_configurations", Version: 1, New: func() Command { return &AddBillingProviders{} },
+		Scope: ScopeCustomer, Route: routeAddBillingProviders, applyCustomer: applyAddBillingProviders,
+		Changes: termsChange, validate: validateAddBillingProviders},
 )
 
 // specTable indexes specs by kind.

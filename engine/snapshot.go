@@ -253,6 +253,8 @@ func (e *Engine) Restore(st *State) error {
 		for _, a := range c.IngestAliases {
 			entries[a] = h
 		}
+		h.aliases = c.IngestAliases
+		h.archived.Store(c.IsArchived())
 		perShard[h.Shard] = append(perShard[h.Shard], c)
 	}
 	dedupPerShard := make([][]DedupBucket, len(e.shards))

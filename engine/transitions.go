@@ -12,6 +12,9 @@ func (c *Customer) nextTransition(cat *Catalog, now Nanos) Nanos {
 		}
 	}
 	for _, k := range c.Contracts {
+		if k.Archived {
+			continue // an archived contract never moves again
+		}
 		consider(k.StartingAt)
 		consider(k.EndingBefore)
 		for i := range k.Overrides {
@@ -46,6 +49,9 @@ func (c *Customer) nextTransition(cat *Catalog, now Nanos) Nanos {
 // and grace period have passed at now.
 func (c *Customer) applyTransitions(cat *Catalog, now Nanos) {
 	for _, k := range c.Contracts {
+		if k.Archived {
+			continue
+		}
 		// Grants and charges first: a period's new grant starts as the
 		// last one expires.
 		k.advanceSeats(cat.RateCards[k.RateCardID], now)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vmihailenco/msgpack/v5"
 
+	"burndown/engine"
 	"burndown/money"
 )
 
@@ -40,6 +41,23 @@ const (
 	// LatestDataFormat is the newest format this release writes.
 	LatestDataFormat = DataFormatCompactAmounts
 )
+
+// kindsSinceCompact are the engine's command kinds that releases before
+// v0.5.0 do not know (they stop on them): proposed only once the cluster's
+// format is DataFormatCompactAmounts, every node running v0.5.0 or later.
+var kindsSinceCompact = map[engine.Kind]bool{
+	engine.KindArchiveCustomer: true, engine.KindArchiveContract: true, engine.KindSetIngestAliases: true,
+	engine.KindSetCustomerName: true, engine.KindAddBillingProviders: true,
+}
+
+// KindNeedsFormat is the data format a cluster needs before its leader may
+// propose an engine command of kind k.
+func KindNeedsFormat(k engine.Kind) DataFormat {
+	if kindsSinceCompact[k] {
+		return DataFormatCompactAmounts
+	}
+	return DataFormatDecimalAmounts
+}
 
 func init() {
 	msgpack.Register(money.Amount{}, encodeAmount, nil)

@@ -68,21 +68,30 @@ import (
 //     presence byte, then provider and delivery method). Older records
 //     have neither. (Layout 9 never shipped before it had both.)
 //
+//   - 10: layout 9 plus a trailer at the end of the customer record
+//     (customer_admin in engine): its UpdatedAt and ArchivedAt, then each
+//     contract's ArchivedAt in contract order. Older records have none
+//     (never updated, nothing archived). A record whose trailer is all
+//     zeros means exactly its layout 9 record, which is what a cluster
+//     still in the decimal data format writes (CustomerEncoderFor): nodes
+//     of earlier releases read its snapshots.
+//
 // Layouts differ in how an amount is written, so the reader is one decoder
 // parameterised by its amount reader (binReader.amount), and in the fields
 // appended since, which it reads when the record's layout has them.
-const customerLayout byte = 9
+const customerLayout byte = 10
 
 // amountReaders maps each layout DecodeCustomer reads to its amount reader.
 var amountReaders = map[byte]func(*binReader) money.Amount{
-	1: (*binReader).decAmount,
-	2: (*binReader).binAmount,
-	3: (*binReader).binAmount,
-	4: (*binReader).binAmount,
-	5: (*binReader).binAmount,
-	6: (*binReader).binAmount,
-	8: (*binReader).binAmount,
-	9: (*binReader).binAmount,
+	1:  (*binReader).decAmount,
+	2:  (*binReader).binAmount,
+	3:  (*binReader).binAmount,
+	4:  (*binReader).binAmount,
+	5:  (*binReader).binAmount,
+	6:  (*binReader).binAmount,
+	8:  (*binReader).binAmount,
+	9:  (*binReader).binAmount,
+	10: (*binReader).binAmount,
 }
 
 // The customer layout is a hand-written, reflection-free encoding: snapshots
@@ -179,6 +188,13 @@ func (w *binWriter) amtPtr(a *money.Amount) {
 
 // AppendCustomer appends c in the binary customer layout (customerLayout).
 func AppendCustomer(dst []byte, c *engine.Customer) []byte {
+	b, _ := appendCustomerTrailer(dst, c)
+	return b
+}
+
+// appendCustomerTrailer is AppendCustomer, and where the layout 10
+// trailer starts in the result.
+func appendCustomerTrailer(dst []byte, c *engine.Customer) ([]byte, int) {
 	w := &binWriter{b: dst}
 	w.b = append(w.b, customerLayout)
 	w.str(c.ID)
@@ -214,7 +230,24 @@ func AppendCustomer(dst []byte, c *engine.Customer) []byte {
 	w.varint(c.NextDue)
 	w.uvarint(c.Seq)
 	w.alerts(c.Alerts)
-	return w.b
+	at := len(w.b)
+	w.varint(c.UpdatedAt)
+	w.varint(c.ArchivedAt)
+	for _, k := range c.Contracts {
+		w.varint(k.ArchivedAt)
+	}
+	return w.b, at
+}
+
+// trailerIsZero reports whether a layout 10 trailer holds only zeros (one
+// byte each).
+func trailerIsZero(t []byte) bool {
+	for _, b := range t {
+		if b != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // alerts writes a customer's alerts (layout 5).
@@ -705,6 +738,14 @@ func DecodeCustomer(b []byte, intern map[string]string) (*engine.Customer, error
 	c.Seq = r.uvarint()
 	if r.layout >= 5 {
 		c.Alerts = r.alerts()
+	}
+	if r.layout >= 10 {
+		c.UpdatedAt = r.varint()
+		c.ArchivedAt = r.varint()
+		for _, k := range c.Contracts {
+			k.ArchivedAt = r.varint()
+			k.Archived = k.ArchivedAt != 0
+		}
 	}
 	if r.err == nil && r.i != len(r.b) {
 		r.fail(fmt.Errorf("%d trailing bytes", len(r.b)-r.i))

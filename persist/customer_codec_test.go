@@ -418,8 +418,8 @@ func TestCustomerCodecLayout9ExternalInvoice(t *testing.T) {
 	c.Contracts[0].BillingProvider = &engine.ContractBillingProvider{BillingProvider: engine.ProviderStripeBilling, DeliveryMethod: engine.DeliveryDirect}
 	c.Contracts[0].Invoices = append(c.Contracts[0].Invoices, &engine.Invoice{ID: "inv-2", Status: engine.InvoiceDraft})
 	b := AppendCustomer(nil, c)
-	if b[0] != 9 {
-		t.Fatalf("layout %d, want 9", b[0])
+	if b[0] != customerLayout {
+		t.Fatalf("layout %d, want %d", b[0], customerLayout)
 	}
 	got, err := DecodeCustomer(b, nil)
 	if err != nil {

@@ -10,6 +10,9 @@ import (
 // SectionCatalog is the catalog section's tag, for SnapshotSections.
 const SectionCatalog = uint64(sectionCatalog)
 
+// SectionCustomers is the customers section's tag, for SnapshotSections.
+const SectionCustomers = uint64(sectionCustomers)
+
 // SnapshotSections lists the sections of a snapshot (format 3 and later)
 // by tag with their versions, without decoding them: what an operator or a
 // test looks at to tell which layouts a snapshot holds.

@@ -68,11 +68,43 @@ type snapshotHeader struct {
 	DedupFloor int64 `msgpack:"DedupFloor"`
 }
 
-// EncodeCustomer is the engine.CustomerEncoder of every snapshot: the binary
-// customer layout, canonical, so equal customers give equal bytes on every
-// replica.
+// EncodeCustomer is the engine.CustomerEncoder of every snapshot in the
+// current data format: the binary customer layout, canonical, so equal
+// customers give equal bytes on every replica.
 func EncodeCustomer(dst []byte, c *engine.Customer) ([]byte, error) {
 	return AppendCustomer(dst, c), nil
+}
+
+// layout9 is the last customer layout the releases before v0.5.0 read.
+const layout9 byte = 9
+
+// CustomerEncoderFor is the customer encoder of a snapshot taken in data
+// format f: EncodeCustomer, except in the decimal format (nodes of earlier
+// releases may read the snapshot), where a customer is written in layout 9:
+// its layout 10 record without the trailer. A customer whose trailer is
+// not all zeros (updated or archived by a command those releases do not
+// know, which the cluster proposes only in the compact format) cannot be.
+func CustomerEncoderFor(f DataFormat) engine.CustomerEncoder {
+	if f != DataFormatDecimalAmounts {
+		return EncodeCustomer
+	}
+	return func(dst []byte, c *engine.Customer) ([]byte, error) {
+		start := len(dst)
+		b, at := appendCustomerTrailer(dst, c)
+		if !trailerIsZero(b[at:]) {
+			return nil, fmt.Errorf("persist: customer %s was updated or archived, which customer layout %d cannot hold (finalize the upgrade first)", c.ID, layout9)
+		}
+		b[start] = layout9
+		return b[:at], nil
+	}
+}
+
+// customerLayoutFor is the customers section's version in data format f.
+func customerLayoutFor(f DataFormat) byte {
+	if f == DataFormatDecimalAmounts {
+		return layout9
+	}
+	return customerLayout
 }
 
 // WriteSnapshot streams snap and the cluster metadata to w, buffered: header,
@@ -123,7 +155,7 @@ func writeSections(enc *msgpack.Encoder, bw *bufio.Writer, hdr *snapshotHeader, 
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 	}
-	if err := sw.begin(sectionCustomers, uint64(customerLayout)); err != nil {
+	if err := sw.begin(sectionCustomers, uint64(customerLayoutFor(meta.DataFormat))); err != nil {
 		return err
 	}
 	for i := 0; i < snap.ShardCount(); i++ {

@@ -27,6 +27,9 @@ var goldenBuilds = []struct {
 	// queues.
 	lateSnapshotIndex uint64
 	stripeInvoices    int
+	// adminSnapshotIndex is the index of snapshot-admin.bin (0: none):
+	// customers in layout 10, after the customer administration steps.
+	adminSnapshotIndex uint64
 }{
 	{name: "v0.1.0", snapshotIndex: 7},
 	{name: "v0.2.0", snapshotIndex: 7}, // snapshot format 3, customer layout 2, 20-byte dedup keys
@@ -34,9 +37,11 @@ var goldenBuilds = []struct {
 	// customer layout 9, create_contract version 4, edit_contract version
 	// 3, record_external_invoice; the Stripe steps after the v0.1.0 history
 	{name: "v0.4.0", snapshotIndex: 7, lateSnapshotIndex: 17, stripeInvoices: 1},
-	// the same script written by v0.5.0 (money.Amount, WriteAs), and the
-	// cluster layer's commands in cluster-log.bin (replayed by cluster)
-	{name: "v0.5.0", snapshotIndex: 7, lateSnapshotIndex: 17, stripeInvoices: 1},
+	// the same script written by v0.5.0 (money.Amount, WriteAs), then the
+	// customer administration steps (kinds 12 to 16, customer layout 10),
+	// and the cluster layer's commands in cluster-log.bin (replayed by
+	// cluster)
+	{name: "v0.5.0", snapshotIndex: 7, lateSnapshotIndex: 17, stripeInvoices: 1, adminSnapshotIndex: 20},
 }
 
 // Every fixture set is a release in golden.Releases, and the upgrade tests
@@ -124,7 +129,64 @@ func TestGoldenSnapshotPlusLog(t *testing.T) {
 			if gb.lateSnapshotIndex != 0 {
 				snapshotPlusLog(t, gb.name, "snapshot-late.bin", gb.lateSnapshotIndex)
 			}
+			if gb.adminSnapshotIndex != 0 {
+				snapshotPlusLog(t, gb.name, "snapshot-admin.bin", gb.adminSnapshotIndex)
+			}
 		})
+	}
+}
+
+// The v0.5.0 log is golden.CurrentScript: its entries decode to exactly
+// the script's commands, it holds every customer administration kind, and
+// snapshot-admin.bin writes its customers section in layout 10.
+func TestGoldenV050IsTheCurrentScript(t *testing.T) {
+	codec, err := persist.NewCodec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := golden.ReadLog(filepath.Join(goldenDir("v0.5.0"), "log.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := golden.CurrentScript()
+	if len(entries) != len(script) || golden.AdminSnapshotAfter() != 20 {
+		t.Fatalf("%d entries, script has %d (admin snapshot after %d)", len(entries), len(script), golden.AdminSnapshotAfter())
+	}
+	kinds := map[engine.Kind]bool{}
+	for i, le := range entries {
+		at, cmds, err := codec.DecodeEntry(le.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if at != golden.TS(script[i].At) || len(cmds) != len(script[i].Commands) {
+			t.Fatalf("entry %d differs from the script", le.Index)
+		}
+		for j, c := range cmds {
+			got, err1 := persist.Marshal(c)
+			want, err2 := persist.Marshal(script[i].Commands[j])
+			if err1 != nil || err2 != nil || !bytes.Equal(got, want) {
+				t.Fatalf("entry %d command %d differs from the script", le.Index, j)
+			}
+			kinds[c.Kind()] = true
+		}
+	}
+	for _, k := range []engine.Kind{engine.KindArchiveCustomer, engine.KindArchiveContract, engine.KindSetIngestAliases,
+		engine.KindSetCustomerName, engine.KindAddBillingProviders} {
+		if !kinds[k] {
+			t.Errorf("the v0.5.0 log holds no kind %d", k)
+		}
+	}
+	f, err := os.Open(filepath.Join(goldenDir("v0.5.0"), "snapshot-admin.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	versions, err := persist.SnapshotSections(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := versions[persist.SectionCustomers]; v != 10 {
+		t.Fatalf("snapshot-admin.bin customers section version %d, want 10", v)
 	}
 }
 

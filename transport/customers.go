@@ -43,10 +43,15 @@ func renderCustomer(c *engine.Customer) customerOut {
 	for k, v := range c.CustomFields {
 		fields[k] = v
 	}
-	return customerOut{
+	out := customerOut{
 		ID: c.ID, ExternalID: externalID(c.ID, aliases), IngestAliases: aliases, Name: c.Name,
-		CustomFields: fields, CreatedAt: tsv(c.CreatedAt), UpdatedAt: tsv(c.CreatedAt),
+		CustomFields: fields, CreatedAt: tsv(c.CreatedAt), UpdatedAt: tsv(c.Updated()),
 	}
+	if c.IsArchived() {
+		at := tsv(c.ArchivedAt)
+		out.ArchivedAt = &at
+	}
+	return out
 }
 
 // truncateRunes cuts s to at most n characters without splitting one.
@@ -85,27 +90,12 @@ func decodeCreateCustomer(body []byte) (*engine.CreateCustomer, error) {
 			cmd.IngestAliases = append([]string{ext}, cmd.IngestAliases...)
 		}
 	}
-	for i, c := range o.objects("customer_billing_provider_configurations", false, 20) {
+	for _, c := range o.objects("customer_billing_provider_configurations", false, 20) {
 		bp := engine.BillingProviderConfig{
 			BillingProvider: c.enum("billing_provider", true, "aws_marketplace", "azure_marketplace", "gcp_marketplace", "stripe", "netsuite", "custom", "quickbooks_online", "workday"),
 			DeliveryMethod:  c.str("delivery_method", false),
 		}
-		if conf, ok := c.object("configuration", false); ok {
-			conf.readAll()
-			bp.Configuration = map[string]string{}
-			for k, v := range conf.m {
-				switch x := v.(type) {
-				case nil:
-				case string:
-					bp.Configuration[k] = r.str(x, conf.sub(k), false)
-				case bool:
-					bp.Configuration[k] = strconv.FormatBool(x)
-				default:
-					r.fail(conf.sub(k), "expected a string or boolean, got %s", jsonType(v))
-				}
-			}
-		}
-		_ = i
+		bp.Configuration = decodeProviderConfiguration(c, r)
 		cmd.BillingProviders = append(cmd.BillingProviders, bp)
 	}
 	if bc, ok := o.object("billing_config", false); ok {
@@ -169,7 +159,8 @@ func (s *Server) getCustomer(ctx *fasthttp.RequestCtx, id string) error {
 	return writeData(ctx, out)
 }
 
-// listCustomers serves GET /v1/customers?limit&next_page&ingest_alias&customer_ids.
+// listCustomers serves GET
+// /v1/customers?limit&next_page&ingest_alias&customer_ids&only_archived.
 func (s *Server) listCustomers(ctx *fasthttp.RequestCtx, _ string) error {
 	q := ctx.QueryArgs()
 	limit, offset, err := pageArgs(q, 25)
@@ -177,11 +168,25 @@ func (s *Server) listCustomers(ctx *fasthttp.RequestCtx, _ string) error {
 		return err
 	}
 	eng := s.node.Engine()
+	// Archived customers are listed only with only_archived=true, and then
+	// only they, as Metronome does.
+	archived := false
+	if v := q.Peek("only_archived"); q.Has("only_archived") {
+		b, perr := strconv.ParseBool(string(v))
+		if perr != nil {
+			return badRequest("only_archived: must be true or false")
+		}
+		archived = b
+	}
+	keep := func(id string) bool {
+		h := eng.LookupCustomer(id)
+		return h != nil && h.ID == id && h.Archived() == archived
+	}
 	var ids []string
 	filtered := false
 	if alias := q.Peek("ingest_alias"); q.Has("ingest_alias") {
 		filtered = true
-		if h := eng.LookupCustomer(string(alias)); h != nil {
+		if h := eng.LookupCustomer(string(alias)); h != nil && keep(h.ID) {
 			ids = append(ids, h.ID)
 		}
 	}
@@ -210,7 +215,7 @@ func (s *Server) listCustomers(ctx *fasthttp.RequestCtx, _ string) error {
 			ids = keep
 		} else {
 			for _, w := range want {
-				if h := eng.LookupCustomer(w); h != nil && h.ID == w {
+				if keep(w) {
 					ids = append(ids, w)
 				}
 			}
@@ -230,10 +235,9 @@ func (s *Server) listCustomers(ctx *fasthttp.RequestCtx, _ string) error {
 			next = &n
 		}
 	} else {
-		var total int
-		ids, total = eng.CustomerIDs(offset, limit)
-		if offset+len(ids) < total {
-			n := strconv.Itoa(offset + len(ids))
+		var from int
+		if ids, from = eng.CustomerIDsWhere(offset, limit, archived); from >= 0 {
+			n := strconv.Itoa(from)
 			next = &n
 		}
 	}

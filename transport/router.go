@@ -78,6 +78,11 @@ func (s *Server) buildRoutes() map[string]*endpoint {
 	add(get, customerInvoicesRoute, s.listInvoices, readRoute, read)
 	add(get, customerInvoiceRoute, s.getInvoice, readRoute, read)
 	add(get, customerRejectsRoute, s.customerRejects, readRoute, read)
+	add(post, "/v1/customers/archive", s.archiveCustomer, leaderOnly, admin)
+	add(post, customerAliasesRoute, s.setIngestAliases, leaderOnly, admin)
+	add(post, customerNameRoute, s.setCustomerName, leaderOnly, admin)
+	add(post, "/v1/setCustomerBillingProviderConfigurations", s.setBillingProviders, leaderOnly, admin)
+	add(post, "/v1/getCustomerBillingProviderConfigurations", s.getBillingProviders, readRoute, read)
 
 	add(post, "/v1/billable-metrics/create", s.createMetric, leaderOnly, admin)
 	add(get, "/v1/billable-metrics", s.listMetrics, readRoute, read)
@@ -101,6 +106,7 @@ func (s *Server) buildRoutes() map[string]*endpoint {
 	add(post, "/v1/contracts/updateEndDate", s.updateEndDate, leaderOnly, admin)
 	add(post, "/v2/contracts/get", s.getContractV2, readRoute, read)
 	add(post, "/v2/contracts/list", s.listContractsV2, readRoute, read)
+	add(post, "/v1/contracts/archive", s.archiveContract, leaderOnly, admin)
 	add(post, "/v2/contracts/edit", s.editContract, leaderOnly, admin)
 	add(post, "/v1/contracts/commits/threshold-billing/release", s.releasePaymentGate, leaderOnly, admin)
 
@@ -168,6 +174,8 @@ const (
 	customerInvoicesRoute = "/v1/customers/{id}/invoices"
 	customerInvoiceRoute  = "/v1/customers/{id}/invoices/{invoice_id}"
 	customerRejectsRoute  = "/v1/customers/{id}/rejects"
+	customerAliasesRoute  = "/v1/customers/{id}/setIngestAliases"
+	customerNameRoute     = "/v1/customers/{id}/setName"
 )
 
 func (s *Server) customerSubroute(id, rest string) (*endpoint, string) {
@@ -176,6 +184,10 @@ func (s *Server) customerSubroute(id, rest string) (*endpoint, string) {
 		return s.routes[customerInvoicesRoute], id
 	case rest == "rejects":
 		return s.routes[customerRejectsRoute], id
+	case rest == "setIngestAliases":
+		return s.routes[customerAliasesRoute], id
+	case rest == "setName":
+		return s.routes[customerNameRoute], id
 	case strings.HasPrefix(rest, "invoices/") && len(rest) > len("invoices/") && !strings.Contains(rest[len("invoices/"):], "/"):
 		return s.routes[customerInvoiceRoute], id + "/" + rest[len("invoices/"):]
 	}

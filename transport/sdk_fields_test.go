@@ -10,6 +10,7 @@ import (
 	"time"
 
 	metronome "github.com/Metronome-Industries/metronome-go/v2"
+	"github.com/Metronome-Industries/metronome-go/v2/shared"
 
 	"burndown/engine"
 )
@@ -112,6 +113,9 @@ type sdkEndpoint struct {
 	// take effect).
 	values map[string]func() any
 	also   map[string]func(body any)
+	// url, when set, is the request's path for a path-parameter endpoint
+	// (path is then its pattern, as appliedFields names it).
+	url func() string
 }
 
 // setPath sets the value at a "[]"-path in body, creating objects (from
@@ -492,7 +496,30 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 		}
 	}
 
+	var bpCust string
 	endpoints := []sdkEndpoint{
+		{path: "/v1/customers/archive", params: shared.IDParam{},
+			base: func() any { return obj("id", freshCustomer()) }, values: map[string]func() any{"id": freshCustomer}},
+		{path: "/v1/contracts/archive", params: metronome.V1ContractArchiveParams{},
+			base: editBase,
+			values: map[string]func() any{"customer_id": func() any { return editCust }, "contract_id": func() any { return editContract },
+				"void_invoices": constant(false)}},
+		{path: "/v1/customers/{id}/setIngestAliases", params: metronome.V1CustomerSetIngestAliasesParams{},
+			url:    func() string { return "/v1/customers/" + freshCustomer().(string) + "/setIngestAliases" },
+			base:   func() any { return obj("ingest_aliases", uniqueList("set-alias")()) },
+			values: map[string]func() any{"ingest_aliases": uniqueList("set-alias")}},
+		{path: "/v1/customers/{id}/setName", params: metronome.V1CustomerSetNameParams{},
+			url:  func() string { return "/v1/customers/" + freshCustomer().(string) + "/setName" },
+			base: func() any { return obj("name", "Renamed") }},
+		{path: "/v1/setCustomerBillingProviderConfigurations", params: metronome.V1CustomerSetBillingConfigurationsParams{},
+			base: func() any {
+				bpCust = freshCustomer().(string)
+				return obj("data", []any{obj("customer_id", bpCust, "billing_provider", "netsuite", "delivery_method", "direct_to_billing_provider")})
+			},
+			values: map[string]func() any{"data[].customer_id": func() any { return bpCust }, "data[].billing_provider": constant("stripe"),
+				"data[].delivery_method": constant("direct_to_billing_provider")}},
+		{path: "/v1/getCustomerBillingProviderConfigurations", params: metronome.V1CustomerGetBillingConfigurationsParams{},
+			base: func() any { return obj("customer_id", cust) }, values: map[string]func() any{"customer_id": constant(cust)}},
 		{path: "/v1/ingest", params: metronome.V1UsageIngestParamsUsage{}, array: true,
 			base: func() any {
 				return []any{obj("transaction_id", unique("tx")(), "customer_id", "c", "event_type", "call", "timestamp", start)}
@@ -747,7 +774,11 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 				v = f()
 			}
 			body = setPath(body, lf.path, v, ep.templates)
-			status, resp := e.do("POST", ep.path, body)
+			target := ep.path
+			if ep.url != nil {
+				target = ep.url()
+			}
+			status, resp := e.do("POST", target, body)
 			var msg struct {
 				Message string `json:"message"`
 			}

@@ -1,10 +1,12 @@
 // Command burndown-golden writes a set of golden fixtures with this build, for the
 // upgrade tests of every later build: log.bin (the golden script's entries,
-// golden.FullScript, encoded by this build's codec), snapshot.bin (after
+// golden.CurrentScript, encoded by this build's codec), snapshot.bin (after
 // golden.SnapshotAfter entries), snapshot-late.bin (after
-// golden.LateSnapshotAfter() entries), summary.txt (the state after the
+// golden.LateSnapshotAfter() entries), snapshot-admin.bin (after
+// golden.AdminSnapshotAfter() entries), summary.txt (the state after the
 // whole log) and datadir-snap (a raft data dir of a single-node cluster
-// holding snapshots after both points and later entries) with its summary.
+// holding snapshots after the three points and later entries) with its
+// summary.
 // It fails if a command of the script is refused. Run it once per durable
 // format change:
 //
@@ -56,7 +58,7 @@ func run(out string) error {
 	e := engine.New(engine.Config{Shards: 3})
 	defer e.Close()
 	var logBuf bytes.Buffer
-	for i, st := range golden.FullScript() {
+	for i, st := range golden.CurrentScript() {
 		idx := uint64(i + 1)
 		b, err := codec.EncodeEntry(golden.TS(st.At), st.Commands)
 		if err != nil {
@@ -81,6 +83,10 @@ func run(out string) error {
 			}
 		case golden.LateSnapshotAfter():
 			if err := writeSnapshot(e, filepath.Join(out, "snapshot-late.bin")); err != nil {
+				return err
+			}
+		case golden.AdminSnapshotAfter():
+			if err := writeSnapshot(e, filepath.Join(out, "snapshot-admin.bin")); err != nil {
 				return err
 			}
 		}
@@ -114,8 +120,8 @@ func writeSnapshot(e *engine.Engine, path string) error {
 }
 
 // dataDir runs a real single-node cluster on dir through the test clock,
-// snapshotting after golden.SnapshotAfter and golden.LateSnapshotAfter()
-// entries.
+// snapshotting after golden.SnapshotAfter, golden.LateSnapshotAfter() and
+// golden.AdminSnapshotAfter() entries.
 func dataDir(dir string) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return err
@@ -130,7 +136,7 @@ func dataDir(dir string) error {
 	if err := n.WaitForLeader(ctx); err != nil {
 		return err
 	}
-	for i, st := range golden.FullScript() {
+	for i, st := range golden.CurrentScript() {
 		if t := time.Unix(0, golden.TS(st.At)).UTC(); t.After(n.Now()) {
 			if err := n.SetClock(ctx, t); err != nil {
 				return err
@@ -145,7 +151,7 @@ func dataDir(dir string) error {
 				return fmt.Errorf("entry %d (%T) refused: %v", i+1, c, r.Err)
 			}
 		}
-		if i+1 == golden.SnapshotAfter || i+1 == golden.LateSnapshotAfter() {
+		if i+1 == golden.SnapshotAfter || i+1 == golden.LateSnapshotAfter() || i+1 == golden.AdminSnapshotAfter() {
 			if err := n.Snapshot(); err != nil {
 				return err
 			}

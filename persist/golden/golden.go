@@ -98,6 +98,7 @@ func Summary(e *engine.Engine) (string, error) {
 
 func describeCustomer(b *strings.Builder, c *engine.Customer, now engine.Nanos) {
 	fmt.Fprintf(b, "customer %s name=%q aliases=%v\n", c.ID, c.Name, c.IngestAliases)
+	describeAdmin(b, c)
 	reasons := make([]string, 0, len(c.Rejects))
 	for r := range c.Rejects {
 		reasons = append(reasons, string(r))
@@ -108,6 +109,9 @@ func describeCustomer(b *strings.Builder, c *engine.Customer, now engine.Nanos) 
 	}
 	for _, k := range c.Contracts {
 		fmt.Fprintf(b, "  contract %s rc=%s\n", k.ID, k.RateCardID)
+		if k.Archived {
+			fmt.Fprintf(b, "    archived %d\n", k.ArchivedAt)
+		}
 		describePayments(b, k)
 		for _, cm := range k.Balances {
 			fmt.Fprintf(b, "    balance %s %s %s now=%s\n", cm.ID, cm.Type, cm.CreditTypeID, cm.BalanceAt(now).String())
@@ -129,6 +133,24 @@ func describeCustomer(b *strings.Builder, c *engine.Customer, now engine.Nanos) 
 			for _, l := range inv.Lines {
 				fmt.Fprintf(b, "      line %s p=%s c=%s ct=%s q=%s t=%s\n", l.Type, l.ProductID, l.CommitID, l.CreditTypeID, l.Quantity.String(), l.Total.String())
 			}
+		}
+	}
+}
+
+// describeAdmin describes what the customer administration commands
+// (v0.5.0) change: update and archive times and billing providers added
+// since creation's. Customers they never changed (every one of the
+// fixtures written before) print nothing, so those summaries are unchanged.
+func describeAdmin(b *strings.Builder, c *engine.Customer) {
+	if c.UpdatedAt != 0 {
+		fmt.Fprintf(b, "  updated %d\n", c.UpdatedAt)
+	}
+	if c.ArchivedAt != 0 {
+		fmt.Fprintf(b, "  archived %d\n", c.ArchivedAt)
+	}
+	if c.UpdatedAt != 0 {
+		for i, bp := range c.BillingProviders {
+			fmt.Fprintf(b, "  billing_provider_configuration %s %s %s %v\n", engine.BillingProviderConfigID(c.ID, i), bp.BillingProvider, bp.DeliveryMethod, bp.Configuration)
 		}
 	}
 }

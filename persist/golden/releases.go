@@ -20,5 +20,5 @@ var Releases = []FixtureSet{
 	{Release: "v0.2.0", Was: "core-safe", What: "snapshot format 3 (tagged sections), customer layout 2, 20-byte dedup keys"},
 	{Release: "v0.3.0", Commit: "c210cc0", Was: "full-2026-12", What: "customer layout 8, catalog version 2, create_contract version 3"},
 	{Release: "v0.4.0", Commit: "58c393f", Was: "stripe-2026-12", What: "customer layout 9, create_contract version 4, edit_contract version 3, record_external_invoice, snapshot-late.bin"},
-	{Release: "v0.5.0", What: "the compact data format: amounts in money's compact form (create_product 2, create_rate_card 2, add_rates 3, create_contract 5, edit_contract 4, create_alert 2, catalog section 3); cluster-log.bin: every cluster-layer command of the one command table, set_data_format and idempotency_guard 2 included"},
+	{Release: "v0.5.0", What: "the compact data format: amounts in money's compact form (create_product 2, create_rate_card 2, add_rates 3, create_contract 5, edit_contract 4, create_alert 2, catalog section 3); customer layout 10 and the customer administration commands (kinds 12-16) in snapshot-admin.bin and the log's last entries; cluster-log.bin: every cluster-layer command of the one command table, set_data_format and idempotency_guard 2 included"},
 }

@@ -204,3 +204,40 @@ func StripeSteps() []Step {
 		}},
 	}
 }
+
+// CurrentScript is the history the newest fixture set (v0.5.0) replays:
+// FullScript, then AdminSteps.
+func CurrentScript() []Step { return append(FullScript(), AdminSteps()...) }
+
+// AdminSnapshotAfter is the number of CurrentScript entries applied when
+// snapshot-admin.bin (and the data dir's third snapshot) is taken: after
+// every AdminSteps entry but the last, so it holds customers in layout 10
+// (updated, an archived contract, an archived customer).
+func AdminSnapshotAfter() int { return len(CurrentScript()) - 1 }
+
+// AdminSteps exercise the customer administration commands (kinds 12 to
+// 16, customer layout 10): Alpha renamed, Beta's aliases replaced (beta-2
+// given up, so its usage after is an unknown customer's), Gamma given a
+// stripe billing provider configuration, Epsilon's contract archived
+// (voiding refused first), then Delta archived; in the last entry usage
+// through the given-up and the new alias, and a rename of the archived
+// customer (refused).
+func AdminSteps() []Step {
+	return []Step{
+		{"2026-03-12T00:00:00Z", []engine.Command{
+			&engine.SetCustomerName{CustomerID: "cu-a", Name: "Alpha Renamed"},
+			&engine.SetIngestAliases{CustomerID: "cu-b", IngestAliases: []string{"beta", "beta-new"}},
+			&engine.AddBillingProviders{CustomerID: "cu-c", Configurations: []engine.BillingProviderConfig{{BillingProvider: "stripe",
+				DeliveryMethod: engine.DeliveryDirect, Configuration: map[string]string{"stripe_customer_id": "cus_gamma"}}}},
+		}},
+		{"2026-03-12T01:00:00Z", []engine.Command{
+			&engine.ArchiveContract{CustomerID: "cu-c", ContractID: "k-c"},
+			&engine.ArchiveCustomer{ID: "cu-d"},
+		}},
+		{"2026-03-12T02:00:00Z", []engine.Command{
+			events("beta-2", "api_call", "adm-old", 0, 2, "2026-03-12T02:00:00Z", nil),
+			events("beta-new", "api_call", "adm-new", 0, 2, "2026-03-12T02:00:00Z", nil),
+			&engine.SetCustomerName{CustomerID: "cu-b", Name: "Beta Renamed"},
+		}},
+	}
+}
