@@ -185,6 +185,15 @@ func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 		UniquenessKey: o.str("uniqueness_key", false),
 		CustomFields:  o.strMap("custom_fields"),
 	}
+	if o.has("ending_at") {
+		// The pay-as-you-go guide ends its contract with ending_at: the
+		// instant it ends, which is what ending_before says.
+		if cmd.EndingBefore != 0 {
+			r.fail("ending_at", "give ending_before or ending_at (its spelling in Metronome's guides), not both")
+		} else {
+			cmd.EndingBefore = o.time("ending_at", true)
+		}
+	}
 	cmd.PrepaidOnly, _ = o.boolean("prepaid_only", false)
 	// New contracts store their prioritization (Metronome's default
 	// LOWEST_MULTIPLIER); only contracts from older logs have none.

@@ -72,6 +72,7 @@ var appliedFields = map[string][]string{
 	"/v1/contract-pricing/rate-cards/addRates": append([]string{"rate_card_id"}, rateFields("rates[].")...),
 	"/v1/contracts/create": append(append(append(append([]string{
 		"customer_id", "rate_card_id", "rate_card_alias", "name", "starting_at", "ending_before", "uniqueness_key", "custom_fields",
+		"ending_at",    // the pay-as-you-go guide's spelling of ending_before
 		"prepaid_only", // native: usage beyond the prepaid balance is refused
 		"usage_statement_schedule.frequency", "usage_statement_schedule.day", "usage_statement_schedule.billing_anchor_date",
 		"overrides[].starting_at", "overrides[].ending_before", "overrides[].product_id",

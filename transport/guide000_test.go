@@ -176,10 +176,8 @@ func TestGuideThresholdNames(t *testing.T) {
 		t.Fatalf("threshold_billing_configuration without recharge_to_amount: %+v %v", cmd, err)
 	}
 	for body, want := range map[string]string{
-		`"threshold_billing_configuration": ` + cfg + `, "spend_threshold_configuration": ` + cfg:
-		"threshold_billing_configuration: give spend_threshold_configuration or its older name threshold_billing_configuration, not both",
-		`"credit_balance_threshold_configuration": {}, "prepaid_balance_threshold_configuration": {}`:
-		"credit_balance_threshold_configuration: give prepaid_balance_threshold_configuration or its older name credit_balance_threshold_configuration, not both",
+		`"threshold_billing_configuration": ` + cfg + `, "spend_threshold_configuration": ` + cfg:     "threshold_billing_configuration: give spend_threshold_configuration or its older name threshold_billing_configuration, not both",
+		`"credit_balance_threshold_configuration": {}, "prepaid_balance_threshold_configuration": {}`: "credit_balance_threshold_configuration: give prepaid_balance_threshold_configuration or its older name credit_balance_threshold_configuration, not both",
 	} {
 		_, err := decodeCreateContract([]byte(`{"customer_id": "c", "rate_card_id": "r", "starting_at": "2025-01-01T00:00:00Z", ` + body + `}`))
 		var ae *apiError

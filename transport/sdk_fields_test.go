@@ -775,10 +775,11 @@ var nativeField = map[string]bool{
 
 // guideSpelling reports whether f is applied for a spelling that
 // Metronome's guides send and its SDK does not have: the threshold
-// configurations' older names and a commit item's credit_type_id
+// configurations' older names, a commit item's credit_type_id and a
+// contract's ending_at
 // (guides_test.go sends them as written).
 func guideSpelling(f string) bool {
-	return strings.HasPrefix(f, "credit_balance_threshold_configuration.") || strings.HasPrefix(f, "threshold_billing_configuration.") ||
+	return f == "ending_at" || strings.HasPrefix(f, "credit_balance_threshold_configuration.") || strings.HasPrefix(f, "threshold_billing_configuration.") ||
 		strings.HasSuffix(f, "access_schedule.schedule_items[].credit_type_id")
 }
 
