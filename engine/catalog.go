@@ -617,6 +617,10 @@ func (c *Catalog) applyAddRates(cmd *AddRates) (*Catalog, *Result) {
 			return nil, &Result{Err: errorf(Invalid, "rates[%d].tiers: only a TIERED rate has tiers", i)}
 		}
 		switch {
+		case r.RateType == RateFlat && r.BillingFrequency != "" && prod.Type != ProductSubscription:
+			// No earlier build wrote this pairing (billing_frequency was
+			// read on SUBSCRIPTION rates only), so no log replays into it.
+			return nil, &Result{Err: errorf(Invalid, "rates[%d].billing_frequency: only a SUBSCRIPTION product's FLAT rate has a billing_frequency (product %s is %s)", i, prod.ID, prod.Type)}
 		case r.RateType == RatePercentage && prod.Type != ProductComposite:
 			return nil, &Result{Err: errorf(Invalid, "rates[%d].rate_type: a PERCENTAGE rate prices only a COMPOSITE product", i)}
 		case r.RateType == RatePercentage && (p.Sign() < 0 || p.Cmp(amountOne) > 0):

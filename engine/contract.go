@@ -241,7 +241,7 @@ func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, f
 			return nil, errorf(Invalid, "%s[%d].access_schedule.schedule_items[%d].amount: must not be negative", field, i, j)
 		}
 		if it.EndingBefore <= it.StartingAt {
-			return nil, errorf(Invalid, "%s[%d].access_schedule.schedule_items[%d].ending_before: must be after starting_at", field, i, j)
+			return nil, errorf(Invalid, "%s[%d].access_schedule.schedule_items[%d].ending_before: must be after starting_at%s", field, i, j, swappedHint(it.StartingAt, it.EndingBefore))
 		}
 		sid := it.ID
 		if sid == "" {
@@ -345,4 +345,14 @@ func (c *Customer) Contract(id string) *Contract {
 		}
 	}
 	return nil
+}
+
+// swappedHint says what to send when a range ends before it starts (the
+// two dates look swapped); "" when it is empty rather than reversed.
+func swappedHint(start, end Nanos) string {
+	if end >= start {
+		return ""
+	}
+	return fmt.Sprintf(" (%s is before %s: were they swapped? send starting_at %s and ending_before %s)",
+		fmtTime(end), fmtTime(start), fmtTime(end), fmtTime(start))
 }

@@ -186,8 +186,11 @@ func (sub *Subscription) period(k *Contract, t Nanos) (fs, fe, s, e Nanos) {
 	return
 }
 
-// subscriptionRate is the rate card's SUBSCRIPTION rate of the product for
-// the billing frequency in force at t, or nil.
+// subscriptionRate is the rate card's subscription rate of the product for
+// the billing frequency in force at t, or nil: a SUBSCRIPTION rate, or a
+// FLAT rate with a billing frequency (Metronome documents a subscription
+// product's price that way; applyAddRates allows it on SUBSCRIPTION
+// products only).
 func subscriptionRate(rc *RateCard, productID, freq string, t Nanos) *Rate {
 	var found *Rate
 	for i := range rc.Rates[productID] {
@@ -195,7 +198,7 @@ func subscriptionRate(rc *RateCard, productID, freq string, t Nanos) *Rate {
 		if r.StartingAt > t {
 			break
 		}
-		if (r.EndingBefore != 0 && t >= r.EndingBefore) || r.RateType != RateSubscription || r.BillingFrequency != freq {
+		if (r.EndingBefore != 0 && t >= r.EndingBefore) || (r.RateType != RateSubscription && r.RateType != RateFlat) || r.BillingFrequency != freq {
 			continue
 		}
 		found = r

@@ -23,9 +23,14 @@ func decodeCommit(o obj, isCredit bool) engine.CommitInput {
 		ApplicableProductTags: o.strList("applicable_product_tags", false),
 		CustomFields:          o.strMap("custom_fields"),
 	}
-	if isCredit {
+	switch {
+	case isCredit:
 		in.Type = engine.CommitCredit
-	} else {
+	case !o.has("type") && paymentGated(o):
+		// Only a PREPAID commit can be payment-gated, so a gated commit
+		// without its type (as the prepaid-credits guide sends it) is one.
+		in.Type = engine.CommitPrepaid
+	default:
 		in.Type = o.enum("type", true, engine.CommitPrepaid, engine.CommitPostpaid)
 	}
 	// rate_type says whether usage draws at the rate's commit_rate or its
@@ -37,6 +42,15 @@ func decodeCommit(o obj, isCredit bool) engine.CommitInput {
 		in.CreditTypeID = as.str("credit_type_id", false)
 		for _, it := range as.objects("schedule_items", true, 1000) {
 			item := engine.ScheduleItem{StartingAt: it.time("starting_at", true), EndingBefore: it.time("ending_before", true)}
+			// The hybrid-model guide gives the credit type on the item:
+			// a commit has one, so it is the schedule's.
+			if ct := it.str("credit_type_id", false); ct != "" && o.r.err == nil {
+				if in.CreditTypeID == "" {
+					in.CreditTypeID = ct
+				} else if ct != in.CreditTypeID {
+					o.r.fail(it.sub("credit_type_id"), "must match access_schedule.credit_type_id %s (a commit has one credit type: send it once, as access_schedule.credit_type_id)", in.CreditTypeID)
+				}
+			}
 			// The engine refuses an item that does not end after it
 			// starts, naming it: the rule lives there only.
 			item.Amount, _ = it.amount("amount", true, true)
@@ -77,6 +91,14 @@ func decodeCommit(o obj, isCredit bool) engine.CommitInput {
 		}
 	}
 	return in
+}
+
+// paymentGated reports whether a commit's payment_gate_config gates it
+// (EXTERNAL or STRIPE), without reading it: decodePaymentGate does.
+func paymentGated(o obj) bool {
+	g, _ := o.m["payment_gate_config"].(map[string]any)
+	typ, _ := g["payment_gate_type"].(string)
+	return strings.EqualFold(typ, engine.GateExternal) || strings.EqualFold(typ, engine.GateStripe)
 }
 
 // decodeOverride validates one entry of overrides[]. How several overrides
@@ -163,6 +185,15 @@ func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 		UniquenessKey: o.str("uniqueness_key", false),
 		CustomFields:  o.strMap("custom_fields"),
 	}
+	if o.has("ending_at") {
+		// The pay-as-you-go guide ends its contract with ending_at: the
+		// instant it ends, which is what ending_before says.
+		if cmd.EndingBefore != 0 {
+			r.fail("ending_at", "give ending_before or ending_at (its spelling in Metronome's guides), not both")
+		} else {
+			cmd.EndingBefore = o.time("ending_at", true)
+		}
+	}
 	cmd.PrepaidOnly, _ = o.boolean("prepaid_only", false)
 	// New contracts store their prioritization (Metronome's default
 	// LOWEST_MULTIPLIER); only contracts from older logs have none.
@@ -205,9 +236,9 @@ func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 	for _, rc := range o.objects("recurring_commits", false, 100) {
 		cmd.RecurringCommits = append(cmd.RecurringCommits, decodeRecurring(rc))
 	}
-	cmd.PrepaidBalanceThreshold = decodeRecharge(o, "prepaid_balance_threshold_configuration", false)
-	cmd.SpendThreshold = decodeSpendThreshold(o, "spend_threshold_configuration", false)
-	refuseOldThresholdName(o)
+	rechargeAt, spendAt := thresholdKeys(o)
+	cmd.PrepaidBalanceThreshold = decodeRecharge(o, rechargeAt, false)
+	cmd.SpendThreshold = decodeSpendThreshold(o, spendAt, false)
 	cmd.BillingProviderConfiguration = decodeContractBillingProvider(o)
 	if r.err == nil {
 		checkExplicitPriorities(r, cmd)
@@ -220,7 +251,7 @@ func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 
 // decodeContractBillingProvider reads contracts/create's
 // billing_provider_configuration: billing_provider stripe with
-// delivery_method direct_to_billing_provider, the one pairing served (the
+// delivery_method direct_to_billing_provider (the default), the one pairing served (the
 // contract's finalized usage invoices are sent to Stripe). Other providers
 // and delivery methods, and billing_provider_configuration_id, are
 // refused by name; the engine checks that the customer has a stripe
@@ -234,9 +265,14 @@ func decodeContractBillingProvider(o obj) *engine.ContractBillingProvider {
 		c.r.fail(c.sub("billing_provider_configuration_id"), "is not supported by this server yet: give billing_provider and delivery_method")
 		return nil
 	}
-	out := &engine.ContractBillingProvider{BillingProvider: c.str("billing_provider", true), DeliveryMethod: c.str("delivery_method", true)}
+	out := &engine.ContractBillingProvider{BillingProvider: c.str("billing_provider", true), DeliveryMethod: c.str("delivery_method", false)}
 	if c.r.err != nil {
 		return nil
+	}
+	if out.DeliveryMethod == "" {
+		// Stripe is reached one way only, so the hybrid-model guide's
+		// {"billing_provider": "STRIPE"} needs no delivery_method.
+		out.DeliveryMethod = engine.DeliveryDirect
 	}
 	switch {
 	case !strings.EqualFold(out.BillingProvider, engine.ProviderStripeBilling):

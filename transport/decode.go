@@ -143,9 +143,64 @@ func (r *reader) refuseUnread() {
 		}
 		sort.Strings(keys)
 		o := obj{r: r, path: t.path}
+		if near := t.nearestRead(keys[0]); near != "" {
+			r.fail(o.sub(keys[0]), "is not supported by this server yet (did you mean %s?)", near)
+			return
+		}
 		r.fail(o.sub(keys[0]), "is not supported by this server yet")
 		return
 	}
+}
+
+// nearestRead is the key the decoder read (or looked for) that key most
+// likely misspells: at most two edits away, for keys long enough that two
+// edits are a typo rather than another word ("" when none is).
+func (t *tracked) nearestRead(key string) string {
+	if len(key) < 8 {
+		return ""
+	}
+	read := make([]string, 0, len(t.read))
+	for k := range t.read {
+		read = append(read, k)
+	}
+	sort.Strings(read)
+	best, bestDist := "", 3
+	for _, k := range read {
+		if d := editDistance(key, k, bestDist); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b, or limit once it
+// is known to be at least limit (keys are short; this stays cheap).
+func editDistance(a, b string, limit int) int {
+	if d := len(a) - len(b); d >= limit || -d >= limit {
+		return limit
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin >= limit {
+			return limit
+		}
+		prev, cur = cur, prev
+	}
+	return min(prev[len(b)], limit)
 }
 
 // emptyValue reports whether v carries nothing: null, [] or {}.
@@ -337,14 +392,26 @@ func (o obj) amount(key string, required, nonNegative bool) (money.Amount, bool)
 	return o.r.amountValue(v, o.sub(key), nonNegative)
 }
 
+// amountValue reads a JSON number, or a string holding one (Metronome
+// accepts "10000" where its spec says number, and its guides send that):
+// both go through parseAmount, the one grammar and set of bounds, so a
+// string is never a way around them.
 func (r *reader) amountValue(v any, path string, nonNegative bool) (money.Amount, bool) {
-	n, ok := v.(json.Number)
-	if !ok {
+	var n json.Number
+	switch x := v.(type) {
+	case json.Number:
+		n = x
+	case string:
+		n = json.Number(x)
+	default:
 		r.fail(path, "expected a number, got %s", jsonType(v))
 		return money.Amount{}, false
 	}
 	a, msg := parseAmount(n)
 	if msg != "" {
+		if _, isStr := v.(string); isStr {
+			msg = "a string here must hold a number: " + msg
+		}
 		r.fail(path, "%s", msg)
 		return money.Amount{}, false
 	}

@@ -82,6 +82,7 @@ var appliedFields = map[string][]string{
 	"/v1/contract-pricing/rate-cards/addRates": append([]string{"rate_card_id"}, rateFields("rates[].")...),
 	"/v1/contracts/create": append(append(append(append([]string{
 		"customer_id", "rate_card_id", "rate_card_alias", "name", "starting_at", "ending_before", "uniqueness_key", "custom_fields",
+		"ending_at",    // the pay-as-you-go guide's spelling of ending_before
 		"prepaid_only", // native: usage beyond the prepaid balance is refused
 		"usage_statement_schedule.frequency", "usage_statement_schedule.day", "usage_statement_schedule.billing_anchor_date",
 		"overrides[].starting_at", "overrides[].ending_before", "overrides[].product_id",
@@ -100,15 +101,20 @@ var appliedFields = map[string][]string{
 		"commits[].invoice_schedule.recurring_schedule.frequency", "commits[].invoice_schedule.recurring_schedule.amount_distribution",
 		"commits[].invoice_schedule.recurring_schedule.amount", "commits[].invoice_schedule.recurring_schedule.unit_price",
 		"commits[].invoice_schedule.recurring_schedule.quantity",
-		// Payment gates: NONE, EXTERNAL or STRIPE (taxes and stripe_config refused).
-		"commits[].payment_gate_config.payment_gate_type",
+		// Payment gates: NONE, EXTERNAL or STRIPE; tax_type NONE only
+		// (stripe_config refused).
+		"commits[].payment_gate_config.payment_gate_type", "commits[].payment_gate_config.tax_type",
+		// Guides' spelling: the commit's credit type on its items.
+		"commits[].access_schedule.schedule_items[].credit_type_id", "credits[].access_schedule.schedule_items[].credit_type_id",
 		// stripe / direct_to_billing_provider only: finalized usage
 		// invoices are sent to Stripe (billing_provider_configuration_id
 		// refused).
 		"billing_provider_configuration.billing_provider", "billing_provider_configuration.delivery_method",
 	), append(append(append(append(append(scheduledChargeFields("scheduled_charges[]."), subscriptionFields("subscriptions[].")...),
 		recurringFields("recurring_credits[].")...), recurringFields("recurring_commits[].")...),
-		thresholdFields("prepaid_balance_threshold_configuration.", true)...), thresholdFields("spend_threshold_configuration.", false)...)...),
+		thresholdFields("prepaid_balance_threshold_configuration.", true)...), append(thresholdFields("spend_threshold_configuration.", false),
+		// Older names of the two (payments.go's thresholdKeys).
+		append(thresholdFields("credit_balance_threshold_configuration.", true), thresholdFields("threshold_billing_configuration.", true)...)...)...)...),
 	"/v1/contracts/updateEndDate": {"customer_id", "contract_id", "ending_before", "allow_ending_before_finalized_invoice"},
 	"/v2/contracts/edit": append(append(append(append([]string{
 		"customer_id", "contract_id", "uniqueness_key", "update_contract_end_date", "allow_contract_ending_before_finalized_invoice",
@@ -129,8 +135,10 @@ var appliedFields = map[string][]string{
 		"add_commits[].invoice_schedule.recurring_schedule.frequency", "add_commits[].invoice_schedule.recurring_schedule.amount_distribution",
 		"add_commits[].invoice_schedule.recurring_schedule.amount", "add_commits[].invoice_schedule.recurring_schedule.unit_price",
 		"add_commits[].invoice_schedule.recurring_schedule.quantity",
-		// Payment gates: NONE, EXTERNAL or STRIPE (taxes and stripe_config refused).
-		"add_commits[].payment_gate_config.payment_gate_type",
+		// Payment gates: NONE, EXTERNAL or STRIPE; tax_type NONE only
+		// (stripe_config refused).
+		"add_commits[].payment_gate_config.payment_gate_type", "add_commits[].payment_gate_config.tax_type",
+		"add_commits[].access_schedule.schedule_items[].credit_type_id", "add_credits[].access_schedule.schedule_items[].credit_type_id",
 	), append(append(append(append(append(append(scheduledChargeFields("add_scheduled_charges[]."), subscriptionFields("add_subscriptions[].")...),
 		updateSubscriptionFields...),
 		thresholdFields("add_prepaid_balance_threshold_configuration.", true)...), thresholdFields("update_prepaid_balance_threshold_configuration.", true)...),
@@ -219,10 +227,10 @@ func commitFields(prefix string, credit bool) []string {
 // thresholdFields are the applied fields of a prepaid balance threshold
 // (recharge) or spend threshold configuration: custom_credit_type_id,
 // discount_configuration, threshold_balance_specifiers, the commit's
-// specifiers and the gate's tax and Stripe settings stay refused.
+// specifiers, a tax_type other than NONE and stripe_config stay refused.
 func thresholdFields(prefix string, recharge bool) []string {
 	fields := []string{"is_enabled", "threshold_amount", "commit.product_id", "commit.name", "commit.description",
-		"payment_gate_config.payment_gate_type"}
+		"payment_gate_config.payment_gate_type", "payment_gate_config.tax_type"}
 	if recharge {
 		fields = append(fields, "recharge_to_amount", "commit.applicable_product_ids", "commit.applicable_product_tags")
 	}

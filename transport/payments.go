@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"strings"
 
 	"github.com/valyala/fasthttp"
 
@@ -15,12 +16,22 @@ import (
 // the reader as unapplied fields.
 
 // decodePaymentGate reads a payment_gate_config (nil when absent).
+// tax_type NONE (no tax: Metronome's default, and what the server does) is
+// applied; any other tax_type, and stripe_config, are refused saying what
+// to send instead.
 func decodePaymentGate(o obj, required bool) *engine.PaymentGateInput {
 	g, ok := o.object("payment_gate_config", required)
 	if !ok {
 		return nil
 	}
 	typ := g.enum("payment_gate_type", true, engine.GateNone, engine.GateExternal, engine.GateStripe)
+	if tax := g.str("tax_type", false); tax != "" && !strings.EqualFold(tax, "NONE") && g.r.err == nil {
+		g.r.fail(g.sub("tax_type"), "%q is not supported by this server yet (it calculates no tax on payment-gate charges): send NONE or leave tax_type out", tax)
+	}
+	if g.has("stripe_config") && g.r.err == nil {
+		g.r.fail(g.sub("stripe_config"), "is not supported by this server yet: a STRIPE gate charges a PaymentIntent "+
+			"(what payment_type PAYMENT_INTENT asks for); leave stripe_config out")
+	}
 	return &engine.PaymentGateInput{Type: typ}
 }
 
@@ -93,12 +104,48 @@ func decodeSpendThreshold(o obj, key string, update bool) *engine.SpendThreshold
 	return in
 }
 
-// refuseOldThresholdName answers the pre-2025 name with the new one.
-func refuseOldThresholdName(o obj) {
-	if o.has("threshold_billing_configuration") && o.r.err == nil {
-		o.r.fail("threshold_billing_configuration", "is not supported under this name: it was renamed, use prepaid_balance_threshold_configuration (auto-recharge) "+
-			"or spend_threshold_configuration (threshold billing)")
+// Older names of contracts/create's threshold configurations, still in
+// Metronome's guides: credit_balance_threshold_configuration was
+// auto-recharge, renamed prepaid_balance_threshold_configuration;
+// threshold_billing_configuration was threshold billing (a charge each time
+// usage reaches threshold_amount), renamed spend_threshold_configuration,
+// and the prepaid-credits guide uses it, with recharge_to_amount, for
+// auto-recharge. Its shape says which one is meant.
+const (
+	rechargeKey        = "prepaid_balance_threshold_configuration"
+	spendKey           = "spend_threshold_configuration"
+	oldRechargeKey     = "credit_balance_threshold_configuration"
+	oldThresholdKey    = "threshold_billing_configuration"
+	oldThresholdRefill = "recharge_to_amount"
+)
+
+// thresholdKeys returns the keys contracts/create reads its recharge and
+// spend threshold configurations from: the current names, or an older one
+// given instead (two names for one configuration are refused).
+func thresholdKeys(o obj) (recharge, spend string) {
+	recharge, spend = rechargeKey, spendKey
+	use := func(current *string, old string) {
+		if o.r.err != nil {
+			return
+		}
+		if o.has(*current) {
+			o.r.fail(old, "give %s or its older name %s, not both", *current, old)
+			return
+		}
+		*current = old
 	}
+	if o.has(oldRechargeKey) {
+		use(&recharge, oldRechargeKey)
+	}
+	if o.has(oldThresholdKey) {
+		m, _ := o.m[oldThresholdKey].(map[string]any)
+		if _, refill := m[oldThresholdRefill]; refill {
+			use(&recharge, oldThresholdKey)
+		} else {
+			use(&spend, oldThresholdKey)
+		}
+	}
+	return recharge, spend
 }
 
 func decodeRelease(body []byte) (*engine.ReleasePaymentGate, error) {

@@ -111,7 +111,7 @@ func TestHTTPScenarioAPaymentGates(t *testing.T) {
 			"access_schedule": map[string]any{"schedule_items": []any{map[string]any{"amount": 1, "starting_at": e.at("2026-01-01T00:00:00Z"), "ending_before": e.at("2027-01-01T00:00:00Z")}}}}}},
 			"add_commits[0].payment_gate_config.payment_gate_type: STRIPE needs the customer's stripe billing provider configuration"},
 		{"/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2030-01-01T00:00:00Z"),
-			"threshold_billing_configuration": map[string]any{"is_enabled": true}}, "threshold_billing_configuration: is not supported under this name: it was renamed, use prepaid_balance_threshold_configuration"},
+			"threshold_billing_configuration": map[string]any{"is_enabled": true}}, "threshold_billing_configuration.commit: is required"},
 	} {
 		st, body := e.do("POST", tc.path, tc.body)
 		if (st != 400 && st != 404) || !strings.Contains(string(body), `"`+tc.want) {

@@ -1,6 +1,9 @@
 package transport
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/valyala/fasthttp"
 
 	"burndown/engine"
@@ -153,15 +156,21 @@ func decodeRate(o obj) engine.RateInput {
 	switch in.RateType {
 	case engine.RateTiered:
 		in.Tiers = decodeTiers(o, "tiers")
-	case engine.RateFlat, engine.RatePercentage:
-		// PERCENTAGE: the fraction (0..1) of a COMPOSITE product's covered
-		// spend; the engine checks the product and the bound.
+	case engine.RatePercentage:
+		// The fraction (0..1) of a COMPOSITE product's covered spend; the
+		// engine checks the product and the bound.
 		in.Price, _ = o.amount("price", true, true)
+	case engine.RateFlat:
+		in.Price, _ = o.amount("price", true, true)
+		// A FLAT rate with a billing_frequency is how Metronome documents
+		// a SUBSCRIPTION product's price; the engine refuses it on any
+		// other product.
+		in.BillingFrequency = o.frequency("billing_frequency", false, "MONTHLY", "QUARTERLY", "ANNUAL", "WEEKLY")
 	case engine.RateSubscription:
 		// Subscription terms belong to subscriptions (which contracts refuse
 		// for now); they are only meaningful, and only read, on this type.
 		in.Price, _ = o.amount("price", true, true)
-		in.BillingFrequency = o.enum("billing_frequency", false, "MONTHLY", "QUARTERLY", "ANNUAL", "WEEKLY")
+		in.BillingFrequency = o.frequency("billing_frequency", false, "MONTHLY", "QUARTERLY", "ANNUAL", "WEEKLY")
 		in.Quantity = o.amountPtr("quantity", true)
 		in.IsProrated, _ = o.boolean("is_prorated", false)
 		if in.BillingFrequency == "" && o.r.err == nil {
@@ -169,6 +178,16 @@ func decodeRate(o obj) engine.RateInput {
 		}
 	}
 	return in
+}
+
+// frequency reads a billing frequency, one of allowed in any case; YEARLY,
+// the hybrid-model guide's spelling, is ANNUAL where ANNUAL is allowed.
+func (o obj) frequency(key string, required bool, allowed ...string) string {
+	if s, _ := o.m[key].(string); strings.EqualFold(s, "YEARLY") && slices.Contains(allowed, engine.FrequencyAnnual) {
+		o.mark(key)
+		return engine.FrequencyAnnual
+	}
+	return o.enum(key, required, allowed...)
 }
 
 // decodeTiers reads a TIERED rate's tiers: every tier but the last has a

@@ -484,7 +484,8 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 	}
 	thresholdValues := func(prefix string) map[string]func() any {
 		return map[string]func() any{prefix + ".payment_gate_config.payment_gate_type": constant("EXTERNAL"),
-			prefix + ".commit.product_id": constant(fixed), prefix + ".commit.applicable_product_ids": constant([]any{api}),
+			prefix + ".payment_gate_config.tax_type": constant("NONE"),
+			prefix + ".commit.product_id":            constant(fixed), prefix + ".commit.applicable_product_ids": constant([]any{api}),
 			prefix + ".recharge_to_amount": constant(3000)}
 	}
 	// An update needs a configuration to update.
@@ -596,6 +597,7 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 					"overrides[].type": constant("MULTIPLIER"), "overrides[].starting_at": constant(start), "overrides[].ending_before": constant(later),
 					"overrides[].overwrite_rate.rate_type": constant("FLAT"), "commits[].invoice_schedule.credit_type_id": constant(usd),
 					"commits[].payment_gate_config.payment_gate_type": constant("EXTERNAL"),
+					"commits[].payment_gate_config.tax_type":          constant("NONE"),
 					"multiplier_override_prioritization":              constant("LOWEST_MULTIPLIER"), "rate_card_alias": constant("sdk-card"),
 					"billing_provider_configuration.billing_provider": constant("stripe"),
 					"billing_provider_configuration.delivery_method":  constant("direct_to_billing_provider"),
@@ -639,7 +641,8 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 			}, commitValues("add_commits[]."), commitValues("add_credits[]."), chargeValues("add_scheduled_charges[]."),
 				thresholdValues("add_prepaid_balance_threshold_configuration"), thresholdValues("add_spend_threshold_configuration"),
 				thresholdValues("update_prepaid_balance_threshold_configuration"), thresholdValues("update_spend_threshold_configuration"),
-				map[string]func() any{"add_commits[].payment_gate_config.payment_gate_type": constant("EXTERNAL")}, map[string]func() any{
+				map[string]func() any{"add_commits[].payment_gate_config.payment_gate_type": constant("EXTERNAL"),
+					"add_commits[].payment_gate_config.tax_type": constant("NONE")}, map[string]func() any{
 					"customer_id": func() any { return editCust }, "contract_id": func() any { return editContract },
 					"uniqueness_key": unique("euk"), "update_contract_end_date": constant(end),
 					"archive_commits[].id": editValue("commits", "0"), "archive_credits[].id": editValue("credits", "0"),
@@ -798,7 +801,7 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 		}
 		// Every applied field exists in the SDK, or is native and listed as such.
 		for f := range applied {
-			if !seen[f] && !nativeField[ep.path+" "+f] && !holdsLeaf(seen, f) {
+			if !seen[f] && !nativeField[ep.path+" "+f] && !holdsLeaf(seen, f) && !guideSpelling(f) {
 				t.Errorf("%s: applied field %s is not a field of the SDK's request", ep.path, f)
 			}
 		}
@@ -822,6 +825,16 @@ var nativeField = map[string]bool{
 	"/v1/contracts/create prepaid_only":                                                                true,
 	"/v1/alerts/create block_on_alarm":                                                                 true,
 	"/v1/contracts/customerBalances/list exclude_zero_balances":                                        true,
+}
+
+// guideSpelling reports whether f is applied for a spelling that
+// Metronome's guides send and its SDK does not have: the threshold
+// configurations' older names, a commit item's credit_type_id and a
+// contract's ending_at
+// (guides_test.go sends them as written).
+func guideSpelling(f string) bool {
+	return f == "ending_at" || strings.HasPrefix(f, "credit_balance_threshold_configuration.") || strings.HasPrefix(f, "threshold_billing_configuration.") ||
+		strings.HasSuffix(f, "access_schedule.schedule_items[].credit_type_id")
 }
 
 // holdsLeaf reports whether f is a free-form map or list that the SDK walk

@@ -49,7 +49,7 @@ func decodeSubscription(o obj) engine.SubscriptionInput {
 	}
 	if sr, ok := o.object("subscription_rate", true); ok {
 		in.ProductID = sr.str("product_id", true)
-		in.BillingFrequency = sr.enum("billing_frequency", true, engine.FrequencyMonthly, engine.FrequencyQuarterly, engine.FrequencyAnnual)
+		in.BillingFrequency = sr.frequency("billing_frequency", true, engine.FrequencyMonthly, engine.FrequencyQuarterly, engine.FrequencyAnnual)
 	}
 	if p, ok := o.object("proration", true); ok {
 		in.IsProrated, _ = p.boolean("is_prorated", false)

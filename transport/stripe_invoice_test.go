@@ -157,8 +157,9 @@ func TestStripeInvoiceNotSentWithoutConfiguration(t *testing.T) {
 }
 
 // contracts/create's billing_provider_configuration: only stripe with
-// direct_to_billing_provider, for a customer with a Stripe customer id; the
-// rest is refused with a 400 naming the field.
+// direct_to_billing_provider (the default delivery_method), for a customer
+// with a Stripe customer id; the rest is refused with a 400 naming the
+// field.
 func TestContractBillingProviderConfigurationRefusals(t *testing.T) {
 	e := newEnv(t, "2026-01-01T00:00:00Z")
 	_, _, rc := scenarioACatalog(e)
@@ -172,7 +173,6 @@ func TestContractBillingProviderConfigurationRefusals(t *testing.T) {
 	}{
 		{stripeCust, map[string]any{"billing_provider": "netsuite", "delivery_method": "direct_to_billing_provider"}, "billing_provider_configuration.billing_provider: "},
 		{stripeCust, map[string]any{"billing_provider": "stripe", "delivery_method": "aws_sqs"}, "billing_provider_configuration.delivery_method: "},
-		{stripeCust, map[string]any{"billing_provider": "stripe"}, "billing_provider_configuration.delivery_method: is required"},
 		{stripeCust, map[string]any{"billing_provider_configuration_id": "7b9a3e1c-0000-4000-8000-000000000000"}, "billing_provider_configuration.billing_provider_configuration_id: "},
 		{plain, stripeBilling, "billing_provider_configuration.billing_provider: stripe needs the customer's stripe billing provider configuration"},
 	} {
