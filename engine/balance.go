@@ -16,7 +16,7 @@ func (cm *Commit) BalanceAt(t Nanos) money.Amount {
 	}
 	for _, s := range cm.Segments {
 		if s.InForce(t) && !s.Expired {
-			total = total.Add(s.Amount.Sub(s.Drawn))
+			total = total.Add(s.left())
 		}
 	}
 	return total
@@ -30,6 +30,8 @@ type LedgerEntry struct {
 	Amount    money.Amount
 	SegmentID string
 	InvoiceID string
+	// Reason is a manual entry's reason (*_MANUAL).
+	Reason string
 }
 
 // ledgerPrefix returns the entry type prefix for the commit's type.
@@ -56,10 +58,14 @@ func (cm *Commit) Ledger(now Nanos) []LedgerEntry {
 		if s.StartingAt > now {
 			continue
 		}
+		initial := s.Amount
+		for _, a := range s.ManualAdjustments {
+			initial = initial.Sub(a.Amount)
+		}
 		if cm.Type == CommitPostpaid {
-			out = append(out, LedgerEntry{Type: prefix + "INITIAL_BALANCE", Timestamp: s.StartingAt, Amount: s.Amount})
+			out = append(out, LedgerEntry{Type: prefix + "INITIAL_BALANCE", Timestamp: s.StartingAt, Amount: initial})
 		} else {
-			start := s.Amount
+			start := initial
 			for _, a := range s.SeatAdjustments {
 				start = start.Sub(a.Amount)
 			}
@@ -69,6 +75,9 @@ func (cm *Commit) Ledger(now Nanos) []LedgerEntry {
 					out = append(out, LedgerEntry{Type: prefix + "SEAT_BASED_ADJUSTMENT", Timestamp: a.At, Amount: a.Amount, SegmentID: s.ID})
 				}
 			}
+		}
+		for _, a := range s.ManualAdjustments {
+			out = append(out, LedgerEntry{Type: prefix + "MANUAL", Timestamp: a.At, Amount: a.Amount, SegmentID: s.ID, Reason: a.Reason})
 		}
 		for _, d := range s.Deductions {
 			out = append(out, LedgerEntry{Type: prefix + "AUTOMATED_INVOICE_DEDUCTION", Timestamp: d.Timestamp, Amount: d.Amount.Neg(), SegmentID: s.ID, InvoiceID: d.InvoiceID})

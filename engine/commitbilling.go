@@ -191,7 +191,7 @@ func (inv *Invoice) removeLine(typ, commitID, itemID string) {
 // or, for a postpaid commit, is trued up on the usage invoice of the period
 // containing the term's last instant (when that invoice can still change).
 func (k *Contract) expireSegment(cm *Commit, s *Segment, rc *RateCard) {
-	s.ExpiredAmount = s.Amount.Sub(s.Drawn)
+	s.ExpiredAmount = s.left()
 	s.Expired = true
 	if !cm.truedUp() || !s.ExpiredAmount.IsPositive() || rc == nil || cm.CreditTypeID != rc.FiatCreditTypeID {
 		return

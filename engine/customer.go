@@ -251,6 +251,9 @@ type Segment struct {
 	// segment after it started (since customer layout 6); Amount includes
 	// them.
 	SeatAdjustments []SeatAdjustment `msgpack:"SeatAdjustments"`
+	// ManualAdjustments are the segment's manual ledger entries (since
+	// customer layout 11, manual_ledger.go); Amount includes them.
+	ManualAdjustments []ManualAdjustment `msgpack:"ManualAdjustments"`
 }
 
 // Deduction is the total drawn from a segment for one invoice.
@@ -270,7 +273,7 @@ func (s *Segment) Remaining() money.Amount {
 	if s.Expired {
 		return money.Amount{}
 	}
-	return s.Amount.Sub(s.Drawn)
+	return s.left()
 }
 
 // Invoice statuses.

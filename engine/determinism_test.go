@@ -262,6 +262,7 @@ func randomLog(t *testing.T, seed int64) []Entry {
 	srng := rand.New(rand.NewSource(seed*104729 + 3))
 	grng := rand.New(rand.NewSource(seed*15485863 + 5))
 	arng := rand.New(rand.NewSource(seed*31337 + 7))
+	mrng := rand.New(rand.NewSource(seed*7919 + 11))
 	payer := func() string { return fmt.Sprintf("c%02d", 8*prng.Intn(customers/8)+6+prng.Intn(2)) }
 	gates := []string{GateExternal, GateExternal, GateNone}
 	for _, cmd := range cmds {
@@ -471,6 +472,7 @@ func randomLog(t *testing.T, seed int64) []Entry {
 			}
 		}
 		batch = append(batch, adminCommands(arng, step, customers)...)
+		batch = append(batch, manualEntries(mrng, now, customers)...)
 		if len(batch) > 0 {
 			push(batch...)
 		}
@@ -657,7 +659,8 @@ func TestRandomLogRatesEveryFeature(t *testing.T) {
 		"workflow manual_commit EXTERNAL paid", "workflow manual_commit EXTERNAL failed", "workflow prepaid_balance EXTERNAL paid",
 		"workflow prepaid_balance EXTERNAL failed", "workflow prepaid_balance NONE paid", "workflow spend EXTERNAL paid", "workflow spend EXTERNAL failed",
 		"workflow spend NONE paid", "workflow spend STRIPE paid", "workflow spend STRIPE failed", "external invoice", "external invoice status moved",
-		"workflow settled on an unwatched contract"} {
+		"workflow settled on an unwatched contract", "manual entry, negative true", "manual entry, negative false",
+		"manual entries beyond the remainder"} {
 		if !seen[f] {
 			t.Errorf("never seen: %s", f)
 		}
@@ -749,6 +752,16 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 					for _, ch := range sub.Charges {
 						if ch.Prorated {
 							seen["prorated charge"] = true
+						}
+					}
+				}
+				for _, cm := range k.Balances {
+					for _, sg := range cm.Segments {
+						for _, a := range sg.ManualAdjustments {
+							seen[fmt.Sprintf("manual entry, negative %t", a.Amount.IsNegative())] = true
+						}
+						if sg.Amount.LessThan(sg.Drawn) {
+							seen["manual entries beyond the remainder"] = true
 						}
 					}
 				}

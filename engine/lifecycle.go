@@ -464,6 +464,7 @@ func (k *Contract) clone() *Contract {
 			sc := *s
 			sc.Deductions = append([]Deduction(nil), s.Deductions...)
 			sc.SeatAdjustments = append([]SeatAdjustment(nil), s.SeatAdjustments...)
+			sc.ManualAdjustments = append([]ManualAdjustment(nil), s.ManualAdjustments...)
 			c.Segments[j] = &sc
 		}
 		n.Balances[i] = &c

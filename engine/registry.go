@@ -168,6 +168,10 @@ var commandSpecs = buildSpecs(
 	CommandSpec{Kind: KindAddBillingProviders, Name: "add_billing_provider_configurations", Version: 1, New: func() Command { return &AddBillingProviders{} },
 		Scope: ScopeCustomer, Route: routeAddBillingProviders, applyCustomer: applyAddBillingProviders,
 		Changes: termsChange, validate: validateAddBillingProviders},
+	// Manual balance ledger entries (manual_ledger.go).
+	CommandSpec{Kind: KindAddManualLedgerEntry, Name: "add_manual_ledger_entry", Version: 1, New: func() Command { return &AddManualLedgerEntry{} },
+		Scope: ScopeCustomer, Route: routeAddManualLedgerEntry, applyCustomer: applyAddManualLedgerEntry,
+		Changes: termsChange, validate: validateAddManualLedgerEntry},
 )
 
 // specTable indexes specs by kind.

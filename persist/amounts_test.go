@@ -91,6 +91,9 @@ func TestDataFormatsWriteTheirLayouts(t *testing.T) {
 		}
 		codec.SetDataFormat(f)
 		for _, cmd := range sampleCommands() {
+			if KindNeedsFormat(cmd.Kind()) > f {
+				continue // never proposed in this format
+			}
 			enc, err := codec.EncodeCommand(cmd)
 			if err != nil {
 				t.Fatal(err)

@@ -104,6 +104,9 @@ var compactAmountsSince = map[engine.Kind]uint8{
 	engine.KindCreateContract: 5,
 	engine.KindEditContract:   4,
 	engine.KindCreateAlert:    2,
+	// Commands since v0.5.0, proposed only in the compact format
+	// (KindNeedsFormat): compact from their first version.
+	engine.KindAddManualLedgerEntry: 1,
 }
 
 // decimalAmountRegistrations registers, for each command of
@@ -115,6 +118,9 @@ func decimalAmountRegistrations(regs []Registration) []Registration {
 	var out []Registration
 	for k, since := range compactAmountsSince {
 		last := since - 1
+		if last == 0 {
+			continue // never written with decimal amounts
+		}
 		covered := false
 		for _, r := range regs {
 			covered = covered || (r.Kind == k && r.Version == last)

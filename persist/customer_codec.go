@@ -76,10 +76,16 @@ import (
 //     still in the decimal data format writes (CustomerEncoderFor): nodes
 //     of earlier releases read its snapshots.
 //
+//   - 11: layout 10 plus, after its trailer, the segments' manual ledger
+//     entries (engine.Segment.ManualAdjustments, manual_codec.go; one zero
+//     byte for a customer without any). Older records have none. The
+//     decimal data format's layout 9 record drops them with the trailer,
+//     so a customer with some is refused there as an archived one is.
+//
 // Layouts differ in how an amount is written, so the reader is one decoder
 // parameterised by its amount reader (binReader.amount), and in the fields
 // appended since, which it reads when the record's layout has them.
-const customerLayout byte = 10
+const customerLayout byte = 11
 
 // amountReaders maps each layout DecodeCustomer reads to its amount reader.
 var amountReaders = map[byte]func(*binReader) money.Amount{
@@ -92,6 +98,7 @@ var amountReaders = map[byte]func(*binReader) money.Amount{
 	8:  (*binReader).binAmount,
 	9:  (*binReader).binAmount,
 	10: (*binReader).binAmount,
+	11: (*binReader).binAmount,
 }
 
 // The customer layout is a hand-written, reflection-free encoding: snapshots
@@ -236,6 +243,7 @@ func appendCustomerTrailer(dst []byte, c *engine.Customer) ([]byte, int) {
 	for _, k := range c.Contracts {
 		w.varint(k.ArchivedAt)
 	}
+	w.manualEntries(c)
 	return w.b, at
 }
 
@@ -746,6 +754,9 @@ func DecodeCustomer(b []byte, intern map[string]string) (*engine.Customer, error
 			k.ArchivedAt = r.varint()
 			k.Archived = k.ArchivedAt != 0
 		}
+	}
+	if r.layout >= layoutManual {
+		r.manualEntries(c)
 	}
 	if r.err == nil && r.i != len(r.b) {
 		r.fail(fmt.Errorf("%d trailing bytes", len(r.b)-r.i))

@@ -30,8 +30,8 @@ func TestCustomerCodecLayout10Archive(t *testing.T) {
 	c.UpdatedAt, c.ArchivedAt = 111, 222
 	c.Contracts[0].ArchivedAt, c.Contracts[0].Archived = 333, true
 	b := AppendCustomer(nil, c)
-	if b[0] != 10 {
-		t.Fatalf("layout %d, want 10", b[0])
+	if b[0] != customerLayout {
+		t.Fatalf("layout %d, want %d", b[0], customerLayout)
 	}
 	got, err := DecodeCustomer(b, nil)
 	if err != nil {
@@ -41,7 +41,7 @@ func TestCustomerCodecLayout10Archive(t *testing.T) {
 		t.Fatalf("read back updated %d archived %d, contract %d/%t", got.UpdatedAt, got.ArchivedAt, got.Contracts[0].ArchivedAt, got.Contracts[0].Archived)
 	}
 	if !reflect.DeepEqual(AppendCustomer(nil, got), b) {
-		t.Fatal("a layout 10 record does not re-encode to itself")
+		t.Fatal("the record does not re-encode to itself")
 	}
 	if _, err := enc9(nil, c); err == nil || !strings.Contains(err.Error(), "layout 9") {
 		t.Fatalf("an archived customer written in the decimal format: %v, want refused", err)

@@ -87,6 +87,9 @@ func appendCustomer(dst []byte, c *engine.Customer, layout byte, amount func(*bi
 			w.varint(k.ArchivedAt)
 		}
 	}
+	if w.layout >= layoutManual {
+		w.binWriter.manualEntries(c)
+	}
 	return w.b
 }
 
@@ -320,7 +323,7 @@ func (w *layoutWriter) commit(cm *engine.Commit) {
 // field the other lacks. (Older layouts are checked by decoding them:
 // TestCustomerCodecReadsLayout1 and the tests after it.)
 func TestLayoutWriterWritesTheCurrentLayout(t *testing.T) {
-	customers := []*engine.Customer{fullCustomer(), {ID: "bare"}}
+	customers := []*engine.Customer{fullCustomer(), {ID: "bare"}, manualCustomer()}
 	for _, c := range customers {
 		want := AppendCustomer(nil, c)
 		if got := appendCustomer(nil, c, customerLayout, (*binWriter).binAmount); !bytes.Equal(got, want) {

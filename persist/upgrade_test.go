@@ -28,7 +28,8 @@ var goldenBuilds = []struct {
 	lateSnapshotIndex uint64
 	stripeInvoices    int
 	// adminSnapshotIndex is the index of snapshot-admin.bin (0: none):
-	// customers in layout 10, after the customer administration steps.
+	// customers in layout 11, after the customer administration and manual
+	// ledger steps but the last.
 	adminSnapshotIndex uint64
 }{
 	{name: "v0.1.0", snapshotIndex: 7},
@@ -39,9 +40,9 @@ var goldenBuilds = []struct {
 	{name: "v0.4.0", snapshotIndex: 7, lateSnapshotIndex: 17, stripeInvoices: 1},
 	// the same script written by v0.5.0 (money.Amount, WriteAs), then the
 	// customer administration steps (kinds 12 to 16, customer layout 10),
-	// and the cluster layer's commands in cluster-log.bin (replayed by
-	// cluster)
-	{name: "v0.5.0", snapshotIndex: 7, lateSnapshotIndex: 17, stripeInvoices: 1, adminSnapshotIndex: 20},
+	// the manual ledger entries (kind 50, customer layout 11), and the
+	// cluster layer's commands in cluster-log.bin (replayed by cluster)
+	{name: "v0.5.0", snapshotIndex: 7, lateSnapshotIndex: 17, stripeInvoices: 1, adminSnapshotIndex: 22},
 }
 
 // Every fixture set is a release in golden.Releases, and the upgrade tests
@@ -149,7 +150,7 @@ func TestGoldenV050IsTheCurrentScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	script := golden.CurrentScript()
-	if len(entries) != len(script) || golden.AdminSnapshotAfter() != 20 {
+	if len(entries) != len(script) || golden.AdminSnapshotAfter() != 22 {
 		t.Fatalf("%d entries, script has %d (admin snapshot after %d)", len(entries), len(script), golden.AdminSnapshotAfter())
 	}
 	kinds := map[engine.Kind]bool{}
@@ -171,7 +172,7 @@ func TestGoldenV050IsTheCurrentScript(t *testing.T) {
 		}
 	}
 	for _, k := range []engine.Kind{engine.KindArchiveCustomer, engine.KindArchiveContract, engine.KindSetIngestAliases,
-		engine.KindSetCustomerName, engine.KindAddBillingProviders} {
+		engine.KindSetCustomerName, engine.KindAddBillingProviders, engine.KindAddManualLedgerEntry} {
 		if !kinds[k] {
 			t.Errorf("the v0.5.0 log holds no kind %d", k)
 		}
@@ -185,8 +186,8 @@ func TestGoldenV050IsTheCurrentScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := versions[persist.SectionCustomers]; v != 10 {
-		t.Fatalf("snapshot-admin.bin customers section version %d, want 10", v)
+	if v := versions[persist.SectionCustomers]; v != 11 {
+		t.Fatalf("snapshot-admin.bin customers section version %d, want 11", v)
 	}
 }
 

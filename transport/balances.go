@@ -42,6 +42,8 @@ type ledgerOut struct {
 	Amount    num    `json:"amount"`
 	SegmentID string `json:"segment_id,omitempty"`
 	InvoiceID string `json:"invoice_id,omitempty"`
+	// Reason is a manual entry's (PREPAID_COMMIT_MANUAL, CREDIT_MANUAL, ...).
+	Reason string `json:"reason,omitempty"`
 }
 
 // commitOut is Metronome's Commit (type PREPAID / POSTPAID) or Credit (type CREDIT).
@@ -114,7 +116,7 @@ func renderCommit(cm *engine.Commit, k *engine.Contract, cat *engine.Catalog, no
 	} else if opts.ledgers {
 		out.Ledger = []ledgerOut{}
 		for _, e := range cm.Ledger(now) {
-			out.Ledger = append(out.Ledger, ledgerOut{Type: e.Type, Timestamp: tsv(e.Timestamp), Amount: amountNum(e.Amount), SegmentID: e.SegmentID, InvoiceID: e.InvoiceID})
+			out.Ledger = append(out.Ledger, ledgerOut{Type: e.Type, Timestamp: tsv(e.Timestamp), Amount: amountNum(e.Amount), SegmentID: e.SegmentID, InvoiceID: e.InvoiceID, Reason: e.Reason})
 		}
 	}
 	return out

@@ -45,6 +45,9 @@ var appliedFields = map[string][]string{
 	"/v1/setCustomerBillingProviderConfigurations": {"data[].customer_id", "data[].billing_provider",
 		"data[].delivery_method", "data[].configuration"},
 	"/v1/getCustomerBillingProviderConfigurations": {"customer_id", "include_archived"},
+	// Manual ledger entries (manual_ledger.go): per_group_amounts (seat
+	// groups' shares) stays refused.
+	"/v1/contracts/addManualBalanceLedgerEntry": {"customer_id", "contract_id", "id", "segment_id", "amount", "reason", "timestamp"},
 	"/v1/billable-metrics/create": {
 		"name", "aggregation_type", "aggregation_key", "custom_fields",
 		"event_type_filter.in_values", "event_type_filter.not_in_values",

@@ -107,6 +107,7 @@ func (s *Server) buildRoutes() map[string]*endpoint {
 	add(post, "/v2/contracts/get", s.getContractV2, readRoute, read)
 	add(post, "/v2/contracts/list", s.listContractsV2, readRoute, read)
 	add(post, "/v1/contracts/archive", s.archiveContract, leaderOnly, admin)
+	add(post, "/v1/contracts/addManualBalanceLedgerEntry", s.addManualBalanceEntry, leaderOnly, admin)
 	add(post, "/v2/contracts/edit", s.editContract, leaderOnly, admin)
 	add(post, "/v1/contracts/commits/threshold-billing/release", s.releasePaymentGate, leaderOnly, admin)
 

@@ -253,6 +253,9 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 	editValue := func(kind, index string) func() any {
 		return func() any { return engine.DeriveID(editContract, kind, index) }
 	}
+	// The credit of the edit contract and its segment (manual entries).
+	editCredit := editValue("credits", "0")
+	editSegment := func() any { return engine.DeriveID(editCredit().(string), "segment", "0") }
 	seq := 0
 	unique := func(p string) func() any { return func() any { seq++; return fmt.Sprintf("%s-%d", p, seq) } }
 	uniqueList := func(p string) func() any { return func() any { return []any{unique(p)()} } }
@@ -505,6 +508,14 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 			base: editBase,
 			values: map[string]func() any{"customer_id": func() any { return editCust }, "contract_id": func() any { return editContract },
 				"void_invoices": constant(false)}},
+		{path: "/v1/contracts/addManualBalanceLedgerEntry", params: metronome.V1ContractAddManualBalanceEntryParams{},
+			base: func() any {
+				b := editBase().(map[string]any)
+				b["id"], b["segment_id"], b["amount"], b["reason"] = editCredit(), editSegment(), 5, "support"
+				return b
+			},
+			values: map[string]func() any{"customer_id": func() any { return editCust }, "contract_id": func() any { return editContract },
+				"id": editCredit, "segment_id": editSegment, "amount": constant(-0.5), "timestamp": constant(start)}},
 		{path: "/v1/customers/{id}/setIngestAliases", params: metronome.V1CustomerSetIngestAliasesParams{},
 			url:    func() string { return "/v1/customers/" + freshCustomer().(string) + "/setIngestAliases" },
 			base:   func() any { return obj("ingest_aliases", uniqueList("set-alias")()) },

@@ -122,7 +122,11 @@ func describeCustomer(b *strings.Builder, c *engine.Customer, now engine.Nanos) 
 				fmt.Fprintf(b, "      segment %s amount=%s drawn=%s expired=%t left=%s\n", s.ID, s.Amount.String(), s.Drawn.String(), s.Expired, s.ExpiredAmount.String())
 			}
 			for _, le := range cm.Ledger(now) {
-				fmt.Fprintf(b, "      ledger %s %d %s %s\n", le.Type, le.Timestamp, le.Amount.String(), le.InvoiceID)
+				fmt.Fprintf(b, "      ledger %s %d %s %s", le.Type, le.Timestamp, le.Amount.String(), le.InvoiceID)
+				if le.Reason != "" {
+					fmt.Fprintf(b, " reason=%q", le.Reason)
+				}
+				fmt.Fprintln(b)
 			}
 		}
 		for _, inv := range k.Invoices {

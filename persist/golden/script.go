@@ -206,13 +206,15 @@ func StripeSteps() []Step {
 }
 
 // CurrentScript is the history the newest fixture set (v0.5.0) replays:
-// FullScript, then AdminSteps.
-func CurrentScript() []Step { return append(FullScript(), AdminSteps()...) }
+// FullScript, then AdminSteps, then ManualSteps.
+func CurrentScript() []Step {
+	return append(append(FullScript(), AdminSteps()...), ManualSteps()...)
+}
 
 // AdminSnapshotAfter is the number of CurrentScript entries applied when
 // snapshot-admin.bin (and the data dir's third snapshot) is taken: after
-// every AdminSteps entry but the last, so it holds customers in layout 10
-// (updated, an archived contract, an archived customer).
+// every entry but the last, so it holds customers in layout 11 (updated,
+// an archived contract, an archived customer, manual ledger entries).
 func AdminSnapshotAfter() int { return len(CurrentScript()) - 1 }
 
 // AdminSteps exercise the customer administration commands (kinds 12 to
@@ -238,6 +240,26 @@ func AdminSteps() []Step {
 			events("beta-2", "api_call", "adm-old", 0, 2, "2026-03-12T02:00:00Z", nil),
 			events("beta-new", "api_call", "adm-new", 0, 2, "2026-03-12T02:00:00Z", nil),
 			&engine.SetCustomerName{CustomerID: "cu-b", Name: "Beta Renamed"},
+		}},
+	}
+}
+
+// ManualSteps exercise manual ledger entries (add_manual_ledger_entry,
+// kind 50, customer layout 11): Beta's credit gets 20 more (dated at its
+// segment's start), Epsilon's commit of 4 left is drawn down by 7.5 (its
+// ledger below zero, its balance 0); in the last entry Beta's usage draws
+// the added credit and Epsilon's is billed as overage.
+func ManualSteps() []Step {
+	return []Step{
+		{"2026-03-12T03:00:00Z", []engine.Command{
+			&engine.AddManualLedgerEntry{CustomerID: "cu-b", ContractID: "k-b", CommitID: "cr-b", SegmentID: engine.DeriveID("cr-b", "segment", "0"),
+				Amount: money.MustParse("20"), Reason: "support credit"},
+			&engine.AddManualLedgerEntry{CustomerID: "cu-e", CommitID: "cm-e", SegmentID: engine.DeriveID("cm-e", "segment", "0"),
+				Amount: money.MustParse("-7.5"), Reason: "outage correction", At: TS("2026-03-12T03:00:00Z")},
+		}},
+		{"2026-03-12T04:00:00Z", []engine.Command{
+			events("beta", "completion", "man-b", 0, 4, "2026-03-12T04:00:00Z", map[string]string{"model": "m1", "n": "10"}),
+			events("eps", "api_call", "man-e", 0, 2, "2026-03-12T04:00:00Z", nil),
 		}},
 	}
 }
