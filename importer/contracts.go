@@ -102,7 +102,11 @@ func (r *run) contracts(ctx context.Context) error {
 
 func (r *run) createContract(ctx context.Context, k contract, targetCustomer string) error {
 	r.noteContract(k)
-	body, err := r.contractBody(k, targetCustomer)
+	drafts, err := draftInvoices(ctx, r.src, k.CustomerID)
+	if err != nil {
+		return err
+	}
+	body, err := r.contractBody(k, targetCustomer, drafts)
 	if err != nil {
 		return err
 	}
@@ -135,7 +139,34 @@ func (r *run) noteContract(k contract) {
 	}
 }
 
-func (r *run) contractBody(k contract, targetCustomer string) (map[string]any, error) {
+// draftInvoices are the ids of a customer's draft invoices: a schedule item
+// on one is not billed yet, so it is carried (the target bills it; the
+// source must stop billing at cutover), while an item on any other invoice
+// was billed and is not carried.
+func draftInvoices(ctx context.Context, a *api, customerID string) (map[string]bool, error) {
+	list, err := collect[metronome.Invoice, struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	}](a.sdk.V1.Customers.Invoices.ListAutoPaging(ctx, metronome.V1CustomerInvoiceListParams{CustomerID: customerID}))
+	if err != nil {
+		return nil, fmt.Errorf("%s: invoices of customer %s: %w", a.name, customerID, err)
+	}
+	drafts := map[string]bool{}
+	for _, inv := range list {
+		if inv.Status == "DRAFT" {
+			drafts[inv.ID] = true
+		}
+	}
+	return drafts, nil
+}
+
+// billed says whether a schedule item was billed by the source: it is on
+// an invoice that is not a draft.
+func billed(it invoiceItem, drafts map[string]bool) bool {
+	return it.InvoiceID != nil && !drafts[*it.InvoiceID]
+}
+
+func (r *run) contractBody(k contract, targetCustomer string, drafts map[string]bool) (map[string]any, error) {
 	t := k.Current
 	body := map[string]any{"customer_id": targetCustomer, "starting_at": t.StartingAt, "custom_fields": marked(k.CustomFields, k.ID)}
 	if t.RateCardID != "" {
@@ -170,7 +201,7 @@ func (r *run) contractBody(k contract, targetCustomer string) (map[string]any, e
 			if cm.ArchivedAt != nil {
 				continue
 			}
-			b, err := r.commitBody(k, cm, part.key == "credits")
+			b, err := r.commitBody(cm, part.key == "credits", drafts)
 			if err != nil {
 				return nil, fmt.Errorf("%s %s: %w", part.key, cm.ID, err)
 			}
@@ -183,10 +214,10 @@ func (r *run) contractBody(k contract, targetCustomer string) (map[string]any, e
 	if err := r.addOverrides(body, t.Overrides); err != nil {
 		return nil, err
 	}
-	return body, r.addCharges(body, k, t.ScheduledCharges)
+	return body, r.addCharges(body, k, t.ScheduledCharges, drafts)
 }
 
-func (r *run) commitBody(k contract, cm commit, credit bool) (map[string]any, error) {
+func (r *run) commitBody(cm commit, credit bool, drafts map[string]bool) (map[string]any, error) {
 	pid, err := r.productID(cm.Product.ID)
 	if err != nil {
 		return nil, err
@@ -227,22 +258,22 @@ func (r *run) commitBody(k contract, cm commit, credit bool) (map[string]any, er
 		r.rep.note(kindBalances, cm.ID, "payment_gate_config not carried (the purchase was settled in the source)")
 	}
 	if !credit && cm.InvoiceSchedule != nil && len(cm.InvoiceSchedule.ScheduleItems) > 0 {
-		body["invoice_schedule"] = r.invoiceScheduleBody(cm, ct)
+		body["invoice_schedule"] = r.invoiceScheduleBody(cm, ct, drafts)
 	}
 	return body, nil
 }
 
 // invoiceScheduleBody carries a commit's invoice schedule without billing
-// twice: items the source already invoiced are dropped (all of them
+// twice: items the source already billed are dropped (all of them
 // invoiced: the schedule is kept with do_not_invoice, for the burn-down
 // order), and the summary says so.
-func (r *run) invoiceScheduleBody(cm commit, creditType string) map[string]any {
+func (r *run) invoiceScheduleBody(cm commit, creditType string, drafts map[string]bool) map[string]any {
 	is := cm.InvoiceSchedule
 	var all, pending []map[string]any
 	for _, it := range is.ScheduleItems {
 		b := invoiceItemBody(it)
 		all = append(all, b)
-		if it.InvoiceID == nil {
+		if !billed(it, drafts) {
 			pending = append(pending, b)
 		}
 	}
@@ -312,8 +343,8 @@ func (r *run) addOverrides(body map[string]any, list []override) error {
 }
 
 // addCharges carries the scheduled charges' items the source has not
-// invoiced yet (an invoiced item would be billed twice).
-func (r *run) addCharges(body map[string]any, k contract, list []charge) error {
+// billed (a billed item would be billed twice).
+func (r *run) addCharges(body map[string]any, k contract, list []charge, drafts map[string]bool) error {
 	var out []map[string]any
 	for _, ch := range list {
 		if ch.ArchivedAt != nil {
@@ -321,7 +352,7 @@ func (r *run) addCharges(body map[string]any, k contract, list []charge) error {
 		}
 		var items []map[string]any
 		for _, it := range ch.Schedule.ScheduleItems {
-			if it.InvoiceID == nil {
+			if !billed(it, drafts) {
 				items = append(items, invoiceItemBody(it))
 			}
 		}
