@@ -21,6 +21,7 @@ func manualReason(sourceID string) string { return "burndown import: balance car
 // without POST /v1/contracts/addManualBalanceLedgerEntry (404) keeps the
 // full schedule, and the report lists the difference for each commit.
 func (r *run) balances(ctx context.Context, k contract, have contract, found bool, targetCustomer string) error {
+	created := !found // the commits were made with the contract just now
 	if !found {
 		list, err := listContracts(ctx, r.dst, targetCustomer)
 		if err != nil {
@@ -55,9 +56,12 @@ func (r *run) balances(ctx context.Context, k contract, have contract, found boo
 		if err != nil {
 			return fmt.Errorf("commit %s: %w", cm.ID, err)
 		}
-		if changed {
+		switch {
+		case created:
+			c.Created++
+		case changed:
 			c.Updated++
-		} else {
+		default:
 			c.Existing++
 		}
 	}
