@@ -56,7 +56,8 @@ var allowed = map[string]rule{
 	// The middleware speaks Burndown's HTTP API and imports none of it.
 	"gateway":             {},
 	"demo":                {}, // an API client, like the middleware: HTTP only
-	"cmd/burndown":        {may: []string{"transport", "cluster", "effects", "engine", "persist", "money", "tlsconfig", "telemetry", "version", "demo"}},
+	"importer":            {}, // an API client: the Metronome SDK, nothing of Burndown
+	"cmd/burndown":        {may: []string{"transport", "cluster", "effects", "engine", "persist", "money", "tlsconfig", "telemetry", "version", "demo", "importer"}},
 	"cmd/burndown-bench":  {may: []string{"bench/..."}},
 	"cmd/burndown-golden": {anyBut: []string{"bench/...", "transport"}},
 	// The bench drives Burndown over HTTP and imports none of it.

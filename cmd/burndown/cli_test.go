@@ -17,7 +17,7 @@ func TestHelpExitsZero(t *testing.T) {
 	bin := buildBinary(t)
 	for _, args := range [][]string{
 		{"-h"}, {"--help"}, {"help"}, {"serve", "-h"}, {"serve", "--help"}, {"cluster", "-h"}, {"cluster", "--help"},
-		{"cluster", "status", "-h"}, {"cluster", "backup", "--help"},
+		{"cluster", "status", "-h"}, {"cluster", "backup", "--help"}, {"import", "-h"},
 	} {
 		out, err := exec.Command(bin, args...).CombinedOutput()
 		if err != nil {

@@ -24,6 +24,7 @@ commands:
   serve      run a node (with no flags: a single-node cluster in ./burndown-data)
   cluster    status | join | remove | transfer-leadership | snapshot | backup
   token      create | list | revoke API tokens with a scope (read, write, admin)
+  import     copy a Metronome account into the cluster (burndown import -h)
   demo       play the five guides on a node of its own (or --target) and print the console URL
   bench      load scenarios and reports: runs burndown-bench (burndown bench -h)
   version    print the release and build info (also --version)
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return tokenCmd(ctx, args[1:], stdout, stderr)
 	case "demo":
 		return demoCmd(ctx, args[1:], stdout, stderr)
+	case "import":
+		return importCmd(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return benchCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
