@@ -59,6 +59,17 @@ func KindNeedsFormat(k engine.Kind) DataFormat {
 	return DataFormatDecimalAmounts
 }
 
+// CommandNeedsFormat is the data format a cluster needs before its leader
+// may propose cmd: its kind's, or v0.5.0's for a release_payment_gate of
+// the action_required outcome, which releases before v0.5.0 refuse (a
+// mixed cluster would record the pending action on some nodes only).
+func CommandNeedsFormat(cmd engine.Command) DataFormat {
+	if r, ok := cmd.(*engine.ReleasePaymentGate); ok && r.Outcome == engine.GateActionRequired {
+		return DataFormatCompactAmounts
+	}
+	return KindNeedsFormat(cmd.Kind())
+}
+
 func init() {
 	msgpack.Register(money.Amount{}, encodeAmount, nil)
 }
