@@ -67,6 +67,12 @@ func percentAlert(typ string) bool {
 	return typ == AlertLowCommitPercent || typ == AlertLowCreditPercent
 }
 
+// ThresholdIsAmount reports whether an alert type's threshold is an amount
+// of its credit type (not a quantity, a percentage or days).
+func ThresholdIsAmount(typ string) bool {
+	return typ != AlertUsage && !percentAlert(typ) && !daysAlert(typ)
+}
+
 // hundred is 100, the whole of a percentage.
 func hundred() money.Amount { return money.FromInt(100) }
 
