@@ -50,10 +50,25 @@ func (f *fsm) applyDataFormat(c *dataFormatCmd) engine.Result {
 // dataFormat returns the cluster's data format as applied here.
 func (f *fsm) dataFormat() persist.DataFormat { return persist.DataFormat(f.format.Load()) }
 
-// setDataFormat records the format and has the codec write it.
+// setDataFormat records the format, has the codec write it and the engine
+// send what every node of the format sends: invoice.finalized from
+// v0.5.0's format on (a replica replaying older entries queues what their
+// release queued). ApplyBatch applies the entries before a format change
+// first, so where raft cuts batches never matters.
 func (f *fsm) setDataFormat(df persist.DataFormat) {
 	f.format.Store(uint32(df))
 	f.codec.SetDataFormat(df)
+	f.eng.SetInvoiceFinalizedNotes(df >= persist.DataFormatCompactAmounts)
+}
+
+// hasDataFormat reports whether an entry moves the data format.
+func hasDataFormat(cmds []engine.Command) bool {
+	for _, c := range cmds {
+		if _, ok := c.(*dataFormatCmd); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // DataFormat returns the cluster's data format as applied on this node.

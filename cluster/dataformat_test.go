@@ -78,6 +78,14 @@ func TestFinalizeUpgrade(t *testing.T) {
 		IdempotencyKey{Scope: "/v1/webhooks/create", Key: "k", Fingerprint: fp}); !errors.Is(err, ErrUpgradeNotFinalized) {
 		t.Fatalf("a guarded cluster command before finalizing: %v, want ErrUpgradeNotFinalized", err)
 	}
+	// What releases before v0.5.0 refuse is not proposed before either.
+	monthly := &engine.CreateAlert{CustomerID: "eps", Name: "month", Type: engine.AlertMonthlyInvoiceTotal, Threshold: money.FromInt(1)}
+	action := &engine.ReleasePaymentGate{WorkflowID: "wf", Outcome: engine.GateActionRequired, Provider: engine.ProviderStripe}
+	for _, cmd := range []engine.Command{monthly, action} {
+		if _, err := n.Propose(ctxT(t, 10*time.Second), cmd); !errors.Is(err, ErrUpgradeNotFinalized) {
+			t.Fatalf("%T before finalizing: %v, want ErrUpgradeNotFinalized", cmd, err)
+		}
+	}
 	for i := 0; i < 2; i++ {
 		if err := n.FinalizeUpgrade(ctxT(t, 10*time.Second)); err != nil {
 			t.Fatal(err)
@@ -90,6 +98,7 @@ func TestFinalizeUpgrade(t *testing.T) {
 	if k, v := lastCommandVersion(t, n); k != engine.KindCreateAlert || v != 2 {
 		t.Fatalf("after finalizing, create_alert written as kind %d version %d, want version 2", k, v)
 	}
+	mustPropose(t, n, monthly)
 	if _, err := n.ProposeOnce(ctxT(t, 10*time.Second), NewWebhookCreate("http://127.0.0.1:1/h", "s", nil),
 		IdempotencyKey{Scope: "/v1/webhooks/create", Key: "k", Fingerprint: fp}); err != nil {
 		t.Fatalf("a guarded cluster command after finalizing: %v", err)

@@ -46,6 +46,7 @@ func newFSM(eng *engine.Engine, codec *persist.Codec) *fsm {
 		leading: func() bool { return false }}
 	empty := map[string]string{}
 	f.meta.Store(&empty)
+	f.setDataFormat(persist.DataFormatDecimalAmounts) // until the log or a snapshot says more
 	return f
 }
 
@@ -69,7 +70,8 @@ func (f *fsm) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
 // batches, so that decision must not depend on them: before an entry with a
 // guard, the entries gathered so far are applied when any of them recorded a
 // key, so every guard sees the table exactly as if entries were applied one
-// at a time.
+// at a time. Likewise before an entry that moves the data format, which
+// changes what the engine notifies (dataformat.go).
 func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	start := time.Now()
 	f.observeCommits(logs, start)
@@ -83,7 +85,7 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 		if err != nil {
 			panic(fmt.Sprintf("cluster: log %d does not decode, refusing to diverge: %v", l.Index, err))
 		}
-		if len(b.fresh) > 0 && hasGuard(cmds) {
+		if (len(b.fresh) > 0 && hasGuard(cmds)) || hasDataFormat(cmds) {
 			f.applyEngine(b)
 		}
 		f.idem.expire(at)

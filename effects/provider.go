@@ -144,7 +144,8 @@ func (t *termState) invoiceRecorded(ctx context.Context, payload []byte) bool {
 }
 
 // workflowSettled reports whether the workflow a stripe_charge names is
-// settled here (false when that cannot be read). A workflow settled by
+// settled here, or waits for the customer's action on the charge already
+// made (false when that cannot be read). A workflow settled by
 // Stripe's event is not charged again, even once Stripe has forgotten the
 // idempotency key (after 24 hours).
 func (t *termState) workflowSettled(ctx context.Context, payload []byte) bool {
@@ -159,7 +160,7 @@ func (t *termState) workflowSettled(ctx context.Context, payload []byte) bool {
 		return false
 	}
 	if _, wf := rd.Customer.Workflow(note.Properties.WorkflowID); wf != nil {
-		return wf.Status != engine.GatePending
+		return wf.Status != engine.GatePending || wf.AwaitsAction() // charged: the customer acts
 	}
 	return false
 }

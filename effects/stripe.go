@@ -22,8 +22,10 @@ import (
 // creates a PaymentIntent for the customer's Stripe customer id (confirm,
 // off_session) with the notification id as its Idempotency-Key, so a retry
 // by any leader never charges twice. Its answer settles the workflow at
-// once (succeeded: paid; requires_action, canceled, a card error: failed
-// with the reason) or later, from Stripe's events on POST
+// once (succeeded: paid; canceled, a card error: failed with the reason;
+// requires_action: pending on the customer's action, which the engine
+// announces with payment_gate.payment_pending_action_required,
+// engine/payment_action.go) or later, from Stripe's events on POST
 // /v1/stripe/webhook (payment_intent.succeeded, payment_intent.
 // payment_failed), which package transport receives and verifies.
 
@@ -141,12 +143,26 @@ func (s *Stripe) Charge(ctx context.Context, key string, payload []byte) (*engin
 	case stripe.PaymentIntentStatusSucceeded:
 		return &engine.ReleasePaymentGate{WorkflowID: p.WorkflowID, Outcome: engine.GatePaid, Provider: engine.ProviderStripe}, nil
 	case stripe.PaymentIntentStatusRequiresAction:
-		return failed("requires_action: the payment needs the customer's authentication, impossible off session"), nil
+		return ActionRequired(p.WorkflowID, pi), nil
 	case stripe.PaymentIntentStatusCanceled:
 		return failed("canceled"), nil
 	}
 	// processing, requires_payment_method, ...: the event settles it.
 	return nil, nil
+}
+
+// ActionRequired is the release of a PaymentIntent that needs the
+// customer's action (the charge's answer, or Stripe's
+// payment_intent.requires_action event): the workflow stays pending, the
+// action (Stripe's next_action type) and the PaymentIntent named in its
+// notification.
+func ActionRequired(workflowID string, pi *stripe.PaymentIntent) *engine.ReleasePaymentGate {
+	action := "requires_action"
+	if pi.NextAction != nil && pi.NextAction.Type != "" {
+		action = string(pi.NextAction.Type)
+	}
+	return &engine.ReleasePaymentGate{WorkflowID: workflowID, Outcome: engine.GateActionRequired, ErrorMessage: action,
+		PaymentIntentID: pi.ID, Provider: engine.ProviderStripe}
 }
 
 // paymentMethod is the Stripe customer's payment method to charge: its

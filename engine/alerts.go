@@ -42,6 +42,8 @@ import (
 //     With a group value, only the usage of that value of a pricing or
 //     presentation group key of the product counts. In alarm at or above
 //     the threshold (≥); a new period starts at 0.
+//
+// Percentages, days and monthly invoice totals: alert_kinds.go.
 
 // Alert types this engine evaluates.
 const (
@@ -56,7 +58,8 @@ const (
 )
 
 // AlertTypes lists the alert types the engine evaluates, for the API edge.
-var AlertTypes = []string{AlertSpend, AlertInvoiceTotal, AlertLowCommit, AlertLowCredit, AlertLowCreditAndCommit, AlertUsage}
+var AlertTypes = []string{AlertSpend, AlertInvoiceTotal, AlertLowCommit, AlertLowCredit, AlertLowCreditAndCommit, AlertUsage,
+	AlertLowCommitPercent, AlertLowCreditPercent, AlertCommitDays, AlertCreditDays, AlertMonthlyInvoiceTotal}
 
 // Alert statuses per customer, as Metronome names them.
 const (
@@ -195,6 +198,9 @@ func validateCreateAlert(c *Customer, command Command, cat *Catalog, _ Nanos) *E
 	if c == nil {
 		return errorf(NotFound, "customer_id: customer %s not found", cmd.CustomerID)
 	}
+	if why, ok := RefusedAlertTypes[cmd.Type]; ok {
+		return errorf(Invalid, "alert_type: %s is not supported: %s", cmd.Type, why)
+	}
 	if !contains(AlertTypes, cmd.Type) {
 		return errorf(Invalid, "alert_type: %q is not supported", cmd.Type)
 	}
@@ -203,6 +209,9 @@ func validateCreateAlert(c *Customer, command Command, cat *Catalog, _ Nanos) *E
 	}
 	if _, err := inputAmount(cmd.Threshold); err != nil {
 		return errorf(Invalid, "threshold: %v", err)
+	}
+	if err := validateAlertThreshold(cmd); err != nil {
+		return err
 	}
 	if len(cmd.GroupValues) > 1 {
 		return errorf(Invalid, "group_values: at most one group value is supported")
@@ -242,16 +251,19 @@ func validateAlertCreditType(cmd *CreateAlert, cat *Catalog) *Error {
 	if cmd.BillableMetricID != "" {
 		return errorf(Invalid, "billable_metric_id: only usage_threshold_reached alerts take a billable metric")
 	}
-	if _, ok := cat.CreditTypes[alertCreditType(cmd)]; !ok {
-		return errorf(NotFound, "credit_type_id: credit type %s not found", alertCreditType(cmd))
+	if ct := alertCreditType(cmd); ct != "" {
+		if _, ok := cat.CreditTypes[ct]; !ok {
+			return errorf(NotFound, "credit_type_id: credit type %s not found", ct)
+		}
 	}
 	return nil
 }
 
 // alertCreditType is the credit type an alert counts in: the one given,
-// USD for amount alerts without one, none for usage alerts.
+// USD for amount alerts without one, none for usage alerts and days
+// alerts without one (those watch segments of every credit type).
 func alertCreditType(cmd *CreateAlert) string {
-	if cmd.CreditTypeID == "" && cmd.Type != AlertUsage {
+	if cmd.CreditTypeID == "" && cmd.Type != AlertUsage && !daysAlert(cmd.Type) {
 		return USDCreditTypeID
 	}
 	return cmd.CreditTypeID
@@ -368,23 +380,41 @@ func (s *shard) evaluateAlert(c *Customer, a *Alert, cat *Catalog, now Nanos, si
 
 // alarmed reports whether the alert's input is past its threshold now.
 func (a *Alert) alarmed(c *Customer, cat *Catalog, now Nanos) bool {
+	if k := c.contractAt(now); k != nil {
+		switch {
+		case percentAlert(a.Type):
+			return a.percentAlarmed(k, now)
+		case daysAlert(a.Type):
+			return a.daysAlarmed(k, now)
+		}
+	}
 	v, ok := a.value(c, cat, now)
 	if !ok {
 		return false
 	}
-	switch a.Type {
-	case AlertLowCommit, AlertLowCredit, AlertLowCreditAndCommit:
+	if lowAlert(a.Type) {
 		return v.Cmp(a.Threshold) <= 0
 	}
 	return v.Cmp(a.Threshold) >= 0
 }
 
 // value is the alert's input now; false when it has none (no contract in
-// force, no balance of the kind watched).
+// force, no balance of the kind watched). A percentage alert's is the
+// percentage left (rounded), a days alert's the days left.
 func (a *Alert) value(c *Customer, cat *Catalog, now Nanos) (money.Amount, bool) {
+	if a.Type == AlertMonthlyInvoiceTotal {
+		return a.monthlyInvoiceTotal(c, now), true
+	}
 	k := c.contractAt(now)
 	if k == nil {
 		return money.Amount{}, false
+	}
+	switch {
+	case percentAlert(a.Type):
+		return a.remainingPercent(k, now)
+	case daysAlert(a.Type):
+		v, _, ok := a.remainingDays(k, now)
+		return v, ok
 	}
 	switch a.Type {
 	case AlertUsage:
@@ -535,9 +565,9 @@ func (inv *Invoice) metricQuantity(p *Product, m *Metric, idx int, value string)
 func (a *Alert) watches(cm *Commit) bool {
 	credit := cm.Type == CommitCredit
 	switch a.Type {
-	case AlertLowCommit:
+	case AlertLowCommit, AlertLowCommitPercent, AlertCommitDays:
 		return !credit
-	case AlertLowCredit:
+	case AlertLowCredit, AlertLowCreditPercent, AlertCreditDays:
 		return credit
 	}
 	return cm.Type == CommitPrepaid || credit
@@ -574,9 +604,26 @@ func (c *Customer) scopedAlertsFor(ev *Event, buf []*Alert) []*Alert {
 	return buf
 }
 
-// alertDue is the end of the period in force when a spend or invoice alert
-// is in alarm: the next period returns it to ok.
+// alertDue is the earliest time an alert's status may change with time
+// alone: the end of the period in force when a spend, invoice or usage
+// alert is in alarm (the next period returns it to ok), and the times
+// kindDue gives (days alerts, monthly invoice totals).
 func (c *Customer) alertDue(now Nanos) Nanos {
+	var due Nanos
+	for _, a := range c.Alerts {
+		if at := a.kindDue(c, now); at > now && (due == 0 || at < due) {
+			due = at
+		}
+	}
+	if at := c.periodAlertDue(now); at > now && (due == 0 || at < due) {
+		due = at
+	}
+	return due
+}
+
+// periodAlertDue is the end of the period in force when a spend, invoice
+// or usage alert is in alarm (0: none is).
+func (c *Customer) periodAlertDue(now Nanos) Nanos {
 	for _, a := range c.Alerts {
 		if a.Active() && a.Status == AlertInAlarm && (a.Type == AlertSpend || a.Type == AlertInvoiceTotal || a.Type == AlertUsage) {
 			if k := c.contractAt(now); k != nil {
@@ -651,6 +698,12 @@ type alertProps struct {
 	InvoiceTotal     *json.Number      `json:"invoice_total,omitempty"`
 	BillableMetricID string            `json:"billable_metric_id,omitempty"`
 	CurrentUsage     *json.Number      `json:"current_usage,omitempty"`
+	// Percentage and days alerts (alert_kinds.go).
+	RemainingPercentage *json.Number `json:"remaining_percentage,omitempty"`
+	RemainingDays       *json.Number `json:"remaining_days,omitempty"`
+	CommitID            string       `json:"commit_id,omitempty"`
+	SegmentID           string       `json:"segment_id,omitempty"`
+	SegmentEnd          string       `json:"segment_ending_before,omitempty"`
 }
 
 type groupValueProps struct {
@@ -690,6 +743,21 @@ func (s *shard) notifyAlert(c *Customer, a *Alert, cat *Catalog, now Nanos, reso
 		if k := c.contractAt(now); k != nil {
 			if inv := k.findInvoice(now); inv != nil {
 				p.InvoiceID = inv.ID
+			}
+		}
+	case AlertMonthlyInvoiceTotal:
+		p.InvoiceTotal = num(v)
+	case AlertLowCommitPercent, AlertLowCreditPercent:
+		p.RemainingPercentage = num(v)
+		if k := c.contractAt(now); k != nil {
+			rem, _, _ := a.percentInput(k, now)
+			p.RemainingBalance = num(rem)
+		}
+	case AlertCommitDays, AlertCreditDays:
+		p.RemainingDays = num(v)
+		if k := c.contractAt(now); k != nil {
+			if cm, s := a.firstEnding(k, now); s != nil {
+				p.CommitID, p.SegmentID, p.SegmentEnd = cm.ID, s.ID, fmtTime(s.EndingBefore)
 			}
 		}
 	default:

@@ -146,7 +146,8 @@ type Contract struct {
 	ArchivedAt Nanos `msgpack:"ArchivedAt"`
 
 	// finalized are the invoices finalized during the current shard run,
-	// sent to Stripe at its end (stripe_invoice.go); never stored.
+	// announced (and sent to Stripe) at its end (stripe_invoice.go); never
+	// stored.
 	finalized []*Invoice
 }
 

@@ -439,14 +439,19 @@ func randomLog(t *testing.T, seed int64) []Entry {
 			}
 		}
 		// Stripe (a generator of its own again): the STRIPE threshold
-		// charges settled by Stripe, and the Stripe invoice of a finalized
+		// charges settled by Stripe or left waiting for the customer's
+		// action, and the Stripe invoice of a finalized
 		// statement as the leader's dispatcher records it (a customer's
 		// first statement: refused while a draft; recorded again, or with
 		// another id, after).
 		if srng.Intn(2) == 0 {
 			c := fmt.Sprintf("c%02d", 8*srng.Intn(customers/8)+3)
-			batch = append(batch, &ReleasePaymentGate{WorkflowID: DeriveID("k"+c, "payment_workflow", fmt.Sprint(srng.Intn(3))),
-				Outcome: []string{GatePaid, GateFailed}[srng.Intn(2)], Provider: ProviderStripe})
+			rel := &ReleasePaymentGate{WorkflowID: DeriveID("k"+c, "payment_workflow", fmt.Sprint(srng.Intn(3))),
+				Outcome: []string{GatePaid, GateFailed, GateActionRequired}[srng.Intn(3)], Provider: ProviderStripe}
+			if rel.Outcome == GateActionRequired { // a payment waiting for 3D Secure, announced once per action
+				rel.ErrorMessage, rel.PaymentIntentID = []string{"use_stripe_sdk", "redirect_to_url"}[srng.Intn(2)], "pi_"+c
+			}
+			batch = append(batch, rel)
 		}
 		if step%6 == 5 {
 			i := 4*srng.Intn(customers/4) + 3

@@ -113,6 +113,10 @@ type Engine struct {
 	// cluster layer takes them (TakeNotifications).
 	notesMu sync.Mutex
 	notes   []Notification
+	// quietFinalized turns off invoice.finalized notifications while the
+	// cluster's data format says a node may predate them
+	// (SetInvoiceFinalizedNotes, invoice_finalized.go).
+	quietFinalized atomic.Bool
 
 	orderMu sync.RWMutex
 	// customerOrder lists customer ids in creation order, for listing.

@@ -82,6 +82,10 @@ type ReleasePaymentGate struct {
 	// Added with STRIPE gates; omitted when empty, so older entries (all
 	// "") keep their bytes and meaning.
 	Provider string `msgpack:"Provider,omitempty"`
+	// PaymentIntentID is Stripe's PaymentIntent of an action_required
+	// release (payment_action.go), for its notification; omitted when
+	// empty, as in every earlier entry.
+	PaymentIntentID string `msgpack:"PaymentIntentID,omitempty"`
 }
 
 // ProviderStripe is ReleasePaymentGate.Provider of a release from Stripe.
@@ -103,7 +107,9 @@ type PaymentWorkflow struct {
 	CreditType string       `msgpack:"CreditType"`
 	CreatedAt  Nanos        `msgpack:"CreatedAt"`
 	SettledAt  Nanos        `msgpack:"SettledAt"`
-	// ErrorMessage is why a failed payment failed.
+	// ErrorMessage is why a failed payment failed; on a pending STRIPE
+	// workflow, the customer action its payment waits for
+	// (payment_action.go).
 	ErrorMessage string `msgpack:"ErrorMessage"`
 	// Notified: its initiate notification was queued (the end of the run
 	// that made it queues it, so an edit that fails queues nothing).
@@ -287,7 +293,10 @@ func routeReleasePaymentGate(b *batch, _ int, cmd Command) (*CustomerHandle, *Er
 // and an unknown workflow, before the gate.
 func validateReleasePaymentGate(c *Customer, command Command, _ *Catalog, _ Nanos) *Error {
 	cmd := command.(*ReleasePaymentGate)
-	if cmd.Outcome != GatePaid && cmd.Outcome != GateFailed {
+	if cmd.Outcome == GateActionRequired && cmd.Provider != ProviderStripe {
+		return errorf(Invalid, "outcome: %s comes from Stripe alone", GateActionRequired)
+	}
+	if cmd.Outcome != GatePaid && cmd.Outcome != GateFailed && cmd.Outcome != GateActionRequired {
 		return errorf(Invalid, "outcome: must be paid or failed")
 	}
 	if c == nil {
@@ -311,7 +320,11 @@ func applyReleasePaymentGate(s *shard, t *task, c *Customer, cat *Catalog, now N
 		t.res.Err = errorf(Invalid, "workflow_id: workflow %s has no STRIPE gate", wf.ID)
 		return
 	}
-	if wf.Status == GatePending {
+	switch {
+	case wf.Status != GatePending:
+	case cmd.Outcome == GateActionRequired:
+		s.awaitAction(c, k, wf, cmd, now)
+	default:
 		s.settle(c, k, wf, cmd.Outcome == GatePaid, cmd.ErrorMessage, cat, now)
 	}
 	t.res.Gate = &GateAnswer{WorkflowID: wf.ID, Status: wf.Status, CommitID: wf.CommitID}
@@ -322,7 +335,7 @@ func (s *shard) settle(c *Customer, k *Contract, wf *PaymentWorkflow, paid bool,
 	cm, i := k.gated(wf.CommitID)
 	wf.SettledAt = now
 	if paid {
-		wf.Status = GatePaid
+		wf.Status, wf.ErrorMessage = GatePaid, "" // a customer action it waited for is done
 		if cm != nil {
 			cm.GateStatus = GatePaid
 			k.Gated = append(k.Gated[:i:i], k.Gated[i+1:]...)

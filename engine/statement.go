@@ -128,17 +128,16 @@ func (k *Contract) FinalizesAt(inv *Invoice) Nanos { return inv.End + k.InvoiceG
 
 // finalizeDue finalizes the drafts whose period and grace have passed at now.
 // A finalized invoice never changes again (but for the provider's invoice
-// it is recorded with: Invoice.External). The end of the run sends the
-// ones it finalized to Stripe when the contract's
-// billing_provider_configuration selects it (stripe_invoice.go).
+// it is recorded with: Invoice.External). The end of the run announces
+// the ones it finalized (invoice.finalized, invoice_finalized.go) and
+// sends them to Stripe when the contract's billing_provider_configuration
+// selects it (stripe_invoice.go).
 func (k *Contract) finalizeDue(now Nanos) {
 	for _, inv := range k.Invoices {
 		if inv.Status == InvoiceDraft && k.FinalizesAt(inv) <= now {
 			inv.Status = InvoiceFinalized
 			inv.FinalizedAt = k.FinalizesAt(inv)
-			if k.SendsToStripe() {
-				k.finalized = append(k.finalized, inv)
-			}
+			k.finalized = append(k.finalized, inv)
 		}
 	}
 }

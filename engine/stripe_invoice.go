@@ -294,12 +294,16 @@ func (k *Contract) lineDescription(l *InvoiceLine, cat *Catalog) string {
 	return name
 }
 
-// sendInvoices queues invoice.stripe_send for the invoices the run
-// finalized (Contract.finalized), once each, of the contracts that send to
-// Stripe (Contract.SendsToStripe): it runs at the end of every shard run
-// for each customer the run changed.
+// sendInvoices queues, for the invoices the run finalized
+// (Contract.finalized), once each, invoice.finalized
+// (invoice_finalized.go) and, for the contracts that send to Stripe
+// (Contract.SendsToStripe), invoice.stripe_send: it runs at the end of
+// every shard run for each customer the run changed.
 func (s *shard) sendInvoices(c *Customer, cat *Catalog) {
 	for _, k := range c.Contracts {
+		for _, inv := range k.finalized {
+			s.notifyFinalized(c, inv)
+		}
 		if len(k.finalized) == 0 {
 			continue
 		}

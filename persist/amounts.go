@@ -60,6 +60,26 @@ func KindNeedsFormat(k engine.Kind) DataFormat {
 	return DataFormatDecimalAmounts
 }
 
+// CommandNeedsFormat is the data format a cluster needs before its leader
+// may propose cmd: its kind's, or v0.5.0's for what releases before v0.5.0
+// refuse, so that a mixed cluster never applies it on some nodes only: a
+// release_payment_gate of the action_required outcome, and an alert of a
+// type added in v0.5.0.
+func CommandNeedsFormat(cmd engine.Command) DataFormat {
+	switch c := cmd.(type) {
+	case *engine.ReleasePaymentGate:
+		if c.Outcome == engine.GateActionRequired {
+			return DataFormatCompactAmounts
+		}
+	case *engine.CreateAlert:
+		switch c.Type {
+		case engine.AlertLowCommitPercent, engine.AlertLowCreditPercent, engine.AlertCommitDays, engine.AlertCreditDays, engine.AlertMonthlyInvoiceTotal:
+			return DataFormatCompactAmounts
+		}
+	}
+	return KindNeedsFormat(cmd.Kind())
+}
+
 func init() {
 	msgpack.Register(money.Amount{}, encodeAmount, nil)
 }

@@ -12,8 +12,9 @@ import (
 // Alerts and customer alerts.
 
 // decodeCreateAlert validates POST /v1/alerts/create. Alerts for all
-// customers (no customer_id), usage and percentage/days alerts, custom
-// field and seat filters are refused by name.
+// customers (no customer_id), the legacy plan types
+// (engine.RefusedAlertTypes), custom field and seat filters are refused by
+// name.
 func decodeCreateAlert(body []byte) (*engine.CreateAlert, error) {
 	o, r, err := decodeObject(body)
 	if err != nil {
@@ -26,6 +27,9 @@ func decodeCreateAlert(body []byte) (*engine.CreateAlert, error) {
 	}
 	cmd.BillableMetricID = o.str("billable_metric_id", false)
 	typ := o.str("alert_type", true)
+	if why, refused := engine.RefusedAlertTypes[typ]; r.err == nil && refused {
+		r.fail(o.sub("alert_type"), "%s is not supported: %s", typ, why)
+	}
 	if r.err == nil && !slices.Contains(engine.AlertTypes, typ) {
 		r.fail(o.sub("alert_type"), "%q is not supported by this server yet (supported: %v)", typ, engine.AlertTypes)
 	}
@@ -127,7 +131,7 @@ func renderCustomerAlert(a *engine.Alert, cat *engine.Catalog) customerAlertOut 
 		UpdatedAt: tsv(a.UpdatedAt), UniquenessKey: a.UniquenessKey, BillableMetricID: a.BillableMetricID,
 		InvoiceTypesFilter: a.InvoiceTypesFilter, BlockOnAlarm: a.BlockOnAlarm,
 	}}
-	if a.Type != engine.AlertUsage { // a usage alert has no credit type: null
+	if a.CreditTypeID != "" { // a usage alert, a days alert of every credit type: null
 		ct := creditTypeOf(cat, a.CreditTypeID)
 		out.Alert.CreditType = &ct
 	}

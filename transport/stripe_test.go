@@ -449,8 +449,8 @@ func TestStripeGateFailedEventVoids(t *testing.T) {
 // The charge's synchronous answer settles it: the first answer is lost
 // after the request reached Stripe (as when a leader dies), the retry
 // sends the same idempotency key (the outbox notification's id), and
-// Stripe's "succeeded" settles it paid without any event; requires_action
-// (impossible off session) voids the next one.
+// Stripe's "succeeded" settles it paid without any event; "canceled" voids
+// the next one (requires_action leaves it pending: stripe_action_test.go).
 func TestStripeGateSyncResultAndRetrySameKey(t *testing.T) {
 	rec := &stripeRecorder{lose: 1, status: "succeeded"}
 	e := newStripeEnv(t, rec)
@@ -468,14 +468,14 @@ func TestStripeGateSyncResultAndRetrySameKey(t *testing.T) {
 	}
 
 	rec.mu.Lock()
-	rec.status = "requires_action"
+	rec.status = "canceled"
 	rec.mu.Unlock()
 	c := e.buyStripe(500)
 	if c.key == calls[0].key {
 		t.Fatalf("a second charge reused the key %q", c.key)
 	}
 	g := e.waitGate("failed")
-	if !strings.Contains(g.VoidReason, "requires_action") {
+	if g.VoidReason != "canceled" {
 		t.Fatalf("voided commit %+v", g)
 	}
 	if ch := e.check(e.cust, e.api); ch.Balance != "2000" {

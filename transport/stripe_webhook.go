@@ -25,7 +25,9 @@ const StripeWebhookPath = "/v1/stripe/webhook"
 // stripeWebhook serves POST /v1/stripe/webhook. It is authenticated by the
 // Stripe-Signature header (the endpoint secret), not the admin token.
 // payment_intent.succeeded and payment_intent.payment_failed settle the
-// workflow named in the PaymentIntent's metadata; invoice.finalized,
+// workflow named in the PaymentIntent's metadata, and
+// payment_intent.requires_action records that it waits for the customer's
+// action (engine/payment_action.go); invoice.finalized,
 // invoice.payment_failed, invoice.marked_uncollectible, invoice.paid and
 // invoice.voided move the external_status of the usage invoice named in
 // the invoice's metadata (forward only: engine/stripe_invoice.go). Other
@@ -75,6 +77,8 @@ func stripePaymentOutcome(eventType string) (string, bool) {
 		return engine.GatePaid, true
 	case "payment_intent.payment_failed":
 		return engine.GateFailed, true
+	case "payment_intent.requires_action":
+		return engine.GateActionRequired, true
 	}
 	return "", false
 }
@@ -115,6 +119,9 @@ func (s *Server) stripePaymentEvent(ctx *fasthttp.RequestCtx, ev *stripe.Event, 
 		return
 	}
 	cmd := &engine.ReleasePaymentGate{WorkflowID: wf, Outcome: outcome, Provider: engine.ProviderStripe}
+	if outcome == engine.GateActionRequired {
+		cmd = effects.ActionRequired(wf, &pi)
+	}
 	if outcome == engine.GateFailed {
 		cmd.ErrorMessage = "payment failed"
 		if pi.LastPaymentError != nil {
