@@ -224,7 +224,7 @@ func (n *Node) Propose(ctx context.Context, cmd engine.Command) (engine.Result, 
 			return engine.Result{}, err
 		}
 	}
-	if err := n.requireFormat(ctx, persist.KindNeedsFormat(cmd.Kind())); err != nil {
+	if err := n.requireFormat(ctx, persist.CommandNeedsFormat(cmd)); err != nil {
 		return engine.Result{}, err
 	}
 	return n.prop.propose(ctx, cmd, 0)
@@ -249,7 +249,7 @@ func (n *Node) ProposeOnce(ctx context.Context, cmd engine.Command, key Idempote
 		}
 	}
 	if cmd != nil {
-		if err := n.requireFormat(ctx, persist.KindNeedsFormat(cmd.Kind())); err != nil {
+		if err := n.requireFormat(ctx, persist.CommandNeedsFormat(cmd)); err != nil {
 			return engine.Result{}, err
 		}
 	}
