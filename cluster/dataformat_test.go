@@ -78,6 +78,14 @@ func TestFinalizeUpgrade(t *testing.T) {
 		IdempotencyKey{Scope: "/v1/webhooks/create", Key: "k", Fingerprint: fp}); !errors.Is(err, ErrUpgradeNotFinalized) {
 		t.Fatalf("a guarded cluster command before finalizing: %v, want ErrUpgradeNotFinalized", err)
 	}
+	// An edit using edit_contract version 5 (a rename) waits for the
+	// upgrade: written at the versions earlier builds read, it would lose
+	// the name.
+	name := "Renamed"
+	rename := &engine.EditContract{CustomerID: "cu-e", ContractID: "k-e", UpdateName: &name}
+	if _, err := n.Propose(ctxT(t, 10*time.Second), rename); !errors.Is(err, ErrUpgradeNotFinalized) {
+		t.Fatalf("a rename before finalizing: %v, want ErrUpgradeNotFinalized", err)
+	}
 	for i := 0; i < 2; i++ {
 		if err := n.FinalizeUpgrade(ctxT(t, 10*time.Second)); err != nil {
 			t.Fatal(err)
@@ -85,6 +93,12 @@ func TestFinalizeUpgrade(t *testing.T) {
 	}
 	if f := n.DataFormat(); f != persist.DataFormatCompactAmounts {
 		t.Fatalf("format %d after finalizing", f)
+	}
+	if _, err := n.Propose(ctxT(t, 10*time.Second), rename); err != nil {
+		t.Fatal(err)
+	}
+	if k, v := lastCommandVersion(t, n); k != engine.KindEditContract || v != 5 {
+		t.Fatalf("after finalizing, a rename written as kind %d version %d, want edit_contract version 5", k, v)
 	}
 	mustPropose(t, n, alert(2))
 	if k, v := lastCommandVersion(t, n); k != engine.KindCreateAlert || v != 2 {
