@@ -78,10 +78,14 @@ func TestFinalizeUpgrade(t *testing.T) {
 		IdempotencyKey{Scope: "/v1/webhooks/create", Key: "k", Fingerprint: fp}); !errors.Is(err, ErrUpgradeNotFinalized) {
 		t.Fatalf("a guarded cluster command before finalizing: %v, want ErrUpgradeNotFinalized", err)
 	}
-	// What releases before v0.5.0 refuse is not proposed before either.
+	// What releases before v0.5.0 refuse is not proposed before either:
+	// an edit using edit_contract version 5 (a rename) too, which written
+	// at the versions earlier builds read would lose the name.
 	monthly := &engine.CreateAlert{CustomerID: "eps", Name: "month", Type: engine.AlertMonthlyInvoiceTotal, Threshold: money.FromInt(1)}
 	action := &engine.ReleasePaymentGate{WorkflowID: "wf", Outcome: engine.GateActionRequired, Provider: engine.ProviderStripe}
-	for _, cmd := range []engine.Command{monthly, action} {
+	name := "Renamed"
+	rename := &engine.EditContract{CustomerID: "cu-e", ContractID: "k-e", UpdateName: &name}
+	for _, cmd := range []engine.Command{monthly, action, rename} {
 		if _, err := n.Propose(ctxT(t, 10*time.Second), cmd); !errors.Is(err, ErrUpgradeNotFinalized) {
 			t.Fatalf("%T before finalizing: %v, want ErrUpgradeNotFinalized", cmd, err)
 		}
@@ -93,6 +97,12 @@ func TestFinalizeUpgrade(t *testing.T) {
 	}
 	if f := n.DataFormat(); f != persist.DataFormatCompactAmounts {
 		t.Fatalf("format %d after finalizing", f)
+	}
+	if _, err := n.Propose(ctxT(t, 10*time.Second), rename); err != nil {
+		t.Fatal(err)
+	}
+	if k, v := lastCommandVersion(t, n); k != engine.KindEditContract || v != 5 {
+		t.Fatalf("after finalizing, a rename written as kind %d version %d, want edit_contract version 5", k, v)
 	}
 	mustPropose(t, n, alert(2))
 	if k, v := lastCommandVersion(t, n); k != engine.KindCreateAlert || v != 2 {

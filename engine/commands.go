@@ -496,6 +496,19 @@ type EditContract struct {
 	// accepted. Set only by the upgrade of those versions (persist);
 	// omitted when false.
 	StripeGatesRefused bool `msgpack:"StripeGatesRefused,omitempty"`
+	// Since edit_contract version 5 (balance_edit.go): the contract's new
+	// name (nil: unchanged), and access-schedule edits of its commits and
+	// credits. Omitted when empty, so an edit without them has version
+	// 4's body.
+	UpdateName    *string         `msgpack:"UpdateName,omitempty"`
+	UpdateCommits []BalanceUpdate `msgpack:"UpdateCommits,omitempty"`
+	UpdateCredits []BalanceUpdate `msgpack:"UpdateCredits,omitempty"`
+}
+
+// UsesVersion5 reports whether the edit uses what edit_contract version 5
+// added: builds that write version 4 and earlier do not know it.
+func (e *EditContract) UsesVersion5() bool {
+	return e.UpdateName != nil || len(e.UpdateCommits) > 0 || len(e.UpdateCredits) > 0
 }
 
 // Event is one usage event as ingested. CustomerID is a customer id or an

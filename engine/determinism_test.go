@@ -263,6 +263,7 @@ func randomLog(t *testing.T, seed int64) []Entry {
 	grng := rand.New(rand.NewSource(seed*15485863 + 5))
 	arng := rand.New(rand.NewSource(seed*31337 + 7))
 	mrng := rand.New(rand.NewSource(seed*7919 + 11))
+	brng := rand.New(rand.NewSource(seed*6007 + 13))
 	payer := func() string { return fmt.Sprintf("c%02d", 8*prng.Intn(customers/8)+6+prng.Intn(2)) }
 	gates := []string{GateExternal, GateExternal, GateNone}
 	for _, cmd := range cmds {
@@ -478,6 +479,7 @@ func randomLog(t *testing.T, seed int64) []Entry {
 		}
 		batch = append(batch, adminCommands(arng, step, customers)...)
 		batch = append(batch, manualEntries(mrng, now, customers)...)
+		batch = append(batch, balanceEdits(brng, now, customers)...)
 		if len(batch) > 0 {
 			push(batch...)
 		}

@@ -213,6 +213,9 @@ type editCtx struct {
 	cmd *EditContract
 	id  string
 	now Nanos
+	// single: the edit serves commits/edit or credits/edit, whose body is
+	// the one balance update (fields are named without update_commits[i]).
+	single bool
 }
 
 // editOp is one sub-operation of /v2/contracts/edit. Sub-operations run in
@@ -225,11 +228,14 @@ type editOp struct {
 }
 
 var editOps = []editOp{
+	{"update_contract_name", editName},
 	{"update_contract_end_date", editEndDate},
 	{"remove_overrides", editRemoveOverrides},
 	{"archive_commits", func(x *editCtx) *Error { return editArchiveBalances(x, "archive_commits", x.cmd.ArchiveCommits, false) }},
 	{"archive_credits", func(x *editCtx) *Error { return editArchiveBalances(x, "archive_credits", x.cmd.ArchiveCredits, true) }},
 	{"archive_scheduled_charges", editArchiveCharges},
+	{"update_commits", func(x *editCtx) *Error { return editUpdateBalances(x, "update_commits", x.cmd.UpdateCommits, false) }},
+	{"update_credits", func(x *editCtx) *Error { return editUpdateBalances(x, "update_credits", x.cmd.UpdateCredits, true) }},
 	{"add_overrides", editAddOverrides},
 	{"add_commits", func(x *editCtx) *Error { return editAddBalances(x, "add_commits", x.cmd.AddCommits, CommitPrepaid) }},
 	{"add_credits", func(x *editCtx) *Error { return editAddBalances(x, "add_credits", x.cmd.AddCredits, CommitCredit) }},
@@ -268,29 +274,44 @@ func applyEditContract(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) 
 		t.res.Err = errorf(Conflict, "uniqueness_key: This uniqueness key has already been used.")
 		return
 	}
+	if err := runEdit(s, c, cat, now, cmd, id, false); err != nil {
+		t.res.Err = err
+		return
+	}
+	if cmd.UniquenessKey != "" {
+		c.UniquenessKeys = append(c.UniquenessKeys, cmd.UniquenessKey)
+	}
+	t.res.ID = id
+}
+
+// runEdit runs an edit's sub-operations on a copy of its contract (found
+// and not archived) and swaps the copy in when all succeeded; single:
+// see editCtx.
+func runEdit(s *shard, c *Customer, cat *Catalog, now Nanos, cmd *EditContract, id string, single bool) *Error {
+	idx := -1
+	for i, k := range c.Contracts {
+		if k.ID == cmd.ContractID {
+			idx = i // the last, as applyEditContract found it
+		}
+	}
 	orig := c.Contracts[idx]
 	rc := cat.RateCards[orig.RateCardID]
 	if rc == nil {
-		t.res.Err = errorf(NotFound, "contract_id: the rate card of contract %s is gone", cmd.ContractID)
-		return
+		return errorf(NotFound, "contract_id: the rate card of contract %s is gone", cmd.ContractID)
 	}
-	x := &editCtx{s: s, c: c, k: orig.clone(), rc: rc, cat: cat, cmd: cmd, id: id, now: now}
+	x := &editCtx{s: s, c: c, k: orig.clone(), rc: rc, cat: cat, cmd: cmd, id: id, now: now, single: single}
 	seq := c.Seq
 	for _, op := range editOps {
 		if err := op.apply(x); err != nil {
 			c.Seq = seq // all or nothing
-			t.res.Err = err
-			return
+			return err
 		}
 	}
 	// Charges and grants the edit made due (a seat added now) apply now.
 	x.k.advanceSeats(rc, now)
 	x.k.finalizeDue(now)
 	c.Contracts[idx] = x.k
-	if cmd.UniquenessKey != "" {
-		c.UniquenessKeys = append(c.UniquenessKeys, cmd.UniquenessKey)
-	}
-	t.res.ID = id
+	return nil
 }
 
 func editEndDate(x *editCtx) *Error {

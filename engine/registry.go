@@ -127,7 +127,9 @@ var commandSpecs = buildSpecs(
 	// create_contract version 3 (persist upgrades version 1); version 3
 	// accepts STRIPE payment gates on the threshold configurations it adds
 	// or updates (persist upgrades 1 and 2 with StripeGatesRefused).
-	CommandSpec{Kind: KindEditContract, Name: "edit_contract", Version: 4, New: func() Command { return &EditContract{} },
+	// Version 5 adds the name and the balances' access-schedule edits
+	// (balance_edit.go); an edit without them is written at version 4.
+	CommandSpec{Kind: KindEditContract, Name: "edit_contract", Version: 5, New: func() Command { return &EditContract{} },
 		Scope: ScopeCustomer, Route: routeEditContract, applyCustomer: applyEditContract,
 		Changes: termsChange},
 	CommandSpec{Kind: KindIngest, Name: "ingest", Version: 1, New: func() Command { return &Ingest{} }, Scope: ScopeEvents},
@@ -172,6 +174,10 @@ var commandSpecs = buildSpecs(
 	CommandSpec{Kind: KindAddManualLedgerEntry, Name: "add_manual_ledger_entry", Version: 1, New: func() Command { return &AddManualLedgerEntry{} },
 		Scope: ScopeCustomer, Route: routeAddManualLedgerEntry, applyCustomer: applyAddManualLedgerEntry,
 		Changes: termsChange, validate: validateAddManualLedgerEntry},
+	// Commits' and credits' access-schedule edits (balance_edit.go).
+	CommandSpec{Kind: KindEditBalance, Name: "edit_balance", Version: 1, New: func() Command { return &EditBalance{} },
+		Scope: ScopeCustomer, Route: routeEditBalance, applyCustomer: applyEditBalance,
+		Changes: termsChange},
 )
 
 // specTable indexes specs by kind.

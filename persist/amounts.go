@@ -48,7 +48,7 @@ const (
 var kindsSinceCompact = map[engine.Kind]bool{
 	engine.KindArchiveCustomer: true, engine.KindArchiveContract: true, engine.KindSetIngestAliases: true,
 	engine.KindSetCustomerName: true, engine.KindAddBillingProviders: true,
-	engine.KindAddManualLedgerEntry: true,
+	engine.KindAddManualLedgerEntry: true, engine.KindEditBalance: true,
 }
 
 // KindNeedsFormat is the data format a cluster needs before its leader may
@@ -63,10 +63,14 @@ func KindNeedsFormat(k engine.Kind) DataFormat {
 // CommandNeedsFormat is the data format a cluster needs before its leader
 // may propose cmd: its kind's, or v0.5.0's for what releases before v0.5.0
 // refuse, so that a mixed cluster never applies it on some nodes only: a
-// release_payment_gate of the action_required outcome, and an alert of a
-// type added in v0.5.0.
+// release_payment_gate of the action_required outcome, an alert of a type
+// added in v0.5.0, and an edit that uses edit_contract version 5.
 func CommandNeedsFormat(cmd engine.Command) DataFormat {
 	switch c := cmd.(type) {
+	case *engine.EditContract:
+		if c.UsesVersion5() {
+			return DataFormatCompactAmounts
+		}
 	case *engine.ReleasePaymentGate:
 		if c.Outcome == engine.GateActionRequired {
 			return DataFormatCompactAmounts

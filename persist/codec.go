@@ -89,6 +89,7 @@ func builtinRegistrations() []Registration {
 		regs = append(regs, Registration{Kind: sp.Kind, Version: sp.Version, New: sp.New})
 	}
 	regs = append(regs, foundationRegistrations()...)
+	regs = append(regs, editRegistrations()...)
 	regs = append(regs, ingestRegistrations()...)
 	return markDecimalAmounts(append(regs, decimalAmountRegistrations(regs)...))
 }
@@ -107,6 +108,7 @@ var compactAmountsSince = map[engine.Kind]uint8{
 	// Commands since v0.5.0, proposed only in the compact format
 	// (KindNeedsFormat): compact from their first version.
 	engine.KindAddManualLedgerEntry: 1,
+	engine.KindEditBalance:          1,
 }
 
 // decimalAmountRegistrations registers, for each command of
@@ -273,6 +275,9 @@ func createAsVersion3(cmd engine.Command) (engine.Command, bool) {
 // version 2 too), or StripeGatesRefused (what version 2's upgrade sets).
 func editAsVersion2(cmd engine.Command) (engine.Command, bool) {
 	e := cmd.(*engine.EditContract)
+	if e.UsesVersion5() {
+		return nil, false
+	}
 	if !e.StripeGatesRefused {
 		for _, r := range []*engine.RechargeInput{e.AddPrepaidBalanceThreshold, e.UpdatePrepaidBalanceThreshold} {
 			if r != nil && !gateOfVersion3(r.PaymentGate) {

@@ -86,8 +86,17 @@ func sampleCommands() []engine.Command {
 			AddPrepaidBalanceThreshold: &engine.RechargeInput{IsEnabled: &yes, ThresholdAmount: decp("500"), RechargeToAmount: decp("2000"),
 				Commit: &engine.ThresholdCommitInput{ProductID: "p2", Priority: decp("1")}, PaymentGate: &engine.PaymentGateInput{Type: engine.GateExternal}},
 			UpdateSpendThreshold: &engine.SpendThresholdInput{IsEnabled: &yes}},
+		&engine.EditContract{CustomerID: "c1", ContractID: "k1", UpdateName: ptrTo("Renamed contract"),
+			UpdateCommits: []engine.BalanceUpdate{{ID: "cm1", RemoveSegments: []string{"s0"},
+				UpdateSegments: []engine.SegmentUpdate{{ID: "s1", Amount: decp("250.5"), EndingBefore: 30}},
+				AddSegments:    []engine.ScheduleItem{{Amount: dec("40"), StartingAt: 30, EndingBefore: 40}}}},
+			UpdateCredits: []engine.BalanceUpdate{{ID: "cr1", UpdateSegments: []engine.SegmentUpdate{{ID: "s2", StartingAt: 12}}}}},
+		&engine.EditBalance{CustomerID: "c1", Credit: true, Update: engine.BalanceUpdate{ID: "cr1",
+			UpdateSegments: []engine.SegmentUpdate{{ID: "s2", Amount: decp("0.75")}}, AddSegments: []engine.ScheduleItem{{Amount: dec("5"), StartingAt: 20, EndingBefore: 25}}}},
 	}
 }
+
+func ptrTo[T any](v T) *T { return &v }
 
 func TestCodecRoundTripEveryKind(t *testing.T) {
 	c, err := NewCodec()

@@ -121,6 +121,7 @@ var appliedFields = map[string][]string{
 	"/v1/contracts/updateEndDate": {"customer_id", "contract_id", "ending_before", "allow_ending_before_finalized_invoice"},
 	"/v2/contracts/edit": append(append(append(append([]string{
 		"customer_id", "contract_id", "uniqueness_key", "update_contract_end_date", "allow_contract_ending_before_finalized_invoice",
+		"update_contract_name",
 		"archive_commits[].id", "archive_credits[].id", "archive_scheduled_charges[].id", "remove_overrides[].id",
 		"add_overrides[].starting_at", "add_overrides[].ending_before", "add_overrides[].product_id",
 		"add_overrides[].applicable_product_tags", "add_overrides[].entitled", "add_overrides[].type", "add_overrides[].multiplier",
@@ -145,10 +146,15 @@ var appliedFields = map[string][]string{
 	), append(append(append(append(append(append(scheduledChargeFields("add_scheduled_charges[]."), subscriptionFields("add_subscriptions[].")...),
 		updateSubscriptionFields...),
 		thresholdFields("add_prepaid_balance_threshold_configuration.", true)...), thresholdFields("update_prepaid_balance_threshold_configuration.", true)...),
-		thresholdFields("add_spend_threshold_configuration.", false)...), thresholdFields("update_spend_threshold_configuration.", false)...)...),
+		thresholdFields("add_spend_threshold_configuration.", false)...), append(thresholdFields("update_spend_threshold_configuration.", false),
+		append(balanceUpdateFields("update_commits[].", "commit_id"), balanceUpdateFields("update_credits[].", "credit_id")...)...)...)...),
+	// Access-schedule edits (balance_edit.go); the rest of the SDK's
+	// request stays refused.
+	"/v2/contracts/commits/edit":                      append([]string{"customer_id"}, balanceUpdateFields("", "commit_id")...),
+	"/v2/contracts/credits/edit":                      append([]string{"customer_id"}, balanceUpdateFields("", "credit_id")...),
 	"/v1/contracts/commits/threshold-billing/release": {"workflow_id", "outcome"},
-	"/v1/contracts/get":  {"customer_id", "contract_id", "include_balance", "include_ledgers"},
-	"/v1/contracts/list": {"customer_id", "include_balance", "include_ledgers", "include_archived", "covering_date", "starting_at"},
+	"/v1/contracts/get":                               {"customer_id", "contract_id", "include_balance", "include_ledgers"},
+	"/v1/contracts/list":                              {"customer_id", "include_balance", "include_ledgers", "include_archived", "covering_date", "starting_at"},
 	// v2 reads: the v1 contract in the v2 shape; as_of_date is refused (a
 	// contract's past terms are not kept).
 	"/v2/contracts/get":  {"customer_id", "contract_id", "include_balance", "include_ledgers"},

@@ -170,6 +170,16 @@ func decodeEditContract(body []byte) (*engine.EditContract, error) {
 		}
 	}
 	cmd.AllowEndingBeforeFinalizedInvoice, _ = o.boolean("allow_contract_ending_before_finalized_invoice", false)
+	if o.has("update_contract_name") {
+		name := o.str("update_contract_name", false)
+		cmd.UpdateName = &name
+	}
+	for _, u := range o.objects("update_commits", false, 1000) {
+		cmd.UpdateCommits = append(cmd.UpdateCommits, decodeBalanceUpdate(u, false))
+	}
+	for _, u := range o.objects("update_credits", false, 1000) {
+		cmd.UpdateCredits = append(cmd.UpdateCredits, decodeBalanceUpdate(u, true))
+	}
 	return cmd, r.Err()
 }
 

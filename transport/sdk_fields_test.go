@@ -500,8 +500,60 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 		}
 	}
 
+	// Balance edits (commits/edit, credits/edit, update_commits and
+	// update_credits): each request names the edit contract's commit or
+	// credit and its first segment; a removal also adds a segment, since a
+	// balance keeps at least one; an added segment ends after it starts.
+	editCommit := editValue("commits", "0")
+	segmentOf := func(id func() any) func() any {
+		return func() any { return engine.DeriveID(id().(string), "segment", "0") }
+	}
+	balanceAlso := func(prefix, idKey string, id func() any) map[string]func(any) {
+		elem := strings.TrimSuffix(prefix, ".")
+		return map[string]func(any){
+			elem: func(body any) {
+				if elem != "" {
+					setPath(body, elem, obj(idKey, id()), nil)
+				}
+			},
+			prefix + "access_schedule.update_schedule_items": func(body any) {
+				setPath(body, prefix+"access_schedule", obj("update_schedule_items", []any{obj("id", segmentOf(id)())}), nil)
+			},
+			prefix + "access_schedule.remove_schedule_items": func(body any) {
+				setPath(body, prefix+"access_schedule", obj("remove_schedule_items", []any{obj("id", segmentOf(id)())},
+					"add_schedule_items", []any{obj("amount", 1, "starting_at", later, "ending_before", end)}), nil)
+			},
+		}
+	}
+	balanceValues := func(prefix, idKey string, id func() any) map[string]func() any {
+		return map[string]func() any{prefix + idKey: id, prefix + "rate_type": constant("LIST_RATE"),
+			prefix + "access_schedule.update_schedule_items[].id": segmentOf(id), prefix + "access_schedule.remove_schedule_items[].id": segmentOf(id),
+			prefix + "access_schedule.add_schedule_items[].ending_before": constant(end)}
+	}
+	balanceTemplates := func(prefix string) map[string]map[string]any {
+		return map[string]map[string]any{prefix + "access_schedule.add_schedule_items[]": obj("amount", 1, "starting_at", later, "ending_before", end)}
+	}
+
 	var bpCust string
 	endpoints := []sdkEndpoint{
+		{path: "/v2/contracts/commits/edit", params: metronome.V2ContractEditCommitParams{},
+			base: func() any {
+				b := editBase().(map[string]any)
+				delete(b, "contract_id")
+				b["commit_id"] = editCommit()
+				return b
+			},
+			templates: balanceTemplates(""), also: balanceAlso("", "commit_id", editCommit),
+			values: merge(balanceValues("", "commit_id", editCommit), map[string]func() any{"customer_id": func() any { return editCust }})},
+		{path: "/v2/contracts/credits/edit", params: metronome.V2ContractEditCreditParams{},
+			base: func() any {
+				b := editBase().(map[string]any)
+				delete(b, "contract_id")
+				b["credit_id"] = editCredit()
+				return b
+			},
+			templates: balanceTemplates(""), also: balanceAlso("", "credit_id", editCredit),
+			values: merge(balanceValues("", "credit_id", editCredit), map[string]func() any{"customer_id": func() any { return editCust }})},
 		{path: "/v1/customers/archive", params: shared.IDParam{},
 			base: func() any { return obj("id", freshCustomer()) }, values: map[string]func() any{"id": freshCustomer}},
 		{path: "/v1/contracts/archive", params: metronome.V1ContractArchiveParams{},
@@ -646,7 +698,7 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 					"add_scheduled_charges[]":                           obj("product_id", fixed, "schedule", chargeSchedule()),
 					"add_scheduled_charges[].schedule":                  chargeSchedule(),
 					"add_scheduled_charges[].schedule.schedule_items[]": obj("timestamp", later, "amount", 3),
-				}),
+				}, balanceTemplates("update_commits[]."), balanceTemplates("update_credits[].")),
 			values: merge(subValues("add_subscriptions"), map[string]func() any{
 				"update_subscriptions[].subscription_id": editValue("subscription", "0"), "update_subscriptions[].quantity_updates[].starting_at": constant(later),
 			}, commitValues("add_commits[]."), commitValues("add_credits[]."), chargeValues("add_scheduled_charges[]."),
@@ -661,28 +713,29 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 					"add_overrides[].product_id": constant(api), "add_overrides[].type": constant("MULTIPLIER"), "add_overrides[].starting_at": constant(start),
 					"add_overrides[].ending_before": constant(later), "add_overrides[].overwrite_rate.rate_type": constant("FLAT"),
 					"add_commits[].invoice_schedule.credit_type_id": constant(usd),
-				}),
-			also: mergeAlso(chargeAlso("add_scheduled_charges[]."), recurringAlso("add_commits[]."), map[string]func(any){
-				"update_prepaid_balance_threshold_configuration": withThreshold("add_prepaid_balance_threshold_configuration", true),
-				"update_spend_threshold_configuration":           withThreshold("add_spend_threshold_configuration", false),
-			}, map[string]func(any){
-				"update_subscriptions[]": func(body any) {
-					body.(map[string]any)["update_subscriptions"] = []any{obj("subscription_id", editValue("subscription", "0")())}
-				},
-				"update_subscriptions[].quantity_updates[].starting_at": func(body any) {
-					body.(map[string]any)["update_subscriptions"].([]any)[0].(map[string]any)["quantity_updates"] = []any{obj("quantity", 2)}
-				},
-				"add_overrides[].overwrite_rate": func(body any) {
-					setPath(body, "add_overrides[]", obj("starting_at", start, "product_id", api, "type", "OVERWRITE", "overwrite_rate", obj("rate_type", "FLAT", "price", 2)), nil)
-				},
-				"add_overrides[].overwrite_rate.tiers": func(body any) { // after the one above (sorted)
-					setPath(body, "add_overrides[]", obj("starting_at", start, "product_id", api, "type", "OVERWRITE",
-						"overwrite_rate", obj("rate_type", "TIERED", "tiers", []any{obj("size", 5, "price", 1), obj("price", 0.5)})), nil)
-				},
-				"add_commits[].invoice_schedule.schedule_items[].timestamp":  invoiced(obj("amount", 1)),
-				"add_commits[].invoice_schedule.schedule_items[].unit_price": invoiced(obj("timestamp", start, "quantity", 2)),
-				"add_commits[].invoice_schedule.schedule_items[].quantity":   invoiced(obj("timestamp", start, "unit_price", 2)),
-			})},
+				}, balanceValues("update_commits[].", "commit_id", editCommit), balanceValues("update_credits[].", "credit_id", editCredit)),
+			also: mergeAlso(chargeAlso("add_scheduled_charges[]."), recurringAlso("add_commits[]."),
+				balanceAlso("update_commits[].", "commit_id", editCommit), balanceAlso("update_credits[].", "credit_id", editCredit), map[string]func(any){
+					"update_prepaid_balance_threshold_configuration": withThreshold("add_prepaid_balance_threshold_configuration", true),
+					"update_spend_threshold_configuration":           withThreshold("add_spend_threshold_configuration", false),
+				}, map[string]func(any){
+					"update_subscriptions[]": func(body any) {
+						body.(map[string]any)["update_subscriptions"] = []any{obj("subscription_id", editValue("subscription", "0")())}
+					},
+					"update_subscriptions[].quantity_updates[].starting_at": func(body any) {
+						body.(map[string]any)["update_subscriptions"].([]any)[0].(map[string]any)["quantity_updates"] = []any{obj("quantity", 2)}
+					},
+					"add_overrides[].overwrite_rate": func(body any) {
+						setPath(body, "add_overrides[]", obj("starting_at", start, "product_id", api, "type", "OVERWRITE", "overwrite_rate", obj("rate_type", "FLAT", "price", 2)), nil)
+					},
+					"add_overrides[].overwrite_rate.tiers": func(body any) { // after the one above (sorted)
+						setPath(body, "add_overrides[]", obj("starting_at", start, "product_id", api, "type", "OVERWRITE",
+							"overwrite_rate", obj("rate_type", "TIERED", "tiers", []any{obj("size", 5, "price", 1), obj("price", 0.5)})), nil)
+					},
+					"add_commits[].invoice_schedule.schedule_items[].timestamp":  invoiced(obj("amount", 1)),
+					"add_commits[].invoice_schedule.schedule_items[].unit_price": invoiced(obj("timestamp", start, "quantity", 2)),
+					"add_commits[].invoice_schedule.schedule_items[].quantity":   invoiced(obj("timestamp", start, "unit_price", 2)),
+				})},
 		{path: "/v1/contract-pricing/rate-cards/getRates", params: metronome.V1ContractRateCardRateListParams{},
 			base:   func() any { return obj("rate_card_id", rc, "at", start) },
 			values: map[string]func() any{"rate_card_id": constant(rc), "at": constant(start), "selectors[].billing_frequency": constant("MONTHLY")}},

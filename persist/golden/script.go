@@ -206,9 +206,9 @@ func StripeSteps() []Step {
 }
 
 // CurrentScript is the history the newest fixture set (v0.5.0) replays:
-// FullScript, then AdminSteps, then ManualSteps.
+// FullScript, then AdminSteps, then ManualSteps, then EditSteps.
 func CurrentScript() []Step {
-	return append(append(FullScript(), AdminSteps()...), ManualSteps()...)
+	return append(append(append(FullScript(), AdminSteps()...), ManualSteps()...), EditSteps()...)
 }
 
 // AdminSnapshotAfter is the number of CurrentScript entries applied when
@@ -262,4 +262,35 @@ func ManualSteps() []Step {
 			events("eps", "api_call", "man-e", 0, 2, "2026-03-12T04:00:00Z", nil),
 		}},
 	}
+}
+
+// EditSteps exercise balance edits (edit_contract version 5, edit_balance
+// kind 52): Beta's contract renamed, its credit's segment ended later and
+// a segment of 30 added from now; Epsilon's commit (used up, its ledger
+// below zero) ended a month earlier; then Beta's credit raised to 80, and
+// in the last entry Beta's usage draws the edited credit.
+func EditSteps() []Step {
+	segB := engine.DeriveID("cr-b", "segment", "0")
+	name := "Beta platform"
+	return []Step{
+		{"2026-03-12T05:00:00Z", []engine.Command{
+			&engine.EditContract{CustomerID: "cu-b", ContractID: "k-b", UpdateName: &name,
+				UpdateCredits: []engine.BalanceUpdate{{ID: "cr-b", UpdateSegments: []engine.SegmentUpdate{{ID: segB, EndingBefore: TS("2026-12-01T00:00:00Z")}},
+					AddSegments: []engine.ScheduleItem{{Amount: money.MustParse("30"), StartingAt: TS("2026-03-12T05:00:00Z"), EndingBefore: TS("2026-06-01T00:00:00Z")}}}}},
+			&engine.EditBalance{CustomerID: "cu-e", Update: engine.BalanceUpdate{ID: "cm-e",
+				UpdateSegments: []engine.SegmentUpdate{{ID: engine.DeriveID("cm-e", "segment", "0"), EndingBefore: TS("2026-05-01T00:00:00Z")}}}},
+		}},
+		{"2026-03-12T06:00:00Z", []engine.Command{
+			&engine.EditBalance{CustomerID: "cu-b", Credit: true, Update: engine.BalanceUpdate{ID: "cr-b",
+				UpdateSegments: []engine.SegmentUpdate{{ID: segB, Amount: amountPtr("80")}}}},
+		}},
+		{"2026-03-12T07:00:00Z", []engine.Command{
+			events("beta", "completion", "edit-b", 0, 4, "2026-03-12T07:00:00Z", map[string]string{"model": "m1", "n": "10"}),
+		}},
+	}
+}
+
+func amountPtr(s string) *money.Amount {
+	a := money.MustParse(s)
+	return &a
 }
