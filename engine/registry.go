@@ -172,6 +172,13 @@ var commandSpecs = buildSpecs(
 	CommandSpec{Kind: KindAddManualLedgerEntry, Name: "add_manual_ledger_entry", Version: 1, New: func() Command { return &AddManualLedgerEntry{} },
 		Scope: ScopeCustomer, Route: routeAddManualLedgerEntry, applyCustomer: applyAddManualLedgerEntry,
 		Changes: termsChange, validate: validateAddManualLedgerEntry},
+	// Voided and regenerated invoices (invoice_void.go).
+	CommandSpec{Kind: KindVoidInvoice, Name: "void_invoice", Version: 1, New: func() Command { return &VoidInvoice{} },
+		Scope: ScopeCustomer, Route: routeVoidInvoice, applyCustomer: applyVoidInvoice,
+		Changes: usageChange, validate: validateVoidInvoice, OnArchived: true},
+	CommandSpec{Kind: KindRegenerateInvoice, Name: "regenerate_invoice", Version: 1, New: func() Command { return &RegenerateInvoice{} },
+		Scope: ScopeCustomer, Route: routeRegenerateInvoice, applyCustomer: applyRegenerateInvoice,
+		Changes: usageChange, validate: validateRegenerateInvoice},
 )
 
 // specTable indexes specs by kind.
