@@ -48,6 +48,9 @@ var appliedFields = map[string][]string{
 	// Manual ledger entries (manual_ledger.go): per_group_amounts (seat
 	// groups' shares) stays refused.
 	"/v1/contracts/addManualBalanceLedgerEntry": {"customer_id", "contract_id", "id", "segment_id", "amount", "reason", "timestamp"},
+	// Voided and regenerated invoices (invoice_void.go).
+	"/v1/invoices/void":       {"id"},
+	"/v1/invoices/regenerate": {"id"},
 	"/v1/billable-metrics/create": {
 		"name", "aggregation_type", "aggregation_key", "custom_fields",
 		"event_type_filter.in_values", "event_type_filter.not_in_values",

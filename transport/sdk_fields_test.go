@@ -256,6 +256,20 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 	// The credit of the edit contract and its segment (manual entries).
 	editCredit := editValue("credits", "0")
 	editSegment := func() any { return engine.DeriveID(editCredit().(string), "segment", "0") }
+	// A finalized invoice of its own for each void: a contract backdated
+	// to October with a charge then (its statement is finalized at once);
+	// voided first for each regenerate.
+	finalizedInvoice := func() any {
+		k := e.create("/v1/contracts/create", map[string]any{"customer_id": freshCustomer(), "rate_card_id": rc, "starting_at": e.at("2025-10-01T00:00:00Z"),
+			"scheduled_charges": []any{map[string]any{"product_id": fixed, "schedule": map[string]any{"schedule_items": []any{
+				map[string]any{"timestamp": e.at("2025-10-15T00:00:00Z"), "amount": 5}}}}}})
+		return engine.DeriveID(k, "invoice", "2025-10-01T00:00:00Z")
+	}
+	voidedInvoice := func() any {
+		id := finalizedInvoice()
+		e.ok("POST", "/v1/invoices/void", map[string]any{"id": id}, nil)
+		return id
+	}
 	seq := 0
 	unique := func(p string) func() any { return func() any { seq++; return fmt.Sprintf("%s-%d", p, seq) } }
 	uniqueList := func(p string) func() any { return func() any { return []any{unique(p)()} } }
@@ -516,6 +530,10 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 			},
 			values: map[string]func() any{"customer_id": func() any { return editCust }, "contract_id": func() any { return editContract },
 				"id": editCredit, "segment_id": editSegment, "amount": constant(-0.5), "timestamp": constant(start)}},
+		{path: "/v1/invoices/void", params: metronome.V1InvoiceVoidParams{},
+			base: func() any { return obj("id", finalizedInvoice()) }, values: map[string]func() any{"id": finalizedInvoice}},
+		{path: "/v1/invoices/regenerate", params: metronome.V1InvoiceRegenerateParams{},
+			base: func() any { return obj("id", voidedInvoice()) }, values: map[string]func() any{"id": voidedInvoice}},
 		{path: "/v1/customers/{id}/setIngestAliases", params: metronome.V1CustomerSetIngestAliasesParams{},
 			url:    func() string { return "/v1/customers/" + freshCustomer().(string) + "/setIngestAliases" },
 			base:   func() any { return obj("ingest_aliases", uniqueList("set-alias")()) },
