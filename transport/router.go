@@ -111,6 +111,7 @@ func (s *Server) buildRoutes() map[string]*endpoint {
 	add(post, "/v1/contracts/archive", s.archiveContract, leaderOnly, admin)
 	add(post, "/v1/contracts/addManualBalanceLedgerEntry", s.addManualBalanceEntry, leaderOnly, admin)
 	add(post, "/v2/contracts/edit", s.editContract, leaderOnly, admin)
+	add(post, "/v1/contracts/amend", s.amendContract, leaderOnly, admin)
 	add(post, "/v1/contracts/commits/threshold-billing/release", s.releasePaymentGate, leaderOnly, admin)
 
 	add(get, "/v1/credit-types/list", s.listCreditTypes, readRoute, read)

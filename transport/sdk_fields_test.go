@@ -349,11 +349,12 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 		}
 		return out
 	}
-	invoiced := func(item map[string]any) func(any) {
+	invoicedAt := func(elem string, item map[string]any) func(any) {
 		access := obj("credit_type_id", usd, "schedule_items", []any{obj("amount", 100, "starting_at", start, "ending_before", end)})
-		return setIn("add_commits[]", obj("type", "PREPAID", "product_id", fixed, "access_schedule", access,
+		return setIn(elem, obj("type", "PREPAID", "product_id", fixed, "access_schedule", access,
 			"invoice_schedule", obj("schedule_items", []any{item})))
 	}
+	invoiced := func(item map[string]any) func(any) { return invoicedAt("add_commits[]", item) }
 	// A commit with a recurring invoice schedule (fresh objects each time).
 	recurringCommit := func(elem string, kv ...any) func(any) {
 		return func(body any) {
@@ -700,6 +701,44 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 				"add_commits[].invoice_schedule.schedule_items[].timestamp":  invoiced(obj("amount", 1)),
 				"add_commits[].invoice_schedule.schedule_items[].unit_price": invoiced(obj("timestamp", start, "quantity", 2)),
 				"add_commits[].invoice_schedule.schedule_items[].quantity":   invoiced(obj("timestamp", start, "unit_price", 2)),
+			})},
+		{path: "/v1/contracts/amend", params: metronome.V1ContractAmendParams{},
+			base: func() any {
+				b := editBase().(map[string]any)
+				b["starting_at"] = start
+				return b
+			},
+			templates: map[string]map[string]any{
+				"commits[].payment_gate_config": obj("payment_gate_type", "EXTERNAL"),
+				"commits[]":                     obj("type", "PREPAID", "product_id", fixed, "access_schedule", schedule()),
+				"credits[]":                     obj("product_id", fixed, "access_schedule", schedule()),
+				"overrides[]":                   obj("starting_at", start, "product_id", api, "type", "MULTIPLIER", "multiplier", 2),
+				"overrides[].overwrite_rate":    obj("rate_type", "FLAT", "price", 2),
+				"commits[].access_schedule.schedule_items[]":    obj("amount", 1, "starting_at", start, "ending_before", end),
+				"credits[].access_schedule.schedule_items[]":    obj("amount", 1, "starting_at", start, "ending_before", end),
+				"commits[].invoice_schedule.schedule_items[]":   obj("timestamp", start),
+				"scheduled_charges[]":                           obj("product_id", fixed, "schedule", chargeSchedule()),
+				"scheduled_charges[].schedule":                  chargeSchedule(),
+				"scheduled_charges[].schedule.schedule_items[]": obj("timestamp", later, "amount", 3),
+			},
+			values: merge(commitValues("commits[]."), commitValues("credits[]."), chargeValues("scheduled_charges[]."), map[string]func() any{
+				"customer_id": func() any { return editCust }, "contract_id": func() any { return editContract }, "starting_at": constant(start),
+				"commits[].payment_gate_config.payment_gate_type": constant("EXTERNAL"), "commits[].payment_gate_config.tax_type": constant("NONE"),
+				"overrides[].product_id": constant(api), "overrides[].type": constant("MULTIPLIER"), "overrides[].starting_at": constant(start),
+				"overrides[].ending_before": constant(later), "overrides[].overwrite_rate.rate_type": constant("FLAT"),
+				"commits[].invoice_schedule.credit_type_id": constant(usd),
+			}),
+			also: mergeAlso(chargeAlso("scheduled_charges[]."), recurringAlso("commits[]."), map[string]func(any){
+				"overrides[].overwrite_rate": func(body any) {
+					setPath(body, "overrides[]", obj("starting_at", start, "product_id", api, "type", "OVERWRITE", "overwrite_rate", obj("rate_type", "FLAT", "price", 2)), nil)
+				},
+				"overrides[].overwrite_rate.tiers": func(body any) { // after the one above (sorted)
+					setPath(body, "overrides[]", obj("starting_at", start, "product_id", api, "type", "OVERWRITE",
+						"overwrite_rate", obj("rate_type", "TIERED", "tiers", []any{obj("size", 5, "price", 1), obj("price", 0.5)})), nil)
+				},
+				"commits[].invoice_schedule.schedule_items[].timestamp":  invoicedAt("commits[]", obj("amount", 1)),
+				"commits[].invoice_schedule.schedule_items[].unit_price": invoicedAt("commits[]", obj("timestamp", start, "quantity", 2)),
+				"commits[].invoice_schedule.schedule_items[].quantity":   invoicedAt("commits[]", obj("timestamp", start, "unit_price", 2)),
 			})},
 		{path: "/v1/contract-pricing/rate-cards/getRates", params: metronome.V1ContractRateCardRateListParams{},
 			base:   func() any { return obj("rate_card_id", rc, "at", start) },
