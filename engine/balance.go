@@ -50,7 +50,8 @@ func (cm *Commit) ledgerPrefix() string {
 // balance), the usage deductions aggregated per invoice, and an expiration
 // of what was left when a segment ends, or for a postpaid commit its
 // true-up (POSTPAID_COMMIT_TRUEUP, minus the remainder billed, with the
-// invoice); a fully used postpaid commit has neither.
+// invoice); a fully used postpaid commit has neither. A voided invoice's
+// deductions are followed by their cancellations (*_CANCELED).
 func (cm *Commit) Ledger(now Nanos) []LedgerEntry {
 	prefix := cm.ledgerPrefix()
 	var out []LedgerEntry
@@ -79,19 +80,31 @@ func (cm *Commit) Ledger(now Nanos) []LedgerEntry {
 		for _, a := range s.ManualAdjustments {
 			out = append(out, LedgerEntry{Type: prefix + "MANUAL", Timestamp: a.At, Amount: a.Amount, SegmentID: s.ID, Reason: a.Reason})
 		}
+		var lateExpired money.Amount
 		for _, d := range s.Deductions {
-			out = append(out, LedgerEntry{Type: prefix + "AUTOMATED_INVOICE_DEDUCTION", Timestamp: d.Timestamp, Amount: d.Amount.Neg(), SegmentID: s.ID, InvoiceID: d.InvoiceID})
+			if !d.Amount.IsNegative() {
+				out = append(out, LedgerEntry{Type: prefix + "AUTOMATED_INVOICE_DEDUCTION", Timestamp: d.Timestamp, Amount: d.Amount.Neg(), SegmentID: s.ID, InvoiceID: d.InvoiceID})
+				continue
+			}
+			// A voided invoice's draw given back (invoice_void.go); after
+			// the segment's end it expires at once.
+			out = append(out, LedgerEntry{Type: prefix + "CANCELED", Timestamp: d.Timestamp, Amount: d.Amount.Neg(), SegmentID: s.ID, InvoiceID: d.InvoiceID})
+			if s.Expired && d.Timestamp >= s.EndingBefore {
+				out = append(out, LedgerEntry{Type: prefix + "EXPIRATION", Timestamp: d.Timestamp, Amount: d.Amount, SegmentID: s.ID})
+				lateExpired = lateExpired.Add(d.Amount.Neg())
+			}
 		}
+		expired := s.ExpiredAmount.Sub(lateExpired)
 		switch {
 		case !s.Expired:
 		case s.TrueUpInvoiceID != "":
-			out = append(out, LedgerEntry{Type: prefix + "TRUEUP", Timestamp: s.EndingBefore, Amount: s.ExpiredAmount.Neg(), InvoiceID: s.TrueUpInvoiceID})
-		case cm.postpaid() && s.ExpiredAmount.IsZero():
+			out = append(out, LedgerEntry{Type: prefix + "TRUEUP", Timestamp: s.EndingBefore, Amount: expired.Neg(), InvoiceID: s.TrueUpInvoiceID})
+		case cm.postpaid() && expired.IsZero():
 			// fully used: nothing left to true up or expire
 		case cm.Type == CommitPostpaid:
-			out = append(out, LedgerEntry{Type: prefix + "EXPIRATION", Timestamp: s.EndingBefore, Amount: s.ExpiredAmount.Neg()})
+			out = append(out, LedgerEntry{Type: prefix + "EXPIRATION", Timestamp: s.EndingBefore, Amount: expired.Neg()})
 		default:
-			out = append(out, LedgerEntry{Type: prefix + "EXPIRATION", Timestamp: s.EndingBefore, Amount: s.ExpiredAmount.Neg(), SegmentID: s.ID})
+			out = append(out, LedgerEntry{Type: prefix + "EXPIRATION", Timestamp: s.EndingBefore, Amount: expired.Neg(), SegmentID: s.ID})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Timestamp < out[j].Timestamp })

@@ -257,10 +257,12 @@ type Segment struct {
 	ManualAdjustments []ManualAdjustment `msgpack:"ManualAdjustments"`
 }
 
-// Deduction is the total drawn from a segment for one invoice.
+// Deduction is the total drawn from a segment for one invoice, or, with a
+// negative amount, its cancellation when the invoice was voided
+// (invoice_void.go).
 type Deduction struct {
 	InvoiceID string       `msgpack:"InvoiceID"`
-	Timestamp Nanos        `msgpack:"Timestamp"` // the invoice's start (or the segment's, if later)
+	Timestamp Nanos        `msgpack:"Timestamp"` // the invoice's start (or the segment's, if later); a cancellation's: the void
 	Amount    money.Amount `msgpack:"Amount"`
 }
 

@@ -264,6 +264,7 @@ func randomLog(t *testing.T, seed int64) []Entry {
 	arng := rand.New(rand.NewSource(seed*31337 + 7))
 	mrng := rand.New(rand.NewSource(seed*7919 + 11))
 	brng := rand.New(rand.NewSource(seed*6007 + 13))
+	vrng := rand.New(rand.NewSource(seed*6011 + 17))
 	payer := func() string { return fmt.Sprintf("c%02d", 8*prng.Intn(customers/8)+6+prng.Intn(2)) }
 	gates := []string{GateExternal, GateExternal, GateNone}
 	for _, cmd := range cmds {
@@ -480,6 +481,7 @@ func randomLog(t *testing.T, seed int64) []Entry {
 		batch = append(batch, adminCommands(arng, step, customers)...)
 		batch = append(batch, manualEntries(mrng, now, customers)...)
 		batch = append(batch, balanceEdits(brng, now, customers)...)
+		batch = append(batch, invoiceCommands(vrng, start, customers)...)
 		if len(batch) > 0 {
 			push(batch...)
 		}
@@ -667,7 +669,7 @@ func TestRandomLogRatesEveryFeature(t *testing.T) {
 		"workflow prepaid_balance EXTERNAL failed", "workflow prepaid_balance NONE paid", "workflow spend EXTERNAL paid", "workflow spend EXTERNAL failed",
 		"workflow spend NONE paid", "workflow spend STRIPE paid", "workflow spend STRIPE failed", "external invoice", "external invoice status moved",
 		"workflow settled on an unwatched contract", "manual entry, negative true", "manual entry, negative false",
-		"manual entries beyond the remainder"} {
+		"manual entries beyond the remainder", "invoice voided", "invoice regenerated"} {
 		if !seen[f] {
 			t.Errorf("never seen: %s", f)
 		}
@@ -785,6 +787,12 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 					}
 				}
 				for _, inv := range k.Invoices {
+					if inv.Status == InvoiceVoid {
+						seen["invoice voided"] = true
+					}
+					if inv.Status == InvoiceVoid && k.Invoice(RegeneratedID(inv.ID)) != nil {
+						seen["invoice regenerated"] = true
+					}
 					if inv.External != nil {
 						seen["external invoice"] = true
 						if inv.External.Status != ExternalFinalized {

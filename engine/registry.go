@@ -178,6 +178,13 @@ var commandSpecs = buildSpecs(
 	CommandSpec{Kind: KindEditBalance, Name: "edit_balance", Version: 1, New: func() Command { return &EditBalance{} },
 		Scope: ScopeCustomer, Route: routeEditBalance, applyCustomer: applyEditBalance,
 		Changes: termsChange},
+	// Voided and regenerated invoices (invoice_void.go).
+	CommandSpec{Kind: KindVoidInvoice, Name: "void_invoice", Version: 1, New: func() Command { return &VoidInvoice{} },
+		Scope: ScopeCustomer, Route: routeVoidInvoice, applyCustomer: applyVoidInvoice,
+		Changes: usageChange, validate: validateVoidInvoice, OnArchived: true},
+	CommandSpec{Kind: KindRegenerateInvoice, Name: "regenerate_invoice", Version: 1, New: func() Command { return &RegenerateInvoice{} },
+		Scope: ScopeCustomer, Route: routeRegenerateInvoice, applyCustomer: applyRegenerateInvoice,
+		Changes: usageChange, validate: validateRegenerateInvoice},
 )
 
 // specTable indexes specs by kind.

@@ -48,7 +48,7 @@ const (
 var kindsSinceCompact = map[engine.Kind]bool{
 	engine.KindArchiveCustomer: true, engine.KindArchiveContract: true, engine.KindSetIngestAliases: true,
 	engine.KindSetCustomerName: true, engine.KindAddBillingProviders: true,
-	engine.KindAddManualLedgerEntry: true, engine.KindEditBalance: true,
+	engine.KindAddManualLedgerEntry: true, engine.KindEditBalance: true, engine.KindVoidInvoice: true, engine.KindRegenerateInvoice: true,
 }
 
 // KindNeedsFormat is the data format a cluster needs before its leader may

@@ -77,6 +77,8 @@ func sampleCommands() []engine.Command {
 		&engine.ArchiveContract{CustomerID: "c1", ContractID: "k1", VoidInvoices: true},
 		&engine.SetIngestAliases{CustomerID: "c1", IngestAliases: []string{"a", "b"}},
 		&engine.SetCustomerName{CustomerID: "c1", Name: "Renamed"},
+		&engine.VoidInvoice{CustomerID: "c1", InvoiceID: "inv1"},
+		&engine.RegenerateInvoice{CustomerID: "c1", InvoiceID: "inv1"},
 		&engine.AddManualLedgerEntry{CustomerID: "c1", ContractID: "k1", CommitID: "cr1", SegmentID: "s1", Amount: dec("-12.25"), Reason: "outage", At: 15},
 		&engine.AddBillingProviders{CustomerID: "c1", Configurations: []engine.BillingProviderConfig{{BillingProvider: "stripe",
 			DeliveryMethod: engine.DeliveryDirect, Configuration: map[string]string{"stripe_customer_id": "cus_1"}}}},

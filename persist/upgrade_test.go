@@ -42,7 +42,7 @@ var goldenBuilds = []struct {
 	// customer administration steps (kinds 12 to 16, customer layout 10),
 	// the manual ledger entries (kind 50, customer layout 11), and the
 	// cluster layer's commands in cluster-log.bin (replayed by cluster)
-	{name: "v0.5.0", snapshotIndex: 7, lateSnapshotIndex: 17, stripeInvoices: 1, adminSnapshotIndex: 25},
+	{name: "v0.5.0", snapshotIndex: 7, lateSnapshotIndex: 17, stripeInvoices: 1, adminSnapshotIndex: 27},
 }
 
 // Every fixture set is a release in golden.Releases, and the upgrade tests
@@ -150,7 +150,7 @@ func TestGoldenV050IsTheCurrentScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	script := golden.CurrentScript()
-	if len(entries) != len(script) || golden.AdminSnapshotAfter() != 25 {
+	if len(entries) != len(script) || golden.AdminSnapshotAfter() != 27 {
 		t.Fatalf("%d entries, script has %d (admin snapshot after %d)", len(entries), len(script), golden.AdminSnapshotAfter())
 	}
 	kinds := map[engine.Kind]bool{}
@@ -183,7 +183,8 @@ func TestGoldenV050IsTheCurrentScript(t *testing.T) {
 		t.Error("the v0.5.0 log holds no edit_contract at version 5")
 	}
 	for _, k := range []engine.Kind{engine.KindArchiveCustomer, engine.KindArchiveContract, engine.KindSetIngestAliases,
-		engine.KindSetCustomerName, engine.KindAddBillingProviders, engine.KindAddManualLedgerEntry, engine.KindEditBalance} {
+		engine.KindSetCustomerName, engine.KindAddBillingProviders, engine.KindAddManualLedgerEntry, engine.KindEditBalance,
+		engine.KindVoidInvoice, engine.KindRegenerateInvoice} {
 		if !kinds[k] {
 			t.Errorf("the v0.5.0 log holds no kind %d", k)
 		}

@@ -48,6 +48,9 @@ var appliedFields = map[string][]string{
 	// Manual ledger entries (manual_ledger.go): per_group_amounts (seat
 	// groups' shares) stays refused.
 	"/v1/contracts/addManualBalanceLedgerEntry": {"customer_id", "contract_id", "id", "segment_id", "amount", "reason", "timestamp"},
+	// Voided and regenerated invoices (invoice_void.go).
+	"/v1/invoices/void":       {"id"},
+	"/v1/invoices/regenerate": {"id"},
 	"/v1/billable-metrics/create": {
 		"name", "aggregation_type", "aggregation_key", "custom_fields",
 		"event_type_filter.in_values", "event_type_filter.not_in_values",
@@ -152,6 +155,28 @@ var appliedFields = map[string][]string{
 	// request stays refused.
 	"/v2/contracts/commits/edit":                      append([]string{"customer_id"}, balanceUpdateFields("", "commit_id")...),
 	"/v2/contracts/credits/edit":                      append([]string{"customer_id"}, balanceUpdateFields("", "credit_id")...),
+	// Amendments (amend.go): proposed as the v2 edit's add_* parts.
+	"/v1/contracts/amend": append(append(append(append([]string{
+		"customer_id", "contract_id", "starting_at",
+		"overrides[].starting_at", "overrides[].ending_before", "overrides[].product_id",
+		"overrides[].applicable_product_tags", "overrides[].entitled", "overrides[].type", "overrides[].multiplier",
+		"overrides[].overwrite_rate.rate_type", "overrides[].overwrite_rate.price",
+		"overrides[].overwrite_rate.tiers[].size", "overrides[].overwrite_rate.tiers[].price",
+		"overrides[].priority",
+	}, commitFields("commits[].", false)...), commitFields("credits[].", true)...),
+		"commits[].invoice_schedule.credit_type_id",
+		"commits[].invoice_schedule.schedule_items[].timestamp",
+		"commits[].invoice_schedule.schedule_items[].amount",
+		"commits[].invoice_schedule.schedule_items[].unit_price",
+		"commits[].invoice_schedule.schedule_items[].quantity",
+		"commits[].invoice_schedule.do_not_invoice",
+		"commits[].invoice_schedule.recurring_schedule.starting_at", "commits[].invoice_schedule.recurring_schedule.ending_before",
+		"commits[].invoice_schedule.recurring_schedule.frequency", "commits[].invoice_schedule.recurring_schedule.amount_distribution",
+		"commits[].invoice_schedule.recurring_schedule.amount", "commits[].invoice_schedule.recurring_schedule.unit_price",
+		"commits[].invoice_schedule.recurring_schedule.quantity",
+		"commits[].payment_gate_config.payment_gate_type", "commits[].payment_gate_config.tax_type",
+		"commits[].access_schedule.schedule_items[].credit_type_id", "credits[].access_schedule.schedule_items[].credit_type_id",
+	), scheduledChargeFields("scheduled_charges[].")...),
 	"/v1/contracts/commits/threshold-billing/release": {"workflow_id", "outcome"},
 	"/v1/contracts/get":                               {"customer_id", "contract_id", "include_balance", "include_ledgers"},
 	"/v1/contracts/list":                              {"customer_id", "include_balance", "include_ledgers", "include_archived", "covering_date", "starting_at"},

@@ -76,7 +76,7 @@ func renderInvoice(c *engine.Customer, k *engine.Contract, inv *engine.Invoice, 
 		CreditType: creditTypeOf(cat, inv.CreditTypeID), StartTimestamp: tsv(inv.Start), EndTimestamp: tsv(inv.End),
 		LineItems: []lineItemOut{}, Total: amountNum(inv.Total),
 	}
-	if inv.Status == engine.InvoiceFinalized {
+	if inv.Status != engine.InvoiceDraft { // finalized, or finalized then voided
 		out.IssuedAt = ts(inv.FinalizedAt)
 	}
 	if x := inv.External; x != nil {
@@ -207,7 +207,7 @@ func parseInvoiceQuery(q *fasthttp.Args, list bool) (invoiceQuery, error) {
 		return iq, err
 	}
 	if v := strings.ToUpper(string(q.Peek("status"))); v != "" {
-		if v != engine.InvoiceDraft && v != engine.InvoiceFinalized && v != "VOID" {
+		if v != engine.InvoiceDraft && v != engine.InvoiceFinalized && v != engine.InvoiceVoid {
 			return iq, badRequest("status: must be DRAFT, FINALIZED or VOID")
 		}
 		iq.status = v

@@ -78,6 +78,8 @@ func (s *Server) buildRoutes() map[string]*endpoint {
 	add(get, customerInvoicesRoute, s.listInvoices, readRoute, read)
 	add(get, customerInvoiceRoute, s.getInvoice, readRoute, read)
 	add(get, customerRejectsRoute, s.customerRejects, readRoute, read)
+	add(post, "/v1/invoices/void", s.voidInvoice, leaderOnly, admin)
+	add(post, "/v1/invoices/regenerate", s.regenerateInvoice, leaderOnly, admin)
 	add(post, "/v1/customers/archive", s.archiveCustomer, leaderOnly, admin)
 	add(post, customerAliasesRoute, s.setIngestAliases, leaderOnly, admin)
 	add(post, customerNameRoute, s.setCustomerName, leaderOnly, admin)
@@ -111,6 +113,7 @@ func (s *Server) buildRoutes() map[string]*endpoint {
 	add(post, "/v2/contracts/edit", s.editContract, leaderOnly, admin)
 	add(post, "/v2/contracts/commits/edit", s.editCommit, leaderOnly, admin)
 	add(post, "/v2/contracts/credits/edit", s.editCredit, leaderOnly, admin)
+	add(post, "/v1/contracts/amend", s.amendContract, leaderOnly, admin)
 	add(post, "/v1/contracts/commits/threshold-billing/release", s.releasePaymentGate, leaderOnly, admin)
 
 	add(get, "/v1/credit-types/list", s.listCreditTypes, readRoute, read)

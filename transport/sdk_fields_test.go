@@ -256,6 +256,20 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 	// The credit of the edit contract and its segment (manual entries).
 	editCredit := editValue("credits", "0")
 	editSegment := func() any { return engine.DeriveID(editCredit().(string), "segment", "0") }
+	// A finalized invoice of its own for each void: a contract backdated
+	// to October with a charge then (its statement is finalized at once);
+	// voided first for each regenerate.
+	finalizedInvoice := func() any {
+		k := e.create("/v1/contracts/create", map[string]any{"customer_id": freshCustomer(), "rate_card_id": rc, "starting_at": e.at("2025-10-01T00:00:00Z"),
+			"scheduled_charges": []any{map[string]any{"product_id": fixed, "schedule": map[string]any{"schedule_items": []any{
+				map[string]any{"timestamp": e.at("2025-10-15T00:00:00Z"), "amount": 5}}}}}})
+		return engine.DeriveID(k, "invoice", "2025-10-01T00:00:00Z")
+	}
+	voidedInvoice := func() any {
+		id := finalizedInvoice()
+		e.ok("POST", "/v1/invoices/void", map[string]any{"id": id}, nil)
+		return id
+	}
 	seq := 0
 	unique := func(p string) func() any { return func() any { seq++; return fmt.Sprintf("%s-%d", p, seq) } }
 	uniqueList := func(p string) func() any { return func() any { return []any{unique(p)()} } }
@@ -335,11 +349,12 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 		}
 		return out
 	}
-	invoiced := func(item map[string]any) func(any) {
+	invoicedAt := func(elem string, item map[string]any) func(any) {
 		access := obj("credit_type_id", usd, "schedule_items", []any{obj("amount", 100, "starting_at", start, "ending_before", end)})
-		return setIn("add_commits[]", obj("type", "PREPAID", "product_id", fixed, "access_schedule", access,
+		return setIn(elem, obj("type", "PREPAID", "product_id", fixed, "access_schedule", access,
 			"invoice_schedule", obj("schedule_items", []any{item})))
 	}
+	invoiced := func(item map[string]any) func(any) { return invoicedAt("add_commits[]", item) }
 	// A commit with a recurring invoice schedule (fresh objects each time).
 	recurringCommit := func(elem string, kv ...any) func(any) {
 		return func(body any) {
@@ -568,6 +583,10 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 			},
 			values: map[string]func() any{"customer_id": func() any { return editCust }, "contract_id": func() any { return editContract },
 				"id": editCredit, "segment_id": editSegment, "amount": constant(-0.5), "timestamp": constant(start)}},
+		{path: "/v1/invoices/void", params: metronome.V1InvoiceVoidParams{},
+			base: func() any { return obj("id", finalizedInvoice()) }, values: map[string]func() any{"id": finalizedInvoice}},
+		{path: "/v1/invoices/regenerate", params: metronome.V1InvoiceRegenerateParams{},
+			base: func() any { return obj("id", voidedInvoice()) }, values: map[string]func() any{"id": voidedInvoice}},
 		{path: "/v1/customers/{id}/setIngestAliases", params: metronome.V1CustomerSetIngestAliasesParams{},
 			url:    func() string { return "/v1/customers/" + freshCustomer().(string) + "/setIngestAliases" },
 			base:   func() any { return obj("ingest_aliases", uniqueList("set-alias")()) },
@@ -736,6 +755,44 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 					"add_commits[].invoice_schedule.schedule_items[].unit_price": invoiced(obj("timestamp", start, "quantity", 2)),
 					"add_commits[].invoice_schedule.schedule_items[].quantity":   invoiced(obj("timestamp", start, "unit_price", 2)),
 				})},
+		{path: "/v1/contracts/amend", params: metronome.V1ContractAmendParams{},
+			base: func() any {
+				b := editBase().(map[string]any)
+				b["starting_at"] = start
+				return b
+			},
+			templates: map[string]map[string]any{
+				"commits[].payment_gate_config": obj("payment_gate_type", "EXTERNAL"),
+				"commits[]":                     obj("type", "PREPAID", "product_id", fixed, "access_schedule", schedule()),
+				"credits[]":                     obj("product_id", fixed, "access_schedule", schedule()),
+				"overrides[]":                   obj("starting_at", start, "product_id", api, "type", "MULTIPLIER", "multiplier", 2),
+				"overrides[].overwrite_rate":    obj("rate_type", "FLAT", "price", 2),
+				"commits[].access_schedule.schedule_items[]":    obj("amount", 1, "starting_at", start, "ending_before", end),
+				"credits[].access_schedule.schedule_items[]":    obj("amount", 1, "starting_at", start, "ending_before", end),
+				"commits[].invoice_schedule.schedule_items[]":   obj("timestamp", start),
+				"scheduled_charges[]":                           obj("product_id", fixed, "schedule", chargeSchedule()),
+				"scheduled_charges[].schedule":                  chargeSchedule(),
+				"scheduled_charges[].schedule.schedule_items[]": obj("timestamp", later, "amount", 3),
+			},
+			values: merge(commitValues("commits[]."), commitValues("credits[]."), chargeValues("scheduled_charges[]."), map[string]func() any{
+				"customer_id": func() any { return editCust }, "contract_id": func() any { return editContract }, "starting_at": constant(start),
+				"commits[].payment_gate_config.payment_gate_type": constant("EXTERNAL"), "commits[].payment_gate_config.tax_type": constant("NONE"),
+				"overrides[].product_id": constant(api), "overrides[].type": constant("MULTIPLIER"), "overrides[].starting_at": constant(start),
+				"overrides[].ending_before": constant(later), "overrides[].overwrite_rate.rate_type": constant("FLAT"),
+				"commits[].invoice_schedule.credit_type_id": constant(usd),
+			}),
+			also: mergeAlso(chargeAlso("scheduled_charges[]."), recurringAlso("commits[]."), map[string]func(any){
+				"overrides[].overwrite_rate": func(body any) {
+					setPath(body, "overrides[]", obj("starting_at", start, "product_id", api, "type", "OVERWRITE", "overwrite_rate", obj("rate_type", "FLAT", "price", 2)), nil)
+				},
+				"overrides[].overwrite_rate.tiers": func(body any) { // after the one above (sorted)
+					setPath(body, "overrides[]", obj("starting_at", start, "product_id", api, "type", "OVERWRITE",
+						"overwrite_rate", obj("rate_type", "TIERED", "tiers", []any{obj("size", 5, "price", 1), obj("price", 0.5)})), nil)
+				},
+				"commits[].invoice_schedule.schedule_items[].timestamp":  invoicedAt("commits[]", obj("amount", 1)),
+				"commits[].invoice_schedule.schedule_items[].unit_price": invoicedAt("commits[]", obj("timestamp", start, "quantity", 2)),
+				"commits[].invoice_schedule.schedule_items[].quantity":   invoicedAt("commits[]", obj("timestamp", start, "unit_price", 2)),
+			})},
 		{path: "/v1/contract-pricing/rate-cards/getRates", params: metronome.V1ContractRateCardRateListParams{},
 			base:   func() any { return obj("rate_card_id", rc, "at", start) },
 			values: map[string]func() any{"rate_card_id": constant(rc), "at": constant(start), "selectors[].billing_frequency": constant("MONTHLY")}},

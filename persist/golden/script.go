@@ -206,9 +206,9 @@ func StripeSteps() []Step {
 }
 
 // CurrentScript is the history the newest fixture set (v0.5.0) replays:
-// FullScript, then AdminSteps, then ManualSteps, then EditSteps.
+// FullScript, then AdminSteps, ManualSteps, EditSteps and InvoiceSteps.
 func CurrentScript() []Step {
-	return append(append(append(FullScript(), AdminSteps()...), ManualSteps()...), EditSteps()...)
+	return append(append(append(append(FullScript(), AdminSteps()...), ManualSteps()...), EditSteps()...), InvoiceSteps()...)
 }
 
 // AdminSnapshotAfter is the number of CurrentScript entries applied when
@@ -293,4 +293,22 @@ func EditSteps() []Step {
 func amountPtr(s string) *money.Amount {
 	a := money.MustParse(s)
 	return &a
+}
+
+// InvoiceSteps void and regenerate invoices (void_invoice and
+// regenerate_invoice, kinds 56 and 57; no new customer layout): Beta's
+// January invoice, which its credit paid, is voided (the credit gets its
+// draw back) and regenerated (drawing it again); Alpha's February invoice
+// is voided and left so.
+func InvoiceSteps() []Step {
+	betaJan := engine.DeriveID("k-b", "invoice", "2026-01-01T00:00:00Z")
+	return []Step{
+		{"2026-03-12T05:00:00Z", []engine.Command{
+			&engine.VoidInvoice{CustomerID: "cu-b", InvoiceID: betaJan},
+			&engine.VoidInvoice{CustomerID: "cu-a", InvoiceID: engine.DeriveID("k-a", "invoice", "2026-02-01T00:00:00Z")},
+		}},
+		{"2026-03-12T06:00:00Z", []engine.Command{
+			&engine.RegenerateInvoice{CustomerID: "cu-b", InvoiceID: betaJan},
+		}},
+	}
 }
