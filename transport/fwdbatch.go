@@ -136,8 +136,10 @@ func (b *batcher) do(ctx *fasthttp.RequestCtx) error {
 		b.gate.RUnlock()
 		return errForwarderClosed
 	}
-	b.waiting.Add(1)
 	b.in <- c // the loop runs until closed is set, which waits for this
+	// Counted once queued (the loop may take it first: the count is right
+	// whenever no call is between these two lines).
+	b.waiting.Add(1)
 	b.gate.RUnlock()
 	<-c.done
 	if c.err != nil {
