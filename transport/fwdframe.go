@@ -137,12 +137,21 @@ func appendSubRequest(dst []byte, req *fasthttp.Request) ([]byte, error) {
 	return appendString(dst, req.Body()), nil
 }
 
-// appendSubResponse appends resp's frame to dst. A header past the
+// defaultContentType is the Content-Type fasthttp reports for an answer
+// that set none.
+const defaultContentType = "text/plain; charset=utf-8"
+
+// appendSubResponse appends resp's frame to dst: what the leader would
+// have written on the wire. A header past the
 // framing's bounds (none of the server's own are near them) is left out
 // rather than fail the answers of the whole batch.
 func appendSubResponse(dst []byte, resp *fasthttp.Response) []byte {
 	dst = binary.AppendUvarint(dst, uint64(resp.StatusCode()))
+	empty := len(resp.Body()) == 0
 	keep := func(k, v []byte) bool {
+		if empty && bytes.EqualFold(k, []byte(fasthttp.HeaderContentType)) && string(v) == defaultContentType {
+			return false // fasthttp's default, which it does not write for an empty body either
+		}
 		return relayedResponseHeader(k) && len(k) <= maxHeaderNameLen && len(v) <= maxHeaderValueLen
 	}
 	n := 0
