@@ -19,7 +19,7 @@ import (
 // startThreeNodes starts a real three-node cluster on loopback (Raft and
 // HTTP), the first node its leader, and returns the three servers once the
 // followers know the leader and serve reads.
-func startThreeNodes(t *testing.T, start string) []*testEnv {
+func startThreeNodes(t testing.TB, start string) []*testEnv {
 	t.Helper()
 	leader := newEnv(t, start)
 	leaderNode := leader.node.(*cluster.Node)
@@ -57,7 +57,7 @@ func startThreeNodes(t *testing.T, start string) []*testEnv {
 }
 
 // waitFor polls cond until it holds (20 s at most).
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for !cond() {
@@ -69,7 +69,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // metricValue reads one series' value from a node's /metrics.
-func metricValue(t *testing.T, e *testEnv, series string) float64 {
+func metricValue(t testing.TB, e *testEnv, series string) float64 {
 	t.Helper()
 	a := send(e.base, "GET", "/metrics", testToken, "")
 	sc := bufio.NewScanner(strings.NewReader(a.body))
@@ -95,33 +95,9 @@ func TestForwardedWritesOnThreeNodes(t *testing.T) {
 	nodes := startThreeNodes(t, "2026-03-01T12:00:00Z")
 	leader, followers := nodes[0], nodes[1:]
 
-	metric := leader.create("/v1/billable-metrics/create", map[string]any{"name": "calls", "aggregation_type": "COUNT"})
-	product := leader.create("/v1/contract-pricing/products/create", map[string]any{"name": "API", "type": "USAGE", "billable_metric_id": metric})
-	rateCard := leader.create("/v1/contract-pricing/rate-cards/create", map[string]any{"name": "card"})
-	leader.ok("POST", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rateCard, "product_id": product,
-		"starting_at": "2026-03-01T00:00:00Z", "entitled": true, "rate_type": "FLAT", "price": 1}, nil)
 	const customers, balance = 6, 100000
-	ids := make([]string, customers)
-	for i := range ids {
-		ids[i] = leader.create("/v1/customers", map[string]any{"name": fmt.Sprint("customer ", i), "ingest_aliases": []string{fmt.Sprint("cust-", i)}})
-		leader.ok("POST", "/v1/contracts/create", map[string]any{"customer_id": ids[i], "rate_card_id": rateCard, "starting_at": "2026-03-01T00:00:00Z",
-			"commits": []any{map[string]any{"type": "PREPAID", "product_id": product, "access_schedule": map[string]any{"schedule_items": []any{
-				map[string]any{"amount": balance, "starting_at": "2026-03-01T00:00:00Z", "ending_before": "2027-03-01T00:00:00Z"}}}}}}, nil)
-	}
-	token := func(scope string) string {
-		var out struct{ Data struct{ Token string } }
-		leader.ok("POST", "/v1/admin/tokens/create", map[string]any{"name": scope + " client", "scope": scope}, &out)
-		return out.Data.Token
-	}
-	writeTok, readTok := token("write"), token("read")
-	waitFor(t, "the followers to hold the customers and tokens", func() bool {
-		for _, f := range followers {
-			if send(f.base, "GET", "/v1/entitlements/check?customer_id="+ids[customers-1]+"&product_id="+product, readTok, "").status != 200 {
-				return false
-			}
-		}
-		return true
-	})
+	p := setupPrepaid(t, nodes, customers, balance)
+	ids, product, writeTok, readTok := p.ids, p.product, p.writeTok, p.readTok
 
 	event := func(tx string, c int) string {
 		return fmt.Sprintf(`{"transaction_id":%q,"customer_id":"cust-%d","event_type":"call","timestamp":"2026-03-01T11:00:00Z"}`, tx, c)
@@ -269,4 +245,45 @@ func TestForwardedWritesOnThreeNodes(t *testing.T) {
 		t.Errorf("the followers' batches carried %v writes, want the %d they forwarded", sum, batched)
 	}
 	t.Logf("%d forwarded writes in %v batches", batched, count)
+}
+
+// prepaid is what setupPrepaid made: customers cust-0... with a prepaid
+// balance on a product priced 1 per event, and a write and a read token.
+type prepaid struct {
+	ids                        []string
+	product, writeTok, readTok string
+}
+
+// setupPrepaid makes n prepaid customers through the leader (nodes[0]) and
+// waits for every node to hold them and the tokens.
+func setupPrepaid(t testing.TB, nodes []*testEnv, customers, balance int) prepaid {
+	t.Helper()
+	leader := nodes[0]
+	metric := leader.create("/v1/billable-metrics/create", map[string]any{"name": "calls", "aggregation_type": "COUNT"})
+	product := leader.create("/v1/contract-pricing/products/create", map[string]any{"name": "API", "type": "USAGE", "billable_metric_id": metric})
+	rateCard := leader.create("/v1/contract-pricing/rate-cards/create", map[string]any{"name": "card"})
+	leader.ok("POST", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rateCard, "product_id": product,
+		"starting_at": "2026-03-01T00:00:00Z", "entitled": true, "rate_type": "FLAT", "price": 1}, nil)
+	ids := make([]string, customers)
+	for i := range ids {
+		ids[i] = leader.create("/v1/customers", map[string]any{"name": fmt.Sprint("customer ", i), "ingest_aliases": []string{fmt.Sprint("cust-", i)}})
+		leader.ok("POST", "/v1/contracts/create", map[string]any{"customer_id": ids[i], "rate_card_id": rateCard, "starting_at": "2026-03-01T00:00:00Z",
+			"commits": []any{map[string]any{"type": "PREPAID", "product_id": product, "access_schedule": map[string]any{"schedule_items": []any{
+				map[string]any{"amount": balance, "starting_at": "2026-03-01T00:00:00Z", "ending_before": "2027-03-01T00:00:00Z"}}}}}}, nil)
+	}
+	token := func(scope string) string {
+		var out struct{ Data struct{ Token string } }
+		leader.ok("POST", "/v1/admin/tokens/create", map[string]any{"name": scope + " client", "scope": scope}, &out)
+		return out.Data.Token
+	}
+	writeTok, readTok := token("write"), token("read")
+	waitFor(t, "every node to hold the customers and tokens", func() bool {
+		for _, f := range nodes {
+			if send(f.base, "GET", "/v1/entitlements/check?customer_id="+ids[customers-1]+"&product_id="+product, readTok, "").status != 200 {
+				return false
+			}
+		}
+		return true
+	})
+	return prepaid{ids: ids, product: product, writeTok: writeTok, readTok: readTok}
 }
