@@ -60,6 +60,9 @@ type Metrics struct {
 	// the leader's dispatcher first seeing a notification (right after it
 	// is applied) until a destination accepted it.
 	webhookDelivery *vm.PrometheusHistogram
+	// forwardBatch is burndown_forward_batch_requests: on a follower, the
+	// client writes in each batch it forwarded to the leader.
+	forwardBatch *vm.PrometheusHistogram
 	// leaderChanges is burndown_leader_changes_total: leadership changes
 	// this node observed (gained, lost, or a new leader elsewhere).
 	leaderChanges *vm.Counter
@@ -85,6 +88,7 @@ func New(version, goVersion string) *Metrics {
 		snapshot:         set.NewPrometheusHistogramExt("burndown_snapshot_duration_seconds", slowBuckets),
 		snapshotPause:    set.NewPrometheusHistogramExt("burndown_snapshot_pause_seconds", latencyBuckets),
 		webhookDelivery:  set.NewPrometheusHistogramExt("burndown_webhook_delivery_duration_seconds", slowBuckets),
+		forwardBatch:     set.NewPrometheusHistogramExt("burndown_forward_batch_requests", batchBuckets),
 		leaderChanges:    set.NewCounter("burndown_leader_changes_total"),
 	}
 	for i, o := range webhookOutcomes {
@@ -108,6 +112,14 @@ func (m *Metrics) CheckDone(d time.Duration) {
 func (m *Metrics) ProposeWaited(queued time.Time) {
 	if m != nil {
 		m.proposeWait.Update(time.Since(queued).Seconds())
+	}
+}
+
+// ForwardBatchSent records a batch of n writes a follower forwarded to the
+// leader (and the leader answered).
+func (m *Metrics) ForwardBatchSent(n int) {
+	if m != nil {
+		m.forwardBatch.Update(float64(n))
 	}
 }
 

@@ -17,14 +17,14 @@ const testToken = "test-token"
 
 // testEnv is a running server on a free 127.0.0.1 port.
 type testEnv struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	srv  *Server
 	node Node
 }
 
 // startServer serves node over HTTP until the test ends.
-func startServer(t *testing.T, node Node, mutate ...func(*Config)) *testEnv {
+func startServer(t testing.TB, node Node, mutate ...func(*Config)) *testEnv {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -34,7 +34,7 @@ func startServer(t *testing.T, node Node, mutate ...func(*Config)) *testEnv {
 }
 
 // startServerOn serves node on ln until the test ends.
-func startServerOn(t *testing.T, ln net.Listener, node Node, mutate ...func(*Config)) *testEnv {
+func startServerOn(t testing.TB, ln net.Listener, node Node, mutate ...func(*Config)) *testEnv {
 	t.Helper()
 	cfg := Config{Node: node, Token: testToken, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, m := range mutate {

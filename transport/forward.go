@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"burndown/telemetry"
 )
 
 // forwardedHeader marks a request a follower forwarded, so a node that is not
@@ -17,16 +19,24 @@ import (
 const forwardedHeader = "X-Burndown-Forwarded"
 
 // forwarder proxies requests to the current leader over kept-alive
-// connections, HTTPS when tls is set.
+// connections, HTTPS when tls is set: writes in batches (fwdbatch.go),
+// everything else one by one.
 type forwarder struct {
 	timeout time.Duration
 	tls     *tls.Config
-	mu      sync.Mutex
-	clients map[string]*fasthttp.HostClient
+	// maxBatchBytes bounds a batch's body: this node's body limit, the
+	// same on every node (a leader with a smaller one refuses the batch
+	// 413, and its writes go one by one).
+	maxBatchBytes int
+	metrics       *telemetry.Metrics
+	mu            sync.Mutex
+	clients       map[string]*fasthttp.HostClient
+	batchers      map[string]*batcher
 }
 
-func newForwarder(timeout time.Duration, tlsCfg *tls.Config) *forwarder {
-	return &forwarder{timeout: timeout + 5*time.Second, tls: tlsCfg, clients: map[string]*fasthttp.HostClient{}}
+func newForwarder(timeout time.Duration, tlsCfg *tls.Config, maxBatchBytes int, m *telemetry.Metrics) *forwarder {
+	return &forwarder{timeout: timeout + 5*time.Second, tls: tlsCfg, maxBatchBytes: maxBatchBytes, metrics: m,
+		clients: map[string]*fasthttp.HostClient{}, batchers: map[string]*batcher{}}
 }
 
 // scheme is the forwarder's URL scheme: https with TLS, else http.
@@ -63,16 +73,23 @@ func (f *forwarder) client(addr string) *fasthttp.HostClient {
 // never waits twice (leadership flapping cannot hold it past the bound).
 const waitedKey = "burndown.waited-for-leader"
 
-// forward sends the request to the leader and relays its answer unchanged;
-// a restore upload is not relayed but answered 421 with the leader's
-// address (misdirected).
+// forward sends the request to the leader on its own and relays its answer
+// unchanged; forwardWrite sends a write in a batch with others (fwdbatch.go)
+// where it can. A restore upload is not relayed but answered 421 with the
+// leader's address (misdirected).
 // Without a known leader (an election in progress) it waits up to
 // cfg.LeaderWait for one; when the leader it knows cannot be dialled (it
 // stopped: the request never reached it, so nothing was applied) it waits
 // for a new one and tries that once. Should this node win meanwhile, it
 // serves the request itself. Past the bound it answers 503 with
 // Retry-After.
-func (s *Server) forward(ctx *fasthttp.RequestCtx) {
+func (s *Server) forward(ctx *fasthttp.RequestCtx) { s.relay(ctx, false) }
+
+// forwardWrite forwards a request to a leader-only route, in a batch when
+// it is one a batch may carry (batchable).
+func (s *Server) forwardWrite(ctx *fasthttp.RequestCtx) { s.relay(ctx, batchable(ctx)) }
+
+func (s *Server) relay(ctx *fasthttp.RequestCtx, batch bool) {
 	if len(ctx.Request.Header.Peek(forwardedHeader)) > 0 {
 		writeError(ctx, unavailable("leadership is changing; retry"))
 		return
@@ -92,13 +109,13 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx) {
 			return
 		}
 	}
-	err := s.forwardTo(ctx, addr)
+	err := s.send(ctx, addr, batch)
 	if isDialError(err) {
 		s.log.Warn("the leader cannot be dialled; waiting for a new one", "leader", addr, "path", string(ctx.Path()), "err", err)
 		if addr = s.awaitLeader(ctx, addr); addr == "" {
 			return
 		}
-		err = s.forwardTo(ctx, addr)
+		err = s.send(ctx, addr, batch)
 	}
 	if err != nil {
 		s.log.Warn("forward to leader failed", "leader", addr, "path", string(ctx.Path()), "err", err)
@@ -154,6 +171,22 @@ func (s *Server) awaitLeader(ctx *fasthttp.RequestCtx, avoid string) string {
 
 // leaderPoll is how often a waiting request looks for a leader.
 const leaderPoll = 10 * time.Millisecond
+
+// send relays the request to the leader at addr: in a batch when batch is
+// set and the leader serves batches, else (or when the leader refused the
+// batch before serving any of it) on its own.
+func (s *Server) send(ctx *fasthttp.RequestCtx, addr string, batch bool) error {
+	if batch {
+		b := s.fwd.batcher(addr)
+		if b.supported() {
+			err := b.do(ctx)
+			if !errors.Is(err, errBatchRefused) {
+				return err
+			}
+		}
+	}
+	return s.forwardTo(ctx, addr)
+}
 
 // forwardTo relays the request to the leader at addr.
 func (s *Server) forwardTo(ctx *fasthttp.RequestCtx, addr string) error {

@@ -11,7 +11,7 @@ import (
 	"burndown/engine"
 )
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -31,7 +31,7 @@ type nodeConfig struct {
 // openClusterNode starts a real single-node cluster (Raft on loopback, data in
 // a temp dir) with a test clock set to start, advertising httpAddr, and its
 // dispatcher.
-func openClusterNode(t *testing.T, start, httpAddr string, opts ...func(*nodeConfig)) *cluster.Node {
+func openClusterNode(t testing.TB, start, httpAddr string, opts ...func(*nodeConfig)) *cluster.Node {
 	t.Helper()
 	cfg := nodeConfig{Config: cluster.Config{NodeID: "n1", DataDir: t.TempDir(), RaftAddr: freeAddr(t), HTTPAddr: httpAddr,
 		Bootstrap: true, TestClock: true, Engine: engine.Config{Shards: 4}}}
@@ -63,7 +63,7 @@ func openClusterNode(t *testing.T, start, httpAddr string, opts ...func(*nodeCon
 
 // newEnv starts a real cluster node with a test clock at start and the HTTP
 // server in front of it on a free 127.0.0.1 port.
-func newEnv(t *testing.T, start string, opts ...func(*nodeConfig)) *testEnv {
+func newEnv(t testing.TB, start string, opts ...func(*nodeConfig)) *testEnv {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

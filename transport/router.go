@@ -145,6 +145,9 @@ func (s *Server) buildRoutes() map[string]*endpoint {
 	add(post, "/v1/cluster/snapshot", s.clusterSnapshot, anyNode, admin)
 	add(get, "/v1/cluster/backup", s.clusterBackup, anyNode, admin)
 	add(post, "/v1/cluster/restore", s.clusterRestore, leaderOnly, admin)
+	// A follower's forwarded writes (fwdserve.go): the batch needs a write
+	// token, and each request in it is authenticated and scoped on its own.
+	add(post, forwardBatchPath, s.forwardBatch, leaderOnly, write)
 
 	add(get, "/v1/admin/clock", s.getClock, anyNode, read)
 	add(post, "/v1/admin/tokens/create", s.createToken, leaderOnly, admin)
@@ -334,7 +337,7 @@ func (s *Server) serveEndpoint(ctx *fasthttp.RequestCtx, ep *endpoint, param, sc
 	switch rt.access {
 	case leaderOnly:
 		if !s.node.IsLeader() {
-			s.forward(ctx)
+			s.forwardWrite(ctx)
 			return
 		}
 	case readRoute:
@@ -372,7 +375,11 @@ func (s *Server) serveEndpoint(ctx *fasthttp.RequestCtx, ep *endpoint, param, sc
 	case err == nil:
 	case errors.Is(err, errNotLeaderForward):
 		ctx.Response.Reset()
-		s.forward(ctx)
+		if rt.access == leaderOnly {
+			s.forwardWrite(ctx)
+		} else {
+			s.forward(ctx)
+		}
 	default:
 		var ae *apiError
 		if !errors.As(err, &ae) {

@@ -134,11 +134,12 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("transport: %w", err)
 	}
-	s := &Server{cfg: cfg, node: cfg.Node, token: []byte(cfg.Token), log: cfg.Logger, fwd: newForwarder(cfg.WriteTimeout, cfg.PeerTLS),
+	s := &Server{cfg: cfg, node: cfg.Node, token: []byte(cfg.Token), log: cfg.Logger,
 		metricsReg: cfg.Node.Metrics(), requestIDs: newRequestIDs(), console: files}
 	if s.metricsReg == nil {
 		s.metricsReg = telemetry.New("dev", runtime.Version())
 	}
+	s.fwd = newForwarder(cfg.WriteTimeout, cfg.PeerTLS, cfg.MaxBodyBytes, s.metricsReg)
 	s.metricsReg.AddWriter(s.writeStateGauges)
 	s.series = newServerSeries(s.metricsReg)
 	if cfg.AccessLog != nil {
@@ -194,6 +195,7 @@ func (s *Server) ListenAndServe(addr string) error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.closeOnce.Do(func() { close(s.closing) })
 	err := s.srv.ShutdownWithContext(ctx)
+	s.fwd.close() // writes still waiting for a batch are answered 503
 	if s.access != nil {
 		s.access.close()
 	}

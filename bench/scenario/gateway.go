@@ -38,9 +38,12 @@ func ingest() Scenario {
 			"durable by the system's own rules: closed loop for peak events/s, then open loop at fractions of each system's peak.",
 		Shared: true,
 		Run: func(ctx context.Context, env *Env, out *report.Scenario) error {
-			return env.peakAndLevels(ctx, out, "ingest", func(t target.Target) job {
+			before := env.forwardedSoFar(ctx)
+			err := env.peakAndLevels(ctx, out, "ingest", func(t target.Target) job {
 				return job{op: "ingest", cfg: env.closed(env.Opts.IngestConns), factory: env.ingestOps(t, env.Customers.N, nil)}
 			}, nil)
+			env.noteForwarded(ctx, out, before)
+			return err
 		},
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"burndown/bench/burndown"
+	"burndown/bench/report"
 	"burndown/bench/target"
 )
 
@@ -68,4 +69,40 @@ func (e *Env) multiTarget(name string, l *local, conns int) (*target.Multi, erro
 		nodes = append(nodes, t)
 	}
 	return target.NewMulti(name, fmt.Sprintf("HTTP to all %d nodes, a worker moves to the next node on error", len(nodes)), nodes), nil
+}
+
+// forwarded is what the followers of the shared local cluster forwarded in
+// batches so far: the writes and the batches their
+// burndown_forward_batch_requests histograms counted.
+type forwarded struct{ writes, batches float64 }
+
+// forwardedSoFar reads the followers' batch counts (zero without a shared
+// multi-node cluster).
+func (e *Env) forwardedSoFar(ctx context.Context) forwarded {
+	var f forwarded
+	if e.shared == nil || len(e.shared.cluster.Nodes) < 2 {
+		return f
+	}
+	for _, n := range e.shared.cluster.Nodes {
+		w, _ := n.Client.Metric(ctx, "burndown_forward_batch_requests_sum")
+		b, _ := n.Client.Metric(ctx, "burndown_forward_batch_requests_count")
+		f.writes += w
+		f.batches += b
+	}
+	return f
+}
+
+// noteForwarded says in out how the followers forwarded writes since
+// before, so a multi-node figure shows it went through the batches.
+func (e *Env) noteForwarded(ctx context.Context, out *report.Scenario, before forwarded) {
+	if e.shared == nil || len(e.shared.cluster.Nodes) < 2 {
+		return
+	}
+	now := e.forwardedSoFar(ctx)
+	w, b := now.writes-before.writes, now.batches-before.batches
+	if b <= 0 {
+		out.Note("the followers forwarded no write in a batch (burndown_forward_batch_requests)")
+		return
+	}
+	out.Note(fmt.Sprintf("the followers forwarded %.0f writes to the leader in %.0f batches, %.1f per batch (burndown_forward_batch_requests)", w, b, w/b))
 }

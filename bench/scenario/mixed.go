@@ -16,6 +16,7 @@ func mixed() Scenario {
 			"(--mixed-checks checks/s, --mixed-events events/s), the same for every system.",
 		Shared: true,
 		Run: func(ctx context.Context, env *Env, out *report.Scenario) error {
+			before := env.forwardedSoFar(ctx)
 			for _, t := range env.Systems {
 				env.logf("mixed: %s (%s)", t.Name(), t.Via())
 				if _, err := env.runJobs(ctx, out, t.Name(), env.mixedJobs(t, env.Customers.N, nil)...); err != nil {
@@ -27,6 +28,7 @@ func mixed() Scenario {
 			}
 			out.Note(fmt.Sprintf("offered: %.0f checks/s and %.0f events/s (%d-event batches)",
 				env.Opts.MixedChecks, env.Opts.MixedEvents, env.Opts.Batch))
+			env.noteForwarded(ctx, out, before)
 			return nil
 		},
 	}

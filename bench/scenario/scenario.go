@@ -106,6 +106,9 @@ type Env struct {
 	Self func(ctx context.Context, args ...string) *exec.Cmd
 
 	workerBase atomic.Int64
+	// shared is the local Burndown cluster the run started for Systems, nil
+	// with --target.
+	shared *local
 }
 
 // nextWorkerBase returns a fresh range of worker numbers, so that transaction

@@ -132,6 +132,7 @@ func (e *Env) startBurndown(ctx context.Context, targetURL string, conns int, ad
 			return err
 		}
 		*stops = append(*stops, l.cluster.Stop)
+		e.shared = l
 		var t target.Target
 		if nodes == 1 {
 			via = "HTTP to a local single-node burndown process (its own process, Raft commit with fsync before each ingest is acknowledged)"
