@@ -1,0 +1,107 @@
+package engine
+
+import (
+	"testing"
+
+	"burndown/money"
+)
+
+// seed 004's platform fee: 10000 on the first of each month, over three
+// months, with usage of 3 calls at 10 in January.
+func scheduledFeeContract(t *testing.T, separate bool) (*harness, string) {
+	h, rc, _, fixed, cust := paygo(t, "2026-01-01T00:00:00Z")
+	fee := dec("10000")
+	h.must(&CreateContract{CustomerID: cust, RateCardID: rc, StartingAt: ns(t, "2026-01-01T00:00:00Z"), EndingBefore: ns(t, "2026-04-01T00:00:00Z"),
+		SeparateScheduledInvoices: separate,
+		ScheduledCharges: []ScheduledChargeInput{{ProductID: fixed, Name: "Platform fee", Recurring: &RecurringScheduleInput{
+			StartingAt: ns(t, "2026-01-01T00:00:00Z"), EndingBefore: ns(t, "2026-04-01T00:00:00Z"), Frequency: FrequencyMonthly,
+			AmountDistribution: DistributionEach, Amount: &fee}}}})
+	h.setClock("2026-01-15T00:00:00Z")
+	h.must(h.events("acme", "call", "a", 0, 3, "2026-01-10T00:00:00Z"))
+	return h, cust
+}
+
+// By default each item of a scheduled charge is a SCHEDULED invoice of its
+// own, dated at the item and finalized (and announced) then, without the
+// usage invoices' grace; the usage invoice holds only usage.
+func TestScheduledChargesOnSeparateInvoices(t *testing.T) {
+	h, cust := scheduledFeeContract(t, true)
+	invs := h.invoices(cust)
+	var sched, usage []Invoice
+	for _, inv := range invs {
+		if inv.Scheduled() {
+			sched = append(sched, inv)
+		} else {
+			usage = append(usage, inv)
+		}
+	}
+	if len(sched) != 3 || len(usage) != 1 {
+		t.Fatalf("%d SCHEDULED and %d usage invoices, want 3 and 1", len(sched), len(usage))
+	}
+	for i, inv := range sched {
+		want := ns(t, []string{"2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z"}[i])
+		if inv.Start != want || inv.Type() != InvoiceTypeScheduled || !inv.Total.Equal(money.MustParse("10000")) ||
+			len(inv.Lines) != 1 || inv.Lines[0].Type != LineScheduled || inv.CreditTypeID != USDCreditTypeID {
+			t.Fatalf("SCHEDULED invoice %d: %+v", i, inv)
+		}
+	}
+	// January's, dated at the contract's start, was issued at once.
+	if sched[0].Status != InvoiceFinalized || sched[0].FinalizedAt != sched[0].Start || sched[1].Status != InvoiceDraft {
+		t.Fatalf("statuses %s %s", sched[0].Status, sched[1].Status)
+	}
+	if u := usage[0]; u.Type() != InvoiceTypeUsage || !u.Total.Equal(money.MustParse("30")) || len(u.Lines) != 1 || u.Lines[0].Type != LineUsage {
+		t.Fatalf("usage invoice %+v", u)
+	}
+	h.notes()
+	// February's is finalized at its timestamp, a day before January's
+	// usage invoice leaves its grace.
+	h.setClock("2026-02-01T00:00:00Z")
+	wantNotes(t, h.notes(), NoteInvoiceFinalized)
+	h.setClock("2026-02-02T00:00:00Z")
+	wantNotes(t, h.notes(), NoteInvoiceFinalized)
+	byID := map[string]Invoice{}
+	for _, inv := range h.invoices(cust) {
+		byID[inv.ID] = inv
+	}
+	if inv := byID[sched[1].ID]; inv.Status != InvoiceFinalized || inv.FinalizedAt != ns(t, "2026-02-01T00:00:00Z") {
+		t.Fatalf("February's SCHEDULED invoice %+v", inv)
+	}
+	// Archiving the charge drops the drafts left (March's), not the issued.
+	h.must(&EditContract{CustomerID: cust, ContractID: sched[0].ContractID, ArchiveScheduledCharges: []string{h.charge(cust)}})
+	n := 0
+	for _, inv := range h.invoices(cust) {
+		if inv.Scheduled() {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Fatalf("%d SCHEDULED invoices after archiving the charge, want the 2 issued", n)
+	}
+}
+
+// With scheduled_charges_on_usage_invoices ALL (and for every contract a
+// command written before the choice created) each item is a line of the
+// usage invoice of its period, as before.
+func TestScheduledChargesOnUsageInvoices(t *testing.T) {
+	h, cust := scheduledFeeContract(t, false)
+	invs := h.invoices(cust)
+	if len(invs) != 3 {
+		t.Fatalf("%d invoices, want one per month", len(invs))
+	}
+	for i, inv := range invs {
+		want := "10000"
+		if i == 0 {
+			want = "10030"
+		}
+		if inv.Scheduled() || inv.Type() != InvoiceTypeUsage || inv.Total.String() != want {
+			t.Fatalf("month %d: %s invoice of %s, want USAGE of %s", i+1, inv.Type(), inv.Total, want)
+		}
+	}
+}
+
+// charge is the id of the customer's first scheduled charge.
+func (h *harness) charge(cust string) string {
+	var id string
+	h.e.read(h.t.Context(), cust, func(c *Customer, _ *Catalog, _ Nanos) { id = c.Contracts[0].ScheduledCharges[0].ID })
+	return id
+}
