@@ -63,12 +63,19 @@ func KindNeedsFormat(k engine.Kind) DataFormat {
 // CommandNeedsFormat is the data format a cluster needs before its leader
 // may propose cmd: its kind's, or v0.5.0's for what releases before v0.5.0
 // refuse, so that a mixed cluster never applies it on some nodes only: a
-// release_payment_gate of the action_required outcome, and an alert of a
-// type added in v0.5.0.
+// release_payment_gate of the action_required outcome, an alert of a
+// type added in v0.5.0, and a contract billing its scheduled charges on
+// SCHEDULED invoices of their own.
 func CommandNeedsFormat(cmd engine.Command) DataFormat {
 	switch c := cmd.(type) {
 	case *engine.ReleasePaymentGate:
 		if c.Outcome == engine.GateActionRequired {
+			return DataFormatCompactAmounts
+		}
+	case *engine.CreateContract:
+		// Releases before v0.5.0 would consolidate its scheduled charges
+		// onto usage invoices (they do not know the field).
+		if c.SeparateScheduledInvoices {
 			return DataFormatCompactAmounts
 		}
 	case *engine.CreateAlert:
