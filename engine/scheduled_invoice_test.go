@@ -105,3 +105,26 @@ func (h *harness) charge(cust string) string {
 	h.e.read(h.t.Context(), cust, func(c *Customer, _ *Catalog, _ Nanos) { id = c.Contracts[0].ScheduledCharges[0].ID })
 	return id
 }
+
+// invoice_total_reached watches the usage invoice of the period in force:
+// with separate SCHEDULED invoices the fee is not on it, so a threshold of
+// 5000 stays ok at 30 of usage, where the consolidated invoice (10030)
+// reaches it. The monthly invoice total counts every invoice of the month,
+// the SCHEDULED ones included (10000 + 30).
+func TestScheduledInvoicesInInvoiceTotalAlerts(t *testing.T) {
+	for _, separate := range []bool{true, false} {
+		h, cust := scheduledFeeContract(t, separate)
+		total := h.must(&CreateAlert{CustomerID: cust, Name: "invoice", Type: AlertInvoiceTotal, Threshold: dec("5000"), EvaluateOnCreate: true}).ID
+		monthly := h.must(&CreateAlert{CustomerID: cust, Name: "month", Type: AlertMonthlyInvoiceTotal, Threshold: dec("10030"), EvaluateOnCreate: true}).ID
+		want := AlertInAlarm
+		if separate {
+			want = AlertOK
+		}
+		if got := h.status(cust, total); got != want {
+			t.Errorf("separate %v: invoice_total_reached %s, want %s", separate, got, want)
+		}
+		if got := h.status(cust, monthly); got != AlertInAlarm {
+			t.Errorf("separate %v: monthly invoice total %s, want in alarm", separate, got)
+		}
+	}
+}

@@ -273,7 +273,7 @@ func embedInvoices(rd engine.CustomerRead, f dashboard.InvoiceFilter, name func(
 	var out []embedInvoice
 	for _, k := range rd.Customer.Contracts {
 		for _, inv := range k.Invoices {
-			if !f.Shows(k.ID, inv.Status) {
+			if !f.Shows(k.ID, inv.Status, inv.Type()) {
 				continue
 			}
 			ei := embedInvoice{invoiceOut: renderInvoice(rd.Customer, k, inv, rd.Catalog, !f.ShowZeroLines), LineGroups: []string{}}

@@ -72,11 +72,15 @@ var productListItem = map[string]string{
 
 func renderInvoice(c *engine.Customer, k *engine.Contract, inv *engine.Invoice, cat *engine.Catalog, skipZero bool) invoiceOut {
 	out := invoiceOut{
-		ID: inv.ID, CustomerID: c.ID, ContractID: k.ID, Type: "USAGE", Status: inv.Status,
+		ID: inv.ID, CustomerID: c.ID, ContractID: k.ID, Type: inv.Type(), Status: inv.Status,
 		CreditType: creditTypeOf(cat, inv.CreditTypeID), StartTimestamp: tsv(inv.Start), EndTimestamp: tsv(inv.End),
 		LineItems: []lineItemOut{}, Total: amountNum(inv.Total),
 	}
-	if inv.Status == engine.InvoiceFinalized {
+	switch {
+	case inv.Scheduled():
+		// Issued at its charges' timestamp (finalized then).
+		out.IssuedAt = ts(inv.Start)
+	case inv.Status == engine.InvoiceFinalized:
 		out.IssuedAt = ts(inv.FinalizedAt)
 	}
 	if x := inv.External; x != nil {
@@ -171,8 +175,11 @@ func renderInvoice(c *engine.Customer, k *engine.Contract, inv *engine.Invoice, 
 type invoiceQuery struct {
 	status, creditType, contractID string
 	startingOn, endingBefore       engine.Nanos
-	desc, skipZero, noUsage        bool
-	limit, offset                  int
+	desc, skipZero                 bool
+	// typ is the type asked for ("": any): USAGE or SCHEDULED, or
+	// USAGE_CONSOLIDATED, which no invoice here is.
+	typ           string
+	limit, offset int
 }
 
 // invoiceQueryParams are the list's applied query parameters; any other is
@@ -216,7 +223,7 @@ func parseInvoiceQuery(q *fasthttp.Args, list bool) (invoiceQuery, error) {
 		if v != "USAGE" && v != "SCHEDULED" && v != "USAGE_CONSOLIDATED" {
 			return iq, badRequest("type: must be USAGE, USAGE_CONSOLIDATED or SCHEDULED")
 		}
-		iq.noUsage = v != "USAGE" // every invoice here is a usage invoice
+		iq.typ = v
 	}
 	for name, dst := range map[string]*engine.Nanos{"starting_on": &iq.startingOn, "ending_before": &iq.endingBefore} {
 		if v := q.Peek(name); len(v) > 0 {
@@ -266,12 +273,13 @@ func (s *Server) listInvoices(ctx *fasthttp.RequestCtx, customerID string) error
 	}
 	var all []invoiceOut
 	for _, k := range rd.Customer.Contracts {
-		if q.noUsage || (q.contractID != "" && k.ID != q.contractID) {
+		if q.contractID != "" && k.ID != q.contractID {
 			continue
 		}
 		for _, inv := range k.Invoices {
 			switch {
-			case q.status != "" && inv.Status != q.status,
+			case q.typ != "" && inv.Type() != q.typ,
+				q.status != "" && inv.Status != q.status,
 				q.creditType != "" && inv.CreditTypeID != q.creditType,
 				q.startingOn != 0 && inv.Start < q.startingOn,
 				q.endingBefore != 0 && inv.End > q.endingBefore:
