@@ -128,3 +128,28 @@ func TestScheduledInvoicesInInvoiceTotalAlerts(t *testing.T) {
 		}
 	}
 }
+
+// A Stripe contract's SCHEDULED invoice is sent to Stripe when issued, at
+// its charge's timestamp, with invoice.finalized: one send of 250 (25000
+// cents), dated at the charge.
+func TestScheduledInvoiceSentToStripe(t *testing.T) {
+	h := newHarness(t, "2026-01-01T00:00:00Z")
+	fixed := h.must(&CreateProduct{Name: "Platform", Type: ProductFixed}).ID
+	rc := h.must(&CreateRateCard{Name: "Card"}).ID
+	s := h.must(&CreateCustomer{Name: "Stripe Co", BillingProviders: []BillingProviderConfig{{BillingProvider: "stripe",
+		Configuration: map[string]string{"stripe_customer_id": "cus_sched"}}}}).ID
+	fee := dec("25000")
+	h.must(&CreateContract{CustomerID: s, RateCardID: rc, StartingAt: ns(t, "2026-01-01T00:00:00Z"), BillingProviderConfiguration: stripeBilling(),
+		SeparateScheduledInvoices: true,
+		ScheduledCharges:          []ScheduledChargeInput{{ProductID: fixed, Items: []ChargeItemInput{{Timestamp: ns(t, "2026-01-10T00:00:00Z"), Amount: &fee}}}}})
+	h.notes()
+	h.setClock("2026-01-09T23:59:59Z")
+	wantNotes(t, h.notes())
+	h.setClock("2026-01-10T00:00:00Z")
+	n := h.notes()
+	wantNotes(t, n, NoteInvoiceFinalized, NoteStripeInvoice)
+	p := stripeInvoiceNote(t, note(n[1]))
+	if p.TotalCents != 25000 || p.StartTimestamp != "2026-01-10T00:00:00Z" || p.EndTimestamp != p.StartTimestamp || p.StripeCustomerID != "cus_sched" {
+		t.Fatalf("stripe send %+v", p)
+	}
+}
