@@ -153,3 +153,48 @@ func TestScheduledInvoiceSentToStripe(t *testing.T) {
 		t.Fatalf("stripe send %+v", p)
 	}
 }
+
+// Editing a contract with separate SCHEDULED invoices: an added charge's
+// future item is a draft SCHEDULED invoice; one dated at an issued
+// SCHEDULED invoice is refused, naming it; ending the contract earlier
+// drops the draft SCHEDULED invoices after the new end (and their items),
+// keeping the issued ones.
+func TestScheduledInvoicesAfterEdits(t *testing.T) {
+	h, cust := scheduledFeeContract(t, true)
+	var k, fixed string
+	h.e.read(h.t.Context(), cust, func(c *Customer, _ *Catalog, _ Nanos) {
+		k, fixed = c.Contracts[0].ID, c.Contracts[0].ScheduledCharges[0].ProductID
+	})
+	extra := dec("50")
+	h.must(&EditContract{CustomerID: cust, ContractID: k, AddScheduledCharges: []ScheduledChargeInput{{ProductID: fixed,
+		Items: []ChargeItemInput{{Timestamp: ns(t, "2026-02-01T00:00:00Z"), Amount: &extra}}}}})
+	r := h.apply(&EditContract{CustomerID: cust, ContractID: k, AddScheduledCharges: []ScheduledChargeInput{{ProductID: fixed,
+		Items: []ChargeItemInput{{Timestamp: ns(t, "2026-01-01T00:00:00Z"), Amount: &extra}}}}})[0]
+	if r.Err == nil || r.Err.Message != "add_scheduled_charges[0].schedule: the SCHEDULED invoice of the item at 2026-01-01T00:00:00Z is finalized" {
+		t.Fatalf("an item on an issued SCHEDULED invoice: %+v", r.Err)
+	}
+	feb := func() *Invoice {
+		for _, inv := range h.invoices(cust) {
+			if inv.Scheduled() && inv.Start == ns(t, "2026-02-01T00:00:00Z") {
+				return &inv
+			}
+		}
+		return nil
+	}
+	if inv := feb(); inv == nil || inv.Total.String() != "10050" || len(inv.Lines) != 2 || inv.Status != InvoiceDraft {
+		t.Fatalf("February's SCHEDULED invoice with the added item: %+v", inv)
+	}
+	h.must(&UpdateEndDate{CustomerID: cust, ContractID: k, EndingBefore: ns(t, "2026-02-01T00:00:00Z")})
+	if inv := feb(); inv != nil {
+		t.Fatalf("February's draft SCHEDULED invoice kept after the contract ends before it: %+v", inv)
+	}
+	var scheduled []Invoice
+	for _, inv := range h.invoices(cust) {
+		if inv.Scheduled() {
+			scheduled = append(scheduled, inv)
+		}
+	}
+	if len(scheduled) != 1 || scheduled[0].Status != InvoiceFinalized {
+		t.Fatalf("SCHEDULED invoices after the new end: %+v", scheduled)
+	}
+}
