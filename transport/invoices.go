@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -276,7 +277,7 @@ func (s *Server) listInvoices(ctx *fasthttp.RequestCtx, customerID string) error
 		if q.contractID != "" && k.ID != q.contractID {
 			continue
 		}
-		for _, inv := range k.Invoices {
+		for _, inv := range contractInvoices(k, rd.Catalog) {
 			switch {
 			case q.typ != "" && inv.Type() != q.typ,
 				q.status != "" && inv.Status != q.status,
@@ -329,9 +330,11 @@ func (s *Server) getInvoice(ctx *fasthttp.RequestCtx, param string) error {
 		return notFound("customer_id: customer %s not found", customerID)
 	}
 	for _, k := range rd.Customer.Contracts {
-		if inv := k.Invoice(invoiceID); inv != nil {
-			out := renderInvoice(rd.Customer, k, inv, rd.Catalog, q.skipZero)
-			return writeData(ctx, &out)
+		for _, inv := range contractInvoices(k, rd.Catalog) {
+			if inv.ID == invoiceID {
+				out := renderInvoice(rd.Customer, k, inv, rd.Catalog, q.skipZero)
+				return writeData(ctx, &out)
+			}
 		}
 	}
 	return notFound("invoice_id: invoice %s not found", invoiceID)
@@ -365,4 +368,18 @@ func (s *Server) customerRejects(ctx *fasthttp.RequestCtx, customerID string) er
 		}
 	}
 	return writeData(ctx, out)
+}
+
+// contractInvoices are a contract's statements and SCHEDULED invoices,
+// then the purchase invoices of its payment-gated commits.
+func contractInvoices(k *engine.Contract, cat *engine.Catalog) []*engine.Invoice {
+	var fiat string
+	if rc := cat.RateCards[k.RateCardID]; rc != nil {
+		fiat = rc.FiatCreditTypeID
+	}
+	purchases := k.PurchaseInvoices(fiat)
+	if len(purchases) == 0 {
+		return k.Invoices
+	}
+	return append(slices.Clip(k.Invoices), purchases...)
 }
