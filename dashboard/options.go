@@ -47,9 +47,10 @@ type InvoiceFilter struct {
 	ShowZeroLines bool
 	// Statuses shown (DRAFT, FINALIZED, VOID); none: every status.
 	Statuses map[string]bool
-	// NoUsage: only SCHEDULED invoices, and every invoice here is a usage
-	// invoice; NoBillable: only UNBILLABLE ones, and every one is billable.
-	NoUsage, NoBillable bool
+	// Type is the invoice type shown (USAGE or SCHEDULED; "": both).
+	Type string
+	// NoBillable: only UNBILLABLE invoices, and every one is billable.
+	NoBillable bool
 }
 
 // Filter reads a spec's options. Metronome's default hides
@@ -57,7 +58,7 @@ type InvoiceFilter struct {
 func (s Spec) Filter() InvoiceFilter {
 	o := s.Options
 	f := InvoiceFilter{ContractID: o["contract_id"], HideVoid: o["hide_voided_invoices"] == "true",
-		ShowZeroLines: o["show_zero_usage_line_items"] == "true", NoUsage: o["invoice_type"] == "SCHEDULED",
+		ShowZeroLines: o["show_zero_usage_line_items"] == "true", Type: o["invoice_type"],
 		NoBillable: o["billable_status_filter"] == "UNBILLABLE"}
 	switch o["invoice_status_filter"] {
 	case "VOID", "FINALIZED", "DRAFT":
@@ -68,10 +69,11 @@ func (s Spec) Filter() InvoiceFilter {
 	return f
 }
 
-// Shows reports whether an invoice of contract with status is listed.
-func (f InvoiceFilter) Shows(contract, status string) bool {
+// Shows reports whether an invoice of contract with status and type
+// (USAGE or SCHEDULED) is listed.
+func (f InvoiceFilter) Shows(contract, status, typ string) bool {
 	switch {
-	case f.NoUsage, f.NoBillable:
+	case f.NoBillable, f.Type != "" && typ != f.Type:
 		return false
 	case f.ContractID != "" && contract != f.ContractID:
 		return false

@@ -137,14 +137,17 @@ func TestSignRefusesLongLinks(t *testing.T) {
 // The invoices options decide which invoices are listed.
 func TestInvoiceFilter(t *testing.T) {
 	f := Spec{Options: map[string]string{"invoice_status_filter": "DRAFT", "contract_id": "k1"}}.Filter()
-	if !f.Shows("k1", "DRAFT") || f.Shows("k1", "FINALIZED") || f.Shows("k2", "DRAFT") {
+	if !f.Shows("k1", "DRAFT", "USAGE") || !f.Shows("k1", "DRAFT", "SCHEDULED") || f.Shows("k1", "FINALIZED", "USAGE") || f.Shows("k2", "DRAFT", "USAGE") {
 		t.Fatalf("filter %+v", f)
 	}
-	if (Spec{Options: map[string]string{"hide_voided_invoices": "true"}}).Filter().Shows("k", "VOID") {
+	if (Spec{Options: map[string]string{"hide_voided_invoices": "true"}}).Filter().Shows("k", "VOID", "USAGE") {
 		t.Fatal("a voided invoice shown")
 	}
-	if (Spec{Options: map[string]string{"invoice_type": "SCHEDULED"}}).Filter().Shows("k", "DRAFT") {
-		t.Fatal("a usage invoice shown for SCHEDULED")
+	if sched := (Spec{Options: map[string]string{"invoice_type": "SCHEDULED"}}).Filter(); sched.Shows("k", "DRAFT", "USAGE") || !sched.Shows("k", "DRAFT", "SCHEDULED") {
+		t.Fatal("invoice_type SCHEDULED shows a usage invoice, or not a SCHEDULED one")
+	}
+	if (Spec{Options: map[string]string{"invoice_type": "USAGE"}}).Filter().Shows("k", "DRAFT", "SCHEDULED") {
+		t.Fatal("a SCHEDULED invoice shown for USAGE")
 	}
 	if p, badKey := CheckOption(Usage, "contract_id", "k"); p == "" || !badKey {
 		t.Fatal("an invoices option accepted for usage")

@@ -83,8 +83,10 @@ func (p *player) playPaygo() {
 	}
 	p.setClock("2025-01-15T00:00:00Z")
 	p.post("/v1/contracts/updateEndDate", obj{"customer_id": cust, "contract_id": basic, "ending_before": p.at("2025-02-01T00:00:00Z")}, nil)
+	// ALL: the charge is billed on the February usage invoice, as the
+	// scenario has it (absent, on a SCHEDULED invoice of its own).
 	best := p.create("/v1/contracts/create", obj{"customer_id": cust, "rate_card_id": rc, "name": "Best Contract",
-		"starting_at": p.at("2025-02-01T00:00:00Z"), "ending_before": p.at("2025-08-01T00:00:00Z"),
+		"starting_at": p.at("2025-02-01T00:00:00Z"), "ending_before": p.at("2025-08-01T00:00:00Z"), "scheduled_charges_on_usage_invoices": "ALL",
 		"scheduled_charges": []obj{{"product_id": aiModel, "schedule": obj{"recurring_schedule": obj{
 			"starting_at": p.at("2025-02-01T00:00:00Z"), "ending_before": p.at("2025-08-01T00:00:00Z"),
 			"frequency": "monthly", "amount": 1000, "amount_distribution": "each"}}}}})

@@ -23,8 +23,8 @@ import "burndown/money"
 //     moves it into alarm, and the next segment (or none) takes it back out.
 //   - monthly_invoice_total_spend_threshold_reached: the sum of the totals,
 //     in the credit type, of the customer's invoices (every contract's,
-//     draft or finalized) whose period started in the calendar month (UTC)
-//     of now, by now. In alarm at or above the threshold; the next month
+//     draft or finalized, SCHEDULED ones included: dated at their start)
+//     whose period started in the calendar month (UTC) of now, by now. In alarm at or above the threshold; the next month
 //     starts again at 0 (its first instant is a transition while in alarm).
 //
 // Three types watch what only Metronome's legacy plans have (credit grants,

@@ -23,7 +23,8 @@ import (
 //     value, only the spend of events whose property key has that value.
 //     In alarm when it reaches the threshold (≥). A new period starts at 0.
 //   - invoice_total_reached: the total (after burn-down) of the usage
-//     invoice of the period in force, in the alert's credit type (≥).
+//     invoice of the period in force, in the alert's credit type (≥); a
+//     SCHEDULED invoice (scheduled_invoice.go) is never that invoice.
 //   - low_remaining_commit_balance_reached: the sum of the commits' balances
 //     (PREPAID and POSTPAID) in the credit type, in alarm when it falls to
 //     the threshold (≤); credits: CREDIT balances; credit_and_commit: both.
@@ -84,7 +85,8 @@ type Alert struct {
 	// value of the products' group key GroupKey ("": unscoped).
 	GroupKey   string `msgpack:"GroupKey"`
 	GroupValue string `msgpack:"GroupValue"`
-	// InvoiceTypesFilter is kept as given (only USAGE invoices exist).
+	// InvoiceTypesFilter is kept as given (the API takes USAGE only: the
+	// alert watches the usage invoice, never a SCHEDULED one).
 	InvoiceTypesFilter []string `msgpack:"InvoiceTypesFilter"`
 	// BlockOnAlarm makes the alert a hard limit: while it is in alarm the
 	// entitlement check answers limit_reached (for its group value only,

@@ -157,19 +157,26 @@ func expandRecurring(r *RecurringScheduleInput, field string) ([]ChargeItem, *Er
 	return items, nil
 }
 
-// billCharge puts the charge's items on the usage invoices of their periods.
-// An item whose period's invoice is finalized is refused, and so is one
-// whose period has closed without an invoice unless allowClosed (a new,
-// backdated contract: its past statements are created and finalized at once).
+// billCharge puts the charge's items on the usage invoices of their periods,
+// or on SCHEDULED invoices of their timestamps (scheduled_invoice.go). An
+// item whose invoice is finalized is refused, and so is one whose usage
+// period has closed without an invoice unless allowClosed (a new,
+// backdated contract: its past statements are created and finalized at
+// once; a past SCHEDULED invoice is too).
 func (k *Contract) billCharge(ch *ScheduledCharge, rc *RateCard, field string, allowClosed bool, now Nanos) *Error {
+	ct := ch.CreditTypeID
+	if ct == "" {
+		ct = rc.FiatCreditTypeID
+	}
 	for j := range ch.Items {
 		it := &ch.Items[j]
-		inv := k.findInvoice(it.Timestamp)
-		if (inv != nil && inv.Status != InvoiceDraft) || (inv == nil && !allowClosed && k.periodClosed(it.Timestamp, now)) {
-			return errorf(Invalid, "%s.schedule: the statement period of the item at %s is finalized", field, fmtTime(it.Timestamp))
-		}
-		if inv == nil {
-			inv, _ = k.invoiceFor(it.Timestamp)
+		inv, closed := k.chargeInvoice(it.Timestamp, ct, allowClosed, now)
+		if closed {
+			what := "statement period"
+			if k.SeparateScheduledInvoices {
+				what = "SCHEDULED invoice"
+			}
+			return errorf(Invalid, "%s.schedule: the %s of the item at %s is finalized", field, what, fmtTime(it.Timestamp))
 		}
 		if inv.CreditTypeID == "" {
 			inv.CreditTypeID = rc.FiatCreditTypeID
@@ -200,6 +207,7 @@ func (k *Contract) unbillItem(it *ChargeItem) bool {
 			break
 		}
 	}
+	k.dropEmptyScheduled(inv)
 	it.InvoiceID = ""
 	return true
 }

@@ -380,6 +380,14 @@ type CreateContract struct {
 	// sent to Stripe (stripe_invoice.go). nil: none, as for every contract
 	// created before version 4: their invoices are never sent.
 	BillingProviderConfiguration *ContractBillingProvider `msgpack:"BillingProviderConfiguration,omitempty"`
+	// SeparateScheduledInvoices bills the scheduled charges on SCHEDULED
+	// invoices of their own (scheduled_invoice.go): what the API edge
+	// writes when scheduled_charges_on_usage_invoices is absent, Metronome's
+	// default. False (ALL, and every command written before the field
+	// existed, which omitted it) consolidates them onto the usage invoices
+	// of their periods, as those builds did. Omitted when false, so a
+	// command without it keeps the bytes of its version.
+	SeparateScheduledInvoices bool `msgpack:"SeparateScheduledInvoices,omitempty"`
 }
 
 // Statement frequencies and anchor days.

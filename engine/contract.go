@@ -105,6 +105,7 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 		CustomFields: cmd.CustomFields, CreatedAt: now, MultiplierPrioritization: cmd.MultiplierOverridePrioritization,
 		StatementFrequency: freq, StatementDay: day, StatementAnchor: anchor, InvoiceGracePeriod: grace,
 		FoundationRules: cmd.FoundationRules, BillingProvider: bp,
+		SeparateScheduledInvoices: cmd.SeparateScheduledInvoices,
 	}
 	for i := range cmd.Overrides {
 		o, err := newOverride(&cmd.Overrides[i], i)

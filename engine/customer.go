@@ -145,6 +145,14 @@ type Contract struct {
 	// archived the contract (since customer layout 10; 0: not archived).
 	ArchivedAt Nanos `msgpack:"ArchivedAt"`
 
+	// SeparateScheduledInvoices bills each scheduled-charge item on a
+	// SCHEDULED invoice of its own timestamp (Metronome's default) instead
+	// of the usage invoice of its period (scheduled_charges_on_usage_invoices
+	// ALL). Since customer layout 12; false on every contract stored before
+	// and on every contract a command written before it existed created:
+	// they keep the consolidated invoices they always had.
+	SeparateScheduledInvoices bool `msgpack:"SeparateScheduledInvoices"`
+
 	// finalized are the invoices finalized during the current shard run,
 	// announced (and sent to Stripe) at its end (stripe_invoice.go); never
 	// stored.
@@ -297,7 +305,16 @@ const (
 	LineCommitPurchase = "commit_purchase"
 )
 
-// Invoice is one usage statement of a contract for one period.
+// Invoice types, as Metronome names them.
+const (
+	InvoiceTypeUsage     = "USAGE"
+	InvoiceTypeScheduled = "SCHEDULED"
+)
+
+// Invoice is one usage statement of a contract for one period, or (when
+// Start equals End) a SCHEDULED invoice of the scheduled-charge items dated
+// at that instant: a usage period is never empty, so no stored field is
+// needed to tell them apart.
 type Invoice struct {
 	// The fields rating reads for every event come first, within two cache
 	// lines (TestRatingFieldsAreCompact; field order is no format).

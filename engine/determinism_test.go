@@ -246,7 +246,10 @@ func randomLog(t *testing.T, seed int64) []Entry {
 			// Some contracts as create_contract version 2 left them: postpaid
 			// commits not drawn, purchases not invoiced.
 			LegacyCommits: i%7 == 3,
-			Commits:       commits,
+			// A third bill their scheduled charges on SCHEDULED invoices
+			// (Metronome's default); the rest consolidate them (ALL).
+			SeparateScheduledInvoices: i%3 == 1,
+			Commits:                   commits,
 			Credits: []CommitInput{{ProductID: "fixed", ApplicableProductTags: []string{"api"}, AccessSchedule: []ScheduleItem{
 				{Amount: dec("50"), StartingAt: start, EndingBefore: start + 30*nanosPerDay},
 				{Amount: dec("40"), StartingAt: start + 30*nanosPerDay, EndingBefore: start + 45*nanosPerDay},
@@ -355,7 +358,7 @@ func randomLog(t *testing.T, seed int64) []Entry {
 			end := now + int64(1+rng.Intn(20))*nanosPerDay
 			amount := dec("250")
 			batch = append(batch, &UpdateEndDate{CustomerID: c, ContractID: "k" + c, EndingBefore: end},
-				&CreateContract{ID: fmt.Sprintf("k%s-%d", c, step), CustomerID: c, RateCardAlias: "std", StartingAt: end,
+				&CreateContract{ID: fmt.Sprintf("k%s-%d", c, step), CustomerID: c, RateCardAlias: "std", StartingAt: end, SeparateScheduledInvoices: step%2 == 0,
 					ScheduledCharges: []ScheduledChargeInput{{ProductID: "fixed", Items: []ChargeItemInput{{Timestamp: end, Amount: &amount}}}}})
 		}
 		if rng.Intn(4) == 0 {

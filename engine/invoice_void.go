@@ -24,7 +24,8 @@ const (
 	KindRegenerateInvoice Kind = 57
 )
 
-// InvoiceVoid is the status of a voided invoice (with InvoiceDraft and
+// InvoiceVoid is the status of a voided invoice, and of a purchase invoice
+// whose payment failed (with InvoiceDraft and
 // InvoiceFinalized).
 const InvoiceVoid = "VOID"
 
@@ -236,16 +237,4 @@ func (k *Contract) moveBilledItems(from, to string) {
 			}
 		}
 	}
-}
-
-// insertInvoice adds an invoice after every invoice starting no later, so
-// a regenerated invoice follows the voided one and findInvoice finds it.
-func (k *Contract) insertInvoice(inv *Invoice) {
-	i := len(k.Invoices)
-	for i > 0 && k.Invoices[i-1].Start > inv.Start {
-		i--
-	}
-	k.Invoices = append(k.Invoices, nil)
-	copy(k.Invoices[i+1:], k.Invoices[i:])
-	k.Invoices[i] = inv
 }

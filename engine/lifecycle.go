@@ -116,7 +116,7 @@ func (k *Contract) setEndDate(end Nanos) {
 	k.EndingBefore = end
 	if end == 0 || (old != 0 && end >= old) {
 		for _, inv := range k.Invoices {
-			if inv.Status == InvoiceDraft && old != 0 && inv.End == old {
+			if inv.Status == InvoiceDraft && !inv.Scheduled() && old != 0 && inv.End == old {
 				_, inv.End = k.periodBounds(inv.Start)
 			}
 		}

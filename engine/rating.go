@@ -484,7 +484,7 @@ func (k *Contract) invoiceFor(t Nanos) (*Invoice, bool) {
 	// After an end date moved, an earlier statement may already cover the
 	// start of this period: start where it ends.
 	for _, prev := range k.Invoices {
-		if prev.End > start && prev.End <= t {
+		if !prev.Scheduled() && prev.End > start && prev.End <= t {
 			start = prev.End
 		}
 	}
@@ -492,15 +492,19 @@ func (k *Contract) invoiceFor(t Nanos) (*Invoice, bool) {
 		ID: DeriveID(k.ID, "invoice", time.Unix(0, start).UTC().Format(time.RFC3339)), ContractID: k.ID,
 		Start: start, End: end, Status: InvoiceDraft,
 	}
-	// Keep invoices ordered by start.
+	k.insertInvoice(inv)
+	return inv, true
+}
+
+// insertInvoice adds an invoice, keeping invoices ordered by start.
+func (k *Contract) insertInvoice(inv *Invoice) {
 	i := len(k.Invoices)
-	for i > 0 && k.Invoices[i-1].Start > start {
+	for i > 0 && k.Invoices[i-1].Start > inv.Start {
 		i--
 	}
 	k.Invoices = append(k.Invoices, nil)
 	copy(k.Invoices[i+1:], k.Invoices[i:])
 	k.Invoices[i] = inv
-	return inv, true
 }
 
 func (inv *Invoice) line(typ, productID, commitID, creditTypeID string) *InvoiceLine {

@@ -123,8 +123,14 @@ func statementAnchor(in *StatementScheduleInput, startingAt Nanos) (freq, day st
 }
 
 // FinalizesAt is when the invoice's draft closes: its period's end plus the
-// contract's grace period.
-func (k *Contract) FinalizesAt(inv *Invoice) Nanos { return inv.End + k.InvoiceGracePeriod }
+// contract's grace period; a SCHEDULED invoice is finalized when issued, at
+// its charges' timestamp.
+func (k *Contract) FinalizesAt(inv *Invoice) Nanos {
+	if inv.Scheduled() {
+		return inv.End
+	}
+	return inv.End + k.InvoiceGracePeriod
+}
 
 // finalizeDue finalizes the drafts whose period and grace have passed at now.
 // A finalized invoice never changes again (but for the provider's invoice

@@ -166,7 +166,7 @@ func (k *Contract) currentPeriod(now Nanos) (Nanos, Nanos) {
 	}
 	start, end := k.periodBounds(now)
 	for _, prev := range k.Invoices {
-		if prev.End > start && prev.End <= now {
+		if !prev.Scheduled() && prev.End > start && prev.End <= now {
 			start = prev.End
 		}
 	}

@@ -179,6 +179,11 @@ func (r *run) contractBody(k contract, targetCustomer string, drafts map[string]
 	setIf(body, "name", t.Name)
 	setIf(body, "ending_before", t.EndingBefore)
 	setIf(body, "multiplier_override_prioritization", t.MultiplierOverridePrioritization)
+	// The source's choice of invoices for scheduled charges carries over:
+	// ALL keeps them on the usage invoices, absent gives SCHEDULED ones.
+	if t.ScheduledChargesOnUsageInvoices == "ALL" || k.ScheduledChargesOnUsageInvoices == "ALL" {
+		body["scheduled_charges_on_usage_invoices"] = "ALL"
+	}
 	if k.PrepaidOnly {
 		body["prepaid_only"] = true
 	}

@@ -64,7 +64,8 @@ func KindNeedsFormat(k engine.Kind) DataFormat {
 // may propose cmd: its kind's, or v0.5.0's for what releases before v0.5.0
 // refuse, so that a mixed cluster never applies it on some nodes only: a
 // release_payment_gate of the action_required outcome, an alert of a type
-// added in v0.5.0, and an edit that uses edit_contract version 5.
+// added in v0.5.0, an edit that uses edit_contract version 5, and a
+// contract billing its scheduled charges on SCHEDULED invoices of their own.
 func CommandNeedsFormat(cmd engine.Command) DataFormat {
 	switch c := cmd.(type) {
 	case *engine.EditContract:
@@ -73,6 +74,12 @@ func CommandNeedsFormat(cmd engine.Command) DataFormat {
 		}
 	case *engine.ReleasePaymentGate:
 		if c.Outcome == engine.GateActionRequired {
+			return DataFormatCompactAmounts
+		}
+	case *engine.CreateContract:
+		// Releases before v0.5.0 would consolidate its scheduled charges
+		// onto usage invoices (they do not know the field).
+		if c.SeparateScheduledInvoices {
 			return DataFormatCompactAmounts
 		}
 	case *engine.CreateAlert:

@@ -241,14 +241,15 @@ func foundationRegistrations() []Registration {
 }
 
 // createAsVersion3 writes a create_contract at version 3 when it uses
-// nothing version 4 added: no billing_provider_configuration, and no gate
+// nothing version 4 added: no billing_provider_configuration (nor separate
+// SCHEDULED invoices, which only the compact format proposes), and no gate
 // but NONE or EXTERNAL on its commits, credits and threshold
 // configurations, or StripeGatesRefused (what version 3's upgrade sets:
 // such gates are refused either way). Version 4's body is version 3's with
 // those fields, omitted when empty.
 func createAsVersion3(cmd engine.Command) (engine.Command, bool) {
 	c := cmd.(*engine.CreateContract)
-	if c.BillingProviderConfiguration != nil {
+	if c.BillingProviderConfiguration != nil || c.SeparateScheduledInvoices {
 		return nil, false
 	}
 	if !c.StripeGatesRefused {

@@ -82,10 +82,20 @@ import (
 //     decimal data format's layout 9 record drops them with the trailer,
 //     so a customer with some is refused there as an archived one is.
 //
+//   - 12: layout 11 plus, after the manual ledger entries, the positions
+//     of the contracts that bill scheduled charges on SCHEDULED invoices
+//     of their own (engine.Contract.SeparateScheduledInvoices,
+//     scheduled_codec.go; one zero byte for a customer without any).
+//     Older records have none: their contracts consolidate the charges
+//     onto usage invoices, as every build before did. The decimal data
+//     format's layout 9 record drops them with the trailer, so a customer
+//     with any is refused there (such contracts are created only in the
+//     compact format: CommandNeedsFormat).
+//
 // Layouts differ in how an amount is written, so the reader is one decoder
 // parameterised by its amount reader (binReader.amount), and in the fields
 // appended since, which it reads when the record's layout has them.
-const customerLayout byte = 11
+const customerLayout byte = 12
 
 // amountReaders maps each layout DecodeCustomer reads to its amount reader.
 var amountReaders = map[byte]func(*binReader) money.Amount{
@@ -99,6 +109,7 @@ var amountReaders = map[byte]func(*binReader) money.Amount{
 	9:  (*binReader).binAmount,
 	10: (*binReader).binAmount,
 	11: (*binReader).binAmount,
+	12: (*binReader).binAmount,
 }
 
 // The customer layout is a hand-written, reflection-free encoding: snapshots
@@ -244,6 +255,7 @@ func appendCustomerTrailer(dst []byte, c *engine.Customer) ([]byte, int) {
 		w.varint(k.ArchivedAt)
 	}
 	w.manualEntries(c)
+	w.separateScheduled(c)
 	return w.b, at
 }
 
@@ -757,6 +769,9 @@ func DecodeCustomer(b []byte, intern map[string]string) (*engine.Customer, error
 	}
 	if r.layout >= layoutManual {
 		r.manualEntries(c)
+	}
+	if r.layout >= layoutScheduledInvoices {
+		r.separateScheduled(c)
 	}
 	if r.err == nil && r.i != len(r.b) {
 		r.fail(fmt.Errorf("%d trailing bytes", len(r.b)-r.i))

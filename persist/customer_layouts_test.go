@@ -90,6 +90,9 @@ func appendCustomer(dst []byte, c *engine.Customer, layout byte, amount func(*bi
 	if w.layout >= layoutManual {
 		w.binWriter.manualEntries(c)
 	}
+	if w.layout >= layoutScheduledInvoices {
+		w.binWriter.separateScheduled(c)
+	}
 	return w.b
 }
 

@@ -25,8 +25,8 @@ func manualCustomer() *engine.Customer {
 func TestCustomerCodecLayout11Manual(t *testing.T) {
 	c := manualCustomer()
 	b := AppendCustomer(nil, c)
-	if b[0] != 11 {
-		t.Fatalf("layout %d, want 11", b[0])
+	if b[0] != customerLayout {
+		t.Fatalf("layout %d, want %d", b[0], customerLayout)
 	}
 	got, err := DecodeCustomer(b, nil)
 	if err != nil {

@@ -206,6 +206,10 @@ func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 	for _, c := range o.objects("scheduled_charges", false, 1000) {
 		cmd.ScheduledCharges = append(cmd.ScheduledCharges, decodeScheduledCharge(c))
 	}
+	// ALL bills the scheduled charges on the usage invoices of their
+	// periods; absent, on SCHEDULED invoices of their own (Metronome's
+	// default; engine/scheduled_invoice.go).
+	cmd.SeparateScheduledInvoices = o.enum("scheduled_charges_on_usage_invoices", false, scheduledOnUsageAll) == ""
 	// A term that does not end after it starts is refused by the engine
 	// ("ending_before: must be after starting_at"): the rule lives there.
 	if r.err == nil {
@@ -319,6 +323,22 @@ type contractTerms struct {
 	// MultiplierOverridePrioritization is omitted for a contract created
 	// before it was stored (its multipliers compound).
 	MultiplierOverridePrioritization string `json:"multiplier_override_prioritization,omitempty"`
+	// ScheduledChargesOnUsageInvoices is ALL for a contract consolidating
+	// its scheduled charges onto usage invoices (every contract created
+	// before the choice existed), omitted for one billing them on
+	// SCHEDULED invoices of their own.
+	ScheduledChargesOnUsageInvoices string `json:"scheduled_charges_on_usage_invoices,omitempty"`
+}
+
+// scheduledOnUsageAll is scheduled_charges_on_usage_invoices' one value.
+const scheduledOnUsageAll = "ALL"
+
+// scheduledOnUsage renders a contract's scheduled_charges_on_usage_invoices.
+func scheduledOnUsage(k *engine.Contract) string {
+	if k.SeparateScheduledInvoices {
+		return ""
+	}
+	return scheduledOnUsageAll
 }
 
 // contractOut is Metronome's v1 Contract, plus our prepaid_only.
@@ -374,6 +394,7 @@ func renderContract(c *engine.Customer, k *engine.Contract, cat *engine.Catalog,
 		RecurringCommits: renderRecurring(k, cat, false), RecurringCredits: renderRecurring(k, cat, true),
 		UsageStatementSchedule:           statementScheduleOut(k),
 		MultiplierOverridePrioritization: k.MultiplierPrioritization,
+		ScheduledChargesOnUsageInvoices:  scheduledOnUsage(k),
 	}
 	for _, cm := range k.Balances {
 		out := renderCommit(cm, k, cat, now, opts)

@@ -272,8 +272,8 @@ type embedInvoice struct {
 func embedInvoices(rd engine.CustomerRead, f dashboard.InvoiceFilter, name func(*engine.Product, []string) string) []embedInvoice {
 	var out []embedInvoice
 	for _, k := range rd.Customer.Contracts {
-		for _, inv := range k.Invoices {
-			if !f.Shows(k.ID, inv.Status) {
+		for _, inv := range contractInvoices(k, rd.Catalog) {
+			if !f.Shows(k.ID, inv.Status, inv.Type()) {
 				continue
 			}
 			ei := embedInvoice{invoiceOut: renderInvoice(rd.Customer, k, inv, rd.Catalog, !f.ShowZeroLines), LineGroups: []string{}}

@@ -116,6 +116,8 @@ var appliedFields = map[string][]string{
 		// invoices are sent to Stripe (billing_provider_configuration_id
 		// refused).
 		"billing_provider_configuration.billing_provider", "billing_provider_configuration.delivery_method",
+		// ALL: on the usage invoices; absent: SCHEDULED invoices.
+		"scheduled_charges_on_usage_invoices",
 	), append(append(append(append(append(scheduledChargeFields("scheduled_charges[]."), subscriptionFields("subscriptions[].")...),
 		recurringFields("recurring_credits[].")...), recurringFields("recurring_commits[].")...),
 		thresholdFields("prepaid_balance_threshold_configuration.", true)...), append(thresholdFields("spend_threshold_configuration.", false),

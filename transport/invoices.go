@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -72,11 +73,15 @@ var productListItem = map[string]string{
 
 func renderInvoice(c *engine.Customer, k *engine.Contract, inv *engine.Invoice, cat *engine.Catalog, skipZero bool) invoiceOut {
 	out := invoiceOut{
-		ID: inv.ID, CustomerID: c.ID, ContractID: k.ID, Type: "USAGE", Status: inv.Status,
+		ID: inv.ID, CustomerID: c.ID, ContractID: k.ID, Type: inv.Type(), Status: inv.Status,
 		CreditType: creditTypeOf(cat, inv.CreditTypeID), StartTimestamp: tsv(inv.Start), EndTimestamp: tsv(inv.End),
 		LineItems: []lineItemOut{}, Total: amountNum(inv.Total),
 	}
-	if inv.Status != engine.InvoiceDraft { // finalized, or finalized then voided
+	switch {
+	case inv.Scheduled():
+		// Issued at its charges' timestamp (finalized then).
+		out.IssuedAt = ts(inv.Start)
+	case inv.Status != engine.InvoiceDraft: // finalized, or finalized then voided
 		out.IssuedAt = ts(inv.FinalizedAt)
 	}
 	if x := inv.External; x != nil {
@@ -171,8 +176,11 @@ func renderInvoice(c *engine.Customer, k *engine.Contract, inv *engine.Invoice, 
 type invoiceQuery struct {
 	status, creditType, contractID string
 	startingOn, endingBefore       engine.Nanos
-	desc, skipZero, noUsage        bool
-	limit, offset                  int
+	desc, skipZero                 bool
+	// typ is the type asked for ("": any): USAGE or SCHEDULED, or
+	// USAGE_CONSOLIDATED, which no invoice here is.
+	typ           string
+	limit, offset int
 }
 
 // invoiceQueryParams are the list's applied query parameters; any other is
@@ -216,7 +224,7 @@ func parseInvoiceQuery(q *fasthttp.Args, list bool) (invoiceQuery, error) {
 		if v != "USAGE" && v != "SCHEDULED" && v != "USAGE_CONSOLIDATED" {
 			return iq, badRequest("type: must be USAGE, USAGE_CONSOLIDATED or SCHEDULED")
 		}
-		iq.noUsage = v != "USAGE" // every invoice here is a usage invoice
+		iq.typ = v
 	}
 	for name, dst := range map[string]*engine.Nanos{"starting_on": &iq.startingOn, "ending_before": &iq.endingBefore} {
 		if v := q.Peek(name); len(v) > 0 {
@@ -266,12 +274,13 @@ func (s *Server) listInvoices(ctx *fasthttp.RequestCtx, customerID string) error
 	}
 	var all []invoiceOut
 	for _, k := range rd.Customer.Contracts {
-		if q.noUsage || (q.contractID != "" && k.ID != q.contractID) {
+		if q.contractID != "" && k.ID != q.contractID {
 			continue
 		}
-		for _, inv := range k.Invoices {
+		for _, inv := range contractInvoices(k, rd.Catalog) {
 			switch {
-			case q.status != "" && inv.Status != q.status,
+			case q.typ != "" && inv.Type() != q.typ,
+				q.status != "" && inv.Status != q.status,
 				q.creditType != "" && inv.CreditTypeID != q.creditType,
 				q.startingOn != 0 && inv.Start < q.startingOn,
 				q.endingBefore != 0 && inv.End > q.endingBefore:
@@ -321,9 +330,11 @@ func (s *Server) getInvoice(ctx *fasthttp.RequestCtx, param string) error {
 		return notFound("customer_id: customer %s not found", customerID)
 	}
 	for _, k := range rd.Customer.Contracts {
-		if inv := k.Invoice(invoiceID); inv != nil {
-			out := renderInvoice(rd.Customer, k, inv, rd.Catalog, q.skipZero)
-			return writeData(ctx, &out)
+		for _, inv := range contractInvoices(k, rd.Catalog) {
+			if inv.ID == invoiceID {
+				out := renderInvoice(rd.Customer, k, inv, rd.Catalog, q.skipZero)
+				return writeData(ctx, &out)
+			}
 		}
 	}
 	return notFound("invoice_id: invoice %s not found", invoiceID)
@@ -357,4 +368,18 @@ func (s *Server) customerRejects(ctx *fasthttp.RequestCtx, customerID string) er
 		}
 	}
 	return writeData(ctx, out)
+}
+
+// contractInvoices are a contract's statements and SCHEDULED invoices,
+// then the purchase invoices of its payment-gated commits.
+func contractInvoices(k *engine.Contract, cat *engine.Catalog) []*engine.Invoice {
+	var fiat string
+	if rc := cat.RateCards[k.RateCardID]; rc != nil {
+		fiat = rc.FiatCreditTypeID
+	}
+	purchases := k.PurchaseInvoices(fiat)
+	if len(purchases) == 0 {
+		return k.Invoices
+	}
+	return append(slices.Clip(k.Invoices), purchases...)
 }

@@ -143,9 +143,14 @@ func TestHTTPScenarioEThresholdBilling(t *testing.T) {
 	var out struct{ Data releaseOut }
 	e.ok("POST", "/v1/contracts/commits/threshold-billing/release", map[string]any{"workflow_id": initiate.Properties["workflow_id"], "outcome": "paid"}, &out)
 	rcv.wait(3)
-	invs := e.invoices(cust, "")
+	invs := e.invoices(cust, "?type=USAGE")
 	if len(invs) != 1 || string(invs[0].Total) != "0" {
 		t.Fatalf("after the threshold charge the draft is %+v, want total 0", invs)
+	}
+	// The charge was paid through its own purchase invoice.
+	if buy := e.invoices(cust, "?type=SCHEDULED"); len(buy) != 1 || buy[0].ID != initiate.Properties["invoice_id"] || string(buy[0].Total) != "10000" ||
+		buy[0].Status != "FINALIZED" || len(buy[0].LineItems) != 1 || buy[0].LineItems[0].Type != "commit_purchase" {
+		t.Fatalf("the threshold charge's purchase invoice: %+v", buy)
 	}
 }
 

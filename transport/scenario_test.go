@@ -338,8 +338,11 @@ func scenarioDSteps2And3(t *testing.T, e *testEnv, cust, basic, rc string, produ
 	if status, body := e.do("POST", "/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "starting_at": e.at("2025-01-20T00:00:00Z")}); status != 400 || !contains(body, "starting_at: overlaps contract "+basic) {
 		t.Fatalf("overlapping contract: %d %s", status, body)
 	}
+	// The scenario's February invoice carries the charge: the charges are
+	// consolidated onto the usage invoices (ALL; absent, each would be a
+	// SCHEDULED invoice of its own: TestHTTPScheduledInvoices).
 	best := e.create("/v1/contracts/create", map[string]any{"customer_id": cust, "rate_card_id": rc, "name": "Best Contract",
-		"starting_at": e.at("2025-02-01T00:00:00Z"), "ending_before": e.at("2025-08-01T00:00:00Z"),
+		"starting_at": e.at("2025-02-01T00:00:00Z"), "ending_before": e.at("2025-08-01T00:00:00Z"), "scheduled_charges_on_usage_invoices": "ALL",
 		"scheduled_charges": []map[string]any{{"product_id": products["AI model"], "schedule": map[string]any{"recurring_schedule": map[string]any{
 			"starting_at": e.at("2025-02-01T00:00:00Z"), "ending_before": e.at("2025-08-01T00:00:00Z"),
 			"frequency": "monthly", "amount": 1000, "amount_distribution": "each"}}}}})

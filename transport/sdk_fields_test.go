@@ -683,6 +683,7 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 					"multiplier_override_prioritization":              constant("LOWEST_MULTIPLIER"), "rate_card_alias": constant("sdk-card"),
 					"billing_provider_configuration.billing_provider": constant("stripe"),
 					"billing_provider_configuration.delivery_method":  constant("direct_to_billing_provider"),
+					"scheduled_charges_on_usage_invoices":             constant("ALL"),
 				}, chargeValues("scheduled_charges[].")),
 			also: mergeAlso(chargeAlso("scheduled_charges[]."), recurringAlso("commits[]."), map[string]func(any){
 				"recurring_credits[].subscription_config": linkedSub, "recurring_commits[].subscription_config": linkedSub,

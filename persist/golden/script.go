@@ -206,15 +206,17 @@ func StripeSteps() []Step {
 }
 
 // CurrentScript is the history the newest fixture set (v0.5.0) replays:
-// FullScript, then AdminSteps, ManualSteps, EditSteps and InvoiceSteps.
+// FullScript, then AdminSteps, ManualSteps, EditSteps, InvoiceSteps and
+// ScheduledSteps.
 func CurrentScript() []Step {
-	return append(append(append(append(FullScript(), AdminSteps()...), ManualSteps()...), EditSteps()...), InvoiceSteps()...)
+	return append(append(append(append(append(FullScript(), AdminSteps()...), ManualSteps()...), EditSteps()...), InvoiceSteps()...), ScheduledSteps()...)
 }
 
 // AdminSnapshotAfter is the number of CurrentScript entries applied when
 // snapshot-admin.bin (and the data dir's third snapshot) is taken: after
-// every entry but the last, so it holds customers in layout 11 (updated,
-// an archived contract, an archived customer, manual ledger entries).
+// every entry but the last, so it holds customers in layout 12 (updated,
+// an archived contract, an archived customer, manual ledger entries, a
+// contract with separate SCHEDULED invoices).
 func AdminSnapshotAfter() int { return len(CurrentScript()) - 1 }
 
 // AdminSteps exercise the customer administration commands (kinds 12 to
@@ -309,6 +311,30 @@ func InvoiceSteps() []Step {
 		}},
 		{"2026-03-12T06:00:00Z", []engine.Command{
 			&engine.RegenerateInvoice{CustomerID: "cu-b", InvoiceID: betaJan},
+		}},
+	}
+}
+
+// ScheduledSteps exercise scheduled charges on SCHEDULED invoices of their
+// own (create_contract without scheduled_charges_on_usage_invoices ALL,
+// customer layout 12): Tau's contract from 2026-03-01 bills a fee of 10000
+// on the 1st of March (issued at once, the contract being backdated), at
+// 06:00 on the 12th and on the 1st of April; in the last entry the tick at
+// 06:00 issues the second, and Tau's usage goes on its usage invoice only.
+func ScheduledSteps() []Step {
+	fee := d("10000")
+	return []Step{
+		{"2026-03-12T05:00:00Z", []engine.Command{
+			&engine.CreateCustomer{ID: "cu-t", Name: "Tau", IngestAliases: []string{"tau"}},
+			&engine.CreateContract{ID: "k-t", CustomerID: "cu-t", RateCardID: "rc", StartingAt: TS("2026-03-01T00:00:00Z"),
+				SeparateScheduledInvoices: true,
+				ScheduledCharges: []engine.ScheduledChargeInput{{ID: "fee-t", ProductID: "p-buy", Name: "Platform fee", Items: []engine.ChargeItemInput{
+					{Timestamp: TS("2026-03-01T00:00:00Z"), Amount: &fee}, {Timestamp: TS("2026-03-12T06:00:00Z"), Amount: &fee},
+					{Timestamp: TS("2026-04-01T00:00:00Z"), Amount: &fee}}}}},
+		}},
+		{"2026-03-12T06:00:00Z", []engine.Command{
+			&engine.Tick{},
+			events("tau", "api_call", "sch-t", 0, 3, "2026-03-12T06:00:00Z", nil),
 		}},
 	}
 }
