@@ -155,8 +155,8 @@ var appliedFields = map[string][]string{
 		append(balanceUpdateFields("update_commits[].", "commit_id"), balanceUpdateFields("update_credits[].", "credit_id")...)...)...)...),
 	// Access-schedule edits (balance_edit.go); the rest of the SDK's
 	// request stays refused.
-	"/v2/contracts/commits/edit":                      append([]string{"customer_id"}, balanceUpdateFields("", "commit_id")...),
-	"/v2/contracts/credits/edit":                      append([]string{"customer_id"}, balanceUpdateFields("", "credit_id")...),
+	"/v2/contracts/commits/edit": append([]string{"customer_id"}, balanceUpdateFields("", "commit_id")...),
+	"/v2/contracts/credits/edit": append([]string{"customer_id"}, balanceUpdateFields("", "credit_id")...),
 	// Amendments (amend.go): proposed as the v2 edit's add_* parts.
 	"/v1/contracts/amend": append(append(append(append([]string{
 		"customer_id", "contract_id", "starting_at",
@@ -180,8 +180,8 @@ var appliedFields = map[string][]string{
 		"commits[].access_schedule.schedule_items[].credit_type_id", "credits[].access_schedule.schedule_items[].credit_type_id",
 	), scheduledChargeFields("scheduled_charges[].")...),
 	"/v1/contracts/commits/threshold-billing/release": {"workflow_id", "outcome"},
-	"/v1/contracts/get":                               {"customer_id", "contract_id", "include_balance", "include_ledgers"},
-	"/v1/contracts/list":                              {"customer_id", "include_balance", "include_ledgers", "include_archived", "covering_date", "starting_at"},
+	"/v1/contracts/get":  {"customer_id", "contract_id", "include_balance", "include_ledgers"},
+	"/v1/contracts/list": {"customer_id", "include_balance", "include_ledgers", "include_archived", "covering_date", "starting_at"},
 	// v2 reads: the v1 contract in the v2 shape; as_of_date is refused (a
 	// contract's past terms are not kept).
 	"/v2/contracts/get":  {"customer_id", "contract_id", "include_balance", "include_ledgers"},

@@ -37,7 +37,9 @@ func TestSDKAmendContract(t *testing.T) {
 	}
 	id := cust.Data.ID
 	k, err := client.V1.Contracts.New(ctx, metronome.V1ContractNewParams{CustomerID: id, RateCardID: metronome.String(rc), StartingAt: at("2026-01-01T00:00:00Z"),
-		EndingBefore: metronome.Time(at("2027-01-01T00:00:00Z"))})
+		EndingBefore: metronome.Time(at("2027-01-01T00:00:00Z")),
+		// The amendment's charge is counted on February's usage invoice.
+		ScheduledChargesOnUsageInvoices: metronome.V1ContractNewParamsScheduledChargesOnUsageInvoicesAll})
 	if err != nil {
 		t.Fatal(err)
 	}

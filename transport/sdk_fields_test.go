@@ -260,8 +260,10 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 	// to October with a charge then (its statement is finalized at once);
 	// voided first for each regenerate.
 	finalizedInvoice := func() any {
+		// ALL: the charge is billed on October's usage invoice, whose id is
+		// derived from the period.
 		k := e.create("/v1/contracts/create", map[string]any{"customer_id": freshCustomer(), "rate_card_id": rc, "starting_at": e.at("2025-10-01T00:00:00Z"),
-			"scheduled_charges": []any{map[string]any{"product_id": fixed, "schedule": map[string]any{"schedule_items": []any{
+			"scheduled_charges_on_usage_invoices": "ALL", "scheduled_charges": []any{map[string]any{"product_id": fixed, "schedule": map[string]any{"schedule_items": []any{
 				map[string]any{"timestamp": e.at("2025-10-15T00:00:00Z"), "amount": 5}}}}}})
 		return engine.DeriveID(k, "invoice", "2025-10-01T00:00:00Z")
 	}
