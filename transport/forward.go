@@ -87,7 +87,9 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx) { s.relay(ctx, false) }
 
 // forwardWrite forwards a request to a leader-only route, in a batch when
 // it is one a batch may carry (batchable).
-func (s *Server) forwardWrite(ctx *fasthttp.RequestCtx) { s.relay(ctx, batchable(ctx)) }
+func (s *Server) forwardWrite(ctx *fasthttp.RequestCtx) {
+	s.relay(ctx, s.cfg.ForwardBatching && batchable(ctx))
+}
 
 func (s *Server) relay(ctx *fasthttp.RequestCtx, batch bool) {
 	if len(ctx.Request.Header.Peek(forwardedHeader)) > 0 {

@@ -42,7 +42,7 @@ func startThreeNodes(t testing.TB, start string) []*testEnv {
 		if err != nil {
 			t.Fatal(err)
 		}
-		envs = append(envs, startServerOn(t, ln, n))
+		envs = append(envs, startServerOn(t, ln, n, func(c *Config) { c.ForwardBatching = true }))
 	}
 	leaderAddr := strings.TrimPrefix(leader.base, "http://")
 	waitFor(t, "the followers to know the leader and serve reads", func() bool {

@@ -254,7 +254,7 @@ func TestForwardBatchGathersWhileInFlight(t *testing.T) {
 			followerNode := newFakeNode(mustTime(t, "2026-01-01T00:00:00Z"))
 			t.Cleanup(followerNode.eng.Close)
 			followerNode.setLeader(false, addr)
-			follower := startServer(t, followerNode, func(c *Config) { c.LeaderWait = -1 })
+			follower := startServer(t, followerNode, func(c *Config) { c.LeaderWait = -1; c.ForwardBatching = true })
 
 			answers := make(chan answer, 16)
 			write := func(i int) {
@@ -331,7 +331,7 @@ func TestForwardBatchRefusedGoesOneByOne(t *testing.T) {
 	t.Cleanup(followerNode.eng.Close)
 	followerNode.setLeader(false, addr)
 	followerNode.tokens = map[string]string{"stale": "admin"}
-	follower := startServer(t, followerNode)
+	follower := startServer(t, followerNode, func(c *Config) { c.ForwardBatching = true })
 
 	stale := send(follower.base, "POST", "/v1/credit-types/create", "stale", `{"name":"x"}`)
 	direct := send("http://"+addr, "POST", "/v1/credit-types/create", "stale", `{"name":"x"}`)
