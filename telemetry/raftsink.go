@@ -62,6 +62,10 @@ func (s *raftSink) AddSampleWithLabels(key []string, val float32, labels []gomet
 // today, and a bridge must never take the node down.
 func ignoreKindClash() { _ = recover() }
 
+// labelEscaper escapes a label value as the Prometheus text format wants
+// (immutable: shared by every sink).
+var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+
 // seriesName turns a go-metrics key and labels into a Prometheus series name.
 func seriesName(key []string, suffix string, labels []gometrics.Label) string {
 	var b strings.Builder
@@ -80,7 +84,7 @@ func seriesName(key []string, suffix string, labels []gometrics.Label) string {
 			}
 			b.WriteString(sanitize(l.Name))
 			b.WriteString(`="`)
-			b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(l.Value))
+			b.WriteString(labelEscaper.Replace(l.Value))
 			b.WriteByte('"')
 		}
 		b.WriteByte('}')
