@@ -120,6 +120,14 @@ func TestVerifyRefusesMalformed(t *testing.T) {
 	if _, err := Verify(nil, tok, now); !errors.Is(err, ErrMalformed) {
 		t.Fatalf("no key: %v", err)
 	}
+	// base64 decoding skips line breaks: a link with one inside its MAC
+	// must not verify as a second spelling of the same link.
+	dot := strings.LastIndexByte(tok, '.')
+	for _, brk := range []string{"\r", "\n", "\r\n"} {
+		if _, err := Verify(testKey, tok[:dot+3]+brk+tok[dot+3:], now); !errors.Is(err, ErrMalformed) {
+			t.Errorf("a %q inside the MAC: %v, want ErrMalformed", brk, err)
+		}
+	}
 }
 
 // A spec too large for a URL is refused when signing.
