@@ -1,12 +1,10 @@
 package transport
 
 import (
-	"context"
 	"fmt"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	metronome "github.com/Metronome-Industries/metronome-go/v2"
 	"github.com/Metronome-Industries/metronome-go/v2/option"
@@ -20,22 +18,8 @@ import (
 // terms. Refusals name their field: a starting_at outside the contract, an
 // override starting before the amendment, its custom_fields, discounts.
 func TestSDKAmendContract(t *testing.T) {
-	e := newEnv(t, "2026-01-01T00:00:00Z")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	client := metronome.NewClient(option.WithBaseURL(e.base+"/"), option.WithBearerToken(testToken), option.WithMaxRetries(0))
-	at := func(s string) time.Time { return mustTime(t, e.at(s)) }
-	metric := e.create("/v1/billable-metrics/create", map[string]any{"name": "calls", "event_type_filter": map[string]any{"in_values": []string{"api_call"}}})
-	api := e.create("/v1/contract-pricing/products/create", map[string]any{"name": "API", "type": "USAGE", "billable_metric_id": metric})
-	fixed := e.create("/v1/contract-pricing/products/create", map[string]any{"name": "Credits", "type": "FIXED"})
-	rc := e.create("/v1/contract-pricing/rate-cards/create", map[string]any{"name": "RC"})
-	e.ok("POST", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": rc, "product_id": api, "starting_at": e.at("2026-01-01T00:00:00Z"),
-		"entitled": true, "rate_type": "FLAT", "price": 10}, nil)
-	cust, err := client.V1.Customers.New(ctx, metronome.V1CustomerNewParams{Name: "Acme", IngestAliases: []string{"acme"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := cust.Data.ID
+	f := newSDKFixture(t, 10)
+	e, ctx, client, at, api, fixed, rc, id := f.e, f.ctx, f.client, f.at, f.api, f.fixed, f.rc, f.custID
 	k, err := client.V1.Contracts.New(ctx, metronome.V1ContractNewParams{CustomerID: id, RateCardID: metronome.String(rc), StartingAt: at("2026-01-01T00:00:00Z"),
 		EndingBefore: metronome.Time(at("2027-01-01T00:00:00Z")),
 		// The amendment's charge is counted on February's usage invoice.

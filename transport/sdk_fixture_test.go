@@ -1,0 +1,45 @@
+package transport
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	metronome "github.com/Metronome-Industries/metronome-go/v2"
+	"github.com/Metronome-Industries/metronome-go/v2/option"
+)
+
+// sdkFixture is where the SDK-driven balance tests start: a node whose clock
+// reads 2026-01-01, the official client on it, a calls metric priced
+// through product api at price per call on rate card rc, a FIXED product
+// fixed for commits and credits, and customer Acme (alias acme).
+type sdkFixture struct {
+	e                              *testEnv
+	ctx                            context.Context
+	client                         metronome.Client
+	at                             func(string) time.Time
+	metric, api, fixed, rc, custID string
+}
+
+func newSDKFixture(t *testing.T, price int) sdkFixture {
+	t.Helper()
+	f := sdkFixture{e: newEnv(t, "2026-01-01T00:00:00Z")}
+	e := f.e
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	f.ctx = ctx
+	f.client = metronome.NewClient(option.WithBaseURL(e.base+"/"), option.WithBearerToken(testToken), option.WithMaxRetries(0))
+	f.at = func(s string) time.Time { return mustTime(t, e.at(s)) }
+	f.metric = e.create("/v1/billable-metrics/create", map[string]any{"name": "calls", "event_type_filter": map[string]any{"in_values": []string{"api_call"}}})
+	f.api = e.create("/v1/contract-pricing/products/create", map[string]any{"name": "API", "type": "USAGE", "billable_metric_id": f.metric})
+	f.fixed = e.create("/v1/contract-pricing/products/create", map[string]any{"name": "Credits", "type": "FIXED"})
+	f.rc = e.create("/v1/contract-pricing/rate-cards/create", map[string]any{"name": "RC"})
+	e.ok("POST", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": f.rc, "product_id": f.api, "starting_at": e.at("2026-01-01T00:00:00Z"),
+		"entitled": true, "rate_type": "FLAT", "price": price}, nil)
+	cust, err := f.client.V1.Customers.New(ctx, metronome.V1CustomerNewParams{Name: "Acme", IngestAliases: []string{"acme"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.custID = cust.Data.ID
+	return f
+}
