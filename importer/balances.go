@@ -19,13 +19,14 @@ func manualReason(sourceID string) string { return "burndown import: balance car
 // source contract k into its copy: the copy starts with the full schedule,
 // and a manual ledger entry draws it down to the source's balance. A target
 // without POST /v1/contracts/addManualBalanceLedgerEntry (404) keeps the
-// full schedule, and the report lists the difference for each commit.
-func (r *run) balances(ctx context.Context, k contract, have contract, found bool, targetCustomer string) error {
+// full schedule, and the report lists the difference for each commit. It
+// returns the target's copy of the contract, as listed.
+func (r *run) balances(ctx context.Context, k contract, have contract, found bool, targetCustomer string) (contract, error) {
 	created := !found // the commits were made with the contract just now
 	if !found {
 		list, err := listContracts(ctx, r.dst, targetCustomer)
 		if err != nil {
-			return err
+			return have, err
 		}
 		for _, t := range list {
 			if t.CustomFields[SourceIDField] == k.ID {
@@ -33,7 +34,7 @@ func (r *run) balances(ctx context.Context, k contract, have contract, found boo
 			}
 		}
 		if !found {
-			return fmt.Errorf("target: the contract just created is not listed")
+			return have, fmt.Errorf("target: the contract just created is not listed")
 		}
 	}
 	targets := map[string]commit{}
@@ -50,11 +51,11 @@ func (r *run) balances(ctx context.Context, k contract, have contract, found boo
 		c.Source++
 		tcm, ok := targets[cm.ID]
 		if !ok {
-			return fmt.Errorf("commit %s: not found in the target's contract %s", cm.ID, have.ID)
+			return have, fmt.Errorf("commit %s: not found in the target's contract %s", cm.ID, have.ID)
 		}
 		changed, err := r.carryBalance(ctx, k, cm, have, tcm)
 		if err != nil {
-			return fmt.Errorf("commit %s: %w", cm.ID, err)
+			return have, fmt.Errorf("commit %s: %w", cm.ID, err)
 		}
 		switch {
 		case created:
@@ -65,7 +66,7 @@ func (r *run) balances(ctx context.Context, k contract, have contract, found boo
 			c.Existing++
 		}
 	}
-	return nil
+	return have, nil
 }
 
 // carryBalance draws the target commit tcm down to the source commit cm's

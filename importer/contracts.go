@@ -61,6 +61,9 @@ func (r *run) contracts(ctx context.Context) error {
 	c := r.rep.kind(kindContracts)
 	for _, srcCustomer := range r.sourceIDs(kindCustomers) {
 		tc := r.target(kindCustomers, srcCustomer)
+		if err := r.notePending(ctx, srcCustomer); err != nil {
+			return err
+		}
 		imported := map[string]contract{}
 		if !isDry(tc) {
 			dst, err := listContracts(ctx, r.dst, tc)
@@ -91,7 +94,11 @@ func (r *run) contracts(ctx context.Context) error {
 					continue
 				}
 			}
-			if err := r.balances(ctx, k, have, ok, tc); err != nil {
+			tk, err := r.balances(ctx, k, have, ok, tc)
+			if err == nil {
+				err = r.thresholds(ctx, k, tk)
+			}
+			if err != nil {
 				return fmt.Errorf("contract %s of customer %s: %w", k.ID, srcCustomer, err)
 			}
 		}
@@ -131,11 +138,8 @@ func (r *run) noteContract(k contract) {
 			r.rep.note(kindContracts, k.ID, "%d %s not carried", p.n, p.what)
 		}
 	}
-	for name, raw := range map[string][]byte{"prepaid_balance_threshold_configuration": k.PrepaidBalanceThresholdConfiguration,
-		"spend_threshold_configuration": k.SpendThresholdConfiguration, "usage_filter": k.UsageFilter} {
-		if len(raw) > 0 && string(raw) != "null" {
-			r.rep.note(kindContracts, k.ID, "%s not carried", name)
-		}
+	if raw := k.UsageFilter; len(raw) > 0 && string(raw) != "null" {
+		r.rep.note(kindContracts, k.ID, "usage_filter not carried")
 	}
 }
 

@@ -47,6 +47,9 @@ type run struct {
 	// sourceContracts are the contracts read from the source, by source
 	// customer id (rates are looked up at their start dates).
 	sourceContracts map[string][]contract
+	// fiat is each source rate card's fiat credit type id, by source rate
+	// card id (what an auto-recharge threshold is counted in).
+	fiat map[string]string
 }
 
 // Run copies the source account into the target and returns the report;
@@ -62,7 +65,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Now.IsZero() {
 		cfg.Now = time.Now().UTC()
 	}
-	r := &run{cfg: cfg, rep: newReport(), out: cfg.Out, ids: map[string]map[string]string{}, sourceContracts: map[string][]contract{},
+	r := &run{cfg: cfg, rep: newReport(), out: cfg.Out, ids: map[string]map[string]string{}, sourceContracts: map[string][]contract{}, fiat: map[string]string{},
 		src: newAPI("source", cfg.SourceURL, cfg.SourceToken, cfg.SourceHTTP),
 		dst: newAPI("target", cfg.TargetURL, cfg.TargetToken, cfg.TargetHTTP)}
 	steps := []struct {

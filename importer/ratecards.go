@@ -40,6 +40,7 @@ func (r *run) rateCards(ctx context.Context) error {
 	c := r.rep.kind(kindRateCards)
 	for _, rc := range src {
 		c.Source++
+		r.fiat[rc.ID] = rc.FiatCreditType.ID
 		id, ok := imported[rc.ID]
 		if ok {
 			c.Existing++
