@@ -9,9 +9,12 @@ import (
 // Commit purchases and postpaid true-ups on usage invoices.
 //
 // A PREPAID commit's invoice schedule is billed like a scheduled charge: each
-// item is a commit_purchase line on the usage invoice of the period
-// containing its timestamp, counted in the invoice total (unless the
-// schedule has do_not_invoice, which keeps it only for the burn-down order).
+// item is a commit_purchase line on the SCHEDULED invoice of its timestamp
+// (Metronome's default), or, for a contract that consolidates them
+// (scheduled_charges_on_usage_invoices ALL, and every contract made before
+// that choice existed), on the usage invoice of the period containing its
+// timestamp; counted in the invoice total (unless the schedule has
+// do_not_invoice, which keeps it only for the burn-down order).
 //
 // A POSTPAID commit (one access item, as Metronome requires) is drawn down
 // like a prepaid one, but what it covers is still billed in arrears on the
@@ -114,8 +117,8 @@ func checkNewCommit(cm *Commit, in *CommitInput, rc *RateCard, field string, i i
 	return nil
 }
 
-// billCommit puts the commit's invoice-schedule items on the usage invoices
-// of their periods, like billCharge: an item in a finalized period is
+// billCommit puts the commit's invoice-schedule items on their invoices
+// (chargeInvoice), like billCharge: an item whose invoice is finalized is
 // refused, and one in a period closed without an invoice unless allowClosed
 // (a new, backdated contract). A commit that bills nothing is a no-op.
 func (k *Contract) billCommit(cm *Commit, rc *RateCard, field string, allowClosed bool, now Nanos) *Error {
@@ -130,12 +133,13 @@ func (k *Contract) billCommit(cm *Commit, rc *RateCard, field string, allowClose
 		if !k.InForce(it.Timestamp) {
 			return errorf(Invalid, "%s.invoice_schedule.schedule_items[%d].timestamp: %s is outside the contract's term", field, j, fmtTime(it.Timestamp))
 		}
-		inv := k.findInvoice(it.Timestamp)
-		if (inv != nil && inv.Status != InvoiceDraft) || (inv == nil && !allowClosed && k.periodClosed(it.Timestamp, now)) {
-			return errorf(Invalid, "%s.invoice_schedule: the statement period of the item at %s is finalized", field, fmtTime(it.Timestamp))
-		}
-		if inv == nil {
-			inv, _ = k.invoiceFor(it.Timestamp)
+		inv, closed := k.chargeInvoice(it.Timestamp, rc.FiatCreditTypeID, allowClosed, now)
+		if closed {
+			what := "statement period"
+			if k.SeparateScheduledInvoices {
+				what = "SCHEDULED invoice"
+			}
+			return errorf(Invalid, "%s.invoice_schedule: the %s of the item at %s is finalized", field, what, fmtTime(it.Timestamp))
 		}
 		if inv.CreditTypeID == "" {
 			inv.CreditTypeID = rc.FiatCreditTypeID
@@ -171,6 +175,7 @@ func (k *Contract) unbillCommit(cm *Commit, drop func(it *InvoiceItem) bool) {
 		}
 		if inv != nil {
 			inv.removeLine(LineCommitPurchase, cm.ID, it.ID)
+			k.dropEmptyScheduled(inv)
 		}
 		it.InvoiceID = ""
 	}

@@ -2,12 +2,13 @@ package engine
 
 import "time"
 
-// SCHEDULED invoices (Metronome's default for scheduled charges): unless a
-// contract sets scheduled_charges_on_usage_invoices ALL, each item of its
-// scheduled charges is billed on a SCHEDULED invoice dated at the item's
-// timestamp, one per timestamp and credit type, finalized (and announced,
-// and sent to Stripe for a contract that sends there) when issued, at that
-// timestamp, without a grace period. A contract created by a command
+// SCHEDULED invoices (Metronome's default for scheduled charges and commit
+// purchases): unless a contract sets scheduled_charges_on_usage_invoices
+// ALL, each item of its scheduled charges and of its prepaid commits'
+// invoice schedules (commitbilling.go) is billed on a SCHEDULED invoice
+// dated at the item's timestamp, one per timestamp and credit type,
+// finalized (and announced, and sent to Stripe for a contract that sends
+// there) when issued, at that timestamp, without a grace period. A contract created by a command
 // written before the choice existed keeps its items on the usage invoices
 // of their periods (Contract.SeparateScheduledInvoices false).
 

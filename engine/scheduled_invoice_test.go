@@ -198,3 +198,81 @@ func TestScheduledInvoicesAfterEdits(t *testing.T) {
 		t.Fatalf("SCHEDULED invoices after the new end: %+v", scheduled)
 	}
 }
+
+// A prepaid commit's invoice schedule follows the same choice: by default
+// each item is a commit_purchase line on the SCHEDULED invoice of its
+// timestamp (shared with a scheduled charge's item of the same instant),
+// issued then; with ALL, a line of the usage invoice of its period.
+// Archiving the commit drops its draft SCHEDULED invoices, not the issued.
+func TestCommitPurchasesOnScheduledInvoices(t *testing.T) {
+	for _, separate := range []bool{true, false} {
+		h, cust := scheduledFeeContract(t, separate)
+		k := h.contractOf(cust)
+		h.must(&EditContract{CustomerID: cust, ContractID: k, AddCommits: []CommitInput{{Type: CommitPrepaid, ProductID: h.fixedProduct(cust), Name: "Prepay",
+			AccessSchedule:  []ScheduleItem{{Amount: dec("600"), StartingAt: ns(t, "2026-02-01T00:00:00Z"), EndingBefore: ns(t, "2026-04-01T00:00:00Z")}},
+			InvoiceSchedule: []InvoiceItem{{Timestamp: ns(t, "2026-02-01T00:00:00Z"), Amount: dec("400")}, {Timestamp: ns(t, "2026-03-15T00:00:00Z"), Amount: dec("200")}}}}})
+		byStart := map[string]Invoice{}
+		for _, inv := range h.invoices(cust) {
+			byStart[inv.Type()+" "+fmtTime(inv.Start)] = inv
+		}
+		if !separate {
+			if feb := byStart["USAGE 2026-02-01T00:00:00Z"]; feb.Total.String() != "10400" {
+				t.Fatalf("consolidated: February's usage invoice totals %s, want the fee and the first purchase (10400)", feb.Total)
+			}
+			if mar := byStart["USAGE 2026-03-01T00:00:00Z"]; mar.Total.String() != "10200" {
+				t.Fatalf("consolidated: March's usage invoice totals %s, want 10200", mar.Total)
+			}
+			continue
+		}
+		feb := byStart["SCHEDULED 2026-02-01T00:00:00Z"]
+		if feb.Total.String() != "10400" || len(feb.Lines) != 2 || feb.Lines[1].Type != LineCommitPurchase {
+			t.Fatalf("February's SCHEDULED invoice: total %s, lines %+v; want the fee and the purchase (10400)", feb.Total, feb.Lines)
+		}
+		mid := byStart["SCHEDULED 2026-03-15T00:00:00Z"]
+		if mid.Total.String() != "200" || len(mid.Lines) != 1 || mid.Lines[0].Type != LineCommitPurchase || mid.Status != InvoiceDraft {
+			t.Fatalf("the SCHEDULED invoice of March 15: %+v", mid)
+		}
+		if u := byStart["USAGE 2026-02-01T00:00:00Z"]; len(u.Lines) != 0 {
+			t.Fatalf("February's usage invoice has lines %+v, want none (no usage, purchases on their own invoices)", u.Lines)
+		}
+		h.setClock("2026-02-01T00:00:00Z")
+		h.must(&EditContract{CustomerID: cust, ContractID: k, ArchiveCommits: []string{h.commitNamed(cust, "Prepay")}})
+		after := map[string]Invoice{}
+		for _, inv := range h.invoices(cust) {
+			after[inv.Type()+" "+fmtTime(inv.Start)] = inv
+		}
+		if _, ok := after["SCHEDULED 2026-03-15T00:00:00Z"]; ok {
+			t.Fatal("archiving the commit left its draft SCHEDULED invoice of March 15")
+		}
+		if f := after["SCHEDULED 2026-02-01T00:00:00Z"]; f.Status != InvoiceFinalized || f.Total.String() != "10400" {
+			t.Fatalf("February's issued SCHEDULED invoice after the archive: %s of %s, want it kept, finalized, 10400", f.Status, f.Total)
+		}
+	}
+}
+
+// contractOf is the id of the customer's first contract.
+func (h *harness) contractOf(cust string) string {
+	var id string
+	h.e.read(h.t.Context(), cust, func(c *Customer, _ *Catalog, _ Nanos) { id = c.Contracts[0].ID })
+	return id
+}
+
+// fixedProduct is the product of the customer's first scheduled charge.
+func (h *harness) fixedProduct(cust string) string {
+	var id string
+	h.e.read(h.t.Context(), cust, func(c *Customer, _ *Catalog, _ Nanos) { id = c.Contracts[0].ScheduledCharges[0].ProductID })
+	return id
+}
+
+// commitNamed is the id of the customer's commit or credit of that name.
+func (h *harness) commitNamed(cust, name string) string {
+	var id string
+	h.e.read(h.t.Context(), cust, func(c *Customer, _ *Catalog, _ Nanos) {
+		for _, cm := range c.Contracts[0].Balances {
+			if cm.Name == name {
+				id = cm.ID
+			}
+		}
+	})
+	return id
+}

@@ -6,11 +6,13 @@ import (
 	"testing"
 )
 
-// A postpaid commit and an invoiced prepaid commit over HTTP: the January
-// invoice bills the purchase (commit_purchase), the usage the postpaid
-// commit covers (its applied line shown, not subtracted) and, after the
-// term's end, the true-up; customerBalances/list renders both commits with
-// Metronome's ledger entry types and the invoice schedule's invoice ids.
+// A postpaid commit and an invoiced prepaid commit over HTTP: the purchase
+// (commit_purchase) is billed on a SCHEDULED invoice of its own, dated at
+// its item and issued then (Metronome's default); the January usage
+// invoice bills the usage the postpaid commit covers (its applied line
+// shown, not subtracted) and, after the term's end, the true-up;
+// customerBalances/list renders both commits with Metronome's ledger entry
+// types and the invoice schedule's invoice ids.
 func TestHTTPPostpaidAndCommitPurchase(t *testing.T) {
 	e := newEnv(t, "2026-01-01T00:00:00Z")
 	api, purchase, rc := scenarioACatalog(e) // api calls at 1 each
@@ -31,18 +33,25 @@ func TestHTTPPostpaidAndCommitPurchase(t *testing.T) {
 	e.setClock(e.at("2026-02-01T00:00:00Z")) // the postpaid term ends
 
 	invs := e.invoices(cust, "")
-	if len(invs) != 1 {
-		t.Fatalf("%d invoices", len(invs))
+	if len(invs) != 2 {
+		t.Fatalf("%d invoices, want the purchase's SCHEDULED one and January's usage invoice", len(invs))
 	}
-	inv := invs[0]
+	buyInv, inv := invs[0], invs[1]
+	if buyInv.Type == "USAGE" {
+		buyInv, inv = inv, buyInv
+	}
+	if buyInv.Type != "SCHEDULED" || buyInv.Status != "FINALIZED" || string(buyInv.Total) != "40" || len(buyInv.LineItems) != 1 ||
+		buyInv.LineItems[0].Type != "commit_purchase" || buyInv.StartTimestamp != e.at("2026-01-05T00:00:00Z") {
+		t.Fatalf("purchase invoice %+v, want a finalized SCHEDULED invoice of 40 at January 5", buyInv)
+	}
 	var got []string
 	for _, l := range inv.LineItems {
 		got = append(got, l.Type+" "+string(l.Total))
 	}
-	// 40 purchase + 300 usage (covered by the postpaid commit, billed in
-	// arrears) + 700 true-up.
-	if want := "commit_purchase 40, usage 300, applied_commit_or_credit -300, commit_purchase 700"; strings.Join(got, ", ") != want || string(inv.Total) != "1040" {
-		t.Fatalf("invoice total %s lines %s, want 1040: %s", inv.Total, strings.Join(got, ", "), want)
+	// 300 usage (covered by the postpaid commit, billed in arrears) + 700
+	// true-up.
+	if want := "usage 300, applied_commit_or_credit -300, commit_purchase 700"; inv.Type != "USAGE" || strings.Join(got, ", ") != want || string(inv.Total) != "1000" {
+		t.Fatalf("%s invoice total %s lines %s, want USAGE of 1000: %s", inv.Type, inv.Total, strings.Join(got, ", "), want)
 	}
 	var raw struct {
 		Data struct {
@@ -50,10 +59,11 @@ func TestHTTPPostpaidAndCommitPurchase(t *testing.T) {
 		} `json:"data"`
 	}
 	e.ok("GET", "/v1/customers/"+cust+"/invoices/"+inv.ID, nil, &raw)
-	trueUp := raw.Data.LineItems[3]
+	trueUp := raw.Data.LineItems[2]
 	if trueUp["commit_type"] != "PostpaidCommit" || trueUp["postpaid_commit"] == nil || trueUp["name"] != "Annual minimum" || trueUp["product_type"] != "FixedProductListItem" {
 		t.Fatalf("true-up line %v", trueUp)
 	}
+	e.ok("GET", "/v1/customers/"+cust+"/invoices/"+buyInv.ID, nil, &raw)
 	if buy := raw.Data.LineItems[0]; buy["commit_type"] != "PrepaidCommit" || buy["unit_price"] != json.Number("20") && buy["unit_price"] != float64(20) {
 		t.Fatalf("purchase line %v", buy)
 	}
@@ -77,7 +87,7 @@ func TestHTTPPostpaidAndCommitPurchase(t *testing.T) {
 	}
 	is := pre["invoice_schedule"].(map[string]any)
 	item := is["schedule_items"].([]any)[0].(map[string]any)
-	if item["invoice_id"] != inv.ID || jsonText(item["amount"]) != "40" || jsonText(item["quantity"]) != "2" || is["do_not_invoice"] != false {
+	if item["invoice_id"] != buyInv.ID || jsonText(item["amount"]) != "40" || jsonText(item["quantity"]) != "2" || is["do_not_invoice"] != false {
 		t.Fatalf("invoice schedule %v", is)
 	}
 	_ = api
