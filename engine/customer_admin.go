@@ -51,8 +51,8 @@ type ArchiveCustomer struct {
 }
 
 // ArchiveContract archives a contract: it no longer rates, entitles or
-// moves (see Contract.Archived). VoidInvoices (voiding its finalized
-// invoices) is refused: voiding is not built.
+// moves (see Contract.Archived). VoidInvoices voids its finalized invoices
+// too (refused, naming the invoice, when one of them cannot be voided).
 type ArchiveContract struct {
 	CustomerID   string `msgpack:"CustomerID"`
 	ContractID   string `msgpack:"ContractID"`
@@ -143,14 +143,36 @@ func validateArchiveContract(c *Customer, command Command, _ *Catalog, _ Nanos) 
 	if c.Contract(cmd.ContractID) == nil {
 		return errorf(NotFound, "contract_id: contract %s not found", cmd.ContractID)
 	}
-	if cmd.VoidInvoices {
-		return errorf(Invalid, "void_invoices: is not supported: voiding invoices is not built; send false (finalized invoices stay as they are)")
+	if !cmd.VoidInvoices {
+		return nil
+	}
+	k := c.Contract(cmd.ContractID)
+	if k.Archived {
+		return errorf(Invalid, "void_invoices: contract %s is already archived; void its invoices one by one with invoices/void", k.ID)
+	}
+	for _, inv := range k.Invoices {
+		if inv.Status != InvoiceFinalized {
+			continue
+		}
+		if why := unvoidable(k, inv); why != "" {
+			return errorf(Invalid, "void_invoices: %s; archive it with void_invoices false", why)
+		}
 	}
 	return nil
 }
 
+// applyArchiveContract archives the contract, first voiding its finalized
+// invoices when asked (each gives back what it drew, as invoices/void).
 func applyArchiveContract(_ *shard, t *task, c *Customer, _ *Catalog, now Nanos) {
-	k := c.Contract(t.cmd.(*ArchiveContract).ContractID)
+	cmd := t.cmd.(*ArchiveContract)
+	k := c.Contract(cmd.ContractID)
+	if cmd.VoidInvoices {
+		for _, inv := range k.Invoices {
+			if inv.Status == InvoiceFinalized {
+				k.voidInvoice(inv, now)
+			}
+		}
+	}
 	k.archive(now)
 	t.res.ID = k.ID
 }

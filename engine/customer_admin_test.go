@@ -72,8 +72,8 @@ func TestSetIngestAliasesAndName(t *testing.T) {
 }
 
 // archive_contract: the contract stops rating and entitling, its draft is
-// canceled, its balances archived, its finalized invoices kept; voiding is
-// refused by name; an edit of it is refused; a new contract may take its
+// canceled, its balances archived, its finalized invoices kept; an edit of
+// it is refused; a new contract may take its
 // place. archive_customer archives every contract, keeps the aliases
 // taken, and refuses the customer's other commands.
 func TestArchiveContractAndCustomer(t *testing.T) {
@@ -89,7 +89,6 @@ func TestArchiveContractAndCustomer(t *testing.T) {
 	if len(h.invoices(a)) != 2 {
 		t.Fatalf("invoices %d, want January finalized and February's draft", len(h.invoices(a)))
 	}
-	wantErr(t, h.apply(&ArchiveContract{CustomerID: a, ContractID: "k1", VoidInvoices: true})[0], Invalid, "void_invoices: is not supported")
 	wantErr(t, h.apply(&ArchiveContract{CustomerID: a, ContractID: "nope"})[0], NotFound, "contract_id")
 	if r := h.must(&ArchiveContract{CustomerID: a, ContractID: "k1"}); r.ID != "k1" {
 		t.Fatalf("result %+v", r)
@@ -159,4 +158,43 @@ func TestAddBillingProviders(t *testing.T) {
 		t.Fatalf("stripe customer %q updated %d", c.StripeCustomerID(), c.UpdatedAt)
 	}
 	h.must(&CreateContract{CustomerID: a, RateCardID: rc, StartingAt: ns(t, "2026-01-01T00:00:00Z"), BillingProviderConfiguration: stripe})
+}
+
+// Archiving with void_invoices voids the contract's finalized invoices
+// first, each giving back what it drew (a *_CANCELED ledger entry), and
+// cancels the drafts as any archive does; a second archive asking to void
+// is refused, naming the field.
+func TestArchiveContractVoidsInvoices(t *testing.T) {
+	h := newHarness(t, "2026-01-02T00:00:00Z")
+	_, rc, fixed := payGo(h)
+	k := &CreateContract{ID: "k1", RateCardID: rc, StartingAt: ns(t, "2026-01-01T00:00:00Z"),
+		Commits: []CommitInput{{Type: CommitPrepaid, ProductID: fixed, AccessSchedule: []ScheduleItem{{Amount: dec("1000"), StartingAt: ns(t, "2026-01-01T00:00:00Z"), EndingBefore: ns(t, "2027-01-01T00:00:00Z")}}}}}
+	a := h.customer("a", k)
+	h.setClock("2026-01-15T00:00:00Z")
+	h.must(h.events("a", "unit", "j", 0, 1, "2026-01-15T00:00:00Z"))
+	h.setClock("2026-02-03T00:00:00Z")
+	h.must(h.events("a", "unit", "f", 0, 1, "2026-02-02T00:00:00Z"))
+	invs := h.invoices(a)
+	if len(invs) != 2 || invs[0].Status != InvoiceFinalized {
+		t.Fatalf("invoices %+v, want January finalized and February's draft", invs)
+	}
+	seg := h.contract(a, "k1").Balances[0].Segments[0]
+	drawn, january := seg.Drawn, deductionOf(seg, invs[0].ID)
+	if !january.IsPositive() {
+		t.Fatal("January drew nothing from the commit; the test needs a draw to give back")
+	}
+	h.must(&ArchiveContract{CustomerID: a, ContractID: "k1", VoidInvoices: true})
+	invs = h.invoices(a)
+	if len(invs) != 1 || invs[0].Status != InvoiceVoid {
+		t.Fatalf("after archive: %+v, want January's invoice only, VOID", invs)
+	}
+	cm := h.contract(a, "k1").Balances[0]
+	s := cm.Segments[0]
+	if want := drawn.Sub(january); !s.Drawn.Equal(want) {
+		t.Fatalf("the commit holds %s drawn after the void, want %s (January's %s given back)", s.Drawn, want, january)
+	}
+	if l := ledgerString(cm, h.now.UnixNano()); !strings.Contains(l, "PREPAID_COMMIT_CANCELED") {
+		t.Fatalf("ledger %s, want the draw canceled", l)
+	}
+	wantErr(t, h.apply(&ArchiveContract{CustomerID: a, ContractID: "k1", VoidInvoices: true})[0], Invalid, "void_invoices: contract k1 is already archived")
 }

@@ -1,6 +1,10 @@
 package engine
 
-import "burndown/money"
+import (
+	"fmt"
+
+	"burndown/money"
+)
 
 // Voiding and regenerating invoices (Metronome's invoices/void and
 // invoices/regenerate).
@@ -77,17 +81,28 @@ func validateVoidInvoice(c *Customer, command Command, _ *Catalog, _ Nanos) *Err
 		return errorf(Invalid, "id: invoice %s is already void", inv.ID)
 	case inv.Status != InvoiceFinalized:
 		return errorf(Invalid, "id: invoice %s is a draft; only a finalized invoice can be voided", inv.ID)
-	case k.SendsToStripe() || inv.External != nil:
-		return errorf(Invalid, "id: invoice %s is sent to stripe by contract %s; voiding an invoice sent to a billing provider is not supported by this server yet", inv.ID, k.ID)
+	}
+	if why := unvoidable(k, inv); why != "" {
+		return errorf(Invalid, "id: %s", why)
+	}
+	return nil
+}
+
+// unvoidable says why the contract's finalized invoice cannot be voided
+// ("" when it can): it was sent to Stripe, or it drew on a postpaid commit
+// already trued up.
+func unvoidable(k *Contract, inv *Invoice) string {
+	if k.SendsToStripe() || inv.External != nil {
+		return fmt.Sprintf("invoice %s is sent to stripe by contract %s; voiding an invoice sent to a billing provider is not supported by this server yet", inv.ID, k.ID)
 	}
 	for _, cm := range k.Balances {
 		for _, s := range cm.Segments {
 			if cm.postpaid() && s.Expired && deductionOf(s, inv.ID).IsPositive() {
-				return errorf(Invalid, "id: invoice %s drew on postpaid commit %s, whose term has ended and been trued up; voiding it is not supported by this server yet", inv.ID, cm.ID)
+				return fmt.Sprintf("invoice %s drew on postpaid commit %s, whose term has ended and been trued up; voiding it is not supported by this server yet", inv.ID, cm.ID)
 			}
 		}
 	}
-	return nil
+	return ""
 }
 
 // deductionOf is what the segment's deductions hold for the invoice.
@@ -105,6 +120,13 @@ func deductionOf(s *Segment, invoiceID string) money.Amount {
 func applyVoidInvoice(_ *shard, t *task, c *Customer, _ *Catalog, now Nanos) {
 	cmd := t.cmd.(*VoidInvoice)
 	k, inv, _ := invoiceOf(c, cmd.CustomerID, cmd.InvoiceID)
+	k.voidInvoice(inv, now)
+	t.res.ID = inv.ID
+}
+
+// voidInvoice sets the contract's finalized invoice VOID at now and gives
+// back to each segment what the invoice drew from it.
+func (k *Contract) voidInvoice(inv *Invoice, now Nanos) {
 	inv.Status = InvoiceVoid
 	for _, cm := range k.Balances {
 		for _, s := range cm.Segments {
@@ -119,7 +141,6 @@ func applyVoidInvoice(_ *shard, t *task, c *Customer, _ *Catalog, now Nanos) {
 			s.Deductions = append(s.Deductions, Deduction{InvoiceID: inv.ID, Timestamp: max(now, s.StartingAt), Amount: back.Neg()})
 		}
 	}
-	t.res.ID = inv.ID
 }
 
 // RegeneratedID is the id of the invoice regenerated from a voided one.

@@ -24,8 +24,8 @@ func (s *Server) archiveCustomer(ctx *fasthttp.RequestCtx, _ string) error {
 }
 
 // archiveContract serves POST /v1/contracts/archive {customer_id,
-// contract_id, void_invoices} → {data:{id}}; void_invoices true is
-// refused by the engine (voiding is not built).
+// contract_id, void_invoices} → {data:{id}}; void_invoices true voids the
+// contract's finalized invoices too (engine.ArchiveContract).
 func (s *Server) archiveContract(ctx *fasthttp.RequestCtx, _ string) error {
 	return createFrom(s, ctx, func(body []byte) (*engine.ArchiveContract, error) {
 		o, r, err := decodeObject(body)

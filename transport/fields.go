@@ -35,9 +35,8 @@ var appliedFields = map[string][]string{
 		"billing_config.billing_provider_type", "billing_config.billing_provider_customer_id",
 		"billing_config.stripe_collection_method",
 	},
-	// Customer administration (customer_admin.go): void_invoices true is
-	// refused by the engine with a message naming it; delivery_method_id
-	// and tax_provider stay refused.
+	// Customer administration (customer_admin.go): delivery_method_id and
+	// tax_provider stay refused.
 	"/v1/customers/archive":               {"id"},
 	"/v1/contracts/archive":               {"customer_id", "contract_id", "void_invoices"},
 	"/v1/customers/{id}/setIngestAliases": {"ingest_aliases"},

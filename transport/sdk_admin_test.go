@@ -137,13 +137,17 @@ func TestSDKCustomerAdministration(t *testing.T) {
 	if !e.check(id, api).Entitled {
 		t.Fatal("not entitled before the archive")
 	}
-	_, err = client.V1.Contracts.Archive(ctx, metronome.V1ContractArchiveParams{CustomerID: id, ContractID: k.Data.ID, VoidInvoices: true})
-	if st, msg := sdkStatus(err); st != 400 || !strings.Contains(msg, "void_invoices: is not supported") {
-		t.Fatalf("void_invoices: %d %s, want 400 naming it", st, msg)
-	}
-	archived, err := client.V1.Contracts.Archive(ctx, metronome.V1ContractArchiveParams{CustomerID: id, ContractID: k.Data.ID})
+	archived, err := client.V1.Contracts.Archive(ctx, metronome.V1ContractArchiveParams{CustomerID: id, ContractID: k.Data.ID, VoidInvoices: true})
 	if err != nil || archived.Data.ID != k.Data.ID {
 		t.Fatalf("contracts/archive: %+v %v", archived, err)
+	}
+	// Archiving again is a no-op, unless it asks to void what is left.
+	if again, err := client.V1.Contracts.Archive(ctx, metronome.V1ContractArchiveParams{CustomerID: id, ContractID: k.Data.ID}); err != nil || again.Data.ID != k.Data.ID {
+		t.Fatalf("contracts/archive again: %+v %v", again, err)
+	}
+	_, err = client.V1.Contracts.Archive(ctx, metronome.V1ContractArchiveParams{CustomerID: id, ContractID: k.Data.ID, VoidInvoices: true})
+	if st, msg := sdkStatus(err); st != 400 || !strings.Contains(msg, "void_invoices: contract "+k.Data.ID+" is already archived") {
+		t.Fatalf("void_invoices on an archived contract: %d %s, want 400 naming it", st, msg)
 	}
 	if e.check(id, api).Entitled {
 		t.Fatal("entitled by an archived contract")
