@@ -289,6 +289,8 @@ func (t *termState) round(ctx context.Context) time.Time {
 			t.flight[dst.ID]++
 			t.wg.Add(1)
 			switch {
+			case dst.ID == StripeDestinationID && r.Type == engine.NoteStripeVoid:
+				go t.callProvider(ctx, k, r, "voiding an invoice in Stripe", t.voidRecorded, voidSentInvoice)
 			case dst.ID == StripeDestinationID && r.Type == engine.NoteStripeInvoice:
 				go t.callProvider(ctx, k, r, "sending an invoice to Stripe", t.invoiceRecorded, sendFinalizedInvoice)
 			case dst.ID == StripeDestinationID:

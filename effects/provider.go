@@ -20,7 +20,7 @@ const StripeDestinationID = "stripe"
 
 // forStripe reports whether a notification is the payment provider's.
 func forStripe(typ string) bool {
-	return typ == engine.NoteStripeCharge || typ == engine.NoteStripeInvoice
+	return typ == engine.NoteStripeCharge || typ == engine.NoteStripeInvoice || typ == engine.NoteStripeVoid
 }
 
 // chargeTimeout bounds one charge (the provider's answer).
@@ -44,6 +44,11 @@ type PaymentCharger interface {
 	// returns the record of the provider's invoice to propose; an error
 	// means "retry later".
 	SendInvoice(ctx context.Context, idempotencyKey string, payload []byte) (*engine.RecordExternalInvoice, error)
+	// VoidInvoice voids the provider invoice of a voided invoice (an
+	// invoice.stripe_void notification's payload), with an idempotency
+	// key derived from idempotencyKey, and returns the record of its new
+	// status to propose; an error means "retry later".
+	VoidInvoice(ctx context.Context, idempotencyKey string, payload []byte) (*engine.RecordExternalInvoice, error)
 }
 
 // providerSend makes a request to the payment provider for an outbox
@@ -67,6 +72,16 @@ func chargeGate(ctx context.Context, p PaymentCharger, key string, payload []byt
 // the record of Stripe's invoice.
 func sendFinalizedInvoice(ctx context.Context, p PaymentCharger, key string, payload []byte) (engine.Command, error) {
 	rec, err := p.SendInvoice(ctx, key, payload)
+	if err != nil || rec == nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// voidSentInvoice voids a voided invoice's Stripe invoice; its answer is
+// the record of the Stripe invoice's new status.
+func voidSentInvoice(ctx context.Context, p PaymentCharger, key string, payload []byte) (engine.Command, error) {
+	rec, err := p.VoidInvoice(ctx, key, payload)
 	if err != nil || rec == nil {
 		return nil, err
 	}
@@ -138,6 +153,28 @@ func (t *termState) invoiceRecorded(ctx context.Context, payload []byte) bool {
 	if k := rd.Customer.Contract(note.Properties.ContractID); k != nil {
 		if inv := k.Invoice(note.Properties.InvoiceID); inv != nil {
 			return inv.External != nil
+		}
+	}
+	return false
+}
+
+// voidRecorded reports whether the Stripe invoice a stripe_void names is
+// recorded as void here, or as paid (Stripe refused the void; nothing to
+// send again). False when that cannot be read.
+func (t *termState) voidRecorded(ctx context.Context, payload []byte) bool {
+	var note struct {
+		Properties engine.StripeVoid `json:"properties"`
+	}
+	if json.Unmarshal(payload, &note) != nil {
+		return false
+	}
+	rd, ok, _ := t.node.Engine().ReadCustomer(ctx, note.Properties.CustomerID)
+	if !ok {
+		return false
+	}
+	if k := rd.Customer.Contract(note.Properties.ContractID); k != nil {
+		if inv := k.Invoice(note.Properties.InvoiceID); inv != nil && inv.External != nil {
+			return inv.External.Status == engine.ExternalVoid || inv.External.Status == engine.ExternalPaid
 		}
 	}
 	return false

@@ -49,6 +49,18 @@ func (f fakeCharger) Charge(_ context.Context, key string, payload []byte) (*eng
 	return &engine.ReleasePaymentGate{WorkflowID: p.Properties.WorkflowID, Outcome: engine.GatePaid}, nil
 }
 
+// VoidInvoice answers as Stripe does to a void: the invoice is void.
+func (f fakeCharger) VoidInvoice(_ context.Context, key string, payload []byte) (*engine.RecordExternalInvoice, error) {
+	var p struct {
+		Properties engine.StripeVoid `json:"properties"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return nil, err
+	}
+	return &engine.RecordExternalInvoice{CustomerID: p.Properties.CustomerID, InvoiceID: p.Properties.InvoiceID, Provider: engine.ProviderStripeBilling,
+		ExternalID: p.Properties.StripeInvoiceID, Status: engine.ExternalVoid}, nil
+}
+
 // SendInvoice records the send (which node, which key, which invoice) and
 // answers as Stripe would for that key: the same invoice id ("in_" and the
 // key) however often it is sent.

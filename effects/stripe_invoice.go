@@ -152,3 +152,43 @@ func externalStatus(st stripe.InvoiceStatus) string {
 	}
 	return engine.ExternalFinalized // open (or a mock's fixture): finalized
 }
+
+// stripeKeyVoid is the Idempotency-Key suffix of an invoice's void.
+const stripeKeyVoid = ":void"
+
+// VoidInvoice voids the Stripe invoice an invoice.stripe_void notification
+// names (POST /v1/invoices/{id}/void, key "<id>:void") and returns the
+// record moving its external_status to VOID. When Stripe refuses because
+// the invoice is no longer open (paid meanwhile, say), the record carries
+// the status Stripe shows instead, so external_status says what happened;
+// any other error is retried.
+func (s *Stripe) VoidInvoice(ctx context.Context, key string, payload []byte) (*engine.RecordExternalInvoice, error) {
+	var note struct {
+		Properties engine.StripeVoid `json:"properties"`
+	}
+	if err := json.Unmarshal(payload, &note); err != nil {
+		return nil, fmt.Errorf("stripe: void payload: %w", err)
+	}
+	p := note.Properties
+	if p.CustomerID == "" || p.InvoiceID == "" || p.StripeInvoiceID == "" {
+		return nil, errors.New("stripe: void payload: customer_id, invoice_id and stripe_invoice_id are required")
+	}
+	rec := &engine.RecordExternalInvoice{CustomerID: p.CustomerID, InvoiceID: p.InvoiceID, Provider: engine.ProviderStripeBilling,
+		ExternalID: p.StripeInvoiceID, Status: engine.ExternalVoid}
+	vp := &stripe.InvoiceVoidInvoiceParams{}
+	vp.SetIdempotencyKey(key + stripeKeyVoid)
+	_, err := s.sc.V1Invoices.VoidInvoice(ctx, p.StripeInvoiceID, vp)
+	var se *stripe.Error
+	if err == nil {
+		return rec, nil
+	}
+	if !errors.As(err, &se) || se.Type != stripe.ErrorTypeInvalidRequest || se.HTTPStatusCode != 400 {
+		return nil, fmt.Errorf("stripe: void invoice %s: %w", p.StripeInvoiceID, err)
+	}
+	inv, gerr := s.sc.V1Invoices.Retrieve(ctx, p.StripeInvoiceID, nil)
+	if gerr != nil {
+		return nil, fmt.Errorf("stripe: void invoice %s refused (%v), then reading it: %w", p.StripeInvoiceID, err, gerr)
+	}
+	rec.Status = externalStatus(inv.Status)
+	return rec, nil
+}

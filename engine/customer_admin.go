@@ -135,7 +135,7 @@ func routeArchiveContract(b *batch, _ int, cmd Command) (*CustomerHandle, *Error
 	return routeToCustomer(b, cmd.(*ArchiveContract).CustomerID)
 }
 
-func validateArchiveContract(c *Customer, command Command, _ *Catalog, _ Nanos) *Error {
+func validateArchiveContract(c *Customer, command Command, cat *Catalog, _ Nanos) *Error {
 	cmd := command.(*ArchiveContract)
 	if c == nil {
 		return errorf(NotFound, "customer_id: customer %s not found", cmd.CustomerID)
@@ -154,7 +154,7 @@ func validateArchiveContract(c *Customer, command Command, _ *Catalog, _ Nanos) 
 		if inv.Status != InvoiceFinalized {
 			continue
 		}
-		if why := unvoidable(k, inv); why != "" {
+		if why := unvoidable(c, k, inv, cat); why != "" {
 			return errorf(Invalid, "void_invoices: %s; archive it with void_invoices false", why)
 		}
 	}
@@ -163,13 +163,13 @@ func validateArchiveContract(c *Customer, command Command, _ *Catalog, _ Nanos) 
 
 // applyArchiveContract archives the contract, first voiding its finalized
 // invoices when asked (each gives back what it drew, as invoices/void).
-func applyArchiveContract(_ *shard, t *task, c *Customer, _ *Catalog, now Nanos) {
+func applyArchiveContract(s *shard, t *task, c *Customer, _ *Catalog, now Nanos) {
 	cmd := t.cmd.(*ArchiveContract)
 	k := c.Contract(cmd.ContractID)
 	if cmd.VoidInvoices {
 		for _, inv := range k.Invoices {
 			if inv.Status == InvoiceFinalized {
-				k.voidInvoice(inv, now)
+				s.voidInvoice(c, k, inv, now)
 			}
 		}
 	}

@@ -71,7 +71,7 @@ func invoiceOf(c *Customer, customerID, invoiceID string) (*Contract, *Invoice, 
 
 // validateVoidInvoice allows a finalized invoice of a contract that does
 // not send its invoices to Stripe, whose draws can all go back.
-func validateVoidInvoice(c *Customer, command Command, _ *Catalog, _ Nanos) *Error {
+func validateVoidInvoice(c *Customer, command Command, cat *Catalog, _ Nanos) *Error {
 	cmd := command.(*VoidInvoice)
 	k, inv, err := invoiceOf(c, cmd.CustomerID, cmd.InvoiceID)
 	switch {
@@ -82,18 +82,18 @@ func validateVoidInvoice(c *Customer, command Command, _ *Catalog, _ Nanos) *Err
 	case inv.Status != InvoiceFinalized:
 		return errorf(Invalid, "id: invoice %s is a draft; only a finalized invoice can be voided", inv.ID)
 	}
-	if why := unvoidable(k, inv); why != "" {
+	if why := unvoidable(c, k, inv, cat); why != "" {
 		return errorf(Invalid, "id: %s", why)
 	}
 	return nil
 }
 
 // unvoidable says why the contract's finalized invoice cannot be voided
-// ("" when it can): it was sent to Stripe, or it drew on a postpaid commit
-// already trued up.
-func unvoidable(k *Contract, inv *Invoice) string {
-	if k.SendsToStripe() || inv.External != nil {
-		return fmt.Sprintf("invoice %s is sent to stripe by contract %s; voiding an invoice sent to a billing provider is not supported by this server yet", inv.ID, k.ID)
+// ("" when it can): Stripe cannot void it (stripe_void.go), or it drew on
+// a postpaid commit already trued up.
+func unvoidable(c *Customer, k *Contract, inv *Invoice, cat *Catalog) string {
+	if why := k.stripeUnvoidable(c, inv, cat); why != "" {
+		return why
 	}
 	for _, cm := range k.Balances {
 		for _, s := range cm.Segments {
@@ -117,28 +117,30 @@ func deductionOf(s *Segment, invoiceID string) money.Amount {
 }
 
 // applyVoidInvoice voids the invoice and gives its draws back.
-func applyVoidInvoice(_ *shard, t *task, c *Customer, _ *Catalog, now Nanos) {
+func applyVoidInvoice(s *shard, t *task, c *Customer, _ *Catalog, now Nanos) {
 	cmd := t.cmd.(*VoidInvoice)
 	k, inv, _ := invoiceOf(c, cmd.CustomerID, cmd.InvoiceID)
-	k.voidInvoice(inv, now)
+	s.voidInvoice(c, k, inv, now)
 	t.res.ID = inv.ID
 }
 
-// voidInvoice sets the contract's finalized invoice VOID at now and gives
-// back to each segment what the invoice drew from it.
-func (k *Contract) voidInvoice(inv *Invoice, now Nanos) {
+// voidInvoice sets the contract's finalized invoice VOID at now, gives
+// back to each segment what the invoice drew from it, and voids its Stripe
+// invoice, if it has one.
+func (s *shard) voidInvoice(c *Customer, k *Contract, inv *Invoice, now Nanos) {
 	inv.Status = InvoiceVoid
+	s.voidInStripe(c, k, inv)
 	for _, cm := range k.Balances {
-		for _, s := range cm.Segments {
-			back := deductionOf(s, inv.ID)
+		for _, seg := range cm.Segments {
+			back := deductionOf(seg, inv.ID)
 			if !back.IsPositive() {
 				continue
 			}
-			s.Drawn = s.Drawn.Sub(back)
-			if s.Expired {
-				s.ExpiredAmount = s.ExpiredAmount.Add(back) // it expires at once
+			seg.Drawn = seg.Drawn.Sub(back)
+			if seg.Expired {
+				seg.ExpiredAmount = seg.ExpiredAmount.Add(back) // it expires at once
 			}
-			s.Deductions = append(s.Deductions, Deduction{InvoiceID: inv.ID, Timestamp: max(now, s.StartingAt), Amount: back.Neg()})
+			seg.Deductions = append(seg.Deductions, Deduction{InvoiceID: inv.ID, Timestamp: max(now, seg.StartingAt), Amount: back.Neg()})
 		}
 	}
 }

@@ -346,7 +346,9 @@ func validateRecordExternalInvoice(c *Customer, command Command, _ *Catalog, _ N
 	case !k.SendsToStripe():
 		// Only the invoices Burndown sends have a Stripe invoice.
 		return errorf(Invalid, "invoice_id: invoice %s is of contract %s, whose invoices are not sent to stripe", inv.ID, k.ID)
-	case inv.Status != InvoiceFinalized:
+	case inv.Status != InvoiceFinalized && (inv.Status != InvoiceVoid || inv.External == nil):
+		// A voided invoice's Stripe invoice still moves (its void, or a
+		// payment Stripe took before it).
 		return errorf(Invalid, "invoice_id: invoice %s is not finalized", cmd.InvoiceID)
 	case inv.External != nil && (inv.External.Provider != cmd.Provider || inv.External.InvoiceID != cmd.ExternalID):
 		return errorf(Conflict, "invoice_id: invoice %s already has the %s invoice %s", inv.ID, inv.External.Provider, inv.External.InvoiceID)

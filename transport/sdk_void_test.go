@@ -15,7 +15,8 @@ import (
 // January makes a new finalized invoice drawing the 150 left: 300 of
 // usage, -150 applied, 150 billed. Refusals name the invoice: a draft, an
 // invoice already void or already regenerated, an unknown one (404), a
-// field the SDK does not have, and an invoice a contract sends to Stripe.
+// field the SDK does not have, and an invoice a contract sends to Stripe
+// before its Stripe invoice is recorded (no Stripe client here).
 func TestSDKVoidAndRegenerateInvoice(t *testing.T) {
 	f := newSDKFixture(t, 10)
 	e, ctx, client, at, fixed, rc, id := f.e, f.ctx, f.client, f.at, f.fixed, f.rc, f.custID
@@ -116,7 +117,7 @@ func TestSDKVoidAndRegenerateInvoice(t *testing.T) {
 		{regenErr(client.V1.Invoices.Regenerate(ctx, metronome.V1InvoiceRegenerateParams{ID: jan})), 409, "id: invoice " + jan + " was already regenerated as " + regen.Data.ID},
 		{regenErr(client.V1.Invoices.Regenerate(ctx, metronome.V1InvoiceRegenerateParams{ID: regen.Data.ID})), 400, "is not void"},
 		{voidErr(client.V1.Invoices.Void(ctx, metronome.V1InvoiceVoidParams{ID: "nope"})), 404, "id: invoice nope not found"},
-		{voidErr(client.V1.Invoices.Void(ctx, metronome.V1InvoiceVoidParams{ID: invoices(stripeCust)[0].ID})), 400, "voiding an invoice sent to a billing provider is not supported"},
+		{voidErr(client.V1.Invoices.Void(ctx, metronome.V1InvoiceVoidParams{ID: invoices(stripeCust)[0].ID})), 400, "is being sent to stripe; void it once its external_invoice shows"},
 	} {
 		if st, msg := sdkStatus(c.err); st != c.st || !strings.Contains(msg, c.want) {
 			t.Errorf("got %d %s, want %d %q", st, msg, c.st, c.want)

@@ -265,3 +265,57 @@ func TestStripeInvoiceEventsMoveExternalStatus(t *testing.T) {
 		t.Fatalf("external_status %s after the ignored events", got)
 	}
 }
+
+// Voiding an invoice sent to Stripe voids Burndown's at once and Stripe's
+// through the leader's dispatcher (POST /v1/invoices/{id}/void, its
+// Idempotency-Key derived from the notification), whose answer moves
+// external_status to VOID. An invoice Stripe shows as paid cannot be
+// voided: the 400 says why and nothing changes.
+func TestStripeInvoiceVoided(t *testing.T) {
+	for _, paid := range []bool{false, true} {
+		rec := &stripeRecorder{}
+		e := newStripeEnvWith(t, rec, stripeBilling)
+		e.setClock(e.at("2026-01-10T00:00:00Z"))
+		ingestAll(e.testEnv, "example-inc", "u", 250, e.at("2026-01-10T00:00:00Z"))
+		e.setClock(e.at("2026-02-02T00:00:00Z"))
+		inv := e.sentInvoice()
+		stripeID := inv.ExternalInvoice.InvoiceID
+		if paid {
+			obj := map[string]any{"id": stripeID, "object": "invoice", "customer": "cus_burndown", "status": "paid",
+				"metadata": map[string]string{effects.StripeMetaInvoice: inv.ID, effects.StripeMetaCustomer: e.cust}}
+			if st, body := e.signedEvent("invoice.paid", "evt_paid", obj, stripeTestSecret); st != 200 {
+				t.Fatalf("invoice.paid answered %d %s", st, body)
+			}
+			st, body := e.do("POST", "/v1/invoices/void", map[string]any{"id": inv.ID})
+			if st != 400 || !strings.Contains(string(body), "is paid in stripe") {
+				t.Fatalf("voiding a paid invoice answered %d %s, want 400 saying it is paid", st, body)
+			}
+			continue
+		}
+		e.ok("POST", "/v1/invoices/void", map[string]any{"id": inv.ID}, nil)
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			var one struct{ Data invoiceWithExternal }
+			e.ok("GET", "/v1/customers/"+e.cust+"/invoices/"+inv.ID, nil, &one)
+			if one.Data.Status != "VOID" {
+				t.Fatalf("invoice status %s after the void", one.Data.Status)
+			}
+			if one.Data.ExternalInvoice.ExternalStatus == engine.ExternalVoid {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("external_status still %s", one.Data.ExternalInvoice.ExternalStatus)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		var voids []stripeCall
+		for _, c := range rec.sent() {
+			if c.path == "/v1/invoices/"+stripeID+"/void" {
+				voids = append(voids, c)
+			}
+		}
+		if len(voids) != 1 || !strings.HasSuffix(voids[0].key, ":void") {
+			t.Fatalf("Stripe void requests %+v, want one with a :void idempotency key", voids)
+		}
+	}
+}
