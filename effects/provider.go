@@ -146,16 +146,9 @@ func (t *termState) invoiceRecorded(ctx context.Context, payload []byte) bool {
 	if json.Unmarshal(payload, &note) != nil {
 		return false
 	}
-	rd, ok, _ := t.node.Engine().ReadCustomer(ctx, note.Properties.CustomerID)
-	if !ok {
-		return false
-	}
-	if k := rd.Customer.Contract(note.Properties.ContractID); k != nil {
-		if inv := k.Invoice(note.Properties.InvoiceID); inv != nil {
-			return inv.External != nil
-		}
-	}
-	return false
+	p := note.Properties
+	inv := t.readInvoice(ctx, p.CustomerID, p.ContractID, p.InvoiceID)
+	return inv != nil && inv.External != nil
 }
 
 // voidRecorded reports whether the Stripe invoice a stripe_void names is
@@ -168,16 +161,22 @@ func (t *termState) voidRecorded(ctx context.Context, payload []byte) bool {
 	if json.Unmarshal(payload, &note) != nil {
 		return false
 	}
-	rd, ok, _ := t.node.Engine().ReadCustomer(ctx, note.Properties.CustomerID)
+	p := note.Properties
+	inv := t.readInvoice(ctx, p.CustomerID, p.ContractID, p.InvoiceID)
+	return inv != nil && inv.External != nil && (inv.External.Status == engine.ExternalVoid || inv.External.Status == engine.ExternalPaid)
+}
+
+// readInvoice is a copy of the contract's invoice as this node holds it
+// (nil when there is none, or it cannot be read).
+func (t *termState) readInvoice(ctx context.Context, customerID, contractID, invoiceID string) *engine.Invoice {
+	rd, ok, _ := t.node.Engine().ReadCustomer(ctx, customerID)
 	if !ok {
-		return false
+		return nil
 	}
-	if k := rd.Customer.Contract(note.Properties.ContractID); k != nil {
-		if inv := k.Invoice(note.Properties.InvoiceID); inv != nil && inv.External != nil {
-			return inv.External.Status == engine.ExternalVoid || inv.External.Status == engine.ExternalPaid
-		}
+	if k := rd.Customer.Contract(contractID); k != nil {
+		return k.Invoice(invoiceID)
 	}
-	return false
+	return nil
 }
 
 // workflowSettled reports whether the workflow a stripe_charge names is

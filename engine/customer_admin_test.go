@@ -77,18 +77,7 @@ func TestSetIngestAliasesAndName(t *testing.T) {
 // place. archive_customer archives every contract, keeps the aliases
 // taken, and refuses the customer's other commands.
 func TestArchiveContractAndCustomer(t *testing.T) {
-	h := newHarness(t, "2026-01-02T00:00:00Z")
-	product, rc, fixed := payGo(h)
-	k := &CreateContract{ID: "k1", RateCardID: rc, StartingAt: ns(t, "2026-01-01T00:00:00Z"),
-		Commits: []CommitInput{{Type: CommitPrepaid, ProductID: fixed, AccessSchedule: []ScheduleItem{{Amount: dec("1000"), StartingAt: ns(t, "2026-01-01T00:00:00Z"), EndingBefore: ns(t, "2027-01-01T00:00:00Z")}}}}}
-	a := h.customer("a", k)
-	h.setClock("2026-01-15T00:00:00Z")
-	h.must(h.events("a", "unit", "j", 0, 1, "2026-01-15T00:00:00Z"))
-	h.setClock("2026-02-03T00:00:00Z")
-	h.must(h.events("a", "unit", "f", 0, 1, "2026-02-02T00:00:00Z"))
-	if len(h.invoices(a)) != 2 {
-		t.Fatalf("invoices %d, want January finalized and February's draft", len(h.invoices(a)))
-	}
+	h, a, product, rc := archiveFixture(t)
 	wantErr(t, h.apply(&ArchiveContract{CustomerID: a, ContractID: "nope"})[0], NotFound, "contract_id")
 	if r := h.must(&ArchiveContract{CustomerID: a, ContractID: "k1"}); r.ID != "k1" {
 		t.Fatalf("result %+v", r)
@@ -165,19 +154,8 @@ func TestAddBillingProviders(t *testing.T) {
 // cancels the drafts as any archive does; a second archive asking to void
 // is refused, naming the field.
 func TestArchiveContractVoidsInvoices(t *testing.T) {
-	h := newHarness(t, "2026-01-02T00:00:00Z")
-	_, rc, fixed := payGo(h)
-	k := &CreateContract{ID: "k1", RateCardID: rc, StartingAt: ns(t, "2026-01-01T00:00:00Z"),
-		Commits: []CommitInput{{Type: CommitPrepaid, ProductID: fixed, AccessSchedule: []ScheduleItem{{Amount: dec("1000"), StartingAt: ns(t, "2026-01-01T00:00:00Z"), EndingBefore: ns(t, "2027-01-01T00:00:00Z")}}}}}
-	a := h.customer("a", k)
-	h.setClock("2026-01-15T00:00:00Z")
-	h.must(h.events("a", "unit", "j", 0, 1, "2026-01-15T00:00:00Z"))
-	h.setClock("2026-02-03T00:00:00Z")
-	h.must(h.events("a", "unit", "f", 0, 1, "2026-02-02T00:00:00Z"))
+	h, a, _, _ := archiveFixture(t)
 	invs := h.invoices(a)
-	if len(invs) != 2 || invs[0].Status != InvoiceFinalized {
-		t.Fatalf("invoices %+v, want January finalized and February's draft", invs)
-	}
 	seg := h.contract(a, "k1").Balances[0].Segments[0]
 	drawn, january := seg.Drawn, deductionOf(seg, invs[0].ID)
 	if !january.IsPositive() {
@@ -197,4 +175,23 @@ func TestArchiveContractVoidsInvoices(t *testing.T) {
 		t.Fatalf("ledger %s, want the draw canceled", l)
 	}
 	wantErr(t, h.apply(&ArchiveContract{CustomerID: a, ContractID: "k1", VoidInvoices: true})[0], Invalid, "void_invoices: contract k1 is already archived")
+}
+
+// archiveFixture is customer a with contract k1 (a prepaid commit of 1000)
+// whose January invoice is finalized, with a usage draw, and February's a
+// draft; it returns the usage product and the rate card too.
+func archiveFixture(t *testing.T) (h *harness, a, product, rc string) {
+	h = newHarness(t, "2026-01-02T00:00:00Z")
+	product, rc, fixed := payGo(h)
+	k := &CreateContract{ID: "k1", RateCardID: rc, StartingAt: ns(t, "2026-01-01T00:00:00Z"),
+		Commits: []CommitInput{{Type: CommitPrepaid, ProductID: fixed, AccessSchedule: []ScheduleItem{{Amount: dec("1000"), StartingAt: ns(t, "2026-01-01T00:00:00Z"), EndingBefore: ns(t, "2027-01-01T00:00:00Z")}}}}}
+	a = h.customer("a", k)
+	h.setClock("2026-01-15T00:00:00Z")
+	h.must(h.events("a", "unit", "j", 0, 1, "2026-01-15T00:00:00Z"))
+	h.setClock("2026-02-03T00:00:00Z")
+	h.must(h.events("a", "unit", "f", 0, 1, "2026-02-02T00:00:00Z"))
+	if invs := h.invoices(a); len(invs) != 2 || invs[0].Status != InvoiceFinalized {
+		t.Fatalf("invoices %+v, want January finalized and February's draft", invs)
+	}
+	return h, a, product, rc
 }
