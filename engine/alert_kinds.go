@@ -181,7 +181,7 @@ func (a *Alert) daysDue(k *Contract, now Nanos) Nanos {
 
 // monthlyInvoiceTotal is the total of the customer's invoices whose period
 // started in the calendar month of now, by now, in the credit type.
-func (a *Alert) monthlyInvoiceTotal(c *Customer, now Nanos) money.Amount {
+func (a *Alert) monthlyInvoiceTotal(c *Customer, cat *Catalog, now Nanos) money.Amount {
 	from := firstOfMonth(now)
 	var total money.Amount
 	for _, k := range c.Contracts {
@@ -195,6 +195,29 @@ func (a *Alert) monthlyInvoiceTotal(c *Customer, now Nanos) money.Amount {
 			if inv.CreditTypeID == "" || inv.CreditTypeID == a.CreditTypeID {
 				total = total.Add(inv.Total)
 			}
+		}
+		total = total.Add(k.purchasesIn(cat, a.CreditTypeID, from, now))
+	}
+	return total
+}
+
+// purchasesIn is the total of the contract's purchase invoices
+// (PurchaseInvoices: one per payment workflow, issued when its gate was
+// raised) issued in [from, now] in the credit type ct (a workflow that
+// names none is in its rate card's fiat type), less the voided ones (a
+// failed payment).
+func (k *Contract) purchasesIn(cat *Catalog, ct string, from, now Nanos) money.Amount {
+	var total money.Amount
+	for _, wf := range k.Workflows {
+		if wf.CreatedAt < from || wf.CreatedAt > now || wf.Status == GateFailed {
+			continue
+		}
+		in := wf.CreditType
+		if rc := cat.RateCards[k.RateCardID]; in == "" && rc != nil {
+			in = rc.FiatCreditTypeID
+		}
+		if in == ct {
+			total = total.Add(wf.Amount)
 		}
 	}
 	return total

@@ -405,7 +405,7 @@ func (a *Alert) alarmed(c *Customer, cat *Catalog, now Nanos) bool {
 // percentage left (rounded), a days alert's the days left.
 func (a *Alert) value(c *Customer, cat *Catalog, now Nanos) (money.Amount, bool) {
 	if a.Type == AlertMonthlyInvoiceTotal {
-		return a.monthlyInvoiceTotal(c, now), true
+		return a.monthlyInvoiceTotal(c, cat, now), true
 	}
 	k := c.contractAt(now)
 	if k == nil {

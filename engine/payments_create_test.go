@@ -79,3 +79,23 @@ func TestGatedCommitOnCreate(t *testing.T) {
 		t.Fatalf("voided %+v", got.Gated)
 	}
 }
+
+// A purchase invoice (a gated commit's) counts in the month's invoice
+// total as soon as its gate is raised, and no longer once its payment
+// failed (the invoice is void): 1500 of purchases passes a threshold of
+// 1000 that the empty usage statement does not.
+func TestPurchaseInvoicesInMonthlyInvoiceTotal(t *testing.T) {
+	h, cust, contract, _, purchase := paymentsSetup(t)
+	monthly := h.must(&CreateAlert{CustomerID: cust, Name: "month", Type: AlertMonthlyInvoiceTotal, Threshold: dec("1000"), EvaluateOnCreate: true}).ID
+	if got := h.status(cust, monthly); got != AlertOK {
+		t.Fatalf("before the purchase: %s", got)
+	}
+	wf, _ := h.buy(cust, contract, purchase, "1500")
+	if got := h.status(cust, monthly); got != AlertInAlarm {
+		t.Fatalf("after a purchase of 1500: %s, want in alarm", got)
+	}
+	h.must(&ReleasePaymentGate{WorkflowID: wf, Outcome: GateFailed, ErrorMessage: "card_declined"})
+	if got := h.status(cust, monthly); got != AlertOK {
+		t.Fatalf("after the payment failed: %s, want ok (the purchase invoice is void)", got)
+	}
+}

@@ -8,8 +8,9 @@ package engine
 // workflow's amount in its credit type (fiat when the commit names none),
 // FINALIZED, or VOID once its payment failed. They are built from the
 // workflows when read, so nothing new is stored and an old log reads back
-// with the invoices of its gates; they are not rated, counted by alerts or
-// sent to Stripe (the gate's own charge is what Stripe sees).
+// with the invoices of its gates. monthly_invoice_total_spend_threshold_reached
+// counts them (purchasesIn); they are not rated or sent to Stripe as
+// invoices of their own (the gate's own charge is what Stripe sees).
 func (k *Contract) PurchaseInvoices(fiat string) []*Invoice {
 	if len(k.Workflows) == 0 {
 		return nil
