@@ -62,7 +62,7 @@ func (k *Contract) checkEndDate(c *Customer, end Nanos, allowFinalized bool, fie
 		return errorf(Invalid, "%s: must be after the contract's starting_at (%s)", field, fmtTime(k.StartingAt))
 	}
 	for _, other := range c.Contracts {
-		if other != k && other.ID != k.ID && !other.Archived && overlaps(k.StartingAt, end, other.StartingAt, other.EndingBefore) {
+		if other != k && other.ID != k.ID && !other.Archived && !k.Concurrent && !other.Concurrent && overlaps(k.StartingAt, end, other.StartingAt, other.EndingBefore) {
 			return errorf(Invalid, "%s: the contract would overlap contract %s (%s)", field, other.ID, termString(other.StartingAt, other.EndingBefore))
 		}
 	}
