@@ -393,7 +393,7 @@ type CreateContract struct {
 	UsageFilter *UsageFilterInput `msgpack:"UsageFilter,omitempty"`
 	// OverlapsRefused marks a command written by a build that refused a
 	// contract overlapping another of its customer (create_contract
-	// versions 2 to 4; version 1 is FoundationRules, which allowed them):
+	// versions 2 to 5; version 1 is FoundationRules, which allowed them):
 	// such a command is still refused on replay, with that build's error,
 	// since the refusal depended on the state. Set only by the upgrade of
 	// those versions (persist); omitted when false.

@@ -155,7 +155,7 @@ type Contract struct {
 
 	// Concurrent marks a contract that may be in force together with
 	// other contracts of its customer (created by a create_contract that
-	// allows overlaps: version 5, multicontract.go); each such contract
+	// allows overlaps: version 6, multicontract.go); each such contract
 	// rates the usage its UsageFilter selects. False on every contract
 	// stored before customer layout 13 and every contract an older command
 	// created: among those, one at a time rates, as those builds did.

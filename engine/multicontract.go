@@ -7,7 +7,7 @@ import (
 )
 
 // Several contracts per customer, as Metronome allows. A contract created
-// by create_contract version 5 is Concurrent: it may overlap any other
+// by create_contract version 6 is Concurrent: it may overlap any other
 // contract of its customer, and rates the usage its usage_filter selects
 // (every event without one). Contracts created by older commands keep
 // their rule: among them one at a time is in force (the most recently
@@ -36,8 +36,8 @@ type UsageFilterInput struct {
 // UsageFilter is a contract's usage filter: the events whose property
 // GroupKey is one of GroupValues.
 type UsageFilter struct {
-	GroupKey    string
-	GroupValues []string
+	GroupKey    string   `msgpack:"GroupKey"`
+	GroupValues []string `msgpack:"GroupValues"`
 }
 
 // newUsageFilter validates a command's usage filter for a contract starting

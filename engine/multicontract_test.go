@@ -195,9 +195,9 @@ func TestSeveralContractsAlerts(t *testing.T) {
 	})
 }
 
-// Overlaps: a command of create_contract versions 2 to 4 (OverlapsRefused)
+// Overlaps: a command of create_contract versions 2 to 5 (OverlapsRefused)
 // is refused with those builds' error, as on replay of an old log; one of
-// version 5 is accepted. An end date is checked for overlaps only between
+// version 6 is accepted. An end date is checked for overlaps only between
 // contracts that are not concurrent.
 func TestOverlapsRefusedOnlyForOldCommands(t *testing.T) {
 	f := newMultiFixture(t)
