@@ -382,7 +382,8 @@ func (s *shard) evaluateAlert(c *Customer, a *Alert, cat *Catalog, now Nanos, si
 
 // alarmed reports whether the alert's input is past its threshold now.
 func (a *Alert) alarmed(c *Customer, cat *Catalog, now Nanos) bool {
-	if ks := c.contractsAt(now, nil); len(ks) > 0 {
+	var buf [2]*Contract // most customers hold one or two contracts in force
+	if ks := c.contractsAt(now, buf[:0]); len(ks) > 0 {
 		switch {
 		case percentAlert(a.Type):
 			return a.percentAlarmed(ks, now)
@@ -407,7 +408,8 @@ func (a *Alert) value(c *Customer, cat *Catalog, now Nanos) (money.Amount, bool)
 	if a.Type == AlertMonthlyInvoiceTotal {
 		return a.monthlyInvoiceTotal(c, now), true
 	}
-	ks := c.contractsAt(now, nil)
+	var buf [2]*Contract
+	ks := c.contractsAt(now, buf[:0])
 	if len(ks) == 0 {
 		return money.Amount{}, false
 	}
