@@ -54,7 +54,8 @@ func applyUpdateEndDate(s *shard, t *task, c *Customer, cat *Catalog, now Nanos)
 }
 
 // checkEndDate reports why the contract may not end at end (0: open-ended):
-// not after its start, overlapping another contract of the customer, before
+// not after its start, overlapping another contract of the customer (when
+// neither is concurrent: multicontract.go), before
 // the end of a finalized invoice (unless allowed), or before usage already
 // rated on a draft. field names the request field in the error.
 func (k *Contract) checkEndDate(c *Customer, end Nanos, allowFinalized bool, field string) *Error {

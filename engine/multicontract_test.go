@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -234,4 +235,41 @@ func TestUsageFilterRefusals(t *testing.T) {
 	}
 	f.h.must(&CreateContract{CustomerID: f.cust, RateCardID: f.platformCard, StartingAt: start,
 		UsageFilter: &UsageFilterInput{GroupKey: "team", GroupValues: []string{"a"}, StartingAt: start}})
+}
+
+// The random log behind the determinism and aggregation proofs holds
+// add-on contracts that rate usage (premium calls on both contracts, plain
+// calls in runs on the first only) and refused overlapping creates: the
+// proofs cover several contracts, not a log where the add-ons stay idle.
+func TestRandomLogRatesOnAddOns(t *testing.T) {
+	e := New(Config{Shards: 2})
+	defer e.Close()
+	log := randomLog(t, 1)
+	e.Apply(log)
+	rated, refused := 0, 0
+	for i := 4; i < 40; i += 6 {
+		id := "c" + fmt.Sprintf("%02d", i)
+		e.read(context.Background(), id, func(c *Customer, _ *Catalog, _ Nanos) {
+			if k := c.Contract("ka" + id); k != nil && k.Concurrent && k.UsageFilter != nil {
+				for _, inv := range k.Invoices {
+					for _, l := range inv.Lines {
+						if l.Type == LineUsage && l.Quantity.IsPositive() {
+							rated++
+						}
+					}
+				}
+			}
+		})
+	}
+	for i := 5; i < 40; i += 6 {
+		id := "c" + fmt.Sprintf("%02d", i)
+		e.read(context.Background(), id, func(c *Customer, _ *Catalog, _ Nanos) {
+			if c.Contract("kr"+id) == nil {
+				refused++
+			}
+		})
+	}
+	if rated == 0 || refused != 6 {
+		t.Fatalf("usage lines on add-ons %d, overlapping old creates refused %d of 6", rated, refused)
+	}
 }
