@@ -16,6 +16,7 @@ import (
 type multiFixture struct {
 	h                             *harness
 	cust, calls, gpu, other       string
+	callsMetric, gpuMetric        string
 	platform, addon, platformCard string
 }
 
@@ -25,6 +26,7 @@ func newMultiFixture(t *testing.T) *multiFixture {
 	since := ns(t, "2020-01-01T00:00:00Z")
 	mCalls := h.must(&CreateMetric{Name: "calls", EventTypeFilter: &EventTypeFilter{InValues: []string{"call"}}, Aggregation: AggCount}).ID
 	mGPU := h.must(&CreateMetric{Name: "gpu", EventTypeFilter: &EventTypeFilter{InValues: []string{"gpu"}}, Aggregation: AggCount}).ID
+	f.callsMetric, f.gpuMetric = mCalls, mGPU
 	f.calls = h.must(&CreateProduct{Name: "Calls", Type: ProductUsage, BillableMetricID: mCalls}).ID
 	f.gpu = h.must(&CreateProduct{Name: "GPU", Type: ProductUsage, BillableMetricID: mGPU}).ID
 	f.other = h.must(&CreateProduct{Name: "Other", Type: ProductUsage, BillableMetricID: mCalls}).ID
@@ -194,6 +196,16 @@ func TestSeveralContractsAlerts(t *testing.T) {
 			t.Fatalf("low credit value %s %v, want 120", v, ok)
 		}
 	})
+	// Usage: a call of team ml rates on both contracts and counts once.
+	usage := h.must(&CreateAlert{CustomerID: f.cust, Name: "calls", Type: AlertUsage, BillableMetricID: f.callsMetric, Threshold: dec("5"), EvaluateOnCreate: true}).ID
+	f.send("call", "ml", "m", 1, "2026-03-05T00:00:00Z") // platform 4 calls, add-on 1
+	if st := h.status(f.cust, usage); st != AlertOK {
+		t.Fatalf("usage alert at 4 calls: %s", st)
+	}
+	f.send("call", "", "c2", 1, "2026-03-05T00:00:00Z")
+	if st := h.status(f.cust, usage); st != AlertInAlarm {
+		t.Fatalf("usage alert at 5 calls: %s", st)
+	}
 }
 
 // Overlaps: a command of create_contract versions 2 to 5 (OverlapsRefused)
@@ -271,5 +283,32 @@ func TestRandomLogRatesOnAddOns(t *testing.T) {
 	}
 	if rated == 0 || refused != 6 {
 		t.Fatalf("usage lines on add-ons %d, overlapping old creates refused %d of 6", rated, refused)
+	}
+}
+
+// Usage reads with several contracts: a metric only one contract rates
+// reads exactly; one two contracts rate over the same span is a gap
+// (GapContracts) rather than counted twice.
+func TestSeveralContractsUsageRead(t *testing.T) {
+	f := newMultiFixture(t)
+	f.send("call", "", "c", 3, "2026-03-05T00:00:00Z")
+	f.send("gpu", "ml", "g", 2, "2026-03-05T00:00:00Z")
+	q := func(metric string) UsageAnswer {
+		ans, found, err := f.h.e.MetricUsage(context.Background(), f.cust, []UsageQuery{{MetricID: metric,
+			StartingOn: ns(t, "2026-03-01T00:00:00Z"), EndingBefore: ns(t, "2026-04-01T00:00:00Z")}})
+		if err != nil || !found {
+			t.Fatalf("usage of %s: %v %v", metric, found, err)
+		}
+		return ans[0]
+	}
+	if a := q(f.gpuMetric); a.Gap != nil || !a.Value.Amount.Equal(dec("2")) {
+		t.Fatalf("gpu usage: %+v", a)
+	}
+	if a := q(f.callsMetric); a.Gap != nil || !a.Value.Amount.Equal(dec("3")) {
+		t.Fatalf("calls usage on the platform only: %+v", a)
+	}
+	f.send("call", "ml", "m", 1, "2026-03-05T00:00:00Z") // rated on both
+	if a := q(f.callsMetric); a.Gap == nil || a.Gap.Reason != GapContracts {
+		t.Fatalf("calls usage on both contracts: %+v, want a contracts gap", a)
 	}
 }
