@@ -382,12 +382,13 @@ func (s *shard) evaluateAlert(c *Customer, a *Alert, cat *Catalog, now Nanos, si
 
 // alarmed reports whether the alert's input is past its threshold now.
 func (a *Alert) alarmed(c *Customer, cat *Catalog, now Nanos) bool {
-	if k := c.contractAt(now); k != nil {
+	var buf [2]*Contract // most customers hold one or two contracts in force
+	if ks := c.contractsAt(now, buf[:0]); len(ks) > 0 {
 		switch {
 		case percentAlert(a.Type):
-			return a.percentAlarmed(k, now)
+			return a.percentAlarmed(ks, now)
 		case daysAlert(a.Type):
-			return a.daysAlarmed(k, now)
+			return a.daysAlarmed(ks, now)
 		}
 	}
 	v, ok := a.value(c, cat, now)
@@ -407,17 +408,45 @@ func (a *Alert) value(c *Customer, cat *Catalog, now Nanos) (money.Amount, bool)
 	if a.Type == AlertMonthlyInvoiceTotal {
 		return a.monthlyInvoiceTotal(c, cat, now), true
 	}
-	k := c.contractAt(now)
-	if k == nil {
+	var buf [2]*Contract
+	ks := c.contractsAt(now, buf[:0])
+	if len(ks) == 0 {
 		return money.Amount{}, false
 	}
 	switch {
 	case percentAlert(a.Type):
-		return a.remainingPercent(k, now)
+		return a.remainingPercent(ks, now)
 	case daysAlert(a.Type):
-		v, _, ok := a.remainingDays(k, now)
+		v, _, ok := a.remainingDays(ks, now)
 		return v, ok
 	}
+	if a.Type == AlertSpend && a.GroupKey != "" {
+		return a.groupSpend(ks, now), true
+	}
+	var total money.Amount
+	found := false
+	for _, k := range ks {
+		v, ok := a.contractValue(k, cat, now)
+		switch {
+		case !ok:
+			continue
+		case a.Type == AlertUsage && found:
+			// Usage several contracts rate is counted once: the most
+			// any of them recorded.
+			if v.Cmp(total) > 0 {
+				total = v
+			}
+		default:
+			total = total.Add(v)
+		}
+		found = true
+	}
+	return total, found
+}
+
+// contractValue is one contract's part of the alert's input (value adds
+// them up over the contracts in force); false when it has none.
+func (a *Alert) contractValue(k *Contract, cat *Catalog, now Nanos) (money.Amount, bool) {
 	switch a.Type {
 	case AlertUsage:
 		inv := k.findInvoice(now)
@@ -428,12 +457,6 @@ func (a *Alert) value(c *Customer, cat *Catalog, now Nanos) (money.Amount, bool)
 	case AlertSpend:
 		inv := k.findInvoice(now)
 		if inv == nil {
-			return money.Amount{}, true
-		}
-		if a.GroupKey != "" {
-			if a.GroupInvoiceID == inv.ID {
-				return a.GroupSpend, true
-			}
 			return money.Amount{}, true
 		}
 		var total money.Amount
@@ -576,11 +599,11 @@ func (a *Alert) watches(cm *Commit) bool {
 }
 
 // trackGroupSpend adds the spend of an event matching a scoped alert.
-func (a *Alert) trackGroupSpend(inv *Invoice, creditTypeID string, spend money.Amount) {
+func (a *Alert) trackGroupSpend(k *Contract, inv *Invoice, creditTypeID string, spend money.Amount) {
 	if creditTypeID != a.CreditTypeID {
 		return
 	}
-	if a.GroupInvoiceID != inv.ID {
+	if a.GroupInvoiceID != inv.ID && !a.samePeriod(k, inv) {
 		// A later period starts the count again; usage backdated into an
 		// earlier period no longer counts toward the current one.
 		if a.GroupInvoiceID != "" && a.GroupInvoiceStart > inv.Start {
@@ -624,17 +647,12 @@ func (c *Customer) alertDue(now Nanos) Nanos {
 }
 
 // periodAlertDue is the end of the period in force when a spend, invoice
-// or usage alert is in alarm (0: none is).
+// or usage alert is in alarm (0: none is): the first to end among the
+// contracts in force.
 func (c *Customer) periodAlertDue(now Nanos) Nanos {
 	for _, a := range c.Alerts {
 		if a.Active() && a.Status == AlertInAlarm && (a.Type == AlertSpend || a.Type == AlertInvoiceTotal || a.Type == AlertUsage) {
-			if k := c.contractAt(now); k != nil {
-				if inv := k.findInvoice(now); inv != nil {
-					return inv.End
-				}
-				_, end := k.periodBounds(now)
-				return end
-			}
+			return periodsEnd(c.contractsAt(now, nil), now)
 		}
 	}
 	return 0
@@ -742,25 +760,22 @@ func (s *shard) notifyAlert(c *Customer, a *Alert, cat *Catalog, now Nanos, reso
 		}
 	case AlertInvoiceTotal:
 		p.InvoiceTotal = num(v)
-		if k := c.contractAt(now); k != nil {
+		for _, k := range c.contractsAt(now, nil) {
 			if inv := k.findInvoice(now); inv != nil {
-				p.InvoiceID = inv.ID
+				p.InvoiceID = inv.ID // the first contract's
+				break
 			}
 		}
 	case AlertMonthlyInvoiceTotal:
 		p.InvoiceTotal = num(v)
 	case AlertLowCommitPercent, AlertLowCreditPercent:
 		p.RemainingPercentage = num(v)
-		if k := c.contractAt(now); k != nil {
-			rem, _, _ := a.percentInput(k, now)
-			p.RemainingBalance = num(rem)
-		}
+		rem, _, _ := a.percentInput(c.contractsAt(now, nil), now)
+		p.RemainingBalance = num(rem)
 	case AlertCommitDays, AlertCreditDays:
 		p.RemainingDays = num(v)
-		if k := c.contractAt(now); k != nil {
-			if cm, s := a.firstEnding(k, now); s != nil {
-				p.CommitID, p.SegmentID, p.SegmentEnd = cm.ID, s.ID, fmtTime(s.EndingBefore)
-			}
+		if cm, s := a.firstEnding(c.contractsAt(now, nil), now); s != nil {
+			p.CommitID, p.SegmentID, p.SegmentEnd = cm.ID, s.ID, fmtTime(s.EndingBefore)
 		}
 	default:
 		p.RemainingBalance = num(v)

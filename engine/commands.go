@@ -388,6 +388,16 @@ type CreateContract struct {
 	// of their periods, as those builds did. Omitted when false, so a
 	// command without it keeps the bytes of its version.
 	SeparateScheduledInvoices bool `msgpack:"SeparateScheduledInvoices,omitempty"`
+	// UsageFilter is the usage_filter: the contract rates only the events
+	// it selects (multicontract.go). nil: every event. Omitted when nil.
+	UsageFilter *UsageFilterInput `msgpack:"UsageFilter,omitempty"`
+	// OverlapsRefused marks a command written by a build that refused a
+	// contract overlapping another of its customer (create_contract
+	// versions 2 to 5; version 1 is FoundationRules, which allowed them):
+	// such a command is still refused on replay, with that build's error,
+	// since the refusal depended on the state. Set only by the upgrade of
+	// those versions (persist); omitted when false.
+	OverlapsRefused bool `msgpack:"OverlapsRefused,omitempty"`
 }
 
 // Statement frequencies and anchor days.

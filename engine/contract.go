@@ -58,7 +58,7 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 		return
 	}
 	for _, other := range c.Contracts {
-		if cmd.FoundationRules {
+		if cmd.FoundationRules || !cmd.OverlapsRefused {
 			break
 		}
 		if !other.Archived && overlaps(cmd.StartingAt, cmd.EndingBefore, other.StartingAt, other.EndingBefore) {
@@ -66,6 +66,11 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 				other.ID, termString(other.StartingAt, other.EndingBefore))
 			return
 		}
+	}
+	filter, ferr := newUsageFilter(cmd.UsageFilter, cmd.StartingAt)
+	if ferr != nil {
+		t.res.Err = ferr
+		return
 	}
 	freq, day, anchor, serr := statementAnchor(cmd.UsageStatementSchedule, cmd.StartingAt)
 	if serr != nil {
@@ -106,6 +111,7 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 		StatementFrequency: freq, StatementDay: day, StatementAnchor: anchor, InvoiceGracePeriod: grace,
 		FoundationRules: cmd.FoundationRules, BillingProvider: bp,
 		SeparateScheduledInvoices: cmd.SeparateScheduledInvoices,
+		Concurrent:                !cmd.OverlapsRefused && !cmd.FoundationRules, UsageFilter: filter,
 	}
 	for i := range cmd.Overrides {
 		o, err := newOverride(&cmd.Overrides[i], i)
@@ -322,9 +328,11 @@ func termString(start, end Nanos) string {
 	return fmtTime(start) + " to " + fmtTime(end)
 }
 
-// contractAt returns the customer's contract in force at t: the most recently
-// started one when several overlap (only contracts created before overlaps
-// were refused can).
+// contractAt returns the customer's primary contract in force at t: the
+// most recently started one when several overlap (those of the foundation,
+// or concurrent ones: multicontract.go). Readers that need one contract
+// (usage reads' current period) use it; rating, entitlements and alerts
+// read every contract in force (contractsAt).
 func (c *Customer) contractAt(t Nanos) *Contract {
 	var found *Contract
 	for _, k := range c.Contracts {

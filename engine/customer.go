@@ -153,6 +153,18 @@ type Contract struct {
 	// they keep the consolidated invoices they always had.
 	SeparateScheduledInvoices bool `msgpack:"SeparateScheduledInvoices"`
 
+	// Concurrent marks a contract that may be in force together with
+	// other contracts of its customer (created by a create_contract that
+	// allows overlaps: version 6, multicontract.go); each such contract
+	// rates the usage its UsageFilter selects. False on every contract
+	// stored before customer layout 13 and every contract an older command
+	// created: among those, one at a time rates, as those builds did.
+	Concurrent bool `msgpack:"Concurrent"`
+	// UsageFilter is the contract's usage_filter: it rates only the events
+	// whose property GroupKey holds one of GroupValues (nil: every event).
+	// Since customer layout 13.
+	UsageFilter *UsageFilter `msgpack:"UsageFilter"`
+
 	// finalized are the invoices finalized during the current shard run,
 	// announced (and sent to Stripe) at its end (stripe_invoice.go); never
 	// stored.

@@ -256,6 +256,7 @@ func randomLog(t *testing.T, seed int64) []Entry {
 				{Amount: dec("30"), StartingAt: start + int64(45+rng.Intn(10))*nanosPerDay, EndingBefore: start + 90*nanosPerDay}}},
 				{ProductID: "fixed", ApplicableProductIDs: []string{"p2"}, Priority: &prio, AccessSchedule: []ScheduleItem{
 					{Amount: dec(fmt.Sprint(rng.Intn(80))), StartingAt: start + int64(rng.Intn(20))*nanosPerDay, EndingBefore: start + 60*nanosPerDay}}}}})
+		cmds = append(cmds, multiContracts(i, id, start)...)
 	}
 	push(cmds...)
 	// Payments (payments.go): auto-recharge and threshold billing on some
@@ -885,4 +886,22 @@ func TestGatingChangesNothing(t *testing.T) {
 	if notes == 0 {
 		t.Fatal("the random logs queued no notification: the comparison is vacuous")
 	}
+}
+
+// multiContracts adds, for some customers of randomLog, an add-on contract
+// in force alongside the first (create_contract version 5): on another
+// rate card, rating only premium calls (usage_filter), with a credit of
+// its own; and for others an overlapping contract a build refusing
+// overlaps wrote (OverlapsRefused), refused again.
+func multiContracts(i int, id string, start Nanos) []Command {
+	switch i % 6 {
+	case 4:
+		return []Command{&CreateContract{ID: "ka" + id, CustomerID: id, RateCardID: "rc2", StartingAt: start + 5*nanosPerDay, EndingBefore: start + 70*nanosPerDay,
+			UsageFilter: &UsageFilterInput{GroupKey: "tier", GroupValues: []string{"premium", "gold"}},
+			Credits: []CommitInput{{ProductID: "fixed", AccessSchedule: []ScheduleItem{
+				{Amount: dec("20"), StartingAt: start, EndingBefore: start + 60*nanosPerDay}}}}}}
+	case 5:
+		return []Command{&CreateContract{ID: "kr" + id, CustomerID: id, RateCardID: "rc2", StartingAt: start + 10*nanosPerDay, OverlapsRefused: true}}
+	}
+	return nil
 }

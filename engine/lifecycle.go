@@ -54,7 +54,8 @@ func applyUpdateEndDate(s *shard, t *task, c *Customer, cat *Catalog, now Nanos)
 }
 
 // checkEndDate reports why the contract may not end at end (0: open-ended):
-// not after its start, overlapping another contract of the customer, before
+// not after its start, overlapping another contract of the customer (when
+// neither is concurrent: multicontract.go), before
 // the end of a finalized invoice (unless allowed), or before usage already
 // rated on a draft. field names the request field in the error.
 func (k *Contract) checkEndDate(c *Customer, end Nanos, allowFinalized bool, field string) *Error {
@@ -62,7 +63,7 @@ func (k *Contract) checkEndDate(c *Customer, end Nanos, allowFinalized bool, fie
 		return errorf(Invalid, "%s: must be after the contract's starting_at (%s)", field, fmtTime(k.StartingAt))
 	}
 	for _, other := range c.Contracts {
-		if other != k && other.ID != k.ID && !other.Archived && overlaps(k.StartingAt, end, other.StartingAt, other.EndingBefore) {
+		if other != k && other.ID != k.ID && !other.Archived && !k.Concurrent && !other.Concurrent && overlaps(k.StartingAt, end, other.StartingAt, other.EndingBefore) {
 			return errorf(Invalid, "%s: the contract would overlap contract %s (%s)", field, other.ID, termString(other.StartingAt, other.EndingBefore))
 		}
 	}

@@ -236,7 +236,8 @@ func TestUpdateEndDate(t *testing.T) {
 	amount := dec("100")
 	k := h.must(&CreateContract{CustomerID: cust, RateCardID: rc, StartingAt: ns(t, "2026-01-01T00:00:00Z"),
 		ScheduledCharges: []ScheduledChargeInput{{ProductID: fixed, Recurring: &RecurringScheduleInput{StartingAt: ns(t, "2026-01-01T00:00:00Z"),
-			EndingBefore: ns(t, "2026-07-01T00:00:00Z"), Frequency: FrequencyMonthly, AmountDistribution: DistributionEach, Amount: &amount}}}}).ID
+			EndingBefore: ns(t, "2026-07-01T00:00:00Z"), Frequency: FrequencyMonthly, AmountDistribution: DistributionEach, Amount: &amount}}},
+		OverlapsRefused: true}).ID // one contract at a time, as create_contract versions 2 to 4
 	h.setClock("2026-02-10T00:00:00Z") // January finalized
 	refused := h.apply(&UpdateEndDate{CustomerID: cust, ContractID: k, EndingBefore: ns(t, "2026-01-15T00:00:00Z")})[0]
 	if refused.Err == nil || refused.Err.Code != Invalid {
@@ -261,10 +262,12 @@ func TestUpdateEndDate(t *testing.T) {
 	}
 	// Extending again does not overlap; a second contract after it may start.
 	h.must(&UpdateEndDate{CustomerID: cust, ContractID: k, EndingBefore: ns(t, "2026-04-01T00:00:00Z")})
-	if r := h.apply(&CreateContract{CustomerID: cust, RateCardID: rc, StartingAt: ns(t, "2026-03-20T00:00:00Z")})[0]; r.Err == nil {
+	// (Commands of create_contract versions 2 to 4, which refused overlaps:
+	// OverlapsRefused.)
+	if r := h.apply(&CreateContract{CustomerID: cust, RateCardID: rc, StartingAt: ns(t, "2026-03-20T00:00:00Z"), OverlapsRefused: true})[0]; r.Err == nil {
 		t.Fatal("overlapping contract accepted")
 	}
-	h.must(&CreateContract{CustomerID: cust, RateCardID: rc, StartingAt: ns(t, "2026-04-01T00:00:00Z")})
+	h.must(&CreateContract{CustomerID: cust, RateCardID: rc, StartingAt: ns(t, "2026-04-01T00:00:00Z"), OverlapsRefused: true})
 	if r := h.apply(&UpdateEndDate{CustomerID: cust, ContractID: k, EndingBefore: 0})[0]; r.Err == nil {
 		t.Fatal("an end date that overlaps the next contract was accepted")
 	}

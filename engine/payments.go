@@ -397,12 +397,12 @@ func (s *shard) evaluatePayments(c *Customer, cat *Catalog, now Nanos) {
 func (k *Contract) paymentWatched() bool { return k.Recharge != nil || k.SpendThreshold != nil }
 
 // evaluateThresholds evaluates threshold billing, then auto-recharge, of
-// the contract if it is the one in force at now. It runs after every event
+// the contract if it is one of those in force at now (contractsAt). It runs after every event
 // rated for such a contract and at the end of every run that changed its
 // customer, so where a log entry's events are cut into entries never
 // changes what is raised: each crossing raises at the event that crossed.
 func (s *shard) evaluateThresholds(c *Customer, k *Contract, cat *Catalog, now Nanos) {
-	if !k.paymentWatched() || c.contractAt(now) != k {
+	if !k.paymentWatched() || !c.ratesAt(k, now) {
 		return
 	}
 	if rc := cat.RateCards[k.RateCardID]; rc != nil {

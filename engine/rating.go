@@ -18,6 +18,8 @@ type ratingScratch struct {
 	balances []money.Amount
 	// scoped lists the scoped spend alerts the event being rated counts for.
 	scoped []*Alert
+	// contracts lists the contracts in force for the event being rated.
+	contracts []*Contract
 }
 
 // amountOne is the quantity of a COUNT event.
@@ -40,11 +42,29 @@ func (s *shard) rateEvent(t *task, cat *Catalog, now Nanos) {
 		s.rejectEvent(c, out, RejectTooOld)
 		return
 	}
-	k := c.contractAt(ev.Timestamp)
-	if k == nil {
-		s.rejectEvent(c, out, RejectNoContract)
-		return
+	ks := c.contractsAt(ev.Timestamp, s.scratch.contracts[:0])
+	s.scratch.contracts = ks
+	n := 0
+	for _, k := range ks {
+		if k.selects(ev) {
+			ks[n] = k
+			n++
+		}
 	}
+	switch n {
+	case 0:
+		s.rejectEvent(c, out, RejectNoContract)
+	case 1:
+		s.rateOn(t, c, cat, ks[0], now)
+	default:
+		s.rateOnSeveral(t, c, cat, ks[:n], now)
+	}
+	clear(ks)
+}
+
+// rateOn rates an event on the one contract in force that selects it.
+func (s *shard) rateOn(t *task, c *Customer, cat *Catalog, k *Contract, now Nanos) {
+	ev, out := t.event, t.out
 	rc := cat.RateCards[k.RateCardID]
 	if rc == nil {
 		s.rejectEvent(c, out, RejectNoContract)
@@ -219,7 +239,7 @@ func (s *shard) rateUsage(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard,
 func (s *shard) rate(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard, p *Product, creditTypeID string, qty, spend money.Amount, t Nanos, group []string) {
 	inv.addUsage(p, creditTypeID, qty, spend, group)
 	for _, a := range s.scratch.scoped {
-		a.trackGroupSpend(inv, creditTypeID, spend)
+		a.trackGroupSpend(k, inv, creditTypeID, spend)
 	}
 	remaining := s.burnDown(cat, k, inv, p.ID, creditTypeID, t, spend)
 	inv.addOverage(rc, creditTypeID, remaining)

@@ -116,8 +116,12 @@ var commandSpecs = buildSpecs(
 	// commits keep LegacyRules); version 4 accepts STRIPE payment gates on
 	// commits and threshold configurations and adds the
 	// billing_provider_configuration (persist upgrades 1 to 3 with
-	// StripeGatesRefused: they refuse STRIPE as their builds did).
-	CommandSpec{Kind: KindCreateContract, Name: "create_contract", Version: 5, New: func() Command { return &CreateContract{} },
+	// StripeGatesRefused: they refuse STRIPE as their builds did); version
+	// 5 holds amounts in money's compact form; version 6 allows contracts
+	// overlapping others of their customer and adds the usage_filter
+	// (multicontract.go; persist upgrades 2 to 5 with OverlapsRefused: they
+	// refuse overlaps as their builds did).
+	CommandSpec{Kind: KindCreateContract, Name: "create_contract", Version: 6, New: func() Command { return &CreateContract{} },
 		Scope: ScopeCustomer, Route: routeCreateContract, applyCustomer: applyCreateContract,
 		Changes: termsChange},
 	CommandSpec{Kind: KindUpdateEndDate, Name: "update_contract_end_date", Version: 1, New: func() Command { return &UpdateEndDate{} },

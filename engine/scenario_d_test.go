@@ -92,8 +92,9 @@ func TestScenarioDOverrideEntitlement(t *testing.T) {
 	h.setClock("2025-01-15T00:00:00Z")
 	basic := h.contractID(cust, 0)
 	h.must(&UpdateEndDate{CustomerID: cust, ContractID: basic, EndingBefore: ns(t, "2025-02-01T00:00:00Z")})
-	// A contract overlapping Basic is refused.
-	if r := h.apply(&CreateContract{CustomerID: cust, RateCardID: rc, StartingAt: ns(t, "2025-01-20T00:00:00Z"), Name: "Early"})[0]; r.Err == nil || r.Err.Code != Invalid {
+	// A contract overlapping Basic is refused when written by a build that
+	// refused overlaps (create_contract versions 2 to 4).
+	if r := h.apply(&CreateContract{CustomerID: cust, RateCardID: rc, StartingAt: ns(t, "2025-01-20T00:00:00Z"), Name: "Early", OverlapsRefused: true})[0]; r.Err == nil || r.Err.Code != Invalid {
 		t.Fatalf("overlapping contract: %+v, want Invalid", r.Err)
 	}
 	thousand := dec("1000")

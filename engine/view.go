@@ -28,14 +28,24 @@ type viewOfOne struct {
 	answers [1]ProductAnswer
 }
 
-// buildView computes the answer for every product the contract in force
-// prices, so a check never computes anything. balances is scratch space
+// buildView computes the answer for every product a contract in force
+// prices, so a check never computes anything (several contracts:
+// mergeViews). balances is scratch space
 // reused between calls.
 func buildView(c *Customer, cat *Catalog, now Nanos, balances *[]money.Amount) *EntitlementView {
-	k := c.contractAt(now)
-	if k == nil {
+	var one [1]*Contract
+	ks := c.contractsAt(now, one[:0])
+	switch len(ks) {
+	case 0:
 		return emptyView
+	case 1:
+		return contractView(ks[0], cat, now, balances)
 	}
+	return mergeViews(ks, cat, now, balances)
+}
+
+// contractView computes the answers of one contract in force.
+func contractView(k *Contract, cat *Catalog, now Nanos, balances *[]money.Amount) *EntitlementView {
 	rc := cat.RateCards[k.RateCardID]
 	if rc == nil {
 		return emptyView

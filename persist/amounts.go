@@ -65,7 +65,8 @@ func KindNeedsFormat(k engine.Kind) DataFormat {
 // refuse, so that a mixed cluster never applies it on some nodes only: a
 // release_payment_gate of the action_required outcome, an alert of a type
 // added in v0.5.0, an edit that uses edit_contract version 5, and a
-// contract billing its scheduled charges on SCHEDULED invoices of their own.
+// contract billing its scheduled charges on SCHEDULED invoices of their own
+// or filtering its usage (usage_filter).
 func CommandNeedsFormat(cmd engine.Command) DataFormat {
 	switch c := cmd.(type) {
 	case *engine.EditContract:
@@ -79,7 +80,7 @@ func CommandNeedsFormat(cmd engine.Command) DataFormat {
 	case *engine.CreateContract:
 		// Releases before v0.5.0 would consolidate its scheduled charges
 		// onto usage invoices (they do not know the field).
-		if c.SeparateScheduledInvoices {
+		if c.SeparateScheduledInvoices || c.UsageFilter != nil {
 			return DataFormatCompactAmounts
 		}
 	case *engine.CreateAlert:

@@ -90,6 +90,7 @@ func builtinRegistrations() []Registration {
 	}
 	regs = append(regs, foundationRegistrations()...)
 	regs = append(regs, editRegistrations()...)
+	regs = append(regs, createRegistrations()...)
 	regs = append(regs, ingestRegistrations()...)
 	return markDecimalAmounts(append(regs, decimalAmountRegistrations(regs)...))
 }
@@ -163,6 +164,10 @@ func markDecimalAmounts(regs []Registration) []Registration {
 // 2, edit_contract version 1): their commits keep LegacyRules (a POSTPAID
 // commit neither drawn nor trued up, no invoice-schedule lines).
 //
+// And the layouts written before contracts could overlap (create_contract
+// versions 2 to 5; version 1 kept the foundation's overlaps): they keep
+// OverlapsRefused (multicontract_codec.go).
+//
 // And the layouts written before STRIPE payment gates were accepted on a
 // create's commits and on the threshold configurations (create_contract
 // versions 1 to 3, edit_contract versions 1 and 2; the last build to write
@@ -190,6 +195,7 @@ func foundationRegistrations() []Registration {
 			c := cmd.(*engine.CreateContract)
 			c.LegacyCommits = true
 			c.StripeGatesRefused = true
+			c.OverlapsRefused = !c.FoundationRules
 			return c, nil
 		},
 	}, {
@@ -198,6 +204,7 @@ func foundationRegistrations() []Registration {
 		Upgrade: func(cmd engine.Command) (engine.Command, error) {
 			c := cmd.(*engine.CreateContract)
 			c.StripeGatesRefused = true
+			c.OverlapsRefused = !c.FoundationRules
 			return c, nil
 		},
 		WriteAs: createAsVersion3,
@@ -249,7 +256,7 @@ func foundationRegistrations() []Registration {
 // those fields, omitted when empty.
 func createAsVersion3(cmd engine.Command) (engine.Command, bool) {
 	c := cmd.(*engine.CreateContract)
-	if c.BillingProviderConfiguration != nil || c.SeparateScheduledInvoices {
+	if c.BillingProviderConfiguration != nil || c.SeparateScheduledInvoices || c.UsageFilter != nil {
 		return nil, false
 	}
 	if !c.StripeGatesRefused {
@@ -266,7 +273,7 @@ func createAsVersion3(cmd engine.Command) (engine.Command, bool) {
 		}
 	}
 	v3 := *c
-	v3.StripeGatesRefused = false
+	v3.StripeGatesRefused, v3.OverlapsRefused = false, false
 	return &v3, true
 }
 

@@ -28,8 +28,8 @@ var goldenBuilds = []struct {
 	lateSnapshotIndex uint64
 	stripeInvoices    int
 	// adminSnapshotIndex is the index of snapshot-admin.bin (0: none):
-	// customers in layout 12, after the customer administration, manual
-	// ledger and SCHEDULED invoice steps but the last.
+	// customers in layout 13, after the customer administration, manual
+	// ledger, SCHEDULED invoice and several-contract steps but the last.
 	adminSnapshotIndex uint64
 }{
 	{name: "v0.1.0", snapshotIndex: 7},
@@ -41,9 +41,11 @@ var goldenBuilds = []struct {
 	// the same script written by v0.5.0 (money.Amount, WriteAs), then the
 	// customer administration steps (kinds 12 to 16, customer layout 10),
 	// the manual ledger entries (kind 50, customer layout 11), a contract
-	// with separate SCHEDULED invoices (customer layout 12), and the
-	// cluster layer's commands in cluster-log.bin (replayed by cluster)
-	{name: "v0.5.0", snapshotIndex: 7, lateSnapshotIndex: 17, stripeInvoices: 1, adminSnapshotIndex: 29},
+	// with separate SCHEDULED invoices (customer layout 12), an add-on
+	// contract with a usage filter in force with another (customer layout
+	// 13), and the cluster layer's commands in cluster-log.bin (replayed
+	// by cluster)
+	{name: "v0.5.0", snapshotIndex: 7, lateSnapshotIndex: 17, stripeInvoices: 1, adminSnapshotIndex: 31},
 }
 
 // Every fixture set is a release in golden.Releases, and the upgrade tests
@@ -140,7 +142,7 @@ func TestGoldenSnapshotPlusLog(t *testing.T) {
 
 // The v0.5.0 log is golden.CurrentScript: its entries decode to exactly
 // the script's commands, it holds every customer administration kind, and
-// snapshot-admin.bin writes its customers section in layout 12.
+// snapshot-admin.bin writes its customers section in layout 13.
 func TestGoldenV050IsTheCurrentScript(t *testing.T) {
 	codec, err := persist.NewCodec()
 	if err != nil {
@@ -151,7 +153,7 @@ func TestGoldenV050IsTheCurrentScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	script := golden.CurrentScript()
-	if len(entries) != len(script) || golden.AdminSnapshotAfter() != 29 {
+	if len(entries) != len(script) || golden.AdminSnapshotAfter() != 31 {
 		t.Fatalf("%d entries, script has %d (admin snapshot after %d)", len(entries), len(script), golden.AdminSnapshotAfter())
 	}
 	kinds := map[engine.Kind]bool{}
@@ -199,8 +201,8 @@ func TestGoldenV050IsTheCurrentScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := versions[persist.SectionCustomers]; v != 12 {
-		t.Fatalf("snapshot-admin.bin customers section version %d, want 12", v)
+	if v := versions[persist.SectionCustomers]; v != 13 {
+		t.Fatalf("snapshot-admin.bin customers section version %d, want 13", v)
 	}
 }
 

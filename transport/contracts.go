@@ -244,6 +244,7 @@ func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 	cmd.PrepaidBalanceThreshold = decodeRecharge(o, rechargeAt, false)
 	cmd.SpendThreshold = decodeSpendThreshold(o, spendAt, false)
 	cmd.BillingProviderConfiguration = decodeContractBillingProvider(o)
+	cmd.UsageFilter = decodeUsageFilter(o)
 	if r.err == nil {
 		checkExplicitPriorities(r, cmd)
 	}
@@ -328,6 +329,9 @@ type contractTerms struct {
 	// before the choice existed), omitted for one billing them on
 	// SCHEDULED invoices of their own.
 	ScheduledChargesOnUsageInvoices string `json:"scheduled_charges_on_usage_invoices,omitempty"`
+	// UsageFilter is the contract's usage_filter (usage_filter.go);
+	// omitted for a contract rating all usage.
+	UsageFilter *usageFilterOut `json:"usage_filter,omitempty"`
 }
 
 // scheduledOnUsageAll is scheduled_charges_on_usage_invoices' one value.
@@ -395,6 +399,7 @@ func renderContract(c *engine.Customer, k *engine.Contract, cat *engine.Catalog,
 		UsageStatementSchedule:           statementScheduleOut(k),
 		MultiplierOverridePrioritization: k.MultiplierPrioritization,
 		ScheduledChargesOnUsageInvoices:  scheduledOnUsage(k),
+		UsageFilter:                      renderUsageFilter(k),
 	}
 	for _, cm := range k.Balances {
 		out := renderCommit(cm, k, cat, now, opts)

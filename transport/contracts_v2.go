@@ -18,8 +18,9 @@ type contractV2Out struct {
 	Initial    *struct{} `json:"initial,omitempty"`
 	Current    *struct{} `json:"current,omitempty"`
 	Amendments *struct{} `json:"amendments,omitempty"`
-	// UsageFilter is [] : no contract here routes usage by group value.
-	UsageFilter []struct{} `json:"usage_filter"`
+	// UsageFilter is the contract's usage filter over its term ([] for
+	// a contract rating all usage).
+	UsageFilter []usageFilterV2Out `json:"usage_filter"`
 	// HasMore says whether commits or credits were cut short: never here.
 	HasMore hasMoreOut `json:"has_more"`
 }
@@ -30,7 +31,7 @@ type hasMoreOut struct {
 }
 
 func contractV2(c contractOut) contractV2Out {
-	return contractV2Out{contractTerms: c.Current, contractOut: c, UsageFilter: []struct{}{}}
+	return contractV2Out{contractTerms: c.Current, contractOut: c, UsageFilter: usageFilterV2(c.Current)}
 }
 
 // decodeContractV2Get reads /v2/contracts/get's body: as /v1/contracts/get,

@@ -95,6 +95,9 @@ var appliedFields = map[string][]string{
 		"overrides[].overwrite_rate.rate_type", "overrides[].overwrite_rate.price",
 		"overrides[].overwrite_rate.tiers[].size", "overrides[].overwrite_rate.tiers[].price",
 		"overrides[].priority", "multiplier_override_prioritization",
+		// The events the contract rates (engine/multicontract.go); a
+		// starting_at other than the contract's is refused.
+		"usage_filter.group_key", "usage_filter.group_values", "usage_filter.starting_at",
 	}, commitFields("commits[].", false)...), commitFields("credits[].", true)...),
 		"commits[].invoice_schedule.credit_type_id",
 		"commits[].invoice_schedule.schedule_items[].timestamp",

@@ -420,6 +420,9 @@ func (s *Server) propose(ctx *fasthttp.RequestCtx, cmd engine.Command) (engine.R
 	} else {
 		res, err = s.node.Propose(pctx, cmd)
 	}
+	if cc, ok := cmd.(*engine.CreateContract); ok && cc.UsageFilter != nil && errors.Is(err, cluster.ErrUpgradeNotFinalized) {
+		return res, badRequest("usage_filter: needs every node on this release and the upgrade finalized (burndown cluster finalize-upgrade); send the contract without it until then")
+	}
 	if cc, ok := cmd.(*engine.CreateContract); ok && cc.SeparateScheduledInvoices && errors.Is(err, cluster.ErrUpgradeNotFinalized) {
 		return res, badRequest("scheduled_charges_on_usage_invoices: absent, scheduled charges are billed on SCHEDULED invoices of their own, which needs every node on this release and the upgrade finalized (burndown cluster finalize-upgrade); send ALL to bill them on the usage invoices until then")
 	}

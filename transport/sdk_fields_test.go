@@ -671,6 +671,7 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 					"scheduled_charges[].schedule":                  chargeSchedule(),
 					"scheduled_charges[].schedule.schedule_items[]": obj("timestamp", later, "amount", 3),
 					"billing_provider_configuration":                obj("billing_provider", "stripe", "delivery_method", "direct_to_billing_provider"),
+					"usage_filter":                                  obj("group_key", "team", "group_values", []any{"ml"}),
 				}),
 			values: merge(subValues("subscriptions"), recValues("recurring_credits"), recValues("recurring_commits"), commitValues("commits[]."), commitValues("credits[]."),
 				thresholdValues("prepaid_balance_threshold_configuration"), thresholdValues("spend_threshold_configuration"), map[string]func() any{
@@ -686,6 +687,7 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 					"billing_provider_configuration.billing_provider": constant("stripe"),
 					"billing_provider_configuration.delivery_method":  constant("direct_to_billing_provider"),
 					"scheduled_charges_on_usage_invoices":             constant("ALL"),
+					"usage_filter.starting_at":                        constant(start), // the contract's: no schedule
 				}, chargeValues("scheduled_charges[].")),
 			also: mergeAlso(chargeAlso("scheduled_charges[]."), recurringAlso("commits[]."), map[string]func(any){
 				"recurring_credits[].subscription_config": linkedSub, "recurring_commits[].subscription_config": linkedSub,

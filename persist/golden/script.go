@@ -174,6 +174,7 @@ func StripeSteps() []Step {
 			&engine.CreateCustomer{ID: "cu-s", Name: "Sigma", IngestAliases: []string{"sigma"},
 				BillingProviders: []engine.BillingProviderConfig{{BillingProvider: "stripe", DeliveryMethod: "direct_to_billing_provider", Configuration: map[string]string{"stripe_customer_id": "cus_sigma"}}}},
 			&engine.CreateContract{ID: "k-s", CustomerID: "cu-s", RateCardID: "rc", Name: "Sigma", StartingAt: TS("2026-02-10T00:00:00Z"), UniquenessKey: "uk-k-s",
+				OverlapsRefused:                  true, // written at create_contract version 4, which refused overlaps
 				MultiplierOverridePrioritization: engine.PrioritizationLowestMultiplier, InvoiceGracePeriod: noGrace(),
 				UsageStatementSchedule:       &engine.StatementScheduleInput{Frequency: engine.FrequencyMonthly, Day: engine.DayContractStart},
 				BillingProviderConfiguration: &engine.ContractBillingProvider{BillingProvider: engine.ProviderStripeBilling, DeliveryMethod: engine.DeliveryDirect},
@@ -206,17 +207,19 @@ func StripeSteps() []Step {
 }
 
 // CurrentScript is the history the newest fixture set (v0.5.0) replays:
-// FullScript, then AdminSteps, ManualSteps, EditSteps, InvoiceSteps and
-// ScheduledSteps.
+// FullScript, then AdminSteps, ManualSteps, EditSteps, InvoiceSteps,
+// ScheduledSteps and MultiSteps.
 func CurrentScript() []Step {
-	return append(append(append(append(append(FullScript(), AdminSteps()...), ManualSteps()...), EditSteps()...), InvoiceSteps()...), ScheduledSteps()...)
+	steps := append(append(append(append(FullScript(), AdminSteps()...), ManualSteps()...), EditSteps()...), InvoiceSteps()...)
+	return append(append(steps, ScheduledSteps()...), MultiSteps()...)
 }
 
 // AdminSnapshotAfter is the number of CurrentScript entries applied when
 // snapshot-admin.bin (and the data dir's third snapshot) is taken: after
-// every entry but the last, so it holds customers in layout 12 (updated,
+// every entry but the last, so it holds customers in layout 13 (updated,
 // an archived contract, an archived customer, manual ledger entries, a
-// contract with separate SCHEDULED invoices).
+// contract with separate SCHEDULED invoices, an add-on contract in force
+// with another, with a usage filter).
 func AdminSnapshotAfter() int { return len(CurrentScript()) - 1 }
 
 // AdminSteps exercise the customer administration commands (kinds 12 to
@@ -328,6 +331,7 @@ func ScheduledSteps() []Step {
 			&engine.CreateCustomer{ID: "cu-t", Name: "Tau", IngestAliases: []string{"tau"}},
 			&engine.CreateContract{ID: "k-t", CustomerID: "cu-t", RateCardID: "rc", StartingAt: TS("2026-03-01T00:00:00Z"),
 				SeparateScheduledInvoices: true,
+				OverlapsRefused:           true, // written at create_contract version 5, which refused overlaps
 				ScheduledCharges: []engine.ScheduledChargeInput{{ID: "fee-t", ProductID: "p-buy", Name: "Platform fee", Items: []engine.ChargeItemInput{
 					{Timestamp: TS("2026-03-01T00:00:00Z"), Amount: &fee}, {Timestamp: TS("2026-03-12T06:00:00Z"), Amount: &fee},
 					{Timestamp: TS("2026-04-01T00:00:00Z"), Amount: &fee}}}}},
@@ -335,6 +339,26 @@ func ScheduledSteps() []Step {
 		{"2026-03-12T06:00:00Z", []engine.Command{
 			&engine.Tick{},
 			events("tau", "api_call", "sch-t", 0, 3, "2026-03-12T06:00:00Z", nil),
+		}},
+	}
+}
+
+// MultiSteps exercise several contracts in force at once (create_contract
+// version 6 with a usage_filter, customer layout 13): Tau's add-on from
+// 2026-03-10 overlaps its contract and rates only the calls of region eu,
+// with a credit of its own; two such calls rate on both contracts, and in
+// the last entry a call of region us on Tau's first contract only.
+func MultiSteps() []Step {
+	return []Step{
+		{"2026-03-12T06:30:00Z", []engine.Command{
+			&engine.CreateContract{ID: "k-t2", CustomerID: "cu-t", RateCardID: "rc", Name: "Tau EU add-on", StartingAt: TS("2026-03-10T00:00:00Z"),
+				UsageFilter: &engine.UsageFilterInput{GroupKey: "region", GroupValues: []string{"eu"}},
+				Credits: []engine.CommitInput{{ID: "cr-t2", ProductID: "p-buy", AccessSchedule: []engine.ScheduleItem{
+					{Amount: d("3"), StartingAt: TS("2026-03-10T00:00:00Z"), EndingBefore: TS("2026-04-10T00:00:00Z")}}}}},
+			events("tau", "api_call", "multi-t", 0, 2, "2026-03-12T06:30:00Z", map[string]string{"region": "eu"}),
+		}},
+		{"2026-03-12T07:00:00Z", []engine.Command{
+			events("tau", "api_call", "multi-t", 2, 1, "2026-03-12T07:00:00Z", map[string]string{"region": "us"}),
 		}},
 	}
 }
