@@ -113,6 +113,9 @@ func (s Scrape) Histogram(name string, filters ...string) Histogram {
 	for _, b := range h.Bounds {
 		h.Counts = append(h.Counts, byBound[b])
 	}
+	if h.Count == 0 && len(h.Counts) > 0 { // runtime/metrics histograms have buckets only
+		h.Count = h.Counts[len(h.Counts)-1]
+	}
 	return h
 }
 

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"burndown/bench/burndown"
 	"burndown/bench/report"
 	"burndown/bench/target"
 )
@@ -109,6 +110,8 @@ type Env struct {
 	// shared is the local Burndown cluster the run started for Systems, nil
 	// with --target.
 	shared *local
+	// targetClient is the --target server's client, nil without one.
+	targetClient *burndown.Client
 }
 
 // nextWorkerBase returns a fresh range of worker numbers, so that transaction
