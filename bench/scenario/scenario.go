@@ -28,7 +28,7 @@ type Scenario struct {
 
 // All returns every scenario in the order `--scenario all` runs them.
 func All() []Scenario {
-	return []Scenario{gateway(), ingest(), mixed(), nginxGateway(), failover(), scale()}
+	return []Scenario{gateway(), ingest(), spread(), mixed(), nginxGateway(), failover(), scale()}
 }
 
 // Select resolves a comma-separated list of names ("all" for every scenario).
