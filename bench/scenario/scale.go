@@ -126,6 +126,10 @@ func (e *Env) scaleStep(ctx context.Context, out *report.Scenario, n int) ([]str
 		out.Figure(report.FigHeapAfterGC+" @"+label, perHeap, "bytes", heapMetric+" after a forced GC, loaded minus empty")
 	}
 
+	if err := e.webhookLatency(ctx, out, node.Client, cat, cust, ids, label); err != nil {
+		out.Note(fmt.Sprintf("alert → webhook @%s: %v", label, err))
+	}
+
 	ht, err := e.httpTarget("burndown", "", node.URL(), cat, cust, 8)
 	if err != nil {
 		return nil, err
