@@ -23,6 +23,11 @@ func spread() Scenario {
 }
 
 func runSpread(ctx context.Context, env *Env, out *report.Scenario) error {
+	if env.Opts.Nodes > 1 {
+		out.Note(fmt.Sprintf("skipped: with --nodes %d the ingest scenario already spreads writes over a cluster, "+
+			"so there is no single-node peak to compare with", env.Opts.Nodes))
+		return nil
+	}
 	cust := target.NewCustomers(env.Customers.Run+"sp", env.Opts.Customers)
 	env.logf("spread: starting 3 nodes and setting up %d customers", cust.N)
 	l, err := env.startLocal(ctx, "spread", 3, cust, burndown.SetupOptions{Price: Price, Amount: Balance})
