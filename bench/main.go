@@ -52,7 +52,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	o := &c.opts
-	fs.StringVar(&c.scenarios, "scenario", "gateway", "scenarios to run, comma-separated: gateway, ingest, mixed, failover, scale, or all")
+	fs.StringVar(&c.scenarios, "scenario", "gateway", "scenarios to run, comma-separated: gateway, ingest, spread, mixed, nginx, failover, scale, or all")
 	fs.StringVar(&c.systems, "systems", "all", "shared systems for gateway/ingest/mixed: "+strings.Join(scenario.SystemNames(), ",")+" (or all)")
 	fs.StringVar(&c.target, "target", "", "base URL of a running Burndown to drive (default: start a local single node)")
 	fs.StringVar(&c.token, "token", "", "API token for --target (local nodes get a generated one)")

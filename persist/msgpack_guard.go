@@ -3,7 +3,6 @@ package persist
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -84,7 +83,7 @@ func (w *rawWalker) item() (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("msgpack: %w", io.ErrUnexpectedEOF)
 	}
-	w.keep([]byte{c})
+	w.keepByte(c)
 	switch {
 	case c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3:
 		return 0, nil
@@ -134,20 +133,19 @@ func (w *rawWalker) item() (uint64, error) {
 	return 0, fmt.Errorf("msgpack: invalid code %#x", c)
 }
 
-// length reads a big-endian length of size bytes.
+// length reads a big-endian length of size bytes (a byte at a time, so
+// nothing escapes to the heap per length).
 func (w *rawWalker) length(size int) (uint64, error) {
-	var b [4]byte
-	if _, err := io.ReadFull(w.r, b[:size]); err != nil {
-		return 0, fmt.Errorf("msgpack: %w", io.ErrUnexpectedEOF)
+	var n uint64
+	for range size {
+		c, err := w.r.ReadByte()
+		if err != nil {
+			return 0, fmt.Errorf("msgpack: %w", io.ErrUnexpectedEOF)
+		}
+		w.keepByte(c)
+		n = n<<8 | uint64(c)
 	}
-	w.keep(b[:size])
-	switch size {
-	case 1:
-		return uint64(b[0]), nil
-	case 2:
-		return uint64(binary.BigEndian.Uint16(b[:2])), nil
-	}
-	return uint64(binary.BigEndian.Uint32(b[:4])), nil
+	return n, nil
 }
 
 // lengthThenCopy reads a length, extra fixed bytes (an ext type), then the
@@ -160,26 +158,40 @@ func (w *rawWalker) lengthThenCopy(size int, extra uint64) error {
 	return w.copy(n + extra)
 }
 
-// copy moves n payload bytes, a bounded chunk at a time.
+// copy moves n payload bytes, a bounded chunk at a time, straight into out
+// (or skips them when only validating): no buffer per value, since every
+// string of every command decoded goes through here.
 func (w *rawWalker) copy(n uint64) error {
 	if n > maxMsgpackValue || uint64(w.size)+n > maxMsgpackValue {
 		return fmt.Errorf("msgpack value larger than %d bytes", maxMsgpackValue)
 	}
-	var chunk [4096]byte
 	for n > 0 {
-		step := min(n, uint64(len(chunk)))
-		if _, err := io.ReadFull(w.r, chunk[:step]); err != nil {
-			return fmt.Errorf("msgpack: %w", io.ErrUnexpectedEOF)
+		step := int(min(n, copyChunk))
+		if w.discard {
+			if _, err := w.r.Discard(step); err != nil {
+				return fmt.Errorf("msgpack: %w", io.ErrUnexpectedEOF)
+			}
+		} else {
+			at := len(w.out)
+			w.out = append(w.out, make([]byte, step)...)
+			if _, err := io.ReadFull(w.r, w.out[at:]); err != nil {
+				w.out = w.out[:at]
+				return fmt.Errorf("msgpack: %w", io.ErrUnexpectedEOF)
+			}
 		}
-		w.keep(chunk[:step])
-		n -= step
+		w.size += step
+		n -= uint64(step)
 	}
 	return nil
 }
 
-func (w *rawWalker) keep(b []byte) {
-	w.size += len(b)
+// copyChunk bounds how much out grows ahead of the bytes actually read, so a
+// length claiming more than the input holds allocates little before failing.
+const copyChunk = 4096
+
+func (w *rawWalker) keepByte(c byte) {
+	w.size++
 	if !w.discard {
-		w.out = append(w.out, b...)
+		w.out = append(w.out, c)
 	}
 }

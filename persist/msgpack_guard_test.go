@@ -61,3 +61,22 @@ func mustMarshal(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// BenchmarkCheckMsgpack is the guard every decoded command passes (apply,
+// restore): its cost and garbage per command of sampleCommands.
+func BenchmarkCheckMsgpack(b *testing.B) {
+	var bodies [][]byte
+	for _, cmd := range sampleCommands() {
+		body, err := Marshal(cmd)
+		if err != nil {
+			b.Fatal(err)
+		}
+		bodies = append(bodies, body)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if err := checkMsgpack(bodies[i%len(bodies)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

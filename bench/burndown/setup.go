@@ -76,12 +76,6 @@ func Setup(ctx context.Context, c *Client, cust *target.Customers, o SetupOption
 		return cat, nil, fmt.Errorf("setup rate: %w", err)
 	}
 
-	ids := make([]string, cust.N)
-	var next, done atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, o.Conns)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	commits := make([]map[string]any, o.Commits)
 	for k := range commits {
 		commits[k] = map[string]any{
@@ -91,32 +85,72 @@ func Setup(ctx context.Context, c *Client, cust *target.Customers, o SetupOption
 			}}},
 		}
 	}
-	for w := 0; w < o.Conns; w++ {
+	ids := make([]string, cust.N)
+	err = parallel(ctx, cust.N, o.Conns, o.Progress, func(ctx context.Context, i int) error {
+		id, err := c.Create(ctx, "/v1/customers", map[string]any{
+			"name": cust.Key(i), "ingest_aliases": []string{cust.Key(i)},
+		})
+		if err == nil {
+			_, err = c.Create(ctx, "/v1/contracts/create", map[string]any{
+				"customer_id": id, "rate_card_id": cat.RateCardID, "starting_at": startS,
+				"commits": commits,
+			})
+		}
+		if err != nil {
+			return fmt.Errorf("setup customer %d: %w", i, err)
+		}
+		ids[i] = id
+		return nil
+	})
+	return cat, ids, err
+}
+
+// AlertsPerCustomer is how many alerts AddAlerts gives each customer.
+const AlertsPerCustomer = 2
+
+// AddAlerts gives each customer two alerts that the bench's load never
+// crosses (a low remaining commit balance and a usage threshold), so that a
+// state-size figure counts what alerts cost to hold, not to fire.
+func AddAlerts(ctx context.Context, c *Client, cat Catalog, ids []string, conns int, progress func(done int)) error {
+	return parallel(ctx, len(ids), conns, progress, func(ctx context.Context, i int) error {
+		alerts := []map[string]any{
+			{"name": "low commit", "alert_type": "low_remaining_commit_balance_reached", "customer_id": ids[i], "threshold": 100},
+			{"name": "usage", "alert_type": "usage_threshold_reached", "customer_id": ids[i],
+				"billable_metric_id": cat.MetricID, "threshold": 1_000_000_000},
+		}
+		for _, a := range alerts[:AlertsPerCustomer] {
+			if _, err := c.Create(ctx, "/v1/alerts/create", a); err != nil {
+				return fmt.Errorf("alert for customer %d: %w", i, err)
+			}
+		}
+		return nil
+	})
+}
+
+// parallel calls do(i) for i in [0, n) on conns goroutines, stopping at the
+// first error; progress, if set, hears every 10000 done.
+func parallel(ctx context.Context, n, conns int, progress func(done int), do func(ctx context.Context, i int) error) error {
+	var next, done atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, conns)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for w := 0; w < conns; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
-				if i >= cust.N {
+				if i >= n {
 					return
 				}
-				id, err := c.Create(ctx, "/v1/customers", map[string]any{
-					"name": cust.Key(i), "ingest_aliases": []string{cust.Key(i)},
-				})
-				if err == nil {
-					_, err = c.Create(ctx, "/v1/contracts/create", map[string]any{
-						"customer_id": id, "rate_card_id": cat.RateCardID, "starting_at": startS,
-						"commits": commits,
-					})
-				}
-				if err != nil {
-					errs <- fmt.Errorf("setup customer %d: %w", i, err)
+				if err := do(ctx, i); err != nil {
+					errs <- err
 					cancel()
 					return
 				}
-				ids[i] = id
-				if d := done.Add(1); o.Progress != nil && d%10000 == 0 {
-					o.Progress(int(d))
+				if d := done.Add(1); progress != nil && d%10000 == 0 {
+					progress(int(d))
 				}
 			}
 		}()
@@ -124,7 +158,7 @@ func Setup(ctx context.Context, c *Client, cust *target.Customers, o SetupOption
 	wg.Wait()
 	close(errs)
 	if err := <-errs; err != nil {
-		return cat, nil, err
+		return err
 	}
-	return cat, ids, ctx.Err()
+	return ctx.Err()
 }

@@ -34,6 +34,7 @@ func Markdown(r *Report) []byte {
 		}
 		p("\n")
 	}
+	targetsMarkdown(&b, r.Targets)
 	for _, s := range r.Scenarios {
 		p("## Scenario `%s`\n\n%s\n\n", s.Name, s.Description)
 		if s.Error != "" {
@@ -96,6 +97,23 @@ func Markdown(r *Report) []byte {
 		}
 	}
 	return b.Bytes()
+}
+
+// targetsMarkdown renders issue 19's figures against their targets.
+func targetsMarkdown(b *bytes.Buffer, rows []TargetRow) {
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "## Targets (issue 19)\n\nEach figure of this run against its target; ratios are Burndown ÷ the named reference, measured in this run.\n\n")
+	fmt.Fprintf(b, "| figure | measured | target | status | from |\n|---|---:|---:|---|---|\n")
+	for _, t := range rows {
+		measured := "—"
+		if t.Missing == "" {
+			measured = num(t.Measured) + unitSuffix(t.Unit)
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", esc(t.Figure), measured, t.Target(), esc(t.Status()), esc(t.Detail))
+	}
+	b.WriteString("\n")
 }
 
 // num prints a figure with sensible precision.

@@ -12,6 +12,8 @@ type Report struct {
 	Systems   []System    `json:"systems"`
 	Skipped   []Skip      `json:"skipped,omitempty"`
 	Scenarios []*Scenario `json:"scenarios"`
+	// Targets is issue 19's table computed from the scenarios (Write fills it).
+	Targets []TargetRow `json:"targets,omitempty"`
 }
 
 // Meta says where and how the run was made.

@@ -21,6 +21,7 @@ func Write(dir string, r *Report) error {
 			s.Plots = append(s.Plots, c.file)
 		}
 	}
+	r.Targets = Targets(r)
 	js, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode report: %w", err)

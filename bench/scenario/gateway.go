@@ -63,7 +63,7 @@ func (e *Env) peakAndLevels(ctx context.Context, out *report.Scenario, op string
 			}
 			return js
 		}
-		res, err := e.runJobs(ctx, out, t.Name(), jobs(main(t), "peak")...)
+		res, err := e.runBreakdown(ctx, out, t.Name(), op, "peak", jobs(main(t), "peak"))
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -75,7 +75,7 @@ func (e *Env) peakAndLevels(ctx context.Context, out *report.Scenario, op string
 		for _, l := range e.Opts.Levels {
 			j := main(t)
 			j.cfg.Rate = l * peak
-			if _, err := e.runJobs(ctx, out, t.Name(), jobs(j, levelName(l))...); err != nil {
+			if _, err := e.runBreakdown(ctx, out, t.Name(), op, levelName(l), jobs(j, levelName(l))); err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}

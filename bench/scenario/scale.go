@@ -22,19 +22,29 @@ import (
 func scale() Scenario {
 	return Scenario{
 		Name: "scale",
-		Description: "For each of --scale-steps customer counts: a fresh single node, N customers with one contract each; " +
-			"RSS per customer, POST /v1/cluster/snapshot time and check/ingest latency while it runs, " +
+		Description: "For each of --scale-steps customer counts: a fresh single node, N customers with one contract each " +
+			"(the onboarding rate), then 2 alerts each; RSS and Go heap (after a forced GC) per customer, the same light " +
+			"check/ingest load without and then during POST /v1/cluster/snapshot (round trip and the pause itself), " +
 			"and time from SIGKILL + restart to a correct answer.",
 		Run: runScale,
 	}
 }
 
-// heapMetric is read from the node's /metrics when it exports it.
+// heapMetric is read from the node's /metrics right after a forced GC.
 const heapMetric = "go_memstats_heap_inuse_bytes"
 
+// snapshotLoad is the light open-loop load that runs with and without a
+// snapshot: checks/s and ingest requests/s.
+const (
+	snapshotChecks  = 2000
+	snapshotIngests = 100
+	quietFor        = 3 * time.Second // the same load without a snapshot
+)
+
 func runScale(ctx context.Context, env *Env, out *report.Scenario) error {
-	tbl := report.Table{Title: "state size", Columns: []string{"customers", "setup /s", "RSS empty MiB", "RSS loaded MiB",
-		"bytes/customer", "snapshot ms", "snapshots on disk MiB", "check max ms during snapshot", "ingest max ms during snapshot", "restart to ready ms"}}
+	tbl := report.Table{Title: "state size", Columns: []string{"customers", "setup /s", "alerts /s", "RSS empty MiB", "RSS loaded MiB",
+		"bytes/customer", "heap/customer after GC", "snapshot ms", "snapshot pause ms", "snapshots on disk MiB",
+		"check max ms during snapshot", "ingest max ms during snapshot", "restart to ready ms"}}
 	for _, n := range env.Opts.ScaleSteps {
 		row, err := env.scaleStep(ctx, out, n)
 		if err != nil {
@@ -49,7 +59,20 @@ func runScale(ctx context.Context, env *Env, out *report.Scenario) error {
 	out.Tables = append(out.Tables, tbl)
 	out.Note("RSS is the server process's resident set (Go heap including garbage not yet collected, Raft log cache, " +
 		"runtime), read from /proc after setup; bytes/customer = (loaded − empty) / N, an upper bound on the state itself.")
+	out.Note(fmt.Sprintf("setup /s is customers created with their contract per second by --scale-conns concurrent clients "+
+		"(the onboarding figure); then each customer gets %d alerts (alerts /s). Heap/customer is %s after a forced GC "+
+		"(GET /debug/pprof/heap?gc=1, admin token) once loaded, minus the same read on the empty node, over N.",
+		burndown.AlertsPerCustomer, heapMetric))
 	return nil
+}
+
+// liveHeap forces a GC on the node and reads its heap in use; ok is false
+// when the node does not expose either.
+func liveHeap(ctx context.Context, c *burndown.Client) (float64, bool) {
+	if err := c.ForceGC(ctx); err != nil {
+		return 0, false
+	}
+	return c.Metric(ctx, heapMetric)
 }
 
 func (e *Env) scaleStep(ctx context.Context, out *report.Scenario, n int) ([]string, error) {
@@ -71,71 +94,48 @@ func (e *Env) scaleStep(ctx context.Context, out *report.Scenario, n int) ([]str
 	if err != nil {
 		return nil, err
 	}
-	heap0, heapOK := node.Client.Metric(ctx, heapMetric)
+	heap0, heapOK := liveHeap(ctx, node.Client)
 	start := time.Now()
 	so := burndown.SetupOptions{Commits: e.Opts.ScaleCommits, Conns: e.Opts.ScaleConns}
 	so.Progress = func(d int) { e.logf("  setup: %d/%d (%.0f/s)", d, n, float64(d)/time.Since(start).Seconds()) }
-	cat, _, err := burndown.Setup(ctx, node.Client, cust, so)
+	cat, ids, err := burndown.Setup(ctx, node.Client, cust, so)
 	if err != nil {
 		return nil, err
 	}
 	setupRate := float64(n) / time.Since(start).Seconds()
+	label := fmt.Sprintf("%d", n)
+	out.Figure(report.FigOnboarding+" @"+label, setupRate, "/s", fmt.Sprintf("customers created with a %d-commit contract, %d concurrent clients",
+		e.Opts.ScaleCommits, e.Opts.ScaleConns))
+	as := time.Now()
+	aProgress := func(d int) { e.logf("  alerts: %d/%d customers (%.0f/s)", d, n, float64(d)/time.Since(as).Seconds()) }
+	if err := burndown.AddAlerts(ctx, node.Client, cat, ids, e.Opts.ScaleConns, aProgress); err != nil {
+		return nil, err
+	}
+	alertRate := float64(n*burndown.AlertsPerCustomer) / time.Since(as).Seconds()
 	time.Sleep(2 * time.Second) // let the runtime settle after the burst
 	rss1, err := launch.RSS(node.Proc.Pid())
 	if err != nil {
 		return nil, err
 	}
 	perCust := float64(rss1-rss0) / float64(n)
-	label := fmt.Sprintf("%d", n)
-	out.Figure("RSS per customer @"+label, perCust, "bytes", fmt.Sprintf("%d commits per contract", e.Opts.ScaleCommits))
-	if heap1, ok := node.Client.Metric(ctx, heapMetric); ok && heapOK {
-		out.Figure("Go heap in use per customer @"+label, (heap1-heap0)/float64(n), "bytes", heapMetric+" from /metrics, before and after setup")
+	out.Figure("RSS per customer @"+label, perCust, "bytes", fmt.Sprintf("%d commits per contract, %d alerts", e.Opts.ScaleCommits, burndown.AlertsPerCustomer))
+	heapCell := "—"
+	if heap1, ok := liveHeap(ctx, node.Client); ok && heapOK {
+		perHeap := (heap1 - heap0) / float64(n)
+		heapCell = fmt.Sprintf("%.0f", perHeap)
+		out.Figure(report.FigHeapAfterGC+" @"+label, perHeap, "bytes", heapMetric+" after a forced GC, loaded minus empty")
 	}
 
-	// Snapshot while a light open-loop check and ingest load runs.
+	if err := e.webhookLatency(ctx, out, node.Client, cat, cust, ids, label); err != nil {
+		out.Note(fmt.Sprintf("alert → webhook @%s: %v", label, err))
+	}
+
 	ht, err := e.httpTarget("burndown", "", node.URL(), cat, cust, 8)
 	if err != nil {
 		return nil, err
 	}
 	defer ht.Close()
-	snapMS := -1.0
-	loadCtx, stopLoad := context.WithCancel(ctx)
-	type lr struct {
-		r  *loadgen.Result
-		op string
-	}
-	results := make(chan lr, 2)
-	loadFor := 3*time.Second + 30*time.Second // cut short once the snapshot is done
-	for _, op := range []string{"check", "ingest"} {
-		cfg := loadgen.Config{Workers: 4, Rate: 2000, Duration: loadFor, Label: "scale " + label + " " + op}
-		f := e.checkOps(ht, n)
-		if op == "ingest" {
-			cfg.Rate = 100
-			f = e.ingestOps(ht, n, nil)
-		}
-		go func(op string) {
-			r, _ := loadgen.Run(loadCtx, cfg, f)
-			results <- lr{r, op}
-		}(op)
-	}
-	time.Sleep(time.Second)
-	ss := time.Now()
-	if err := node.Client.Snapshot(ctx); err != nil {
-		out.Note(fmt.Sprintf("snapshot @%s failed: %v", label, err))
-	} else {
-		snapMS = time.Since(ss).Seconds() * 1000
-	}
-	time.Sleep(time.Second)
-	stopLoad()
-	maxLat := map[string]float64{}
-	for i := 0; i < 2; i++ {
-		r := <-results
-		if r.r != nil {
-			out.Add("burndown", "during snapshot @"+label, r.op, r.r)
-			maxLat[r.op] = r.r.Latency.Max
-		}
-	}
-	out.Figure("snapshot time @"+label, snapMS, "ms", "POST /v1/cluster/snapshot round trip")
+	snap := e.snapshotUnderLoad(ctx, out, node.Client, ht, label, n)
 	snapBytes := dirSize(filepath.Join(node.DataDir), "snap")
 
 	// Kill -9 and restart: restore from the snapshot plus the log tail.
@@ -150,9 +150,79 @@ func (e *Env) scaleStep(ctx context.Context, out *report.Scenario, n int) ([]str
 		restartMS = time.Since(rs).Seconds() * 1000
 	}
 	out.Figure("restart to correct answer @"+label, restartMS, "ms", "SIGKILL, same command line, until the last customer's check answers entitled")
-	return []string{label, fmt.Sprintf("%.0f", setupRate), mib(rss0), mib(rss1), fmt.Sprintf("%.0f", perCust),
-		fmt.Sprintf("%.0f", snapMS), mib(snapBytes), fmt.Sprintf("%.2f", maxLat["check"]), fmt.Sprintf("%.2f", maxLat["ingest"]),
-		fmt.Sprintf("%.0f", restartMS)}, nil
+	return []string{label, fmt.Sprintf("%.0f", setupRate), fmt.Sprintf("%.0f", alertRate), mib(rss0), mib(rss1), fmt.Sprintf("%.0f", perCust), heapCell,
+		fmt.Sprintf("%.0f", snap.ms), fmt.Sprintf("%.2f", snap.pauseMS), mib(snapBytes), fmt.Sprintf("%.2f", snap.maxLat["check"]),
+		fmt.Sprintf("%.2f", snap.maxLat["ingest"]), fmt.Sprintf("%.0f", restartMS)}, nil
+}
+
+// snapshotOutcome is what snapshotUnderLoad measured.
+type snapshotOutcome struct {
+	ms, pauseMS float64 // round trip and the state machine's pause; -1 unknown
+	maxLat      map[string]float64
+}
+
+// snapshotUnderLoad runs a light open-loop check and ingest load first
+// without a snapshot (phase "no snapshot @N"), then again while a snapshot
+// is taken ("during snapshot @N"), and reads the snapshot's pause from
+// burndown_snapshot_pause_seconds.
+func (e *Env) snapshotUnderLoad(ctx context.Context, out *report.Scenario, c *burndown.Client, ht *target.HTTP, label string, n int) snapshotOutcome {
+	o := snapshotOutcome{ms: -1, pauseMS: -1, maxLat: map[string]float64{}}
+	e.lightLoad(ctx, out, ht, report.PhaseNoSnapshot+" @"+label, n, quietFor, nil)
+	pause0, ok0 := c.Metric(ctx, "burndown_snapshot_pause_seconds_sum")
+	o.maxLat = e.lightLoad(ctx, out, ht, report.PhaseDuringSnap+" @"+label, n, 33*time.Second, func() {
+		time.Sleep(time.Second)
+		ss := time.Now()
+		if err := c.Snapshot(ctx); err != nil {
+			out.Note(fmt.Sprintf("snapshot @%s failed: %v", label, err))
+		} else {
+			o.ms = time.Since(ss).Seconds() * 1000
+		}
+		time.Sleep(time.Second)
+	})
+	if pause1, ok1 := c.Metric(ctx, "burndown_snapshot_pause_seconds_sum"); ok0 && ok1 && o.ms >= 0 {
+		o.pauseMS = (pause1 - pause0) * 1000
+		out.Figure(report.FigSnapshotPause+" @"+label, o.pauseMS, "ms", "burndown_snapshot_pause_seconds: the state machine paused for the copy-on-write capture")
+	}
+	out.Figure("snapshot time @"+label, o.ms, "ms", "POST /v1/cluster/snapshot round trip")
+	return o
+}
+
+// lightLoad runs snapshotChecks checks/s and snapshotIngests ingest
+// requests/s as phase name for up to d, cut short when during (if set)
+// returns; it returns each op's max latency.
+func (e *Env) lightLoad(ctx context.Context, out *report.Scenario, ht *target.HTTP, name string, n int, d time.Duration, during func()) map[string]float64 {
+	loadCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	type lr struct {
+		r  *loadgen.Result
+		op string
+	}
+	results := make(chan lr, 2)
+	for _, op := range []string{"check", "ingest"} {
+		cfg := loadgen.Config{Workers: 4, Rate: snapshotChecks, Duration: d, Label: "scale " + name + " " + op}
+		f := e.checkOps(ht, n)
+		if op == "ingest" {
+			cfg.Rate = snapshotIngests
+			f = e.ingestOps(ht, n, nil)
+		}
+		go func(op string) {
+			r, _ := loadgen.Run(loadCtx, cfg, f)
+			results <- lr{r, op}
+		}(op)
+	}
+	if during != nil {
+		during()
+		stop()
+	}
+	maxLat := map[string]float64{}
+	for range 2 {
+		r := <-results
+		if r.r != nil {
+			out.Add("burndown", name, r.op, r.r)
+			maxLat[r.op] = r.r.Latency.Max
+		}
+	}
+	return maxLat
 }
 
 // waitCheck polls a check until it answers entitled.

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"burndown/bench/burndown"
 	"burndown/bench/report"
 	"burndown/bench/target"
 )
@@ -27,7 +28,7 @@ type Scenario struct {
 
 // All returns every scenario in the order `--scenario all` runs them.
 func All() []Scenario {
-	return []Scenario{gateway(), ingest(), mixed(), nginxGateway(), failover(), scale()}
+	return []Scenario{gateway(), ingest(), spread(), mixed(), nginxGateway(), failover(), scale()}
 }
 
 // Select resolves a comma-separated list of names ("all" for every scenario).
@@ -109,6 +110,8 @@ type Env struct {
 	// shared is the local Burndown cluster the run started for Systems, nil
 	// with --target.
 	shared *local
+	// targetClient is the --target server's client, nil without one.
+	targetClient *burndown.Client
 }
 
 // nextWorkerBase returns a fresh range of worker numbers, so that transaction

@@ -153,6 +153,7 @@ func (e *Env) startBurndown(ctx context.Context, targetURL string, conns int, ad
 		return nil
 	}
 	client = burndown.NewClient(url, e.Token, 32)
+	e.targetClient = client
 	e.logf("bench: setting up %d customers on %s", e.Customers.N, url)
 	cat, _, err := burndown.Setup(ctx, client, e.Customers, burndown.SetupOptions{Price: Price, Amount: Balance})
 	if err != nil {

@@ -1,0 +1,53 @@
+package scenario
+
+import (
+	"context"
+	"fmt"
+
+	"burndown/bench/burndown"
+	"burndown/bench/report"
+	"burndown/bench/target"
+)
+
+// spread: write throughput of a 3-node cluster when clients send their
+// writes to every node, not only the leader (followers forward them), for
+// the targets' comparison with the ingest scenario's single node.
+func spread() Scenario {
+	return Scenario{
+		Name: report.SpreadScenario,
+		Description: "A fresh local 3-node cluster with the run's customers; POST /v1/ingest closed loop with --ingest-conns " +
+			"workers spread over all three nodes (followers forward writes to the leader). Its peak is compared with the " +
+			"single node's peak of scenario ingest in the targets.",
+		Run: runSpread,
+	}
+}
+
+func runSpread(ctx context.Context, env *Env, out *report.Scenario) error {
+	if env.Opts.Nodes > 1 {
+		out.Note(fmt.Sprintf("skipped: with --nodes %d the ingest scenario already spreads writes over a cluster, "+
+			"so there is no single-node peak to compare with", env.Opts.Nodes))
+		return nil
+	}
+	cust := target.NewCustomers(env.Customers.Run+"sp", env.Opts.Customers)
+	env.logf("spread: starting 3 nodes and setting up %d customers", cust.N)
+	l, err := env.startLocal(ctx, "spread", 3, cust, burndown.SetupOptions{Price: Price, Amount: Balance})
+	if err != nil {
+		return err
+	}
+	defer l.cluster.Stop()
+	mt, err := env.multiTarget(report.SpreadSystem, l, env.Opts.IngestConns+4)
+	if err != nil {
+		return err
+	}
+	defer mt.Close()
+	j := job{name: "peak", op: "ingest", cfg: env.closed(env.Opts.IngestConns), factory: env.ingestOps(mt, cust.N, nil)}
+	res, err := env.runJobs(ctx, out, report.SpreadSystem, j)
+	if err != nil {
+		return err
+	}
+	if res[0] == nil || res[0].Ops == 0 {
+		return fmt.Errorf("spread: no write succeeded: %s", errText(nil, res[0]))
+	}
+	out.Note(fmt.Sprintf("%d ingest workers, one keep-alive connection each, spread round-robin over the 3 nodes", env.Opts.IngestConns))
+	return nil
+}
