@@ -138,9 +138,7 @@ func (r *run) noteContract(k contract) {
 			r.rep.note(kindContracts, k.ID, "%d %s not carried", p.n, p.what)
 		}
 	}
-	if raw := k.UsageFilter; len(raw) > 0 && string(raw) != "null" {
-		r.rep.note(kindContracts, k.ID, "usage_filter not carried")
-	}
+
 }
 
 // draftInvoices are the ids of a customer's draft invoices: a schedule item
@@ -197,6 +195,9 @@ func (r *run) contractBody(k contract, targetCustomer string, drafts map[string]
 			s["day"], s["billing_anchor_date"] = "CUSTOM_DATE", us["billing_anchor_date"]
 		}
 		body["usage_statement_schedule"] = s
+	}
+	if err := r.addUsageFilter(body, k); err != nil {
+		return nil, err
 	}
 	if bp := k.CustomerBillingProviderConfiguration; bp != nil {
 		body["billing_provider_configuration"] = map[string]any{"billing_provider": bp.BillingProvider, "delivery_method": bp.DeliveryMethod}

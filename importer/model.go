@@ -114,7 +114,6 @@ type contract struct {
 	} `json:"customer_billing_provider_configuration"`
 	PrepaidBalanceThresholdConfiguration json.RawMessage `json:"prepaid_balance_threshold_configuration"`
 	SpendThresholdConfiguration          json.RawMessage `json:"spend_threshold_configuration"`
-	UsageFilter                          json.RawMessage `json:"usage_filter"`
 	// ScheduledChargesOnUsageInvoices is ALL when the source bills the
 	// contract's scheduled charges on its usage invoices (also in Current).
 	ScheduledChargesOnUsageInvoices string `json:"scheduled_charges_on_usage_invoices"`
@@ -135,6 +134,7 @@ type contractTerms struct {
 	UsageStatementSchedule           map[string]string `json:"usage_statement_schedule"`
 	MultiplierOverridePrioritization string            `json:"multiplier_override_prioritization"`
 	ScheduledChargesOnUsageInvoices  string            `json:"scheduled_charges_on_usage_invoices"`
+	UsageFilter                      json.RawMessage   `json:"usage_filter"`
 }
 
 type commit struct {

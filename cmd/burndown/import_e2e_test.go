@@ -130,7 +130,8 @@ func mustID(t *testing.T, p *process, path string, body any) string {
 // four products (one composite-free FIXED fee), a rate card whose Calls
 // rate changes on March 1, three customers (aliases, a Stripe link, one
 // with none), contracts with prepaid and postpaid commits, credits, an
-// override and a monthly scheduled charge, alerts and a webhook; then uses
+// override and a monthly scheduled charge, an add-on contract with a usage
+// filter beside Acme's, threshold configurations, alerts and a webhook; then uses
 // part of the commits and credits on January 10.
 func buildPopulation(t *testing.T, p *process) {
 	t.Helper()
@@ -173,6 +174,12 @@ func buildPopulation(t *testing.T, p *process) {
 			"commit":              map[string]any{"product_id": prepay, "name": "Auto-recharge", "applicable_product_tags": []string{"api"}},
 			"payment_gate_config": map[string]any{"payment_gate_type": "NONE"}},
 	})
+	// An add-on beside Acme's platform contract, rating only the EU's
+	// usage (a second contract in force, with a usage filter).
+	mustID(t, p, "/v1/contracts/create", map[string]any{"customer_id": acme, "rate_card_id": rc, "starting_at": jan1, "name": "Acme EU add-on",
+		"usage_filter": map[string]any{"group_key": "region", "group_values": []string{"eu"}},
+		"credits": []any{map[string]any{"product_id": prepay, "name": "EU credit",
+			"access_schedule": map[string]any{"schedule_items": []any{map[string]any{"amount": 100, "starting_at": jan1, "ending_before": jan27}}}}}})
 	mustID(t, p, "/v1/contracts/create", map[string]any{"customer_id": beta, "rate_card_id": rc, "starting_at": jan1, "name": "Beta trial",
 		"credits": []any{map[string]any{"product_id": prepay, "name": "Trial credit", "applicable_product_ids": []string{callsP},
 			"access_schedule": map[string]any{"schedule_items": []any{map[string]any{"amount": 1000, "starting_at": jan1, "ending_before": jan27}}}}},
@@ -435,8 +442,9 @@ func equalJSON(a, b any) bool {
 	return bytes.Equal(x, y)
 }
 
-// thresholdsOf is a customer's threshold configurations, by contract name
-// and key, with product ids replaced by product names.
+// thresholdsOf is a customer's threshold configurations and usage
+// filters, by contract name and key, with product ids replaced by product
+// names.
 func thresholdsOf(t *testing.T, p *process, customer string) map[string]string {
 	t.Helper()
 	names := map[string]string{}
@@ -446,13 +454,14 @@ func thresholdsOf(t *testing.T, p *process, customer string) map[string]string {
 	out := map[string]string{}
 	type contract struct {
 		Current struct {
-			Name string `json:"name"`
+			Name   string          `json:"name"`
+			Filter json.RawMessage `json:"usage_filter"`
 		} `json:"current"`
 		Recharge json.RawMessage `json:"prepaid_balance_threshold_configuration"`
 		Spend    json.RawMessage `json:"spend_threshold_configuration"`
 	}
 	for _, k := range listData[contract](t, p, "POST", "/v1/contracts/list", map[string]any{"customer_id": customer}) {
-		for key, raw := range map[string]json.RawMessage{"prepaid_balance_threshold_configuration": k.Recharge, "spend_threshold_configuration": k.Spend} {
+		for key, raw := range map[string]json.RawMessage{"prepaid_balance_threshold_configuration": k.Recharge, "spend_threshold_configuration": k.Spend, "usage_filter": k.Current.Filter} {
 			if len(raw) == 0 || string(raw) == "null" {
 				continue
 			}
@@ -467,8 +476,8 @@ func thresholdsOf(t *testing.T, p *process, customer string) map[string]string {
 }
 
 // compareThresholds checks that every customer's threshold configurations
-// were carried: equal, except a recharge the source had raised already,
-// carried switched off.
+// and usage filters were carried: equal, except a recharge the source had
+// raised already, carried switched off.
 func compareThresholds(t *testing.T, src, dst *process) {
 	t.Helper()
 	srcCustomers := byName(listData[namedID](t, src, "GET", "/v1/customers", nil))
@@ -490,7 +499,7 @@ func compareThresholds(t *testing.T, src, dst *process) {
 			t.Errorf("%s: %d threshold configurations in the source, %d in the target", name, len(s), len(d))
 		}
 	}
-	if total != 3 {
-		t.Errorf("the population has %d threshold configurations, want 3", total)
+	if total != 4 {
+		t.Errorf("the population has %d threshold configurations and usage filters, want 4", total)
 	}
 }
