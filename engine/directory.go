@@ -1,6 +1,9 @@
 package engine
 
-import "sync/atomic"
+import (
+	"maps"
+	"sync/atomic"
+)
 
 // CustomerHandle is the part of a customer that any goroutine may read: its
 // id, its shard and its published entitlement view.
@@ -29,32 +32,39 @@ func (h *CustomerHandle) Archived() bool { return h.archived.Load() }
 // once the customer's creation has been applied).
 func (h *CustomerHandle) View() *EntitlementView { return h.view.Load() }
 
+// The directory's partitioning. An insert copies its partition's small
+// fixed delta and, every directoryDeltaMax inserts, clones its base map,
+// so its cost grows with keys/directoryPartitions: with 4096 partitions a
+// million customers (two keys each) are about 500 keys a partition
+// (BenchmarkDirectoryInsert).
 const (
-	directoryPartitions = 256
-	directoryDeltaMax   = 64
+	directoryPartitions = 4096
+	directoryDeltaMax   = 8
 )
 
 // directory maps customer ids and ingest aliases to handles. Reads are
 // lock-free and allocation-free; the single writer (the apply goroutine)
-// publishes copy-on-write partitions. Each partition keeps a small delta map
-// in front of a large base map so an insert copies at most the delta, and the
-// base is rebuilt only every directoryDeltaMax inserts.
+// publishes copy-on-write partitions. Each partition keeps a short delta in
+// front of a larger base map so an insert copies at most the delta, and the
+// base is rebuilt only every directoryDeltaMax inserts. A partition no key
+// has reached is nil: an empty engine costs the pointers alone.
 type directory struct {
 	parts [directoryPartitions]atomic.Pointer[dirPart]
 }
 
+// dirPart is one partition: its base map and the n keys inserted since it
+// was built, oldest first (the last one for a key wins; a nil handle hides
+// the base's). A lookup scans the delta's hashes, one cache line, and
+// compares a key only where its hash matches.
 type dirPart struct {
-	base  map[string]*CustomerHandle
-	delta map[string]*CustomerHandle
+	base   map[string]*CustomerHandle
+	n      int
+	hashes [directoryDeltaMax]uint64
+	keys   [directoryDeltaMax]string
+	hs     [directoryDeltaMax]*CustomerHandle
 }
 
-func newDirectory() *directory {
-	d := &directory{}
-	for i := range d.parts {
-		d.parts[i].Store(&dirPart{base: map[string]*CustomerHandle{}, delta: map[string]*CustomerHandle{}})
-	}
-	return d
-}
+func newDirectory() *directory { return &directory{} }
 
 func fnv64a(s string) uint64 {
 	h := uint64(14695981039346656037)
@@ -76,52 +86,66 @@ func fnv64aBytes(b []byte) uint64 {
 
 // lookup finds a customer by id or alias.
 func (d *directory) lookup(key string) *CustomerHandle {
-	p := d.parts[fnv64a(key)%directoryPartitions].Load()
-	if h, ok := p.delta[key]; ok {
-		return h // nil: removed since the base was built
+	hv := fnv64a(key)
+	p := d.parts[hv%directoryPartitions].Load()
+	if p == nil {
+		return nil
+	}
+	for i := p.n - 1; i >= 0; i-- {
+		if p.hashes[i] == hv && p.keys[i] == key {
+			return p.hs[i] // nil: removed since the base was built
+		}
 	}
 	return p.base[key]
 }
 
 // lookupBytes is lookup for a key held in a byte slice, without allocating.
 func (d *directory) lookupBytes(key []byte) *CustomerHandle {
-	p := d.parts[fnv64aBytes(key)%directoryPartitions].Load()
-	if h, ok := p.delta[string(key)]; ok {
-		return h
+	hv := fnv64aBytes(key)
+	p := d.parts[hv%directoryPartitions].Load()
+	if p == nil {
+		return nil
+	}
+	for i := p.n - 1; i >= 0; i-- {
+		if p.hashes[i] == hv && p.keys[i] == string(key) {
+			return p.hs[i]
+		}
 	}
 	return p.base[string(key)]
 }
 
 // insert publishes key → h. Only the apply goroutine calls it.
 func (d *directory) insert(key string, h *CustomerHandle) {
-	slot := &d.parts[fnv64a(key)%directoryPartitions]
-	old := slot.Load()
-	if len(old.delta) >= directoryDeltaMax {
-		base := make(map[string]*CustomerHandle, len(old.base)+len(old.delta)+1)
-		for k, v := range old.base {
-			base[k] = v
-		}
-		for k, v := range old.delta {
-			if v == nil {
-				delete(base, k)
-			} else {
-				base[k] = v
-			}
-		}
-		if h == nil {
-			delete(base, key)
-		} else {
-			base[key] = h
-		}
-		slot.Store(&dirPart{base: base, delta: map[string]*CustomerHandle{}})
+	hv := fnv64a(key)
+	slot := &d.parts[hv%directoryPartitions]
+	next := &dirPart{}
+	if old := slot.Load(); old != nil {
+		*next = *old
+	}
+	if next.n < directoryDeltaMax {
+		next.hashes[next.n], next.keys[next.n], next.hs[next.n] = hv, key, h
+		next.n++
+		slot.Store(next)
 		return
 	}
-	delta := make(map[string]*CustomerHandle, len(old.delta)+1)
-	for k, v := range old.delta {
-		delta[k] = v
+	base := maps.Clone(next.base) // copies the table, without rehashing
+	if base == nil {
+		base = make(map[string]*CustomerHandle, directoryDeltaMax+1)
 	}
-	delta[key] = h
-	slot.Store(&dirPart{base: old.base, delta: delta})
+	for i := range next.n {
+		setOrDelete(base, next.keys[i], next.hs[i])
+	}
+	setOrDelete(base, key, h)
+	slot.Store(&dirPart{base: base})
+}
+
+// setOrDelete sets key to h in m, or deletes it when h is nil.
+func setOrDelete(m map[string]*CustomerHandle, key string, h *CustomerHandle) {
+	if h == nil {
+		delete(m, key)
+		return
+	}
+	m[key] = h
 }
 
 // remove stops key from resolving (an ingest alias a customer gave up):
@@ -132,13 +156,18 @@ func (d *directory) remove(key string) { d.insert(key, nil) }
 // bulkLoad replaces the whole directory; used by Restore on a fresh engine.
 func (d *directory) bulkLoad(entries map[string]*CustomerHandle) {
 	parts := make([]map[string]*CustomerHandle, directoryPartitions)
-	for i := range parts {
-		parts[i] = map[string]*CustomerHandle{}
-	}
 	for k, h := range entries {
-		parts[fnv64a(k)%directoryPartitions][k] = h
+		i := fnv64a(k) % directoryPartitions
+		if parts[i] == nil {
+			parts[i] = map[string]*CustomerHandle{}
+		}
+		parts[i][k] = h
 	}
 	for i := range d.parts {
-		d.parts[i].Store(&dirPart{base: parts[i], delta: map[string]*CustomerHandle{}})
+		if parts[i] == nil {
+			d.parts[i].Store(nil)
+			continue
+		}
+		d.parts[i].Store(&dirPart{base: parts[i]})
 	}
 }
