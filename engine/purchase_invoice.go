@@ -9,7 +9,10 @@ package engine
 // FINALIZED, or VOID once its payment failed. They are built from the
 // workflows when read, so nothing new is stored and an old log reads back
 // with the invoices of its gates; they are not rated, counted by alerts or
-// sent to Stripe (the gate's own charge is what Stripe sees).
+// sent to Stripe (the gate's own charge is what Stripe sees). A STRIPE
+// gate paid by invoice (stripe_gate.go) shows its Stripe invoice, once
+// known, as the invoice's External: PAID once paid, PAYMENT_FAILED once
+// failed, FINALIZED while pending.
 func (k *Contract) PurchaseInvoices(fiat string) []*Invoice {
 	if len(k.Workflows) == 0 {
 		return nil
@@ -32,7 +35,7 @@ func (k *Contract) PurchaseInvoices(fiat string) []*Invoice {
 			FinalizedAt: wf.CreatedAt, CreditTypeID: ct, Total: wf.Amount, Lines: []*InvoiceLine{{
 				Type: LineCommitPurchase, ProductID: product, CommitID: wf.CommitID, CreditTypeID: ct,
 				Quantity: amountOne, UnitPrice: wf.Amount, Total: wf.Amount,
-			}}})
+			}}, External: wf.stripeInvoice()})
 	}
 	return out
 }
@@ -45,4 +48,20 @@ func (k *Contract) purchasedCommit(id string) *Commit {
 	}
 	cm, _ := k.gated(id)
 	return cm
+}
+
+// stripeInvoice is the Stripe invoice a workflow is paid through, as its
+// purchase invoice's External (nil: none known).
+func (wf *PaymentWorkflow) stripeInvoice() *ExternalInvoice {
+	if wf.StripeInvoiceID == "" {
+		return nil
+	}
+	status := ExternalFinalized
+	switch wf.Status {
+	case GatePaid:
+		status = ExternalPaid
+	case GateFailed:
+		status = ExternalPaymentFailed
+	}
+	return &ExternalInvoice{Provider: ProviderStripeBilling, InvoiceID: wf.StripeInvoiceID, Status: status}
 }

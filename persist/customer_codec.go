@@ -92,10 +92,21 @@ import (
 //     with any is refused there (such contracts are created only in the
 //     compact format: CommandNeedsFormat).
 //
+//   - 13: layout 12 plus, after the separate SCHEDULED invoices, the
+//     stripe_config of STRIPE payment gates (on the auto-recharge and
+//     threshold billing configurations and on each workflow) and the
+//     Stripe invoice a workflow is paid through (engine/stripe_gate.go,
+//     stripe_codec.go; one zero byte for a customer without any). Older
+//     records have none: their STRIPE gates charge a PaymentIntent, as
+//     every build before did. The decimal data format's layout 9 record
+//     drops them with the trailer, so a customer with any is refused
+//     there (stripe_config is proposed only in the compact format:
+//     CommandNeedsFormat).
+//
 // Layouts differ in how an amount is written, so the reader is one decoder
 // parameterised by its amount reader (binReader.amount), and in the fields
 // appended since, which it reads when the record's layout has them.
-const customerLayout byte = 12
+const customerLayout byte = 13
 
 // amountReaders maps each layout DecodeCustomer reads to its amount reader.
 var amountReaders = map[byte]func(*binReader) money.Amount{
@@ -110,6 +121,7 @@ var amountReaders = map[byte]func(*binReader) money.Amount{
 	10: (*binReader).binAmount,
 	11: (*binReader).binAmount,
 	12: (*binReader).binAmount,
+	13: (*binReader).binAmount,
 }
 
 // The customer layout is a hand-written, reflection-free encoding: snapshots
@@ -256,6 +268,7 @@ func appendCustomerTrailer(dst []byte, c *engine.Customer) ([]byte, int) {
 	}
 	w.manualEntries(c)
 	w.separateScheduled(c)
+	w.stripeGates(c)
 	return w.b, at
 }
 
@@ -772,6 +785,9 @@ func DecodeCustomer(b []byte, intern map[string]string) (*engine.Customer, error
 	}
 	if r.layout >= layoutScheduledInvoices {
 		r.separateScheduled(c)
+	}
+	if r.layout >= layoutStripeGates {
+		r.stripeGates(c)
 	}
 	if r.err == nil && r.i != len(r.b) {
 		r.fail(fmt.Errorf("%d trailing bytes", len(r.b)-r.i))

@@ -93,6 +93,9 @@ func appendCustomer(dst []byte, c *engine.Customer, layout byte, amount func(*bi
 	if w.layout >= layoutScheduledInvoices {
 		w.binWriter.separateScheduled(c)
 	}
+	if w.layout >= layoutStripeGates {
+		w.binWriter.stripeGates(c)
+	}
 	return w.b
 }
 
