@@ -229,6 +229,13 @@ func (r *stripeRecorder) snapshot() []stripeCall {
 
 const stripeTestSecret = "whsec_test_burndown"
 
+// piGate is a STRIPE payment_gate_config charged as a PaymentIntent: what
+// the tests of PaymentIntents send, a gate without stripe_config being
+// paid through a Stripe invoice (stripe_purchase_test.go).
+func piGate() map[string]any {
+	return map[string]any{"payment_gate_type": "STRIPE", "stripe_config": map[string]any{"payment_type": "PAYMENT_INTENT"}}
+}
+
 type stripeEnv struct {
 	*testEnv
 	rec                     *stripeRecorder
@@ -285,7 +292,7 @@ func (e *stripeEnv) buyStripe(amount int) stripeCall {
 	e.t.Helper()
 	before := len(e.rec.snapshot())
 	c := prepaidCommit(e.testEnv, e.product, amount)
-	c["payment_gate_config"] = map[string]any{"payment_gate_type": "STRIPE"}
+	c["payment_gate_config"] = piGate()
 	e.ok("POST", "/v2/contracts/edit", map[string]any{"customer_id": e.cust, "contract_id": e.contract, "add_commits": []any{c}}, nil)
 	deadline := time.Now().Add(10 * time.Second)
 	for len(e.rec.snapshot()) == before {
