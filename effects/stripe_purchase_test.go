@@ -171,7 +171,7 @@ func TestChargeByInvoice(t *testing.T) {
 		"card error": {answer(402, map[string]any{"error": map[string]any{"type": "card_error", "code": "card_declined",
 			"decline_code": "insufficient_funds", "message": "Your card has insufficient funds."}}), engine.GateFailed, "Your card has insufficient funds. (insufficient_funds)"},
 		"requires action error": {answer(402, map[string]any{"error": map[string]any{"type": "invalid_request_error", "code": "invoice_payment_intent_requires_action",
-			"message": "This payment requires additional user action before it can be completed successfully.",
+			"message":        "This payment requires additional user action before it can be completed successfully.",
 			"payment_intent": map[string]any{"id": "pi_3ds", "object": "payment_intent", "status": "requires_action", "next_action": map[string]any{"type": "use_stripe_sdk"}}}}),
 			engine.GateActionRequired, "use_stripe_sdk"},
 		"payment intent requires action": {answer(200, map[string]any{"id": "in_open", "object": "invoice", "status": "open",
