@@ -14,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"burndown/cluster"
 	"burndown/engine"
+	"burndown/money"
 )
 
 // STRIPE gates paid through a Stripe invoice (stripe_purchase.go), against
@@ -214,5 +216,115 @@ func TestChargeWithoutStripeConfigIsAPaymentIntent(t *testing.T) {
 	defer rt.mu.Unlock()
 	if len(rt.sent) != 1 || rt.sent[0].path != "/v1/payment_intents" || rt.sent[0].key != "note-2" {
 		t.Fatalf("requests %+v", rt.sent)
+	}
+}
+
+// nodeTripper is a node's round tripper to stripe-mock in a failover
+// test: every POST is logged with the node's name; the pay answer is lost
+// on a dead node and rewritten to a paid invoice elsewhere.
+type nodeTripper struct {
+	node string
+	log  *sharedSent
+	dead bool
+}
+
+type sharedSent struct {
+	mu   sync.Mutex
+	sent []struct{ node, path, key string }
+}
+
+func (s *sharedSent) snapshot() []struct{ node, path, key string } {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]struct{ node, path, key string }(nil), s.sent...)
+}
+
+func (n nodeTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodPost {
+		n.log.mu.Lock()
+		n.log.sent = append(n.log.sent, struct{ node, path, key string }{n.node, req.URL.Path, req.Header.Get("Idempotency-Key")})
+		n.log.mu.Unlock()
+	}
+	if !strings.HasSuffix(req.URL.Path, "/pay") {
+		return http.DefaultTransport.RoundTrip(req)
+	}
+	if n.dead {
+		return nil, errors.New("connection reset after the invoice was paid")
+	}
+	return answer(200, map[string]any{"id": "in_paid", "object": "invoice", "status": "paid"})()
+}
+
+// A purchase paid by invoice across a failover: the first leader's pay
+// answer is lost with it; the new leader sends the four requests again
+// with the same Idempotency-Keys (Stripe answers with the first objects),
+// the workflow is paid once and every replica records the Stripe invoice.
+func TestStripeInvoicePurchaseAfterFailover(t *testing.T) {
+	base := startStripeMockBin(t)
+	log := &sharedSent{}
+	specs := []nodeSpec{newSpec(t, "n1", true), newSpec(t, "n2", false), newSpec(t, "n3", false)}
+	nodes := make([]*cluster.Node, len(specs))
+	for i, s := range specs {
+		st, err := NewStripe(StripeConfig{APIKey: "sk_test_123", APIBase: base,
+			HTTPClient: &http.Client{Transport: nodeTripper{node: s.id, log: log, dead: s.id == "n1"}, Timeout: 10 * time.Second}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.webhooks = WebhookConfig{RetryBase: 20 * time.Millisecond, RetryMax: 100 * time.Millisecond}
+		s.payments = st
+		nodes[i] = s.open(t)
+	}
+	leader := waitLeader(t, nodes[0])
+	for _, s := range specs[1:] {
+		if err := leader.AddNode(ctxT(t, 15*time.Second), s.id, s.raftAddr, s.httpAddr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := leader.Now().UnixNano()
+	setupCatalog(t, leader, start)
+	mustPropose(t, leader, &engine.CreateCustomer{ID: "c1", Name: "c1", BillingProviders: []engine.BillingProviderConfig{
+		{BillingProvider: "stripe", Configuration: map[string]string{"stripe_customer_id": "cus_1"}}}})
+	mustPropose(t, leader, &engine.CreateContract{ID: "k1", CustomerID: "c1", RateCardID: "rc1", StartingAt: start})
+	converge(t, leader, nodes...)
+	mustPropose(t, leader, &engine.EditContract{CustomerID: "c1", ContractID: "k1", AddCommits: []engine.CommitInput{{
+		Type: engine.CommitPrepaid, ProductID: "p1", AccessSchedule: []engine.ScheduleItem{{Amount: money.FromInt(2000), StartingAt: start, EndingBefore: start + 90*day}},
+		PaymentGate: &engine.PaymentGateInput{Type: engine.GateStripe, Stripe: &engine.StripeGateConfig{PaymentType: engine.StripePayInvoice}}}}})
+	eventually(t, 10*time.Second, "the first leader's pay request", func() bool {
+		for _, s := range log.snapshot() {
+			if strings.HasSuffix(s.path, "/pay") {
+				return true
+			}
+		}
+		return false
+	})
+	leader.Close()
+	live := others(nodes, leader)
+	next := waitLeader(t, live...)
+	eventually(t, 15*time.Second, "the purchase paid", func() bool {
+		wfs := workflows(t, next, "c1", "k1")
+		return len(wfs) == 1 && wfs[0].Status == engine.GatePaid
+	})
+	converge(t, next, live...)
+	for _, n := range live {
+		if wfs := workflows(t, n, "c1", "k1"); wfs[0].StripeInvoiceID == "" || !wfs[0].Stripe.PaysByInvoice() {
+			t.Fatalf("node %s: workflow %+v", nodeID(n), wfs[0])
+		}
+		if b, _ := balance(n.Engine(), "c1"); b.String() != "2000" {
+			t.Fatalf("node %s: balance %s, want 2000", nodeID(n), b)
+		}
+	}
+	byKey := map[string]map[string]bool{} // key: the nodes that sent it
+	for _, s := range log.snapshot() {
+		if byKey[s.key] == nil {
+			byKey[s.key] = map[string]bool{}
+		}
+		byKey[s.key][s.node] = true
+	}
+	if len(byKey) != 4 {
+		t.Fatalf("%d distinct keys, want the purchase's 4: %v", len(byKey), byKey)
+	}
+	for k, sent := range byKey {
+		if !sent["n1"] || len(sent) != 2 {
+			t.Fatalf("key %s sent by %v, want the first leader and the new one", k, sent)
+		}
 	}
 }
