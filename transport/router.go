@@ -414,7 +414,7 @@ func (s *Server) propose(ctx *fasthttp.RequestCtx, cmd engine.Command) (engine.R
 	var res engine.Result
 	if guarded {
 		res, err = s.node.ProposeOnce(pctx, cmd, key)
-		if errors.Is(err, cluster.ErrUpgradeNotFinalized) {
+		if errors.Is(err, cluster.ErrUpgradeNotFinalized) && !usesStripeConfig(cmd) {
 			return res, badRequest("%s: on this route it needs every node on this release and the upgrade finalized (burndown cluster finalize-upgrade); send the request without it, or finalize first", idempotencyHeader)
 		}
 	} else {
