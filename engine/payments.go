@@ -35,7 +35,9 @@ import (
 // (never sent to webhook destinations) with that id and the total, and the
 // leader's dispatcher charges it through Stripe (effects/dispatch.go,
 // effects/stripe.go), keyed by the notification id, and settles it with
-// release_payment_gate from Stripe (Provider "stripe"). The API's release
+// release_payment_gate from Stripe (Provider "stripe"): as a PaymentIntent,
+// or through a Stripe invoice when the gate's stripe_config says INVOICE
+// (stripe_gate.go). The API's release
 // cannot settle a STRIPE workflow, nor Stripe an EXTERNAL one.
 //
 // Everything here is deterministic: ids derive from the contract and the
