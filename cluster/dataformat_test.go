@@ -85,7 +85,11 @@ func TestFinalizeUpgrade(t *testing.T) {
 	action := &engine.ReleasePaymentGate{WorkflowID: "wf", Outcome: engine.GateActionRequired, Provider: engine.ProviderStripe}
 	name := "Renamed"
 	rename := &engine.EditContract{CustomerID: "cu-e", ContractID: "k-e", UpdateName: &name}
-	for _, cmd := range []engine.Command{monthly, action, rename} {
+	// A STRIPE gate paid by invoice (stripe_config INVOICE, the API's
+	// default): earlier releases would charge a PaymentIntent.
+	byInvoice := &engine.EditContract{CustomerID: "cu-e", ContractID: "k-e", AddCommits: []engine.CommitInput{{Type: engine.CommitPrepaid, ProductID: "p-buy",
+		PaymentGate: &engine.PaymentGateInput{Type: engine.GateStripe, Stripe: &engine.StripeGateConfig{PaymentType: engine.StripePayInvoice}}}}}
+	for _, cmd := range []engine.Command{monthly, action, rename, byInvoice} {
 		if _, err := n.Propose(ctxT(t, 10*time.Second), cmd); !errors.Is(err, ErrUpgradeNotFinalized) {
 			t.Fatalf("%T before finalizing: %v, want ErrUpgradeNotFinalized", cmd, err)
 		}

@@ -1,6 +1,7 @@
 // Package effects is everything that leaves the process: webhook delivery
 // and signing (webhook.go, sign.go), the Stripe client (stripe.go: charges
-// through PaymentIntents; stripe_invoice.go: finalized invoices), and the
+// through PaymentIntents; stripe_purchase.go: purchases paid through a
+// Stripe invoice; stripe_invoice.go: finalized invoices), and the
 // dispatcher (dispatch.go) that, on the leader only, reads the replicated
 // outbox of package cluster, delivers each notification with retries and
 // backoff (backoff.go), makes the provider calls it asks for

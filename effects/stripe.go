@@ -91,7 +91,9 @@ func NewStripe(cfg StripeConfig) (*Stripe, error) {
 	return &Stripe{sc: stripe.NewClient(cfg.APIKey, stripe.WithBackends(&stripe.Backends{API: backend, Connect: backend, Uploads: backend, MeterEvents: backend}))}, nil
 }
 
-// Charge charges a payment_gate.stripe_charge notification's payload. It
+// Charge charges a payment_gate.stripe_charge notification's payload
+// (through a Stripe invoice when its payment_type is INVOICE:
+// stripe_purchase.go). It
 // returns the release its answer settles, nil while the outcome is not
 // known yet (Stripe's event will tell), or an error to retry later (the
 // network, Stripe's 5xx and 429, an authentication or idempotency
@@ -125,6 +127,9 @@ func (s *Stripe) Charge(ctx context.Context, key string, payload []byte) (*engin
 	}
 	if pm == "" {
 		return failed("the Stripe customer " + p.StripeCustomerID + " has no payment method"), nil
+	}
+	if p.PaymentType == engine.StripePayInvoice {
+		return s.chargeByInvoice(ctx, key, p, cents, pm) // stripe_purchase.go
 	}
 	params := &stripe.PaymentIntentCreateParams{
 		Amount: stripe.Int64(cents), Currency: stripe.String(strings.ToLower(p.InvoiceCurrency)), Customer: stripe.String(p.StripeCustomerID),

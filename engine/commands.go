@@ -524,9 +524,10 @@ type EditContract struct {
 }
 
 // UsesVersion5 reports whether the edit uses what edit_contract version 5
-// added: builds that write version 4 and earlier do not know it.
+// added (its name, access-schedule edits, a payment gate's stripe_config:
+// stripe_gate.go): builds that write version 4 and earlier do not know it.
 func (e *EditContract) UsesVersion5() bool {
-	return e.UpdateName != nil || len(e.UpdateCommits) > 0 || len(e.UpdateCredits) > 0
+	return e.UpdateName != nil || len(e.UpdateCommits) > 0 || len(e.UpdateCredits) > 0 || e.UsesStripeConfig()
 }
 
 // Event is one usage event as ingested. CustomerID is a customer id or an

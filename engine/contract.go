@@ -147,7 +147,7 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 				return err
 			}
 			if cm.GateStatus == GatePending {
-				k.gate(cm, WorkflowManualCommit, now)
+				k.gate(cm, WorkflowManualCommit, list[i].PaymentGate.Stripe, now)
 				continue
 			}
 			k.Balances = append(k.Balances, cm)

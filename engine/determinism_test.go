@@ -269,6 +269,16 @@ func randomLog(t *testing.T, seed int64) []Entry {
 	mrng := rand.New(rand.NewSource(seed*7919 + 11))
 	brng := rand.New(rand.NewSource(seed*6007 + 13))
 	vrng := rand.New(rand.NewSource(seed*6011 + 17))
+	// stripe_config (stripe_gate.go): INVOICE with metadata, or none
+	// (PAYMENT_INTENT), on the Stripe customers' gates; a generator of
+	// its own too.
+	xrng := rand.New(rand.NewSource(seed*7907 + 19))
+	stripeCfg := func(id string) *StripeGateConfig {
+		if xrng.Intn(3) == 0 {
+			return nil
+		}
+		return &StripeGateConfig{PaymentType: StripePayInvoice, InvoiceMetadata: map[string]string{"po": "PO-" + id}}
+	}
 	payer := func() string { return fmt.Sprintf("c%02d", 8*prng.Intn(customers/8)+6+prng.Intn(2)) }
 	gates := []string{GateExternal, GateExternal, GateNone}
 	for _, cmd := range cmds {
@@ -291,7 +301,7 @@ func randomLog(t *testing.T, seed int64) []Entry {
 		case 3: // a Stripe customer (i%4 == 3): threshold charges through Stripe
 			th := dec("40")
 			k.SpendThreshold = &SpendThresholdInput{IsEnabled: ptr(true), ThresholdAmount: &th,
-				Commit: &ThresholdCommitInput{ProductID: "fixed"}, PaymentGate: &PaymentGateInput{Type: GateStripe}}
+				Commit: &ThresholdCommitInput{ProductID: "fixed"}, PaymentGate: &PaymentGateInput{Type: GateStripe, Stripe: stripeCfg(k.CustomerID)}}
 		}
 	}
 	// Alerts of every type on some customers: soft and hard (blocking)
@@ -457,7 +467,15 @@ func randomLog(t *testing.T, seed int64) []Entry {
 			if rel.Outcome == GateActionRequired { // a payment waiting for 3D Secure, announced once per action
 				rel.ErrorMessage, rel.PaymentIntentID = []string{"use_stripe_sdk", "redirect_to_url"}[srng.Intn(2)], "pi_"+c
 			}
+			if xrng.Intn(2) == 0 { // the Stripe invoice an INVOICE gate is paid through
+				rel.StripeInvoiceID = fmt.Sprintf("in_%s_%d", c, xrng.Intn(2))
+			}
 			batch = append(batch, rel)
+		}
+		if xrng.Intn(8) == 0 { // a Stripe customer's threshold billing switches how it is paid
+			c := fmt.Sprintf("c%02d", 8*xrng.Intn(customers/8)+3)
+			batch = append(batch, &EditContract{CustomerID: c, ContractID: "k" + c,
+				UpdateSpendThreshold: &SpendThresholdInput{PaymentGate: &PaymentGateInput{Type: GateStripe, Stripe: stripeCfg(c)}}})
 		}
 		if step%6 == 5 {
 			i := 4*srng.Intn(customers/4) + 3
@@ -673,7 +691,9 @@ func TestRandomLogRatesEveryFeature(t *testing.T) {
 		"workflow prepaid_balance EXTERNAL failed", "workflow prepaid_balance NONE paid", "workflow spend EXTERNAL paid", "workflow spend EXTERNAL failed",
 		"workflow spend NONE paid", "workflow spend STRIPE paid", "workflow spend STRIPE failed", "external invoice", "external invoice status moved",
 		"workflow settled on an unwatched contract", "manual entry, negative true", "manual entry, negative false",
-		"manual entries beyond the remainder", "invoice voided", "invoice regenerated"} {
+		"manual entries beyond the remainder", "invoice voided", "invoice regenerated",
+		"workflow paid by Stripe invoice paid", "workflow paid by Stripe invoice failed", "workflow paid by Stripe invoice pending",
+		"workflow's Stripe invoice recorded"} {
 		if !seen[f] {
 			t.Errorf("never seen: %s", f)
 		}
@@ -753,6 +773,12 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 				}
 				for _, wf := range k.Workflows {
 					seen["workflow "+wf.Type+" "+wf.GateType+" "+wf.Status] = true
+					if wf.Stripe.PaysByInvoice() {
+						seen["workflow paid by Stripe invoice "+wf.Status] = true
+					}
+					if wf.StripeInvoiceID != "" {
+						seen["workflow's Stripe invoice recorded"] = true
+					}
 					if !k.paymentWatched() && wf.Status != GatePending {
 						seen["workflow settled on an unwatched contract"] = true
 					}

@@ -442,7 +442,7 @@ func editAddBalances(x *editCtx, field string, list []CommitInput, defaultType s
 			return err
 		}
 		if cm.GateStatus == GatePending {
-			x.k.gate(cm, WorkflowManualCommit, x.now) // pending until its payment is released (payments.go)
+			x.k.gate(cm, WorkflowManualCommit, in.PaymentGate.Stripe, x.now) // pending until its payment is released (payments.go)
 			continue
 		}
 		x.k.Balances = append(x.k.Balances, cm)

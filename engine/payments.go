@@ -35,7 +35,9 @@ import (
 // (never sent to webhook destinations) with that id and the total, and the
 // leader's dispatcher charges it through Stripe (effects/dispatch.go,
 // effects/stripe.go), keyed by the notification id, and settles it with
-// release_payment_gate from Stripe (Provider "stripe"). The API's release
+// release_payment_gate from Stripe (Provider "stripe"): as a PaymentIntent,
+// or through a Stripe invoice when the gate's stripe_config says INVOICE
+// (stripe_gate.go). The API's release
 // cannot settle a STRIPE workflow, nor Stripe an EXTERNAL one.
 //
 // Everything here is deterministic: ids derive from the contract and the
@@ -67,6 +69,10 @@ const KindReleasePaymentGate Kind = 40
 type PaymentGateInput struct {
 	// Type is NONE, EXTERNAL or STRIPE.
 	Type string `msgpack:"Type"`
+	// Stripe is a STRIPE gate's stripe_config (stripe_gate.go; nil:
+	// PAYMENT_INTENT, as every command written before it meant). Omitted
+	// when nil, so such a command keeps its bytes.
+	Stripe *StripeGateConfig `msgpack:"Stripe,omitempty"`
 }
 
 // ReleasePaymentGate is POST /v1/contracts/commits/threshold-billing/release.
@@ -86,6 +92,11 @@ type ReleasePaymentGate struct {
 	// release (payment_action.go), for its notification; omitted when
 	// empty, as in every earlier entry.
 	PaymentIntentID string `msgpack:"PaymentIntentID,omitempty"`
+	// StripeInvoiceID is the Stripe invoice a STRIPE gate of payment_type
+	// INVOICE was paid through (stripe_gate.go), kept on the workflow the
+	// first time a release names it; omitted when empty, as in every
+	// earlier entry.
+	StripeInvoiceID string `msgpack:"StripeInvoiceID,omitempty"`
 }
 
 // ProviderStripe is ReleasePaymentGate.Provider of a release from Stripe.
@@ -114,6 +125,11 @@ type PaymentWorkflow struct {
 	// Notified: its initiate notification was queued (the end of the run
 	// that made it queues it, so an edit that fails queues nothing).
 	Notified bool `msgpack:"Notified"`
+	// Stripe is the stripe_config of a STRIPE gate's workflow (nil: a
+	// PaymentIntent), and StripeInvoiceID the Stripe invoice it is paid
+	// through, once known (stripe_gate.go; customer layout 13).
+	Stripe          *StripeGateConfig `msgpack:"Stripe,omitempty"`
+	StripeInvoiceID string            `msgpack:"StripeInvoiceID,omitempty"`
 }
 
 // GateAnswer is what a release answers: the workflow as settled.
@@ -142,6 +158,11 @@ type paymentProps struct {
 	IsEnabled       *bool        `json:"is_enabled,omitempty"`
 	// StripeCustomerID is the customer's Stripe id (stripe_charge only).
 	StripeCustomerID string `json:"stripe_customer_id,omitempty"`
+	// PaymentType and InvoiceMetadata are a stripe_charge's
+	// stripe_config when it pays by invoice (omitted for a PaymentIntent,
+	// so those notifications keep their bytes).
+	PaymentType     string            `json:"payment_type,omitempty"`
+	InvoiceMetadata map[string]string `json:"invoice_metadata,omitempty"`
 }
 
 // StripeCharge is the properties of a payment_gate.stripe_charge
@@ -156,6 +177,10 @@ type StripeCharge struct {
 	InvoiceTotal     json.Number `json:"invoice_total"`
 	InvoiceCurrency  string      `json:"invoice_currency"`
 	StripeCustomerID string      `json:"stripe_customer_id"`
+	// PaymentType is INVOICE for a Stripe invoice ("": a PaymentIntent),
+	// with its InvoiceMetadata.
+	PaymentType     string            `json:"payment_type"`
+	InvoiceMetadata map[string]string `json:"invoice_metadata"`
 }
 
 // Notification types of payment gates.
@@ -187,7 +212,7 @@ func (c *Customer) StripeCustomerID() string {
 func prepareGate(c *Customer, cm *Commit, in *CommitInput, field string, now Nanos) *Error {
 	g := in.PaymentGate
 	if g == nil || g.Type == GateNone || g.Type == "" {
-		return nil
+		return checkStripeConfig(g, field)
 	}
 	switch g.Type {
 	case GateExternal:
@@ -197,6 +222,9 @@ func prepareGate(c *Customer, cm *Commit, in *CommitInput, field string, now Nan
 		}
 	default:
 		return errorf(Invalid, "%s.payment_gate_config.payment_gate_type: %q is not supported (NONE, EXTERNAL or STRIPE)", field, g.Type)
+	}
+	if err := checkStripeConfig(g, field); err != nil {
+		return err
 	}
 	if cm.Type != CommitPrepaid {
 		return errorf(Invalid, "%s.payment_gate_config: only PREPAID commits can be payment-gated", field)
@@ -227,11 +255,15 @@ func (cm *Commit) purchaseTotal() money.Amount {
 	return total
 }
 
-// gate parks a pending commit in Gated with a new workflow of the type.
-func (k *Contract) gate(cm *Commit, typ string, now Nanos) *PaymentWorkflow {
+// gate parks a pending commit in Gated with a new workflow of the type,
+// paid with the STRIPE gate's configuration (nil for other gates).
+func (k *Contract) gate(cm *Commit, typ string, stripe *StripeGateConfig, now Nanos) *PaymentWorkflow {
 	wf := &PaymentWorkflow{
 		ID: DeriveID(k.ID, "payment_workflow", strconv.Itoa(len(k.Workflows))), Type: typ, CommitID: cm.ID,
 		GateType: cm.GateType, Status: GatePending, Amount: cm.purchaseTotal(), CreditType: cm.CreditTypeID, CreatedAt: now,
+	}
+	if cm.GateType == GateStripe {
+		wf.Stripe = stripe.clone()
 	}
 	wf.InvoiceID = DeriveID(wf.ID, "invoice")
 	cm.WorkflowID = wf.ID
@@ -299,6 +331,9 @@ func validateReleasePaymentGate(c *Customer, command Command, _ *Catalog, _ Nano
 	if cmd.Outcome != GatePaid && cmd.Outcome != GateFailed && cmd.Outcome != GateActionRequired {
 		return errorf(Invalid, "outcome: must be paid or failed")
 	}
+	if len(cmd.StripeInvoiceID) > MaxExternalIDLen || (cmd.StripeInvoiceID != "" && cmd.Provider != ProviderStripe) {
+		return errorf(Invalid, "stripe_invoice_id: at most %d characters, from Stripe alone", MaxExternalIDLen)
+	}
 	if c == nil {
 		return errorf(NotFound, "workflow_id: workflow %s not found", cmd.WorkflowID)
 	}
@@ -319,6 +354,9 @@ func applyReleasePaymentGate(s *shard, t *task, c *Customer, cat *Catalog, now N
 	case wf.GateType != GateStripe && cmd.Provider != "":
 		t.res.Err = errorf(Invalid, "workflow_id: workflow %s has no STRIPE gate", wf.ID)
 		return
+	}
+	if cmd.StripeInvoiceID != "" && wf.StripeInvoiceID == "" && wf.Stripe.PaysByInvoice() {
+		wf.StripeInvoiceID = cmd.StripeInvoiceID
 	}
 	switch {
 	case wf.Status != GatePending:
@@ -415,7 +453,7 @@ func (s *shard) evaluateThresholds(c *Customer, k *Contract, cat *Catalog, now N
 // charge) of amount: pending behind an EXTERNAL or STRIPE gate (the end
 // of the run announces it: evaluatePayments), or issued at once with NONE. Its access runs from now to the contract's end (100 years
 // for an open-ended contract).
-func (s *shard) raise(c *Customer, k *Contract, rc *RateCard, typ string, tc *ThresholdCommit, gateType string, amount money.Amount, now Nanos, cat *Catalog) *PaymentWorkflow {
+func (s *shard) raise(c *Customer, k *Contract, rc *RateCard, typ string, tc *ThresholdCommit, gateType string, stripe *StripeGateConfig, amount money.Amount, now Nanos, cat *Catalog) *PaymentWorkflow {
 	id := DeriveID(k.ID, "payment_workflow", strconv.Itoa(len(k.Workflows)), "commit")
 	end := k.EndingBefore
 	if end == 0 || end <= now {
@@ -430,7 +468,7 @@ func (s *shard) raise(c *Customer, k *Contract, rc *RateCard, typ string, tc *Th
 		Segments:        []*Segment{{ID: DeriveID(id, "segment", "0"), Amount: amount, StartingAt: now, EndingBefore: end}},
 		GateType:        gateType, GateStatus: GatePending,
 	}
-	wf := k.gate(cm, typ, now)
+	wf := k.gate(cm, typ, stripe, now)
 	if gateType != GateExternal && gateType != GateStripe {
 		wf.GateType = GateNone
 		s.settle(c, k, wf, true, "", cat, now)
@@ -450,6 +488,9 @@ func (s *shard) notifyPayment(c *Customer, k *Contract, wf *PaymentWorkflow, typ
 		p.InvoiceTotal, p.InvoiceCurrency = num(wf.Amount), "USD"
 	case NoteStripeCharge:
 		p.InvoiceTotal, p.InvoiceCurrency, p.StripeCustomerID = num(wf.Amount), "USD", c.StripeCustomerID()
+		if wf.Stripe.PaysByInvoice() {
+			p.PaymentType, p.InvoiceMetadata = wf.Stripe.PaymentType, wf.Stripe.InvoiceMetadata
+		}
 	case NotePaymentStatus:
 		p.PaymentStatus, p.ErrorMessage = wf.Status, wf.ErrorMessage
 		if wf.Type == WorkflowRecharge && wf.Status == GateFailed && k.Recharge != nil {
@@ -464,16 +505,19 @@ func (s *shard) notifyPayment(c *Customer, k *Contract, wf *PaymentWorkflow, typ
 func (k *Contract) clonePayments(n *Contract) {
 	if k.Recharge != nil {
 		r := *k.Recharge
+		r.Stripe = r.Stripe.clone()
 		n.Recharge = &r
 	}
 	if k.SpendThreshold != nil {
 		t := *k.SpendThreshold
+		t.Stripe = t.Stripe.clone()
 		n.SpendThreshold = &t
 	}
 	if k.Workflows != nil {
 		n.Workflows = make([]*PaymentWorkflow, len(k.Workflows))
 		for i, wf := range k.Workflows {
 			w := *wf
+			w.Stripe = wf.Stripe.clone()
 			n.Workflows[i] = &w
 		}
 	}

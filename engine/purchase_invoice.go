@@ -9,8 +9,11 @@ package engine
 // FINALIZED, or VOID once its payment failed. They are built from the
 // workflows when read, so nothing new is stored and an old log reads back
 // with the invoices of its gates. monthly_invoice_total_spend_threshold_reached
-// counts them (purchasesIn); they are not rated or sent to Stripe as
-// invoices of their own (the gate's own charge is what Stripe sees).
+// counts them (purchasesIn); they are not rated. A STRIPE gate paid by
+// invoice (stripe_gate.go) is sent to Stripe as an invoice of its own, and
+// its Stripe invoice, once known, shows as the invoice's External: PAID once
+// paid, PAYMENT_FAILED once failed, FINALIZED while pending; one paid by a
+// PaymentIntent has none (the gate's own charge is what Stripe sees).
 func (k *Contract) PurchaseInvoices(fiat string) []*Invoice {
 	if len(k.Workflows) == 0 {
 		return nil
@@ -33,7 +36,7 @@ func (k *Contract) PurchaseInvoices(fiat string) []*Invoice {
 			FinalizedAt: wf.CreatedAt, CreditTypeID: ct, Total: wf.Amount, Lines: []*InvoiceLine{{
 				Type: LineCommitPurchase, ProductID: product, CommitID: wf.CommitID, CreditTypeID: ct,
 				Quantity: amountOne, UnitPrice: wf.Amount, Total: wf.Amount,
-			}}})
+			}}, External: wf.stripeInvoice()})
 	}
 	return out
 }
@@ -46,4 +49,20 @@ func (k *Contract) purchasedCommit(id string) *Commit {
 	}
 	cm, _ := k.gated(id)
 	return cm
+}
+
+// stripeInvoice is the Stripe invoice a workflow is paid through, as its
+// purchase invoice's External (nil: none known).
+func (wf *PaymentWorkflow) stripeInvoice() *ExternalInvoice {
+	if wf.StripeInvoiceID == "" {
+		return nil
+	}
+	status := ExternalFinalized
+	switch wf.Status {
+	case GatePaid:
+		status = ExternalPaid
+	case GateFailed:
+		status = ExternalPaymentFailed
+	}
+	return &ExternalInvoice{Provider: ProviderStripeBilling, InvoiceID: wf.StripeInvoiceID, Status: status}
 }

@@ -56,6 +56,9 @@ type RechargeConfig struct {
 	RechargeTo money.Amount    `msgpack:"RechargeTo"`
 	Commit     ThresholdCommit `msgpack:"Commit"`
 	GateType   string          `msgpack:"GateType"`
+	// Stripe is a STRIPE gate's stripe_config (stripe_gate.go; nil:
+	// PAYMENT_INTENT).
+	Stripe *StripeGateConfig `msgpack:"Stripe,omitempty"`
 }
 
 // prepaidOnly reports whether the check requires a positive balance.
@@ -100,7 +103,7 @@ func (s *shard) evaluateRecharge(c *Customer, k *Contract, rc *RateCard, cat *Ca
 	if !amount.IsPositive() {
 		return
 	}
-	s.raise(c, k, rc, WorkflowRecharge, &cfg.Commit, cfg.GateType, amount, now, cat)
+	s.raise(c, k, rc, WorkflowRecharge, &cfg.Commit, cfg.GateType, cfg.Stripe, amount, now, cat)
 }
 
 // thresholdCommit validates and converts a configuration's commit; update
@@ -177,7 +180,7 @@ func gateType(g gateRules, in *PaymentGateInput, old, field string) (string, *Er
 	}
 	switch in.Type {
 	case GateNone, GateExternal:
-		return in.Type, nil
+		return in.Type, checkStripeConfig(in, field)
 	case GateStripe:
 		if g.stripeRefused {
 			break
@@ -185,12 +188,25 @@ func gateType(g gateRules, in *PaymentGateInput, old, field string) (string, *Er
 		if g.c.StripeCustomerID() == "" {
 			return "", errorf(Invalid, "%s.payment_gate_config.payment_gate_type: STRIPE needs the customer's stripe billing provider configuration with a stripe_customer_id", field)
 		}
-		return in.Type, nil
+		return in.Type, checkStripeConfig(in, field)
 	}
 	if g.stripeRefused {
 		return "", errorf(Invalid, "%s.payment_gate_config.payment_gate_type: %q is not supported by this server yet on a threshold configuration (NONE or EXTERNAL; STRIPE only on add_commits)", field, in.Type)
 	}
 	return "", errorf(Invalid, "%s.payment_gate_config.payment_gate_type: %q is not supported (NONE, EXTERNAL or STRIPE)", field, in.Type)
+}
+
+// gateStripe is a configuration's stripe_config after an add or update: a
+// given payment_gate_config replaces the old one whole (its stripe_config
+// too, kept on STRIPE gates only); none keeps the old.
+func gateStripe(in *PaymentGateInput, old *StripeGateConfig) *StripeGateConfig {
+	if in == nil {
+		return old
+	}
+	if in.Type != GateStripe {
+		return nil
+	}
+	return in.Stripe.clone()
 }
 
 // optAmount converts an optional non-negative amount of a configuration.
@@ -242,6 +258,7 @@ func rechargeConfig(cat *Catalog, g gateRules, in *RechargeInput, old *RechargeC
 	if out.GateType, err = gateType(g, in.PaymentGate, oldGate, field); err != nil {
 		return nil, err
 	}
+	out.Stripe = gateStripe(in.PaymentGate, out.Stripe)
 	return out, nil
 }
 

@@ -41,6 +41,9 @@ type SpendThresholdConfig struct {
 	Threshold money.Amount    `msgpack:"Threshold"`
 	Commit    ThresholdCommit `msgpack:"Commit"`
 	GateType  string          `msgpack:"GateType"`
+	// Stripe is a STRIPE gate's stripe_config (stripe_gate.go; nil:
+	// PAYMENT_INTENT).
+	Stripe *StripeGateConfig `msgpack:"Stripe,omitempty"`
 	// FailedUnbilled is the outstanding spend failed charges covered, not
 	// charged again (see above).
 	FailedUnbilled money.Amount `msgpack:"FailedUnbilled"`
@@ -98,7 +101,7 @@ func (s *shard) evaluateSpendThreshold(c *Customer, k *Contract, rc *RateCard, c
 		WorkflowType: WorkflowSpend, CustomerID: c.ID, ContractID: k.ID, Timestamp: fmtTime(now),
 		Threshold: num(cfg.Threshold), CurrentSpend: num(charge),
 	}})
-	s.raise(c, k, rc, WorkflowSpend, &cfg.Commit, cfg.GateType, charge, now, cat)
+	s.raise(c, k, rc, WorkflowSpend, &cfg.Commit, cfg.GateType, cfg.Stripe, charge, now, cat)
 }
 
 // payOutstanding applies a paid threshold commit to the outstanding spend
@@ -156,6 +159,7 @@ func spendConfig(cat *Catalog, g gateRules, in *SpendThresholdInput, old *SpendT
 	if out.GateType, err = gateType(g, in.PaymentGate, oldGate, field); err != nil {
 		return nil, err
 	}
+	out.Stripe = gateStripe(in.PaymentGate, out.Stripe)
 	return out, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"strings"
 )
 
 // thresholdConfig is a contract's prepaid_balance_threshold_configuration
@@ -21,6 +22,10 @@ type thresholdConfig struct {
 	IsEnabled         bool `json:"is_enabled"`
 	PaymentGateConfig struct {
 		PaymentGateType string `json:"payment_gate_type"`
+		// StripeConfig is a STRIPE gate's stripe_config, carried as given
+		// (without it the target pays the gate by invoice, Metronome's
+		// default, as the source does).
+		StripeConfig json.RawMessage `json:"stripe_config"`
 	} `json:"payment_gate_config"`
 	ThresholdAmount  json.Number `json:"threshold_amount"`
 	RechargeToAmount json.Number `json:"recharge_to_amount"`
@@ -100,8 +105,12 @@ func (r *run) thresholdBody(k contract, key string, cfg thresholdConfig) (map[st
 	if len(cfg.Commit.ApplicableProductTags) > 0 {
 		commit["applicable_product_tags"] = cfg.Commit.ApplicableProductTags
 	}
+	gate := map[string]any{"payment_gate_type": cfg.PaymentGateConfig.PaymentGateType}
+	if sc := cfg.PaymentGateConfig.StripeConfig; len(sc) > 0 && string(sc) != "null" && strings.EqualFold(cfg.PaymentGateConfig.PaymentGateType, "STRIPE") {
+		gate["stripe_config"] = sc
+	}
 	body := map[string]any{"commit": commit, "is_enabled": cfg.IsEnabled, "threshold_amount": cfg.ThresholdAmount,
-		"payment_gate_config": map[string]any{"payment_gate_type": cfg.PaymentGateConfig.PaymentGateType}}
+		"payment_gate_config": gate}
 	switch key {
 	case rechargeKey:
 		body["recharge_to_amount"] = cfg.RechargeToAmount

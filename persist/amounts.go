@@ -64,9 +64,12 @@ func KindNeedsFormat(k engine.Kind) DataFormat {
 // may propose cmd: its kind's, or v0.5.0's for what releases before v0.5.0
 // refuse, so that a mixed cluster never applies it on some nodes only: a
 // release_payment_gate of the action_required outcome, an alert of a type
-// added in v0.5.0, an edit that uses edit_contract version 5, and a
-// contract billing its scheduled charges on SCHEDULED invoices of their own
-// or filtering its usage (usage_filter).
+// added in v0.5.0, an edit that uses edit_contract version 5 (a
+// stripe_config included), a contract billing its scheduled charges on
+// SCHEDULED invoices of their own, filtering its usage (usage_filter) or
+// giving a payment gate a stripe_config (a STRIPE gate paid by invoice:
+// earlier releases would charge a PaymentIntent), and a release naming the
+// Stripe invoice of such a gate.
 func CommandNeedsFormat(cmd engine.Command) DataFormat {
 	switch c := cmd.(type) {
 	case *engine.EditContract:
@@ -74,13 +77,14 @@ func CommandNeedsFormat(cmd engine.Command) DataFormat {
 			return DataFormatCompactAmounts
 		}
 	case *engine.ReleasePaymentGate:
-		if c.Outcome == engine.GateActionRequired {
+		if c.Outcome == engine.GateActionRequired || c.StripeInvoiceID != "" {
 			return DataFormatCompactAmounts
 		}
 	case *engine.CreateContract:
 		// Releases before v0.5.0 would consolidate its scheduled charges
-		// onto usage invoices (they do not know the field).
-		if c.SeparateScheduledInvoices || c.UsageFilter != nil {
+		// onto usage invoices, and charge its STRIPE gates' PaymentIntents
+		// (they do not know the fields).
+		if c.SeparateScheduledInvoices || c.UsageFilter != nil || c.UsesStripeConfig() {
 			return DataFormatCompactAmounts
 		}
 	case *engine.CreateAlert:

@@ -249,14 +249,15 @@ func foundationRegistrations() []Registration {
 
 // createAsVersion3 writes a create_contract at version 3 when it uses
 // nothing version 4 added: no billing_provider_configuration (nor separate
-// SCHEDULED invoices, which only the compact format proposes), and no gate
+// SCHEDULED invoices or a stripe_config, which only the compact format
+// proposes), and no gate
 // but NONE or EXTERNAL on its commits, credits and threshold
 // configurations, or StripeGatesRefused (what version 3's upgrade sets:
 // such gates are refused either way). Version 4's body is version 3's with
 // those fields, omitted when empty.
 func createAsVersion3(cmd engine.Command) (engine.Command, bool) {
 	c := cmd.(*engine.CreateContract)
-	if c.BillingProviderConfiguration != nil || c.SeparateScheduledInvoices || c.UsageFilter != nil {
+	if c.BillingProviderConfiguration != nil || c.SeparateScheduledInvoices || c.UsageFilter != nil || c.UsesStripeConfig() {
 		return nil, false
 	}
 	if !c.StripeGatesRefused {
@@ -307,7 +308,7 @@ func editAsVersion2(cmd engine.Command) (engine.Command, bool) {
 // builds that wrote create_contract 3 and edit_contract 2: none, NONE or
 // EXTERNAL.
 func gateOfVersion3(g *engine.PaymentGateInput) bool {
-	return g == nil || g.Type == "" || g.Type == engine.GateNone || g.Type == engine.GateExternal
+	return g == nil || (g.Stripe == nil && (g.Type == "" || g.Type == engine.GateNone || g.Type == engine.GateExternal))
 }
 
 // ingestRegistrations are ingest's layouts beyond the engine's own.

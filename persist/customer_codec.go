@@ -102,10 +102,21 @@ import (
 //     (such contracts are created only in the compact format:
 //     CommandNeedsFormat and create_contract version 5).
 //
+//   - 15: layout 13 (and 14) plus, after those positions, the
+//     stripe_config of STRIPE payment gates (on the auto-recharge and
+//     threshold billing configurations and on each workflow) and the
+//     Stripe invoice a workflow is paid through (engine/stripe_gate.go,
+//     stripe_codec.go; one zero byte for a customer without any). Older
+//     records have none: their STRIPE gates charge a PaymentIntent, as
+//     every build before did. The decimal data format's layout 9 record
+//     drops them with the trailer, so a customer with any is refused
+//     there (stripe_config is proposed only in the compact format:
+//     CommandNeedsFormat).
+//
 // Layouts differ in how an amount is written, so the reader is one decoder
 // parameterised by its amount reader (binReader.amount), and in the fields
 // appended since, which it reads when the record's layout has them.
-const customerLayout byte = 13
+const customerLayout byte = 15
 
 // amountReaders maps each layout DecodeCustomer reads to its amount reader.
 var amountReaders = map[byte]func(*binReader) money.Amount{
@@ -121,6 +132,7 @@ var amountReaders = map[byte]func(*binReader) money.Amount{
 	11: (*binReader).binAmount,
 	12: (*binReader).binAmount,
 	13: (*binReader).binAmount,
+	15: (*binReader).binAmount,
 }
 
 // The customer layout is a hand-written, reflection-free encoding: snapshots
@@ -268,6 +280,7 @@ func appendCustomerTrailer(dst []byte, c *engine.Customer) ([]byte, int) {
 	w.manualEntries(c)
 	w.separateScheduled(c)
 	w.concurrentContracts(c)
+	w.stripeGates(c)
 	return w.b, at
 }
 
@@ -787,6 +800,9 @@ func DecodeCustomer(b []byte, intern map[string]string) (*engine.Customer, error
 	}
 	if r.layout >= layoutConcurrent {
 		r.concurrentContracts(c)
+	}
+	if r.layout >= layoutStripeGates {
+		r.stripeGates(c)
 	}
 	if r.err == nil && r.i != len(r.b) {
 		r.fail(fmt.Errorf("%d trailing bytes", len(r.b)-r.i))

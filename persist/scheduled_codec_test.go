@@ -42,7 +42,10 @@ func TestCustomerCodecLayout12ScheduledInvoices(t *testing.T) {
 	if _, err := DecodeCustomer(bad, nil); err == nil || !strings.Contains(err.Error(), "does not hold") {
 		t.Fatalf("a missing contract: %v", err)
 	}
-	if _, err := DecodeCustomer(append([]byte{14}, b[1:]...), nil); err == nil {
-		t.Fatal("layout 14, which no build writes, was read")
+	if _, err := DecodeCustomer(append([]byte{13}, b[1:]...), nil); err == nil {
+		t.Fatal("a layout 12 record labelled 13 (which has one more section) was read")
+	}
+	if _, err := DecodeCustomer(append([]byte{16}, b[1:]...), nil); err == nil {
+		t.Fatal("layout 16, which no build writes, was read")
 	}
 }

@@ -109,9 +109,10 @@ var appliedFields = map[string][]string{
 		"commits[].invoice_schedule.recurring_schedule.frequency", "commits[].invoice_schedule.recurring_schedule.amount_distribution",
 		"commits[].invoice_schedule.recurring_schedule.amount", "commits[].invoice_schedule.recurring_schedule.unit_price",
 		"commits[].invoice_schedule.recurring_schedule.quantity",
-		// Payment gates: NONE, EXTERNAL or STRIPE; tax_type NONE only
-		// (stripe_config refused).
+		// Payment gates: NONE, EXTERNAL or STRIPE; tax_type NONE only;
+		// a STRIPE gate's stripe_config (engine/stripe_gate.go).
 		"commits[].payment_gate_config.payment_gate_type", "commits[].payment_gate_config.tax_type",
+		"commits[].payment_gate_config.stripe_config.payment_type", "commits[].payment_gate_config.stripe_config.invoice_metadata",
 		// Guides' spelling: the commit's credit type on its items.
 		"commits[].access_schedule.schedule_items[].credit_type_id", "credits[].access_schedule.schedule_items[].credit_type_id",
 		// stripe / direct_to_billing_provider only: finalized usage
@@ -146,9 +147,10 @@ var appliedFields = map[string][]string{
 		"add_commits[].invoice_schedule.recurring_schedule.frequency", "add_commits[].invoice_schedule.recurring_schedule.amount_distribution",
 		"add_commits[].invoice_schedule.recurring_schedule.amount", "add_commits[].invoice_schedule.recurring_schedule.unit_price",
 		"add_commits[].invoice_schedule.recurring_schedule.quantity",
-		// Payment gates: NONE, EXTERNAL or STRIPE; tax_type NONE only
-		// (stripe_config refused).
+		// Payment gates: NONE, EXTERNAL or STRIPE; tax_type NONE only;
+		// a STRIPE gate's stripe_config (engine/stripe_gate.go).
 		"add_commits[].payment_gate_config.payment_gate_type", "add_commits[].payment_gate_config.tax_type",
+		"add_commits[].payment_gate_config.stripe_config.payment_type", "add_commits[].payment_gate_config.stripe_config.invoice_metadata",
 		"add_commits[].access_schedule.schedule_items[].credit_type_id", "add_credits[].access_schedule.schedule_items[].credit_type_id",
 	), append(append(append(append(append(append(scheduledChargeFields("add_scheduled_charges[]."), subscriptionFields("add_subscriptions[].")...),
 		updateSubscriptionFields...),
@@ -179,6 +181,7 @@ var appliedFields = map[string][]string{
 		"commits[].invoice_schedule.recurring_schedule.amount", "commits[].invoice_schedule.recurring_schedule.unit_price",
 		"commits[].invoice_schedule.recurring_schedule.quantity",
 		"commits[].payment_gate_config.payment_gate_type", "commits[].payment_gate_config.tax_type",
+		"commits[].payment_gate_config.stripe_config.payment_type", "commits[].payment_gate_config.stripe_config.invoice_metadata",
 		"commits[].access_schedule.schedule_items[].credit_type_id", "credits[].access_schedule.schedule_items[].credit_type_id",
 	), scheduledChargeFields("scheduled_charges[].")...),
 	"/v1/contracts/commits/threshold-billing/release": {"workflow_id", "outcome"},
@@ -265,10 +268,11 @@ func commitFields(prefix string, credit bool) []string {
 // thresholdFields are the applied fields of a prepaid balance threshold
 // (recharge) or spend threshold configuration: custom_credit_type_id,
 // discount_configuration, threshold_balance_specifiers, the commit's
-// specifiers, a tax_type other than NONE and stripe_config stay refused.
+// specifiers and a tax_type other than NONE stay refused.
 func thresholdFields(prefix string, recharge bool) []string {
 	fields := []string{"is_enabled", "threshold_amount", "commit.product_id", "commit.name", "commit.description",
-		"payment_gate_config.payment_gate_type", "payment_gate_config.tax_type"}
+		"payment_gate_config.payment_gate_type", "payment_gate_config.tax_type",
+		"payment_gate_config.stripe_config.payment_type", "payment_gate_config.stripe_config.invoice_metadata"}
 	if recharge {
 		fields = append(fields, "recharge_to_amount", "commit.applicable_product_ids", "commit.applicable_product_tags")
 	}

@@ -186,10 +186,10 @@ func TestGuide001Hybrid(t *testing.T) {
     "customer_id": %q
 }`, ai, cust))
 
-	// The top-up pack: STRIPE tax is refused, then stripe_config (a STRIPE
-	// gate charges a PaymentIntent, which is what it asks for), each
-	// saying what to send; without them the pack is charged 8000 cents
-	// and adds 1000 AI credits, burnt after the pool (priority 100).
+	// The top-up pack: STRIPE tax is refused, saying what to send; without
+	// it the pack is charged 8000 cents as the PaymentIntent its
+	// stripe_config asks for and adds 1000 AI credits, burnt after the
+	// pool (priority 100).
 	e.setClock("2025-07-07T00:00:00Z")
 	topUp := fmt.Sprintf(`{
     "customer_id": %q,
@@ -229,12 +229,10 @@ func TestGuide001Hybrid(t *testing.T) {
 }`, cust, contract, pack, ai)
 	e.refused("/v2/contracts/edit", topUp, `add_commits[0].payment_gate_config.tax_type: "STRIPE" is not supported by this server yet `+
 		`(it calculates no tax on payment-gate charges): send NONE or leave tax_type out`)
-	topUp = without(t, topUp, "add_commits.0.payment_gate_config.tax_type")
-	e.refused("/v2/contracts/edit", topUp, "add_commits[0].payment_gate_config.stripe_config: is not supported by this server yet: "+
-		"a STRIPE gate charges a PaymentIntent (what payment_type PAYMENT_INTENT asks for); leave stripe_config out")
-	e.create("/v2/contracts/edit", without(t, topUp, "add_commits.0.payment_gate_config.stripe_config"))
-	if got := chargesFor(t, rec, "cus_seats", 1); got[0] != "8000" {
-		t.Fatalf("top-up charged %v, want 8000", got)
+	// The guide's stripe_config (PAYMENT_INTENT) is applied as given.
+	e.create("/v2/contracts/edit", without(t, topUp, "add_commits.0.payment_gate_config.tax_type"))
+	if got := chargesFor(t, rec, "cus_seats", 1); got[0] != "8000" || len(rec.purchaseItems()) != 0 {
+		t.Fatalf("top-up charged %v (%d invoice items), want one PaymentIntent of 8000", got, len(rec.purchaseItems()))
 	}
 	e.waitCheck(cust, products["assist"], "1493.55")
 	// 10 assists (120 credits) come out of the pool, not the pack.

@@ -19,7 +19,7 @@ func TestGuide002ThresholdBillingAndRecharge(t *testing.T) {
 			"customer_billing_provider_configurations": []any{map[string]any{"billing_provider": "stripe", "delivery_method": "direct_to_billing_provider",
 				"configuration": map[string]any{"stripe_customer_id": stripeID}}}})
 	}
-	gate := map[string]any{"payment_gate_type": "STRIPE"}
+	gate := map[string]any{"payment_gate_type": "STRIPE"} // no stripe_config: paid by Stripe invoice, Metronome's default
 
 	// $100 of usage: 10000 cents charged, the draft's total back to 0.
 	spender := stripeCustomer("Spender", "spender", "cus_spend")

@@ -24,7 +24,7 @@ import (
 // start.
 func guideStripeEnv(t *testing.T, start string) (*testEnv, *stripeRecorder) {
 	t.Helper()
-	rec := &stripeRecorder{status: "succeeded"}
+	rec := &stripeRecorder{status: "succeeded", payStatus: "paid"}
 	st, err := effects.NewStripe(effects.StripeConfig{APIKey: "sk_test_123", APIBase: startStripeMock(t),
 		HTTPClient: &http.Client{Transport: rec, Timeout: 10 * time.Second}})
 	if err != nil {
@@ -38,14 +38,15 @@ func guideStripeEnv(t *testing.T, start string) (*testEnv, *stripeRecorder) {
 	return startServerOn(t, ln, node, func(c *Config) { c.StripeWebhookSecret = stripeTestSecret }), rec
 }
 
-// chargesFor waits until n PaymentIntents were created for the Stripe
-// customer and returns their amounts, in order.
+// chargesFor waits until n purchases were charged to the Stripe customer
+// (PaymentIntents, or invoice items of purchases paid by invoice: a gate
+// without stripe_config) and returns their amounts, in order.
 func chargesFor(t *testing.T, rec *stripeRecorder, stripeCustomer string, n int) []string {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var amounts []string
-		for _, c := range rec.snapshot() {
+		for _, c := range append(rec.snapshot(), rec.purchaseItems()...) {
 			if c.form.Get("customer") == stripeCustomer {
 				amounts = append(amounts, c.form.Get("amount"))
 			}

@@ -2,6 +2,8 @@ package transport
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/valyala/fasthttp"
@@ -12,13 +14,18 @@ import (
 // Payment gates, auto-recharge and threshold billing (engine/payments.go,
 // recharge.go, threshold.go). payment_gate_config applies payment_gate_type
 // NONE, EXTERNAL or STRIPE (stripe.go; the engine refuses STRIPE for a
-// customer without a stripe_customer_id), and tax_type, stripe_config and precalculated_tax_config are refused by
-// the reader as unapplied fields.
+// customer without a stripe_customer_id) and a STRIPE gate's stripe_config
+// (engine/stripe_gate.go); tax_type other than NONE and
+// precalculated_tax_config are refused by the reader as unapplied fields.
 
 // decodePaymentGate reads a payment_gate_config (nil when absent).
 // tax_type NONE (no tax: Metronome's default, and what the server does) is
-// applied; any other tax_type, and stripe_config, are refused saying what
-// to send instead.
+// applied; any other tax_type is refused saying what to send instead. A
+// STRIPE gate without stripe_config is paid through a Stripe invoice,
+// Metronome's default: the edge writes stripe_config INVOICE, which needs
+// the finalized upgrade (propose's 400 says to send PAYMENT_INTENT until
+// then); an explicit PAYMENT_INTENT is written as no stripe_config, what
+// it means in every build.
 func decodePaymentGate(o obj, required bool) *engine.PaymentGateInput {
 	g, ok := o.object("payment_gate_config", required)
 	if !ok {
@@ -28,11 +35,58 @@ func decodePaymentGate(o obj, required bool) *engine.PaymentGateInput {
 	if tax := g.str("tax_type", false); tax != "" && !strings.EqualFold(tax, "NONE") && g.r.err == nil {
 		g.r.fail(g.sub("tax_type"), "%q is not supported by this server yet (it calculates no tax on payment-gate charges): send NONE or leave tax_type out", tax)
 	}
-	if g.has("stripe_config") && g.r.err == nil {
-		g.r.fail(g.sub("stripe_config"), "is not supported by this server yet: a STRIPE gate charges a PaymentIntent "+
-			"(what payment_type PAYMENT_INTENT asks for); leave stripe_config out")
+	sc := decodeStripeConfig(g, typ)
+	if typ == engine.GateStripe {
+		switch {
+		case sc == nil:
+			sc = &engine.StripeGateConfig{PaymentType: engine.StripePayInvoice} // Metronome's default
+		case sc.PaymentType == engine.StripePayPaymentIntent:
+			sc = nil
+		}
 	}
-	return &engine.PaymentGateInput{Type: typ}
+	return &engine.PaymentGateInput{Type: typ, Stripe: sc}
+}
+
+// decodeStripeConfig reads a payment_gate_config's stripe_config (nil when
+// absent): on a STRIPE gate only, payment_type required, invoice_metadata
+// on INVOICE only and within Stripe's bounds (less Burndown's own keys).
+func decodeStripeConfig(g obj, typ string) *engine.StripeGateConfig {
+	s, ok := g.object("stripe_config", false)
+	if !ok || g.r.err != nil {
+		return nil
+	}
+	if typ != engine.GateStripe {
+		g.r.fail(g.sub("stripe_config"), "only payment_gate_type STRIPE has a stripe_config (this gate is %s)", typ)
+		return nil
+	}
+	pt := s.enum("payment_type", true, engine.StripePayInvoice, engine.StripePayPaymentIntent)
+	if !s.has("invoice_metadata") || s.r.err != nil {
+		return &engine.StripeGateConfig{PaymentType: pt}
+	}
+	if pt != engine.StripePayInvoice {
+		s.r.fail(s.sub("invoice_metadata"), "only payment_type INVOICE puts metadata on a Stripe invoice; leave it out with %s", pt)
+		return nil
+	}
+	if raw, _ := s.m["invoice_metadata"].(map[string]any); len(raw) > engine.MaxStripeMetadataKeys {
+		s.r.fail(s.sub("invoice_metadata"), "%d keys, at most %d (Stripe's 50 less the 3 Burndown adds)", len(raw), engine.MaxStripeMetadataKeys)
+		return nil
+	}
+	md := s.strMap("invoice_metadata")
+	for _, k := range slices.Sorted(maps.Keys(md)) {
+		v := md[k]
+		switch {
+		case k == "" || len(k) > engine.MaxStripeMetadataKeyLen || strings.ContainsAny(k, "[]"):
+			s.r.fail(s.sub("invoice_metadata"), "key %.50q: 1 to %d characters, without [ or ] (Stripe's rules)", k, engine.MaxStripeMetadataKeyLen)
+		case strings.HasPrefix(k, engine.StripeMetadataReserved):
+			s.r.fail(s.sub("invoice_metadata"), "key %q: the prefix %s is Burndown's own", k, engine.StripeMetadataReserved)
+		case len(v) > engine.MaxStripeMetadataValueLen:
+			s.r.fail(s.sub("invoice_metadata")+"."+k, "at most %d characters (Stripe's limit)", engine.MaxStripeMetadataValueLen)
+		}
+		if s.r.err != nil {
+			return nil
+		}
+	}
+	return &engine.StripeGateConfig{PaymentType: pt, InvoiceMetadata: md}
 }
 
 // decodeThresholdCommit reads a threshold configuration's commit.

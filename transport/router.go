@@ -414,7 +414,7 @@ func (s *Server) propose(ctx *fasthttp.RequestCtx, cmd engine.Command) (engine.R
 	var res engine.Result
 	if guarded {
 		res, err = s.node.ProposeOnce(pctx, cmd, key)
-		if errors.Is(err, cluster.ErrUpgradeNotFinalized) {
+		if errors.Is(err, cluster.ErrUpgradeNotFinalized) && !usesStripeConfig(cmd) {
 			return res, badRequest("%s: on this route it needs every node on this release and the upgrade finalized (burndown cluster finalize-upgrade); send the request without it, or finalize first", idempotencyHeader)
 		}
 	} else {
@@ -425,6 +425,9 @@ func (s *Server) propose(ctx *fasthttp.RequestCtx, cmd engine.Command) (engine.R
 	}
 	if cc, ok := cmd.(*engine.CreateContract); ok && cc.SeparateScheduledInvoices && errors.Is(err, cluster.ErrUpgradeNotFinalized) {
 		return res, badRequest("scheduled_charges_on_usage_invoices: absent, scheduled charges are billed on SCHEDULED invoices of their own, which needs every node on this release and the upgrade finalized (burndown cluster finalize-upgrade); send ALL to bill them on the usage invoices until then")
+	}
+	if usesStripeConfig(cmd) && errors.Is(err, cluster.ErrUpgradeNotFinalized) {
+		return res, badRequest("payment_gate_config.stripe_config: a STRIPE gate paid through a Stripe invoice (payment_type INVOICE, the default when stripe_config is absent) needs every node on this release and the upgrade finalized (burndown cluster finalize-upgrade); send stripe_config {\"payment_type\": \"PAYMENT_INTENT\"} to charge a PaymentIntent until then")
 	}
 	if err != nil {
 		return res, proposeError(err)
@@ -437,3 +440,16 @@ func (s *Server) propose(ctx *fasthttp.RequestCtx, cmd engine.Command) (engine.R
 
 // pprofPrefix serves net/http/pprof's profiles behind the admin token.
 const pprofPrefix = "/debug/pprof/"
+
+// usesStripeConfig reports whether a contract command gives a payment gate
+// a stripe_config (engine/stripe_gate.go), which needs the finalized
+// upgrade.
+func usesStripeConfig(cmd engine.Command) bool {
+	switch c := cmd.(type) {
+	case *engine.CreateContract:
+		return c.UsesStripeConfig()
+	case *engine.EditContract:
+		return c.UsesStripeConfig()
+	}
+	return false
+}

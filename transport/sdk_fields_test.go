@@ -238,9 +238,13 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 		body.(map[string]any)["customer_id"] = e.create("/v1/customers", map[string]any{"name": "FS",
 			"billing_config": map[string]any{"billing_provider_type": "stripe", "billing_provider_customer_id": "cus_sdk"}})
 	}
+	freshStripe := func() string {
+		return e.create("/v1/customers", map[string]any{"name": "FS",
+			"billing_config": map[string]any{"billing_provider_type": "stripe", "billing_provider_customer_id": "cus_sdk"}})
+	}
 	var editCust, editContract string
 	editBase := func() any {
-		editCust = freshCustomer().(string)
+		editCust = freshStripe() // STRIPE gates (stripe_config) need its stripe_customer_id
 		editContract = e.create("/v1/contracts/create", map[string]any{"customer_id": editCust, "rate_card_id": rc, "starting_at": start,
 			"commits":           []any{map[string]any{"type": "PREPAID", "product_id": fixed, "access_schedule": map[string]any{"schedule_items": []any{map[string]any{"amount": 1, "starting_at": start, "ending_before": end}}}}},
 			"credits":           []any{map[string]any{"product_id": fixed, "access_schedule": map[string]any{"schedule_items": []any{map[string]any{"amount": 1, "starting_at": start, "ending_before": end}}}}},
@@ -389,6 +393,39 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 	}
 	schedule := func() map[string]any {
 		return obj("credit_type_id", usd, "schedule_items", []any{obj("amount", 100, "starting_at", start, "ending_before", end)})
+	}
+	createGates := []string{"commits[]", "prepaid_balance_threshold_configuration", "spend_threshold_configuration"}
+	editGates := []string{"add_commits[]", "add_prepaid_balance_threshold_configuration", "add_spend_threshold_configuration",
+		"update_prepaid_balance_threshold_configuration", "update_spend_threshold_configuration"}
+	// A stripe_config needs a STRIPE gate (and, on contracts/create, a
+	// Stripe customer): stripeGates has each prefix's gate set to STRIPE,
+	// stripeTemplates and stripeValues give it a valid stripe_config.
+	stripeGates := func(tmpl map[string]map[string]any, create bool, prefixes ...string) map[string]func(any) {
+		out := map[string]func(any){}
+		for _, p := range prefixes {
+			out[p+".payment_gate_config.stripe_config"] = func(body any) {
+				if create {
+					body.(map[string]any)["customer_id"] = freshStripe()
+				}
+				setPath(body, p+".payment_gate_config.payment_gate_type", "STRIPE", tmpl)
+			}
+		}
+		return out
+	}
+	stripeTemplates := func(prefixes ...string) map[string]map[string]any {
+		out := map[string]map[string]any{}
+		for _, p := range prefixes {
+			out[p+".payment_gate_config.stripe_config"] = obj("payment_type", "INVOICE")
+		}
+		return out
+	}
+	stripeValues := func(prefixes ...string) map[string]func() any {
+		out := map[string]func() any{}
+		for _, p := range prefixes {
+			out[p+".payment_gate_config.stripe_config.payment_type"] = constant("INVOICE")
+			out[p+".payment_gate_config.stripe_config.invoice_metadata"] = constant(obj("po", "PO-1"))
+		}
+		return out
 	}
 	merge := func(ms ...map[string]func() any) map[string]func() any {
 		out := map[string]func() any{}
@@ -660,6 +697,7 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 					"overrides", []any{obj("starting_at", start, "product_id", api, "type", "MULTIPLIER", "multiplier", 2)})
 			},
 			templates: mergeT(subTemplates("subscriptions"), recTemplates("recurring_credits"), recTemplates("recurring_commits"),
+				stripeTemplates(createGates...),
 				thresholdTemplates("prepaid_balance_threshold_configuration", true), thresholdTemplates("spend_threshold_configuration", false), map[string]map[string]any{
 					"usage_statement_schedule":                      obj("frequency", "MONTHLY"),
 					"commits[].invoice_schedule.schedule_items[]":   obj("timestamp", start),
@@ -674,7 +712,7 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 					"usage_filter":                                  obj("group_key", "team", "group_values", []any{"ml"}),
 				}),
 			values: merge(subValues("subscriptions"), recValues("recurring_credits"), recValues("recurring_commits"), commitValues("commits[]."), commitValues("credits[]."),
-				thresholdValues("prepaid_balance_threshold_configuration"), thresholdValues("spend_threshold_configuration"), map[string]func() any{
+				thresholdValues("prepaid_balance_threshold_configuration"), thresholdValues("spend_threshold_configuration"), stripeValues(createGates...), map[string]func() any{
 					"customer_id": freshCustomer, "rate_card_id": constant(rc), "starting_at": constant(start), "ending_before": constant(end),
 					"uniqueness_key": unique("uk"), "usage_statement_schedule.frequency": constant("MONTHLY"),
 					"usage_statement_schedule.billing_anchor_date": constant(start),
@@ -689,23 +727,25 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 					"scheduled_charges_on_usage_invoices":             constant("ALL"),
 					"usage_filter.starting_at":                        constant(start), // the contract's: no schedule
 				}, chargeValues("scheduled_charges[].")),
-			also: mergeAlso(chargeAlso("scheduled_charges[]."), recurringAlso("commits[]."), map[string]func(any){
-				"recurring_credits[].subscription_config": linkedSub, "recurring_commits[].subscription_config": linkedSub,
-				"rate_card_alias":                                        func(body any) { delete(body.(map[string]any), "rate_card_id") },
-				"billing_provider_configuration":                         freshStripeCustomer,
-				"usage_statement_schedule.billing_anchor_date":           setIn("usage_statement_schedule", obj("frequency", "MONTHLY", "day", "CUSTOM_DATE")),
-				"overrides[].overwrite_rate":                             overwrite,
-				"overrides[].overwrite_rate.tiers":                       overwriteTiered, // after the one above (sorted)
-				"commits[].invoice_schedule.schedule_items[].timestamp":  setIn("commits[].invoice_schedule.schedule_items[]", obj("amount", 1)),
-				"commits[].invoice_schedule.schedule_items[].unit_price": setIn("commits[].invoice_schedule.schedule_items[]", obj("timestamp", start, "quantity", 2)),
-				"commits[].invoice_schedule.schedule_items[].quantity":   setIn("commits[].invoice_schedule.schedule_items[]", obj("timestamp", start, "unit_price", 2)),
-			})},
+			also: mergeAlso(chargeAlso("scheduled_charges[]."), recurringAlso("commits[]."),
+				stripeGates(mergeT(thresholdTemplates("prepaid_balance_threshold_configuration", true), thresholdTemplates("spend_threshold_configuration", false)),
+					true, createGates...), map[string]func(any){
+					"recurring_credits[].subscription_config": linkedSub, "recurring_commits[].subscription_config": linkedSub,
+					"rate_card_alias":                                        func(body any) { delete(body.(map[string]any), "rate_card_id") },
+					"billing_provider_configuration":                         freshStripeCustomer,
+					"usage_statement_schedule.billing_anchor_date":           setIn("usage_statement_schedule", obj("frequency", "MONTHLY", "day", "CUSTOM_DATE")),
+					"overrides[].overwrite_rate":                             overwrite,
+					"overrides[].overwrite_rate.tiers":                       overwriteTiered, // after the one above (sorted)
+					"commits[].invoice_schedule.schedule_items[].timestamp":  setIn("commits[].invoice_schedule.schedule_items[]", obj("amount", 1)),
+					"commits[].invoice_schedule.schedule_items[].unit_price": setIn("commits[].invoice_schedule.schedule_items[]", obj("timestamp", start, "quantity", 2)),
+					"commits[].invoice_schedule.schedule_items[].quantity":   setIn("commits[].invoice_schedule.schedule_items[]", obj("timestamp", start, "unit_price", 2)),
+				})},
 		{path: "/v1/contracts/updateEndDate", params: metronome.V1ContractUpdateEndDateParams{},
 			base:   editBase,
 			values: map[string]func() any{"customer_id": func() any { return editCust }, "contract_id": func() any { return editContract }, "ending_before": constant(end)}},
 		{path: "/v2/contracts/edit", params: metronome.V2ContractEditParams{},
 			base: editBase,
-			templates: mergeT(subTemplates("add_subscriptions"),
+			templates: mergeT(subTemplates("add_subscriptions"), stripeTemplates(editGates...),
 				thresholdTemplates("add_prepaid_balance_threshold_configuration", true), thresholdTemplates("add_spend_threshold_configuration", false),
 				map[string]map[string]any{
 					"add_commits[].payment_gate_config":                                  obj("payment_gate_type", "EXTERNAL"),
@@ -728,6 +768,7 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 			}, commitValues("add_commits[]."), commitValues("add_credits[]."), chargeValues("add_scheduled_charges[]."),
 				thresholdValues("add_prepaid_balance_threshold_configuration"), thresholdValues("add_spend_threshold_configuration"),
 				thresholdValues("update_prepaid_balance_threshold_configuration"), thresholdValues("update_spend_threshold_configuration"),
+				stripeValues(editGates...),
 				map[string]func() any{"add_commits[].payment_gate_config.payment_gate_type": constant("EXTERNAL"),
 					"add_commits[].payment_gate_config.tax_type": constant("NONE")}, map[string]func() any{
 					"customer_id": func() any { return editCust }, "contract_id": func() any { return editContract },
@@ -739,7 +780,10 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 					"add_commits[].invoice_schedule.credit_type_id": constant(usd),
 				}, balanceValues("update_commits[].", "commit_id", editCommit), balanceValues("update_credits[].", "credit_id", editCredit)),
 			also: mergeAlso(chargeAlso("add_scheduled_charges[]."), recurringAlso("add_commits[]."),
-				balanceAlso("update_commits[].", "commit_id", editCommit), balanceAlso("update_credits[].", "credit_id", editCredit), map[string]func(any){
+				balanceAlso("update_commits[].", "commit_id", editCommit), balanceAlso("update_credits[].", "credit_id", editCredit),
+				stripeGates(mergeT(thresholdTemplates("add_prepaid_balance_threshold_configuration", true), thresholdTemplates("add_spend_threshold_configuration", false),
+					map[string]map[string]any{"add_commits[]": obj("type", "PREPAID", "product_id", fixed, "access_schedule", schedule())}),
+					false, editGates...), map[string]func(any){
 					"update_prepaid_balance_threshold_configuration": withThreshold("add_prepaid_balance_threshold_configuration", true),
 					"update_spend_threshold_configuration":           withThreshold("add_spend_threshold_configuration", false),
 				}, map[string]func(any){
@@ -767,11 +811,12 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 				return b
 			},
 			templates: map[string]map[string]any{
-				"commits[].payment_gate_config": obj("payment_gate_type", "EXTERNAL"),
-				"commits[]":                     obj("type", "PREPAID", "product_id", fixed, "access_schedule", schedule()),
-				"credits[]":                     obj("product_id", fixed, "access_schedule", schedule()),
-				"overrides[]":                   obj("starting_at", start, "product_id", api, "type", "MULTIPLIER", "multiplier", 2),
-				"overrides[].overwrite_rate":    obj("rate_type", "FLAT", "price", 2),
+				"commits[].payment_gate_config.stripe_config":   obj("payment_type", "INVOICE"),
+				"commits[].payment_gate_config":                 obj("payment_gate_type", "EXTERNAL"),
+				"commits[]":                                     obj("type", "PREPAID", "product_id", fixed, "access_schedule", schedule()),
+				"credits[]":                                     obj("product_id", fixed, "access_schedule", schedule()),
+				"overrides[]":                                   obj("starting_at", start, "product_id", api, "type", "MULTIPLIER", "multiplier", 2),
+				"overrides[].overwrite_rate":                    obj("rate_type", "FLAT", "price", 2),
 				"commits[].access_schedule.schedule_items[]":    obj("amount", 1, "starting_at", start, "ending_before", end),
 				"credits[].access_schedule.schedule_items[]":    obj("amount", 1, "starting_at", start, "ending_before", end),
 				"commits[].invoice_schedule.schedule_items[]":   obj("timestamp", start),
@@ -779,14 +824,14 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 				"scheduled_charges[].schedule":                  chargeSchedule(),
 				"scheduled_charges[].schedule.schedule_items[]": obj("timestamp", later, "amount", 3),
 			},
-			values: merge(commitValues("commits[]."), commitValues("credits[]."), chargeValues("scheduled_charges[]."), map[string]func() any{
+			values: merge(commitValues("commits[]."), commitValues("credits[]."), chargeValues("scheduled_charges[]."), stripeValues("commits[]"), map[string]func() any{
 				"customer_id": func() any { return editCust }, "contract_id": func() any { return editContract }, "starting_at": constant(start),
 				"commits[].payment_gate_config.payment_gate_type": constant("EXTERNAL"), "commits[].payment_gate_config.tax_type": constant("NONE"),
 				"overrides[].product_id": constant(api), "overrides[].type": constant("MULTIPLIER"), "overrides[].starting_at": constant(start),
 				"overrides[].ending_before": constant(later), "overrides[].overwrite_rate.rate_type": constant("FLAT"),
 				"commits[].invoice_schedule.credit_type_id": constant(usd),
 			}),
-			also: mergeAlso(chargeAlso("scheduled_charges[]."), recurringAlso("commits[]."), map[string]func(any){
+			also: mergeAlso(chargeAlso("scheduled_charges[]."), recurringAlso("commits[]."), stripeGates(map[string]map[string]any{"commits[]": obj("type", "PREPAID", "product_id", fixed, "access_schedule", schedule())}, false, "commits[]"), map[string]func(any){
 				"overrides[].overwrite_rate": func(body any) {
 					setPath(body, "overrides[]", obj("starting_at", start, "product_id", api, "type", "OVERWRITE", "overwrite_rate", obj("rate_type", "FLAT", "price", 2)), nil)
 				},

@@ -52,7 +52,7 @@ func TestStripeAutoRechargeCharged(t *testing.T) {
 	e := newStripeEnv(t, &stripeRecorder{status: "succeeded"})
 	e.ok("POST", "/v2/contracts/edit", map[string]any{"customer_id": e.cust, "contract_id": e.contract,
 		"add_prepaid_balance_threshold_configuration": map[string]any{"is_enabled": true, "threshold_amount": 500, "recharge_to_amount": 2000,
-			"commit": map[string]any{"product_id": e.product, "name": "Auto-recharge"}, "payment_gate_config": map[string]any{"payment_gate_type": "STRIPE"}}}, nil)
+			"commit": map[string]any{"product_id": e.product, "name": "Auto-recharge"}, "payment_gate_config": piGate()}}, nil)
 	first := e.waitCharges(1)[0]
 	if first.form.Get("amount") != "2000" || first.form.Get("customer") != "cus_burndown" || first.key == "" ||
 		first.form.Get("metadata["+effects.StripeMetaWorkflow+"]") == "" || first.form.Get("metadata["+effects.StripeMetaContract+"]") != e.contract {
@@ -82,7 +82,7 @@ func TestStripeThresholdCharged(t *testing.T) {
 	e := newStripeEnv(t, &stripeRecorder{status: "succeeded"})
 	e.ok("POST", "/v2/contracts/edit", map[string]any{"customer_id": e.cust, "contract_id": e.contract,
 		"add_spend_threshold_configuration": map[string]any{"is_enabled": true, "threshold_amount": 1000,
-			"commit": map[string]any{"product_id": e.product, "name": "Threshold charge"}, "payment_gate_config": map[string]any{"payment_gate_type": "STRIPE"}}}, nil)
+			"commit": map[string]any{"product_id": e.product, "name": "Threshold charge"}, "payment_gate_config": piGate()}}, nil)
 	ingestAll(e.testEnv, "example-inc", "t", 1000, e.at("2026-01-02T00:00:00Z"))
 	c := e.waitCharges(1)[0]
 	if c.form.Get("amount") != "1000" || c.form.Get("customer") != "cus_burndown" || c.key == "" {
@@ -103,7 +103,7 @@ func TestStripeThresholdCharged(t *testing.T) {
 	other := e.create("/v1/customers", map[string]any{"name": "No Stripe"})
 	st, body := e.do("POST", "/v1/contracts/create", map[string]any{"customer_id": other, "rate_card_id": e.rc, "starting_at": e.at("2026-01-01T00:00:00Z"),
 		"spend_threshold_configuration": map[string]any{"is_enabled": true, "threshold_amount": 1000,
-			"commit": map[string]any{"product_id": e.product}, "payment_gate_config": map[string]any{"payment_gate_type": "STRIPE"}}})
+			"commit": map[string]any{"product_id": e.product}, "payment_gate_config": piGate()}})
 	if want := `"spend_threshold_configuration.payment_gate_config.payment_gate_type: STRIPE needs`; st != 400 || !strings.Contains(string(body), want) {
 		t.Fatalf("STRIPE without a Stripe customer: %d %s", st, body)
 	}
@@ -117,7 +117,7 @@ func TestStripeGateOnCreateCharged(t *testing.T) {
 		"customer_billing_provider_configurations": []any{map[string]any{"billing_provider": "stripe", "delivery_method": "direct_to_billing_provider",
 			"configuration": map[string]any{"stripe_customer_id": "cus_buyer"}}}})
 	cm := prepaidCommit(e.testEnv, e.product, 3000)
-	cm["payment_gate_config"] = map[string]any{"payment_gate_type": "STRIPE"}
+	cm["payment_gate_config"] = piGate()
 	k := e.create("/v1/contracts/create", map[string]any{"customer_id": buyer, "rate_card_id": e.rc, "starting_at": e.at("2026-01-01T00:00:00Z"),
 		"prepaid_only": true, "commits": []any{cm}})
 	c := e.waitCharges(1)[0]

@@ -135,6 +135,11 @@ type stripeRecorder struct {
 	status string // PaymentIntent status to answer instead of stripe-mock's
 	// loseFinalize is how many invoice finalization answers to lose.
 	loseFinalize int
+	// payStatus is the invoice status to answer to a pay request instead
+	// of stripe-mock's (a STRIPE gate paid by invoice); items are the
+	// invoice items of such purchases (their metadata names a workflow).
+	payStatus string
+	items     []stripeCall
 	// replies holds the first answer to each Idempotency-Key of the
 	// requests other than PaymentIntent creations: a request repeating a
 	// key gets it again, as from Stripe (stripe-mock keeps no state).
@@ -152,6 +157,9 @@ func (r *stripeRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		r.mu.Lock()
 		if pi {
 			r.calls = append(r.calls, c)
+		}
+		if req.URL.Path == "/v1/invoiceitems" && form.Get("metadata["+effects.StripeMetaWorkflow+"]") != "" {
+			r.items = append(r.items, c)
 		}
 		r.posts = append(r.posts, c)
 		r.mu.Unlock()
@@ -186,6 +194,14 @@ func (r *stripeRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, errors.New("connection reset after the invoice was finalized")
 		}
 	}
+	if err == nil && req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/pay") {
+		r.mu.Lock()
+		st := r.payStatus
+		r.mu.Unlock()
+		if st != "" {
+			return withStatus(resp, st), nil
+		}
+	}
 	if err != nil || !pi {
 		return resp, err
 	}
@@ -214,6 +230,31 @@ func (r *stripeRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// withStatus rewrites a 200 answer's status field.
+func withStatus(resp *http.Response, status string) *http.Response {
+	if resp.StatusCode != 200 {
+		return resp
+	}
+	var m map[string]any
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if json.Unmarshal(body, &m) == nil {
+		m["status"] = status
+		body, _ = json.Marshal(m)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Del("Content-Length")
+	return resp
+}
+
+// purchaseItems returns the invoice items of purchases paid by invoice.
+func (r *stripeRecorder) purchaseItems() []stripeCall {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]stripeCall(nil), r.items...)
+}
+
 // sent returns every POST the client sent.
 func (r *stripeRecorder) sent() []stripeCall {
 	r.mu.Lock()
@@ -228,6 +269,13 @@ func (r *stripeRecorder) snapshot() []stripeCall {
 }
 
 const stripeTestSecret = "whsec_test_burndown"
+
+// piGate is a STRIPE payment_gate_config charged as a PaymentIntent: what
+// the tests of PaymentIntents send, a gate without stripe_config being
+// paid through a Stripe invoice (stripe_purchase_test.go).
+func piGate() map[string]any {
+	return map[string]any{"payment_gate_type": "STRIPE", "stripe_config": map[string]any{"payment_type": "PAYMENT_INTENT"}}
+}
 
 type stripeEnv struct {
 	*testEnv
@@ -285,7 +333,7 @@ func (e *stripeEnv) buyStripe(amount int) stripeCall {
 	e.t.Helper()
 	before := len(e.rec.snapshot())
 	c := prepaidCommit(e.testEnv, e.product, amount)
-	c["payment_gate_config"] = map[string]any{"payment_gate_type": "STRIPE"}
+	c["payment_gate_config"] = piGate()
 	e.ok("POST", "/v2/contracts/edit", map[string]any{"customer_id": e.cust, "contract_id": e.contract, "add_commits": []any{c}}, nil)
 	deadline := time.Now().Add(10 * time.Second)
 	for len(e.rec.snapshot()) == before {

@@ -30,7 +30,10 @@ const StripeWebhookPath = "/v1/stripe/webhook"
 // action (engine/payment_action.go); invoice.finalized,
 // invoice.payment_failed, invoice.marked_uncollectible, invoice.paid and
 // invoice.voided move the external_status of the usage invoice named in
-// the invoice's metadata (forward only: engine/stripe_invoice.go). Other
+// the invoice's metadata (forward only: engine/stripe_invoice.go), except
+// that invoice.paid and invoice.payment_failed of an invoice whose
+// metadata names a workflow (a STRIPE gate paid by invoice) settle that
+// workflow (stripePurchaseEvent). Other
 // events, and objects that are not Burndown's, are acknowledged and
 // ignored.
 func (s *Server) stripeWebhook(ctx *fasthttp.RequestCtx) {
@@ -148,6 +151,10 @@ func (s *Server) stripeInvoiceEvent(ctx *fasthttp.RequestCtx, ev *stripe.Event, 
 		writeError(ctx, badRequest("data.object: not an invoice"))
 		return
 	}
+	if wf := inv.Metadata[effects.StripeMetaWorkflow]; wf != "" {
+		s.stripePurchaseEvent(ctx, &inv, wf, status)
+		return
+	}
 	ours, customer := inv.Metadata[effects.StripeMetaInvoice], inv.Metadata[effects.StripeMetaCustomer]
 	if ours == "" || customer == "" {
 		ackStripe(ctx, "ignored: not a Burndown invoice")
@@ -161,6 +168,33 @@ func (s *Server) stripeInvoiceEvent(ctx *fasthttp.RequestCtx, ev *stripe.Event, 
 		return
 	}
 	writeJSON(ctx, map[string]any{"received": true, "invoice_id": ours, "external_invoice_id": inv.ID}) //nolint:errcheck
+}
+
+// stripePurchaseEvent settles the workflow of a STRIPE gate paid through a
+// Stripe invoice (engine/stripe_gate.go; the invoice's metadata names the
+// workflow): invoice.paid pays it, invoice.payment_failed fails it, each
+// naming the Stripe invoice; the other invoice events are acknowledged and
+// ignored (the payment settles the gate).
+func (s *Server) stripePurchaseEvent(ctx *fasthttp.RequestCtx, inv *stripe.Invoice, wf, status string) {
+	cmd := &engine.ReleasePaymentGate{WorkflowID: wf, Provider: engine.ProviderStripe, StripeInvoiceID: inv.ID}
+	switch status {
+	case engine.ExternalPaid:
+		cmd.Outcome = engine.GatePaid
+	case engine.ExternalPaymentFailed:
+		cmd.Outcome, cmd.ErrorMessage = engine.GateFailed, "the Stripe invoice "+inv.ID+"'s payment failed"
+	default:
+		ackStripe(ctx, "ignored: the payment settles a purchase invoice")
+		return
+	}
+	res, ok := s.proposeStripeEvent(ctx, cmd)
+	if !ok {
+		return
+	}
+	st := ""
+	if res.Gate != nil {
+		st = res.Gate.Status
+	}
+	writeJSON(ctx, map[string]any{"received": true, "workflow_id": wf, "payment_gate_status": st, "external_invoice_id": inv.ID}) //nolint:errcheck
 }
 
 // proposeStripeEvent proposes the command a Stripe event asks for. It

@@ -18,9 +18,28 @@ type thresholdCommitOut struct {
 	ApplicableProductTags []string `json:"applicable_product_tags,omitempty"`
 }
 
-// paymentGateOut is a PaymentGateConfig: only its type is held.
+// paymentGateOut is a PaymentGateConfig: its type and, on a STRIPE gate,
+// its stripe_config (PAYMENT_INTENT for a gate set before stripe_config
+// existed: what it is charged with).
 type paymentGateOut struct {
-	PaymentGateType string `json:"payment_gate_type"`
+	PaymentGateType string           `json:"payment_gate_type"`
+	StripeConfig    *stripeConfigOut `json:"stripe_config,omitempty"`
+}
+
+// stripeConfigOut is Metronome's PaymentGateConfig.stripe_config.
+type stripeConfigOut struct {
+	PaymentType     string            `json:"payment_type"`
+	InvoiceMetadata map[string]string `json:"invoice_metadata,omitempty"`
+}
+
+// paymentGate renders a configuration's gate.
+func paymentGate(typ string, sc *engine.StripeGateConfig) paymentGateOut {
+	out := paymentGateOut{PaymentGateType: typ}
+	if typ == engine.GateStripe {
+		eff := sc.Effective()
+		out.StripeConfig = &stripeConfigOut{PaymentType: eff.PaymentType, InvoiceMetadata: eff.InvoiceMetadata}
+	}
+	return out
 }
 
 // rechargeOut is a prepaid_balance_threshold_configuration.
@@ -55,7 +74,7 @@ func renderRecharge(k *engine.Contract) *rechargeOut {
 		return nil
 	}
 	return &rechargeOut{
-		Commit: thresholdCommit(r.Commit), IsEnabled: r.IsEnabled, PaymentGateConfig: paymentGateOut{PaymentGateType: r.GateType},
+		Commit: thresholdCommit(r.Commit), IsEnabled: r.IsEnabled, PaymentGateConfig: paymentGate(r.GateType, r.Stripe),
 		RechargeToAmount: amountNum(r.RechargeTo), ThresholdAmount: amountNum(r.Threshold),
 	}
 }
@@ -68,7 +87,7 @@ func renderSpendThreshold(k *engine.Contract) *spendThresholdOut {
 		return nil
 	}
 	return &spendThresholdOut{
-		Commit: thresholdCommit(t.Commit), IsEnabled: t.IsEnabled, PaymentGateConfig: paymentGateOut{PaymentGateType: t.GateType},
+		Commit: thresholdCommit(t.Commit), IsEnabled: t.IsEnabled, PaymentGateConfig: paymentGate(t.GateType, t.Stripe),
 		ThresholdAmount: amountNum(t.Threshold),
 	}
 }

@@ -199,7 +199,8 @@ func stripeGatedContract(t *testing.T, addr, product string) {
 	}
 	start := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
 	end := time.Now().UTC().AddDate(1, 0, 0).Format(time.RFC3339)
-	commit := map[string]any{"type": "PREPAID", "product_id": product, "payment_gate_config": map[string]any{"payment_gate_type": "STRIPE"},
+	commit := map[string]any{"type": "PREPAID", "product_id": product, "payment_gate_config": map[string]any{"payment_gate_type": "STRIPE",
+		"stripe_config": map[string]any{"payment_type": "PAYMENT_INTENT"}},
 		"access_schedule": map[string]any{"schedule_items": []any{map[string]any{"amount": 3000, "starting_at": start, "ending_before": end}}}}
 	if _, err := call(addr, "POST", "/v1/contracts/create", map[string]any{"customer_id": id.Data.ID, "rate_card_id": rcs.Data[0].ID,
 		"starting_at": start, "prepaid_only": true, "commits": []any{commit}}, nil); err != nil {
