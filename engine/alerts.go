@@ -441,6 +441,37 @@ func (a *Alert) value(c *Customer, cat *Catalog, now Nanos) (money.Amount, bool)
 		}
 		found = true
 	}
+	if len(c.Balances) > 0 && lowBalanceAlert(a.Type) {
+		v, ok := a.sharedValue(c, ks, now)
+		total, found = total.Add(v), found || ok
+	}
+	return total, found
+}
+
+// lowBalanceAlert reports whether an alert of type typ watches the sum of
+// balances (low_remaining_*_balance_reached).
+func lowBalanceAlert(typ string) bool {
+	return typ == AlertLowCommit || typ == AlertLowCredit || typ == AlertLowCreditAndCommit
+}
+
+// sharedValue is the customer-level balances' part of a low-balance
+// alert's input: those in force that apply to a contract in force ks.
+func (a *Alert) sharedValue(c *Customer, ks []*Contract, now Nanos) (money.Amount, bool) {
+	var total money.Amount
+	found := false
+	for _, b := range c.Balances {
+		cm := b.Commit
+		if cm.CreditTypeID != a.CreditTypeID || !a.watches(cm) || cm.segmentAt(now) == nil {
+			continue
+		}
+		for _, k := range ks {
+			if b.appliesTo(k) {
+				found = true
+				total = total.Add(cm.BalanceAt(now))
+				break
+			}
+		}
+	}
 	return total, found
 }
 

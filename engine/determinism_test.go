@@ -269,6 +269,7 @@ func randomLog(t *testing.T, seed int64) []Entry {
 	mrng := rand.New(rand.NewSource(seed*7919 + 11))
 	brng := rand.New(rand.NewSource(seed*6007 + 13))
 	vrng := rand.New(rand.NewSource(seed*6011 + 17))
+	crng := rand.New(rand.NewSource(seed*6029 + 19))
 	payer := func() string { return fmt.Sprintf("c%02d", 8*prng.Intn(customers/8)+6+prng.Intn(2)) }
 	gates := []string{GateExternal, GateExternal, GateNone}
 	for _, cmd := range cmds {
@@ -486,6 +487,7 @@ func randomLog(t *testing.T, seed int64) []Entry {
 		batch = append(batch, manualEntries(mrng, now, customers)...)
 		batch = append(batch, balanceEdits(brng, now, customers)...)
 		batch = append(batch, invoiceCommands(vrng, start, customers)...)
+		batch = append(batch, customerBalanceCommands(crng, now, customers)...)
 		if len(batch) > 0 {
 			push(batch...)
 		}
@@ -673,7 +675,8 @@ func TestRandomLogRatesEveryFeature(t *testing.T) {
 		"workflow prepaid_balance EXTERNAL failed", "workflow prepaid_balance NONE paid", "workflow spend EXTERNAL paid", "workflow spend EXTERNAL failed",
 		"workflow spend NONE paid", "workflow spend STRIPE paid", "workflow spend STRIPE failed", "external invoice", "external invoice status moved",
 		"workflow settled on an unwatched contract", "manual entry, negative true", "manual entry, negative false",
-		"manual entries beyond the remainder", "invoice voided", "invoice regenerated"} {
+		"manual entries beyond the remainder", "invoice voided", "invoice regenerated",
+		"customer balance drawn", "customer balance given back", "customer balance limited to a contract", "customer balance expired"} {
 		if !seen[f] {
 			t.Errorf("never seen: %s", f)
 		}
@@ -729,6 +732,7 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 	ids, _ := e.CustomerIDs(0, 1000)
 	for _, id := range ids {
 		e.read(context.Background(), id, func(c *Customer, _ *Catalog, _ Nanos) {
+			recordCustomerBalances(c, seen)
 			for _, k := range c.Contracts {
 				seen["prio:"+k.MultiplierPrioritization] = true
 				seen["card:"+k.RateCardID] = true

@@ -107,19 +107,26 @@ func applyVoidInvoice(_ *shard, t *task, c *Customer, _ *Catalog, now Nanos) {
 	k, inv, _ := invoiceOf(c, cmd.CustomerID, cmd.InvoiceID)
 	inv.Status = InvoiceVoid
 	for _, cm := range k.Balances {
-		for _, s := range cm.Segments {
-			back := deductionOf(s, inv.ID)
-			if !back.IsPositive() {
-				continue
-			}
-			s.Drawn = s.Drawn.Sub(back)
-			if s.Expired {
-				s.ExpiredAmount = s.ExpiredAmount.Add(back) // it expires at once
-			}
-			s.Deductions = append(s.Deductions, Deduction{InvoiceID: inv.ID, Timestamp: max(now, s.StartingAt), Amount: back.Neg()})
-		}
+		giveBack(cm, inv.ID, now)
 	}
+	c.giveBackShared(inv.ID, now)
 	t.res.ID = inv.ID
+}
+
+// giveBack gives back what the commit's segments drew for the voided
+// invoice, recorded as a cancelling deduction.
+func giveBack(cm *Commit, invoiceID string, now Nanos) {
+	for _, s := range cm.Segments {
+		back := deductionOf(s, invoiceID)
+		if !back.IsPositive() {
+			continue
+		}
+		s.Drawn = s.Drawn.Sub(back)
+		if s.Expired {
+			s.ExpiredAmount = s.ExpiredAmount.Add(back) // it expires at once
+		}
+		s.Deductions = append(s.Deductions, Deduction{InvoiceID: invoiceID, Timestamp: max(now, s.StartingAt), Amount: back.Neg()})
+	}
 }
 
 // RegeneratedID is the id of the invoice regenerated from a voided one.
@@ -171,7 +178,7 @@ func applyRegenerateInvoice(s *shard, t *task, c *Customer, cat *Catalog, now Na
 		lc.GroupValues = append([]string(nil), l.GroupValues...)
 		inv.Lines = append(inv.Lines, &lc)
 		if l.Type == LineUsage && rc != nil {
-			inv.addOverage(rc, l.CreditTypeID, s.burnDown(cat, k, inv, l.ProductID, l.CreditTypeID, at, l.Total))
+			inv.addOverage(rc, l.CreditTypeID, s.burnDown(cat, c, k, inv, l.ProductID, l.CreditTypeID, at, l.Total))
 		}
 	}
 	k.moveBilledItems(old.ID, inv.ID)

@@ -102,10 +102,18 @@ import (
 //     (such contracts are created only in the compact format:
 //     CommandNeedsFormat and create_contract version 5).
 //
+//   - 14: layout 13 plus, after the concurrent contracts, the customer-level
+//     commits and credits (engine.Customer.Balances, each a commit record,
+//     its applicable contract ids and uniqueness key;
+//     customer_balance_codec.go; one zero byte for a customer without any).
+//     Older records have none. The decimal data format's layout 9 record
+//     drops them with the trailer, so a customer with any is refused there
+//     (they are created only in the compact format: KindNeedsFormat).
+//
 // Layouts differ in how an amount is written, so the reader is one decoder
 // parameterised by its amount reader (binReader.amount), and in the fields
 // appended since, which it reads when the record's layout has them.
-const customerLayout byte = 13
+const customerLayout byte = 14
 
 // amountReaders maps each layout DecodeCustomer reads to its amount reader.
 var amountReaders = map[byte]func(*binReader) money.Amount{
@@ -121,6 +129,7 @@ var amountReaders = map[byte]func(*binReader) money.Amount{
 	11: (*binReader).binAmount,
 	12: (*binReader).binAmount,
 	13: (*binReader).binAmount,
+	14: (*binReader).binAmount,
 }
 
 // The customer layout is a hand-written, reflection-free encoding: snapshots
@@ -268,6 +277,7 @@ func appendCustomerTrailer(dst []byte, c *engine.Customer) ([]byte, int) {
 	w.manualEntries(c)
 	w.separateScheduled(c)
 	w.concurrentContracts(c)
+	w.customerBalances(c)
 	return w.b, at
 }
 
@@ -787,6 +797,9 @@ func DecodeCustomer(b []byte, intern map[string]string) (*engine.Customer, error
 	}
 	if r.layout >= layoutConcurrent {
 		r.concurrentContracts(c)
+	}
+	if r.layout >= layoutCustomerBalances {
+		r.customerBalances(c)
 	}
 	if r.err == nil && r.i != len(r.b) {
 		r.fail(fmt.Errorf("%d trailing bytes", len(r.b)-r.i))

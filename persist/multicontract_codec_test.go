@@ -19,8 +19,8 @@ func TestCustomerCodecLayout13Concurrent(t *testing.T) {
 	c.Contracts[0].Concurrent = true
 	c.Contracts[0].UsageFilter = &engine.UsageFilter{GroupKey: "team", GroupValues: []string{"ml", "data"}}
 	b := AppendCustomer(nil, c)
-	if b[0] != 13 {
-		t.Fatalf("layout %d, want 13", b[0])
+	if b[0] != customerLayout {
+		t.Fatalf("layout %d, want %d", b[0], customerLayout)
 	}
 	got, err := DecodeCustomer(b, nil)
 	if err != nil {
@@ -40,9 +40,10 @@ func TestCustomerCodecLayout13Concurrent(t *testing.T) {
 	if _, err := CustomerEncoderFor(DataFormatDecimalAmounts)(nil, c); err == nil || !strings.Contains(err.Error(), "concurrent") {
 		t.Fatalf("decimal format: %v, want refused", err)
 	}
-	// The section is last: count 1, position 0, concurrent, filter, key,
+	// The section is last but for layout 14's customer-level balances
+	// (one zero byte): count 1, position 0, concurrent, filter, key,
 	// values. Point the position past the contracts.
-	tail := 1 + 1 + 1 + 1 + 1 + len("team") + 1 + 1 + len("ml") + 1 + len("data")
+	tail := 1 + 1 + 1 + 1 + 1 + len("team") + 1 + 1 + len("ml") + 1 + len("data") + 1
 	bad := append([]byte(nil), b...)
 	bad[len(bad)-tail+1] = byte(len(c.Contracts))
 	if _, err := DecodeCustomer(bad, nil); err == nil || !strings.Contains(err.Error(), "does not hold") {

@@ -208,18 +208,18 @@ func StripeSteps() []Step {
 
 // CurrentScript is the history the newest fixture set (v0.5.0) replays:
 // FullScript, then AdminSteps, ManualSteps, EditSteps, InvoiceSteps,
-// ScheduledSteps and MultiSteps.
+// ScheduledSteps, MultiSteps and CustomerBalanceSteps.
 func CurrentScript() []Step {
 	steps := append(append(append(append(FullScript(), AdminSteps()...), ManualSteps()...), EditSteps()...), InvoiceSteps()...)
-	return append(append(steps, ScheduledSteps()...), MultiSteps()...)
+	return append(append(append(steps, ScheduledSteps()...), MultiSteps()...), CustomerBalanceSteps()...)
 }
 
 // AdminSnapshotAfter is the number of CurrentScript entries applied when
 // snapshot-admin.bin (and the data dir's third snapshot) is taken: after
-// every entry but the last, so it holds customers in layout 13 (updated,
+// every entry but the last, so it holds customers in layout 14 (updated,
 // an archived contract, an archived customer, manual ledger entries, a
 // contract with separate SCHEDULED invoices, an add-on contract in force
-// with another, with a usage filter).
+// with another, with a usage filter, customer-level commits and credits).
 func AdminSnapshotAfter() int { return len(CurrentScript()) - 1 }
 
 // AdminSteps exercise the customer administration commands (kinds 12 to
@@ -359,6 +359,31 @@ func MultiSteps() []Step {
 		}},
 		{"2026-03-12T07:00:00Z", []engine.Command{
 			events("tau", "api_call", "multi-t", 2, 1, "2026-03-12T07:00:00Z", map[string]string{"region": "us"}),
+		}},
+	}
+}
+
+// CustomerBalanceSteps exercise customer-level commits and credits
+// (create_customer_balance and update_customer_balance_end_date, kinds 42
+// and 43, customer layout 14): Tau gets a commit of 4 that both its
+// contracts draw (priority 1, before their own credits) and a credit of 2
+// for its add-on only, whose end moves; an eu call draws on both
+// contracts; a refused POSTPAID commit; in the last entry a call of region
+// us on Tau's first contract only.
+func CustomerBalanceSteps() []Step {
+	item := []engine.ScheduleItem{{Amount: d("4"), StartingAt: TS("2026-03-01T00:00:00Z"), EndingBefore: TS("2026-04-15T00:00:00Z")}}
+	return []Step{
+		{"2026-03-12T07:30:00Z", []engine.Command{
+			&engine.CreateCustomerBalance{CustomerID: "cu-t", UniquenessKey: "tau-commit", Balance: engine.CommitInput{Type: engine.CommitPrepaid,
+				ProductID: "p-buy", Name: "Tau shared commit", Priority: dp("1"), AccessSchedule: item}},
+			&engine.CreateCustomerBalance{CustomerID: "cu-t", ApplicableContractIDs: []string{"k-t2"}, Balance: engine.CommitInput{Type: engine.CommitCredit,
+				ProductID: "p-buy", Priority: dp("2"), AccessSchedule: []engine.ScheduleItem{{Amount: d("2"), StartingAt: TS("2026-03-10T00:00:00Z"), EndingBefore: TS("2026-04-10T00:00:00Z")}}}},
+			&engine.CreateCustomerBalance{CustomerID: "cu-t", Balance: engine.CommitInput{Type: engine.CommitPostpaid, ProductID: "p-buy", Priority: dp("1"), AccessSchedule: item}},
+			&engine.UpdateCustomerBalanceEnd{CustomerID: "cu-t", BalanceID: engine.CustomerBalanceID("cu-t", 1), AccessEndingBefore: TS("2026-05-01T00:00:00Z")},
+			events("tau", "api_call", "cb-t", 0, 1, "2026-03-12T07:30:00Z", map[string]string{"region": "eu"}),
+		}},
+		{"2026-03-12T08:00:00Z", []engine.Command{
+			events("tau", "api_call", "cb-t", 1, 1, "2026-03-12T08:00:00Z", map[string]string{"region": "us"}),
 		}},
 	}
 }
