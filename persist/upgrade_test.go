@@ -46,7 +46,7 @@ var goldenBuilds = []struct {
 	// contract with a usage filter in force with another (customer layout
 	// 13), and the cluster layer's commands in cluster-log.bin (replayed
 	// by cluster)
-	{name: "v0.5.0", snapshotIndex: 7, lateSnapshotIndex: 17, stripeInvoices: 1, adminSnapshotIndex: 31},
+	{name: "v0.5.0", snapshotIndex: 7, lateSnapshotIndex: 17, stripeInvoices: 1, adminSnapshotIndex: 33},
 }
 
 // Every fixture set is a release in golden.Releases, and the upgrade tests

@@ -368,7 +368,7 @@ func MultiSteps() []Step {
 // and 43, customer layout 14): Tau gets a commit of 4 that both its
 // contracts draw (priority 1, before their own credits) and a credit of 2
 // for its add-on only, whose end moves; an eu call draws on both
-// contracts; a refused POSTPAID commit; in the last entry a call of region
+// contracts; in the last entry a call of region
 // us on Tau's first contract only.
 func CustomerBalanceSteps() []Step {
 	item := []engine.ScheduleItem{{Amount: d("4"), StartingAt: TS("2026-03-01T00:00:00Z"), EndingBefore: TS("2026-04-15T00:00:00Z")}}
@@ -378,7 +378,6 @@ func CustomerBalanceSteps() []Step {
 				ProductID: "p-buy", Name: "Tau shared commit", Priority: dp("1"), AccessSchedule: item}},
 			&engine.CreateCustomerBalance{CustomerID: "cu-t", ApplicableContractIDs: []string{"k-t2"}, Balance: engine.CommitInput{Type: engine.CommitCredit,
 				ProductID: "p-buy", Priority: dp("2"), AccessSchedule: []engine.ScheduleItem{{Amount: d("2"), StartingAt: TS("2026-03-10T00:00:00Z"), EndingBefore: TS("2026-04-10T00:00:00Z")}}}},
-			&engine.CreateCustomerBalance{CustomerID: "cu-t", Balance: engine.CommitInput{Type: engine.CommitPostpaid, ProductID: "p-buy", Priority: dp("1"), AccessSchedule: item}},
 			&engine.UpdateCustomerBalanceEnd{CustomerID: "cu-t", BalanceID: engine.CustomerBalanceID("cu-t", 1), AccessEndingBefore: TS("2026-05-01T00:00:00Z")},
 			events("tau", "api_call", "cb-t", 0, 1, "2026-03-12T07:30:00Z", map[string]string{"region": "eu"}),
 		}},
