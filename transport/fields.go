@@ -200,6 +200,18 @@ var appliedFields = map[string][]string{
 		"customer_id", "id", "covering_date", "starting_at", "effective_before", "include_balance", "include_ledgers",
 		"include_contract_balances", "exclude_zero_balances", "include_archived", "limit", "next_page",
 	},
+	// Customer-level commits and credits (customer_balances.go): an
+	// invoice schedule (and so invoice_contract_id), specifiers and the
+	// NetSuite and Salesforce ids stay refused; POSTPAID is refused by
+	// the engine naming type; invoices_ending_before stays refused.
+	"/v1/contracts/customerCommits/create": append(commitFields("", false), "customer_id", "uniqueness_key", "applicable_contract_ids", "access_schedule.schedule_items[].credit_type_id"),
+	"/v1/contracts/customerCredits/create": append(commitFields("", true), "customer_id", "uniqueness_key", "applicable_contract_ids", "access_schedule.schedule_items[].credit_type_id"),
+	"/v1/contracts/customerCommits/list": {"customer_id", "commit_id", "covering_date", "starting_at", "effective_before", "include_balance",
+		"include_ledgers", "include_contract_commits", "include_archived", "limit", "next_page"},
+	"/v1/contracts/customerCredits/list": {"customer_id", "credit_id", "covering_date", "starting_at", "effective_before", "include_balance",
+		"include_ledgers", "include_contract_credits", "include_archived", "limit", "next_page"},
+	"/v1/contracts/customerCommits/updateEndDate": {"customer_id", "commit_id", "access_ending_before"},
+	"/v1/contracts/customerCredits/updateEndDate": {"customer_id", "credit_id", "access_ending_before"},
 	"/v1/credit-types/create": {"name", "is_currency"},
 	"/v1/entitlements/check":  {"checks[].customer_id", "checks[].product_id", "checks[].group_key", "checks[].group_value"},
 	"/v1/entitlements/consume": {"customer_id", "product_id", "group_key", "group_value",
