@@ -212,8 +212,8 @@ var appliedFields = map[string][]string{
 		"include_ledgers", "include_contract_credits", "include_archived", "limit", "next_page"},
 	"/v1/contracts/customerCommits/updateEndDate": {"customer_id", "commit_id", "access_ending_before"},
 	"/v1/contracts/customerCredits/updateEndDate": {"customer_id", "credit_id", "access_ending_before"},
-	"/v1/credit-types/create": {"name", "is_currency"},
-	"/v1/entitlements/check":  {"checks[].customer_id", "checks[].product_id", "checks[].group_key", "checks[].group_value"},
+	"/v1/credit-types/create":                     {"name", "is_currency"},
+	"/v1/entitlements/check":                      {"checks[].customer_id", "checks[].product_id", "checks[].group_key", "checks[].group_value"},
 	"/v1/entitlements/consume": {"customer_id", "product_id", "group_key", "group_value",
 		"events[].transaction_id", "events[].customer_id", "events[].event_type", "events[].timestamp", "events[].properties"},
 	// Alerts: for one customer; block_on_alarm is native (a hard limit).
