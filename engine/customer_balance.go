@@ -46,6 +46,9 @@ type CustomerBalance struct {
 	Commit                *Commit  `msgpack:"Commit"`
 	ApplicableContractIDs []string `msgpack:"ApplicableContractIDs"`
 	UniquenessKey         string   `msgpack:"UniquenessKey"`
+	// InvoiceContractID is the contract on whose usage invoices the
+	// commit's invoice schedule is billed (invoice_contract_id).
+	InvoiceContractID string `msgpack:"InvoiceContractID"`
 }
 
 // appliesTo reports whether usage rated on k may draw on the balance.
@@ -60,6 +63,9 @@ type CreateCustomerBalance struct {
 	Balance               CommitInput `msgpack:"Balance"`
 	ApplicableContractIDs []string    `msgpack:"ApplicableContractIDs"`
 	UniquenessKey         string      `msgpack:"UniquenessKey"`
+	// InvoiceContractID bills Balance's invoice schedule on that
+	// contract's usage invoices; required with one.
+	InvoiceContractID string `msgpack:"InvoiceContractID,omitempty"`
 }
 
 func (*CreateCustomerBalance) Kind() Kind { return KindCreateCustomerBalance }
@@ -70,6 +76,9 @@ type UpdateCustomerBalanceEnd struct {
 	CustomerID         string `msgpack:"CustomerID"`
 	BalanceID          string `msgpack:"BalanceID"`
 	AccessEndingBefore Nanos  `msgpack:"AccessEndingBefore"`
+	// InvoicesEndingBefore drops the invoice-schedule items at or after it
+	// (invoices_ending_before; 0: unchanged).
+	InvoicesEndingBefore Nanos `msgpack:"InvoicesEndingBefore,omitempty"`
 }
 
 func (*UpdateCustomerBalanceEnd) Kind() Kind { return KindUpdateCustomerBalanceEnd }
@@ -114,8 +123,10 @@ func checkBalanceBounds(cmd *CreateCustomerBalance) *Error {
 		return errorf(Invalid, "applicable_product_tags: at most %d", MaxBalanceListLen)
 	case len(in.CustomFields) > MaxBalanceListLen:
 		return errorf(Invalid, "custom_fields: at most %d", MaxBalanceListLen)
-	case len(in.InvoiceSchedule) > 0 || in.InvoiceRecurring != nil:
-		return errorf(Invalid, "invoice_schedule: is not supported on customer-level commits by this server yet")
+	case len(in.InvoiceSchedule) > maxInvoiceItems:
+		return errorf(Invalid, "invoice_schedule.schedule_items: at most %d items", maxInvoiceItems)
+	case !textOK(cmd.InvoiceContractID):
+		return errorf(Invalid, "invoice_contract_id: must be at most %d bytes of UTF-8", MaxBalanceText)
 	case in.PaymentGate != nil:
 		return errorf(Invalid, "payment_gate_config: is not supported on customer-level commits")
 	}
@@ -134,7 +145,7 @@ func checkBalanceBounds(cmd *CreateCustomerBalance) *Error {
 	return nil
 }
 
-func validateCreateCustomerBalance(c *Customer, command Command, cat *Catalog, _ Nanos) *Error {
+func validateCreateCustomerBalance(c *Customer, command Command, cat *Catalog, now Nanos) *Error {
 	cmd := command.(*CreateCustomerBalance)
 	if c == nil {
 		return errorf(NotFound, "customer_id: customer %s not found", cmd.CustomerID)
@@ -163,27 +174,6 @@ func validateCreateCustomerBalance(c *Customer, command Command, cat *Catalog, _
 			return errorf(NotFound, "applicable_product_ids[%d]: product %s not found", i, pid)
 		}
 	}
-	ct := in.CreditTypeID
-	if ct == "" {
-		ct = USDCreditTypeID
-	}
-	if cat.CreditTypes[ct] == nil {
-		return errorf(NotFound, "access_schedule.credit_type_id: credit type %s not found", ct)
-	}
-	if _, err := amountPtr(in.Priority, "priority"); err != nil {
-		return err
-	}
-	for j, it := range in.AccessSchedule {
-		amount, err := inputAmount(it.Amount)
-		switch {
-		case err != nil:
-			return errorf(Invalid, "access_schedule.schedule_items[%d].amount: %v", j, err)
-		case amount.IsNegative():
-			return errorf(Invalid, "access_schedule.schedule_items[%d].amount: must not be negative", j)
-		case it.EndingBefore <= it.StartingAt:
-			return errorf(Invalid, "access_schedule.schedule_items[%d].ending_before: must be after starting_at%s", j, swappedHint(it.StartingAt, it.EndingBefore))
-		}
-	}
 	if cmd.UniquenessKey != "" {
 		for _, b := range c.Balances {
 			if b.UniquenessKey == cmd.UniquenessKey {
@@ -191,7 +181,118 @@ func validateCreateCustomerBalance(c *Customer, command Command, cat *Catalog, _
 			}
 		}
 	}
+	_, _, err := buildCustomerBalance(c, cmd, cat, now)
+	return err
+}
+
+// buildCustomerBalance builds the commit or credit the command creates,
+// and the contract its invoice schedule is billed on (nil: none), and
+// checks that every item can be billed there; it changes nothing.
+func buildCustomerBalance(c *Customer, cmd *CreateCustomerBalance, cat *Catalog, now Nanos) (*Commit, *Contract, *Error) {
+	in := &cmd.Balance
+	ct := in.CreditTypeID
+	if ct == "" {
+		ct = USDCreditTypeID
+	}
+	if cat.CreditTypes[ct] == nil {
+		return nil, nil, errorf(NotFound, "access_schedule.credit_type_id: credit type %s not found", ct)
+	}
+	priority, err := amountPtr(in.Priority, "priority")
+	if err != nil {
+		return nil, nil, err
+	}
+	id := CustomerBalanceID(c.ID, len(c.Balances))
+	cm := &Commit{
+		ID: id, Type: in.Type, ProductID: in.ProductID, Name: in.Name, Description: in.Description,
+		Priority: priority, CreditTypeID: ct, ApplicableProductIDs: in.ApplicableProductIDs,
+		ApplicableProductTags: in.ApplicableProductTags, CustomFields: in.CustomFields, CreatedAt: now, Seq: c.Seq + 1,
+		DoNotInvoice: in.DoNotInvoice,
+	}
+	for j, it := range in.AccessSchedule {
+		amount, aerr := inputAmount(it.Amount)
+		switch {
+		case aerr != nil:
+			return nil, nil, errorf(Invalid, "access_schedule.schedule_items[%d].amount: %v", j, aerr)
+		case amount.IsNegative():
+			return nil, nil, errorf(Invalid, "access_schedule.schedule_items[%d].amount: must not be negative", j)
+		case it.EndingBefore <= it.StartingAt:
+			return nil, nil, errorf(Invalid, "access_schedule.schedule_items[%d].ending_before: must be after starting_at%s", j, swappedHint(it.StartingAt, it.EndingBefore))
+		}
+		cm.Segments = append(cm.Segments, &Segment{ID: DeriveID(id, "segment", strconv.Itoa(j)), Amount: amount,
+			StartingAt: it.StartingAt, EndingBefore: it.EndingBefore})
+	}
+	sort.SliceStable(cm.Segments, func(a, b int) bool { return cm.Segments[a].StartingAt < cm.Segments[b].StartingAt })
+	if err := customerInvoiceSchedule(cm, in); err != nil {
+		return nil, nil, err
+	}
+	k, err := invoiceContract(c, cmd, cm, cat, now)
+	return cm, k, err
+}
+
+// customerInvoiceSchedule sets the commit's invoice schedule from its
+// items or recurring schedule, checked as a contract commit's.
+func customerInvoiceSchedule(cm *Commit, in *CommitInput) *Error {
+	items := append([]InvoiceItem(nil), in.InvoiceSchedule...)
+	if r := in.InvoiceRecurring; r != nil {
+		if len(items) > 0 {
+			return errorf(Invalid, "invoice_schedule.recurring_schedule: give schedule_items or recurring_schedule, not both")
+		}
+		exp, err := expandRecurring(r, "invoice_schedule.recurring_schedule")
+		if err != nil {
+			return err
+		}
+		for _, it := range exp {
+			items = append(items, InvoiceItem{Timestamp: it.Timestamp, Amount: it.Amount, UnitPrice: it.UnitPrice, Quantity: it.Quantity})
+		}
+	}
+	if len(items) > maxInvoiceItems {
+		return errorf(Invalid, "invoice_schedule.schedule_items: at most %d items", maxInvoiceItems)
+	}
+	for j := range items {
+		if _, err := inputAmount(items[j].Amount); err != nil || items[j].Amount.IsNegative() {
+			return errorf(Invalid, "invoice_schedule.schedule_items[%d].amount: must be a non-negative amount", j)
+		}
+		items[j].ID = DeriveID(cm.ID, "invoice_item", strconv.Itoa(j))
+	}
+	if len(items) > 0 {
+		if cm.Type == CommitCredit {
+			return errorf(Invalid, "invoice_schedule: a credit has none")
+		}
+		cm.InvoiceSchedule = items
+	}
 	return nil
+}
+
+// invoiceContract returns the contract the commit's invoice schedule is
+// billed on, refusing one that cannot bill every item now (as billCommit
+// would): required with an invoice schedule that bills.
+func invoiceContract(c *Customer, cmd *CreateCustomerBalance, cm *Commit, cat *Catalog, now Nanos) (*Contract, *Error) {
+	if cmd.InvoiceContractID == "" {
+		if cm.invoiced() && len(cm.InvoiceSchedule) > 0 {
+			return nil, errorf(Invalid, "invoice_contract_id: is required with an invoice_schedule (the contract whose invoices bill it)")
+		}
+		return nil, nil
+	}
+	k := c.Contract(cmd.InvoiceContractID)
+	if k == nil || k.Archived {
+		return nil, errorf(NotFound, "invoice_contract_id: contract %s not found on customer %s (or archived)", cmd.InvoiceContractID, c.ID)
+	}
+	rc := cat.RateCards[k.RateCardID]
+	if !cm.invoiced() || rc == nil {
+		return k, nil
+	}
+	if cm.CreditTypeID != rc.FiatCreditTypeID && len(cm.InvoiceSchedule) > 0 {
+		return nil, errorf(Invalid, "invoice_schedule: a commit in a custom pricing unit cannot be invoiced yet; set do_not_invoice")
+	}
+	for j, it := range cm.InvoiceSchedule {
+		if !k.InForce(it.Timestamp) {
+			return nil, errorf(Invalid, "invoice_schedule.schedule_items[%d].timestamp: %s is outside the term of contract %s", j, fmtTime(it.Timestamp), k.ID)
+		}
+		if inv := k.findInvoice(it.Timestamp); (inv != nil && inv.Status != InvoiceDraft) || (inv == nil && k.periodClosed(it.Timestamp, now)) {
+			return nil, errorf(Invalid, "invoice_schedule.schedule_items[%d].timestamp: the statement period of contract %s holding %s is finalized", j, k.ID, fmtTime(it.Timestamp))
+		}
+	}
+	return k, nil
 }
 
 // CustomerBalanceID is the id of a customer's i-th customer-level balance.
@@ -199,38 +300,27 @@ func CustomerBalanceID(customerID string, i int) string {
 	return DeriveID(customerID, "customer_balance", strconv.Itoa(i))
 }
 
-// applyCreateCustomerBalance builds the balance (validated above); its id
-// is derived from the customer and its position (CustomerBalanceID).
-func applyCreateCustomerBalance(_ *shard, t *task, c *Customer, _ *Catalog, now Nanos) {
+// applyCreateCustomerBalance builds the balance (validated above), bills
+// its invoice schedule on its invoice contract's usage invoices; its id is
+// derived from the customer and its position (CustomerBalanceID).
+func applyCreateCustomerBalance(_ *shard, t *task, c *Customer, cat *Catalog, now Nanos) {
 	cmd := t.cmd.(*CreateCustomerBalance)
-	in := &cmd.Balance
+	cm, k, _ := buildCustomerBalance(c, cmd, cat, now)
 	c.Seq++
-	id := CustomerBalanceID(c.ID, len(c.Balances))
-	ct := in.CreditTypeID
-	if ct == "" {
-		ct = USDCreditTypeID
+	if k != nil {
+		k.billCommit(cm, cat.RateCards[k.RateCardID], "", false, now) // checked by invoiceContract
 	}
-	priority, _ := amountPtr(in.Priority, "priority")
-	cm := &Commit{
-		ID: id, Type: in.Type, ProductID: in.ProductID, Name: in.Name, Description: in.Description,
-		Priority: priority, CreditTypeID: ct, ApplicableProductIDs: in.ApplicableProductIDs,
-		ApplicableProductTags: in.ApplicableProductTags, CustomFields: in.CustomFields, CreatedAt: now, Seq: c.Seq,
-	}
-	for j, it := range in.AccessSchedule {
-		amount, _ := inputAmount(it.Amount)
-		cm.Segments = append(cm.Segments, &Segment{ID: DeriveID(id, "segment", strconv.Itoa(j)), Amount: amount,
-			StartingAt: it.StartingAt, EndingBefore: it.EndingBefore})
-	}
-	sort.SliceStable(cm.Segments, func(a, b int) bool { return cm.Segments[a].StartingAt < cm.Segments[b].StartingAt })
-	c.Balances = append(c.Balances, &CustomerBalance{Commit: cm, ApplicableContractIDs: cmd.ApplicableContractIDs, UniquenessKey: cmd.UniquenessKey})
+	c.Balances = append(c.Balances, &CustomerBalance{Commit: cm, ApplicableContractIDs: cmd.ApplicableContractIDs,
+		UniquenessKey: cmd.UniquenessKey, InvoiceContractID: cmd.InvoiceContractID})
 	c.expireBalances(now) // a backdated schedule that already ended
-	t.res.ID = id
+	t.res.ID = cm.ID
 }
 
 // validateUpdateCustomerBalanceEnd refuses an end that would move usage
-// already rated: the new end must be after now and after the last usage
-// any contract the balance applies to rated, and no segment whose
-// remainder expired may move.
+// already rated: the new access end must be after now and after the last
+// usage any contract the balance applies to rated, and no segment whose
+// remainder expired may move; invoice-schedule items it drops must be on
+// draft invoices.
 func validateUpdateCustomerBalanceEnd(c *Customer, command Command, _ *Catalog, now Nanos) *Error {
 	cmd := command.(*UpdateCustomerBalanceEnd)
 	if c == nil {
@@ -239,6 +329,17 @@ func validateUpdateCustomerBalanceEnd(c *Customer, command Command, _ *Catalog, 
 	b := c.CustomerBalanceByID(cmd.BalanceID)
 	if b == nil {
 		return errorf(NotFound, "id: customer-level commit or credit %s not found", cmd.BalanceID)
+	}
+	if cmd.AccessEndingBefore == 0 && cmd.InvoicesEndingBefore == 0 {
+		return errorf(Invalid, "access_ending_before: give access_ending_before or invoices_ending_before")
+	}
+	if cmd.InvoicesEndingBefore != 0 {
+		if err := c.checkInvoicesEnd(b, cmd.InvoicesEndingBefore); err != nil {
+			return err
+		}
+	}
+	if cmd.AccessEndingBefore == 0 {
+		return nil
 	}
 	end := cmd.AccessEndingBefore
 	segs := b.Commit.Segments
@@ -255,6 +356,21 @@ func validateUpdateCustomerBalanceEnd(c *Customer, command Command, _ *Catalog, 
 		moved := s.EndingBefore > end || s == segs[len(segs)-1]
 		if moved && s.Expired {
 			return errorf(Invalid, "access_ending_before: segment %s ended at %s and its remainder expired", s.ID, fmtTime(s.EndingBefore))
+		}
+	}
+	return nil
+}
+
+// checkInvoicesEnd refuses an invoices_ending_before that would drop an
+// item already billed on a finalized invoice.
+func (c *Customer) checkInvoicesEnd(b *CustomerBalance, end Nanos) *Error {
+	k := c.Contract(b.InvoiceContractID)
+	for _, it := range b.Commit.InvoiceSchedule {
+		if it.Timestamp < end || it.InvoiceID == "" || k == nil {
+			continue
+		}
+		if inv := k.Invoice(it.InvoiceID); inv != nil && inv.Status != InvoiceDraft {
+			return errorf(Invalid, "invoices_ending_before: the item at %s is billed on invoice %s, which is %s", fmtTime(it.Timestamp), inv.ID, inv.Status)
 		}
 	}
 	return nil
@@ -279,8 +395,26 @@ func (c *Customer) lastUsageOn(b *CustomerBalance) Nanos {
 // the new end, ends the one in force then at it, or extends the last one.
 func applyUpdateCustomerBalanceEnd(_ *shard, t *task, c *Customer, _ *Catalog, _ Nanos) {
 	cmd := t.cmd.(*UpdateCustomerBalanceEnd)
-	cm := c.CustomerBalanceByID(cmd.BalanceID).Commit
+	b := c.CustomerBalanceByID(cmd.BalanceID)
+	cm := b.Commit
+	t.res.ID = cm.ID
+	if end := cmd.InvoicesEndingBefore; end != 0 {
+		dropped := func(it *InvoiceItem) bool { return it.Timestamp >= end }
+		if k := c.Contract(b.InvoiceContractID); k != nil {
+			k.unbillCommit(cm, dropped)
+		}
+		kept := cm.InvoiceSchedule[:0]
+		for j := range cm.InvoiceSchedule {
+			if !dropped(&cm.InvoiceSchedule[j]) {
+				kept = append(kept, cm.InvoiceSchedule[j])
+			}
+		}
+		cm.InvoiceSchedule = kept
+	}
 	end := cmd.AccessEndingBefore
+	if end == 0 {
+		return
+	}
 	kept := cm.Segments[:0]
 	for _, s := range cm.Segments {
 		if s.StartingAt >= end {
@@ -295,7 +429,34 @@ func applyUpdateCustomerBalanceEnd(_ *shard, t *task, c *Customer, _ *Catalog, _
 	if last := kept[len(kept)-1]; last.EndingBefore < end {
 		last.EndingBefore = end
 	}
-	t.res.ID = cm.ID
+}
+
+// moveSharedBilled points the customer-level commits' items billed on the
+// voided invoice at the invoice regenerated from it (moveBilledItems).
+func (c *Customer) moveSharedBilled(from, to string) {
+	for _, b := range c.Balances {
+		for j := range b.Commit.InvoiceSchedule {
+			if b.Commit.InvoiceSchedule[j].InvoiceID == from {
+				b.Commit.InvoiceSchedule[j].InvoiceID = to
+			}
+		}
+	}
+}
+
+// unbillArchived forgets the customer-level commits' items billed on
+// drafts of an archived contract, which archiving removed: they are no
+// longer billed anywhere.
+func (c *Customer) unbillArchived(k *Contract) {
+	for _, b := range c.Balances {
+		if b.InvoiceContractID != k.ID {
+			continue
+		}
+		for j := range b.Commit.InvoiceSchedule {
+			if it := &b.Commit.InvoiceSchedule[j]; it.InvoiceID != "" && k.Invoice(it.InvoiceID) == nil {
+				it.InvoiceID = ""
+			}
+		}
+	}
 }
 
 // expireBalances expires the customer-level segments whose end has passed

@@ -143,7 +143,8 @@ func TestCustomerBalanceVoidGivesBack(t *testing.T) {
 	}
 }
 
-// POSTPAID, an invoice schedule and the bounds are refused by name;
+// POSTPAID, an invoice schedule without its contract and the bounds are
+// refused by name;
 // updateEndDate shortens and extends, refusing an end before rated usage.
 func TestCustomerBalanceRefusalsAndEndDate(t *testing.T) {
 	f := newMultiFixture(t)
@@ -153,7 +154,7 @@ func TestCustomerBalanceRefusalsAndEndDate(t *testing.T) {
 		want string
 	}{
 		{CommitInput{Type: CommitPostpaid, ProductID: f.calls, AccessSchedule: item}, "type: POSTPAID customer-level commits are not supported"},
-		{CommitInput{Type: CommitPrepaid, ProductID: f.calls, AccessSchedule: item, InvoiceSchedule: []InvoiceItem{{Amount: dec("1")}}}, "invoice_schedule:"},
+		{CommitInput{Type: CommitPrepaid, ProductID: f.calls, AccessSchedule: item, InvoiceSchedule: []InvoiceItem{{Amount: dec("1")}}}, "invoice_contract_id: is required"},
 		{CommitInput{Type: CommitPrepaid, ProductID: f.calls}, "access_schedule.schedule_items: 1 to"},
 		{CommitInput{Type: CommitPrepaid, ProductID: f.calls, AccessSchedule: item, Name: strings.Repeat("n", MaxBalanceText+1)}, "name: must be at most"},
 		{CommitInput{Type: CommitPrepaid, ProductID: "nope", AccessSchedule: item}, "product_id: product nope not found"},
@@ -188,11 +189,18 @@ func customerBalanceCommands(rng *rand.Rand, now Nanos, customers int) []Command
 	if rng.Intn(3) != 0 {
 		return nil
 	}
-	i := []int{7 * rng.Intn(customers/7), 6*rng.Intn(customers/6) + 4}[rng.Intn(2)]
+	i := []int{7 * rng.Intn(customers/7), 7 * rng.Intn(customers/7), 6*rng.Intn(customers/6) + 4}[rng.Intn(3)]
 	c := fmt.Sprintf("c%02d", i)
 	if rng.Intn(3) == 0 {
 		end := now + int64(rng.Intn(40)-5)*nanosPerDay
-		return []Command{&UpdateCustomerBalanceEnd{CustomerID: c, BalanceID: CustomerBalanceID(c, rng.Intn(3)), AccessEndingBefore: end}}
+		up := &UpdateCustomerBalanceEnd{CustomerID: c, BalanceID: CustomerBalanceID(c, rng.Intn(3)), AccessEndingBefore: end}
+		if rng.Intn(2) == 0 {
+			up.InvoicesEndingBefore = now + int64(rng.Intn(20)-5)*nanosPerDay
+			if rng.Intn(2) == 0 {
+				up.AccessEndingBefore = 0
+			}
+		}
+		return []Command{up}
 	}
 	prio := money.FromInt(int64(rng.Intn(3)))
 	in := CommitInput{Type: []string{CommitPrepaid, CommitCredit, CommitPrepaid, CommitPostpaid}[rng.Intn(4)], ProductID: "fixed", Priority: &prio,
@@ -201,6 +209,11 @@ func customerBalanceCommands(rng *rand.Rand, now Nanos, customers int) []Command
 		in.ApplicableProductIDs = []string{"p1"}
 	}
 	cmd := &CreateCustomerBalance{CustomerID: c, Balance: in, UniquenessKey: fmt.Sprintf("cb-%d", rng.Intn(20))}
+	if in.Type == CommitPrepaid && rng.Intn(2) == 0 { // bought on the first contract's invoices
+		cmd.InvoiceContractID = "k" + c
+		cmd.Balance.InvoiceSchedule = []InvoiceItem{{Timestamp: now + int64(rng.Intn(10))*nanosPerDay, Amount: dec(fmt.Sprint(rng.Intn(100)))},
+			{Timestamp: now + int64(10+rng.Intn(30))*nanosPerDay, Amount: dec("5")}}
+	}
 	switch rng.Intn(4) {
 	case 0:
 		cmd.ApplicableContractIDs = []string{"k" + c}
@@ -217,6 +230,11 @@ func recordCustomerBalances(c *Customer, seen map[string]bool) {
 		if len(b.ApplicableContractIDs) > 0 {
 			seen["customer balance limited to a contract"] = true
 		}
+		for _, it := range b.Commit.InvoiceSchedule {
+			if it.InvoiceID != "" {
+				seen["customer commit billed"] = true
+			}
+		}
 		for _, sg := range b.Commit.Segments {
 			if sg.Expired {
 				seen["customer balance expired"] = true
@@ -229,5 +247,68 @@ func recordCustomerBalances(c *Customer, seen map[string]bool) {
 				}
 			}
 		}
+	}
+}
+
+// purchaseLines describes the commit_purchase lines of a contract's
+// invoices: "invoice-status total" per line of the commit.
+func (f *multiFixture) purchaseLines(contractID, commitID string) []string {
+	var out []string
+	for _, inv := range f.h.invoices(f.cust) {
+		for _, l := range inv.Lines {
+			if inv.ContractID == contractID && l.Type == LineCommitPurchase && l.CommitID == commitID {
+				out = append(out, inv.Status+" "+l.Total.String())
+			}
+		}
+	}
+	return out
+}
+
+// A customer-level commit's invoice schedule is billed on its invoice
+// contract's usage invoices; invoices_ending_before takes later items off
+// their drafts; voiding and regenerating the invoice moves the item to the
+// regenerated one. An item outside the contract's term, or without an
+// invoice contract, is refused.
+func TestCustomerBalanceInvoiceSchedule(t *testing.T) {
+	f := newMultiFixture(t)
+	access := []ScheduleItem{{Amount: dec("50"), StartingAt: ns(t, "2026-03-01T00:00:00Z"), EndingBefore: ns(t, "2026-06-01T00:00:00Z")}}
+	items := []InvoiceItem{{Timestamp: ns(t, "2026-03-10T00:00:00Z"), Amount: dec("30")}, {Timestamp: ns(t, "2026-04-10T00:00:00Z"), Amount: dec("20")}}
+	wantErr(t, f.h.apply(&CreateCustomerBalance{CustomerID: f.cust, InvoiceContractID: "addon", Balance: CommitInput{Type: CommitPrepaid, ProductID: f.calls,
+		AccessSchedule: access, InvoiceSchedule: []InvoiceItem{{Timestamp: ns(t, "2026-02-10T00:00:00Z"), Amount: dec("1")}}}})[0],
+		Invalid, "invoice_schedule.schedule_items[0].timestamp: 2026-02-10T00:00:00Z is outside the term of contract addon")
+	wantErr(t, f.h.apply(&CreateCustomerBalance{CustomerID: f.cust, InvoiceContractID: "nope", Balance: CommitInput{Type: CommitPrepaid, ProductID: f.calls,
+		AccessSchedule: access, InvoiceSchedule: items}})[0], NotFound, "invoice_contract_id: contract nope not found")
+	id := f.h.must(&CreateCustomerBalance{CustomerID: f.cust, InvoiceContractID: "addon", Balance: CommitInput{Type: CommitPrepaid, ProductID: f.calls,
+		AccessSchedule: access, InvoiceSchedule: items}}).ID
+	if got := strings.Join(f.purchaseLines("addon", id), ", "); got != "DRAFT 30, DRAFT 20" {
+		t.Fatalf("purchase lines: %s", got)
+	}
+	if got := f.purchaseLines("platform", id); len(got) != 0 {
+		t.Fatalf("billed on the platform too: %v", got)
+	}
+	f.h.must(&UpdateCustomerBalanceEnd{CustomerID: f.cust, BalanceID: id, InvoicesEndingBefore: ns(t, "2026-04-01T00:00:00Z")})
+	if got := strings.Join(f.purchaseLines("addon", id), ", "); got != "DRAFT 30" {
+		t.Fatalf("after invoices_ending_before: %s", got)
+	}
+	if n := len(f.h.read(f.cust).CustomerBalanceByID(id).Commit.InvoiceSchedule); n != 1 {
+		t.Fatalf("%d items left, want 1", n)
+	}
+	f.h.setClock("2026-04-02T00:00:00Z")
+	wantErr(t, f.h.apply(&UpdateCustomerBalanceEnd{CustomerID: f.cust, BalanceID: id, InvoicesEndingBefore: ns(t, "2026-03-01T00:00:00Z")})[0],
+		Invalid, "invoices_ending_before: the item at 2026-03-10T00:00:00Z is billed on invoice")
+	var march string
+	for _, inv := range f.h.invoices(f.cust) {
+		if inv.ContractID == "addon" && inv.Status == InvoiceFinalized {
+			march = inv.ID
+		}
+	}
+	f.h.must(&VoidInvoice{CustomerID: f.cust, InvoiceID: march})
+	f.h.must(&RegenerateInvoice{CustomerID: f.cust, InvoiceID: march})
+	it := f.h.read(f.cust).CustomerBalanceByID(id).Commit.InvoiceSchedule[0]
+	if it.InvoiceID != RegeneratedID(march) {
+		t.Fatalf("the item is billed on %s, want the regenerated invoice", it.InvoiceID)
+	}
+	if inv := f.h.readInvoice(f.cust, RegeneratedID(march)); !inv.Total.Equal(dec("30")) {
+		t.Fatalf("the regenerated invoice's total: %s, want the purchase's 30", inv.Total)
 	}
 }

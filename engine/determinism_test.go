@@ -676,7 +676,7 @@ func TestRandomLogRatesEveryFeature(t *testing.T) {
 		"workflow spend NONE paid", "workflow spend STRIPE paid", "workflow spend STRIPE failed", "external invoice", "external invoice status moved",
 		"workflow settled on an unwatched contract", "manual entry, negative true", "manual entry, negative false",
 		"manual entries beyond the remainder", "invoice voided", "invoice regenerated",
-		"customer balance drawn", "customer balance given back", "customer balance limited to a contract", "customer balance expired"} {
+		"customer balance drawn", "customer balance given back", "customer balance limited to a contract", "customer balance expired", "customer commit billed"} {
 		if !seen[f] {
 			t.Errorf("never seen: %s", f)
 		}

@@ -182,6 +182,7 @@ func applyRegenerateInvoice(s *shard, t *task, c *Customer, cat *Catalog, now Na
 		}
 	}
 	k.moveBilledItems(old.ID, inv.ID)
+	c.moveSharedBilled(old.ID, inv.ID)
 	k.insertInvoice(inv)
 	if k.SendsToStripe() {
 		k.finalized = append(k.finalized, inv)

@@ -13,8 +13,8 @@ const layoutCustomerBalances byte = 14
 
 // customerBalances appends, after the concurrent contracts, how many
 // customer-level commits and credits the customer holds, then each as a
-// commit record followed by its applicable contract ids and uniqueness
-// key: one zero byte for a customer without any, which every customer
+// commit record followed by its applicable contract ids, uniqueness
+// key and invoice contract id: one zero byte for a customer without any, which every customer
 // created before they existed is.
 func (w *binWriter) customerBalances(c *engine.Customer) {
 	w.uvarint(uint64(len(c.Balances)))
@@ -22,6 +22,7 @@ func (w *binWriter) customerBalances(c *engine.Customer) {
 		w.commit(b.Commit)
 		w.strs(b.ApplicableContractIDs)
 		w.str(b.UniquenessKey)
+		w.str(b.InvoiceContractID)
 	}
 }
 
@@ -38,6 +39,7 @@ func (r *binReader) customerBalances(c *engine.Customer) {
 		b := &engine.CustomerBalance{Commit: r.commit()}
 		b.ApplicableContractIDs = r.strs()
 		b.UniquenessKey = r.str()
+		b.InvoiceContractID = r.str()
 		if r.err == nil && (seen[b.Commit.ID] || len(b.Commit.Segments) == 0) {
 			r.fail(fmt.Errorf("customer-level balance %q repeated or without segments", b.Commit.ID))
 			return

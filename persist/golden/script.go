@@ -366,7 +366,9 @@ func MultiSteps() []Step {
 // CustomerBalanceSteps exercise customer-level commits and credits
 // (create_customer_balance and update_customer_balance_end_date, kinds 42
 // and 43, customer layout 14): Tau gets a commit of 4 that both its
-// contracts draw (priority 1, before their own credits) and a credit of 2
+// contracts draw (priority 1, before their own credits), bought on its
+// first contract's invoices (the April item taken off by
+// invoices_ending_before), and a credit of 2
 // for its add-on only, whose end moves; an eu call draws on both
 // contracts; in the last entry a call of region
 // us on Tau's first contract only.
@@ -374,11 +376,13 @@ func CustomerBalanceSteps() []Step {
 	item := []engine.ScheduleItem{{Amount: d("4"), StartingAt: TS("2026-03-01T00:00:00Z"), EndingBefore: TS("2026-04-15T00:00:00Z")}}
 	return []Step{
 		{"2026-03-12T07:30:00Z", []engine.Command{
-			&engine.CreateCustomerBalance{CustomerID: "cu-t", UniquenessKey: "tau-commit", Balance: engine.CommitInput{Type: engine.CommitPrepaid,
-				ProductID: "p-buy", Name: "Tau shared commit", Priority: dp("1"), AccessSchedule: item}},
+			&engine.CreateCustomerBalance{CustomerID: "cu-t", UniquenessKey: "tau-commit", InvoiceContractID: "k-t", Balance: engine.CommitInput{Type: engine.CommitPrepaid,
+				ProductID: "p-buy", Name: "Tau shared commit", Priority: dp("1"), AccessSchedule: item,
+				InvoiceSchedule: []engine.InvoiceItem{{Timestamp: TS("2026-03-15T00:00:00Z"), Amount: d("4")}, {Timestamp: TS("2026-04-15T00:00:00Z"), Amount: d("1")}}}},
 			&engine.CreateCustomerBalance{CustomerID: "cu-t", ApplicableContractIDs: []string{"k-t2"}, Balance: engine.CommitInput{Type: engine.CommitCredit,
 				ProductID: "p-buy", Priority: dp("2"), AccessSchedule: []engine.ScheduleItem{{Amount: d("2"), StartingAt: TS("2026-03-10T00:00:00Z"), EndingBefore: TS("2026-04-10T00:00:00Z")}}}},
 			&engine.UpdateCustomerBalanceEnd{CustomerID: "cu-t", BalanceID: engine.CustomerBalanceID("cu-t", 1), AccessEndingBefore: TS("2026-05-01T00:00:00Z")},
+			&engine.UpdateCustomerBalanceEnd{CustomerID: "cu-t", BalanceID: engine.CustomerBalanceID("cu-t", 0), InvoicesEndingBefore: TS("2026-04-01T00:00:00Z")},
 			events("tau", "api_call", "cb-t", 0, 1, "2026-03-12T07:30:00Z", map[string]string{"region": "eu"}),
 		}},
 		{"2026-03-12T08:00:00Z", []engine.Command{
