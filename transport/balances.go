@@ -65,10 +65,11 @@ type commitOut struct {
 	// commit (payments.go); a pending or voided one has balance 0.
 	PaymentGateStatus string `json:"payment_gate_status,omitempty"`
 	VoidReason        string `json:"void_reason,omitempty"`
-	// ApplicableContractIDs and UniquenessKey are a customer-level
-	// balance's (customer_balances.go).
+	// ApplicableContractIDs, UniquenessKey and InvoiceContract are a
+	// customer-level balance's (customer_balances.go).
 	ApplicableContractIDs []string `json:"applicable_contract_ids,omitempty"`
 	UniquenessKey         string   `json:"uniqueness_key,omitempty"`
+	InvoiceContract       *idRef   `json:"invoice_contract,omitempty"`
 }
 
 func renderCommit(cm *engine.Commit, k *engine.Contract, cat *engine.Catalog, now engine.Nanos, opts readOpts) commitOut {

@@ -11,9 +11,9 @@ import (
 // Customer-level commits and credits (engine/customer_balance.go):
 // contracts/customerCommits/{create,list,updateEndDate} and
 // contracts/customerCredits/{create,list,updateEndDate}. What is not held
-// (an invoice schedule and so invoice_contract_id, specifiers, the
-// NetSuite and Salesforce ids) is never read, so the reader refuses it by
-// name; POSTPAID is refused by the engine, naming type.
+// (specifiers, the NetSuite and Salesforce ids) is never read, so the
+// reader refuses it by name; POSTPAID is refused by the engine, naming
+// type.
 
 // decodeCustomerBalance validates a customerCommits/create (credit false)
 // or customerCredits/create body.
@@ -27,10 +27,11 @@ func decodeCustomerBalance(body []byte, credit bool) (*engine.CreateCustomerBala
 		UniquenessKey:         o.str("uniqueness_key", false),
 		ApplicableContractIDs: o.strList("applicable_contract_ids", false),
 	}
-	// Read as a credit: no invoice_schedule, which stays unread (refused).
-	cmd.Balance = decodeCommit(o, true)
+	// A commit's invoice_schedule is billed on invoice_contract_id's
+	// invoices (required with one: the engine says so).
+	cmd.Balance = decodeCommit(o, credit)
 	if !credit {
-		cmd.Balance.Type = o.enum("type", true, engine.CommitPrepaid, engine.CommitPostpaid)
+		cmd.InvoiceContractID = o.str("invoice_contract_id", false)
 	}
 	in := &cmd.Balance
 	for key, n := range map[string]int{"applicable_contract_ids": len(cmd.ApplicableContractIDs),
@@ -51,15 +52,22 @@ func (s *Server) createCustomerCredit(ctx *fasthttp.RequestCtx, _ string) error 
 }
 
 // decodeCustomerBalanceEnd validates an updateEndDate body: idKey is
-// commit_id or credit_id. invoices_ending_before (commits only) is not
-// read: a customer-level commit here has no invoice schedule.
+// commit_id or credit_id; a commit's takes invoices_ending_before, and
+// then access_ending_before is optional, as in the SDK.
 func decodeCustomerBalanceEnd(body []byte, idKey string) (*engine.UpdateCustomerBalanceEnd, error) {
 	o, r, err := decodeObject(body)
 	if err != nil {
 		return nil, err
 	}
+	commit := idKey == "commit_id"
 	cmd := &engine.UpdateCustomerBalanceEnd{CustomerID: o.str("customer_id", true), BalanceID: o.str(idKey, true),
-		AccessEndingBefore: o.time("access_ending_before", true)}
+		AccessEndingBefore: o.time("access_ending_before", !commit)}
+	if commit {
+		cmd.InvoicesEndingBefore = o.time("invoices_ending_before", false)
+		if r.err == nil && cmd.AccessEndingBefore == 0 && cmd.InvoicesEndingBefore == 0 {
+			r.fail("access_ending_before", "give access_ending_before or invoices_ending_before")
+		}
+	}
 	return cmd, r.Err()
 }
 
@@ -192,10 +200,14 @@ func (s *Server) listBalancesOf(ctx *fasthttp.RequestCtx, l balanceList) error {
 }
 
 // renderCustomerBalance renders a customer-level commit or credit: no
-// contract, its applicable_contract_ids and uniqueness_key.
+// contract, its applicable_contract_ids, uniqueness_key and
+// invoice_contract.
 func renderCustomerBalance(b *engine.CustomerBalance, cat *engine.Catalog, now engine.Nanos, opts readOpts) commitOut {
 	out := renderCommit(b.Commit, nil, cat, now, opts)
 	out.ApplicableContractIDs = append([]string(nil), b.ApplicableContractIDs...)
 	out.UniquenessKey = b.UniquenessKey
+	if b.InvoiceContractID != "" {
+		out.InvoiceContract = &idRef{ID: b.InvoiceContractID}
+	}
 	return out
 }

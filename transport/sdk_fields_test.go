@@ -387,6 +387,25 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 		}
 		return out
 	}
+	// A top-level commit with a recurring invoice schedule (customer-level
+	// commits; fresh objects each time).
+	topRecurring := func(kv ...any) func(any) {
+		return func(body any) {
+			rec := obj(append([]any{"starting_at", start, "ending_before", end, "frequency", "MONTHLY", "amount_distribution", "EACH"}, kv...)...)
+			body.(map[string]any)["invoice_schedule"] = obj("recurring_schedule", rec, "do_not_invoice", true)
+		}
+	}
+	topRecurringAlso := func() map[string]func(any) {
+		out := map[string]func(any){
+			"invoice_schedule.recurring_schedule.unit_price": topRecurring("quantity", 2),
+			"invoice_schedule.recurring_schedule.quantity":   topRecurring("unit_price", 2),
+			"invoice_schedule.do_not_invoice":                topRecurring("amount", 1),
+		}
+		for _, f := range []string{"starting_at", "ending_before", "frequency", "amount_distribution", "amount"} {
+			out["invoice_schedule.recurring_schedule."+f] = topRecurring("amount", 1)
+		}
+		return out
+	}
 	mergeAlso := func(ms ...map[string]func(any)) map[string]func(any) {
 		out := map[string]func(any){}
 		for _, m := range ms {
@@ -841,12 +860,19 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 			}}},
 		{path: "/v1/contracts/customerCommits/create", params: metronome.V1CustomerCommitNewParams{},
 			base: func() any {
-				return obj("customer_id", cust, "product_id", fixed, "priority", 1, "type", "PREPAID", "access_schedule", schedule())
+				return obj("customer_id", cust, "product_id", fixed, "priority", 1, "type", "PREPAID", "access_schedule", schedule(),
+					"invoice_contract_id", contract)
 			},
 			templates: map[string]map[string]any{"access_schedule.schedule_items[]": obj("amount", 1, "starting_at", start, "ending_before", end),
 				"invoice_schedule.schedule_items[]": obj("timestamp", start)},
 			values: merge(commitValues(""), map[string]func() any{"customer_id": constant(cust), "uniqueness_key": unique("cck"),
-				"applicable_contract_ids": constant([]any{contract}), "invoice_contract_id": constant(contract)})},
+				"applicable_contract_ids": constant([]any{contract}), "invoice_contract_id": constant(contract),
+				"invoice_schedule.credit_type_id": constant(usd)}),
+			also: mergeAlso(topRecurringAlso(), map[string]func(any){
+				"invoice_schedule.schedule_items[].timestamp":  setIn("invoice_schedule.schedule_items[]", obj("amount", 1)),
+				"invoice_schedule.schedule_items[].unit_price": setIn("invoice_schedule.schedule_items[]", obj("timestamp", start, "quantity", 2)),
+				"invoice_schedule.schedule_items[].quantity":   setIn("invoice_schedule.schedule_items[]", obj("timestamp", start, "unit_price", 2)),
+			})},
 		{path: "/v1/contracts/customerCredits/create", params: metronome.V1CustomerCreditNewParams{},
 			base: func() any {
 				return obj("customer_id", cust, "product_id", fixed, "priority", 1, "access_schedule", schedule())
