@@ -312,3 +312,21 @@ func TestCustomerBalanceInvoiceSchedule(t *testing.T) {
 		t.Fatalf("the regenerated invoice's total: %s, want the purchase's 30", inv.Total)
 	}
 }
+
+// A low-balance alert adds the customer-level commits that apply to a
+// contract in force: it is ok while the shared commit holds 30 and in
+// alarm once usage drew it below the threshold.
+func TestCustomerBalanceLowBalanceAlert(t *testing.T) {
+	f := newMultiFixture(t)
+	f.newCustomerBalance(CommitPrepaid, "30", "1")
+	alert := f.h.must(&CreateAlert{CustomerID: f.cust, Name: "low", Type: AlertLowCommit, Threshold: dec("10"),
+		CreditTypeID: USDCreditTypeID, EvaluateOnCreate: true}).ID
+	if st := f.h.status(f.cust, alert); st != AlertOK {
+		t.Fatalf("with 30 left: %q, want ok", st)
+	}
+	f.send("call", "", "c", 3, "2026-03-05T00:00:00Z") // 30 of calls: the shared commit is spent
+	f.h.setClock("2026-03-06T01:00:00Z")
+	if st := f.h.status(f.cust, alert); st != AlertInAlarm {
+		t.Fatalf("with nothing left: %q, want in_alarm", st)
+	}
+}
