@@ -386,9 +386,9 @@ func (a *Alert) alarmed(c *Customer, cat *Catalog, now Nanos) bool {
 	if ks := c.contractsAt(now, buf[:0]); len(ks) > 0 {
 		switch {
 		case percentAlert(a.Type):
-			return a.percentAlarmed(ks, now)
+			return a.percentAlarmed(c, ks, now)
 		case daysAlert(a.Type):
-			return a.daysAlarmed(ks, now)
+			return a.daysAlarmed(c, ks, now)
 		}
 	}
 	v, ok := a.value(c, cat, now)
@@ -415,9 +415,9 @@ func (a *Alert) value(c *Customer, cat *Catalog, now Nanos) (money.Amount, bool)
 	}
 	switch {
 	case percentAlert(a.Type):
-		return a.remainingPercent(ks, now)
+		return a.remainingPercent(c, ks, now)
 	case daysAlert(a.Type):
-		v, _, ok := a.remainingDays(ks, now)
+		v, _, ok := a.remainingDays(c, ks, now)
 		return v, ok
 	}
 	if a.Type == AlertSpend && a.GroupKey != "" {
@@ -801,11 +801,11 @@ func (s *shard) notifyAlert(c *Customer, a *Alert, cat *Catalog, now Nanos, reso
 		p.InvoiceTotal = num(v)
 	case AlertLowCommitPercent, AlertLowCreditPercent:
 		p.RemainingPercentage = num(v)
-		rem, _, _ := a.percentInput(c.contractsAt(now, nil), now)
+		rem, _, _ := a.percentInput(c, c.contractsAt(now, nil), now)
 		p.RemainingBalance = num(rem)
 	case AlertCommitDays, AlertCreditDays:
 		p.RemainingDays = num(v)
-		if cm, s := a.firstEnding(c.contractsAt(now, nil), now); s != nil {
+		if cm, s := a.firstEnding(c, c.contractsAt(now, nil), now); s != nil {
 			p.CommitID, p.SegmentID, p.SegmentEnd = cm.ID, s.ID, fmtTime(s.EndingBefore)
 		}
 	default:

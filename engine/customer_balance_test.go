@@ -313,20 +313,22 @@ func TestCustomerBalanceInvoiceSchedule(t *testing.T) {
 	}
 }
 
-// A low-balance alert adds the customer-level commits that apply to a
-// contract in force: it is ok while the shared commit holds 30 and in
-// alarm once usage drew it below the threshold.
+// Low-balance alerts (amount and percentage) add the customer-level
+// commits that apply to a contract in force: ok while the shared commit
+// holds 30, in alarm once usage spent it.
 func TestCustomerBalanceLowBalanceAlert(t *testing.T) {
 	f := newMultiFixture(t)
 	f.newCustomerBalance(CommitPrepaid, "30", "1")
 	alert := f.h.must(&CreateAlert{CustomerID: f.cust, Name: "low", Type: AlertLowCommit, Threshold: dec("10"),
 		CreditTypeID: USDCreditTypeID, EvaluateOnCreate: true}).ID
-	if st := f.h.status(f.cust, alert); st != AlertOK {
-		t.Fatalf("with 30 left: %q, want ok", st)
+	percent := f.h.must(&CreateAlert{CustomerID: f.cust, Name: "half", Type: AlertLowCommitPercent, Threshold: dec("50"),
+		CreditTypeID: USDCreditTypeID, EvaluateOnCreate: true}).ID
+	if st, pst := f.h.status(f.cust, alert), f.h.status(f.cust, percent); st != AlertOK || pst != AlertOK {
+		t.Fatalf("with 30 left: %q and %q, want ok", st, pst)
 	}
 	f.send("call", "", "c", 3, "2026-03-05T00:00:00Z") // 30 of calls: the shared commit is spent
 	f.h.setClock("2026-03-06T01:00:00Z")
-	if st := f.h.status(f.cust, alert); st != AlertInAlarm {
-		t.Fatalf("with nothing left: %q, want in_alarm", st)
+	if st, pst := f.h.status(f.cust, alert), f.h.status(f.cust, percent); st != AlertInAlarm || pst != AlertInAlarm {
+		t.Fatalf("with nothing left: %q and %q, want in_alarm", st, pst)
 	}
 }
