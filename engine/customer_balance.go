@@ -107,9 +107,11 @@ func textOK(s string) bool { return len(s) <= MaxBalanceText && utf8.ValidString
 // checkBalanceBounds asserts the bounds the API edge checks.
 func checkBalanceBounds(cmd *CreateCustomerBalance) *Error {
 	in := &cmd.Balance
-	for field, s := range map[string]string{"name": in.Name, "description": in.Description, "uniqueness_key": cmd.UniquenessKey, "product_id": in.ProductID} {
-		if !textOK(s) {
-			return errorf(Invalid, "%s: must be at most %d bytes of UTF-8", field, MaxBalanceText)
+	texts := [...]struct{ field, s string }{{"name", in.Name}, {"description", in.Description},
+		{"uniqueness_key", cmd.UniquenessKey}, {"product_id", in.ProductID}}
+	for _, x := range texts {
+		if !textOK(x.s) {
+			return errorf(Invalid, "%s: must be at most %d bytes of UTF-8", x.field, MaxBalanceText)
 		}
 	}
 	switch {

@@ -332,3 +332,21 @@ func TestCustomerBalanceLowBalanceAlert(t *testing.T) {
 		t.Fatalf("with nothing left: %q and %q, want in_alarm", st, pst)
 	}
 }
+
+// Priority orders the customer-level commit among the contract's own
+// balances: the platform's credit of priority 0.5 pays first, the shared
+// commit of priority 1 next, the platform's credit without priority last.
+func TestCustomerBalancePriorityAmongContractBalances(t *testing.T) {
+	f := newMultiFixture(t)
+	half := dec("0.5")
+	f.h.must(&EditContract{CustomerID: f.cust, ContractID: "platform", AddCredits: []CommitInput{{ID: "first", ProductID: f.calls, Priority: &half,
+		AccessSchedule: []ScheduleItem{{Amount: dec("10"), StartingAt: ns(t, "2026-03-01T00:00:00Z"), EndingBefore: ns(t, "2026-04-01T00:00:00Z")}}}}})
+	shared := f.newCustomerBalance(CommitPrepaid, "15", "1")
+	f.send("call", "", "c", 3, "2026-03-05T00:00:00Z") // 30: 10 from "first", 15 shared, 5 from the platform's own credit
+	if b, _ := f.customerBalance(shared); !b.IsZero() {
+		t.Fatalf("shared commit: %s, want spent", b)
+	}
+	if got := f.contractBalance("platform"); !got.Equal(dec("95")) {
+		t.Fatalf("platform's balances: %s, want 95 (its first credit spent, 5 of its other)", got)
+	}
+}

@@ -34,10 +34,14 @@ func decodeCustomerBalance(body []byte, credit bool) (*engine.CreateCustomerBala
 		cmd.InvoiceContractID = o.str("invoice_contract_id", false)
 	}
 	in := &cmd.Balance
-	for key, n := range map[string]int{"applicable_contract_ids": len(cmd.ApplicableContractIDs),
-		"applicable_product_ids": len(in.ApplicableProductIDs), "applicable_product_tags": len(in.ApplicableProductTags), "custom_fields": len(in.CustomFields)} {
-		if n > engine.MaxBalanceListLen && r.err == nil {
-			r.fail(key, "at most %d items are allowed", engine.MaxBalanceListLen)
+	counts := [...]struct {
+		key string
+		n   int
+	}{{"applicable_contract_ids", len(cmd.ApplicableContractIDs)}, {"applicable_product_ids", len(in.ApplicableProductIDs)},
+		{"applicable_product_tags", len(in.ApplicableProductTags)}, {"custom_fields", len(in.CustomFields)}}
+	for _, c := range counts {
+		if c.n > engine.MaxBalanceListLen && r.err == nil {
+			r.fail(c.key, "at most %d items are allowed", engine.MaxBalanceListLen)
 		}
 	}
 	return cmd, r.Err()
