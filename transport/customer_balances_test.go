@@ -122,6 +122,9 @@ func TestCustomerBalancesThroughTheSDK(t *testing.T) {
 	e.refused("/v1/contracts/customerCommits/create", fmt.Sprintf(`{"customer_id":%q,"product_id":%q,"priority":1,"type":"PREPAID",%s,"invoice_schedule":{"schedule_items":[{"timestamp":%q,"amount":5}]}}`,
 		f.custID, f.fixed, item, e.at("2026-01-20T00:00:00Z")),
 		"invoice_contract_id: is required with an invoice_schedule (the contract whose invoices bill it)")
+	ids := `"k"` + strings.Repeat(`,"k"`, 1000)
+	e.refused("/v1/contracts/customerCredits/create", fmt.Sprintf(`{"customer_id":%q,"product_id":%q,"priority":1,%s,"applicable_contract_ids":[%s]}`, f.custID, f.fixed, item, ids),
+		"applicable_contract_ids: at most 1000 items are allowed")
 	e.refused("/v1/contracts/customerCommits/create", fmt.Sprintf(`{"customer_id":%q,"product_id":%q,"priority":1,"type":"PREPAID",%s,"specifiers":[{"product_id":%q}]}`,
 		f.custID, f.fixed, item, f.api), "specifiers: is not supported by this server yet")
 
