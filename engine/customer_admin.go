@@ -122,8 +122,7 @@ func applyArchiveCustomer(_ *shard, t *task, c *Customer, _ *Catalog, now Nanos)
 	}
 	c.ArchivedAt, c.UpdatedAt = now, now
 	for _, k := range c.Contracts {
-		k.archive(now)
-		c.unbillArchived(k)
+		c.archiveContract(k, now)
 	}
 	for _, a := range c.Alerts {
 		if a.ArchivedAt == 0 {
@@ -152,8 +151,7 @@ func validateArchiveContract(c *Customer, command Command, _ *Catalog, _ Nanos) 
 
 func applyArchiveContract(_ *shard, t *task, c *Customer, _ *Catalog, now Nanos) {
 	k := c.Contract(t.cmd.(*ArchiveContract).ContractID)
-	k.archive(now)
-	c.unbillArchived(k)
+	c.archiveContract(k, now)
 	t.res.ID = k.ID
 }
 

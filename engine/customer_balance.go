@@ -445,6 +445,26 @@ func (c *Customer) moveSharedBilled(from, to string) {
 	}
 }
 
+// archiveContract archives k (Contract.archive) and settles the
+// customer-level balances with its canceled drafts: what those drew goes
+// back (nothing was billed on them), and items billed on them are
+// forgotten (unbillArchived).
+func (c *Customer) archiveContract(k *Contract, now Nanos) {
+	var drafts []string
+	if !k.Archived && len(c.Balances) > 0 {
+		for _, inv := range k.Invoices {
+			if inv.Status == InvoiceDraft {
+				drafts = append(drafts, inv.ID)
+			}
+		}
+	}
+	k.archive(now)
+	for _, id := range drafts {
+		c.giveBackShared(id, now)
+	}
+	c.unbillArchived(k)
+}
+
 // unbillArchived forgets the customer-level commits' items billed on
 // drafts of an archived contract, which archiving removed: they are no
 // longer billed anywhere.

@@ -350,3 +350,18 @@ func TestCustomerBalancePriorityAmongContractBalances(t *testing.T) {
 		t.Fatalf("platform's balances: %s, want 95 (its first credit spent, 5 of its other)", got)
 	}
 }
+
+// Archiving a contract cancels its drafts: what they drew from a
+// customer-level commit goes back.
+func TestCustomerBalanceArchivedContractGivesBack(t *testing.T) {
+	f := newMultiFixture(t)
+	shared := f.newCustomerBalance(CommitPrepaid, "30", "1")
+	f.send("gpu", "ml", "g", 5, "2026-03-05T00:00:00Z") // 10 on the add-on's draft
+	if b, _ := f.customerBalance(shared); !b.Equal(dec("20")) {
+		t.Fatalf("before the archive: %s, want 20", b)
+	}
+	f.h.must(&ArchiveContract{CustomerID: f.cust, ContractID: "addon"})
+	if b, l := f.customerBalance(shared); !b.Equal(dec("30")) || !strings.Contains(l, "PREPAID_COMMIT_CANCELED 10") {
+		t.Fatalf("after the archive: %s [%s], want 30 back", b, l)
+	}
+}
