@@ -4,8 +4,6 @@ import (
 	"sort"
 	"strconv"
 	"unicode/utf8"
-
-	"burndown/money"
 )
 
 // Customer-level commits and credits (Metronome's
@@ -15,8 +13,12 @@ import (
 // it, in the one burn-down order together with that contract's own
 // balances (candidates); each draw is recorded as a deduction against the
 // drawing contract's invoice, so voiding that invoice gives it back and
-// regenerating it draws again. Only PREPAID commits and credits without an
-// invoice schedule are held: nothing of theirs is billed.
+// regenerating it draws again. A commit's invoice schedule is billed on
+// the usage invoices of its invoice contract. POSTPAID is not held.
+//
+// This file creates them; customer_balance_end.go moves their end dates,
+// customer_balance_shared.go is what rating, views, voids, archives and
+// the tick do with them.
 
 // Kinds of the customer-level balance commands (since v0.5.0's compact
 // data format).
@@ -70,19 +72,6 @@ type CreateCustomerBalance struct {
 
 func (*CreateCustomerBalance) Kind() Kind { return KindCreateCustomerBalance }
 
-// UpdateCustomerBalanceEnd moves the end of a customer-level balance's
-// access schedule to AccessEndingBefore (access_ending_before).
-type UpdateCustomerBalanceEnd struct {
-	CustomerID         string `msgpack:"CustomerID"`
-	BalanceID          string `msgpack:"BalanceID"`
-	AccessEndingBefore Nanos  `msgpack:"AccessEndingBefore"`
-	// InvoicesEndingBefore drops the invoice-schedule items at or after it
-	// (invoices_ending_before; 0: unchanged).
-	InvoicesEndingBefore Nanos `msgpack:"InvoicesEndingBefore,omitempty"`
-}
-
-func (*UpdateCustomerBalanceEnd) Kind() Kind { return KindUpdateCustomerBalanceEnd }
-
 // CustomerBalanceByID returns the customer-level balance with this id, or nil.
 func (c *Customer) CustomerBalanceByID(id string) *CustomerBalance {
 	for _, b := range c.Balances {
@@ -95,10 +84,6 @@ func (c *Customer) CustomerBalanceByID(id string) *CustomerBalance {
 
 func routeCreateCustomerBalance(b *batch, _ int, cmd Command) (*CustomerHandle, *Error) {
 	return routeToCustomer(b, cmd.(*CreateCustomerBalance).CustomerID)
-}
-
-func routeUpdateCustomerBalanceEnd(b *batch, _ int, cmd Command) (*CustomerHandle, *Error) {
-	return routeToCustomer(b, cmd.(*UpdateCustomerBalanceEnd).CustomerID)
 }
 
 // textOK reports whether s is valid UTF-8 of at most MaxBalanceText bytes.
@@ -316,216 +301,4 @@ func applyCreateCustomerBalance(_ *shard, t *task, c *Customer, cat *Catalog, no
 		UniquenessKey: cmd.UniquenessKey, InvoiceContractID: cmd.InvoiceContractID})
 	c.expireBalances(now) // a backdated schedule that already ended
 	t.res.ID = cm.ID
-}
-
-// validateUpdateCustomerBalanceEnd refuses an end that would move usage
-// already rated: the new access end must be after now and after the last
-// usage any contract the balance applies to rated, and no segment whose
-// remainder expired may move; invoice-schedule items it drops must be on
-// draft invoices.
-func validateUpdateCustomerBalanceEnd(c *Customer, command Command, _ *Catalog, now Nanos) *Error {
-	cmd := command.(*UpdateCustomerBalanceEnd)
-	if c == nil {
-		return errorf(NotFound, "customer_id: customer %s not found", cmd.CustomerID)
-	}
-	b := c.CustomerBalanceByID(cmd.BalanceID)
-	if b == nil {
-		return errorf(NotFound, "id: customer-level commit or credit %s not found", cmd.BalanceID)
-	}
-	if cmd.AccessEndingBefore == 0 && cmd.InvoicesEndingBefore == 0 {
-		return errorf(Invalid, "access_ending_before: give access_ending_before or invoices_ending_before")
-	}
-	if cmd.InvoicesEndingBefore != 0 {
-		if err := c.checkInvoicesEnd(b, cmd.InvoicesEndingBefore); err != nil {
-			return err
-		}
-	}
-	if cmd.AccessEndingBefore == 0 {
-		return nil
-	}
-	end := cmd.AccessEndingBefore
-	segs := b.Commit.Segments
-	switch {
-	case end <= now:
-		return errorf(Invalid, "access_ending_before: must be after now (%s): an end in the past would move usage already rated", fmtTime(now))
-	case end <= segs[0].StartingAt:
-		return errorf(Invalid, "access_ending_before: must be after the access schedule's start, %s", fmtTime(segs[0].StartingAt))
-	}
-	if last := c.lastUsageOn(b); last >= end {
-		return errorf(Invalid, "access_ending_before: usage dated %s was already rated on a contract this balance applies to; the end must be after it", fmtTime(last))
-	}
-	for _, s := range segs {
-		moved := s.EndingBefore > end || s == segs[len(segs)-1]
-		if moved && s.Expired {
-			return errorf(Invalid, "access_ending_before: segment %s ended at %s and its remainder expired", s.ID, fmtTime(s.EndingBefore))
-		}
-	}
-	return nil
-}
-
-// checkInvoicesEnd refuses an invoices_ending_before that would drop an
-// item already billed on a finalized invoice.
-func (c *Customer) checkInvoicesEnd(b *CustomerBalance, end Nanos) *Error {
-	k := c.Contract(b.InvoiceContractID)
-	for _, it := range b.Commit.InvoiceSchedule {
-		if it.Timestamp < end || it.InvoiceID == "" || k == nil {
-			continue
-		}
-		if inv := k.Invoice(it.InvoiceID); inv != nil && inv.Status != InvoiceDraft {
-			return errorf(Invalid, "invoices_ending_before: the item at %s is billed on invoice %s, which is %s", fmtTime(it.Timestamp), inv.ID, inv.Status)
-		}
-	}
-	return nil
-}
-
-// lastUsageOn is the latest usage timestamp rated on any contract the
-// balance applies to (0: none).
-func (c *Customer) lastUsageOn(b *CustomerBalance) Nanos {
-	var last Nanos
-	for _, k := range c.Contracts {
-		if !b.appliesTo(k) {
-			continue
-		}
-		for _, inv := range k.Invoices {
-			last = max(last, inv.LastUsageAt)
-		}
-	}
-	return last
-}
-
-// applyUpdateCustomerBalanceEnd drops the segments starting at or after
-// the new end, ends the one in force then at it, or extends the last one.
-func applyUpdateCustomerBalanceEnd(_ *shard, t *task, c *Customer, _ *Catalog, _ Nanos) {
-	cmd := t.cmd.(*UpdateCustomerBalanceEnd)
-	b := c.CustomerBalanceByID(cmd.BalanceID)
-	cm := b.Commit
-	t.res.ID = cm.ID
-	if end := cmd.InvoicesEndingBefore; end != 0 {
-		dropped := func(it *InvoiceItem) bool { return it.Timestamp >= end }
-		if k := c.Contract(b.InvoiceContractID); k != nil {
-			k.unbillCommit(cm, dropped)
-		}
-		kept := cm.InvoiceSchedule[:0]
-		for j := range cm.InvoiceSchedule {
-			if !dropped(&cm.InvoiceSchedule[j]) {
-				kept = append(kept, cm.InvoiceSchedule[j])
-			}
-		}
-		cm.InvoiceSchedule = kept
-	}
-	end := cmd.AccessEndingBefore
-	if end == 0 {
-		return
-	}
-	kept := cm.Segments[:0]
-	for _, s := range cm.Segments {
-		if s.StartingAt >= end {
-			continue
-		}
-		if s.EndingBefore > end {
-			s.EndingBefore = end
-		}
-		kept = append(kept, s)
-	}
-	cm.Segments = kept
-	if last := kept[len(kept)-1]; last.EndingBefore < end {
-		last.EndingBefore = end
-	}
-}
-
-// moveSharedBilled points the customer-level commits' items billed on the
-// voided invoice at the invoice regenerated from it (moveBilledItems).
-func (c *Customer) moveSharedBilled(from, to string) {
-	for _, b := range c.Balances {
-		for j := range b.Commit.InvoiceSchedule {
-			if b.Commit.InvoiceSchedule[j].InvoiceID == from {
-				b.Commit.InvoiceSchedule[j].InvoiceID = to
-			}
-		}
-	}
-}
-
-// archiveContract archives k (Contract.archive) and settles the
-// customer-level balances with its canceled drafts: what those drew goes
-// back (nothing was billed on them), and items billed on them are
-// forgotten (unbillArchived).
-func (c *Customer) archiveContract(k *Contract, now Nanos) {
-	var drafts []string
-	if !k.Archived && len(c.Balances) > 0 {
-		for _, inv := range k.Invoices {
-			if inv.Status == InvoiceDraft {
-				drafts = append(drafts, inv.ID)
-			}
-		}
-	}
-	k.archive(now)
-	for _, id := range drafts {
-		c.giveBackShared(id, now)
-	}
-	c.unbillArchived(k)
-}
-
-// unbillArchived forgets the customer-level commits' items billed on
-// drafts of an archived contract, which archiving removed: they are no
-// longer billed anywhere.
-func (c *Customer) unbillArchived(k *Contract) {
-	for _, b := range c.Balances {
-		if b.InvoiceContractID != k.ID {
-			continue
-		}
-		for j := range b.Commit.InvoiceSchedule {
-			if it := &b.Commit.InvoiceSchedule[j]; it.InvoiceID != "" && k.Invoice(it.InvoiceID) == nil {
-				it.InvoiceID = ""
-			}
-		}
-	}
-}
-
-// expireBalances expires the customer-level segments whose end has passed
-// at now; what was left in them is their expiration (no true-up: they are
-// all prepaid).
-func (c *Customer) expireBalances(now Nanos) {
-	for _, b := range c.Balances {
-		for _, s := range b.Commit.Segments {
-			if !s.Expired && s.EndingBefore != 0 && s.EndingBefore <= now {
-				s.ExpiredAmount = s.left()
-				s.Expired = true
-			}
-		}
-	}
-}
-
-// balanceTransitions considers the starts and ends of the customer-level
-// segments not yet expired (nextTransition).
-func (c *Customer) balanceTransitions(consider func(Nanos)) {
-	for _, b := range c.Balances {
-		for _, s := range b.Commit.Segments {
-			if !s.Expired {
-				consider(s.StartingAt)
-				consider(s.EndingBefore)
-			}
-		}
-	}
-}
-
-// sharedBalanceFor is what the customer-level balances that apply to k
-// hold at now for the product in creditTypeID (an entitlement answer's
-// balance adds it to k's own).
-func (c *Customer) sharedBalanceFor(k *Contract, cat *Catalog, productID, creditTypeID string, now Nanos) money.Amount {
-	var total money.Amount
-	for _, b := range c.Balances {
-		cm := b.Commit
-		if b.appliesTo(k) && cm.drawable() && cm.CreditTypeID == creditTypeID && cm.appliesTo(cat, productID) {
-			total = total.Add(cm.BalanceAt(now))
-		}
-	}
-	return total
-}
-
-// giveBackShared gives back what the customer-level balances drew for the
-// voided invoice, as giveBack does for the contract's own.
-func (c *Customer) giveBackShared(invoiceID string, now Nanos) {
-	for _, b := range c.Balances {
-		giveBack(b.Commit, invoiceID, now)
-	}
 }
