@@ -128,28 +128,31 @@ func burnOrderLess(a, b *drawCandidate) bool {
 // candidates alongside k's own.
 func candidates(cat *Catalog, c *Customer, k *Contract, productID, creditTypeID string, t Nanos, buf []drawCandidate) []drawCandidate {
 	buf = buf[:0]
-	add := func(cm *Commit) {
-		if !cm.drawable() || cm.CreditTypeID != creditTypeID || !cm.appliesTo(cat, productID) {
-			return
-		}
-		seg := cm.segmentAt(t)
-		if seg == nil || (seg.Expired && !k.lateDrawable(cm, seg)) {
-			return
-		}
-		buf = append(buf, drawCandidate{cm: cm, seg: seg, count: cm.applicableCount(cat)})
-	}
 	for _, cm := range k.Balances {
-		add(cm)
+		buf = appendCandidate(buf, cat, k, cm, productID, creditTypeID, t)
 	}
 	for _, b := range c.Balances {
 		if b.appliesTo(k) {
-			add(b.Commit)
+			buf = appendCandidate(buf, cat, k, b.Commit, productID, creditTypeID, t)
 		}
 	}
 	if len(buf) > 1 {
 		sort.SliceStable(buf, func(i, j int) bool { return burnOrderLess(&buf[i], &buf[j]) })
 	}
 	return buf
+}
+
+// appendCandidate appends cm to buf when it may pay for product in
+// creditTypeID at t (drawn through k).
+func appendCandidate(buf []drawCandidate, cat *Catalog, k *Contract, cm *Commit, productID, creditTypeID string, t Nanos) []drawCandidate {
+	if !cm.drawable() || cm.CreditTypeID != creditTypeID || !cm.appliesTo(cat, productID) {
+		return buf
+	}
+	seg := cm.segmentAt(t)
+	if seg == nil || (seg.Expired && !k.lateDrawable(cm, seg)) {
+		return buf
+	}
+	return append(buf, drawCandidate{cm: cm, seg: seg, count: cm.applicableCount(cat)})
 }
 
 // burnDown draws spend from the applicable balances at t and returns what
