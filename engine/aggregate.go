@@ -46,9 +46,10 @@ func (pu *pendingUsage) add(qty money.Amount) {
 }
 
 // segmentSpan returns the largest [lo, hi) around t in which no segment of
-// the contract's balances starts or ends (hi 0: none ends after t), and the
+// the contract's balances (and the customer-level ones that apply to it)
+// starts or ends (hi 0: none ends after t), and the
 // most fractional digits of any segment's amount or drawn total.
-func segmentSpan(k *Contract, t Nanos) (lo, hi Nanos, scale uint8) {
+func segmentSpan(c *Customer, k *Contract, t Nanos) (lo, hi Nanos, scale uint8) {
 	lo = -1 << 63
 	bound := func(b Nanos) {
 		if b == 0 {
@@ -60,11 +61,19 @@ func segmentSpan(k *Contract, t Nanos) (lo, hi Nanos, scale uint8) {
 			hi = b
 		}
 	}
-	for _, cm := range k.Balances {
+	span := func(cm *Commit) {
 		for _, s := range cm.Segments {
 			bound(s.StartingAt)
 			bound(s.EndingBefore)
 			scale = max(scale, s.Amount.Scale(), s.Drawn.Scale())
+		}
+	}
+	for _, cm := range k.Balances {
+		span(cm)
+	}
+	for _, b := range c.Balances {
+		if b.appliesTo(k) {
+			span(b.Commit)
 		}
 	}
 	return lo, hi, scale
@@ -99,9 +108,9 @@ func (s *shard) stage(c *Customer, k *Contract, inv *Invoice, rc *RateCard, p *P
 	}
 	if pu == nil {
 		run := pendingUsage{k: k, inv: inv, rc: rc, product: p, creditTypeID: pr.creditTypeID, price: pr.price, at: t}
-		run.lo, run.hi, run.segScale = segmentSpan(k, t)
+		run.lo, run.hi, run.segScale = segmentSpan(c, k, t)
 		if !run.exact(qty) {
-			s.rate(cat, k, inv, rc, p, pr.creditTypeID, qty, qty.Mul(pr.price), t, nil)
+			s.rate(cat, c, k, inv, rc, p, pr.creditTypeID, qty, qty.Mul(pr.price), t, nil)
 			return
 		}
 		pu = s.newPending()
@@ -125,7 +134,7 @@ func (s *shard) flushUsage(c *Customer, cat *Catalog) {
 		qty = qty.Add(pu.qty)
 	}
 	spend := qty.Mul(pu.price)
-	s.rate(cat, pu.k, pu.inv, pu.rc, pu.product, pu.creditTypeID, qty, spend, pu.at, nil)
+	s.rate(cat, c, pu.k, pu.inv, pu.rc, pu.product, pu.creditTypeID, qty, spend, pu.at, nil)
 }
 
 // flushAllUsage rates every pending run; called at the end of a shard run.

@@ -88,18 +88,30 @@ func validateAlertThreshold(cmd *CreateAlert) *Error {
 }
 
 // segmentsInForce calls f with each segment in force at now of the
-// balances the alert watches, over the contracts in force ks, in its
-// credit type (any, for a days alert without one).
-func (a *Alert) segmentsInForce(ks []*Contract, now Nanos, f func(cm *Commit, s *Segment)) {
+// balances the alert watches, over the contracts in force ks and the
+// customer-level balances that apply to one of them, in its credit type
+// (any, for a days alert without one).
+func (a *Alert) segmentsInForce(c *Customer, ks []*Contract, now Nanos, f func(cm *Commit, s *Segment)) {
+	each := func(cm *Commit) {
+		if cm.ArchivedAt != 0 || !a.watches(cm) || (a.CreditTypeID != "" && cm.CreditTypeID != a.CreditTypeID) {
+			return
+		}
+		for _, s := range cm.Segments {
+			if s.InForce(now) && !s.Expired {
+				f(cm, s)
+			}
+		}
+	}
 	for _, k := range ks {
 		for _, cm := range k.Balances {
-			if cm.ArchivedAt != 0 || !a.watches(cm) || (a.CreditTypeID != "" && cm.CreditTypeID != a.CreditTypeID) {
-				continue
-			}
-			for _, s := range cm.Segments {
-				if s.InForce(now) && !s.Expired {
-					f(cm, s)
-				}
+			each(cm)
+		}
+	}
+	for _, b := range c.Balances {
+		for _, k := range ks {
+			if b.appliesTo(k) {
+				each(b.Commit)
+				break
 			}
 		}
 	}
@@ -107,8 +119,8 @@ func (a *Alert) segmentsInForce(ks []*Contract, now Nanos, f func(cm *Commit, s 
 
 // percentInput is a percentage alert's remaining and granted amounts; false
 // when no segment is in force or they granted nothing.
-func (a *Alert) percentInput(ks []*Contract, now Nanos) (remaining, granted money.Amount, ok bool) {
-	a.segmentsInForce(ks, now, func(_ *Commit, s *Segment) {
+func (a *Alert) percentInput(c *Customer, ks []*Contract, now Nanos) (remaining, granted money.Amount, ok bool) {
+	a.segmentsInForce(c, ks, now, func(_ *Commit, s *Segment) {
 		remaining = remaining.Add(s.Amount.Sub(s.Drawn))
 		granted = granted.Add(s.Amount)
 	})
@@ -116,14 +128,14 @@ func (a *Alert) percentInput(ks []*Contract, now Nanos) (remaining, granted mone
 }
 
 // percentAlarmed compares exactly: remaining × 100 ≤ threshold × granted.
-func (a *Alert) percentAlarmed(ks []*Contract, now Nanos) bool {
-	rem, granted, ok := a.percentInput(ks, now)
+func (a *Alert) percentAlarmed(c *Customer, ks []*Contract, now Nanos) bool {
+	rem, granted, ok := a.percentInput(c, ks, now)
 	return ok && rem.Mul(hundred()).Cmp(a.Threshold.Mul(granted)) <= 0
 }
 
 // remainingPercent is the percentage left, rounded half-up to 2 places.
-func (a *Alert) remainingPercent(ks []*Contract, now Nanos) (money.Amount, bool) {
-	rem, granted, ok := a.percentInput(ks, now)
+func (a *Alert) remainingPercent(c *Customer, ks []*Contract, now Nanos) (money.Amount, bool) {
+	rem, granted, ok := a.percentInput(c, ks, now)
 	if !ok {
 		return money.Amount{}, false
 	}
@@ -132,10 +144,10 @@ func (a *Alert) remainingPercent(ks []*Contract, now Nanos) (money.Amount, bool)
 
 // firstEnding is the segment in force (and its commit) that ends first, or
 // nil.
-func (a *Alert) firstEnding(ks []*Contract, now Nanos) (*Commit, *Segment) {
+func (a *Alert) firstEnding(c *Customer, ks []*Contract, now Nanos) (*Commit, *Segment) {
 	var cm *Commit
 	var seg *Segment
-	a.segmentsInForce(ks, now, func(c *Commit, s *Segment) {
+	a.segmentsInForce(c, ks, now, func(c *Commit, s *Segment) {
 		if s.EndingBefore != 0 && (seg == nil || s.EndingBefore < seg.EndingBefore) {
 			cm, seg = c, s
 		}
@@ -148,15 +160,15 @@ func (a *Alert) thresholdNanos() money.Amount { return a.Threshold.Mul(money.Fro
 
 // daysAlarmed reports whether the first segment to end does so within the
 // threshold: end − now ≤ threshold days.
-func (a *Alert) daysAlarmed(ks []*Contract, now Nanos) bool {
-	_, s := a.firstEnding(ks, now)
+func (a *Alert) daysAlarmed(c *Customer, ks []*Contract, now Nanos) bool {
+	_, s := a.firstEnding(c, ks, now)
 	return s != nil && money.FromInt(s.EndingBefore-now).Cmp(a.thresholdNanos()) <= 0
 }
 
 // remainingDays is the days left in the first segment to end, rounded
 // half-up to 2 places.
-func (a *Alert) remainingDays(ks []*Contract, now Nanos) (money.Amount, *Commit, bool) {
-	cm, s := a.firstEnding(ks, now)
+func (a *Alert) remainingDays(c *Customer, ks []*Contract, now Nanos) (money.Amount, *Commit, bool) {
+	cm, s := a.firstEnding(c, ks, now)
 	if s == nil {
 		return money.Amount{}, nil, false
 	}
@@ -166,10 +178,10 @@ func (a *Alert) remainingDays(ks []*Contract, now Nanos) (money.Amount, *Commit,
 // daysDue is when a days alert not in alarm will be: the first instant at
 // which a segment in force is within the threshold of its end (0: none
 // after now).
-func (a *Alert) daysDue(ks []*Contract, now Nanos) Nanos {
+func (a *Alert) daysDue(c *Customer, ks []*Contract, now Nanos) Nanos {
 	var due Nanos
 	th := a.thresholdNanos()
-	a.segmentsInForce(ks, now, func(_ *Commit, s *Segment) {
+	a.segmentsInForce(c, ks, now, func(_ *Commit, s *Segment) {
 		if s.EndingBefore == 0 || money.FromInt(s.EndingBefore-now).Cmp(th) <= 0 {
 			return // in alarm already
 		}
@@ -239,7 +251,7 @@ func (a *Alert) kindDue(c *Customer, now Nanos) Nanos {
 		return 0
 	}
 	if daysAlert(a.Type) && a.Status != AlertInAlarm {
-		return a.daysDue(c.contractsAt(now, nil), now)
+		return a.daysDue(c, c.contractsAt(now, nil), now)
 	}
 	return 0
 }

@@ -386,9 +386,9 @@ func (a *Alert) alarmed(c *Customer, cat *Catalog, now Nanos) bool {
 	if ks := c.contractsAt(now, buf[:0]); len(ks) > 0 {
 		switch {
 		case percentAlert(a.Type):
-			return a.percentAlarmed(ks, now)
+			return a.percentAlarmed(c, ks, now)
 		case daysAlert(a.Type):
-			return a.daysAlarmed(ks, now)
+			return a.daysAlarmed(c, ks, now)
 		}
 	}
 	v, ok := a.value(c, cat, now)
@@ -415,9 +415,9 @@ func (a *Alert) value(c *Customer, cat *Catalog, now Nanos) (money.Amount, bool)
 	}
 	switch {
 	case percentAlert(a.Type):
-		return a.remainingPercent(ks, now)
+		return a.remainingPercent(c, ks, now)
 	case daysAlert(a.Type):
-		v, _, ok := a.remainingDays(ks, now)
+		v, _, ok := a.remainingDays(c, ks, now)
 		return v, ok
 	}
 	if a.Type == AlertSpend && a.GroupKey != "" {
@@ -440,6 +440,37 @@ func (a *Alert) value(c *Customer, cat *Catalog, now Nanos) (money.Amount, bool)
 			total = total.Add(v)
 		}
 		found = true
+	}
+	if len(c.Balances) > 0 && lowBalanceAlert(a.Type) {
+		v, ok := a.sharedValue(c, ks, now)
+		total, found = total.Add(v), found || ok
+	}
+	return total, found
+}
+
+// lowBalanceAlert reports whether an alert of type typ watches the sum of
+// balances (low_remaining_*_balance_reached).
+func lowBalanceAlert(typ string) bool {
+	return typ == AlertLowCommit || typ == AlertLowCredit || typ == AlertLowCreditAndCommit
+}
+
+// sharedValue is the customer-level balances' part of a low-balance
+// alert's input: those in force that apply to a contract in force ks.
+func (a *Alert) sharedValue(c *Customer, ks []*Contract, now Nanos) (money.Amount, bool) {
+	var total money.Amount
+	found := false
+	for _, b := range c.Balances {
+		cm := b.Commit
+		if cm.CreditTypeID != a.CreditTypeID || !a.watches(cm) || cm.segmentAt(now) == nil {
+			continue
+		}
+		for _, k := range ks {
+			if b.appliesTo(k) {
+				found = true
+				total = total.Add(cm.BalanceAt(now))
+				break
+			}
+		}
 	}
 	return total, found
 }
@@ -770,11 +801,11 @@ func (s *shard) notifyAlert(c *Customer, a *Alert, cat *Catalog, now Nanos, reso
 		p.InvoiceTotal = num(v)
 	case AlertLowCommitPercent, AlertLowCreditPercent:
 		p.RemainingPercentage = num(v)
-		rem, _, _ := a.percentInput(c.contractsAt(now, nil), now)
+		rem, _, _ := a.percentInput(c, c.contractsAt(now, nil), now)
 		p.RemainingBalance = num(rem)
 	case AlertCommitDays, AlertCreditDays:
 		p.RemainingDays = num(v)
-		if cm, s := a.firstEnding(c.contractsAt(now, nil), now); s != nil {
+		if cm, s := a.firstEnding(c, c.contractsAt(now, nil), now); s != nil {
 			p.CommitID, p.SegmentID, p.SegmentEnd = cm.ID, s.ID, fmtTime(s.EndingBefore)
 		}
 	default:

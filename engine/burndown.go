@@ -124,17 +124,17 @@ func burnOrderLess(a, b *drawCandidate) bool {
 
 // candidates lists the balances that may pay for product in creditTypeID at
 // t, in burn-down order.
-func candidates(cat *Catalog, k *Contract, productID, creditTypeID string, t Nanos, buf []drawCandidate) []drawCandidate {
+// The customer-level balances that apply to k (customer_balance.go) are
+// candidates alongside k's own.
+func candidates(cat *Catalog, c *Customer, k *Contract, productID, creditTypeID string, t Nanos, buf []drawCandidate) []drawCandidate {
 	buf = buf[:0]
 	for _, cm := range k.Balances {
-		if !cm.drawable() || cm.CreditTypeID != creditTypeID || !cm.appliesTo(cat, productID) {
-			continue
+		buf = appendCandidate(buf, cat, k, cm, productID, creditTypeID, t)
+	}
+	for _, b := range c.Balances {
+		if b.appliesTo(k) {
+			buf = appendCandidate(buf, cat, k, b.Commit, productID, creditTypeID, t)
 		}
-		seg := cm.segmentAt(t)
-		if seg == nil || (seg.Expired && !k.lateDrawable(cm, seg)) {
-			continue
-		}
-		buf = append(buf, drawCandidate{cm: cm, seg: seg, count: cm.applicableCount(cat)})
 	}
 	if len(buf) > 1 {
 		sort.SliceStable(buf, func(i, j int) bool { return burnOrderLess(&buf[i], &buf[j]) })
@@ -142,15 +142,28 @@ func candidates(cat *Catalog, k *Contract, productID, creditTypeID string, t Nan
 	return buf
 }
 
+// appendCandidate appends cm to buf when it may pay for product in
+// creditTypeID at t (drawn through k).
+func appendCandidate(buf []drawCandidate, cat *Catalog, k *Contract, cm *Commit, productID, creditTypeID string, t Nanos) []drawCandidate {
+	if !cm.drawable() || cm.CreditTypeID != creditTypeID || !cm.appliesTo(cat, productID) {
+		return buf
+	}
+	seg := cm.segmentAt(t)
+	if seg == nil || (seg.Expired && !k.lateDrawable(cm, seg)) {
+		return buf
+	}
+	return append(buf, drawCandidate{cm: cm, seg: seg, count: cm.applicableCount(cat)})
+}
+
 // burnDown draws spend from the applicable balances at t and returns what
 // the invoice bills for it: what none of them covered (overage) plus what
 // postpaid commits covered, as Metronome bills postpaid usage in arrears
 // (the applied line of a postpaid commit is shown but not subtracted).
-func (s *shard) burnDown(cat *Catalog, k *Contract, inv *Invoice, productID, creditTypeID string, t Nanos, spend money.Amount) money.Amount {
+func (s *shard) burnDown(cat *Catalog, c *Customer, k *Contract, inv *Invoice, productID, creditTypeID string, t Nanos, spend money.Amount) money.Amount {
 	if !spend.IsPositive() {
 		return spend
 	}
-	cands := candidates(cat, k, productID, creditTypeID, t, s.scratch.cands)
+	cands := candidates(cat, c, k, productID, creditTypeID, t, s.scratch.cands)
 	s.scratch.cands = cands
 	var arrears money.Amount
 	for i := range cands {

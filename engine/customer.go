@@ -52,6 +52,9 @@ type Customer struct {
 	// archived). Since customer layout 10 (customer_admin.go).
 	UpdatedAt  Nanos `msgpack:"UpdatedAt"`
 	ArchivedAt Nanos `msgpack:"ArchivedAt"`
+	// Balances are the customer-level commits and credits, in creation
+	// order (since customer layout 14; customer_balance.go).
+	Balances []*CustomerBalance `msgpack:"Balances"`
 
 	// snapClaimed and snapDone are the generation of the last snapshot that
 	// claimed and finished encoding this customer (copy-on-write snapshots).

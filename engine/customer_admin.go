@@ -122,7 +122,7 @@ func applyArchiveCustomer(_ *shard, t *task, c *Customer, _ *Catalog, now Nanos)
 	}
 	c.ArchivedAt, c.UpdatedAt = now, now
 	for _, k := range c.Contracts {
-		k.archive(now)
+		c.archiveContract(k, now)
 	}
 	for _, a := range c.Alerts {
 		if a.ArchivedAt == 0 {
@@ -173,7 +173,7 @@ func applyArchiveContract(s *shard, t *task, c *Customer, _ *Catalog, now Nanos)
 			}
 		}
 	}
-	k.archive(now)
+	c.archiveContract(k, now)
 	t.res.ID = k.ID
 }
 

@@ -279,6 +279,7 @@ func randomLog(t *testing.T, seed int64) []Entry {
 		}
 		return &StripeGateConfig{PaymentType: StripePayInvoice, InvoiceMetadata: map[string]string{"po": "PO-" + id}}
 	}
+	crng := rand.New(rand.NewSource(seed*6029 + 19))
 	payer := func() string { return fmt.Sprintf("c%02d", 8*prng.Intn(customers/8)+6+prng.Intn(2)) }
 	gates := []string{GateExternal, GateExternal, GateNone}
 	for _, cmd := range cmds {
@@ -504,6 +505,7 @@ func randomLog(t *testing.T, seed int64) []Entry {
 		batch = append(batch, manualEntries(mrng, now, customers)...)
 		batch = append(batch, balanceEdits(brng, now, customers)...)
 		batch = append(batch, invoiceCommands(vrng, start, customers)...)
+		batch = append(batch, customerBalanceCommands(crng, now, customers)...)
 		if len(batch) > 0 {
 			push(batch...)
 		}
@@ -693,7 +695,8 @@ func TestRandomLogRatesEveryFeature(t *testing.T) {
 		"workflow settled on an unwatched contract", "manual entry, negative true", "manual entry, negative false",
 		"manual entries beyond the remainder", "invoice voided", "invoice regenerated",
 		"workflow paid by Stripe invoice paid", "workflow paid by Stripe invoice failed", "workflow paid by Stripe invoice pending",
-		"workflow's Stripe invoice recorded"} {
+		"workflow's Stripe invoice recorded",
+		"customer balance drawn", "customer balance given back", "customer balance limited to a contract", "customer balance expired", "customer commit billed"} {
 		if !seen[f] {
 			t.Errorf("never seen: %s", f)
 		}
@@ -749,6 +752,7 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 	ids, _ := e.CustomerIDs(0, 1000)
 	for _, id := range ids {
 		e.read(context.Background(), id, func(c *Customer, _ *Catalog, _ Nanos) {
+			recordCustomerBalances(c, seen)
 			for _, k := range c.Contracts {
 				seen["prio:"+k.MultiplierPrioritization] = true
 				seen["card:"+k.RateCardID] = true

@@ -131,17 +131,24 @@ func (s *shard) voidInvoice(c *Customer, k *Contract, inv *Invoice, now Nanos) {
 	inv.Status = InvoiceVoid
 	s.voidInStripe(c, k, inv)
 	for _, cm := range k.Balances {
-		for _, seg := range cm.Segments {
-			back := deductionOf(seg, inv.ID)
-			if !back.IsPositive() {
-				continue
-			}
-			seg.Drawn = seg.Drawn.Sub(back)
-			if seg.Expired {
-				seg.ExpiredAmount = seg.ExpiredAmount.Add(back) // it expires at once
-			}
-			seg.Deductions = append(seg.Deductions, Deduction{InvoiceID: inv.ID, Timestamp: max(now, seg.StartingAt), Amount: back.Neg()})
+		giveBack(cm, inv.ID, now)
+	}
+	c.giveBackShared(inv.ID, now)
+}
+
+// giveBack gives back what the commit's segments drew for the voided
+// invoice, recorded as a cancelling deduction.
+func giveBack(cm *Commit, invoiceID string, now Nanos) {
+	for _, s := range cm.Segments {
+		back := deductionOf(s, invoiceID)
+		if !back.IsPositive() {
+			continue
 		}
+		s.Drawn = s.Drawn.Sub(back)
+		if s.Expired {
+			s.ExpiredAmount = s.ExpiredAmount.Add(back) // it expires at once
+		}
+		s.Deductions = append(s.Deductions, Deduction{InvoiceID: invoiceID, Timestamp: max(now, s.StartingAt), Amount: back.Neg()})
 	}
 }
 
@@ -194,10 +201,11 @@ func applyRegenerateInvoice(s *shard, t *task, c *Customer, cat *Catalog, now Na
 		lc.GroupValues = append([]string(nil), l.GroupValues...)
 		inv.Lines = append(inv.Lines, &lc)
 		if l.Type == LineUsage && rc != nil {
-			inv.addOverage(rc, l.CreditTypeID, s.burnDown(cat, k, inv, l.ProductID, l.CreditTypeID, at, l.Total))
+			inv.addOverage(rc, l.CreditTypeID, s.burnDown(cat, c, k, inv, l.ProductID, l.CreditTypeID, at, l.Total))
 		}
 	}
 	k.moveBilledItems(old.ID, inv.ID)
+	c.moveSharedBilled(old.ID, inv.ID)
 	k.insertInvoice(inv)
 	if k.SendsToStripe() {
 		k.finalized = append(k.finalized, inv)

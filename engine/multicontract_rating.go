@@ -88,7 +88,7 @@ func (s *shard) rateEach(c *Customer, cat *Catalog, us []contractUsage, ev *Even
 	for i := range us {
 		u := &us[i]
 		for j := range u.plan {
-			s.rateUsage(cat, u.k, u.inv, u.rc, &u.plan[j], ev)
+			s.rateUsage(cat, c, u.k, u.inv, u.rc, &u.plan[j], ev)
 		}
 	}
 	s.scratch.scoped = scoped[:0]

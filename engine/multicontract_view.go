@@ -22,12 +22,12 @@ import (
 // A product no contract prices gets the first contract's default answer
 // (not_entitled in its rate card's fiat credit type). Usage filters play
 // no part: a check names no event properties.
-func mergeViews(ks []*Contract, cat *Catalog, now Nanos, balances *[]money.Amount) *EntitlementView {
+func mergeViews(c *Customer, ks []*Contract, cat *Catalog, now Nanos, balances *[]money.Amount) *EntitlementView {
 	v := &EntitlementView{AsOf: now, Default: noContractEntitlement}
 	at := map[string]int{}
 	first := true
 	for _, k := range ks {
-		kv := contractView(k, cat, now, balances)
+		kv := contractView(c, k, cat, now, balances)
 		if kv == emptyView {
 			continue
 		}

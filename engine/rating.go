@@ -115,7 +115,7 @@ func (s *shard) rateOn(t *task, c *Customer, cat *Catalog, k *Contract, now Nano
 	// as it is rated (such events are never staged).
 	s.scratch.scoped = scoped
 	for i := range plan {
-		s.rateUsage(cat, k, inv, rc, &plan[i], ev)
+		s.rateUsage(cat, c, k, inv, rc, &plan[i], ev)
 	}
 	s.scratch.scoped = scoped[:0]
 	if watched {
@@ -211,10 +211,10 @@ func uniqueLimitReached(inv *Invoice, plan []plannedUsage) bool {
 // quantity after) − price(period quantity before), within the invoice's
 // period, per product and group; the line's quantity moves by the change of
 // the priced quantity.
-func (s *shard) rateUsage(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard, u *plannedUsage, ev *Event) {
+func (s *shard) rateUsage(cat *Catalog, c *Customer, k *Contract, inv *Invoice, rc *RateCard, u *plannedUsage, ev *Event) {
 	p := u.product
 	if u.summed() {
-		s.rate(cat, k, inv, rc, p, u.pr.creditTypeID, u.qty, u.qty.Mul(u.pr.price), ev.Timestamp, nil)
+		s.rate(cat, c, k, inv, rc, p, u.pr.creditTypeID, u.qty, u.qty.Mul(u.pr.price), ev.Timestamp, nil)
 		return
 	}
 	var before, after money.Amount
@@ -231,20 +231,20 @@ func (s *shard) rateUsage(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard,
 	}
 	qb, qa := p.pricedQuantity(before), p.pricedQuantity(after)
 	spend := u.pr.total(qa).Sub(u.pr.total(qb))
-	s.rate(cat, k, inv, rc, p, u.pr.creditTypeID, qa.Sub(qb), spend, ev.Timestamp, u.group)
+	s.rate(cat, c, k, inv, rc, p, u.pr.creditTypeID, qa.Sub(qb), spend, ev.Timestamp, u.group)
 }
 
 // rate records usage of a product on the invoice and burns its spend down
 // from the balances in force at t; what they do not cover is overage.
-func (s *shard) rate(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard, p *Product, creditTypeID string, qty, spend money.Amount, t Nanos, group []string) {
+func (s *shard) rate(cat *Catalog, c *Customer, k *Contract, inv *Invoice, rc *RateCard, p *Product, creditTypeID string, qty, spend money.Amount, t Nanos, group []string) {
 	inv.addUsage(p, creditTypeID, qty, spend, group)
 	for _, a := range s.scratch.scoped {
 		a.trackGroupSpend(k, inv, creditTypeID, spend)
 	}
-	remaining := s.burnDown(cat, k, inv, p.ID, creditTypeID, t, spend)
+	remaining := s.burnDown(cat, c, k, inv, p.ID, creditTypeID, t, spend)
 	inv.addOverage(rc, creditTypeID, remaining)
 	if !spend.IsZero() && cat.coveredByComposite[p.ID] {
-		s.rateComposites(cat, k, inv, rc, p, creditTypeID, spend, t)
+		s.rateComposites(cat, c, k, inv, rc, p, creditTypeID, spend, t)
 	}
 }
 
@@ -259,7 +259,7 @@ func (s *shard) rate(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard, p *P
 // fraction × S. The composite's usage line (its quantity is S, its unit
 // price the fraction) is in the covered spend's credit type, and its
 // charge burns down like usage, right after the covered spend's.
-func (s *shard) rateComposites(cat *Catalog, k *Contract, inv *Invoice, rc *RateCard, p *Product, creditTypeID string, spend money.Amount, t Nanos) {
+func (s *shard) rateComposites(cat *Catalog, c *Customer, k *Contract, inv *Invoice, rc *RateCard, p *Product, creditTypeID string, spend money.Amount, t Nanos) {
 	for _, comp := range cat.composites {
 		if !comp.covers(p) {
 			continue
@@ -272,7 +272,7 @@ func (s *shard) rateComposites(cat *Catalog, k *Contract, inv *Invoice, rc *Rate
 		before := after.Sub(spend)
 		charge := pr.total(after).Sub(pr.total(before))
 		inv.addUsage(comp, creditTypeID, spend, charge, nil)
-		remaining := s.burnDown(cat, k, inv, comp.ID, creditTypeID, t, charge)
+		remaining := s.burnDown(cat, c, k, inv, comp.ID, creditTypeID, t, charge)
 		inv.addOverage(rc, creditTypeID, remaining)
 	}
 }

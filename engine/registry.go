@@ -189,6 +189,13 @@ var commandSpecs = buildSpecs(
 	CommandSpec{Kind: KindRegenerateInvoice, Name: "regenerate_invoice", Version: 1, New: func() Command { return &RegenerateInvoice{} },
 		Scope: ScopeCustomer, Route: routeRegenerateInvoice, applyCustomer: applyRegenerateInvoice,
 		Changes: usageChange, validate: validateRegenerateInvoice},
+	// Customer-level commits and credits (customer_balance.go).
+	CommandSpec{Kind: KindCreateCustomerBalance, Name: "create_customer_balance", Version: 1, New: func() Command { return &CreateCustomerBalance{} },
+		Scope: ScopeCustomer, Route: routeCreateCustomerBalance, applyCustomer: applyCreateCustomerBalance,
+		Changes: termsChange, validate: validateCreateCustomerBalance},
+	CommandSpec{Kind: KindUpdateCustomerBalanceEnd, Name: "update_customer_balance_end_date", Version: 1, New: func() Command { return &UpdateCustomerBalanceEnd{} },
+		Scope: ScopeCustomer, Route: routeUpdateCustomerBalanceEnd, applyCustomer: applyUpdateCustomerBalanceEnd,
+		Changes: termsChange, validate: validateUpdateCustomerBalanceEnd},
 )
 
 // specTable indexes specs by kind.

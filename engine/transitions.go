@@ -39,6 +39,7 @@ func (c *Customer) nextTransition(cat *Catalog, now Nanos) Nanos {
 		}
 		consider(k.nextSeatTransition(now))
 	}
+	c.balanceTransitions(consider)
 	if len(c.Alerts) > 0 {
 		consider(c.alertDue(now))
 	}
@@ -58,6 +59,7 @@ func (c *Customer) applyTransitions(cat *Catalog, now Nanos) {
 		k.expireDue(cat.RateCards[k.RateCardID], now)
 		k.finalizeDue(now)
 	}
+	c.expireBalances(now)
 }
 
 // expireDue expires the segments whose end has passed at now, truing up

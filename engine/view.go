@@ -39,13 +39,13 @@ func buildView(c *Customer, cat *Catalog, now Nanos, balances *[]money.Amount) *
 	case 0:
 		return emptyView
 	case 1:
-		return contractView(ks[0], cat, now, balances)
+		return contractView(c, ks[0], cat, now, balances)
 	}
-	return mergeViews(ks, cat, now, balances)
+	return mergeViews(c, ks, cat, now, balances)
 }
 
 // contractView computes the answers of one contract in force.
-func contractView(k *Contract, cat *Catalog, now Nanos, balances *[]money.Amount) *EntitlementView {
+func contractView(c *Customer, k *Contract, cat *Catalog, now Nanos, balances *[]money.Amount) *EntitlementView {
 	rc := cat.RateCards[k.RateCardID]
 	if rc == nil {
 		return emptyView
@@ -80,6 +80,9 @@ func contractView(k *Contract, cat *Catalog, now Nanos, balances *[]money.Amount
 			if cm.drawable() && !cm.postpaid() && cm.CreditTypeID == pr.creditTypeID && cm.appliesTo(cat, pid) {
 				bal = bal.Add(bals[i])
 			}
+		}
+		if len(c.Balances) > 0 {
+			bal = bal.Add(c.sharedBalanceFor(k, cat, pid, pr.creditTypeID, now))
 		}
 		entitled, reason := true, ReasonOK
 		switch {

@@ -49,6 +49,7 @@ var kindsSinceCompact = map[engine.Kind]bool{
 	engine.KindArchiveCustomer: true, engine.KindArchiveContract: true, engine.KindSetIngestAliases: true,
 	engine.KindSetCustomerName: true, engine.KindAddBillingProviders: true,
 	engine.KindAddManualLedgerEntry: true, engine.KindEditBalance: true, engine.KindVoidInvoice: true, engine.KindRegenerateInvoice: true,
+	engine.KindCreateCustomerBalance: true, engine.KindUpdateCustomerBalanceEnd: true,
 }
 
 // KindNeedsFormat is the data format a cluster needs before its leader may

@@ -108,8 +108,9 @@ var compactAmountsSince = map[engine.Kind]uint8{
 	engine.KindCreateAlert:    2,
 	// Commands since v0.5.0, proposed only in the compact format
 	// (KindNeedsFormat): compact from their first version.
-	engine.KindAddManualLedgerEntry: 1,
-	engine.KindEditBalance:          1,
+	engine.KindAddManualLedgerEntry:  1,
+	engine.KindEditBalance:           1,
+	engine.KindCreateCustomerBalance: 1,
 }
 
 // decimalAmountRegistrations registers, for each command of

@@ -95,6 +95,10 @@ func sampleCommands() []engine.Command {
 			UpdateCredits: []engine.BalanceUpdate{{ID: "cr1", UpdateSegments: []engine.SegmentUpdate{{ID: "s2", StartingAt: 12}}}}},
 		&engine.EditBalance{CustomerID: "c1", Credit: true, Update: engine.BalanceUpdate{ID: "cr1",
 			UpdateSegments: []engine.SegmentUpdate{{ID: "s2", Amount: decp("0.75")}}, AddSegments: []engine.ScheduleItem{{Amount: dec("5"), StartingAt: 20, EndingBefore: 25}}}},
+		&engine.CreateCustomerBalance{CustomerID: "c1", ApplicableContractIDs: []string{"k1"}, UniquenessKey: "u", InvoiceContractID: "k1", Balance: engine.CommitInput{
+			Type: engine.CommitCredit, ProductID: "p1", Name: "shared", Priority: decp("1.5"), ApplicableProductTags: []string{"ai"},
+			CustomFields: map[string]string{"a": "b"}, AccessSchedule: []engine.ScheduleItem{{Amount: dec("12.25"), StartingAt: 10, EndingBefore: 20}}}},
+		&engine.UpdateCustomerBalanceEnd{CustomerID: "c1", BalanceID: "cb1", AccessEndingBefore: 30, InvoicesEndingBefore: 25},
 	}
 }
 

@@ -102,7 +102,15 @@ import (
 //     (such contracts are created only in the compact format:
 //     CommandNeedsFormat and create_contract version 5).
 //
-//   - 15: layout 13 (and 14) plus, after those positions, the
+//   - 14: layout 13 plus, after the concurrent contracts, the customer-level
+//     commits and credits (engine.Customer.Balances, each a commit record,
+//     its applicable contract ids and uniqueness key;
+//     customer_balance_codec.go; one zero byte for a customer without any).
+//     Older records have none. The decimal data format's layout 9 record
+//     drops them with the trailer, so a customer with any is refused there
+//     (they are created only in the compact format: KindNeedsFormat).
+//
+//   - 15: layout 14 plus, after the customer-level balances, the
 //     stripe_config of STRIPE payment gates (on the auto-recharge and
 //     threshold billing configurations and on each workflow) and the
 //     Stripe invoice a workflow is paid through (engine/stripe_gate.go,
@@ -132,6 +140,7 @@ var amountReaders = map[byte]func(*binReader) money.Amount{
 	11: (*binReader).binAmount,
 	12: (*binReader).binAmount,
 	13: (*binReader).binAmount,
+	14: (*binReader).binAmount,
 	15: (*binReader).binAmount,
 }
 
@@ -280,6 +289,7 @@ func appendCustomerTrailer(dst []byte, c *engine.Customer) ([]byte, int) {
 	w.manualEntries(c)
 	w.separateScheduled(c)
 	w.concurrentContracts(c)
+	w.customerBalances(c)
 	w.stripeGates(c)
 	return w.b, at
 }
@@ -800,6 +810,9 @@ func DecodeCustomer(b []byte, intern map[string]string) (*engine.Customer, error
 	}
 	if r.layout >= layoutConcurrent {
 		r.concurrentContracts(c)
+	}
+	if r.layout >= layoutCustomerBalances {
+		r.customerBalances(c)
 	}
 	if r.layout >= layoutStripeGates {
 		r.stripeGates(c)

@@ -96,6 +96,9 @@ func appendCustomer(dst []byte, c *engine.Customer, layout byte, amount func(*bi
 	if w.layout >= layoutConcurrent {
 		w.binWriter.concurrentContracts(c)
 	}
+	if w.layout >= layoutCustomerBalances {
+		w.binWriter.customerBalances(c)
+	}
 	if w.layout >= layoutStripeGates {
 		w.binWriter.stripeGates(c)
 	}

@@ -92,7 +92,7 @@ func CustomerEncoderFor(f DataFormat) engine.CustomerEncoder {
 		start := len(dst)
 		b, at := appendCustomerTrailer(dst, c)
 		if !trailerIsZero(b[at:]) {
-			return nil, fmt.Errorf("persist: customer %s was updated or archived or has manual ledger entries, separate SCHEDULED invoices, concurrent contracts or a stripe_config, which customer layout %d cannot hold (finalize the upgrade first)", c.ID, layout9)
+			return nil, fmt.Errorf("persist: customer %s was updated or archived or has manual ledger entries, separate SCHEDULED invoices, concurrent contracts, customer-level balances or a stripe_config, which customer layout %d cannot hold (finalize the upgrade first)", c.ID, layout9)
 		}
 		b[start] = layout9
 		return b[:at], nil

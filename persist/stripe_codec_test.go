@@ -64,8 +64,8 @@ func TestCustomerCodecLayout15StripeGates(t *testing.T) {
 	}
 	bad := AppendCustomer(nil, c)
 	// The section: count 1, position, recharge config..., so replace the
-	// position (right after the count, which follows layout 13's bytes).
-	at := len(appendCustomer(nil, c, 13, (*binWriter).binAmount))
+	// position (right after the count, which follows layout 14's bytes).
+	at := len(appendCustomer(nil, c, 14, (*binWriter).binAmount))
 	bad[at+1] = byte(len(c.Contracts))
 	if _, err := DecodeCustomer(bad, nil); err == nil || !strings.Contains(err.Error(), "does not hold") {
 		t.Fatalf("a missing contract: %v", err)

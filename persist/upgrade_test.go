@@ -28,8 +28,9 @@ var goldenBuilds = []struct {
 	lateSnapshotIndex uint64
 	stripeInvoices    int
 	// adminSnapshotIndex is the index of snapshot-admin.bin (0: none):
-	// customers in layout 13, after the customer administration, manual
-	// ledger, SCHEDULED invoice and several-contract steps but the last.
+	// customers in layout 14, after the customer administration, manual
+	// ledger, SCHEDULED invoice, several-contract and customer-level
+	// balance steps but the last.
 	adminSnapshotIndex uint64
 }{
 	{name: "v0.1.0", snapshotIndex: 7},
@@ -45,7 +46,7 @@ var goldenBuilds = []struct {
 	// contract with a usage filter in force with another (customer layout
 	// 13), and the cluster layer's commands in cluster-log.bin (replayed
 	// by cluster)
-	{name: "v0.5.0", snapshotIndex: 7, lateSnapshotIndex: 17, stripeInvoices: 1, adminSnapshotIndex: 31},
+	{name: "v0.5.0", snapshotIndex: 7, lateSnapshotIndex: 17, stripeInvoices: 1, adminSnapshotIndex: 35},
 }
 
 // Every fixture set is a release in golden.Releases, and the upgrade tests
@@ -142,7 +143,7 @@ func TestGoldenSnapshotPlusLog(t *testing.T) {
 
 // The v0.5.0 log is golden.CurrentScript: its entries decode to exactly
 // the script's commands, it holds every customer administration kind, and
-// snapshot-admin.bin writes its customers section in layout 13.
+// snapshot-admin.bin writes its customers section in layout 14.
 func TestGoldenV050IsTheCurrentScript(t *testing.T) {
 	codec, err := persist.NewCodec()
 	if err != nil {
@@ -153,7 +154,7 @@ func TestGoldenV050IsTheCurrentScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	script := golden.CurrentScript()
-	if len(entries) != len(script) || golden.AdminSnapshotAfter() != 31 {
+	if len(entries) != len(script) || golden.AdminSnapshotAfter() != 35 {
 		t.Fatalf("%d entries, script has %d (admin snapshot after %d)", len(entries), len(script), golden.AdminSnapshotAfter())
 	}
 	kinds := map[engine.Kind]bool{}
@@ -187,7 +188,7 @@ func TestGoldenV050IsTheCurrentScript(t *testing.T) {
 	}
 	for _, k := range []engine.Kind{engine.KindArchiveCustomer, engine.KindArchiveContract, engine.KindSetIngestAliases,
 		engine.KindSetCustomerName, engine.KindAddBillingProviders, engine.KindAddManualLedgerEntry, engine.KindEditBalance,
-		engine.KindVoidInvoice, engine.KindRegenerateInvoice} {
+		engine.KindVoidInvoice, engine.KindRegenerateInvoice, engine.KindCreateCustomerBalance, engine.KindUpdateCustomerBalanceEnd} {
 		if !kinds[k] {
 			t.Errorf("the v0.5.0 log holds no kind %d", k)
 		}
@@ -201,8 +202,8 @@ func TestGoldenV050IsTheCurrentScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := versions[persist.SectionCustomers]; v != 13 {
-		t.Fatalf("snapshot-admin.bin customers section version %d, want 13", v)
+	if v := versions[persist.SectionCustomers]; v != 15 {
+		t.Fatalf("snapshot-admin.bin customers section version %d, want 15", v)
 	}
 }
 

@@ -1,8 +1,6 @@
 package transport
 
 import (
-	"strconv"
-
 	"github.com/valyala/fasthttp"
 
 	"burndown/engine"
@@ -67,17 +65,25 @@ type commitOut struct {
 	// commit (payments.go); a pending or voided one has balance 0.
 	PaymentGateStatus string `json:"payment_gate_status,omitempty"`
 	VoidReason        string `json:"void_reason,omitempty"`
+	// ApplicableContractIDs, UniquenessKey and InvoiceContract are a
+	// customer-level balance's (customer_balances.go).
+	ApplicableContractIDs []string `json:"applicable_contract_ids,omitempty"`
+	UniquenessKey         string   `json:"uniqueness_key,omitempty"`
+	InvoiceContract       *idRef   `json:"invoice_contract,omitempty"`
 }
 
 func renderCommit(cm *engine.Commit, k *engine.Contract, cat *engine.Catalog, now engine.Nanos, opts readOpts) commitOut {
 	out := commitOut{
 		ID: cm.ID, Type: cm.Type, Name: cm.Name, Description: cm.Description, Priority: amountNumPtr(cm.Priority),
-		Product: *productRef(cat, cm.ProductID), Contract: &idRef{ID: k.ID},
+		Product:               *productRef(cat, cm.ProductID),
 		AccessSchedule:        accessScheduleOut{CreditType: creditTypeOf(cat, cm.CreditTypeID), ScheduleItems: []scheduleItemOut{}},
 		ApplicableProductIDs:  append([]string(nil), cm.ApplicableProductIDs...),
 		ApplicableProductTags: append([]string(nil), cm.ApplicableProductTags...),
 		CustomFields:          map[string]string{},
 		CreatedAt:             tsv(cm.CreatedAt),
+	}
+	if k != nil { // nil: a customer-level balance
+		out.Contract = &idRef{ID: k.ID}
 	}
 	for key, v := range cm.CustomFields {
 		out.CustomFields[key] = v
@@ -133,84 +139,10 @@ func overlaps(cm *engine.Commit, from, before engine.Nanos) bool {
 	return false
 }
 
-// listBalances serves POST /v1/contracts/customerBalances/list. As in
-// Metronome, contract-level commits and credits are listed only with
-// include_contract_balances: true (every balance Burndown holds today is
-// contract-level), and the cursor is in the body (or the query, where the
-// SDK's pager puts it).
+// listBalances serves POST /v1/contracts/customerBalances/list: the
+// customer-level commits and credits (without contract), and as in
+// Metronome the contract-level ones only with include_contract_balances:
+// true.
 func (s *Server) listBalances(ctx *fasthttp.RequestCtx, _ string) error {
-	o, r, err := s.bodyObject(ctx)
-	if err != nil {
-		return err
-	}
-	customerID := o.str("customer_id", true)
-	id := o.str("id", false)
-	covering := o.time("covering_date", false)
-	startingAt := o.time("starting_at", false)
-	effectiveBefore := o.time("effective_before", false)
-	var opts readOpts
-	opts.balance, _ = o.boolean("include_balance", false)
-	opts.ledgers, _ = o.boolean("include_ledgers", false)
-	includeContract, _ := o.boolean("include_contract_balances", false)
-	excludeZero, _ := o.boolean("exclude_zero_balances", false)
-	o.boolean("include_archived", false)
-	limit := int64(25)
-	if l, ok := o.integer("limit", false, 1, 100); ok {
-		limit = l
-	}
-	cursor := o.str("next_page", false)
-	if v := ctx.QueryArgs().Peek("next_page"); len(v) > 0 {
-		cursor = string(v)
-	}
-	if err := r.Err(); err != nil {
-		return err
-	}
-	offset := 0
-	if cursor != "" {
-		n, perr := strconv.Atoi(cursor)
-		if perr != nil || n < 0 {
-			return badRequest("next_page: not a cursor this server issued")
-		}
-		offset = n
-	}
-	rd, found, err := s.readCustomerByID(customerID)
-	if err != nil {
-		return err
-	}
-	if !found {
-		return notFound("customer_id: customer %s not found", customerID)
-	}
-	var all []commitOut
-	if includeContract {
-		now := rd.Now
-		for _, k := range rd.Customer.Contracts {
-			for _, cm := range k.ListedCommits() {
-				if id != "" && cm.ID != id {
-					continue
-				}
-				if covering != 0 && !overlaps(cm, covering, covering+1) {
-					continue
-				}
-				if (startingAt != 0 || effectiveBefore != 0) && !overlaps(cm, startingAt, effectiveBefore) {
-					continue
-				}
-				if excludeZero && (cm.InGate() || cm.BalanceAt(now).IsZero()) {
-					continue
-				}
-				all = append(all, renderCommit(cm, k, rd.Catalog, now, opts))
-			}
-		}
-	}
-	var next *string
-	if offset >= len(all) {
-		all = nil
-	} else {
-		all = all[offset:]
-	}
-	if int64(len(all)) > limit {
-		all = all[:limit]
-		n := strconv.Itoa(offset + int(limit))
-		next = &n
-	}
-	return writeJSON(ctx, listEnvelope{Data: orEmpty(all), NextPage: next})
+	return s.listBalancesOf(ctx, balanceList{idKey: "id", includeContractKey: "include_contract_balances", commits: true, credits: true, excludeZero: true})
 }

@@ -202,8 +202,20 @@ var appliedFields = map[string][]string{
 		"customer_id", "id", "covering_date", "starting_at", "effective_before", "include_balance", "include_ledgers",
 		"include_contract_balances", "exclude_zero_balances", "include_archived", "limit", "next_page",
 	},
-	"/v1/credit-types/create": {"name", "is_currency"},
-	"/v1/entitlements/check":  {"checks[].customer_id", "checks[].product_id", "checks[].group_key", "checks[].group_value"},
+	// Customer-level commits and credits (customer_balances.go):
+	// specifiers and the NetSuite and Salesforce ids stay refused;
+	// POSTPAID is refused by the engine naming type.
+	"/v1/contracts/customerCommits/create": append(append(commitFields("", false), "customer_id", "uniqueness_key", "applicable_contract_ids",
+		"access_schedule.schedule_items[].credit_type_id", "invoice_contract_id"), invoiceScheduleFields("")...),
+	"/v1/contracts/customerCredits/create": append(commitFields("", true), "customer_id", "uniqueness_key", "applicable_contract_ids", "access_schedule.schedule_items[].credit_type_id"),
+	"/v1/contracts/customerCommits/list": {"customer_id", "commit_id", "covering_date", "starting_at", "effective_before", "include_balance",
+		"include_ledgers", "include_contract_commits", "include_archived", "limit", "next_page"},
+	"/v1/contracts/customerCredits/list": {"customer_id", "credit_id", "covering_date", "starting_at", "effective_before", "include_balance",
+		"include_ledgers", "include_contract_credits", "include_archived", "limit", "next_page"},
+	"/v1/contracts/customerCommits/updateEndDate": {"customer_id", "commit_id", "access_ending_before", "invoices_ending_before"},
+	"/v1/contracts/customerCredits/updateEndDate": {"customer_id", "credit_id", "access_ending_before"},
+	"/v1/credit-types/create":                     {"name", "is_currency"},
+	"/v1/entitlements/check":                      {"checks[].customer_id", "checks[].product_id", "checks[].group_key", "checks[].group_value"},
 	"/v1/entitlements/consume": {"customer_id", "product_id", "group_key", "group_value",
 		"events[].transaction_id", "events[].customer_id", "events[].event_type", "events[].timestamp", "events[].properties"},
 	// Alerts: for one customer; block_on_alarm is native (a hard limit).
@@ -246,6 +258,19 @@ func scheduledChargeFields(prefix string) []string {
 		"schedule.recurring_schedule.frequency", "schedule.recurring_schedule.amount_distribution",
 		"schedule.recurring_schedule.amount", "schedule.recurring_schedule.unit_price", "schedule.recurring_schedule.quantity"} {
 		out = append(out, prefix+f)
+	}
+	return out
+}
+
+// invoiceScheduleFields are the applied fields of a commit's invoice_schedule.
+func invoiceScheduleFields(prefix string) []string {
+	fields := []string{"credit_type_id", "do_not_invoice", "schedule_items[].timestamp", "schedule_items[].amount",
+		"schedule_items[].unit_price", "schedule_items[].quantity", "recurring_schedule.starting_at", "recurring_schedule.ending_before",
+		"recurring_schedule.frequency", "recurring_schedule.amount_distribution", "recurring_schedule.amount",
+		"recurring_schedule.unit_price", "recurring_schedule.quantity"}
+	out := make([]string, 0, len(fields))
+	for _, f := range fields {
+		out = append(out, prefix+"invoice_schedule."+f)
 	}
 	return out
 }

@@ -116,7 +116,7 @@ func renderInvoice(c *engine.Customer, k *engine.Contract, inv *engine.Invoice, 
 			}
 		case engine.LineAppliedCommit:
 			li.CommitID = l.CommitID
-			if cm := k.Commit(l.CommitID); cm != nil {
+			if cm := appliedBalance(c, k, l.CommitID); cm != nil {
 				typ := cm.Type
 				li.Name = cm.Name
 				if li.Name == "" {
@@ -382,4 +382,19 @@ func contractInvoices(k *engine.Contract, cat *engine.Catalog) []*engine.Invoice
 		return k.Invoices
 	}
 	return append(slices.Clip(k.Invoices), purchases...)
+}
+
+// appliedBalance is the commit or credit an applied line drew on: the
+// contract's, or a customer-level one (customer_balances.go).
+func appliedBalance(c *engine.Customer, k *engine.Contract, id string) *engine.Commit {
+	if cm := k.Commit(id); cm != nil {
+		return cm
+	}
+	if c == nil {
+		return nil
+	}
+	if b := c.CustomerBalanceByID(id); b != nil {
+		return b.Commit
+	}
+	return nil
 }

@@ -276,6 +276,15 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 		e.ok("POST", "/v1/invoices/void", map[string]any{"id": id}, nil)
 		return id
 	}
+	// A customer-level commit or credit of cust for each end-date update.
+	freshCustomerBalance := func(kind string) string {
+		body := map[string]any{"customer_id": cust, "product_id": fixed, "priority": 1, "access_schedule": map[string]any{
+			"schedule_items": []any{map[string]any{"amount": 3, "starting_at": start, "ending_before": end}}}}
+		if kind == "customerCommits" {
+			body["type"] = "PREPAID"
+		}
+		return e.create("/v1/contracts/"+kind+"/create", body)
+	}
 	seq := 0
 	unique := func(p string) func() any { return func() any { seq++; return fmt.Sprintf("%s-%d", p, seq) } }
 	uniqueList := func(p string) func() any { return func() any { return []any{unique(p)()} } }
@@ -379,6 +388,25 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 		}
 		for _, f := range []string{"starting_at", "ending_before", "frequency", "amount_distribution", "amount"} {
 			out[prefix+"invoice_schedule.recurring_schedule."+f] = recurringCommit(elem, "amount", 1)
+		}
+		return out
+	}
+	// A top-level commit with a recurring invoice schedule (customer-level
+	// commits; fresh objects each time).
+	topRecurring := func(kv ...any) func(any) {
+		return func(body any) {
+			rec := obj(append([]any{"starting_at", start, "ending_before", end, "frequency", "MONTHLY", "amount_distribution", "EACH"}, kv...)...)
+			body.(map[string]any)["invoice_schedule"] = obj("recurring_schedule", rec, "do_not_invoice", true)
+		}
+	}
+	topRecurringAlso := func() map[string]func(any) {
+		out := map[string]func(any){
+			"invoice_schedule.recurring_schedule.unit_price": topRecurring("quantity", 2),
+			"invoice_schedule.recurring_schedule.quantity":   topRecurring("unit_price", 2),
+			"invoice_schedule.do_not_invoice":                topRecurring("amount", 1),
+		}
+		for _, f := range []string{"starting_at", "ending_before", "frequency", "amount_distribution", "amount"} {
+			out["invoice_schedule.recurring_schedule."+f] = topRecurring("amount", 1)
 		}
 		return out
 	}
@@ -875,6 +903,46 @@ func TestSDKFieldsAppliedOrRefused(t *testing.T) {
 				delete(body.(map[string]any), "starting_on")
 				delete(body.(map[string]any), "ending_before")
 			}}},
+		{path: "/v1/contracts/customerCommits/create", params: metronome.V1CustomerCommitNewParams{},
+			base: func() any {
+				return obj("customer_id", cust, "product_id", fixed, "priority", 1, "type", "PREPAID", "access_schedule", schedule(),
+					"invoice_contract_id", contract)
+			},
+			templates: map[string]map[string]any{"access_schedule.schedule_items[]": obj("amount", 1, "starting_at", start, "ending_before", end),
+				"invoice_schedule.schedule_items[]": obj("timestamp", start)},
+			values: merge(commitValues(""), map[string]func() any{"customer_id": constant(cust), "uniqueness_key": unique("cck"),
+				"applicable_contract_ids": constant([]any{contract}), "invoice_contract_id": constant(contract),
+				"invoice_schedule.credit_type_id": constant(usd)}),
+			also: mergeAlso(topRecurringAlso(), map[string]func(any){
+				"invoice_schedule.schedule_items[].timestamp":  setIn("invoice_schedule.schedule_items[]", obj("amount", 1)),
+				"invoice_schedule.schedule_items[].unit_price": setIn("invoice_schedule.schedule_items[]", obj("timestamp", start, "quantity", 2)),
+				"invoice_schedule.schedule_items[].quantity":   setIn("invoice_schedule.schedule_items[]", obj("timestamp", start, "unit_price", 2)),
+			})},
+		{path: "/v1/contracts/customerCredits/create", params: metronome.V1CustomerCreditNewParams{},
+			base: func() any {
+				return obj("customer_id", cust, "product_id", fixed, "priority", 1, "access_schedule", schedule())
+			},
+			templates: map[string]map[string]any{"access_schedule.schedule_items[]": obj("amount", 1, "starting_at", start, "ending_before", end)},
+			values: merge(commitValues(""), map[string]func() any{"customer_id": constant(cust), "uniqueness_key": unique("ccr"),
+				"applicable_contract_ids": constant([]any{contract})})},
+		{path: "/v1/contracts/customerCommits/list", params: metronome.V1CustomerCommitListParams{},
+			base:   func() any { return obj("customer_id", cust) },
+			values: map[string]func() any{"customer_id": constant(cust), "next_page": constant("0")}},
+		{path: "/v1/contracts/customerCredits/list", params: metronome.V1CustomerCreditListParams{},
+			base:   func() any { return obj("customer_id", cust) },
+			values: map[string]func() any{"customer_id": constant(cust), "next_page": constant("0")}},
+		{path: "/v1/contracts/customerCommits/updateEndDate", params: metronome.V1CustomerCommitUpdateEndDateParams{},
+			base: func() any {
+				return obj("customer_id", cust, "commit_id", freshCustomerBalance("customerCommits"), "access_ending_before", later)
+			},
+			values: map[string]func() any{"customer_id": constant(cust), "commit_id": func() any { return freshCustomerBalance("customerCommits") },
+				"access_ending_before": constant(later), "invoices_ending_before": constant(later)}},
+		{path: "/v1/contracts/customerCredits/updateEndDate", params: metronome.V1CustomerCreditUpdateEndDateParams{},
+			base: func() any {
+				return obj("customer_id", cust, "credit_id", freshCustomerBalance("customerCredits"), "access_ending_before", later)
+			},
+			values: map[string]func() any{"customer_id": constant(cust), "credit_id": func() any { return freshCustomerBalance("customerCredits") },
+				"access_ending_before": constant(later)}},
 		{path: "/v1/contracts/customerBalances/list", params: metronome.V1ContractListBalancesParams{},
 			base:   func() any { return obj("customer_id", cust) },
 			values: map[string]func() any{"customer_id": constant(cust), "next_page": constant("0")}},

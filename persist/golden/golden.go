@@ -107,6 +107,7 @@ func describeCustomer(b *strings.Builder, c *engine.Customer, now engine.Nanos) 
 	for _, r := range reasons {
 		fmt.Fprintf(b, "  reject %s %d\n", r, c.Rejects[engine.RejectReason(r)])
 	}
+	describeCustomerBalances(b, c, now)
 	for _, k := range c.Contracts {
 		fmt.Fprintf(b, "  contract %s rc=%s\n", k.ID, k.RateCardID)
 		if k.Archived {
@@ -114,20 +115,7 @@ func describeCustomer(b *strings.Builder, c *engine.Customer, now engine.Nanos) 
 		}
 		describePayments(b, k)
 		for _, cm := range k.Balances {
-			fmt.Fprintf(b, "    balance %s %s %s now=%s\n", cm.ID, cm.Type, cm.CreditTypeID, cm.BalanceAt(now).String())
-			if cm.GateType != "" {
-				fmt.Fprintf(b, "      gate %s %s workflow=%s\n", cm.GateType, cm.GateStatus, cm.WorkflowID)
-			}
-			for _, s := range cm.Segments {
-				fmt.Fprintf(b, "      segment %s amount=%s drawn=%s expired=%t left=%s\n", s.ID, s.Amount.String(), s.Drawn.String(), s.Expired, s.ExpiredAmount.String())
-			}
-			for _, le := range cm.Ledger(now) {
-				fmt.Fprintf(b, "      ledger %s %d %s %s", le.Type, le.Timestamp, le.Amount.String(), le.InvoiceID)
-				if le.Reason != "" {
-					fmt.Fprintf(b, " reason=%q", le.Reason)
-				}
-				fmt.Fprintln(b)
-			}
+			describeBalance(b, "    ", cm, now)
 		}
 		for _, inv := range k.Invoices {
 			fmt.Fprintf(b, "    invoice %s %s %d..%d total=%s %s\n", inv.ID, inv.Status, inv.Start, inv.End, inv.Total.String(), inv.CreditTypeID)
@@ -137,6 +125,38 @@ func describeCustomer(b *strings.Builder, c *engine.Customer, now engine.Nanos) 
 			for _, l := range inv.Lines {
 				fmt.Fprintf(b, "      line %s p=%s c=%s ct=%s q=%s t=%s\n", l.Type, l.ProductID, l.CommitID, l.CreditTypeID, l.Quantity.String(), l.Total.String())
 			}
+		}
+	}
+}
+
+// describeBalance describes a commit or credit with its segments and
+// ledger, indented by indent.
+func describeBalance(b *strings.Builder, indent string, cm *engine.Commit, now engine.Nanos) {
+	fmt.Fprintf(b, "%sbalance %s %s %s now=%s\n", indent, cm.ID, cm.Type, cm.CreditTypeID, cm.BalanceAt(now).String())
+	if cm.GateType != "" {
+		fmt.Fprintf(b, "%s  gate %s %s workflow=%s\n", indent, cm.GateType, cm.GateStatus, cm.WorkflowID)
+	}
+	for _, s := range cm.Segments {
+		fmt.Fprintf(b, "%s  segment %s amount=%s drawn=%s expired=%t left=%s\n", indent, s.ID, s.Amount.String(), s.Drawn.String(), s.Expired, s.ExpiredAmount.String())
+	}
+	for _, le := range cm.Ledger(now) {
+		fmt.Fprintf(b, "%s  ledger %s %d %s %s", indent, le.Type, le.Timestamp, le.Amount.String(), le.InvoiceID)
+		if le.Reason != "" {
+			fmt.Fprintf(b, " reason=%q", le.Reason)
+		}
+		fmt.Fprintln(b)
+	}
+}
+
+// describeCustomerBalances describes the customer-level commits and
+// credits (v0.5.0); customers without any (every one of the fixtures
+// written before) print nothing, so those summaries are unchanged.
+func describeCustomerBalances(b *strings.Builder, c *engine.Customer, now engine.Nanos) {
+	for _, cb := range c.Balances {
+		fmt.Fprintf(b, "  customer_balance contracts=%v key=%q\n", cb.ApplicableContractIDs, cb.UniquenessKey)
+		describeBalance(b, "    ", cb.Commit, now)
+		for _, s := range cb.Commit.Segments {
+			fmt.Fprintf(b, "      access %s %d..%d\n", s.ID, s.StartingAt, s.EndingBefore)
 		}
 	}
 }

@@ -208,18 +208,19 @@ func StripeSteps() []Step {
 
 // CurrentScript is the history the newest fixture set (v0.5.0) replays:
 // FullScript, then AdminSteps, ManualSteps, EditSteps, InvoiceSteps,
-// ScheduledSteps and MultiSteps.
+// ScheduledSteps, MultiSteps and CustomerBalanceSteps.
 func CurrentScript() []Step {
 	steps := append(append(append(append(FullScript(), AdminSteps()...), ManualSteps()...), EditSteps()...), InvoiceSteps()...)
-	return append(append(steps, ScheduledSteps()...), MultiSteps()...)
+	return append(append(append(append(steps, ScheduledSteps()...), MultiSteps()...), CustomerBalanceSteps()...), StripeInvoiceSteps()...)
 }
 
 // AdminSnapshotAfter is the number of CurrentScript entries applied when
 // snapshot-admin.bin (and the data dir's third snapshot) is taken: after
-// every entry but the last, so it holds customers in layout 13 (updated,
+// every entry but the last, so it holds customers in layout 15 (updated,
 // an archived contract, an archived customer, manual ledger entries, a
 // contract with separate SCHEDULED invoices, an add-on contract in force
-// with another, with a usage filter).
+// with another, with a usage filter, customer-level commits and credits, a
+// STRIPE gate paid by invoice).
 func AdminSnapshotAfter() int { return len(CurrentScript()) - 1 }
 
 // AdminSteps exercise the customer administration commands (kinds 12 to
@@ -359,6 +360,53 @@ func MultiSteps() []Step {
 		}},
 		{"2026-03-12T07:00:00Z", []engine.Command{
 			events("tau", "api_call", "multi-t", 2, 1, "2026-03-12T07:00:00Z", map[string]string{"region": "us"}),
+		}},
+	}
+}
+
+// CustomerBalanceSteps exercise customer-level commits and credits
+// (create_customer_balance and update_customer_balance_end_date, kinds 42
+// and 43, customer layout 14): Tau gets a commit of 4 that both its
+// contracts draw (priority 1, before their own credits), bought on its
+// first contract's invoices (the April item taken off by
+// invoices_ending_before), and a credit of 2
+// for its add-on only, whose end moves; an eu call draws on both
+// contracts; in the last entry a call of region
+// us on Tau's first contract only.
+func CustomerBalanceSteps() []Step {
+	item := []engine.ScheduleItem{{Amount: d("4"), StartingAt: TS("2026-03-01T00:00:00Z"), EndingBefore: TS("2026-04-15T00:00:00Z")}}
+	return []Step{
+		{"2026-03-12T07:30:00Z", []engine.Command{
+			&engine.CreateCustomerBalance{CustomerID: "cu-t", UniquenessKey: "tau-commit", InvoiceContractID: "k-t", Balance: engine.CommitInput{Type: engine.CommitPrepaid,
+				ProductID: "p-buy", Name: "Tau shared commit", Priority: dp("1"), AccessSchedule: item,
+				InvoiceSchedule: []engine.InvoiceItem{{Timestamp: TS("2026-03-15T00:00:00Z"), Amount: d("4")}, {Timestamp: TS("2026-04-15T00:00:00Z"), Amount: d("1")}}}},
+			&engine.CreateCustomerBalance{CustomerID: "cu-t", ApplicableContractIDs: []string{"k-t2"}, Balance: engine.CommitInput{Type: engine.CommitCredit,
+				ProductID: "p-buy", Priority: dp("2"), AccessSchedule: []engine.ScheduleItem{{Amount: d("2"), StartingAt: TS("2026-03-10T00:00:00Z"), EndingBefore: TS("2026-04-10T00:00:00Z")}}}},
+			&engine.UpdateCustomerBalanceEnd{CustomerID: "cu-t", BalanceID: engine.CustomerBalanceID("cu-t", 1), AccessEndingBefore: TS("2026-05-01T00:00:00Z")},
+			&engine.UpdateCustomerBalanceEnd{CustomerID: "cu-t", BalanceID: engine.CustomerBalanceID("cu-t", 0), InvoicesEndingBefore: TS("2026-04-01T00:00:00Z")},
+			events("tau", "api_call", "cb-t", 0, 1, "2026-03-12T07:30:00Z", map[string]string{"region": "eu"}),
+		}},
+		{"2026-03-12T08:00:00Z", []engine.Command{
+			events("tau", "api_call", "cb-t", 1, 1, "2026-03-12T08:00:00Z", map[string]string{"region": "us"}),
+		}},
+	}
+}
+
+// StripeInvoiceSteps exercise a STRIPE gate paid through a Stripe invoice
+// (stripe_config, customer layout 15): Sigma buys a pack whose gate has
+// payment_type INVOICE and invoice metadata; in the last entry Stripe's
+// answer settles it paid, naming the Stripe invoice.
+func StripeInvoiceSteps() []Step {
+	return []Step{
+		{"2026-03-12T08:30:00Z", []engine.Command{
+			&engine.EditContract{CustomerID: "cu-s", ContractID: "k-s", AddCommits: []engine.CommitInput{{ID: "cm-s3", Type: engine.CommitPrepaid, ProductID: "p-buy",
+				Name: "Invoiced pack", AccessSchedule: []engine.ScheduleItem{{Amount: d("30"), StartingAt: TS("2026-03-12T00:00:00Z"), EndingBefore: TS("2027-03-12T00:00:00Z")}},
+				PaymentGate: &engine.PaymentGateInput{Type: engine.GateStripe, Stripe: &engine.StripeGateConfig{PaymentType: engine.StripePayInvoice,
+					InvoiceMetadata: map[string]string{"po": "PO-7"}}}}}},
+		}},
+		{"2026-03-12T09:00:00Z", []engine.Command{
+			&engine.ReleasePaymentGate{WorkflowID: engine.DeriveID("k-s", "payment_workflow", "2"), Outcome: engine.GatePaid, Provider: engine.ProviderStripe,
+				StripeInvoiceID: "in_golden_pack"},
 		}},
 	}
 }
