@@ -239,6 +239,9 @@ func recordCustomerBalances(c *Customer, seen map[string]bool) {
 			if sg.Expired {
 				seen["customer balance expired"] = true
 			}
+			if len(sg.ManualAdjustments) > 0 {
+				seen["manual entry on a customer balance"] = true
+			}
 			for _, d := range sg.Deductions {
 				if d.Amount.IsNegative() {
 					seen["customer balance given back"] = true
@@ -364,4 +367,22 @@ func TestCustomerBalanceArchivedContractGivesBack(t *testing.T) {
 	if b, l := f.customerBalance(shared); !b.Equal(dec("30")) || !strings.Contains(l, "PREPAID_COMMIT_CANCELED 10") {
 		t.Fatalf("after the archive: %s [%s], want 30 back", b, l)
 	}
+}
+
+// A manual ledger entry without contract_id reaches a customer-level
+// commit (Metronome: "leave blank to update a customer level balance"):
+// its balance moves and its ledger shows the entry; one naming a contract
+// does not find it there.
+func TestManualEntryOnCustomerBalance(t *testing.T) {
+	f := newMultiFixture(t)
+	id := f.newCustomerBalance(CommitPrepaid, "30", "1")
+	seg := DeriveID(id, "segment", "0")
+	f.h.must(&AddManualLedgerEntry{CustomerID: f.cust, CommitID: id, SegmentID: seg, Amount: dec("-12.5"), Reason: "carried over"})
+	if b, l := f.customerBalance(id); !b.Equal(dec("17.5")) || l != "PREPAID_COMMIT_SEGMENT_START 30, PREPAID_COMMIT_MANUAL -12.5" {
+		t.Fatalf("after the entry: %s [%s], want 17.5 with the manual entry", b, l)
+	}
+	var k string
+	f.h.e.read(context.Background(), f.cust, func(c *Customer, _ *Catalog, _ Nanos) { k = c.Contracts[0].ID })
+	wantErr(t, f.h.apply(&AddManualLedgerEntry{CustomerID: f.cust, ContractID: k, CommitID: id, SegmentID: seg, Amount: dec("1"), Reason: "x"})[0],
+		NotFound, "id: commit or credit "+id+" not found")
 }

@@ -696,7 +696,8 @@ func TestRandomLogRatesEveryFeature(t *testing.T) {
 		"manual entries beyond the remainder", "invoice voided", "invoice regenerated",
 		"workflow paid by Stripe invoice paid", "workflow paid by Stripe invoice failed", "workflow paid by Stripe invoice pending",
 		"workflow's Stripe invoice recorded",
-		"customer balance drawn", "customer balance given back", "customer balance limited to a contract", "customer balance expired", "customer commit billed"} {
+		"customer balance drawn", "customer balance given back", "customer balance limited to a contract", "customer balance expired", "customer commit billed",
+		"manual entry on a customer balance"} {
 		if !seen[f] {
 			t.Errorf("never seen: %s", f)
 		}

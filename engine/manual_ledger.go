@@ -55,7 +55,9 @@ func routeAddManualLedgerEntry(b *batch, _ int, cmd Command) (*CustomerHandle, *
 
 // manualTarget finds the commit or credit and segment an entry adjusts.
 // Without a contract id the commit is looked up in every contract of the
-// customer (ids are unique within a customer).
+// customer (ids are unique within a customer), then among its
+// customer-level commits and credits (Metronome: "leave blank to update a
+// customer level balance"), whose contract is nil.
 func manualTarget(c *Customer, cmd *AddManualLedgerEntry) (*Contract, *Commit, *Segment, *Error) {
 	var k *Contract
 	var cm *Commit
@@ -70,6 +72,9 @@ func manualTarget(c *Customer, cmd *AddManualLedgerEntry) (*Contract, *Commit, *
 				k = kk
 				break
 			}
+		}
+		if b := c.CustomerBalanceByID(cmd.CommitID); cm == nil && b != nil {
+			cm = b.Commit
 		}
 	}
 	if cm == nil {
@@ -102,7 +107,7 @@ func validateAddManualLedgerEntry(c *Customer, command Command, _ *Catalog, now 
 		return err
 	}
 	switch {
-	case k.Archived || cm.ArchivedAt != 0:
+	case (k != nil && k.Archived) || cm.ArchivedAt != 0:
 		return errorf(Invalid, "id: %s is archived", cm.ID)
 	case s.Expired:
 		return errorf(Invalid, "segment_id: segment %s ended at %s and its remainder expired", s.ID, fmtTime(s.EndingBefore))

@@ -83,7 +83,8 @@ func TestManualLedgerEntry(t *testing.T) {
 }
 
 // manualEntries are the manual ledger entries of a step of the random log
-// (a generator of its own): on the customers' credits' segments, positive
+// (a generator of its own): on the customers' credits' segments and on
+// their customer-level commits and credits, positive
 // and negative (some beyond what is left), dated at the segment start or
 // in the last two days; some refused (a segment not found, a date before
 // the segment).
@@ -98,8 +99,12 @@ func manualEntries(rng *rand.Rand, now Nanos, customers int) []Command {
 	if cmd.Amount.IsZero() {
 		cmd.Amount = dec("12.5")
 	}
-	if rng.Intn(2) == 0 {
+	switch rng.Intn(3) {
+	case 0:
 		cmd.ContractID = "k" + c
+	case 1: // a customer-level commit or credit, where there is one
+		cmd.CommitID = CustomerBalanceID(c, rng.Intn(2))
+		cmd.SegmentID = DeriveID(cmd.CommitID, "segment", "0")
 	}
 	if rng.Intn(2) == 0 {
 		cmd.At = now - int64(rng.Intn(48))*int64(time.Hour)

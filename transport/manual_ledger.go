@@ -10,7 +10,8 @@ import (
 // {customer_id, contract_id?, id, segment_id, amount, reason, timestamp?}
 // → 200 with no body, as Metronome answers (engine/manual_ledger.go).
 // Without contract_id the commit or credit is looked up among the
-// customer's contracts. per_group_amounts is refused by name.
+// customer's contracts, then its customer-level commits and credits.
+// per_group_amounts is refused by name.
 func (s *Server) addManualBalanceEntry(ctx *fasthttp.RequestCtx, _ string) error {
 	_, _, err := decodeAndPropose(s, ctx, func(body []byte) (*engine.AddManualLedgerEntry, error) {
 		o, r, err := decodeObject(body)
