@@ -275,8 +275,12 @@ func invoiceContract(c *Customer, cmd *CreateCustomerBalance, cm *Commit, cat *C
 		if !k.InForce(it.Timestamp) {
 			return nil, errorf(Invalid, "invoice_schedule.schedule_items[%d].timestamp: %s is outside the term of contract %s", j, fmtTime(it.Timestamp), k.ID)
 		}
-		if inv := k.findInvoice(it.Timestamp); (inv != nil && inv.Status != InvoiceDraft) || (inv == nil && k.periodClosed(it.Timestamp, now)) {
-			return nil, errorf(Invalid, "invoice_schedule.schedule_items[%d].timestamp: the statement period of contract %s holding %s is finalized", j, k.ID, fmtTime(it.Timestamp))
+		if k.chargeInvoiceClosed(it.Timestamp, rc.FiatCreditTypeID, false, now) {
+			what := "statement period"
+			if k.SeparateScheduledInvoices {
+				what = "SCHEDULED invoice"
+			}
+			return nil, errorf(Invalid, "invoice_schedule.schedule_items[%d].timestamp: the %s of contract %s holding %s is finalized", j, what, k.ID, fmtTime(it.Timestamp))
 		}
 	}
 	return k, nil
@@ -288,7 +292,8 @@ func CustomerBalanceID(customerID string, i int) string {
 }
 
 // applyCreateCustomerBalance builds the balance (validated above), bills
-// its invoice schedule on its invoice contract's usage invoices; its id is
+// its invoice schedule on its invoice contract's invoices (its SCHEDULED
+// ones, or the usage invoices of a contract that consolidates); its id is
 // derived from the customer and its position (CustomerBalanceID).
 func applyCreateCustomerBalance(_ *shard, t *task, c *Customer, cat *Catalog, now Nanos) {
 	cmd := t.cmd.(*CreateCustomerBalance)

@@ -386,3 +386,31 @@ func TestManualEntryOnCustomerBalance(t *testing.T) {
 	wantErr(t, f.h.apply(&AddManualLedgerEntry{CustomerID: f.cust, ContractID: k, CommitID: id, SegmentID: seg, Amount: dec("1"), Reason: "x"})[0],
 		NotFound, "id: commit or credit "+id+" not found")
 }
+
+// A customer-level commit billed on a contract with separate SCHEDULED
+// invoices goes on the SCHEDULED invoice of each item's timestamp, as a
+// contract's own commit does; an item whose SCHEDULED invoice is already
+// issued is refused when the commit is created, never left unbilled.
+func TestCustomerCommitOnScheduledInvoices(t *testing.T) {
+	h, cust := scheduledFeeContract(t, true)
+	k := h.contractOf(cust)
+	commit := func(at string) Result {
+		return h.apply(&CreateCustomerBalance{CustomerID: cust, InvoiceContractID: k, Balance: CommitInput{Type: CommitPrepaid, ProductID: h.fixedProduct(cust),
+			Priority:        &amountOne,
+			AccessSchedule:  []ScheduleItem{{Amount: dec("70"), StartingAt: ns(t, "2026-01-01T00:00:00Z"), EndingBefore: ns(t, "2026-04-01T00:00:00Z")}},
+			InvoiceSchedule: []InvoiceItem{{Timestamp: ns(t, at), Amount: dec("70")}}}})[0]
+	}
+	wantErr(t, commit("2026-01-01T00:00:00Z"), Invalid, "the SCHEDULED invoice of contract "+k+" holding 2026-01-01T00:00:00Z is finalized")
+	if r := commit("2026-02-01T00:00:00Z"); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	for _, inv := range h.invoices(cust) {
+		if inv.Scheduled() && fmtTime(inv.Start) == "2026-02-01T00:00:00Z" {
+			if inv.Total.String() != "10070" || len(inv.Lines) != 2 || inv.Lines[1].Type != LineCommitPurchase {
+				t.Fatalf("February's SCHEDULED invoice: %s %+v, want the fee and the purchase (10070)", inv.Total, inv.Lines)
+			}
+			return
+		}
+	}
+	t.Fatal("no SCHEDULED invoice on February 1")
+}

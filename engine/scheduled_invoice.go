@@ -30,21 +30,17 @@ func (inv *Invoice) Type() string {
 // and ct. nil (with closed) when that invoice is finalized, or when the
 // usage period has closed without one and !allowClosed.
 func (k *Contract) chargeInvoice(t Nanos, ct string, allowClosed bool, now Nanos) (inv *Invoice, closed bool) {
+	if k.chargeInvoiceClosed(t, ct, allowClosed, now) {
+		return nil, true
+	}
 	if !k.SeparateScheduledInvoices {
-		inv = k.findInvoice(t)
-		if (inv != nil && inv.Status != InvoiceDraft) || (inv == nil && !allowClosed && k.periodClosed(t, now)) {
-			return nil, true
-		}
-		if inv == nil {
+		if inv = k.findInvoice(t); inv == nil {
 			inv, _ = k.invoiceFor(t)
 		}
 		return inv, false
 	}
 	for _, s := range k.Invoices {
 		if s.Scheduled() && s.Start == t && s.CreditTypeID == ct {
-			if s.Status != InvoiceDraft {
-				return nil, true
-			}
 			return s, false
 		}
 	}
@@ -54,6 +50,23 @@ func (k *Contract) chargeInvoice(t Nanos, ct string, allowClosed bool, now Nanos
 	}
 	k.insertInvoice(inv)
 	return inv, false
+}
+
+// chargeInvoiceClosed reports, without changing anything, whether
+// chargeInvoice would refuse an item of credit type ct at t: its invoice
+// is finalized, or (consolidated, !allowClosed) its usage period closed
+// without one.
+func (k *Contract) chargeInvoiceClosed(t Nanos, ct string, allowClosed bool, now Nanos) bool {
+	if !k.SeparateScheduledInvoices {
+		inv := k.findInvoice(t)
+		return (inv != nil && inv.Status != InvoiceDraft) || (inv == nil && !allowClosed && k.periodClosed(t, now))
+	}
+	for _, s := range k.Invoices {
+		if s.Scheduled() && s.Start == t && s.CreditTypeID == ct {
+			return s.Status != InvoiceDraft
+		}
+	}
+	return false
 }
 
 // dropEmptyScheduled removes a draft SCHEDULED invoice left without lines

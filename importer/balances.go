@@ -82,8 +82,11 @@ func (r *run) carryBalance(ctx context.Context, k contract, cm commit, tk contra
 		}
 	}
 	diff := new(big.Rat).Sub(src, dst)
-	body := map[string]any{"id": tcm.ID, "customer_id": tk.CustomerID, "contract_id": tk.ID,
+	body := map[string]any{"id": tcm.ID, "customer_id": tk.CustomerID,
 		"segment_id": segmentAt(tcm, r.cfg.Now), "amount": json.Number(decimalString(diff)), "reason": manualReason(cm.ID)}
+	if tk.ID != "" { // a customer-level commit or credit has no contract
+		body["contract_id"] = tk.ID
+	}
 	if r.cfg.DryRun {
 		return true, nil
 	}

@@ -90,12 +90,14 @@ func (r *run) contracts(ctx context.Context) error {
 				}
 				c.Created++
 				if r.cfg.DryRun {
+					r.mapID(kindContracts, k.ID, dryID(k.ID))
 					r.countDryBalances(k)
 					continue
 				}
 			}
 			tk, err := r.balances(ctx, k, have, ok, tc)
 			if err == nil {
+				r.mapID(kindContracts, k.ID, tk.ID)
 				err = r.thresholds(ctx, k, tk)
 			}
 			if err != nil {

@@ -2,7 +2,7 @@
 // credit types, customers (ingest aliases, billing provider links), billable
 // metrics, products, rate cards with their rates, contracts with their
 // commits, credits, remaining balances and threshold configurations,
-// alerts and webhook destinations.
+// customer-level commits and credits, alerts and webhook destinations.
 //
 // It is an API client and nothing else: it reads the source through the
 // official Metronome Go SDK and writes the target through the same SDK's

@@ -78,6 +78,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		{kindProducts, r.products},
 		{kindRateCards, r.rateCards},
 		{kindContracts, r.contracts},
+		{kindCustomerBalances, r.customerBalances},
 		{kindAlerts, r.alerts},
 		{kindWebhooks, r.webhooks},
 	}
@@ -101,8 +102,10 @@ const (
 	kindRates       = "rates"
 	kindContracts   = "contracts"
 	kindBalances    = "commits and credits"
-	kindAlerts      = "alerts"
-	kindWebhooks    = "webhooks"
+	// kindCustomerBalances are customer-level commits and credits.
+	kindCustomerBalances = "customer commits and credits"
+	kindAlerts           = "alerts"
+	kindWebhooks         = "webhooks"
 )
 
 // mapID records that the source object id of kind is target in the target.

@@ -154,6 +154,12 @@ type commit struct {
 	Balance               *json.Number      `json:"balance"`
 	Ledger                []ledgerEntry     `json:"ledger"`
 	PaymentGateConfig     json.RawMessage   `json:"payment_gate_config"`
+	// Customer-level commits and credits only (customerCommits/list,
+	// customerCredits/list): the contracts they apply to (none: all), the
+	// contract their invoice schedule bills on, their uniqueness key.
+	ApplicableContractIDs []string `json:"applicable_contract_ids"`
+	InvoiceContract       *ref     `json:"invoice_contract"`
+	UniquenessKey         string   `json:"uniqueness_key"`
 }
 
 type accessSchedule struct {

@@ -131,7 +131,8 @@ func mustID(t *testing.T, p *process, path string, body any) string {
 // rate changes on March 1, three customers (aliases, a Stripe link, one
 // with none), contracts with prepaid and postpaid commits, credits, an
 // override and a monthly scheduled charge, an add-on contract with a usage
-// filter beside Acme's, threshold configurations, alerts and a webhook; then uses
+// filter beside Acme's, threshold configurations, customer-level commits
+// and credits, alerts and a webhook; then uses
 // part of the commits and credits on January 10.
 func buildPopulation(t *testing.T, p *process) {
 	t.Helper()
@@ -160,7 +161,7 @@ func buildPopulation(t *testing.T, p *process) {
 			"configuration": map[string]any{"stripe_customer_id": "cus_acme", "stripe_collection_method": "charge_automatically"}}}})
 	beta := mustID(t, p, "/v1/customers", map[string]any{"name": "Beta", "ingest_aliases": []string{"beta"}})
 	gamma := mustID(t, p, "/v1/customers", map[string]any{"name": "Gamma", "ingest_aliases": []string{"gamma"}})
-	mustID(t, p, "/v1/contracts/create", map[string]any{"customer_id": acme, "rate_card_id": rc, "starting_at": jan1, "name": "Acme platform",
+	acmePlatform := mustID(t, p, "/v1/contracts/create", map[string]any{"customer_id": acme, "rate_card_id": rc, "starting_at": jan1, "name": "Acme platform",
 		"commits": []any{map[string]any{"type": "PREPAID", "product_id": prepay, "name": "Annual prepay",
 			"access_schedule":  map[string]any{"schedule_items": []any{map[string]any{"amount": 10000, "starting_at": jan1, "ending_before": jan27}}},
 			"invoice_schedule": map[string]any{"schedule_items": []any{map[string]any{"timestamp": jan1, "amount": 10000}}}}},
@@ -195,6 +196,14 @@ func buildPopulation(t *testing.T, p *process) {
 	mustID(t, p, "/v1/contracts/create", map[string]any{"customer_id": gamma, "rate_card_id": rc, "starting_at": jan1, "name": "Gamma pay as you go",
 		"prepaid_balance_threshold_configuration": map[string]any{"is_enabled": true, "threshold_amount": 100, "recharge_to_amount": 500,
 			"commit": map[string]any{"product_id": prepay, "name": "Gamma top-up"}, "payment_gate_config": map[string]any{"payment_gate_type": "EXTERNAL"}}})
+	// Customer-level balances: Acme's commit on every contract, billed on
+	// its platform contract's invoices; Beta's credit.
+	mustID(t, p, "/v1/contracts/customerCommits/create", map[string]any{"customer_id": acme, "type": "PREPAID", "product_id": prepay, "name": "Shared commit",
+		"priority": 0.5, "invoice_contract_id": acmePlatform,
+		"access_schedule":  map[string]any{"schedule_items": []any{map[string]any{"amount": 40, "starting_at": jan1, "ending_before": jan27}}},
+		"invoice_schedule": map[string]any{"schedule_items": []any{map[string]any{"timestamp": "2026-01-05T00:00:00Z", "amount": 40}}}})
+	mustID(t, p, "/v1/contracts/customerCredits/create", map[string]any{"customer_id": beta, "product_id": prepay, "name": "Shared credit", "priority": 2,
+		"access_schedule": map[string]any{"schedule_items": []any{map[string]any{"amount": 25, "starting_at": jan1, "ending_before": jan27}}}})
 	mustID(t, p, "/v1/alerts/create", map[string]any{"customer_id": acme, "alert_type": "low_remaining_commit_balance_reached", "name": "Acme low balance", "threshold": 1000})
 	mustID(t, p, "/v1/alerts/create", map[string]any{"customer_id": beta, "alert_type": "spend_threshold_reached", "name": "Beta spend", "threshold": 5000})
 	mustID(t, p, "/v1/webhooks/create", map[string]any{"url": "http://127.0.0.1:9/hooks", "secret": "a-signing-secret-of-the-source", "event_types": []string{"alerts.*"}})
@@ -419,6 +428,8 @@ func objectCounts(t *testing.T, p *process) map[string]int {
 		counts["contracts of "+name] = len(listData[namedID](t, p, "POST", "/v1/contracts/list", map[string]any{"customer_id": id}))
 		counts["alerts of "+name] = len(listData[namedID](t, p, "POST", "/v1/customer-alerts/list", map[string]any{"customer_id": id}))
 		counts["threshold configurations of "+name] = len(thresholdsOf(t, p, id))
+		counts["customer commits of "+name] = len(listData[namedID](t, p, "POST", "/v1/contracts/customerCommits/list", map[string]any{"customer_id": id}))
+		counts["customer credits of "+name] = len(listData[namedID](t, p, "POST", "/v1/contracts/customerCredits/list", map[string]any{"customer_id": id}))
 		counts["billing providers of "+name] = len(listData[namedID](t, p, "POST", "/v1/getCustomerBillingProviderConfigurations", map[string]any{"customer_id": id}))
 	}
 	return counts
