@@ -168,15 +168,15 @@ func routeCreateAlert(b *batch, pos int, cmd Command) (*CustomerHandle, *Error) 
 		return nil, err
 	}
 	id := entryID(b.index, pos, "alert")
-	b.e.alertOwners.Store(id, h)
+	b.e.alertOwners.store(id, h)
 	b.results[pos].ID = id
 	return h, nil
 }
 
 func routeArchiveAlert(b *batch, _ int, cmd Command) (*CustomerHandle, *Error) {
 	id := cmd.(*ArchiveAlert).AlertID
-	if h, ok := b.e.alertOwners.Load(id); ok {
-		return h.(*CustomerHandle), nil
+	if h, ok := b.e.alertOwners.load(id); ok {
+		return h, nil
 	}
 	return nil, errorf(NotFound, "id: alert %s not found", id)
 }
@@ -187,8 +187,8 @@ func routeResetAlert(b *batch, _ int, cmd Command) (*CustomerHandle, *Error) {
 
 // AlertOwner returns the customer id an alert belongs to ("" if unknown).
 func (e *Engine) AlertOwner(alertID string) string {
-	if h, ok := e.alertOwners.Load(alertID); ok {
-		return h.(*CustomerHandle).ID
+	if h, ok := e.alertOwners.load(alertID); ok {
+		return h.ID
 	}
 	return ""
 }

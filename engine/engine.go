@@ -93,10 +93,10 @@ type Engine struct {
 
 	// alertOwners maps an alert id to its customer's handle (routing of
 	// archive; rebuilt on restore).
-	alertOwners sync.Map
+	alertOwners owners
 	// workflowOwners maps a payment workflow id to its customer's handle
 	// (routing of release_payment_gate; rebuilt on restore).
-	workflowOwners sync.Map
+	workflowOwners owners
 	// The switches below are set only by tests (export_test.go), to compare
 	// the engine's shortcuts with what they stand for; production leaves
 	// them false.

@@ -283,8 +283,8 @@ func (k *Contract) inFlight(typ string) bool {
 
 func routeReleasePaymentGate(b *batch, _ int, cmd Command) (*CustomerHandle, *Error) {
 	id := cmd.(*ReleasePaymentGate).WorkflowID
-	if h, ok := b.e.workflowOwners.Load(id); ok {
-		return h.(*CustomerHandle), nil
+	if h, ok := b.e.workflowOwners.load(id); ok {
+		return h, nil
 	}
 	return nil, errorf(NotFound, "workflow_id: workflow %s not found", id)
 }
@@ -381,7 +381,7 @@ func (s *shard) evaluatePayments(c *Customer, cat *Catalog, now Nanos) {
 		}
 		for _, wf := range k.Workflows[n:] {
 			wf.Notified = true
-			s.eng.workflowOwners.Store(wf.ID, c.handle)
+			s.eng.workflowOwners.store(wf.ID, c.handle)
 			if wf.Status == GatePending && wf.GateType == GateExternal {
 				s.notifyPayment(c, k, wf, NotePaymentInitiate, now)
 			}
@@ -435,7 +435,7 @@ func (s *shard) raise(c *Customer, k *Contract, rc *RateCard, typ string, tc *Th
 		wf.GateType = GateNone
 		s.settle(c, k, wf, true, "", cat, now)
 		wf.Notified = true
-		s.eng.workflowOwners.Store(wf.ID, c.handle)
+		s.eng.workflowOwners.store(wf.ID, c.handle)
 	}
 	c.reschedule = true // a new segment ends: a transition
 	return wf
@@ -494,14 +494,15 @@ func (k *Contract) clonePayments(n *Contract) {
 
 // restoreWorkflowOwners rebuilds the workflow routing of restored customers.
 func (e *Engine) restoreWorkflowOwners(customers []*Customer, handles map[string]*CustomerHandle) {
-	e.workflowOwners.Range(func(k, _ any) bool { e.workflowOwners.Delete(k); return true })
+	m := map[string]*CustomerHandle{}
 	for _, c := range customers {
 		for _, k := range c.Contracts {
 			for _, wf := range k.Workflows {
-				e.workflowOwners.Store(wf.ID, handles[c.ID])
+				m[wf.ID] = handles[c.ID]
 			}
 		}
 	}
+	e.workflowOwners.reset(m)
 }
 
 // InGate reports whether the commit is held by its payment gate: pending,
@@ -521,8 +522,8 @@ func (k *Contract) ListedCommits() []*Commit {
 // WorkflowOwner returns the customer id a payment workflow belongs to (""
 // if unknown).
 func (e *Engine) WorkflowOwner(id string) string {
-	if h, ok := e.workflowOwners.Load(id); ok {
-		return h.(*CustomerHandle).ID
+	if h, ok := e.workflowOwners.load(id); ok {
+		return h.ID
 	}
 	return ""
 }

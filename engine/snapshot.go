@@ -282,12 +282,13 @@ func (e *Engine) Restore(st *State) error {
 	e.unknownRejects.Store(st.UnknownRejects)
 	e.dedupFloor.Store(st.DedupFloor)
 	e.dir.bulkLoad(entries)
-	e.alertOwners.Range(func(k, _ any) bool { e.alertOwners.Delete(k); return true })
+	alertOwners := map[string]*CustomerHandle{}
 	for _, c := range st.Customers {
 		for _, a := range c.Alerts {
-			e.alertOwners.Store(a.ID, handles[c.ID])
+			alertOwners[a.ID] = handles[c.ID]
 		}
 	}
+	e.alertOwners.reset(alertOwners)
 	e.restoreWorkflowOwners(st.Customers, handles)
 	e.orderMu.Lock()
 	e.customerOrder = append([]string(nil), st.CustomerOrder...)
