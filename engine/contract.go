@@ -140,7 +140,7 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 			if err != nil {
 				return err
 			}
-			if cm.GateStatus == GatePending {
+			if cm.GateStatus() == GatePending {
 				k.gate(cm, WorkflowManualCommit, now)
 				continue
 			}

@@ -440,7 +440,7 @@ func editAddBalances(x *editCtx, field string, list []CommitInput, defaultType s
 		if err != nil {
 			return err
 		}
-		if cm.GateStatus == GatePending {
+		if cm.GateStatus() == GatePending {
 			x.k.gate(cm, WorkflowManualCommit, x.now) // pending until its payment is released (payments.go)
 			continue
 		}

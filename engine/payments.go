@@ -206,7 +206,7 @@ func prepareGate(c *Customer, cm *Commit, in *CommitInput, field string, now Nan
 		cm.InvoiceSchedule = []InvoiceItem{{ID: DeriveID(cm.ID, "invoice_item", "0"), Timestamp: now, Amount: total}}
 	}
 	cm.DoNotInvoice = true
-	cm.GateType, cm.GateStatus = g.Type, GatePending
+	cm.editGate(func(cg *CommitGate) { cg.Type, cg.Status = g.Type, GatePending })
 	return nil
 }
 
@@ -231,10 +231,10 @@ func (cm *Commit) purchaseTotal() money.Amount {
 func (k *Contract) gate(cm *Commit, typ string, now Nanos) *PaymentWorkflow {
 	wf := &PaymentWorkflow{
 		ID: DeriveID(k.ID, "payment_workflow", strconv.Itoa(len(k.Workflows))), Type: typ, CommitID: cm.ID,
-		GateType: cm.GateType, Status: GatePending, Amount: cm.purchaseTotal(), CreditType: cm.CreditTypeID, CreatedAt: now,
+		GateType: cm.GateType(), Status: GatePending, Amount: cm.purchaseTotal(), CreditType: cm.CreditTypeID, CreatedAt: now,
 	}
 	wf.InvoiceID = DeriveID(wf.ID, "invoice")
-	cm.WorkflowID = wf.ID
+	cm.editGate(func(g *CommitGate) { g.WorkflowID = wf.ID })
 	k.Gated = append(k.Gated, cm)
 	k.Workflows = append(k.Workflows, wf)
 	return wf
@@ -337,7 +337,7 @@ func (s *shard) settle(c *Customer, k *Contract, wf *PaymentWorkflow, paid bool,
 	if paid {
 		wf.Status, wf.ErrorMessage = GatePaid, "" // a customer action it waited for is done
 		if cm != nil {
-			cm.GateStatus = GatePaid
+			cm.editGate(func(g *CommitGate) { g.Status = GatePaid })
 			k.Gated = append(k.Gated[:i:i], k.Gated[i+1:]...)
 			k.Balances = append(k.Balances, cm)
 			if wf.Type == WorkflowSpend {
@@ -350,7 +350,7 @@ func (s *shard) settle(c *Customer, k *Contract, wf *PaymentWorkflow, paid bool,
 		}
 		wf.Status, wf.ErrorMessage = GateFailed, reason
 		if cm != nil {
-			cm.GateStatus, cm.VoidReason = GateFailed, reason
+			cm.editGate(func(g *CommitGate) { g.Status, g.VoidReason = GateFailed, reason })
 		}
 		switch wf.Type {
 		case WorkflowRecharge:
@@ -428,7 +428,7 @@ func (s *shard) raise(c *Customer, k *Contract, rc *RateCard, typ string, tc *Th
 		ApplicableProductTags: tc.ApplicableProductTags, CreatedAt: now, Seq: c.Seq, DoNotInvoice: true,
 		InvoiceSchedule: []InvoiceItem{{ID: DeriveID(id, "invoice_item", "0"), Timestamp: now, Amount: amount}},
 		Segments:        []*Segment{{ID: DeriveID(id, "segment", "0"), Amount: amount, StartingAt: now, EndingBefore: end}},
-		GateType:        gateType, GateStatus: GatePending,
+		PaymentGate:     &CommitGate{Type: gateType, Status: GatePending},
 	}
 	wf := k.gate(cm, typ, now)
 	if gateType != GateExternal && gateType != GateStripe {
@@ -507,7 +507,10 @@ func (e *Engine) restoreWorkflowOwners(customers []*Customer, handles map[string
 
 // InGate reports whether the commit is held by its payment gate: pending,
 // or voided by a failed payment. It is in no balance.
-func (cm *Commit) InGate() bool { return cm.GateStatus == GatePending || cm.GateStatus == GateFailed }
+func (cm *Commit) InGate() bool {
+	s := cm.GateStatus()
+	return s == GatePending || s == GateFailed
+}
 
 // ListedCommits is the contract's commits and credits as listed: its
 // balances, then its gated (pending or voided) commits.

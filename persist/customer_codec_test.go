@@ -363,7 +363,7 @@ func TestCustomerCodecLayout6Fields(t *testing.T) {
 func TestCustomerCodecLayout8Payments(t *testing.T) {
 	c := fullCustomer()
 	k := c.Contracts[0]
-	k.Balances[0].GateType, k.Balances[0].GateStatus, k.Balances[0].WorkflowID = engine.GateExternal, engine.GatePaid, "wf-0"
+	k.Balances[0].SetGate(engine.CommitGate{Type: engine.GateExternal, Status: engine.GatePaid, WorkflowID: "wf-0"})
 	prio := amt("5")
 	k.Recharge = &engine.RechargeConfig{IsEnabled: true, Threshold: amt("500"), RechargeTo: amt("2000"), GateType: engine.GateExternal,
 		Commit: engine.ThresholdCommit{ProductID: "p", Name: "Recharge", Priority: &prio, ApplicableProductIDs: []string{"p"}}}
@@ -372,8 +372,8 @@ func TestCustomerCodecLayout8Payments(t *testing.T) {
 	k.Workflows = []*engine.PaymentWorkflow{{ID: "wf-0", Type: engine.WorkflowManualCommit, CommitID: "cm", GateType: engine.GateExternal, Status: engine.GatePaid,
 		InvoiceID: "inv-wf", Amount: amt("2000"), CreditType: engine.USDCreditTypeID, CreatedAt: 4, SettledAt: 5, Notified: true},
 		{ID: "wf-1", Type: engine.WorkflowRecharge, CommitID: "g", Status: engine.GateFailed, ErrorMessage: "card declined"}}
-	k.Gated = []*engine.Commit{{ID: "g", Type: engine.CommitPrepaid, GateType: engine.GateExternal, GateStatus: engine.GateFailed, WorkflowID: "wf-1",
-		VoidReason: "card declined", Segments: []*engine.Segment{{ID: "gs", Amount: amt("1500"), StartingAt: 1, EndingBefore: 9}}}}
+	k.Gated = []*engine.Commit{{ID: "g", Type: engine.CommitPrepaid, PaymentGate: &engine.CommitGate{Type: engine.GateExternal, Status: engine.GateFailed, WorkflowID: "wf-1",
+		VoidReason: "card declined"}, Segments: []*engine.Segment{{ID: "gs", Amount: amt("1500"), StartingAt: 1, EndingBefore: 9}}}}
 	b := AppendCustomer(nil, c)
 	if b[0] != customerLayout {
 		t.Fatalf("layout %d, want %d", b[0], customerLayout)
@@ -394,7 +394,7 @@ func TestCustomerCodecLayout8Payments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k := old.Contracts[0]; k.Recharge != nil || k.SpendThreshold != nil || k.Workflows != nil || k.Gated != nil || k.Balances[0].GateStatus != "" {
+	if k := old.Contracts[0]; k.Recharge != nil || k.SpendThreshold != nil || k.Workflows != nil || k.Gated != nil || k.Balances[0].GateStatus() != "" {
 		t.Fatal("a layout 6 record must read without payments")
 	}
 	if _, err := DecodeCustomer(append([]byte{7}, b[1:]...), nil); err == nil {

@@ -115,8 +115,8 @@ func describeCustomer(b *strings.Builder, c *engine.Customer, now engine.Nanos) 
 		describePayments(b, k)
 		for _, cm := range k.Balances {
 			fmt.Fprintf(b, "    balance %s %s %s now=%s\n", cm.ID, cm.Type, cm.CreditTypeID, cm.BalanceAt(now).String())
-			if cm.GateType != "" {
-				fmt.Fprintf(b, "      gate %s %s workflow=%s\n", cm.GateType, cm.GateStatus, cm.WorkflowID)
+			if cm.GateType() != "" {
+				fmt.Fprintf(b, "      gate %s %s workflow=%s\n", cm.GateType(), cm.GateStatus(), cm.WorkflowID())
 			}
 			for _, s := range cm.Segments {
 				fmt.Fprintf(b, "      segment %s amount=%s drawn=%s expired=%t left=%s\n", s.ID, s.Amount.String(), s.Drawn.String(), s.Expired, s.ExpiredAmount.String())
@@ -178,7 +178,7 @@ func describePayments(b *strings.Builder, k *engine.Contract) {
 		fmt.Fprintf(b, "    workflow %s %s %s %s commit=%s amount=%s invoice=%s\n", wf.ID, wf.Type, wf.GateType, wf.Status, wf.CommitID, wf.Amount.String(), wf.InvoiceID)
 	}
 	for _, cm := range k.Gated {
-		fmt.Fprintf(b, "    gated %s %s %s %s\n", cm.ID, cm.Type, cm.GateType, cm.GateStatus)
+		fmt.Fprintf(b, "    gated %s %s %s %s\n", cm.ID, cm.Type, cm.GateType(), cm.GateStatus())
 	}
 }
 
