@@ -215,24 +215,24 @@ func (k *Contract) expireSegment(cm *Commit, s *Segment, rc *RateCard) {
 		Quantity: amountOne, UnitPrice: s.ExpiredAmount, Total: s.ExpiredAmount, ItemID: s.ID,
 	})
 	inv.Total = inv.Total.Add(s.ExpiredAmount)
-	s.TrueUpInvoiceID = inv.ID
+	s.EditExtra(func(x *SegmentExtra) { x.TrueUpInvoiceID = inv.ID })
 }
 
 // lateDrawable reports whether an expired segment may still be drawn by an
 // event dated before its end: a trued-up postpaid remainder whose true-up
 // invoice is still a draft.
 func (k *Contract) lateDrawable(cm *Commit, s *Segment) bool {
-	if s.TrueUpInvoiceID == "" || !s.ExpiredAmount.IsPositive() {
+	if s.TrueUpInvoiceID() == "" || !s.ExpiredAmount.IsPositive() {
 		return false
 	}
-	inv := k.Invoice(s.TrueUpInvoiceID)
+	inv := k.Invoice(s.TrueUpInvoiceID())
 	return inv != nil && inv.Status == InvoiceDraft
 }
 
 // reduceTrueUp moves a late draw of a trued-up segment out of its true-up.
 func (k *Contract) reduceTrueUp(cm *Commit, s *Segment, draw money.Amount) {
 	s.ExpiredAmount = s.ExpiredAmount.Sub(draw)
-	inv := k.Invoice(s.TrueUpInvoiceID)
+	inv := k.Invoice(s.TrueUpInvoiceID())
 	for i, l := range inv.Lines {
 		if l.Type == LineCommitPurchase && l.CommitID == cm.ID && l.ItemID == s.ID {
 			l.Total = l.Total.Sub(draw)
@@ -240,7 +240,7 @@ func (k *Contract) reduceTrueUp(cm *Commit, s *Segment, draw money.Amount) {
 			inv.Total = inv.Total.Sub(draw)
 			if l.Total.IsZero() {
 				inv.Lines = append(inv.Lines[:i], inv.Lines[i+1:]...)
-				s.TrueUpInvoiceID = ""
+				s.EditExtra(func(x *SegmentExtra) { x.TrueUpInvoiceID = "" })
 			}
 			return
 		}

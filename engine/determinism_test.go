@@ -739,7 +739,7 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 						case cm.Type == CommitPostpaid && cm.LegacyRules:
 							seen["legacy postpaid"] = true
 						}
-						if sg.TrueUpInvoiceID != "" {
+						if sg.TrueUpInvoiceID() != "" {
 							seen["true-up"] = true
 						}
 						if cm.postpaid() && cm.DoNotInvoice && sg.Expired {
@@ -769,7 +769,7 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 				}
 				for _, cm := range k.Balances {
 					for _, sg := range cm.Segments {
-						for _, a := range sg.ManualAdjustments {
+						for _, a := range sg.ManualAdjustments() {
 							seen[fmt.Sprintf("manual entry, negative %t", a.Amount.IsNegative())] = true
 						}
 						if sg.Amount.LessThan(sg.Drawn) {
@@ -780,7 +780,7 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 				for _, r := range k.Recurring {
 					if cm := k.Commit(r.CommitID); cm != nil {
 						for _, sg := range cm.Segments {
-							if len(sg.SeatAdjustments) > 0 {
+							if len(sg.SeatAdjustments()) > 0 {
 								seen["seat adjustment"] = true
 							}
 							if sg.Expired {

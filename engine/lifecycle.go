@@ -484,8 +484,7 @@ func (k *Contract) clone() *Contract {
 		for j, s := range cm.Segments {
 			sc := *s
 			sc.Deductions = append([]Deduction(nil), s.Deductions...)
-			sc.SeatAdjustments = append([]SeatAdjustment(nil), s.SeatAdjustments...)
-			sc.ManualAdjustments = append([]ManualAdjustment(nil), s.ManualAdjustments...)
+			// sc.Extra is shared: it is changed copy on write (EditExtra).
 			c.Segments[j] = &sc
 		}
 		n.Balances[i] = &c

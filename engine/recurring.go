@@ -305,7 +305,9 @@ func (k *Contract) advanceRecurring(r *RecurringBalance, now Nanos) {
 		for _, sg := range cm.Segments {
 			if sg.ID == r.SegmentID && !sg.Expired {
 				sg.Amount = sg.Amount.Add(amount)
-				sg.SeatAdjustments = append(sg.SeatAdjustments, SeatAdjustment{At: st.At, Amount: amount})
+				sg.EditExtra(func(x *SegmentExtra) {
+					x.SeatAdjustments = append(x.SeatAdjustments, SeatAdjustment{At: st.At, Amount: amount})
+				})
 			}
 		}
 	}

@@ -505,11 +505,11 @@ func (w *binWriter) commit(cm *engine.Commit) {
 		w.str(it.InvoiceID)
 	}
 	for _, s := range cm.Segments {
-		w.str(s.TrueUpInvoiceID)
+		w.str(s.TrueUpInvoiceID())
 	}
 	for _, s := range cm.Segments {
-		w.presence(s.SeatAdjustments == nil, len(s.SeatAdjustments))
-		for _, a := range s.SeatAdjustments {
+		w.presence(s.SeatAdjustments() == nil, len(s.SeatAdjustments()))
+		for _, a := range s.SeatAdjustments() {
 			w.varint(a.At)
 			w.amt(a.Amount)
 		}
@@ -1004,17 +1004,19 @@ func (r *binReader) commit() *engine.Commit {
 			it.InvoiceID = r.str()
 		}
 		for _, s := range cm.Segments {
-			s.TrueUpInvoiceID = r.str()
+			id := r.str()
+			s.EditExtra(func(x *engine.SegmentExtra) { x.TrueUpInvoiceID = id })
 		}
 	}
 	if r.layout >= 6 {
 		for _, s := range cm.Segments {
 			if n := r.uvarint(); n > 0 {
-				s.SeatAdjustments = make([]engine.SeatAdjustment, r.count(n-1))
-				for j := range s.SeatAdjustments {
-					s.SeatAdjustments[j].At = r.varint()
-					s.SeatAdjustments[j].Amount = r.amount(r)
+				seats := make([]engine.SeatAdjustment, r.count(n-1))
+				for j := range seats {
+					seats[j].At = r.varint()
+					seats[j].Amount = r.amount(r)
 				}
+				s.EditExtra(func(x *engine.SegmentExtra) { x.SeatAdjustments = seats })
 			}
 		}
 	}

@@ -274,7 +274,7 @@ func TestCustomerCodecLayout4Fields(t *testing.T) {
 	cm := c.Contracts[0].Balances[0]
 	cm.Type, cm.DoNotInvoice = engine.CommitPostpaid, true
 	cm.InvoiceSchedule[0].UnitPrice, cm.InvoiceSchedule[0].Quantity, cm.InvoiceSchedule[0].InvoiceID = money.MustParse("2.5"), money.MustParse("4"), "inv"
-	cm.Segments[0].TrueUpInvoiceID = "inv"
+	cm.Segments[0].Extra = &engine.SegmentExtra{TrueUpInvoiceID: "inv"}
 	c.Contracts[0].Balances[1].LegacyRules = true
 	got, err := DecodeCustomer(AppendCustomer(nil, c), nil)
 	if err != nil {
@@ -319,8 +319,8 @@ func TestCustomerCodecLayout5Alerts(t *testing.T) {
 func TestCustomerCodecLayout6Fields(t *testing.T) {
 	c := fullCustomer()
 	k := c.Contracts[0]
-	k.Balances[0].Segments[0].SeatAdjustments = []engine.SeatAdjustment{{At: 7, Amount: amt("50")}, {At: 8, Amount: amt("33.33")}}
-	k.Balances[1].Segments[0].SeatAdjustments = []engine.SeatAdjustment{}
+	k.Balances[0].Segments[0].Extra = &engine.SegmentExtra{SeatAdjustments: []engine.SeatAdjustment{{At: 7, Amount: amt("50")}, {At: 8, Amount: amt("33.33")}}}
+	k.Balances[1].Segments[0].Extra = &engine.SegmentExtra{SeatAdjustments: []engine.SeatAdjustment{}}
 	k.Subscriptions = []*engine.Subscription{{ID: "sub", Name: "Team", ProductID: "team", BillingFrequency: engine.FrequencyAnnual,
 		CollectionSchedule: engine.CollectAdvance, IsProrated: true, InvoiceBehavior: engine.BillImmediately, StartingAt: 1, EndingBefore: 99, CreatedAt: 1,
 		Quantities: []engine.QuantityStep{{At: 1, Quantity: amt("4")}, {At: 5, Quantity: amt("5")}}, StepsDone: 2, NextPeriod: 50, PeriodStart: 1, PeriodEnd: 50,
@@ -346,7 +346,7 @@ func TestCustomerCodecLayout6Fields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k := old.Contracts[0]; k.Subscriptions != nil || k.Recurring != nil || k.Balances[0].Segments[0].SeatAdjustments != nil {
+	if k := old.Contracts[0]; k.Subscriptions != nil || k.Recurring != nil || k.Balances[0].Segments[0].SeatAdjustments() != nil {
 		t.Fatal("a layout 4 record must read without seats")
 	}
 	for n := 1; n < len(b); n += 7 {

@@ -304,13 +304,13 @@ func (w *layoutWriter) commit(cm *engine.Commit) {
 			w.str(it.InvoiceID)
 		}
 		for _, s := range cm.Segments {
-			w.str(s.TrueUpInvoiceID)
+			w.str(s.TrueUpInvoiceID())
 		}
 	}
 	if w.layout >= 6 {
 		for _, s := range cm.Segments {
-			w.presence(s.SeatAdjustments == nil, len(s.SeatAdjustments))
-			for _, a := range s.SeatAdjustments {
+			w.presence(s.SeatAdjustments() == nil, len(s.SeatAdjustments()))
+			for _, a := range s.SeatAdjustments() {
 				w.varint(a.At)
 				w.amt(a.Amount)
 			}
