@@ -85,26 +85,78 @@ type Alert struct {
 	// value of the products' group key GroupKey ("": unscoped).
 	GroupKey   string `msgpack:"GroupKey"`
 	GroupValue string `msgpack:"GroupValue"`
-	// InvoiceTypesFilter is kept as given (the API takes USAGE only: the
-	// alert watches the usage invoice, never a SCHEDULED one).
-	InvoiceTypesFilter []string `msgpack:"InvoiceTypesFilter"`
 	// BlockOnAlarm makes the alert a hard limit: while it is in alarm the
 	// entitlement check answers limit_reached (for its group value only,
 	// when it has one).
-	BlockOnAlarm  bool   `msgpack:"BlockOnAlarm"`
+	BlockOnAlarm bool `msgpack:"BlockOnAlarm"`
+	// KeyReleased: archived with release_uniqueness_key; the key may be
+	// reused. (Next to BlockOnAlarm: the two flags share one word.)
+	KeyReleased   bool   `msgpack:"KeyReleased"`
 	UniquenessKey string `msgpack:"UniquenessKey"`
-	// KeyReleased: archived with release_uniqueness_key; the key may be reused.
-	KeyReleased bool  `msgpack:"KeyReleased"`
-	CreatedAt   Nanos `msgpack:"CreatedAt"`
-	UpdatedAt   Nanos `msgpack:"UpdatedAt"`
-	ArchivedAt  Nanos `msgpack:"ArchivedAt"`
+	CreatedAt     Nanos  `msgpack:"CreatedAt"`
+	UpdatedAt     Nanos  `msgpack:"UpdatedAt"`
+	ArchivedAt    Nanos  `msgpack:"ArchivedAt"`
 	// Status is ok, in_alarm or evaluating.
 	Status string `msgpack:"Status"`
+	// Extra holds the fields few alerts set (nil for the others, so an
+	// alert does not carry them empty: BenchmarkMemoryPerCustomer). Read
+	// through InvoiceTypesFilter, GroupInvoiceID, GroupInvoiceStart and
+	// GroupSpend; set through SetExtra (restore) or in place by the
+	// engine (an alert is never copied).
+	Extra *AlertExtra `msgpack:"Extra,omitempty"`
+}
+
+// AlertExtra holds an alert's rarely set fields.
+type AlertExtra struct {
+	// InvoiceTypesFilter is kept as given (the API takes USAGE only: the
+	// alert watches the usage invoice, never a SCHEDULED one).
+	InvoiceTypesFilter []string `msgpack:"InvoiceTypesFilter"`
 	// GroupInvoiceID and GroupSpend track a scoped spend alert's spend: the
 	// spend of the matching events rated on that invoice.
 	GroupInvoiceID    string       `msgpack:"GroupInvoiceID"`
 	GroupInvoiceStart Nanos        `msgpack:"GroupInvoiceStart"`
 	GroupSpend        money.Amount `msgpack:"GroupSpend"`
+}
+
+// InvoiceTypesFilter is the alert's invoice_types_filter, as given.
+func (a *Alert) InvoiceTypesFilter() []string {
+	if a.Extra == nil {
+		return nil
+	}
+	return a.Extra.InvoiceTypesFilter
+}
+
+// GroupInvoiceID is the invoice a scoped spend alert's GroupSpend is of.
+func (a *Alert) GroupInvoiceID() string {
+	if a.Extra == nil {
+		return ""
+	}
+	return a.Extra.GroupInvoiceID
+}
+
+// GroupInvoiceStart is the start of GroupInvoiceID's period.
+func (a *Alert) GroupInvoiceStart() Nanos {
+	if a.Extra == nil {
+		return 0
+	}
+	return a.Extra.GroupInvoiceStart
+}
+
+// GroupSpend is a scoped spend alert's spend on GroupInvoiceID.
+func (a *Alert) GroupSpend() money.Amount {
+	if a.Extra == nil {
+		return money.Amount{}
+	}
+	return a.Extra.GroupSpend
+}
+
+// SetExtra stores the alert's rarely set fields, or nil when x holds none.
+func (a *Alert) SetExtra(x AlertExtra) {
+	if x.InvoiceTypesFilter == nil && x.GroupInvoiceID == "" && x.GroupInvoiceStart == 0 && x.GroupSpend.IsZero() {
+		a.Extra = nil
+		return
+	}
+	a.Extra = &x
 }
 
 // Active reports whether the alert is evaluated (not archived).
@@ -278,9 +330,10 @@ func applyCreateAlert(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) {
 	th, _ := inputAmount(cmd.Threshold) // validated
 	a := &Alert{
 		ID: id, Name: cmd.Name, Type: cmd.Type, Threshold: th, CreditTypeID: ct, BillableMetricID: cmd.BillableMetricID,
-		InvoiceTypesFilter: cmd.InvoiceTypesFilter, BlockOnAlarm: cmd.BlockOnAlarm, UniquenessKey: cmd.UniquenessKey,
+		BlockOnAlarm: cmd.BlockOnAlarm, UniquenessKey: cmd.UniquenessKey,
 		CreatedAt: now, UpdatedAt: now, Status: AlertEvaluating,
 	}
+	a.SetExtra(AlertExtra{InvoiceTypesFilter: cmd.InvoiceTypesFilter})
 	if len(cmd.GroupValues) == 1 {
 		a.GroupKey, a.GroupValue = cmd.GroupValues[0].Key, cmd.GroupValues[0].Value
 		// A scoped alert counts only what is rated from now on: the spend
@@ -431,8 +484,8 @@ func (a *Alert) value(c *Customer, cat *Catalog, now Nanos) (money.Amount, bool)
 			return money.Amount{}, true
 		}
 		if a.GroupKey != "" {
-			if a.GroupInvoiceID == inv.ID {
-				return a.GroupSpend, true
+			if a.GroupInvoiceID() == inv.ID {
+				return a.GroupSpend(), true
 			}
 			return money.Amount{}, true
 		}
@@ -580,16 +633,20 @@ func (a *Alert) trackGroupSpend(inv *Invoice, creditTypeID string, spend money.A
 	if creditTypeID != a.CreditTypeID {
 		return
 	}
-	if a.GroupInvoiceID != inv.ID {
+	if a.Extra == nil {
+		a.Extra = &AlertExtra{}
+	}
+	x := a.Extra
+	if x.GroupInvoiceID != inv.ID {
 		// A later period starts the count again; usage backdated into an
 		// earlier period no longer counts toward the current one.
-		if a.GroupInvoiceID != "" && a.GroupInvoiceStart > inv.Start {
+		if x.GroupInvoiceID != "" && x.GroupInvoiceStart > inv.Start {
 			return
 		}
-		a.GroupInvoiceID, a.GroupSpend = inv.ID, money.Amount{}
+		x.GroupInvoiceID, x.GroupSpend = inv.ID, money.Amount{}
 	}
-	a.GroupSpend = a.GroupSpend.Add(spend)
-	a.GroupInvoiceStart = inv.Start
+	x.GroupSpend = x.GroupSpend.Add(spend)
+	x.GroupInvoiceStart = inv.Start
 }
 
 // scopedAlertsFor returns the customer's active scoped spend alerts the

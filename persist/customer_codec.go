@@ -285,7 +285,7 @@ func (w *binWriter) alerts(list []*engine.Alert) {
 		}
 		w.str(a.GroupKey)
 		w.str(a.GroupValue)
-		w.strs(a.InvoiceTypesFilter)
+		w.strs(a.InvoiceTypesFilter())
 		w.boolean(a.BlockOnAlarm)
 		w.str(a.UniquenessKey)
 		w.boolean(a.KeyReleased)
@@ -293,9 +293,9 @@ func (w *binWriter) alerts(list []*engine.Alert) {
 		w.varint(a.UpdatedAt)
 		w.varint(a.ArchivedAt)
 		w.str(a.Status)
-		w.str(a.GroupInvoiceID)
-		w.varint(a.GroupInvoiceStart)
-		w.amt(a.GroupSpend)
+		w.str(a.GroupInvoiceID())
+		w.varint(a.GroupInvoiceStart())
+		w.amt(a.GroupSpend())
 	}
 }
 
@@ -319,7 +319,8 @@ func (r *binReader) alerts() []*engine.Alert {
 		}
 		a.GroupKey = r.str()
 		a.GroupValue = r.str()
-		a.InvoiceTypesFilter = r.strs()
+		var x engine.AlertExtra
+		x.InvoiceTypesFilter = r.strs()
 		a.BlockOnAlarm = r.boolean()
 		a.UniquenessKey = r.str()
 		a.KeyReleased = r.boolean()
@@ -327,9 +328,10 @@ func (r *binReader) alerts() []*engine.Alert {
 		a.UpdatedAt = r.varint()
 		a.ArchivedAt = r.varint()
 		a.Status = r.str()
-		a.GroupInvoiceID = r.str()
-		a.GroupInvoiceStart = r.varint()
-		a.GroupSpend = r.amount(r)
+		x.GroupInvoiceID = r.str()
+		x.GroupInvoiceStart = r.varint()
+		x.GroupSpend = r.amount(r)
+		a.SetExtra(x)
 		out[i] = a
 	}
 	return out

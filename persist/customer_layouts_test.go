@@ -111,7 +111,7 @@ func (w *layoutWriter) alerts(list []*engine.Alert) {
 		}
 		w.str(a.GroupKey)
 		w.str(a.GroupValue)
-		w.strs(a.InvoiceTypesFilter)
+		w.strs(a.InvoiceTypesFilter())
 		w.boolean(a.BlockOnAlarm)
 		w.str(a.UniquenessKey)
 		w.boolean(a.KeyReleased)
@@ -119,9 +119,9 @@ func (w *layoutWriter) alerts(list []*engine.Alert) {
 		w.varint(a.UpdatedAt)
 		w.varint(a.ArchivedAt)
 		w.str(a.Status)
-		w.str(a.GroupInvoiceID)
-		w.varint(a.GroupInvoiceStart)
-		w.amt(a.GroupSpend)
+		w.str(a.GroupInvoiceID())
+		w.varint(a.GroupInvoiceStart())
+		w.amt(a.GroupSpend())
 	}
 }
 
