@@ -62,8 +62,8 @@ func (cm *Commit) applicableCount(cat *Catalog) int {
 	if len(cm.ApplicableProductIDs) == 0 && len(cm.ApplicableProductTags) == 0 {
 		return len(cat.Products)
 	}
-	if cm.countCatalog == cat {
-		return cm.count
+	if cc := cm.count; cc != nil && cc.cat == cat {
+		return cc.n
 	}
 	n := 0
 	for _, id := range cat.ProductOrder {
@@ -71,7 +71,7 @@ func (cm *Commit) applicableCount(cat *Catalog) int {
 			n++
 		}
 	}
-	cm.countCatalog, cm.count = cat, n
+	cm.count = &commitCount{cat: cat, n: n}
 	return n
 }
 

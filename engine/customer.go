@@ -80,6 +80,14 @@ type Contract struct {
 	// it is then never in force. Kept here, in the padding after the two
 	// flags above, so InForce reads one cache line.
 	Archived bool `msgpack:"Archived"`
+	// SeparateScheduledInvoices bills each scheduled-charge item on a
+	// SCHEDULED invoice of its own timestamp (Metronome's default) instead
+	// of the usage invoice of its period (scheduled_charges_on_usage_invoices
+	// ALL). Since customer layout 12; false on every contract stored before
+	// and on every contract a command written before it existed created:
+	// they keep the consolidated invoices they always had. (With the flags
+	// above, in one word.)
+	SeparateScheduledInvoices bool `msgpack:"SeparateScheduledInvoices"`
 	// Recharge is the prepaid_balance_threshold_configuration (auto-recharge;
 	// since customer layout 8, as the payment fields below).
 	Recharge *RechargeConfig `msgpack:"Recharge"`
@@ -145,14 +153,6 @@ type Contract struct {
 	// ArchivedAt is when contracts/archive or the customer's archive
 	// archived the contract (since customer layout 10; 0: not archived).
 	ArchivedAt Nanos `msgpack:"ArchivedAt"`
-
-	// SeparateScheduledInvoices bills each scheduled-charge item on a
-	// SCHEDULED invoice of its own timestamp (Metronome's default) instead
-	// of the usage invoice of its period (scheduled_charges_on_usage_invoices
-	// ALL). Since customer layout 12; false on every contract stored before
-	// and on every contract a command written before it existed created:
-	// they keep the consolidated invoices they always had.
-	SeparateScheduledInvoices bool `msgpack:"SeparateScheduledInvoices"`
 
 	// finalized are the invoices finalized during the current shard run,
 	// announced (and sent to Stripe) at its end (stripe_invoice.go); never
@@ -233,9 +233,16 @@ type Commit struct {
 	// when empty.
 	PaymentGate *CommitGate `msgpack:"PaymentGate,omitempty"`
 
-	// countCatalog and count cache applicableCount for one catalog version.
-	countCatalog *Catalog
-	count        int
+	// count caches applicableCount for one catalog version (nil until a
+	// commit limited to some products is first drawn): one pointer, so
+	// the commit fits the 256-byte size class.
+	count *commitCount
+}
+
+// commitCount is applicableCount's answer for one catalog version.
+type commitCount struct {
+	cat *Catalog
+	n   int
 }
 
 // CommitGate is the payment gate a commit went through: its type ("" or

@@ -481,7 +481,7 @@ func (k *Contract) clonePayments(n *Contract) {
 		n.Gated = make([]*Commit, len(k.Gated))
 		for i, cm := range k.Gated {
 			c := *cm
-			c.countCatalog = nil
+			c.count = nil
 			c.Segments = make([]*Segment, len(cm.Segments))
 			for j, sg := range cm.Segments {
 				sc := *sg
