@@ -150,9 +150,11 @@ func (a *Alert) GroupSpend() money.Amount {
 	return a.Extra.GroupSpend
 }
 
-// SetExtra stores the alert's rarely set fields, or nil when x holds none.
+// SetExtra stores the alert's rarely set fields, or nil when x holds none
+// (a spend of zero counts as none only in its zero value's form: 0.00 is
+// kept, so it is written back as it was read).
 func (a *Alert) SetExtra(x AlertExtra) {
-	if x.InvoiceTypesFilter == nil && x.GroupInvoiceID == "" && x.GroupInvoiceStart == 0 && x.GroupSpend.IsZero() {
+	if x.InvoiceTypesFilter == nil && x.GroupInvoiceID == "" && x.GroupInvoiceStart == 0 && x.GroupSpend == (money.Amount{}) {
 		a.Extra = nil
 		return
 	}

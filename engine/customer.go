@@ -508,11 +508,52 @@ type InvoiceLine struct {
 	// GroupValues are the usage's pricing then presentation group values
 	// (see UsageAgg); nil for a product without group keys.
 	GroupValues []string `msgpack:"GroupValues"`
-	// Scheduled-charge lines (Type scheduled, since customer layout 3): the
-	// charge and item billed, and the item's unit price.
+	// Item is what a line billing an item has (scheduled charges,
+	// subscriptions, commit purchases; since customer layout 3), nil on
+	// usage and applied-commit lines, so those do not carry it empty
+	// (BenchmarkMemoryPerCustomer). Read through ChargeID, ItemID and
+	// UnitPrice; changed only by replacing it (lines are copied).
+	Item *LineItem `msgpack:"Item,omitempty"`
+}
+
+// LineItem is the item an invoice line bills: the charge (or
+// subscription) and item billed, and the unit price.
+type LineItem struct {
 	ChargeID  string       `msgpack:"ChargeID"`
 	ItemID    string       `msgpack:"ItemID"`
 	UnitPrice money.Amount `msgpack:"UnitPrice"`
+}
+
+// NewLineItem returns the item of a line, or nil for the zero value.
+func NewLineItem(chargeID, itemID string, unitPrice money.Amount) *LineItem {
+	if chargeID == "" && itemID == "" && unitPrice == (money.Amount{}) {
+		return nil
+	}
+	return &LineItem{ChargeID: chargeID, ItemID: itemID, UnitPrice: unitPrice}
+}
+
+// ChargeID is the scheduled charge or subscription the line bills.
+func (l *InvoiceLine) ChargeID() string {
+	if l.Item == nil {
+		return ""
+	}
+	return l.Item.ChargeID
+}
+
+// ItemID is the item the line bills.
+func (l *InvoiceLine) ItemID() string {
+	if l.Item == nil {
+		return ""
+	}
+	return l.Item.ItemID
+}
+
+// UnitPrice is the unit price of the item the line bills.
+func (l *InvoiceLine) UnitPrice() money.Amount {
+	if l.Item == nil {
+		return money.Amount{}
+	}
+	return l.Item.UnitPrice
 }
 
 // Override is a contract's override of its rates (OverrideInput as applied):

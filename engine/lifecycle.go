@@ -167,7 +167,7 @@ func (k *Contract) setEndDate(end Nanos) {
 			// Drop the lines of charge items after the new end.
 			lines := inv.Lines[:0]
 			for _, l := range inv.Lines {
-				if l.Type == LineScheduled && k.chargeItem(l.ItemID) == nil {
+				if l.Type == LineScheduled && k.chargeItem(l.ItemID()) == nil {
 					inv.Total = inv.Total.Sub(l.Total)
 					continue
 				}

@@ -173,7 +173,7 @@ func TestScheduledChargeDistributions(t *testing.T) {
 	}
 	h.must(&CreateContract{CustomerID: cust, RateCardID: rc, StartingAt: ns(t, "2026-01-01T00:00:00Z"), EndingBefore: ns(t, "2026-02-01T00:00:00Z"),
 		ScheduledCharges: []ScheduledChargeInput{{ProductID: fixed, Items: []ChargeItemInput{{Timestamp: ns(t, "2026-01-05T00:00:00Z"), UnitPrice: &price, Quantity: &qty}}}}})
-	if inv := h.invoices(cust)[0]; !inv.Total.Equal(money.MustParse("10")) || !inv.Lines[0].UnitPrice.Equal(money.MustParse("2.5")) {
+	if inv := h.invoices(cust)[0]; !inv.Total.Equal(money.MustParse("10")) || !inv.Lines[0].UnitPrice().Equal(money.MustParse("2.5")) {
 		t.Fatalf("invoice %s line %+v", inv.Total, inv.Lines[0])
 	}
 }

@@ -387,9 +387,9 @@ func (w *binWriter) contract(k *engine.Contract) {
 			w.amt(l.Quantity)
 			w.amt(l.Total)
 			w.strs(l.GroupValues)
-			w.str(l.ChargeID)
-			w.str(l.ItemID)
-			w.amt(l.UnitPrice)
+			w.str(l.ChargeID())
+			w.str(l.ItemID())
+			w.amt(l.UnitPrice())
 		}
 		w.amt(inv.Total)
 		w.uvarint(uint64(len(inv.Aggs)))
@@ -846,9 +846,8 @@ func (r *binReader) contract() *engine.Contract {
 					l.Total = r.amount(r)
 					if r.layout >= 3 {
 						l.GroupValues = r.strs()
-						l.ChargeID = r.str()
-						l.ItemID = r.uniqueStr()
-						l.UnitPrice = r.amount(r)
+						// In record order (a call's arguments run left to right).
+						l.Item = engine.NewLineItem(r.str(), r.uniqueStr(), r.amount(r))
 					}
 					inv.Lines[j] = l
 				}

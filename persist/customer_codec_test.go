@@ -205,7 +205,7 @@ func TestCustomerCodecLayout3Fields(t *testing.T) {
 		{ID: "sc2", Items: []engine.ChargeItem{}},
 	}
 	k.Invoices[0].LastUsageAt = 42
-	k.Invoices[0].Lines = append(k.Invoices[0].Lines, &engine.InvoiceLine{Type: engine.LineScheduled, ProductID: "p", ChargeID: "sc", ItemID: "it", UnitPrice: amt("500"), Quantity: amt("2"), Total: amt("1000")})
+	k.Invoices[0].Lines = append(k.Invoices[0].Lines, &engine.InvoiceLine{Type: engine.LineScheduled, ProductID: "p", Item: engine.NewLineItem("sc", "it", amt("500")), Quantity: amt("2"), Total: amt("1000")})
 	k.Balances[0].ArchivedAt = 9
 	c.Contracts[1].ScheduledCharges = []*engine.ScheduledCharge{}
 	got, err := DecodeCustomer(AppendCustomer(nil, c), nil)

@@ -178,9 +178,9 @@ func (w *layoutWriter) contract(k *engine.Contract) {
 			w.amt(l.Total)
 			if w.layout >= 3 {
 				w.strs(l.GroupValues)
-				w.str(l.ChargeID)
-				w.str(l.ItemID)
-				w.amt(l.UnitPrice)
+				w.str(l.ChargeID())
+				w.str(l.ItemID())
+				w.amt(l.UnitPrice())
 			}
 		}
 		w.amt(inv.Total)
