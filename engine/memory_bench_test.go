@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -112,14 +113,18 @@ func memPerCustomer(b *testing.B, n int, layer memLayer, profile string) float64
 	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(n)
 }
 
-// memCustomerCommands are the commands that create one customer up to layer.
+// memCustomerCommands are the commands that create one customer up to
+// layer. Every string is its own copy (s), as in a command decoded from
+// the log: what the engine keeps of a command's strings costs what it
+// costs in a server.
 func memCustomerCommands(id string, layer memLayer, start, end, now Nanos) []Command {
-	cmds := []Command{&CreateCustomer{ID: id, Name: id, IngestAliases: []string{"alias-" + id}}}
+	s := strings.Clone
+	cmds := []Command{&CreateCustomer{ID: s(id), Name: s(id), IngestAliases: []string{"alias-" + id}}}
 	if layer >= layerContract {
-		k := &CreateContract{CustomerID: id, RateCardID: "rc", StartingAt: start}
+		k := &CreateContract{CustomerID: s(id), RateCardID: s("rc"), StartingAt: start}
 		if layer >= layerCommits {
 			for c := 0; c < 3; c++ {
-				k.Commits = append(k.Commits, CommitInput{Type: CommitPrepaid, ProductID: "fixed",
+				k.Commits = append(k.Commits, CommitInput{Type: s(CommitPrepaid), ProductID: s("fixed"),
 					AccessSchedule: []ScheduleItem{{Amount: dec("1000"), StartingAt: start, EndingBefore: end}}})
 			}
 		}
@@ -127,11 +132,11 @@ func memCustomerCommands(id string, layer memLayer, start, end, now Nanos) []Com
 	}
 	if layer >= layerAlerts {
 		cmds = append(cmds,
-			&CreateAlert{CustomerID: id, Name: "spend", Type: AlertSpend, Threshold: dec("500")},
-			&CreateAlert{CustomerID: id, Name: "low balance", Type: AlertLowCommit, Threshold: dec("100")})
+			&CreateAlert{CustomerID: s(id), Name: s("spend"), Type: s(AlertSpend), Threshold: dec("500")},
+			&CreateAlert{CustomerID: s(id), Name: s("low balance"), Type: s(AlertLowCommit), Threshold: dec("100")})
 	}
 	if layer >= layerEvent {
-		cmds = append(cmds, &Ingest{Events: []Event{{TransactionID: "t", CustomerID: "alias-" + id, EventType: "call", Timestamp: now}}})
+		cmds = append(cmds, &Ingest{Events: []Event{{TransactionID: s("t"), CustomerID: "alias-" + id, EventType: s("call"), Timestamp: now}}})
 	}
 	return cmds
 }
