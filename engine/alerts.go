@@ -331,8 +331,9 @@ func applyCreateAlert(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) {
 	ct := alertCreditType(cmd)
 	th, _ := inputAmount(cmd.Threshold) // validated
 	a := &Alert{
-		ID: id, Name: cmd.Name, Type: cmd.Type, Threshold: th, CreditTypeID: ct, BillableMetricID: cmd.BillableMetricID,
-		BlockOnAlarm: cmd.BlockOnAlarm, UniquenessKey: cmd.UniquenessKey,
+		ID: id, Name: cmd.Name, Type: internOf(AlertTypes, cmd.Type), Threshold: th, CreditTypeID: cat.creditTypeID(ct),
+		BillableMetricID: cat.metricID(cmd.BillableMetricID),
+		BlockOnAlarm:     cmd.BlockOnAlarm, UniquenessKey: cmd.UniquenessKey,
 		CreatedAt: now, UpdatedAt: now, Status: AlertEvaluating,
 	}
 	a.SetExtra(AlertExtra{InvoiceTypesFilter: cmd.InvoiceTypesFilter})

@@ -228,8 +228,8 @@ func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, f
 		return nil, err
 	}
 	cm := &Commit{
-		ID: id, Type: typ, ProductID: in.ProductID, Name: in.Name, Description: in.Description,
-		Priority: priority, CreditTypeID: ct, ApplicableProductIDs: in.ApplicableProductIDs,
+		ID: id, Type: commitType(typ), ProductID: cat.productID(in.ProductID), Name: in.Name, Description: in.Description,
+		Priority: priority, CreditTypeID: cat.creditTypeID(ct), ApplicableProductIDs: in.ApplicableProductIDs,
 		ApplicableProductTags: in.ApplicableProductTags, InvoiceSchedule: in.InvoiceSchedule,
 		CustomFields: in.CustomFields, CreatedAt: now, Seq: c.Seq, LegacyRules: legacy, DoNotInvoice: in.DoNotInvoice,
 	}
