@@ -148,6 +148,10 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 		}
 		return nil
 	}
+	// Sized once (not grown 1, 2, 4): a contract keeps its balances.
+	if n := len(cmd.Commits) + len(cmd.Credits); n > 0 {
+		k.Balances = make([]*Commit, 0, n)
+	}
 	if err := add("commits", cmd.Commits, CommitPrepaid); err != nil {
 		t.res.Err = err
 		return
@@ -155,6 +159,9 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 	if err := add("credits", cmd.Credits, CommitCredit); err != nil {
 		t.res.Err = err
 		return
+	}
+	if len(k.Balances) == 0 {
+		k.Balances = nil // all gated: none, as before
 	}
 	for i := range cmd.ScheduledCharges {
 		field := "scheduled_charges[" + strconv.Itoa(i) + "]"

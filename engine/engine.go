@@ -89,7 +89,7 @@ type Engine struct {
 
 	// snapJob is the snapshot being written, if any; snapGen numbers them.
 	snapJob atomic.Pointer[snapJob]
-	snapGen uint64
+	snapGen uint32
 
 	// alertOwners maps an alert id to its customer's handle (routing of
 	// archive; rebuilt on restore).

@@ -63,7 +63,7 @@ type shardCapture struct {
 // snapJob coordinates the copy-on-write of one snapshot between the shards
 // and the writer.
 type snapJob struct {
-	gen    uint64
+	gen    uint32
 	encode CustomerEncoder
 	mu     sync.Mutex
 	saved  map[*Customer][]byte // encoded by a shard before it changed them
