@@ -221,7 +221,7 @@ func routeCreateAlert(b *batch, pos int, cmd Command) (*CustomerHandle, *Error) 
 	if err != nil {
 		return nil, err
 	}
-	id := entryID(b.index, pos, "alert")
+	id := b.e.ids.entryID(b.index, pos, "alert")
 	b.e.alertOwners.store(id, h)
 	b.results[pos].ID = id
 	return h, nil

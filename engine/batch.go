@@ -187,7 +187,7 @@ func (b *batch) idFor(pos int, given, kind string) string {
 	if given != "" {
 		return given
 	}
-	return entryID(b.index, pos, kind)
+	return b.e.ids.entryID(b.index, pos, kind)
 }
 
 // routeCreateCustomer registers the new customer's id and aliases in the

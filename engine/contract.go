@@ -97,7 +97,7 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 	}
 	id := cmd.ID
 	if id == "" {
-		id = DeriveID("contract", c.ID, strconv.Itoa(len(c.Contracts)), strconv.FormatInt(now, 10))
+		id = s.ids.derive("contract", c.ID, strconv.Itoa(len(c.Contracts)), strconv.FormatInt(now, 10))
 	}
 	k := &Contract{
 		ID: id, Name: cmd.Name, RateCardID: rc.ID, StartingAt: cmd.StartingAt,
@@ -228,7 +228,7 @@ func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, f
 	c.Seq++
 	id := in.ID
 	if id == "" {
-		id = DeriveID(contractID, field, strconv.Itoa(i))
+		id = s.ids.derive(contractID, field, strconv.Itoa(i))
 	}
 	priority, err := amountPtr(in.Priority, "%s[%d].priority", field, i)
 	if err != nil {
@@ -253,7 +253,7 @@ func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, f
 		}
 		sid := it.ID
 		if sid == "" {
-			sid = DeriveID(id, "segment", strconv.Itoa(j))
+			sid = s.ids.derive(id, "segment", strconv.Itoa(j))
 		}
 		cm.Segments = append(cm.Segments, &Segment{ID: sid, Amount: amount, StartingAt: it.StartingAt, EndingBefore: it.EndingBefore})
 	}

@@ -94,6 +94,10 @@ type Engine struct {
 	// alertOwners maps an alert id to its customer's handle (routing of
 	// archive; rebuilt on restore).
 	alertOwners owners
+	// ids cuts the ids the apply goroutine derives (entryID: customers,
+	// alerts, catalog objects) from shared blocks (idarena.go); only that
+	// goroutine uses it.
+	ids idArena
 	// workflowOwners maps a payment workflow id to its customer's handle
 	// (routing of release_payment_gate; rebuilt on restore).
 	workflowOwners owners
