@@ -91,11 +91,10 @@ type Alert struct {
 	BlockOnAlarm bool `msgpack:"BlockOnAlarm"`
 	// KeyReleased: archived with release_uniqueness_key; the key may be
 	// reused. (Next to BlockOnAlarm: the two flags share one word.)
-	KeyReleased   bool   `msgpack:"KeyReleased"`
-	UniquenessKey string `msgpack:"UniquenessKey"`
-	CreatedAt     Nanos  `msgpack:"CreatedAt"`
-	UpdatedAt     Nanos  `msgpack:"UpdatedAt"`
-	ArchivedAt    Nanos  `msgpack:"ArchivedAt"`
+	KeyReleased bool  `msgpack:"KeyReleased"`
+	CreatedAt   Nanos `msgpack:"CreatedAt"`
+	UpdatedAt   Nanos `msgpack:"UpdatedAt"`
+	ArchivedAt  Nanos `msgpack:"ArchivedAt"`
 	// Status is ok, in_alarm or evaluating.
 	Status string `msgpack:"Status"`
 	// Extra holds the fields few alerts set (nil for the others, so an
@@ -108,6 +107,8 @@ type Alert struct {
 
 // AlertExtra holds an alert's rarely set fields.
 type AlertExtra struct {
+	// UniquenessKey is the uniqueness_key the alert was created with.
+	UniquenessKey string `msgpack:"UniquenessKey"`
 	// InvoiceTypesFilter is kept as given (the API takes USAGE only: the
 	// alert watches the usage invoice, never a SCHEDULED one).
 	InvoiceTypesFilter []string `msgpack:"InvoiceTypesFilter"`
@@ -116,6 +117,15 @@ type AlertExtra struct {
 	GroupInvoiceID    string       `msgpack:"GroupInvoiceID"`
 	GroupInvoiceStart Nanos        `msgpack:"GroupInvoiceStart"`
 	GroupSpend        money.Amount `msgpack:"GroupSpend"`
+}
+
+// UniquenessKey is the uniqueness_key the alert was created with ("":
+// none).
+func (a *Alert) UniquenessKey() string {
+	if a.Extra == nil {
+		return ""
+	}
+	return a.Extra.UniquenessKey
 }
 
 // InvoiceTypesFilter is the alert's invoice_types_filter, as given.
@@ -154,7 +164,7 @@ func (a *Alert) GroupSpend() money.Amount {
 // (a spend of zero counts as none only in its zero value's form: 0.00 is
 // kept, so it is written back as it was read).
 func (a *Alert) SetExtra(x AlertExtra) {
-	if x.InvoiceTypesFilter == nil && x.GroupInvoiceID == "" && x.GroupInvoiceStart == 0 && x.GroupSpend == (money.Amount{}) {
+	if x.UniquenessKey == "" && x.InvoiceTypesFilter == nil && x.GroupInvoiceID == "" && x.GroupInvoiceStart == 0 && x.GroupSpend == (money.Amount{}) {
 		a.Extra = nil
 		return
 	}
@@ -281,7 +291,7 @@ func validateCreateAlert(c *Customer, command Command, cat *Catalog, _ Nanos) *E
 	}
 	if cmd.UniquenessKey != "" {
 		for _, a := range c.Alerts {
-			if a.UniquenessKey == cmd.UniquenessKey && !a.KeyReleased {
+			if a.UniquenessKey() == cmd.UniquenessKey && !a.KeyReleased {
 				return errorf(Conflict, "uniqueness_key: This uniqueness key has already been used.")
 			}
 		}
@@ -333,10 +343,10 @@ func applyCreateAlert(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) {
 	a := &Alert{
 		ID: id, Name: cmd.Name, Type: internOf(AlertTypes, cmd.Type), Threshold: th, CreditTypeID: cat.creditTypeID(ct),
 		BillableMetricID: cat.metricID(cmd.BillableMetricID),
-		BlockOnAlarm:     cmd.BlockOnAlarm, UniquenessKey: cmd.UniquenessKey,
-		CreatedAt: now, UpdatedAt: now, Status: AlertEvaluating,
+		BlockOnAlarm:     cmd.BlockOnAlarm,
+		CreatedAt:        now, UpdatedAt: now, Status: AlertEvaluating,
 	}
-	a.SetExtra(AlertExtra{InvoiceTypesFilter: cmd.InvoiceTypesFilter})
+	a.SetExtra(AlertExtra{UniquenessKey: cmd.UniquenessKey, InvoiceTypesFilter: cmd.InvoiceTypesFilter})
 	if len(cmd.GroupValues) == 1 {
 		a.GroupKey, a.GroupValue = cmd.GroupValues[0].Key, cmd.GroupValues[0].Value
 		// A scoped alert counts only what is rated from now on: the spend

@@ -287,7 +287,7 @@ func (w *binWriter) alerts(list []*engine.Alert) {
 		w.str(a.GroupValue)
 		w.strs(a.InvoiceTypesFilter())
 		w.boolean(a.BlockOnAlarm)
-		w.str(a.UniquenessKey)
+		w.str(a.UniquenessKey())
 		w.boolean(a.KeyReleased)
 		w.varint(a.CreatedAt)
 		w.varint(a.UpdatedAt)
@@ -322,7 +322,7 @@ func (r *binReader) alerts() []*engine.Alert {
 		var x engine.AlertExtra
 		x.InvoiceTypesFilter = r.strs()
 		a.BlockOnAlarm = r.boolean()
-		a.UniquenessKey = r.str()
+		x.UniquenessKey = r.str()
 		a.KeyReleased = r.boolean()
 		a.CreatedAt = r.varint()
 		a.UpdatedAt = r.varint()

@@ -292,9 +292,9 @@ func TestCustomerCodecLayout5Alerts(t *testing.T) {
 	c := fullCustomer()
 	c.Alerts = []*engine.Alert{
 		{ID: "a1", Name: "soft", Type: engine.AlertSpend, Threshold: amt("5000.5"), CreditTypeID: engine.USDCreditTypeID,
-			GroupKey: "user_id", GroupValue: "u1", BlockOnAlarm: true, UniquenessKey: "k", KeyReleased: true,
+			GroupKey: "user_id", GroupValue: "u1", BlockOnAlarm: true, KeyReleased: true,
 			CreatedAt: 1, UpdatedAt: 2, ArchivedAt: 3, Status: engine.AlertInAlarm,
-			Extra: &engine.AlertExtra{InvoiceTypesFilter: []string{}, GroupInvoiceID: "inv", GroupInvoiceStart: -4, GroupSpend: amt("12.25")}},
+			Extra: &engine.AlertExtra{UniquenessKey: "k", InvoiceTypesFilter: []string{}, GroupInvoiceID: "inv", GroupInvoiceStart: -4, GroupSpend: amt("12.25")}},
 		{ID: "a2", Type: engine.AlertLowCommit, Extra: &engine.AlertExtra{InvoiceTypesFilter: []string{"USAGE"}}},
 		// A usage alert keeps its metric in the credit type's place.
 		{ID: "a3", Type: engine.AlertUsage, BillableMetricID: "m1", GroupKey: "region", GroupValue: "eu", Status: engine.AlertOK},

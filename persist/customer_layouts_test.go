@@ -113,7 +113,7 @@ func (w *layoutWriter) alerts(list []*engine.Alert) {
 		w.str(a.GroupValue)
 		w.strs(a.InvoiceTypesFilter())
 		w.boolean(a.BlockOnAlarm)
-		w.str(a.UniquenessKey)
+		w.str(a.UniquenessKey())
 		w.boolean(a.KeyReleased)
 		w.varint(a.CreatedAt)
 		w.varint(a.UpdatedAt)
