@@ -56,14 +56,15 @@ func (cm *Commit) free() bool {
 }
 
 // applicableCount is how many catalog products the commit may pay for; fewer
-// first is one of the burn-down tiebreaks. The count is cached per catalog
-// version, since counting tags walks the whole catalog.
-func (cm *Commit) applicableCount(cat *Catalog) int {
+// first is one of the burn-down tiebreaks. The count of a commit limited to
+// some products is cached per catalog version (counts), since counting tags
+// walks the whole catalog.
+func (cm *Commit) applicableCount(cat *Catalog, counts *commitCounts) int {
 	if len(cm.ApplicableProductIDs) == 0 && len(cm.ApplicableProductTags) == 0 {
 		return len(cat.Products)
 	}
-	if cc := cm.count; cc != nil && cc.cat == cat {
-		return cc.n
+	if n, ok := counts.get(cm, cat); ok {
+		return n
 	}
 	n := 0
 	for _, id := range cat.ProductOrder {
@@ -71,8 +72,37 @@ func (cm *Commit) applicableCount(cat *Catalog) int {
 			n++
 		}
 	}
-	cm.count = &commitCount{cat: cat, n: n}
+	counts.put(cm, n)
 	return n
+}
+
+// commitCountsMax bounds a shard's count cache: commits replaced by edits
+// (contract clones) stay in it until it is emptied.
+const commitCountsMax = 1 << 16
+
+// commitCounts is a shard's cache of applicableCount for one catalog
+// version, kept beside the commits rather than in each (a commit fits the
+// 240-byte size class without it: BenchmarkMemoryPerCustomer).
+type commitCounts struct {
+	cat *Catalog
+	n   map[*Commit]int
+}
+
+// get returns the cached count of cm under cat.
+func (c *commitCounts) get(cm *Commit, cat *Catalog) (int, bool) {
+	if c.cat != cat {
+		c.cat, c.n = cat, nil
+	}
+	n, ok := c.n[cm]
+	return n, ok
+}
+
+// put caches cm's count under the catalog of the last get.
+func (c *commitCounts) put(cm *Commit, n int) {
+	if c.n == nil || len(c.n) >= commitCountsMax {
+		c.n = map[*Commit]int{}
+	}
+	c.n[cm] = n
 }
 
 // segmentAt returns the commit's segment in force at t, or nil.
@@ -124,7 +154,7 @@ func burnOrderLess(a, b *drawCandidate) bool {
 
 // candidates lists the balances that may pay for product in creditTypeID at
 // t, in burn-down order.
-func candidates(cat *Catalog, k *Contract, productID, creditTypeID string, t Nanos, buf []drawCandidate) []drawCandidate {
+func candidates(cat *Catalog, k *Contract, productID, creditTypeID string, t Nanos, buf []drawCandidate, counts *commitCounts) []drawCandidate {
 	buf = buf[:0]
 	for _, cm := range k.Balances {
 		if !cm.drawable() || cm.CreditTypeID != creditTypeID || !cm.appliesTo(cat, productID) {
@@ -134,7 +164,7 @@ func candidates(cat *Catalog, k *Contract, productID, creditTypeID string, t Nan
 		if seg == nil || (seg.Expired && !k.lateDrawable(cm, seg)) {
 			continue
 		}
-		buf = append(buf, drawCandidate{cm: cm, seg: seg, count: cm.applicableCount(cat)})
+		buf = append(buf, drawCandidate{cm: cm, seg: seg, count: cm.applicableCount(cat, counts)})
 	}
 	if len(buf) > 1 {
 		sort.SliceStable(buf, func(i, j int) bool { return burnOrderLess(&buf[i], &buf[j]) })
@@ -150,7 +180,7 @@ func (s *shard) burnDown(cat *Catalog, k *Contract, inv *Invoice, productID, cre
 	if !spend.IsPositive() {
 		return spend
 	}
-	cands := candidates(cat, k, productID, creditTypeID, t, s.scratch.cands)
+	cands := candidates(cat, k, productID, creditTypeID, t, s.scratch.cands, &s.scratch.counts)
 	s.scratch.cands = cands
 	var arrears money.Amount
 	for i := range cands {

@@ -215,7 +215,9 @@ type Commit struct {
 	InvoiceSchedule []InvoiceItem     `msgpack:"InvoiceSchedule"`
 	CustomFields    map[string]string `msgpack:"CustomFields"`
 	CreatedAt       Nanos             `msgpack:"CreatedAt"`
-	Seq             uint64            `msgpack:"Seq"`
+	// Seq is the customer's Seq when the commit was made (32 bits: with
+	// the two flags below, one word; four billion commits a customer).
+	Seq uint32 `msgpack:"Seq"`
 
 	// Fields since customer layout 4.
 
@@ -235,17 +237,6 @@ type Commit struct {
 	// WorkflowID and VoidReason; set through SetGate, which keeps it nil
 	// when empty.
 	PaymentGate *CommitGate `msgpack:"PaymentGate,omitempty"`
-
-	// count caches applicableCount for one catalog version (nil until a
-	// commit limited to some products is first drawn): one pointer, so
-	// the commit fits the 256-byte size class.
-	count *commitCount
-}
-
-// commitCount is applicableCount's answer for one catalog version.
-type commitCount struct {
-	cat *Catalog
-	n   int
 }
 
 // CommitGate is the payment gate a commit went through: its type ("" or

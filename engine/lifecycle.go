@@ -476,7 +476,6 @@ func (k *Contract) clone() *Contract {
 	n.Balances = make([]*Commit, len(k.Balances))
 	for i, cm := range k.Balances {
 		c := *cm
-		c.count = nil
 		if cm.InvoiceSchedule != nil {
 			c.InvoiceSchedule = append([]InvoiceItem{}, cm.InvoiceSchedule...)
 		}

@@ -18,6 +18,8 @@ type ratingScratch struct {
 	balances []money.Amount
 	// scoped lists the scoped spend alerts the event being rated counts for.
 	scoped []*Alert
+	// counts caches the applicable-product counts of commits (burndown.go).
+	counts commitCounts
 }
 
 // amountOne is the quantity of a COUNT event.

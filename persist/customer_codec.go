@@ -481,7 +481,7 @@ func (w *binWriter) commit(cm *engine.Commit) {
 	}
 	w.strMap(cm.CustomFields)
 	w.varint(cm.CreatedAt)
-	w.uvarint(cm.Seq)
+	w.uvarint(uint64(cm.Seq))
 	w.uvarint(uint64(len(cm.Segments)))
 	for _, s := range cm.Segments {
 		w.str(s.ID)
@@ -965,7 +965,11 @@ func (r *binReader) commit() *engine.Commit {
 	}
 	cm.CustomFields = r.strMap()
 	cm.CreatedAt = r.varint()
-	cm.Seq = r.uvarint()
+	if seq := r.uvarint(); seq > math.MaxUint32 {
+		r.fail(fmt.Errorf("commit %s: sequence number %d out of range", cm.ID, seq))
+	} else {
+		cm.Seq = uint32(seq)
+	}
 	if n := r.count(r.uvarint()); n > 0 {
 		cm.Segments = make([]*engine.Segment, n)
 		for i := range cm.Segments {

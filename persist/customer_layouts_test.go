@@ -275,7 +275,7 @@ func (w *layoutWriter) commit(cm *engine.Commit) {
 	}
 	w.strMap(cm.CustomFields)
 	w.varint(cm.CreatedAt)
-	w.uvarint(cm.Seq)
+	w.uvarint(uint64(cm.Seq))
 	w.uvarint(uint64(len(cm.Segments)))
 	for _, s := range cm.Segments {
 		w.str(s.ID)
