@@ -102,8 +102,8 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 	k := &Contract{
 		ID: id, Name: cmd.Name, RateCardID: rc.ID, StartingAt: cmd.StartingAt,
 		EndingBefore: cmd.EndingBefore, UniquenessKey: cmd.UniquenessKey, PrepaidOnly: cmd.PrepaidOnly,
-		CustomFields: cmd.CustomFields, CreatedAt: now, MultiplierPrioritization: cmd.MultiplierOverridePrioritization,
-		StatementFrequency: freq, StatementDay: day, StatementAnchor: anchor, InvoiceGracePeriod: grace,
+		CustomFields: cmd.CustomFields, CreatedAt: now, Terms: ContractTermsOf(cmd.MultiplierOverridePrioritization, freq, day),
+		StatementAnchor: anchor, InvoiceGracePeriod: grace,
 		FoundationRules: cmd.FoundationRules, BillingProvider: bp,
 		SeparateScheduledInvoices: cmd.SeparateScheduledInvoices,
 	}

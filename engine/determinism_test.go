@@ -729,7 +729,7 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 	for _, id := range ids {
 		e.read(context.Background(), id, func(c *Customer, _ *Catalog, _ Nanos) {
 			for _, k := range c.Contracts {
-				seen["prio:"+k.MultiplierPrioritization] = true
+				seen["prio:"+k.MultiplierPrioritization()] = true
 				seen["card:"+k.RateCardID] = true
 				for _, cm := range k.Balances {
 					for _, sg := range cm.Segments {

@@ -389,13 +389,13 @@ func editAddOverrides(x *editCtx) *Error {
 		if o.ID == "" {
 			o.ID = DeriveID(x.id, "override", strconv.Itoa(i))
 		}
-		if x.k.MultiplierPrioritization == PrioritizationExplicit && o.Type == "MULTIPLIER" && o.Priority == nil {
+		if x.k.MultiplierPrioritization() == PrioritizationExplicit && o.Type == "MULTIPLIER" && o.Priority == nil {
 			return errorf(Invalid, "add_overrides[%d].priority: is required for a MULTIPLIER under EXPLICIT prioritization", i)
 		}
 		// A contract from before prioritization compounds stacked
 		// multipliers, where Metronome applies one: refused there.
 		for _, e := range x.k.Overrides {
-			if x.k.MultiplierPrioritization != PrioritizationLegacy {
+			if x.k.MultiplierPrioritization() != PrioritizationLegacy {
 				break
 			}
 			if o.Type == "MULTIPLIER" && e.Type == "MULTIPLIER" && overlaps(o.StartingAt, o.EndingBefore, e.StartingAt, e.EndingBefore) &&

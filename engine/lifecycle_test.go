@@ -38,11 +38,11 @@ func TestStatementSchedules(t *testing.T) {
 			if c.end != "" {
 				k.EndingBefore = ns(t, c.end)
 			}
-			var err *Error
-			k.StatementFrequency, k.StatementDay, k.StatementAnchor, err = statementAnchor(c.sched, k.StartingAt)
+			freq, day, anchor, err := statementAnchor(c.sched, k.StartingAt)
 			if err != nil {
 				t.Fatal(err)
 			}
+			k.Terms, k.StatementAnchor = ContractTermsOf("", freq, day), anchor
 			s, e := k.periodBounds(ns(t, c.at))
 			if s != ns(t, c.from) || e != ns(t, c.to) {
 				t.Errorf("period of %s: %s..%s, want %s..%s", c.at, fmtTime(s), fmtTime(e), c.from, c.to)

@@ -230,7 +230,7 @@ func (r *RecurringBalance) end(k *Contract) Nanos { return termEnd(r.EndingBefor
 func (r *RecurringBalance) period(k *Contract, t Nanos) (fs, fe, s, e Nanos) {
 	freq := r.Frequency
 	if freq == "" {
-		freq = k.StatementFrequency
+		freq = k.StatementFrequency()
 	}
 	fs, fe = anchoredPeriod(k.seatAnchor(), frequencyMonths(freq), t)
 	s, e = fs, fe

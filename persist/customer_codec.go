@@ -407,9 +407,9 @@ func (w *binWriter) contract(k *engine.Contract) {
 		w.externalInvoice(inv.External)
 	}
 	w.boolean(k.FoundationRules)
-	w.str(k.MultiplierPrioritization)
-	w.str(k.StatementFrequency)
-	w.str(k.StatementDay)
+	w.str(k.MultiplierPrioritization())
+	w.str(k.StatementFrequency())
+	w.str(k.StatementDay())
 	w.varint(k.StatementAnchor)
 	w.varint(k.InvoiceGracePeriod)
 	w.presence(k.ScheduledCharges == nil, len(k.ScheduledCharges))
@@ -886,9 +886,8 @@ func (r *binReader) contract() *engine.Contract {
 	k.FoundationRules = r.layout < 3
 	if r.layout >= 3 {
 		k.FoundationRules = r.boolean()
-		k.MultiplierPrioritization = r.str()
-		k.StatementFrequency = r.str()
-		k.StatementDay = r.str()
+		// In record order (a call's arguments run left to right).
+		k.Terms = engine.ContractTermsOf(r.str(), r.str(), r.str())
 		k.StatementAnchor = r.varint()
 		k.InvoiceGracePeriod = r.varint()
 		if n := r.uvarint(); n > 0 {

@@ -198,7 +198,7 @@ func TestCustomerCodecReadsLayout2(t *testing.T) {
 func TestCustomerCodecLayout3Fields(t *testing.T) {
 	c := fullCustomer()
 	k := c.Contracts[0]
-	k.StatementFrequency, k.StatementDay, k.StatementAnchor, k.InvoiceGracePeriod = engine.FrequencyQuarterly, engine.DayContractStart, 77, 86400e9
+	k.Terms, k.StatementAnchor, k.InvoiceGracePeriod = engine.ContractTermsOf("", engine.FrequencyQuarterly, engine.DayContractStart), 77, 86400e9
 	k.ScheduledCharges = []*engine.ScheduledCharge{
 		{ID: "sc", ProductID: "p", Name: "AI", CreditTypeID: engine.USDCreditTypeID, CustomFields: map[string]string{"a": "b"}, CreatedAt: 5, ArchivedAt: 6,
 			Items: []engine.ChargeItem{{ID: "it", Timestamp: 8, Amount: amt("1000"), UnitPrice: amt("500"), Quantity: amt("2"), InvoiceID: "inv"}}},
@@ -249,7 +249,7 @@ func legacyCommits(c *engine.Customer) {
 func TestCustomerCodecReadsLayout3(t *testing.T) {
 	c := fullCustomer()
 	k := c.Contracts[0]
-	k.StatementFrequency, k.InvoiceGracePeriod = engine.FrequencyQuarterly, 86400e9
+	k.Terms, k.InvoiceGracePeriod = engine.ContractTermsOf("", engine.FrequencyQuarterly, ""), 86400e9
 	k.Balances[0].ArchivedAt = 9
 	k.Balances[0].Type = engine.CommitPostpaid
 	legacyCommits(c)

@@ -204,9 +204,9 @@ func (w *layoutWriter) contract(k *engine.Contract) {
 	}
 	if w.layout >= 3 {
 		w.boolean(k.FoundationRules)
-		w.str(k.MultiplierPrioritization)
-		w.str(k.StatementFrequency)
-		w.str(k.StatementDay)
+		w.str(k.MultiplierPrioritization())
+		w.str(k.StatementFrequency())
+		w.str(k.StatementDay())
 		w.varint(k.StatementAnchor)
 		w.varint(k.InvoiceGracePeriod)
 		w.presence(k.ScheduledCharges == nil, len(k.ScheduledCharges))
