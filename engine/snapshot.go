@@ -246,7 +246,7 @@ func (e *Engine) Restore(st *State) error {
 		if _, dup := handles[c.ID]; dup {
 			return fmt.Errorf("restore: customer %s appears twice", c.ID)
 		}
-		h := &CustomerHandle{ID: c.ID, Shard: e.shardOf(c.ID)}
+		h := &CustomerHandle{ID: c.ID, Shard: int32(e.shardOf(c.ID))}
 		h.view.Store(emptyView)
 		handles[c.ID] = h
 		entries[c.ID] = h
