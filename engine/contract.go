@@ -238,7 +238,7 @@ func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, f
 		ID: id, Type: commitType(typ), ProductID: cat.productID(in.ProductID), Name: in.Name, Description: in.Description,
 		Priority: priority, CreditTypeID: cat.creditTypeID(ct), ApplicableProductIDs: in.ApplicableProductIDs,
 		ApplicableProductTags: in.ApplicableProductTags, InvoiceSchedule: in.InvoiceSchedule,
-		CustomFields: in.CustomFields, CreatedAt: now, Seq: uint32(c.Seq), LegacyRules: legacy, DoNotInvoice: in.DoNotInvoice,
+		CustomFields: in.CustomFields, CreatedAt: now, Seq: c.Seq, LegacyRules: legacy, DoNotInvoice: in.DoNotInvoice,
 	}
 	for j, it := range in.AccessSchedule {
 		amount, aerr := inputAmount(it.Amount)

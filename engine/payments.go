@@ -425,7 +425,7 @@ func (s *shard) raise(c *Customer, k *Contract, rc *RateCard, typ string, tc *Th
 	cm := &Commit{
 		ID: id, Type: CommitPrepaid, ProductID: tc.ProductID, Name: tc.Name, Description: tc.Description,
 		Priority: tc.Priority, CreditTypeID: rc.FiatCreditTypeID, ApplicableProductIDs: tc.ApplicableProductIDs,
-		ApplicableProductTags: tc.ApplicableProductTags, CreatedAt: now, Seq: uint32(c.Seq), DoNotInvoice: true,
+		ApplicableProductTags: tc.ApplicableProductTags, CreatedAt: now, Seq: c.Seq, DoNotInvoice: true,
 		InvoiceSchedule: []InvoiceItem{{ID: DeriveID(id, "invoice_item", "0"), Timestamp: now, Amount: amount}},
 		Segments:        []*Segment{{ID: DeriveID(id, "segment", "0"), Amount: amount, StartingAt: now, EndingBefore: end}},
 		PaymentGate:     &CommitGate{Type: gateType, Status: GatePending},

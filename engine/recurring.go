@@ -211,7 +211,7 @@ func (s *shard) newRecurring(c *Customer, cat *Catalog, rc *RateCard, k *Contrac
 	cm := &Commit{
 		ID: DeriveID(id, "balance"), Type: typ, ProductID: in.ProductID, Name: in.Name, Description: in.Description,
 		Priority: priority, CreditTypeID: ct, ApplicableProductIDs: in.ApplicableProductIDs,
-		ApplicableProductTags: in.ApplicableProductTags, CustomFields: in.CustomFields, CreatedAt: now, Seq: uint32(c.Seq),
+		ApplicableProductTags: in.ApplicableProductTags, CustomFields: in.CustomFields, CreatedAt: now, Seq: c.Seq,
 		Segments: []*Segment{},
 	}
 	r := &RecurringBalance{

@@ -246,11 +246,11 @@ func appendCustomerTrailer(dst []byte, c *engine.Customer) ([]byte, int) {
 		}
 	}
 	w.varint(c.NextDue)
-	w.uvarint(c.Seq)
+	w.uvarint(uint64(c.Seq))
 	w.alerts(c.Alerts)
 	at := len(w.b)
-	w.varint(c.UpdatedAt)
-	w.varint(c.ArchivedAt)
+	w.varint(c.UpdatedAt())
+	w.varint(c.ArchivedAt())
 	for _, k := range c.Contracts {
 		w.varint(k.ArchivedAt)
 	}
@@ -757,13 +757,17 @@ func DecodeCustomer(b []byte, intern map[string]string) (*engine.Customer, error
 		}
 	}
 	c.NextDue = r.varint()
-	c.Seq = r.uvarint()
+	if seq := r.uvarint(); seq > math.MaxUint32 {
+		r.fail(fmt.Errorf("customer %s: sequence number %d out of range", c.ID, seq))
+	} else {
+		c.Seq = uint32(seq)
+	}
 	if r.layout >= 5 {
 		c.Alerts = r.alerts()
 	}
 	if r.layout >= 10 {
-		c.UpdatedAt = r.varint()
-		c.ArchivedAt = r.varint()
+		// In record order (a call's arguments run left to right).
+		c.SetAdmin(r.varint(), r.varint())
 		for _, k := range c.Contracts {
 			k.ArchivedAt = r.varint()
 			k.Archived = k.ArchivedAt != 0

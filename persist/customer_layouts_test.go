@@ -76,13 +76,13 @@ func appendCustomer(dst []byte, c *engine.Customer, layout byte, amount func(*bi
 		}
 	}
 	w.varint(c.NextDue)
-	w.uvarint(c.Seq)
+	w.uvarint(uint64(c.Seq))
 	if w.layout >= 5 {
 		w.alerts(c.Alerts)
 	}
 	if w.layout >= 10 {
-		w.varint(c.UpdatedAt)
-		w.varint(c.ArchivedAt)
+		w.varint(c.UpdatedAt())
+		w.varint(c.ArchivedAt())
 		for _, k := range c.Contracts {
 			w.varint(k.ArchivedAt)
 		}

@@ -146,13 +146,13 @@ func describeCustomer(b *strings.Builder, c *engine.Customer, now engine.Nanos) 
 // since creation's. Customers they never changed (every one of the
 // fixtures written before) print nothing, so those summaries are unchanged.
 func describeAdmin(b *strings.Builder, c *engine.Customer) {
-	if c.UpdatedAt != 0 {
-		fmt.Fprintf(b, "  updated %d\n", c.UpdatedAt)
+	if c.UpdatedAt() != 0 {
+		fmt.Fprintf(b, "  updated %d\n", c.UpdatedAt())
 	}
-	if c.ArchivedAt != 0 {
-		fmt.Fprintf(b, "  archived %d\n", c.ArchivedAt)
+	if c.ArchivedAt() != 0 {
+		fmt.Fprintf(b, "  archived %d\n", c.ArchivedAt())
 	}
-	if c.UpdatedAt != 0 {
+	if c.UpdatedAt() != 0 {
 		for i, bp := range c.BillingProviders {
 			fmt.Fprintf(b, "  billing_provider_configuration %s %s %s %v\n", engine.BillingProviderConfigID(c.ID, i), bp.BillingProvider, bp.DeliveryMethod, bp.Configuration)
 		}
