@@ -85,26 +85,90 @@ type Alert struct {
 	// value of the products' group key GroupKey ("": unscoped).
 	GroupKey   string `msgpack:"GroupKey"`
 	GroupValue string `msgpack:"GroupValue"`
-	// InvoiceTypesFilter is kept as given (the API takes USAGE only: the
-	// alert watches the usage invoice, never a SCHEDULED one).
-	InvoiceTypesFilter []string `msgpack:"InvoiceTypesFilter"`
 	// BlockOnAlarm makes the alert a hard limit: while it is in alarm the
 	// entitlement check answers limit_reached (for its group value only,
 	// when it has one).
-	BlockOnAlarm  bool   `msgpack:"BlockOnAlarm"`
-	UniquenessKey string `msgpack:"UniquenessKey"`
-	// KeyReleased: archived with release_uniqueness_key; the key may be reused.
+	BlockOnAlarm bool `msgpack:"BlockOnAlarm"`
+	// KeyReleased: archived with release_uniqueness_key; the key may be
+	// reused. (Next to BlockOnAlarm: the two flags share one word.)
 	KeyReleased bool  `msgpack:"KeyReleased"`
 	CreatedAt   Nanos `msgpack:"CreatedAt"`
 	UpdatedAt   Nanos `msgpack:"UpdatedAt"`
 	ArchivedAt  Nanos `msgpack:"ArchivedAt"`
 	// Status is ok, in_alarm or evaluating.
 	Status string `msgpack:"Status"`
+	// Extra holds the fields few alerts set (nil for the others, so an
+	// alert does not carry them empty: BenchmarkMemoryPerCustomer). Read
+	// through InvoiceTypesFilter, GroupInvoiceID, GroupInvoiceStart and
+	// GroupSpend; set through SetExtra (restore) or in place by the
+	// engine (an alert is never copied).
+	Extra *AlertExtra `msgpack:"Extra,omitempty"`
+}
+
+// AlertExtra holds an alert's rarely set fields.
+type AlertExtra struct {
+	// UniquenessKey is the uniqueness_key the alert was created with.
+	UniquenessKey string `msgpack:"UniquenessKey"`
+	// InvoiceTypesFilter is kept as given (the API takes USAGE only: the
+	// alert watches the usage invoice, never a SCHEDULED one).
+	InvoiceTypesFilter []string `msgpack:"InvoiceTypesFilter"`
 	// GroupInvoiceID and GroupSpend track a scoped spend alert's spend: the
 	// spend of the matching events rated on that invoice.
 	GroupInvoiceID    string       `msgpack:"GroupInvoiceID"`
 	GroupInvoiceStart Nanos        `msgpack:"GroupInvoiceStart"`
 	GroupSpend        money.Amount `msgpack:"GroupSpend"`
+}
+
+// UniquenessKey is the uniqueness_key the alert was created with ("":
+// none).
+func (a *Alert) UniquenessKey() string {
+	if a.Extra == nil {
+		return ""
+	}
+	return a.Extra.UniquenessKey
+}
+
+// InvoiceTypesFilter is the alert's invoice_types_filter, as given.
+func (a *Alert) InvoiceTypesFilter() []string {
+	if a.Extra == nil {
+		return nil
+	}
+	return a.Extra.InvoiceTypesFilter
+}
+
+// GroupInvoiceID is the invoice a scoped spend alert's GroupSpend is of.
+func (a *Alert) GroupInvoiceID() string {
+	if a.Extra == nil {
+		return ""
+	}
+	return a.Extra.GroupInvoiceID
+}
+
+// GroupInvoiceStart is the start of GroupInvoiceID's period.
+func (a *Alert) GroupInvoiceStart() Nanos {
+	if a.Extra == nil {
+		return 0
+	}
+	return a.Extra.GroupInvoiceStart
+}
+
+// GroupSpend is a scoped spend alert's spend on GroupInvoiceID.
+func (a *Alert) GroupSpend() money.Amount {
+	if a.Extra == nil {
+		return money.Amount{}
+	}
+	return a.Extra.GroupSpend
+}
+
+// SetExtra stores the alert's rarely set fields, or nil when x holds none
+// (a spend of zero counts as none only in its zero value's form: 0.00 is
+// kept, so it is written back as it was read).
+func (a *Alert) SetExtra(x AlertExtra) {
+	if x.UniquenessKey == "" && x.InvoiceTypesFilter == nil && x.GroupInvoiceID == "" && x.GroupInvoiceStart == 0 && x.GroupSpend == (money.Amount{}) {
+		a.Extra = nil
+		return
+	}
+	a.Extra = &x
 }
 
 // Active reports whether the alert is evaluated (not archived).
@@ -167,16 +231,16 @@ func routeCreateAlert(b *batch, pos int, cmd Command) (*CustomerHandle, *Error) 
 	if err != nil {
 		return nil, err
 	}
-	id := entryID(b.index, pos, "alert")
-	b.e.alertOwners.Store(id, h)
+	id := b.e.ids.entryID(b.index, pos, "alert")
+	b.e.alertOwners.store(id, h)
 	b.results[pos].ID = id
 	return h, nil
 }
 
 func routeArchiveAlert(b *batch, _ int, cmd Command) (*CustomerHandle, *Error) {
 	id := cmd.(*ArchiveAlert).AlertID
-	if h, ok := b.e.alertOwners.Load(id); ok {
-		return h.(*CustomerHandle), nil
+	if h, ok := b.e.alertOwners.load(id); ok {
+		return h, nil
 	}
 	return nil, errorf(NotFound, "id: alert %s not found", id)
 }
@@ -187,8 +251,8 @@ func routeResetAlert(b *batch, _ int, cmd Command) (*CustomerHandle, *Error) {
 
 // AlertOwner returns the customer id an alert belongs to ("" if unknown).
 func (e *Engine) AlertOwner(alertID string) string {
-	if h, ok := e.alertOwners.Load(alertID); ok {
-		return h.(*CustomerHandle).ID
+	if h, ok := e.alertOwners.load(alertID); ok {
+		return h.ID
 	}
 	return ""
 }
@@ -227,7 +291,7 @@ func validateCreateAlert(c *Customer, command Command, cat *Catalog, _ Nanos) *E
 	}
 	if cmd.UniquenessKey != "" {
 		for _, a := range c.Alerts {
-			if a.UniquenessKey == cmd.UniquenessKey && !a.KeyReleased {
+			if a.UniquenessKey() == cmd.UniquenessKey && !a.KeyReleased {
 				return errorf(Conflict, "uniqueness_key: This uniqueness key has already been used.")
 			}
 		}
@@ -277,10 +341,12 @@ func applyCreateAlert(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) {
 	ct := alertCreditType(cmd)
 	th, _ := inputAmount(cmd.Threshold) // validated
 	a := &Alert{
-		ID: id, Name: cmd.Name, Type: cmd.Type, Threshold: th, CreditTypeID: ct, BillableMetricID: cmd.BillableMetricID,
-		InvoiceTypesFilter: cmd.InvoiceTypesFilter, BlockOnAlarm: cmd.BlockOnAlarm, UniquenessKey: cmd.UniquenessKey,
-		CreatedAt: now, UpdatedAt: now, Status: AlertEvaluating,
+		ID: id, Name: cmd.Name, Type: internOf(AlertTypes, cmd.Type), Threshold: th, CreditTypeID: cat.creditTypeID(ct),
+		BillableMetricID: cat.metricID(cmd.BillableMetricID),
+		BlockOnAlarm:     cmd.BlockOnAlarm,
+		CreatedAt:        now, UpdatedAt: now, Status: AlertEvaluating,
 	}
+	a.SetExtra(AlertExtra{UniquenessKey: cmd.UniquenessKey, InvoiceTypesFilter: cmd.InvoiceTypesFilter})
 	if len(cmd.GroupValues) == 1 {
 		a.GroupKey, a.GroupValue = cmd.GroupValues[0].Key, cmd.GroupValues[0].Value
 		// A scoped alert counts only what is rated from now on: the spend
@@ -634,16 +700,20 @@ func (a *Alert) trackGroupSpend(k *Contract, inv *Invoice, creditTypeID string, 
 	if creditTypeID != a.CreditTypeID {
 		return
 	}
-	if a.GroupInvoiceID != inv.ID && !a.samePeriod(k, inv) {
+	if a.Extra == nil {
+		a.Extra = &AlertExtra{}
+	}
+	x := a.Extra
+	if x.GroupInvoiceID != inv.ID && !a.samePeriod(k, inv) {
 		// A later period starts the count again; usage backdated into an
 		// earlier period no longer counts toward the current one.
-		if a.GroupInvoiceID != "" && a.GroupInvoiceStart > inv.Start {
+		if x.GroupInvoiceID != "" && x.GroupInvoiceStart > inv.Start {
 			return
 		}
-		a.GroupInvoiceID, a.GroupSpend = inv.ID, money.Amount{}
+		x.GroupInvoiceID, x.GroupSpend = inv.ID, money.Amount{}
 	}
-	a.GroupSpend = a.GroupSpend.Add(spend)
-	a.GroupInvoiceStart = inv.Start
+	x.GroupSpend = x.GroupSpend.Add(spend)
+	x.GroupInvoiceStart = inv.Start
 }
 
 // scopedAlertsFor returns the customer's active scoped spend alerts the

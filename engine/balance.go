@@ -60,24 +60,24 @@ func (cm *Commit) Ledger(now Nanos) []LedgerEntry {
 			continue
 		}
 		initial := s.Amount
-		for _, a := range s.ManualAdjustments {
+		for _, a := range s.ManualAdjustments() {
 			initial = initial.Sub(a.Amount)
 		}
 		if cm.Type == CommitPostpaid {
 			out = append(out, LedgerEntry{Type: prefix + "INITIAL_BALANCE", Timestamp: s.StartingAt, Amount: initial})
 		} else {
 			start := initial
-			for _, a := range s.SeatAdjustments {
+			for _, a := range s.SeatAdjustments() {
 				start = start.Sub(a.Amount)
 			}
 			out = append(out, LedgerEntry{Type: prefix + "SEGMENT_START", Timestamp: s.StartingAt, Amount: start, SegmentID: s.ID})
-			for _, a := range s.SeatAdjustments {
+			for _, a := range s.SeatAdjustments() {
 				if a.At <= now {
 					out = append(out, LedgerEntry{Type: prefix + "SEAT_BASED_ADJUSTMENT", Timestamp: a.At, Amount: a.Amount, SegmentID: s.ID})
 				}
 			}
 		}
-		for _, a := range s.ManualAdjustments {
+		for _, a := range s.ManualAdjustments() {
 			out = append(out, LedgerEntry{Type: prefix + "MANUAL", Timestamp: a.At, Amount: a.Amount, SegmentID: s.ID, Reason: a.Reason})
 		}
 		var lateExpired money.Amount
@@ -97,8 +97,8 @@ func (cm *Commit) Ledger(now Nanos) []LedgerEntry {
 		expired := s.ExpiredAmount.Sub(lateExpired)
 		switch {
 		case !s.Expired:
-		case s.TrueUpInvoiceID != "":
-			out = append(out, LedgerEntry{Type: prefix + "TRUEUP", Timestamp: s.EndingBefore, Amount: expired.Neg(), InvoiceID: s.TrueUpInvoiceID})
+		case s.TrueUpInvoiceID() != "":
+			out = append(out, LedgerEntry{Type: prefix + "TRUEUP", Timestamp: s.EndingBefore, Amount: expired.Neg(), InvoiceID: s.TrueUpInvoiceID()})
 		case cm.postpaid() && expired.IsZero():
 			// fully used: nothing left to true up or expire
 		case cm.Type == CommitPostpaid:

@@ -220,7 +220,7 @@ func (x *editCtx) removeSegment(cm *Commit, field, id string) *Error {
 		return errorf(NotFound, "%s: segment %s not found on %s", field, id, cm.ID)
 	case !s.Drawn.IsZero() || len(s.Deductions) > 0:
 		return errorf(Invalid, "%s: usage has drawn %s from segment %s; a segment drawn from cannot be removed (lower its amount to what was drawn, or end it now)", field, s.Drawn, id)
-	case len(s.ManualAdjustments) > 0 || len(s.SeatAdjustments) > 0:
+	case len(s.ManualAdjustments()) > 0 || len(s.SeatAdjustments()) > 0:
 		return errorf(Invalid, "%s: segment %s holds manual or seat-based ledger entries; it cannot be removed", field, id)
 	}
 	cm.Segments = append(cm.Segments[:i], cm.Segments[i+1:]...)
@@ -236,7 +236,7 @@ func (x *editCtx) updateSegment(cm *Commit, f string, u *SegmentUpdate) *Error {
 		return errorf(NotFound, "%sid: segment %s not found on %s", f, u.ID, cm.ID)
 	case old.Expired:
 		return errorf(Invalid, "%sid: segment %s ended at %s and its remainder expired", f, u.ID, fmtTime(old.EndingBefore))
-	case len(old.SeatAdjustments) > 0:
+	case len(old.SeatAdjustments()) > 0:
 		return errorf(Invalid, "%sid: segment %s holds seat-based adjustments; it is not edited", f, u.ID)
 	}
 	s := *old
@@ -284,10 +284,10 @@ func (x *editCtx) updateSegment(cm *Commit, f string, u *SegmentUpdate) *Error {
 // it: without its manual and seat-based entries.
 func (s *Segment) scheduledAmount() money.Amount {
 	a := s.Amount
-	for _, m := range s.ManualAdjustments {
+	for _, m := range s.ManualAdjustments() {
 		a = a.Sub(m.Amount)
 	}
-	for _, m := range s.SeatAdjustments {
+	for _, m := range s.SeatAdjustments() {
 		a = a.Sub(m.Amount)
 	}
 	return a

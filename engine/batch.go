@@ -187,7 +187,7 @@ func (b *batch) idFor(pos int, given, kind string) string {
 	if given != "" {
 		return given
 	}
-	return entryID(b.index, pos, kind)
+	return b.e.ids.entryID(b.index, pos, kind)
 }
 
 // routeCreateCustomer registers the new customer's id and aliases in the
@@ -208,7 +208,7 @@ func routeCreateCustomer(b *batch, pos int, cmd Command) (*CustomerHandle, *Erro
 			return nil, errorf(Conflict, "ingest_aliases[%d]: ingest alias %q is already in use", i, a)
 		}
 	}
-	h := &CustomerHandle{ID: id, Shard: b.e.shardOf(id)}
+	h := &CustomerHandle{ID: id, Shard: int32(b.e.shardOf(id))}
 	h.view.Store(emptyView)
 	b.e.dir.insert(id, h)
 	for _, a := range c.IngestAliases {

@@ -115,46 +115,6 @@ func BenchmarkApplyIngest(b *testing.B) {
 	}
 }
 
-// BenchmarkMemoryPerCustomer reports the live heap per customer holding one
-// contract with three prepaid commits, with one draft invoice after usage.
-func BenchmarkMemoryPerCustomer(b *testing.B) {
-	const n = 20000
-	for i := 0; i < b.N; i++ {
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		e := New(Config{Shards: 2})
-		start := ns(b, "2026-01-01T00:00:00Z")
-		now := ns(b, "2026-01-02T00:00:00Z")
-		idx := uint64(0)
-		apply := func(cmds ...Command) {
-			idx++
-			e.Apply([]Entry{{Index: idx, Time: now, Commands: cmds}})
-		}
-		apply(&CreateMetric{ID: "m", Name: "calls", EventTypeFilter: &EventTypeFilter{InValues: []string{"call"}}})
-		apply(&CreateProduct{ID: "calls", Name: "Calls", Type: ProductUsage, BillableMetricID: "m"}, &CreateProduct{ID: "fixed", Name: "Purchase", Type: ProductFixed}, &CreateRateCard{ID: "rc", Name: "rc"})
-		apply(&AddRates{RateCardID: "rc", Rates: []RateInput{{ProductID: "calls", StartingAt: start, Entitled: true, RateType: RateFlat, Price: dec("1")}}})
-		for j := 0; j < n; j += 500 {
-			var cmds []Command
-			for k := j; k < j+500; k++ {
-				id := fmt.Sprintf("cust-%07d", k)
-				var commits []CommitInput
-				for c := 0; c < 3; c++ {
-					commits = append(commits, CommitInput{Type: CommitPrepaid, ProductID: "fixed", AccessSchedule: []ScheduleItem{{Amount: dec("1000"), StartingAt: start, EndingBefore: ns(b, "2027-01-01T00:00:00Z")}}})
-				}
-				cmds = append(cmds, &CreateCustomer{ID: id, Name: id, IngestAliases: []string{"alias-" + id}},
-					&CreateContract{CustomerID: id, RateCardID: "rc", StartingAt: start, Commits: commits},
-					&Ingest{Events: []Event{{TransactionID: "t", CustomerID: id, EventType: "call", Timestamp: now}}})
-			}
-			apply(cmds...)
-		}
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "bytes/customer")
-		e.Close()
-	}
-}
-
 // BenchmarkApplyIngestMetrics is BenchmarkApplyIngest's spread workload
 // (10k customers, one entry of ten 100-event requests) with 1, 3 or 10
 // metrics matching every event, each priced by its own product. With one

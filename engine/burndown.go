@@ -56,14 +56,15 @@ func (cm *Commit) free() bool {
 }
 
 // applicableCount is how many catalog products the commit may pay for; fewer
-// first is one of the burn-down tiebreaks. The count is cached per catalog
-// version, since counting tags walks the whole catalog.
-func (cm *Commit) applicableCount(cat *Catalog) int {
+// first is one of the burn-down tiebreaks. The count of a commit limited to
+// some products is cached per catalog version (counts), since counting tags
+// walks the whole catalog.
+func (cm *Commit) applicableCount(cat *Catalog, counts *commitCounts) int {
 	if len(cm.ApplicableProductIDs) == 0 && len(cm.ApplicableProductTags) == 0 {
 		return len(cat.Products)
 	}
-	if cm.countCatalog == cat {
-		return cm.count
+	if n, ok := counts.get(cm, cat); ok {
+		return n
 	}
 	n := 0
 	for _, id := range cat.ProductOrder {
@@ -71,8 +72,37 @@ func (cm *Commit) applicableCount(cat *Catalog) int {
 			n++
 		}
 	}
-	cm.countCatalog, cm.count = cat, n
+	counts.put(cm, n)
 	return n
+}
+
+// commitCountsMax bounds a shard's count cache: commits replaced by edits
+// (contract clones) stay in it until it is emptied.
+const commitCountsMax = 1 << 16
+
+// commitCounts is a shard's cache of applicableCount for one catalog
+// version, kept beside the commits rather than in each (a commit fits the
+// 240-byte size class without it: BenchmarkMemoryPerCustomer).
+type commitCounts struct {
+	cat *Catalog
+	n   map[*Commit]int
+}
+
+// get returns the cached count of cm under cat.
+func (c *commitCounts) get(cm *Commit, cat *Catalog) (int, bool) {
+	if c.cat != cat {
+		c.cat, c.n = cat, nil
+	}
+	n, ok := c.n[cm]
+	return n, ok
+}
+
+// put caches cm's count under the catalog of the last get.
+func (c *commitCounts) put(cm *Commit, n int) {
+	if c.n == nil || len(c.n) >= commitCountsMax {
+		c.n = map[*Commit]int{}
+	}
+	c.n[cm] = n
 }
 
 // segmentAt returns the commit's segment in force at t, or nil.
@@ -126,14 +156,14 @@ func burnOrderLess(a, b *drawCandidate) bool {
 // t, in burn-down order.
 // The customer-level balances that apply to k (customer_balance.go) are
 // candidates alongside k's own.
-func candidates(cat *Catalog, c *Customer, k *Contract, productID, creditTypeID string, t Nanos, buf []drawCandidate) []drawCandidate {
+func candidates(cat *Catalog, c *Customer, k *Contract, productID, creditTypeID string, t Nanos, buf []drawCandidate, counts *commitCounts) []drawCandidate {
 	buf = buf[:0]
 	for _, cm := range k.Balances {
-		buf = appendCandidate(buf, cat, k, cm, productID, creditTypeID, t)
+		buf = appendCandidate(buf, cat, k, cm, productID, creditTypeID, t, counts)
 	}
 	for _, b := range c.Balances {
 		if b.appliesTo(k) {
-			buf = appendCandidate(buf, cat, k, b.Commit, productID, creditTypeID, t)
+			buf = appendCandidate(buf, cat, k, b.Commit, productID, creditTypeID, t, counts)
 		}
 	}
 	if len(buf) > 1 {
@@ -144,7 +174,7 @@ func candidates(cat *Catalog, c *Customer, k *Contract, productID, creditTypeID 
 
 // appendCandidate appends cm to buf when it may pay for product in
 // creditTypeID at t (drawn through k).
-func appendCandidate(buf []drawCandidate, cat *Catalog, k *Contract, cm *Commit, productID, creditTypeID string, t Nanos) []drawCandidate {
+func appendCandidate(buf []drawCandidate, cat *Catalog, k *Contract, cm *Commit, productID, creditTypeID string, t Nanos, counts *commitCounts) []drawCandidate {
 	if !cm.drawable() || cm.CreditTypeID != creditTypeID || !cm.appliesTo(cat, productID) {
 		return buf
 	}
@@ -152,7 +182,7 @@ func appendCandidate(buf []drawCandidate, cat *Catalog, k *Contract, cm *Commit,
 	if seg == nil || (seg.Expired && !k.lateDrawable(cm, seg)) {
 		return buf
 	}
-	return append(buf, drawCandidate{cm: cm, seg: seg, count: cm.applicableCount(cat)})
+	return append(buf, drawCandidate{cm: cm, seg: seg, count: cm.applicableCount(cat, counts)})
 }
 
 // burnDown draws spend from the applicable balances at t and returns what
@@ -163,7 +193,7 @@ func (s *shard) burnDown(cat *Catalog, c *Customer, k *Contract, inv *Invoice, p
 	if !spend.IsPositive() {
 		return spend
 	}
-	cands := candidates(cat, c, k, productID, creditTypeID, t, s.scratch.cands)
+	cands := candidates(cat, c, k, productID, creditTypeID, t, s.scratch.cands, &s.scratch.counts)
 	s.scratch.cands = cands
 	var arrears money.Amount
 	for i := range cands {

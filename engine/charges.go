@@ -183,7 +183,7 @@ func (k *Contract) billCharge(ch *ScheduledCharge, rc *RateCard, field string, a
 		}
 		inv.Lines = append(inv.Lines, &InvoiceLine{
 			Type: LineScheduled, ProductID: ch.ProductID, CreditTypeID: ch.CreditTypeID,
-			Quantity: it.Quantity, UnitPrice: it.UnitPrice, Total: it.Amount, ChargeID: ch.ID, ItemID: it.ID,
+			Quantity: it.Quantity, Total: it.Amount, Item: NewLineItem(ch.ID, it.ID, it.UnitPrice),
 		})
 		inv.Total = inv.Total.Add(it.Amount)
 		it.InvoiceID = inv.ID
@@ -201,7 +201,7 @@ func (k *Contract) unbillItem(it *ChargeItem) bool {
 		return false
 	}
 	for i, l := range inv.Lines {
-		if l.Type == LineScheduled && l.ItemID == it.ID {
+		if l.Type == LineScheduled && l.ItemID() == it.ID {
 			inv.Lines = append(inv.Lines[:i], inv.Lines[i+1:]...)
 			inv.Total = inv.Total.Sub(l.Total)
 			break

@@ -152,7 +152,7 @@ func (k *Contract) billCommit(cm *Commit, rc *RateCard, field string, allowClose
 		}
 		inv.Lines = append(inv.Lines, &InvoiceLine{
 			Type: LineCommitPurchase, ProductID: cm.ProductID, CommitID: cm.ID, CreditTypeID: rc.FiatCreditTypeID,
-			Quantity: qty, UnitPrice: price, Total: total, ItemID: it.ID,
+			Quantity: qty, Total: total, Item: NewLineItem("", it.ID, price),
 		})
 		inv.Total = inv.Total.Add(total)
 		it.InvoiceID = inv.ID
@@ -184,7 +184,7 @@ func (k *Contract) unbillCommit(cm *Commit, drop func(it *InvoiceItem) bool) {
 // removeLine drops the invoice's line of that type, commit and item.
 func (inv *Invoice) removeLine(typ, commitID, itemID string) {
 	for i, l := range inv.Lines {
-		if l.Type == typ && l.CommitID == commitID && l.ItemID == itemID {
+		if l.Type == typ && l.CommitID == commitID && l.ItemID() == itemID {
 			inv.Lines = append(inv.Lines[:i], inv.Lines[i+1:]...)
 			inv.Total = inv.Total.Sub(l.Total)
 			return
@@ -217,35 +217,35 @@ func (k *Contract) expireSegment(cm *Commit, s *Segment, rc *RateCard) {
 	}
 	inv.Lines = append(inv.Lines, &InvoiceLine{
 		Type: LineCommitPurchase, ProductID: cm.ProductID, CommitID: cm.ID, CreditTypeID: rc.FiatCreditTypeID,
-		Quantity: amountOne, UnitPrice: s.ExpiredAmount, Total: s.ExpiredAmount, ItemID: s.ID,
+		Quantity: amountOne, Total: s.ExpiredAmount, Item: NewLineItem("", s.ID, s.ExpiredAmount),
 	})
 	inv.Total = inv.Total.Add(s.ExpiredAmount)
-	s.TrueUpInvoiceID = inv.ID
+	s.EditExtra(func(x *SegmentExtra) { x.TrueUpInvoiceID = inv.ID })
 }
 
 // lateDrawable reports whether an expired segment may still be drawn by an
 // event dated before its end: a trued-up postpaid remainder whose true-up
 // invoice is still a draft.
 func (k *Contract) lateDrawable(cm *Commit, s *Segment) bool {
-	if s.TrueUpInvoiceID == "" || !s.ExpiredAmount.IsPositive() {
+	if s.TrueUpInvoiceID() == "" || !s.ExpiredAmount.IsPositive() {
 		return false
 	}
-	inv := k.Invoice(s.TrueUpInvoiceID)
+	inv := k.Invoice(s.TrueUpInvoiceID())
 	return inv != nil && inv.Status == InvoiceDraft
 }
 
 // reduceTrueUp moves a late draw of a trued-up segment out of its true-up.
 func (k *Contract) reduceTrueUp(cm *Commit, s *Segment, draw money.Amount) {
 	s.ExpiredAmount = s.ExpiredAmount.Sub(draw)
-	inv := k.Invoice(s.TrueUpInvoiceID)
+	inv := k.Invoice(s.TrueUpInvoiceID())
 	for i, l := range inv.Lines {
-		if l.Type == LineCommitPurchase && l.CommitID == cm.ID && l.ItemID == s.ID {
+		if l.Type == LineCommitPurchase && l.CommitID == cm.ID && l.ItemID() == s.ID {
 			l.Total = l.Total.Sub(draw)
-			l.UnitPrice = l.Total
+			l.Item = NewLineItem(l.ChargeID(), l.ItemID(), l.Total)
 			inv.Total = inv.Total.Sub(draw)
 			if l.Total.IsZero() {
 				inv.Lines = append(inv.Lines[:i], inv.Lines[i+1:]...)
-				s.TrueUpInvoiceID = ""
+				s.EditExtra(func(x *SegmentExtra) { x.TrueUpInvoiceID = "" })
 			}
 			return
 		}

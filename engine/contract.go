@@ -102,13 +102,13 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 	}
 	id := cmd.ID
 	if id == "" {
-		id = DeriveID("contract", c.ID, strconv.Itoa(len(c.Contracts)), strconv.FormatInt(now, 10))
+		id = s.ids.derive("contract", c.ID, strconv.Itoa(len(c.Contracts)), strconv.FormatInt(now, 10))
 	}
 	k := &Contract{
 		ID: id, Name: cmd.Name, RateCardID: rc.ID, StartingAt: cmd.StartingAt,
 		EndingBefore: cmd.EndingBefore, UniquenessKey: cmd.UniquenessKey, PrepaidOnly: cmd.PrepaidOnly,
-		CustomFields: cmd.CustomFields, CreatedAt: now, MultiplierPrioritization: cmd.MultiplierOverridePrioritization,
-		StatementFrequency: freq, StatementDay: day, StatementAnchor: anchor, InvoiceGracePeriod: grace,
+		CustomFields: cmd.CustomFields, CreatedAt: now, Terms: ContractTermsOf(cmd.MultiplierOverridePrioritization, freq, day),
+		StatementAnchor: anchor, InvoiceGracePeriod: grace,
 		FoundationRules: cmd.FoundationRules, BillingProvider: bp,
 		SeparateScheduledInvoices: cmd.SeparateScheduledInvoices,
 		Concurrent:                !cmd.OverlapsRefused && !cmd.FoundationRules, UsageFilter: filter,
@@ -146,13 +146,17 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 			if err != nil {
 				return err
 			}
-			if cm.GateStatus == GatePending {
+			if cm.GateStatus() == GatePending {
 				k.gate(cm, WorkflowManualCommit, list[i].PaymentGate.Stripe, now)
 				continue
 			}
 			k.Balances = append(k.Balances, cm)
 		}
 		return nil
+	}
+	// Sized once (not grown 1, 2, 4): a contract keeps its balances.
+	if n := len(cmd.Commits) + len(cmd.Credits); n > 0 {
+		k.Balances = make([]*Commit, 0, n)
 	}
 	if err := add("commits", cmd.Commits, CommitPrepaid); err != nil {
 		t.res.Err = err
@@ -161,6 +165,9 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 	if err := add("credits", cmd.Credits, CommitCredit); err != nil {
 		t.res.Err = err
 		return
+	}
+	if len(k.Balances) == 0 {
+		k.Balances = nil // all gated: none, as before
 	}
 	for i := range cmd.ScheduledCharges {
 		field := "scheduled_charges[" + strconv.Itoa(i) + "]"
@@ -227,15 +234,15 @@ func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, f
 	c.Seq++
 	id := in.ID
 	if id == "" {
-		id = DeriveID(contractID, field, strconv.Itoa(i))
+		id = s.ids.derive(contractID, field, strconv.Itoa(i))
 	}
 	priority, err := amountPtr(in.Priority, "%s[%d].priority", field, i)
 	if err != nil {
 		return nil, err
 	}
 	cm := &Commit{
-		ID: id, Type: typ, ProductID: in.ProductID, Name: in.Name, Description: in.Description,
-		Priority: priority, CreditTypeID: ct, ApplicableProductIDs: in.ApplicableProductIDs,
+		ID: id, Type: commitType(typ), ProductID: cat.productID(in.ProductID), Name: in.Name, Description: in.Description,
+		Priority: priority, CreditTypeID: cat.creditTypeID(ct), ApplicableProductIDs: in.ApplicableProductIDs,
 		ApplicableProductTags: in.ApplicableProductTags, InvoiceSchedule: in.InvoiceSchedule,
 		CustomFields: in.CustomFields, CreatedAt: now, Seq: c.Seq, LegacyRules: legacy, DoNotInvoice: in.DoNotInvoice,
 	}
@@ -252,7 +259,7 @@ func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, f
 		}
 		sid := it.ID
 		if sid == "" {
-			sid = DeriveID(id, "segment", strconv.Itoa(j))
+			sid = s.ids.derive(id, "segment", strconv.Itoa(j))
 		}
 		cm.Segments = append(cm.Segments, &Segment{ID: sid, Amount: amount, StartingAt: it.StartingAt, EndingBefore: it.EndingBefore})
 	}

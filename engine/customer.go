@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"sync/atomic"
 
 	"burndown/money"
@@ -27,6 +28,11 @@ type Customer struct {
 	// terms summarizes what the customer's terms add to rating (see
 	// termsSummary in terms.go).
 	terms termsSummary
+	// Seq numbers the commits and credits created for this customer; older id
+	// first is the last burn-down tiebreak. 32 bits (four billion commits a
+	// customer), in the word the flags above leave, so a customer fits 224
+	// bytes.
+	Seq uint32 `msgpack:"Seq"`
 
 	Name             string                  `msgpack:"Name"`
 	IngestAliases    []string                `msgpack:"IngestAliases"`
@@ -40,26 +46,26 @@ type Customer struct {
 	// NextDue is the earliest future time a transition changes this customer's
 	// state (a segment starts or ends, a contract starts or ends, a period closes).
 	NextDue Nanos `msgpack:"NextDue"`
-	// Seq numbers the commits and credits created for this customer; older id
-	// first is the last burn-down tiebreak.
-	Seq uint64 `msgpack:"Seq"`
 	// Alerts are the customer's alerts with their statuses, in creation
 	// order (archived ones kept, marked; since customer layout 5).
 	Alerts []*Alert `msgpack:"Alerts"`
-	// UpdatedAt is when a command last changed the customer's own fields
-	// (name, aliases, billing providers, archive; 0: never since its
-	// creation, see Updated) and ArchivedAt when it was archived (0: not
-	// archived). Since customer layout 10 (customer_admin.go).
-	UpdatedAt  Nanos `msgpack:"UpdatedAt"`
-	ArchivedAt Nanos `msgpack:"ArchivedAt"`
+	// Admin holds when the customer's own fields last changed and when it
+	// was archived (customer layout 10, customer_admin.go); nil for a
+	// customer no command changed since its creation, so it does not carry
+	// two zero words (BenchmarkMemoryPerCustomer). Read through UpdatedAt
+	// and ArchivedAt; set through SetAdmin.
+	Admin *CustomerAdmin `msgpack:"Admin,omitempty"`
 	// Balances are the customer-level commits and credits, in creation
 	// order (since customer layout 14; customer_balance.go).
 	Balances []*CustomerBalance `msgpack:"Balances"`
 
 	// snapClaimed and snapDone are the generation of the last snapshot that
 	// claimed and finished encoding this customer (copy-on-write snapshots).
-	snapClaimed atomic.Uint64
-	snapDone    atomic.Uint64
+	// 32 bits each, so the two share one word and the customer fits the
+	// 240-byte size class: a process would wrap them after four billion
+	// snapshots, one every few seconds at most (over a century of them).
+	snapClaimed atomic.Uint32
+	snapDone    atomic.Uint32
 }
 
 // Contract binds a customer to a rate card over time, with its balances and invoices.
@@ -82,6 +88,14 @@ type Contract struct {
 	// it is then never in force. Kept here, in the padding after the two
 	// flags above, so InForce reads one cache line.
 	Archived bool `msgpack:"Archived"`
+	// SeparateScheduledInvoices bills each scheduled-charge item on a
+	// SCHEDULED invoice of its own timestamp (Metronome's default) instead
+	// of the usage invoice of its period (scheduled_charges_on_usage_invoices
+	// ALL). Since customer layout 12; false on every contract stored before
+	// and on every contract a command written before it existed created:
+	// they keep the consolidated invoices they always had. (With the flags
+	// above, in one word.)
+	SeparateScheduledInvoices bool `msgpack:"SeparateScheduledInvoices"`
 	// Recharge is the prepaid_balance_threshold_configuration (auto-recharge;
 	// since customer layout 8, as the payment fields below).
 	Recharge *RechargeConfig `msgpack:"Recharge"`
@@ -93,19 +107,15 @@ type Contract struct {
 	UniquenessKey string            `msgpack:"UniquenessKey"`
 	CustomFields  map[string]string `msgpack:"CustomFields"`
 	CreatedAt     Nanos             `msgpack:"CreatedAt"`
-	// MultiplierPrioritization is how applicable overrides combine:
-	// LOWEST_MULTIPLIER, EXPLICIT, or "" for a contract created before
-	// prioritization existed (multipliers compound; see priceAt).
-	MultiplierPrioritization string `msgpack:"MultiplierPrioritization"`
+	// Terms are the contract's multiplier prioritization and statement
+	// frequency and day (contract_terms.go): one pointer, shared by every
+	// contract with the same three, instead of three strings in each
+	// (BenchmarkMemoryPerCustomer). nil: all three "".
+	Terms *ContractTerms `msgpack:"Terms,omitempty"`
 
 	// Fields since customer layout 3; contracts stored before have the
 	// zero values, which mean what those builds did: monthly statements on
 	// the first of the month, no grace period, no scheduled charges.
-
-	// StatementFrequency is MONTHLY, QUARTERLY or ANNUAL ("": MONTHLY).
-	StatementFrequency string `msgpack:"StatementFrequency"`
-	// StatementDay is FIRST_OF_MONTH, CONTRACT_START or CUSTOM_DATE ("": FIRST_OF_MONTH).
-	StatementDay string `msgpack:"StatementDay"`
 	// StatementAnchor is the billing anchor date: periods start at it plus
 	// whole multiples of the frequency (0: the first of each month).
 	StatementAnchor Nanos `msgpack:"StatementAnchor"`
@@ -147,14 +157,6 @@ type Contract struct {
 	// ArchivedAt is when contracts/archive or the customer's archive
 	// archived the contract (since customer layout 10; 0: not archived).
 	ArchivedAt Nanos `msgpack:"ArchivedAt"`
-
-	// SeparateScheduledInvoices bills each scheduled-charge item on a
-	// SCHEDULED invoice of its own timestamp (Metronome's default) instead
-	// of the usage invoice of its period (scheduled_charges_on_usage_invoices
-	// ALL). Since customer layout 12; false on every contract stored before
-	// and on every contract a command written before it existed created:
-	// they keep the consolidated invoices they always had.
-	SeparateScheduledInvoices bool `msgpack:"SeparateScheduledInvoices"`
 
 	// Concurrent marks a contract that may be in force together with
 	// other contracts of its customer (created by a create_contract that
@@ -226,7 +228,9 @@ type Commit struct {
 	InvoiceSchedule []InvoiceItem     `msgpack:"InvoiceSchedule"`
 	CustomFields    map[string]string `msgpack:"CustomFields"`
 	CreatedAt       Nanos             `msgpack:"CreatedAt"`
-	Seq             uint64            `msgpack:"Seq"`
+	// Seq is the customer's Seq when the commit was made (32 bits: with
+	// the two flags below, one word; four billion commits a customer).
+	Seq uint32 `msgpack:"Seq"`
 
 	// Fields since customer layout 4.
 
@@ -239,17 +243,80 @@ type Commit struct {
 	// DoNotInvoice: the invoice schedule bills nothing (see CommitInput).
 	DoNotInvoice bool `msgpack:"DoNotInvoice"`
 
-	// Fields since customer layout 8 (payments.go): the payment gate the
-	// commit went through ("" or NONE: none), its status (pending, paid,
-	// failed), its workflow and, when voided, why.
-	GateType   string `msgpack:"GateType"`
-	GateStatus string `msgpack:"GateStatus"`
+	// PaymentGate holds the fields since customer layout 8 (payments.go;
+	// nil for the commits that went through no gate, nearly all of them):
+	// a pointer, so an ungated commit does not carry four empty strings
+	// (BenchmarkMemoryPerCustomer). Read through GateType, GateStatus,
+	// WorkflowID and VoidReason; set through SetGate, which keeps it nil
+	// when empty.
+	PaymentGate *CommitGate `msgpack:"PaymentGate,omitempty"`
+}
+
+// CommitGate is the payment gate a commit went through: its type ("" or
+// NONE: none), its status (pending, paid, failed), its workflow and, when
+// voided, why.
+type CommitGate struct {
+	Type       string `msgpack:"Type"`
+	Status     string `msgpack:"Status"`
 	WorkflowID string `msgpack:"WorkflowID"`
 	VoidReason string `msgpack:"VoidReason"`
+}
 
-	// countCatalog and count cache applicableCount for one catalog version.
-	countCatalog *Catalog
-	count        int
+// GateType is the payment gate the commit went through ("": none).
+func (cm *Commit) GateType() string {
+	if cm.PaymentGate == nil {
+		return ""
+	}
+	return cm.PaymentGate.Type
+}
+
+// GateStatus is the commit's payment status (pending, paid, failed; "":
+// never gated).
+func (cm *Commit) GateStatus() string {
+	if cm.PaymentGate == nil {
+		return ""
+	}
+	return cm.PaymentGate.Status
+}
+
+// WorkflowID is the payment workflow of a gated commit ("": none).
+func (cm *Commit) WorkflowID() string {
+	if cm.PaymentGate == nil {
+		return ""
+	}
+	return cm.PaymentGate.WorkflowID
+}
+
+// VoidReason is why a failed payment voided the commit ("": not voided).
+func (cm *Commit) VoidReason() string {
+	if cm.PaymentGate == nil {
+		return ""
+	}
+	return cm.PaymentGate.VoidReason
+}
+
+// Gate returns the commit's payment gate (the zero value: never gated).
+func (cm *Commit) Gate() CommitGate {
+	if cm.PaymentGate == nil {
+		return CommitGate{}
+	}
+	return *cm.PaymentGate
+}
+
+// SetGate replaces the commit's payment gate; the zero value stores none.
+func (cm *Commit) SetGate(g CommitGate) {
+	if g == (CommitGate{}) {
+		cm.PaymentGate = nil
+		return
+	}
+	cm.PaymentGate = &g
+}
+
+// editGate changes the commit's payment gate in place.
+func (cm *Commit) editGate(f func(g *CommitGate)) {
+	g := cm.Gate()
+	f(&g)
+	cm.SetGate(g)
 }
 
 // Segment is one access-schedule item of a commit or credit: an amount usable
@@ -267,6 +334,17 @@ type Segment struct {
 	ExpiredAmount money.Amount `msgpack:"ExpiredAmount"`
 	// Deductions aggregates draws per invoice, in first-draw order.
 	Deductions []Deduction `msgpack:"Deductions"`
+	// Extra holds what few segments have (true-ups, seat and manual
+	// adjustments; nil for the others): a pointer, so a plain segment
+	// does not carry their empty fields (BenchmarkMemoryPerCustomer).
+	// Read through TrueUpInvoiceID, SeatAdjustments and ManualAdjustments;
+	// changed through EditExtra, copy on write, so a copied segment never
+	// shares what the original changes.
+	Extra *SegmentExtra `msgpack:"Extra,omitempty"`
+}
+
+// SegmentExtra holds a segment's rarely set fields.
+type SegmentExtra struct {
 	// TrueUpInvoiceID is the invoice a POSTPAID segment's unused remainder
 	// (ExpiredAmount) was trued up on at its end (since customer layout 4;
 	// "" when nothing was trued up).
@@ -278,6 +356,49 @@ type Segment struct {
 	// ManualAdjustments are the segment's manual ledger entries (since
 	// customer layout 11, manual_ledger.go); Amount includes them.
 	ManualAdjustments []ManualAdjustment `msgpack:"ManualAdjustments"`
+}
+
+// TrueUpInvoiceID is the invoice the segment's remainder was trued up on
+// ("": none).
+func (s *Segment) TrueUpInvoiceID() string {
+	if s.Extra == nil {
+		return ""
+	}
+	return s.Extra.TrueUpInvoiceID
+}
+
+// SeatAdjustments are what seat increases added to the segment.
+func (s *Segment) SeatAdjustments() []SeatAdjustment {
+	if s.Extra == nil {
+		return nil
+	}
+	return s.Extra.SeatAdjustments
+}
+
+// ManualAdjustments are the segment's manual ledger entries.
+func (s *Segment) ManualAdjustments() []ManualAdjustment {
+	if s.Extra == nil {
+		return nil
+	}
+	return s.Extra.ManualAdjustments
+}
+
+// EditExtra changes the segment's rarely set fields on a copy (its slices
+// clipped, so an append reallocates) and stores it, or nil when it is
+// left empty.
+func (s *Segment) EditExtra(f func(x *SegmentExtra)) {
+	var x SegmentExtra
+	if s.Extra != nil {
+		x = *s.Extra
+		x.SeatAdjustments = slices.Clip(x.SeatAdjustments)
+		x.ManualAdjustments = slices.Clip(x.ManualAdjustments)
+	}
+	f(&x)
+	if x.TrueUpInvoiceID == "" && x.SeatAdjustments == nil && x.ManualAdjustments == nil {
+		s.Extra = nil
+		return
+	}
+	s.Extra = &x
 }
 
 // Deduction is the total drawn from a segment for one invoice, or, with a
@@ -394,11 +515,52 @@ type InvoiceLine struct {
 	// GroupValues are the usage's pricing then presentation group values
 	// (see UsageAgg); nil for a product without group keys.
 	GroupValues []string `msgpack:"GroupValues"`
-	// Scheduled-charge lines (Type scheduled, since customer layout 3): the
-	// charge and item billed, and the item's unit price.
+	// Item is what a line billing an item has (scheduled charges,
+	// subscriptions, commit purchases; since customer layout 3), nil on
+	// usage and applied-commit lines, so those do not carry it empty
+	// (BenchmarkMemoryPerCustomer). Read through ChargeID, ItemID and
+	// UnitPrice; changed only by replacing it (lines are copied).
+	Item *LineItem `msgpack:"Item,omitempty"`
+}
+
+// LineItem is the item an invoice line bills: the charge (or
+// subscription) and item billed, and the unit price.
+type LineItem struct {
 	ChargeID  string       `msgpack:"ChargeID"`
 	ItemID    string       `msgpack:"ItemID"`
 	UnitPrice money.Amount `msgpack:"UnitPrice"`
+}
+
+// NewLineItem returns the item of a line, or nil for the zero value.
+func NewLineItem(chargeID, itemID string, unitPrice money.Amount) *LineItem {
+	if chargeID == "" && itemID == "" && unitPrice == (money.Amount{}) {
+		return nil
+	}
+	return &LineItem{ChargeID: chargeID, ItemID: itemID, UnitPrice: unitPrice}
+}
+
+// ChargeID is the scheduled charge or subscription the line bills.
+func (l *InvoiceLine) ChargeID() string {
+	if l.Item == nil {
+		return ""
+	}
+	return l.Item.ChargeID
+}
+
+// ItemID is the item the line bills.
+func (l *InvoiceLine) ItemID() string {
+	if l.Item == nil {
+		return ""
+	}
+	return l.Item.ItemID
+}
+
+// UnitPrice is the unit price of the item the line bills.
+func (l *InvoiceLine) UnitPrice() money.Amount {
+	if l.Item == nil {
+		return money.Amount{}
+	}
+	return l.Item.UnitPrice
 }
 
 // Override is a contract's override of its rates (OverrideInput as applied):

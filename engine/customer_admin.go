@@ -92,13 +92,13 @@ func BillingProviderConfigID(customerID string, i int) string {
 }
 
 // IsArchived reports whether the customer was archived.
-func (c *Customer) IsArchived() bool { return c.ArchivedAt != 0 }
+func (c *Customer) IsArchived() bool { return c.ArchivedAt() != 0 }
 
 // Updated is when the customer last changed: UpdatedAt, or CreatedAt for
 // a customer no command has changed since its creation.
 func (c *Customer) Updated() Nanos {
-	if c.UpdatedAt != 0 {
-		return c.UpdatedAt
+	if u := c.UpdatedAt(); u != 0 {
+		return u
 	}
 	return c.CreatedAt
 }
@@ -120,7 +120,7 @@ func applyArchiveCustomer(_ *shard, t *task, c *Customer, _ *Catalog, now Nanos)
 	if c.IsArchived() {
 		return
 	}
-	c.ArchivedAt, c.UpdatedAt = now, now
+	c.SetAdmin(now, now)
 	for _, k := range c.Contracts {
 		c.archiveContract(k, now)
 	}
@@ -251,7 +251,7 @@ func routeSetIngestAliases(b *batch, _ int, cmd Command) (*CustomerHandle, *Erro
 
 func applySetIngestAliases(_ *shard, t *task, c *Customer, _ *Catalog, now Nanos) {
 	c.IngestAliases = append([]string{}, t.cmd.(*SetIngestAliases).IngestAliases...)
-	c.UpdatedAt = now
+	c.SetAdmin(now, c.ArchivedAt())
 	t.res.ID = c.ID
 }
 
@@ -274,7 +274,7 @@ func validateSetCustomerName(_ *Customer, command Command, _ *Catalog, _ Nanos) 
 
 func applySetCustomerName(_ *shard, t *task, c *Customer, _ *Catalog, now Nanos) {
 	c.Name = t.cmd.(*SetCustomerName).Name
-	c.UpdatedAt = now
+	c.SetAdmin(now, c.ArchivedAt())
 	t.res.ID = c.ID
 }
 
@@ -332,5 +332,40 @@ func applyAddBillingProviders(_ *shard, t *task, c *Customer, _ *Catalog, now Na
 		bp.Configuration = conf
 		c.BillingProviders = append(c.BillingProviders, bp)
 	}
-	c.UpdatedAt = now
+	c.SetAdmin(now, c.ArchivedAt())
+}
+
+// CustomerAdmin is when a command last changed a customer's own fields
+// (name, aliases, billing providers, archive; 0: never since its creation,
+// see Updated) and when it was archived (0: not archived).
+type CustomerAdmin struct {
+	UpdatedAt  Nanos `msgpack:"UpdatedAt"`
+	ArchivedAt Nanos `msgpack:"ArchivedAt"`
+}
+
+// UpdatedAt is when a command last changed the customer's own fields (0:
+// never since its creation).
+func (c *Customer) UpdatedAt() Nanos {
+	if c.Admin == nil {
+		return 0
+	}
+	return c.Admin.UpdatedAt
+}
+
+// ArchivedAt is when the customer was archived (0: not archived).
+func (c *Customer) ArchivedAt() Nanos {
+	if c.Admin == nil {
+		return 0
+	}
+	return c.Admin.ArchivedAt
+}
+
+// SetAdmin stores the two times, or nil when both are 0. It replaces the
+// struct rather than change it, so a copy of the customer keeps its own.
+func (c *Customer) SetAdmin(updatedAt, archivedAt Nanos) {
+	if updatedAt == 0 && archivedAt == 0 {
+		c.Admin = nil
+		return
+	}
+	c.Admin = &CustomerAdmin{UpdatedAt: updatedAt, ArchivedAt: archivedAt}
 }

@@ -109,8 +109,8 @@ func TestArchiveContractAndCustomer(t *testing.T) {
 		t.Fatalf("result %+v", r)
 	}
 	c := h.read(a)
-	if c.ArchivedAt != h.now.UnixNano() || c.Updated() != h.now.UnixNano() || !c.Contracts[1].Archived || !h.e.LookupCustomer(a).Archived() {
-		t.Fatalf("customer archived at %d, contract k2 archived %t", c.ArchivedAt, c.Contracts[1].Archived)
+	if c.ArchivedAt() != h.now.UnixNano() || c.Updated() != h.now.UnixNano() || !c.Contracts[1].Archived || !h.e.LookupCustomer(a).Archived() {
+		t.Fatalf("customer archived at %d, contract k2 archived %t", c.ArchivedAt(), c.Contracts[1].Archived)
 	}
 	if e, _, _ := h.check(a, product); e != "false" {
 		t.Fatal("an archived customer is still entitled")
@@ -143,8 +143,8 @@ func TestAddBillingProviders(t *testing.T) {
 	wantErr(t, h.apply(&AddBillingProviders{CustomerID: a, Configurations: many})[0], Invalid, "at most")
 	h.must(&AddBillingProviders{CustomerID: a, Configurations: []BillingProviderConfig{{BillingProvider: "stripe", DeliveryMethod: DeliveryDirect,
 		Configuration: map[string]string{"stripe_customer_id": "cus_late"}}}})
-	if c := h.read(a); c.StripeCustomerID() != "cus_late" || c.UpdatedAt == 0 {
-		t.Fatalf("stripe customer %q updated %d", c.StripeCustomerID(), c.UpdatedAt)
+	if c := h.read(a); c.StripeCustomerID() != "cus_late" || c.UpdatedAt() == 0 {
+		t.Fatalf("stripe customer %q updated %d", c.StripeCustomerID(), c.UpdatedAt())
 	}
 	h.must(&CreateContract{CustomerID: a, RateCardID: rc, StartingAt: ns(t, "2026-01-01T00:00:00Z"), BillingProviderConfiguration: stripe})
 }

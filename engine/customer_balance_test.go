@@ -239,7 +239,7 @@ func recordCustomerBalances(c *Customer, seen map[string]bool) {
 			if sg.Expired {
 				seen["customer balance expired"] = true
 			}
-			if len(sg.ManualAdjustments) > 0 {
+			if len(sg.ManualAdjustments()) > 0 {
 				seen["manual entry on a customer balance"] = true
 			}
 			for _, d := range sg.Deductions {

@@ -92,6 +92,11 @@ type dedupIndex struct {
 	// only shrinks (expiry replaces the map, never edits it), so a snapshot
 	// can share it.
 	legacy legacyBuckets
+	// cut is the latest day dropBefore was asked to keep from (cutSet: it
+	// was asked): thaw drops what the frozen layer still holds before it,
+	// so the index never depends on when a snapshot finished.
+	cut    int64
+	cutSet bool
 }
 
 func newDedupIndex() *dedupIndex {
@@ -130,6 +135,9 @@ func (d *dedupIndex) thaw() {
 		}
 	}
 	d.buckets, d.frozen = d.frozen, nil
+	if d.cutSet {
+		d.dropBefore(d.cut)
+	}
 }
 
 // seen reports whether the pair is recorded for t's day, without recording
@@ -189,6 +197,9 @@ func (d *dedupIndex) expire(cutoff Nanos) {
 // dropBefore drops every bucket of a day before cut (frozen ones after they
 // are merged back).
 func (d *dedupIndex) dropBefore(cut int64) {
+	if !d.cutSet || cut > d.cut {
+		d.cut, d.cutSet = cut, true
+	}
 	for day, m := range d.buckets {
 		if day < cut {
 			d.keys -= int64(len(m))

@@ -755,7 +755,7 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 		e.read(context.Background(), id, func(c *Customer, _ *Catalog, _ Nanos) {
 			recordCustomerBalances(c, seen)
 			for _, k := range c.Contracts {
-				seen["prio:"+k.MultiplierPrioritization] = true
+				seen["prio:"+k.MultiplierPrioritization()] = true
 				seen["card:"+k.RateCardID] = true
 				for _, cm := range k.Balances {
 					for _, sg := range cm.Segments {
@@ -765,7 +765,7 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 						case cm.Type == CommitPostpaid && cm.LegacyRules:
 							seen["legacy postpaid"] = true
 						}
-						if sg.TrueUpInvoiceID != "" {
+						if sg.TrueUpInvoiceID() != "" {
 							seen["true-up"] = true
 						}
 						if cm.postpaid() && cm.DoNotInvoice && sg.Expired {
@@ -801,7 +801,7 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 				}
 				for _, cm := range k.Balances {
 					for _, sg := range cm.Segments {
-						for _, a := range sg.ManualAdjustments {
+						for _, a := range sg.ManualAdjustments() {
 							seen[fmt.Sprintf("manual entry, negative %t", a.Amount.IsNegative())] = true
 						}
 						if sg.Amount.LessThan(sg.Drawn) {
@@ -812,7 +812,7 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 				for _, r := range k.Recurring {
 					if cm := k.Commit(r.CommitID); cm != nil {
 						for _, sg := range cm.Segments {
-							if len(sg.SeatAdjustments) > 0 {
+							if len(sg.SeatAdjustments()) > 0 {
 								seen["seat adjustment"] = true
 							}
 							if sg.Expired {

@@ -8,21 +8,23 @@ import (
 // CustomerHandle is the part of a customer that any goroutine may read: its
 // id, its shard and its published entitlement view.
 type CustomerHandle struct {
-	ID    string
-	Shard int
-	view  atomic.Pointer[EntitlementView]
+	ID   string
+	view atomic.Pointer[EntitlementView]
 	// aliases are the ingest aliases the directory maps to this handle and
-	// archived is set once the customer's archive is in the log; both are
+	// archived (below) is set once the customer's archive is in the log; both are
 	// written only by the apply goroutine (routes, restore), in log order,
 	// so a later command sees them as the log leaves them. archived may be
 	// read anywhere (customers/list).
-	aliases  []string
-	archived atomic.Bool
+	aliases []string
 	// customer is the state the owning shard holds for this handle, so a
 	// task finds its customer without a map lookup. Only that shard's
 	// goroutine reads or writes it (set when the shard adopts or loads the
 	// customer); readers on other goroutines use view.
 	customer *Customer
+	// Shard is the customer's shard (32 bits: with archived, one word, so
+	// a handle fits 64 bytes).
+	Shard    int32
+	archived atomic.Bool
 }
 
 // Archived reports whether the customer's archive has been applied.

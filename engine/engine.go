@@ -89,14 +89,18 @@ type Engine struct {
 
 	// snapJob is the snapshot being written, if any; snapGen numbers them.
 	snapJob atomic.Pointer[snapJob]
-	snapGen uint64
+	snapGen uint32
 
 	// alertOwners maps an alert id to its customer's handle (routing of
 	// archive; rebuilt on restore).
-	alertOwners sync.Map
+	alertOwners owners
+	// ids cuts the ids the apply goroutine derives (entryID: customers,
+	// alerts, catalog objects) from shared blocks (idarena.go); only that
+	// goroutine uses it.
+	ids idArena
 	// workflowOwners maps a payment workflow id to its customer's handle
 	// (routing of release_payment_gate; rebuilt on restore).
-	workflowOwners sync.Map
+	workflowOwners owners
 	// The switches below are set only by tests (export_test.go), to compare
 	// the engine's shortcuts with what they stand for; production leaves
 	// them false.

@@ -16,6 +16,15 @@ const USDCreditTypeName = "USD (cents)"
 // every replica derives the same id for an object created while applying a
 // command (an id is never random inside the engine).
 func DeriveID(parts ...string) string {
+	var out [derivedIDLen]byte
+	return string(appendDerivedID(out[:0], parts...))
+}
+
+// derivedIDLen is the length of a derived id.
+const derivedIDLen = 36
+
+// appendDerivedID appends DeriveID(parts...) to dst.
+func appendDerivedID(dst []byte, parts ...string) []byte {
 	h := sha256.New()
 	for _, p := range parts {
 		h.Write([]byte(p))
@@ -26,7 +35,7 @@ func DeriveID(parts ...string) string {
 	b := sum[:16]
 	b[6] = (b[6] & 0x0f) | 0x40 // version 4 layout
 	b[8] = (b[8] & 0x3f) | 0x80 // RFC 4122 variant
-	var out [36]byte
+	var out [derivedIDLen]byte
 	hex.Encode(out[0:8], b[0:4])
 	out[8] = '-'
 	hex.Encode(out[9:13], b[4:6])
@@ -36,7 +45,7 @@ func DeriveID(parts ...string) string {
 	hex.Encode(out[19:23], b[8:10])
 	out[23] = '-'
 	hex.Encode(out[24:36], b[10:16])
-	return string(out[:])
+	return append(dst, out[:]...)
 }
 
 // entryID derives the id of the object created by the command at position pos

@@ -256,8 +256,8 @@ func (k *Contract) moveBilledItems(from, to string) {
 			}
 		}
 		for _, s := range cm.Segments {
-			if s.TrueUpInvoiceID == from {
-				s.TrueUpInvoiceID = to
+			if s.TrueUpInvoiceID() == from {
+				s.EditExtra(func(x *SegmentExtra) { x.TrueUpInvoiceID = to })
 			}
 		}
 	}

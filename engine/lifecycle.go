@@ -168,7 +168,7 @@ func (k *Contract) setEndDate(end Nanos) {
 			// Drop the lines of charge items after the new end.
 			lines := inv.Lines[:0]
 			for _, l := range inv.Lines {
-				if l.Type == LineScheduled && k.chargeItem(l.ItemID) == nil {
+				if l.Type == LineScheduled && k.chargeItem(l.ItemID()) == nil {
 					inv.Total = inv.Total.Sub(l.Total)
 					continue
 				}
@@ -390,13 +390,13 @@ func editAddOverrides(x *editCtx) *Error {
 		if o.ID == "" {
 			o.ID = DeriveID(x.id, "override", strconv.Itoa(i))
 		}
-		if x.k.MultiplierPrioritization == PrioritizationExplicit && o.Type == "MULTIPLIER" && o.Priority == nil {
+		if x.k.MultiplierPrioritization() == PrioritizationExplicit && o.Type == "MULTIPLIER" && o.Priority == nil {
 			return errorf(Invalid, "add_overrides[%d].priority: is required for a MULTIPLIER under EXPLICIT prioritization", i)
 		}
 		// A contract from before prioritization compounds stacked
 		// multipliers, where Metronome applies one: refused there.
 		for _, e := range x.k.Overrides {
-			if x.k.MultiplierPrioritization != PrioritizationLegacy {
+			if x.k.MultiplierPrioritization() != PrioritizationLegacy {
 				break
 			}
 			if o.Type == "MULTIPLIER" && e.Type == "MULTIPLIER" && overlaps(o.StartingAt, o.EndingBefore, e.StartingAt, e.EndingBefore) &&
@@ -441,7 +441,7 @@ func editAddBalances(x *editCtx, field string, list []CommitInput, defaultType s
 		if err != nil {
 			return err
 		}
-		if cm.GateStatus == GatePending {
+		if cm.GateStatus() == GatePending {
 			x.k.gate(cm, WorkflowManualCommit, in.PaymentGate.Stripe, x.now) // pending until its payment is released (payments.go)
 			continue
 		}
@@ -477,7 +477,6 @@ func (k *Contract) clone() *Contract {
 	n.Balances = make([]*Commit, len(k.Balances))
 	for i, cm := range k.Balances {
 		c := *cm
-		c.countCatalog = nil
 		if cm.InvoiceSchedule != nil {
 			c.InvoiceSchedule = append([]InvoiceItem{}, cm.InvoiceSchedule...)
 		}
@@ -485,8 +484,7 @@ func (k *Contract) clone() *Contract {
 		for j, s := range cm.Segments {
 			sc := *s
 			sc.Deductions = append([]Deduction(nil), s.Deductions...)
-			sc.SeatAdjustments = append([]SeatAdjustment(nil), s.SeatAdjustments...)
-			sc.ManualAdjustments = append([]ManualAdjustment(nil), s.ManualAdjustments...)
+			// sc.Extra is shared: it is changed copy on write (EditExtra).
 			c.Segments[j] = &sc
 		}
 		n.Balances[i] = &c

@@ -38,11 +38,11 @@ func TestStatementSchedules(t *testing.T) {
 			if c.end != "" {
 				k.EndingBefore = ns(t, c.end)
 			}
-			var err *Error
-			k.StatementFrequency, k.StatementDay, k.StatementAnchor, err = statementAnchor(c.sched, k.StartingAt)
+			freq, day, anchor, err := statementAnchor(c.sched, k.StartingAt)
 			if err != nil {
 				t.Fatal(err)
 			}
+			k.Terms, k.StatementAnchor = ContractTermsOf("", freq, day), anchor
 			s, e := k.periodBounds(ns(t, c.at))
 			if s != ns(t, c.from) || e != ns(t, c.to) {
 				t.Errorf("period of %s: %s..%s, want %s..%s", c.at, fmtTime(s), fmtTime(e), c.from, c.to)
@@ -173,7 +173,7 @@ func TestScheduledChargeDistributions(t *testing.T) {
 	}
 	h.must(&CreateContract{CustomerID: cust, RateCardID: rc, StartingAt: ns(t, "2026-01-01T00:00:00Z"), EndingBefore: ns(t, "2026-02-01T00:00:00Z"),
 		ScheduledCharges: []ScheduledChargeInput{{ProductID: fixed, Items: []ChargeItemInput{{Timestamp: ns(t, "2026-01-05T00:00:00Z"), UnitPrice: &price, Quantity: &qty}}}}})
-	if inv := h.invoices(cust)[0]; !inv.Total.Equal(money.MustParse("10")) || !inv.Lines[0].UnitPrice.Equal(money.MustParse("2.5")) {
+	if inv := h.invoices(cust)[0]; !inv.Total.Equal(money.MustParse("10")) || !inv.Lines[0].UnitPrice().Equal(money.MustParse("2.5")) {
 		t.Fatalf("invoice %s line %+v", inv.Total, inv.Lines[0])
 	}
 }

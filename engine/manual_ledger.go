@@ -111,7 +111,7 @@ func validateAddManualLedgerEntry(c *Customer, command Command, _ *Catalog, now 
 		return errorf(Invalid, "id: %s is archived", cm.ID)
 	case s.Expired:
 		return errorf(Invalid, "segment_id: segment %s ended at %s and its remainder expired", s.ID, fmtTime(s.EndingBefore))
-	case len(s.ManualAdjustments) >= MaxManualEntries:
+	case len(s.ManualAdjustments()) >= MaxManualEntries:
 		return errorf(Invalid, "segment_id: segment %s holds the most manual entries a segment may (%d)", s.ID, MaxManualEntries)
 	}
 	at := cmd.At
@@ -136,7 +136,9 @@ func applyAddManualLedgerEntry(_ *shard, t *task, c *Customer, _ *Catalog, _ Nan
 	if at == 0 {
 		at = s.StartingAt
 	}
-	s.ManualAdjustments = append(s.ManualAdjustments, ManualAdjustment{At: at, Amount: cmd.Amount, Reason: cmd.Reason})
+	s.EditExtra(func(x *SegmentExtra) {
+		x.ManualAdjustments = append(x.ManualAdjustments, ManualAdjustment{At: at, Amount: cmd.Amount, Reason: cmd.Reason})
+	})
 	s.Amount = s.Amount.Add(cmd.Amount)
 	t.res.ID = cm.ID
 }

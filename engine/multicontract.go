@@ -119,15 +119,15 @@ func (c *Customer) legacyAt(t Nanos) *Contract {
 // up. Contracts created before contracts could overlap count one invoice,
 // as before.
 func (a *Alert) samePeriod(k *Contract, inv *Invoice) bool {
-	return k.Concurrent && a.GroupInvoiceID != "" && a.GroupInvoiceStart == inv.Start
+	return k.Concurrent && a.GroupInvoiceID() != "" && a.GroupInvoiceStart() == inv.Start
 }
 
 // groupSpend is a scoped spend alert's input now: the spend it counted
 // for the period in force of one of the contracts in force.
 func (a *Alert) groupSpend(ks []*Contract, now Nanos) money.Amount {
 	for _, k := range ks {
-		if inv := k.findInvoice(now); inv != nil && (inv.ID == a.GroupInvoiceID || a.samePeriod(k, inv)) {
-			return a.GroupSpend
+		if inv := k.findInvoice(now); inv != nil && (inv.ID == a.GroupInvoiceID() || a.samePeriod(k, inv)) {
+			return a.GroupSpend()
 		}
 	}
 	return money.Amount{}

@@ -234,7 +234,7 @@ func prepareGate(c *Customer, cm *Commit, in *CommitInput, field string, now Nan
 		cm.InvoiceSchedule = []InvoiceItem{{ID: DeriveID(cm.ID, "invoice_item", "0"), Timestamp: now, Amount: total}}
 	}
 	cm.DoNotInvoice = true
-	cm.GateType, cm.GateStatus = g.Type, GatePending
+	cm.editGate(func(cg *CommitGate) { cg.Type, cg.Status = g.Type, GatePending })
 	return nil
 }
 
@@ -260,13 +260,13 @@ func (cm *Commit) purchaseTotal() money.Amount {
 func (k *Contract) gate(cm *Commit, typ string, stripe *StripeGateConfig, now Nanos) *PaymentWorkflow {
 	wf := &PaymentWorkflow{
 		ID: DeriveID(k.ID, "payment_workflow", strconv.Itoa(len(k.Workflows))), Type: typ, CommitID: cm.ID,
-		GateType: cm.GateType, Status: GatePending, Amount: cm.purchaseTotal(), CreditType: cm.CreditTypeID, CreatedAt: now,
+		GateType: cm.GateType(), Status: GatePending, Amount: cm.purchaseTotal(), CreditType: cm.CreditTypeID, CreatedAt: now,
 	}
-	if cm.GateType == GateStripe {
+	if cm.GateType() == GateStripe {
 		wf.Stripe = stripe.clone()
 	}
 	wf.InvoiceID = DeriveID(wf.ID, "invoice")
-	cm.WorkflowID = wf.ID
+	cm.editGate(func(g *CommitGate) { g.WorkflowID = wf.ID })
 	k.Gated = append(k.Gated, cm)
 	k.Workflows = append(k.Workflows, wf)
 	return wf
@@ -315,8 +315,8 @@ func (k *Contract) inFlight(typ string) bool {
 
 func routeReleasePaymentGate(b *batch, _ int, cmd Command) (*CustomerHandle, *Error) {
 	id := cmd.(*ReleasePaymentGate).WorkflowID
-	if h, ok := b.e.workflowOwners.Load(id); ok {
-		return h.(*CustomerHandle), nil
+	if h, ok := b.e.workflowOwners.load(id); ok {
+		return h, nil
 	}
 	return nil, errorf(NotFound, "workflow_id: workflow %s not found", id)
 }
@@ -375,7 +375,7 @@ func (s *shard) settle(c *Customer, k *Contract, wf *PaymentWorkflow, paid bool,
 	if paid {
 		wf.Status, wf.ErrorMessage = GatePaid, "" // a customer action it waited for is done
 		if cm != nil {
-			cm.GateStatus = GatePaid
+			cm.editGate(func(g *CommitGate) { g.Status = GatePaid })
 			k.Gated = append(k.Gated[:i:i], k.Gated[i+1:]...)
 			k.Balances = append(k.Balances, cm)
 			if wf.Type == WorkflowSpend {
@@ -388,7 +388,7 @@ func (s *shard) settle(c *Customer, k *Contract, wf *PaymentWorkflow, paid bool,
 		}
 		wf.Status, wf.ErrorMessage = GateFailed, reason
 		if cm != nil {
-			cm.GateStatus, cm.VoidReason = GateFailed, reason
+			cm.editGate(func(g *CommitGate) { g.Status, g.VoidReason = GateFailed, reason })
 		}
 		switch wf.Type {
 		case WorkflowRecharge:
@@ -419,7 +419,7 @@ func (s *shard) evaluatePayments(c *Customer, cat *Catalog, now Nanos) {
 		}
 		for _, wf := range k.Workflows[n:] {
 			wf.Notified = true
-			s.eng.workflowOwners.Store(wf.ID, c.handle)
+			s.eng.workflowOwners.store(wf.ID, c.handle)
 			if wf.Status == GatePending && wf.GateType == GateExternal {
 				s.notifyPayment(c, k, wf, NotePaymentInitiate, now)
 			}
@@ -466,14 +466,14 @@ func (s *shard) raise(c *Customer, k *Contract, rc *RateCard, typ string, tc *Th
 		ApplicableProductTags: tc.ApplicableProductTags, CreatedAt: now, Seq: c.Seq, DoNotInvoice: true,
 		InvoiceSchedule: []InvoiceItem{{ID: DeriveID(id, "invoice_item", "0"), Timestamp: now, Amount: amount}},
 		Segments:        []*Segment{{ID: DeriveID(id, "segment", "0"), Amount: amount, StartingAt: now, EndingBefore: end}},
-		GateType:        gateType, GateStatus: GatePending,
+		PaymentGate:     &CommitGate{Type: gateType, Status: GatePending},
 	}
 	wf := k.gate(cm, typ, stripe, now)
 	if gateType != GateExternal && gateType != GateStripe {
 		wf.GateType = GateNone
 		s.settle(c, k, wf, true, "", cat, now)
 		wf.Notified = true
-		s.eng.workflowOwners.Store(wf.ID, c.handle)
+		s.eng.workflowOwners.store(wf.ID, c.handle)
 	}
 	c.reschedule = true // a new segment ends: a transition
 	return wf
@@ -525,7 +525,6 @@ func (k *Contract) clonePayments(n *Contract) {
 		n.Gated = make([]*Commit, len(k.Gated))
 		for i, cm := range k.Gated {
 			c := *cm
-			c.countCatalog = nil
 			c.Segments = make([]*Segment, len(cm.Segments))
 			for j, sg := range cm.Segments {
 				sc := *sg
@@ -538,19 +537,23 @@ func (k *Contract) clonePayments(n *Contract) {
 
 // restoreWorkflowOwners rebuilds the workflow routing of restored customers.
 func (e *Engine) restoreWorkflowOwners(customers []*Customer, handles map[string]*CustomerHandle) {
-	e.workflowOwners.Range(func(k, _ any) bool { e.workflowOwners.Delete(k); return true })
+	m := map[string]*CustomerHandle{}
 	for _, c := range customers {
 		for _, k := range c.Contracts {
 			for _, wf := range k.Workflows {
-				e.workflowOwners.Store(wf.ID, handles[c.ID])
+				m[wf.ID] = handles[c.ID]
 			}
 		}
 	}
+	e.workflowOwners.reset(m)
 }
 
 // InGate reports whether the commit is held by its payment gate: pending,
 // or voided by a failed payment. It is in no balance.
-func (cm *Commit) InGate() bool { return cm.GateStatus == GatePending || cm.GateStatus == GateFailed }
+func (cm *Commit) InGate() bool {
+	s := cm.GateStatus()
+	return s == GatePending || s == GateFailed
+}
 
 // ListedCommits is the contract's commits and credits as listed: its
 // balances, then its gated (pending or voided) commits.
@@ -565,8 +568,8 @@ func (k *Contract) ListedCommits() []*Commit {
 // WorkflowOwner returns the customer id a payment workflow belongs to (""
 // if unknown).
 func (e *Engine) WorkflowOwner(id string) string {
-	if h, ok := e.workflowOwners.Load(id); ok {
-		return h.(*CustomerHandle).ID
+	if h, ok := e.workflowOwners.load(id); ok {
+		return h.ID
 	}
 	return ""
 }

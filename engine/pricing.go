@@ -111,7 +111,7 @@ func priceAt(cat *Catalog, rc *RateCard, k *Contract, p *Product, group []string
 			if o.OverwritePrice == nil && o.OverwriteTiers == nil {
 				continue
 			}
-			if overwrite == nil || k.MultiplierPrioritization != PrioritizationExplicit ||
+			if overwrite == nil || k.MultiplierPrioritization() != PrioritizationExplicit ||
 				priorityBefore(o.Priority, overwrite.Priority) {
 				overwrite = o
 			}
@@ -119,7 +119,7 @@ func priceAt(cat *Catalog, rc *RateCard, k *Contract, p *Product, group []string
 			if o.Multiplier == nil {
 				continue
 			}
-			switch k.MultiplierPrioritization {
+			switch k.MultiplierPrioritization() {
 			case PrioritizationLegacy:
 				pr.applyMultiplier(*o.Multiplier)
 			case PrioritizationExplicit:

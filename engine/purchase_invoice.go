@@ -35,7 +35,7 @@ func (k *Contract) PurchaseInvoices(fiat string) []*Invoice {
 		out = append(out, &Invoice{ID: wf.InvoiceID, ContractID: k.ID, Start: wf.CreatedAt, End: wf.CreatedAt, Status: status,
 			FinalizedAt: wf.CreatedAt, CreditTypeID: ct, Total: wf.Amount, Lines: []*InvoiceLine{{
 				Type: LineCommitPurchase, ProductID: product, CommitID: wf.CommitID, CreditTypeID: ct,
-				Quantity: amountOne, UnitPrice: wf.Amount, Total: wf.Amount,
+				Quantity: amountOne, Total: wf.Amount, Item: NewLineItem("", "", wf.Amount),
 			}}, External: wf.stripeInvoice()})
 	}
 	return out

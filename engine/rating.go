@@ -20,6 +20,8 @@ type ratingScratch struct {
 	scoped []*Alert
 	// contracts lists the contracts in force for the event being rated.
 	contracts []*Contract
+	// counts caches the applicable-product counts of commits (burndown.go).
+	counts commitCounts
 }
 
 // amountOne is the quantity of a COUNT event.

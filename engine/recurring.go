@@ -230,7 +230,7 @@ func (r *RecurringBalance) end(k *Contract) Nanos { return termEnd(r.EndingBefor
 func (r *RecurringBalance) period(k *Contract, t Nanos) (fs, fe, s, e Nanos) {
 	freq := r.Frequency
 	if freq == "" {
-		freq = k.StatementFrequency
+		freq = k.StatementFrequency()
 	}
 	fs, fe = anchoredPeriod(k.seatAnchor(), frequencyMonths(freq), t)
 	s, e = fs, fe
@@ -305,7 +305,9 @@ func (k *Contract) advanceRecurring(r *RecurringBalance, now Nanos) {
 		for _, sg := range cm.Segments {
 			if sg.ID == r.SegmentID && !sg.Expired {
 				sg.Amount = sg.Amount.Add(amount)
-				sg.SeatAdjustments = append(sg.SeatAdjustments, SeatAdjustment{At: st.At, Amount: amount})
+				sg.EditExtra(func(x *SegmentExtra) {
+					x.SeatAdjustments = append(x.SeatAdjustments, SeatAdjustment{At: st.At, Amount: amount})
+				})
 			}
 		}
 	}

@@ -27,6 +27,9 @@ type shard struct {
 	rejects rejectTotals
 	// notes are the alert notifications queued during the current run.
 	notes []pendingNote
+	// ids cuts the ids of the contracts, commits and segments the shard
+	// creates from shared blocks (idarena.go).
+	ids idArena
 }
 
 // shardWork is either a run of apply tasks or a read.

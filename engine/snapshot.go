@@ -63,7 +63,7 @@ type shardCapture struct {
 // snapJob coordinates the copy-on-write of one snapshot between the shards
 // and the writer.
 type snapJob struct {
-	gen    uint64
+	gen    uint32
 	encode CustomerEncoder
 	mu     sync.Mutex
 	saved  map[*Customer][]byte // encoded by a shard before it changed them
@@ -246,7 +246,7 @@ func (e *Engine) Restore(st *State) error {
 		if _, dup := handles[c.ID]; dup {
 			return fmt.Errorf("restore: customer %s appears twice", c.ID)
 		}
-		h := &CustomerHandle{ID: c.ID, Shard: e.shardOf(c.ID)}
+		h := &CustomerHandle{ID: c.ID, Shard: int32(e.shardOf(c.ID))}
 		h.view.Store(emptyView)
 		handles[c.ID] = h
 		entries[c.ID] = h
@@ -282,12 +282,13 @@ func (e *Engine) Restore(st *State) error {
 	e.unknownRejects.Store(st.UnknownRejects)
 	e.dedupFloor.Store(st.DedupFloor)
 	e.dir.bulkLoad(entries)
-	e.alertOwners.Range(func(k, _ any) bool { e.alertOwners.Delete(k); return true })
+	alertOwners := map[string]*CustomerHandle{}
 	for _, c := range st.Customers {
 		for _, a := range c.Alerts {
-			e.alertOwners.Store(a.ID, handles[c.ID])
+			alertOwners[a.ID] = handles[c.ID]
 		}
 	}
+	e.alertOwners.reset(alertOwners)
 	e.restoreWorkflowOwners(st.Customers, handles)
 	e.orderMu.Lock()
 	e.customerOrder = append([]string(nil), st.CustomerOrder...)

@@ -76,7 +76,7 @@ func (k *Contract) periodBounds(t Nanos) (Nanos, Nanos) {
 		s = firstOfMonth(t)
 		e = addMonths(s, 1)
 	} else {
-		s, e = anchoredPeriod(k.StatementAnchor, frequencyMonths(k.StatementFrequency), t)
+		s, e = anchoredPeriod(k.StatementAnchor, frequencyMonths(k.StatementFrequency()), t)
 	}
 	if s < k.StartingAt {
 		s = k.StartingAt

@@ -271,7 +271,7 @@ func (k *Contract) lineDescription(l *InvoiceLine, cat *Catalog) string {
 			name += " (" + strings.Join(l.GroupValues, ", ") + ")"
 		}
 	case LineScheduled:
-		if ch := k.ScheduledCharge(l.ChargeID); ch != nil && ch.Name != "" {
+		if ch := k.ScheduledCharge(l.ChargeID()); ch != nil && ch.Name != "" {
 			name = ch.Name
 		}
 	case LineAppliedCommit, LineCommitPurchase:

@@ -402,7 +402,7 @@ func (k *Contract) chargeSubscription(sub *Subscription, rc *RateCard, start, en
 			}
 			inv.Lines = append(inv.Lines, &InvoiceLine{
 				Type: LineSubscription, ProductID: sub.ProductID, CreditTypeID: rc.FiatCreditTypeID,
-				Quantity: q, UnitPrice: price, Total: total, ChargeID: sub.ID, ItemID: ch.ID,
+				Quantity: q, Total: total, Item: NewLineItem(sub.ID, ch.ID, price),
 			})
 			inv.Total = inv.Total.Add(total)
 			ch.InvoiceID = inv.ID

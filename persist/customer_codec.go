@@ -278,11 +278,11 @@ func appendCustomerTrailer(dst []byte, c *engine.Customer) ([]byte, int) {
 		}
 	}
 	w.varint(c.NextDue)
-	w.uvarint(c.Seq)
+	w.uvarint(uint64(c.Seq))
 	w.alerts(c.Alerts)
 	at := len(w.b)
-	w.varint(c.UpdatedAt)
-	w.varint(c.ArchivedAt)
+	w.varint(c.UpdatedAt())
+	w.varint(c.ArchivedAt())
 	for _, k := range c.Contracts {
 		w.varint(k.ArchivedAt)
 	}
@@ -320,17 +320,17 @@ func (w *binWriter) alerts(list []*engine.Alert) {
 		}
 		w.str(a.GroupKey)
 		w.str(a.GroupValue)
-		w.strs(a.InvoiceTypesFilter)
+		w.strs(a.InvoiceTypesFilter())
 		w.boolean(a.BlockOnAlarm)
-		w.str(a.UniquenessKey)
+		w.str(a.UniquenessKey())
 		w.boolean(a.KeyReleased)
 		w.varint(a.CreatedAt)
 		w.varint(a.UpdatedAt)
 		w.varint(a.ArchivedAt)
 		w.str(a.Status)
-		w.str(a.GroupInvoiceID)
-		w.varint(a.GroupInvoiceStart)
-		w.amt(a.GroupSpend)
+		w.str(a.GroupInvoiceID())
+		w.varint(a.GroupInvoiceStart())
+		w.amt(a.GroupSpend())
 	}
 }
 
@@ -354,17 +354,19 @@ func (r *binReader) alerts() []*engine.Alert {
 		}
 		a.GroupKey = r.str()
 		a.GroupValue = r.str()
-		a.InvoiceTypesFilter = r.strs()
+		var x engine.AlertExtra
+		x.InvoiceTypesFilter = r.strs()
 		a.BlockOnAlarm = r.boolean()
-		a.UniquenessKey = r.str()
+		x.UniquenessKey = r.str()
 		a.KeyReleased = r.boolean()
 		a.CreatedAt = r.varint()
 		a.UpdatedAt = r.varint()
 		a.ArchivedAt = r.varint()
 		a.Status = r.str()
-		a.GroupInvoiceID = r.str()
-		a.GroupInvoiceStart = r.varint()
-		a.GroupSpend = r.amount(r)
+		x.GroupInvoiceID = r.str()
+		x.GroupInvoiceStart = r.varint()
+		x.GroupSpend = r.amount(r)
+		a.SetExtra(x)
 		out[i] = a
 	}
 	return out
@@ -420,9 +422,9 @@ func (w *binWriter) contract(k *engine.Contract) {
 			w.amt(l.Quantity)
 			w.amt(l.Total)
 			w.strs(l.GroupValues)
-			w.str(l.ChargeID)
-			w.str(l.ItemID)
-			w.amt(l.UnitPrice)
+			w.str(l.ChargeID())
+			w.str(l.ItemID())
+			w.amt(l.UnitPrice())
 		}
 		w.amt(inv.Total)
 		w.uvarint(uint64(len(inv.Aggs)))
@@ -440,9 +442,9 @@ func (w *binWriter) contract(k *engine.Contract) {
 		w.externalInvoice(inv.External)
 	}
 	w.boolean(k.FoundationRules)
-	w.str(k.MultiplierPrioritization)
-	w.str(k.StatementFrequency)
-	w.str(k.StatementDay)
+	w.str(k.MultiplierPrioritization())
+	w.str(k.StatementFrequency())
+	w.str(k.StatementDay())
 	w.varint(k.StatementAnchor)
 	w.varint(k.InvoiceGracePeriod)
 	w.presence(k.ScheduledCharges == nil, len(k.ScheduledCharges))
@@ -514,7 +516,7 @@ func (w *binWriter) commit(cm *engine.Commit) {
 	}
 	w.strMap(cm.CustomFields)
 	w.varint(cm.CreatedAt)
-	w.uvarint(cm.Seq)
+	w.uvarint(uint64(cm.Seq))
 	w.uvarint(uint64(len(cm.Segments)))
 	for _, s := range cm.Segments {
 		w.str(s.ID)
@@ -540,11 +542,11 @@ func (w *binWriter) commit(cm *engine.Commit) {
 		w.str(it.InvoiceID)
 	}
 	for _, s := range cm.Segments {
-		w.str(s.TrueUpInvoiceID)
+		w.str(s.TrueUpInvoiceID())
 	}
 	for _, s := range cm.Segments {
-		w.presence(s.SeatAdjustments == nil, len(s.SeatAdjustments))
-		for _, a := range s.SeatAdjustments {
+		w.presence(s.SeatAdjustments() == nil, len(s.SeatAdjustments()))
+		for _, a := range s.SeatAdjustments() {
 			w.varint(a.At)
 			w.amt(a.Amount)
 		}
@@ -790,13 +792,17 @@ func DecodeCustomer(b []byte, intern map[string]string) (*engine.Customer, error
 		}
 	}
 	c.NextDue = r.varint()
-	c.Seq = r.uvarint()
+	if seq := r.uvarint(); seq > math.MaxUint32 {
+		r.fail(fmt.Errorf("customer %s: sequence number %d out of range", c.ID, seq))
+	} else {
+		c.Seq = uint32(seq)
+	}
 	if r.layout >= 5 {
 		c.Alerts = r.alerts()
 	}
 	if r.layout >= 10 {
-		c.UpdatedAt = r.varint()
-		c.ArchivedAt = r.varint()
+		// In record order (a call's arguments run left to right).
+		c.SetAdmin(r.varint(), r.varint())
 		for _, k := range c.Contracts {
 			k.ArchivedAt = r.varint()
 			k.Archived = k.ArchivedAt != 0
@@ -888,9 +894,8 @@ func (r *binReader) contract() *engine.Contract {
 					l.Total = r.amount(r)
 					if r.layout >= 3 {
 						l.GroupValues = r.strs()
-						l.ChargeID = r.str()
-						l.ItemID = r.uniqueStr()
-						l.UnitPrice = r.amount(r)
+						// In record order (a call's arguments run left to right).
+						l.Item = engine.NewLineItem(r.str(), r.uniqueStr(), r.amount(r))
 					}
 					inv.Lines[j] = l
 				}
@@ -929,9 +934,8 @@ func (r *binReader) contract() *engine.Contract {
 	k.FoundationRules = r.layout < 3
 	if r.layout >= 3 {
 		k.FoundationRules = r.boolean()
-		k.MultiplierPrioritization = r.str()
-		k.StatementFrequency = r.str()
-		k.StatementDay = r.str()
+		// In record order (a call's arguments run left to right).
+		k.Terms = engine.ContractTermsOf(r.str(), r.str(), r.str())
 		k.StatementAnchor = r.varint()
 		k.InvoiceGracePeriod = r.varint()
 		if n := r.uvarint(); n > 0 {
@@ -1008,7 +1012,11 @@ func (r *binReader) commit() *engine.Commit {
 	}
 	cm.CustomFields = r.strMap()
 	cm.CreatedAt = r.varint()
-	cm.Seq = r.uvarint()
+	if seq := r.uvarint(); seq > math.MaxUint32 {
+		r.fail(fmt.Errorf("commit %s: sequence number %d out of range", cm.ID, seq))
+	} else {
+		cm.Seq = uint32(seq)
+	}
 	if n := r.count(r.uvarint()); n > 0 {
 		cm.Segments = make([]*engine.Segment, n)
 		for i := range cm.Segments {
@@ -1048,17 +1056,19 @@ func (r *binReader) commit() *engine.Commit {
 			it.InvoiceID = r.str()
 		}
 		for _, s := range cm.Segments {
-			s.TrueUpInvoiceID = r.str()
+			id := r.str()
+			s.EditExtra(func(x *engine.SegmentExtra) { x.TrueUpInvoiceID = id })
 		}
 	}
 	if r.layout >= 6 {
 		for _, s := range cm.Segments {
 			if n := r.uvarint(); n > 0 {
-				s.SeatAdjustments = make([]engine.SeatAdjustment, r.count(n-1))
-				for j := range s.SeatAdjustments {
-					s.SeatAdjustments[j].At = r.varint()
-					s.SeatAdjustments[j].Amount = r.amount(r)
+				seats := make([]engine.SeatAdjustment, r.count(n-1))
+				for j := range seats {
+					seats[j].At = r.varint()
+					seats[j].Amount = r.amount(r)
 				}
+				s.EditExtra(func(x *engine.SegmentExtra) { x.SeatAdjustments = seats })
 			}
 		}
 	}

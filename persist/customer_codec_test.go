@@ -198,14 +198,14 @@ func TestCustomerCodecReadsLayout2(t *testing.T) {
 func TestCustomerCodecLayout3Fields(t *testing.T) {
 	c := fullCustomer()
 	k := c.Contracts[0]
-	k.StatementFrequency, k.StatementDay, k.StatementAnchor, k.InvoiceGracePeriod = engine.FrequencyQuarterly, engine.DayContractStart, 77, 86400e9
+	k.Terms, k.StatementAnchor, k.InvoiceGracePeriod = engine.ContractTermsOf("", engine.FrequencyQuarterly, engine.DayContractStart), 77, 86400e9
 	k.ScheduledCharges = []*engine.ScheduledCharge{
 		{ID: "sc", ProductID: "p", Name: "AI", CreditTypeID: engine.USDCreditTypeID, CustomFields: map[string]string{"a": "b"}, CreatedAt: 5, ArchivedAt: 6,
 			Items: []engine.ChargeItem{{ID: "it", Timestamp: 8, Amount: amt("1000"), UnitPrice: amt("500"), Quantity: amt("2"), InvoiceID: "inv"}}},
 		{ID: "sc2", Items: []engine.ChargeItem{}},
 	}
 	k.Invoices[0].LastUsageAt = 42
-	k.Invoices[0].Lines = append(k.Invoices[0].Lines, &engine.InvoiceLine{Type: engine.LineScheduled, ProductID: "p", ChargeID: "sc", ItemID: "it", UnitPrice: amt("500"), Quantity: amt("2"), Total: amt("1000")})
+	k.Invoices[0].Lines = append(k.Invoices[0].Lines, &engine.InvoiceLine{Type: engine.LineScheduled, ProductID: "p", Item: engine.NewLineItem("sc", "it", amt("500")), Quantity: amt("2"), Total: amt("1000")})
 	k.Balances[0].ArchivedAt = 9
 	c.Contracts[1].ScheduledCharges = []*engine.ScheduledCharge{}
 	got, err := DecodeCustomer(AppendCustomer(nil, c), nil)
@@ -249,7 +249,7 @@ func legacyCommits(c *engine.Customer) {
 func TestCustomerCodecReadsLayout3(t *testing.T) {
 	c := fullCustomer()
 	k := c.Contracts[0]
-	k.StatementFrequency, k.InvoiceGracePeriod = engine.FrequencyQuarterly, 86400e9
+	k.Terms, k.InvoiceGracePeriod = engine.ContractTermsOf("", engine.FrequencyQuarterly, ""), 86400e9
 	k.Balances[0].ArchivedAt = 9
 	k.Balances[0].Type = engine.CommitPostpaid
 	legacyCommits(c)
@@ -274,7 +274,7 @@ func TestCustomerCodecLayout4Fields(t *testing.T) {
 	cm := c.Contracts[0].Balances[0]
 	cm.Type, cm.DoNotInvoice = engine.CommitPostpaid, true
 	cm.InvoiceSchedule[0].UnitPrice, cm.InvoiceSchedule[0].Quantity, cm.InvoiceSchedule[0].InvoiceID = money.MustParse("2.5"), money.MustParse("4"), "inv"
-	cm.Segments[0].TrueUpInvoiceID = "inv"
+	cm.Segments[0].Extra = &engine.SegmentExtra{TrueUpInvoiceID: "inv"}
 	c.Contracts[0].Balances[1].LegacyRules = true
 	got, err := DecodeCustomer(AppendCustomer(nil, c), nil)
 	if err != nil {
@@ -292,9 +292,10 @@ func TestCustomerCodecLayout5Alerts(t *testing.T) {
 	c := fullCustomer()
 	c.Alerts = []*engine.Alert{
 		{ID: "a1", Name: "soft", Type: engine.AlertSpend, Threshold: amt("5000.5"), CreditTypeID: engine.USDCreditTypeID,
-			GroupKey: "user_id", GroupValue: "u1", InvoiceTypesFilter: []string{}, BlockOnAlarm: true, UniquenessKey: "k", KeyReleased: true,
-			CreatedAt: 1, UpdatedAt: 2, ArchivedAt: 3, Status: engine.AlertInAlarm, GroupInvoiceID: "inv", GroupInvoiceStart: -4, GroupSpend: amt("12.25")},
-		{ID: "a2", Type: engine.AlertLowCommit, InvoiceTypesFilter: []string{"USAGE"}},
+			GroupKey: "user_id", GroupValue: "u1", BlockOnAlarm: true, KeyReleased: true,
+			CreatedAt: 1, UpdatedAt: 2, ArchivedAt: 3, Status: engine.AlertInAlarm,
+			Extra: &engine.AlertExtra{UniquenessKey: "k", InvoiceTypesFilter: []string{}, GroupInvoiceID: "inv", GroupInvoiceStart: -4, GroupSpend: amt("12.25")}},
+		{ID: "a2", Type: engine.AlertLowCommit, Extra: &engine.AlertExtra{InvoiceTypesFilter: []string{"USAGE"}}},
 		// A usage alert keeps its metric in the credit type's place.
 		{ID: "a3", Type: engine.AlertUsage, BillableMetricID: "m1", GroupKey: "region", GroupValue: "eu", Status: engine.AlertOK},
 	}
@@ -319,8 +320,8 @@ func TestCustomerCodecLayout5Alerts(t *testing.T) {
 func TestCustomerCodecLayout6Fields(t *testing.T) {
 	c := fullCustomer()
 	k := c.Contracts[0]
-	k.Balances[0].Segments[0].SeatAdjustments = []engine.SeatAdjustment{{At: 7, Amount: amt("50")}, {At: 8, Amount: amt("33.33")}}
-	k.Balances[1].Segments[0].SeatAdjustments = []engine.SeatAdjustment{}
+	k.Balances[0].Segments[0].Extra = &engine.SegmentExtra{SeatAdjustments: []engine.SeatAdjustment{{At: 7, Amount: amt("50")}, {At: 8, Amount: amt("33.33")}}}
+	k.Balances[1].Segments[0].Extra = &engine.SegmentExtra{SeatAdjustments: []engine.SeatAdjustment{}}
 	k.Subscriptions = []*engine.Subscription{{ID: "sub", Name: "Team", ProductID: "team", BillingFrequency: engine.FrequencyAnnual,
 		CollectionSchedule: engine.CollectAdvance, IsProrated: true, InvoiceBehavior: engine.BillImmediately, StartingAt: 1, EndingBefore: 99, CreatedAt: 1,
 		Quantities: []engine.QuantityStep{{At: 1, Quantity: amt("4")}, {At: 5, Quantity: amt("5")}}, StepsDone: 2, NextPeriod: 50, PeriodStart: 1, PeriodEnd: 50,
@@ -346,7 +347,7 @@ func TestCustomerCodecLayout6Fields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k := old.Contracts[0]; k.Subscriptions != nil || k.Recurring != nil || k.Balances[0].Segments[0].SeatAdjustments != nil {
+	if k := old.Contracts[0]; k.Subscriptions != nil || k.Recurring != nil || k.Balances[0].Segments[0].SeatAdjustments() != nil {
 		t.Fatal("a layout 4 record must read without seats")
 	}
 	for n := 1; n < len(b); n += 7 {
@@ -363,7 +364,7 @@ func TestCustomerCodecLayout6Fields(t *testing.T) {
 func TestCustomerCodecLayout8Payments(t *testing.T) {
 	c := fullCustomer()
 	k := c.Contracts[0]
-	k.Balances[0].GateType, k.Balances[0].GateStatus, k.Balances[0].WorkflowID = engine.GateExternal, engine.GatePaid, "wf-0"
+	k.Balances[0].SetGate(engine.CommitGate{Type: engine.GateExternal, Status: engine.GatePaid, WorkflowID: "wf-0"})
 	prio := amt("5")
 	k.Recharge = &engine.RechargeConfig{IsEnabled: true, Threshold: amt("500"), RechargeTo: amt("2000"), GateType: engine.GateExternal,
 		Commit: engine.ThresholdCommit{ProductID: "p", Name: "Recharge", Priority: &prio, ApplicableProductIDs: []string{"p"}}}
@@ -372,8 +373,8 @@ func TestCustomerCodecLayout8Payments(t *testing.T) {
 	k.Workflows = []*engine.PaymentWorkflow{{ID: "wf-0", Type: engine.WorkflowManualCommit, CommitID: "cm", GateType: engine.GateExternal, Status: engine.GatePaid,
 		InvoiceID: "inv-wf", Amount: amt("2000"), CreditType: engine.USDCreditTypeID, CreatedAt: 4, SettledAt: 5, Notified: true},
 		{ID: "wf-1", Type: engine.WorkflowRecharge, CommitID: "g", Status: engine.GateFailed, ErrorMessage: "card declined"}}
-	k.Gated = []*engine.Commit{{ID: "g", Type: engine.CommitPrepaid, GateType: engine.GateExternal, GateStatus: engine.GateFailed, WorkflowID: "wf-1",
-		VoidReason: "card declined", Segments: []*engine.Segment{{ID: "gs", Amount: amt("1500"), StartingAt: 1, EndingBefore: 9}}}}
+	k.Gated = []*engine.Commit{{ID: "g", Type: engine.CommitPrepaid, PaymentGate: &engine.CommitGate{Type: engine.GateExternal, Status: engine.GateFailed, WorkflowID: "wf-1",
+		VoidReason: "card declined"}, Segments: []*engine.Segment{{ID: "gs", Amount: amt("1500"), StartingAt: 1, EndingBefore: 9}}}}
 	b := AppendCustomer(nil, c)
 	if b[0] != customerLayout {
 		t.Fatalf("layout %d, want %d", b[0], customerLayout)
@@ -394,7 +395,7 @@ func TestCustomerCodecLayout8Payments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k := old.Contracts[0]; k.Recharge != nil || k.SpendThreshold != nil || k.Workflows != nil || k.Gated != nil || k.Balances[0].GateStatus != "" {
+	if k := old.Contracts[0]; k.Recharge != nil || k.SpendThreshold != nil || k.Workflows != nil || k.Gated != nil || k.Balances[0].GateStatus() != "" {
 		t.Fatal("a layout 6 record must read without payments")
 	}
 	if _, err := DecodeCustomer(append([]byte{7}, b[1:]...), nil); err == nil {

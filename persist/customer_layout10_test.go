@@ -27,7 +27,7 @@ func TestCustomerCodecLayout10Archive(t *testing.T) {
 		t.Fatalf("layout 9 record reads back as another customer: %v", err)
 	}
 
-	c.UpdatedAt, c.ArchivedAt = 111, 222
+	c.SetAdmin(111, 222)
 	c.Contracts[0].ArchivedAt, c.Contracts[0].Archived = 333, true
 	b := AppendCustomer(nil, c)
 	if b[0] != customerLayout {
@@ -37,8 +37,8 @@ func TestCustomerCodecLayout10Archive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.UpdatedAt != 111 || got.ArchivedAt != 222 || got.Contracts[0].ArchivedAt != 333 || !got.Contracts[0].Archived {
-		t.Fatalf("read back updated %d archived %d, contract %d/%t", got.UpdatedAt, got.ArchivedAt, got.Contracts[0].ArchivedAt, got.Contracts[0].Archived)
+	if got.UpdatedAt() != 111 || got.ArchivedAt() != 222 || got.Contracts[0].ArchivedAt != 333 || !got.Contracts[0].Archived {
+		t.Fatalf("read back updated %d archived %d, contract %d/%t", got.UpdatedAt(), got.ArchivedAt(), got.Contracts[0].ArchivedAt, got.Contracts[0].Archived)
 	}
 	if !reflect.DeepEqual(AppendCustomer(nil, got), b) {
 		t.Fatal("the record does not re-encode to itself")

@@ -76,13 +76,13 @@ func appendCustomer(dst []byte, c *engine.Customer, layout byte, amount func(*bi
 		}
 	}
 	w.varint(c.NextDue)
-	w.uvarint(c.Seq)
+	w.uvarint(uint64(c.Seq))
 	if w.layout >= 5 {
 		w.alerts(c.Alerts)
 	}
 	if w.layout >= 10 {
-		w.varint(c.UpdatedAt)
-		w.varint(c.ArchivedAt)
+		w.varint(c.UpdatedAt())
+		w.varint(c.ArchivedAt())
 		for _, k := range c.Contracts {
 			w.varint(k.ArchivedAt)
 		}
@@ -120,17 +120,17 @@ func (w *layoutWriter) alerts(list []*engine.Alert) {
 		}
 		w.str(a.GroupKey)
 		w.str(a.GroupValue)
-		w.strs(a.InvoiceTypesFilter)
+		w.strs(a.InvoiceTypesFilter())
 		w.boolean(a.BlockOnAlarm)
-		w.str(a.UniquenessKey)
+		w.str(a.UniquenessKey())
 		w.boolean(a.KeyReleased)
 		w.varint(a.CreatedAt)
 		w.varint(a.UpdatedAt)
 		w.varint(a.ArchivedAt)
 		w.str(a.Status)
-		w.str(a.GroupInvoiceID)
-		w.varint(a.GroupInvoiceStart)
-		w.amt(a.GroupSpend)
+		w.str(a.GroupInvoiceID())
+		w.varint(a.GroupInvoiceStart())
+		w.amt(a.GroupSpend())
 	}
 }
 
@@ -187,9 +187,9 @@ func (w *layoutWriter) contract(k *engine.Contract) {
 			w.amt(l.Total)
 			if w.layout >= 3 {
 				w.strs(l.GroupValues)
-				w.str(l.ChargeID)
-				w.str(l.ItemID)
-				w.amt(l.UnitPrice)
+				w.str(l.ChargeID())
+				w.str(l.ItemID())
+				w.amt(l.UnitPrice())
 			}
 		}
 		w.amt(inv.Total)
@@ -213,9 +213,9 @@ func (w *layoutWriter) contract(k *engine.Contract) {
 	}
 	if w.layout >= 3 {
 		w.boolean(k.FoundationRules)
-		w.str(k.MultiplierPrioritization)
-		w.str(k.StatementFrequency)
-		w.str(k.StatementDay)
+		w.str(k.MultiplierPrioritization())
+		w.str(k.StatementFrequency())
+		w.str(k.StatementDay())
 		w.varint(k.StatementAnchor)
 		w.varint(k.InvoiceGracePeriod)
 		w.presence(k.ScheduledCharges == nil, len(k.ScheduledCharges))
@@ -284,7 +284,7 @@ func (w *layoutWriter) commit(cm *engine.Commit) {
 	}
 	w.strMap(cm.CustomFields)
 	w.varint(cm.CreatedAt)
-	w.uvarint(cm.Seq)
+	w.uvarint(uint64(cm.Seq))
 	w.uvarint(uint64(len(cm.Segments)))
 	for _, s := range cm.Segments {
 		w.str(s.ID)
@@ -313,13 +313,13 @@ func (w *layoutWriter) commit(cm *engine.Commit) {
 			w.str(it.InvoiceID)
 		}
 		for _, s := range cm.Segments {
-			w.str(s.TrueUpInvoiceID)
+			w.str(s.TrueUpInvoiceID())
 		}
 	}
 	if w.layout >= 6 {
 		for _, s := range cm.Segments {
-			w.presence(s.SeatAdjustments == nil, len(s.SeatAdjustments))
-			for _, a := range s.SeatAdjustments {
+			w.presence(s.SeatAdjustments() == nil, len(s.SeatAdjustments()))
+			for _, a := range s.SeatAdjustments() {
 				w.varint(a.At)
 				w.amt(a.Amount)
 			}

@@ -19,7 +19,7 @@ func (w *binWriter) manualEntries(c *engine.Customer) {
 	for _, k := range c.Contracts {
 		for _, cm := range k.Balances {
 			for _, s := range cm.Segments {
-				if len(s.ManualAdjustments) > 0 {
+				if len(s.ManualAdjustments()) > 0 {
 					n++
 				}
 			}
@@ -29,14 +29,14 @@ func (w *binWriter) manualEntries(c *engine.Customer) {
 	for i, k := range c.Contracts {
 		for j, cm := range k.Balances {
 			for l, s := range cm.Segments {
-				if len(s.ManualAdjustments) == 0 {
+				if len(s.ManualAdjustments()) == 0 {
 					continue
 				}
 				w.uvarint(uint64(i))
 				w.uvarint(uint64(j))
 				w.uvarint(uint64(l))
-				w.uvarint(uint64(len(s.ManualAdjustments)))
-				for _, a := range s.ManualAdjustments {
+				w.uvarint(uint64(len(s.ManualAdjustments())))
+				for _, a := range s.ManualAdjustments() {
 					w.varint(a.At)
 					w.amt(a.Amount)
 					w.str(a.Reason)
@@ -57,12 +57,13 @@ func (r *binReader) manualEntries(c *engine.Customer) {
 			return
 		}
 		s := c.Contracts[i].Balances[j].Segments[l]
-		s.ManualAdjustments = make([]engine.ManualAdjustment, r.count(r.uvarint()))
-		for e := range s.ManualAdjustments {
-			a := &s.ManualAdjustments[e]
+		entries := make([]engine.ManualAdjustment, r.count(r.uvarint()))
+		for e := range entries {
+			a := &entries[e]
 			a.At = r.varint()
 			a.Amount = r.amount(r)
 			a.Reason = r.str()
 		}
+		s.EditExtra(func(x *engine.SegmentExtra) { x.ManualAdjustments = entries })
 	}
 }

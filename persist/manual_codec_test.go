@@ -13,8 +13,8 @@ import (
 // balance's segment (one below zero).
 func manualCustomer() *engine.Customer {
 	c := fullCustomer()
-	c.Contracts[0].Balances[1].Segments[0].ManualAdjustments = []engine.ManualAdjustment{
-		{At: 3, Amount: amt("125.5"), Reason: "outage refund"}, {At: 4, Amount: amt("-200"), Reason: "chargeback"}}
+	c.Contracts[0].Balances[1].Segments[0].Extra = &engine.SegmentExtra{ManualAdjustments: []engine.ManualAdjustment{
+		{At: 3, Amount: amt("125.5"), Reason: "outage refund"}, {At: 4, Amount: amt("-200"), Reason: "chargeback"}}}
 	return c
 }
 
@@ -32,8 +32,8 @@ func TestCustomerCodecLayout11Manual(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(got.Contracts[0].Balances[1].Segments[0].ManualAdjustments, c.Contracts[0].Balances[1].Segments[0].ManualAdjustments) {
-		t.Fatalf("read back %+v", got.Contracts[0].Balances[1].Segments[0].ManualAdjustments)
+	if !reflect.DeepEqual(got.Contracts[0].Balances[1].Segments[0].ManualAdjustments(), c.Contracts[0].Balances[1].Segments[0].ManualAdjustments()) {
+		t.Fatalf("read back %+v", got.Contracts[0].Balances[1].Segments[0].ManualAdjustments())
 	}
 	if !bytes.Equal(AppendCustomer(nil, got), b) {
 		t.Fatal("a layout 11 record does not re-encode to itself")

@@ -11,17 +11,16 @@ import "burndown/engine"
 
 // commitGate writes a commit's payment gate (layout 8).
 func (w *binWriter) commitGate(cm *engine.Commit) {
-	w.str(cm.GateType)
-	w.str(cm.GateStatus)
-	w.str(cm.WorkflowID)
-	w.str(cm.VoidReason)
+	g := cm.Gate()
+	w.str(g.Type)
+	w.str(g.Status)
+	w.str(g.WorkflowID)
+	w.str(g.VoidReason)
 }
 
 func (r *binReader) commitGate(cm *engine.Commit) {
-	cm.GateType = r.str()
-	cm.GateStatus = r.str()
-	cm.WorkflowID = r.uniqueStr()
-	cm.VoidReason = r.str()
+	// Read in record order (a composite literal's calls run left to right).
+	cm.SetGate(engine.CommitGate{Type: r.str(), Status: r.str(), WorkflowID: r.uniqueStr(), VoidReason: r.str()})
 }
 
 func (w *binWriter) thresholdCommit(tc *engine.ThresholdCommit) {

@@ -108,8 +108,8 @@ func renderCommit(cm *engine.Commit, k *engine.Contract, cat *engine.Catalog, no
 		}
 		out.InvoiceSchedule = is
 	}
-	out.PaymentGateStatus = cm.GateStatus
-	out.VoidReason = cm.VoidReason
+	out.PaymentGateStatus = cm.GateStatus()
+	out.VoidReason = cm.VoidReason()
 	if opts.balance {
 		b := amountNum(cm.BalanceAt(now))
 		if cm.InGate() {

@@ -397,7 +397,7 @@ func renderContract(c *engine.Customer, k *engine.Contract, cat *engine.Catalog,
 		Overrides: []overrideOut{}, ScheduledCharges: renderCharges(k, cat), Transitions: []struct{}{},
 		RecurringCommits: renderRecurring(k, cat, false), RecurringCredits: renderRecurring(k, cat, true),
 		UsageStatementSchedule:           statementScheduleOut(k),
-		MultiplierOverridePrioritization: k.MultiplierPrioritization,
+		MultiplierOverridePrioritization: k.MultiplierPrioritization(),
 		ScheduledChargesOnUsageInvoices:  scheduledOnUsage(k),
 		UsageFilter:                      renderUsageFilter(k),
 	}
@@ -453,7 +453,7 @@ func renderContract(c *engine.Customer, k *engine.Contract, cat *engine.Catalog,
 // billing_anchor_date}; contracts from before schedules are monthly from
 // the first of their start's month.
 func statementScheduleOut(k *engine.Contract) map[string]string {
-	freq, anchor := k.StatementFrequency, k.StatementAnchor
+	freq, anchor := k.StatementFrequency(), k.StatementAnchor
 	if freq == "" {
 		freq = engine.FrequencyMonthly
 	}

@@ -48,7 +48,7 @@ func renderCustomer(c *engine.Customer) customerOut {
 		CustomFields: fields, CreatedAt: tsv(c.CreatedAt), UpdatedAt: tsv(c.Updated()),
 	}
 	if c.IsArchived() {
-		at := tsv(c.ArchivedAt)
+		at := tsv(c.ArchivedAt())
 		out.ArchivedAt = &at
 	}
 	return out

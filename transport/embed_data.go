@@ -91,7 +91,7 @@ func embedCommits(rd engine.CustomerRead) ([]embedCommit, []embedTotal) {
 	for _, k := range rd.Customer.Contracts {
 		for _, cm := range k.ListedCommits() {
 			ec := embedCommit{ID: cm.ID, Kind: commitKinds[cm.Type], Type: cm.Type, Name: cm.Name,
-				CreditType: creditTypeOf(rd.Catalog, cm.CreditTypeID), PaymentGateStatus: cm.GateStatus}
+				CreditType: creditTypeOf(rd.Catalog, cm.CreditTypeID), PaymentGateStatus: cm.GateStatus()}
 			if p := rd.Catalog.Products[cm.ProductID]; p != nil {
 				ec.ProductName = p.Name
 			}

@@ -109,9 +109,9 @@ func renderInvoice(c *engine.Customer, k *engine.Contract, inv *engine.Invoice, 
 			li.Quantity = &q
 		case engine.LineScheduled:
 			product(l.ProductID)
-			q, p := amountNum(l.Quantity), amountNum(l.UnitPrice)
-			li.Quantity, li.UnitPrice, li.ScheduledChargeID = &q, &p, l.ChargeID
-			if ch := k.ScheduledCharge(l.ChargeID); ch != nil && ch.Name != "" {
+			q, p := amountNum(l.Quantity), amountNum(l.UnitPrice())
+			li.Quantity, li.UnitPrice, li.ScheduledChargeID = &q, &p, l.ChargeID()
+			if ch := k.ScheduledCharge(l.ChargeID()); ch != nil && ch.Name != "" {
 				li.Name = ch.Name
 			}
 		case engine.LineAppliedCommit:
@@ -141,7 +141,7 @@ func renderInvoice(c *engine.Customer, k *engine.Contract, inv *engine.Invoice, 
 			}
 		case engine.LineCommitPurchase:
 			product(l.ProductID)
-			q, p := amountNum(l.Quantity), amountNum(l.UnitPrice)
+			q, p := amountNum(l.Quantity), amountNum(l.UnitPrice())
 			li.Quantity, li.UnitPrice, li.CommitID = &q, &p, l.CommitID
 			li.ProductType = "FixedProductListItem"
 			if cm := k.Commit(l.CommitID); cm != nil {
@@ -156,10 +156,10 @@ func renderInvoice(c *engine.Customer, k *engine.Contract, inv *engine.Invoice, 
 			}
 		case engine.LineSubscription:
 			product(l.ProductID)
-			q, p := amountNum(l.Quantity), amountNum(l.UnitPrice)
-			li.Quantity, li.UnitPrice, li.SubscriptionID = &q, &p, l.ChargeID
-			if sub := k.Subscription(l.ChargeID); sub != nil {
-				if ch := sub.Charge(l.ItemID); ch != nil {
+			q, p := amountNum(l.Quantity), amountNum(l.UnitPrice())
+			li.Quantity, li.UnitPrice, li.SubscriptionID = &q, &p, l.ChargeID()
+			if sub := k.Subscription(l.ChargeID()); sub != nil {
+				if ch := sub.Charge(l.ItemID()); ch != nil {
 					li.StartingAt, li.EndingBefore, li.IsProrated = tsv(ch.From), tsv(ch.PeriodEnd), ch.Prorated
 				}
 			}

@@ -133,8 +133,8 @@ func describeCustomer(b *strings.Builder, c *engine.Customer, now engine.Nanos) 
 // ledger, indented by indent.
 func describeBalance(b *strings.Builder, indent string, cm *engine.Commit, now engine.Nanos) {
 	fmt.Fprintf(b, "%sbalance %s %s %s now=%s\n", indent, cm.ID, cm.Type, cm.CreditTypeID, cm.BalanceAt(now).String())
-	if cm.GateType != "" {
-		fmt.Fprintf(b, "%s  gate %s %s workflow=%s\n", indent, cm.GateType, cm.GateStatus, cm.WorkflowID)
+	if cm.GateType() != "" {
+		fmt.Fprintf(b, "%s  gate %s %s workflow=%s\n", indent, cm.GateType(), cm.GateStatus(), cm.WorkflowID())
 	}
 	for _, s := range cm.Segments {
 		fmt.Fprintf(b, "%s  segment %s amount=%s drawn=%s expired=%t left=%s\n", indent, s.ID, s.Amount.String(), s.Drawn.String(), s.Expired, s.ExpiredAmount.String())
@@ -166,13 +166,13 @@ func describeCustomerBalances(b *strings.Builder, c *engine.Customer, now engine
 // since creation's. Customers they never changed (every one of the
 // fixtures written before) print nothing, so those summaries are unchanged.
 func describeAdmin(b *strings.Builder, c *engine.Customer) {
-	if c.UpdatedAt != 0 {
-		fmt.Fprintf(b, "  updated %d\n", c.UpdatedAt)
+	if c.UpdatedAt() != 0 {
+		fmt.Fprintf(b, "  updated %d\n", c.UpdatedAt())
 	}
-	if c.ArchivedAt != 0 {
-		fmt.Fprintf(b, "  archived %d\n", c.ArchivedAt)
+	if c.ArchivedAt() != 0 {
+		fmt.Fprintf(b, "  archived %d\n", c.ArchivedAt())
 	}
-	if c.UpdatedAt != 0 {
+	if c.UpdatedAt() != 0 {
 		for i, bp := range c.BillingProviders {
 			fmt.Fprintf(b, "  billing_provider_configuration %s %s %s %v\n", engine.BillingProviderConfigID(c.ID, i), bp.BillingProvider, bp.DeliveryMethod, bp.Configuration)
 		}
@@ -198,7 +198,7 @@ func describePayments(b *strings.Builder, k *engine.Contract) {
 		fmt.Fprintf(b, "    workflow %s %s %s %s commit=%s amount=%s invoice=%s\n", wf.ID, wf.Type, wf.GateType, wf.Status, wf.CommitID, wf.Amount.String(), wf.InvoiceID)
 	}
 	for _, cm := range k.Gated {
-		fmt.Fprintf(b, "    gated %s %s %s %s\n", cm.ID, cm.Type, cm.GateType, cm.GateStatus)
+		fmt.Fprintf(b, "    gated %s %s %s %s\n", cm.ID, cm.Type, cm.GateType(), cm.GateStatus())
 	}
 }
 
