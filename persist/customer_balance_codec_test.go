@@ -36,14 +36,7 @@ func balancesCustomer() *engine.Customer {
 // record.
 func TestCustomerCodecLayout14Balances(t *testing.T) {
 	c := balancesCustomer()
-	b := AppendCustomer(nil, c)
-	if b[0] != customerLayout {
-		t.Fatalf("layout %d, want %d", b[0], customerLayout)
-	}
-	got, err := DecodeCustomer(b, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, got := roundTripCurrent(t, c)
 	if !reflect.DeepEqual(got.Balances, c.Balances) || !bytes.Equal(AppendCustomer(nil, got), b) {
 		t.Fatalf("a layout 14 (or later) record does not read back to itself: %+v", got.Balances[0].Commit)
 	}

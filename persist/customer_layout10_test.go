@@ -29,14 +29,7 @@ func TestCustomerCodecLayout10Archive(t *testing.T) {
 
 	c.SetAdmin(111, 222)
 	c.Contracts[0].ArchivedAt, c.Contracts[0].Archived = 333, true
-	b := AppendCustomer(nil, c)
-	if b[0] != customerLayout {
-		t.Fatalf("layout %d, want %d", b[0], customerLayout)
-	}
-	got, err := DecodeCustomer(b, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, got := roundTripCurrent(t, c)
 	if got.UpdatedAt() != 111 || got.ArchivedAt() != 222 || got.Contracts[0].ArchivedAt != 333 || !got.Contracts[0].Archived {
 		t.Fatalf("read back updated %d archived %d, contract %d/%t", got.UpdatedAt(), got.ArchivedAt(), got.Contracts[0].ArchivedAt, got.Contracts[0].Archived)
 	}

@@ -24,14 +24,7 @@ func manualCustomer() *engine.Customer {
 // placed on a segment the record does not hold fails the record.
 func TestCustomerCodecLayout11Manual(t *testing.T) {
 	c := manualCustomer()
-	b := AppendCustomer(nil, c)
-	if b[0] != customerLayout {
-		t.Fatalf("layout %d, want %d", b[0], customerLayout)
-	}
-	got, err := DecodeCustomer(b, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, got := roundTripCurrent(t, c)
 	if !reflect.DeepEqual(got.Contracts[0].Balances[1].Segments[0].ManualAdjustments(), c.Contracts[0].Balances[1].Segments[0].ManualAdjustments()) {
 		t.Fatalf("read back %+v", got.Contracts[0].Balances[1].Segments[0].ManualAdjustments())
 	}

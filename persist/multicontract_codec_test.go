@@ -18,14 +18,7 @@ func TestCustomerCodecLayout13Concurrent(t *testing.T) {
 	c := manualCustomer()
 	c.Contracts[0].Concurrent = true
 	c.Contracts[0].UsageFilter = &engine.UsageFilter{GroupKey: "team", GroupValues: []string{"ml", "data"}}
-	b := AppendCustomer(nil, c)
-	if b[0] != customerLayout {
-		t.Fatalf("layout %d, want %d (layout 13 and after hold these)", b[0], customerLayout)
-	}
-	got, err := DecodeCustomer(b, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, got := roundTripCurrent(t, c)
 	if !got.Contracts[0].Concurrent || !reflect.DeepEqual(got.Contracts[0].UsageFilter, c.Contracts[0].UsageFilter) || !bytes.Equal(AppendCustomer(nil, got), b) {
 		t.Fatalf("a layout 13 record does not read back to itself: %+v", got.Contracts[0].UsageFilter)
 	}

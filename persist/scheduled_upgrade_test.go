@@ -2,7 +2,6 @@ package persist_test
 
 import (
 	"encoding/binary"
-	"path/filepath"
 	"testing"
 
 	"burndown/engine"
@@ -57,14 +56,7 @@ func separateInScheduledSteps() map[string]bool {
 func TestGoldenContractsKeepScheduledChargesOnUsageInvoices(t *testing.T) {
 	for _, gb := range goldenBuilds {
 		t.Run(gb.name, func(t *testing.T) {
-			codec, err := persist.NewCodec()
-			if err != nil {
-				t.Fatal(err)
-			}
-			entries, err := golden.ReadLog(filepath.Join(goldenDir(gb.name), "log.bin"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			codec, entries := goldenLog(t, gb.name)
 			for _, le := range entries {
 				_, cmds, err := codec.DecodeEntry(le.Data)
 				if err != nil {

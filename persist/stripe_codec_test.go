@@ -35,14 +35,7 @@ func stripeCustomer() *engine.Customer {
 // customer with any; a position the record does not hold fails it.
 func TestCustomerCodecLayout15StripeGates(t *testing.T) {
 	c := stripeCustomer()
-	b := AppendCustomer(nil, c)
-	if b[0] != customerLayout {
-		t.Fatalf("layout %d, want %d", b[0], customerLayout)
-	}
-	got, err := DecodeCustomer(b, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, got := roundTripCurrent(t, c)
 	k, want := got.Contracts[len(got.Contracts)-1], c.Contracts[len(c.Contracts)-1]
 	if !reflect.DeepEqual(k.Recharge, want.Recharge) || !reflect.DeepEqual(k.SpendThreshold, want.SpendThreshold) ||
 		!reflect.DeepEqual(k.Workflows, want.Workflows) || !bytes.Equal(AppendCustomer(nil, got), b) {

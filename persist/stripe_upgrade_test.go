@@ -1,7 +1,6 @@
 package persist_test
 
 import (
-	"path/filepath"
 	"testing"
 
 	"burndown/engine"
@@ -23,14 +22,7 @@ import (
 func TestGoldenStripeGatesKeepPaymentIntents(t *testing.T) {
 	for _, gb := range goldenBuilds {
 		t.Run(gb.name, func(t *testing.T) {
-			codec, err := persist.NewCodec()
-			if err != nil {
-				t.Fatal(err)
-			}
-			entries, err := golden.ReadLog(filepath.Join(goldenDir(gb.name), "log.bin"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			codec, entries := goldenLog(t, gb.name)
 			configured := 0
 			for _, le := range entries {
 				_, cmds, err := codec.DecodeEntry(le.Data)

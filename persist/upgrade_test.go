@@ -87,6 +87,15 @@ func wantSummary(t *testing.T, build string) string {
 // replayGolden applies a build's fixture log after index from to e.
 func replayGolden(t *testing.T, e *engine.Engine, build string, from uint64) {
 	t.Helper()
+	codec, entries := goldenLog(t, build)
+	if err := golden.Replay(e, codec, entries, from); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// goldenLog is a codec and the log entries of a golden set.
+func goldenLog(t *testing.T, build string) (*persist.Codec, []golden.LogEntry) {
+	t.Helper()
 	codec, err := persist.NewCodec()
 	if err != nil {
 		t.Fatal(err)
@@ -95,9 +104,7 @@ func replayGolden(t *testing.T, e *engine.Engine, build string, from uint64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := golden.Replay(e, codec, entries, from); err != nil {
-		t.Fatal(err)
-	}
+	return codec, entries
 }
 
 func summarize(t *testing.T, e *engine.Engine) string {
@@ -145,14 +152,7 @@ func TestGoldenSnapshotPlusLog(t *testing.T) {
 // the script's commands, it holds every customer administration kind, and
 // snapshot-admin.bin writes its customers section in layout 14.
 func TestGoldenV050IsTheCurrentScript(t *testing.T) {
-	codec, err := persist.NewCodec()
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, err := golden.ReadLog(filepath.Join(goldenDir("v0.5.0"), "log.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	codec, entries := goldenLog(t, "v0.5.0")
 	script := golden.CurrentScript()
 	if len(entries) != len(script) || golden.AdminSnapshotAfter() != 35 {
 		t.Fatalf("%d entries, script has %d (admin snapshot after %d)", len(entries), len(script), golden.AdminSnapshotAfter())
@@ -282,14 +282,7 @@ func TestGoldenReplayQueuesStripeInvoicesOnlyWhereConfigured(t *testing.T) {
 // billing_provider_configuration and STRIPE gates, edit_contract version
 // 3, record_external_invoice version 1).
 func TestGoldenStripeFixtureIsTheFullScript(t *testing.T) {
-	codec, err := persist.NewCodec()
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, err := golden.ReadLog(filepath.Join(goldenDir("v0.4.0"), "log.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	codec, entries := goldenLog(t, "v0.4.0")
 	script := golden.FullScript()
 	if len(entries) != len(script) {
 		t.Fatalf("%d entries, script has %d", len(entries), len(script))
@@ -359,14 +352,7 @@ func entryCommandOffset([]byte) int { return 1 + 8 + 1 }
 // fixtures were written from: their log decodes to exactly its commands, so
 // fixtures written by later builds from the same script are comparable.
 func TestGoldenScriptIsTheFoundationHistory(t *testing.T) {
-	codec, err := persist.NewCodec()
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, err := golden.ReadLog(filepath.Join(goldenDir("v0.1.0"), "log.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	codec, entries := goldenLog(t, "v0.1.0")
 	script := golden.Script()
 	if len(entries) != len(script) {
 		t.Fatalf("%d entries, script has %d", len(entries), len(script))
@@ -388,14 +374,7 @@ func TestGoldenScriptIsTheFoundationHistory(t *testing.T) {
 // that build reads what this one writes for ordinary creates and edits
 // (persist.Registration.WriteAs).
 func TestOlderBuildsCommandsAreWrittenAsTheyWroteThem(t *testing.T) {
-	codec, err := persist.NewCodec()
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, err := golden.ReadLog(filepath.Join(goldenDir("v0.3.0"), "log.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	codec, entries := goldenLog(t, "v0.3.0")
 	seen := map[engine.Kind]int{}
 	for _, le := range entries {
 		_, cmds, err := codec.DecodeEntry(le.Data)
