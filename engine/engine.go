@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -62,10 +63,15 @@ type Entry struct {
 // ReadCustomer and the catalog accessors may be called from any goroutine at
 // any time.
 type Engine struct {
-	cfg     Config
-	catalog atomic.Pointer[Catalog]
-	dir     *directory
-	shards  []*shard
+	// stop is closed by Close: the shard goroutines return, and reads
+	// racing with Close (or made after it) answer ErrClosed instead of
+	// waiting on a shard that is gone.
+	stop     chan struct{}
+	stopOnce sync.Once
+	cfg      Config
+	catalog  atomic.Pointer[Catalog]
+	dir      *directory
+	shards   []*shard
 
 	// now is the latest stamped time applied (monotonic).
 	now atomic.Int64
@@ -141,7 +147,7 @@ func New(cfg Config) *Engine {
 	} else if cfg.InvoiceGracePeriod < 0 {
 		cfg.InvoiceGracePeriod = 0
 	}
-	e := &Engine{cfg: cfg, dir: newDirectory()}
+	e := &Engine{cfg: cfg, dir: newDirectory(), stop: make(chan struct{})}
 	e.catalog.Store(NewCatalog())
 	e.shards = make([]*shard, cfg.Shards)
 	e.shardDue = make([]Nanos, cfg.Shards)
@@ -152,11 +158,14 @@ func New(cfg Config) *Engine {
 	return e
 }
 
-// Close stops the shard goroutines. The engine must not be used afterwards.
+// ErrClosed is the error of a read made after (or racing with) Close.
+var ErrClosed = errors.New("engine: closed")
+
+// Close stops the shard goroutines. It may be called more than once and
+// while reads are in flight (a node closing under its dispatcher): those
+// answer ErrClosed. Applies must not be made after it.
 func (e *Engine) Close() {
-	for _, s := range e.shards {
-		close(s.work)
-	}
+	e.stopOnce.Do(func() { close(e.stop) })
 }
 
 // Config returns the configuration in force.
@@ -259,21 +268,37 @@ func (e *Engine) read(ctx context.Context, idOrAlias string, fn func(c *Customer
 			fn(c, e.catalog.Load(), e.now.Load())
 		}
 	}}
-	select {
-	case e.shards[h.Shard].work <- w:
-	case <-ctx.Done():
-		return false, fmt.Errorf("engine: read %s: %w", idOrAlias, ctx.Err())
+	if err := e.queueRead(ctx, int(h.Shard), w, r); err != nil {
+		return false, fmt.Errorf("engine: read %s: %w", idOrAlias, err)
 	}
+	return r.found, nil
+}
+
+// queueRead hands w to shard i and waits until it has run: ctx's error
+// (or ErrClosed) when ctx ends (or the engine closes) before the shard
+// gets to it, in which case it never runs.
+func (e *Engine) queueRead(ctx context.Context, i int, w shardWork, r *pendingRead) error {
+	select {
+	case e.shards[i].work <- w:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-e.stop:
+		return ErrClosed
+	}
+	var gaveUp error
 	select {
 	case <-r.done:
-		return r.found, nil
+		return nil
 	case <-ctx.Done():
-		if r.state.CompareAndSwap(readQueued, readAbandoned) {
-			return false, fmt.Errorf("engine: read %s: %w", idOrAlias, ctx.Err())
-		}
-		<-r.done // fn is already running: it finishes promptly
-		return r.found, nil
+		gaveUp = ctx.Err()
+	case <-e.stop:
+		gaveUp = ErrClosed
 	}
+	if r.state.CompareAndSwap(readQueued, readAbandoned) {
+		return gaveUp
+	}
+	<-r.done // the read is already running: it finishes promptly
+	return nil
 }
 
 // A pendingRead is queued, then either run by the shard or abandoned by a

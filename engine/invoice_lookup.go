@@ -36,19 +36,8 @@ func (e *Engine) scanShard(ctx context.Context, i int, invoiceID string) (string
 			}
 		}
 	}}
-	select {
-	case e.shards[i].work <- w:
-	case <-ctx.Done():
-		return "", fmt.Errorf("engine: find invoice %s: %w", invoiceID, ctx.Err())
+	if err := e.queueRead(ctx, i, w, r); err != nil {
+		return "", fmt.Errorf("engine: find invoice %s: %w", invoiceID, err)
 	}
-	select {
-	case <-r.done:
-		return owner, nil
-	case <-ctx.Done():
-		if r.state.CompareAndSwap(readQueued, readAbandoned) {
-			return "", fmt.Errorf("engine: find invoice %s: %w", invoiceID, ctx.Err())
-		}
-		<-r.done
-		return owner, nil
-	}
+	return owner, nil
 }

@@ -63,13 +63,18 @@ func newShard(id int, e *Engine) *shard {
 }
 
 func (s *shard) run() {
-	for w := range s.work {
-		if w.read != nil {
-			w.read(s)
-			continue
+	for {
+		select {
+		case w := <-s.work:
+			if w.read != nil {
+				w.read(s)
+				continue
+			}
+			s.execute(w.run)
+			w.run.wg.Done()
+		case <-s.eng.stop:
+			return
 		}
-		s.execute(w.run)
-		w.run.wg.Done()
 	}
 }
 
@@ -209,14 +214,24 @@ func (s *shard) refresh(rateCardID string) {
 
 // onEveryShard runs fn on each shard's goroutine, all shards in parallel,
 // and returns when every one has finished.
+// After Close it returns without waiting for shards that are gone.
 func (e *Engine) onEveryShard(fn func(i int, s *shard)) {
 	var wg sync.WaitGroup
 	for i, sh := range e.shards {
 		wg.Add(1)
-		sh.work <- shardWork{read: func(s *shard) {
+		select {
+		case sh.work <- shardWork{read: func(s *shard) {
 			defer wg.Done()
 			fn(i, s)
-		}}
+		}}:
+		case <-e.stop:
+			return
+		}
 	}
-	wg.Wait()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-e.stop:
+	}
 }
