@@ -85,7 +85,7 @@ var appliedFields = map[string][]string{
 	"/v1/contract-pricing/rate-cards/list":     {},
 	"/v1/contract-pricing/rate-cards/addRate":  append([]string{"rate_card_id"}, rateFields("")...),
 	"/v1/contract-pricing/rate-cards/addRates": append([]string{"rate_card_id"}, rateFields("rates[].")...),
-	"/v1/contracts/create": append(append(append(append([]string{
+	"/v1/contracts/create": append(append(append(append(append([]string{
 		"customer_id", "rate_card_id", "rate_card_alias", "name", "starting_at", "ending_before", "uniqueness_key", "custom_fields",
 		"ending_at",    // the pay-as-you-go guide's spelling of ending_before
 		"prepaid_only", // native: usage beyond the prepaid balance is refused
@@ -98,23 +98,7 @@ var appliedFields = map[string][]string{
 		// The events the contract rates (engine/multicontract.go); a
 		// starting_at other than the contract's is refused.
 		"usage_filter.group_key", "usage_filter.group_values", "usage_filter.starting_at",
-	}, commitFields("commits[].", false)...), commitFields("credits[].", true)...),
-		"commits[].invoice_schedule.credit_type_id",
-		"commits[].invoice_schedule.schedule_items[].timestamp",
-		"commits[].invoice_schedule.schedule_items[].amount",
-		"commits[].invoice_schedule.schedule_items[].unit_price",
-		"commits[].invoice_schedule.schedule_items[].quantity",
-		"commits[].invoice_schedule.do_not_invoice",
-		"commits[].invoice_schedule.recurring_schedule.starting_at", "commits[].invoice_schedule.recurring_schedule.ending_before",
-		"commits[].invoice_schedule.recurring_schedule.frequency", "commits[].invoice_schedule.recurring_schedule.amount_distribution",
-		"commits[].invoice_schedule.recurring_schedule.amount", "commits[].invoice_schedule.recurring_schedule.unit_price",
-		"commits[].invoice_schedule.recurring_schedule.quantity",
-		// Payment gates: NONE, EXTERNAL or STRIPE; tax_type NONE only;
-		// a STRIPE gate's stripe_config (engine/stripe_gate.go).
-		"commits[].payment_gate_config.payment_gate_type", "commits[].payment_gate_config.tax_type",
-		"commits[].payment_gate_config.stripe_config.payment_type", "commits[].payment_gate_config.stripe_config.invoice_metadata",
-		// Guides' spelling: the commit's credit type on its items.
-		"commits[].access_schedule.schedule_items[].credit_type_id", "credits[].access_schedule.schedule_items[].credit_type_id",
+	}, commitFields("commits[].", false)...), commitFields("credits[].", true)...), purchaseFields("commits[].", "credits[].")...),
 		// stripe / direct_to_billing_provider only: finalized usage
 		// invoices are sent to Stripe (billing_provider_configuration_id
 		// refused).
@@ -136,23 +120,7 @@ var appliedFields = map[string][]string{
 		"add_overrides[].overwrite_rate.rate_type", "add_overrides[].overwrite_rate.price",
 		"add_overrides[].overwrite_rate.tiers[].size", "add_overrides[].overwrite_rate.tiers[].price",
 		"add_overrides[].priority",
-	}, commitFields("add_commits[].", false)...), commitFields("add_credits[].", true)...),
-		"add_commits[].invoice_schedule.credit_type_id",
-		"add_commits[].invoice_schedule.schedule_items[].timestamp",
-		"add_commits[].invoice_schedule.schedule_items[].amount",
-		"add_commits[].invoice_schedule.schedule_items[].unit_price",
-		"add_commits[].invoice_schedule.schedule_items[].quantity",
-		"add_commits[].invoice_schedule.do_not_invoice",
-		"add_commits[].invoice_schedule.recurring_schedule.starting_at", "add_commits[].invoice_schedule.recurring_schedule.ending_before",
-		"add_commits[].invoice_schedule.recurring_schedule.frequency", "add_commits[].invoice_schedule.recurring_schedule.amount_distribution",
-		"add_commits[].invoice_schedule.recurring_schedule.amount", "add_commits[].invoice_schedule.recurring_schedule.unit_price",
-		"add_commits[].invoice_schedule.recurring_schedule.quantity",
-		// Payment gates: NONE, EXTERNAL or STRIPE; tax_type NONE only;
-		// a STRIPE gate's stripe_config (engine/stripe_gate.go).
-		"add_commits[].payment_gate_config.payment_gate_type", "add_commits[].payment_gate_config.tax_type",
-		"add_commits[].payment_gate_config.stripe_config.payment_type", "add_commits[].payment_gate_config.stripe_config.invoice_metadata",
-		"add_commits[].access_schedule.schedule_items[].credit_type_id", "add_credits[].access_schedule.schedule_items[].credit_type_id",
-	), append(append(append(append(append(append(scheduledChargeFields("add_scheduled_charges[]."), subscriptionFields("add_subscriptions[].")...),
+	}, commitFields("add_commits[].", false)...), commitFields("add_credits[].", true)...), purchaseFields("add_commits[].", "add_credits[].")...), append(append(append(append(append(append(scheduledChargeFields("add_scheduled_charges[]."), subscriptionFields("add_subscriptions[].")...),
 		updateSubscriptionFields...),
 		thresholdFields("add_prepaid_balance_threshold_configuration.", true)...), thresholdFields("update_prepaid_balance_threshold_configuration.", true)...),
 		thresholdFields("add_spend_threshold_configuration.", false)...), append(thresholdFields("update_spend_threshold_configuration.", false),
@@ -169,21 +137,7 @@ var appliedFields = map[string][]string{
 		"overrides[].overwrite_rate.rate_type", "overrides[].overwrite_rate.price",
 		"overrides[].overwrite_rate.tiers[].size", "overrides[].overwrite_rate.tiers[].price",
 		"overrides[].priority",
-	}, commitFields("commits[].", false)...), commitFields("credits[].", true)...),
-		"commits[].invoice_schedule.credit_type_id",
-		"commits[].invoice_schedule.schedule_items[].timestamp",
-		"commits[].invoice_schedule.schedule_items[].amount",
-		"commits[].invoice_schedule.schedule_items[].unit_price",
-		"commits[].invoice_schedule.schedule_items[].quantity",
-		"commits[].invoice_schedule.do_not_invoice",
-		"commits[].invoice_schedule.recurring_schedule.starting_at", "commits[].invoice_schedule.recurring_schedule.ending_before",
-		"commits[].invoice_schedule.recurring_schedule.frequency", "commits[].invoice_schedule.recurring_schedule.amount_distribution",
-		"commits[].invoice_schedule.recurring_schedule.amount", "commits[].invoice_schedule.recurring_schedule.unit_price",
-		"commits[].invoice_schedule.recurring_schedule.quantity",
-		"commits[].payment_gate_config.payment_gate_type", "commits[].payment_gate_config.tax_type",
-		"commits[].payment_gate_config.stripe_config.payment_type", "commits[].payment_gate_config.stripe_config.invoice_metadata",
-		"commits[].access_schedule.schedule_items[].credit_type_id", "credits[].access_schedule.schedule_items[].credit_type_id",
-	), scheduledChargeFields("scheduled_charges[].")...),
+	}, commitFields("commits[].", false)...), commitFields("credits[].", true)...), purchaseFields("commits[].", "credits[].")...), scheduledChargeFields("scheduled_charges[].")...),
 	"/v1/contracts/commits/threshold-billing/release": {"workflow_id", "outcome"},
 	"/v1/contracts/get":  {"customer_id", "contract_id", "include_balance", "include_ledgers"},
 	"/v1/contracts/list": {"customer_id", "include_balance", "include_ledgers", "include_archived", "covering_date", "starting_at"},
@@ -306,4 +260,29 @@ func thresholdFields(prefix string, recharge bool) []string {
 		out = append(out, prefix+f)
 	}
 	return out
+}
+
+// purchaseFields are the fields of a contract's commits (under commits)
+// beyond commitFields' that a create, a v2 edit and an amendment all
+// accept: the invoice schedule (items or recurring), the payment gate
+// (NONE, EXTERNAL or STRIPE; tax_type NONE only; a STRIPE gate's
+// stripe_config, engine/stripe_gate.go), and, in the guides' spelling, the
+// credit type on the access-schedule items of commits and credits.
+func purchaseFields(commits, credits string) []string {
+	fields := []string{"invoice_schedule.credit_type_id",
+		"invoice_schedule.schedule_items[].timestamp", "invoice_schedule.schedule_items[].amount",
+		"invoice_schedule.schedule_items[].unit_price", "invoice_schedule.schedule_items[].quantity",
+		"invoice_schedule.do_not_invoice",
+		"invoice_schedule.recurring_schedule.starting_at", "invoice_schedule.recurring_schedule.ending_before",
+		"invoice_schedule.recurring_schedule.frequency", "invoice_schedule.recurring_schedule.amount_distribution",
+		"invoice_schedule.recurring_schedule.amount", "invoice_schedule.recurring_schedule.unit_price",
+		"invoice_schedule.recurring_schedule.quantity",
+		"payment_gate_config.payment_gate_type", "payment_gate_config.tax_type",
+		"payment_gate_config.stripe_config.payment_type", "payment_gate_config.stripe_config.invoice_metadata",
+		"access_schedule.schedule_items[].credit_type_id"}
+	out := make([]string, 0, len(fields)+1)
+	for _, f := range fields {
+		out = append(out, commits+f)
+	}
+	return append(out, credits+"access_schedule.schedule_items[].credit_type_id")
 }
