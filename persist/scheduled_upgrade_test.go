@@ -114,18 +114,8 @@ func billsOnUsageInvoice(t *testing.T, e *engine.Engine, v uint8, index uint64) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	entry := persist.AppendEntryHeader(nil, at, 2)
-	entry = persist.AppendCommand(entry, persist.Encoded{Kind: engine.KindCreateCustomer, Version: 1, Body: cust})
-	entry = persist.AppendCommand(entry, persist.Encoded{Kind: engine.KindCreateContract, Version: v, Body: body})
-	codec, err := persist.NewCodec()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, cmds, err := codec.DecodeEntry(entry)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := e.Apply([]engine.Entry{{Index: index, Time: at, Commands: cmds}})[0]
+	res := applyEncoded(t, e, index, at, persist.Encoded{Kind: engine.KindCreateCustomer, Version: 1, Body: cust},
+		persist.Encoded{Kind: engine.KindCreateContract, Version: v, Body: body})
 	if len(res) != 2 || res[1].Err != nil {
 		t.Fatalf("version %d: %+v", v, res)
 	}

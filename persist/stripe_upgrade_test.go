@@ -169,19 +169,7 @@ func chargesPaymentIntent(t *testing.T, e *engine.Engine, kind engine.Kind, v ui
 		encs = append(encs, persist.Encoded{Kind: engine.KindCreateContract, Version: createV, Body: body})
 	}
 	encs = append(encs, persist.Encoded{Kind: kind, Version: v, Body: marshal(cmd)})
-	entry := persist.AppendEntryHeader(nil, at, len(encs))
-	for _, en := range encs {
-		entry = persist.AppendCommand(entry, en)
-	}
-	codec, err := persist.NewCodec()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, cmds, err := codec.DecodeEntry(entry)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := e.Apply([]engine.Entry{{Index: index, Time: at, Commands: cmds}})[0]
+	res := applyEncoded(t, e, index, at, encs...)
 	for i, r := range res {
 		if r.Err != nil {
 			t.Fatalf("kind %d version %d: command %d: %s", kind, v, i, r.Err.Message)

@@ -93,6 +93,25 @@ func replayGolden(t *testing.T, e *engine.Engine, build string, from uint64) {
 	}
 }
 
+// applyEncoded applies one log entry of the encoded commands, written and
+// decoded as a node would, at index and at, and returns its results.
+func applyEncoded(t *testing.T, e *engine.Engine, index uint64, at engine.Nanos, encs ...persist.Encoded) []engine.Result {
+	t.Helper()
+	entry := persist.AppendEntryHeader(nil, at, len(encs))
+	for _, en := range encs {
+		entry = persist.AppendCommand(entry, en)
+	}
+	codec, err := persist.NewCodec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cmds, err := codec.DecodeEntry(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.Apply([]engine.Entry{{Index: index, Time: at, Commands: cmds}})[0]
+}
+
 // goldenLog is a codec and the log entries of a golden set.
 func goldenLog(t *testing.T, build string) (*persist.Codec, []golden.LogEntry) {
 	t.Helper()
