@@ -44,17 +44,20 @@ type faultCluster struct {
 func newFaultCluster(t *testing.T) *faultCluster {
 	t.Helper()
 	c := &faultCluster{t: t, net: newFaultNet(), nodes: make([]*Node, 3)}
+	// Each node's spec (and its free port) is made just before the node
+	// opens, so no other test process can take the port in between.
+	var leader *Node
 	for i := range 3 {
 		s := newSpec(t, fmt.Sprintf("f%d", i+1), i == 0)
 		full := &atomic.Bool{}
 		s.faults = &Faults{Stream: c.net.layer(s.id, s.raftAddr),
 			LogStore: func(l raft.LogStore) raft.LogStore { return &fullLog{LogStore: l, full: full} }}
 		c.specs, c.full = append(c.specs, s), append(c.full, full)
-	}
-	c.nodes[0] = c.specs[0].open(t)
-	leader := waitLeader(t, c.nodes[0])
-	for i, s := range c.specs[1:] {
-		c.nodes[i+1] = s.open(t)
+		c.nodes[i] = s.open(t)
+		if i == 0 {
+			leader = waitLeader(t, c.nodes[0])
+			continue
+		}
 		if err := leader.AddNode(ctxT(t, 15*time.Second), s.id, s.raftAddr, s.httpAddr); err != nil {
 			t.Fatal(err)
 		}
