@@ -20,11 +20,7 @@ import (
 func TestCustomerBalancesThroughTheSDK(t *testing.T) {
 	f := newSDKFixture(t, 2)
 	e := f.e
-	gpuMetric := e.create("/v1/billable-metrics/create", map[string]any{"name": "gpu", "event_type_filter": map[string]any{"in_values": []string{"gpu_job"}}})
-	gpu := e.create("/v1/contract-pricing/products/create", map[string]any{"name": "GPU", "type": "USAGE", "billable_metric_id": gpuMetric})
-	addonCard := e.create("/v1/contract-pricing/rate-cards/create", map[string]any{"name": "Add-on"})
-	e.ok("POST", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": addonCard, "product_id": gpu, "starting_at": e.at("2026-01-01T00:00:00Z"),
-		"entitled": true, "rate_type": "FLAT", "price": 5}, nil)
+	gpu, addonCard := f.gpuAddonCard()
 	credit := []metronome.V1ContractNewParamsCredit{{ProductID: f.fixed, AccessSchedule: metronome.V1ContractNewParamsCreditAccessSchedule{
 		ScheduleItems: []metronome.V1ContractNewParamsCreditAccessScheduleScheduleItem{{Amount: 100, StartingAt: f.at("2026-01-01T00:00:00Z"), EndingBefore: f.at("2027-01-01T00:00:00Z")}}}}}
 	platform, err := f.client.V1.Contracts.New(f.ctx, metronome.V1ContractNewParams{CustomerID: f.custID, RateCardID: metronome.String(f.rc),

@@ -43,3 +43,16 @@ func newSDKFixture(t *testing.T, price int) sdkFixture {
 	f.custID = cust.Data.ID
 	return f
 }
+
+// gpuAddonCard makes the add-on catalog the several-contract tests share:
+// a GPU product (events of type gpu_job, counted) and a rate card pricing
+// it at 5 from January 2026. It returns the product and the rate card.
+func (f sdkFixture) gpuAddonCard() (gpu, card string) {
+	e := f.e
+	metric := e.create("/v1/billable-metrics/create", map[string]any{"name": "gpu", "event_type_filter": map[string]any{"in_values": []string{"gpu_job"}}})
+	gpu = e.create("/v1/contract-pricing/products/create", map[string]any{"name": "GPU", "type": "USAGE", "billable_metric_id": metric})
+	card = e.create("/v1/contract-pricing/rate-cards/create", map[string]any{"name": "Add-on"})
+	e.ok("POST", "/v1/contract-pricing/rate-cards/addRate", map[string]any{"rate_card_id": card, "product_id": gpu, "starting_at": e.at("2026-01-01T00:00:00Z"),
+		"entitled": true, "rate_type": "FLAT", "price": 5}, nil)
+	return gpu, card
+}

@@ -214,18 +214,10 @@ func (c *Client) Check(ctx context.Context, customer, product string) (Entitleme
 // Metric reads one sample of a Prometheus text metric from GET /metrics (the first
 // line whose name matches exactly); ok is false when the node does not export it.
 func (c *Client) Metric(ctx context.Context, name string) (v float64, ok bool) {
-	req := fasthttp.AcquireRequest()
-	resp := fasthttp.AcquireResponse()
-	defer fasthttp.ReleaseRequest(req)
-	defer fasthttp.ReleaseResponse(resp)
-	req.SetRequestURI(c.base + "/metrics")
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	if err := c.hc.DoTimeout(req, resp, 10*time.Second); err != nil || resp.StatusCode() != 200 {
+	if err := c.metrics(func(body []byte) { v, ok = parseMetric(body, name) }); err != nil {
 		return 0, false
 	}
-	return parseMetric(resp.Body(), name)
+	return v, ok
 }
 
 // parseMetric finds `name value` or `name{labels} value` in Prometheus text.

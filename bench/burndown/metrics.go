@@ -20,6 +20,14 @@ type Scrape map[string]float64
 
 // Scrape reads the node's /metrics.
 func (c *Client) Scrape(ctx context.Context) (Scrape, error) {
+	var s Scrape
+	err := c.metrics(func(body []byte) { s = ParseScrape(body) })
+	return s, err
+}
+
+// metrics reads the node's GET /metrics and hands the body to read, which
+// must not keep it.
+func (c *Client) metrics(read func(body []byte)) error {
 	req := fasthttp.AcquireRequest()
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
@@ -29,12 +37,13 @@ func (c *Client) Scrape(ctx context.Context) (Scrape, error) {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	if err := c.hc.DoTimeout(req, resp, 10*time.Second); err != nil {
-		return nil, fmt.Errorf("GET /metrics: %w", err)
+		return fmt.Errorf("GET /metrics: %w", err)
 	}
 	if s := resp.StatusCode(); s != 200 {
-		return nil, fmt.Errorf("GET /metrics: status %d", s)
+		return fmt.Errorf("GET /metrics: status %d", s)
 	}
-	return ParseScrape(resp.Body()), nil
+	read(resp.Body())
+	return nil
 }
 
 // ForceGC makes the node run a garbage collection now, through the
