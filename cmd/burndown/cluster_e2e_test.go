@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -63,14 +64,22 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-func freeAddr(t *testing.T) string {
+// freeAddr is a loopback address free now and not among taken (the kernel
+// may hand a port just released out again, so addresses picked one after
+// the other for one process can collide).
+func freeAddr(t *testing.T, taken ...string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		if !slices.Contains(taken, addr) {
+			return addr
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func (p *process) start() {
@@ -177,8 +186,11 @@ func newProcesses(t *testing.T, bin, prefix string, n int, addrArgs func(httpAdd
 	t.Helper()
 	dir := t.TempDir()
 	nodes := make([]*process, n)
+	var taken []string // no two of the cluster's addresses alike
 	for i := range nodes {
-		httpAddr, raftAddr := freeAddr(t), freeAddr(t)
+		httpAddr := freeAddr(t, taken...)
+		raftAddr := freeAddr(t, append(taken, httpAddr)...)
+		taken = append(taken, httpAddr, raftAddr)
 		name := fmt.Sprintf("%s%d", prefix, i+1)
 		args := []string{"serve", "--node-id", name, "--data-dir", filepath.Join(dir, name), "--api-token", e2eToken}
 		if addrArgs == nil {

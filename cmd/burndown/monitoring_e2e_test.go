@@ -240,7 +240,7 @@ func startStripeMock(t *testing.T) string {
 		}
 	}
 	addr := freeAddr(t)
-	cmd := exec.Command(bin, "-http-addr", addr, "-https-addr", freeAddr(t))
+	cmd := exec.Command(bin, "-http-addr", addr, "-https-addr", freeAddr(t, addr))
 	logs := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -175,10 +177,12 @@ func newDocRun(t *testing.T, bin, doc string) *docRun {
 	return r
 }
 
-// addr is the free loopback address standing for the document's port.
+// addr is the free loopback address standing for the document's port,
+// one no other port of the document stands for (the kernel may hand a
+// just-released port out again).
 func (r *docRun) addr(port string) string {
 	if _, ok := r.ports[port]; !ok {
-		r.ports[port] = freeAddr(r.t)
+		r.ports[port] = freeAddr(r.t, slices.Collect(maps.Values(r.ports))...)
 	}
 	return r.ports[port]
 }
