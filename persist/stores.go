@@ -48,7 +48,7 @@ func OpenStores(dir string, logger hclog.Logger) (*Stores, error) {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
-	snaps, err := raft.NewFileSnapshotStoreWithLogger(dir, snapshotsRetained, logger)
+	snaps, err := newPacedSnapshotStore(dir, snapshotsRetained, logger)
 	if err != nil {
 		bolt.Close()
 		return nil, fmt.Errorf("persist: snapshot store: %w", err)
