@@ -154,7 +154,7 @@ func Open(cfg Config) (*Node, error) {
 	if cfg.TrailingLogs > 0 {
 		rc.TrailingLogs = cfg.TrailingLogs
 	}
-	r, err := raft.NewRaft(rc, n.fsm, newSuffixGuard(cfg.Faults.wrapLogStore(stores.Log)), stores.Stable, stores.Snapshots, n.lag.wrap(trans))
+	r, err := raft.NewRaft(rc, n.fsm, newPacedCompaction(newSuffixGuard(cfg.Faults.wrapLogStore(stores.Log))), stores.Stable, stores.Snapshots, n.lag.wrap(trans))
 	if err != nil {
 		trans.Close()
 		stores.Close()
