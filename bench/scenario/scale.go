@@ -98,7 +98,10 @@ func (e *Env) scaleStep(ctx context.Context, out *report.Scenario, n int) ([]str
 	start := time.Now()
 	so := burndown.SetupOptions{Commits: e.Opts.ScaleCommits, Conns: e.Opts.ScaleConns}
 	so.Progress = func(d int) { e.logf("  setup: %d/%d (%.0f/s)", d, n, float64(d)/time.Since(start).Seconds()) }
-	cat, ids, err := burndown.Setup(ctx, node.Client, cust, so)
+	// One connection per setup client: each request waits for its commit, so
+	// the clients must not queue for connections.
+	setup := burndown.NewClient(node.URL(), e.Token, e.Opts.ScaleConns)
+	cat, ids, err := burndown.Setup(ctx, setup, cust, so)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +111,7 @@ func (e *Env) scaleStep(ctx context.Context, out *report.Scenario, n int) ([]str
 		e.Opts.ScaleCommits, e.Opts.ScaleConns))
 	as := time.Now()
 	aProgress := func(d int) { e.logf("  alerts: %d/%d customers (%.0f/s)", d, n, float64(d)/time.Since(as).Seconds()) }
-	if err := burndown.AddAlerts(ctx, node.Client, cat, ids, e.Opts.ScaleConns, aProgress); err != nil {
+	if err := burndown.AddAlerts(ctx, setup, cat, ids, e.Opts.ScaleConns, aProgress); err != nil {
 		return nil, err
 	}
 	alertRate := float64(n*burndown.AlertsPerCustomer) / time.Since(as).Seconds()
