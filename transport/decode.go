@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -110,17 +111,30 @@ type reader struct {
 	checked bool
 }
 
-// tracked is one JSON object handed to a decoder, with the keys it read.
+// tracked is one JSON object handed to a decoder, with the keys it read or
+// looked for. A list, not a set: a decoder asks for a few dozen names, and
+// on the onboarding path building a map of them cost more than the rest of
+// the decode (BenchmarkDecodeCreateContract).
 type tracked struct {
 	path string
 	m    map[string]any
-	read map[string]bool
+	read []string
+	// all is set when every key was read (free-form maps).
+	all bool
 }
 
+// trackedKeys is the room each tracked object starts with for its names.
+const trackedKeys = 16
+
 func (r *reader) track(path string, m map[string]any) *tracked {
-	t := &tracked{path: path, m: m, read: make(map[string]bool, len(m))}
+	t := &tracked{path: path, m: m, read: make([]string, 0, trackedKeys)}
 	r.objs = append(r.objs, t)
 	return t
+}
+
+// wasRead reports whether the decoder read or looked for key.
+func (t *tracked) wasRead(key string) bool {
+	return t.all || slices.Contains(t.read, key)
 }
 
 // refuseUnread fails on the first key, in document-independent order
@@ -134,7 +148,7 @@ func (r *reader) refuseUnread() {
 	for _, t := range r.objs {
 		var keys []string
 		for k, v := range t.m {
-			if !t.read[k] && !emptyValue(v) {
+			if !emptyValue(v) && !t.wasRead(k) {
 				keys = append(keys, k)
 			}
 		}
@@ -159,13 +173,10 @@ func (t *tracked) nearestRead(key string) string {
 	if len(key) < 8 {
 		return ""
 	}
-	read := make([]string, 0, len(t.read))
-	for k := range t.read {
-		read = append(read, k)
-	}
-	sort.Strings(read)
+	read := slices.Clone(t.read)
+	slices.Sort(read)
 	best, bestDist := "", 3
-	for _, k := range read {
+	for _, k := range slices.Compact(read) {
 		if d := editDistance(key, k, bestDist); d < bestDist {
 			best, bestDist = k, d
 		}
@@ -246,14 +257,14 @@ type obj struct {
 // mark records that the decoder read key.
 func (o obj) mark(key string) {
 	if o.t != nil {
-		o.t.read[key] = true
+		o.t.read = append(o.t.read, key)
 	}
 }
 
 // readAll marks every key read (free-form maps such as custom_fields).
 func (o obj) readAll() {
-	for k := range o.m {
-		o.mark(k)
+	if o.t != nil {
+		o.t.all = true
 	}
 }
 
