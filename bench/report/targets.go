@@ -10,14 +10,17 @@ import (
 // Figure names the scenarios record and Targets reads. A scale figure is
 // named prefix + "@" + its customer count; Targets takes the largest step.
 const (
-	FigHeapAfterGC     = "Go heap per customer after forced GC"
-	FigOnboarding      = "onboarding (customer + contract)"
-	FigSnapshotPause   = "snapshot pause"
-	FigWebhookP99      = "alert crossing → webhook p99"
-	PhaseNoSnapshot    = "no snapshot"
-	PhaseDuringSnap    = "during snapshot"
-	SpreadScenario     = "spread"
-	SpreadSystem       = "burndown-3node"
+	FigHeapAfterGC   = "Go heap per customer after forced GC"
+	FigOnboarding    = "onboarding (customer + contract)"
+	FigSnapshotPause = "snapshot pause"
+	FigWebhookP99    = "alert crossing → webhook p99"
+	PhaseNoSnapshot  = "no snapshot"
+	PhaseDuringSnap  = "during snapshot"
+	SpreadScenario   = "spread"
+	SpreadSystem     = "burndown-3node"
+	// PhaseLeaderOnly is the spread scenario's second peak, every write sent
+	// to the leader: the 3-node cost without forwarding.
+	PhaseLeaderOnly    = "peak leader only"
 	floorSystem        = "floor"
 	burndownSystem     = "burndown"
 	halfPeakComparison = "ingest p99 at 50% of own peak"
@@ -205,8 +208,12 @@ func spreadRow(r *Report) TargetRow {
 	if three == nil || one == nil || one.Result.UnitsPerSec <= 0 {
 		return missing(figure, "no ingest peak of the 3-node cluster or of the single node")
 	}
-	return TargetRow{Figure: figure, Measured: three.Result.UnitsPerSec / one.Result.UnitsPerSec, Unit: "×", Op: ">=", Limit: 0.6,
-		Detail: fmt.Sprintf("3 nodes %s events/s, 1 node %s events/s", num(three.Result.UnitsPerSec), num(one.Result.UnitsPerSec))}
+	detail := fmt.Sprintf("3 nodes %s events/s, 1 node %s events/s", num(three.Result.UnitsPerSec), num(one.Result.UnitsPerSec))
+	if lo := sp.Find(SpreadSystem, PhaseLeaderOnly, "ingest"); lo != nil {
+		detail += fmt.Sprintf("; 3 nodes with every write sent to the leader %s events/s (%.3f× single node)",
+			num(lo.Result.UnitsPerSec), lo.Result.UnitsPerSec/one.Result.UnitsPerSec)
+	}
+	return TargetRow{Figure: figure, Measured: three.Result.UnitsPerSec / one.Result.UnitsPerSec, Unit: "×", Op: ">=", Limit: 0.6, Detail: detail}
 }
 
 // snapshotCheckRow is the check p99 during a snapshot against the same load

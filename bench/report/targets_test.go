@@ -32,6 +32,7 @@ func fullRun() *Report {
 	mx.Add("burndown", "mixed", "ingest", phase(20000, 30))
 	sp := &Scenario{Name: SpreadScenario}
 	sp.Add(SpreadSystem, "peak", "ingest", phase(80000, 50))
+	sp.Add(SpreadSystem, PhaseLeaderOnly, "ingest", phase(100000, 40))
 	sc := &Scenario{Name: "scale"}
 	for _, n := range []string{"10000", "100000"} {
 		sc.Add("burndown", PhaseNoSnapshot+" @"+n, "check", phase(2000, 2))
@@ -79,6 +80,9 @@ func TestTargetsRowsAndVerdicts(t *testing.T) {
 		if r.Missing != "" || r.Measured != w.measured || r.Status() != w.status {
 			t.Errorf("%s: measured %v status %q (missing %q), want %v %q", r.Figure, r.Measured, r.Status(), r.Missing, w.measured, w.status)
 		}
+	}
+	if !strings.Contains(rows[3].Detail, "every write sent to the leader 100000 events/s (0.500× single node)") {
+		t.Errorf("3-node detail %q does not give the leader-only peak", rows[3].Detail)
 	}
 	if rows[7].Detail != "at 100000 customers: 3.00 ms during, 2.00 ms without" {
 		t.Errorf("snapshot detail %q", rows[7].Detail)

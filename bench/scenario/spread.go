@@ -49,5 +49,25 @@ func runSpread(ctx context.Context, env *Env, out *report.Scenario) error {
 		return fmt.Errorf("spread: no write succeeded: %s", errText(nil, res[0]))
 	}
 	out.Note(fmt.Sprintf("%d ingest workers, one keep-alive connection each, spread round-robin over the 3 nodes", env.Opts.IngestConns))
+	return env.leaderOnlyPeak(ctx, out, l)
+}
+
+// leaderOnlyPeak runs the same closed loop with every worker on the leader,
+// so the report can tell what forwarding costs from what replication does.
+func (e *Env) leaderOnlyPeak(ctx context.Context, out *report.Scenario, l *local) error {
+	li, err := l.cluster.Leader(ctx)
+	if err != nil {
+		return fmt.Errorf("spread: find the leader: %w", err)
+	}
+	ht, err := e.httpTarget(report.SpreadSystem, "", l.cluster.Nodes[li].URL(), l.catalog, l.cust, e.Opts.IngestConns+4)
+	if err != nil {
+		return err
+	}
+	defer ht.Close()
+	j := job{name: report.PhaseLeaderOnly, op: "ingest", cfg: e.closed(e.Opts.IngestConns), factory: e.ingestOps(ht, l.cust.N, nil)}
+	if _, err := e.runJobs(ctx, out, report.SpreadSystem, j); err != nil {
+		return err
+	}
+	out.Note("phase " + report.PhaseLeaderOnly + ": the same workers, all sending to the leader (nothing forwarded)")
 	return nil
 }
