@@ -241,10 +241,10 @@ func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, f
 		return nil, err
 	}
 	cm := &Commit{
-		ID: id, Type: commitType(typ), ProductID: cat.productID(in.ProductID), Name: in.Name, Description: in.Description,
-		Priority: priority, CreditTypeID: cat.creditTypeID(ct), ApplicableProductIDs: in.ApplicableProductIDs,
-		ApplicableProductTags: in.ApplicableProductTags, InvoiceSchedule: in.InvoiceSchedule,
-		CustomFields: in.CustomFields, CreatedAt: now, Seq: c.Seq, LegacyRules: legacy, DoNotInvoice: in.DoNotInvoice,
+		ID: id, Type: commitType(typ), ProductID: cat.productID(in.ProductID), Name: in.Name,
+		CreditTypeID: cat.creditTypeID(ct), ApplicableProductIDs: in.ApplicableProductIDs,
+		Extra:     newCommitExtra(in.Description, priority, in.ApplicableProductTags, in.InvoiceSchedule, in.CustomFields),
+		CreatedAt: now, Seq: c.Seq, LegacyRules: legacy, DoNotInvoice: in.DoNotInvoice,
 	}
 	for j, it := range in.AccessSchedule {
 		amount, aerr := inputAmount(it.Amount)
@@ -266,11 +266,11 @@ func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, f
 	sort.SliceStable(cm.Segments, func(a, b int) bool { return cm.Segments[a].StartingAt < cm.Segments[b].StartingAt })
 	if !legacy && len(in.InvoiceSchedule) > 0 {
 		// The commit's items get billed: keep the command's own slice as it was.
-		cm.InvoiceSchedule = append([]InvoiceItem(nil), in.InvoiceSchedule...)
+		cm.SetInvoiceSchedule(append([]InvoiceItem(nil), in.InvoiceSchedule...))
 	}
-	for j, it := range cm.InvoiceSchedule {
+	for j, it := range cm.InvoiceSchedule() {
 		if it.ID == "" {
-			cm.InvoiceSchedule[j].ID = DeriveID(id, "invoice_item", strconv.Itoa(j))
+			cm.InvoiceSchedule()[j].ID = DeriveID(id, "invoice_item", strconv.Itoa(j))
 		}
 	}
 	if !legacy {

@@ -216,18 +216,21 @@ type Commit struct {
 	Segments     []*Segment `msgpack:"Segments"`
 	// ArchivedAt is set when an edit archived the commit or credit (since
 	// customer layout 3; 0: active). An archived balance is not drawn.
-	ArchivedAt            Nanos    `msgpack:"ArchivedAt"`
-	ID                    string   `msgpack:"ID"`
-	ApplicableProductIDs  []string `msgpack:"ApplicableProductIDs"`
-	ApplicableProductTags []string `msgpack:"ApplicableProductTags"`
+	ArchivedAt           Nanos    `msgpack:"ArchivedAt"`
+	ID                   string   `msgpack:"ID"`
+	ApplicableProductIDs []string `msgpack:"ApplicableProductIDs"`
+	// Extra holds the fields few commits set (commit_extra.go; nil for
+	// the rest; rating reads its product tags): a pointer, so a plain
+	// commit does not carry their empty values (BenchmarkMemoryPerCustomer). Read through Description,
+	// Priority, ApplicableProductTags, InvoiceSchedule, CustomFields and
+	// Gate; changed through EditExtra, copy on write. Snapshot format 1
+	// wrote these fields inline; persist reads that layout through a
+	// frozen mirror of it (persist/snapshot_format1.go).
+	Extra *CommitExtra `msgpack:"Extra,omitempty"`
 
-	ProductID       string            `msgpack:"ProductID"`
-	Name            string            `msgpack:"Name"`
-	Description     string            `msgpack:"Description"`
-	Priority        *money.Amount     `msgpack:"Priority"`
-	InvoiceSchedule []InvoiceItem     `msgpack:"InvoiceSchedule"`
-	CustomFields    map[string]string `msgpack:"CustomFields"`
-	CreatedAt       Nanos             `msgpack:"CreatedAt"`
+	ProductID string `msgpack:"ProductID"`
+	Name      string `msgpack:"Name"`
+	CreatedAt Nanos  `msgpack:"CreatedAt"`
 	// Seq is the customer's Seq when the commit was made (32 bits: with
 	// the two flags below, one word; four billion commits a customer).
 	Seq uint32 `msgpack:"Seq"`
@@ -242,81 +245,6 @@ type Commit struct {
 	LegacyRules bool `msgpack:"LegacyRules"`
 	// DoNotInvoice: the invoice schedule bills nothing (see CommitInput).
 	DoNotInvoice bool `msgpack:"DoNotInvoice"`
-
-	// PaymentGate holds the fields since customer layout 8 (payments.go;
-	// nil for the commits that went through no gate, nearly all of them):
-	// a pointer, so an ungated commit does not carry four empty strings
-	// (BenchmarkMemoryPerCustomer). Read through GateType, GateStatus,
-	// WorkflowID and VoidReason; set through SetGate, which keeps it nil
-	// when empty.
-	PaymentGate *CommitGate `msgpack:"PaymentGate,omitempty"`
-}
-
-// CommitGate is the payment gate a commit went through: its type ("" or
-// NONE: none), its status (pending, paid, failed), its workflow and, when
-// voided, why.
-type CommitGate struct {
-	Type       string `msgpack:"Type"`
-	Status     string `msgpack:"Status"`
-	WorkflowID string `msgpack:"WorkflowID"`
-	VoidReason string `msgpack:"VoidReason"`
-}
-
-// GateType is the payment gate the commit went through ("": none).
-func (cm *Commit) GateType() string {
-	if cm.PaymentGate == nil {
-		return ""
-	}
-	return cm.PaymentGate.Type
-}
-
-// GateStatus is the commit's payment status (pending, paid, failed; "":
-// never gated).
-func (cm *Commit) GateStatus() string {
-	if cm.PaymentGate == nil {
-		return ""
-	}
-	return cm.PaymentGate.Status
-}
-
-// WorkflowID is the payment workflow of a gated commit ("": none).
-func (cm *Commit) WorkflowID() string {
-	if cm.PaymentGate == nil {
-		return ""
-	}
-	return cm.PaymentGate.WorkflowID
-}
-
-// VoidReason is why a failed payment voided the commit ("": not voided).
-func (cm *Commit) VoidReason() string {
-	if cm.PaymentGate == nil {
-		return ""
-	}
-	return cm.PaymentGate.VoidReason
-}
-
-// Gate returns the commit's payment gate (the zero value: never gated).
-func (cm *Commit) Gate() CommitGate {
-	if cm.PaymentGate == nil {
-		return CommitGate{}
-	}
-	return *cm.PaymentGate
-}
-
-// SetGate replaces the commit's payment gate; the zero value stores none.
-func (cm *Commit) SetGate(g CommitGate) {
-	if g == (CommitGate{}) {
-		cm.PaymentGate = nil
-		return
-	}
-	cm.PaymentGate = &g
-}
-
-// editGate changes the commit's payment gate in place.
-func (cm *Commit) editGate(f func(g *CommitGate)) {
-	g := cm.Gate()
-	f(&g)
-	cm.SetGate(g)
 }
 
 // Segment is one access-schedule item of a commit or credit: an amount usable

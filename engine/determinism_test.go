@@ -772,7 +772,7 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 							seen["postpaid expired without true-up"] = true
 						}
 					}
-					if cm.Type == CommitPrepaid && cm.DoNotInvoice && len(cm.InvoiceSchedule) > 0 {
+					if cm.Type == CommitPrepaid && cm.DoNotInvoice && len(cm.InvoiceSchedule()) > 0 {
 						seen["do_not_invoice"] = true
 					}
 				}

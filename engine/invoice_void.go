@@ -250,9 +250,9 @@ func (k *Contract) moveBilledItems(from, to string) {
 		}
 	}
 	for _, cm := range k.Balances {
-		for j := range cm.InvoiceSchedule {
-			if cm.InvoiceSchedule[j].InvoiceID == from {
-				cm.InvoiceSchedule[j].InvoiceID = to
+		for j := range cm.InvoiceSchedule() {
+			if cm.InvoiceSchedule()[j].InvoiceID == from {
+				cm.InvoiceSchedule()[j].InvoiceID = to
 			}
 		}
 		for _, s := range cm.Segments {

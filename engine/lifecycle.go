@@ -477,8 +477,10 @@ func (k *Contract) clone() *Contract {
 	n.Balances = make([]*Commit, len(k.Balances))
 	for i, cm := range k.Balances {
 		c := *cm
-		if cm.InvoiceSchedule != nil {
-			c.InvoiceSchedule = append([]InvoiceItem{}, cm.InvoiceSchedule...)
+		if x := cm.Extra; x != nil && x.InvoiceSchedule != nil {
+			xc := *x
+			xc.InvoiceSchedule = append([]InvoiceItem{}, x.InvoiceSchedule...)
+			c.Extra = &xc
 		}
 		c.Segments = make([]*Segment, len(cm.Segments))
 		for j, s := range cm.Segments {

@@ -230,8 +230,8 @@ func prepareGate(c *Customer, cm *Commit, in *CommitInput, field string, now Nan
 		return errorf(Invalid, "%s.payment_gate_config: only PREPAID commits can be payment-gated", field)
 	}
 	total := cm.purchaseTotal()
-	if len(cm.InvoiceSchedule) == 0 {
-		cm.InvoiceSchedule = []InvoiceItem{{ID: DeriveID(cm.ID, "invoice_item", "0"), Timestamp: now, Amount: total}}
+	if len(cm.InvoiceSchedule()) == 0 {
+		cm.SetInvoiceSchedule([]InvoiceItem{{ID: DeriveID(cm.ID, "invoice_item", "0"), Timestamp: now, Amount: total}})
 	}
 	cm.DoNotInvoice = true
 	cm.editGate(func(cg *CommitGate) { cg.Type, cg.Status = g.Type, GatePending })
@@ -242,8 +242,8 @@ func prepareGate(c *Customer, cm *Commit, in *CommitInput, field string, now Nan
 // without one its access amounts.
 func (cm *Commit) purchaseTotal() money.Amount {
 	var total money.Amount
-	if len(cm.InvoiceSchedule) > 0 {
-		for _, it := range cm.InvoiceSchedule {
+	if len(cm.InvoiceSchedule()) > 0 {
+		for _, it := range cm.InvoiceSchedule() {
 			a, _ := inputAmount(it.Amount)
 			total = total.Add(a)
 		}
@@ -461,13 +461,14 @@ func (s *shard) raise(c *Customer, k *Contract, rc *RateCard, typ string, tc *Th
 	}
 	c.Seq++
 	cm := &Commit{
-		ID: id, Type: CommitPrepaid, ProductID: tc.ProductID, Name: tc.Name, Description: tc.Description,
-		Priority: tc.Priority, CreditTypeID: rc.FiatCreditTypeID, ApplicableProductIDs: tc.ApplicableProductIDs,
-		ApplicableProductTags: tc.ApplicableProductTags, CreatedAt: now, Seq: c.Seq, DoNotInvoice: true,
-		InvoiceSchedule: []InvoiceItem{{ID: DeriveID(id, "invoice_item", "0"), Timestamp: now, Amount: amount}},
-		Segments:        []*Segment{{ID: DeriveID(id, "segment", "0"), Amount: amount, StartingAt: now, EndingBefore: end}},
-		PaymentGate:     &CommitGate{Type: gateType, Status: GatePending},
+		ID: id, Type: CommitPrepaid, ProductID: tc.ProductID, Name: tc.Name,
+		CreditTypeID: rc.FiatCreditTypeID, ApplicableProductIDs: tc.ApplicableProductIDs,
+		CreatedAt: now, Seq: c.Seq, DoNotInvoice: true,
+		Extra: newCommitExtra(tc.Description, tc.Priority, tc.ApplicableProductTags,
+			[]InvoiceItem{{ID: DeriveID(id, "invoice_item", "0"), Timestamp: now, Amount: amount}}, nil),
+		Segments: []*Segment{{ID: DeriveID(id, "segment", "0"), Amount: amount, StartingAt: now, EndingBefore: end}},
 	}
+	cm.Extra.Gate = &CommitGate{Type: gateType, Status: GatePending}
 	wf := k.gate(cm, typ, stripe, now)
 	if gateType != GateExternal && gateType != GateStripe {
 		wf.GateType = GateNone

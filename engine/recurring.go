@@ -209,9 +209,10 @@ func (s *shard) newRecurring(c *Customer, cat *Catalog, rc *RateCard, k *Contrac
 	}
 	c.Seq++
 	cm := &Commit{
-		ID: DeriveID(id, "balance"), Type: typ, ProductID: in.ProductID, Name: in.Name, Description: in.Description,
-		Priority: priority, CreditTypeID: ct, ApplicableProductIDs: in.ApplicableProductIDs,
-		ApplicableProductTags: in.ApplicableProductTags, CustomFields: in.CustomFields, CreatedAt: now, Seq: c.Seq,
+		ID: DeriveID(id, "balance"), Type: typ, ProductID: in.ProductID, Name: in.Name,
+		CreditTypeID: ct, ApplicableProductIDs: in.ApplicableProductIDs,
+		Extra:     newCommitExtra(in.Description, priority, in.ApplicableProductTags, nil, in.CustomFields),
+		CreatedAt: now, Seq: c.Seq,
 		Segments: []*Segment{},
 	}
 	r := &RecurringBalance{

@@ -499,22 +499,22 @@ func (w *binWriter) commit(cm *engine.Commit) {
 	w.str(cm.Type)
 	w.str(cm.ProductID)
 	w.str(cm.Name)
-	w.str(cm.Description)
-	w.amtPtr(cm.Priority)
+	w.str(cm.Description())
+	w.amtPtr(cm.Priority())
 	w.str(cm.CreditTypeID)
 	w.strs(cm.ApplicableProductIDs)
-	w.strs(cm.ApplicableProductTags)
-	if cm.InvoiceSchedule == nil {
+	w.strs(cm.ApplicableProductTags())
+	if cm.InvoiceSchedule() == nil {
 		w.uvarint(0)
 	} else {
-		w.uvarint(uint64(len(cm.InvoiceSchedule)) + 1)
-		for _, it := range cm.InvoiceSchedule {
+		w.uvarint(uint64(len(cm.InvoiceSchedule())) + 1)
+		for _, it := range cm.InvoiceSchedule() {
 			w.str(it.ID)
 			w.varint(it.Timestamp)
 			w.decAmount(it.Amount)
 		}
 	}
-	w.strMap(cm.CustomFields)
+	w.strMap(cm.CustomFields())
 	w.varint(cm.CreatedAt)
 	w.uvarint(uint64(cm.Seq))
 	w.uvarint(uint64(len(cm.Segments)))
@@ -536,7 +536,7 @@ func (w *binWriter) commit(cm *engine.Commit) {
 	w.varint(cm.ArchivedAt)
 	w.boolean(cm.LegacyRules)
 	w.boolean(cm.DoNotInvoice)
-	for _, it := range cm.InvoiceSchedule {
+	for _, it := range cm.InvoiceSchedule() {
 		w.decAmount(it.UnitPrice)
 		w.decAmount(it.Quantity)
 		w.str(it.InvoiceID)
@@ -996,21 +996,24 @@ func (r *binReader) commit() *engine.Commit {
 	cm.Type = r.str()
 	cm.ProductID = r.str()
 	cm.Name = r.str()
-	cm.Description = r.str()
-	cm.Priority = r.amtPtr()
+	var x engine.CommitExtra
+	x.Description = r.str()
+	x.Priority = r.amtPtr()
 	cm.CreditTypeID = r.str()
 	cm.ApplicableProductIDs = r.strs()
-	cm.ApplicableProductTags = r.strs()
+	x.ApplicableProductTags = r.strs()
 	if n := r.uvarint(); n > 0 {
-		cm.InvoiceSchedule = make([]engine.InvoiceItem, r.count(n-1))
-		for i := range cm.InvoiceSchedule {
-			it := &cm.InvoiceSchedule[i]
+		x.InvoiceSchedule = make([]engine.InvoiceItem, r.count(n-1))
+		for i := range x.InvoiceSchedule {
+			it := &x.InvoiceSchedule[i]
 			it.ID = r.uniqueStr()
 			it.Timestamp = r.varint()
 			it.Amount = r.decAmount()
 		}
 	}
-	cm.CustomFields = r.strMap()
+	x.CustomFields = r.strMap()
+	// The schedule's items are completed in place below (layout 4).
+	cm.EditExtra(func(e *engine.CommitExtra) { *e = x })
 	cm.CreatedAt = r.varint()
 	if seq := r.uvarint(); seq > math.MaxUint32 {
 		r.fail(fmt.Errorf("commit %s: sequence number %d out of range", cm.ID, seq))
@@ -1049,8 +1052,8 @@ func (r *binReader) commit() *engine.Commit {
 	if r.layout >= 4 {
 		cm.LegacyRules = r.boolean()
 		cm.DoNotInvoice = r.boolean()
-		for i := range cm.InvoiceSchedule {
-			it := &cm.InvoiceSchedule[i]
+		for i := range x.InvoiceSchedule {
+			it := &x.InvoiceSchedule[i]
 			it.UnitPrice = r.decAmount()
 			it.Quantity = r.decAmount()
 			it.InvoiceID = r.str()

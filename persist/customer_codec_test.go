@@ -35,9 +35,10 @@ func fullCustomer() *engine.Customer {
 			Overrides: []engine.Override{{ID: "o", StartingAt: 4, ProductID: "p", ApplicableProductTags: []string{"premium"}, Entitled: &no, Type: "MULTIPLIER", Multiplier: &mult},
 				{ID: "o2", Entitled: &yes, OverwritePrice: &over}},
 			Balances: []*engine.Commit{{
-				ID: "cm", Type: engine.CommitPrepaid, ProductID: "p", Name: "n", Description: "d", Priority: &prio, CreditTypeID: engine.USDCreditTypeID,
-				ApplicableProductIDs: []string{"p"}, ApplicableProductTags: []string{}, InvoiceSchedule: []engine.InvoiceItem{{ID: "ii", Timestamp: 9, Amount: hugeAmt}},
-				CustomFields: map[string]string{"x": "y"}, CreatedAt: 10, Seq: 2,
+				ID: "cm", Type: engine.CommitPrepaid, ProductID: "p", Name: "n", CreditTypeID: engine.USDCreditTypeID,
+				ApplicableProductIDs: []string{"p"}, CreatedAt: 10, Seq: 2,
+				Extra: &engine.CommitExtra{Description: "d", Priority: &prio, ApplicableProductTags: []string{},
+					InvoiceSchedule: []engine.InvoiceItem{{ID: "ii", Timestamp: 9, Amount: hugeAmt}}, CustomFields: map[string]string{"x": "y"}},
 				Segments: []*engine.Segment{{ID: "s", Amount: amt("2000"), StartingAt: 1, EndingBefore: 99, Drawn: amt("1500.25"), Expired: true, ExpiredAmount: amt("499.75"),
 					Deductions: []engine.Deduction{{InvoiceID: "inv", Timestamp: 5, Amount: hugeAmt.Neg()}}}},
 			}, {ID: "cr", Type: engine.CommitCredit, Segments: []*engine.Segment{{ID: "s2"}}}},
@@ -273,7 +274,7 @@ func TestCustomerCodecLayout4Fields(t *testing.T) {
 	c := fullCustomer()
 	cm := c.Contracts[0].Balances[0]
 	cm.Type, cm.DoNotInvoice = engine.CommitPostpaid, true
-	cm.InvoiceSchedule[0].UnitPrice, cm.InvoiceSchedule[0].Quantity, cm.InvoiceSchedule[0].InvoiceID = money.MustParse("2.5"), money.MustParse("4"), "inv"
+	cm.InvoiceSchedule()[0].UnitPrice, cm.InvoiceSchedule()[0].Quantity, cm.InvoiceSchedule()[0].InvoiceID = money.MustParse("2.5"), money.MustParse("4"), "inv"
 	cm.Segments[0].Extra = &engine.SegmentExtra{TrueUpInvoiceID: "inv"}
 	c.Contracts[0].Balances[1].LegacyRules = true
 	got, err := DecodeCustomer(AppendCustomer(nil, c), nil)
@@ -373,8 +374,8 @@ func TestCustomerCodecLayout8Payments(t *testing.T) {
 	k.Workflows = []*engine.PaymentWorkflow{{ID: "wf-0", Type: engine.WorkflowManualCommit, CommitID: "cm", GateType: engine.GateExternal, Status: engine.GatePaid,
 		InvoiceID: "inv-wf", Amount: amt("2000"), CreditType: engine.USDCreditTypeID, CreatedAt: 4, SettledAt: 5, Notified: true},
 		{ID: "wf-1", Type: engine.WorkflowRecharge, CommitID: "g", Status: engine.GateFailed, ErrorMessage: "card declined"}}
-	k.Gated = []*engine.Commit{{ID: "g", Type: engine.CommitPrepaid, PaymentGate: &engine.CommitGate{Type: engine.GateExternal, Status: engine.GateFailed, WorkflowID: "wf-1",
-		VoidReason: "card declined"}, Segments: []*engine.Segment{{ID: "gs", Amount: amt("1500"), StartingAt: 1, EndingBefore: 9}}}}
+	k.Gated = []*engine.Commit{{ID: "g", Type: engine.CommitPrepaid, Extra: &engine.CommitExtra{Gate: &engine.CommitGate{Type: engine.GateExternal, Status: engine.GateFailed, WorkflowID: "wf-1",
+		VoidReason: "card declined"}}, Segments: []*engine.Segment{{ID: "gs", Amount: amt("1500"), StartingAt: 1, EndingBefore: 9}}}}
 	b := AppendCustomer(nil, c)
 	if b[0] != customerLayout {
 		t.Fatalf("layout %d, want %d", b[0], customerLayout)

@@ -267,22 +267,22 @@ func (w *layoutWriter) commit(cm *engine.Commit) {
 	w.str(cm.Type)
 	w.str(cm.ProductID)
 	w.str(cm.Name)
-	w.str(cm.Description)
-	w.amtPtr(cm.Priority)
+	w.str(cm.Description())
+	w.amtPtr(cm.Priority())
 	w.str(cm.CreditTypeID)
 	w.strs(cm.ApplicableProductIDs)
-	w.strs(cm.ApplicableProductTags)
-	if cm.InvoiceSchedule == nil {
+	w.strs(cm.ApplicableProductTags())
+	if cm.InvoiceSchedule() == nil {
 		w.uvarint(0)
 	} else {
-		w.uvarint(uint64(len(cm.InvoiceSchedule)) + 1)
-		for _, it := range cm.InvoiceSchedule {
+		w.uvarint(uint64(len(cm.InvoiceSchedule())) + 1)
+		for _, it := range cm.InvoiceSchedule() {
 			w.str(it.ID)
 			w.varint(it.Timestamp)
 			w.decAmount(it.Amount)
 		}
 	}
-	w.strMap(cm.CustomFields)
+	w.strMap(cm.CustomFields())
 	w.varint(cm.CreatedAt)
 	w.uvarint(uint64(cm.Seq))
 	w.uvarint(uint64(len(cm.Segments)))
@@ -307,7 +307,7 @@ func (w *layoutWriter) commit(cm *engine.Commit) {
 	if w.layout >= 4 {
 		w.boolean(cm.LegacyRules)
 		w.boolean(cm.DoNotInvoice)
-		for _, it := range cm.InvoiceSchedule {
+		for _, it := range cm.InvoiceSchedule() {
 			w.decAmount(it.UnitPrice)
 			w.decAmount(it.Quantity)
 			w.str(it.InvoiceID)

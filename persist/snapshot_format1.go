@@ -1,0 +1,92 @@
+package persist
+
+import (
+	"fmt"
+	"reflect"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"burndown/engine"
+	"burndown/money"
+)
+
+// Snapshot format 1 wrote each customer as msgpack of the engine's own
+// structs, keyed by field name, and readPositional still reads it that way
+// (decodeCustomers). A commit's rarely set fields have since moved behind
+// engine.Commit.Extra, which would leave them unread: commitV1 is the
+// commit as format 1 knows it, frozen, and the engine.Commit decoder and
+// encoder registered below go through it. Every key the reflection decoder
+// read into a commit (those format 1 wrote, and those later builds added
+// to the struct before this mirror was frozen) keeps its meaning.
+//
+// msgpack's table is process-wide: like canon.go's map encoders, this is
+// registered once, at initialisation, and nothing else may register
+// engine.Commit.
+func init() {
+	msgpack.Register(engine.Commit{}, encodeCommitV1, decodeCommitV1)
+}
+
+// commitV1 is a commit in snapshot format 1. Never change it: it is what
+// format 1 streams hold.
+type commitV1 struct {
+	Type                  string               `msgpack:"Type"`
+	CreditTypeID          string               `msgpack:"CreditTypeID"`
+	Segments              []*engine.Segment    `msgpack:"Segments"`
+	ArchivedAt            engine.Nanos         `msgpack:"ArchivedAt"`
+	ID                    string               `msgpack:"ID"`
+	ApplicableProductIDs  []string             `msgpack:"ApplicableProductIDs"`
+	ApplicableProductTags []string             `msgpack:"ApplicableProductTags"`
+	ProductID             string               `msgpack:"ProductID"`
+	Name                  string               `msgpack:"Name"`
+	Description           string               `msgpack:"Description"`
+	Priority              *money.Amount        `msgpack:"Priority"`
+	InvoiceSchedule       []engine.InvoiceItem `msgpack:"InvoiceSchedule"`
+	CustomFields          map[string]string    `msgpack:"CustomFields"`
+	CreatedAt             engine.Nanos         `msgpack:"CreatedAt"`
+	Seq                   uint32               `msgpack:"Seq"`
+	LegacyRules           bool                 `msgpack:"LegacyRules"`
+	DoNotInvoice          bool                 `msgpack:"DoNotInvoice"`
+	PaymentGate           *engine.CommitGate   `msgpack:"PaymentGate,omitempty"`
+}
+
+// commit is the engine's commit holding what m holds.
+func (m *commitV1) commit() engine.Commit {
+	cm := engine.Commit{
+		Type: m.Type, CreditTypeID: m.CreditTypeID, Segments: m.Segments, ArchivedAt: m.ArchivedAt, ID: m.ID,
+		ApplicableProductIDs: m.ApplicableProductIDs, ProductID: m.ProductID, Name: m.Name, CreatedAt: m.CreatedAt,
+		Seq: m.Seq, LegacyRules: m.LegacyRules, DoNotInvoice: m.DoNotInvoice,
+	}
+	cm.EditExtra(func(x *engine.CommitExtra) {
+		*x = engine.CommitExtra{Description: m.Description, Priority: m.Priority, ApplicableProductTags: m.ApplicableProductTags,
+			InvoiceSchedule: m.InvoiceSchedule, CustomFields: m.CustomFields, Gate: m.PaymentGate}
+	})
+	return cm
+}
+
+// commitV1Of is cm as format 1 writes it.
+func commitV1Of(cm *engine.Commit) *commitV1 {
+	m := &commitV1{
+		Type: cm.Type, CreditTypeID: cm.CreditTypeID, Segments: cm.Segments, ArchivedAt: cm.ArchivedAt, ID: cm.ID,
+		ApplicableProductIDs: cm.ApplicableProductIDs, ApplicableProductTags: cm.ApplicableProductTags(), ProductID: cm.ProductID,
+		Name: cm.Name, Description: cm.Description(), Priority: cm.Priority(), InvoiceSchedule: cm.InvoiceSchedule(),
+		CustomFields: cm.CustomFields(), CreatedAt: cm.CreatedAt, Seq: cm.Seq, LegacyRules: cm.LegacyRules, DoNotInvoice: cm.DoNotInvoice,
+	}
+	if g := cm.Gate(); g != (engine.CommitGate{}) {
+		m.PaymentGate = &g
+	}
+	return m
+}
+
+func decodeCommitV1(d *msgpack.Decoder, v reflect.Value) error {
+	var m commitV1
+	if err := d.Decode(&m); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	v.Set(reflect.ValueOf(m.commit()))
+	return nil
+}
+
+func encodeCommitV1(e *msgpack.Encoder, v reflect.Value) error {
+	cm := v.Interface().(engine.Commit)
+	return e.Encode(commitV1Of(&cm))
+}
