@@ -96,6 +96,14 @@ type Contract struct {
 	// they keep the consolidated invoices they always had. (With the flags
 	// above, in one word.)
 	SeparateScheduledInvoices bool `msgpack:"SeparateScheduledInvoices"`
+	// Concurrent marks a contract that may be in force together with
+	// other contracts of its customer (created by a create_contract that
+	// allows overlaps: version 6, multicontract.go); each such contract
+	// rates the usage its UsageFilter selects. False on every contract
+	// stored before customer layout 13 and every contract an older command
+	// created: among those, one at a time rates, as those builds did.
+	// (Beside the flags above: Contract stays in the 384-byte size class.)
+	Concurrent bool `msgpack:"Concurrent"`
 	// Recharge is the prepaid_balance_threshold_configuration (auto-recharge;
 	// since customer layout 8, as the payment fields below).
 	Recharge *RechargeConfig `msgpack:"Recharge"`
@@ -158,13 +166,6 @@ type Contract struct {
 	// archived the contract (since customer layout 10; 0: not archived).
 	ArchivedAt Nanos `msgpack:"ArchivedAt"`
 
-	// Concurrent marks a contract that may be in force together with
-	// other contracts of its customer (created by a create_contract that
-	// allows overlaps: version 6, multicontract.go); each such contract
-	// rates the usage its UsageFilter selects. False on every contract
-	// stored before customer layout 13 and every contract an older command
-	// created: among those, one at a time rates, as those builds did.
-	Concurrent bool `msgpack:"Concurrent"`
 	// UsageFilter is the contract's usage_filter: it rates only the events
 	// whose property GroupKey holds one of GroupValues (nil: every event).
 	// Since customer layout 13.
