@@ -318,8 +318,8 @@ func (w *binWriter) alerts(list []*engine.Alert) {
 		} else {
 			w.str(a.CreditTypeID)
 		}
-		w.str(a.GroupKey)
-		w.str(a.GroupValue)
+		w.str(a.GroupKey())
+		w.str(a.GroupValue())
 		w.strs(a.InvoiceTypesFilter())
 		w.boolean(a.BlockOnAlarm)
 		w.str(a.UniquenessKey())
@@ -352,9 +352,9 @@ func (r *binReader) alerts() []*engine.Alert {
 		} else {
 			a.CreditTypeID = ct
 		}
-		a.GroupKey = r.str()
-		a.GroupValue = r.str()
 		var x engine.AlertExtra
+		x.GroupKey = r.str()
+		x.GroupValue = r.str()
 		x.InvoiceTypesFilter = r.strs()
 		a.BlockOnAlarm = r.boolean()
 		x.UniquenessKey = r.str()

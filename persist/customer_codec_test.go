@@ -293,12 +293,13 @@ func TestCustomerCodecLayout5Alerts(t *testing.T) {
 	c := fullCustomer()
 	c.Alerts = []*engine.Alert{
 		{ID: "a1", Name: "soft", Type: engine.AlertSpend, Threshold: amt("5000.5"), CreditTypeID: engine.USDCreditTypeID,
-			GroupKey: "user_id", GroupValue: "u1", BlockOnAlarm: true, KeyReleased: true,
+			BlockOnAlarm: true, KeyReleased: true,
 			CreatedAt: 1, UpdatedAt: 2, ArchivedAt: 3, Status: engine.AlertInAlarm,
-			Extra: &engine.AlertExtra{UniquenessKey: "k", InvoiceTypesFilter: []string{}, GroupInvoiceID: "inv", GroupInvoiceStart: -4, GroupSpend: amt("12.25")}},
+			Extra: &engine.AlertExtra{GroupKey: "user_id", GroupValue: "u1", UniquenessKey: "k", InvoiceTypesFilter: []string{}, GroupInvoiceID: "inv", GroupInvoiceStart: -4, GroupSpend: amt("12.25")}},
 		{ID: "a2", Type: engine.AlertLowCommit, Extra: &engine.AlertExtra{InvoiceTypesFilter: []string{"USAGE"}}},
 		// A usage alert keeps its metric in the credit type's place.
-		{ID: "a3", Type: engine.AlertUsage, BillableMetricID: "m1", GroupKey: "region", GroupValue: "eu", Status: engine.AlertOK},
+		{ID: "a3", Type: engine.AlertUsage, BillableMetricID: "m1", Status: engine.AlertOK,
+			Extra: &engine.AlertExtra{GroupKey: "region", GroupValue: "eu"}},
 	}
 	b := AppendCustomer(nil, c)
 	if b[0] != customerLayout {

@@ -118,8 +118,8 @@ func (w *layoutWriter) alerts(list []*engine.Alert) {
 		} else {
 			w.str(a.CreditTypeID)
 		}
-		w.str(a.GroupKey)
-		w.str(a.GroupValue)
+		w.str(a.GroupKey())
+		w.str(a.GroupValue())
 		w.strs(a.InvoiceTypesFilter())
 		w.boolean(a.BlockOnAlarm)
 		w.str(a.UniquenessKey())
