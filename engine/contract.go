@@ -109,9 +109,12 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 		EndingBefore: cmd.EndingBefore, UniquenessKey: cmd.UniquenessKey, PrepaidOnly: cmd.PrepaidOnly,
 		CustomFields: cmd.CustomFields, CreatedAt: now, Terms: ContractTermsOf(cmd.MultiplierOverridePrioritization, freq, day),
 		StatementAnchor: anchor, InvoiceGracePeriod: grace,
-		FoundationRules: cmd.FoundationRules, BillingProvider: bp,
+		FoundationRules:           cmd.FoundationRules,
 		SeparateScheduledInvoices: cmd.SeparateScheduledInvoices,
-		Concurrent:                !cmd.OverlapsRefused && !cmd.FoundationRules, UsageFilter: filter,
+		Concurrent:                !cmd.OverlapsRefused && !cmd.FoundationRules,
+	}
+	if bp != nil || filter != nil {
+		k.EditExtra(func(x *ContractExtra) { x.BillingProvider, x.UsageFilter = bp, filter })
 	}
 	for i := range cmd.Overrides {
 		o, err := newOverride(&cmd.Overrides[i], i)
@@ -179,7 +182,7 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 			t.res.Err = err
 			return
 		}
-		k.ScheduledCharges = append(k.ScheduledCharges, ch)
+		k.EditExtra(func(x *ContractExtra) { x.ScheduledCharges = append(x.ScheduledCharges, ch) })
 	}
 	if err := s.addSeats(c, cat, rc, k, cmd.Subscriptions, "subscriptions", cmd.RecurringCredits, cmd.RecurringCommits, now); err != nil {
 		t.res.Err = err

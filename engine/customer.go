@@ -130,46 +130,17 @@ type Contract struct {
 	// InvoiceGracePeriod is how long after its period's end a draft still
 	// takes late events; the tick at End + grace finalizes it.
 	InvoiceGracePeriod int64 `msgpack:"InvoiceGracePeriod"`
-	// ScheduledCharges in creation order (archived ones kept, marked).
-	ScheduledCharges []*ScheduledCharge `msgpack:"ScheduledCharges"`
-
-	// Fields since customer layout 6 (subscriptions.go, recurring.go).
-
-	// Subscriptions in creation order.
-	Subscriptions []*Subscription `msgpack:"Subscriptions"`
-	// Recurring credits and commits in creation order; each grants into
-	// its own commit or credit in Balances.
-	Recurring []*RecurringBalance `msgpack:"Recurring"`
-
-	// Fields since customer layout 8 (payments.go, recharge.go,
-	// threshold.go, with Recharge and SpendThreshold above); older records
-	// have none.
-
-	// Workflows are the payment workflows of the contract, in creation order.
-	Workflows []*PaymentWorkflow `msgpack:"Workflows"`
-	// Gated holds the payment-gated commits not in any balance: pending
-	// ones and those voided by a failed payment (a paid one moves to
-	// Balances).
-	Gated []*Commit `msgpack:"Gated"`
-
-	// Fields since customer layout 9 (stripe_invoice.go); older records
-	// have none.
-
-	// BillingProvider is the contract's billing_provider_configuration
-	// (create_contract version 4): stripe / direct_to_billing_provider
-	// sends its finalized usage invoices to Stripe (SendsToStripe). nil
-	// for every contract created without it, whose invoices are never
-	// sent.
-	BillingProvider *ContractBillingProvider `msgpack:"BillingProvider"`
+	// Extra holds the lists and settings few contracts have (scheduled
+	// charges, subscriptions, recurring balances, payment workflows, gated
+	// commits, billing provider, usage filter; contract_extra.go): one
+	// pointer, nil for the others (BenchmarkMemoryPerCustomer). Read
+	// through accessors of the same names; changed in place through
+	// editExtra (Contract.clone copies it).
+	Extra *ContractExtra `msgpack:"Extra,omitempty"`
 
 	// ArchivedAt is when contracts/archive or the customer's archive
 	// archived the contract (since customer layout 10; 0: not archived).
 	ArchivedAt Nanos `msgpack:"ArchivedAt"`
-
-	// UsageFilter is the contract's usage_filter: it rates only the events
-	// whose property GroupKey holds one of GroupValues (nil: every event).
-	// Since customer layout 13.
-	UsageFilter *UsageFilter `msgpack:"UsageFilter"`
 
 	// finalized are the invoices finalized during the current shard run,
 	// announced (and sent to Stripe) at its end (stripe_invoice.go); never

@@ -200,7 +200,7 @@ func (k *Contract) archive(now Nanos) {
 			cm.ArchivedAt = now
 		}
 	}
-	for _, ch := range k.ScheduledCharges {
+	for _, ch := range k.ScheduledCharges() {
 		if ch.ArchivedAt == 0 {
 			ch.ArchivedAt = now
 		}

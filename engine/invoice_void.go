@@ -242,7 +242,7 @@ func chargesBesideUsage(k *Contract, old *Invoice, rc *RateCard) money.Amount {
 // items, commit purchases and true-ups, subscription charges) at the
 // invoice regenerated from it.
 func (k *Contract) moveBilledItems(from, to string) {
-	for _, ch := range k.ScheduledCharges {
+	for _, ch := range k.ScheduledCharges() {
 		for j := range ch.Items {
 			if ch.Items[j].InvoiceID == from {
 				ch.Items[j].InvoiceID = to
@@ -261,7 +261,7 @@ func (k *Contract) moveBilledItems(from, to string) {
 			}
 		}
 	}
-	for _, sub := range k.Subscriptions {
+	for _, sub := range k.Subscriptions() {
 		for j := range sub.Charges {
 			if sub.Charges[j].InvoiceID == from {
 				sub.Charges[j].InvoiceID = to

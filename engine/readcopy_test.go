@@ -176,7 +176,7 @@ func references(v reflect.Value) map[unsafe.Pointer]string {
 func TestDeepCopyRules(t *testing.T) {
 	seg := &Segment{ID: "s", Amount: dec("1.5"), Deductions: []Deduction{}}
 	cm := &Commit{ID: "c", Segments: []*Segment{seg, seg}, Extra: &CommitExtra{CustomFields: map[string]string{}}}
-	c := &Customer{ID: "x", Contracts: []*Contract{{ID: "k", Balances: []*Commit{cm}, Gated: []*Commit{cm}}},
+	c := &Customer{ID: "x", Contracts: []*Contract{{ID: "k", Balances: []*Commit{cm}, Extra: &ContractExtra{Gated: []*Commit{cm}}}},
 		Rejects: map[RejectReason]int64{RejectReasons[0]: 2}, reschedule: true, handle: &CustomerHandle{ID: "x"}}
 	c.handle.customer = c
 	d := deepCopy(c)
@@ -184,7 +184,7 @@ func TestDeepCopyRules(t *testing.T) {
 	switch {
 	case d == c || k == c.Contracts[0] || k.Balances[0] == cm:
 		t.Fatal("a pointer was shared, not copied")
-	case k.Balances[0] != k.Gated[0] || k.Balances[0].Segments[0] != k.Balances[0].Segments[1]:
+	case k.Balances[0] != k.Gated()[0] || k.Balances[0].Segments[0] != k.Balances[0].Segments[1]:
 		t.Fatal("two pointers to one value became two copies")
 	case k.Balances[0].Segments[0].Deductions == nil || k.Balances[0].CustomFields() == nil:
 		t.Fatal("an empty slice or map became nil")

@@ -144,7 +144,7 @@ func TestScenarioDOverrideEntitlement(t *testing.T) {
 		if !charge.Equal(money.MustParse("1000")) || !usage.Equal(money.MustParse("200")) {
 			t.Errorf("February lines: charge %s usage %s, want 1000 and 200", charge, usage)
 		}
-		if n := len(k.ScheduledCharges[0].Items); n != 6 {
+		if n := len(k.ScheduledCharges()[0].Items); n != 6 {
 			t.Errorf("%d charge items, want 6 (February to July)", n)
 		}
 	})

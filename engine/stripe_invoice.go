@@ -77,7 +77,7 @@ type ContractBillingProvider struct {
 // SendsToStripe reports whether the contract's finalized usage invoices
 // are sent to Stripe: its billing_provider_configuration selects Stripe.
 func (k *Contract) SendsToStripe() bool {
-	b := k.BillingProvider
+	b := k.BillingProvider()
 	return b != nil && b.BillingProvider == ProviderStripeBilling && b.DeliveryMethod == DeliveryDirect
 }
 

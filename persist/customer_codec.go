@@ -447,8 +447,8 @@ func (w *binWriter) contract(k *engine.Contract) {
 	w.str(k.StatementDay())
 	w.varint(k.StatementAnchor)
 	w.varint(k.InvoiceGracePeriod)
-	w.presence(k.ScheduledCharges == nil, len(k.ScheduledCharges))
-	for _, ch := range k.ScheduledCharges {
+	w.presence(k.ScheduledCharges() == nil, len(k.ScheduledCharges()))
+	for _, ch := range k.ScheduledCharges() {
 		w.str(ch.ID)
 		w.str(ch.ProductID)
 		w.str(ch.Name)
@@ -468,7 +468,7 @@ func (w *binWriter) contract(k *engine.Contract) {
 	}
 	w.seats(k)
 	w.payments(k)
-	w.contractBillingProvider(k.BillingProvider)
+	w.contractBillingProvider(k.BillingProvider())
 }
 
 // tiers writes a nil-preserving list of priced tiers (layout 3).
@@ -939,8 +939,8 @@ func (r *binReader) contract() *engine.Contract {
 		k.StatementAnchor = r.varint()
 		k.InvoiceGracePeriod = r.varint()
 		if n := r.uvarint(); n > 0 {
-			k.ScheduledCharges = make([]*engine.ScheduledCharge, r.count(n-1))
-			for i := range k.ScheduledCharges {
+			k.EditExtra(func(x *engine.ContractExtra) { x.ScheduledCharges = make([]*engine.ScheduledCharge, r.count(n-1)) })
+			for i := range k.ScheduledCharges() {
 				ch := &engine.ScheduledCharge{}
 				ch.ID = r.uniqueStr()
 				ch.ProductID = r.str()
@@ -961,7 +961,7 @@ func (r *binReader) contract() *engine.Contract {
 						it.InvoiceID = r.str()
 					}
 				}
-				k.ScheduledCharges[i] = ch
+				k.ScheduledCharges()[i] = ch
 			}
 		}
 	}
@@ -972,7 +972,7 @@ func (r *binReader) contract() *engine.Contract {
 		r.payments(k)
 	}
 	if r.layout >= 9 {
-		k.BillingProvider = r.contractBillingProvider()
+		k.EditExtra(func(x *engine.ContractExtra) { x.BillingProvider = r.contractBillingProvider() })
 	}
 	return k
 }

@@ -218,8 +218,8 @@ func (w *layoutWriter) contract(k *engine.Contract) {
 		w.str(k.StatementDay())
 		w.varint(k.StatementAnchor)
 		w.varint(k.InvoiceGracePeriod)
-		w.presence(k.ScheduledCharges == nil, len(k.ScheduledCharges))
-		for _, ch := range k.ScheduledCharges {
+		w.presence(k.ScheduledCharges() == nil, len(k.ScheduledCharges()))
+		for _, ch := range k.ScheduledCharges() {
 			w.str(ch.ID)
 			w.str(ch.ProductID)
 			w.str(ch.Name)
@@ -245,7 +245,7 @@ func (w *layoutWriter) contract(k *engine.Contract) {
 		w.payments(k)
 	}
 	if w.layout >= 9 {
-		w.contractBillingProvider(k.BillingProvider)
+		w.contractBillingProvider(k.BillingProvider())
 	}
 }
 

@@ -47,7 +47,7 @@ type recurringSubConfOut struct {
 // credits (credit true) in creation order.
 func renderRecurring(k *engine.Contract, cat *engine.Catalog, credit bool) []recurringOut {
 	out := []recurringOut{}
-	for _, r := range k.Recurring {
+	for _, r := range k.Recurring() {
 		if (r.Type == engine.CommitCredit) != credit {
 			continue
 		}

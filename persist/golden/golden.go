@@ -185,7 +185,7 @@ func describeAdmin(b *strings.Builder, c *engine.Customer) {
 // of the fixtures written before) print nothing, so their summaries are
 // unchanged.
 func describePayments(b *strings.Builder, k *engine.Contract) {
-	if p := k.BillingProvider; p != nil {
+	if p := k.BillingProvider(); p != nil {
 		fmt.Fprintf(b, "    billing_provider %s %s sends_to_stripe=%t\n", p.BillingProvider, p.DeliveryMethod, k.SendsToStripe())
 	}
 	if r := k.Recharge; r != nil {
@@ -194,10 +194,10 @@ func describePayments(b *strings.Builder, k *engine.Contract) {
 	if st := k.SpendThreshold; st != nil {
 		fmt.Fprintf(b, "    spend_threshold enabled=%t threshold=%s gate=%s\n", st.IsEnabled, st.Threshold.String(), st.GateType)
 	}
-	for _, wf := range k.Workflows {
+	for _, wf := range k.Workflows() {
 		fmt.Fprintf(b, "    workflow %s %s %s %s commit=%s amount=%s invoice=%s\n", wf.ID, wf.Type, wf.GateType, wf.Status, wf.CommitID, wf.Amount.String(), wf.InvoiceID)
 	}
-	for _, cm := range k.Gated {
+	for _, cm := range k.Gated() {
 		fmt.Fprintf(b, "    gated %s %s %s %s\n", cm.ID, cm.Type, cm.GateType(), cm.GateStatus())
 	}
 }
