@@ -17,9 +17,9 @@ func applyCreateContract(s *shard, t *task, c *Customer, cat *Catalog, now Nanos
 }
 
 func (s *shard) createCustomer(h *CustomerHandle, cmd *CreateCustomer, now Nanos) {
-	c := &Customer{
-		ID: h.ID, Name: cmd.Name, IngestAliases: cmd.IngestAliases, CustomFields: cmd.CustomFields,
-		BillingProviders: cmd.BillingProviders, CreatedAt: now,
+	c := &Customer{ID: h.ID, Name: cmd.Name, IngestAliases: cmd.IngestAliases, CreatedAt: now}
+	if cmd.CustomFields != nil || cmd.BillingProviders != nil {
+		c.EditExtra(func(x *CustomerExtra) { x.CustomFields, x.BillingProviders = cmd.CustomFields, cmd.BillingProviders })
 	}
 	c.handle = h
 	s.adopt(c)
@@ -44,7 +44,7 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 		return
 	}
 	if cmd.UniquenessKey != "" {
-		for _, k := range c.UniquenessKeys {
+		for _, k := range c.UniquenessKeys() {
 			if k == cmd.UniquenessKey {
 				t.res.Err = errorf(Conflict, "uniqueness_key: This uniqueness key has already been used.")
 				return
@@ -198,7 +198,7 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 	k.finalizeDue(now)
 	c.Contracts = append(c.Contracts, k)
 	if cmd.UniquenessKey != "" {
-		c.UniquenessKeys = append(c.UniquenessKeys, cmd.UniquenessKey)
+		c.EditExtra(func(x *CustomerExtra) { x.UniquenessKeys = append(x.UniquenessKeys, cmd.UniquenessKey) })
 	}
 	t.res.ID = id
 }

@@ -34,15 +34,17 @@ type Customer struct {
 	// bytes.
 	Seq uint32 `msgpack:"Seq"`
 
-	Name             string                  `msgpack:"Name"`
-	IngestAliases    []string                `msgpack:"IngestAliases"`
-	CustomFields     map[string]string       `msgpack:"CustomFields"`
-	BillingProviders []BillingProviderConfig `msgpack:"BillingProviders"`
-	CreatedAt        Nanos                   `msgpack:"CreatedAt"`
-	// UniquenessKeys used by this customer's contracts.
-	UniquenessKeys []string `msgpack:"UniquenessKeys"`
-	// Rejects counts events kept as counted rejects, by reason.
-	Rejects map[RejectReason]int64 `msgpack:"Rejects"`
+	Name          string   `msgpack:"Name"`
+	IngestAliases []string `msgpack:"IngestAliases"`
+	CreatedAt     Nanos    `msgpack:"CreatedAt"`
+	// Extra holds the fields few customers set (custom fields, billing
+	// providers, contract uniqueness keys, reject counts;
+	// customer_extra.go): one pointer, nil for the others
+	// (BenchmarkMemoryPerCustomer). Read through accessors of the same
+	// names, changed in place through EditExtra. Snapshot format 1 wrote
+	// these fields inline; persist reads that layout through a frozen
+	// mirror of it (persist/snapshot_format1.go).
+	Extra *CustomerExtra `msgpack:"Extra,omitempty"`
 	// NextDue is the earliest future time a transition changes this customer's
 	// state (a segment starts or ends, a contract starts or ends, a period closes).
 	NextDue Nanos `msgpack:"NextDue"`

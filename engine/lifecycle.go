@@ -271,7 +271,7 @@ func applyEditContract(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) 
 		t.res.Err = errorf(Invalid, "contract_id: contract %s is archived", cmd.ContractID)
 		return
 	}
-	if cmd.UniquenessKey != "" && contains(c.UniquenessKeys, cmd.UniquenessKey) {
+	if cmd.UniquenessKey != "" && contains(c.UniquenessKeys(), cmd.UniquenessKey) {
 		t.res.Err = errorf(Conflict, "uniqueness_key: This uniqueness key has already been used.")
 		return
 	}
@@ -280,7 +280,7 @@ func applyEditContract(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) 
 		return
 	}
 	if cmd.UniquenessKey != "" {
-		c.UniquenessKeys = append(c.UniquenessKeys, cmd.UniquenessKey)
+		c.EditExtra(func(x *CustomerExtra) { x.UniquenessKeys = append(x.UniquenessKeys, cmd.UniquenessKey) })
 	}
 	t.res.ID = id
 }

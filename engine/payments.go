@@ -197,7 +197,7 @@ const (
 // stripe_customer_id of its stripe billing provider configuration ("" if
 // none).
 func (c *Customer) StripeCustomerID() string {
-	for _, bp := range c.BillingProviders {
+	for _, bp := range c.BillingProviders() {
 		if bp.BillingProvider == "stripe" && bp.Configuration["stripe_customer_id"] != "" {
 			return bp.Configuration["stripe_customer_id"]
 		}

@@ -408,10 +408,12 @@ func (s *shard) rejectEvent(c *Customer, out *IngestOutcome, r RejectReason) {
 }
 
 func (c *Customer) reject(r RejectReason) {
-	if c.Rejects == nil {
-		c.Rejects = map[RejectReason]int64{}
-	}
-	c.Rejects[r]++
+	c.EditExtra(func(x *CustomerExtra) {
+		if x.Rejects == nil {
+			x.Rejects = map[RejectReason]int64{}
+		}
+		x.Rejects[r]++
+	})
 }
 
 // quantity is the event's contribution to the metric, false when the event

@@ -177,7 +177,7 @@ func TestDeepCopyRules(t *testing.T) {
 	seg := &Segment{ID: "s", Amount: dec("1.5"), Deductions: []Deduction{}}
 	cm := &Commit{ID: "c", Segments: []*Segment{seg, seg}, Extra: &CommitExtra{CustomFields: map[string]string{}}}
 	c := &Customer{ID: "x", Contracts: []*Contract{{ID: "k", Balances: []*Commit{cm}, Extra: &ContractExtra{Gated: []*Commit{cm}}}},
-		Rejects: map[RejectReason]int64{RejectReasons[0]: 2}, reschedule: true, handle: &CustomerHandle{ID: "x"}}
+		Extra: &CustomerExtra{Rejects: map[RejectReason]int64{RejectReasons[0]: 2}}, reschedule: true, handle: &CustomerHandle{ID: "x"}}
 	c.handle.customer = c
 	d := deepCopy(c)
 	k := d.Contracts[0]
@@ -190,7 +190,7 @@ func TestDeepCopyRules(t *testing.T) {
 		t.Fatal("an empty slice or map became nil")
 	case k.Invoices != nil || d.Alerts != nil:
 		t.Fatal("a nil slice became empty")
-	case !k.Balances[0].Segments[0].Amount.Equal(dec("1.5")) || d.Rejects[RejectReasons[0]] != 2:
+	case !k.Balances[0].Segments[0].Amount.Equal(dec("1.5")) || d.Rejects()[RejectReasons[0]] != 2:
 		t.Fatal("a value was lost")
 	case d.handle != nil || d.reschedule:
 		t.Fatal("unexported state was copied")

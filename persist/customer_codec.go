@@ -250,9 +250,9 @@ func appendCustomerTrailer(dst []byte, c *engine.Customer) ([]byte, int) {
 	w.str(c.ID)
 	w.str(c.Name)
 	w.strs(c.IngestAliases)
-	w.strMap(c.CustomFields)
-	w.uvarint(uint64(len(c.BillingProviders)))
-	for _, bp := range c.BillingProviders {
+	w.strMap(c.CustomFields())
+	w.uvarint(uint64(len(c.BillingProviders())))
+	for _, bp := range c.BillingProviders() {
 		w.str(bp.BillingProvider)
 		w.str(bp.DeliveryMethod)
 		w.strMap(bp.Configuration)
@@ -262,19 +262,19 @@ func appendCustomerTrailer(dst []byte, c *engine.Customer) ([]byte, int) {
 	for _, k := range c.Contracts {
 		w.contract(k)
 	}
-	w.strs(c.UniquenessKeys)
-	if c.Rejects == nil {
+	w.strs(c.UniquenessKeys())
+	if c.Rejects() == nil {
 		w.uvarint(0)
 	} else {
-		w.uvarint(uint64(len(c.Rejects)) + 1)
-		reasons := make([]string, 0, len(c.Rejects))
-		for r := range c.Rejects {
+		w.uvarint(uint64(len(c.Rejects())) + 1)
+		reasons := make([]string, 0, len(c.Rejects()))
+		for r := range c.Rejects() {
 			reasons = append(reasons, string(r))
 		}
 		sort.Strings(reasons)
 		for _, r := range reasons {
 			w.str(r)
-			w.varint(c.Rejects[engine.RejectReason(r)])
+			w.varint(c.Rejects()[engine.RejectReason(r)])
 		}
 	}
 	w.varint(c.NextDue)
@@ -766,11 +766,12 @@ func DecodeCustomer(b []byte, intern map[string]string) (*engine.Customer, error
 	c.ID = r.uniqueStr()
 	c.Name = r.uniqueStr()
 	c.IngestAliases = r.strs()
-	c.CustomFields = r.strMap()
+	var x engine.CustomerExtra
+	x.CustomFields = r.strMap()
 	if n := r.count(r.uvarint()); n > 0 {
-		c.BillingProviders = make([]engine.BillingProviderConfig, n)
-		for i := range c.BillingProviders {
-			bp := &c.BillingProviders[i]
+		x.BillingProviders = make([]engine.BillingProviderConfig, n)
+		for i := range x.BillingProviders {
+			bp := &x.BillingProviders[i]
 			bp.BillingProvider = r.str()
 			bp.DeliveryMethod = r.str()
 			bp.Configuration = r.strMap()
@@ -783,14 +784,15 @@ func DecodeCustomer(b []byte, intern map[string]string) (*engine.Customer, error
 			c.Contracts[i] = r.contract()
 		}
 	}
-	c.UniquenessKeys = r.strs()
+	x.UniquenessKeys = r.strs()
 	if n := r.uvarint(); n > 0 {
-		c.Rejects = make(map[engine.RejectReason]int64, r.count(n-1))
+		x.Rejects = make(map[engine.RejectReason]int64, r.count(n-1))
 		for i := uint64(0); i < n-1 && r.err == nil; i++ {
 			k := engine.RejectReason(r.str())
-			c.Rejects[k] = r.varint()
+			x.Rejects[k] = r.varint()
 		}
 	}
+	c.EditExtra(func(e *engine.CustomerExtra) { *e = x })
 	c.NextDue = r.varint()
 	if seq := r.uvarint(); seq > math.MaxUint32 {
 		r.fail(fmt.Errorf("customer %s: sequence number %d out of range", c.ID, seq))

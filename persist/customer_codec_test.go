@@ -25,10 +25,12 @@ func fullCustomer() *engine.Customer {
 	mult := amt("0.8")
 	over := amt("-12.345")
 	return &engine.Customer{
-		ID: "c-1", Name: "Ünïcode name", IngestAliases: []string{"a", "b"}, CustomFields: map[string]string{"z": "1", "a": ""},
-		BillingProviders: []engine.BillingProviderConfig{{BillingProvider: "stripe", DeliveryMethod: "direct_to_billing_provider", Configuration: map[string]string{"stripe_customer_id": "cus_1"}}, {BillingProvider: "netsuite"}},
-		CreatedAt:        -5, UniquenessKeys: []string{"k1"}, Rejects: map[engine.RejectReason]int64{engine.RejectNoContract: 3, engine.RejectFinalized: 1},
-		NextDue: 1 << 60, Seq: 7,
+		ID: "c-1", Name: "Ünïcode name", IngestAliases: []string{"a", "b"},
+		Extra: &engine.CustomerExtra{CustomFields: map[string]string{"z": "1", "a": ""},
+			BillingProviders: []engine.BillingProviderConfig{{BillingProvider: "stripe", DeliveryMethod: "direct_to_billing_provider", Configuration: map[string]string{"stripe_customer_id": "cus_1"}}, {BillingProvider: "netsuite"}},
+			UniquenessKeys:   []string{"k1"}, Rejects: map[engine.RejectReason]int64{engine.RejectNoContract: 3, engine.RejectFinalized: 1}},
+		CreatedAt: -5,
+		NextDue:   1 << 60, Seq: 7,
 		Contracts: []*engine.Contract{{
 			ID: "k-1", Name: "Basic", RateCardID: "rc", StartingAt: 1, EndingBefore: 2, UniquenessKey: "u", PrepaidOnly: true,
 			CustomFields: map[string]string{}, CreatedAt: 3,
@@ -125,7 +127,7 @@ func TestCustomerCodecRoundTrip(t *testing.T) {
 		if again := AppendCustomer(nil, got); !bytes.Equal(again, b) {
 			t.Fatal("re-encoding a decoded customer gave different bytes")
 		}
-		if (got.CustomFields == nil) != (c.CustomFields == nil) || (got.Contracts != nil && (got.Contracts[0].CustomFields == nil) != (c.Contracts[0].CustomFields == nil)) {
+		if (got.CustomFields() == nil) != (c.CustomFields() == nil) || (got.Contracts != nil && (got.Contracts[0].CustomFields == nil) != (c.Contracts[0].CustomFields == nil)) {
 			t.Fatal("nil and empty maps must survive the round trip")
 		}
 	}

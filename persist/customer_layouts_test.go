@@ -48,9 +48,9 @@ func appendCustomer(dst []byte, c *engine.Customer, layout byte, amount func(*bi
 	w.str(c.ID)
 	w.str(c.Name)
 	w.strs(c.IngestAliases)
-	w.strMap(c.CustomFields)
-	w.uvarint(uint64(len(c.BillingProviders)))
-	for _, bp := range c.BillingProviders {
+	w.strMap(c.CustomFields())
+	w.uvarint(uint64(len(c.BillingProviders())))
+	for _, bp := range c.BillingProviders() {
 		w.str(bp.BillingProvider)
 		w.str(bp.DeliveryMethod)
 		w.strMap(bp.Configuration)
@@ -60,19 +60,19 @@ func appendCustomer(dst []byte, c *engine.Customer, layout byte, amount func(*bi
 	for _, k := range c.Contracts {
 		w.contract(k)
 	}
-	w.strs(c.UniquenessKeys)
-	if c.Rejects == nil {
+	w.strs(c.UniquenessKeys())
+	if c.Rejects() == nil {
 		w.uvarint(0)
 	} else {
-		w.uvarint(uint64(len(c.Rejects)) + 1)
-		reasons := make([]string, 0, len(c.Rejects))
-		for r := range c.Rejects {
+		w.uvarint(uint64(len(c.Rejects())) + 1)
+		reasons := make([]string, 0, len(c.Rejects()))
+		for r := range c.Rejects() {
 			reasons = append(reasons, string(r))
 		}
 		sort.Strings(reasons)
 		for _, r := range reasons {
 			w.str(r)
-			w.varint(c.Rejects[engine.RejectReason(r)])
+			w.varint(c.Rejects()[engine.RejectReason(r)])
 		}
 	}
 	w.varint(c.NextDue)

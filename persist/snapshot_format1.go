@@ -12,18 +12,68 @@ import (
 
 // Snapshot format 1 wrote each customer as msgpack of the engine's own
 // structs, keyed by field name, and readPositional still reads it that way
-// (decodeCustomers). A commit's rarely set fields have since moved behind
-// engine.Commit.Extra, which would leave them unread: commitV1 is the
-// commit as format 1 knows it, frozen, and the engine.Commit decoder and
-// encoder registered below go through it. Every key the reflection decoder
-// read into a commit (those format 1 wrote, and those later builds added
-// to the struct before this mirror was frozen) keeps its meaning.
+// (decodeCustomers). A customer's and a commit's rarely set fields have
+// since moved behind engine.Customer.Extra and engine.Commit.Extra, which
+// would leave them unread: customerV1 and commitV1 are the customer and
+// the commit as format 1 knows them, frozen, and the decoders and encoders
+// registered below go through them. Every key the reflection decoder read
+// into a customer or a commit (those format 1 wrote, and those later
+// builds added to the structs before these mirrors were frozen) keeps its
+// meaning.
 //
-// msgpack's table is process-wide: like canon.go's map encoders, this is
-// registered once, at initialisation, and nothing else may register
-// engine.Commit.
+// msgpack's table is process-wide: like canon.go's map encoders, these
+// are registered once, at initialisation, and nothing else may register
+// engine.Customer or engine.Commit.
 func init() {
+	msgpack.Register(engine.Customer{}, encodeCustomerV1, decodeCustomerV1)
 	msgpack.Register(engine.Commit{}, encodeCommitV1, decodeCommitV1)
+}
+
+// customerV1 is a customer in snapshot format 1. Never change it: it is
+// what format 1 streams hold.
+type customerV1 struct {
+	ID               string                         `msgpack:"ID"`
+	Contracts        []*engine.Contract             `msgpack:"Contracts"`
+	Seq              uint32                         `msgpack:"Seq"`
+	Name             string                         `msgpack:"Name"`
+	IngestAliases    []string                       `msgpack:"IngestAliases"`
+	CustomFields     map[string]string              `msgpack:"CustomFields"`
+	BillingProviders []engine.BillingProviderConfig `msgpack:"BillingProviders"`
+	CreatedAt        engine.Nanos                   `msgpack:"CreatedAt"`
+	UniquenessKeys   []string                       `msgpack:"UniquenessKeys"`
+	Rejects          map[engine.RejectReason]int64  `msgpack:"Rejects"`
+	NextDue          engine.Nanos                   `msgpack:"NextDue"`
+	Alerts           []*engine.Alert                `msgpack:"Alerts"`
+	Admin            *engine.CustomerAdmin          `msgpack:"Admin,omitempty"`
+	Balances         []*engine.CustomerBalance      `msgpack:"Balances"`
+}
+
+// decodeCustomerV1 decodes a format 1 customer into v, an engine.Customer
+// (which holds atomics: it is filled in place, never copied).
+func decodeCustomerV1(d *msgpack.Decoder, v reflect.Value) error {
+	var m customerV1
+	if err := d.Decode(&m); err != nil {
+		return fmt.Errorf("customer: %w", err)
+	}
+	c := v.Addr().Interface().(*engine.Customer)
+	c.ID, c.Contracts, c.Seq, c.Name, c.IngestAliases = m.ID, m.Contracts, m.Seq, m.Name, m.IngestAliases
+	c.CreatedAt, c.NextDue, c.Alerts, c.Admin, c.Balances = m.CreatedAt, m.NextDue, m.Alerts, m.Admin, m.Balances
+	c.EditExtra(func(x *engine.CustomerExtra) {
+		*x = engine.CustomerExtra{CustomFields: m.CustomFields, BillingProviders: m.BillingProviders, UniquenessKeys: m.UniquenessKeys, Rejects: m.Rejects}
+	})
+	return nil
+}
+
+func encodeCustomerV1(e *msgpack.Encoder, v reflect.Value) error {
+	if !v.CanAddr() {
+		return fmt.Errorf("persist: an engine.Customer is encoded through a pointer")
+	}
+	c := v.Addr().Interface().(*engine.Customer)
+	return e.Encode(&customerV1{
+		ID: c.ID, Contracts: c.Contracts, Seq: c.Seq, Name: c.Name, IngestAliases: c.IngestAliases, CustomFields: c.CustomFields(),
+		BillingProviders: c.BillingProviders(), CreatedAt: c.CreatedAt, UniquenessKeys: c.UniquenessKeys(), Rejects: c.Rejects(),
+		NextDue: c.NextDue, Alerts: c.Alerts, Admin: c.Admin, Balances: c.Balances,
+	})
 }
 
 // commitV1 is a commit in snapshot format 1. Never change it: it is what

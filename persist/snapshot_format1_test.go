@@ -9,10 +9,11 @@ import (
 )
 
 // A customer as snapshot format 1 wrote it (msgpack keyed by the field
-// names of that time) decodes to the commit it describes: the fields that
-// moved behind engine.Commit.Extra are read through the frozen mirror, and
-// the customer encodes in the current layout exactly as one built in Go.
-func TestFormat1CommitFieldsSurvive(t *testing.T) {
+// names of that time) decodes to the customer and commits it describes:
+// the fields that moved behind engine.Customer.Extra and
+// engine.Commit.Extra are read through the frozen mirrors, and the
+// customer encodes in the current layout exactly as one built in Go.
+func TestFormat1FieldsSurvive(t *testing.T) {
 	prio := money.MustParse("2")
 	item := map[string]any{"ID": "it", "Timestamp": int64(3), "Amount": money.MustParse("100")}
 	seg := map[string]any{"ID": "s", "Amount": money.MustParse("100"), "StartingAt": int64(1), "EndingBefore": int64(9),
@@ -27,14 +28,19 @@ func TestFormat1CommitFieldsSurvive(t *testing.T) {
 		}
 		return m
 	}
-	raw, err := Marshal(map[string]any{"ID": "c", "Name": "c", "Contracts": []any{map[string]any{
-		"ID": "k", "RateCardID": "rc", "StartingAt": int64(1), "Balances": []any{commit("rare", true), commit("plain", false)}}}})
+	raw, err := Marshal(map[string]any{"ID": "c", "Name": "c", "CustomFields": map[string]string{"x": "y"}, "UniquenessKeys": []string{"u"},
+		"BillingProviders": []any{map[string]any{"BillingProvider": "stripe", "DeliveryMethod": "direct_to_billing_provider"}},
+		"Rejects":          map[string]int64{string(engine.RejectNoContract): 2}, "Contracts": []any{map[string]any{
+			"ID": "k", "RateCardID": "rc", "StartingAt": int64(1), "Balances": []any{commit("rare", true), commit("plain", false)}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, err := decodeCustomers([][]byte{raw}, 1)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c := got[0]; c.CustomFields()["x"] != "y" || len(c.UniquenessKeys()) != 1 || len(c.BillingProviders()) != 1 || c.Rejects()[engine.RejectNoContract] != 2 {
+		t.Fatalf("customer fields lost: %+v", c.Extra)
 	}
 	bs := got[0].Contracts[0].Balances
 	rare, plain := bs[0], bs[1]
@@ -58,7 +64,9 @@ func TestFormat1CommitFieldsSurvive(t *testing.T) {
 	wantRare, wantPlain := base("rare"), base("plain")
 	wantRare.Extra = &engine.CommitExtra{Description: "d", Priority: &prio, ApplicableProductTags: []string{"t"},
 		InvoiceSchedule: []engine.InvoiceItem{{ID: "it", Timestamp: 3, Amount: money.MustParse("100")}}, CustomFields: map[string]string{"a": "b"}}
-	want := &engine.Customer{ID: "c", Name: "c", Contracts: []*engine.Contract{{ID: "k", RateCardID: "rc", StartingAt: 1,
+	want := &engine.Customer{ID: "c", Name: "c", Extra: &engine.CustomerExtra{CustomFields: map[string]string{"x": "y"}, UniquenessKeys: []string{"u"},
+		BillingProviders: []engine.BillingProviderConfig{{BillingProvider: "stripe", DeliveryMethod: "direct_to_billing_provider"}},
+		Rejects:          map[engine.RejectReason]int64{engine.RejectNoContract: 2}}, Contracts: []*engine.Contract{{ID: "k", RateCardID: "rc", StartingAt: 1,
 		Balances: []*engine.Commit{&wantRare, &wantPlain}}}}
 	if a, b := AppendCustomer(nil, got[0]), AppendCustomer(nil, want); !bytes.Equal(a, b) {
 		t.Fatalf("the format 1 customer encodes as\n%x\nnot as the same customer built in Go\n%x", a, b)

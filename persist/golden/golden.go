@@ -99,13 +99,13 @@ func Summary(e *engine.Engine) (string, error) {
 func describeCustomer(b *strings.Builder, c *engine.Customer, now engine.Nanos) {
 	fmt.Fprintf(b, "customer %s name=%q aliases=%v\n", c.ID, c.Name, c.IngestAliases)
 	describeAdmin(b, c)
-	reasons := make([]string, 0, len(c.Rejects))
-	for r := range c.Rejects {
+	reasons := make([]string, 0, len(c.Rejects()))
+	for r := range c.Rejects() {
 		reasons = append(reasons, string(r))
 	}
 	sort.Strings(reasons)
 	for _, r := range reasons {
-		fmt.Fprintf(b, "  reject %s %d\n", r, c.Rejects[engine.RejectReason(r)])
+		fmt.Fprintf(b, "  reject %s %d\n", r, c.Rejects()[engine.RejectReason(r)])
 	}
 	describeCustomerBalances(b, c, now)
 	for _, k := range c.Contracts {
@@ -173,7 +173,7 @@ func describeAdmin(b *strings.Builder, c *engine.Customer) {
 		fmt.Fprintf(b, "  archived %d\n", c.ArchivedAt())
 	}
 	if c.UpdatedAt() != 0 {
-		for i, bp := range c.BillingProviders {
+		for i, bp := range c.BillingProviders() {
 			fmt.Fprintf(b, "  billing_provider_configuration %s %s %s %v\n", engine.BillingProviderConfigID(c.ID, i), bp.BillingProvider, bp.DeliveryMethod, bp.Configuration)
 		}
 	}
