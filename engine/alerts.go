@@ -76,10 +76,6 @@ type Alert struct {
 	Type         string       `msgpack:"Type"`
 	Threshold    money.Amount `msgpack:"Threshold"`
 	CreditTypeID string       `msgpack:"CreditTypeID"`
-	// BillableMetricID is a usage alert's metric (its CreditTypeID is "").
-	// The customer layout keeps it in the credit type's place (see
-	// persist/customer_codec.go): no new layout.
-	BillableMetricID string `msgpack:"BillableMetricID,omitempty"`
 	// BlockOnAlarm makes the alert a hard limit: while it is in alarm the
 	// entitlement check answers limit_reached (for its group value only,
 	// when it has one).
@@ -102,6 +98,10 @@ type Alert struct {
 
 // AlertExtra holds an alert's rarely set fields.
 type AlertExtra struct {
+	// BillableMetricID is a usage alert's metric (its CreditTypeID is "").
+	// The customer layout keeps it in the credit type's place (see
+	// persist/customer_codec.go): no new layout.
+	BillableMetricID string `msgpack:"BillableMetricID,omitempty"`
 	// GroupKey and GroupValue scope a spend alert to the events whose
 	// property GroupKey has GroupValue, a usage alert to the usage of that
 	// value of the products' group key GroupKey ("": unscoped).
@@ -134,6 +134,14 @@ func (a *Alert) InvoiceTypesFilter() []string {
 		return nil
 	}
 	return a.Extra.InvoiceTypesFilter
+}
+
+// BillableMetricID is a usage alert's metric ("": another type).
+func (a *Alert) BillableMetricID() string {
+	if a.Extra == nil {
+		return ""
+	}
+	return a.Extra.BillableMetricID
 }
 
 // GroupKey is the property (spend alert) or group key (usage alert) the
@@ -181,7 +189,7 @@ func (a *Alert) GroupSpend() money.Amount {
 // (a spend of zero counts as none only in its zero value's form: 0.00 is
 // kept, so it is written back as it was read).
 func (a *Alert) SetExtra(x AlertExtra) {
-	if x.GroupKey == "" && x.GroupValue == "" && x.UniquenessKey == "" && x.InvoiceTypesFilter == nil && x.GroupInvoiceID == "" && x.GroupInvoiceStart == 0 && x.GroupSpend == (money.Amount{}) {
+	if x.BillableMetricID == "" && x.GroupKey == "" && x.GroupValue == "" && x.UniquenessKey == "" && x.InvoiceTypesFilter == nil && x.GroupInvoiceID == "" && x.GroupInvoiceStart == 0 && x.GroupSpend == (money.Amount{}) {
 		a.Extra = nil
 		return
 	}
@@ -359,11 +367,10 @@ func applyCreateAlert(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) {
 	th, _ := inputAmount(cmd.Threshold) // validated
 	a := &Alert{
 		ID: id, Name: cmd.Name, Type: internOf(AlertTypes, cmd.Type), Threshold: th, CreditTypeID: cat.creditTypeID(ct),
-		BillableMetricID: cat.metricID(cmd.BillableMetricID),
-		BlockOnAlarm:     cmd.BlockOnAlarm,
-		CreatedAt:        now, UpdatedAt: now, Status: AlertEvaluating,
+		BlockOnAlarm: cmd.BlockOnAlarm,
+		CreatedAt:    now, UpdatedAt: now, Status: AlertEvaluating,
 	}
-	x := AlertExtra{UniquenessKey: cmd.UniquenessKey, InvoiceTypesFilter: cmd.InvoiceTypesFilter}
+	x := AlertExtra{BillableMetricID: cat.metricID(cmd.BillableMetricID), UniquenessKey: cmd.UniquenessKey, InvoiceTypesFilter: cmd.InvoiceTypesFilter}
 	if len(cmd.GroupValues) == 1 {
 		x.GroupKey, x.GroupValue = cmd.GroupValues[0].Key, cmd.GroupValues[0].Value
 		// A scoped alert counts only what is rated from now on: the spend
@@ -607,7 +614,7 @@ func (a *Alert) contractValue(k *Contract, cat *Catalog, now Nanos) (money.Amoun
 // aggregate as rating keeps it for that product (restricted to the alert's
 // group value when it has one).
 func (a *Alert) metricQuantity(cat *Catalog, inv *Invoice) money.Amount {
-	m := cat.Metrics[a.BillableMetricID]
+	m := cat.Metrics[a.BillableMetricID()]
 	if m == nil {
 		return money.Amount{}
 	}
@@ -659,7 +666,7 @@ func (inv *Invoice) metricQuantity(p *Product, m *Metric, idx int, value string)
 	var q money.Amount
 	if !p.needsAgg(m) {
 		for _, l := range inv.Lines {
-			if l.Type == LineUsage && l.ProductID == p.ID && match(l.GroupValues) {
+			if l.Type == LineUsage && l.ProductID == p.ID && match(l.GroupValues()) {
 				q = q.Add(l.Quantity)
 			}
 		}
@@ -868,7 +875,7 @@ func (s *shard) notifyAlert(c *Customer, a *Alert, cat *Catalog, now Nanos, reso
 	v, _ := a.value(c, cat, now)
 	switch a.Type {
 	case AlertUsage:
-		p.BillableMetricID, p.CurrentUsage = a.BillableMetricID, num(v)
+		p.BillableMetricID, p.CurrentUsage = a.BillableMetricID(), num(v)
 		if a.GroupKey() != "" {
 			p.GroupValues = []groupValueProps{{Key: a.GroupKey(), Value: a.GroupValue()}}
 		}

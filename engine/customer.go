@@ -414,15 +414,39 @@ type InvoiceLine struct {
 	CreditTypeID string       `msgpack:"CreditTypeID"`
 	Quantity     money.Amount `msgpack:"Quantity"`
 	Total        money.Amount `msgpack:"Total"`
-	// GroupValues are the usage's pricing then presentation group values
-	// (see UsageAgg); nil for a product without group keys.
-	GroupValues []string `msgpack:"GroupValues"`
+	// Group holds the usage's pricing then presentation group values (see
+	// UsageAgg; read through GroupValues): nil for a product without group
+	// keys, so most lines do not carry an empty list
+	// (BenchmarkMemoryPerCustomer).
+	Group *LineGroup `msgpack:"Group,omitempty"`
 	// Item is what a line billing an item has (scheduled charges,
 	// subscriptions, commit purchases; since customer layout 3), nil on
 	// usage and applied-commit lines, so those do not carry it empty
 	// (BenchmarkMemoryPerCustomer). Read through ChargeID, ItemID and
 	// UnitPrice; changed only by replacing it (lines are copied).
 	Item *LineItem `msgpack:"Item,omitempty"`
+}
+
+// LineGroup is the group values of an invoice line.
+type LineGroup struct {
+	Values []string `msgpack:"Values"`
+}
+
+// NewLineGroup returns the group of a line with these values, or nil for
+// nil values (an empty list is kept: nil and empty stay apart).
+func NewLineGroup(values []string) *LineGroup {
+	if values == nil {
+		return nil
+	}
+	return &LineGroup{Values: values}
+}
+
+// GroupValues are the line's group values (nil: none).
+func (l *InvoiceLine) GroupValues() []string {
+	if l.Group == nil {
+		return nil
+	}
+	return l.Group.Values
 }
 
 // LineItem is the item an invoice line bills: the charge (or

@@ -843,7 +843,7 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 						if l.Type == LineUsage && !l.Total.IsZero() {
 							billed[l.ProductID] = true
 						}
-						if len(l.GroupValues) > 0 {
+						if len(l.GroupValues()) > 0 {
 							seen["grouped line"] = true
 						}
 					}

@@ -198,7 +198,7 @@ func applyRegenerateInvoice(s *shard, t *task, c *Customer, cat *Catalog, now Na
 			continue
 		}
 		lc := *l
-		lc.GroupValues = append([]string(nil), l.GroupValues...)
+		lc.Group = NewLineGroup(append([]string(nil), l.GroupValues()...))
 		inv.Lines = append(inv.Lines, &lc)
 		if l.Type == LineUsage && rc != nil {
 			inv.addOverage(rc, l.CreditTypeID, s.burnDown(cat, c, k, inv, l.ProductID, l.CreditTypeID, at, l.Total))

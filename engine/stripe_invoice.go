@@ -267,8 +267,8 @@ func (k *Contract) lineDescription(l *InvoiceLine, cat *Catalog) string {
 	}
 	switch l.Type {
 	case LineUsage:
-		if len(l.GroupValues) > 0 {
-			name += " (" + strings.Join(l.GroupValues, ", ") + ")"
+		if len(l.GroupValues()) > 0 {
+			name += " (" + strings.Join(l.GroupValues(), ", ") + ")"
 		}
 	case LineScheduled:
 		if ch := k.ScheduledCharge(l.ChargeID()); ch != nil && ch.Name != "" {

@@ -314,7 +314,7 @@ func (w *binWriter) alerts(list []*engine.Alert) {
 		w.str(a.Type)
 		w.amt(a.Threshold)
 		if a.Type == engine.AlertUsage {
-			w.str(a.BillableMetricID)
+			w.str(a.BillableMetricID())
 		} else {
 			w.str(a.CreditTypeID)
 		}
@@ -347,12 +347,12 @@ func (r *binReader) alerts() []*engine.Alert {
 		a.Name = r.str()
 		a.Type = r.str()
 		a.Threshold = r.amount(r)
+		var x engine.AlertExtra
 		if ct := r.str(); a.Type == engine.AlertUsage {
-			a.BillableMetricID = ct
+			x.BillableMetricID = ct
 		} else {
 			a.CreditTypeID = ct
 		}
-		var x engine.AlertExtra
 		x.GroupKey = r.str()
 		x.GroupValue = r.str()
 		x.InvoiceTypesFilter = r.strs()
@@ -421,7 +421,7 @@ func (w *binWriter) contract(k *engine.Contract) {
 			w.str(l.CreditTypeID)
 			w.amt(l.Quantity)
 			w.amt(l.Total)
-			w.strs(l.GroupValues)
+			w.strs(l.GroupValues())
 			w.str(l.ChargeID())
 			w.str(l.ItemID())
 			w.amt(l.UnitPrice())
@@ -895,7 +895,7 @@ func (r *binReader) contract() *engine.Contract {
 					l.Quantity = r.amount(r)
 					l.Total = r.amount(r)
 					if r.layout >= 3 {
-						l.GroupValues = r.strs()
+						l.Group = engine.NewLineGroup(r.strs())
 						// In record order (a call's arguments run left to right).
 						l.Item = engine.NewLineItem(r.str(), r.uniqueStr(), r.amount(r))
 					}

@@ -304,8 +304,8 @@ func TestCustomerCodecLayout5Alerts(t *testing.T) {
 			Extra: &engine.AlertExtra{GroupKey: "user_id", GroupValue: "u1", UniquenessKey: "k", InvoiceTypesFilter: []string{}, GroupInvoiceID: "inv", GroupInvoiceStart: -4, GroupSpend: amt("12.25")}},
 		{ID: "a2", Type: engine.AlertLowCommit, Extra: &engine.AlertExtra{InvoiceTypesFilter: []string{"USAGE"}}},
 		// A usage alert keeps its metric in the credit type's place.
-		{ID: "a3", Type: engine.AlertUsage, BillableMetricID: "m1", Status: engine.AlertOK,
-			Extra: &engine.AlertExtra{GroupKey: "region", GroupValue: "eu"}},
+		{ID: "a3", Type: engine.AlertUsage, Status: engine.AlertOK,
+			Extra: &engine.AlertExtra{BillableMetricID: "m1", GroupKey: "region", GroupValue: "eu"}},
 	}
 	b := AppendCustomer(nil, c)
 	if b[0] != customerLayout {

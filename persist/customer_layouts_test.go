@@ -114,7 +114,7 @@ func (w *layoutWriter) alerts(list []*engine.Alert) {
 		w.str(a.Type)
 		w.amt(a.Threshold)
 		if a.Type == engine.AlertUsage {
-			w.str(a.BillableMetricID)
+			w.str(a.BillableMetricID())
 		} else {
 			w.str(a.CreditTypeID)
 		}
@@ -186,7 +186,7 @@ func (w *layoutWriter) contract(k *engine.Contract) {
 			w.amt(l.Quantity)
 			w.amt(l.Total)
 			if w.layout >= 3 {
-				w.strs(l.GroupValues)
+				w.strs(l.GroupValues())
 				w.str(l.ChargeID())
 				w.str(l.ItemID())
 				w.amt(l.UnitPrice())
