@@ -203,7 +203,7 @@ func (s *shard) burnDown(cat *Catalog, c *Customer, k *Contract, inv *Invoice, p
 		cm, seg := cands[i].cm, cands[i].seg
 		left := seg.Amount.Sub(seg.Drawn)
 		if seg.Expired {
-			left = seg.ExpiredAmount // a trued-up postpaid remainder (lateDrawable)
+			left = seg.ExpiredAmount() // a trued-up postpaid remainder (lateDrawable)
 		}
 		if !left.IsPositive() {
 			continue

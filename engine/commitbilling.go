@@ -196,9 +196,9 @@ func (inv *Invoice) removeLine(typ, commitID, itemID string) {
 // or, for a postpaid commit, is trued up on the usage invoice of the period
 // containing the term's last instant (when that invoice can still change).
 func (k *Contract) expireSegment(cm *Commit, s *Segment, rc *RateCard) {
-	s.ExpiredAmount = s.left()
+	s.SetExpiredAmount(s.left())
 	s.Expired = true
-	if !cm.truedUp() || !s.ExpiredAmount.IsPositive() || rc == nil || cm.CreditTypeID != rc.FiatCreditTypeID {
+	if !cm.truedUp() || !s.ExpiredAmount().IsPositive() || rc == nil || cm.CreditTypeID != rc.FiatCreditTypeID {
 		return
 	}
 	at := s.EndingBefore - 1
@@ -217,9 +217,9 @@ func (k *Contract) expireSegment(cm *Commit, s *Segment, rc *RateCard) {
 	}
 	inv.Lines = append(inv.Lines, &InvoiceLine{
 		Type: LineCommitPurchase, ProductID: cm.ProductID, CommitID: cm.ID, CreditTypeID: rc.FiatCreditTypeID,
-		Quantity: amountOne, Total: s.ExpiredAmount, Item: NewLineItem("", s.ID, s.ExpiredAmount),
+		Quantity: amountOne, Total: s.ExpiredAmount(), Item: NewLineItem("", s.ID, s.ExpiredAmount()),
 	})
-	inv.Total = inv.Total.Add(s.ExpiredAmount)
+	inv.Total = inv.Total.Add(s.ExpiredAmount())
 	s.EditExtra(func(x *SegmentExtra) { x.TrueUpInvoiceID = inv.ID })
 }
 
@@ -227,7 +227,7 @@ func (k *Contract) expireSegment(cm *Commit, s *Segment, rc *RateCard) {
 // event dated before its end: a trued-up postpaid remainder whose true-up
 // invoice is still a draft.
 func (k *Contract) lateDrawable(cm *Commit, s *Segment) bool {
-	if s.TrueUpInvoiceID() == "" || !s.ExpiredAmount.IsPositive() {
+	if s.TrueUpInvoiceID() == "" || !s.ExpiredAmount().IsPositive() {
 		return false
 	}
 	inv := k.Invoice(s.TrueUpInvoiceID())
@@ -236,7 +236,7 @@ func (k *Contract) lateDrawable(cm *Commit, s *Segment) bool {
 
 // reduceTrueUp moves a late draw of a trued-up segment out of its true-up.
 func (k *Contract) reduceTrueUp(cm *Commit, s *Segment, draw money.Amount) {
-	s.ExpiredAmount = s.ExpiredAmount.Sub(draw)
+	s.SetExpiredAmount(s.ExpiredAmount().Sub(draw))
 	inv := k.Invoice(s.TrueUpInvoiceID())
 	for i, l := range inv.Lines {
 		if l.Type == LineCommitPurchase && l.CommitID == cm.ID && l.ItemID() == s.ID {

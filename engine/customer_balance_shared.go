@@ -60,7 +60,7 @@ func (c *Customer) expireBalances(now Nanos) {
 	for _, b := range c.Balances {
 		for _, s := range b.Commit.Segments {
 			if !s.Expired && s.EndingBefore != 0 && s.EndingBefore <= now {
-				s.ExpiredAmount = s.left()
+				s.SetExpiredAmount(s.left())
 				s.Expired = true
 			}
 		}

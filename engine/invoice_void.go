@@ -146,7 +146,7 @@ func giveBack(cm *Commit, invoiceID string, now Nanos) {
 		}
 		s.Drawn = s.Drawn.Sub(back)
 		if s.Expired {
-			s.ExpiredAmount = s.ExpiredAmount.Add(back) // it expires at once
+			s.SetExpiredAmount(s.ExpiredAmount().Add(back)) // it expires at once
 		}
 		s.Deductions = append(s.Deductions, Deduction{InvoiceID: invoiceID, Timestamp: max(now, s.StartingAt), Amount: back.Neg()})
 	}

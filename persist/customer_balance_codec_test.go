@@ -26,7 +26,7 @@ func balancesCustomer() *engine.Customer {
 	}, {
 		ApplicableContractIDs: []string{"k1"},
 		Commit: &engine.Commit{ID: "cb1", Type: engine.CommitCredit, ProductID: "p1", CreditTypeID: "usd", CreatedAt: 6, Seq: 10,
-			Segments: []*engine.Segment{{ID: "s1", Amount: amt("3"), StartingAt: 1, EndingBefore: 4, Expired: true, ExpiredAmount: amt("3")}}},
+			Segments: []*engine.Segment{{ID: "s1", Amount: amt("3"), StartingAt: 1, EndingBefore: 4, Expired: true, Expiry: expiry(amt("3"))}}},
 	}}
 	return c
 }

@@ -525,7 +525,7 @@ func (w *binWriter) commit(cm *engine.Commit) {
 		w.varint(s.EndingBefore)
 		w.amt(s.Drawn)
 		w.boolean(s.Expired)
-		w.amt(s.ExpiredAmount)
+		w.amt(s.ExpiredAmount())
 		w.uvarint(uint64(len(s.Deductions)))
 		for _, d := range s.Deductions {
 			w.str(d.InvoiceID)
@@ -1032,7 +1032,7 @@ func (r *binReader) commit() *engine.Commit {
 			s.EndingBefore = r.varint()
 			s.Drawn = r.amount(r)
 			s.Expired = r.boolean()
-			s.ExpiredAmount = r.amount(r)
+			s.SetExpiredAmount(r.amount(r))
 			if m := r.count(r.uvarint()); m > 0 {
 				s.Deductions = make([]engine.Deduction, m)
 				for j := range s.Deductions {

@@ -41,7 +41,7 @@ func fullCustomer() *engine.Customer {
 				ApplicableProductIDs: []string{"p"}, CreatedAt: 10, Seq: 2,
 				Extra: &engine.CommitExtra{Description: "d", Priority: &prio, ApplicableProductTags: []string{},
 					InvoiceSchedule: []engine.InvoiceItem{{ID: "ii", Timestamp: 9, Amount: hugeAmt}}, CustomFields: map[string]string{"x": "y"}},
-				Segments: []*engine.Segment{{ID: "s", Amount: amt("2000"), StartingAt: 1, EndingBefore: 99, Drawn: amt("1500.25"), Expired: true, ExpiredAmount: amt("499.75"),
+				Segments: []*engine.Segment{{ID: "s", Amount: amt("2000"), StartingAt: 1, EndingBefore: 99, Drawn: amt("1500.25"), Expired: true, Expiry: expiry(amt("499.75")),
 					Deductions: []engine.Deduction{{InvoiceID: "inv", Timestamp: 5, Amount: hugeAmt.Neg()}}}},
 			}, {ID: "cr", Type: engine.CommitCredit, Segments: []*engine.Segment{{ID: "s2"}}}},
 			Invoices: []*engine.Invoice{{ID: "inv", ContractID: "k-1", CreditTypeID: engine.USDCreditTypeID, Start: 1, End: 2, Status: engine.InvoiceFinalized, FinalizedAt: 2,

@@ -293,7 +293,7 @@ func (w *layoutWriter) commit(cm *engine.Commit) {
 		w.varint(s.EndingBefore)
 		w.amt(s.Drawn)
 		w.boolean(s.Expired)
-		w.amt(s.ExpiredAmount)
+		w.amt(s.ExpiredAmount())
 		w.uvarint(uint64(len(s.Deductions)))
 		for _, d := range s.Deductions {
 			w.str(d.InvoiceID)

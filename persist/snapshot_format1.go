@@ -13,9 +13,10 @@ import (
 // Snapshot format 1 wrote each customer as msgpack of the engine's own
 // structs, keyed by field name, and readPositional still reads it that way
 // (decodeCustomers). A customer's and a commit's rarely set fields have
-// since moved behind engine.Customer.Extra and engine.Commit.Extra, which
-// would leave them unread: customerV1 and commitV1 are the customer and
-// the commit as format 1 knows them, frozen, and the decoders and encoders
+// since moved behind engine.Customer.Extra and engine.Commit.Extra (and a
+// segment's expired amount behind engine.Segment.Expiry), which would
+// leave them unread: customerV1, commitV1 and segmentV1 are the customer,
+// the commit and the segment as format 1 knows them, frozen, and the decoders and encoders
 // registered below go through them. Every key the reflection decoder read
 // into a customer or a commit (those format 1 wrote, and those later
 // builds added to the structs before these mirrors were frozen) keeps its
@@ -81,7 +82,7 @@ func encodeCustomerV1(e *msgpack.Encoder, v reflect.Value) error {
 type commitV1 struct {
 	Type                  string               `msgpack:"Type"`
 	CreditTypeID          string               `msgpack:"CreditTypeID"`
-	Segments              []*engine.Segment    `msgpack:"Segments"`
+	Segments              []*segmentV1         `msgpack:"Segments"`
 	ArchivedAt            engine.Nanos         `msgpack:"ArchivedAt"`
 	ID                    string               `msgpack:"ID"`
 	ApplicableProductIDs  []string             `msgpack:"ApplicableProductIDs"`
@@ -102,9 +103,15 @@ type commitV1 struct {
 // commit is the engine's commit holding what m holds.
 func (m *commitV1) commit() engine.Commit {
 	cm := engine.Commit{
-		Type: m.Type, CreditTypeID: m.CreditTypeID, Segments: m.Segments, ArchivedAt: m.ArchivedAt, ID: m.ID,
+		Type: m.Type, CreditTypeID: m.CreditTypeID, ArchivedAt: m.ArchivedAt, ID: m.ID,
 		ApplicableProductIDs: m.ApplicableProductIDs, ProductID: m.ProductID, Name: m.Name, CreatedAt: m.CreatedAt,
 		Seq: m.Seq, LegacyRules: m.LegacyRules, DoNotInvoice: m.DoNotInvoice,
+	}
+	if m.Segments != nil {
+		cm.Segments = make([]*engine.Segment, len(m.Segments))
+		for i, s := range m.Segments {
+			cm.Segments[i] = s.segment()
+		}
 	}
 	cm.EditExtra(func(x *engine.CommitExtra) {
 		*x = engine.CommitExtra{Description: m.Description, Priority: m.Priority, ApplicableProductTags: m.ApplicableProductTags,
@@ -116,7 +123,7 @@ func (m *commitV1) commit() engine.Commit {
 // commitV1Of is cm as format 1 writes it.
 func commitV1Of(cm *engine.Commit) *commitV1 {
 	m := &commitV1{
-		Type: cm.Type, CreditTypeID: cm.CreditTypeID, Segments: cm.Segments, ArchivedAt: cm.ArchivedAt, ID: cm.ID,
+		Type: cm.Type, CreditTypeID: cm.CreditTypeID, ArchivedAt: cm.ArchivedAt, ID: cm.ID,
 		ApplicableProductIDs: cm.ApplicableProductIDs, ApplicableProductTags: cm.ApplicableProductTags(), ProductID: cm.ProductID,
 		Name: cm.Name, Description: cm.Description(), Priority: cm.Priority(), InvoiceSchedule: cm.InvoiceSchedule(),
 		CustomFields: cm.CustomFields(), CreatedAt: cm.CreatedAt, Seq: cm.Seq, LegacyRules: cm.LegacyRules, DoNotInvoice: cm.DoNotInvoice,
@@ -124,7 +131,45 @@ func commitV1Of(cm *engine.Commit) *commitV1 {
 	if g := cm.Gate(); g != (engine.CommitGate{}) {
 		m.PaymentGate = &g
 	}
+	if cm.Segments != nil {
+		m.Segments = make([]*segmentV1, len(cm.Segments))
+		for i, s := range cm.Segments {
+			m.Segments[i] = segmentV1Of(s)
+		}
+	}
 	return m
+}
+
+// segmentV1 is a commit's segment in snapshot format 1. Never change it.
+// (A nil segment in a list stays nil.)
+type segmentV1 struct {
+	ID            string               `msgpack:"ID"`
+	Amount        money.Amount         `msgpack:"Amount"`
+	StartingAt    engine.Nanos         `msgpack:"StartingAt"`
+	EndingBefore  engine.Nanos         `msgpack:"EndingBefore"`
+	Drawn         money.Amount         `msgpack:"Drawn"`
+	Expired       bool                 `msgpack:"Expired"`
+	ExpiredAmount money.Amount         `msgpack:"ExpiredAmount"`
+	Deductions    []engine.Deduction   `msgpack:"Deductions"`
+	Extra         *engine.SegmentExtra `msgpack:"Extra,omitempty"`
+}
+
+func (m *segmentV1) segment() *engine.Segment {
+	if m == nil {
+		return nil
+	}
+	s := &engine.Segment{ID: m.ID, Amount: m.Amount, StartingAt: m.StartingAt, EndingBefore: m.EndingBefore, Drawn: m.Drawn,
+		Expired: m.Expired, Deductions: m.Deductions, Extra: m.Extra}
+	s.SetExpiredAmount(m.ExpiredAmount)
+	return s
+}
+
+func segmentV1Of(s *engine.Segment) *segmentV1 {
+	if s == nil {
+		return nil
+	}
+	return &segmentV1{ID: s.ID, Amount: s.Amount, StartingAt: s.StartingAt, EndingBefore: s.EndingBefore, Drawn: s.Drawn,
+		Expired: s.Expired, ExpiredAmount: s.ExpiredAmount(), Deductions: s.Deductions, Extra: s.Extra}
 }
 
 func decodeCommitV1(d *msgpack.Decoder, v reflect.Value) error {

@@ -51,12 +51,12 @@ func TestFormat1FieldsSurvive(t *testing.T) {
 		t.Fatalf("schedule or custom fields lost: %+v", rare.Extra)
 	case plain.Extra != nil:
 		t.Fatalf("a commit without rare fields holds %+v", plain.Extra)
-	case rare.Seq != 7 || rare.Segments[0].ExpiredAmount.Cmp(money.MustParse("60")) != 0 || len(rare.Segments[0].Deductions) != 1:
+	case rare.Seq != 7 || rare.Segments[0].ExpiredAmount().Cmp(money.MustParse("60")) != 0 || len(rare.Segments[0].Deductions) != 1:
 		t.Fatalf("commit or segment fields lost: %+v", rare)
 	}
 
 	s := &engine.Segment{ID: "s", Amount: money.MustParse("100"), StartingAt: 1, EndingBefore: 9, Drawn: money.MustParse("40"), Expired: true,
-		ExpiredAmount: money.MustParse("60"), Deductions: []engine.Deduction{{InvoiceID: "inv", Timestamp: 2, Amount: money.MustParse("40")}}}
+		Expiry: expiry(money.MustParse("60")), Deductions: []engine.Deduction{{InvoiceID: "inv", Timestamp: 2, Amount: money.MustParse("40")}}}
 	base := func(id string) engine.Commit {
 		return engine.Commit{ID: id, Type: engine.CommitPrepaid, ProductID: "p", Name: "n", CreditTypeID: engine.USDCreditTypeID,
 			ApplicableProductIDs: []string{"p"}, CreatedAt: 5, Seq: 7, Segments: []*engine.Segment{s}}
@@ -98,3 +98,6 @@ func TestFormat1CommitRoundTrip(t *testing.T) {
 		t.Fatalf("read back %+v %+v", back, back.Extra)
 	}
 }
+
+// expiry is a segment's Expiry holding a.
+func expiry(a money.Amount) *money.Amount { return &a }

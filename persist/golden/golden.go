@@ -137,7 +137,7 @@ func describeBalance(b *strings.Builder, indent string, cm *engine.Commit, now e
 		fmt.Fprintf(b, "%s  gate %s %s workflow=%s\n", indent, cm.GateType(), cm.GateStatus(), cm.WorkflowID())
 	}
 	for _, s := range cm.Segments {
-		fmt.Fprintf(b, "%s  segment %s amount=%s drawn=%s expired=%t left=%s\n", indent, s.ID, s.Amount.String(), s.Drawn.String(), s.Expired, s.ExpiredAmount.String())
+		fmt.Fprintf(b, "%s  segment %s amount=%s drawn=%s expired=%t left=%s\n", indent, s.ID, s.Amount.String(), s.Drawn.String(), s.Expired, s.ExpiredAmount().String())
 	}
 	for _, le := range cm.Ledger(now) {
 		fmt.Fprintf(b, "%s  ledger %s %d %s %s", indent, le.Type, le.Timestamp, le.Amount.String(), le.InvoiceID)
