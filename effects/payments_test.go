@@ -120,7 +120,7 @@ func workflows(t *testing.T, n *cluster.Node, cust, contract string) []engine.Pa
 	t.Helper()
 	var out []engine.PaymentWorkflow
 	readCopy(n.Engine(), ctxT(t, 5*time.Second), cust, func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) {
-		for _, wf := range c.Contract(contract).Workflows {
+		for _, wf := range c.Contract(contract).Workflows() {
 			out = append(out, *wf)
 		}
 	})

@@ -222,7 +222,7 @@ func (a *Alert) monthlyInvoiceTotal(c *Customer, cat *Catalog, now Nanos) money.
 // failed payment).
 func (k *Contract) purchasesIn(cat *Catalog, ct string, from, now Nanos) money.Amount {
 	var total money.Amount
-	for _, wf := range k.Workflows {
+	for _, wf := range k.Workflows() {
 		if wf.CreatedAt < from || wf.CreatedAt > now || wf.Status == GateFailed {
 			continue
 		}

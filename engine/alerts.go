@@ -76,15 +76,6 @@ type Alert struct {
 	Type         string       `msgpack:"Type"`
 	Threshold    money.Amount `msgpack:"Threshold"`
 	CreditTypeID string       `msgpack:"CreditTypeID"`
-	// BillableMetricID is a usage alert's metric (its CreditTypeID is "").
-	// The customer layout keeps it in the credit type's place (see
-	// persist/customer_codec.go): no new layout.
-	BillableMetricID string `msgpack:"BillableMetricID,omitempty"`
-	// GroupKey and GroupValue scope a spend alert to the events whose
-	// property GroupKey has GroupValue, a usage alert to the usage of that
-	// value of the products' group key GroupKey ("": unscoped).
-	GroupKey   string `msgpack:"GroupKey"`
-	GroupValue string `msgpack:"GroupValue"`
 	// BlockOnAlarm makes the alert a hard limit: while it is in alarm the
 	// entitlement check answers limit_reached (for its group value only,
 	// when it has one).
@@ -107,6 +98,15 @@ type Alert struct {
 
 // AlertExtra holds an alert's rarely set fields.
 type AlertExtra struct {
+	// BillableMetricID is a usage alert's metric (its CreditTypeID is "").
+	// The customer layout keeps it in the credit type's place (see
+	// persist/customer_codec.go): no new layout.
+	BillableMetricID string `msgpack:"BillableMetricID,omitempty"`
+	// GroupKey and GroupValue scope a spend alert to the events whose
+	// property GroupKey has GroupValue, a usage alert to the usage of that
+	// value of the products' group key GroupKey ("": unscoped).
+	GroupKey   string `msgpack:"GroupKey"`
+	GroupValue string `msgpack:"GroupValue"`
 	// UniquenessKey is the uniqueness_key the alert was created with.
 	UniquenessKey string `msgpack:"UniquenessKey"`
 	// InvoiceTypesFilter is kept as given (the API takes USAGE only: the
@@ -134,6 +134,31 @@ func (a *Alert) InvoiceTypesFilter() []string {
 		return nil
 	}
 	return a.Extra.InvoiceTypesFilter
+}
+
+// BillableMetricID is a usage alert's metric ("": another type).
+func (a *Alert) BillableMetricID() string {
+	if a.Extra == nil {
+		return ""
+	}
+	return a.Extra.BillableMetricID
+}
+
+// GroupKey is the property (spend alert) or group key (usage alert) the
+// alert is scoped to ("": unscoped).
+func (a *Alert) GroupKey() string {
+	if a.Extra == nil {
+		return ""
+	}
+	return a.Extra.GroupKey
+}
+
+// GroupValue is the value of GroupKey the alert is scoped to.
+func (a *Alert) GroupValue() string {
+	if a.Extra == nil {
+		return ""
+	}
+	return a.Extra.GroupValue
 }
 
 // GroupInvoiceID is the invoice a scoped spend alert's GroupSpend is of.
@@ -164,7 +189,7 @@ func (a *Alert) GroupSpend() money.Amount {
 // (a spend of zero counts as none only in its zero value's form: 0.00 is
 // kept, so it is written back as it was read).
 func (a *Alert) SetExtra(x AlertExtra) {
-	if x.UniquenessKey == "" && x.InvoiceTypesFilter == nil && x.GroupInvoiceID == "" && x.GroupInvoiceStart == 0 && x.GroupSpend == (money.Amount{}) {
+	if x.BillableMetricID == "" && x.GroupKey == "" && x.GroupValue == "" && x.UniquenessKey == "" && x.InvoiceTypesFilter == nil && x.GroupInvoiceID == "" && x.GroupInvoiceStart == 0 && x.GroupSpend == (money.Amount{}) {
 		a.Extra = nil
 		return
 	}
@@ -342,16 +367,16 @@ func applyCreateAlert(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) {
 	th, _ := inputAmount(cmd.Threshold) // validated
 	a := &Alert{
 		ID: id, Name: cmd.Name, Type: internOf(AlertTypes, cmd.Type), Threshold: th, CreditTypeID: cat.creditTypeID(ct),
-		BillableMetricID: cat.metricID(cmd.BillableMetricID),
-		BlockOnAlarm:     cmd.BlockOnAlarm,
-		CreatedAt:        now, UpdatedAt: now, Status: AlertEvaluating,
+		BlockOnAlarm: cmd.BlockOnAlarm,
+		CreatedAt:    now, UpdatedAt: now, Status: AlertEvaluating,
 	}
-	a.SetExtra(AlertExtra{UniquenessKey: cmd.UniquenessKey, InvoiceTypesFilter: cmd.InvoiceTypesFilter})
+	x := AlertExtra{BillableMetricID: cat.metricID(cmd.BillableMetricID), UniquenessKey: cmd.UniquenessKey, InvoiceTypesFilter: cmd.InvoiceTypesFilter}
 	if len(cmd.GroupValues) == 1 {
-		a.GroupKey, a.GroupValue = cmd.GroupValues[0].Key, cmd.GroupValues[0].Value
+		x.GroupKey, x.GroupValue = cmd.GroupValues[0].Key, cmd.GroupValues[0].Value
 		// A scoped alert counts only what is rated from now on: the spend
 		// of earlier events of the group was not tracked.
 	}
+	a.SetExtra(x)
 	c.Alerts = append(c.Alerts, a)
 	s.evaluateAlert(c, a, cat, now, !cmd.EvaluateOnCreate)
 	t.res.ID = id
@@ -486,7 +511,7 @@ func (a *Alert) value(c *Customer, cat *Catalog, now Nanos) (money.Amount, bool)
 		v, _, ok := a.remainingDays(c, ks, now)
 		return v, ok
 	}
-	if a.Type == AlertSpend && a.GroupKey != "" {
+	if a.Type == AlertSpend && a.GroupKey() != "" {
 		return a.groupSpend(ks, now), true
 	}
 	var total money.Amount
@@ -589,19 +614,19 @@ func (a *Alert) contractValue(k *Contract, cat *Catalog, now Nanos) (money.Amoun
 // aggregate as rating keeps it for that product (restricted to the alert's
 // group value when it has one).
 func (a *Alert) metricQuantity(cat *Catalog, inv *Invoice) money.Amount {
-	m := cat.Metrics[a.BillableMetricID]
+	m := cat.Metrics[a.BillableMetricID()]
 	if m == nil {
 		return money.Amount{}
 	}
 	var best money.Amount
 	for _, p := range cat.productsByMetric[m.ID] {
 		idx := -1
-		if a.GroupKey != "" {
-			if idx = p.groupKeyIndex(a.GroupKey); idx < 0 {
+		if a.GroupKey() != "" {
+			if idx = p.groupKeyIndex(a.GroupKey()); idx < 0 {
 				continue
 			}
 		}
-		if q := inv.metricQuantity(p, m, idx, a.GroupValue); q.Cmp(best) > 0 {
+		if q := inv.metricQuantity(p, m, idx, a.GroupValue()); q.Cmp(best) > 0 {
 			best = q
 		}
 	}
@@ -641,7 +666,7 @@ func (inv *Invoice) metricQuantity(p *Product, m *Metric, idx int, value string)
 	var q money.Amount
 	if !p.needsAgg(m) {
 		for _, l := range inv.Lines {
-			if l.Type == LineUsage && l.ProductID == p.ID && match(l.GroupValues) {
+			if l.Type == LineUsage && l.ProductID == p.ID && match(l.GroupValues()) {
 				q = q.Add(l.Quantity)
 			}
 		}
@@ -721,8 +746,8 @@ func (a *Alert) trackGroupSpend(k *Contract, inv *Invoice, creditTypeID string, 
 func (c *Customer) scopedAlertsFor(ev *Event, buf []*Alert) []*Alert {
 	buf = buf[:0]
 	for _, a := range c.Alerts {
-		if a.GroupKey != "" && a.Active() && a.Type == AlertSpend {
-			if v, ok := ev.Properties[a.GroupKey]; ok && v == a.GroupValue {
+		if a.GroupKey() != "" && a.Active() && a.Type == AlertSpend {
+			if v, ok := ev.Properties[a.GroupKey()]; ok && v == a.GroupValue() {
 				buf = append(buf, a)
 			}
 		}
@@ -767,14 +792,14 @@ func (c *Customer) blocks(v *EntitlementView) *EntitlementView {
 		if !a.Active() || !a.BlockOnAlarm || a.Status != AlertInAlarm {
 			continue
 		}
-		if a.GroupKey == "" {
+		if a.GroupKey() == "" {
 			all = true
 			continue
 		}
 		if groups == nil {
 			groups = map[string]map[string]bool{}
 		}
-		groups[a.GroupKey+"\x00"+a.GroupValue] = map[string]bool{"": true}
+		groups[a.GroupKey()+"\x00"+a.GroupValue()] = map[string]bool{"": true}
 	}
 	if !all && groups == nil {
 		return v
@@ -850,14 +875,14 @@ func (s *shard) notifyAlert(c *Customer, a *Alert, cat *Catalog, now Nanos, reso
 	v, _ := a.value(c, cat, now)
 	switch a.Type {
 	case AlertUsage:
-		p.BillableMetricID, p.CurrentUsage = a.BillableMetricID, num(v)
-		if a.GroupKey != "" {
-			p.GroupValues = []groupValueProps{{Key: a.GroupKey, Value: a.GroupValue}}
+		p.BillableMetricID, p.CurrentUsage = a.BillableMetricID(), num(v)
+		if a.GroupKey() != "" {
+			p.GroupValues = []groupValueProps{{Key: a.GroupKey(), Value: a.GroupValue()}}
 		}
 	case AlertSpend:
 		p.CurrentSpend = num(v)
-		if a.GroupKey != "" {
-			p.GroupValues = []groupValueProps{{Key: a.GroupKey, Value: a.GroupValue}}
+		if a.GroupKey() != "" {
+			p.GroupValues = []groupValueProps{{Key: a.GroupKey(), Value: a.GroupValue()}}
 		}
 	case AlertInvoiceTotal:
 		p.InvoiceTotal = num(v)

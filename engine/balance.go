@@ -94,7 +94,7 @@ func (cm *Commit) Ledger(now Nanos) []LedgerEntry {
 				lateExpired = lateExpired.Add(d.Amount.Neg())
 			}
 		}
-		expired := s.ExpiredAmount.Sub(lateExpired)
+		expired := s.ExpiredAmount().Sub(lateExpired)
 		switch {
 		case !s.Expired:
 		case s.TrueUpInvoiceID() != "":

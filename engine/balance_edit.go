@@ -171,7 +171,7 @@ func (x *editCtx) updateBalance(prefix string, u *BalanceUpdate, credits bool) *
 	case cm.Type == CommitPostpaid:
 		return errorf(Invalid, "%saccess_schedule: editing a POSTPAID commit's access schedule is not supported by this server yet (its unused remainder is trued up at its end)", prefix)
 	}
-	for _, r := range x.k.Recurring {
+	for _, r := range x.k.Recurring() {
 		if r.CommitID == cm.ID {
 			return errorf(Invalid, "%s: %s %s is granted by recurring %s %s; its segments follow that schedule and are not edited one by one", idField, noun, u.ID, noun, r.ID)
 		}

@@ -9,13 +9,13 @@ import (
 // appliesTo reports whether the commit or credit may pay for the product.
 // With neither ids nor tags it applies to every product.
 func (cm *Commit) appliesTo(cat *Catalog, productID string) bool {
-	if len(cm.ApplicableProductIDs) == 0 && len(cm.ApplicableProductTags) == 0 {
+	if len(cm.ApplicableProductIDs) == 0 && len(cm.ApplicableProductTags()) == 0 {
 		return true
 	}
 	if contains(cm.ApplicableProductIDs, productID) {
 		return true
 	}
-	return len(cm.ApplicableProductTags) > 0 && cat.productHasAnyTag(productID, cm.ApplicableProductTags)
+	return len(cm.ApplicableProductTags()) > 0 && cat.productHasAnyTag(productID, cm.ApplicableProductTags())
 }
 
 // drawable reports whether the commit is a balance usage draws from:
@@ -47,7 +47,7 @@ func (cm *Commit) free() bool {
 	if cm.postpaid() {
 		return false
 	}
-	for _, it := range cm.InvoiceSchedule {
+	for _, it := range cm.InvoiceSchedule() {
 		if !it.Amount.IsZero() {
 			return false
 		}
@@ -60,7 +60,7 @@ func (cm *Commit) free() bool {
 // some products is cached per catalog version (counts), since counting tags
 // walks the whole catalog.
 func (cm *Commit) applicableCount(cat *Catalog, counts *commitCounts) int {
-	if len(cm.ApplicableProductIDs) == 0 && len(cm.ApplicableProductTags) == 0 {
+	if len(cm.ApplicableProductIDs) == 0 && len(cm.ApplicableProductTags()) == 0 {
 		return len(cat.Products)
 	}
 	if n, ok := counts.get(cm, cat); ok {
@@ -126,7 +126,7 @@ type drawCandidate struct {
 // first; free before paid; fewer applicable products; earlier end; earlier
 // start; older.
 func burnOrderLess(a, b *drawCandidate) bool {
-	pa, pb := a.cm.Priority, b.cm.Priority
+	pa, pb := a.cm.Priority(), b.cm.Priority()
 	switch {
 	case pa != nil && pb == nil:
 		return true
@@ -203,7 +203,7 @@ func (s *shard) burnDown(cat *Catalog, c *Customer, k *Contract, inv *Invoice, p
 		cm, seg := cands[i].cm, cands[i].seg
 		left := seg.Amount.Sub(seg.Drawn)
 		if seg.Expired {
-			left = seg.ExpiredAmount // a trued-up postpaid remainder (lateDrawable)
+			left = seg.ExpiredAmount() // a trued-up postpaid remainder (lateDrawable)
 		}
 		if !left.IsPositive() {
 			continue

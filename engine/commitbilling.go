@@ -77,18 +77,18 @@ func checkNewCommit(cm *Commit, in *CommitInput, rc *RateCard, field string, i i
 		if err != nil {
 			return err
 		}
-		cm.InvoiceSchedule = make([]InvoiceItem, len(items))
+		cm.SetInvoiceSchedule(make([]InvoiceItem, len(items)))
 		for j, it := range items {
-			cm.InvoiceSchedule[j] = InvoiceItem{
+			cm.InvoiceSchedule()[j] = InvoiceItem{
 				ID: DeriveID(cm.ID, "invoice_item", strconv.Itoa(j)), Timestamp: it.Timestamp,
 				Amount: it.Amount, UnitPrice: it.UnitPrice, Quantity: it.Quantity,
 			}
 		}
 	}
-	if len(cm.InvoiceSchedule) > maxInvoiceItems {
+	if len(cm.InvoiceSchedule()) > maxInvoiceItems {
 		return errorf(Invalid, "%s.invoice_schedule.schedule_items: at most %d items", f, maxInvoiceItems)
 	}
-	for j, it := range cm.InvoiceSchedule {
+	for j, it := range cm.InvoiceSchedule() {
 		if it.Amount.IsNegative() {
 			return errorf(Invalid, "%s.invoice_schedule.schedule_items[%d].amount: must not be negative", f, j)
 		}
@@ -106,10 +106,10 @@ func checkNewCommit(cm *Commit, in *CommitInput, rc *RateCard, field string, i i
 		return errorf(Invalid, "%s.access_schedule.schedule_items: a POSTPAID commit has exactly one item", f)
 	}
 	switch {
-	case len(cm.InvoiceSchedule) > 1:
+	case len(cm.InvoiceSchedule()) > 1:
 		return errorf(Invalid, "%s.invoice_schedule.schedule_items: a POSTPAID commit has at most one item (its true-up)", f)
-	case len(cm.InvoiceSchedule) == 1:
-		amt, _ := inputAmount(cm.InvoiceSchedule[0].Amount)
+	case len(cm.InvoiceSchedule()) == 1:
+		amt, _ := inputAmount(cm.InvoiceSchedule()[0].Amount)
 		if !amt.Equal(cm.Segments[0].Amount) {
 			return errorf(Invalid, "%s.invoice_schedule.schedule_items[0].amount: must equal the access_schedule amount %s", f, cm.Segments[0].Amount)
 		}
@@ -122,14 +122,14 @@ func checkNewCommit(cm *Commit, in *CommitInput, rc *RateCard, field string, i i
 // refused, and one in a period closed without an invoice unless allowClosed
 // (a new, backdated contract). A commit that bills nothing is a no-op.
 func (k *Contract) billCommit(cm *Commit, rc *RateCard, field string, allowClosed bool, now Nanos) *Error {
-	if !cm.invoiced() || len(cm.InvoiceSchedule) == 0 {
+	if !cm.invoiced() || len(cm.InvoiceSchedule()) == 0 {
 		return nil
 	}
 	if cm.CreditTypeID != rc.FiatCreditTypeID {
 		return errorf(Invalid, "%s.invoice_schedule: a commit in a custom pricing unit cannot be invoiced yet; set do_not_invoice", field)
 	}
-	for j := range cm.InvoiceSchedule {
-		it := &cm.InvoiceSchedule[j]
+	for j := range cm.InvoiceSchedule() {
+		it := &cm.InvoiceSchedule()[j]
 		if !k.InForce(it.Timestamp) {
 			return errorf(Invalid, "%s.invoice_schedule.schedule_items[%d].timestamp: %s is outside the contract's term", field, j, fmtTime(it.Timestamp))
 		}
@@ -164,8 +164,8 @@ func (k *Contract) billCommit(cm *Commit, rc *RateCard, field string, allowClose
 // archived commit, or items after a shortened end when keep says so);
 // billed items on finalized invoices stay.
 func (k *Contract) unbillCommit(cm *Commit, drop func(it *InvoiceItem) bool) {
-	for j := range cm.InvoiceSchedule {
-		it := &cm.InvoiceSchedule[j]
+	for j := range cm.InvoiceSchedule() {
+		it := &cm.InvoiceSchedule()[j]
 		if it.InvoiceID == "" || !drop(it) {
 			continue
 		}
@@ -196,9 +196,9 @@ func (inv *Invoice) removeLine(typ, commitID, itemID string) {
 // or, for a postpaid commit, is trued up on the usage invoice of the period
 // containing the term's last instant (when that invoice can still change).
 func (k *Contract) expireSegment(cm *Commit, s *Segment, rc *RateCard) {
-	s.ExpiredAmount = s.left()
+	s.SetExpiredAmount(s.left())
 	s.Expired = true
-	if !cm.truedUp() || !s.ExpiredAmount.IsPositive() || rc == nil || cm.CreditTypeID != rc.FiatCreditTypeID {
+	if !cm.truedUp() || !s.ExpiredAmount().IsPositive() || rc == nil || cm.CreditTypeID != rc.FiatCreditTypeID {
 		return
 	}
 	at := s.EndingBefore - 1
@@ -217,9 +217,9 @@ func (k *Contract) expireSegment(cm *Commit, s *Segment, rc *RateCard) {
 	}
 	inv.Lines = append(inv.Lines, &InvoiceLine{
 		Type: LineCommitPurchase, ProductID: cm.ProductID, CommitID: cm.ID, CreditTypeID: rc.FiatCreditTypeID,
-		Quantity: amountOne, Total: s.ExpiredAmount, Item: NewLineItem("", s.ID, s.ExpiredAmount),
+		Quantity: amountOne, Total: s.ExpiredAmount(), Item: NewLineItem("", s.ID, s.ExpiredAmount()),
 	})
-	inv.Total = inv.Total.Add(s.ExpiredAmount)
+	inv.Total = inv.Total.Add(s.ExpiredAmount())
 	s.EditExtra(func(x *SegmentExtra) { x.TrueUpInvoiceID = inv.ID })
 }
 
@@ -227,7 +227,7 @@ func (k *Contract) expireSegment(cm *Commit, s *Segment, rc *RateCard) {
 // event dated before its end: a trued-up postpaid remainder whose true-up
 // invoice is still a draft.
 func (k *Contract) lateDrawable(cm *Commit, s *Segment) bool {
-	if s.TrueUpInvoiceID() == "" || !s.ExpiredAmount.IsPositive() {
+	if s.TrueUpInvoiceID() == "" || !s.ExpiredAmount().IsPositive() {
 		return false
 	}
 	inv := k.Invoice(s.TrueUpInvoiceID())
@@ -236,7 +236,7 @@ func (k *Contract) lateDrawable(cm *Commit, s *Segment) bool {
 
 // reduceTrueUp moves a late draw of a trued-up segment out of its true-up.
 func (k *Contract) reduceTrueUp(cm *Commit, s *Segment, draw money.Amount) {
-	s.ExpiredAmount = s.ExpiredAmount.Sub(draw)
+	s.SetExpiredAmount(s.ExpiredAmount().Sub(draw))
 	inv := k.Invoice(s.TrueUpInvoiceID())
 	for i, l := range inv.Lines {
 		if l.Type == LineCommitPurchase && l.CommitID == cm.ID && l.ItemID() == s.ID {

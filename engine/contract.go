@@ -17,9 +17,9 @@ func applyCreateContract(s *shard, t *task, c *Customer, cat *Catalog, now Nanos
 }
 
 func (s *shard) createCustomer(h *CustomerHandle, cmd *CreateCustomer, now Nanos) {
-	c := &Customer{
-		ID: h.ID, Name: cmd.Name, IngestAliases: cmd.IngestAliases, CustomFields: cmd.CustomFields,
-		BillingProviders: cmd.BillingProviders, CreatedAt: now,
+	c := &Customer{ID: h.ID, Name: cmd.Name, IngestAliases: cmd.IngestAliases, CreatedAt: now}
+	if cmd.CustomFields != nil || cmd.BillingProviders != nil {
+		c.EditExtra(func(x *CustomerExtra) { x.CustomFields, x.BillingProviders = cmd.CustomFields, cmd.BillingProviders })
 	}
 	c.handle = h
 	s.adopt(c)
@@ -44,7 +44,7 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 		return
 	}
 	if cmd.UniquenessKey != "" {
-		for _, k := range c.UniquenessKeys {
+		for _, k := range c.UniquenessKeys() {
 			if k == cmd.UniquenessKey {
 				t.res.Err = errorf(Conflict, "uniqueness_key: This uniqueness key has already been used.")
 				return
@@ -109,9 +109,12 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 		EndingBefore: cmd.EndingBefore, UniquenessKey: cmd.UniquenessKey, PrepaidOnly: cmd.PrepaidOnly,
 		CustomFields: cmd.CustomFields, CreatedAt: now, Terms: ContractTermsOf(cmd.MultiplierOverridePrioritization, freq, day),
 		StatementAnchor: anchor, InvoiceGracePeriod: grace,
-		FoundationRules: cmd.FoundationRules, BillingProvider: bp,
+		FoundationRules:           cmd.FoundationRules,
 		SeparateScheduledInvoices: cmd.SeparateScheduledInvoices,
-		Concurrent:                !cmd.OverlapsRefused && !cmd.FoundationRules, UsageFilter: filter,
+		Concurrent:                !cmd.OverlapsRefused && !cmd.FoundationRules,
+	}
+	if bp != nil || filter != nil {
+		k.EditExtra(func(x *ContractExtra) { x.BillingProvider, x.UsageFilter = bp, filter })
 	}
 	for i := range cmd.Overrides {
 		o, err := newOverride(&cmd.Overrides[i], i)
@@ -179,7 +182,7 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 			t.res.Err = err
 			return
 		}
-		k.ScheduledCharges = append(k.ScheduledCharges, ch)
+		k.EditExtra(func(x *ContractExtra) { x.ScheduledCharges = append(x.ScheduledCharges, ch) })
 	}
 	if err := s.addSeats(c, cat, rc, k, cmd.Subscriptions, "subscriptions", cmd.RecurringCredits, cmd.RecurringCommits, now); err != nil {
 		t.res.Err = err
@@ -195,7 +198,7 @@ func (s *shard) createContract(t *task, c *Customer, cat *Catalog, now Nanos) {
 	k.finalizeDue(now)
 	c.Contracts = append(c.Contracts, k)
 	if cmd.UniquenessKey != "" {
-		c.UniquenessKeys = append(c.UniquenessKeys, cmd.UniquenessKey)
+		c.EditExtra(func(x *CustomerExtra) { x.UniquenessKeys = append(x.UniquenessKeys, cmd.UniquenessKey) })
 	}
 	t.res.ID = id
 }
@@ -241,10 +244,10 @@ func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, f
 		return nil, err
 	}
 	cm := &Commit{
-		ID: id, Type: commitType(typ), ProductID: cat.productID(in.ProductID), Name: in.Name, Description: in.Description,
-		Priority: priority, CreditTypeID: cat.creditTypeID(ct), ApplicableProductIDs: in.ApplicableProductIDs,
-		ApplicableProductTags: in.ApplicableProductTags, InvoiceSchedule: in.InvoiceSchedule,
-		CustomFields: in.CustomFields, CreatedAt: now, Seq: c.Seq, LegacyRules: legacy, DoNotInvoice: in.DoNotInvoice,
+		ID: id, Type: commitType(typ), ProductID: cat.productID(in.ProductID), Name: in.Name,
+		CreditTypeID: cat.creditTypeID(ct), ApplicableProductIDs: in.ApplicableProductIDs,
+		Extra:     newCommitExtra(in.Description, priority, in.ApplicableProductTags, in.InvoiceSchedule, in.CustomFields),
+		CreatedAt: now, Seq: c.Seq, LegacyRules: legacy, DoNotInvoice: in.DoNotInvoice,
 	}
 	for j, it := range in.AccessSchedule {
 		amount, aerr := inputAmount(it.Amount)
@@ -266,11 +269,11 @@ func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, f
 	sort.SliceStable(cm.Segments, func(a, b int) bool { return cm.Segments[a].StartingAt < cm.Segments[b].StartingAt })
 	if !legacy && len(in.InvoiceSchedule) > 0 {
 		// The commit's items get billed: keep the command's own slice as it was.
-		cm.InvoiceSchedule = append([]InvoiceItem(nil), in.InvoiceSchedule...)
+		cm.SetInvoiceSchedule(append([]InvoiceItem(nil), in.InvoiceSchedule...))
 	}
-	for j, it := range cm.InvoiceSchedule {
+	for j, it := range cm.InvoiceSchedule() {
 		if it.ID == "" {
-			cm.InvoiceSchedule[j].ID = DeriveID(id, "invoice_item", strconv.Itoa(j))
+			cm.InvoiceSchedule()[j].ID = DeriveID(id, "invoice_item", strconv.Itoa(j))
 		}
 	}
 	if !legacy {

@@ -34,15 +34,17 @@ type Customer struct {
 	// bytes.
 	Seq uint32 `msgpack:"Seq"`
 
-	Name             string                  `msgpack:"Name"`
-	IngestAliases    []string                `msgpack:"IngestAliases"`
-	CustomFields     map[string]string       `msgpack:"CustomFields"`
-	BillingProviders []BillingProviderConfig `msgpack:"BillingProviders"`
-	CreatedAt        Nanos                   `msgpack:"CreatedAt"`
-	// UniquenessKeys used by this customer's contracts.
-	UniquenessKeys []string `msgpack:"UniquenessKeys"`
-	// Rejects counts events kept as counted rejects, by reason.
-	Rejects map[RejectReason]int64 `msgpack:"Rejects"`
+	Name          string   `msgpack:"Name"`
+	IngestAliases []string `msgpack:"IngestAliases"`
+	CreatedAt     Nanos    `msgpack:"CreatedAt"`
+	// Extra holds the fields few customers set (custom fields, billing
+	// providers, contract uniqueness keys, reject counts;
+	// customer_extra.go): one pointer, nil for the others
+	// (BenchmarkMemoryPerCustomer). Read through accessors of the same
+	// names, changed in place through EditExtra. Snapshot format 1 wrote
+	// these fields inline; persist reads that layout through a frozen
+	// mirror of it (persist/snapshot_format1.go).
+	Extra *CustomerExtra `msgpack:"Extra,omitempty"`
 	// NextDue is the earliest future time a transition changes this customer's
 	// state (a segment starts or ends, a contract starts or ends, a period closes).
 	NextDue Nanos `msgpack:"NextDue"`
@@ -96,6 +98,14 @@ type Contract struct {
 	// they keep the consolidated invoices they always had. (With the flags
 	// above, in one word.)
 	SeparateScheduledInvoices bool `msgpack:"SeparateScheduledInvoices"`
+	// Concurrent marks a contract that may be in force together with
+	// other contracts of its customer (created by a create_contract that
+	// allows overlaps: version 6, multicontract.go); each such contract
+	// rates the usage its UsageFilter selects. False on every contract
+	// stored before customer layout 13 and every contract an older command
+	// created: among those, one at a time rates, as those builds did.
+	// (Beside the flags above: Contract stays in the 384-byte size class.)
+	Concurrent bool `msgpack:"Concurrent"`
 	// Recharge is the prepaid_balance_threshold_configuration (auto-recharge;
 	// since customer layout 8, as the payment fields below).
 	Recharge *RechargeConfig `msgpack:"Recharge"`
@@ -122,53 +132,17 @@ type Contract struct {
 	// InvoiceGracePeriod is how long after its period's end a draft still
 	// takes late events; the tick at End + grace finalizes it.
 	InvoiceGracePeriod int64 `msgpack:"InvoiceGracePeriod"`
-	// ScheduledCharges in creation order (archived ones kept, marked).
-	ScheduledCharges []*ScheduledCharge `msgpack:"ScheduledCharges"`
-
-	// Fields since customer layout 6 (subscriptions.go, recurring.go).
-
-	// Subscriptions in creation order.
-	Subscriptions []*Subscription `msgpack:"Subscriptions"`
-	// Recurring credits and commits in creation order; each grants into
-	// its own commit or credit in Balances.
-	Recurring []*RecurringBalance `msgpack:"Recurring"`
-
-	// Fields since customer layout 8 (payments.go, recharge.go,
-	// threshold.go, with Recharge and SpendThreshold above); older records
-	// have none.
-
-	// Workflows are the payment workflows of the contract, in creation order.
-	Workflows []*PaymentWorkflow `msgpack:"Workflows"`
-	// Gated holds the payment-gated commits not in any balance: pending
-	// ones and those voided by a failed payment (a paid one moves to
-	// Balances).
-	Gated []*Commit `msgpack:"Gated"`
-
-	// Fields since customer layout 9 (stripe_invoice.go); older records
-	// have none.
-
-	// BillingProvider is the contract's billing_provider_configuration
-	// (create_contract version 4): stripe / direct_to_billing_provider
-	// sends its finalized usage invoices to Stripe (SendsToStripe). nil
-	// for every contract created without it, whose invoices are never
-	// sent.
-	BillingProvider *ContractBillingProvider `msgpack:"BillingProvider"`
+	// Extra holds the lists and settings few contracts have (scheduled
+	// charges, subscriptions, recurring balances, payment workflows, gated
+	// commits, billing provider, usage filter; contract_extra.go): one
+	// pointer, nil for the others (BenchmarkMemoryPerCustomer). Read
+	// through accessors of the same names; changed in place through
+	// editExtra (Contract.clone copies it).
+	Extra *ContractExtra `msgpack:"Extra,omitempty"`
 
 	// ArchivedAt is when contracts/archive or the customer's archive
 	// archived the contract (since customer layout 10; 0: not archived).
 	ArchivedAt Nanos `msgpack:"ArchivedAt"`
-
-	// Concurrent marks a contract that may be in force together with
-	// other contracts of its customer (created by a create_contract that
-	// allows overlaps: version 6, multicontract.go); each such contract
-	// rates the usage its UsageFilter selects. False on every contract
-	// stored before customer layout 13 and every contract an older command
-	// created: among those, one at a time rates, as those builds did.
-	Concurrent bool `msgpack:"Concurrent"`
-	// UsageFilter is the contract's usage_filter: it rates only the events
-	// whose property GroupKey holds one of GroupValues (nil: every event).
-	// Since customer layout 13.
-	UsageFilter *UsageFilter `msgpack:"UsageFilter"`
 
 	// finalized are the invoices finalized during the current shard run,
 	// announced (and sent to Stripe) at its end (stripe_invoice.go); never
@@ -216,18 +190,21 @@ type Commit struct {
 	Segments     []*Segment `msgpack:"Segments"`
 	// ArchivedAt is set when an edit archived the commit or credit (since
 	// customer layout 3; 0: active). An archived balance is not drawn.
-	ArchivedAt            Nanos    `msgpack:"ArchivedAt"`
-	ID                    string   `msgpack:"ID"`
-	ApplicableProductIDs  []string `msgpack:"ApplicableProductIDs"`
-	ApplicableProductTags []string `msgpack:"ApplicableProductTags"`
+	ArchivedAt           Nanos    `msgpack:"ArchivedAt"`
+	ID                   string   `msgpack:"ID"`
+	ApplicableProductIDs []string `msgpack:"ApplicableProductIDs"`
+	// Extra holds the fields few commits set (commit_extra.go; nil for
+	// the rest; rating reads its product tags): a pointer, so a plain
+	// commit does not carry their empty values (BenchmarkMemoryPerCustomer). Read through Description,
+	// Priority, ApplicableProductTags, InvoiceSchedule, CustomFields and
+	// Gate; changed through EditExtra, copy on write. Snapshot format 1
+	// wrote these fields inline; persist reads that layout through a
+	// frozen mirror of it (persist/snapshot_format1.go).
+	Extra *CommitExtra `msgpack:"Extra,omitempty"`
 
-	ProductID       string            `msgpack:"ProductID"`
-	Name            string            `msgpack:"Name"`
-	Description     string            `msgpack:"Description"`
-	Priority        *money.Amount     `msgpack:"Priority"`
-	InvoiceSchedule []InvoiceItem     `msgpack:"InvoiceSchedule"`
-	CustomFields    map[string]string `msgpack:"CustomFields"`
-	CreatedAt       Nanos             `msgpack:"CreatedAt"`
+	ProductID string `msgpack:"ProductID"`
+	Name      string `msgpack:"Name"`
+	CreatedAt Nanos  `msgpack:"CreatedAt"`
 	// Seq is the customer's Seq when the commit was made (32 bits: with
 	// the two flags below, one word; four billion commits a customer).
 	Seq uint32 `msgpack:"Seq"`
@@ -242,81 +219,6 @@ type Commit struct {
 	LegacyRules bool `msgpack:"LegacyRules"`
 	// DoNotInvoice: the invoice schedule bills nothing (see CommitInput).
 	DoNotInvoice bool `msgpack:"DoNotInvoice"`
-
-	// PaymentGate holds the fields since customer layout 8 (payments.go;
-	// nil for the commits that went through no gate, nearly all of them):
-	// a pointer, so an ungated commit does not carry four empty strings
-	// (BenchmarkMemoryPerCustomer). Read through GateType, GateStatus,
-	// WorkflowID and VoidReason; set through SetGate, which keeps it nil
-	// when empty.
-	PaymentGate *CommitGate `msgpack:"PaymentGate,omitempty"`
-}
-
-// CommitGate is the payment gate a commit went through: its type ("" or
-// NONE: none), its status (pending, paid, failed), its workflow and, when
-// voided, why.
-type CommitGate struct {
-	Type       string `msgpack:"Type"`
-	Status     string `msgpack:"Status"`
-	WorkflowID string `msgpack:"WorkflowID"`
-	VoidReason string `msgpack:"VoidReason"`
-}
-
-// GateType is the payment gate the commit went through ("": none).
-func (cm *Commit) GateType() string {
-	if cm.PaymentGate == nil {
-		return ""
-	}
-	return cm.PaymentGate.Type
-}
-
-// GateStatus is the commit's payment status (pending, paid, failed; "":
-// never gated).
-func (cm *Commit) GateStatus() string {
-	if cm.PaymentGate == nil {
-		return ""
-	}
-	return cm.PaymentGate.Status
-}
-
-// WorkflowID is the payment workflow of a gated commit ("": none).
-func (cm *Commit) WorkflowID() string {
-	if cm.PaymentGate == nil {
-		return ""
-	}
-	return cm.PaymentGate.WorkflowID
-}
-
-// VoidReason is why a failed payment voided the commit ("": not voided).
-func (cm *Commit) VoidReason() string {
-	if cm.PaymentGate == nil {
-		return ""
-	}
-	return cm.PaymentGate.VoidReason
-}
-
-// Gate returns the commit's payment gate (the zero value: never gated).
-func (cm *Commit) Gate() CommitGate {
-	if cm.PaymentGate == nil {
-		return CommitGate{}
-	}
-	return *cm.PaymentGate
-}
-
-// SetGate replaces the commit's payment gate; the zero value stores none.
-func (cm *Commit) SetGate(g CommitGate) {
-	if g == (CommitGate{}) {
-		cm.PaymentGate = nil
-		return
-	}
-	cm.PaymentGate = &g
-}
-
-// editGate changes the commit's payment gate in place.
-func (cm *Commit) editGate(f func(g *CommitGate)) {
-	g := cm.Gate()
-	f(&g)
-	cm.SetGate(g)
 }
 
 // Segment is one access-schedule item of a commit or credit: an amount usable
@@ -328,10 +230,14 @@ type Segment struct {
 	EndingBefore Nanos        `msgpack:"EndingBefore"`
 	// Drawn is what usage has consumed from the segment so far.
 	Drawn money.Amount `msgpack:"Drawn"`
-	// Expired is set once the segment's end has passed; ExpiredAmount is what
-	// was left in it then.
-	Expired       bool         `msgpack:"Expired"`
-	ExpiredAmount money.Amount `msgpack:"ExpiredAmount"`
+	// Expired is set once the segment's end has passed; Expiry holds what
+	// was left in it then (read through ExpiredAmount, set through
+	// SetExpiredAmount): nil for the zero amount, so a segment that has
+	// not expired does not carry 24 empty bytes (BenchmarkMemoryPerCustomer).
+	// Snapshot format 1 wrote the amount inline; persist reads that layout
+	// through a frozen mirror of it (persist/snapshot_format1.go).
+	Expired bool          `msgpack:"Expired"`
+	Expiry  *money.Amount `msgpack:"Expiry,omitempty"`
 	// Deductions aggregates draws per invoice, in first-draw order.
 	Deductions []Deduction `msgpack:"Deductions"`
 	// Extra holds what few segments have (true-ups, seat and manual
@@ -356,6 +262,25 @@ type SegmentExtra struct {
 	// ManualAdjustments are the segment's manual ledger entries (since
 	// customer layout 11, manual_ledger.go); Amount includes them.
 	ManualAdjustments []ManualAdjustment `msgpack:"ManualAdjustments"`
+}
+
+// ExpiredAmount is what was left in the segment when it expired (the
+// zero value before).
+func (s *Segment) ExpiredAmount() money.Amount {
+	if s.Expiry == nil {
+		return money.Amount{}
+	}
+	return *s.Expiry
+}
+
+// SetExpiredAmount replaces ExpiredAmount (nil for the zero value). It
+// never changes the amount in place: a copy of the segment keeps its own.
+func (s *Segment) SetExpiredAmount(a money.Amount) {
+	if a == (money.Amount{}) {
+		s.Expiry = nil
+		return
+	}
+	s.Expiry = &a
 }
 
 // TrueUpInvoiceID is the invoice the segment's remainder was trued up on
@@ -512,15 +437,39 @@ type InvoiceLine struct {
 	CreditTypeID string       `msgpack:"CreditTypeID"`
 	Quantity     money.Amount `msgpack:"Quantity"`
 	Total        money.Amount `msgpack:"Total"`
-	// GroupValues are the usage's pricing then presentation group values
-	// (see UsageAgg); nil for a product without group keys.
-	GroupValues []string `msgpack:"GroupValues"`
+	// Group holds the usage's pricing then presentation group values (see
+	// UsageAgg; read through GroupValues): nil for a product without group
+	// keys, so most lines do not carry an empty list
+	// (BenchmarkMemoryPerCustomer).
+	Group *LineGroup `msgpack:"Group,omitempty"`
 	// Item is what a line billing an item has (scheduled charges,
 	// subscriptions, commit purchases; since customer layout 3), nil on
 	// usage and applied-commit lines, so those do not carry it empty
 	// (BenchmarkMemoryPerCustomer). Read through ChargeID, ItemID and
 	// UnitPrice; changed only by replacing it (lines are copied).
 	Item *LineItem `msgpack:"Item,omitempty"`
+}
+
+// LineGroup is the group values of an invoice line.
+type LineGroup struct {
+	Values []string `msgpack:"Values"`
+}
+
+// NewLineGroup returns the group of a line with these values, or nil for
+// nil values (an empty list is kept: nil and empty stay apart).
+func NewLineGroup(values []string) *LineGroup {
+	if values == nil {
+		return nil
+	}
+	return &LineGroup{Values: values}
+}
+
+// GroupValues are the line's group values (nil: none).
+func (l *InvoiceLine) GroupValues() []string {
+	if l.Group == nil {
+		return nil
+	}
+	return l.Group.Values
 }
 
 // LineItem is the item an invoice line bills: the charge (or

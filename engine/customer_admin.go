@@ -200,7 +200,7 @@ func (k *Contract) archive(now Nanos) {
 			cm.ArchivedAt = now
 		}
 	}
-	for _, ch := range k.ScheduledCharges {
+	for _, ch := range k.ScheduledCharges() {
 		if ch.ArchivedAt == 0 {
 			ch.ArchivedAt = now
 		}
@@ -299,8 +299,8 @@ func validateAddBillingProviders(c *Customer, command Command, _ *Catalog, _ Nan
 	if len(cmd.Configurations) == 0 {
 		return errorf(Invalid, "data: at least one configuration is required")
 	}
-	if len(c.BillingProviders)+len(cmd.Configurations) > MaxBillingProviders {
-		return errorf(Invalid, "data: a customer holds at most %d billing provider configurations (it has %d)", MaxBillingProviders, len(c.BillingProviders))
+	if len(c.BillingProviders())+len(cmd.Configurations) > MaxBillingProviders {
+		return errorf(Invalid, "data: a customer holds at most %d billing provider configurations (it has %d)", MaxBillingProviders, len(c.BillingProviders()))
 	}
 	for i, bp := range cmd.Configurations {
 		switch {
@@ -323,14 +323,14 @@ func validateAddBillingProviders(c *Customer, command Command, _ *Catalog, _ Nan
 // applyAddBillingProviders appends the configurations; the result's ID is
 // the first one's (BillingProviderConfigID), the others follow it.
 func applyAddBillingProviders(_ *shard, t *task, c *Customer, _ *Catalog, now Nanos) {
-	t.res.ID = BillingProviderConfigID(c.ID, len(c.BillingProviders))
+	t.res.ID = BillingProviderConfigID(c.ID, len(c.BillingProviders()))
 	for _, bp := range t.cmd.(*AddBillingProviders).Configurations {
 		conf := make(map[string]string, len(bp.Configuration))
 		for k, v := range bp.Configuration {
 			conf[k] = v
 		}
 		bp.Configuration = conf
-		c.BillingProviders = append(c.BillingProviders, bp)
+		c.EditExtra(func(x *CustomerExtra) { x.BillingProviders = append(x.BillingProviders, bp) })
 	}
 	c.SetAdmin(now, c.ArchivedAt())
 }

@@ -190,9 +190,10 @@ func buildCustomerBalance(c *Customer, cmd *CreateCustomerBalance, cat *Catalog,
 	}
 	id := CustomerBalanceID(c.ID, len(c.Balances))
 	cm := &Commit{
-		ID: id, Type: in.Type, ProductID: in.ProductID, Name: in.Name, Description: in.Description,
-		Priority: priority, CreditTypeID: ct, ApplicableProductIDs: in.ApplicableProductIDs,
-		ApplicableProductTags: in.ApplicableProductTags, CustomFields: in.CustomFields, CreatedAt: now, Seq: c.Seq + 1,
+		ID: id, Type: in.Type, ProductID: in.ProductID, Name: in.Name,
+		CreditTypeID: ct, ApplicableProductIDs: in.ApplicableProductIDs,
+		Extra:     newCommitExtra(in.Description, priority, in.ApplicableProductTags, nil, in.CustomFields),
+		CreatedAt: now, Seq: c.Seq + 1,
 		DoNotInvoice: in.DoNotInvoice,
 	}
 	for j, it := range in.AccessSchedule {
@@ -245,7 +246,7 @@ func customerInvoiceSchedule(cm *Commit, in *CommitInput) *Error {
 		if cm.Type == CommitCredit {
 			return errorf(Invalid, "invoice_schedule: a credit has none")
 		}
-		cm.InvoiceSchedule = items
+		cm.SetInvoiceSchedule(items)
 	}
 	return nil
 }
@@ -255,7 +256,7 @@ func customerInvoiceSchedule(cm *Commit, in *CommitInput) *Error {
 // would): required with an invoice schedule that bills.
 func invoiceContract(c *Customer, cmd *CreateCustomerBalance, cm *Commit, cat *Catalog, now Nanos) (*Contract, *Error) {
 	if cmd.InvoiceContractID == "" {
-		if cm.invoiced() && len(cm.InvoiceSchedule) > 0 {
+		if cm.invoiced() && len(cm.InvoiceSchedule()) > 0 {
 			return nil, errorf(Invalid, "invoice_contract_id: is required with an invoice_schedule (the contract whose invoices bill it)")
 		}
 		return nil, nil
@@ -268,10 +269,10 @@ func invoiceContract(c *Customer, cmd *CreateCustomerBalance, cm *Commit, cat *C
 	if !cm.invoiced() || rc == nil {
 		return k, nil
 	}
-	if cm.CreditTypeID != rc.FiatCreditTypeID && len(cm.InvoiceSchedule) > 0 {
+	if cm.CreditTypeID != rc.FiatCreditTypeID && len(cm.InvoiceSchedule()) > 0 {
 		return nil, errorf(Invalid, "invoice_schedule: a commit in a custom pricing unit cannot be invoiced yet; set do_not_invoice")
 	}
-	for j, it := range cm.InvoiceSchedule {
+	for j, it := range cm.InvoiceSchedule() {
 		if !k.InForce(it.Timestamp) {
 			return nil, errorf(Invalid, "invoice_schedule.schedule_items[%d].timestamp: %s is outside the term of contract %s", j, fmtTime(it.Timestamp), k.ID)
 		}

@@ -70,7 +70,7 @@ func validateUpdateCustomerBalanceEnd(c *Customer, command Command, _ *Catalog, 
 // item already billed on a finalized invoice.
 func (c *Customer) checkInvoicesEnd(b *CustomerBalance, end Nanos) *Error {
 	k := c.Contract(b.InvoiceContractID)
-	for _, it := range b.Commit.InvoiceSchedule {
+	for _, it := range b.Commit.InvoiceSchedule() {
 		if it.Timestamp < end || it.InvoiceID == "" || k == nil {
 			continue
 		}
@@ -108,13 +108,13 @@ func applyUpdateCustomerBalanceEnd(_ *shard, t *task, c *Customer, _ *Catalog, _
 		if k := c.Contract(b.InvoiceContractID); k != nil {
 			k.unbillCommit(cm, dropped)
 		}
-		kept := cm.InvoiceSchedule[:0]
-		for j := range cm.InvoiceSchedule {
-			if !dropped(&cm.InvoiceSchedule[j]) {
-				kept = append(kept, cm.InvoiceSchedule[j])
+		kept := cm.InvoiceSchedule()[:0]
+		for j := range cm.InvoiceSchedule() {
+			if !dropped(&cm.InvoiceSchedule()[j]) {
+				kept = append(kept, cm.InvoiceSchedule()[j])
 			}
 		}
-		cm.InvoiceSchedule = kept
+		cm.SetInvoiceSchedule(kept)
 	}
 	end := cmd.AccessEndingBefore
 	if end == 0 {

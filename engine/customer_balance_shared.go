@@ -9,9 +9,9 @@ import "burndown/money"
 // voided invoice at the invoice regenerated from it (moveBilledItems).
 func (c *Customer) moveSharedBilled(from, to string) {
 	for _, b := range c.Balances {
-		for j := range b.Commit.InvoiceSchedule {
-			if b.Commit.InvoiceSchedule[j].InvoiceID == from {
-				b.Commit.InvoiceSchedule[j].InvoiceID = to
+		for j := range b.Commit.InvoiceSchedule() {
+			if b.Commit.InvoiceSchedule()[j].InvoiceID == from {
+				b.Commit.InvoiceSchedule()[j].InvoiceID = to
 			}
 		}
 	}
@@ -45,8 +45,8 @@ func (c *Customer) unbillArchived(k *Contract) {
 		if b.InvoiceContractID != k.ID {
 			continue
 		}
-		for j := range b.Commit.InvoiceSchedule {
-			if it := &b.Commit.InvoiceSchedule[j]; it.InvoiceID != "" && k.Invoice(it.InvoiceID) == nil {
+		for j := range b.Commit.InvoiceSchedule() {
+			if it := &b.Commit.InvoiceSchedule()[j]; it.InvoiceID != "" && k.Invoice(it.InvoiceID) == nil {
 				it.InvoiceID = ""
 			}
 		}
@@ -60,7 +60,7 @@ func (c *Customer) expireBalances(now Nanos) {
 	for _, b := range c.Balances {
 		for _, s := range b.Commit.Segments {
 			if !s.Expired && s.EndingBefore != 0 && s.EndingBefore <= now {
-				s.ExpiredAmount = s.left()
+				s.SetExpiredAmount(s.left())
 				s.Expired = true
 			}
 		}

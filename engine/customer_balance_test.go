@@ -230,7 +230,7 @@ func recordCustomerBalances(c *Customer, seen map[string]bool) {
 		if len(b.ApplicableContractIDs) > 0 {
 			seen["customer balance limited to a contract"] = true
 		}
-		for _, it := range b.Commit.InvoiceSchedule {
+		for _, it := range b.Commit.InvoiceSchedule() {
 			if it.InvoiceID != "" {
 				seen["customer commit billed"] = true
 			}
@@ -293,7 +293,7 @@ func TestCustomerBalanceInvoiceSchedule(t *testing.T) {
 	if got := strings.Join(f.purchaseLines("addon", id), ", "); got != "DRAFT 30" {
 		t.Fatalf("after invoices_ending_before: %s", got)
 	}
-	if n := len(f.h.read(f.cust).CustomerBalanceByID(id).Commit.InvoiceSchedule); n != 1 {
+	if n := len(f.h.read(f.cust).CustomerBalanceByID(id).Commit.InvoiceSchedule()); n != 1 {
 		t.Fatalf("%d items left, want 1", n)
 	}
 	f.h.setClock("2026-04-02T00:00:00Z")
@@ -307,7 +307,7 @@ func TestCustomerBalanceInvoiceSchedule(t *testing.T) {
 	}
 	f.h.must(&VoidInvoice{CustomerID: f.cust, InvoiceID: march})
 	f.h.must(&RegenerateInvoice{CustomerID: f.cust, InvoiceID: march})
-	it := f.h.read(f.cust).CustomerBalanceByID(id).Commit.InvoiceSchedule[0]
+	it := f.h.read(f.cust).CustomerBalanceByID(id).Commit.InvoiceSchedule()[0]
 	if it.InvoiceID != RegeneratedID(march) {
 		t.Fatalf("the item is billed on %s, want the regenerated invoice", it.InvoiceID)
 	}

@@ -772,11 +772,11 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 							seen["postpaid expired without true-up"] = true
 						}
 					}
-					if cm.Type == CommitPrepaid && cm.DoNotInvoice && len(cm.InvoiceSchedule) > 0 {
+					if cm.Type == CommitPrepaid && cm.DoNotInvoice && len(cm.InvoiceSchedule()) > 0 {
 						seen["do_not_invoice"] = true
 					}
 				}
-				for _, wf := range k.Workflows {
+				for _, wf := range k.Workflows() {
 					seen["workflow "+wf.Type+" "+wf.GateType+" "+wf.Status] = true
 					if wf.Stripe.PaysByInvoice() {
 						seen["workflow paid by Stripe invoice "+wf.Status] = true
@@ -788,7 +788,7 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 						seen["workflow settled on an unwatched contract"] = true
 					}
 				}
-				for _, sub := range k.Subscriptions {
+				for _, sub := range k.Subscriptions() {
 					seen["subscription "+sub.CollectionSchedule+" "+sub.BillingFrequency] = true
 					if len(sub.Quantities) > 1 {
 						seen["quantity update"] = true
@@ -809,7 +809,7 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 						}
 					}
 				}
-				for _, r := range k.Recurring {
+				for _, r := range k.Recurring() {
 					if cm := k.Commit(r.CommitID); cm != nil {
 						for _, sg := range cm.Segments {
 							if len(sg.SeatAdjustments()) > 0 {
@@ -843,7 +843,7 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 						if l.Type == LineUsage && !l.Total.IsZero() {
 							billed[l.ProductID] = true
 						}
-						if len(l.GroupValues) > 0 {
+						if len(l.GroupValues()) > 0 {
 							seen["grouped line"] = true
 						}
 					}

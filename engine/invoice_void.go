@@ -146,7 +146,7 @@ func giveBack(cm *Commit, invoiceID string, now Nanos) {
 		}
 		s.Drawn = s.Drawn.Sub(back)
 		if s.Expired {
-			s.ExpiredAmount = s.ExpiredAmount.Add(back) // it expires at once
+			s.SetExpiredAmount(s.ExpiredAmount().Add(back)) // it expires at once
 		}
 		s.Deductions = append(s.Deductions, Deduction{InvoiceID: invoiceID, Timestamp: max(now, s.StartingAt), Amount: back.Neg()})
 	}
@@ -198,7 +198,7 @@ func applyRegenerateInvoice(s *shard, t *task, c *Customer, cat *Catalog, now Na
 			continue
 		}
 		lc := *l
-		lc.GroupValues = append([]string(nil), l.GroupValues...)
+		lc.Group = NewLineGroup(append([]string(nil), l.GroupValues()...))
 		inv.Lines = append(inv.Lines, &lc)
 		if l.Type == LineUsage && rc != nil {
 			inv.addOverage(rc, l.CreditTypeID, s.burnDown(cat, c, k, inv, l.ProductID, l.CreditTypeID, at, l.Total))
@@ -242,7 +242,7 @@ func chargesBesideUsage(k *Contract, old *Invoice, rc *RateCard) money.Amount {
 // items, commit purchases and true-ups, subscription charges) at the
 // invoice regenerated from it.
 func (k *Contract) moveBilledItems(from, to string) {
-	for _, ch := range k.ScheduledCharges {
+	for _, ch := range k.ScheduledCharges() {
 		for j := range ch.Items {
 			if ch.Items[j].InvoiceID == from {
 				ch.Items[j].InvoiceID = to
@@ -250,9 +250,9 @@ func (k *Contract) moveBilledItems(from, to string) {
 		}
 	}
 	for _, cm := range k.Balances {
-		for j := range cm.InvoiceSchedule {
-			if cm.InvoiceSchedule[j].InvoiceID == from {
-				cm.InvoiceSchedule[j].InvoiceID = to
+		for j := range cm.InvoiceSchedule() {
+			if cm.InvoiceSchedule()[j].InvoiceID == from {
+				cm.InvoiceSchedule()[j].InvoiceID = to
 			}
 		}
 		for _, s := range cm.Segments {
@@ -261,7 +261,7 @@ func (k *Contract) moveBilledItems(from, to string) {
 			}
 		}
 	}
-	for _, sub := range k.Subscriptions {
+	for _, sub := range k.Subscriptions() {
 		for j := range sub.Charges {
 			if sub.Charges[j].InvoiceID == from {
 				sub.Charges[j].InvoiceID = to

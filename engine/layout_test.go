@@ -22,7 +22,7 @@ func TestRatingFieldsAreCompact(t *testing.T) {
 	}{
 		{"Customer", unsafe.Offsetof(c.terms) + unsafe.Sizeof(c.terms), 64},
 		{"Contract", unsafe.Offsetof(k.SpendThreshold) + unsafe.Sizeof(k.SpendThreshold), 128},
-		{"Commit", unsafe.Offsetof(cm.ApplicableProductTags) + unsafe.Sizeof(cm.ApplicableProductTags), 128},
+		{"Commit", unsafe.Offsetof(cm.Extra) + unsafe.Sizeof(cm.Extra), 128},
 		{"Invoice", unsafe.Offsetof(inv.Total) + unsafe.Sizeof(inv.Total), 128},
 	} {
 		if tc.end > tc.limit {

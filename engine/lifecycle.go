@@ -146,7 +146,7 @@ func (k *Contract) setEndDate(end Nanos) {
 			}
 		}
 	}
-	for _, ch := range k.ScheduledCharges {
+	for _, ch := range k.ScheduledCharges() {
 		items := ch.Items[:0]
 		for _, it := range ch.Items {
 			if it.Timestamp >= end {
@@ -183,7 +183,7 @@ func (k *Contract) setEndDate(end Nanos) {
 
 // chargeItem finds a scheduled-charge item by id.
 func (k *Contract) chargeItem(id string) *ChargeItem {
-	for _, ch := range k.ScheduledCharges {
+	for _, ch := range k.ScheduledCharges() {
 		for i := range ch.Items {
 			if ch.Items[i].ID == id {
 				return &ch.Items[i]
@@ -195,7 +195,7 @@ func (k *Contract) chargeItem(id string) *ChargeItem {
 
 // ScheduledCharge returns the contract's scheduled charge with this id, or nil.
 func (k *Contract) ScheduledCharge(id string) *ScheduledCharge {
-	for _, ch := range k.ScheduledCharges {
+	for _, ch := range k.ScheduledCharges() {
 		if ch.ID == id {
 			return ch
 		}
@@ -271,7 +271,7 @@ func applyEditContract(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) 
 		t.res.Err = errorf(Invalid, "contract_id: contract %s is archived", cmd.ContractID)
 		return
 	}
-	if cmd.UniquenessKey != "" && contains(c.UniquenessKeys, cmd.UniquenessKey) {
+	if cmd.UniquenessKey != "" && contains(c.UniquenessKeys(), cmd.UniquenessKey) {
 		t.res.Err = errorf(Conflict, "uniqueness_key: This uniqueness key has already been used.")
 		return
 	}
@@ -280,7 +280,7 @@ func applyEditContract(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) 
 		return
 	}
 	if cmd.UniquenessKey != "" {
-		c.UniquenessKeys = append(c.UniquenessKeys, cmd.UniquenessKey)
+		c.EditExtra(func(x *CustomerExtra) { x.UniquenessKeys = append(x.UniquenessKeys, cmd.UniquenessKey) })
 	}
 	t.res.ID = id
 }
@@ -407,7 +407,7 @@ func editAddOverrides(x *editCtx) *Error {
 		}
 		x.k.Overrides = append(x.k.Overrides, o)
 	}
-	if i, product := subscriptionPriceOverride(x.cat, x.k.Overrides, x.k.Subscriptions); i >= 0 {
+	if i, product := subscriptionPriceOverride(x.cat, x.k.Overrides, x.k.Subscriptions()); i >= 0 {
 		return errorf(Invalid, "add_overrides: an override changes the price of subscription product %s; overrides of subscription prices are not supported by this server yet", product)
 	}
 	return nil
@@ -464,7 +464,7 @@ func editAddCharges(x *editCtx) *Error {
 		if err != nil {
 			return err
 		}
-		x.k.ScheduledCharges = append(x.k.ScheduledCharges, ch)
+		x.k.EditExtra(func(e *ContractExtra) { e.ScheduledCharges = append(e.ScheduledCharges, ch) })
 	}
 	return nil
 }
@@ -477,8 +477,10 @@ func (k *Contract) clone() *Contract {
 	n.Balances = make([]*Commit, len(k.Balances))
 	for i, cm := range k.Balances {
 		c := *cm
-		if cm.InvoiceSchedule != nil {
-			c.InvoiceSchedule = append([]InvoiceItem{}, cm.InvoiceSchedule...)
+		if x := cm.Extra; x != nil && x.InvoiceSchedule != nil {
+			xc := *x
+			xc.InvoiceSchedule = append([]InvoiceItem{}, x.InvoiceSchedule...)
+			c.Extra = &xc
 		}
 		c.Segments = make([]*Segment, len(cm.Segments))
 		for j, s := range cm.Segments {
@@ -499,11 +501,17 @@ func (k *Contract) clone() *Contract {
 		}
 		n.Invoices[i] = &ic
 	}
-	n.ScheduledCharges = make([]*ScheduledCharge, len(k.ScheduledCharges))
-	for i, ch := range k.ScheduledCharges {
-		cc := *ch
-		cc.Items = append([]ChargeItem(nil), ch.Items...)
-		n.ScheduledCharges[i] = &cc
+	if k.Extra != nil {
+		x := *k.Extra
+		n.Extra = &x
+	}
+	if charges := k.ScheduledCharges(); charges != nil {
+		n.Extra.ScheduledCharges = make([]*ScheduledCharge, len(charges))
+		for i, ch := range charges {
+			cc := *ch
+			cc.Items = append([]ChargeItem(nil), ch.Items...)
+			n.Extra.ScheduledCharges[i] = &cc
+		}
 	}
 	k.cloneSeats(&n)
 	k.clonePayments(&n)
@@ -516,9 +524,6 @@ func (k *Contract) clone() *Contract {
 	if k.Invoices == nil {
 		n.Invoices = nil
 	}
-	if k.ScheduledCharges == nil {
-		n.ScheduledCharges = nil
-	}
 	if k.Overrides == nil {
 		n.Overrides = nil
 	}
@@ -529,12 +534,12 @@ func (k *Contract) clone() *Contract {
 // contract runs past end: shortening would have to truncate it, which is not
 // built, so such an end date is refused.
 func (k *Contract) seatsBeyond(end Nanos) bool {
-	for _, sub := range k.Subscriptions {
+	for _, sub := range k.Subscriptions() {
 		if sub.EndingBefore == 0 || sub.EndingBefore > end {
 			return true
 		}
 	}
-	for _, r := range k.Recurring {
+	for _, r := range k.Recurring() {
 		if r.EndingBefore == 0 || r.EndingBefore > end {
 			return true
 		}

@@ -221,7 +221,7 @@ func TestEditContractAtomic(t *testing.T) {
 	}
 	// Archiving the charge takes it off the draft.
 	var chargeID string
-	h.e.read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) { chargeID = c.Contracts[0].ScheduledCharges[0].ID })
+	h.e.read(context.Background(), cust, func(c *Customer, cat *Catalog, now Nanos) { chargeID = c.Contracts[0].ScheduledCharges()[0].ID })
 	h.must(&EditContract{CustomerID: cust, ContractID: k, ArchiveScheduledCharges: []string{chargeID}})
 	if inv := h.invoices(cust)[0]; !inv.Total.Equal(money.MustParse("20")) {
 		t.Fatalf("after archiving: %s, want 20", inv.Total)

@@ -69,7 +69,7 @@ func newUsageFilter(in *UsageFilterInput, start Nanos) (*UsageFilter, *Error) {
 // selects reports whether the contract rates the event: it has no usage
 // filter, or the event's property holds one of its values.
 func (k *Contract) selects(ev *Event) bool {
-	f := k.UsageFilter
+	f := k.UsageFilter()
 	if f == nil {
 		return true
 	}

@@ -262,7 +262,7 @@ func TestRandomLogRatesOnAddOns(t *testing.T) {
 	for i := 4; i < 40; i += 6 {
 		id := "c" + fmt.Sprintf("%02d", i)
 		e.read(context.Background(), id, func(c *Customer, _ *Catalog, _ Nanos) {
-			if k := c.Contract("ka" + id); k != nil && k.Concurrent && k.UsageFilter != nil {
+			if k := c.Contract("ka" + id); k != nil && k.Concurrent && k.UsageFilter() != nil {
 				for _, inv := range k.Invoices {
 					for _, l := range inv.Lines {
 						if l.Type == LineUsage && l.Quantity.IsPositive() {

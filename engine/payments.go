@@ -197,7 +197,7 @@ const (
 // stripe_customer_id of its stripe billing provider configuration ("" if
 // none).
 func (c *Customer) StripeCustomerID() string {
-	for _, bp := range c.BillingProviders {
+	for _, bp := range c.BillingProviders() {
 		if bp.BillingProvider == "stripe" && bp.Configuration["stripe_customer_id"] != "" {
 			return bp.Configuration["stripe_customer_id"]
 		}
@@ -230,8 +230,8 @@ func prepareGate(c *Customer, cm *Commit, in *CommitInput, field string, now Nan
 		return errorf(Invalid, "%s.payment_gate_config: only PREPAID commits can be payment-gated", field)
 	}
 	total := cm.purchaseTotal()
-	if len(cm.InvoiceSchedule) == 0 {
-		cm.InvoiceSchedule = []InvoiceItem{{ID: DeriveID(cm.ID, "invoice_item", "0"), Timestamp: now, Amount: total}}
+	if len(cm.InvoiceSchedule()) == 0 {
+		cm.SetInvoiceSchedule([]InvoiceItem{{ID: DeriveID(cm.ID, "invoice_item", "0"), Timestamp: now, Amount: total}})
 	}
 	cm.DoNotInvoice = true
 	cm.editGate(func(cg *CommitGate) { cg.Type, cg.Status = g.Type, GatePending })
@@ -242,8 +242,8 @@ func prepareGate(c *Customer, cm *Commit, in *CommitInput, field string, now Nan
 // without one its access amounts.
 func (cm *Commit) purchaseTotal() money.Amount {
 	var total money.Amount
-	if len(cm.InvoiceSchedule) > 0 {
-		for _, it := range cm.InvoiceSchedule {
+	if len(cm.InvoiceSchedule()) > 0 {
+		for _, it := range cm.InvoiceSchedule() {
 			a, _ := inputAmount(it.Amount)
 			total = total.Add(a)
 		}
@@ -259,7 +259,7 @@ func (cm *Commit) purchaseTotal() money.Amount {
 // paid with the STRIPE gate's configuration (nil for other gates).
 func (k *Contract) gate(cm *Commit, typ string, stripe *StripeGateConfig, now Nanos) *PaymentWorkflow {
 	wf := &PaymentWorkflow{
-		ID: DeriveID(k.ID, "payment_workflow", strconv.Itoa(len(k.Workflows))), Type: typ, CommitID: cm.ID,
+		ID: DeriveID(k.ID, "payment_workflow", strconv.Itoa(len(k.Workflows()))), Type: typ, CommitID: cm.ID,
 		GateType: cm.GateType(), Status: GatePending, Amount: cm.purchaseTotal(), CreditType: cm.CreditTypeID, CreatedAt: now,
 	}
 	if cm.GateType() == GateStripe {
@@ -267,17 +267,17 @@ func (k *Contract) gate(cm *Commit, typ string, stripe *StripeGateConfig, now Na
 	}
 	wf.InvoiceID = DeriveID(wf.ID, "invoice")
 	cm.editGate(func(g *CommitGate) { g.WorkflowID = wf.ID })
-	k.Gated = append(k.Gated, cm)
-	k.Workflows = append(k.Workflows, wf)
+	k.EditExtra(func(e *ContractExtra) { e.Gated = append(e.Gated, cm) })
+	k.EditExtra(func(e *ContractExtra) { e.Workflows = append(e.Workflows, wf) })
 	return wf
 }
 
 // workflow finds a payment workflow of the customer, with its contract.
 func (c *Customer) workflow(id string) (*Contract, *PaymentWorkflow) {
 	for _, k := range c.Contracts {
-		for i := len(k.Workflows) - 1; i >= 0; i-- {
-			if k.Workflows[i].ID == id {
-				return k, k.Workflows[i]
+		for i := len(k.Workflows()) - 1; i >= 0; i-- {
+			if k.Workflows()[i].ID == id {
+				return k, k.Workflows()[i]
 			}
 		}
 	}
@@ -289,7 +289,7 @@ func (c *Customer) Workflow(id string) (*Contract, *PaymentWorkflow) { return c.
 
 // gated returns the pending or voided commit with this id, and its index.
 func (k *Contract) gated(id string) (*Commit, int) {
-	for i, cm := range k.Gated {
+	for i, cm := range k.Gated() {
 		if cm.ID == id {
 			return cm, i
 		}
@@ -299,9 +299,9 @@ func (k *Contract) gated(id string) (*Commit, int) {
 
 // lastWorkflow is the contract's latest workflow of the type, or nil.
 func (k *Contract) lastWorkflow(typ string) *PaymentWorkflow {
-	for i := len(k.Workflows) - 1; i >= 0; i-- {
-		if k.Workflows[i].Type == typ {
-			return k.Workflows[i]
+	for i := len(k.Workflows()) - 1; i >= 0; i-- {
+		if k.Workflows()[i].Type == typ {
+			return k.Workflows()[i]
 		}
 	}
 	return nil
@@ -376,7 +376,7 @@ func (s *shard) settle(c *Customer, k *Contract, wf *PaymentWorkflow, paid bool,
 		wf.Status, wf.ErrorMessage = GatePaid, "" // a customer action it waited for is done
 		if cm != nil {
 			cm.editGate(func(g *CommitGate) { g.Status = GatePaid })
-			k.Gated = append(k.Gated[:i:i], k.Gated[i+1:]...)
+			k.EditExtra(func(e *ContractExtra) { e.Gated = append(e.Gated[:i:i], e.Gated[i+1:]...) })
 			k.Balances = append(k.Balances, cm)
 			if wf.Type == WorkflowSpend {
 				k.payOutstanding(cm, cat)
@@ -409,15 +409,15 @@ func (s *shard) settle(c *Customer, k *Contract, wf *PaymentWorkflow, paid bool,
 // run left, and new workflows are announced (and made routable).
 func (s *shard) evaluatePayments(c *Customer, cat *Catalog, now Nanos) {
 	for _, k := range c.Contracts {
-		if k.Recharge == nil && k.SpendThreshold == nil && len(k.Workflows) == 0 {
+		if k.Recharge == nil && k.SpendThreshold == nil && len(k.Workflows()) == 0 {
 			continue
 		}
 		s.evaluateThresholds(c, k, cat, now)
-		n := len(k.Workflows)
-		for n > 0 && !k.Workflows[n-1].Notified {
+		n := len(k.Workflows())
+		for n > 0 && !k.Workflows()[n-1].Notified {
 			n--
 		}
-		for _, wf := range k.Workflows[n:] {
+		for _, wf := range k.Workflows()[n:] {
 			wf.Notified = true
 			s.eng.workflowOwners.store(wf.ID, c.handle)
 			if wf.Status == GatePending && wf.GateType == GateExternal {
@@ -454,20 +454,21 @@ func (s *shard) evaluateThresholds(c *Customer, k *Contract, cat *Catalog, now N
 // of the run announces it: evaluatePayments), or issued at once with NONE. Its access runs from now to the contract's end (100 years
 // for an open-ended contract).
 func (s *shard) raise(c *Customer, k *Contract, rc *RateCard, typ string, tc *ThresholdCommit, gateType string, stripe *StripeGateConfig, amount money.Amount, now Nanos, cat *Catalog) *PaymentWorkflow {
-	id := DeriveID(k.ID, "payment_workflow", strconv.Itoa(len(k.Workflows)), "commit")
+	id := DeriveID(k.ID, "payment_workflow", strconv.Itoa(len(k.Workflows())), "commit")
 	end := k.EndingBefore
 	if end == 0 || end <= now {
 		end = now + 100*365*nanosPerDay
 	}
 	c.Seq++
 	cm := &Commit{
-		ID: id, Type: CommitPrepaid, ProductID: tc.ProductID, Name: tc.Name, Description: tc.Description,
-		Priority: tc.Priority, CreditTypeID: rc.FiatCreditTypeID, ApplicableProductIDs: tc.ApplicableProductIDs,
-		ApplicableProductTags: tc.ApplicableProductTags, CreatedAt: now, Seq: c.Seq, DoNotInvoice: true,
-		InvoiceSchedule: []InvoiceItem{{ID: DeriveID(id, "invoice_item", "0"), Timestamp: now, Amount: amount}},
-		Segments:        []*Segment{{ID: DeriveID(id, "segment", "0"), Amount: amount, StartingAt: now, EndingBefore: end}},
-		PaymentGate:     &CommitGate{Type: gateType, Status: GatePending},
+		ID: id, Type: CommitPrepaid, ProductID: tc.ProductID, Name: tc.Name,
+		CreditTypeID: rc.FiatCreditTypeID, ApplicableProductIDs: tc.ApplicableProductIDs,
+		CreatedAt: now, Seq: c.Seq, DoNotInvoice: true,
+		Extra: newCommitExtra(tc.Description, tc.Priority, tc.ApplicableProductTags,
+			[]InvoiceItem{{ID: DeriveID(id, "invoice_item", "0"), Timestamp: now, Amount: amount}}, nil),
+		Segments: []*Segment{{ID: DeriveID(id, "segment", "0"), Amount: amount, StartingAt: now, EndingBefore: end}},
 	}
+	cm.Extra.Gate = &CommitGate{Type: gateType, Status: GatePending}
 	wf := k.gate(cm, typ, stripe, now)
 	if gateType != GateExternal && gateType != GateStripe {
 		wf.GateType = GateNone
@@ -513,24 +514,24 @@ func (k *Contract) clonePayments(n *Contract) {
 		t.Stripe = t.Stripe.clone()
 		n.SpendThreshold = &t
 	}
-	if k.Workflows != nil {
-		n.Workflows = make([]*PaymentWorkflow, len(k.Workflows))
-		for i, wf := range k.Workflows {
+	if k.Workflows() != nil {
+		n.Extra.Workflows = make([]*PaymentWorkflow, len(k.Workflows()))
+		for i, wf := range k.Workflows() {
 			w := *wf
 			w.Stripe = wf.Stripe.clone()
-			n.Workflows[i] = &w
+			n.Extra.Workflows[i] = &w
 		}
 	}
-	if k.Gated != nil {
-		n.Gated = make([]*Commit, len(k.Gated))
-		for i, cm := range k.Gated {
+	if k.Gated() != nil {
+		n.Extra.Gated = make([]*Commit, len(k.Gated()))
+		for i, cm := range k.Gated() {
 			c := *cm
 			c.Segments = make([]*Segment, len(cm.Segments))
 			for j, sg := range cm.Segments {
 				sc := *sg
 				c.Segments[j] = &sc
 			}
-			n.Gated[i] = &c
+			n.Extra.Gated[i] = &c
 		}
 	}
 }
@@ -540,7 +541,7 @@ func (e *Engine) restoreWorkflowOwners(customers []*Customer, handles map[string
 	m := map[string]*CustomerHandle{}
 	for _, c := range customers {
 		for _, k := range c.Contracts {
-			for _, wf := range k.Workflows {
+			for _, wf := range k.Workflows() {
 				m[wf.ID] = handles[c.ID]
 			}
 		}
@@ -558,11 +559,11 @@ func (cm *Commit) InGate() bool {
 // ListedCommits is the contract's commits and credits as listed: its
 // balances, then its gated (pending or voided) commits.
 func (k *Contract) ListedCommits() []*Commit {
-	if len(k.Gated) == 0 {
+	if len(k.Gated()) == 0 {
 		return k.Balances
 	}
-	out := make([]*Commit, 0, len(k.Balances)+len(k.Gated))
-	return append(append(out, k.Balances...), k.Gated...)
+	out := make([]*Commit, 0, len(k.Balances)+len(k.Gated()))
+	return append(append(out, k.Balances...), k.Gated()...)
 }
 
 // WorkflowOwner returns the customer id a payment workflow belongs to (""

@@ -43,8 +43,8 @@ func TestGatedCommitOnCreate(t *testing.T) {
 	wf := n.Properties["workflow_id"].(string)
 	h.wantCheck("pending", "buyer", api, "true", ReasonOK, "300")
 	got := h.contract(buyer, k)
-	if len(got.Balances) != 1 || got.Balances[0].ID != "plain" || len(got.Gated) != 1 || got.Gated[0].GateStatus() != GatePending {
-		t.Fatalf("balances %d gated %d", len(got.Balances), len(got.Gated))
+	if len(got.Balances) != 1 || got.Balances[0].ID != "plain" || len(got.Gated()) != 1 || got.Gated()[0].GateStatus() != GatePending {
+		t.Fatalf("balances %d gated %d", len(got.Balances), len(got.Gated()))
 	}
 	// The gated purchase bills nothing on the usage statements; the plain
 	// one is invoiced as any commit purchase.
@@ -75,8 +75,8 @@ func TestGatedCommitOnCreate(t *testing.T) {
 	}
 	h.must(&ReleasePaymentGate{WorkflowID: n.Properties["workflow_id"].(string), Outcome: GateFailed, ErrorMessage: "card_declined"})
 	h.wantCheck("failed", "other", api, "false", ReasonBalanceDepleted, "0")
-	if got := h.contract(other, k2); len(got.Gated) != 1 || got.Gated[0].GateStatus() != GateFailed || got.Gated[0].VoidReason() != "card_declined" {
-		t.Fatalf("voided %+v", got.Gated)
+	if got := h.contract(other, k2); len(got.Gated()) != 1 || got.Gated()[0].GateStatus() != GateFailed || got.Gated()[0].VoidReason() != "card_declined" {
+		t.Fatalf("voided %+v", got.Gated())
 	}
 }
 

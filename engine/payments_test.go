@@ -104,8 +104,8 @@ func TestScenarioAPaymentGates(t *testing.T) {
 	}
 	h.wantCheck("step 2", "example-inc", api, "false", ReasonBalanceDepleted, "0")
 	k := h.contract(cust, contract)
-	if len(k.Gated) != 1 || k.Gated[0].GateStatus() != GatePending || len(k.Balances) != 0 {
-		t.Fatalf("step 2: gated %d balances %d", len(k.Gated), len(k.Balances))
+	if len(k.Gated()) != 1 || k.Gated()[0].GateStatus() != GatePending || len(k.Balances) != 0 {
+		t.Fatalf("step 2: gated %d balances %d", len(k.Gated()), len(k.Balances))
 	}
 
 	// Step 3: released paid.
@@ -136,8 +136,8 @@ func TestScenarioAPaymentGates(t *testing.T) {
 	}
 	h.wantCheck("step 6", "example-inc", api, "false", ReasonBalanceDepleted, "0")
 	k = h.contract(cust, contract)
-	if len(k.Gated) != 1 || k.Gated[0].GateStatus() != GateFailed || k.Gated[0].VoidReason() != "card_declined" {
-		t.Fatalf("step 6: voided commit %+v", k.Gated)
+	if len(k.Gated()) != 1 || k.Gated()[0].GateStatus() != GateFailed || k.Gated()[0].VoidReason() != "card_declined" {
+		t.Fatalf("step 6: voided commit %+v", k.Gated())
 	}
 
 	// Step 7: enabling auto-recharge at a balance of 0 raises the purchase

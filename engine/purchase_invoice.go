@@ -15,11 +15,11 @@ package engine
 // paid, PAYMENT_FAILED once failed, FINALIZED while pending; one paid by a
 // PaymentIntent has none (the gate's own charge is what Stripe sees).
 func (k *Contract) PurchaseInvoices(fiat string) []*Invoice {
-	if len(k.Workflows) == 0 {
+	if len(k.Workflows()) == 0 {
 		return nil
 	}
-	out := make([]*Invoice, 0, len(k.Workflows))
-	for _, wf := range k.Workflows {
+	out := make([]*Invoice, 0, len(k.Workflows()))
+	for _, wf := range k.Workflows() {
 		ct := wf.CreditType
 		if ct == "" {
 			ct = fiat

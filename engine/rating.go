@@ -384,7 +384,7 @@ func (inv *Invoice) agg(productID string, group []string) *UsageAgg {
 func (inv *Invoice) usageQuantity(productID string, group []string) money.Amount {
 	var q money.Amount
 	for _, l := range inv.Lines {
-		if l.Type == LineUsage && l.ProductID == productID && slicesEqual(l.GroupValues, group) {
+		if l.Type == LineUsage && l.ProductID == productID && slicesEqual(l.GroupValues(), group) {
 			q = q.Add(l.Quantity)
 		}
 	}
@@ -408,10 +408,12 @@ func (s *shard) rejectEvent(c *Customer, out *IngestOutcome, r RejectReason) {
 }
 
 func (c *Customer) reject(r RejectReason) {
-	if c.Rejects == nil {
-		c.Rejects = map[RejectReason]int64{}
-	}
-	c.Rejects[r]++
+	c.EditExtra(func(x *CustomerExtra) {
+		if x.Rejects == nil {
+			x.Rejects = map[RejectReason]int64{}
+		}
+		x.Rejects[r]++
+	})
 }
 
 // quantity is the event's contribution to the metric, false when the event
@@ -536,11 +538,11 @@ func (inv *Invoice) line(typ, productID, commitID, creditTypeID string) *Invoice
 // groupLine finds or adds the line; usage lines are split by group.
 func (inv *Invoice) groupLine(typ, productID, commitID, creditTypeID string, group []string) *InvoiceLine {
 	for _, l := range inv.Lines {
-		if l.Type == typ && l.ProductID == productID && l.CommitID == commitID && l.CreditTypeID == creditTypeID && slicesEqual(l.GroupValues, group) {
+		if l.Type == typ && l.ProductID == productID && l.CommitID == commitID && l.CreditTypeID == creditTypeID && slicesEqual(l.GroupValues(), group) {
 			return l
 		}
 	}
-	l := &InvoiceLine{Type: typ, ProductID: productID, CommitID: commitID, CreditTypeID: creditTypeID, GroupValues: group}
+	l := &InvoiceLine{Type: typ, ProductID: productID, CommitID: commitID, CreditTypeID: creditTypeID, Group: NewLineGroup(group)}
 	inv.Lines = append(inv.Lines, l)
 	return l
 }

@@ -66,7 +66,7 @@ func usage(t *testing.T, h *harness) (string, string) {
 		for _, inv := range c.Contracts[0].Invoices {
 			for _, l := range inv.Lines {
 				if l.Type == LineUsage {
-					lines = append(lines, fmt.Sprintf("%s%s: %s @ %s", strings.Join(l.GroupValues, "/"), ctSuffix(l.CreditTypeID), l.Quantity, l.Total))
+					lines = append(lines, fmt.Sprintf("%s%s: %s @ %s", strings.Join(l.GroupValues(), "/"), ctSuffix(l.CreditTypeID), l.Quantity, l.Total))
 				}
 			}
 			total = inv.Total.String()

@@ -175,22 +175,22 @@ func references(v reflect.Value) map[unsafe.Pointer]string {
 // pointers to one copy, and leaves unexported state zero.
 func TestDeepCopyRules(t *testing.T) {
 	seg := &Segment{ID: "s", Amount: dec("1.5"), Deductions: []Deduction{}}
-	cm := &Commit{ID: "c", Segments: []*Segment{seg, seg}, CustomFields: map[string]string{}}
-	c := &Customer{ID: "x", Contracts: []*Contract{{ID: "k", Balances: []*Commit{cm}, Gated: []*Commit{cm}}},
-		Rejects: map[RejectReason]int64{RejectReasons[0]: 2}, reschedule: true, handle: &CustomerHandle{ID: "x"}}
+	cm := &Commit{ID: "c", Segments: []*Segment{seg, seg}, Extra: &CommitExtra{CustomFields: map[string]string{}}}
+	c := &Customer{ID: "x", Contracts: []*Contract{{ID: "k", Balances: []*Commit{cm}, Extra: &ContractExtra{Gated: []*Commit{cm}}}},
+		Extra: &CustomerExtra{Rejects: map[RejectReason]int64{RejectReasons[0]: 2}}, reschedule: true, handle: &CustomerHandle{ID: "x"}}
 	c.handle.customer = c
 	d := deepCopy(c)
 	k := d.Contracts[0]
 	switch {
 	case d == c || k == c.Contracts[0] || k.Balances[0] == cm:
 		t.Fatal("a pointer was shared, not copied")
-	case k.Balances[0] != k.Gated[0] || k.Balances[0].Segments[0] != k.Balances[0].Segments[1]:
+	case k.Balances[0] != k.Gated()[0] || k.Balances[0].Segments[0] != k.Balances[0].Segments[1]:
 		t.Fatal("two pointers to one value became two copies")
-	case k.Balances[0].Segments[0].Deductions == nil || k.Balances[0].CustomFields == nil:
+	case k.Balances[0].Segments[0].Deductions == nil || k.Balances[0].CustomFields() == nil:
 		t.Fatal("an empty slice or map became nil")
 	case k.Invoices != nil || d.Alerts != nil:
 		t.Fatal("a nil slice became empty")
-	case !k.Balances[0].Segments[0].Amount.Equal(dec("1.5")) || d.Rejects[RejectReasons[0]] != 2:
+	case !k.Balances[0].Segments[0].Amount.Equal(dec("1.5")) || d.Rejects()[RejectReasons[0]] != 2:
 		t.Fatal("a value was lost")
 	case d.handle != nil || d.reschedule:
 		t.Fatal("unexported state was copied")

@@ -115,7 +115,7 @@ type SeatAdjustment struct {
 // RecurringBalance returns the contract's recurring credit or commit with
 // this id, or nil.
 func (k *Contract) RecurringBalance(id string) *RecurringBalance {
-	for _, r := range k.Recurring {
+	for _, r := range k.Recurring() {
 		if r.ID == id {
 			return r
 		}
@@ -209,9 +209,10 @@ func (s *shard) newRecurring(c *Customer, cat *Catalog, rc *RateCard, k *Contrac
 	}
 	c.Seq++
 	cm := &Commit{
-		ID: DeriveID(id, "balance"), Type: typ, ProductID: in.ProductID, Name: in.Name, Description: in.Description,
-		Priority: priority, CreditTypeID: ct, ApplicableProductIDs: in.ApplicableProductIDs,
-		ApplicableProductTags: in.ApplicableProductTags, CustomFields: in.CustomFields, CreatedAt: now, Seq: c.Seq,
+		ID: DeriveID(id, "balance"), Type: typ, ProductID: in.ProductID, Name: in.Name,
+		CreditTypeID: ct, ApplicableProductIDs: in.ApplicableProductIDs,
+		Extra:     newCommitExtra(in.Description, priority, in.ApplicableProductTags, nil, in.CustomFields),
+		CreatedAt: now, Seq: c.Seq,
 		Segments: []*Segment{},
 	}
 	r := &RecurringBalance{
@@ -325,7 +326,7 @@ func (s *shard) addRecurring(c *Customer, cat *Catalog, rc *RateCard, k *Contrac
 			return errorf(Conflict, "%s[%d].id: %s already exists on the contract", field, i, r.ID)
 		}
 		k.Balances = append(k.Balances, cm)
-		k.Recurring = append(k.Recurring, r)
+		k.EditExtra(func(e *ContractExtra) { e.Recurring = append(e.Recurring, r) })
 	}
 	return nil
 }

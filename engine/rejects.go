@@ -33,7 +33,7 @@ func (s *shard) recountRejects() {
 		s.rejects[i].Store(0)
 	}
 	for _, c := range s.customers {
-		for r, n := range c.Rejects {
+		for r, n := range c.Rejects() {
 			s.countReject(r, n)
 		}
 	}

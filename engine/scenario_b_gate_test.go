@@ -43,8 +43,8 @@ func TestScenarioBStep5ExternalGate(t *testing.T) {
 		}
 	}
 	f.read(func(k *Contract, _ Nanos) {
-		if k.Commit("pack") != nil || len(k.Gated) != 1 || k.Gated[0].GateStatus() != GatePending {
-			t.Fatalf("step 5: the pending pack must be in no balance: gated %d", len(k.Gated))
+		if k.Commit("pack") != nil || len(k.Gated()) != 1 || k.Gated()[0].GateStatus() != GatePending {
+			t.Fatalf("step 5: the pending pack must be in no balance: gated %d", len(k.Gated()))
 		}
 	})
 

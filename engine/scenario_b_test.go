@@ -59,7 +59,7 @@ func (f *seatsFixture) read(fn func(k *Contract, now Nanos)) {
 // pool is the recurring credit's balance now.
 func (f *seatsFixture) pool() money.Amount {
 	var a money.Amount
-	f.read(func(k *Contract, now Nanos) { a = k.Commit(k.Recurring[0].CommitID).BalanceAt(now) })
+	f.read(func(k *Contract, now Nanos) { a = k.Commit(k.Recurring()[0].CommitID).BalanceAt(now) })
 	return a
 }
 
@@ -88,7 +88,7 @@ func (f *seatsFixture) setSeats(at string, q string, delta bool) *Error {
 		u.Quantity = &d
 	}
 	var subID string
-	f.read(func(k *Contract, _ Nanos) { subID = k.Subscriptions[0].ID })
+	f.read(func(k *Contract, _ Nanos) { subID = k.Subscriptions()[0].ID })
 	return f.h.apply(&EditContract{CustomerID: f.cust, ContractID: f.contract,
 		UpdateSubscriptions: []SubscriptionUpdate{{SubscriptionID: subID, QuantityUpdates: []QuantityUpdate{u}}}})[0].Err
 }
@@ -140,7 +140,7 @@ func TestScenarioBSeats(t *testing.T) {
 	wantAmount(t, "step 2 pool", f.pool(), "450")
 	wantLines(t, "step 2 invoice", f.subLines(ns(t, "2026-04-16T00:00:00Z")), "4x40000", "1x9589.04")
 	f.read(func(k *Contract, now Nanos) {
-		led := k.Commit(k.Recurring[0].CommitID).Ledger(now)
+		led := k.Commit(k.Recurring()[0].CommitID).Ledger(now)
 		if len(led) != 2 || led[0].Type != "CREDIT_SEGMENT_START" || !led[0].Amount.Equal(money.MustParse("400")) ||
 			led[1].Type != "CREDIT_SEAT_BASED_ADJUSTMENT" || !led[1].Amount.Equal(money.MustParse("50")) {
 			t.Fatalf("step 2 ledger: %+v", led)
@@ -186,7 +186,7 @@ func TestScenarioBSeats(t *testing.T) {
 	wantAmount(t, "step 6 pack after usage", pack(), "996")
 	f.read(func(k *Contract, now Nanos) {
 		var types []string
-		for _, e := range k.Commit(k.Recurring[0].CommitID).Ledger(now) {
+		for _, e := range k.Commit(k.Recurring()[0].CommitID).Ledger(now) {
 			types = append(types, e.Type)
 		}
 		want := []string{"CREDIT_SEGMENT_START", "CREDIT_SEAT_BASED_ADJUSTMENT", "CREDIT_AUTOMATED_INVOICE_DEDUCTION", "CREDIT_EXPIRATION",

@@ -81,8 +81,8 @@ func TestScenarioDOverrideEntitlement(t *testing.T) {
 		if inv.Status != InvoiceFinalized || !inv.Total.Equal(money.MustParse("1750")) || inv.FinalizedAt != ns(t, "2024-11-02T00:00:00Z") {
 			t.Errorf("October invoice %s total %s finalized %d, want FINALIZED 1750 at 2024-11-02", inv.Status, inv.Total, inv.FinalizedAt)
 		}
-		if c.Rejects[RejectFinalized] != 1 {
-			t.Errorf("customer reject count %v", c.Rejects)
+		if c.Rejects()[RejectFinalized] != 1 {
+			t.Errorf("customer reject count %v", c.Rejects())
 		}
 	})
 
@@ -144,7 +144,7 @@ func TestScenarioDOverrideEntitlement(t *testing.T) {
 		if !charge.Equal(money.MustParse("1000")) || !usage.Equal(money.MustParse("200")) {
 			t.Errorf("February lines: charge %s usage %s, want 1000 and 200", charge, usage)
 		}
-		if n := len(k.ScheduledCharges[0].Items); n != 6 {
+		if n := len(k.ScheduledCharges()[0].Items); n != 6 {
 			t.Errorf("%d charge items, want 6 (February to July)", n)
 		}
 	})

@@ -102,7 +102,7 @@ func TestScheduledChargesOnUsageInvoices(t *testing.T) {
 // charge is the id of the customer's first scheduled charge.
 func (h *harness) charge(cust string) string {
 	var id string
-	h.e.read(h.t.Context(), cust, func(c *Customer, _ *Catalog, _ Nanos) { id = c.Contracts[0].ScheduledCharges[0].ID })
+	h.e.read(h.t.Context(), cust, func(c *Customer, _ *Catalog, _ Nanos) { id = c.Contracts[0].ScheduledCharges()[0].ID })
 	return id
 }
 
@@ -163,7 +163,7 @@ func TestScheduledInvoicesAfterEdits(t *testing.T) {
 	h, cust := scheduledFeeContract(t, true)
 	var k, fixed string
 	h.e.read(h.t.Context(), cust, func(c *Customer, _ *Catalog, _ Nanos) {
-		k, fixed = c.Contracts[0].ID, c.Contracts[0].ScheduledCharges[0].ProductID
+		k, fixed = c.Contracts[0].ID, c.Contracts[0].ScheduledCharges()[0].ProductID
 	})
 	extra := dec("50")
 	h.must(&EditContract{CustomerID: cust, ContractID: k, AddScheduledCharges: []ScheduledChargeInput{{ProductID: fixed,
@@ -260,7 +260,7 @@ func (h *harness) contractOf(cust string) string {
 // fixedProduct is the product of the customer's first scheduled charge.
 func (h *harness) fixedProduct(cust string) string {
 	var id string
-	h.e.read(h.t.Context(), cust, func(c *Customer, _ *Catalog, _ Nanos) { id = c.Contracts[0].ScheduledCharges[0].ProductID })
+	h.e.read(h.t.Context(), cust, func(c *Customer, _ *Catalog, _ Nanos) { id = c.Contracts[0].ScheduledCharges()[0].ProductID })
 	return id
 }
 

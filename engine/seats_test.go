@@ -83,7 +83,7 @@ func TestSeatIncreaseLastDayAndDecrease(t *testing.T) {
 	wantAmount(t, "decrease keeps the pool", f.pool(), "400")
 	wantLines(t, "May", f.subLines(ns(t, "2026-05-01T00:00:00Z")), "4x4000")
 	f.read(func(k *Contract, now Nanos) {
-		for _, e := range k.Commit(k.Recurring[0].CommitID).Ledger(now) {
+		for _, e := range k.Commit(k.Recurring()[0].CommitID).Ledger(now) {
 			if e.Amount.IsNegative() && e.Type != "CREDIT_EXPIRATION" {
 				t.Fatalf("negative entry %+v", e)
 			}

@@ -77,7 +77,7 @@ type ContractBillingProvider struct {
 // SendsToStripe reports whether the contract's finalized usage invoices
 // are sent to Stripe: its billing_provider_configuration selects Stripe.
 func (k *Contract) SendsToStripe() bool {
-	b := k.BillingProvider
+	b := k.BillingProvider()
 	return b != nil && b.BillingProvider == ProviderStripeBilling && b.DeliveryMethod == DeliveryDirect
 }
 
@@ -267,8 +267,8 @@ func (k *Contract) lineDescription(l *InvoiceLine, cat *Catalog) string {
 	}
 	switch l.Type {
 	case LineUsage:
-		if len(l.GroupValues) > 0 {
-			name += " (" + strings.Join(l.GroupValues, ", ") + ")"
+		if len(l.GroupValues()) > 0 {
+			name += " (" + strings.Join(l.GroupValues(), ", ") + ")"
 		}
 	case LineScheduled:
 		if ch := k.ScheduledCharge(l.ChargeID()); ch != nil && ch.Name != "" {

@@ -160,7 +160,7 @@ func TestStripeInvoiceNeedsTheContractsConfiguration(t *testing.T) {
 	h.setClock("2026-02-02T00:00:00Z")
 	only(t, h.payNotes(), NoteStripeInvoice, 0)
 	k := h.contract("stripe-co", stripeK)
-	if k == nil || k.BillingProvider != nil || k.SendsToStripe() || k.Invoices[0].Status != InvoiceFinalized || k.Invoices[0].Total.IsZero() {
+	if k == nil || k.BillingProvider() != nil || k.SendsToStripe() || k.Invoices[0].Status != InvoiceFinalized || k.Invoices[0].Total.IsZero() {
 		t.Fatalf("contract %+v", k)
 	}
 	h.setClock("2026-03-05T00:00:00Z")
@@ -201,8 +201,8 @@ func TestContractBillingProviderConfiguration(t *testing.T) {
 	}
 	id := h.must(&CreateContract{CustomerID: stripeCust, RateCardID: rc, StartingAt: start, BillingProviderConfiguration: stripeBilling()}).ID
 	k := h.contract(stripeCust, id)
-	if !k.SendsToStripe() || *k.BillingProvider != *stripeBilling() {
-		t.Fatalf("billing provider %+v", k.BillingProvider)
+	if !k.SendsToStripe() || *k.BillingProvider() != *stripeBilling() {
+		t.Fatalf("billing provider %+v", k.BillingProvider())
 	}
 	if ids := h.contractIDs(plain); len(ids) != 0 {
 		t.Fatalf("a refused create made contracts %v", ids)

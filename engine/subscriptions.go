@@ -142,7 +142,7 @@ func (sub *Subscription) QuantityAt(t Nanos) money.Amount {
 
 // Subscription returns the contract's subscription with this id, or nil.
 func (k *Contract) Subscription(id string) *Subscription {
-	for _, sub := range k.Subscriptions {
+	for _, sub := range k.Subscriptions() {
 		if sub.ID == id {
 			return sub
 		}
@@ -424,10 +424,10 @@ func (sub *Subscription) Charge(id string) *SubscriptionCharge {
 // advanceSeats applies the contract's subscription and recurring-grant
 // transitions due up to now (a tick, or the command that made them due).
 func (k *Contract) advanceSeats(rc *RateCard, now Nanos) {
-	for _, sub := range k.Subscriptions {
+	for _, sub := range k.Subscriptions() {
 		k.advanceSubscription(sub, rc, now)
 	}
-	for _, r := range k.Recurring {
+	for _, r := range k.Recurring() {
 		k.advanceRecurring(r, now)
 	}
 }
@@ -441,13 +441,13 @@ func (k *Contract) nextSeatTransition(now Nanos) Nanos {
 			next = t
 		}
 	}
-	for _, sub := range k.Subscriptions {
+	for _, sub := range k.Subscriptions() {
 		consider(sub.NextPeriod)
 		if sub.StepsDone < len(sub.Quantities) {
 			consider(sub.Quantities[sub.StepsDone].At)
 		}
 	}
-	for _, r := range k.Recurring {
+	for _, r := range k.Recurring() {
 		consider(r.NextGrant)
 		if sub := k.Subscription(r.SubscriptionID); sub != nil && r.StepsDone < len(sub.Quantities) {
 			consider(sub.Quantities[r.StepsDone].At)
@@ -459,20 +459,20 @@ func (k *Contract) nextSeatTransition(now Nanos) Nanos {
 // cloneSeats deep-copies the contract's subscriptions and recurring
 // balances into n (for edits that apply all or nothing).
 func (k *Contract) cloneSeats(n *Contract) {
-	if k.Subscriptions != nil {
-		n.Subscriptions = make([]*Subscription, len(k.Subscriptions))
-		for i, sub := range k.Subscriptions {
+	if k.Subscriptions() != nil {
+		n.Extra.Subscriptions = make([]*Subscription, len(k.Subscriptions()))
+		for i, sub := range k.Subscriptions() {
 			c := *sub
 			c.Quantities = append([]QuantityStep(nil), sub.Quantities...)
 			c.Charges = append([]SubscriptionCharge(nil), sub.Charges...)
-			n.Subscriptions[i] = &c
+			n.Extra.Subscriptions[i] = &c
 		}
 	}
-	if k.Recurring != nil {
-		n.Recurring = make([]*RecurringBalance, len(k.Recurring))
-		for i, r := range k.Recurring {
+	if k.Recurring() != nil {
+		n.Extra.Recurring = make([]*RecurringBalance, len(k.Recurring()))
+		for i, r := range k.Recurring() {
 			c := *r
-			n.Recurring[i] = &c
+			n.Extra.Recurring[i] = &c
 		}
 	}
 }
@@ -491,7 +491,7 @@ func editAddSubscriptions(x *editCtx) *Error {
 		if sub.StartingAt < x.now {
 			return errorf(Invalid, "%s.starting_at: %s is before the edit; backdated subscriptions are not supported by this server yet", field, fmtTime(sub.StartingAt))
 		}
-		x.k.Subscriptions = append(x.k.Subscriptions, sub)
+		x.k.EditExtra(func(e *ContractExtra) { e.Subscriptions = append(e.Subscriptions, sub) })
 	}
 	return nil
 }
@@ -536,7 +536,7 @@ func (s *shard) addSeats(c *Customer, cat *Catalog, rc *RateCard, k *Contract, s
 		if t := subs[i].TemporaryID; t != "" {
 			temp[t] = sub.ID
 		}
-		k.Subscriptions = append(k.Subscriptions, sub)
+		k.EditExtra(func(e *ContractExtra) { e.Subscriptions = append(e.Subscriptions, sub) })
 	}
 	if err := s.addRecurring(c, cat, rc, k, "recurring_credits", credits, CommitCredit, temp, now); err != nil {
 		return err
@@ -544,7 +544,7 @@ func (s *shard) addSeats(c *Customer, cat *Catalog, rc *RateCard, k *Contract, s
 	if err := s.addRecurring(c, cat, rc, k, "recurring_commits", commits, CommitPrepaid, temp, now); err != nil {
 		return err
 	}
-	if i, product := subscriptionPriceOverride(cat, k.Overrides, k.Subscriptions); i >= 0 {
+	if i, product := subscriptionPriceOverride(cat, k.Overrides, k.Subscriptions()); i >= 0 {
 		return errorf(Invalid, "overrides[%d]: changes the price of subscription product %s; overrides of subscription prices are not supported by this server yet", i, product)
 	}
 	k.advanceSeats(rc, now)

@@ -269,7 +269,7 @@ func (a *usageAcc) addInvoice(inv *Invoice, p *Product, m *Metric, key string) *
 	if !p.needsAgg(m) {
 		for _, l := range inv.Lines {
 			if l.Type == LineUsage && l.ProductID == p.ID {
-				a.take(idx, l.GroupValues, func(v *aggValue) { v.sum = v.sum.Add(l.Quantity); v.seen = true })
+				a.take(idx, l.GroupValues(), func(v *aggValue) { v.sum = v.sum.Add(l.Quantity); v.seen = true })
 			}
 		}
 		return nil

@@ -114,7 +114,7 @@ func TestMetricUsageGroupKeyOfTheProductWithUsage(t *testing.T) {
 	if got.Gap == nil || got.Gap.Reason != GapGroupKey || got.Gap.ProductIDs[0] != "p-sum" {
 		t.Fatalf("group key of another product: %+v", got)
 	}
-	k.Invoices[0].Lines = append(k.Invoices[0].Lines[:0], &InvoiceLine{Type: LineUsage, ProductID: "p-keyed", Quantity: money.FromInt(5), GroupValues: []string{"eu"}})
+	k.Invoices[0].Lines = append(k.Invoices[0].Lines[:0], &InvoiceLine{Type: LineUsage, ProductID: "p-keyed", Quantity: money.FromInt(5), Group: NewLineGroup([]string{"eu"})})
 	got = c.metricUsage(cat, UsageQuery{MetricID: "sum", StartingOn: 0, EndingBefore: 10, GroupKey: "region"}, 5)
 	if got.Gap != nil || got.Value.Amount.String() != "5" || len(got.Groups) != 1 || got.Groups[0].Value != "eu" || got.Groups[0].Usage.Amount.String() != "5" {
 		t.Fatalf("keyed product: %+v", got)

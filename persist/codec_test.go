@@ -165,9 +165,9 @@ func TestEncodingIsDeterministic(t *testing.T) {
 		}
 	}
 	m := map[engine.RejectReason]int64{"b": 1, "a": 2, "c": 3, "d": 4, "e": 5}
-	ref, _ := Marshal(&engine.Customer{Rejects: m})
+	ref, _ := Marshal(&engine.Customer{Extra: &engine.CustomerExtra{Rejects: m}})
 	for i := 0; i < 20; i++ {
-		b, _ := Marshal(&engine.Customer{Rejects: m})
+		b, _ := Marshal(&engine.Customer{Extra: &engine.CustomerExtra{Rejects: m}})
 		if !bytes.Equal(ref, b) {
 			t.Fatal("a non-string-valued map is not written in sorted order")
 		}

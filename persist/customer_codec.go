@@ -250,9 +250,9 @@ func appendCustomerTrailer(dst []byte, c *engine.Customer) ([]byte, int) {
 	w.str(c.ID)
 	w.str(c.Name)
 	w.strs(c.IngestAliases)
-	w.strMap(c.CustomFields)
-	w.uvarint(uint64(len(c.BillingProviders)))
-	for _, bp := range c.BillingProviders {
+	w.strMap(c.CustomFields())
+	w.uvarint(uint64(len(c.BillingProviders())))
+	for _, bp := range c.BillingProviders() {
 		w.str(bp.BillingProvider)
 		w.str(bp.DeliveryMethod)
 		w.strMap(bp.Configuration)
@@ -262,19 +262,19 @@ func appendCustomerTrailer(dst []byte, c *engine.Customer) ([]byte, int) {
 	for _, k := range c.Contracts {
 		w.contract(k)
 	}
-	w.strs(c.UniquenessKeys)
-	if c.Rejects == nil {
+	w.strs(c.UniquenessKeys())
+	if c.Rejects() == nil {
 		w.uvarint(0)
 	} else {
-		w.uvarint(uint64(len(c.Rejects)) + 1)
-		reasons := make([]string, 0, len(c.Rejects))
-		for r := range c.Rejects {
+		w.uvarint(uint64(len(c.Rejects())) + 1)
+		reasons := make([]string, 0, len(c.Rejects()))
+		for r := range c.Rejects() {
 			reasons = append(reasons, string(r))
 		}
 		sort.Strings(reasons)
 		for _, r := range reasons {
 			w.str(r)
-			w.varint(c.Rejects[engine.RejectReason(r)])
+			w.varint(c.Rejects()[engine.RejectReason(r)])
 		}
 	}
 	w.varint(c.NextDue)
@@ -314,12 +314,12 @@ func (w *binWriter) alerts(list []*engine.Alert) {
 		w.str(a.Type)
 		w.amt(a.Threshold)
 		if a.Type == engine.AlertUsage {
-			w.str(a.BillableMetricID)
+			w.str(a.BillableMetricID())
 		} else {
 			w.str(a.CreditTypeID)
 		}
-		w.str(a.GroupKey)
-		w.str(a.GroupValue)
+		w.str(a.GroupKey())
+		w.str(a.GroupValue())
 		w.strs(a.InvoiceTypesFilter())
 		w.boolean(a.BlockOnAlarm)
 		w.str(a.UniquenessKey())
@@ -347,14 +347,14 @@ func (r *binReader) alerts() []*engine.Alert {
 		a.Name = r.str()
 		a.Type = r.str()
 		a.Threshold = r.amount(r)
+		var x engine.AlertExtra
 		if ct := r.str(); a.Type == engine.AlertUsage {
-			a.BillableMetricID = ct
+			x.BillableMetricID = ct
 		} else {
 			a.CreditTypeID = ct
 		}
-		a.GroupKey = r.str()
-		a.GroupValue = r.str()
-		var x engine.AlertExtra
+		x.GroupKey = r.str()
+		x.GroupValue = r.str()
 		x.InvoiceTypesFilter = r.strs()
 		a.BlockOnAlarm = r.boolean()
 		x.UniquenessKey = r.str()
@@ -421,7 +421,7 @@ func (w *binWriter) contract(k *engine.Contract) {
 			w.str(l.CreditTypeID)
 			w.amt(l.Quantity)
 			w.amt(l.Total)
-			w.strs(l.GroupValues)
+			w.strs(l.GroupValues())
 			w.str(l.ChargeID())
 			w.str(l.ItemID())
 			w.amt(l.UnitPrice())
@@ -447,8 +447,8 @@ func (w *binWriter) contract(k *engine.Contract) {
 	w.str(k.StatementDay())
 	w.varint(k.StatementAnchor)
 	w.varint(k.InvoiceGracePeriod)
-	w.presence(k.ScheduledCharges == nil, len(k.ScheduledCharges))
-	for _, ch := range k.ScheduledCharges {
+	w.presence(k.ScheduledCharges() == nil, len(k.ScheduledCharges()))
+	for _, ch := range k.ScheduledCharges() {
 		w.str(ch.ID)
 		w.str(ch.ProductID)
 		w.str(ch.Name)
@@ -468,7 +468,7 @@ func (w *binWriter) contract(k *engine.Contract) {
 	}
 	w.seats(k)
 	w.payments(k)
-	w.contractBillingProvider(k.BillingProvider)
+	w.contractBillingProvider(k.BillingProvider())
 }
 
 // tiers writes a nil-preserving list of priced tiers (layout 3).
@@ -499,22 +499,22 @@ func (w *binWriter) commit(cm *engine.Commit) {
 	w.str(cm.Type)
 	w.str(cm.ProductID)
 	w.str(cm.Name)
-	w.str(cm.Description)
-	w.amtPtr(cm.Priority)
+	w.str(cm.Description())
+	w.amtPtr(cm.Priority())
 	w.str(cm.CreditTypeID)
 	w.strs(cm.ApplicableProductIDs)
-	w.strs(cm.ApplicableProductTags)
-	if cm.InvoiceSchedule == nil {
+	w.strs(cm.ApplicableProductTags())
+	if cm.InvoiceSchedule() == nil {
 		w.uvarint(0)
 	} else {
-		w.uvarint(uint64(len(cm.InvoiceSchedule)) + 1)
-		for _, it := range cm.InvoiceSchedule {
+		w.uvarint(uint64(len(cm.InvoiceSchedule())) + 1)
+		for _, it := range cm.InvoiceSchedule() {
 			w.str(it.ID)
 			w.varint(it.Timestamp)
 			w.decAmount(it.Amount)
 		}
 	}
-	w.strMap(cm.CustomFields)
+	w.strMap(cm.CustomFields())
 	w.varint(cm.CreatedAt)
 	w.uvarint(uint64(cm.Seq))
 	w.uvarint(uint64(len(cm.Segments)))
@@ -525,7 +525,7 @@ func (w *binWriter) commit(cm *engine.Commit) {
 		w.varint(s.EndingBefore)
 		w.amt(s.Drawn)
 		w.boolean(s.Expired)
-		w.amt(s.ExpiredAmount)
+		w.amt(s.ExpiredAmount())
 		w.uvarint(uint64(len(s.Deductions)))
 		for _, d := range s.Deductions {
 			w.str(d.InvoiceID)
@@ -536,7 +536,7 @@ func (w *binWriter) commit(cm *engine.Commit) {
 	w.varint(cm.ArchivedAt)
 	w.boolean(cm.LegacyRules)
 	w.boolean(cm.DoNotInvoice)
-	for _, it := range cm.InvoiceSchedule {
+	for _, it := range cm.InvoiceSchedule() {
 		w.decAmount(it.UnitPrice)
 		w.decAmount(it.Quantity)
 		w.str(it.InvoiceID)
@@ -766,11 +766,12 @@ func DecodeCustomer(b []byte, intern map[string]string) (*engine.Customer, error
 	c.ID = r.uniqueStr()
 	c.Name = r.uniqueStr()
 	c.IngestAliases = r.strs()
-	c.CustomFields = r.strMap()
+	var x engine.CustomerExtra
+	x.CustomFields = r.strMap()
 	if n := r.count(r.uvarint()); n > 0 {
-		c.BillingProviders = make([]engine.BillingProviderConfig, n)
-		for i := range c.BillingProviders {
-			bp := &c.BillingProviders[i]
+		x.BillingProviders = make([]engine.BillingProviderConfig, n)
+		for i := range x.BillingProviders {
+			bp := &x.BillingProviders[i]
 			bp.BillingProvider = r.str()
 			bp.DeliveryMethod = r.str()
 			bp.Configuration = r.strMap()
@@ -783,14 +784,15 @@ func DecodeCustomer(b []byte, intern map[string]string) (*engine.Customer, error
 			c.Contracts[i] = r.contract()
 		}
 	}
-	c.UniquenessKeys = r.strs()
+	x.UniquenessKeys = r.strs()
 	if n := r.uvarint(); n > 0 {
-		c.Rejects = make(map[engine.RejectReason]int64, r.count(n-1))
+		x.Rejects = make(map[engine.RejectReason]int64, r.count(n-1))
 		for i := uint64(0); i < n-1 && r.err == nil; i++ {
 			k := engine.RejectReason(r.str())
-			c.Rejects[k] = r.varint()
+			x.Rejects[k] = r.varint()
 		}
 	}
+	c.EditExtra(func(e *engine.CustomerExtra) { *e = x })
 	c.NextDue = r.varint()
 	if seq := r.uvarint(); seq > math.MaxUint32 {
 		r.fail(fmt.Errorf("customer %s: sequence number %d out of range", c.ID, seq))
@@ -893,7 +895,7 @@ func (r *binReader) contract() *engine.Contract {
 					l.Quantity = r.amount(r)
 					l.Total = r.amount(r)
 					if r.layout >= 3 {
-						l.GroupValues = r.strs()
+						l.Group = engine.NewLineGroup(r.strs())
 						// In record order (a call's arguments run left to right).
 						l.Item = engine.NewLineItem(r.str(), r.uniqueStr(), r.amount(r))
 					}
@@ -939,8 +941,8 @@ func (r *binReader) contract() *engine.Contract {
 		k.StatementAnchor = r.varint()
 		k.InvoiceGracePeriod = r.varint()
 		if n := r.uvarint(); n > 0 {
-			k.ScheduledCharges = make([]*engine.ScheduledCharge, r.count(n-1))
-			for i := range k.ScheduledCharges {
+			k.EditExtra(func(x *engine.ContractExtra) { x.ScheduledCharges = make([]*engine.ScheduledCharge, r.count(n-1)) })
+			for i := range k.ScheduledCharges() {
 				ch := &engine.ScheduledCharge{}
 				ch.ID = r.uniqueStr()
 				ch.ProductID = r.str()
@@ -961,7 +963,7 @@ func (r *binReader) contract() *engine.Contract {
 						it.InvoiceID = r.str()
 					}
 				}
-				k.ScheduledCharges[i] = ch
+				k.ScheduledCharges()[i] = ch
 			}
 		}
 	}
@@ -972,7 +974,7 @@ func (r *binReader) contract() *engine.Contract {
 		r.payments(k)
 	}
 	if r.layout >= 9 {
-		k.BillingProvider = r.contractBillingProvider()
+		k.EditExtra(func(x *engine.ContractExtra) { x.BillingProvider = r.contractBillingProvider() })
 	}
 	return k
 }
@@ -996,21 +998,24 @@ func (r *binReader) commit() *engine.Commit {
 	cm.Type = r.str()
 	cm.ProductID = r.str()
 	cm.Name = r.str()
-	cm.Description = r.str()
-	cm.Priority = r.amtPtr()
+	var x engine.CommitExtra
+	x.Description = r.str()
+	x.Priority = r.amtPtr()
 	cm.CreditTypeID = r.str()
 	cm.ApplicableProductIDs = r.strs()
-	cm.ApplicableProductTags = r.strs()
+	x.ApplicableProductTags = r.strs()
 	if n := r.uvarint(); n > 0 {
-		cm.InvoiceSchedule = make([]engine.InvoiceItem, r.count(n-1))
-		for i := range cm.InvoiceSchedule {
-			it := &cm.InvoiceSchedule[i]
+		x.InvoiceSchedule = make([]engine.InvoiceItem, r.count(n-1))
+		for i := range x.InvoiceSchedule {
+			it := &x.InvoiceSchedule[i]
 			it.ID = r.uniqueStr()
 			it.Timestamp = r.varint()
 			it.Amount = r.decAmount()
 		}
 	}
-	cm.CustomFields = r.strMap()
+	x.CustomFields = r.strMap()
+	// The schedule's items are completed in place below (layout 4).
+	cm.EditExtra(func(e *engine.CommitExtra) { *e = x })
 	cm.CreatedAt = r.varint()
 	if seq := r.uvarint(); seq > math.MaxUint32 {
 		r.fail(fmt.Errorf("commit %s: sequence number %d out of range", cm.ID, seq))
@@ -1027,7 +1032,7 @@ func (r *binReader) commit() *engine.Commit {
 			s.EndingBefore = r.varint()
 			s.Drawn = r.amount(r)
 			s.Expired = r.boolean()
-			s.ExpiredAmount = r.amount(r)
+			s.SetExpiredAmount(r.amount(r))
 			if m := r.count(r.uvarint()); m > 0 {
 				s.Deductions = make([]engine.Deduction, m)
 				for j := range s.Deductions {
@@ -1049,8 +1054,8 @@ func (r *binReader) commit() *engine.Commit {
 	if r.layout >= 4 {
 		cm.LegacyRules = r.boolean()
 		cm.DoNotInvoice = r.boolean()
-		for i := range cm.InvoiceSchedule {
-			it := &cm.InvoiceSchedule[i]
+		for i := range x.InvoiceSchedule {
+			it := &x.InvoiceSchedule[i]
 			it.UnitPrice = r.decAmount()
 			it.Quantity = r.decAmount()
 			it.InvoiceID = r.str()

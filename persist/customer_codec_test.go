@@ -25,20 +25,23 @@ func fullCustomer() *engine.Customer {
 	mult := amt("0.8")
 	over := amt("-12.345")
 	return &engine.Customer{
-		ID: "c-1", Name: "Ünïcode name", IngestAliases: []string{"a", "b"}, CustomFields: map[string]string{"z": "1", "a": ""},
-		BillingProviders: []engine.BillingProviderConfig{{BillingProvider: "stripe", DeliveryMethod: "direct_to_billing_provider", Configuration: map[string]string{"stripe_customer_id": "cus_1"}}, {BillingProvider: "netsuite"}},
-		CreatedAt:        -5, UniquenessKeys: []string{"k1"}, Rejects: map[engine.RejectReason]int64{engine.RejectNoContract: 3, engine.RejectFinalized: 1},
-		NextDue: 1 << 60, Seq: 7,
+		ID: "c-1", Name: "Ünïcode name", IngestAliases: []string{"a", "b"},
+		Extra: &engine.CustomerExtra{CustomFields: map[string]string{"z": "1", "a": ""},
+			BillingProviders: []engine.BillingProviderConfig{{BillingProvider: "stripe", DeliveryMethod: "direct_to_billing_provider", Configuration: map[string]string{"stripe_customer_id": "cus_1"}}, {BillingProvider: "netsuite"}},
+			UniquenessKeys:   []string{"k1"}, Rejects: map[engine.RejectReason]int64{engine.RejectNoContract: 3, engine.RejectFinalized: 1}},
+		CreatedAt: -5,
+		NextDue:   1 << 60, Seq: 7,
 		Contracts: []*engine.Contract{{
 			ID: "k-1", Name: "Basic", RateCardID: "rc", StartingAt: 1, EndingBefore: 2, UniquenessKey: "u", PrepaidOnly: true,
 			CustomFields: map[string]string{}, CreatedAt: 3,
 			Overrides: []engine.Override{{ID: "o", StartingAt: 4, ProductID: "p", ApplicableProductTags: []string{"premium"}, Entitled: &no, Type: "MULTIPLIER", Multiplier: &mult},
 				{ID: "o2", Entitled: &yes, OverwritePrice: &over}},
 			Balances: []*engine.Commit{{
-				ID: "cm", Type: engine.CommitPrepaid, ProductID: "p", Name: "n", Description: "d", Priority: &prio, CreditTypeID: engine.USDCreditTypeID,
-				ApplicableProductIDs: []string{"p"}, ApplicableProductTags: []string{}, InvoiceSchedule: []engine.InvoiceItem{{ID: "ii", Timestamp: 9, Amount: hugeAmt}},
-				CustomFields: map[string]string{"x": "y"}, CreatedAt: 10, Seq: 2,
-				Segments: []*engine.Segment{{ID: "s", Amount: amt("2000"), StartingAt: 1, EndingBefore: 99, Drawn: amt("1500.25"), Expired: true, ExpiredAmount: amt("499.75"),
+				ID: "cm", Type: engine.CommitPrepaid, ProductID: "p", Name: "n", CreditTypeID: engine.USDCreditTypeID,
+				ApplicableProductIDs: []string{"p"}, CreatedAt: 10, Seq: 2,
+				Extra: &engine.CommitExtra{Description: "d", Priority: &prio, ApplicableProductTags: []string{},
+					InvoiceSchedule: []engine.InvoiceItem{{ID: "ii", Timestamp: 9, Amount: hugeAmt}}, CustomFields: map[string]string{"x": "y"}},
+				Segments: []*engine.Segment{{ID: "s", Amount: amt("2000"), StartingAt: 1, EndingBefore: 99, Drawn: amt("1500.25"), Expired: true, Expiry: expiry(amt("499.75")),
 					Deductions: []engine.Deduction{{InvoiceID: "inv", Timestamp: 5, Amount: hugeAmt.Neg()}}}},
 			}, {ID: "cr", Type: engine.CommitCredit, Segments: []*engine.Segment{{ID: "s2"}}}},
 			Invoices: []*engine.Invoice{{ID: "inv", ContractID: "k-1", CreditTypeID: engine.USDCreditTypeID, Start: 1, End: 2, Status: engine.InvoiceFinalized, FinalizedAt: 2,
@@ -124,7 +127,7 @@ func TestCustomerCodecRoundTrip(t *testing.T) {
 		if again := AppendCustomer(nil, got); !bytes.Equal(again, b) {
 			t.Fatal("re-encoding a decoded customer gave different bytes")
 		}
-		if (got.CustomFields == nil) != (c.CustomFields == nil) || (got.Contracts != nil && (got.Contracts[0].CustomFields == nil) != (c.Contracts[0].CustomFields == nil)) {
+		if (got.CustomFields() == nil) != (c.CustomFields() == nil) || (got.Contracts != nil && (got.Contracts[0].CustomFields == nil) != (c.Contracts[0].CustomFields == nil)) {
 			t.Fatal("nil and empty maps must survive the round trip")
 		}
 	}
@@ -153,7 +156,9 @@ func FuzzDecodeCustomer(f *testing.F) {
 	f.Add(AppendCustomer(nil, &engine.Customer{ID: "x"}))
 	ext := fullCustomer()
 	ext.Contracts[0].Invoices[0].External = &engine.ExternalInvoice{Provider: "stripe", InvoiceID: "in_1", Status: "FINALIZED", IssuedAt: 1}
-	ext.Contracts[0].BillingProvider = &engine.ContractBillingProvider{BillingProvider: "stripe", DeliveryMethod: "direct_to_billing_provider"}
+	ext.Contracts[0].EditExtra(func(x *engine.ContractExtra) {
+		x.BillingProvider = &engine.ContractBillingProvider{BillingProvider: "stripe", DeliveryMethod: "direct_to_billing_provider"}
+	})
 	f.Add(AppendCustomer(nil, ext))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := DecodeCustomer(b, nil)
@@ -199,15 +204,17 @@ func TestCustomerCodecLayout3Fields(t *testing.T) {
 	c := fullCustomer()
 	k := c.Contracts[0]
 	k.Terms, k.StatementAnchor, k.InvoiceGracePeriod = engine.ContractTermsOf("", engine.FrequencyQuarterly, engine.DayContractStart), 77, 86400e9
-	k.ScheduledCharges = []*engine.ScheduledCharge{
-		{ID: "sc", ProductID: "p", Name: "AI", CreditTypeID: engine.USDCreditTypeID, CustomFields: map[string]string{"a": "b"}, CreatedAt: 5, ArchivedAt: 6,
-			Items: []engine.ChargeItem{{ID: "it", Timestamp: 8, Amount: amt("1000"), UnitPrice: amt("500"), Quantity: amt("2"), InvoiceID: "inv"}}},
-		{ID: "sc2", Items: []engine.ChargeItem{}},
-	}
+	k.EditExtra(func(x *engine.ContractExtra) {
+		x.ScheduledCharges = []*engine.ScheduledCharge{
+			{ID: "sc", ProductID: "p", Name: "AI", CreditTypeID: engine.USDCreditTypeID, CustomFields: map[string]string{"a": "b"}, CreatedAt: 5, ArchivedAt: 6,
+				Items: []engine.ChargeItem{{ID: "it", Timestamp: 8, Amount: amt("1000"), UnitPrice: amt("500"), Quantity: amt("2"), InvoiceID: "inv"}}},
+			{ID: "sc2", Items: []engine.ChargeItem{}},
+		}
+	})
 	k.Invoices[0].LastUsageAt = 42
 	k.Invoices[0].Lines = append(k.Invoices[0].Lines, &engine.InvoiceLine{Type: engine.LineScheduled, ProductID: "p", Item: engine.NewLineItem("sc", "it", amt("500")), Quantity: amt("2"), Total: amt("1000")})
 	k.Balances[0].ArchivedAt = 9
-	c.Contracts[1].ScheduledCharges = []*engine.ScheduledCharge{}
+	c.Contracts[1].EditExtra(func(x *engine.ContractExtra) { x.ScheduledCharges = []*engine.ScheduledCharge{} })
 	got, err := DecodeCustomer(AppendCustomer(nil, c), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +224,7 @@ func TestCustomerCodecLayout3Fields(t *testing.T) {
 	if !bytes.Equal(want, have) {
 		t.Fatalf("layout 3 round trip:\n%s\n%s", want, have)
 	}
-	if got.Contracts[1].ScheduledCharges == nil || got.Contracts[0].ScheduledCharges[1].Items == nil {
+	if got.Contracts[1].ScheduledCharges() == nil || got.Contracts[0].ScheduledCharges()[1].Items == nil {
 		t.Fatal("empty lists came back nil")
 	}
 }
@@ -273,7 +280,7 @@ func TestCustomerCodecLayout4Fields(t *testing.T) {
 	c := fullCustomer()
 	cm := c.Contracts[0].Balances[0]
 	cm.Type, cm.DoNotInvoice = engine.CommitPostpaid, true
-	cm.InvoiceSchedule[0].UnitPrice, cm.InvoiceSchedule[0].Quantity, cm.InvoiceSchedule[0].InvoiceID = money.MustParse("2.5"), money.MustParse("4"), "inv"
+	cm.InvoiceSchedule()[0].UnitPrice, cm.InvoiceSchedule()[0].Quantity, cm.InvoiceSchedule()[0].InvoiceID = money.MustParse("2.5"), money.MustParse("4"), "inv"
 	cm.Segments[0].Extra = &engine.SegmentExtra{TrueUpInvoiceID: "inv"}
 	c.Contracts[0].Balances[1].LegacyRules = true
 	got, err := DecodeCustomer(AppendCustomer(nil, c), nil)
@@ -292,12 +299,13 @@ func TestCustomerCodecLayout5Alerts(t *testing.T) {
 	c := fullCustomer()
 	c.Alerts = []*engine.Alert{
 		{ID: "a1", Name: "soft", Type: engine.AlertSpend, Threshold: amt("5000.5"), CreditTypeID: engine.USDCreditTypeID,
-			GroupKey: "user_id", GroupValue: "u1", BlockOnAlarm: true, KeyReleased: true,
+			BlockOnAlarm: true, KeyReleased: true,
 			CreatedAt: 1, UpdatedAt: 2, ArchivedAt: 3, Status: engine.AlertInAlarm,
-			Extra: &engine.AlertExtra{UniquenessKey: "k", InvoiceTypesFilter: []string{}, GroupInvoiceID: "inv", GroupInvoiceStart: -4, GroupSpend: amt("12.25")}},
+			Extra: &engine.AlertExtra{GroupKey: "user_id", GroupValue: "u1", UniquenessKey: "k", InvoiceTypesFilter: []string{}, GroupInvoiceID: "inv", GroupInvoiceStart: -4, GroupSpend: amt("12.25")}},
 		{ID: "a2", Type: engine.AlertLowCommit, Extra: &engine.AlertExtra{InvoiceTypesFilter: []string{"USAGE"}}},
 		// A usage alert keeps its metric in the credit type's place.
-		{ID: "a3", Type: engine.AlertUsage, BillableMetricID: "m1", GroupKey: "region", GroupValue: "eu", Status: engine.AlertOK},
+		{ID: "a3", Type: engine.AlertUsage, Status: engine.AlertOK,
+			Extra: &engine.AlertExtra{BillableMetricID: "m1", GroupKey: "region", GroupValue: "eu"}},
 	}
 	b := AppendCustomer(nil, c)
 	if b[0] != customerLayout {
@@ -322,14 +330,18 @@ func TestCustomerCodecLayout6Fields(t *testing.T) {
 	k := c.Contracts[0]
 	k.Balances[0].Segments[0].Extra = &engine.SegmentExtra{SeatAdjustments: []engine.SeatAdjustment{{At: 7, Amount: amt("50")}, {At: 8, Amount: amt("33.33")}}}
 	k.Balances[1].Segments[0].Extra = &engine.SegmentExtra{SeatAdjustments: []engine.SeatAdjustment{}}
-	k.Subscriptions = []*engine.Subscription{{ID: "sub", Name: "Team", ProductID: "team", BillingFrequency: engine.FrequencyAnnual,
-		CollectionSchedule: engine.CollectAdvance, IsProrated: true, InvoiceBehavior: engine.BillImmediately, StartingAt: 1, EndingBefore: 99, CreatedAt: 1,
-		Quantities: []engine.QuantityStep{{At: 1, Quantity: amt("4")}, {At: 5, Quantity: amt("5")}}, StepsDone: 2, NextPeriod: 50, PeriodStart: 1, PeriodEnd: 50,
-		BilledQuantity: amt("5"), Charges: []engine.SubscriptionCharge{{ID: "ch", PeriodStart: 1, PeriodEnd: 50, From: 5, Quantity: amt("1"),
-			UnitPrice: amt("10000"), Total: amt("9589.04"), Prorated: true, InvoiceID: "inv"}}}, {ID: "bare"}}
-	k.Recurring = []*engine.RecurringBalance{{ID: "rec", CommitID: "cr", Type: engine.CommitCredit, UnitPrice: amt("100"), Quantity: amt("1"), DurationPeriods: 1,
-		StartingAt: 1, Frequency: engine.FrequencyMonthly, Proration: engine.ProrationFirstAndEnd, SubscriptionID: "sub", Allocation: engine.AllocationPooled,
-		SeatIncreaseProrated: true, NextGrant: 30, PeriodStart: 1, PeriodEnd: 30, SegmentID: "s2", GrantedSeats: amt("5"), StepsDone: 2}}
+	k.EditExtra(func(x *engine.ContractExtra) {
+		x.Subscriptions = []*engine.Subscription{{ID: "sub", Name: "Team", ProductID: "team", BillingFrequency: engine.FrequencyAnnual,
+			CollectionSchedule: engine.CollectAdvance, IsProrated: true, InvoiceBehavior: engine.BillImmediately, StartingAt: 1, EndingBefore: 99, CreatedAt: 1,
+			Quantities: []engine.QuantityStep{{At: 1, Quantity: amt("4")}, {At: 5, Quantity: amt("5")}}, StepsDone: 2, NextPeriod: 50, PeriodStart: 1, PeriodEnd: 50,
+			BilledQuantity: amt("5"), Charges: []engine.SubscriptionCharge{{ID: "ch", PeriodStart: 1, PeriodEnd: 50, From: 5, Quantity: amt("1"),
+				UnitPrice: amt("10000"), Total: amt("9589.04"), Prorated: true, InvoiceID: "inv"}}}, {ID: "bare"}}
+	})
+	k.EditExtra(func(x *engine.ContractExtra) {
+		x.Recurring = []*engine.RecurringBalance{{ID: "rec", CommitID: "cr", Type: engine.CommitCredit, UnitPrice: amt("100"), Quantity: amt("1"), DurationPeriods: 1,
+			StartingAt: 1, Frequency: engine.FrequencyMonthly, Proration: engine.ProrationFirstAndEnd, SubscriptionID: "sub", Allocation: engine.AllocationPooled,
+			SeatIncreaseProrated: true, NextGrant: 30, PeriodStart: 1, PeriodEnd: 30, SegmentID: "s2", GrantedSeats: amt("5"), StepsDone: 2}}
+	})
 	b := AppendCustomer(nil, c)
 	got, err := DecodeCustomer(b, nil)
 	if err != nil {
@@ -347,7 +359,7 @@ func TestCustomerCodecLayout6Fields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k := old.Contracts[0]; k.Subscriptions != nil || k.Recurring != nil || k.Balances[0].Segments[0].SeatAdjustments() != nil {
+	if k := old.Contracts[0]; k.Subscriptions() != nil || k.Recurring() != nil || k.Balances[0].Segments[0].SeatAdjustments() != nil {
 		t.Fatal("a layout 4 record must read without seats")
 	}
 	for n := 1; n < len(b); n += 7 {
@@ -370,11 +382,15 @@ func TestCustomerCodecLayout8Payments(t *testing.T) {
 		Commit: engine.ThresholdCommit{ProductID: "p", Name: "Recharge", Priority: &prio, ApplicableProductIDs: []string{"p"}}}
 	k.SpendThreshold = &engine.SpendThresholdConfig{Threshold: amt("10000"), GateType: engine.GateNone, FailedUnbilled: amt("12.5"),
 		Commit: engine.ThresholdCommit{ProductID: "p", ApplicableProductTags: []string{}}}
-	k.Workflows = []*engine.PaymentWorkflow{{ID: "wf-0", Type: engine.WorkflowManualCommit, CommitID: "cm", GateType: engine.GateExternal, Status: engine.GatePaid,
-		InvoiceID: "inv-wf", Amount: amt("2000"), CreditType: engine.USDCreditTypeID, CreatedAt: 4, SettledAt: 5, Notified: true},
-		{ID: "wf-1", Type: engine.WorkflowRecharge, CommitID: "g", Status: engine.GateFailed, ErrorMessage: "card declined"}}
-	k.Gated = []*engine.Commit{{ID: "g", Type: engine.CommitPrepaid, PaymentGate: &engine.CommitGate{Type: engine.GateExternal, Status: engine.GateFailed, WorkflowID: "wf-1",
-		VoidReason: "card declined"}, Segments: []*engine.Segment{{ID: "gs", Amount: amt("1500"), StartingAt: 1, EndingBefore: 9}}}}
+	k.EditExtra(func(x *engine.ContractExtra) {
+		x.Workflows = []*engine.PaymentWorkflow{{ID: "wf-0", Type: engine.WorkflowManualCommit, CommitID: "cm", GateType: engine.GateExternal, Status: engine.GatePaid,
+			InvoiceID: "inv-wf", Amount: amt("2000"), CreditType: engine.USDCreditTypeID, CreatedAt: 4, SettledAt: 5, Notified: true},
+			{ID: "wf-1", Type: engine.WorkflowRecharge, CommitID: "g", Status: engine.GateFailed, ErrorMessage: "card declined"}}
+	})
+	k.EditExtra(func(x *engine.ContractExtra) {
+		x.Gated = []*engine.Commit{{ID: "g", Type: engine.CommitPrepaid, Extra: &engine.CommitExtra{Gate: &engine.CommitGate{Type: engine.GateExternal, Status: engine.GateFailed, WorkflowID: "wf-1",
+			VoidReason: "card declined"}}, Segments: []*engine.Segment{{ID: "gs", Amount: amt("1500"), StartingAt: 1, EndingBefore: 9}}}}
+	})
 	b := AppendCustomer(nil, c)
 	if b[0] != customerLayout {
 		t.Fatalf("layout %d, want %d", b[0], customerLayout)
@@ -395,7 +411,7 @@ func TestCustomerCodecLayout8Payments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k := old.Contracts[0]; k.Recharge != nil || k.SpendThreshold != nil || k.Workflows != nil || k.Gated != nil || k.Balances[0].GateStatus() != "" {
+	if k := old.Contracts[0]; k.Recharge != nil || k.SpendThreshold != nil || k.Workflows() != nil || k.Gated() != nil || k.Balances[0].GateStatus() != "" {
 		t.Fatal("a layout 6 record must read without payments")
 	}
 	if _, err := DecodeCustomer(append([]byte{7}, b[1:]...), nil); err == nil {
@@ -416,7 +432,9 @@ func TestCustomerCodecLayout9ExternalInvoice(t *testing.T) {
 	c := fullCustomer()
 	inv := c.Contracts[0].Invoices[0]
 	inv.External = &engine.ExternalInvoice{Provider: engine.ProviderStripeBilling, InvoiceID: "in_1", Status: engine.ExternalFinalized, IssuedAt: 12345}
-	c.Contracts[0].BillingProvider = &engine.ContractBillingProvider{BillingProvider: engine.ProviderStripeBilling, DeliveryMethod: engine.DeliveryDirect}
+	c.Contracts[0].EditExtra(func(x *engine.ContractExtra) {
+		x.BillingProvider = &engine.ContractBillingProvider{BillingProvider: engine.ProviderStripeBilling, DeliveryMethod: engine.DeliveryDirect}
+	})
 	c.Contracts[0].Invoices = append(c.Contracts[0].Invoices, &engine.Invoice{ID: "inv-2", Status: engine.InvoiceDraft})
 	b := AppendCustomer(nil, c)
 	if b[0] != customerLayout {
@@ -439,17 +457,17 @@ func TestCustomerCodecLayout9ExternalInvoice(t *testing.T) {
 			t.Fatalf("truncated at %d decoded", n)
 		}
 	}
-	if got.Contracts[0].BillingProvider == nil || !got.Contracts[0].SendsToStripe() {
-		t.Fatalf("billing provider configuration: %+v", got.Contracts[0].BillingProvider)
+	if got.Contracts[0].BillingProvider() == nil || !got.Contracts[0].SendsToStripe() {
+		t.Fatalf("billing provider configuration: %+v", got.Contracts[0].BillingProvider())
 	}
 	inv.External = nil
-	c.Contracts[0].BillingProvider = nil
+	c.Contracts[0].EditExtra(func(x *engine.ContractExtra) { x.BillingProvider = nil })
 	old := appendCustomer(nil, c, 8, (*binWriter).binAmount)
 	got, err = DecodeCustomer(old, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Contracts[0].Invoices[0].External != nil || got.Contracts[0].BillingProvider != nil {
+	if got.Contracts[0].Invoices[0].External != nil || got.Contracts[0].BillingProvider() != nil {
 		t.Fatal("a layout 8 record must read without external invoices or billing provider configurations")
 	}
 	if again := AppendCustomer(nil, got); again[0] != customerLayout || !bytes.Equal(again, AppendCustomer(nil, c)) {

@@ -48,9 +48,9 @@ func appendCustomer(dst []byte, c *engine.Customer, layout byte, amount func(*bi
 	w.str(c.ID)
 	w.str(c.Name)
 	w.strs(c.IngestAliases)
-	w.strMap(c.CustomFields)
-	w.uvarint(uint64(len(c.BillingProviders)))
-	for _, bp := range c.BillingProviders {
+	w.strMap(c.CustomFields())
+	w.uvarint(uint64(len(c.BillingProviders())))
+	for _, bp := range c.BillingProviders() {
 		w.str(bp.BillingProvider)
 		w.str(bp.DeliveryMethod)
 		w.strMap(bp.Configuration)
@@ -60,19 +60,19 @@ func appendCustomer(dst []byte, c *engine.Customer, layout byte, amount func(*bi
 	for _, k := range c.Contracts {
 		w.contract(k)
 	}
-	w.strs(c.UniquenessKeys)
-	if c.Rejects == nil {
+	w.strs(c.UniquenessKeys())
+	if c.Rejects() == nil {
 		w.uvarint(0)
 	} else {
-		w.uvarint(uint64(len(c.Rejects)) + 1)
-		reasons := make([]string, 0, len(c.Rejects))
-		for r := range c.Rejects {
+		w.uvarint(uint64(len(c.Rejects())) + 1)
+		reasons := make([]string, 0, len(c.Rejects()))
+		for r := range c.Rejects() {
 			reasons = append(reasons, string(r))
 		}
 		sort.Strings(reasons)
 		for _, r := range reasons {
 			w.str(r)
-			w.varint(c.Rejects[engine.RejectReason(r)])
+			w.varint(c.Rejects()[engine.RejectReason(r)])
 		}
 	}
 	w.varint(c.NextDue)
@@ -114,12 +114,12 @@ func (w *layoutWriter) alerts(list []*engine.Alert) {
 		w.str(a.Type)
 		w.amt(a.Threshold)
 		if a.Type == engine.AlertUsage {
-			w.str(a.BillableMetricID)
+			w.str(a.BillableMetricID())
 		} else {
 			w.str(a.CreditTypeID)
 		}
-		w.str(a.GroupKey)
-		w.str(a.GroupValue)
+		w.str(a.GroupKey())
+		w.str(a.GroupValue())
 		w.strs(a.InvoiceTypesFilter())
 		w.boolean(a.BlockOnAlarm)
 		w.str(a.UniquenessKey())
@@ -186,7 +186,7 @@ func (w *layoutWriter) contract(k *engine.Contract) {
 			w.amt(l.Quantity)
 			w.amt(l.Total)
 			if w.layout >= 3 {
-				w.strs(l.GroupValues)
+				w.strs(l.GroupValues())
 				w.str(l.ChargeID())
 				w.str(l.ItemID())
 				w.amt(l.UnitPrice())
@@ -218,8 +218,8 @@ func (w *layoutWriter) contract(k *engine.Contract) {
 		w.str(k.StatementDay())
 		w.varint(k.StatementAnchor)
 		w.varint(k.InvoiceGracePeriod)
-		w.presence(k.ScheduledCharges == nil, len(k.ScheduledCharges))
-		for _, ch := range k.ScheduledCharges {
+		w.presence(k.ScheduledCharges() == nil, len(k.ScheduledCharges()))
+		for _, ch := range k.ScheduledCharges() {
 			w.str(ch.ID)
 			w.str(ch.ProductID)
 			w.str(ch.Name)
@@ -245,7 +245,7 @@ func (w *layoutWriter) contract(k *engine.Contract) {
 		w.payments(k)
 	}
 	if w.layout >= 9 {
-		w.contractBillingProvider(k.BillingProvider)
+		w.contractBillingProvider(k.BillingProvider())
 	}
 }
 
@@ -267,22 +267,22 @@ func (w *layoutWriter) commit(cm *engine.Commit) {
 	w.str(cm.Type)
 	w.str(cm.ProductID)
 	w.str(cm.Name)
-	w.str(cm.Description)
-	w.amtPtr(cm.Priority)
+	w.str(cm.Description())
+	w.amtPtr(cm.Priority())
 	w.str(cm.CreditTypeID)
 	w.strs(cm.ApplicableProductIDs)
-	w.strs(cm.ApplicableProductTags)
-	if cm.InvoiceSchedule == nil {
+	w.strs(cm.ApplicableProductTags())
+	if cm.InvoiceSchedule() == nil {
 		w.uvarint(0)
 	} else {
-		w.uvarint(uint64(len(cm.InvoiceSchedule)) + 1)
-		for _, it := range cm.InvoiceSchedule {
+		w.uvarint(uint64(len(cm.InvoiceSchedule())) + 1)
+		for _, it := range cm.InvoiceSchedule() {
 			w.str(it.ID)
 			w.varint(it.Timestamp)
 			w.decAmount(it.Amount)
 		}
 	}
-	w.strMap(cm.CustomFields)
+	w.strMap(cm.CustomFields())
 	w.varint(cm.CreatedAt)
 	w.uvarint(uint64(cm.Seq))
 	w.uvarint(uint64(len(cm.Segments)))
@@ -293,7 +293,7 @@ func (w *layoutWriter) commit(cm *engine.Commit) {
 		w.varint(s.EndingBefore)
 		w.amt(s.Drawn)
 		w.boolean(s.Expired)
-		w.amt(s.ExpiredAmount)
+		w.amt(s.ExpiredAmount())
 		w.uvarint(uint64(len(s.Deductions)))
 		for _, d := range s.Deductions {
 			w.str(d.InvoiceID)
@@ -307,7 +307,7 @@ func (w *layoutWriter) commit(cm *engine.Commit) {
 	if w.layout >= 4 {
 		w.boolean(cm.LegacyRules)
 		w.boolean(cm.DoNotInvoice)
-		for _, it := range cm.InvoiceSchedule {
+		for _, it := range cm.InvoiceSchedule() {
 			w.decAmount(it.UnitPrice)
 			w.decAmount(it.Quantity)
 			w.str(it.InvoiceID)

@@ -357,7 +357,7 @@ func TestStripeGatesOfOldEntriesStayRefused(t *testing.T) {
 		{"create commit", []uint8{1, 2, 3}, create(func(k *engine.CreateContract) { k.Commits = []engine.CommitInput{commit()} }),
 			"commits[0].payment_gate_config.payment_gate_type: STRIPE is not supported on contracts/create yet (add the commit through /v2/contracts/edit)",
 			func(k *engine.Contract) bool {
-				return len(k.Gated) == 1 && k.Gated[0].GateType() == engine.GateStripe && k.Gated[0].GateStatus() == engine.GatePending
+				return len(k.Gated()) == 1 && k.Gated()[0].GateType() == engine.GateStripe && k.Gated()[0].GateStatus() == engine.GatePending
 			}},
 		{"create auto-recharge", []uint8{1, 2, 3}, create(func(k *engine.CreateContract) { k.PrepaidBalanceThreshold = recharge() }),
 			"prepaid_balance_threshold_configuration" + threshold,
@@ -377,7 +377,9 @@ func TestStripeGatesOfOldEntriesStayRefused(t *testing.T) {
 			func(k *engine.Contract) bool { return k.SpendThreshold.GateType == engine.GateStripe }},
 		// v0.3.0 accepted this one: no version refuses it.
 		{"edit add_commits", nil, editOf(func(e *engine.EditContract) { e.AddCommits = []engine.CommitInput{commit()} }), "",
-			func(k *engine.Contract) bool { return len(k.Gated) == 1 && k.Gated[0].GateType() == engine.GateStripe }},
+			func(k *engine.Contract) bool {
+				return len(k.Gated()) == 1 && k.Gated()[0].GateType() == engine.GateStripe
+			}},
 	} {
 		for _, v := range c.old {
 			res, k := stripeHistory(t, v, c.cmd)

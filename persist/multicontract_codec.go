@@ -20,19 +20,19 @@ const layoutConcurrent byte = 13
 func (w *binWriter) concurrentContracts(c *engine.Customer) {
 	n := 0
 	for _, k := range c.Contracts {
-		if k.Concurrent || k.UsageFilter != nil {
+		if k.Concurrent || k.UsageFilter() != nil {
 			n++
 		}
 	}
 	w.uvarint(uint64(n))
 	for i, k := range c.Contracts {
-		if !k.Concurrent && k.UsageFilter == nil {
+		if !k.Concurrent && k.UsageFilter() == nil {
 			continue
 		}
 		w.uvarint(uint64(i))
 		w.boolean(k.Concurrent)
-		w.boolean(k.UsageFilter != nil)
-		if f := k.UsageFilter; f != nil {
+		w.boolean(k.UsageFilter() != nil)
+		if f := k.UsageFilter(); f != nil {
 			w.str(f.GroupKey)
 			w.strs(f.GroupValues)
 		}
@@ -54,7 +54,9 @@ func (r *binReader) concurrentContracts(c *engine.Customer) {
 		k := c.Contracts[i]
 		k.Concurrent = r.boolean()
 		if r.boolean() {
-			k.UsageFilter = &engine.UsageFilter{GroupKey: r.str(), GroupValues: r.strs()}
+			k.EditExtra(func(x *engine.ContractExtra) {
+				x.UsageFilter = &engine.UsageFilter{GroupKey: r.str(), GroupValues: r.strs()}
+			})
 		}
 		next = i + 1
 	}

@@ -17,14 +17,16 @@ import (
 func TestCustomerCodecLayout13Concurrent(t *testing.T) {
 	c := manualCustomer()
 	c.Contracts[0].Concurrent = true
-	c.Contracts[0].UsageFilter = &engine.UsageFilter{GroupKey: "team", GroupValues: []string{"ml", "data"}}
+	c.Contracts[0].EditExtra(func(x *engine.ContractExtra) {
+		x.UsageFilter = &engine.UsageFilter{GroupKey: "team", GroupValues: []string{"ml", "data"}}
+	})
 	b, got := roundTripCurrent(t, c)
-	if !got.Contracts[0].Concurrent || !reflect.DeepEqual(got.Contracts[0].UsageFilter, c.Contracts[0].UsageFilter) || !bytes.Equal(AppendCustomer(nil, got), b) {
-		t.Fatalf("a layout 13 record does not read back to itself: %+v", got.Contracts[0].UsageFilter)
+	if !got.Contracts[0].Concurrent || !reflect.DeepEqual(got.Contracts[0].UsageFilter(), c.Contracts[0].UsageFilter()) || !bytes.Equal(AppendCustomer(nil, got), b) {
+		t.Fatalf("a layout 13 record does not read back to itself: %+v", got.Contracts[0].UsageFilter())
 	}
 	b12 := appendCustomer(nil, c, 12, (*binWriter).binAmount)
 	old, err := DecodeCustomer(b12, nil)
-	if err != nil || old.Contracts[0].Concurrent || old.Contracts[0].UsageFilter != nil {
+	if err != nil || old.Contracts[0].Concurrent || old.Contracts[0].UsageFilter() != nil {
 		t.Fatalf("a layout 12 record: %v", err)
 	}
 	if !bytes.Equal(AppendCustomer(nil, old), AppendCustomer(nil, manualCustomer())) {

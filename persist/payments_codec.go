@@ -59,8 +59,8 @@ func (w *binWriter) payments(k *engine.Contract) {
 		w.str(c.GateType)
 		w.amt(c.FailedUnbilled)
 	}
-	w.presence(k.Workflows == nil, len(k.Workflows))
-	for _, wf := range k.Workflows {
+	w.presence(k.Workflows() == nil, len(k.Workflows()))
+	for _, wf := range k.Workflows() {
 		w.str(wf.ID)
 		w.str(wf.Type)
 		w.str(wf.CommitID)
@@ -74,8 +74,8 @@ func (w *binWriter) payments(k *engine.Contract) {
 		w.str(wf.ErrorMessage)
 		w.boolean(wf.Notified)
 	}
-	w.presence(k.Gated == nil, len(k.Gated))
-	for _, cm := range k.Gated {
+	w.presence(k.Gated() == nil, len(k.Gated()))
+	for _, cm := range k.Gated() {
 		w.commit(cm)
 	}
 }
@@ -100,8 +100,8 @@ func (r *binReader) payments(k *engine.Contract) {
 		k.SpendThreshold = c
 	}
 	if n := r.uvarint(); n > 0 {
-		k.Workflows = make([]*engine.PaymentWorkflow, r.count(n-1))
-		for i := range k.Workflows {
+		k.EditExtra(func(x *engine.ContractExtra) { x.Workflows = make([]*engine.PaymentWorkflow, r.count(n-1)) })
+		for i := range k.Workflows() {
 			wf := &engine.PaymentWorkflow{}
 			wf.ID = r.uniqueStr()
 			wf.Type = r.str()
@@ -115,13 +115,13 @@ func (r *binReader) payments(k *engine.Contract) {
 			wf.SettledAt = r.varint()
 			wf.ErrorMessage = r.str()
 			wf.Notified = r.boolean()
-			k.Workflows[i] = wf
+			k.Workflows()[i] = wf
 		}
 	}
 	if n := r.uvarint(); n > 0 {
-		k.Gated = make([]*engine.Commit, r.count(n-1))
-		for i := range k.Gated {
-			k.Gated[i] = r.commit()
+		k.EditExtra(func(x *engine.ContractExtra) { x.Gated = make([]*engine.Commit, r.count(n-1)) })
+		for i := range k.Gated() {
+			k.Gated()[i] = r.commit()
 		}
 	}
 }

@@ -5,8 +5,8 @@ import "burndown/engine"
 // seats writes a contract's subscriptions and recurring credits and commits
 // (customer layout 6), nil-preserving.
 func (w *binWriter) seats(k *engine.Contract) {
-	w.presence(k.Subscriptions == nil, len(k.Subscriptions))
-	for _, sub := range k.Subscriptions {
+	w.presence(k.Subscriptions() == nil, len(k.Subscriptions()))
+	for _, sub := range k.Subscriptions() {
 		w.str(sub.ID)
 		w.str(sub.Name)
 		w.str(sub.ProductID)
@@ -40,8 +40,8 @@ func (w *binWriter) seats(k *engine.Contract) {
 			w.str(ch.InvoiceID)
 		}
 	}
-	w.presence(k.Recurring == nil, len(k.Recurring))
-	for _, r := range k.Recurring {
+	w.presence(k.Recurring() == nil, len(k.Recurring()))
+	for _, r := range k.Recurring() {
 		w.str(r.ID)
 		w.str(r.CommitID)
 		w.str(r.Type)
@@ -67,8 +67,8 @@ func (w *binWriter) seats(k *engine.Contract) {
 // seats reads what binWriter.seats wrote.
 func (r *binReader) seats(k *engine.Contract) {
 	if n := r.uvarint(); n > 0 {
-		k.Subscriptions = make([]*engine.Subscription, r.count(n-1))
-		for i := range k.Subscriptions {
+		k.EditExtra(func(x *engine.ContractExtra) { x.Subscriptions = make([]*engine.Subscription, r.count(n-1)) })
+		for i := range k.Subscriptions() {
 			sub := &engine.Subscription{}
 			sub.ID = r.uniqueStr()
 			sub.Name = r.str()
@@ -107,12 +107,12 @@ func (r *binReader) seats(k *engine.Contract) {
 					ch.InvoiceID = r.str()
 				}
 			}
-			k.Subscriptions[i] = sub
+			k.Subscriptions()[i] = sub
 		}
 	}
 	if n := r.uvarint(); n > 0 {
-		k.Recurring = make([]*engine.RecurringBalance, r.count(n-1))
-		for i := range k.Recurring {
+		k.EditExtra(func(x *engine.ContractExtra) { x.Recurring = make([]*engine.RecurringBalance, r.count(n-1)) })
+		for i := range k.Recurring() {
 			rb := &engine.RecurringBalance{}
 			rb.ID = r.uniqueStr()
 			rb.CommitID = r.uniqueStr()
@@ -133,7 +133,7 @@ func (r *binReader) seats(k *engine.Contract) {
 			rb.SegmentID = r.uniqueStr()
 			rb.GrantedSeats = r.amount(r)
 			rb.StepsDone = int(r.uvarint())
-			k.Recurring[i] = rb
+			k.Recurring()[i] = rb
 		}
 	}
 }

@@ -18,7 +18,7 @@ func hasStripeGates(k *engine.Contract) bool {
 	if (k.Recharge != nil && k.Recharge.Stripe != nil) || (k.SpendThreshold != nil && k.SpendThreshold.Stripe != nil) {
 		return true
 	}
-	for _, wf := range k.Workflows {
+	for _, wf := range k.Workflows() {
 		if wf.Stripe != nil || wf.StripeInvoiceID != "" {
 			return true
 		}
@@ -56,13 +56,13 @@ func (w *binWriter) stripeGates(c *engine.Customer) {
 		w.stripeConfig(rs)
 		w.stripeConfig(ss)
 		m := 0
-		for _, wf := range k.Workflows {
+		for _, wf := range k.Workflows() {
 			if wf.Stripe != nil || wf.StripeInvoiceID != "" {
 				m++
 			}
 		}
 		w.uvarint(uint64(m))
-		for j, wf := range k.Workflows {
+		for j, wf := range k.Workflows() {
 			if wf.Stripe != nil || wf.StripeInvoiceID != "" {
 				w.uvarint(uint64(j))
 				w.stripeConfig(wf.Stripe)
@@ -127,12 +127,12 @@ func (r *binReader) workflowStripe(k *engine.Contract, i uint64) {
 	next := uint64(0)
 	for ; m > 0 && r.err == nil; m-- {
 		j := r.uvarint()
-		if j < next || j >= uint64(len(k.Workflows)) {
+		if j < next || j >= uint64(len(k.Workflows())) {
 			r.fail(fmt.Errorf("stripe gate of workflow %d of contract %d, which the record does not hold in order", j, i))
 			return
 		}
 		next = j + 1
-		wf := k.Workflows[j]
+		wf := k.Workflows()[j]
 		wf.Stripe = r.stripeConfig()
 		wf.StripeInvoiceID = r.str()
 	}

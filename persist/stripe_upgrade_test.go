@@ -53,7 +53,7 @@ func TestGoldenStripeGatesKeepPaymentIntents(t *testing.T) {
 			for _, id := range ids {
 				rd, _, _ := e.ReadCustomer(t.Context(), id)
 				for _, k := range rd.Customer.Contracts {
-					for _, wf := range k.Workflows {
+					for _, wf := range k.Workflows() {
 						if wf.GateType == engine.GateStripe {
 							if wf.CommitID == invoicedPack {
 								byInvoice++
@@ -179,7 +179,7 @@ func chargesPaymentIntent(t *testing.T, e *engine.Engine, kind engine.Kind, v ui
 	if err != nil || !ok || len(rd.Customer.Contracts) != 1 {
 		t.Fatalf("kind %d version %d: customer %v %v", kind, v, ok, err)
 	}
-	wfs := rd.Customer.Contracts[0].Workflows
+	wfs := rd.Customer.Contracts[0].Workflows()
 	if len(wfs) != 1 || wfs[0].GateType != engine.GateStripe || wfs[0].Stripe != nil || wfs[0].Stripe.PaysByInvoice() {
 		t.Fatalf("kind %d version %d: workflows %+v", kind, v, wfs)
 	}

@@ -128,15 +128,15 @@ type groupValueOut struct {
 func renderCustomerAlert(a *engine.Alert, cat *engine.Catalog) customerAlertOut {
 	out := customerAlertOut{Alert: alertOut{
 		ID: a.ID, Name: a.Name, Type: a.Type, Status: "enabled", Threshold: json.Number(a.Threshold.String()),
-		UpdatedAt: tsv(a.UpdatedAt), UniquenessKey: a.UniquenessKey(), BillableMetricID: a.BillableMetricID,
+		UpdatedAt: tsv(a.UpdatedAt), UniquenessKey: a.UniquenessKey(), BillableMetricID: a.BillableMetricID(),
 		InvoiceTypesFilter: a.InvoiceTypesFilter(), BlockOnAlarm: a.BlockOnAlarm,
 	}}
 	if a.CreditTypeID != "" { // a usage alert, a days alert of every credit type: null
 		ct := creditTypeOf(cat, a.CreditTypeID)
 		out.Alert.CreditType = &ct
 	}
-	if a.GroupKey != "" {
-		g := groupValueOut{Key: a.GroupKey, Value: a.GroupValue}
+	if a.GroupKey() != "" {
+		g := groupValueOut{Key: a.GroupKey(), Value: a.GroupValue()}
 		out.Alert.GroupValues = []groupValueOut{g}
 		out.Alert.GroupKeyFilter = &g
 	}
@@ -174,7 +174,7 @@ func (s *Server) getCustomerAlert(ctx *fasthttp.RequestCtx, _ string) error {
 	switch {
 	case a == nil:
 		return notFound("alert_id: alert %s not found for customer %s", alertID, customer)
-	case len(groups) > 0 && (groups[0].Key != a.GroupKey || groups[0].Value != a.GroupValue):
+	case len(groups) > 0 && (groups[0].Key != a.GroupKey() || groups[0].Value != a.GroupValue()):
 		return badRequest("group_values: the alert is not scoped to that group value")
 	}
 	out := renderCustomerAlert(a, rd.Catalog)

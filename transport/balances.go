@@ -74,18 +74,18 @@ type commitOut struct {
 
 func renderCommit(cm *engine.Commit, k *engine.Contract, cat *engine.Catalog, now engine.Nanos, opts readOpts) commitOut {
 	out := commitOut{
-		ID: cm.ID, Type: cm.Type, Name: cm.Name, Description: cm.Description, Priority: amountNumPtr(cm.Priority),
+		ID: cm.ID, Type: cm.Type, Name: cm.Name, Description: cm.Description(), Priority: amountNumPtr(cm.Priority()),
 		Product:               *productRef(cat, cm.ProductID),
 		AccessSchedule:        accessScheduleOut{CreditType: creditTypeOf(cat, cm.CreditTypeID), ScheduleItems: []scheduleItemOut{}},
 		ApplicableProductIDs:  append([]string(nil), cm.ApplicableProductIDs...),
-		ApplicableProductTags: append([]string(nil), cm.ApplicableProductTags...),
+		ApplicableProductTags: append([]string(nil), cm.ApplicableProductTags()...),
 		CustomFields:          map[string]string{},
 		CreatedAt:             tsv(cm.CreatedAt),
 	}
 	if k != nil { // nil: a customer-level balance
 		out.Contract = &idRef{ID: k.ID}
 	}
-	for key, v := range cm.CustomFields {
+	for key, v := range cm.CustomFields() {
 		out.CustomFields[key] = v
 	}
 	for _, sg := range cm.Segments {
@@ -93,9 +93,9 @@ func renderCommit(cm *engine.Commit, k *engine.Contract, cat *engine.Catalog, no
 			ID: sg.ID, Amount: amountNum(sg.Amount), StartingAt: tsv(sg.StartingAt), EndingBefore: tsv(sg.EndingBefore),
 		})
 	}
-	if len(cm.InvoiceSchedule) > 0 {
+	if len(cm.InvoiceSchedule()) > 0 {
 		is := &invoiceScheduleOut{CreditType: creditTypeOf(cat, cm.CreditTypeID), DoNotInvoice: cm.DoNotInvoice}
-		for _, it := range cm.InvoiceSchedule {
+		for _, it := range cm.InvoiceSchedule() {
 			item := invoiceItemOut{ID: it.ID, Amount: num(it.Amount), UnitPrice: num(it.Amount), Quantity: num(money.FromInt(1)), Timestamp: tsv(it.Timestamp)}
 			if !it.Quantity.IsZero() {
 				item.UnitPrice, item.Quantity = num(it.UnitPrice), num(it.Quantity)

@@ -443,7 +443,7 @@ func renderContract(c *engine.Customer, k *engine.Contract, cat *engine.Catalog,
 		UniquenessKey: k.UniquenessKey, PrepaidOnly: k.PrepaidOnly, Subscriptions: renderSubscriptions(k, cat),
 		PrepaidBalanceThresholdConfiguration: renderRecharge(k), SpendThresholdConfiguration: renderSpendThreshold(k),
 	}
-	if b := k.BillingProvider; b != nil {
+	if b := k.BillingProvider(); b != nil {
 		out.CustomerBillingProviderConfiguration = &billingProviderOut{BillingProvider: b.BillingProvider, DeliveryMethod: b.DeliveryMethod}
 	}
 	return out
@@ -488,7 +488,7 @@ type chargeItemOut struct {
 
 func renderCharges(k *engine.Contract, cat *engine.Catalog) []scheduledChargeOut {
 	out := []scheduledChargeOut{}
-	for _, ch := range k.ScheduledCharges {
+	for _, ch := range k.ScheduledCharges() {
 		o := scheduledChargeOut{ID: ch.ID, Product: productRef(cat, ch.ProductID), Name: ch.Name, CustomFields: ch.CustomFields, ArchivedAt: ts(ch.ArchivedAt)}
 		o.Schedule.CreditType = creditTypeOf(cat, ch.CreditTypeID)
 		o.Schedule.ScheduleItems = []chargeItemOut{}

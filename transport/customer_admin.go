@@ -104,8 +104,8 @@ type billingProviderConfigOut struct {
 
 func renderBillingProviders(c *engine.Customer, from int) []billingProviderConfigOut {
 	out := []billingProviderConfigOut{}
-	for i := from; i < len(c.BillingProviders); i++ {
-		bp := c.BillingProviders[i]
+	for i := from; i < len(c.BillingProviders()); i++ {
+		bp := c.BillingProviders()[i]
 		out = append(out, billingProviderConfigOut{ID: engine.BillingProviderConfigID(c.ID, i), CustomerID: c.ID,
 			BillingProvider: bp.BillingProvider, DeliveryMethod: bp.DeliveryMethod, Configuration: orEmptyMap(bp.Configuration),
 			DeliveryMethodConfiguration: map[string]string{}})
@@ -183,7 +183,7 @@ func (s *Server) setBillingProviders(ctx *fasthttp.RequestCtx, _ string) error {
 		return notFound("data[0].customer_id: customer %s not found", cmd.CustomerID)
 	}
 	c := rd.Customer
-	for i := range c.BillingProviders { // res.ID is the first added one's id
+	for i := range c.BillingProviders() { // res.ID is the first added one's id
 		if engine.BillingProviderConfigID(c.ID, i) == res.ID {
 			out := renderBillingProviders(c, i)
 			return writeData(ctx, out[:min(len(out), len(cmd.Configurations))])

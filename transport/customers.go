@@ -39,8 +39,8 @@ func externalID(id string, aliases []string) string {
 
 func renderCustomer(c *engine.Customer) customerOut {
 	aliases := append([]string{}, c.IngestAliases...)
-	fields := make(map[string]string, len(c.CustomFields))
-	for k, v := range c.CustomFields {
+	fields := make(map[string]string, len(c.CustomFields()))
+	for k, v := range c.CustomFields() {
 		fields[k] = v
 	}
 	out := customerOut{

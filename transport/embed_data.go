@@ -209,7 +209,7 @@ func embedUsage(rd engine.CustomerRead, name func(*engine.Product, []string) str
 				ep := &out[i]
 				ep.Quantity = num(money.Amount(ep.Quantity).Add(l.Quantity))
 				ep.Total = num(money.Amount(ep.Total).Add(l.Total))
-				if label := name(p, l.GroupValues); label != "" {
+				if label := name(p, l.GroupValues()); label != "" {
 					ep.Groups = addGroup(ep.Groups, label, l.Quantity, l.Total)
 				}
 			}
@@ -281,7 +281,7 @@ func embedInvoices(rd engine.CustomerRead, f dashboard.InvoiceFilter, name func(
 				if !f.ShowZeroLines && l.Type == engine.LineUsage && l.Quantity.IsZero() {
 					continue
 				}
-				ei.LineGroups = append(ei.LineGroups, name(rd.Catalog.Products[l.ProductID], l.GroupValues))
+				ei.LineGroups = append(ei.LineGroups, name(rd.Catalog.Products[l.ProductID], l.GroupValues()))
 			}
 			out = append(out, ei)
 		}

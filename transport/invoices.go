@@ -363,8 +363,8 @@ func (s *Server) customerRejects(ctx *fasthttp.RequestCtx, customerID string) er
 	out := rejectsOut{CustomerID: customerID, Rejects: map[string]int64{}}
 	for _, r := range engine.RejectReasons {
 		if r != engine.RejectUnknownCustomer {
-			out.Rejects[string(r)] = rd.Customer.Rejects[r]
-			out.Total += rd.Customer.Rejects[r]
+			out.Rejects[string(r)] = rd.Customer.Rejects()[r]
+			out.Total += rd.Customer.Rejects()[r]
 		}
 	}
 	return writeData(ctx, out)

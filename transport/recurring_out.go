@@ -47,7 +47,7 @@ type recurringSubConfOut struct {
 // credits (credit true) in creation order.
 func renderRecurring(k *engine.Contract, cat *engine.Catalog, credit bool) []recurringOut {
 	out := []recurringOut{}
-	for _, r := range k.Recurring {
+	for _, r := range k.Recurring() {
 		if (r.Type == engine.CommitCredit) != credit {
 			continue
 		}
@@ -61,10 +61,10 @@ func renderRecurring(k *engine.Contract, cat *engine.Catalog, credit bool) []rec
 			o.Proration = engine.ProrationFirstAndEnd
 		}
 		if cm := k.Commit(r.CommitID); cm != nil {
-			o.Product, o.Name, o.Description, o.Priority = productRef(cat, cm.ProductID), cm.Name, cm.Description, amountNumPtr(cm.Priority)
+			o.Product, o.Name, o.Description, o.Priority = productRef(cat, cm.ProductID), cm.Name, cm.Description(), amountNumPtr(cm.Priority())
 			o.AccessAmount.CreditTypeID = cm.CreditTypeID
 			o.ApplicableProductIDs = append([]string(nil), cm.ApplicableProductIDs...)
-			o.ApplicableProductTags = append([]string(nil), cm.ApplicableProductTags...)
+			o.ApplicableProductTags = append([]string(nil), cm.ApplicableProductTags()...)
 		}
 		if r.SubscriptionID != "" {
 			o.SubscriptionConfig = &recurringSubConfOut{SubscriptionID: r.SubscriptionID, Allocation: r.Allocation,

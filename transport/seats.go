@@ -124,7 +124,7 @@ type subscriptionOut struct {
 
 func renderSubscriptions(k *engine.Contract, cat *engine.Catalog) []subscriptionOut {
 	out := []subscriptionOut{}
-	for _, sub := range k.Subscriptions {
+	for _, sub := range k.Subscriptions() {
 		so := subscriptionOut{
 			ID: sub.ID, Name: sub.Name, CollectionSchedule: sub.CollectionSchedule, StartingAt: tsv(sub.StartingAt), EndingBefore: ts(sub.EndingBefore),
 			SubscriptionRate:   map[string]any{"billing_frequency": sub.BillingFrequency, "product": productRef(cat, sub.ProductID)},

@@ -49,7 +49,7 @@ type usageFilterV2Out struct {
 // renderUsageFilter renders a contract's usage filter for v1 reads (nil:
 // none, the contract rates all usage).
 func renderUsageFilter(k *engine.Contract) *usageFilterOut {
-	f := k.UsageFilter
+	f := k.UsageFilter()
 	if f == nil {
 		return nil
 	}

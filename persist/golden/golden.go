@@ -99,13 +99,13 @@ func Summary(e *engine.Engine) (string, error) {
 func describeCustomer(b *strings.Builder, c *engine.Customer, now engine.Nanos) {
 	fmt.Fprintf(b, "customer %s name=%q aliases=%v\n", c.ID, c.Name, c.IngestAliases)
 	describeAdmin(b, c)
-	reasons := make([]string, 0, len(c.Rejects))
-	for r := range c.Rejects {
+	reasons := make([]string, 0, len(c.Rejects()))
+	for r := range c.Rejects() {
 		reasons = append(reasons, string(r))
 	}
 	sort.Strings(reasons)
 	for _, r := range reasons {
-		fmt.Fprintf(b, "  reject %s %d\n", r, c.Rejects[engine.RejectReason(r)])
+		fmt.Fprintf(b, "  reject %s %d\n", r, c.Rejects()[engine.RejectReason(r)])
 	}
 	describeCustomerBalances(b, c, now)
 	for _, k := range c.Contracts {
@@ -137,7 +137,7 @@ func describeBalance(b *strings.Builder, indent string, cm *engine.Commit, now e
 		fmt.Fprintf(b, "%s  gate %s %s workflow=%s\n", indent, cm.GateType(), cm.GateStatus(), cm.WorkflowID())
 	}
 	for _, s := range cm.Segments {
-		fmt.Fprintf(b, "%s  segment %s amount=%s drawn=%s expired=%t left=%s\n", indent, s.ID, s.Amount.String(), s.Drawn.String(), s.Expired, s.ExpiredAmount.String())
+		fmt.Fprintf(b, "%s  segment %s amount=%s drawn=%s expired=%t left=%s\n", indent, s.ID, s.Amount.String(), s.Drawn.String(), s.Expired, s.ExpiredAmount().String())
 	}
 	for _, le := range cm.Ledger(now) {
 		fmt.Fprintf(b, "%s  ledger %s %d %s %s", indent, le.Type, le.Timestamp, le.Amount.String(), le.InvoiceID)
@@ -173,7 +173,7 @@ func describeAdmin(b *strings.Builder, c *engine.Customer) {
 		fmt.Fprintf(b, "  archived %d\n", c.ArchivedAt())
 	}
 	if c.UpdatedAt() != 0 {
-		for i, bp := range c.BillingProviders {
+		for i, bp := range c.BillingProviders() {
 			fmt.Fprintf(b, "  billing_provider_configuration %s %s %s %v\n", engine.BillingProviderConfigID(c.ID, i), bp.BillingProvider, bp.DeliveryMethod, bp.Configuration)
 		}
 	}
@@ -185,7 +185,7 @@ func describeAdmin(b *strings.Builder, c *engine.Customer) {
 // of the fixtures written before) print nothing, so their summaries are
 // unchanged.
 func describePayments(b *strings.Builder, k *engine.Contract) {
-	if p := k.BillingProvider; p != nil {
+	if p := k.BillingProvider(); p != nil {
 		fmt.Fprintf(b, "    billing_provider %s %s sends_to_stripe=%t\n", p.BillingProvider, p.DeliveryMethod, k.SendsToStripe())
 	}
 	if r := k.Recharge; r != nil {
@@ -194,10 +194,10 @@ func describePayments(b *strings.Builder, k *engine.Contract) {
 	if st := k.SpendThreshold; st != nil {
 		fmt.Fprintf(b, "    spend_threshold enabled=%t threshold=%s gate=%s\n", st.IsEnabled, st.Threshold.String(), st.GateType)
 	}
-	for _, wf := range k.Workflows {
+	for _, wf := range k.Workflows() {
 		fmt.Fprintf(b, "    workflow %s %s %s %s commit=%s amount=%s invoice=%s\n", wf.ID, wf.Type, wf.GateType, wf.Status, wf.CommitID, wf.Amount.String(), wf.InvoiceID)
 	}
-	for _, cm := range k.Gated {
+	for _, cm := range k.Gated() {
 		fmt.Fprintf(b, "    gated %s %s %s %s\n", cm.ID, cm.Type, cm.GateType(), cm.GateStatus())
 	}
 }
