@@ -34,7 +34,7 @@ func (p *pacedCompaction) DeleteRange(from, to uint64) error {
 	if err != nil {
 		return fmt.Errorf("cluster: raft log: %w", err)
 	}
-	last, err := p.LogStore.LastIndex()
+	last, err := p.lastIndex()
 	if err != nil {
 		return fmt.Errorf("cluster: raft log: %w", err)
 	}
@@ -50,4 +50,15 @@ func (p *pacedCompaction) DeleteRange(from, to uint64) error {
 			return nil
 		}
 	}
+}
+
+// lastIndex asks the suffix guard below for its stored last index, which
+// leaves a deferred suffix delete deferred (its LastIndex would carry it out
+// in the middle of a follower's replacement of its tail, the window the
+// guard exists to close); any other store is asked directly.
+func (p *pacedCompaction) lastIndex() (uint64, error) {
+	if g, ok := p.LogStore.(interface{ storedLastIndex() (uint64, error) }); ok {
+		return g.storedLastIndex()
+	}
+	return p.LogStore.LastIndex()
 }

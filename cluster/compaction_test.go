@@ -61,3 +61,37 @@ func TestPacedCompaction(t *testing.T) {
 		}
 	}
 }
+
+// Log compaction while a follower's suffix delete is deferred leaves that
+// delete deferred (carrying it out early reopens the window the guard
+// closes), and the replacement that follows still lands as raft expects.
+func TestPacedCompactionKeepsSuffixDeferred(t *testing.T) {
+	inner := raft.NewInmemStore()
+	g := newSuffixGuard(inner)
+	p := newPacedCompaction(g)
+	p.chunk = 100
+	if err := p.StoreLogs(entries(1, 1, 3000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.DeleteRange(2990, 3000); err != nil { // a conflicting suffix
+		t.Fatal(err)
+	}
+	if err := p.DeleteRange(1, 2000); err != nil { // compaction meanwhile
+		t.Fatal(err)
+	}
+	if first, _ := p.FirstIndex(); first != 2001 {
+		t.Fatalf("after compaction the log starts at %d, want 2001", first)
+	}
+	if !g.deferred.Load() {
+		t.Fatal("compaction carried out the deferred suffix delete")
+	}
+	if last, _ := inner.LastIndex(); last != 3000 {
+		t.Fatalf("the store ends at %d before the replacement, want the old suffix to 3000", last)
+	}
+	if err := p.StoreLogs(entries(2, 2990, 2992)); err != nil {
+		t.Fatal(err)
+	}
+	if last, _ := p.LastIndex(); last != 2992 || termAt(t, p, 2992) != 2 {
+		t.Fatalf("after the replacement the log ends at %d, want 2992 in term 2", last)
+	}
+}

@@ -34,6 +34,11 @@ func newSuffixGuard(s raft.LogStore) *suffixGuard { return &suffixGuard{LogStore
 func (g *suffixGuard) DeleteRange(min, max uint64) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.pending != nil && max < g.pending[0] {
+		// Below a deferred suffix (log compaction while a follower replaces
+		// its tail): independent of it, so the suffix stays deferred.
+		return g.LogStore.DeleteRange(min, max)
+	}
 	if err := g.flushLocked(); err != nil {
 		return err
 	}
@@ -91,19 +96,20 @@ func (g *suffixGuard) flushLocked() error {
 	return g.LogStore.DeleteRange(p[0], p[1])
 }
 
-// FirstIndex, LastIndex and GetLog see the log as raft left it.
+// FirstIndex is the same with or without a deferred suffix delete (one is
+// only deferred when it starts after the first entry), so it does not carry
+// the delete out: log compaction asks for it often.
 func (g *suffixGuard) FirstIndex() (uint64, error) {
-	if !g.deferred.Load() {
-		return g.LogStore.FirstIndex()
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if err := g.flushLocked(); err != nil {
-		return 0, err
-	}
 	return g.LogStore.FirstIndex()
 }
 
+// storedLastIndex is the last index in the store, a deferred suffix delete
+// still included, without carrying that delete out.
+func (g *suffixGuard) storedLastIndex() (uint64, error) {
+	return g.LogStore.LastIndex()
+}
+
+// LastIndex and GetLog see the log as raft left it.
 func (g *suffixGuard) LastIndex() (uint64, error) {
 	if !g.deferred.Load() {
 		return g.LogStore.LastIndex()
