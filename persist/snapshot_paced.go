@@ -77,7 +77,8 @@ func (p *pacedSink) Write(b []byte) (int, error) {
 }
 
 // writeback waits until what the sink has passed to the file is on disk. The
-// sink buffers its last few KiB; they go with the next chunk or at Close.
+// sink buffers its last few KiB; the next range starts after them, so they
+// are left to the sink's fsync at Close.
 func (p *pacedSink) writeback() error {
 	if err := writeBackRange(p.file, p.synced); err != nil {
 		return fmt.Errorf("persist: snapshot writeback: %w", err)
