@@ -170,7 +170,14 @@ type snapshotOutcome struct {
 // burndown_snapshot_pause_seconds.
 func (e *Env) snapshotUnderLoad(ctx context.Context, out *report.Scenario, c *burndown.Client, ht *target.HTTP, label string, n int) snapshotOutcome {
 	o := snapshotOutcome{ms: -1, pauseMS: -1, maxLat: map[string]float64{}}
+	counts := snapshotCounts(ctx, c)
+	e.quietSnapshots(ctx, out, counts, label, "the phase without a snapshot")
+	before, _, _ := counts()
 	e.lightLoad(ctx, out, ht, report.PhaseNoSnapshot+" @"+label, n, quietFor, nil)
+	if after, _, ok := counts(); ok && after > before {
+		out.Note(fmt.Sprintf("@%s: raft began an automatic snapshot during the phase without one: that phase includes it", label))
+	}
+	e.quietSnapshots(ctx, out, counts, label, "the bench's snapshot")
 	pause0, ok0 := c.Metric(ctx, "burndown_snapshot_pause_seconds_sum")
 	o.maxLat = e.lightLoad(ctx, out, ht, report.PhaseDuringSnap+" @"+label, n, 33*time.Second, func() {
 		time.Sleep(time.Second)
@@ -188,6 +195,19 @@ func (e *Env) snapshotUnderLoad(ctx context.Context, out *report.Scenario, c *bu
 	}
 	out.Figure("snapshot time @"+label, o.ms, "ms", "POST /v1/cluster/snapshot round trip")
 	return o
+}
+
+// quietSnapshots waits for a snapshot raft is writing on its own (it takes
+// one every few minutes once enough entries are new, and a large state
+// takes long to write) and notes how long it waited before what.
+func (e *Env) quietSnapshots(ctx context.Context, out *report.Scenario, counts func() (float64, float64, bool), label, what string) {
+	waited, err := waitSnapshotsWritten(ctx, counts, 200*time.Millisecond, 5*time.Minute)
+	switch {
+	case err != nil:
+		out.Note(fmt.Sprintf("@%s: before %s: %v", label, what, err))
+	case waited >= time.Second:
+		out.Note(fmt.Sprintf("@%s: waited %.1f s for an automatic raft snapshot to be written before %s", label, waited.Seconds(), what))
+	}
 }
 
 // lightLoad runs snapshotChecks checks/s and snapshotIngests ingest
