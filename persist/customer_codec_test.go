@@ -391,14 +391,7 @@ func TestCustomerCodecLayout8Payments(t *testing.T) {
 		x.Gated = []*engine.Commit{{ID: "g", Type: engine.CommitPrepaid, Extra: &engine.CommitExtra{Gate: &engine.CommitGate{Type: engine.GateExternal, Status: engine.GateFailed, WorkflowID: "wf-1",
 			VoidReason: "card declined"}}, Segments: []*engine.Segment{{ID: "gs", Amount: amt("1500"), StartingAt: 1, EndingBefore: 9}}}}
 	})
-	b := AppendCustomer(nil, c)
-	if b[0] != customerLayout {
-		t.Fatalf("layout %d, want %d", b[0], customerLayout)
-	}
-	got, err := DecodeCustomer(b, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, got := roundTripCurrent(t, c)
 	want, _ := json.Marshal(c)
 	have, _ := json.Marshal(got)
 	if !bytes.Equal(want, have) {
@@ -436,14 +429,7 @@ func TestCustomerCodecLayout9ExternalInvoice(t *testing.T) {
 		x.BillingProvider = &engine.ContractBillingProvider{BillingProvider: engine.ProviderStripeBilling, DeliveryMethod: engine.DeliveryDirect}
 	})
 	c.Contracts[0].Invoices = append(c.Contracts[0].Invoices, &engine.Invoice{ID: "inv-2", Status: engine.InvoiceDraft})
-	b := AppendCustomer(nil, c)
-	if b[0] != customerLayout {
-		t.Fatalf("layout %d, want %d", b[0], customerLayout)
-	}
-	got, err := DecodeCustomer(b, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, got := roundTripCurrent(t, c)
 	want, _ := json.Marshal(c)
 	have, _ := json.Marshal(got)
 	if !bytes.Equal(want, have) {
@@ -463,7 +449,7 @@ func TestCustomerCodecLayout9ExternalInvoice(t *testing.T) {
 	inv.External = nil
 	c.Contracts[0].EditExtra(func(x *engine.ContractExtra) { x.BillingProvider = nil })
 	old := appendCustomer(nil, c, 8, (*binWriter).binAmount)
-	got, err = DecodeCustomer(old, nil)
+	got, err := DecodeCustomer(old, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
