@@ -31,10 +31,12 @@ type fsm struct {
 	format atomic.Uint32
 	// tokens are the API tokens (tokens.go).
 	tokens *tokenTable
-	// metrics times applies and snapshots; leading says whether this node
-	// leads, for the commit latency only the leader's clock can measure.
+	// metrics times applies and snapshots; raft, once the node has started
+	// it, says whether this node leads, for the commit latency only the
+	// leader's clock can measure. Atomic: raft may apply entries before Open
+	// has stored it (a node replaying its log at start).
 	metrics *telemetry.Metrics
-	leading func() bool
+	raft    atomic.Pointer[raft.Raft]
 	// dashKey is the dashboard signing key (dashkey.go), nil until set.
 	dashKey atomic.Pointer[[]byte]
 }
@@ -42,8 +44,7 @@ type fsm struct {
 var _ raft.BatchingFSM = (*fsm)(nil)
 
 func newFSM(eng *engine.Engine, codec *persist.Codec) *fsm {
-	f := &fsm{eng: eng, codec: codec, idem: newIdemTable(), outbox: newOutboxTable(), tokens: newTokenTable(),
-		leading: func() bool { return false }}
+	f := &fsm{eng: eng, codec: codec, idem: newIdemTable(), outbox: newOutboxTable(), tokens: newTokenTable()}
 	empty := map[string]string{}
 	f.meta.Store(&empty)
 	f.setDataFormat(persist.DataFormatDecimalAmounts) // until the log or a snapshot says more
@@ -101,6 +102,12 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 // appended to the leader's log to reaching the state machine (committed).
 // Followers and a replay after restart see the leader's or an old clock,
 // so they record nothing.
+// leading reports whether the node's raft, once started, is the leader.
+func (f *fsm) leading() bool {
+	r := f.raft.Load()
+	return r != nil && r.State() == raft.Leader
+}
+
 func (f *fsm) observeCommits(logs []*raft.Log, now time.Time) {
 	if f.metrics == nil || !f.leading() {
 		return

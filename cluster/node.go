@@ -162,7 +162,7 @@ func Open(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("cluster: start raft: %w", err)
 	}
 	n.raft = r
-	n.fsm.leading = n.IsLeader
+	n.fsm.raft.Store(r)
 	n.metrics.AddWriter(n.writeFollowerLag)
 	n.prop = newProposer(r, n.clock, codec, n.metrics)
 	n.peers.observe(r)
