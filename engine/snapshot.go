@@ -278,7 +278,6 @@ func (e *Engine) Restore(st *State) error {
 
 	e.catalog.Store(cat)
 	e.now.Store(st.Now)
-	e.applied.Store(st.Index)
 	e.unknownRejects.Store(st.UnknownRejects)
 	e.dedupFloor.Store(st.DedupFloor)
 	e.dir.bulkLoad(entries)
@@ -303,6 +302,9 @@ func (e *Engine) Restore(st *State) error {
 		keys += s.dedup.keys
 	}
 	e.dedupKeys.Store(keys)
+	// Last: a reader that sees this index (the transport's catch-up gate,
+	// a follower's read) must find the whole restored state behind it.
+	e.applied.Store(st.Index)
 	return nil
 }
 
