@@ -61,6 +61,7 @@ func (s *shard) adopt(c *Customer) {
 		c.snapDone.Store(j.gen)
 	}
 	s.customers[c.ID] = c
+	s.all = append(s.all, c)
 	c.handle.customer = c
 	s.dirty[c] = struct{}{}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -56,7 +57,9 @@ func (b DedupBucket) KeyCount() int { return len(b.Keys) / b.KeySize() }
 
 // shardCapture is what a snapshot holds of one shard.
 type shardCapture struct {
-	customers []*Customer // in map order; sorted by id when written
+	// customers is the shard's list as captured, shared with the shard
+	// (which only appends beyond it): read it, never reorder it in place.
+	customers []*Customer
 	dedup     dedupImageSource
 }
 
@@ -148,10 +151,8 @@ func (e *Engine) Snapshot(encode CustomerEncoder) (*Snapshot, error) {
 	e.snapJob.Store(job)
 
 	e.onEveryShard(func(i int, s *shard) {
-		list := make([]*Customer, 0, len(s.customers))
-		for _, c := range s.customers {
-			list = append(list, c)
-		}
+		// Full slice expression: the shard appends beyond it, never into it.
+		list := s.all[:len(s.all):len(s.all)]
 		snap.shards[i] = shardCapture{customers: list, dedup: s.dedup.freeze()}
 	})
 	return snap, nil
@@ -176,7 +177,7 @@ func (s *Snapshot) ShardCustomers(i int) int { return len(s.shards[i].customers)
 // snapshot, in id order. The slice passed to fn is reused for the next
 // customer: fn must copy what it keeps.
 func (s *Snapshot) WriteShard(i int, fn func(encoded []byte) error) error {
-	list := s.shards[i].customers
+	list := slices.Clone(s.shards[i].customers)
 	sort.Slice(list, func(a, b int) bool { return list[a].ID < list[b].ID })
 	j := s.job
 	var buf []byte
@@ -311,11 +312,13 @@ func (e *Engine) Restore(st *State) error {
 // load replaces the shard's state and returns its earliest pending transition.
 func (s *shard) load(customers []*Customer, handles map[string]*CustomerHandle, dedup []DedupBucket, cat *Catalog, now Nanos) Nanos {
 	s.customers = make(map[string]*Customer, len(customers))
+	s.all = make([]*Customer, 0, len(customers))
 	s.dedup = newDedupIndex()
 	s.dedup.load(dedup)
 	s.due = nil
 	for _, c := range customers {
 		s.customers[c.ID] = c
+		s.all = append(s.all, c)
 		c.handle = handles[c.ID]
 		c.handle.customer = c
 		c.NextDue = 0
