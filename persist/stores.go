@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	"go.etcd.io/bbolt"
 )
 
 // logCacheSize is how many recent log entries are kept in memory, so
@@ -20,6 +21,17 @@ const logCacheSize = 256
 // snapshotsRetained is how many snapshots the file store keeps: the newest
 // plus one to fall back on if the newest turns out unreadable.
 const snapshotsRetained = 2
+
+// boltOptions keep the log's freelist off the disk. bbolt otherwise rewrites
+// its whole freelist on every commit, and after log compaction frees the
+// pages of hundreds of thousands of entries that list is large: each append
+// then wrote megabytes and took 20-28 ms at 300k customers. Without it, bolt
+// rebuilds the freelist by scanning the file when it opens (etcd, Consul and
+// rqlite run the same way). The map freelist finds a run of free pages
+// without scanning an array. A file written either way opens either way.
+func boltOptions() *bbolt.Options {
+	return &bbolt.Options{NoFreelistSync: true, FreelistType: bbolt.FreelistMapType}
+}
 
 // Stores are raft's durable stores in one data directory: the bolt file
 // holding the log and the stable state (term, vote), the snapshot directory,
@@ -36,7 +48,7 @@ func OpenStores(dir string, logger hclog.Logger) (*Stores, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("persist: data dir: %w", err)
 	}
-	bolt, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(dir, "raft.db")})
+	bolt, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(dir, "raft.db"), BoltOptions: boltOptions()})
 	if err != nil {
 		return nil, fmt.Errorf("persist: open raft.db: %w", err)
 	}

@@ -1,0 +1,103 @@
+package persist
+
+import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+)
+
+// noFreelist is the page id bbolt writes into its meta page when it keeps
+// the freelist off the disk.
+const noFreelist = ^uint64(0)
+
+// metaFreelists reads the freelist page id of both bbolt meta pages: the
+// page header is 16 bytes, then magic, version, page size and flags (4 bytes
+// each) and the root bucket (16 bytes), then the freelist's page id.
+func metaFreelists(t *testing.T, path string) [2]uint64 {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pageSize := int(binary.LittleEndian.Uint32(b[24:]))
+	return [2]uint64{binary.LittleEndian.Uint64(b[48:]), binary.LittleEndian.Uint64(b[pageSize+48:])}
+}
+
+func storeEntries(t *testing.T, log raft.LogStore, from, to uint64) {
+	t.Helper()
+	var batch []*raft.Log
+	for i := from; i <= to; i++ {
+		batch = append(batch, &raft.Log{Index: i, Term: 1, Type: raft.LogCommand, Data: []byte(fmt.Sprintf("entry %d with some padding to fill pages", i))})
+	}
+	if err := log.StoreLogs(batch); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wantEntries(t *testing.T, log raft.LogStore, from, to uint64) {
+	t.Helper()
+	for i := from; i <= to; i++ {
+		var l raft.Log
+		if err := log.GetLog(i, &l); err != nil {
+			t.Fatalf("entry %d: %v", i, err)
+		}
+		if want := fmt.Sprintf("entry %d with some padding to fill pages", i); string(l.Data) != want {
+			t.Fatalf("entry %d holds %q", i, l.Data)
+		}
+	}
+}
+
+// The log's bolt file keeps its freelist off the disk (each commit would
+// otherwise rewrite it whole), and a file written that way and one written
+// by an earlier build, which synced it, open either way with every entry.
+func TestLogStoreKeepsFreelistOffDisk(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "raft.db")
+
+	// An earlier build wrote the file with bolt's defaults.
+	old, err := raftboltdb.New(raftboltdb.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	storeEntries(t, old, 1, 3000)
+	if err := old.DeleteRange(1, 2000); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	if fl := metaFreelists(t, path); fl[0] == noFreelist && fl[1] == noFreelist {
+		t.Fatal("bolt's defaults wrote no freelist: the check below cannot tell the options apart")
+	}
+
+	s, err := OpenStores(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEntries(t, s.Log, 2001, 3000)
+	storeEntries(t, s.Log, 3001, 3500)
+	if err := s.Log.DeleteRange(2001, 2500); err != nil {
+		t.Fatal(err)
+	}
+	storeEntries(t, s.Log, 3501, 3600)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fl := metaFreelists(t, path); fl != [2]uint64{noFreelist, noFreelist} {
+		t.Fatalf("meta pages name freelist pages %d and %d: the freelist was written to disk", fl[0], fl[1])
+	}
+
+	// An earlier build opens what this one wrote.
+	old, err = raftboltdb.New(raftboltdb.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEntries(t, old, 2501, 3600)
+	if first, _ := old.FirstIndex(); first != 2501 {
+		t.Fatalf("first index %d after reopening, want 2501", first)
+	}
+	old.Close()
+}
