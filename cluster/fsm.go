@@ -39,6 +39,9 @@ type fsm struct {
 	raft    atomic.Pointer[raft.Raft]
 	// dashKey is the dashboard signing key (dashkey.go), nil until set.
 	dashKey atomic.Pointer[[]byte]
+	// spacer spaces raft's own snapshots by their duration
+	// (snapshot_spacing.go); nil until Open sets it.
+	spacer *snapshotSpacer
 }
 
 var _ raft.BatchingFSM = (*fsm)(nil)
@@ -338,7 +341,7 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 		return nil, fmt.Errorf("cluster: snapshot: %w", err)
 	}
 	f.metrics.SnapshotCaptured(start)
-	return &fsmSnapshot{start: start, metrics: f.metrics, snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs(), DataFormat: format, Tokens: f.tokens.view(),
+	return &fsmSnapshot{start: start, metrics: f.metrics, spacer: f.spacer, snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs(), DataFormat: format, Tokens: f.tokens.view(),
 		DashboardKey: f.dashboardKey(), Idempotency: f.idem.view(), Outbox: f.outbox.view()}}, nil
 }
 
@@ -373,6 +376,7 @@ type fsmSnapshot struct {
 	// start is when the capture began, for the snapshot's duration.
 	start   time.Time
 	metrics *telemetry.Metrics
+	spacer  *snapshotSpacer
 }
 
 // Persist streams the snapshot into the sink.
@@ -385,6 +389,9 @@ func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
 		return fmt.Errorf("cluster: persist snapshot: %w", err)
 	}
 	s.metrics.SnapshotWritten(s.start)
+	if s.spacer != nil {
+		s.spacer.written(time.Since(s.start))
+	}
 	return nil
 }
 
