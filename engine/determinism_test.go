@@ -569,6 +569,40 @@ func TestDeterministicReplay(t *testing.T) {
 	}
 }
 
+// snapshotState snapshots e and returns a function that decodes the
+// snapshot into a fresh State each time it is called, as a node reading a
+// snapshot file would. The catalog goes through JSON too: what is derived
+// from it (prices, conversions, view order) is derived again.
+func snapshotState(t *testing.T, e *Engine) func() *State {
+	t.Helper()
+	snap, err := e.Snapshot(jsonEncoder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	catJSON, err := json.Marshal(snap.Catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := State{Index: snap.Index, Now: snap.Now, CustomerOrder: snap.CustomerOrder, UnknownRejects: snap.UnknownRejects}
+	raws, dedup := collectSnapshot(t, snap)
+	return func() *State {
+		st := head
+		st.Catalog = new(Catalog)
+		if err := json.Unmarshal(catJSON, st.Catalog); err != nil {
+			t.Fatal(err)
+		}
+		for _, raw := range raws {
+			var c Customer
+			if err := json.Unmarshal(raw, &c); err != nil {
+				t.Fatal(err)
+			}
+			st.Customers = append(st.Customers, &c)
+		}
+		st.Dedup = dedup
+		return &st
+	}
+}
+
 // Restoring a snapshot into a fresh engine and applying the rest of the log
 // gives the same state as applying the whole log.
 func TestRestoreThenReplay(t *testing.T) {
@@ -581,30 +615,7 @@ func TestRestoreThenReplay(t *testing.T) {
 	first := New(Config{Shards: 3})
 	defer first.Close()
 	first.Apply(log[:half])
-	snap, err := first.Snapshot(jsonEncoder)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The catalog goes through JSON, as through a snapshot file: what is
-	// derived from it (prices, conversions, view order) is derived again.
-	catJSON, err := json.Marshal(snap.Catalog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cat Catalog
-	if err := json.Unmarshal(catJSON, &cat); err != nil {
-		t.Fatal(err)
-	}
-	st := &State{Index: snap.Index, Now: snap.Now, Catalog: &cat, CustomerOrder: snap.CustomerOrder, UnknownRejects: snap.UnknownRejects}
-	raws, dedup := collectSnapshot(t, snap)
-	for _, raw := range raws {
-		var c Customer
-		if err := json.Unmarshal(raw, &c); err != nil {
-			t.Fatal(err)
-		}
-		st.Customers = append(st.Customers, &c)
-	}
-	st.Dedup = dedup
+	st := snapshotState(t, first)()
 	second := New(Config{Shards: 2})
 	defer second.Close()
 	if err := second.Restore(st); err != nil {

@@ -50,3 +50,60 @@ func TestRestorePublishesIndexLast(t *testing.T) {
 		t.Fatal(msg)
 	}
 }
+
+// While an engine restores a snapshot (a follower installing the leader's),
+// a gateway's check of a customer that has a contract in the old state and
+// in the new one answers from one or the other, never from the empty view
+// of a customer without a contract in between.
+func TestRestoreNeverShowsEmptyViews(t *testing.T) {
+	src := New(Config{Shards: 2})
+	defer src.Close()
+	src.Apply(randomLog(t, 7))
+	fresh := snapshotState(t, src)
+	ids, _ := src.CustomerIDs(0, 1<<20)
+	var contracted []string
+	for _, id := range ids {
+		if len(src.LookupCustomer(id).View().Products) > 0 {
+			contracted = append(contracted, id)
+		}
+	}
+	if len(contracted) == 0 {
+		t.Fatal("no customer has a contract: the test would check nothing")
+	}
+	states := make([]*State, 40)
+	for i := range states {
+		states[i] = fresh()
+	}
+	e := New(Config{Shards: 2})
+	defer e.Close()
+	if err := e.Restore(fresh()); err != nil {
+		t.Fatal(err)
+	}
+	var stop atomic.Bool
+	failure := make(chan string, 1)
+	go func() {
+		defer close(failure)
+		for !stop.Load() {
+			for _, id := range contracted {
+				h := e.LookupCustomer(id)
+				if h == nil {
+					failure <- "customer " + id + " not found during a restore"
+					return
+				}
+				if len(h.View().Products) == 0 {
+					failure <- "customer " + id + " answered with an empty view during a restore"
+					return
+				}
+			}
+		}
+	}()
+	for _, st := range states {
+		if err := e.Restore(st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop.Store(true)
+	if msg, failed := <-failure; failed {
+		t.Fatal(msg)
+	}
+}

@@ -281,6 +281,28 @@ func (e *Engine) Restore(st *State) error {
 	e.now.Store(st.Now)
 	e.unknownRejects.Store(st.UnknownRejects)
 	e.dedupFloor.Store(st.DedupFloor)
+	e.onEveryShard(func(i int, s *shard) {
+		e.shardDue[i] = s.load(perShard[i], handles, dedupPerShard[i], cat, st.Now)
+	})
+	e.refreshNextDue()
+	// The shards have built every new handle's view: only now may lookups
+	// reach the new handles. Until here a check (which reads the directory
+	// without waiting for the shards) answered from the old state.
+	e.publishCustomers(st, entries, handles)
+	var keys int64
+	for _, s := range e.shards {
+		keys += s.dedup.keys
+	}
+	e.dedupKeys.Store(keys)
+	// Last: a reader that sees this index (the transport's catch-up gate,
+	// a follower's read) must find the whole restored state behind it.
+	e.applied.Store(st.Index)
+	return nil
+}
+
+// publishCustomers makes a restored state's customers reachable: the
+// directory, the alert and payment-workflow owners and the creation order.
+func (e *Engine) publishCustomers(st *State, entries, handles map[string]*CustomerHandle) {
 	e.dir.bulkLoad(entries)
 	alertOwners := map[string]*CustomerHandle{}
 	for _, c := range st.Customers {
@@ -293,20 +315,6 @@ func (e *Engine) Restore(st *State) error {
 	e.orderMu.Lock()
 	e.customerOrder = append([]string(nil), st.CustomerOrder...)
 	e.orderMu.Unlock()
-
-	e.onEveryShard(func(i int, s *shard) {
-		e.shardDue[i] = s.load(perShard[i], handles, dedupPerShard[i], cat, st.Now)
-	})
-	e.refreshNextDue()
-	var keys int64
-	for _, s := range e.shards {
-		keys += s.dedup.keys
-	}
-	e.dedupKeys.Store(keys)
-	// Last: a reader that sees this index (the transport's catch-up gate,
-	// a follower's read) must find the whole restored state behind it.
-	e.applied.Store(st.Index)
-	return nil
 }
 
 // load replaces the shard's state and returns its earliest pending transition.
