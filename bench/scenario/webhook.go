@@ -124,7 +124,7 @@ func (e *Env) webhookLatency(ctx context.Context, out *report.Scenario, c *burnd
 	h := after.Sub(before).Histogram("burndown_webhook_delivery_duration_seconds")
 	if h.Count > 0 {
 		out.Figure(report.FigWebhookP99+" @"+label, h.Quantile(0.99)*1000, "ms",
-			fmt.Sprintf("burndown_webhook_delivery_duration_seconds over %.0f deliveries (crossing applied → destination accepted; bucket bounds 1, 5, 10 ms)", h.Count))
+			fmt.Sprintf("burndown_webhook_delivery_duration_seconds over %.0f deliveries (crossing applied → destination accepted; bucket bounds 1, 2, 3, 4, 5, 7.5, 10 ms)", h.Count))
 	}
 	if len(e2e) > 0 {
 		sort.Float64s(e2e)
