@@ -13,13 +13,13 @@ import (
 // reach down to 25 µs because the check answers in microseconds, and up to
 // 10 s because a write may wait out an election.
 var (
-	latencyBuckets  = []float64{25e-6, 50e-6, 100e-6, 250e-6, 500e-6, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
-	slowBuckets     = []float64{.001, .005, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300}
+	latencyBuckets = []float64{25e-6, 50e-6, 100e-6, 250e-6, 500e-6, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+	slowBuckets    = []float64{.001, .005, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300}
 	// webhookBuckets are slowBuckets (every bound kept, so queries on them
 	// still work) with 2, 3, 4 and 7.5 ms added: the delivery target is
 	// under 5 ms, and with nothing between 1 and 5 ms a p99 near the
 	// target could only be read as the bucket's top.
-	webhookBuckets = []float64{.001, .002, .003, .004, .005, .0075, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300}
+	webhookBuckets  = []float64{.001, .002, .003, .004, .005, .0075, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300}
 	batchBuckets    = []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384, 65536}
 	webhookOutcomes = [...]string{WebhookDelivered, WebhookFailed, WebhookDropped}
 )
