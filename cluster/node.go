@@ -154,7 +154,7 @@ func Open(cfg Config) (*Node, error) {
 	if cfg.TrailingLogs > 0 {
 		rc.TrailingLogs = cfg.TrailingLogs
 	}
-	n.fsm.spacer = &snapshotSpacer{base: rc.SnapshotInterval, spacing: defaultSnapshotSpacing, raft: &n.fsm.raft, log: hlog}
+	n.fsm.spacer = &snapshotSpacer{base: rc.SnapshotInterval, factor: defaultSnapshotSpacing, raft: &n.fsm.raft, log: hlog}
 	r, err := raft.NewRaft(rc, n.fsm, newPacedCompaction(newSuffixGuard(cfg.Faults.wrapLogStore(stores.Log))), stores.Stable, stores.Snapshots, n.lag.wrap(trans))
 	if err != nil {
 		trans.Close()
