@@ -583,7 +583,7 @@ func snapshotState(t *testing.T, e *Engine) func() *State {
 	if err != nil {
 		t.Fatal(err)
 	}
-	head := State{Index: snap.Index, Now: snap.Now, CustomerOrder: snap.CustomerOrder, UnknownRejects: snap.UnknownRejects}
+	head := State{Index: snap.Index, Now: snap.Now, CustomerOrder: snap.CustomerOrder, UnknownRejects: snap.UnknownRejects, DedupFloor: snap.DedupFloor}
 	raws, dedup := collectSnapshot(t, snap)
 	return func() *State {
 		st := head

@@ -155,7 +155,10 @@ func setOrDelete(m map[string]*CustomerHandle, key string, h *CustomerHandle) {
 // Only the apply goroutine calls it.
 func (d *directory) remove(key string) { d.insert(key, nil) }
 
-// bulkLoad replaces the whole directory; used by Restore on a fresh engine.
+// bulkLoad replaces the whole directory (Restore). It swaps one partition
+// at a time while checks look up, so a key resolves to its old handle or
+// its new one, each with a complete view, never to nothing in between
+// unless the new state lacks it.
 func (d *directory) bulkLoad(entries map[string]*CustomerHandle) {
 	parts := make([]map[string]*CustomerHandle, directoryPartitions)
 	for k, h := range entries {

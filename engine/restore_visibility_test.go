@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"testing"
 )
@@ -16,11 +18,15 @@ func TestRestorePublishesIndexLast(t *testing.T) {
 	e := New(Config{Shards: 2})
 	defer e.Close()
 	var stop atomic.Bool
+	var sawRestored atomic.Int64
 	failure := make(chan string, 1)
 	go func() {
 		defer close(failure)
 		for !stop.Load() {
 			idx := e.AppliedIndex()
+			if idx > 0 {
+				sawRestored.Add(1)
+			}
 			if n := e.CustomerCount(); n < int(idx)*perRound {
 				failure <- fmt.Sprintf("applied index %d is visible with %d customers, want at least %d", idx, n, int(idx)*perRound)
 				return
@@ -48,6 +54,9 @@ func TestRestorePublishesIndexLast(t *testing.T) {
 	stop.Store(true)
 	if msg, failed := <-failure; failed {
 		t.Fatal(msg)
+	}
+	if sawRestored.Load() == 0 {
+		t.Fatal("the reader never saw a restored index: the test checked nothing")
 	}
 }
 
@@ -79,11 +88,15 @@ func TestRestoreNeverShowsEmptyViews(t *testing.T) {
 	if err := e.Restore(fresh()); err != nil {
 		t.Fatal(err)
 	}
-	var stop atomic.Bool
+	var stop, restoring atomic.Bool
+	var readsDuring atomic.Int64
 	failure := make(chan string, 1)
 	go func() {
 		defer close(failure)
 		for !stop.Load() {
+			if restoring.Load() {
+				readsDuring.Add(1)
+			}
 			for _, id := range contracted {
 				h := e.LookupCustomer(id)
 				if h == nil {
@@ -97,13 +110,57 @@ func TestRestoreNeverShowsEmptyViews(t *testing.T) {
 			}
 		}
 	}()
+	restoring.Store(true)
 	for _, st := range states {
 		if err := e.Restore(st); err != nil {
 			t.Fatal(err)
 		}
 	}
+	restoring.Store(false)
 	stop.Store(true)
 	if msg, failed := <-failure; failed {
 		t.Fatal(msg)
 	}
+	if readsDuring.Load() == 0 {
+		t.Fatal("the reader never ran while the engine restored: the test checked nothing")
+	}
+}
+
+// A snapshot taken after a Restore onto an engine that already held
+// customers holds exactly the restored ones: the shards' capture lists
+// are replaced with their maps, not appended to.
+func TestSnapshotAfterRestoreHoldsOnlyTheRestored(t *testing.T) {
+	e := New(Config{Shards: 2})
+	defer e.Close()
+	e.Apply(randomLog(t, 7))
+	if e.CustomerCount() == 0 {
+		t.Fatal("the log created no customer: the test would check nothing")
+	}
+	st := &State{Index: 1 << 20, CustomerOrder: []string{"restored-a", "restored-b"},
+		Customers: []*Customer{{ID: "restored-a"}, {ID: "restored-b"}}}
+	if err := e.Restore(st); err != nil {
+		t.Fatal(err)
+	}
+	raws, _ := collectSnapshot(t, mustSnapshot(t, e))
+	var ids []string
+	for _, raw := range raws {
+		var c Customer
+		if err := json.Unmarshal(raw, &c); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	slices.Sort(ids) // written shard by shard
+	if want := []string{"restored-a", "restored-b"}; !slices.Equal(ids, want) {
+		t.Fatalf("snapshot after the restore holds %v, want %v", ids, want)
+	}
+}
+
+func mustSnapshot(t *testing.T, e *Engine) *Snapshot {
+	t.Helper()
+	snap, err := e.Snapshot(jsonEncoder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap
 }

@@ -240,41 +240,13 @@ func (e *Engine) Restore(st *State) error {
 		return fmt.Errorf("restore: catalog: %w", err)
 	}
 	cat.index()
-	entries := make(map[string]*CustomerHandle, len(st.Customers)*2)
-	perShard := make([][]*Customer, len(e.shards))
-	handles := make(map[string]*CustomerHandle, len(st.Customers))
-	for _, c := range st.Customers {
-		if _, dup := handles[c.ID]; dup {
-			return fmt.Errorf("restore: customer %s appears twice", c.ID)
-		}
-		h := &CustomerHandle{ID: c.ID, Shard: int32(e.shardOf(c.ID))}
-		h.view.Store(emptyView)
-		handles[c.ID] = h
-		entries[c.ID] = h
-		for _, a := range c.IngestAliases {
-			entries[a] = h
-		}
-		h.aliases = c.IngestAliases
-		h.archived.Store(c.IsArchived())
-		perShard[h.Shard] = append(perShard[h.Shard], c)
+	handles, entries, perShard, err := e.restoreHandles(st.Customers)
+	if err != nil {
+		return err
 	}
-	dedupPerShard := make([][]DedupBucket, len(e.shards))
-	for _, b := range st.Dedup {
-		size := b.KeySize()
-		if len(b.Keys)%size != 0 {
-			return fmt.Errorf("restore: dedup bucket of day %d holds %d bytes, not whole %d-byte keys", b.Day, len(b.Keys), size)
-		}
-		split := make([][]byte, len(e.shards))
-		for off := 0; off+size <= len(b.Keys); off += size {
-			k := b.Keys[off : off+size]
-			i := keyShard(k, len(e.shards))
-			split[i] = append(split[i], k...)
-		}
-		for i, keys := range split {
-			if len(keys) > 0 {
-				dedupPerShard[i] = append(dedupPerShard[i], DedupBucket{Day: b.Day, Keys: keys, Legacy: b.Legacy})
-			}
-		}
+	dedupPerShard, err := e.splitDedup(st.Dedup)
+	if err != nil {
+		return err
 	}
 
 	e.catalog.Store(cat)
@@ -287,7 +259,9 @@ func (e *Engine) Restore(st *State) error {
 	e.refreshNextDue()
 	// The shards have built every new handle's view: only now may lookups
 	// reach the new handles. Until here a check (which reads the directory
-	// without waiting for the shards) answered from the old state.
+	// without waiting for the shards) answered from the old state; a read
+	// of one customer through its old handle already finds the new customer
+	// in its shard, which is intended: each answer is whole, old or new.
 	e.publishCustomers(st, entries, handles)
 	var keys int64
 	for _, s := range e.shards {
@@ -298,6 +272,56 @@ func (e *Engine) Restore(st *State) error {
 	// a follower's read) must find the whole restored state behind it.
 	e.applied.Store(st.Index)
 	return nil
+}
+
+// restoreHandles makes a handle, with the empty view until its shard
+// publishes one, for each restored customer; entries maps ids and ingest
+// aliases to them for the directory, and perShard groups the customers by
+// the shard of this engine that will hold them.
+func (e *Engine) restoreHandles(customers []*Customer) (handles, entries map[string]*CustomerHandle, perShard [][]*Customer, err error) {
+	entries = make(map[string]*CustomerHandle, len(customers)*2)
+	perShard = make([][]*Customer, len(e.shards))
+	handles = make(map[string]*CustomerHandle, len(customers))
+	for _, c := range customers {
+		if _, dup := handles[c.ID]; dup {
+			return nil, nil, nil, fmt.Errorf("restore: customer %s appears twice", c.ID)
+		}
+		h := &CustomerHandle{ID: c.ID, Shard: int32(e.shardOf(c.ID))}
+		h.view.Store(emptyView)
+		handles[c.ID] = h
+		entries[c.ID] = h
+		for _, a := range c.IngestAliases {
+			entries[a] = h
+		}
+		h.aliases = c.IngestAliases
+		h.archived.Store(c.IsArchived())
+		perShard[h.Shard] = append(perShard[h.Shard], c)
+	}
+	return handles, entries, perShard, nil
+}
+
+// splitDedup redistributes a snapshot's dedup buckets over this engine's
+// shards, key by key.
+func (e *Engine) splitDedup(buckets []DedupBucket) ([][]DedupBucket, error) {
+	perShard := make([][]DedupBucket, len(e.shards))
+	for _, b := range buckets {
+		size := b.KeySize()
+		if len(b.Keys)%size != 0 {
+			return nil, fmt.Errorf("restore: dedup bucket of day %d holds %d bytes, not whole %d-byte keys", b.Day, len(b.Keys), size)
+		}
+		split := make([][]byte, len(e.shards))
+		for off := 0; off+size <= len(b.Keys); off += size {
+			k := b.Keys[off : off+size]
+			i := keyShard(k, len(e.shards))
+			split[i] = append(split[i], k...)
+		}
+		for i, keys := range split {
+			if len(keys) > 0 {
+				perShard[i] = append(perShard[i], DedupBucket{Day: b.Day, Keys: keys, Legacy: b.Legacy})
+			}
+		}
+	}
+	return perShard, nil
 }
 
 // publishCustomers makes a restored state's customers reachable: the

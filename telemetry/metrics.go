@@ -178,9 +178,12 @@ func (m *Metrics) WebhookOutcome(outcome string, first time.Time) {
 		}
 	}
 	if outcome == WebhookDelivered {
-		m.webhookDelivery.Update(time.Since(first).Seconds())
+		m.observeDelivery(time.Since(first))
 	}
 }
+
+// observeDelivery records one delivery's latency.
+func (m *Metrics) observeDelivery(d time.Duration) { m.webhookDelivery.Update(d.Seconds()) }
 
 // StripeRequest records one call to Stripe's API: op names the call
 // (charge, send_invoice, ...), outcome how it ended (ok, declined, error).
