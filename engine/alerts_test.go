@@ -373,20 +373,7 @@ func TestNotificationsAreDeterministic(t *testing.T) {
 	defer first.Close()
 	first.Apply(log[:half])
 	before := len(first.TakeNotifications())
-	snap, err := first.Snapshot(jsonEncoder)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := &State{Index: snap.Index, Now: snap.Now, Catalog: snap.Catalog, CustomerOrder: snap.CustomerOrder}
-	raws, dedup := collectSnapshot(t, snap)
-	for _, raw := range raws {
-		var c Customer
-		if err := json.Unmarshal(raw, &c); err != nil {
-			t.Fatal(err)
-		}
-		st.Customers = append(st.Customers, &c)
-	}
-	st.Dedup = dedup
+	st := snapshotState(t, first)()
 	second := New(Config{Shards: 2})
 	defer second.Close()
 	if err := second.Restore(st); err != nil {

@@ -17,46 +17,64 @@ func TestRestorePublishesIndexLast(t *testing.T) {
 	const rounds, perRound = 120, 40
 	e := New(Config{Shards: 2})
 	defer e.Close()
-	var stop atomic.Bool
-	var sawRestored atomic.Int64
+	check := func() string {
+		idx := e.AppliedIndex()
+		if n := e.CustomerCount(); n < int(idx)*perRound {
+			return fmt.Sprintf("applied index %d is visible with %d customers, want at least %d", idx, n, int(idx)*perRound)
+		}
+		if idx > 0 && e.LookupCustomer(fmt.Sprintf("c-%d-%d", idx, perRound-1)) == nil {
+			return fmt.Sprintf("applied index %d is visible before its last customer", idx)
+		}
+		return ""
+	}
+	whileRestoring(t, check, func() {
+		var ids []string
+		for k := 1; k <= rounds; k++ {
+			st := &State{Index: uint64(k)}
+			for i := 0; i < perRound; i++ {
+				ids = append(ids, fmt.Sprintf("c-%d-%d", k, i))
+			}
+			for _, id := range ids {
+				st.Customers = append(st.Customers, &Customer{ID: id})
+			}
+			st.CustomerOrder = append([]string(nil), ids...)
+			if err := e.Restore(st); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// whileRestoring calls check in a loop on another goroutine while restore
+// runs. The test fails with the first message check returns, or when check
+// never ran while restore did (it would then have checked nothing).
+func whileRestoring(t *testing.T, check func() string, restore func()) {
+	t.Helper()
+	var stop, restoring atomic.Bool
+	var during atomic.Int64
 	failure := make(chan string, 1)
 	go func() {
 		defer close(failure)
 		for !stop.Load() {
-			idx := e.AppliedIndex()
-			if idx > 0 {
-				sawRestored.Add(1)
+			if restoring.Load() {
+				during.Add(1)
 			}
-			if n := e.CustomerCount(); n < int(idx)*perRound {
-				failure <- fmt.Sprintf("applied index %d is visible with %d customers, want at least %d", idx, n, int(idx)*perRound)
-				return
-			}
-			if idx > 0 && e.LookupCustomer(fmt.Sprintf("c-%d-%d", idx, perRound-1)) == nil {
-				failure <- fmt.Sprintf("applied index %d is visible before its last customer", idx)
+			if msg := check(); msg != "" {
+				failure <- msg
 				return
 			}
 		}
 	}()
-	var ids []string
-	for k := 1; k <= rounds; k++ {
-		st := &State{Index: uint64(k)}
-		for i := 0; i < perRound; i++ {
-			ids = append(ids, fmt.Sprintf("c-%d-%d", k, i))
-		}
-		for _, id := range ids {
-			st.Customers = append(st.Customers, &Customer{ID: id})
-		}
-		st.CustomerOrder = append([]string(nil), ids...)
-		if err := e.Restore(st); err != nil {
-			t.Fatal(err)
-		}
-	}
+	restoring.Store(true)
+	restore()
+	restoring.Store(false)
 	stop.Store(true)
 	if msg, failed := <-failure; failed {
 		t.Fatal(msg)
 	}
-	if sawRestored.Load() == 0 {
-		t.Fatal("the reader never saw a restored index: the test checked nothing")
+	if during.Load() == 0 {
+		t.Fatal("the reader never ran while the engine restored: the test checked nothing")
 	}
 }
 
@@ -88,42 +106,26 @@ func TestRestoreNeverShowsEmptyViews(t *testing.T) {
 	if err := e.Restore(fresh()); err != nil {
 		t.Fatal(err)
 	}
-	var stop, restoring atomic.Bool
-	var readsDuring atomic.Int64
-	failure := make(chan string, 1)
-	go func() {
-		defer close(failure)
-		for !stop.Load() {
-			if restoring.Load() {
-				readsDuring.Add(1)
+	check := func() string {
+		for _, id := range contracted {
+			h := e.LookupCustomer(id)
+			if h == nil {
+				return "customer " + id + " not found during a restore"
 			}
-			for _, id := range contracted {
-				h := e.LookupCustomer(id)
-				if h == nil {
-					failure <- "customer " + id + " not found during a restore"
-					return
-				}
-				if len(h.View().Products) == 0 {
-					failure <- "customer " + id + " answered with an empty view during a restore"
-					return
-				}
+			if len(h.View().Products) == 0 {
+				return "customer " + id + " answered with an empty view during a restore"
 			}
 		}
-	}()
-	restoring.Store(true)
-	for _, st := range states {
-		if err := e.Restore(st); err != nil {
-			t.Fatal(err)
+		return ""
+	}
+	whileRestoring(t, check, func() {
+		for _, st := range states {
+			if err := e.Restore(st); err != nil {
+				t.Error(err)
+				return
+			}
 		}
-	}
-	restoring.Store(false)
-	stop.Store(true)
-	if msg, failed := <-failure; failed {
-		t.Fatal(msg)
-	}
-	if readsDuring.Load() == 0 {
-		t.Fatal("the reader never ran while the engine restored: the test checked nothing")
-	}
+	})
 }
 
 // A snapshot taken after a Restore onto an engine that already held

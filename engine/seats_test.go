@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -167,21 +166,7 @@ func TestSeatsRestartBetweenEditAndMonthEnd(t *testing.T) {
 // determinism proofs do).
 func restoreInto(t *testing.T, from, to *Engine) {
 	t.Helper()
-	snap, err := from.Snapshot(jsonEncoder)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := &State{Index: snap.Index, Now: snap.Now, Catalog: snap.Catalog, CustomerOrder: snap.CustomerOrder, UnknownRejects: snap.UnknownRejects}
-	raws, dedup := collectSnapshot(t, snap)
-	for _, raw := range raws {
-		var c Customer
-		if err := json.Unmarshal(raw, &c); err != nil {
-			t.Fatal(err)
-		}
-		st.Customers = append(st.Customers, &c)
-	}
-	st.Dedup = dedup
-	if err := to.Restore(st); err != nil {
+	if err := to.Restore(snapshotState(t, from)()); err != nil {
 		t.Fatal(err)
 	}
 }
