@@ -2,6 +2,7 @@ package persist
 
 import (
 	"encoding/binary"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -154,4 +155,61 @@ func TestLogStoreOpensAfterCrash(t *testing.T) {
 		}
 		log.Close()
 	}
+}
+
+// writeLogFixture regenerates testdata/raftlog-nofreelist from this build:
+// go test ./persist -run TestLogStoreFixtureOfThisBuild -write-log-fixture
+var writeLogFixture = flag.Bool("write-log-fixture", false, "rewrite testdata/raftlog-nofreelist/raft.db")
+
+// The committed raft.db was written by the build that first kept bolt's
+// freelist off the disk (entries 1-3000 stored, 1-2000 compacted away, so
+// it has free pages and no freelist on disk). Every later build must open
+// it with every remaining entry, as TestUpgradeDataDirs does for the
+// files earlier builds wrote.
+func TestLogStoreFixtureOfThisBuild(t *testing.T) {
+	fixture := filepath.Join("testdata", "raftlog-nofreelist", "raft.db")
+	if *writeLogFixture {
+		dir := t.TempDir()
+		s, err := OpenStores(dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		storeEntries(t, s.Log, 1, 3000)
+		if err := s.Log.DeleteRange(1, 2000); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		b, err := os.ReadFile(filepath.Join(dir, "raft.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(fixture, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fl := metaFreelists(t, fixture); fl != [2]uint64{noFreelist, noFreelist} {
+		t.Fatalf("the fixture's meta pages name freelist pages %d and %d: it is not the variant it stands for", fl[0], fl[1])
+	}
+	dir := t.TempDir()
+	b, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "raft.db"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenStores(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if first, _ := s.Log.FirstIndex(); first != 2001 {
+		t.Fatalf("first index %d, want 2001", first)
+	}
+	if last, _ := s.Log.LastIndex(); last != 3000 {
+		t.Fatalf("last index %d, want 3000", last)
+	}
+	wantEntries(t, s.Log, 2001, 3000)
+	storeEntries(t, s.Log, 3001, 3100)
+	wantEntries(t, s.Log, 3001, 3100)
 }
