@@ -68,6 +68,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&o.IngestConns, "ingest-conns", 16, "ingest workers, one keep-alive connection each")
 	fs.IntVar(&o.Batch, "batch", 100, "events per ingest request (1..100)")
 	fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "warm-up before each phase (not recorded)")
+	fs.DurationVar(&o.QuietWait, "quiet-wait", 30*time.Second, "before each phase, wait up to this long for the machine's CPUs to be under 15% busy for half a second (what the last phase left running, e.g. PostgreSQL's autovacuum, lands in no other system's phase); 0 to start at once")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "recorded length of each phase")
 	fs.StringVar(&c.levels, "levels", "0.25,0.5,0.75", "open-loop offered rates as fractions of each system's measured peak")
 	fs.Float64Var(&o.Trickle, "trickle", 20, "ingest requests/s alongside gateway checks (0 for none)")

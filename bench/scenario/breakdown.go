@@ -143,8 +143,9 @@ func (e *Env) runBreakdown(ctx context.Context, out *report.Scenario, system, op
 	if op != "ingest" || system != e.Burndown || len(jobs) == 0 {
 		return e.runJobs(ctx, out, system, jobs...)
 	}
+	e.settleBefore(ctx, out, system, jobs)
 	before := e.scrapeAfterWarmup(ctx, jobs[0].cfg.Warmup)
-	res, err := e.runJobs(ctx, out, system, jobs...)
+	res, err := e.runSettled(ctx, out, system, jobs...)
 	events := 0.0
 	if len(res) > 0 && res[0] != nil {
 		events = float64(res[0].Units)

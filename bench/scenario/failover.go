@@ -85,6 +85,7 @@ func runFailover(ctx context.Context, env *Env, out *report.Scenario) error {
 
 	var killAt time.Time
 	killed := -1
+	env.settleBefore(ctx, out, mt.Name(), jobs)
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -102,7 +103,7 @@ func runFailover(ctx context.Context, env *Env, out *report.Scenario) error {
 		log.mu.Unlock()
 		l.cluster.Nodes[li].Proc.Kill()
 	}()
-	if _, err := env.runJobs(ctx, out, mt.Name(), jobs...); err != nil && ctx.Err() != nil {
+	if _, err := env.runSettled(ctx, out, mt.Name(), jobs...); err != nil && ctx.Err() != nil {
 		return err
 	}
 	log.mu.Lock()

@@ -21,6 +21,21 @@ type job struct {
 // runJobs runs jobs at the same time against one system and records every result
 // in out under that system's name. It returns the results in the jobs' order.
 func (e *Env) runJobs(ctx context.Context, out *report.Scenario, system string, jobs ...job) ([]*loadgen.Result, error) {
+	e.settleBefore(ctx, out, system, jobs)
+	return e.runSettled(ctx, out, system, jobs...)
+}
+
+// settleBefore waits for a quiet machine (quiet.go) before the phase of jobs.
+func (e *Env) settleBefore(ctx context.Context, out *report.Scenario, system string, jobs []job) {
+	if len(jobs) > 0 {
+		e.settle(ctx, out, out.Name+" "+system+" "+jobs[0].name)
+	}
+}
+
+// runSettled is runJobs once the machine is quiet: a caller that times
+// something from the phase's start (a scrape after the warm-up, a kill)
+// settles first, then starts its clock, then calls this.
+func (e *Env) runSettled(ctx context.Context, out *report.Scenario, system string, jobs ...job) ([]*loadgen.Result, error) {
 	res := make([]*loadgen.Result, len(jobs))
 	errs := make([]error, len(jobs))
 	var wg sync.WaitGroup

@@ -70,6 +70,9 @@ type Options struct {
 	IngestConns      int // ingest workers
 	Batch            int // events per ingest request
 	Warmup           time.Duration
+	// QuietWait bounds the wait, before each phase, for the machine's
+	// CPUs to go quiet (quiet.go); 0 starts every phase at once.
+	QuietWait time.Duration
 	Duration         time.Duration // per measured phase
 	Levels           []float64     // open-loop rates as fractions of the measured peak
 	Trickle          float64       // ingest requests/s alongside gateway checks
