@@ -72,15 +72,15 @@ type Options struct {
 	Warmup           time.Duration
 	// QuietWait bounds the wait, before each phase, for the machine's
 	// CPUs to go quiet (quiet.go); 0 starts every phase at once.
-	QuietWait time.Duration
-	Duration         time.Duration // per measured phase
-	Levels           []float64     // open-loop rates as fractions of the measured peak
-	Trickle          float64       // ingest requests/s alongside gateway checks
-	MixedChecks      float64       // checks/s offered in mixed
-	MixedEvents      float64       // events/s offered in mixed
-	GatewayRate      float64       // nginx: requests/s offered through the gateway
-	Timeout          time.Duration // per request
-	Seed             uint64
+	QuietWait   time.Duration
+	Duration    time.Duration // per measured phase
+	Levels      []float64     // open-loop rates as fractions of the measured peak
+	Trickle     float64       // ingest requests/s alongside gateway checks
+	MixedChecks float64       // checks/s offered in mixed
+	MixedEvents float64       // events/s offered in mixed
+	GatewayRate float64       // nginx: requests/s offered through the gateway
+	Timeout     time.Duration // per request
+	Seed        uint64
 
 	Nodes         int           // nodes of the shared local Burndown (1 or 3)
 	KillAfter     time.Duration // failover: when to kill the leader
