@@ -11,15 +11,18 @@ import (
 	"burndown/bench/report"
 )
 
-// BreakdownTable is the title of the table of where an ingest phase's time
-// went, read from the server's own histograms.
-const BreakdownTable = "ingest p99 breakdown (server /metrics, from the end of the warm-up to the end of the phase)"
+// BreakdownTable is the title of the table of where the time of a phase
+// that writes went (the ingest scenario's phases, mixed), read from the
+// server's own histograms.
+const BreakdownTable = "p99 breakdown (server /metrics, from the end of the warm-up to the end of the phase)"
 
 // breakdownColumns are the table's columns: p99 and mean of each stage a
-// write passes, then the garbage collector's share.
+// write passes and of the check handler, how long the server's goroutines
+// waited for a CPU, then the garbage collector's share.
 var breakdownColumns = []string{"phase", "events", "HTTP /v1/ingest p99 / mean ms", "propose wait p99 / mean ms",
-	"raft commit p99 / mean ms", "apply (per batch) p99 / mean ms", "GC pauses", "GC pause p99 / total ms",
-	"allocs / event", "bytes / event"}
+	"raft commit p99 / mean ms", "apply (per batch) p99 / mean ms", "HTTP check p99 / mean ms",
+	"goroutine waits for a CPU p99 ms", "GC pauses", "GC pause p99 / total ms",
+	"server CPU s (GC's)", "allocs / event", "bytes / event"}
 
 // scrapeBurndown reads /metrics of every Burndown node the run drives and adds
 // them up; nil when there is none to read.
@@ -106,6 +109,12 @@ func breakdownRow(phase string, d burndown.Scrape, events float64) []string {
 		}
 		return fmt.Sprintf("%s / %s", ms(h.Quantile(0.99)), ms(h.Mean()))
 	}
+	p99Only := func(name string) string {
+		if h := d.Histogram(name); h.Count > 0 {
+			return ms(h.Quantile(0.99))
+		}
+		return "—"
+	}
 	gc := d.Histogram("go_gc_pauses_seconds")
 	perEvent := func(series string) string {
 		if events <= 0 {
@@ -122,8 +131,11 @@ func breakdownRow(phase string, d burndown.Scrape, events float64) []string {
 		stage("burndown_propose_wait_seconds"),
 		stage("burndown_raft_commit_duration_seconds"),
 		stage("burndown_apply_duration_seconds"),
+		stage("burndown_http_request_duration_seconds", `route="/v1/entitlements/check"`),
+		p99Only("go_sched_latencies_seconds"), // the runtime's histograms have no sum
 		fmt.Sprintf("%.0f", gc.Count),
 		pauses,
+		fmt.Sprintf("%.2f (%.2f)", d["process_cpu_seconds_total"], d["go_gc_cpu_seconds_total"]),
 		perEvent("go_memstats_mallocs_total"),
 		perEvent("go_memstats_alloc_bytes_total"),
 	}
@@ -137,18 +149,20 @@ func ms(s float64) string {
 	return fmt.Sprintf("%.3f", s*1000)
 }
 
-// runBreakdown runs jobs like runJobs; for Burndown's ingest phases it also
-// adds the phase's row of the breakdown table.
-func (e *Env) runBreakdown(ctx context.Context, out *report.Scenario, system, op, phase string, jobs []job) ([]*loadgen.Result, error) {
-	if op != "ingest" || system != e.Burndown || len(jobs) == 0 {
+// runBreakdown runs jobs like runJobs; against Burndown it also adds the
+// phase's row of the breakdown table, per event of the jobs that ingest.
+func (e *Env) runBreakdown(ctx context.Context, out *report.Scenario, system, phase string, jobs []job) ([]*loadgen.Result, error) {
+	if system != e.Burndown || len(jobs) == 0 {
 		return e.runJobs(ctx, out, system, jobs...)
 	}
 	e.settleBefore(ctx, out, system, jobs)
 	before := e.scrapeAfterWarmup(ctx, jobs[0].cfg.Warmup)
 	res, err := e.runSettled(ctx, out, system, jobs...)
 	events := 0.0
-	if len(res) > 0 && res[0] != nil {
-		events = float64(res[0].Units)
+	for i, j := range jobs {
+		if j.op == "ingest" && i < len(res) && res[i] != nil {
+			events += float64(res[i].Units)
+		}
 	}
 	e.addBreakdown(ctx, out, phase, before, events)
 	return res, err

@@ -3,6 +3,7 @@ package scenario
 import (
 	"context"
 
+	"burndown/bench/loadgen"
 	"burndown/bench/report"
 	"burndown/bench/target"
 )
@@ -63,7 +64,13 @@ func (e *Env) peakAndLevels(ctx context.Context, out *report.Scenario, op string
 			}
 			return js
 		}
-		res, err := e.runBreakdown(ctx, out, t.Name(), op, "peak", jobs(main(t), "peak"))
+		run := e.runBreakdown
+		if op != "ingest" {
+			run = func(ctx context.Context, out *report.Scenario, system, _ string, jobs []job) ([]*loadgen.Result, error) {
+				return e.runJobs(ctx, out, system, jobs...)
+			}
+		}
+		res, err := run(ctx, out, t.Name(), "peak", jobs(main(t), "peak"))
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -75,7 +82,7 @@ func (e *Env) peakAndLevels(ctx context.Context, out *report.Scenario, op string
 		for _, l := range e.Opts.Levels {
 			j := main(t)
 			j.cfg.Rate = l * peak
-			if _, err := e.runBreakdown(ctx, out, t.Name(), op, levelName(l), jobs(j, levelName(l))); err != nil {
+			if _, err := run(ctx, out, t.Name(), levelName(l), jobs(j, levelName(l))); err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}

@@ -19,7 +19,7 @@ func mixed() Scenario {
 			before := env.forwardedSoFar(ctx)
 			for _, t := range env.Systems {
 				env.logf("mixed: %s (%s)", t.Name(), t.Via())
-				if _, err := env.runJobs(ctx, out, t.Name(), env.mixedJobs(t, env.Customers.N, nil)...); err != nil {
+				if _, err := env.runBreakdown(ctx, out, t.Name(), "mixed", env.mixedJobs(t, env.Customers.N, nil)); err != nil {
 					if ctx.Err() != nil {
 						return ctx.Err()
 					}
