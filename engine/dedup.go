@@ -74,7 +74,7 @@ func keyShard(k []byte, shards int) int {
 	return int(binary.BigEndian.Uint32(k[0:4]) % uint32(shards))
 }
 
-type dayBuckets = map[int64]map[dedupKey]struct{}
+type dayBuckets = map[int64]*keySet
 type legacyBuckets = map[int64]map[legacyKey]struct{}
 
 // dedupIndex remembers the transaction ids seen, bucketed by the UTC day of
@@ -127,9 +127,7 @@ func (d *dedupIndex) thaw() {
 	}
 	for day, m := range d.buckets {
 		if f := d.frozen[day]; f != nil {
-			for k := range m {
-				f[k] = struct{}{}
-			}
+			m.each(func(k *dedupKey) { f.add(k) })
 		} else {
 			d.frozen[day] = m
 		}
@@ -145,10 +143,7 @@ func (d *dedupIndex) thaw() {
 func (d *dedupIndex) seen(t Nanos, customerID, transactionID string) bool {
 	day := dayOf(t)
 	k := makeDedupKey(customerID, transactionID)
-	if _, ok := d.buckets[day][k]; ok {
-		return true
-	}
-	if _, ok := d.frozen[day][k]; ok {
+	if d.buckets[day].has(&k) || d.frozen[day].has(&k) {
 		return true
 	}
 	if l := d.legacy[day]; l != nil {
@@ -164,10 +159,8 @@ func (d *dedupIndex) seen(t Nanos, customerID, transactionID string) bool {
 func (d *dedupIndex) insert(t Nanos, customerID, transactionID string) bool {
 	day := dayOf(t)
 	k := makeDedupKey(customerID, transactionID)
-	if f := d.frozen[day]; f != nil {
-		if _, ok := f[k]; ok {
-			return false
-		}
+	if d.frozen[day].has(&k) {
+		return false
 	}
 	if l := d.legacy[day]; l != nil {
 		if _, ok := l[makeLegacyKey(customerID, transactionID)]; ok {
@@ -176,12 +169,10 @@ func (d *dedupIndex) insert(t Nanos, customerID, transactionID string) bool {
 	}
 	b := d.buckets[day]
 	if b == nil {
-		b = map[dedupKey]struct{}{}
+		b = newKeySet(0)
 		d.buckets[day] = b
 	}
-	n := len(b)
-	b[k] = struct{}{}
-	if len(b) > n {
+	if b.add(&k) {
 		d.keys++
 		return true
 	}
@@ -202,7 +193,7 @@ func (d *dedupIndex) dropBefore(cut int64) {
 	}
 	for day, m := range d.buckets {
 		if day < cut {
-			d.keys -= int64(len(m))
+			d.keys -= int64(m.len())
 			delete(d.buckets, day)
 		}
 	}
@@ -254,7 +245,7 @@ type dedupImageSource struct {
 func dedupImage(src dedupImageSource) []DedupBucket {
 	out := make([]DedupBucket, 0, len(src.current)+len(src.legacy))
 	for _, day := range sortedDays(src.current) {
-		out = append(out, DedupBucket{Day: day, Keys: flatten(src.current[day], dedupKeyLen, func(k *dedupKey) []byte { return k[:] })})
+		out = append(out, DedupBucket{Day: day, Keys: src.current[day].sortedBytes()})
 	}
 	for _, day := range sortedDays(src.legacy) {
 		out = append(out, DedupBucket{Day: day, Keys: flatten(src.legacy[day], legacyKeyLen, func(k *legacyKey) []byte { return k[:] }), Legacy: true})
@@ -295,7 +286,14 @@ func (d *dedupIndex) load(buckets []DedupBucket) {
 			loadInto(d.legacy, b, legacyKeyLen, func(k *legacyKey) []byte { return k[:] })
 			continue
 		}
-		loadInto(d.buckets, b, dedupKeyLen, func(k *dedupKey) []byte { return k[:] })
+		set := d.buckets[b.Day]
+		if set == nil {
+			set = newKeySet(len(b.Keys) / dedupKeyLen)
+			d.buckets[b.Day] = set
+		}
+		for off := 0; off+dedupKeyLen <= len(b.Keys); off += dedupKeyLen {
+			set.add((*dedupKey)(b.Keys[off : off+dedupKeyLen]))
+		}
 	}
 }
 
@@ -316,10 +314,10 @@ func loadInto[K comparable](into map[int64]map[K]struct{}, b DedupBucket, size i
 // dayCounts adds the index's key count per day to counts.
 func (d *dedupIndex) dayCounts(counts map[int64]int64) {
 	for day, m := range d.buckets {
-		counts[day] += int64(len(m))
+		counts[day] += int64(m.len())
 	}
 	for day, m := range d.frozen {
-		counts[day] += int64(len(m))
+		counts[day] += int64(m.len())
 	}
 	for day, m := range d.legacy {
 		counts[day] += int64(len(m))

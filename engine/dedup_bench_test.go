@@ -8,7 +8,8 @@ import (
 
 // BenchmarkDedupMemory measures what one remembered transaction id costs in
 // the dedup index (live heap per key at 2M keys over one day) and what a day
-// of 100M events costs at that rate; DedupBytesPerKey is set from it.
+// of 100M events costs at that rate (DedupBytesPerKey was set from it, and
+// stays: see its comment).
 //
 //	go test ./engine -run '^$' -bench DedupMemory -benchtime 1x
 func BenchmarkDedupMemory(b *testing.B) {

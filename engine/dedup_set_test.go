@@ -1,0 +1,157 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/rand/v2"
+	"testing"
+)
+
+// randomKey is a dedup key of random bytes; with few, every byte of the
+// hash comes from a handful of values, so keys collide in their placement.
+func randomKey(r *rand.Rand, few bool) dedupKey {
+	var k dedupKey
+	for i := range k {
+		if few {
+			k[i] = byte(r.IntN(3))
+		} else {
+			k[i] = byte(r.Uint32())
+		}
+	}
+	return k
+}
+
+// The set agrees with a Go map through growth, the split into parts and
+// the zero key, and lists each key once in byte order.
+func TestKeySetMatchesAMap(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		n    int
+		few  bool
+	}{
+		{"small", 100, false},
+		{"past the split", 3 * keySetSplitAt, false},
+		{"clustered placement", 5000, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(uint64(tc.n), 7))
+			s, want := newKeySet(0), map[dedupKey]bool{}
+			for i := 0; i < tc.n; i++ {
+				k := randomKey(r, tc.few)
+				if i%97 == 0 { // a zero hash word, which marks empty slots
+					copy(k[4:12], make([]byte, 8))
+				}
+				if i%5 == 0 && len(want) > 0 { // re-add a key already in
+					for old := range want {
+						k = old
+						break
+					}
+				}
+				if got := s.add(&k); got != !want[k] {
+					t.Fatalf("add %d: new=%v, the map says %v", i, got, !want[k])
+				}
+				want[k] = true
+				probe := randomKey(r, tc.few)
+				if s.has(&probe) != want[probe] {
+					t.Fatalf("has(%x) = %v, the map says %v", probe, !want[probe], want[probe])
+				}
+			}
+			if s.len() != len(want) {
+				t.Fatalf("len %d, want %d", s.len(), len(want))
+			}
+			if tc.n > keySetSplitAt && s.parts == nil {
+				t.Fatal("a set past the split point is still one table")
+			}
+			flat := s.sortedBytes()
+			if len(flat) != dedupKeyLen*len(want) {
+				t.Fatalf("%d bytes for %d keys", len(flat), len(want))
+			}
+			for off := 0; off < len(flat); off += dedupKeyLen {
+				k := dedupKey(flat[off : off+dedupKeyLen])
+				if !want[k] {
+					t.Fatalf("listed %x, never added", k)
+				}
+				if off > 0 && bytes.Compare(flat[off-dedupKeyLen:off], flat[off:off+dedupKeyLen]) >= 0 {
+					t.Fatalf("keys out of order at %d", off/dedupKeyLen)
+				}
+			}
+		})
+	}
+}
+
+func TestNilKeySetIsEmpty(t *testing.T) {
+	var s *keySet
+	k, zero := dedupKey{1}, dedupKey{}
+	if s.has(&k) || s.has(&zero) {
+		t.Fatal("a nil set has keys")
+	}
+}
+
+// Keys whose hash word is zero (the mark of an empty slot) are kept apart,
+// each once, and listed with the others.
+func TestKeySetKeepsKeysWithAZeroHashWord(t *testing.T) {
+	s := newKeySet(0)
+	a, b := dedupKey{}, dedupKey{19: 1}
+	for _, k := range []*dedupKey{&a, &b} {
+		if s.has(k) || !s.add(k) || !s.has(k) || s.add(k) {
+			t.Fatalf("%x: not added exactly once", *k)
+		}
+	}
+	if s.len() != 2 || s.small.used != 0 || len(s.sortedBytes()) != 2*dedupKeyLen {
+		t.Fatalf("len %d, %d in the table, %d bytes listed", s.len(), s.small.used, len(s.sortedBytes()))
+	}
+}
+
+// A set sized for n keys holds them without growing.
+func TestNewKeySetIsSizedOnce(t *testing.T) {
+	s := newKeySet(20000)
+	if s.parts == nil {
+		t.Fatal("20000 keys fit one table only past the split point")
+	}
+	sizes := map[int]bool{}
+	for i := range s.parts {
+		sizes[len(s.parts[i].slots)] = true
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 20000; i++ {
+		k := randomKey(r, false)
+		s.add(&k)
+	}
+	grown := 0
+	for i := range s.parts {
+		if !sizes[len(s.parts[i].slots)] {
+			grown++
+		}
+	}
+	// Keys spread unevenly over the parts: a few may grow, most must not.
+	if grown > keySetParts/10 {
+		t.Fatalf("%d of %d parts grew", grown, keySetParts)
+	}
+}
+
+// BenchmarkDedupInsertLarge is the cost of inserting a new key into one
+// day's set that already holds 4M keys, where every insert misses the
+// caches (BenchmarkDedupInsert's sets stay small).
+//
+//	go test ./engine -run '^$' -bench DedupInsertLarge -benchtime 2000000x
+func BenchmarkDedupInsertLarge(b *testing.B) {
+	const held = 4_000_000
+	s := newKeySet(0)
+	r := rand.New(rand.NewPCG(1, 2))
+	next := func() dedupKey {
+		var k dedupKey
+		binary.BigEndian.PutUint32(k[0:4], r.Uint32())
+		binary.BigEndian.PutUint64(k[4:12], r.Uint64())
+		binary.BigEndian.PutUint64(k[12:20], r.Uint64())
+		return k
+	}
+	for i := 0; i < held; i++ {
+		k := next()
+		s.add(&k)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		k := next()
+		s.add(&k)
+	}
+}
