@@ -87,6 +87,46 @@ func TestNilKeySetIsEmpty(t *testing.T) {
 	}
 }
 
+// Keys a client could craft to share their murmur word (the bytes a probe
+// compares first) still spread over the table: placement is seeded, so no
+// probe run grows with them.
+func TestKeySetSpreadsKeysThatShareTheirWord(t *testing.T) {
+	s := newKeySet(0)
+	for i := 0; i < 20000; i++ {
+		k := dedupKey{4: 0xAB, 11: 0xCD}
+		binary.BigEndian.PutUint64(k[12:20], uint64(i))
+		if !s.add(&k) {
+			t.Fatalf("key %d not new", i)
+		}
+	}
+	if s.len() != 20000 {
+		t.Fatalf("len %d", s.len())
+	}
+	if d := longestDisplacement(s); d > 64 {
+		t.Fatalf("a key sits %d slots past its home", d)
+	}
+}
+
+// longestDisplacement is how far past its home slot the furthest key sits.
+func longestDisplacement(s *keySet) int {
+	worst := 0
+	measure := func(t *keyTable) {
+		mask := len(t.slots) - 1
+		for i := range t.slots {
+			if keyWord(&t.slots[i]) == 0 {
+				continue
+			}
+			home := int(place(s.seed, &t.slots[i])) & mask
+			worst = max(worst, (i-home+len(t.slots))&mask)
+		}
+	}
+	measure(&s.small)
+	for i := range s.parts {
+		measure(&s.parts[i])
+	}
+	return worst
+}
+
 // Keys whose hash word is zero (the mark of an empty slot) are kept apart,
 // each once, and listed with the others.
 func TestKeySetKeepsKeysWithAZeroHashWord(t *testing.T) {
@@ -97,7 +137,7 @@ func TestKeySetKeepsKeysWithAZeroHashWord(t *testing.T) {
 			t.Fatalf("%x: not added exactly once", *k)
 		}
 	}
-	if s.len() != 2 || s.small.used != 0 || len(s.sortedBytes()) != 2*dedupKeyLen {
+	if s.len() != 2 || s.small.used != 0 || len(s.zeroWord) != 2 || len(s.sortedBytes()) != 2*dedupKeyLen {
 		t.Fatalf("len %d, %d in the table, %d bytes listed", s.len(), s.small.used, len(s.sortedBytes()))
 	}
 }
