@@ -75,6 +75,9 @@ func parseJSON(body []byte) (any, error) {
 		}
 		return nil, badRequest("body: invalid UTF-8 at byte offset %d", off)
 	}
+	if v, ok := parseJSONFast(body); ok {
+		return v, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
