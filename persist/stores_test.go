@@ -104,12 +104,10 @@ func TestLogStoreKeepsFreelistOffDisk(t *testing.T) {
 	old.Close()
 }
 
-// A log file left as a crash leaves it (copied while the store is open, no
-// freelist on disk) opens with its freelist rebuilt, passes bolt's own
-// consistency check, and keeps working through appends, compaction and
-// reopening.
-func TestLogStoreOpensAfterCrash(t *testing.T) {
-	dir := t.TempDir()
+// openCompactedLog opens the stores in dir with entries 1-3000 stored and
+// 1-2000 compacted away, so the log file has free pages.
+func openCompactedLog(t *testing.T, dir string) *Stores {
+	t.Helper()
 	s, err := OpenStores(dir, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -118,6 +116,16 @@ func TestLogStoreOpensAfterCrash(t *testing.T) {
 	if err := s.Log.DeleteRange(1, 2000); err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// A log file left as a crash leaves it (copied while the store is open, no
+// freelist on disk) opens with its freelist rebuilt, passes bolt's own
+// consistency check, and keeps working through appends, compaction and
+// reopening.
+func TestLogStoreOpensAfterCrash(t *testing.T) {
+	dir := t.TempDir()
+	s := openCompactedLog(t, dir)
 	image, err := os.ReadFile(filepath.Join(dir, "raft.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -170,15 +178,7 @@ func TestLogStoreFixtureOfThisBuild(t *testing.T) {
 	fixture := filepath.Join("testdata", "raftlog-nofreelist", "raft.db")
 	if *writeLogFixture {
 		dir := t.TempDir()
-		s, err := OpenStores(dir, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		storeEntries(t, s.Log, 1, 3000)
-		if err := s.Log.DeleteRange(1, 2000); err != nil {
-			t.Fatal(err)
-		}
-		s.Close()
+		openCompactedLog(t, dir).Close()
 		b, err := os.ReadFile(filepath.Join(dir, "raft.db"))
 		if err != nil {
 			t.Fatal(err)
