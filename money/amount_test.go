@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 )
@@ -40,16 +41,20 @@ func refMul(x, y decimal.Decimal) decimal.Decimal {
 func checkCanonical(t *testing.T, what string, a Amount) {
 	t.Helper()
 	switch {
-	case a.scale > MaxFractionDigits:
-		t.Fatalf("%s: scale %d", what, a.scale)
-	case a.big == nil && a.coef == math.MinInt64:
+	case a.scale() > MaxFractionDigits:
+		t.Fatalf("%s: scale %d", what, a.scale())
+	case a.bigCoef() == nil && a.coef == math.MinInt64:
 		t.Fatalf("%s: MinInt64 coefficient", what)
-	case a.big == nil && a.scale > 0 && a.coef%10 == 0:
-		t.Fatalf("%s: trailing zero %d e-%d", what, a.coef, a.scale)
-	case a.big != nil && a.big.IsInt64() && a.big.Int64() != math.MinInt64:
-		t.Fatalf("%s: fallback value %s fits int64", what, a.big)
-	case a.big != nil && a.scale > 0 && new(big.Int).Rem(a.big, big.NewInt(10)).Sign() == 0:
-		t.Fatalf("%s: fallback trailing zero %s e-%d", what, a.big, a.scale)
+	case a.bigCoef() == nil && a.scale() > 0 && a.coef%10 == 0:
+		t.Fatalf("%s: trailing zero %d e-%d", what, a.coef, a.scale())
+	case a.bigCoef() != nil && a.bigCoef().IsInt64() && a.bigCoef().Int64() != math.MinInt64:
+		t.Fatalf("%s: fallback value %s fits int64", what, a.bigCoef())
+	case a.bigCoef() != nil && a.scale() > 0 && new(big.Int).Rem(a.bigCoef(), big.NewInt(10)).Sign() == 0:
+		t.Fatalf("%s: fallback trailing zero %s e-%d", what, a.bigCoef(), a.scale())
+	case a.bigCoef() == nil && a.scale() == 0 && a.form != nil:
+		t.Fatalf("%s: integer %d with a form (== would differ from a literal's)", what, a.coef)
+	case a.bigCoef() == nil && a.scale() > 0 && a.form != &fixedForms[a.scale()]:
+		t.Fatalf("%s: fixed form outside the shared table", what)
 	}
 }
 
@@ -339,7 +344,7 @@ func TestDecodeAmountBinaryRefuses(t *testing.T) {
 	}
 	// A non-canonical but valid encoding decodes to the canonical value.
 	a, _, err := DecodeBinary(append([]byte{amountBinBig | 2}, 1, 100))
-	if err != nil || a.String() != "1" || a.big != nil {
+	if err != nil || a.String() != "1" || a.bigCoef() != nil {
 		t.Fatalf("non-canonical decode = %#v, %v", a, err)
 	}
 }
@@ -392,8 +397,27 @@ func fromDecimal(d decimal.Decimal) (Amount, error) {
 
 // toDecimal converts a to the reference decimal, to compare the two.
 func toDecimal(a Amount) decimal.Decimal {
-	if a.big != nil {
-		return decimal.NewFromBigInt(a.big, -int32(a.scale))
+	if a.bigCoef() != nil {
+		return decimal.NewFromBigInt(a.bigCoef(), -int32(a.scale()))
 	}
-	return decimal.New(a.coef, -int32(a.scale))
+	return decimal.New(a.coef, -int32(a.scale()))
+}
+
+// An Amount is two words: a customer's state holds dozens of them, so a
+// third word costs tens of megabytes a million customers over.
+func TestAmountIsTwoWords(t *testing.T) {
+	if n := unsafe.Sizeof(Amount{}); n != 16 {
+		t.Fatalf("Amount is %d bytes, want 16", n)
+	}
+}
+
+// Equal values on the fixed path are == as well (their forms are the shared
+// table's), which is what a struct holding amounts compared with == needs.
+func TestFixedAmountsCompareWithDoubleEquals(t *testing.T) {
+	for _, s := range []string{"0", "1", "-7.5", "0.000000000001", "123456789012345678"} {
+		a, b := MustParse(s), MustParse(s).Add(FromInt(0))
+		if a != b {
+			t.Errorf("%s: parsed %#v and computed %#v differ under ==", s, a, b)
+		}
+	}
 }

@@ -87,11 +87,11 @@ func (a Amount) String() string {
 // path (JSON hot path).
 func (a Amount) AppendString(dst []byte) []byte {
 	var buf [24]byte
-	if a.big == nil {
-		return appendPointed(dst, a.coef < 0, strconv.AppendUint(buf[:0], absU(a.coef), 10), int(a.scale))
+	if a.bigCoef() == nil {
+		return appendPointed(dst, a.coef < 0, strconv.AppendUint(buf[:0], absU(a.coef), 10), int(a.scale()))
 	}
-	mag := new(big.Int).Abs(a.big)
-	return appendPointed(dst, a.big.Sign() < 0, mag.Append(buf[:0], 10), int(a.scale))
+	mag := new(big.Int).Abs(a.bigCoef())
+	return appendPointed(dst, a.bigCoef().Sign() < 0, mag.Append(buf[:0], 10), int(a.scale()))
 }
 
 // appendPointed appends the digits with a decimal point scale digits from
@@ -131,14 +131,14 @@ const (
 // MaxBinaryMagnitude bytes are encoded but DecodeBinary refuses
 // them; values within the input bounds and their products never come near.
 func (a Amount) AppendBinary(dst []byte) []byte {
-	if a.big == nil {
-		return binary.AppendVarint(append(dst, a.scale), a.coef)
+	if a.bigCoef() == nil {
+		return binary.AppendVarint(append(dst, a.scale()), a.coef)
 	}
-	h := a.scale | amountBinBig
-	if a.big.Sign() < 0 {
+	h := a.scale() | amountBinBig
+	if a.bigCoef().Sign() < 0 {
 		h |= amountBinNeg
 	}
-	mag := new(big.Int).Abs(a.big).Bytes()
+	mag := new(big.Int).Abs(a.bigCoef()).Bytes()
 	dst = binary.AppendUvarint(append(dst, h), uint64(len(mag)))
 	return append(dst, mag...)
 }
@@ -212,7 +212,7 @@ func (a *Amount) UnmarshalBinary(data []byte) error {
 func (a Amount) AppendDecimalLayout(dst []byte) []byte {
 	var mag []byte
 	neg := false
-	if a.big == nil {
+	if a.bigCoef() == nil {
 		var buf [8]byte
 		binary.BigEndian.PutUint64(buf[:], absU(a.coef))
 		i := 0
@@ -221,9 +221,9 @@ func (a Amount) AppendDecimalLayout(dst []byte) []byte {
 		}
 		mag, neg = buf[i:], a.coef < 0
 	} else {
-		mag, neg = new(big.Int).Abs(a.big).Bytes(), a.big.Sign() < 0
+		mag, neg = new(big.Int).Abs(a.bigCoef()).Bytes(), a.bigCoef().Sign() < 0
 	}
-	dst = binary.BigEndian.AppendUint32(dst, uint32(-int32(a.scale)))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(-int32(a.scale())))
 	sign := byte(amountGobVersion << 1)
 	if neg {
 		sign |= 1

@@ -13,9 +13,9 @@ func (a Amount) DivRoundHalfUp(n int64, places int) Amount {
 // DivTrunc returns a / n cut toward zero to places fractional digits
 // (proration's exact quotient before its one rounding). n must not be zero.
 func (a Amount) DivTrunc(n int64, places int) Amount {
-	num := scaledBig(a, a.scale)
+	num := scaledBig(a, a.scale())
 	den := big.NewInt(n)
-	if k := places - int(a.scale); k > 0 {
+	if k := places - int(a.scale()); k > 0 {
 		num.Mul(num, pow10Big(int64(k)))
 	} else if k < 0 {
 		den.Mul(den, pow10Big(int64(-k)))
@@ -27,7 +27,7 @@ func (a Amount) DivTrunc(n int64, places int) Amount {
 // Int64 returns a as an int64 when it is a whole number that fits one
 // (whole cents sent to a payment provider).
 func (a Amount) Int64() (int64, bool) {
-	if a.big != nil || a.scale != 0 {
+	if a.bigCoef() != nil || a.scale() != 0 {
 		return 0, false
 	}
 	return a.coef, true

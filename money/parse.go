@@ -152,7 +152,7 @@ func (l amountLiteral) amount() (Amount, error) {
 		if l.neg {
 			c = -c
 		}
-		return Amount{coef: c, scale: uint8(scale)}, nil
+		return fixedOf(c, uint8(scale)), nil
 	}
 	c, _ := new(big.Int).SetString(string(d), 10)
 	c.Mul(c, pow10Big(int64(zeros)))
