@@ -93,7 +93,7 @@ func validateAlertThreshold(cmd *CreateAlert) *Error {
 // (any, for a days alert without one).
 func (a *Alert) segmentsInForce(c *Customer, ks []*Contract, now Nanos, f func(cm *Commit, s *Segment)) {
 	each := func(cm *Commit) {
-		if cm.ArchivedAt != 0 || !a.watches(cm) || (a.CreditTypeID != "" && cm.CreditTypeID != a.CreditTypeID) {
+		if cm.ArchivedAt() != 0 || !a.watches(cm) || (a.CreditTypeID != "" && cm.CreditTypeID != a.CreditTypeID) {
 			return
 		}
 		for _, s := range cm.Segments {

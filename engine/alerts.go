@@ -598,7 +598,7 @@ func (a *Alert) contractValue(k *Contract, cat *Catalog, now Nanos) (money.Amoun
 		var total money.Amount
 		found := false
 		for _, cm := range k.Balances {
-			if cm.CreditTypeID != a.CreditTypeID || cm.ArchivedAt != 0 || !a.watches(cm) || cm.segmentAt(now) == nil {
+			if cm.CreditTypeID != a.CreditTypeID || cm.ArchivedAt() != 0 || !a.watches(cm) || cm.segmentAt(now) == nil {
 				continue
 			}
 			found = true

@@ -11,7 +11,7 @@ import (
 // archived balances, count zero.
 func (cm *Commit) BalanceAt(t Nanos) money.Amount {
 	var total money.Amount
-	if cm.ArchivedAt != 0 {
+	if cm.ArchivedAt() != 0 {
 		return total
 	}
 	for _, s := range cm.Segments {

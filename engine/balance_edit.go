@@ -162,7 +162,7 @@ func (x *editCtx) updateBalance(prefix string, u *BalanceUpdate, credits bool) *
 	switch {
 	case cm == nil || (cm.Type == CommitCredit) != credits:
 		return errorf(NotFound, "%s: %s %s not found", idField, noun, u.ID)
-	case cm.ArchivedAt != 0:
+	case cm.ArchivedAt() != 0:
 		return errorf(Invalid, "%s: %s %s is archived", idField, noun, u.ID)
 	case len(u.RemoveSegments) > MaxSegmentEdits || len(u.UpdateSegments) > MaxSegmentEdits || len(u.AddSegments) > MaxSegmentEdits:
 		return errorf(Invalid, "%saccess_schedule: at most %d items in each of add, update and remove_schedule_items", prefix, MaxSegmentEdits)

@@ -9,20 +9,18 @@ import (
 // appliesTo reports whether the commit or credit may pay for the product.
 // With neither ids nor tags it applies to every product.
 func (cm *Commit) appliesTo(cat *Catalog, productID string) bool {
-	if len(cm.ApplicableProductIDs) == 0 && len(cm.ApplicableProductTags()) == 0 {
+	ids, tags := cm.ApplicableProductIDs(), cm.ApplicableProductTags()
+	if len(ids) == 0 && len(tags) == 0 {
 		return true
 	}
-	if contains(cm.ApplicableProductIDs, productID) {
-		return true
-	}
-	return len(cm.ApplicableProductTags()) > 0 && cat.productHasAnyTag(productID, cm.ApplicableProductTags())
+	return contains(ids, productID) || (len(tags) > 0 && cat.productHasAnyTag(productID, tags))
 }
 
 // drawable reports whether the commit is a balance usage draws from:
 // prepaid and postpaid commits and credits not archived. A postpaid commit
 // with LegacyRules is not: the builds that made it never drew one.
 func (cm *Commit) drawable() bool {
-	if cm.ArchivedAt != 0 {
+	if cm.ArchivedAt() != 0 {
 		return false
 	}
 	switch cm.Type {
@@ -60,7 +58,7 @@ func (cm *Commit) free() bool {
 // some products is cached per catalog version (counts), since counting tags
 // walks the whole catalog.
 func (cm *Commit) applicableCount(cat *Catalog, counts *commitCounts) int {
-	if len(cm.ApplicableProductIDs) == 0 && len(cm.ApplicableProductTags()) == 0 {
+	if len(cm.ApplicableProductIDs()) == 0 && len(cm.ApplicableProductTags()) == 0 {
 		return len(cat.Products)
 	}
 	if n, ok := counts.get(cm, cat); ok {

@@ -15,9 +15,13 @@ import (
 type CommitExtra struct {
 	Description string        `msgpack:"Description"`
 	Priority    *money.Amount `msgpack:"Priority"`
-	// ApplicableProductTags, with Commit.ApplicableProductIDs, limits the
-	// products the commit applies to.
+	// ApplicableProductIDs and ApplicableProductTags limit the products
+	// the commit applies to (neither: every product).
+	ApplicableProductIDs  []string          `msgpack:"ApplicableProductIDs"`
 	ApplicableProductTags []string          `msgpack:"ApplicableProductTags"`
+	// ArchivedAt is set when an edit archived the commit or credit (since
+	// customer layout 3; 0: active). An archived balance is not drawn.
+	ArchivedAt Nanos `msgpack:"ArchivedAt"`
 	InvoiceSchedule       []InvoiceItem     `msgpack:"InvoiceSchedule"`
 	CustomFields          map[string]string `msgpack:"CustomFields"`
 	// Gate holds the fields since customer layout 8 (payments.go; nil for
@@ -27,7 +31,7 @@ type CommitExtra struct {
 
 // empty reports whether x holds nothing, so the commit can drop it.
 func (x *CommitExtra) empty() bool {
-	return x.Description == "" && x.Priority == nil && x.ApplicableProductTags == nil &&
+	return x.Description == "" && x.Priority == nil && x.ApplicableProductIDs == nil && x.ApplicableProductTags == nil && x.ArchivedAt == 0 &&
 		x.InvoiceSchedule == nil && x.CustomFields == nil && x.Gate == nil
 }
 
@@ -39,6 +43,7 @@ func (cm *Commit) EditExtra(f func(x *CommitExtra)) {
 	var x CommitExtra
 	if cm.Extra != nil {
 		x = *cm.Extra
+		x.ApplicableProductIDs = slices.Clip(x.ApplicableProductIDs)
 		x.ApplicableProductTags = slices.Clip(x.ApplicableProductTags)
 		x.InvoiceSchedule = slices.Clip(x.InvoiceSchedule)
 	}
@@ -64,6 +69,33 @@ func (cm *Commit) Priority() *money.Amount {
 		return nil
 	}
 	return cm.Extra.Priority
+}
+
+// ApplicableProductIDs are the products the commit applies to (with its
+// tags; neither: every product).
+func (cm *Commit) ApplicableProductIDs() []string {
+	if cm.Extra == nil {
+		return nil
+	}
+	return cm.Extra.ApplicableProductIDs
+}
+
+// ArchivedAt is when an edit archived the commit or credit (0: active).
+func (cm *Commit) ArchivedAt() Nanos {
+	if cm.Extra == nil {
+		return 0
+	}
+	return cm.Extra.ArchivedAt
+}
+
+// archive marks the commit archived at now unless it already is; it
+// reports whether it changed anything.
+func (cm *Commit) archive(now Nanos) bool {
+	if cm.ArchivedAt() != 0 {
+		return false
+	}
+	cm.EditExtra(func(x *CommitExtra) { x.ArchivedAt = now })
+	return true
 }
 
 // ApplicableProductTags are the product tags the commit applies to.
@@ -146,8 +178,9 @@ func (cm *Commit) editGate(f func(g *CommitGate)) {
 }
 
 // newCommitExtra holds a new commit's rare fields (nil when all are empty).
-func newCommitExtra(description string, priority *money.Amount, tags []string, schedule []InvoiceItem, custom map[string]string) *CommitExtra {
-	x := &CommitExtra{Description: description, Priority: priority, ApplicableProductTags: tags, InvoiceSchedule: schedule, CustomFields: custom}
+func newCommitExtra(description string, priority *money.Amount, ids, tags []string, schedule []InvoiceItem, custom map[string]string) *CommitExtra {
+	x := &CommitExtra{Description: description, Priority: priority, ApplicableProductIDs: ids, ApplicableProductTags: tags,
+		InvoiceSchedule: schedule, CustomFields: custom}
 	if x.empty() {
 		return nil
 	}

@@ -43,7 +43,7 @@ func (cm *Commit) invoiced() bool {
 }
 
 // truedUp reports whether the commit's remainder is trued up at its end.
-func (cm *Commit) truedUp() bool { return cm.postpaid() && !cm.DoNotInvoice && cm.ArchivedAt == 0 }
+func (cm *Commit) truedUp() bool { return cm.postpaid() && !cm.DoNotInvoice && cm.ArchivedAt() == 0 }
 
 // trueUpEnded trues up the postpaid segments of the contract whose end has
 // passed at now (a new backdated contract, or commits an edit adds).

@@ -188,16 +188,14 @@ type Commit struct {
 	Type         string     `msgpack:"Type"`
 	CreditTypeID string     `msgpack:"CreditTypeID"`
 	Segments     []*Segment `msgpack:"Segments"`
-	// ArchivedAt is set when an edit archived the commit or credit (since
-	// customer layout 3; 0: active). An archived balance is not drawn.
-	ArchivedAt           Nanos    `msgpack:"ArchivedAt"`
-	ID                   string   `msgpack:"ID"`
-	ApplicableProductIDs []string `msgpack:"ApplicableProductIDs"`
+	ID           string     `msgpack:"ID"`
 	// Extra holds the fields few commits set (commit_extra.go; nil for
-	// the rest; rating reads its product tags): a pointer, so a plain
-	// commit does not carry their empty values (BenchmarkMemoryPerCustomer). Read through Description,
-	// Priority, ApplicableProductTags, InvoiceSchedule, CustomFields and
-	// Gate; changed through EditExtra, copy on write. Snapshot format 1
+	// the rest; rating reads its product ids and tags and whether it is
+	// archived): a pointer, so a plain commit does not carry their empty
+	// values (BenchmarkMemoryPerCustomer). Read through Description,
+	// Priority, ApplicableProductIDs, ApplicableProductTags, ArchivedAt,
+	// InvoiceSchedule, CustomFields and Gate; changed through EditExtra,
+	// copy on write. Snapshot format 1
 	// wrote these fields inline; persist reads that layout through a
 	// frozen mirror of it (persist/snapshot_format1.go).
 	Extra *CommitExtra `msgpack:"Extra,omitempty"`

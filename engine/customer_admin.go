@@ -196,9 +196,7 @@ func (k *Contract) archive(now Nanos) {
 	clear(k.Invoices[len(kept):])
 	k.Invoices = kept
 	for _, cm := range k.Balances {
-		if cm.ArchivedAt == 0 {
-			cm.ArchivedAt = now
-		}
+		cm.archive(now)
 	}
 	for _, ch := range k.ScheduledCharges() {
 		if ch.ArchivedAt == 0 {

@@ -191,8 +191,8 @@ func buildCustomerBalance(c *Customer, cmd *CreateCustomerBalance, cat *Catalog,
 	id := CustomerBalanceID(c.ID, len(c.Balances))
 	cm := &Commit{
 		ID: id, Type: in.Type, ProductID: in.ProductID, Name: in.Name,
-		CreditTypeID: ct, ApplicableProductIDs: in.ApplicableProductIDs,
-		Extra:     newCommitExtra(in.Description, priority, in.ApplicableProductTags, nil, in.CustomFields),
+		CreditTypeID: ct,
+		Extra:     newCommitExtra(in.Description, priority, in.ApplicableProductIDs, in.ApplicableProductTags, nil, in.CustomFields),
 		CreatedAt: now, Seq: c.Seq + 1,
 		DoNotInvoice: in.DoNotInvoice,
 	}

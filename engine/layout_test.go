@@ -44,3 +44,23 @@ func TestRatingFieldsAreCompact(t *testing.T) {
 		}
 	}
 }
+
+// The structs every customer holds several of stay within the size
+// classes BenchmarkMemoryPerCustomer was measured with: a field added to
+// one moves it to the next class (16 to 32 more bytes for each of them, a
+// million customers over), so it belongs behind the struct's Extra unless
+// most of them set it.
+func TestStateStructSizes(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		size, most uintptr
+	}{
+		{"Commit", unsafe.Sizeof(Commit{}), 128},
+		{"Segment", unsafe.Sizeof(Segment{}), 112},
+		{"InvoiceLine", unsafe.Sizeof(InvoiceLine{}), 112},
+	} {
+		if tc.size > tc.most {
+			t.Errorf("%s is %d bytes, over its %d", tc.name, tc.size, tc.most)
+		}
+	}
+}

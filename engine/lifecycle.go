@@ -349,8 +349,7 @@ func editArchiveBalances(x *editCtx, field string, ids []string, credits bool) *
 		if cm == nil || (cm.Type == CommitCredit) != credits {
 			return errorf(NotFound, "%s[%d].id: %s %s not found", field, i, map[bool]string{true: "credit", false: "commit"}[credits], id)
 		}
-		if cm.ArchivedAt == 0 {
-			cm.ArchivedAt = x.now
+		if cm.archive(x.now) {
 			// Its purchases still on drafts come off them.
 			x.k.unbillCommit(cm, func(*InvoiceItem) bool { return true })
 		}

@@ -107,7 +107,7 @@ func validateAddManualLedgerEntry(c *Customer, command Command, _ *Catalog, now 
 		return err
 	}
 	switch {
-	case (k != nil && k.Archived) || cm.ArchivedAt != 0:
+	case (k != nil && k.Archived) || cm.ArchivedAt() != 0:
 		return errorf(Invalid, "id: %s is archived", cm.ID)
 	case s.Expired:
 		return errorf(Invalid, "segment_id: segment %s ended at %s and its remainder expired", s.ID, fmtTime(s.EndingBefore))

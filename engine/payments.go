@@ -462,9 +462,9 @@ func (s *shard) raise(c *Customer, k *Contract, rc *RateCard, typ string, tc *Th
 	c.Seq++
 	cm := &Commit{
 		ID: id, Type: CommitPrepaid, ProductID: tc.ProductID, Name: tc.Name,
-		CreditTypeID: rc.FiatCreditTypeID, ApplicableProductIDs: tc.ApplicableProductIDs,
+		CreditTypeID: rc.FiatCreditTypeID,
 		CreatedAt: now, Seq: c.Seq, DoNotInvoice: true,
-		Extra: newCommitExtra(tc.Description, tc.Priority, tc.ApplicableProductTags,
+		Extra: newCommitExtra(tc.Description, tc.Priority, tc.ApplicableProductIDs, tc.ApplicableProductTags,
 			[]InvoiceItem{{ID: DeriveID(id, "invoice_item", "0"), Timestamp: now, Amount: amount}}, nil),
 		Segments: []*Segment{{ID: DeriveID(id, "segment", "0"), Amount: amount, StartingAt: now, EndingBefore: end}},
 	}

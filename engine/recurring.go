@@ -210,8 +210,8 @@ func (s *shard) newRecurring(c *Customer, cat *Catalog, rc *RateCard, k *Contrac
 	c.Seq++
 	cm := &Commit{
 		ID: DeriveID(id, "balance"), Type: typ, ProductID: in.ProductID, Name: in.Name,
-		CreditTypeID: ct, ApplicableProductIDs: in.ApplicableProductIDs,
-		Extra:     newCommitExtra(in.Description, priority, in.ApplicableProductTags, nil, in.CustomFields),
+		CreditTypeID: ct,
+		Extra:     newCommitExtra(in.Description, priority, in.ApplicableProductIDs, in.ApplicableProductTags, nil, in.CustomFields),
 		CreatedAt: now, Seq: c.Seq,
 		Segments: []*Segment{},
 	}
@@ -258,7 +258,7 @@ func (r *RecurringBalance) seats(k *Contract, t Nanos) money.Amount {
 // subscription (adjustments of the current period's segment).
 func (k *Contract) advanceRecurring(r *RecurringBalance, now Nanos) {
 	cm := k.Commit(r.CommitID)
-	if cm == nil || cm.ArchivedAt != 0 {
+	if cm == nil || cm.ArchivedAt() != 0 {
 		return
 	}
 	sub := k.Subscription(r.SubscriptionID)

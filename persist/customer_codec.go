@@ -502,7 +502,7 @@ func (w *binWriter) commit(cm *engine.Commit) {
 	w.str(cm.Description())
 	w.amtPtr(cm.Priority())
 	w.str(cm.CreditTypeID)
-	w.strs(cm.ApplicableProductIDs)
+	w.strs(cm.ApplicableProductIDs())
 	w.strs(cm.ApplicableProductTags())
 	if cm.InvoiceSchedule() == nil {
 		w.uvarint(0)
@@ -533,7 +533,7 @@ func (w *binWriter) commit(cm *engine.Commit) {
 			w.amt(d.Amount)
 		}
 	}
-	w.varint(cm.ArchivedAt)
+	w.varint(cm.ArchivedAt())
 	w.boolean(cm.LegacyRules)
 	w.boolean(cm.DoNotInvoice)
 	for _, it := range cm.InvoiceSchedule() {
@@ -1002,7 +1002,7 @@ func (r *binReader) commit() *engine.Commit {
 	x.Description = r.str()
 	x.Priority = r.amtPtr()
 	cm.CreditTypeID = r.str()
-	cm.ApplicableProductIDs = r.strs()
+	x.ApplicableProductIDs = r.strs()
 	x.ApplicableProductTags = r.strs()
 	if n := r.uvarint(); n > 0 {
 		x.InvoiceSchedule = make([]engine.InvoiceItem, r.count(n-1))
@@ -1046,7 +1046,9 @@ func (r *binReader) commit() *engine.Commit {
 		}
 	}
 	if r.layout >= 3 {
-		cm.ArchivedAt = r.varint()
+		if at := r.varint(); at != 0 {
+			cm.EditExtra(func(e *engine.CommitExtra) { e.ArchivedAt = at })
+		}
 	}
 	// Commits stored before layout 4 were made before postpaid commits were
 	// drawn and purchases invoiced (engine.Commit.LegacyRules).

@@ -38,8 +38,8 @@ func fullCustomer() *engine.Customer {
 				{ID: "o2", Entitled: &yes, OverwritePrice: &over}},
 			Balances: []*engine.Commit{{
 				ID: "cm", Type: engine.CommitPrepaid, ProductID: "p", Name: "n", CreditTypeID: engine.USDCreditTypeID,
-				ApplicableProductIDs: []string{"p"}, CreatedAt: 10, Seq: 2,
-				Extra: &engine.CommitExtra{Description: "d", Priority: &prio, ApplicableProductTags: []string{},
+				CreatedAt: 10, Seq: 2,
+				Extra: &engine.CommitExtra{Description: "d", Priority: &prio, ApplicableProductIDs: []string{"p"}, ApplicableProductTags: []string{},
 					InvoiceSchedule: []engine.InvoiceItem{{ID: "ii", Timestamp: 9, Amount: hugeAmt}}, CustomFields: map[string]string{"x": "y"}},
 				Segments: []*engine.Segment{{ID: "s", Amount: amt("2000"), StartingAt: 1, EndingBefore: 99, Drawn: amt("1500.25"), Expired: true, Expiry: expiry(amt("499.75")),
 					Deductions: []engine.Deduction{{InvoiceID: "inv", Timestamp: 5, Amount: hugeAmt.Neg()}}}},
@@ -213,7 +213,7 @@ func TestCustomerCodecLayout3Fields(t *testing.T) {
 	})
 	k.Invoices[0].LastUsageAt = 42
 	k.Invoices[0].Lines = append(k.Invoices[0].Lines, &engine.InvoiceLine{Type: engine.LineScheduled, ProductID: "p", Item: engine.NewLineItem("sc", "it", amt("500")), Quantity: amt("2"), Total: amt("1000")})
-	k.Balances[0].ArchivedAt = 9
+	k.Balances[0].EditExtra(func(x *engine.CommitExtra) { x.ArchivedAt = 9 })
 	c.Contracts[1].EditExtra(func(x *engine.ContractExtra) { x.ScheduledCharges = []*engine.ScheduledCharge{} })
 	got, err := DecodeCustomer(AppendCustomer(nil, c), nil)
 	if err != nil {
@@ -257,7 +257,7 @@ func TestCustomerCodecReadsLayout3(t *testing.T) {
 	c := fullCustomer()
 	k := c.Contracts[0]
 	k.Terms, k.InvoiceGracePeriod = engine.ContractTermsOf("", engine.FrequencyQuarterly, ""), 86400e9
-	k.Balances[0].ArchivedAt = 9
+	k.Balances[0].EditExtra(func(x *engine.CommitExtra) { x.ArchivedAt = 9 })
 	k.Balances[0].Type = engine.CommitPostpaid
 	legacyCommits(c)
 	old := appendCustomer(nil, c, 3, (*binWriter).binAmount)

@@ -270,7 +270,7 @@ func (w *layoutWriter) commit(cm *engine.Commit) {
 	w.str(cm.Description())
 	w.amtPtr(cm.Priority())
 	w.str(cm.CreditTypeID)
-	w.strs(cm.ApplicableProductIDs)
+	w.strs(cm.ApplicableProductIDs())
 	w.strs(cm.ApplicableProductTags())
 	if cm.InvoiceSchedule() == nil {
 		w.uvarint(0)
@@ -302,7 +302,7 @@ func (w *layoutWriter) commit(cm *engine.Commit) {
 		}
 	}
 	if w.layout >= 3 {
-		w.varint(cm.ArchivedAt)
+		w.varint(cm.ArchivedAt())
 	}
 	if w.layout >= 4 {
 		w.boolean(cm.LegacyRules)

@@ -103,8 +103,7 @@ type commitV1 struct {
 // commit is the engine's commit holding what m holds.
 func (m *commitV1) commit() engine.Commit {
 	cm := engine.Commit{
-		Type: m.Type, CreditTypeID: m.CreditTypeID, ArchivedAt: m.ArchivedAt, ID: m.ID,
-		ApplicableProductIDs: m.ApplicableProductIDs, ProductID: m.ProductID, Name: m.Name, CreatedAt: m.CreatedAt,
+		Type: m.Type, CreditTypeID: m.CreditTypeID, ID: m.ID, ProductID: m.ProductID, Name: m.Name, CreatedAt: m.CreatedAt,
 		Seq: m.Seq, LegacyRules: m.LegacyRules, DoNotInvoice: m.DoNotInvoice,
 	}
 	if m.Segments != nil {
@@ -114,7 +113,8 @@ func (m *commitV1) commit() engine.Commit {
 		}
 	}
 	cm.EditExtra(func(x *engine.CommitExtra) {
-		*x = engine.CommitExtra{Description: m.Description, Priority: m.Priority, ApplicableProductTags: m.ApplicableProductTags,
+		*x = engine.CommitExtra{Description: m.Description, Priority: m.Priority, ApplicableProductIDs: m.ApplicableProductIDs,
+			ApplicableProductTags: m.ApplicableProductTags, ArchivedAt: m.ArchivedAt,
 			InvoiceSchedule: m.InvoiceSchedule, CustomFields: m.CustomFields, Gate: m.PaymentGate}
 	})
 	return cm
@@ -123,8 +123,8 @@ func (m *commitV1) commit() engine.Commit {
 // commitV1Of is cm as format 1 writes it.
 func commitV1Of(cm *engine.Commit) *commitV1 {
 	m := &commitV1{
-		Type: cm.Type, CreditTypeID: cm.CreditTypeID, ArchivedAt: cm.ArchivedAt, ID: cm.ID,
-		ApplicableProductIDs: cm.ApplicableProductIDs, ApplicableProductTags: cm.ApplicableProductTags(), ProductID: cm.ProductID,
+		Type: cm.Type, CreditTypeID: cm.CreditTypeID, ArchivedAt: cm.ArchivedAt(), ID: cm.ID,
+		ApplicableProductIDs: cm.ApplicableProductIDs(), ApplicableProductTags: cm.ApplicableProductTags(), ProductID: cm.ProductID,
 		Name: cm.Name, Description: cm.Description(), Priority: cm.Priority(), InvoiceSchedule: cm.InvoiceSchedule(),
 		CustomFields: cm.CustomFields(), CreatedAt: cm.CreatedAt, Seq: cm.Seq, LegacyRules: cm.LegacyRules, DoNotInvoice: cm.DoNotInvoice,
 	}

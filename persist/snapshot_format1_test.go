@@ -21,9 +21,9 @@ func TestFormat1FieldsSurvive(t *testing.T) {
 		"Deductions": []any{map[string]any{"InvoiceID": "inv", "Timestamp": int64(2), "Amount": money.MustParse("40")}}}
 	commit := func(id string, rare bool) map[string]any {
 		m := map[string]any{"ID": id, "Type": engine.CommitPrepaid, "ProductID": "p", "Name": "n", "CreditTypeID": engine.USDCreditTypeID,
-			"ApplicableProductIDs": []string{"p"}, "CreatedAt": int64(5), "Seq": uint64(7), "Segments": []any{seg}}
+			"CreatedAt": int64(5), "Seq": uint64(7), "Segments": []any{seg}}
 		if rare {
-			m["Description"], m["Priority"], m["ApplicableProductTags"] = "d", prio, []string{"t"}
+			m["Description"], m["Priority"], m["ApplicableProductIDs"], m["ApplicableProductTags"] = "d", prio, []string{"p"}, []string{"t"}
 			m["InvoiceSchedule"], m["CustomFields"] = []any{item}, map[string]string{"a": "b"}
 		}
 		return m
@@ -45,7 +45,7 @@ func TestFormat1FieldsSurvive(t *testing.T) {
 	bs := got[0].Contracts[0].Balances
 	rare, plain := bs[0], bs[1]
 	switch {
-	case rare.Description() != "d" || rare.Priority() == nil || rare.Priority().Cmp(prio) != 0 || len(rare.ApplicableProductTags()) != 1:
+	case rare.Description() != "d" || rare.Priority() == nil || rare.Priority().Cmp(prio) != 0 || len(rare.ApplicableProductIDs()) != 1 || len(rare.ApplicableProductTags()) != 1:
 		t.Fatalf("rare fields lost: %+v", rare.Extra)
 	case len(rare.InvoiceSchedule()) != 1 || rare.InvoiceSchedule()[0].ID != "it" || rare.CustomFields()["a"] != "b":
 		t.Fatalf("schedule or custom fields lost: %+v", rare.Extra)
@@ -59,10 +59,10 @@ func TestFormat1FieldsSurvive(t *testing.T) {
 		Expiry: expiry(money.MustParse("60")), Deductions: []engine.Deduction{{InvoiceID: "inv", Timestamp: 2, Amount: money.MustParse("40")}}}
 	base := func(id string) engine.Commit {
 		return engine.Commit{ID: id, Type: engine.CommitPrepaid, ProductID: "p", Name: "n", CreditTypeID: engine.USDCreditTypeID,
-			ApplicableProductIDs: []string{"p"}, CreatedAt: 5, Seq: 7, Segments: []*engine.Segment{s}}
+			CreatedAt: 5, Seq: 7, Segments: []*engine.Segment{s}}
 	}
 	wantRare, wantPlain := base("rare"), base("plain")
-	wantRare.Extra = &engine.CommitExtra{Description: "d", Priority: &prio, ApplicableProductTags: []string{"t"},
+	wantRare.Extra = &engine.CommitExtra{Description: "d", Priority: &prio, ApplicableProductIDs: []string{"p"}, ApplicableProductTags: []string{"t"},
 		InvoiceSchedule: []engine.InvoiceItem{{ID: "it", Timestamp: 3, Amount: money.MustParse("100")}}, CustomFields: map[string]string{"a": "b"}}
 	want := &engine.Customer{ID: "c", Name: "c", Extra: &engine.CustomerExtra{CustomFields: map[string]string{"x": "y"}, UniquenessKeys: []string{"u"},
 		BillingProviders: []engine.BillingProviderConfig{{BillingProvider: "stripe", DeliveryMethod: "direct_to_billing_provider"}},

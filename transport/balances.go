@@ -77,7 +77,7 @@ func renderCommit(cm *engine.Commit, k *engine.Contract, cat *engine.Catalog, no
 		ID: cm.ID, Type: cm.Type, Name: cm.Name, Description: cm.Description(), Priority: amountNumPtr(cm.Priority()),
 		Product:               *productRef(cat, cm.ProductID),
 		AccessSchedule:        accessScheduleOut{CreditType: creditTypeOf(cat, cm.CreditTypeID), ScheduleItems: []scheduleItemOut{}},
-		ApplicableProductIDs:  append([]string(nil), cm.ApplicableProductIDs...),
+		ApplicableProductIDs:  append([]string(nil), cm.ApplicableProductIDs()...),
 		ApplicableProductTags: append([]string(nil), cm.ApplicableProductTags()...),
 		CustomFields:          map[string]string{},
 		CreatedAt:             tsv(cm.CreatedAt),

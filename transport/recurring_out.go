@@ -63,7 +63,7 @@ func renderRecurring(k *engine.Contract, cat *engine.Catalog, credit bool) []rec
 		if cm := k.Commit(r.CommitID); cm != nil {
 			o.Product, o.Name, o.Description, o.Priority = productRef(cat, cm.ProductID), cm.Name, cm.Description(), amountNumPtr(cm.Priority())
 			o.AccessAmount.CreditTypeID = cm.CreditTypeID
-			o.ApplicableProductIDs = append([]string(nil), cm.ApplicableProductIDs...)
+			o.ApplicableProductIDs = append([]string(nil), cm.ApplicableProductIDs()...)
 			o.ApplicableProductTags = append([]string(nil), cm.ApplicableProductTags()...)
 		}
 		if r.SubscriptionID != "" {
