@@ -67,13 +67,42 @@ func Start(t testing.TB) *Browser {
 	if _, err := os.Stat(ExecPath); err != nil {
 		t.Fatalf("browsertest: no chromium at %s (%v): install Debian's chromium package (apt-get install -y chromium)", ExecPath, err)
 	}
+	b := &Browser{t: t}
+	var err error
+	for attempt := 1; attempt <= startAttempts; attempt++ {
+		if err = b.launch(t); err == nil {
+			break
+		}
+		t.Logf("browsertest: chromium did not start (attempt %d of %d): %v", attempt, startAttempts, err)
+	}
+	if err != nil {
+		t.Fatalf("browsertest: starting %s: %v", ExecPath, err)
+	}
+	return b
+}
+
+// startAttempts is how many times Start launches Chromium before failing
+// the test: on a loaded machine (the whole suite on two cores) Chromium
+// now and then exits before it opens its DevTools port, which says
+// nothing about the page under test.
+const startAttempts = 3
+
+// launch starts a browser with a fresh profile and opens its tab in b; on
+// failure it stops what it started.
+func (b *Browser) launch(t testing.TB) error {
 	opts := append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(ExecPath),
 		chromedp.UserDataDir(t.TempDir()),
 	}, flags...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	b := &Browser{t: t}
 	ctx, cancelTab := chromedp.NewContext(actx, chromedp.WithListener(b.listen))
+	// The first Run starts the browser; it must not carry a timeout, or the
+	// timeout would stop the browser with it.
+	if err := chromedp.Do(ctx); err != nil {
+		cancelTab()
+		cancelAlloc()
+		return err
+	}
 	b.ctx = ctx
 	t.Cleanup(func() {
 		cancelTab()
@@ -84,12 +113,7 @@ func Start(t testing.TB) *Browser {
 			}
 		}
 	})
-	// The first Run starts the browser; it must not carry a timeout, or the
-	// timeout would stop the browser with it.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("browsertest: starting %s: %v", ExecPath, err)
-	}
-	return b
+	return nil
 }
 
 // Context is the tab's context, for chromedp actions the helpers below do
