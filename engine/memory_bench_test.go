@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // memCustomers is how many customers the memory benchmarks create: 100k,
@@ -48,7 +49,9 @@ var memLayerNames = []string{"customer+alias", "+contract", "+3commits", "+2aler
 func BenchmarkMemoryPerCustomer(b *testing.B) {
 	n := memCustomers(b)
 	for i := 0; i < b.N; i++ {
-		b.ReportMetric(memPerCustomer(b, n, layerEvent, os.Getenv("BURNDOWN_MEM_PROFILE")), "bytes/customer")
+		perCustomer, gc := memPerCustomer(b, n, layerEvent, os.Getenv("BURNDOWN_MEM_PROFILE"))
+		b.ReportMetric(perCustomer, "bytes/customer")
+		b.ReportMetric(float64(gc.Microseconds())/1000, "gc-ms")
 	}
 }
 
@@ -61,15 +64,19 @@ func BenchmarkMemoryLayers(b *testing.B) {
 	for l, name := range memLayerNames {
 		b.Run(name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				b.ReportMetric(memPerCustomer(b, n, memLayer(l), ""), "bytes/customer")
+				perCustomer, _ := memPerCustomer(b, n, memLayer(l), "")
+				b.ReportMetric(perCustomer, "bytes/customer")
 			}
 		})
 	}
 }
 
 // memPerCustomer creates n customers up to layer and returns the heap
-// growth per customer after a forced GC.
-func memPerCustomer(b *testing.B, n int, layer memLayer, profile string) float64 {
+// growth per customer after a forced GC, and how long one more full GC
+// takes with them live: the mark work every GC cycle of a server holding
+// them repeats (at least every two minutes, the runtime's forced GC),
+// which is what the GC takes from request latency then.
+func memPerCustomer(b *testing.B, n int, layer memLayer, profile string) (float64, time.Duration) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -99,6 +106,9 @@ func memPerCustomer(b *testing.B, n int, layer memLayer, profile string) float64
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
+	gcStart := time.Now()
+	runtime.GC()
+	gc := time.Since(gcStart)
 	if profile != "" {
 		f, err := os.Create(profile)
 		if err != nil {
@@ -110,7 +120,7 @@ func memPerCustomer(b *testing.B, n int, layer memLayer, profile string) float64
 		}
 	}
 	runtime.KeepAlive(e)
-	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(n)
+	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(n), gc
 }
 
 // memCustomerCommands are the commands that create one customer up to
