@@ -18,21 +18,49 @@ import (
 const snapshotWritebackEvery = 4 << 20
 
 // pacedSnapshotStore is raft's file snapshot store whose sinks push their
-// data to the disk as they go (see snapshotWritebackEvery).
+// data to the disk as they go (see snapshotWritebackEvery), and whose old
+// snapshots are deleted a step at a time (see reapStep).
 type pacedSnapshotStore struct {
 	*raft.FileSnapshotStore
 	dir    string // the directory raft's store keeps its snapshots in
 	every  int64
+	retain int // snapshots kept; raft's store itself keeps one more
+	reaper *reaper
 	logger hclog.Logger
 }
 
 func newPacedSnapshotStore(dir string, retain int, logger hclog.Logger) (*pacedSnapshotStore, error) {
-	fs, err := raft.NewFileSnapshotStoreWithLogger(dir, retain, logger)
+	// One more than retain, so raft's store never deletes a snapshot in one
+	// go itself: retireOld hands the extra one to the reaper.
+	fs, err := raft.NewFileSnapshotStoreWithLogger(dir, retain+1, logger)
 	if err != nil {
 		return nil, err
 	}
-	return &pacedSnapshotStore{FileSnapshotStore: fs, dir: filepath.Join(dir, "snapshots"), every: snapshotWritebackEvery, logger: logger}, nil
+	r, err := newReaper(dir, reapStep, reapPause, logger)
+	if err != nil {
+		return nil, err
+	}
+	return &pacedSnapshotStore{FileSnapshotStore: fs, dir: filepath.Join(dir, "snapshots"), every: snapshotWritebackEvery,
+		retain: retain, reaper: r, logger: logger}, nil
 }
+
+// retireOld hands every snapshot past the newest retain to the reaper.
+func (s *pacedSnapshotStore) retireOld() error {
+	metas, err := s.FileSnapshotStore.List() // newest first
+	if err != nil {
+		return fmt.Errorf("persist: list snapshots: %w", err)
+	}
+	for _, m := range metas[min(s.retain, len(metas)):] {
+		if err := s.reaper.retire(filepath.Join(s.dir, m.ID)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close stops the reaper; what it has not deleted yet is deleted after the
+// next start.
+func (s *pacedSnapshotStore) Close() { s.reaper.Close() }
 
 // Create opens raft's sink and the file it writes, for the writeback.
 func (s *pacedSnapshotStore) Create(version raft.SnapshotVersion, index, term uint64,
@@ -46,9 +74,9 @@ func (s *pacedSnapshotStore) Create(version raft.SnapshotVersion, index, term ui
 		// raft's layout changed under us: the snapshot is still correct, only
 		// written back in one go at the end (TestPacedSnapshotFindsItsFile).
 		s.logger.Warn("snapshot writeback pacing is off", "error", err)
-		return sink, nil
+		f = nil
 	}
-	return &pacedSink{SnapshotSink: sink, file: f, every: s.every}, nil
+	return &pacedSink{SnapshotSink: sink, store: s, file: f, every: s.every}, nil
 }
 
 // sinkStatePath is where raft's file store writes the state of snapshot id
@@ -61,7 +89,8 @@ func sinkStatePath(dir, id string) string {
 // before taking more.
 type pacedSink struct {
 	raft.SnapshotSink
-	file    *os.File // a second, read-only handle on the state file
+	store   *pacedSnapshotStore
+	file    *os.File // a second, read-only handle on the state file; nil: no pacing
 	every   int64
 	written int64 // bytes handed to the sink
 	synced  int64 // offset up to which the data is known to be on disk
@@ -70,7 +99,7 @@ type pacedSink struct {
 func (p *pacedSink) Write(b []byte) (int, error) {
 	n, err := p.SnapshotSink.Write(b)
 	p.written += int64(n)
-	if err == nil && p.written-p.synced >= p.every {
+	if err == nil && p.file != nil && p.written-p.synced >= p.every {
 		err = p.writeback()
 	}
 	return n, err
@@ -87,12 +116,27 @@ func (p *pacedSink) writeback() error {
 	return nil
 }
 
+// Close completes the snapshot, then retires the snapshots it makes
+// redundant. A snapshot that failed to retire stays where it is, one more
+// kept than configured, and is retired after the next snapshot.
 func (p *pacedSink) Close() error {
-	p.file.Close()
-	return p.SnapshotSink.Close()
+	p.closeFile()
+	if err := p.SnapshotSink.Close(); err != nil {
+		return err
+	}
+	if err := p.store.retireOld(); err != nil {
+		p.store.logger.Warn("an old snapshot was kept", "error", err)
+	}
+	return nil
 }
 
 func (p *pacedSink) Cancel() error {
-	p.file.Close()
+	p.closeFile()
 	return p.SnapshotSink.Cancel()
+}
+
+func (p *pacedSink) closeFile() {
+	if p.file != nil {
+		p.file.Close()
+	}
 }

@@ -41,6 +41,7 @@ type Stores struct {
 	Stable    raft.StableStore
 	Snapshots raft.SnapshotStore
 	bolt      *raftboltdb.BoltStore
+	snaps     *pacedSnapshotStore
 }
 
 // OpenStores opens (creating if needed) the stores under dir.
@@ -65,7 +66,7 @@ func OpenStores(dir string, logger hclog.Logger) (*Stores, error) {
 		bolt.Close()
 		return nil, fmt.Errorf("persist: snapshot store: %w", err)
 	}
-	return &Stores{Log: cache, Stable: bolt, Snapshots: snaps, bolt: bolt}, nil
+	return &Stores{Log: cache, Stable: bolt, Snapshots: snaps, bolt: bolt, snaps: snaps}, nil
 }
 
 // HasState reports whether the stores hold any raft state, i.e. whether this
@@ -74,11 +75,13 @@ func (s *Stores) HasState() (bool, error) {
 	return raft.HasExistingState(s.Log, s.Stable, s.Snapshots)
 }
 
-// Close closes the bolt file. Raft must be shut down first.
+// Close stops deleting old snapshots and closes the bolt file. Raft must be
+// shut down first.
 func (s *Stores) Close() error {
 	if s.bolt == nil {
 		return errors.New("persist: stores already closed")
 	}
+	s.snaps.Close()
 	err := s.bolt.Close()
 	s.bolt = nil
 	return err
