@@ -30,8 +30,14 @@ func scale() Scenario {
 	}
 }
 
-// heapMetric is read from the node's /metrics right after a forced GC.
-const heapMetric = "go_memstats_heap_inuse_bytes"
+// heapMetric is read from the node's /metrics right after a forced GC: the
+// heap's spans in use, the figure held to the target (it counts the free
+// slots in spans that still hold a live object). liveHeapMetric, read
+// beside it, is the bytes of the live objects alone.
+const (
+	heapMetric     = "go_memstats_heap_inuse_bytes"
+	liveHeapMetric = "go_memstats_heap_alloc_bytes"
+)
 
 // snapshotLoad is the light open-loop load that runs with and without a
 // snapshot: checks/s and ingest requests/s.
@@ -43,7 +49,7 @@ const (
 
 func runScale(ctx context.Context, env *Env, out *report.Scenario) error {
 	tbl := report.Table{Title: "state size", Columns: []string{"customers", "setup /s", "alerts /s", "RSS empty MiB", "RSS loaded MiB",
-		"bytes/customer", "heap/customer after GC", "snapshot ms", "snapshot pause ms", "snapshots on disk MiB",
+		"bytes/customer", "heap/customer after GC", "live heap/customer", "forced GC ms", "snapshot ms", "snapshot pause ms", "snapshots on disk MiB",
 		"check max ms during snapshot", "ingest max ms during snapshot", "restart to ready ms"}}
 	for _, n := range env.Opts.ScaleSteps {
 		row, err := env.scaleStep(ctx, out, n)
@@ -61,18 +67,31 @@ func runScale(ctx context.Context, env *Env, out *report.Scenario) error {
 		"runtime), read from /proc after setup; bytes/customer = (loaded − empty) / N, an upper bound on the state itself.")
 	out.Note(fmt.Sprintf("setup /s is customers created with their contract per second by --scale-conns concurrent clients "+
 		"(the onboarding figure); then each customer gets %d alerts (alerts /s). Heap/customer is %s after a forced GC "+
-		"(GET /debug/pprof/heap?gc=1, admin token) once loaded, minus the same read on the empty node, over N.",
-		burndown.AlertsPerCustomer, heapMetric))
+		"(GET /debug/pprof/heap?gc=1, admin token) once loaded, minus the same read on the empty node, over N; live heap/customer "+
+		"is %s read the same way (the live objects alone). Forced GC ms is that GC's round trip: the mark work each of the "+
+		"server's GC cycles repeats (at least every two minutes), which is what GC takes from the latencies at that size.",
+		burndown.AlertsPerCustomer, heapMetric, liveHeapMetric))
 	return nil
 }
 
-// liveHeap forces a GC on the node and reads its heap in use; ok is false
-// when the node does not expose either.
-func liveHeap(ctx context.Context, c *burndown.Client) (float64, bool) {
+// heapRead is the node's heap right after a forced GC.
+type heapRead struct {
+	inuse, live float64       // heapMetric and liveHeapMetric
+	gc          time.Duration // the forced GC's round trip: a full mark of the live heap
+}
+
+// liveHeap forces a GC on the node and reads its heap; ok is false when the
+// node does not expose it.
+func liveHeap(ctx context.Context, c *burndown.Client) (heapRead, bool) {
+	start := time.Now()
 	if err := c.ForceGC(ctx); err != nil {
-		return 0, false
+		return heapRead{}, false
 	}
-	return c.Metric(ctx, heapMetric)
+	h := heapRead{gc: time.Since(start)}
+	var ok1, ok2 bool
+	h.inuse, ok1 = c.Metric(ctx, heapMetric)
+	h.live, ok2 = c.Metric(ctx, liveHeapMetric)
+	return h, ok1 && ok2
 }
 
 func (e *Env) scaleStep(ctx context.Context, out *report.Scenario, n int) ([]string, error) {
@@ -122,11 +141,17 @@ func (e *Env) scaleStep(ctx context.Context, out *report.Scenario, n int) ([]str
 	}
 	perCust := float64(rss1-rss0) / float64(n)
 	out.Figure("RSS per customer @"+label, perCust, "bytes", fmt.Sprintf("%d commits per contract, %d alerts", e.Opts.ScaleCommits, burndown.AlertsPerCustomer))
-	heapCell := "—"
+	heapCell, liveCell, gcCell := "—", "—", "—"
 	if heap1, ok := liveHeap(ctx, node.Client); ok && heapOK {
-		perHeap := (heap1 - heap0) / float64(n)
-		heapCell = fmt.Sprintf("%.0f", perHeap)
+		perHeap := (heap1.inuse - heap0.inuse) / float64(n)
+		perLive := (heap1.live - heap0.live) / float64(n)
+		heapCell, liveCell = fmt.Sprintf("%.0f", perHeap), fmt.Sprintf("%.0f", perLive)
+		gcCell = fmt.Sprintf("%.0f", heap1.gc.Seconds()*1000)
 		out.Figure(report.FigHeapAfterGC+" @"+label, perHeap, "bytes", heapMetric+" after a forced GC, loaded minus empty")
+		out.Figure("live heap per customer after forced GC @"+label, perLive, "bytes",
+			liveHeapMetric+" after the same GC: the live objects alone, without the free slots of spans in use")
+		out.Figure("forced GC @"+label, heap1.gc.Seconds()*1000, "ms",
+			"round trip of GET /debug/pprof/heap?gc=1 once loaded: a full mark of the live heap, which every GC cycle repeats")
 	}
 
 	if err := e.webhookLatency(ctx, out, node.Client, cat, cust, ids, label); err != nil {
@@ -153,7 +178,7 @@ func (e *Env) scaleStep(ctx context.Context, out *report.Scenario, n int) ([]str
 		restartMS = time.Since(rs).Seconds() * 1000
 	}
 	out.Figure("restart to correct answer @"+label, restartMS, "ms", "SIGKILL, same command line, until the last customer's check answers entitled")
-	return []string{label, fmt.Sprintf("%.0f", setupRate), fmt.Sprintf("%.0f", alertRate), mib(rss0), mib(rss1), fmt.Sprintf("%.0f", perCust), heapCell,
+	return []string{label, fmt.Sprintf("%.0f", setupRate), fmt.Sprintf("%.0f", alertRate), mib(rss0), mib(rss1), fmt.Sprintf("%.0f", perCust), heapCell, liveCell, gcCell,
 		fmt.Sprintf("%.0f", snap.ms), fmt.Sprintf("%.2f", snap.pauseMS), mib(snapBytes), fmt.Sprintf("%.2f", snap.maxLat["check"]),
 		fmt.Sprintf("%.2f", snap.maxLat["ingest"]), fmt.Sprintf("%.0f", restartMS)}, nil
 }
