@@ -89,12 +89,17 @@ func (a Amount) bigCoef() *big.Int {
 }
 
 // fixedOf returns the Amount c × 10^-scale on the fixed path as is (the
-// caller makes it canonical).
+// caller makes it canonical). A scale past the table (no caller passes one:
+// inputs have at most 12 digits, Mul's products 24) gets a form of its own
+// rather than a panic on a replica.
 func fixedOf(c int64, scale uint8) Amount {
-	if scale == 0 {
+	switch {
+	case scale == 0:
 		return Amount{coef: c}
+	case int(scale) < len(fixedForms):
+		return Amount{coef: c, form: &fixedForms[scale]}
 	}
-	return Amount{coef: c, form: &fixedForms[scale]}
+	return Amount{coef: c, form: &amountForm{scale: scale}}
 }
 
 // bigOf returns the Amount c × 10^-scale on the fallback path as is.

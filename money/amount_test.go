@@ -421,3 +421,16 @@ func TestFixedAmountsCompareWithDoubleEquals(t *testing.T) {
 		}
 	}
 }
+
+// A quotient cut at more places than the table of forms holds is still an
+// amount, not a panic (DivTrunc's places come from the engine, and a
+// replica must not crash on an arithmetic path).
+func TestDivTruncPastTheFormTable(t *testing.T) {
+	got := MustParse("0.000000000001").DivTrunc(1_000_000_000_000_000_000, 30) // 10^-30: coefficient 1
+	if want := "0." + strings.Repeat("0", 29) + "1"; got.String() != want {
+		t.Fatalf("10^-12 / 10^18 cut at 30 places = %s, want %s", got, want)
+	}
+	if got.Cmp(Amount{}) <= 0 {
+		t.Fatalf("%s compares as not positive", got)
+	}
+}
