@@ -17,13 +17,13 @@ type CommitExtra struct {
 	Priority    *money.Amount `msgpack:"Priority"`
 	// ApplicableProductIDs and ApplicableProductTags limit the products
 	// the commit applies to (neither: every product).
-	ApplicableProductIDs  []string          `msgpack:"ApplicableProductIDs"`
-	ApplicableProductTags []string          `msgpack:"ApplicableProductTags"`
+	ApplicableProductIDs  []string `msgpack:"ApplicableProductIDs"`
+	ApplicableProductTags []string `msgpack:"ApplicableProductTags"`
 	// ArchivedAt is set when an edit archived the commit or credit (since
 	// customer layout 3; 0: active). An archived balance is not drawn.
-	ArchivedAt Nanos `msgpack:"ArchivedAt"`
-	InvoiceSchedule       []InvoiceItem     `msgpack:"InvoiceSchedule"`
-	CustomFields          map[string]string `msgpack:"CustomFields"`
+	ArchivedAt      Nanos             `msgpack:"ArchivedAt"`
+	InvoiceSchedule []InvoiceItem     `msgpack:"InvoiceSchedule"`
+	CustomFields    map[string]string `msgpack:"CustomFields"`
 	// Gate holds the fields since customer layout 8 (payments.go; nil for
 	// the commits that went through no gate, nearly all of them).
 	Gate *CommitGate `msgpack:"Gate,omitempty"`

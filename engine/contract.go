@@ -246,8 +246,8 @@ func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, f
 	cm := &Commit{
 		ID: id, Type: commitType(typ), ProductID: cat.productID(in.ProductID), Name: in.Name,
 		CreditTypeID: cat.creditTypeID(ct),
-		Extra:     newCommitExtra(in.Description, priority, in.ApplicableProductIDs, in.ApplicableProductTags, in.InvoiceSchedule, in.CustomFields),
-		CreatedAt: now, Seq: c.Seq, LegacyRules: legacy, DoNotInvoice: in.DoNotInvoice,
+		Extra:        newCommitExtra(in.Description, priority, in.ApplicableProductIDs, in.ApplicableProductTags, in.InvoiceSchedule, in.CustomFields),
+		CreatedAt:    now, Seq: c.Seq, LegacyRules: legacy, DoNotInvoice: in.DoNotInvoice,
 	}
 	for j, it := range in.AccessSchedule {
 		amount, aerr := inputAmount(it.Amount)

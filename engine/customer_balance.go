@@ -192,8 +192,8 @@ func buildCustomerBalance(c *Customer, cmd *CreateCustomerBalance, cat *Catalog,
 	cm := &Commit{
 		ID: id, Type: in.Type, ProductID: in.ProductID, Name: in.Name,
 		CreditTypeID: ct,
-		Extra:     newCommitExtra(in.Description, priority, in.ApplicableProductIDs, in.ApplicableProductTags, nil, in.CustomFields),
-		CreatedAt: now, Seq: c.Seq + 1,
+		Extra:        newCommitExtra(in.Description, priority, in.ApplicableProductIDs, in.ApplicableProductTags, nil, in.CustomFields),
+		CreatedAt:    now, Seq: c.Seq + 1,
 		DoNotInvoice: in.DoNotInvoice,
 	}
 	for j, it := range in.AccessSchedule {

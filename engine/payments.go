@@ -463,7 +463,7 @@ func (s *shard) raise(c *Customer, k *Contract, rc *RateCard, typ string, tc *Th
 	cm := &Commit{
 		ID: id, Type: CommitPrepaid, ProductID: tc.ProductID, Name: tc.Name,
 		CreditTypeID: rc.FiatCreditTypeID,
-		CreatedAt: now, Seq: c.Seq, DoNotInvoice: true,
+		CreatedAt:    now, Seq: c.Seq, DoNotInvoice: true,
 		Extra: newCommitExtra(tc.Description, tc.Priority, tc.ApplicableProductIDs, tc.ApplicableProductTags,
 			[]InvoiceItem{{ID: DeriveID(id, "invoice_item", "0"), Timestamp: now, Amount: amount}}, nil),
 		Segments: []*Segment{{ID: DeriveID(id, "segment", "0"), Amount: amount, StartingAt: now, EndingBefore: end}},

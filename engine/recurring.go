@@ -211,8 +211,8 @@ func (s *shard) newRecurring(c *Customer, cat *Catalog, rc *RateCard, k *Contrac
 	cm := &Commit{
 		ID: DeriveID(id, "balance"), Type: typ, ProductID: in.ProductID, Name: in.Name,
 		CreditTypeID: ct,
-		Extra:     newCommitExtra(in.Description, priority, in.ApplicableProductIDs, in.ApplicableProductTags, nil, in.CustomFields),
-		CreatedAt: now, Seq: c.Seq,
+		Extra:        newCommitExtra(in.Description, priority, in.ApplicableProductIDs, in.ApplicableProductTags, nil, in.CustomFields),
+		CreatedAt:    now, Seq: c.Seq,
 		Segments: []*Segment{},
 	}
 	r := &RecurringBalance{
