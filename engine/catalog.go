@@ -810,6 +810,32 @@ func (c *Catalog) checkConsistent() error {
 			return fmt.Errorf("product %s: billable metric %s is missing", id, m)
 		}
 	}
+	for _, id := range c.RateCardOrder {
+		if err := c.checkRateCardProducts(c.RateCards[id]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkRateCardProducts asserts that a rate card's products are the keys of
+// its rates, each once, and present in the catalog: views and rating look
+// each of them up (FuzzReadSnapshot found a snapshot whose rate card named
+// a product the catalog lacked, and restoring it crashed the view builder).
+func (c *Catalog) checkRateCardProducts(rc *RateCard) error {
+	if len(rc.ProductOrder) != len(rc.Rates) {
+		return fmt.Errorf("rate card %s: %d products ordered, rates for %d", rc.ID, len(rc.ProductOrder), len(rc.Rates))
+	}
+	seen := make(map[string]bool, len(rc.ProductOrder))
+	for _, pid := range rc.ProductOrder {
+		if _, ok := rc.Rates[pid]; !ok || seen[pid] {
+			return fmt.Errorf("rate card %s: product %s is ordered twice or has no rates", rc.ID, pid)
+		}
+		if c.Products[pid] == nil {
+			return fmt.Errorf("rate card %s: product %s is missing", rc.ID, pid)
+		}
+		seen[pid] = true
+	}
 	return nil
 }
 
