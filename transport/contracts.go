@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -220,10 +221,13 @@ func decodeCreateContract(body []byte) (*engine.CreateContract, error) {
 			r.fail("rate_card_alias", "give rate_card_id or rate_card_alias, not both")
 		}
 	}
-	for _, c := range o.objects("commits", false, 1000) {
-		in := decodeCommit(c, false)
-		in.PaymentGate = decodePaymentGate(c, false) // EXTERNAL: pending until released (engine/payments.go)
-		cmd.Commits = append(cmd.Commits, in)
+	if commits := o.objects("commits", false, 1000); len(commits) > 0 {
+		cmd.Commits = slices.Grow(cmd.Commits, len(commits)) // one allocation, not one per doubling
+		for _, c := range commits {
+			in := decodeCommit(c, false)
+			in.PaymentGate = decodePaymentGate(c, false) // EXTERNAL: pending until released (engine/payments.go)
+			cmd.Commits = append(cmd.Commits, in)
+		}
 	}
 	for _, c := range o.objects("credits", false, 1000) {
 		cmd.Credits = append(cmd.Credits, decodeCommit(c, true))

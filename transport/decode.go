@@ -108,36 +108,93 @@ func parseJSON(body []byte) (any, error) {
 // refused rather than silently dropped (DESIGN.md §6). The fields each
 // endpoint applies are listed in appliedFields (fields.go).
 type reader struct {
-	err  *apiError
-	objs []*tracked
+	err *apiError
+	// objs are the objects handed to the decoder, in the order handed out;
+	// an obj names its entry by position plus one.
+	objs []tracked
+	// marks are the keys the decoder read or looked for, each with its
+	// object: one list for the whole body, so tracking costs no allocation
+	// per object (BenchmarkDecodeCreateContract).
+	marks []mark
 	// checked is set once the unread keys have been looked at.
 	checked bool
 }
 
-// tracked is one JSON object handed to a decoder, with the keys it read or
-// looked for. A list, not a set: a decoder asks for a few dozen names, and
-// on the onboarding path building a map of them cost more than the rest of
-// the decode (BenchmarkDecodeCreateContract).
+// tracked is one JSON object handed to a decoder. Its path from the root is
+// kept as parts (parent, key, array position) and spelled out only for an
+// error message, so a body that decodes cleanly builds no path strings.
 type tracked struct {
-	path string
-	m    map[string]any
-	read []string
+	m map[string]any
+	// parent is the position of the enclosing object in reader.objs, or -1
+	// when key is the whole path.
+	parent int32
+	// index is the position in the array under key, or -1.
+	index int32
+	key   string
 	// all is set when every key was read (free-form maps).
 	all bool
 }
 
-// trackedKeys is the room each tracked object starts with for its names.
-const trackedKeys = 16
-
-func (r *reader) track(path string, m map[string]any) *tracked {
-	t := &tracked{path: path, m: m, read: make([]string, 0, trackedKeys)}
-	r.objs = append(r.objs, t)
-	return t
+// mark is one key the decoder read or looked for in objs[obj].
+type mark struct {
+	obj int32
+	key string
 }
 
-// wasRead reports whether the decoder read or looked for key.
-func (t *tracked) wasRead(key string) bool {
-	return t.all || slices.Contains(t.read, key)
+// newReader is a reader for a body of n bytes, with room for the objects
+// and marks such a body takes as a rule: about one object per 64 bytes and
+// one key looked up per 8 (the onboarding contract, 790 bytes, hands out
+// 10 objects and looks up 83 keys), so that tracking a body costs one
+// allocation for each, not one per doubling.
+func newReader(n int) *reader {
+	return &reader{
+		objs:  make([]tracked, 0, min(max(n/64, 4), 64)),
+		marks: make([]mark, 0, min(max(n/8, 16), 256)),
+	}
+}
+
+// track records an object whose path is given whole and returns its obj.
+func (r *reader) track(path string, m map[string]any) obj {
+	return r.trackUnder(-1, path, -1, m)
+}
+
+// trackUnder records an object found under parent's key (at array position
+// index when index >= 0).
+func (r *reader) trackUnder(parent int32, key string, index int32, m map[string]any) obj {
+	r.objs = append(r.objs, tracked{m: m, parent: parent, index: index, key: key})
+	return obj{r: r, m: m, t: int32(len(r.objs))}
+}
+
+// pathOf spells out the path of objs[i].
+func (r *reader) pathOf(i int32) string {
+	t := &r.objs[i]
+	p := t.key
+	if t.parent >= 0 {
+		p = joinPath(r.pathOf(t.parent), t.key)
+	}
+	if t.index >= 0 {
+		p = index(p, int(t.index))
+	}
+	return p
+}
+
+// joinPath is path.key, or key at the root.
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// appendReadKeys appends to keys those the decoder read or looked for in
+// objs[i].
+func (r *reader) appendReadKeys(keys []string, i int32) []string {
+	for _, mk := range r.marks {
+		if mk.obj == i {
+			keys = append(keys, mk.key)
+		}
+	}
+	return keys
 }
 
 // refuseUnread fails on the first key, in document-independent order
@@ -148,35 +205,42 @@ func (r *reader) refuseUnread() {
 		return
 	}
 	r.checked = true
-	for _, t := range r.objs {
-		var keys []string
-		for k, v := range t.m {
-			if !emptyValue(v) && !t.wasRead(k) {
-				keys = append(keys, k)
-			}
-		}
-		if len(keys) == 0 {
+	var room [32]string
+	read := room[:0] // reused for each object: one scan of the marks each
+	for i := range r.objs {
+		t := &r.objs[i]
+		if t.all || len(t.m) == 0 {
 			continue
 		}
-		sort.Strings(keys)
-		o := obj{r: r, path: t.path}
-		if near := t.nearestRead(keys[0]); near != "" {
-			r.fail(o.sub(keys[0]), "is not supported by this server yet (did you mean %s?)", near)
+		read = r.appendReadKeys(read[:0], int32(i))
+		var unread []string
+		for k, v := range t.m {
+			if !emptyValue(v) && !slices.Contains(read, k) {
+				unread = append(unread, k)
+			}
+		}
+		if len(unread) == 0 {
+			continue
+		}
+		sort.Strings(unread)
+		path := joinPath(r.pathOf(int32(i)), unread[0])
+		if near := nearestKey(unread[0], read); near != "" {
+			r.fail(path, "is not supported by this server yet (did you mean %s?)", near)
 			return
 		}
-		r.fail(o.sub(keys[0]), "is not supported by this server yet")
+		r.fail(path, "is not supported by this server yet")
 		return
 	}
 }
 
-// nearestRead is the key the decoder read (or looked for) that key most
-// likely misspells: at most two edits away, for keys long enough that two
-// edits are a typo rather than another word ("" when none is).
-func (t *tracked) nearestRead(key string) string {
+// nearestKey is the key among read (what the decoder read or looked for)
+// that key most likely misspells: at most two edits away, for keys long
+// enough that two edits are a typo rather than another word ("" when none
+// is).
+func nearestKey(key string, read []string) string {
 	if len(key) < 8 {
 		return ""
 	}
-	read := slices.Clone(t.read)
 	slices.Sort(read)
 	best, bestDist := "", 3
 	for _, k := range slices.Compact(read) {
@@ -249,25 +313,45 @@ func (r *reader) Err() error {
 	return r.err
 }
 
-// obj is a JSON object being read, with its path from the body's root.
+// obj is a JSON object being read. Its path from the body's root is
+// spelled out only when an error names it (path, sub).
 type obj struct {
-	r    *reader
-	path string
-	m    map[string]any
-	t    *tracked // nil for an absent object
+	r *reader
+	m map[string]any
+	// t is the object's position in r.objs plus one; 0 for an object that
+	// is not tracked (an empty optional body), whose path is the root's.
+	t int32
+	// absent, for an object the body does not have, is its path below
+	// objs[t-1] (the nearest present object). Such an object is not
+	// tracked: it has no keys to refuse, and most optional objects are
+	// absent from most bodies.
+	absent string
+}
+
+// path is the object's path from the body's root ("" for the root).
+func (o obj) path() string {
+	p := ""
+	if o.t != 0 {
+		p = o.r.pathOf(o.t - 1)
+	}
+	if o.absent != "" {
+		p = joinPath(p, o.absent)
+	}
+	return p
 }
 
 // mark records that the decoder read key.
 func (o obj) mark(key string) {
-	if o.t != nil {
-		o.t.read = append(o.t.read, key)
+	if o.t == 0 || o.absent != "" {
+		return
 	}
+	o.r.marks = append(o.r.marks, mark{obj: o.t - 1, key: key})
 }
 
 // readAll marks every key read (free-form maps such as custom_fields).
 func (o obj) readAll() {
-	if o.t != nil {
-		o.t.all = true
+	if o.t != 0 && o.absent == "" {
+		o.r.objs[o.t-1].all = true
 	}
 }
 
@@ -294,17 +378,13 @@ func (r *reader) rootObject(v any) obj {
 	m, ok := v.(map[string]any)
 	if !ok {
 		r.fail("body", "expected a JSON object, got %s", jsonType(v))
-		return obj{r: r, path: "", m: map[string]any{}}
+		return obj{r: r}
 	}
-	return obj{r: r, path: "", m: m, t: r.track("", m)}
+	return r.track("", m)
 }
 
-func (o obj) sub(key string) string {
-	if o.path == "" {
-		return key
-	}
-	return o.path + "." + key
-}
+// sub is the path of the object's key, for an error message.
+func (o obj) sub(key string) string { return joinPath(o.path(), key) }
 
 // get returns the value at key; null counts as absent.
 func (o obj) get(key string, required bool) (any, bool) {
@@ -326,21 +406,29 @@ func (o obj) has(key string) bool {
 	return ok && v != nil
 }
 
+// str reads a string value at path; a required one must be non-blank.
 func (r *reader) str(v any, path string, required bool) string {
-	s, ok := v.(string)
-	if !ok {
-		r.fail(path, "expected a string, got %s", jsonType(v))
-		return ""
-	}
-	if len(s) > maxStringLen {
-		r.fail(path, "longer than %d bytes", maxStringLen)
-		return ""
-	}
-	if required && strings.TrimSpace(s) == "" {
-		r.fail(path, "must not be empty")
-		return ""
+	s, msg := strValue(v, required)
+	if msg != "" {
+		r.fail(path, "%s", msg)
 	}
 	return s
+}
+
+// strValue is v as a string, or what is wrong with it ("" when nothing
+// is), so that a caller builds the path for the message only when there is
+// one.
+func strValue(v any, required bool) (s, msg string) {
+	s, ok := v.(string)
+	switch {
+	case !ok:
+		return "", "expected a string, got " + jsonType(v)
+	case len(s) > maxStringLen:
+		return "", fmt.Sprintf("longer than %d bytes", maxStringLen)
+	case required && strings.TrimSpace(s) == "":
+		return "", "must not be empty"
+	}
+	return s, ""
 }
 
 // str reads a string field; a required one must also be non-blank.
@@ -349,7 +437,11 @@ func (o obj) str(key string, required bool) string {
 	if !ok {
 		return ""
 	}
-	return o.r.str(v, o.sub(key), required)
+	s, msg := strValue(v, required)
+	if msg != "" {
+		o.r.fail(o.sub(key), "%s", msg)
+	}
+	return s
 }
 
 // boolean reads a boolean field; present says whether it was given.
@@ -403,7 +495,12 @@ func (o obj) amount(key string, required, nonNegative bool) (money.Amount, bool)
 	if !ok {
 		return money.Amount{}, false
 	}
-	return o.r.amountValue(v, o.sub(key), nonNegative)
+	a, msg := amountOf(v, nonNegative)
+	if msg != "" {
+		o.r.fail(o.sub(key), "%s", msg)
+		return money.Amount{}, false
+	}
+	return a, true
 }
 
 // amountValue reads a JSON number, or a string holding one (Metronome
@@ -411,6 +508,17 @@ func (o obj) amount(key string, required, nonNegative bool) (money.Amount, bool)
 // both go through parseAmount, the one grammar and set of bounds, so a
 // string is never a way around them.
 func (r *reader) amountValue(v any, path string, nonNegative bool) (money.Amount, bool) {
+	a, msg := amountOf(v, nonNegative)
+	if msg != "" {
+		r.fail(path, "%s", msg)
+		return money.Amount{}, false
+	}
+	return a, true
+}
+
+// amountOf is v as an amount, or what is wrong with it ("" when nothing
+// is).
+func amountOf(v any, nonNegative bool) (money.Amount, string) {
 	var n json.Number
 	switch x := v.(type) {
 	case json.Number:
@@ -418,22 +526,19 @@ func (r *reader) amountValue(v any, path string, nonNegative bool) (money.Amount
 	case string:
 		n = json.Number(x)
 	default:
-		r.fail(path, "expected a number, got %s", jsonType(v))
-		return money.Amount{}, false
+		return money.Amount{}, "expected a number, got " + jsonType(v)
 	}
 	a, msg := parseAmount(n)
 	if msg != "" {
 		if _, isStr := v.(string); isStr {
 			msg = "a string here must hold a number: " + msg
 		}
-		r.fail(path, "%s", msg)
-		return money.Amount{}, false
+		return money.Amount{}, msg
 	}
 	if nonNegative && a.IsNegative() {
-		r.fail(path, "must not be negative")
-		return money.Amount{}, false
+		return money.Amount{}, "must not be negative"
 	}
-	return a, true
+	return a, ""
 }
 
 // amountPtr reads an optional number as a pointer.
@@ -497,41 +602,48 @@ func (o obj) time(key string, required bool) engine.Nanos {
 
 // list reads an array field; each element is returned with its path.
 func (o obj) list(key string, required bool, maxLen int) ([]any, string) {
+	return o.items(key, required, maxLen), o.sub(key)
+}
+
+// items reads an array field of at most maxLen items (maxListLen when
+// maxLen <= 0); a required one must not be empty.
+func (o obj) items(key string, required bool, maxLen int) []any {
 	v, ok := o.get(key, required)
-	path := o.sub(key)
 	if !ok {
-		return nil, path
+		return nil
 	}
 	a, ok := v.([]any)
-	if !ok {
-		o.r.fail(path, "expected an array, got %s", jsonType(v))
-		return nil, path
-	}
 	if maxLen <= 0 {
 		maxLen = maxListLen
 	}
-	if len(a) > maxLen {
-		o.r.fail(path, "at most %d items are allowed", maxLen)
-		return nil, path
+	switch {
+	case !ok:
+		o.r.fail(o.sub(key), "expected an array, got %s", jsonType(v))
+	case len(a) > maxLen:
+		o.r.fail(o.sub(key), "at most %d items are allowed", maxLen)
+	case required && len(a) == 0:
+		o.r.fail(o.sub(key), "must not be empty")
+	default:
+		return a
 	}
-	if required && len(a) == 0 {
-		o.r.fail(path, "must not be empty")
-		return nil, path
-	}
-	return a, path
+	return nil
 }
 
 func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
 
 // strList reads an array of non-empty strings.
 func (o obj) strList(key string, required bool) []string {
-	a, path := o.list(key, required, 0)
+	a := o.items(key, required, 0)
 	if a == nil {
 		return nil
 	}
 	out := make([]string, 0, len(a))
 	for i, v := range a {
-		out = append(out, o.r.str(v, index(path, i), true))
+		s, msg := strValue(v, true)
+		if msg != "" {
+			o.r.fail(index(o.sub(key), i), "%s", msg)
+		}
+		out = append(out, s)
 	}
 	if o.r.err != nil {
 		return nil
@@ -541,33 +653,53 @@ func (o obj) strList(key string, required bool) []string {
 
 // objects reads an array of objects.
 func (o obj) objects(key string, required bool, maxLen int) []obj {
-	a, path := o.list(key, required, maxLen)
+	a := o.items(key, required, maxLen)
 	if a == nil {
 		return nil
 	}
 	out := make([]obj, 0, len(a))
 	for i, v := range a {
-		out = append(out, o.r.asObject(v, index(path, i)))
+		out = append(out, o.under(key, int32(i), v))
 	}
 	return out
 }
 
+// asObject expects v, at path, to be an object.
 func (r *reader) asObject(v any, path string) obj {
 	m, ok := v.(map[string]any)
 	if !ok {
 		r.fail(path, "expected an object, got %s", jsonType(v))
-		return obj{r: r, path: path, m: map[string]any{}}
+		m = nil
 	}
-	return obj{r: r, path: path, m: m, t: r.track(path, m)}
+	return r.track(path, m)
+}
+
+// under expects v, found at key (position pos of its array when pos >= 0),
+// to be an object. An absent one (v nil, not in an array) is handed out
+// empty and untracked, so that the decoder's reads of it fail with its
+// path; anything else that is not an object fails here.
+func (o obj) under(key string, pos int32, v any) obj {
+	m, ok := v.(map[string]any)
+	switch {
+	case o.r == nil:
+		return obj{m: m} // a zero obj has no reader to track with
+	case v == nil && pos < 0:
+		return obj{r: o.r, t: o.t, absent: joinPath(o.absent, key)}
+	case o.absent != "":
+		// Below an absent object nothing is present: v is nil.
+		return obj{r: o.r, t: o.t, absent: index(joinPath(o.absent, key), int(pos))}
+	}
+	no := o.r.trackUnder(o.t-1, key, pos, m)
+	if !ok {
+		o.r.fail(no.path(), "expected an object, got %s", jsonType(v))
+	}
+	return no
 }
 
 // object reads a nested object; ok is false when it is absent.
 func (o obj) object(key string, required bool) (obj, bool) {
 	v, ok := o.get(key, required)
-	if !ok {
-		return obj{r: o.r, path: o.sub(key), m: map[string]any{}}, false
-	}
-	return o.r.asObject(v, o.sub(key)), true
+	return o.under(key, -1, v), ok
 }
 
 // strMap reads a flat string → string map such as custom_fields.
@@ -619,7 +751,7 @@ func (s *Server) bodyObject(ctx *fasthttp.RequestCtx) (obj, *reader, error) {
 }
 
 func decodeObject(body []byte) (obj, *reader, error) {
-	r := &reader{}
+	r := newReader(len(body))
 	v, err := parseJSON(body)
 	if err != nil {
 		return obj{r: r, m: map[string]any{}}, r, err

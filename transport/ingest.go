@@ -101,7 +101,7 @@ func properties(o obj) map[string]string {
 		return nil
 	}
 	if len(p.m) > maxEventProperties {
-		o.r.fail(p.path, "at most %d properties are allowed", maxEventProperties)
+		o.r.fail(p.path(), "at most %d properties are allowed", maxEventProperties)
 		return nil
 	}
 	p.readAll()

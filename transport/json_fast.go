@@ -16,14 +16,21 @@ const fastJSONMaxDepth = 64
 // control or non-ASCII byte in a string, nesting past fastJSONMaxDepth,
 // any syntax error), and parseJSON then runs encoding/json, whose tree and
 // error messages stay the reference (FuzzParseJSONFastMatchesEncodingJSON).
+//
+// The tree's strings (keys, values, number literals) are slices of one copy
+// of the body, so a body costs one string allocation however many strings
+// it holds. They keep that copy alive while any of them is held; a decoded
+// command lives until it is encoded into the log, and the state machine
+// builds its own strings from the log.
 type fastJSON struct {
 	fastParser
+	src   string // the body, as the one string the tree's strings slice
 	depth int
 }
 
 // parseJSONFast returns body's tree, or false when encoding/json must parse it.
 func parseJSONFast(body []byte) (any, bool) {
-	p := fastJSON{fastParser: fastParser{b: body}}
+	p := fastJSON{fastParser: fastParser{b: body}, src: string(body)}
 	v, ok := p.value()
 	if !ok {
 		return nil, false
@@ -41,8 +48,7 @@ func (p *fastJSON) value() (any, bool) {
 	case c == '[':
 		return p.array()
 	case c == '"':
-		s, ok := p.str()
-		return string(s), ok
+		return p.text()
 	case c == 't':
 		return true, p.literal("true")
 	case c == 'f':
@@ -51,9 +57,25 @@ func (p *fastJSON) value() (any, bool) {
 		return nil, p.literal("null")
 	case c == '-' || (c >= '0' && c <= '9'):
 		n, ok := p.number()
-		return json.Number(n), ok
+		return json.Number(p.slice(n)), ok
 	}
 	return nil, false
+}
+
+// text reads a string as a slice of src.
+func (p *fastJSON) text() (string, bool) {
+	s, ok := p.str()
+	if !ok {
+		return "", false
+	}
+	end := p.i - 1 // the closing quote
+	return p.src[end-len(s) : end], true
+}
+
+// slice is the token just read (which ends at the parser's position) as a
+// slice of src.
+func (p *fastJSON) slice(tok []byte) string {
+	return p.src[p.i-len(tok) : p.i]
 }
 
 // object parses {"key": value, ...}; a repeated key keeps its last value,
@@ -62,13 +84,13 @@ func (p *fastJSON) object() (any, bool) {
 	m := map[string]any{}
 	ok := p.members('{', '}', func() bool {
 		p.ws()
-		key, ok := p.str()
+		key, ok := p.text()
 		p.ws()
 		if !ok || !p.eat(':') {
 			return false
 		}
 		v, ok := p.value()
-		m[string(key)] = v
+		m[key] = v
 		return ok
 	})
 	return m, ok
