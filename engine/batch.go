@@ -12,6 +12,10 @@ type task struct {
 	out   *IngestOutcome
 	res   *Result
 	spec  *CommandSpec // nil for an ingest event
+	// dedupKey is the event's dedup key for the customer keyedFor (set by
+	// warmDedup or keyFor; keyedFor "" while unset).
+	dedupKey dedupKey
+	keyedFor string
 }
 
 // batch applies one entry: it queues customer-scoped work per shard and runs

@@ -157,9 +157,14 @@ func (d *dedupIndex) seen(t Nanos, customerID, transactionID string) bool {
 // hash operation on the live layer in the common case (the frozen and
 // legacy layers are only consulted while they exist).
 func (d *dedupIndex) insert(t Nanos, customerID, transactionID string) bool {
-	day := dayOf(t)
 	k := makeDedupKey(customerID, transactionID)
-	if d.frozen[day].has(&k) {
+	return d.insertKey(t, &k, customerID, transactionID)
+}
+
+// insertKey is insert with the pair's key k already computed.
+func (d *dedupIndex) insertKey(t Nanos, k *dedupKey, customerID, transactionID string) bool {
+	day := dayOf(t)
+	if d.frozen[day].has(k) {
 		return false
 	}
 	if l := d.legacy[day]; l != nil {
@@ -172,7 +177,7 @@ func (d *dedupIndex) insert(t Nanos, customerID, transactionID string) bool {
 		b = newKeySet(0)
 		d.buckets[day] = b
 	}
-	if b.add(&k) {
+	if b.add(k) {
 		d.keys++
 		return true
 	}

@@ -56,7 +56,7 @@ func (s *shard) rateOnSeveral(t *task, c *Customer, cat *Catalog, ks []*Contract
 			return
 		}
 	}
-	if !s.dedup.insert(ev.Timestamp, c.ID, ev.TransactionID) {
+	if !s.dedup.insertKey(ev.Timestamp, t.keyFor(c), c.ID, ev.TransactionID) {
 		out.Duplicates++
 		return
 	}

@@ -85,7 +85,7 @@ func (s *shard) rateOn(t *task, c *Customer, cat *Catalog, k *Contract, now Nano
 	}
 	// Checked last so a rejected event is not remembered, and with one hash
 	// operation: the dedup index is the largest structure an event touches.
-	if !s.dedup.insert(ev.Timestamp, c.ID, ev.TransactionID) {
+	if !s.dedup.insertKey(ev.Timestamp, t.keyFor(c), c.ID, ev.TransactionID) {
 		out.Duplicates++
 		return
 	}

@@ -35,6 +35,8 @@ type shard struct {
 	// ids cuts the ids of the contracts, commits and segments the shard
 	// creates from shared blocks (idarena.go).
 	ids idArena
+	// warmSink holds what warmDedup read, so that its reads stay.
+	warmSink uint64
 }
 
 // shardWork is either a run of apply tasks or a read.
@@ -95,6 +97,7 @@ func (s *shard) execute(r *shardRun) {
 	if r.refreshRateCard != "" {
 		s.refresh(r.refreshRateCard)
 	}
+	s.warmDedup(r.tasks)
 	for i := range r.tasks {
 		r.tasks[i].apply(s, r.cat, r.now)
 	}
