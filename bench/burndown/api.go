@@ -71,11 +71,14 @@ func retryable(err error) bool {
 	return err != nil
 }
 
-// Do sends a request with a JSON body (nil for none) and decodes a JSON answer
+// Do sends a request with a JSON body (nil for none; a json.RawMessage is
+// sent as is) and decodes a JSON answer
 // into out (nil to ignore it), retrying transient failures for up to c.Retry.
 func (c *Client) Do(ctx context.Context, method, path string, in, out any) error {
 	var body []byte
-	if in != nil {
+	if raw, ok := in.(json.RawMessage); ok {
+		body = raw // already JSON: sent as is
+	} else if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return fmt.Errorf("%s %s: encode: %w", method, path, err)
