@@ -243,3 +243,28 @@ func BenchmarkDedupInsertLarge(b *testing.B) {
 		}
 	})
 }
+
+// An event's dedup key is its customer's id and transaction id, however
+// the event names the customer: warmDedup computes it from the handle
+// before rating, and the entry's second copy of an event (sent under the
+// customer's alias) is a duplicate of the first (sent under its id).
+func TestWarmedDedupKeyIsTheCustomersID(t *testing.T) {
+	e, h := benchEngine(t, 10, 2)
+	ts := h.now.UnixNano()
+	ev := func(customer, tx string) Event {
+		return Event{TransactionID: tx, CustomerID: customer, EventType: "call", Timestamp: ts}
+	}
+	h.index++
+	res := e.Apply([]Entry{{Index: h.index, Time: ts, Commands: []Command{&Ingest{Events: []Event{
+		ev("cust-0000003", "tx-1"), ev("alias-cust-0000003", "tx-1"), ev("alias-cust-0000004", "tx-1"),
+	}}}}})[0][0]
+	if res.Ingest == nil || res.Ingest.Accepted != 2 || res.Ingest.Duplicates != 1 {
+		t.Fatalf("outcome %+v, want 2 accepted (one per customer) and 1 duplicate", res.Ingest)
+	}
+	for _, id := range []string{"cust-0000003", "cust-0000004"} {
+		hd := e.dir.lookup(id)
+		if hd == nil || !e.shards[hd.Shard].dedup.seen(ts, id, "tx-1") {
+			t.Errorf("%s: tx-1 is not recorded under the customer's id", id)
+		}
+	}
+}

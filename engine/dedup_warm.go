@@ -5,9 +5,10 @@ package engine
 // starts at. At millions of keys each probe is a miss of every cache (and
 // often of the TLB), which one event at a time the CPU waits for in turn;
 // reads that do not depend on one another it overlaps, so the run pays
-// for its misses a few at a time instead of one by one (BenchmarkApplyIngest
-// at a large dedup set). It reads state and writes only the tasks: it
-// changes no outcome, and insertKey uses the keys it computed.
+// for its misses a few at a time instead of one by one
+// (BenchmarkDedupInsertLarge's keySetWarmed against keySet). It reads state
+// and writes only the tasks: it changes no outcome, and rating inserts the
+// keys it computed (keyFor).
 func (s *shard) warmDedup(tasks []task) {
 	var sink uint64
 	for i := range tasks {
