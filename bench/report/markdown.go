@@ -63,8 +63,8 @@ func Markdown(r *Report) []byte {
 			p("\n")
 		}
 		if len(s.Phases) > 0 {
-			p("| system | phase | op | mode | offered/s | done op/s | events/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | unsent |\n")
-			p("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+			p("| system | phase | op | mode | workers | offered/s | done op/s | events/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | unsent |\n")
+			p("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 			for _, ph := range s.Phases {
 				x := ph.Result
 				offered := "—"
@@ -75,8 +75,8 @@ func Markdown(r *Report) []byte {
 				if ph.Op == "ingest" {
 					ev = num(x.UnitsPerSec)
 				}
-				p("| %s | %s | %s | %s | %s | %s | %s | %.3f | %.3f | %.3f | %.3f | %.2f | %d | %d |\n",
-					ph.System, ph.Name, ph.Op, x.Mode, offered, num(x.OpsPerSec), ev,
+				p("| %s | %s | %s | %s | %d | %s | %s | %s | %.3f | %.3f | %.3f | %.3f | %.2f | %d | %d |\n",
+					ph.System, ph.Name, ph.Op, x.Mode, x.Workers, offered, num(x.OpsPerSec), ev,
 					x.Latency.P50, x.Latency.P90, x.Latency.P99, x.Latency.P999, x.Latency.Max, x.Errors, x.Unsent)
 			}
 			p("\n")

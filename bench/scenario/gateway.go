@@ -18,8 +18,8 @@ func gateway() Scenario {
 			"ingest: closed loop for peak throughput, then open loop at fractions of each system's own peak.",
 		Shared: true,
 		Run: func(ctx context.Context, env *Env, out *report.Scenario) error {
-			return env.peakAndLevels(ctx, out, "check", func(t target.Target) job {
-				return job{op: "check", cfg: env.closed(env.Opts.Conns), factory: env.checkOps(t, env.Customers.N)}
+			return env.peakAndLevels(ctx, out, "check", env.Opts.Conns, env.Opts.Conns, func(t target.Target, workers int) job {
+				return job{op: "check", cfg: env.closed(workers), factory: env.checkOps(t, env.Customers.N)}
 			}, func(t target.Target, prefix string) []job {
 				if env.Opts.Trickle <= 0 {
 					return nil
@@ -40,8 +40,8 @@ func ingest() Scenario {
 		Shared: true,
 		Run: func(ctx context.Context, env *Env, out *report.Scenario) error {
 			before := env.forwardedSoFar(ctx)
-			err := env.peakAndLevels(ctx, out, "ingest", func(t target.Target) job {
-				return job{op: "ingest", cfg: env.closed(env.Opts.IngestConns), factory: env.ingestOps(t, env.Customers.N, nil)}
+			err := env.peakAndLevels(ctx, out, "ingest", env.Opts.IngestConns, env.Opts.MaxIngestConns, func(t target.Target, workers int) job {
+				return job{op: "ingest", cfg: env.closed(workers), factory: env.ingestOps(t, env.Customers.N, nil)}
 			}, nil)
 			env.noteForwarded(ctx, out, before)
 			return err
@@ -51,11 +51,16 @@ func ingest() Scenario {
 
 // peakAndLevels runs, for every shared system, a closed-loop peak phase of main and
 // then one open-loop phase per level, each with the background jobs; then it adds
-// the comparisons of Burndown with the others.
-func (e *Env) peakAndLevels(ctx context.Context, out *report.Scenario, op string,
-	main func(t target.Target) job, background func(t target.Target, prefix string) []job) error {
+// the comparisons of Burndown with the others. Each system's phases use the
+// worker count between start and limit that gives it its peak (peakWorkers).
+func (e *Env) peakAndLevels(ctx context.Context, out *report.Scenario, op string, start, limit int,
+	main func(t target.Target, workers int) job, background func(t target.Target, prefix string) []job) error {
 	for _, t := range e.Systems {
 		e.logf("%s: %s (%s)", out.Name, t.Name(), t.Via())
+		workers := e.peakWorkers(ctx, out, t.Name(), start, limit, func(w int) job { return main(t, w) })
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		jobs := func(j job, name string) []job {
 			j.name = name
 			js := []job{j}
@@ -70,7 +75,7 @@ func (e *Env) peakAndLevels(ctx context.Context, out *report.Scenario, op string
 				return e.runJobs(ctx, out, system, jobs...)
 			}
 		}
-		res, err := run(ctx, out, t.Name(), "peak", jobs(main(t), "peak"))
+		res, err := run(ctx, out, t.Name(), "peak", jobs(main(t, workers), "peak"))
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -80,7 +85,7 @@ func (e *Env) peakAndLevels(ctx context.Context, out *report.Scenario, op string
 		}
 		peak := res[0].OpsPerSec
 		for _, l := range e.Opts.Levels {
-			j := main(t)
+			j := main(t, workers)
 			j.cfg.Rate = l * peak
 			if _, err := run(ctx, out, t.Name(), levelName(l), jobs(j, levelName(l))); err != nil {
 				if ctx.Err() != nil {

@@ -67,9 +67,12 @@ type Options struct {
 	Customers        int
 	ZipfS            float64
 	Conns            int // check workers, one keep-alive connection each
-	IngestConns      int // ingest workers
-	Batch            int // events per ingest request
-	Warmup           time.Duration
+	IngestConns      int // ingest workers, where the search for the peak starts
+	// MaxIngestConns bounds the search for each system's ingest peak
+	// (peakWorkers); IngestConns or less fixes the count.
+	MaxIngestConns int
+	Batch          int // events per ingest request
+	Warmup         time.Duration
 	// QuietWait bounds the wait, before each phase, for the machine's
 	// CPUs to go quiet (quiet.go); 0 starts every phase at once.
 	QuietWait   time.Duration

@@ -15,8 +15,8 @@ import (
 func spread() Scenario {
 	return Scenario{
 		Name: report.SpreadScenario,
-		Description: "A fresh local 3-node cluster with the run's customers; POST /v1/ingest closed loop with --ingest-conns " +
-			"workers spread over all three nodes (followers forward writes to the leader). Its peak is compared with the " +
+		Description: "A fresh local 3-node cluster with the run's customers; POST /v1/ingest closed loop, its workers " +
+			"(searched like the ingest scenario's) spread over all three nodes (followers forward writes to the leader). Its peak is compared with the " +
 			"single node's peak of scenario ingest in the targets.",
 		Run: runSpread,
 	}
@@ -35,21 +35,25 @@ func runSpread(ctx context.Context, env *Env, out *report.Scenario) error {
 		return err
 	}
 	defer l.cluster.Stop()
-	mt, err := env.multiTarget(report.SpreadSystem, l, env.Opts.IngestConns+4)
+	limit := max(env.Opts.IngestConns, env.Opts.MaxIngestConns)
+	mt, err := env.multiTarget(report.SpreadSystem, l, limit+4)
 	if err != nil {
 		return err
 	}
 	defer mt.Close()
-	j := job{name: "peak", op: "ingest", cfg: env.closed(env.Opts.IngestConns), factory: env.ingestOps(mt, cust.N, nil)}
-	res, err := env.runJobs(ctx, out, report.SpreadSystem, j)
+	spreadJob := func(workers int) job {
+		return job{name: "peak", op: "ingest", cfg: env.closed(workers), factory: env.ingestOps(mt, cust.N, nil)}
+	}
+	workers := env.peakWorkers(ctx, out, report.SpreadSystem, env.Opts.IngestConns, limit, spreadJob)
+	res, err := env.runJobs(ctx, out, report.SpreadSystem, spreadJob(workers))
 	if err != nil {
 		return err
 	}
 	if res[0] == nil || res[0].Ops == 0 {
 		return fmt.Errorf("spread: no write succeeded: %s", errText(nil, res[0]))
 	}
-	out.Note(fmt.Sprintf("%d ingest workers, one keep-alive connection each, spread round-robin over the 3 nodes", env.Opts.IngestConns))
-	if err := env.leaderOnlyPeak(ctx, out, l); err != nil {
+	out.Note(fmt.Sprintf("%d ingest workers, one keep-alive connection each, spread round-robin over the 3 nodes", workers))
+	if err := env.leaderOnlyPeak(ctx, out, l, workers); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -63,17 +67,17 @@ func runSpread(ctx context.Context, env *Env, out *report.Scenario) error {
 // so the report can tell what forwarding costs from what replication does.
 // A leader that changed during the phase makes it meaningless: it is then
 // an error, not a figure.
-func (e *Env) leaderOnlyPeak(ctx context.Context, out *report.Scenario, l *local) error {
+func (e *Env) leaderOnlyPeak(ctx context.Context, out *report.Scenario, l *local, workers int) error {
 	li, err := l.cluster.Leader(ctx)
 	if err != nil {
 		return fmt.Errorf("find the leader: %w", err)
 	}
-	ht, err := e.httpTarget(report.SpreadSystem, "", l.cluster.Nodes[li].URL(), l.catalog, l.cust, e.Opts.IngestConns+4)
+	ht, err := e.httpTarget(report.SpreadSystem, "", l.cluster.Nodes[li].URL(), l.catalog, l.cust, workers+4)
 	if err != nil {
 		return err
 	}
 	defer ht.Close()
-	j := job{name: report.PhaseLeaderOnly, op: "ingest", cfg: e.closed(e.Opts.IngestConns), factory: e.ingestOps(ht, l.cust.N, nil)}
+	j := job{name: report.PhaseLeaderOnly, op: "ingest", cfg: e.closed(workers), factory: e.ingestOps(ht, l.cust.N, nil)}
 	res, err := e.runJobs(ctx, out, report.SpreadSystem, j)
 	if err != nil {
 		return err

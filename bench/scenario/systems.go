@@ -38,7 +38,7 @@ func StartSystems(ctx context.Context, env *Env, names []string, targetURL strin
 		}
 	}
 	want := func(n string) bool { return slices.Contains(names, n) }
-	conns := max(env.Opts.Conns, env.Opts.IngestConns) + 4
+	conns := max(env.Opts.Conns, env.Opts.IngestConns, env.Opts.MaxIngestConns) + 4
 	add := func(t target.Target) {
 		env.Systems = append(env.Systems, t)
 		stops = append(stops, func() { _ = t.Close() })
