@@ -83,7 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&o.FailoverNodes, "failover-nodes", 3, "failover: cluster size")
 	fs.StringVar(&c.steps, "scale-steps", "10000,100000", "scale: customer counts (e.g. 10000,100000,1000000)")
 	fs.IntVar(&o.ScaleCommits, "scale-commits", 3, "scale: prepaid commits per contract")
-	fs.IntVar(&o.ScaleConns, "scale-conns", 256, "scale: concurrent setup clients (each request waits for a quorum fsync, so onboarding is bound by how many are in flight until the CPU is)")
+	fs.IntVar(&o.ScaleConns, "scale-conns", 512, "scale: concurrent setup clients (each request waits for a quorum fsync, so onboarding is bound by how many are in flight until the CPU is)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
