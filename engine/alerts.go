@@ -901,7 +901,7 @@ func (s *shard) notifyAlert(c *Customer, a *Alert, cat *Catalog, now Nanos, reso
 	case AlertCommitDays, AlertCreditDays:
 		p.RemainingDays = num(v)
 		if cm, s := a.firstEnding(c, c.contractsAt(now, nil), now); s != nil {
-			p.CommitID, p.SegmentID, p.SegmentEnd = cm.ID, s.ID, fmtTime(s.EndingBefore)
+			p.CommitID, p.SegmentID, p.SegmentEnd = cm.ID, cm.SegmentID(s), fmtTime(s.EndingBefore)
 		}
 	default:
 		p.RemainingBalance = num(v)

@@ -59,6 +59,7 @@ func (cm *Commit) Ledger(now Nanos) []LedgerEntry {
 		if s.StartingAt > now {
 			continue
 		}
+		sid := cm.SegmentID(s)
 		initial := s.Amount
 		for _, a := range s.ManualAdjustments() {
 			initial = initial.Sub(a.Amount)
@@ -70,27 +71,27 @@ func (cm *Commit) Ledger(now Nanos) []LedgerEntry {
 			for _, a := range s.SeatAdjustments() {
 				start = start.Sub(a.Amount)
 			}
-			out = append(out, LedgerEntry{Type: prefix + "SEGMENT_START", Timestamp: s.StartingAt, Amount: start, SegmentID: s.ID})
+			out = append(out, LedgerEntry{Type: prefix + "SEGMENT_START", Timestamp: s.StartingAt, Amount: start, SegmentID: sid})
 			for _, a := range s.SeatAdjustments() {
 				if a.At <= now {
-					out = append(out, LedgerEntry{Type: prefix + "SEAT_BASED_ADJUSTMENT", Timestamp: a.At, Amount: a.Amount, SegmentID: s.ID})
+					out = append(out, LedgerEntry{Type: prefix + "SEAT_BASED_ADJUSTMENT", Timestamp: a.At, Amount: a.Amount, SegmentID: sid})
 				}
 			}
 		}
 		for _, a := range s.ManualAdjustments() {
-			out = append(out, LedgerEntry{Type: prefix + "MANUAL", Timestamp: a.At, Amount: a.Amount, SegmentID: s.ID, Reason: a.Reason})
+			out = append(out, LedgerEntry{Type: prefix + "MANUAL", Timestamp: a.At, Amount: a.Amount, SegmentID: sid, Reason: a.Reason})
 		}
 		var lateExpired money.Amount
 		for _, d := range s.Deductions {
 			if !d.Amount.IsNegative() {
-				out = append(out, LedgerEntry{Type: prefix + "AUTOMATED_INVOICE_DEDUCTION", Timestamp: d.Timestamp, Amount: d.Amount.Neg(), SegmentID: s.ID, InvoiceID: d.InvoiceID})
+				out = append(out, LedgerEntry{Type: prefix + "AUTOMATED_INVOICE_DEDUCTION", Timestamp: d.Timestamp, Amount: d.Amount.Neg(), SegmentID: sid, InvoiceID: d.InvoiceID})
 				continue
 			}
 			// A voided invoice's draw given back (invoice_void.go); after
 			// the segment's end it expires at once.
-			out = append(out, LedgerEntry{Type: prefix + "CANCELED", Timestamp: d.Timestamp, Amount: d.Amount.Neg(), SegmentID: s.ID, InvoiceID: d.InvoiceID})
+			out = append(out, LedgerEntry{Type: prefix + "CANCELED", Timestamp: d.Timestamp, Amount: d.Amount.Neg(), SegmentID: sid, InvoiceID: d.InvoiceID})
 			if s.Expired && d.Timestamp >= s.EndingBefore {
-				out = append(out, LedgerEntry{Type: prefix + "EXPIRATION", Timestamp: d.Timestamp, Amount: d.Amount, SegmentID: s.ID})
+				out = append(out, LedgerEntry{Type: prefix + "EXPIRATION", Timestamp: d.Timestamp, Amount: d.Amount, SegmentID: sid})
 				lateExpired = lateExpired.Add(d.Amount.Neg())
 			}
 		}
@@ -104,7 +105,7 @@ func (cm *Commit) Ledger(now Nanos) []LedgerEntry {
 		case cm.Type == CommitPostpaid:
 			out = append(out, LedgerEntry{Type: prefix + "EXPIRATION", Timestamp: s.EndingBefore, Amount: expired.Neg()})
 		default:
-			out = append(out, LedgerEntry{Type: prefix + "EXPIRATION", Timestamp: s.EndingBefore, Amount: expired.Neg(), SegmentID: s.ID})
+			out = append(out, LedgerEntry{Type: prefix + "EXPIRATION", Timestamp: s.EndingBefore, Amount: expired.Neg(), SegmentID: sid})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Timestamp < out[j].Timestamp })

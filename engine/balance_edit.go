@@ -202,10 +202,14 @@ func (x *editCtx) updateBalance(prefix string, u *BalanceUpdate, credits bool) *
 	return nil
 }
 
-// segmentAt finds a segment of the commit by id.
-func segmentAt(cm *Commit, id string) (int, *Segment) {
+// segmentAt finds a segment of the commit by id, reading each segment's id
+// once per command (segmentIDs).
+func (x *editCtx) segmentAt(cm *Commit, id string) (int, *Segment) {
+	if x.segIDs == nil {
+		x.segIDs = segmentIDs{}
+	}
 	for i, s := range cm.Segments {
-		if s.ID == id {
+		if x.segIDs.of(cm, s) == id {
 			return i, s
 		}
 	}
@@ -214,7 +218,7 @@ func segmentAt(cm *Commit, id string) (int, *Segment) {
 
 // removeSegment removes a segment nothing was drawn from.
 func (x *editCtx) removeSegment(cm *Commit, field, id string) *Error {
-	i, s := segmentAt(cm, id)
+	i, s := x.segmentAt(cm, id)
 	switch {
 	case s == nil:
 		return errorf(NotFound, "%s: segment %s not found on %s", field, id, cm.ID)
@@ -230,7 +234,7 @@ func (x *editCtx) removeSegment(cm *Commit, field, id string) *Error {
 // updateSegment changes a segment's amount, start or end where that moves
 // no usage already rated (see the file comment).
 func (x *editCtx) updateSegment(cm *Commit, f string, u *SegmentUpdate) *Error {
-	i, old := segmentAt(cm, u.ID)
+	i, old := x.segmentAt(cm, u.ID)
 	switch {
 	case old == nil:
 		return errorf(NotFound, "%sid: segment %s not found on %s", f, u.ID, cm.ID)
@@ -246,7 +250,7 @@ func (x *editCtx) updateSegment(cm *Commit, f string, u *SegmentUpdate) *Error {
 			return errorf(Invalid, "%sstarting_at: must not be before now (%s): usage already rated would be drawn again, which this server does not do", f, fmtTime(x.now))
 		}
 		if u.StartingAt > s.StartingAt && drawn {
-			return errorf(Invalid, "%sstarting_at: usage has drawn %s from segment %s; its start cannot move later", f, s.Drawn, s.ID)
+			return errorf(Invalid, "%sstarting_at: usage has drawn %s from segment %s; its start cannot move later", f, s.Drawn, u.ID)
 		}
 		s.StartingAt = u.StartingAt
 	}
@@ -269,10 +273,10 @@ func (x *editCtx) updateSegment(cm *Commit, f string, u *SegmentUpdate) *Error {
 		}
 		next := amount.Add(s.Amount.Sub(s.scheduledAmount()))
 		if next.LessThan(s.Amount) && next.LessThan(s.Drawn) {
-			return errorf(Invalid, "%samount: usage has drawn %s from segment %s; its amount cannot leave less than that", f, s.Drawn, s.ID)
+			return errorf(Invalid, "%samount: usage has drawn %s from segment %s; its amount cannot leave less than that", f, s.Drawn, u.ID)
 		}
 		if next.GreaterThan(s.Amount) && old.StartingAt < x.now && s.left().IsZero() {
-			return errorf(Invalid, "%samount: segment %s is used up; usage billed beyond it since would be drawn again, which this server does not do (add a segment from now, or a manual ledger entry)", f, s.ID)
+			return errorf(Invalid, "%samount: segment %s is used up; usage billed beyond it since would be drawn again, which this server does not do (add a segment from now, or a manual ledger entry)", f, u.ID)
 		}
 		s.Amount = next
 	}
@@ -307,10 +311,10 @@ func (x *editCtx) addSegment(cm *Commit, f string, it *ScheduleItem, prefix stri
 		return errorf(Invalid, "%sending_before: must be after starting_at%s", f, swappedHint(it.StartingAt, it.EndingBefore))
 	}
 	sid := DeriveID(x.id, "segment", cm.ID, prefix, strconv.Itoa(j))
-	if _, s := segmentAt(cm, sid); s != nil {
+	if _, s := x.segmentAt(cm, sid); s != nil {
 		return errorf(Conflict, "%s: segment %s already exists on %s", f, sid, cm.ID)
 	}
-	cm.Segments = append(cm.Segments, &Segment{ID: sid, Amount: amount, StartingAt: it.StartingAt, EndingBefore: it.EndingBefore})
+	cm.Segments = append(cm.Segments, newSegment(sid, 0, amount, it.StartingAt, it.EndingBefore))
 	return nil
 }
 

@@ -56,11 +56,12 @@ func TestBalanceEditSegments(t *testing.T) {
 	if e, _, _ := h.check(a, product); e != "true" {
 		t.Fatal("not entitled with 50 left")
 	}
-	segs := h.read(a).Contracts[0].Commit("cr").Segments
-	if len(segs) != 2 || segs[0].ID != "seg" {
-		t.Fatalf("segments %d, first %s", len(segs), segs[0].ID)
+	cr := h.read(a).Contracts[0].Commit("cr")
+	segs := cr.Segments
+	if len(segs) != 2 || cr.SegmentID(segs[0]) != "seg" {
+		t.Fatalf("segments %d, first %s", len(segs), cr.SegmentID(segs[0]))
 	}
-	added := segs[1].ID
+	added := cr.SegmentID(segs[1])
 	wantErr(t, h.apply(&EditBalance{CustomerID: a, Credit: true, Update: BalanceUpdate{ID: "cr", RemoveSegments: []string{"seg"}}})[0], Invalid,
 		"access_schedule.remove_schedule_items[0].id: usage has drawn 100 from segment seg; a segment drawn from cannot be removed")
 	h.must(&EditBalance{CustomerID: a, Credit: true, Update: BalanceUpdate{ID: "cr", RemoveSegments: []string{added}}})

@@ -217,7 +217,7 @@ func (k *Contract) expireSegment(cm *Commit, s *Segment, rc *RateCard) {
 	}
 	inv.Lines = append(inv.Lines, &InvoiceLine{
 		Type: LineCommitPurchase, ProductID: cm.ProductID, CommitID: cm.ID, CreditTypeID: rc.FiatCreditTypeID,
-		Quantity: amountOne, Total: s.ExpiredAmount(), Item: NewLineItem("", s.ID, s.ExpiredAmount()),
+		Quantity: amountOne, Total: s.ExpiredAmount(), Item: NewLineItem("", cm.SegmentID(s), s.ExpiredAmount()),
 	})
 	inv.Total = inv.Total.Add(s.ExpiredAmount())
 	s.EditExtra(func(x *SegmentExtra) { x.TrueUpInvoiceID = inv.ID })
@@ -239,7 +239,7 @@ func (k *Contract) reduceTrueUp(cm *Commit, s *Segment, draw money.Amount) {
 	s.SetExpiredAmount(s.ExpiredAmount().Sub(draw))
 	inv := k.Invoice(s.TrueUpInvoiceID())
 	for i, l := range inv.Lines {
-		if l.Type == LineCommitPurchase && l.CommitID == cm.ID && l.ItemID() == s.ID {
+		if l.Type == LineCommitPurchase && l.CommitID == cm.ID && l.ItemID() == cm.SegmentID(s) {
 			l.Total = l.Total.Sub(draw)
 			l.Item = NewLineItem(l.ChargeID(), l.ItemID(), l.Total)
 			inv.Total = inv.Total.Sub(draw)

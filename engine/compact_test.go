@@ -25,7 +25,7 @@ func TestContractTermsShared(t *testing.T) {
 // A segment's extra fields change copy on write: a copied segment (as a
 // contract clone makes) keeps what it had, and emptied extras are nil.
 func TestSegmentExtraCopyOnWrite(t *testing.T) {
-	s := &Segment{ID: "s"}
+	s := &Segment{}
 	s.EditExtra(func(x *SegmentExtra) { x.SeatAdjustments = append(x.SeatAdjustments, SeatAdjustment{At: 1}) })
 	c := *s
 	c.EditExtra(func(x *SegmentExtra) {

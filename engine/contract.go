@@ -260,11 +260,7 @@ func (s *shard) newCommit(c *Customer, cat *Catalog, rc *RateCard, contractID, f
 		if it.EndingBefore <= it.StartingAt {
 			return nil, errorf(Invalid, "%s[%d].access_schedule.schedule_items[%d].ending_before: must be after starting_at%s", field, i, j, swappedHint(it.StartingAt, it.EndingBefore))
 		}
-		sid := it.ID
-		if sid == "" {
-			sid = s.ids.derive(id, "segment", strconv.Itoa(j))
-		}
-		cm.Segments = append(cm.Segments, &Segment{ID: sid, Amount: amount, StartingAt: it.StartingAt, EndingBefore: it.EndingBefore})
+		cm.Segments = append(cm.Segments, newSegment(it.ID, j, amount, it.StartingAt, it.EndingBefore))
 	}
 	sort.SliceStable(cm.Segments, func(a, b int) bool { return cm.Segments[a].StartingAt < cm.Segments[b].StartingAt })
 	if !legacy && len(in.InvoiceSchedule) > 0 {

@@ -220,9 +220,9 @@ type Commit struct {
 }
 
 // Segment is one access-schedule item of a commit or credit: an amount usable
-// over [StartingAt, EndingBefore).
+// over [StartingAt, EndingBefore). Its id is read through Commit.SegmentID
+// (segment_id.go): most segments keep only the ordinal it is derived from.
 type Segment struct {
-	ID           string       `msgpack:"ID"`
 	Amount       money.Amount `msgpack:"Amount"`
 	StartingAt   Nanos        `msgpack:"StartingAt"`
 	EndingBefore Nanos        `msgpack:"EndingBefore"`
@@ -234,8 +234,13 @@ type Segment struct {
 	// not expired does not carry 24 empty bytes (BenchmarkMemoryPerCustomer).
 	// Snapshot format 1 wrote the amount inline; persist reads that layout
 	// through a frozen mirror of it (persist/snapshot_format1.go).
-	Expired bool          `msgpack:"Expired"`
-	Expiry  *money.Amount `msgpack:"Expiry,omitempty"`
+	Expired bool `msgpack:"Expired"`
+	// IDOrdinal is 1 + the ordinal the segment's id is derived from
+	// (derivedSegmentID), or 0 when SegmentExtra.ID holds the id: read the
+	// id through Commit.SegmentID. Exported for the read copy (readcopy.go);
+	// persisted forms write the id itself, so msgpack leaves it out.
+	IDOrdinal uint32        `msgpack:"-"`
+	Expiry    *money.Amount `msgpack:"Expiry,omitempty"`
 	// Deductions aggregates draws per invoice, in first-draw order.
 	Deductions []Deduction `msgpack:"Deductions"`
 	// Extra holds what few segments have (true-ups, seat and manual
@@ -260,6 +265,10 @@ type SegmentExtra struct {
 	// ManualAdjustments are the segment's manual ledger entries (since
 	// customer layout 11, manual_ledger.go); Amount includes them.
 	ManualAdjustments []ManualAdjustment `msgpack:"ManualAdjustments"`
+	// ID is the id of a segment whose id is not derived from its ordinal
+	// (segment_id.go). Snapshot format 1 wrote a segment's id beside this
+	// struct, not in it, so msgpack leaves it out.
+	ID string `msgpack:"-"`
 }
 
 // ExpiredAmount is what was left in the segment when it expired (the
@@ -317,7 +326,7 @@ func (s *Segment) EditExtra(f func(x *SegmentExtra)) {
 		x.ManualAdjustments = slices.Clip(x.ManualAdjustments)
 	}
 	f(&x)
-	if x.TrueUpInvoiceID == "" && x.SeatAdjustments == nil && x.ManualAdjustments == nil {
+	if x.TrueUpInvoiceID == "" && x.SeatAdjustments == nil && x.ManualAdjustments == nil && x.ID == "" {
 		s.Extra = nil
 		return
 	}

@@ -206,8 +206,7 @@ func buildCustomerBalance(c *Customer, cmd *CreateCustomerBalance, cat *Catalog,
 		case it.EndingBefore <= it.StartingAt:
 			return nil, nil, errorf(Invalid, "access_schedule.schedule_items[%d].ending_before: must be after starting_at%s", j, swappedHint(it.StartingAt, it.EndingBefore))
 		}
-		cm.Segments = append(cm.Segments, &Segment{ID: DeriveID(id, "segment", strconv.Itoa(j)), Amount: amount,
-			StartingAt: it.StartingAt, EndingBefore: it.EndingBefore})
+		cm.Segments = append(cm.Segments, newSegment("", j, amount, it.StartingAt, it.EndingBefore))
 	}
 	sort.SliceStable(cm.Segments, func(a, b int) bool { return cm.Segments[a].StartingAt < cm.Segments[b].StartingAt })
 	if err := customerInvoiceSchedule(cm, in); err != nil {

@@ -60,7 +60,7 @@ func validateUpdateCustomerBalanceEnd(c *Customer, command Command, _ *Catalog, 
 	for _, s := range segs {
 		moved := s.EndingBefore > end || s == segs[len(segs)-1]
 		if moved && s.Expired {
-			return errorf(Invalid, "access_ending_before: segment %s ended at %s and its remainder expired", s.ID, fmtTime(s.EndingBefore))
+			return errorf(Invalid, "access_ending_before: segment %s ended at %s and its remainder expired", b.Commit.SegmentID(s), fmtTime(s.EndingBefore))
 		}
 	}
 	return nil

@@ -23,15 +23,18 @@ func DeriveID(parts ...string) string {
 // derivedIDLen is the length of a derived id.
 const derivedIDLen = 36
 
-// appendDerivedID appends DeriveID(parts...) to dst.
+// appendDerivedID appends DeriveID(parts...) to dst. The hashed message
+// (each part followed by a zero byte) is built on the stack when it fits,
+// so deriving an id allocates nothing but what dst needs: snapshots derive
+// every segment id they write (segment_id.go).
 func appendDerivedID(dst []byte, parts ...string) []byte {
-	h := sha256.New()
+	var stack [192]byte
+	msg := stack[:0]
 	for _, p := range parts {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
+		msg = append(msg, p...)
+		msg = append(msg, 0)
 	}
-	var sum [32]byte
-	h.Sum(sum[:0])
+	sum := sha256.Sum256(msg)
 	b := sum[:16]
 	b[6] = (b[6] & 0x0f) | 0x40 // version 4 layout
 	b[8] = (b[8] & 0x3f) | 0x80 // RFC 4122 variant

@@ -56,7 +56,7 @@ func TestStateStructSizes(t *testing.T) {
 		size, most uintptr
 	}{
 		{"Commit", unsafe.Sizeof(Commit{}), 128},
-		{"Segment", unsafe.Sizeof(Segment{}), 112},
+		{"Segment", unsafe.Sizeof(Segment{}), 96},
 		{"InvoiceLine", unsafe.Sizeof(InvoiceLine{}), 112},
 	} {
 		if tc.size > tc.most {

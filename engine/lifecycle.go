@@ -217,6 +217,8 @@ type editCtx struct {
 	// single: the edit serves commits/edit or credits/edit, whose body is
 	// the one balance update (fields are named without update_commits[i]).
 	single bool
+	// segIDs are the segment ids segmentAt has read.
+	segIDs segmentIDs
 }
 
 // editOp is one sub-operation of /v2/contracts/edit. Sub-operations run in

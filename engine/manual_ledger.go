@@ -81,7 +81,7 @@ func manualTarget(c *Customer, cmd *AddManualLedgerEntry) (*Contract, *Commit, *
 		return nil, nil, nil, errorf(NotFound, "id: commit or credit %s not found", cmd.CommitID)
 	}
 	for _, s := range cm.Segments {
-		if s.ID == cmd.SegmentID {
+		if cm.SegmentID(s) == cmd.SegmentID {
 			return k, cm, s, nil
 		}
 	}
@@ -110,9 +110,9 @@ func validateAddManualLedgerEntry(c *Customer, command Command, _ *Catalog, now 
 	case (k != nil && k.Archived) || cm.ArchivedAt() != 0:
 		return errorf(Invalid, "id: %s is archived", cm.ID)
 	case s.Expired:
-		return errorf(Invalid, "segment_id: segment %s ended at %s and its remainder expired", s.ID, fmtTime(s.EndingBefore))
+		return errorf(Invalid, "segment_id: segment %s ended at %s and its remainder expired", cmd.SegmentID, fmtTime(s.EndingBefore))
 	case len(s.ManualAdjustments()) >= MaxManualEntries:
-		return errorf(Invalid, "segment_id: segment %s holds the most manual entries a segment may (%d)", s.ID, MaxManualEntries)
+		return errorf(Invalid, "segment_id: segment %s holds the most manual entries a segment may (%d)", cmd.SegmentID, MaxManualEntries)
 	}
 	at := cmd.At
 	if at == 0 {

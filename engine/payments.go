@@ -466,7 +466,7 @@ func (s *shard) raise(c *Customer, k *Contract, rc *RateCard, typ string, tc *Th
 		CreatedAt:    now, Seq: c.Seq, DoNotInvoice: true,
 		Extra: newCommitExtra(tc.Description, tc.Priority, tc.ApplicableProductIDs, tc.ApplicableProductTags,
 			[]InvoiceItem{{ID: DeriveID(id, "invoice_item", "0"), Timestamp: now, Amount: amount}}, nil),
-		Segments: []*Segment{{ID: DeriveID(id, "segment", "0"), Amount: amount, StartingAt: now, EndingBefore: end}},
+		Segments: []*Segment{newSegment("", 0, amount, now, end)},
 	}
 	cm.Extra.Gate = &CommitGate{Type: gateType, Status: GatePending}
 	wf := k.gate(cm, typ, stripe, now)

@@ -174,7 +174,7 @@ func references(v reflect.Value) map[unsafe.Pointer]string {
 // The copier keeps nil and empty apart, keeps two pointers to one value two
 // pointers to one copy, and leaves unexported state zero.
 func TestDeepCopyRules(t *testing.T) {
-	seg := &Segment{ID: "s", Amount: dec("1.5"), Deductions: []Deduction{}}
+	seg := &Segment{IDOrdinal: 3, Amount: dec("1.5"), Deductions: []Deduction{}}
 	cm := &Commit{ID: "c", Segments: []*Segment{seg, seg}, Extra: &CommitExtra{CustomFields: map[string]string{}}}
 	c := &Customer{ID: "x", Contracts: []*Contract{{ID: "k", Balances: []*Commit{cm}, Extra: &ContractExtra{Gated: []*Commit{cm}}}},
 		Extra: &CustomerExtra{Rejects: map[RejectReason]int64{RejectReasons[0]: 2}}, reschedule: true, handle: &CustomerHandle{ID: "x"}}

@@ -282,9 +282,9 @@ func (k *Contract) advanceRecurring(r *RecurringBalance, now Nanos) {
 			for n := int64(1); n < r.DurationPeriods && (r.end(k) == 0 || until < r.end(k)); n++ {
 				_, _, _, until = r.period(k, until)
 			}
-			sg := &Segment{ID: DeriveID(r.ID, "grant", fmtTime(s)), Amount: amount, StartingAt: s, EndingBefore: until}
-			cm.Segments = append(cm.Segments, sg)
-			r.PeriodStart, r.PeriodEnd, r.SegmentID, r.GrantedSeats = s, e, sg.ID, seats
+			sid := DeriveID(r.ID, "grant", fmtTime(s))
+			cm.Segments = append(cm.Segments, newSegment(sid, 0, amount, s, until))
+			r.PeriodStart, r.PeriodEnd, r.SegmentID, r.GrantedSeats = s, e, sid, seats
 			r.NextGrant = 0
 			if end := r.end(k); end == 0 || e < end {
 				r.NextGrant = e
@@ -304,7 +304,7 @@ func (k *Contract) advanceRecurring(r *RecurringBalance, now Nanos) {
 			amount = prorate(amount, r.PeriodEnd-st.At, fe-fs)
 		}
 		for _, sg := range cm.Segments {
-			if sg.ID == r.SegmentID && !sg.Expired {
+			if cm.SegmentID(sg) == r.SegmentID && !sg.Expired {
 				sg.Amount = sg.Amount.Add(amount)
 				sg.EditExtra(func(x *SegmentExtra) {
 					x.SeatAdjustments = append(x.SeatAdjustments, SeatAdjustment{At: st.At, Amount: amount})

@@ -20,13 +20,13 @@ func balancesCustomer() *engine.Customer {
 			CreditTypeID: "usd", CreatedAt: 5, Seq: 9,
 			Extra: &engine.CommitExtra{Description: "d", Priority: &prio, ApplicableProductTags: []string{"ai"}, CustomFields: map[string]string{"a": "b"},
 				InvoiceSchedule: []engine.InvoiceItem{{ID: "it0", Timestamp: 2, Amount: amt("100"), UnitPrice: amt("50"), Quantity: amt("2"), InvoiceID: "inv1"}}},
-			Segments: []*engine.Segment{{ID: "s0", Amount: amt("100"), StartingAt: 1, EndingBefore: 50, Drawn: amt("12.5"),
+			Segments: []*engine.Segment{{Extra: &engine.SegmentExtra{ID: "s0"}, Amount: amt("100"), StartingAt: 1, EndingBefore: 50, Drawn: amt("12.5"),
 				Deductions: []engine.Deduction{{InvoiceID: "inv1", Timestamp: 2, Amount: amt("20")}, {InvoiceID: "inv1", Timestamp: 3, Amount: amt("-7.5")}}}}},
 		InvoiceContractID: "k1",
 	}, {
 		ApplicableContractIDs: []string{"k1"},
 		Commit: &engine.Commit{ID: "cb1", Type: engine.CommitCredit, ProductID: "p1", CreditTypeID: "usd", CreatedAt: 6, Seq: 10,
-			Segments: []*engine.Segment{{ID: "s1", Amount: amt("3"), StartingAt: 1, EndingBefore: 4, Expired: true, Expiry: expiry(amt("3"))}}},
+			Segments: []*engine.Segment{{Extra: &engine.SegmentExtra{ID: "s1"}, Amount: amt("3"), StartingAt: 1, EndingBefore: 4, Expired: true, Expiry: expiry(amt("3"))}}},
 	}}
 	return c
 }

@@ -162,6 +162,7 @@ type binWriter struct {
 func (w *binWriter) uvarint(v uint64) { w.b = binary.AppendUvarint(w.b, v) }
 func (w *binWriter) varint(v int64)   { w.b = binary.AppendVarint(w.b, v) }
 func (w *binWriter) str(s string)     { w.uvarint(uint64(len(s))); w.b = append(w.b, s...) }
+func (w *binWriter) raw(b []byte)     { w.uvarint(uint64(len(b))); w.b = append(w.b, b...) }
 func (w *binWriter) boolean(v bool) {
 	if v {
 		w.b = append(w.b, 1)
@@ -519,7 +520,8 @@ func (w *binWriter) commit(cm *engine.Commit) {
 	w.uvarint(uint64(cm.Seq))
 	w.uvarint(uint64(len(cm.Segments)))
 	for _, s := range cm.Segments {
-		w.str(s.ID)
+		var id [64]byte
+		w.raw(cm.AppendSegmentID(id[:0], s))
 		w.amt(s.Amount)
 		w.varint(s.StartingAt)
 		w.varint(s.EndingBefore)
@@ -1024,9 +1026,10 @@ func (r *binReader) commit() *engine.Commit {
 	}
 	if n := r.count(r.uvarint()); n > 0 {
 		cm.Segments = make([]*engine.Segment, n)
+		ids := make([]string, n)
 		for i := range cm.Segments {
 			s := &engine.Segment{}
-			s.ID = r.uniqueStr()
+			ids[i] = r.uniqueStr()
 			s.Amount = r.amount(r)
 			s.StartingAt = r.varint()
 			s.EndingBefore = r.varint()
@@ -1044,6 +1047,7 @@ func (r *binReader) commit() *engine.Commit {
 			}
 			cm.Segments[i] = s
 		}
+		cm.AdoptSegmentIDs(ids)
 	}
 	if r.layout >= 3 {
 		if at := r.varint(); at != 0 {

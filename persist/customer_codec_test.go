@@ -41,9 +41,9 @@ func fullCustomer() *engine.Customer {
 				CreatedAt: 10, Seq: 2,
 				Extra: &engine.CommitExtra{Description: "d", Priority: &prio, ApplicableProductIDs: []string{"p"}, ApplicableProductTags: []string{},
 					InvoiceSchedule: []engine.InvoiceItem{{ID: "ii", Timestamp: 9, Amount: hugeAmt}}, CustomFields: map[string]string{"x": "y"}},
-				Segments: []*engine.Segment{{ID: "s", Amount: amt("2000"), StartingAt: 1, EndingBefore: 99, Drawn: amt("1500.25"), Expired: true, Expiry: expiry(amt("499.75")),
+				Segments: []*engine.Segment{{Extra: &engine.SegmentExtra{ID: "s"}, Amount: amt("2000"), StartingAt: 1, EndingBefore: 99, Drawn: amt("1500.25"), Expired: true, Expiry: expiry(amt("499.75")),
 					Deductions: []engine.Deduction{{InvoiceID: "inv", Timestamp: 5, Amount: hugeAmt.Neg()}}}},
-			}, {ID: "cr", Type: engine.CommitCredit, Segments: []*engine.Segment{{ID: "s2"}}}},
+			}, {ID: "cr", Type: engine.CommitCredit, Segments: []*engine.Segment{{Extra: &engine.SegmentExtra{ID: "s2"}}}}},
 			Invoices: []*engine.Invoice{{ID: "inv", ContractID: "k-1", CreditTypeID: engine.USDCreditTypeID, Start: 1, End: 2, Status: engine.InvoiceFinalized, FinalizedAt: 2,
 				Lines: []*engine.InvoiceLine{{Type: engine.LineUsage, ProductID: "p", Quantity: amt("3"), Total: amt("0.003")}}, Total: amt("-1")}},
 		}, {ID: "k-2"}},
@@ -389,7 +389,7 @@ func TestCustomerCodecLayout8Payments(t *testing.T) {
 	})
 	k.EditExtra(func(x *engine.ContractExtra) {
 		x.Gated = []*engine.Commit{{ID: "g", Type: engine.CommitPrepaid, Extra: &engine.CommitExtra{Gate: &engine.CommitGate{Type: engine.GateExternal, Status: engine.GateFailed, WorkflowID: "wf-1",
-			VoidReason: "card declined"}}, Segments: []*engine.Segment{{ID: "gs", Amount: amt("1500"), StartingAt: 1, EndingBefore: 9}}}}
+			VoidReason: "card declined"}}, Segments: []*engine.Segment{{Extra: &engine.SegmentExtra{ID: "gs"}, Amount: amt("1500"), StartingAt: 1, EndingBefore: 9}}}}
 	})
 	b, got := roundTripCurrent(t, c)
 	want, _ := json.Marshal(c)
@@ -466,4 +466,36 @@ func TestCustomerCodecLayout9ExternalInvoice(t *testing.T) {
 func (w *binWriter) dec(d decimal.Decimal) {
 	w.varint(int64(d.Exponent()))
 	w.coefficient(d.Coefficient())
+}
+
+// A segment whose id is derived from its ordinal (engine/segment_id.go) is
+// written with its id, like any other, and read back holding only the
+// ordinal; a segment with an id of its own reads back holding it. The
+// bytes do not depend on which way a segment keeps its id.
+func TestCustomerCodecDerivedSegmentIDs(t *testing.T) {
+	cm := &engine.Commit{ID: "cm", Type: engine.CommitPrepaid, ProductID: "p", CreditTypeID: engine.USDCreditTypeID,
+		Segments: []*engine.Segment{{IDOrdinal: 2, Amount: amt("5"), StartingAt: 1, EndingBefore: 9},
+			{Extra: &engine.SegmentExtra{ID: "own"}, Amount: amt("6"), StartingAt: 2, EndingBefore: 9}}}
+	c := &engine.Customer{ID: "c", Name: "c", Contracts: []*engine.Contract{{ID: "k", RateCardID: "rc", Balances: []*engine.Commit{cm}}}}
+	b := AppendCustomer(nil, c)
+	if !bytes.Contains(b, []byte(cm.SegmentID(cm.Segments[0]))) {
+		t.Fatal("the derived id is not in the record")
+	}
+	got, err := DecodeCustomer(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs := got.Contracts[0].Balances[0].Segments
+	if segs[0].IDOrdinal != 2 || segs[0].Extra != nil {
+		t.Errorf("derived segment read back with ordinal %d extra %+v, want ordinal 2 and nothing held", segs[0].IDOrdinal, segs[0].Extra)
+	}
+	if segs[1].IDOrdinal != 0 || segs[1].Extra == nil || segs[1].Extra.ID != "own" {
+		t.Errorf("segment with its own id read back with ordinal %d extra %+v", segs[1].IDOrdinal, segs[1].Extra)
+	}
+	held := *cm
+	held.Segments = []*engine.Segment{{Extra: &engine.SegmentExtra{ID: cm.SegmentID(cm.Segments[0])}, Amount: amt("5"), StartingAt: 1, EndingBefore: 9}, cm.Segments[1]}
+	c.Contracts[0].Balances[0] = &held
+	if again := AppendCustomer(nil, c); !bytes.Equal(again, b) {
+		t.Error("the record changed with the way the segment keeps its id")
+	}
 }

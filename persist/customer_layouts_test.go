@@ -287,7 +287,7 @@ func (w *layoutWriter) commit(cm *engine.Commit) {
 	w.uvarint(uint64(cm.Seq))
 	w.uvarint(uint64(len(cm.Segments)))
 	for _, s := range cm.Segments {
-		w.str(s.ID)
+		w.str(cm.SegmentID(s))
 		w.amt(s.Amount)
 		w.varint(s.StartingAt)
 		w.varint(s.EndingBefore)

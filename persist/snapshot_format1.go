@@ -108,9 +108,14 @@ func (m *commitV1) commit() engine.Commit {
 	}
 	if m.Segments != nil {
 		cm.Segments = make([]*engine.Segment, len(m.Segments))
+		ids := make([]string, len(m.Segments))
 		for i, s := range m.Segments {
 			cm.Segments[i] = s.segment()
+			if s != nil {
+				ids[i] = s.ID
+			}
 		}
+		cm.AdoptSegmentIDs(ids)
 	}
 	cm.EditExtra(func(x *engine.CommitExtra) {
 		*x = engine.CommitExtra{Description: m.Description, Priority: m.Priority, ApplicableProductIDs: m.ApplicableProductIDs,
@@ -134,7 +139,7 @@ func commitV1Of(cm *engine.Commit) *commitV1 {
 	if cm.Segments != nil {
 		m.Segments = make([]*segmentV1, len(cm.Segments))
 		for i, s := range cm.Segments {
-			m.Segments[i] = segmentV1Of(s)
+			m.Segments[i] = segmentV1Of(cm, s)
 		}
 	}
 	return m
@@ -158,18 +163,28 @@ func (m *segmentV1) segment() *engine.Segment {
 	if m == nil {
 		return nil
 	}
-	s := &engine.Segment{ID: m.ID, Amount: m.Amount, StartingAt: m.StartingAt, EndingBefore: m.EndingBefore, Drawn: m.Drawn,
+	s := &engine.Segment{Amount: m.Amount, StartingAt: m.StartingAt, EndingBefore: m.EndingBefore, Drawn: m.Drawn,
 		Expired: m.Expired, Deductions: m.Deductions, Extra: m.Extra}
 	s.SetExpiredAmount(m.ExpiredAmount)
 	return s
 }
 
-func segmentV1Of(s *engine.Segment) *segmentV1 {
+// segmentV1Of is s, one of cm's segments, as format 1 writes it.
+func segmentV1Of(cm *engine.Commit, s *engine.Segment) *segmentV1 {
 	if s == nil {
 		return nil
 	}
-	return &segmentV1{ID: s.ID, Amount: s.Amount, StartingAt: s.StartingAt, EndingBefore: s.EndingBefore, Drawn: s.Drawn,
-		Expired: s.Expired, ExpiredAmount: s.ExpiredAmount(), Deductions: s.Deductions, Extra: s.Extra}
+	return &segmentV1{ID: cm.SegmentID(s), Amount: s.Amount, StartingAt: s.StartingAt, EndingBefore: s.EndingBefore, Drawn: s.Drawn,
+		Expired: s.Expired, ExpiredAmount: s.ExpiredAmount(), Deductions: s.Deductions, Extra: extraV1(s.Extra)}
+}
+
+// extraV1 is a segment's extra fields as format 1 knew them: its id, which
+// format 1 wrote beside them, does not make them present.
+func extraV1(x *engine.SegmentExtra) *engine.SegmentExtra {
+	if x == nil || (x.TrueUpInvoiceID == "" && x.SeatAdjustments == nil && x.ManualAdjustments == nil) {
+		return nil
+	}
+	return x
 }
 
 func decodeCommitV1(d *msgpack.Decoder, v reflect.Value) error {

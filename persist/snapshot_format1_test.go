@@ -55,7 +55,7 @@ func TestFormat1FieldsSurvive(t *testing.T) {
 		t.Fatalf("commit or segment fields lost: %+v", rare)
 	}
 
-	s := &engine.Segment{ID: "s", Amount: money.MustParse("100"), StartingAt: 1, EndingBefore: 9, Drawn: money.MustParse("40"), Expired: true,
+	s := &engine.Segment{Extra: &engine.SegmentExtra{ID: "s"}, Amount: money.MustParse("100"), StartingAt: 1, EndingBefore: 9, Drawn: money.MustParse("40"), Expired: true,
 		Expiry: expiry(money.MustParse("60")), Deductions: []engine.Deduction{{InvoiceID: "inv", Timestamp: 2, Amount: money.MustParse("40")}}}
 	base := func(id string) engine.Commit {
 		return engine.Commit{ID: id, Type: engine.CommitPrepaid, ProductID: "p", Name: "n", CreditTypeID: engine.USDCreditTypeID,

@@ -90,7 +90,7 @@ func renderCommit(cm *engine.Commit, k *engine.Contract, cat *engine.Catalog, no
 	}
 	for _, sg := range cm.Segments {
 		out.AccessSchedule.ScheduleItems = append(out.AccessSchedule.ScheduleItems, scheduleItemOut{
-			ID: sg.ID, Amount: amountNum(sg.Amount), StartingAt: tsv(sg.StartingAt), EndingBefore: tsv(sg.EndingBefore),
+			ID: cm.SegmentID(sg), Amount: amountNum(sg.Amount), StartingAt: tsv(sg.StartingAt), EndingBefore: tsv(sg.EndingBefore),
 		})
 	}
 	if len(cm.InvoiceSchedule()) > 0 {

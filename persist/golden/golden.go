@@ -137,7 +137,7 @@ func describeBalance(b *strings.Builder, indent string, cm *engine.Commit, now e
 		fmt.Fprintf(b, "%s  gate %s %s workflow=%s\n", indent, cm.GateType(), cm.GateStatus(), cm.WorkflowID())
 	}
 	for _, s := range cm.Segments {
-		fmt.Fprintf(b, "%s  segment %s amount=%s drawn=%s expired=%t left=%s\n", indent, s.ID, s.Amount.String(), s.Drawn.String(), s.Expired, s.ExpiredAmount().String())
+		fmt.Fprintf(b, "%s  segment %s amount=%s drawn=%s expired=%t left=%s\n", indent, cm.SegmentID(s), s.Amount.String(), s.Drawn.String(), s.Expired, s.ExpiredAmount().String())
 	}
 	for _, le := range cm.Ledger(now) {
 		fmt.Fprintf(b, "%s  ledger %s %d %s %s", indent, le.Type, le.Timestamp, le.Amount.String(), le.InvoiceID)
@@ -156,7 +156,7 @@ func describeCustomerBalances(b *strings.Builder, c *engine.Customer, now engine
 		fmt.Fprintf(b, "  customer_balance contracts=%v key=%q\n", cb.ApplicableContractIDs, cb.UniquenessKey)
 		describeBalance(b, "    ", cb.Commit, now)
 		for _, s := range cb.Commit.Segments {
-			fmt.Fprintf(b, "      access %s %d..%d\n", s.ID, s.StartingAt, s.EndingBefore)
+			fmt.Fprintf(b, "      access %s %d..%d\n", cb.Commit.SegmentID(s), s.StartingAt, s.EndingBefore)
 		}
 	}
 }
