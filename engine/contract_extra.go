@@ -43,12 +43,69 @@ type ContractExtra struct {
 	// whose property GroupKey holds one of GroupValues (nil: every event).
 	// Since customer layout 13.
 	UsageFilter *UsageFilter `msgpack:"UsageFilter"`
+
+	// Fields that were the contract's own until it moved them here to fit a
+	// smaller size class (Contract 256 -> 208 bytes); the customer layout
+	// writes them where it always did. Format 1 streams predate them.
+
+	// Recharge is the prepaid_balance_threshold_configuration (auto-recharge;
+	// since customer layout 8, as the payment fields above).
+	Recharge *RechargeConfig `msgpack:"Recharge"`
+	// SpendThreshold is the spend_threshold_configuration (threshold billing).
+	SpendThreshold *SpendThresholdConfig `msgpack:"SpendThreshold"`
+	// ArchivedAt is when contracts/archive or the customer's archive
+	// archived the contract (since customer layout 10; 0: not archived).
+	ArchivedAt Nanos `msgpack:"ArchivedAt"`
+	// finalized are the invoices finalized during the current shard run,
+	// announced (and sent to Stripe) at its end (stripe_invoice.go); never
+	// stored.
+	finalized []*Invoice
 }
 
 // empty reports whether x holds nothing, so the contract can drop it.
 func (x *ContractExtra) empty() bool {
 	return x.ScheduledCharges == nil && x.Subscriptions == nil && x.Recurring == nil && x.Workflows == nil &&
-		x.Gated == nil && x.BillingProvider == nil && x.UsageFilter == nil
+		x.Gated == nil && x.BillingProvider == nil && x.UsageFilter == nil &&
+		x.Recharge == nil && x.SpendThreshold == nil && x.ArchivedAt == 0 && x.finalized == nil
+}
+
+// Recharge is the contract's prepaid balance threshold configuration (nil:
+// none). The configuration is changed in place (Contract.clone copies it).
+func (k *Contract) Recharge() *RechargeConfig {
+	if k.Extra == nil {
+		return nil
+	}
+	return k.Extra.Recharge
+}
+
+// SpendThreshold is the contract's spend threshold configuration (nil:
+// none), changed in place like Recharge.
+func (k *Contract) SpendThreshold() *SpendThresholdConfig {
+	if k.Extra == nil {
+		return nil
+	}
+	return k.Extra.SpendThreshold
+}
+
+// ArchivedAt is when the contract was archived (0: it is not).
+func (k *Contract) ArchivedAt() Nanos {
+	if k.Extra == nil {
+		return 0
+	}
+	return k.Extra.ArchivedAt
+}
+
+// finalizedInRun are the invoices finalized during the current shard run.
+func (k *Contract) finalizedInRun() []*Invoice {
+	if k.Extra == nil {
+		return nil
+	}
+	return k.Extra.finalized
+}
+
+// noteFinalized adds inv to the invoices the end of the run announces.
+func (k *Contract) noteFinalized(inv *Invoice) {
+	k.EditExtra(func(x *ContractExtra) { x.finalized = append(x.finalized, inv) })
 }
 
 // EditExtra changes the contract's rare fields in place (allocating them

@@ -86,7 +86,7 @@ type Contract struct {
 	// FoundationRules: see CreateContract.FoundationRules. Contracts stored
 	// in customer layouts 1 and 2 have it.
 	FoundationRules bool `msgpack:"FoundationRules"`
-	// Archived is set once the contract is archived (ArchivedAt, below):
+	// Archived is set once the contract is archived (ArchivedAt()):
 	// it is then never in force. Kept here, in the padding after the two
 	// flags above, so InForce reads one cache line.
 	Archived bool `msgpack:"Archived"`
@@ -106,11 +106,15 @@ type Contract struct {
 	// created: among those, one at a time rates, as those builds did.
 	// (Beside the flags above: Contract stays in the 384-byte size class.)
 	Concurrent bool `msgpack:"Concurrent"`
-	// Recharge is the prepaid_balance_threshold_configuration (auto-recharge;
-	// since customer layout 8, as the payment fields below).
-	Recharge *RechargeConfig `msgpack:"Recharge"`
-	// SpendThreshold is the spend_threshold_configuration (threshold billing).
-	SpendThreshold *SpendThresholdConfig `msgpack:"SpendThreshold"`
+	// Extra holds the lists and settings few contracts have (scheduled
+	// charges, subscriptions, recurring balances, payment workflows, gated
+	// commits, billing provider, usage filter, threshold configurations,
+	// archive time; contract_extra.go): one pointer, nil for the others
+	// (BenchmarkMemoryPerCustomer). It sits beside the fields rating reads,
+	// which reads the threshold configurations and usage filter through it.
+	// Read through accessors of the same names; changed in place through
+	// EditExtra (Contract.clone copies it).
+	Extra *ContractExtra `msgpack:"Extra,omitempty"`
 
 	ID            string            `msgpack:"ID"`
 	Name          string            `msgpack:"Name"`
@@ -132,22 +136,6 @@ type Contract struct {
 	// InvoiceGracePeriod is how long after its period's end a draft still
 	// takes late events; the tick at End + grace finalizes it.
 	InvoiceGracePeriod int64 `msgpack:"InvoiceGracePeriod"`
-	// Extra holds the lists and settings few contracts have (scheduled
-	// charges, subscriptions, recurring balances, payment workflows, gated
-	// commits, billing provider, usage filter; contract_extra.go): one
-	// pointer, nil for the others (BenchmarkMemoryPerCustomer). Read
-	// through accessors of the same names; changed in place through
-	// editExtra (Contract.clone copies it).
-	Extra *ContractExtra `msgpack:"Extra,omitempty"`
-
-	// ArchivedAt is when contracts/archive or the customer's archive
-	// archived the contract (since customer layout 10; 0: not archived).
-	ArchivedAt Nanos `msgpack:"ArchivedAt"`
-
-	// finalized are the invoices finalized during the current shard run,
-	// announced (and sent to Stripe) at its end (stripe_invoice.go); never
-	// stored.
-	finalized []*Invoice
 }
 
 // ScheduledCharge is a charge of a FIXED product, billed on the usage

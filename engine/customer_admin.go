@@ -186,7 +186,8 @@ func (k *Contract) archive(now Nanos) {
 	if k.Archived {
 		return
 	}
-	k.Archived, k.ArchivedAt = true, now
+	k.Archived = true
+	k.EditExtra(func(x *ContractExtra) { x.ArchivedAt = now })
 	kept := k.Invoices[:0]
 	for _, inv := range k.Invoices {
 		if inv.Status != InvoiceDraft {

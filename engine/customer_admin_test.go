@@ -87,8 +87,8 @@ func TestArchiveContractAndCustomer(t *testing.T) {
 		t.Fatalf("after archive: %+v, want the finalized invoice only", invs)
 	}
 	kk := h.contract(a, "k1")
-	if !kk.Archived || kk.ArchivedAt != h.now.UnixNano() || kk.Balances[0].ArchivedAt() == 0 {
-		t.Fatalf("contract archived %t at %d, commit archived at %d", kk.Archived, kk.ArchivedAt, kk.Balances[0].ArchivedAt())
+	if !kk.Archived || kk.ArchivedAt() != h.now.UnixNano() || kk.Balances[0].ArchivedAt() == 0 {
+		t.Fatalf("contract archived %t at %d, commit archived at %d", kk.Archived, kk.ArchivedAt(), kk.Balances[0].ArchivedAt())
 	}
 	if e, _, _ := h.check(a, product); e != "false" {
 		t.Fatal("an archived contract still entitles")

@@ -208,7 +208,7 @@ func applyRegenerateInvoice(s *shard, t *task, c *Customer, cat *Catalog, now Na
 	c.moveSharedBilled(old.ID, inv.ID)
 	k.insertInvoice(inv)
 	if k.SendsToStripe() {
-		k.finalized = append(k.finalized, inv)
+		k.noteFinalized(inv)
 	}
 	t.res.ID = inv.ID
 }

@@ -21,7 +21,7 @@ func TestRatingFieldsAreCompact(t *testing.T) {
 		limit uintptr
 	}{
 		{"Customer", unsafe.Offsetof(c.terms) + unsafe.Sizeof(c.terms), 64},
-		{"Contract", unsafe.Offsetof(k.SpendThreshold) + unsafe.Sizeof(k.SpendThreshold), 128},
+		{"Contract", unsafe.Offsetof(k.Extra) + unsafe.Sizeof(k.Extra), 128},
 		{"Commit", unsafe.Offsetof(cm.Extra) + unsafe.Sizeof(cm.Extra), 128},
 		{"Invoice", unsafe.Offsetof(inv.Total) + unsafe.Sizeof(inv.Total), 128},
 	} {
@@ -58,6 +58,7 @@ func TestStateStructSizes(t *testing.T) {
 		{"Commit", unsafe.Sizeof(Commit{}), 128},
 		{"Segment", unsafe.Sizeof(Segment{}), 96},
 		{"InvoiceLine", unsafe.Sizeof(InvoiceLine{}), 112},
+		{"Contract", unsafe.Sizeof(Contract{}), 208},
 	} {
 		if tc.size > tc.most {
 			t.Errorf("%s is %d bytes, over its %d", tc.name, tc.size, tc.most)

@@ -518,7 +518,9 @@ func (k *Contract) clone() *Contract {
 	k.clonePayments(&n)
 	// Invoices an earlier task of the run finalized are still to send
 	// (content equal in the copy); the copy appends to a list of its own.
-	n.finalized = slices.Clip(k.finalized)
+	if n.Extra != nil {
+		n.Extra.finalized = slices.Clip(n.Extra.finalized)
+	}
 	if k.Balances == nil {
 		n.Balances = nil
 	}

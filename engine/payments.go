@@ -392,12 +392,12 @@ func (s *shard) settle(c *Customer, k *Contract, wf *PaymentWorkflow, paid bool,
 		}
 		switch wf.Type {
 		case WorkflowRecharge:
-			if k.Recharge != nil {
-				k.Recharge.IsEnabled = false
+			if k.Recharge() != nil {
+				k.Recharge().IsEnabled = false
 			}
 		case WorkflowSpend:
-			if k.SpendThreshold != nil {
-				k.SpendThreshold.FailedUnbilled = k.SpendThreshold.FailedUnbilled.Add(wf.Amount)
+			if k.SpendThreshold() != nil {
+				k.SpendThreshold().FailedUnbilled = k.SpendThreshold().FailedUnbilled.Add(wf.Amount)
 			}
 		}
 	}
@@ -409,7 +409,7 @@ func (s *shard) settle(c *Customer, k *Contract, wf *PaymentWorkflow, paid bool,
 // run left, and new workflows are announced (and made routable).
 func (s *shard) evaluatePayments(c *Customer, cat *Catalog, now Nanos) {
 	for _, k := range c.Contracts {
-		if k.Recharge == nil && k.SpendThreshold == nil && len(k.Workflows()) == 0 {
+		if k.Recharge() == nil && k.SpendThreshold() == nil && len(k.Workflows()) == 0 {
 			continue
 		}
 		s.evaluateThresholds(c, k, cat, now)
@@ -432,7 +432,7 @@ func (s *shard) evaluatePayments(c *Customer, cat *Catalog, now Nanos) {
 
 // paymentWatched reports whether the contract's usage is evaluated after
 // each event: it has auto-recharge or threshold billing.
-func (k *Contract) paymentWatched() bool { return k.Recharge != nil || k.SpendThreshold != nil }
+func (k *Contract) paymentWatched() bool { return k.Recharge() != nil || k.SpendThreshold() != nil }
 
 // evaluateThresholds evaluates threshold billing, then auto-recharge, of
 // the contract if it is one of those in force at now (contractsAt). It runs after every event
@@ -494,7 +494,7 @@ func (s *shard) notifyPayment(c *Customer, k *Contract, wf *PaymentWorkflow, typ
 		}
 	case NotePaymentStatus:
 		p.PaymentStatus, p.ErrorMessage = wf.Status, wf.ErrorMessage
-		if wf.Type == WorkflowRecharge && wf.Status == GateFailed && k.Recharge != nil {
+		if wf.Type == WorkflowRecharge && wf.Status == GateFailed && k.Recharge() != nil {
 			off := false
 			p.IsEnabled = &off
 		}
@@ -504,15 +504,15 @@ func (s *shard) notifyPayment(c *Customer, k *Contract, wf *PaymentWorkflow, typ
 
 // clonePayments deep-copies the payment state for an edit's private copy.
 func (k *Contract) clonePayments(n *Contract) {
-	if k.Recharge != nil {
-		r := *k.Recharge
+	if k.Recharge() != nil {
+		r := *k.Recharge()
 		r.Stripe = r.Stripe.clone()
-		n.Recharge = &r
+		n.Extra.Recharge = &r
 	}
-	if k.SpendThreshold != nil {
-		t := *k.SpendThreshold
+	if k.SpendThreshold() != nil {
+		t := *k.SpendThreshold()
 		t.Stripe = t.Stripe.clone()
-		n.SpendThreshold = &t
+		n.Extra.SpendThreshold = &t
 	}
 	if k.Workflows() != nil {
 		n.Extra.Workflows = make([]*PaymentWorkflow, len(k.Workflows()))

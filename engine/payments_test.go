@@ -184,7 +184,7 @@ func TestScenarioAPaymentGates(t *testing.T) {
 	if st.Properties["is_enabled"] != false {
 		t.Fatalf("a failed recharge must say auto-recharge is off: %+v", st)
 	}
-	if k := h.contract(cust, contract); k.Recharge.IsEnabled {
+	if k := h.contract(cust, contract); k.Recharge().IsEnabled {
 		t.Fatal("a failed recharge must disable auto-recharge")
 	}
 	if n.Properties["invoice_total"] != 1500.0 {

@@ -62,7 +62,7 @@ type RechargeConfig struct {
 }
 
 // prepaidOnly reports whether the check requires a positive balance.
-func (k *Contract) prepaidOnly() bool { return k.PrepaidOnly || k.Recharge != nil }
+func (k *Contract) prepaidOnly() bool { return k.PrepaidOnly || k.Recharge() != nil }
 
 // depletedReason is why a prepaid-only contract without balance is not
 // entitled: payment_failed when its last recharge failed.
@@ -91,7 +91,7 @@ func (k *Contract) PrepaidBalance(creditTypeID string, now Nanos) money.Amount {
 }
 
 func (s *shard) evaluateRecharge(c *Customer, k *Contract, rc *RateCard, cat *Catalog, now Nanos) {
-	cfg := k.Recharge
+	cfg := k.Recharge()
 	if cfg == nil || !cfg.IsEnabled || k.inFlight(WorkflowRecharge) {
 		return
 	}
@@ -264,29 +264,38 @@ func rechargeConfig(cat *Catalog, g gateRules, in *RechargeInput, old *RechargeC
 
 // createThresholdConfigs sets a new contract's configurations.
 func (k *Contract) createThresholdConfigs(cat *Catalog, c *Customer, cmd *CreateContract) *Error {
-	var err *Error
 	g := gateRules{c: c, stripeRefused: cmd.StripeGatesRefused}
 	if cmd.PrepaidBalanceThreshold != nil {
-		if k.Recharge, err = rechargeConfig(cat, g, cmd.PrepaidBalanceThreshold, nil, "prepaid_balance_threshold_configuration"); err != nil {
+		cfg, err := rechargeConfig(cat, g, cmd.PrepaidBalanceThreshold, nil, "prepaid_balance_threshold_configuration")
+		if err != nil {
 			return err
 		}
+		k.EditExtra(func(x *ContractExtra) { x.Recharge = cfg })
 	}
 	if cmd.SpendThreshold != nil {
-		if k.SpendThreshold, err = spendConfig(cat, g, cmd.SpendThreshold, nil, "spend_threshold_configuration"); err != nil {
+		cfg, err := spendConfig(cat, g, cmd.SpendThreshold, nil, "spend_threshold_configuration")
+		if err != nil {
 			return err
 		}
+		k.EditExtra(func(x *ContractExtra) { x.SpendThreshold = cfg })
 	}
 	return nil
 }
 
-func editAddRecharge(x *editCtx) *Error {
-	return setThresholdConfig(x.cat, x.gateRules(), x.cmd.AddPrepaidBalanceThreshold, &x.k.Recharge, false,
-		"add_prepaid_balance_threshold_configuration", "prepaid balance threshold", rechargeConfig)
+func editAddRecharge(x *editCtx) (err *Error) {
+	x.k.EditExtra(func(e *ContractExtra) {
+		err = setThresholdConfig(x.cat, x.gateRules(), x.cmd.AddPrepaidBalanceThreshold, &e.Recharge, false,
+			"add_prepaid_balance_threshold_configuration", "prepaid balance threshold", rechargeConfig)
+	})
+	return err
 }
 
-func editUpdateRecharge(x *editCtx) *Error {
-	return setThresholdConfig(x.cat, x.gateRules(), x.cmd.UpdatePrepaidBalanceThreshold, &x.k.Recharge, true,
-		"update_prepaid_balance_threshold_configuration", "prepaid balance threshold", rechargeConfig)
+func editUpdateRecharge(x *editCtx) (err *Error) {
+	x.k.EditExtra(func(e *ContractExtra) {
+		err = setThresholdConfig(x.cat, x.gateRules(), x.cmd.UpdatePrepaidBalanceThreshold, &e.Recharge, true,
+			"update_prepaid_balance_threshold_configuration", "prepaid balance threshold", rechargeConfig)
+	})
+	return err
 }
 
 // setThresholdConfig applies an edit's add_* (update false: the contract must

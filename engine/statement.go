@@ -143,7 +143,7 @@ func (k *Contract) finalizeDue(now Nanos) {
 		if inv.Status == InvoiceDraft && k.FinalizesAt(inv) <= now {
 			inv.Status = InvoiceFinalized
 			inv.FinalizedAt = k.FinalizesAt(inv)
-			k.finalized = append(k.finalized, inv)
+			k.noteFinalized(inv)
 		}
 	}
 }

@@ -82,7 +82,7 @@ func TestStripeGateConfigOnThresholds(t *testing.T) {
 	}
 	cfg := func() *RechargeConfig {
 		rd, _, _ := h.e.ReadCustomer(t.Context(), cust)
-		return rd.Customer.Contract(contract).Recharge
+		return rd.Customer.Contract(contract).Recharge()
 	}
 	if c := cfg(); !c.Stripe.PaysByInvoice() || c.Stripe.InvoiceMetadata["k"] != "v" {
 		t.Fatalf("recharge config %+v", c)

@@ -295,28 +295,27 @@ func (k *Contract) lineDescription(l *InvoiceLine, cat *Catalog) string {
 }
 
 // sendInvoices queues, for the invoices the run finalized
-// (Contract.finalized), once each, invoice.finalized
+// (Contract.finalizedInRun), once each, invoice.finalized
 // (invoice_finalized.go) and, for the contracts that send to Stripe
 // (Contract.SendsToStripe), invoice.stripe_send: it runs at the end of
 // every shard run for each customer the run changed.
 func (s *shard) sendInvoices(c *Customer, cat *Catalog) {
 	for _, k := range c.Contracts {
-		for _, inv := range k.finalized {
+		finalized := k.finalizedInRun()
+		if len(finalized) == 0 {
+			continue
+		}
+		for _, inv := range finalized {
 			s.notifyFinalized(c, inv)
 		}
-		if len(k.finalized) == 0 {
-			continue
-		}
-		if !k.SendsToStripe() {
-			k.finalized = nil
-			continue
-		}
-		for _, inv := range k.finalized {
-			if p, ok := k.stripeInvoice(c, inv, cat); ok {
-				s.notes = append(s.notes, pendingNote{customerID: c.ID, typ: NoteStripeInvoice, props: p})
+		if k.SendsToStripe() {
+			for _, inv := range finalized {
+				if p, ok := k.stripeInvoice(c, inv, cat); ok {
+					s.notes = append(s.notes, pendingNote{customerID: c.ID, typ: NoteStripeInvoice, props: p})
+				}
 			}
 		}
-		k.finalized = nil
+		k.EditExtra(func(x *ContractExtra) { x.finalized = nil })
 	}
 }
 

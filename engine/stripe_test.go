@@ -139,8 +139,8 @@ func TestStripeAutoRecharge(t *testing.T) {
 		t.Fatalf("failed status %+v", st)
 	}
 	k := h.contract(cust, contract)
-	if k.Recharge.IsEnabled || k.Recharge.GateType != GateStripe || len(k.Gated()) != 1 || k.Gated()[0].VoidReason() != "Your card was declined." {
-		t.Fatalf("after the failure: recharge %+v gated %+v", k.Recharge, k.Gated())
+	if k.Recharge().IsEnabled || k.Recharge().GateType != GateStripe || len(k.Gated()) != 1 || k.Gated()[0].VoidReason() != "Your card was declined." {
+		t.Fatalf("after the failure: recharge %+v gated %+v", k.Recharge(), k.Gated())
 	}
 	h.must(h.events("example-inc", "api_call", "c", 0, 470, "2026-01-02T00:00:00Z"))
 	only(t, h.payNotes(), NoteStripeCharge, 0)

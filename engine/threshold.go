@@ -82,7 +82,7 @@ func (k *Contract) OutstandingSpend(creditTypeID string) money.Amount {
 }
 
 func (s *shard) evaluateSpendThreshold(c *Customer, k *Contract, rc *RateCard, cat *Catalog, now Nanos) {
-	cfg := k.SpendThreshold
+	cfg := k.SpendThreshold()
 	if cfg == nil || !cfg.IsEnabled || k.inFlight(WorkflowSpend) {
 		return
 	}
@@ -163,12 +163,18 @@ func spendConfig(cat *Catalog, g gateRules, in *SpendThresholdInput, old *SpendT
 	return out, nil
 }
 
-func editAddSpendThreshold(x *editCtx) *Error {
-	return setThresholdConfig(x.cat, x.gateRules(), x.cmd.AddSpendThreshold, &x.k.SpendThreshold, false,
-		"add_spend_threshold_configuration", "spend threshold", spendConfig)
+func editAddSpendThreshold(x *editCtx) (err *Error) {
+	x.k.EditExtra(func(e *ContractExtra) {
+		err = setThresholdConfig(x.cat, x.gateRules(), x.cmd.AddSpendThreshold, &e.SpendThreshold, false,
+			"add_spend_threshold_configuration", "spend threshold", spendConfig)
+	})
+	return err
 }
 
-func editUpdateSpendThreshold(x *editCtx) *Error {
-	return setThresholdConfig(x.cat, x.gateRules(), x.cmd.UpdateSpendThreshold, &x.k.SpendThreshold, true,
-		"update_spend_threshold_configuration", "spend threshold", spendConfig)
+func editUpdateSpendThreshold(x *editCtx) (err *Error) {
+	x.k.EditExtra(func(e *ContractExtra) {
+		err = setThresholdConfig(x.cat, x.gateRules(), x.cmd.UpdateSpendThreshold, &e.SpendThreshold, true,
+			"update_spend_threshold_configuration", "spend threshold", spendConfig)
+	})
+	return err
 }

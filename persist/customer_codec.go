@@ -285,7 +285,7 @@ func appendCustomerTrailer(dst []byte, c *engine.Customer) ([]byte, int) {
 	w.varint(c.UpdatedAt())
 	w.varint(c.ArchivedAt())
 	for _, k := range c.Contracts {
-		w.varint(k.ArchivedAt)
+		w.varint(k.ArchivedAt())
 	}
 	w.manualEntries(c)
 	w.separateScheduled(c)
@@ -808,8 +808,10 @@ func DecodeCustomer(b []byte, intern map[string]string) (*engine.Customer, error
 		// In record order (a call's arguments run left to right).
 		c.SetAdmin(r.varint(), r.varint())
 		for _, k := range c.Contracts {
-			k.ArchivedAt = r.varint()
-			k.Archived = k.ArchivedAt != 0
+			if at := r.varint(); at != 0 {
+				k.EditExtra(func(x *engine.ContractExtra) { x.ArchivedAt = at })
+			}
+			k.Archived = k.ArchivedAt() != 0
 		}
 	}
 	if r.layout >= layoutManual {

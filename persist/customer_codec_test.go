@@ -378,9 +378,9 @@ func TestCustomerCodecLayout8Payments(t *testing.T) {
 	k := c.Contracts[0]
 	k.Balances[0].SetGate(engine.CommitGate{Type: engine.GateExternal, Status: engine.GatePaid, WorkflowID: "wf-0"})
 	prio := amt("5")
-	k.Recharge = &engine.RechargeConfig{IsEnabled: true, Threshold: amt("500"), RechargeTo: amt("2000"), GateType: engine.GateExternal,
+	extraOf(k).Recharge = &engine.RechargeConfig{IsEnabled: true, Threshold: amt("500"), RechargeTo: amt("2000"), GateType: engine.GateExternal,
 		Commit: engine.ThresholdCommit{ProductID: "p", Name: "Recharge", Priority: &prio, ApplicableProductIDs: []string{"p"}}}
-	k.SpendThreshold = &engine.SpendThresholdConfig{Threshold: amt("10000"), GateType: engine.GateNone, FailedUnbilled: amt("12.5"),
+	extraOf(k).SpendThreshold = &engine.SpendThresholdConfig{Threshold: amt("10000"), GateType: engine.GateNone, FailedUnbilled: amt("12.5"),
 		Commit: engine.ThresholdCommit{ProductID: "p", ApplicableProductTags: []string{}}}
 	k.EditExtra(func(x *engine.ContractExtra) {
 		x.Workflows = []*engine.PaymentWorkflow{{ID: "wf-0", Type: engine.WorkflowManualCommit, CommitID: "cm", GateType: engine.GateExternal, Status: engine.GatePaid,
@@ -404,7 +404,7 @@ func TestCustomerCodecLayout8Payments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k := old.Contracts[0]; k.Recharge != nil || k.SpendThreshold != nil || k.Workflows() != nil || k.Gated() != nil || k.Balances[0].GateStatus() != "" {
+	if k := old.Contracts[0]; k.Recharge() != nil || k.SpendThreshold() != nil || k.Workflows() != nil || k.Gated() != nil || k.Balances[0].GateStatus() != "" {
 		t.Fatal("a layout 6 record must read without payments")
 	}
 	if _, err := DecodeCustomer(append([]byte{7}, b[1:]...), nil); err == nil {
@@ -498,4 +498,12 @@ func TestCustomerCodecDerivedSegmentIDs(t *testing.T) {
 	if again := AppendCustomer(nil, c); !bytes.Equal(again, b) {
 		t.Error("the record changed with the way the segment keeps its id")
 	}
+}
+
+// extraOf is k's rarely set fields, allocated for a test to fill in.
+func extraOf(k *engine.Contract) *engine.ContractExtra {
+	if k.Extra == nil {
+		k.Extra = &engine.ContractExtra{}
+	}
+	return k.Extra
 }

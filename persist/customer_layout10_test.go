@@ -28,10 +28,11 @@ func TestCustomerCodecLayout10Archive(t *testing.T) {
 	}
 
 	c.SetAdmin(111, 222)
-	c.Contracts[0].ArchivedAt, c.Contracts[0].Archived = 333, true
+	extraOf(c.Contracts[0]).ArchivedAt = 333
+	c.Contracts[0].Archived = true
 	b, got := roundTripCurrent(t, c)
-	if got.UpdatedAt() != 111 || got.ArchivedAt() != 222 || got.Contracts[0].ArchivedAt != 333 || !got.Contracts[0].Archived {
-		t.Fatalf("read back updated %d archived %d, contract %d/%t", got.UpdatedAt(), got.ArchivedAt(), got.Contracts[0].ArchivedAt, got.Contracts[0].Archived)
+	if got.UpdatedAt() != 111 || got.ArchivedAt() != 222 || got.Contracts[0].ArchivedAt() != 333 || !got.Contracts[0].Archived {
+		t.Fatalf("read back updated %d archived %d, contract %d/%t", got.UpdatedAt(), got.ArchivedAt(), got.Contracts[0].ArchivedAt(), got.Contracts[0].Archived)
 	}
 	if !reflect.DeepEqual(AppendCustomer(nil, got), b) {
 		t.Fatal("the record does not re-encode to itself")

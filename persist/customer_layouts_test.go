@@ -84,7 +84,7 @@ func appendCustomer(dst []byte, c *engine.Customer, layout byte, amount func(*bi
 		w.varint(c.UpdatedAt())
 		w.varint(c.ArchivedAt())
 		for _, k := range c.Contracts {
-			w.varint(k.ArchivedAt)
+			w.varint(k.ArchivedAt())
 		}
 	}
 	if w.layout >= layoutManual {

@@ -361,20 +361,22 @@ func TestStripeGatesOfOldEntriesStayRefused(t *testing.T) {
 			}},
 		{"create auto-recharge", []uint8{1, 2, 3}, create(func(k *engine.CreateContract) { k.PrepaidBalanceThreshold = recharge() }),
 			"prepaid_balance_threshold_configuration" + threshold,
-			func(k *engine.Contract) bool { return k.Recharge != nil && k.Recharge.GateType == engine.GateStripe }},
+			func(k *engine.Contract) bool {
+				return k.Recharge() != nil && k.Recharge().GateType == engine.GateStripe
+			}},
 		{"create threshold billing", []uint8{1, 2, 3}, create(func(k *engine.CreateContract) { k.SpendThreshold = spend() }),
 			"spend_threshold_configuration" + threshold,
 			func(k *engine.Contract) bool {
-				return k.SpendThreshold != nil && k.SpendThreshold.GateType == engine.GateStripe
+				return k.SpendThreshold() != nil && k.SpendThreshold().GateType == engine.GateStripe
 			}},
 		{"edit update auto-recharge", []uint8{1, 2}, editOf(func(e *engine.EditContract) {
 			e.UpdatePrepaidBalanceThreshold = &engine.RechargeInput{PaymentGate: stripe()}
 		}), "update_prepaid_balance_threshold_configuration" + threshold,
-			func(k *engine.Contract) bool { return k.Recharge.GateType == engine.GateStripe }},
+			func(k *engine.Contract) bool { return k.Recharge().GateType == engine.GateStripe }},
 		{"edit update threshold billing", []uint8{1, 2}, editOf(func(e *engine.EditContract) {
 			e.UpdateSpendThreshold = &engine.SpendThresholdInput{PaymentGate: stripe()}
 		}), "update_spend_threshold_configuration" + threshold,
-			func(k *engine.Contract) bool { return k.SpendThreshold.GateType == engine.GateStripe }},
+			func(k *engine.Contract) bool { return k.SpendThreshold().GateType == engine.GateStripe }},
 		// v0.3.0 accepted this one: no version refuses it.
 		{"edit add_commits", nil, editOf(func(e *engine.EditContract) { e.AddCommits = []engine.CommitInput{commit()} }), "",
 			func(k *engine.Contract) bool {

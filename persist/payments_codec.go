@@ -43,16 +43,16 @@ func (r *binReader) thresholdCommit(tc *engine.ThresholdCommit) {
 
 // payments writes a contract's payment state (layout 8).
 func (w *binWriter) payments(k *engine.Contract) {
-	w.boolean(k.Recharge != nil)
-	if c := k.Recharge; c != nil {
+	w.boolean(k.Recharge() != nil)
+	if c := k.Recharge(); c != nil {
 		w.boolean(c.IsEnabled)
 		w.amt(c.Threshold)
 		w.amt(c.RechargeTo)
 		w.thresholdCommit(&c.Commit)
 		w.str(c.GateType)
 	}
-	w.boolean(k.SpendThreshold != nil)
-	if c := k.SpendThreshold; c != nil {
+	w.boolean(k.SpendThreshold() != nil)
+	if c := k.SpendThreshold(); c != nil {
 		w.boolean(c.IsEnabled)
 		w.amt(c.Threshold)
 		w.thresholdCommit(&c.Commit)
@@ -88,7 +88,7 @@ func (r *binReader) payments(k *engine.Contract) {
 		c.RechargeTo = r.amount(r)
 		r.thresholdCommit(&c.Commit)
 		c.GateType = r.str()
-		k.Recharge = c
+		k.EditExtra(func(x *engine.ContractExtra) { x.Recharge = c })
 	}
 	if r.boolean() {
 		c := &engine.SpendThresholdConfig{}
@@ -97,7 +97,7 @@ func (r *binReader) payments(k *engine.Contract) {
 		r.thresholdCommit(&c.Commit)
 		c.GateType = r.str()
 		c.FailedUnbilled = r.amount(r)
-		k.SpendThreshold = c
+		k.EditExtra(func(x *engine.ContractExtra) { x.SpendThreshold = c })
 	}
 	if n := r.uvarint(); n > 0 {
 		k.EditExtra(func(x *engine.ContractExtra) { x.Workflows = make([]*engine.PaymentWorkflow, r.count(n-1)) })

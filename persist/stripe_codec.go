@@ -15,7 +15,7 @@ const layoutStripeGates byte = 15
 // hasStripeGates reports whether the contract holds anything layout 15
 // adds.
 func hasStripeGates(k *engine.Contract) bool {
-	if (k.Recharge != nil && k.Recharge.Stripe != nil) || (k.SpendThreshold != nil && k.SpendThreshold.Stripe != nil) {
+	if (k.Recharge() != nil && k.Recharge().Stripe != nil) || (k.SpendThreshold() != nil && k.SpendThreshold().Stripe != nil) {
 		return true
 	}
 	for _, wf := range k.Workflows() {
@@ -47,11 +47,11 @@ func (w *binWriter) stripeGates(c *engine.Customer) {
 		}
 		w.uvarint(uint64(i))
 		var rs, ss *engine.StripeGateConfig
-		if k.Recharge != nil {
-			rs = k.Recharge.Stripe
+		if k.Recharge() != nil {
+			rs = k.Recharge().Stripe
 		}
-		if k.SpendThreshold != nil {
-			ss = k.SpendThreshold.Stripe
+		if k.SpendThreshold() != nil {
+			ss = k.SpendThreshold().Stripe
 		}
 		w.stripeConfig(rs)
 		w.stripeConfig(ss)
@@ -106,15 +106,15 @@ func (r *binReader) stripeGates(c *engine.Customer) {
 		next = i + 1
 		k := c.Contracts[i]
 		rs, ss := r.stripeConfig(), r.stripeConfig()
-		if (rs != nil && k.Recharge == nil) || (ss != nil && k.SpendThreshold == nil) {
+		if (rs != nil && k.Recharge() == nil) || (ss != nil && k.SpendThreshold() == nil) {
 			r.fail(fmt.Errorf("stripe_config of a threshold configuration contract %d does not have", i))
 			return
 		}
 		if rs != nil {
-			k.Recharge.Stripe = rs
+			k.Recharge().Stripe = rs
 		}
 		if ss != nil {
-			k.SpendThreshold.Stripe = ss
+			k.SpendThreshold().Stripe = ss
 		}
 		r.workflowStripe(k, i)
 	}

@@ -18,8 +18,8 @@ func stripeCustomer() *engine.Customer {
 	inv := func() *engine.StripeGateConfig {
 		return &engine.StripeGateConfig{PaymentType: engine.StripePayInvoice, InvoiceMetadata: map[string]string{"po": "PO-1", "a": ""}}
 	}
-	k.Recharge = &engine.RechargeConfig{IsEnabled: true, Threshold: amt("5"), RechargeTo: amt("20"), GateType: engine.GateStripe, Stripe: inv()}
-	k.SpendThreshold = &engine.SpendThresholdConfig{Threshold: amt("10"), GateType: engine.GateStripe,
+	extraOf(k).Recharge = &engine.RechargeConfig{IsEnabled: true, Threshold: amt("5"), RechargeTo: amt("20"), GateType: engine.GateStripe, Stripe: inv()}
+	extraOf(k).SpendThreshold = &engine.SpendThresholdConfig{Threshold: amt("10"), GateType: engine.GateStripe,
 		Stripe: &engine.StripeGateConfig{PaymentType: engine.StripePayInvoice}}
 	k.EditExtra(func(x *engine.ContractExtra) {
 		x.Workflows = []*engine.PaymentWorkflow{
@@ -39,16 +39,16 @@ func TestCustomerCodecLayout15StripeGates(t *testing.T) {
 	c := stripeCustomer()
 	b, got := roundTripCurrent(t, c)
 	k, want := got.Contracts[len(got.Contracts)-1], c.Contracts[len(c.Contracts)-1]
-	if !reflect.DeepEqual(k.Recharge, want.Recharge) || !reflect.DeepEqual(k.SpendThreshold, want.SpendThreshold) ||
+	if !reflect.DeepEqual(k.Recharge(), want.Recharge()) || !reflect.DeepEqual(k.SpendThreshold(), want.SpendThreshold()) ||
 		!reflect.DeepEqual(k.Workflows(), want.Workflows()) || !bytes.Equal(AppendCustomer(nil, got), b) {
-		t.Fatalf("a layout 15 record does not read back to itself: %+v %+v", k.Recharge, k.Workflows()[1])
+		t.Fatalf("a layout 15 record does not read back to itself: %+v %+v", k.Recharge(), k.Workflows()[1])
 	}
 	old, err := DecodeCustomer(appendCustomer(nil, c, 12, (*binWriter).binAmount), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ko := old.Contracts[len(old.Contracts)-1]
-	if ko.Recharge.Stripe != nil || ko.SpendThreshold.Stripe != nil || ko.Workflows()[1].Stripe != nil || ko.Workflows()[1].StripeInvoiceID != "" {
+	if ko.Recharge().Stripe != nil || ko.SpendThreshold().Stripe != nil || ko.Workflows()[1].Stripe != nil || ko.Workflows()[1].StripeInvoiceID != "" {
 		t.Fatal("a layout 12 record read stripe_config")
 	}
 	if _, err := CustomerEncoderFor(DataFormatDecimalAmounts)(nil, c); err == nil || !strings.Contains(err.Error(), "stripe_config") {

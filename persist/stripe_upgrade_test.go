@@ -68,7 +68,7 @@ func TestGoldenStripeGatesKeepPaymentIntents(t *testing.T) {
 							}
 						}
 					}
-					for _, cfg := range []*engine.StripeGateConfig{stripeOf(k.Recharge), stripeOfSpend(k.SpendThreshold)} {
+					for _, cfg := range []*engine.StripeGateConfig{stripeOf(k.Recharge()), stripeOfSpend(k.SpendThreshold())} {
 						if cfg != nil {
 							t.Fatalf("contract %s: threshold stripe_config %+v", k.ID, cfg)
 						}

@@ -69,7 +69,7 @@ func thresholdCommit(c engine.ThresholdCommit) thresholdCommitOut {
 
 // renderRecharge is the contract's auto-recharge configuration (nil: none).
 func renderRecharge(k *engine.Contract) *rechargeOut {
-	r := k.Recharge
+	r := k.Recharge()
 	if r == nil {
 		return nil
 	}
@@ -82,7 +82,7 @@ func renderRecharge(k *engine.Contract) *rechargeOut {
 // renderSpendThreshold is the contract's threshold billing configuration
 // (nil: none).
 func renderSpendThreshold(k *engine.Contract) *spendThresholdOut {
-	t := k.SpendThreshold
+	t := k.SpendThreshold()
 	if t == nil {
 		return nil
 	}

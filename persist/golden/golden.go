@@ -111,7 +111,7 @@ func describeCustomer(b *strings.Builder, c *engine.Customer, now engine.Nanos) 
 	for _, k := range c.Contracts {
 		fmt.Fprintf(b, "  contract %s rc=%s\n", k.ID, k.RateCardID)
 		if k.Archived {
-			fmt.Fprintf(b, "    archived %d\n", k.ArchivedAt)
+			fmt.Fprintf(b, "    archived %d\n", k.ArchivedAt())
 		}
 		describePayments(b, k)
 		for _, cm := range k.Balances {
@@ -188,10 +188,10 @@ func describePayments(b *strings.Builder, k *engine.Contract) {
 	if p := k.BillingProvider(); p != nil {
 		fmt.Fprintf(b, "    billing_provider %s %s sends_to_stripe=%t\n", p.BillingProvider, p.DeliveryMethod, k.SendsToStripe())
 	}
-	if r := k.Recharge; r != nil {
+	if r := k.Recharge(); r != nil {
 		fmt.Fprintf(b, "    recharge enabled=%t threshold=%s to=%s gate=%s\n", r.IsEnabled, r.Threshold.String(), r.RechargeTo.String(), r.GateType)
 	}
-	if st := k.SpendThreshold; st != nil {
+	if st := k.SpendThreshold(); st != nil {
 		fmt.Fprintf(b, "    spend_threshold enabled=%t threshold=%s gate=%s\n", st.IsEnabled, st.Threshold.String(), st.GateType)
 	}
 	for _, wf := range k.Workflows() {
