@@ -148,7 +148,7 @@ func (t *termState) invoiceRecorded(ctx context.Context, payload []byte) bool {
 	}
 	p := note.Properties
 	inv := t.readInvoice(ctx, p.CustomerID, p.ContractID, p.InvoiceID)
-	return inv != nil && inv.External != nil
+	return inv != nil && inv.External() != nil
 }
 
 // voidRecorded reports whether the Stripe invoice a stripe_void names is
@@ -163,7 +163,7 @@ func (t *termState) voidRecorded(ctx context.Context, payload []byte) bool {
 	}
 	p := note.Properties
 	inv := t.readInvoice(ctx, p.CustomerID, p.ContractID, p.InvoiceID)
-	return inv != nil && inv.External != nil && (inv.External.Status == engine.ExternalVoid || inv.External.Status == engine.ExternalPaid)
+	return inv != nil && inv.External() != nil && (inv.External().Status == engine.ExternalVoid || inv.External().Status == engine.ExternalPaid)
 }
 
 // readInvoice is a copy of the contract's invoice as this node holds it

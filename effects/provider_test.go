@@ -244,7 +244,7 @@ func TestStripeInvoiceAfterFailover(t *testing.T) {
 		var total money.Amount
 		readCopy(n.Engine(), ctxT(t, 5*time.Second), "c1", func(c *engine.Customer, _ *engine.Catalog, _ engine.Nanos) {
 			if inv := c.Contract("k1").Invoice(sends[0].workflow); inv != nil {
-				ext, total = inv.External, inv.Total
+				ext, total = inv.External(), inv.Total
 			}
 		})
 		if ext == nil || ext.InvoiceID != "in_"+sends[0].key || ext.Provider != "stripe" || ext.Status != engine.ExternalFinalized || ext.IssuedAt == 0 ||

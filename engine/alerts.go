@@ -675,7 +675,7 @@ func (inv *Invoice) metricQuantity(p *Product, m *Metric, idx int, value string)
 	var latest *UsageAgg
 	var seenMax bool
 	var uniques map[[16]byte]struct{}
-	for _, ag := range inv.Aggs {
+	for _, ag := range inv.Aggs() {
 		if ag.ProductID != p.ID || !match(ag.GroupValues) {
 			continue
 		}

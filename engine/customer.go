@@ -388,15 +388,10 @@ type Invoice struct {
 	ContractID   string `msgpack:"ContractID"`
 	CreditTypeID string `msgpack:"CreditTypeID"`
 	FinalizedAt  Nanos  `msgpack:"FinalizedAt"`
-	// Aggs holds the period's aggregate state per (product, group) for the
-	// usage whose quantity is not a plain sum of its lines (MAX, UNIQUE,
-	// LATEST metrics; products converting or rounding quantities), in
-	// first-use order. See rating.go.
-	Aggs []*UsageAgg `msgpack:"Aggs"`
-	// External is the billing provider's invoice of a finalized invoice
-	// sent to Stripe (stripe_invoice.go; since customer layout 9, nil
-	// before and for invoices not sent).
-	External *ExternalInvoice `msgpack:"External,omitempty"`
+	// Extra holds what few invoices have (invoice_extra.go): nil for the
+	// others, so an invoice fits a smaller size class
+	// (BenchmarkMemoryPerCustomer). Read through Aggs and External.
+	Extra *InvoiceExtra `msgpack:"Extra,omitempty"`
 }
 
 // UsageAgg is one (product, group) aggregate of an invoice's period.

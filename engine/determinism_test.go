@@ -839,9 +839,9 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 					if inv.Status == InvoiceVoid && k.Invoice(RegeneratedID(inv.ID)) != nil {
 						seen["invoice regenerated"] = true
 					}
-					if inv.External != nil {
+					if inv.External() != nil {
 						seen["external invoice"] = true
-						if inv.External.Status != ExternalFinalized {
+						if inv.External().Status != ExternalFinalized {
 							seen["external invoice status moved"] = true
 						}
 					}
@@ -858,7 +858,7 @@ func recordFeatures(e *Engine, billed, seen map[string]bool) {
 							seen["grouped line"] = true
 						}
 					}
-					for _, a := range inv.Aggs {
+					for _, a := range inv.Aggs() {
 						if len(a.Uniques) > 16 {
 							seen["unique set"] = true
 						}

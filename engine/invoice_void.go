@@ -181,12 +181,14 @@ func applyRegenerateInvoice(s *shard, t *task, c *Customer, cat *Catalog, now Na
 		ID: RegeneratedID(old.ID), ContractID: k.ID, Start: old.Start, End: old.End, CreditTypeID: old.CreditTypeID,
 		LastUsageAt: old.LastUsageAt, Status: InvoiceFinalized, FinalizedAt: now,
 	}
-	for _, a := range old.Aggs {
+	var aggs []*UsageAgg
+	for _, a := range old.Aggs() {
 		ac := *a
 		ac.GroupValues = append([]string(nil), a.GroupValues...)
 		ac.Uniques = append([]byte(nil), a.Uniques...)
-		inv.Aggs = append(inv.Aggs, &ac)
+		aggs = append(aggs, &ac)
 	}
+	inv.SetAggs(aggs)
 	rc := cat.RateCards[k.RateCardID]
 	inv.Total = chargesBesideUsage(k, old, rc)
 	at := old.LastUsageAt

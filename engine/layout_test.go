@@ -59,6 +59,7 @@ func TestStateStructSizes(t *testing.T) {
 		{"Segment", unsafe.Sizeof(Segment{}), 96},
 		{"InvoiceLine", unsafe.Sizeof(InvoiceLine{}), 112},
 		{"Contract", unsafe.Sizeof(Contract{}), 208},
+		{"Invoice", unsafe.Sizeof(Invoice{}), 144},
 	} {
 		if tc.size > tc.most {
 			t.Errorf("%s is %d bytes, over its %d", tc.name, tc.size, tc.most)

@@ -495,6 +495,10 @@ func (k *Contract) clone() *Contract {
 	n.Invoices = make([]*Invoice, len(k.Invoices))
 	for i, inv := range k.Invoices {
 		ic := *inv
+		if inv.Extra != nil {
+			x := *inv.Extra
+			ic.Extra = &x
+		}
 		ic.Lines = make([]*InvoiceLine, len(inv.Lines))
 		for j, l := range inv.Lines {
 			lc := *l

@@ -32,11 +32,13 @@ func (k *Contract) PurchaseInvoices(fiat string) []*Invoice {
 		if cm := k.purchasedCommit(wf.CommitID); cm != nil {
 			product = cm.ProductID
 		}
-		out = append(out, &Invoice{ID: wf.InvoiceID, ContractID: k.ID, Start: wf.CreatedAt, End: wf.CreatedAt, Status: status,
+		inv := &Invoice{ID: wf.InvoiceID, ContractID: k.ID, Start: wf.CreatedAt, End: wf.CreatedAt, Status: status,
 			FinalizedAt: wf.CreatedAt, CreditTypeID: ct, Total: wf.Amount, Lines: []*InvoiceLine{{
 				Type: LineCommitPurchase, ProductID: product, CommitID: wf.CommitID, CreditTypeID: ct,
 				Quantity: amountOne, Total: wf.Amount, Item: NewLineItem("", "", wf.Amount),
-			}}, External: wf.stripeInvoice()})
+			}}}
+		inv.SetExternal(wf.stripeInvoice())
+		out = append(out, inv)
 	}
 	return out
 }

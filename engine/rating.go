@@ -361,7 +361,7 @@ func (a *UsageAgg) uniqueIndex(h [16]byte) (int, bool) {
 
 // findAgg returns the invoice's aggregate of (product, group), or nil.
 func (inv *Invoice) findAgg(productID string, group []string) *UsageAgg {
-	for _, a := range inv.Aggs {
+	for _, a := range inv.Aggs() {
 		if a.ProductID == productID && slicesEqual(a.GroupValues, group) {
 			return a
 		}
@@ -375,7 +375,7 @@ func (inv *Invoice) agg(productID string, group []string) *UsageAgg {
 		return a
 	}
 	a := &UsageAgg{ProductID: productID, GroupValues: group}
-	inv.Aggs = append(inv.Aggs, a)
+	inv.SetAggs(append(inv.Aggs(), a))
 	return a
 }
 

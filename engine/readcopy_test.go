@@ -292,7 +292,7 @@ func TestReadCopySkipsRatingState(t *testing.T) {
 		}
 		for _, k := range r.Customer.Contracts {
 			for _, inv := range k.Invoices {
-				for _, a := range inv.Aggs {
+				for _, a := range inv.Aggs() {
 					copiedAggs++
 					if a.Uniques != nil {
 						t.Fatalf("%s: a copied aggregate holds its UNIQUE set", id)
@@ -303,7 +303,7 @@ func TestReadCopySkipsRatingState(t *testing.T) {
 		e.read(context.Background(), id, func(live *Customer, _ *Catalog, _ Nanos) {
 			for _, k := range live.Contracts {
 				for _, inv := range k.Invoices {
-					for _, a := range inv.Aggs {
+					for _, a := range inv.Aggs() {
 						if len(a.Uniques) > 0 {
 							liveSets++
 						}

@@ -59,11 +59,11 @@ func TestStripeGateConfigStoredAndCharged(t *testing.T) {
 	if len(invs) != 2 {
 		t.Fatalf("%d purchase invoices", len(invs))
 	}
-	if x := invs[0].External; x == nil || x.InvoiceID != "in_1" || x.Status != ExternalPaid || x.Provider != ProviderStripeBilling {
+	if x := invs[0].External(); x == nil || x.InvoiceID != "in_1" || x.Status != ExternalPaid || x.Provider != ProviderStripeBilling {
 		t.Fatalf("purchase invoice's external %+v", x)
 	}
-	if invs[1].External != nil {
-		t.Fatalf("a PaymentIntent purchase shows %+v", invs[1].External)
+	if invs[1].External() != nil {
+		t.Fatalf("a PaymentIntent purchase shows %+v", invs[1].External())
 	}
 }
 

@@ -345,12 +345,12 @@ func validateRecordExternalInvoice(c *Customer, command Command, _ *Catalog, _ N
 	case !k.SendsToStripe():
 		// Only the invoices Burndown sends have a Stripe invoice.
 		return errorf(Invalid, "invoice_id: invoice %s is of contract %s, whose invoices are not sent to stripe", inv.ID, k.ID)
-	case inv.Status != InvoiceFinalized && (inv.Status != InvoiceVoid || inv.External == nil):
+	case inv.Status != InvoiceFinalized && (inv.Status != InvoiceVoid || inv.External() == nil):
 		// A voided invoice's Stripe invoice still moves (its void, or a
 		// payment Stripe took before it).
 		return errorf(Invalid, "invoice_id: invoice %s is not finalized", cmd.InvoiceID)
-	case inv.External != nil && (inv.External.Provider != cmd.Provider || inv.External.InvoiceID != cmd.ExternalID):
-		return errorf(Conflict, "invoice_id: invoice %s already has the %s invoice %s", inv.ID, inv.External.Provider, inv.External.InvoiceID)
+	case inv.External() != nil && (inv.External().Provider != cmd.Provider || inv.External().InvoiceID != cmd.ExternalID):
+		return errorf(Conflict, "invoice_id: invoice %s already has the %s invoice %s", inv.ID, inv.External().Provider, inv.External().InvoiceID)
 	}
 	return nil
 }
@@ -377,7 +377,7 @@ func applyRecordExternalInvoice(s *shard, t *task, c *Customer, _ *Catalog, now 
 	}
 	_, inv := c.findInvoice(cmd.InvoiceID)
 	t.res.ID = inv.ID
-	if x := inv.External; x != nil {
+	if x := inv.External(); x != nil {
 		// Recorded already (a re-send after a failover, or the provider's
 		// event first): only a later status moves it.
 		if externalStatusRank(status) > externalStatusRank(x.Status) {
@@ -389,5 +389,5 @@ func applyRecordExternalInvoice(s *shard, t *task, c *Customer, _ *Catalog, now 
 	if at == 0 {
 		at = now
 	}
-	inv.External = &ExternalInvoice{Provider: cmd.Provider, InvoiceID: cmd.ExternalID, Status: status, IssuedAt: at}
+	inv.SetExternal(&ExternalInvoice{Provider: cmd.Provider, InvoiceID: cmd.ExternalID, Status: status, IssuedAt: at})
 }

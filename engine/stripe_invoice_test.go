@@ -123,7 +123,7 @@ func TestRecordExternalInvoice(t *testing.T) {
 			t.Fatalf("record %d: %+v", i, r)
 		}
 	}
-	got := h.contract(p.CustomerID, stripeK).Invoices[0].External
+	got := h.contract(p.CustomerID, stripeK).Invoices[0].External()
 	if got == nil || *got != (ExternalInvoice{Provider: "stripe", InvoiceID: "in_123", Status: ExternalFinalized, IssuedAt: ns(t, "2026-02-02T00:00:05Z")}) {
 		t.Fatalf("external invoice %+v", got)
 	}
@@ -142,7 +142,7 @@ func TestRecordExternalInvoice(t *testing.T) {
 			t.Errorf("%+v, want %d %q", tc.r.Err, tc.code, tc.msg)
 		}
 	}
-	if got := h.contract(p.CustomerID, stripeK).Invoices[0].External; got.InvoiceID != "in_123" {
+	if got := h.contract(p.CustomerID, stripeK).Invoices[0].External(); got.InvoiceID != "in_123" {
 		t.Fatalf("a refused record changed the invoice: %+v", got)
 	}
 	only(t, h.payNotes(), NoteStripeInvoice, 0)
@@ -170,7 +170,7 @@ func TestStripeInvoiceNeedsTheContractsConfiguration(t *testing.T) {
 	if r.Err == nil || r.Err.Code != Invalid || !strings.Contains(r.Err.Message, "not sent to stripe") {
 		t.Fatalf("record on a contract that does not send: %+v", r.Err)
 	}
-	if got := h.contract("stripe-co", stripeK).Invoices[0].External; got != nil {
+	if got := h.contract("stripe-co", stripeK).Invoices[0].External(); got != nil {
 		t.Fatalf("external invoice %+v recorded", got)
 	}
 }
@@ -223,7 +223,7 @@ func TestExternalInvoiceStatusMovesForward(t *testing.T) {
 	h.must(h.events("stripe-co", "call", "c", 0, 101, "2026-01-10T00:00:00Z"))
 	h.setClock("2026-02-02T00:00:00Z")
 	jan := h.contract("stripe-co", stripeK).Invoices[0]
-	status := func() string { return h.contract("stripe-co", stripeK).Invoices[0].External.Status }
+	status := func() string { return h.contract("stripe-co", stripeK).Invoices[0].External().Status }
 	rec := func(st string) Result {
 		return h.apply(&RecordExternalInvoice{CustomerID: "stripe-co", InvoiceID: jan.ID, Provider: ProviderStripeBilling, ExternalID: "in_1", Status: st})[0]
 	}

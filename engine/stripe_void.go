@@ -28,7 +28,7 @@ type StripeVoid struct {
 // stripeUnvoidable says why a finalized invoice of a contract that sends
 // to Stripe cannot be voided ("" when it can).
 func (k *Contract) stripeUnvoidable(c *Customer, inv *Invoice, cat *Catalog) string {
-	switch x := inv.External; {
+	switch x := inv.External(); {
 	case x == nil:
 		if _, sent := k.stripeInvoice(c, inv, cat); sent {
 			return "invoice " + inv.ID + " is being sent to stripe; void it once its external_invoice shows"
@@ -42,7 +42,7 @@ func (k *Contract) stripeUnvoidable(c *Customer, inv *Invoice, cat *Catalog) str
 // voidInStripe queues the void of the invoice's Stripe invoice, if it has
 // one that Stripe has not voided already.
 func (s *shard) voidInStripe(c *Customer, k *Contract, inv *Invoice) {
-	x := inv.External
+	x := inv.External()
 	if x == nil || x.Status == ExternalVoid {
 		return
 	}

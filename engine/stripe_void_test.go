@@ -39,8 +39,8 @@ func TestVoidInvoiceSentToStripe(t *testing.T) {
 	if inv.Status != InvoiceVoid {
 		t.Fatalf("status %s after the void", inv.Status)
 	}
-	if r := record(ExternalVoid); r.Err != nil || inv.External.Status != ExternalVoid {
-		t.Fatalf("recording Stripe's void: %+v, external %+v", r.Err, inv.External)
+	if r := record(ExternalVoid); r.Err != nil || inv.External().Status != ExternalVoid {
+		t.Fatalf("recording Stripe's void: %+v, external %+v", r.Err, inv.External())
 	}
 
 	// Paid in Stripe: refused, and nothing queued.

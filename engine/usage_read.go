@@ -188,7 +188,7 @@ func productsWithUsage(cat *Catalog, m *Metric, inv *Invoice) []*Product {
 // holdsUsage reports whether rating recorded usage of p on the invoice.
 func (inv *Invoice) holdsUsage(p *Product, m *Metric) bool {
 	if p.needsAgg(m) {
-		for _, ag := range inv.Aggs {
+		for _, ag := range inv.Aggs() {
 			if ag.ProductID == p.ID {
 				return true
 			}
@@ -274,7 +274,7 @@ func (a *usageAcc) addInvoice(inv *Invoice, p *Product, m *Metric, key string) *
 		}
 		return nil
 	}
-	for _, ag := range inv.Aggs {
+	for _, ag := range inv.Aggs() {
 		if ag.ProductID == p.ID {
 			a.take(idx, ag.GroupValues, func(v *aggValue) { v.addAgg(a.agg, ag) })
 		}

@@ -36,9 +36,9 @@ func TestMetricUsageUniqueUnionsPeriods(t *testing.T) {
 	cat := usageReadCatalog()
 	k := &Contract{ID: "k", Invoices: []*Invoice{
 		{ContractID: "k", Start: 0, End: 10, LastUsageAt: 5, Status: InvoiceFinalized,
-			Aggs: []*UsageAgg{{ProductID: "p-uniq", Quantity: money.FromInt(2), Uniques: hashes(1, 2)}}},
+			Extra: &InvoiceExtra{Aggs: []*UsageAgg{{ProductID: "p-uniq", Quantity: money.FromInt(2), Uniques: hashes(1, 2)}}}},
 		{ContractID: "k", Start: 10, End: 20, LastUsageAt: 15, Status: InvoiceDraft,
-			Aggs: []*UsageAgg{{ProductID: "p-uniq", Quantity: money.FromInt(2), Uniques: hashes(2, 3)}}},
+			Extra: &InvoiceExtra{Aggs: []*UsageAgg{{ProductID: "p-uniq", Quantity: money.FromInt(2), Uniques: hashes(2, 3)}}}},
 	}}
 	c := &Customer{Contracts: []*Contract{k}}
 	a := c.metricUsage(cat, UsageQuery{MetricID: "uniq", StartingOn: 0, EndingBefore: 20}, 16)

@@ -61,7 +61,7 @@ import (
 //     (payments_codec.go). Older records have none.
 //
 //   - 9: layout 8 plus, at the end of each invoice's record, the billing
-//     provider's invoice it was sent as (engine.Invoice.External: a
+//     provider's invoice it was sent as (engine.Invoice.External(): a
 //     presence byte, then provider, invoice id, status and issue time;
 //     payments_codec.go), and at the end of a contract's record its
 //     billing_provider_configuration (engine.Contract.BillingProvider: a
@@ -428,8 +428,8 @@ func (w *binWriter) contract(k *engine.Contract) {
 			w.amt(l.UnitPrice())
 		}
 		w.amt(inv.Total)
-		w.uvarint(uint64(len(inv.Aggs)))
-		for _, a := range inv.Aggs {
+		w.uvarint(uint64(len(inv.Aggs())))
+		for _, a := range inv.Aggs() {
 			w.str(a.ProductID)
 			w.strs(a.GroupValues)
 			w.amt(a.Quantity)
@@ -440,7 +440,7 @@ func (w *binWriter) contract(k *engine.Contract) {
 			w.b = append(w.b, a.Uniques...)
 		}
 		w.varint(inv.LastUsageAt)
-		w.externalInvoice(inv.External)
+		w.externalInvoice(inv.External())
 	}
 	w.boolean(k.FoundationRules)
 	w.str(k.MultiplierPrioritization())
@@ -909,8 +909,8 @@ func (r *binReader) contract() *engine.Contract {
 			inv.Total = r.amount(r)
 			if r.layout >= 3 {
 				if m := r.count(r.uvarint()); m > 0 {
-					inv.Aggs = make([]*engine.UsageAgg, m)
-					for j := range inv.Aggs {
+					aggs := make([]*engine.UsageAgg, m)
+					for j := range aggs {
 						a := &engine.UsageAgg{}
 						a.ProductID = r.str()
 						a.GroupValues = r.strs()
@@ -924,13 +924,14 @@ func (r *binReader) contract() *engine.Contract {
 							}
 							a.Uniques = append([]byte(nil), u...)
 						}
-						inv.Aggs[j] = a
+						aggs[j] = a
 					}
+					inv.SetAggs(aggs)
 				}
 				inv.LastUsageAt = r.varint()
 			}
 			if r.layout >= 9 {
-				inv.External = r.externalInvoice()
+				inv.SetExternal(r.externalInvoice())
 			}
 			k.Invoices[i] = inv
 		}

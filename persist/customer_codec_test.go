@@ -155,7 +155,7 @@ func FuzzDecodeCustomer(f *testing.F) {
 	f.Add(AppendCustomer(nil, fullCustomer()))
 	f.Add(AppendCustomer(nil, &engine.Customer{ID: "x"}))
 	ext := fullCustomer()
-	ext.Contracts[0].Invoices[0].External = &engine.ExternalInvoice{Provider: "stripe", InvoiceID: "in_1", Status: "FINALIZED", IssuedAt: 1}
+	ext.Contracts[0].Invoices[0].SetExternal(&engine.ExternalInvoice{Provider: "stripe", InvoiceID: "in_1", Status: "FINALIZED", IssuedAt: 1})
 	ext.Contracts[0].EditExtra(func(x *engine.ContractExtra) {
 		x.BillingProvider = &engine.ContractBillingProvider{BillingProvider: "stripe", DeliveryMethod: "direct_to_billing_provider"}
 	})
@@ -424,7 +424,7 @@ func TestCustomerCodecLayout8Payments(t *testing.T) {
 func TestCustomerCodecLayout9ExternalInvoice(t *testing.T) {
 	c := fullCustomer()
 	inv := c.Contracts[0].Invoices[0]
-	inv.External = &engine.ExternalInvoice{Provider: engine.ProviderStripeBilling, InvoiceID: "in_1", Status: engine.ExternalFinalized, IssuedAt: 12345}
+	inv.SetExternal(&engine.ExternalInvoice{Provider: engine.ProviderStripeBilling, InvoiceID: "in_1", Status: engine.ExternalFinalized, IssuedAt: 12345})
 	c.Contracts[0].EditExtra(func(x *engine.ContractExtra) {
 		x.BillingProvider = &engine.ContractBillingProvider{BillingProvider: engine.ProviderStripeBilling, DeliveryMethod: engine.DeliveryDirect}
 	})
@@ -446,14 +446,14 @@ func TestCustomerCodecLayout9ExternalInvoice(t *testing.T) {
 	if got.Contracts[0].BillingProvider() == nil || !got.Contracts[0].SendsToStripe() {
 		t.Fatalf("billing provider configuration: %+v", got.Contracts[0].BillingProvider())
 	}
-	inv.External = nil
+	inv.SetExternal(nil)
 	c.Contracts[0].EditExtra(func(x *engine.ContractExtra) { x.BillingProvider = nil })
 	old := appendCustomer(nil, c, 8, (*binWriter).binAmount)
 	got, err := DecodeCustomer(old, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Contracts[0].Invoices[0].External != nil || got.Contracts[0].BillingProvider() != nil {
+	if got.Contracts[0].Invoices[0].External() != nil || got.Contracts[0].BillingProvider() != nil {
 		t.Fatal("a layout 8 record must read without external invoices or billing provider configurations")
 	}
 	if again := AppendCustomer(nil, got); again[0] != customerLayout || !bytes.Equal(again, AppendCustomer(nil, c)) {

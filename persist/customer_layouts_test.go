@@ -194,8 +194,8 @@ func (w *layoutWriter) contract(k *engine.Contract) {
 		}
 		w.amt(inv.Total)
 		if w.layout >= 3 {
-			w.uvarint(uint64(len(inv.Aggs)))
-			for _, a := range inv.Aggs {
+			w.uvarint(uint64(len(inv.Aggs())))
+			for _, a := range inv.Aggs() {
 				w.str(a.ProductID)
 				w.strs(a.GroupValues)
 				w.amt(a.Quantity)
@@ -208,7 +208,7 @@ func (w *layoutWriter) contract(k *engine.Contract) {
 			w.varint(inv.LastUsageAt)
 		}
 		if w.layout >= 9 {
-			w.externalInvoice(inv.External)
+			w.externalInvoice(inv.External())
 		}
 	}
 	if w.layout >= 3 {

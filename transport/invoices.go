@@ -84,7 +84,7 @@ func renderInvoice(c *engine.Customer, k *engine.Contract, inv *engine.Invoice, 
 	case inv.Status != engine.InvoiceDraft: // finalized, or finalized then voided
 		out.IssuedAt = ts(inv.FinalizedAt)
 	}
-	if x := inv.External; x != nil {
+	if x := inv.External(); x != nil {
 		out.ExternalInvoice = &externalInvoiceOut{BillingProviderType: x.Provider, InvoiceID: x.InvoiceID, ExternalStatus: x.Status, IssuedAtTimestamp: ts(x.IssuedAt)}
 	}
 	subtotal := inv.Total

@@ -119,7 +119,7 @@ func describeCustomer(b *strings.Builder, c *engine.Customer, now engine.Nanos) 
 		}
 		for _, inv := range k.Invoices {
 			fmt.Fprintf(b, "    invoice %s %s %d..%d total=%s %s\n", inv.ID, inv.Status, inv.Start, inv.End, inv.Total.String(), inv.CreditTypeID)
-			if x := inv.External; x != nil {
+			if x := inv.External(); x != nil {
 				fmt.Fprintf(b, "      external %s %s %s %d\n", x.Provider, x.InvoiceID, x.Status, x.IssuedAt)
 			}
 			for _, l := range inv.Lines {
