@@ -125,8 +125,8 @@ func applyArchiveCustomer(_ *shard, t *task, c *Customer, _ *Catalog, now Nanos)
 		c.archiveContract(k, now)
 	}
 	for _, a := range c.Alerts {
-		if a.ArchivedAt == 0 {
-			a.ArchivedAt, a.UpdatedAt, a.Status = now, now, ""
+		if a.Active() {
+			a.archive(now)
 		}
 	}
 }

@@ -60,6 +60,7 @@ func TestStateStructSizes(t *testing.T) {
 		{"InvoiceLine", unsafe.Sizeof(InvoiceLine{}), 112},
 		{"Contract", unsafe.Sizeof(Contract{}), 208},
 		{"Invoice", unsafe.Sizeof(Invoice{}), 144},
+		{"Alert", unsafe.Sizeof(Alert{}), 128},
 	} {
 		if tc.size > tc.most {
 			t.Errorf("%s is %d bytes, over its %d", tc.name, tc.size, tc.most)

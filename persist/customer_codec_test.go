@@ -300,8 +300,8 @@ func TestCustomerCodecLayout5Alerts(t *testing.T) {
 	c.Alerts = []*engine.Alert{
 		{ID: "a1", Name: "soft", Type: engine.AlertSpend, Threshold: amt("5000.5"), CreditTypeID: engine.USDCreditTypeID,
 			BlockOnAlarm: true, KeyReleased: true,
-			CreatedAt: 1, UpdatedAt: 2, ArchivedAt: 3, Status: engine.AlertInAlarm,
-			Extra: &engine.AlertExtra{GroupKey: "user_id", GroupValue: "u1", UniquenessKey: "k", InvoiceTypesFilter: []string{}, GroupInvoiceID: "inv", GroupInvoiceStart: -4, GroupSpend: amt("12.25")}},
+			CreatedAt: 1, UpdatedAt: 2, Status: engine.AlertInAlarm,
+			Extra: &engine.AlertExtra{ArchivedAt: 3, GroupKey: "user_id", GroupValue: "u1", UniquenessKey: "k", InvoiceTypesFilter: []string{}, GroupInvoiceID: "inv", GroupInvoiceStart: -4, GroupSpend: amt("12.25")}},
 		{ID: "a2", Type: engine.AlertLowCommit, Extra: &engine.AlertExtra{InvoiceTypesFilter: []string{"USAGE"}}},
 		// A usage alert keeps its metric in the credit type's place.
 		{ID: "a3", Type: engine.AlertUsage, Status: engine.AlertOK,

@@ -126,7 +126,7 @@ func (w *layoutWriter) alerts(list []*engine.Alert) {
 		w.boolean(a.KeyReleased)
 		w.varint(a.CreatedAt)
 		w.varint(a.UpdatedAt)
-		w.varint(a.ArchivedAt)
+		w.varint(a.ArchivedAt())
 		w.str(a.Status)
 		w.str(a.GroupInvoiceID())
 		w.varint(a.GroupInvoiceStart())
