@@ -830,7 +830,7 @@ func (c *Customer) blocks(v *EntitlementView) *EntitlementView {
 	if all {
 		for i := range out.Products {
 			if out.Products[i].Entitled {
-				out.Products[i].Entitled, out.Products[i].Reason = false, ReasonLimitReached
+				out.Products[i].setAnswer(false, ReasonLimitReached)
 			}
 		}
 	}

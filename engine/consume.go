@@ -104,7 +104,7 @@ func (s *shard) checkNow(c *Customer, cat *Catalog, now Nanos, cmd *Consume) Che
 	if pe == nil {
 		pe = v.Default
 	}
-	a := CheckAnswer{Entitled: pe.Entitled, Reason: pe.Reason, Balance: pe.Balance, CreditTypeID: pe.CreditTypeID}
+	a := CheckAnswer{Entitled: pe.Entitled, Reason: pe.Reason(), Balance: pe.Balance, CreditTypeID: pe.CreditTypeID}
 	if cmd.GroupKey != "" && a.Entitled {
 		if blocked := v.GroupBlocks[cmd.GroupKey+"\x00"+cmd.GroupValue]; blocked[""] || blocked[cmd.ProductID] {
 			a.Entitled, a.Reason = false, ReasonLimitReached

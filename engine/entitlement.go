@@ -68,23 +68,49 @@ func (v *EntitlementView) Product(id string) *ProductEntitlement {
 
 // ProductEntitlement is the answer for one product. The JSON body is
 // appended at check time (a few dozen bytes copied) rather than stored, which
-// keeps a view small: it exists for every customer.
+// keeps a view small: it exists for every customer. The reason is a byte
+// beside Entitled, not a string, for the same reason (a one-product view
+// fits 112 bytes, not 128).
 type ProductEntitlement struct {
 	Entitled     bool
-	Reason       string
+	reason       reasonCode
 	Balance      money.Amount // the sum of applicable balances now, rendered at check time
 	CreditTypeID string
+}
+
+// reasonCode is one of the Reason constants, by its index in reasonText.
+type reasonCode uint8
+
+// reasonText are the Reason constants in reasonCode order.
+var reasonText = [...]string{ReasonOK, ReasonNoContract, ReasonNotEntitled, ReasonLimitReached, ReasonBalanceDepleted, ReasonPaymentFailed}
+
+// codeOf is the code of reason, one of the Reason constants.
+func codeOf(reason string) reasonCode {
+	for i, r := range reasonText {
+		if r == reason {
+			return reasonCode(i)
+		}
+	}
+	panic("engine: entitlement reason " + reason + " is not one of the Reason constants")
+}
+
+// Reason is why the answer is what it is: one of the Reason constants.
+func (p *ProductEntitlement) Reason() string { return reasonText[p.reason] }
+
+// setAnswer sets the answer and its reason, one of the Reason constants.
+func (p *ProductEntitlement) setAnswer(entitled bool, reason string) {
+	p.Entitled, p.reason = entitled, codeOf(reason)
 }
 
 var noContractEntitlement = newProductEntitlement(false, ReasonNoContract, money.Amount{}, USDCreditTypeID)
 
 func newProductEntitlement(entitled bool, reason string, balance money.Amount, creditTypeID string) *ProductEntitlement {
-	return &ProductEntitlement{Entitled: entitled, Reason: reason, Balance: balance, CreditTypeID: creditTypeID}
+	return &ProductEntitlement{Entitled: entitled, reason: codeOf(reason), Balance: balance, CreditTypeID: creditTypeID}
 }
 
 // AppendJSON appends the check's answer as the JSON object DESIGN.md fixes.
 func (p *ProductEntitlement) AppendJSON(b []byte) []byte {
-	return appendCheck(b, p.Entitled, p.Reason, p.Balance, p.CreditTypeID)
+	return appendCheck(b, p.Entitled, p.Reason(), p.Balance, p.CreditTypeID)
 }
 
 func appendCheck(b []byte, entitled bool, reason string, balance money.Amount, creditTypeID string) []byte {
@@ -140,7 +166,7 @@ func (e *Engine) Check(customer, product, groupKey, groupValue []byte) (CheckAns
 	if st != CheckFound {
 		return CheckAnswer{}, st
 	}
-	a := CheckAnswer{Entitled: pe.Entitled, Reason: pe.Reason, Balance: pe.Balance, CreditTypeID: pe.CreditTypeID}
+	a := CheckAnswer{Entitled: pe.Entitled, Reason: pe.Reason(), Balance: pe.Balance, CreditTypeID: pe.CreditTypeID}
 	if blocked {
 		a.Entitled, a.Reason = false, ReasonLimitReached
 	}

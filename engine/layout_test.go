@@ -61,6 +61,7 @@ func TestStateStructSizes(t *testing.T) {
 		{"Contract", unsafe.Sizeof(Contract{}), 208},
 		{"Invoice", unsafe.Sizeof(Invoice{}), 144},
 		{"Alert", unsafe.Sizeof(Alert{}), 128},
+		{"viewOfOne", unsafe.Sizeof(viewOfOne{}), 112},
 	} {
 		if tc.size > tc.most {
 			t.Errorf("%s is %d bytes, over its %d", tc.name, tc.size, tc.most)

@@ -57,7 +57,7 @@ func answerRank(p *ProductEntitlement) int {
 	switch {
 	case p.Entitled:
 		return 0
-	case p.Reason != ReasonNotEntitled:
+	case p.Reason() != ReasonNotEntitled:
 		return 1
 	}
 	return 2

@@ -92,7 +92,7 @@ func contractView(c *Customer, k *Contract, cat *Catalog, now Nanos, balances *[
 			entitled, reason = false, k.depletedReason()
 		}
 		v.Products = append(v.Products, ProductAnswer{ProductID: pid, ProductEntitlement: ProductEntitlement{
-			Entitled: entitled, Reason: reason, Balance: bal, CreditTypeID: pr.creditTypeID}})
+			Entitled: entitled, reason: codeOf(reason), Balance: bal, CreditTypeID: pr.creditTypeID}})
 	}
 	if len(v.Products) > 1 {
 		slices.SortFunc(v.Products, func(a, b ProductAnswer) int { return strings.Compare(a.ProductID, b.ProductID) })
