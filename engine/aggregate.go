@@ -71,7 +71,7 @@ func segmentSpan(c *Customer, k *Contract, t Nanos) (lo, hi Nanos, scale uint8) 
 	for _, cm := range k.Balances {
 		span(cm)
 	}
-	for _, b := range c.Balances {
+	for _, b := range c.Balances() {
 		if b.appliesTo(k) {
 			span(b.Commit)
 		}

@@ -107,7 +107,7 @@ func (a *Alert) segmentsInForce(c *Customer, ks []*Contract, now Nanos, f func(c
 			each(cm)
 		}
 	}
-	for _, b := range c.Balances {
+	for _, b := range c.Balances() {
 		for _, k := range ks {
 			if b.appliesTo(k) {
 				each(b.Commit)

@@ -552,7 +552,7 @@ func (a *Alert) value(c *Customer, cat *Catalog, now Nanos) (money.Amount, bool)
 		}
 		found = true
 	}
-	if len(c.Balances) > 0 && lowBalanceAlert(a.Type) {
+	if len(c.Balances()) > 0 && lowBalanceAlert(a.Type) {
 		v, ok := a.sharedValue(c, ks, now)
 		total, found = total.Add(v), found || ok
 	}
@@ -570,7 +570,7 @@ func lowBalanceAlert(typ string) bool {
 func (a *Alert) sharedValue(c *Customer, ks []*Contract, now Nanos) (money.Amount, bool) {
 	var total money.Amount
 	found := false
-	for _, b := range c.Balances {
+	for _, b := range c.Balances() {
 		cm := b.Commit
 		if cm.CreditTypeID != a.CreditTypeID || !a.watches(cm) || cm.segmentAt(now) == nil {
 			continue

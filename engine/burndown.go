@@ -159,7 +159,7 @@ func candidates(cat *Catalog, c *Customer, k *Contract, productID, creditTypeID 
 	for _, cm := range k.Balances {
 		buf = appendCandidate(buf, cat, k, cm, productID, creditTypeID, t, counts)
 	}
-	for _, b := range c.Balances {
+	for _, b := range c.Balances() {
 		if b.appliesTo(k) {
 			buf = appendCandidate(buf, cat, k, b.Commit, productID, creditTypeID, t, counts)
 		}

@@ -57,9 +57,6 @@ type Customer struct {
 	// two zero words (BenchmarkMemoryPerCustomer). Read through UpdatedAt
 	// and ArchivedAt; set through SetAdmin.
 	Admin *CustomerAdmin `msgpack:"Admin,omitempty"`
-	// Balances are the customer-level commits and credits, in creation
-	// order (since customer layout 14; customer_balance.go).
-	Balances []*CustomerBalance `msgpack:"Balances"`
 
 	// snapClaimed and snapDone are the generation of the last snapshot that
 	// claimed and finished encoding this customer (copy-on-write snapshots).

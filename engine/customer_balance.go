@@ -74,7 +74,7 @@ func (*CreateCustomerBalance) Kind() Kind { return KindCreateCustomerBalance }
 
 // CustomerBalanceByID returns the customer-level balance with this id, or nil.
 func (c *Customer) CustomerBalanceByID(id string) *CustomerBalance {
-	for _, b := range c.Balances {
+	for _, b := range c.Balances() {
 		if b.Commit.ID == id {
 			return b
 		}
@@ -146,7 +146,7 @@ func validateCreateCustomerBalance(c *Customer, command Command, cat *Catalog, n
 		return errorf(Invalid, "type: POSTPAID customer-level commits are not supported by this server (their true-up would span contracts); use PREPAID")
 	case in.Type != CommitPrepaid && in.Type != CommitCredit:
 		return errorf(Invalid, "type: must be PREPAID")
-	case len(c.Balances) >= MaxCustomerBalances:
+	case len(c.Balances()) >= MaxCustomerBalances:
 		return errorf(Invalid, "customer_id: customer %s holds the most customer-level commits and credits it may (%d)", c.ID, MaxCustomerBalances)
 	case cat.Products[in.ProductID] == nil:
 		return errorf(NotFound, "product_id: product %s not found", in.ProductID)
@@ -162,7 +162,7 @@ func validateCreateCustomerBalance(c *Customer, command Command, cat *Catalog, n
 		}
 	}
 	if cmd.UniquenessKey != "" {
-		for _, b := range c.Balances {
+		for _, b := range c.Balances() {
 			if b.UniquenessKey == cmd.UniquenessKey {
 				return errorf(Conflict, "uniqueness_key: %s was already used by %s", cmd.UniquenessKey, b.Commit.ID)
 			}
@@ -188,7 +188,7 @@ func buildCustomerBalance(c *Customer, cmd *CreateCustomerBalance, cat *Catalog,
 	if err != nil {
 		return nil, nil, err
 	}
-	id := CustomerBalanceID(c.ID, len(c.Balances))
+	id := CustomerBalanceID(c.ID, len(c.Balances()))
 	cm := &Commit{
 		ID: id, Type: in.Type, ProductID: in.ProductID, Name: in.Name,
 		CreditTypeID: ct,
@@ -302,8 +302,9 @@ func applyCreateCustomerBalance(_ *shard, t *task, c *Customer, cat *Catalog, no
 	if k != nil {
 		k.billCommit(cm, cat.RateCards[k.RateCardID], "", false, now) // checked by invoiceContract
 	}
-	c.Balances = append(c.Balances, &CustomerBalance{Commit: cm, ApplicableContractIDs: cmd.ApplicableContractIDs,
-		UniquenessKey: cmd.UniquenessKey, InvoiceContractID: cmd.InvoiceContractID})
+	b := &CustomerBalance{Commit: cm, ApplicableContractIDs: cmd.ApplicableContractIDs,
+		UniquenessKey: cmd.UniquenessKey, InvoiceContractID: cmd.InvoiceContractID}
+	c.EditExtra(func(x *CustomerExtra) { x.Balances = append(x.Balances, b) })
 	c.expireBalances(now) // a backdated schedule that already ended
 	t.res.ID = cm.ID
 }

@@ -8,7 +8,7 @@ import "burndown/money"
 // moveSharedBilled points the customer-level commits' items billed on the
 // voided invoice at the invoice regenerated from it (moveBilledItems).
 func (c *Customer) moveSharedBilled(from, to string) {
-	for _, b := range c.Balances {
+	for _, b := range c.Balances() {
 		for j := range b.Commit.InvoiceSchedule() {
 			if b.Commit.InvoiceSchedule()[j].InvoiceID == from {
 				b.Commit.InvoiceSchedule()[j].InvoiceID = to
@@ -23,7 +23,7 @@ func (c *Customer) moveSharedBilled(from, to string) {
 // forgotten (unbillArchived).
 func (c *Customer) archiveContract(k *Contract, now Nanos) {
 	var drafts []string
-	if !k.Archived && len(c.Balances) > 0 {
+	if !k.Archived && len(c.Balances()) > 0 {
 		for _, inv := range k.Invoices {
 			if inv.Status == InvoiceDraft {
 				drafts = append(drafts, inv.ID)
@@ -41,7 +41,7 @@ func (c *Customer) archiveContract(k *Contract, now Nanos) {
 // drafts of an archived contract, which archiving removed: they are no
 // longer billed anywhere.
 func (c *Customer) unbillArchived(k *Contract) {
-	for _, b := range c.Balances {
+	for _, b := range c.Balances() {
 		if b.InvoiceContractID != k.ID {
 			continue
 		}
@@ -57,7 +57,7 @@ func (c *Customer) unbillArchived(k *Contract) {
 // at now; what was left in them is their expiration (no true-up: they are
 // all prepaid).
 func (c *Customer) expireBalances(now Nanos) {
-	for _, b := range c.Balances {
+	for _, b := range c.Balances() {
 		for _, s := range b.Commit.Segments {
 			if !s.Expired && s.EndingBefore != 0 && s.EndingBefore <= now {
 				s.SetExpiredAmount(s.left())
@@ -70,7 +70,7 @@ func (c *Customer) expireBalances(now Nanos) {
 // balanceTransitions considers the starts and ends of the customer-level
 // segments not yet expired (nextTransition).
 func (c *Customer) balanceTransitions(consider func(Nanos)) {
-	for _, b := range c.Balances {
+	for _, b := range c.Balances() {
 		for _, s := range b.Commit.Segments {
 			if !s.Expired {
 				consider(s.StartingAt)
@@ -85,7 +85,7 @@ func (c *Customer) balanceTransitions(consider func(Nanos)) {
 // balance adds it to k's own).
 func (c *Customer) sharedBalanceFor(k *Contract, cat *Catalog, productID, creditTypeID string, now Nanos) money.Amount {
 	var total money.Amount
-	for _, b := range c.Balances {
+	for _, b := range c.Balances() {
 		cm := b.Commit
 		if b.appliesTo(k) && cm.drawable() && cm.CreditTypeID == creditTypeID && cm.appliesTo(cat, productID) {
 			total = total.Add(cm.BalanceAt(now))
@@ -97,7 +97,7 @@ func (c *Customer) sharedBalanceFor(k *Contract, cat *Catalog, productID, credit
 // giveBackShared gives back what the customer-level balances drew for the
 // voided invoice, as giveBack does for the contract's own.
 func (c *Customer) giveBackShared(invoiceID string, now Nanos) {
-	for _, b := range c.Balances {
+	for _, b := range c.Balances() {
 		giveBack(b.Commit, invoiceID, now)
 	}
 }

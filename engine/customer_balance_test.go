@@ -226,7 +226,7 @@ func customerBalanceCommands(rng *rand.Rand, now Nanos, customers int) []Command
 // recordCustomerBalances notes what the random log's customer-level
 // balances went through.
 func recordCustomerBalances(c *Customer, seen map[string]bool) {
-	for _, b := range c.Balances {
+	for _, b := range c.Balances() {
 		if len(b.ApplicableContractIDs) > 0 {
 			seen["customer balance limited to a contract"] = true
 		}

@@ -62,6 +62,7 @@ func TestStateStructSizes(t *testing.T) {
 		{"Invoice", unsafe.Sizeof(Invoice{}), 144},
 		{"Alert", unsafe.Sizeof(Alert{}), 128},
 		{"viewOfOne", unsafe.Sizeof(viewOfOne{}), 112},
+		{"Customer", unsafe.Sizeof(Customer{}), 176},
 	} {
 		if tc.size > tc.most {
 			t.Errorf("%s is %d bytes, over its %d", tc.name, tc.size, tc.most)

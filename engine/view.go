@@ -81,7 +81,7 @@ func contractView(c *Customer, k *Contract, cat *Catalog, now Nanos, balances *[
 				bal = bal.Add(bals[i])
 			}
 		}
-		if len(c.Balances) > 0 {
+		if len(c.Balances()) > 0 {
 			bal = bal.Add(c.sharedBalanceFor(k, cat, pid, pr.creditTypeID, now))
 		}
 		entitled, reason := true, ReasonOK

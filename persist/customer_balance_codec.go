@@ -17,8 +17,8 @@ const layoutCustomerBalances byte = 14
 // key and invoice contract id: one zero byte for a customer without any, which every customer
 // created before they existed is.
 func (w *binWriter) customerBalances(c *engine.Customer) {
-	w.uvarint(uint64(len(c.Balances)))
-	for _, b := range c.Balances {
+	w.uvarint(uint64(len(c.Balances())))
+	for _, b := range c.Balances() {
 		w.commit(b.Commit)
 		w.strs(b.ApplicableContractIDs)
 		w.str(b.UniquenessKey)
@@ -33,7 +33,8 @@ func (r *binReader) customerBalances(c *engine.Customer) {
 	if n == 0 {
 		return
 	}
-	c.Balances = make([]*engine.CustomerBalance, 0, n)
+	list := make([]*engine.CustomerBalance, 0, n)
+	defer c.EditExtra(func(x *engine.CustomerExtra) { x.Balances = list })
 	seen := map[string]bool{}
 	for ; n > 0 && r.err == nil; n-- {
 		b := &engine.CustomerBalance{Commit: r.commit()}
@@ -45,6 +46,6 @@ func (r *binReader) customerBalances(c *engine.Customer) {
 			return
 		}
 		seen[b.Commit.ID] = true
-		c.Balances = append(c.Balances, b)
+		list = append(list, b)
 	}
 }

@@ -14,7 +14,9 @@ import (
 func balancesCustomer() *engine.Customer {
 	c := manualCustomer()
 	prio := amt("1.5")
-	c.Balances = []*engine.CustomerBalance{{
+	c.Extra = &engine.CustomerExtra{CustomFields: c.CustomFields(), BillingProviders: c.BillingProviders(),
+		UniquenessKeys: c.UniquenessKeys(), Rejects: c.Rejects()}
+	c.Extra.Balances = []*engine.CustomerBalance{{
 		UniquenessKey: "u1",
 		Commit: &engine.Commit{ID: "cb0", Type: engine.CommitPrepaid, ProductID: "p1", Name: "shared",
 			CreditTypeID: "usd", CreatedAt: 5, Seq: 9,
@@ -38,12 +40,12 @@ func balancesCustomer() *engine.Customer {
 func TestCustomerCodecLayout14Balances(t *testing.T) {
 	c := balancesCustomer()
 	b, got := roundTripCurrent(t, c)
-	if !reflect.DeepEqual(got.Balances, c.Balances) || !bytes.Equal(AppendCustomer(nil, got), b) {
-		t.Fatalf("a layout 14 (or later) record does not read back to itself: %+v", got.Balances[0].Commit)
+	if !reflect.DeepEqual(got.Balances(), c.Balances()) || !bytes.Equal(AppendCustomer(nil, got), b) {
+		t.Fatalf("a layout 14 (or later) record does not read back to itself: %+v", got.Balances()[0].Commit)
 	}
 	old, err := DecodeCustomer(appendCustomer(nil, c, 13, (*binWriter).binAmount), nil)
-	if err != nil || old.Balances != nil {
-		t.Fatalf("a layout 13 record: %v, %d balances", err, len(old.Balances))
+	if err != nil || old.Balances() != nil {
+		t.Fatalf("a layout 13 record: %v, %d balances", err, len(old.Balances()))
 	}
 	if !bytes.Equal(AppendCustomer(nil, old), AppendCustomer(nil, manualCustomer())) {
 		t.Fatal("a layout 13 record reads back as another customer")
@@ -52,11 +54,11 @@ func TestCustomerCodecLayout14Balances(t *testing.T) {
 	if _, err := CustomerEncoderFor(DataFormatDecimalAmounts)(nil, plain); err != nil {
 		t.Fatalf("decimal format, no balances: %v", err)
 	}
-	plain.Balances = c.Balances
+	plain.EditExtra(func(x *engine.CustomerExtra) { x.Balances = c.Balances() })
 	if _, err := CustomerEncoderFor(DataFormatDecimalAmounts)(nil, plain); err == nil || !strings.Contains(err.Error(), "customer-level balances") {
 		t.Fatalf("decimal format: %v, want refused", err)
 	}
-	c.Balances[1].Commit.ID = "cb0"
+	c.Balances()[1].Commit.ID = "cb0"
 	if _, err := DecodeCustomer(AppendCustomer(nil, c), nil); err == nil || !strings.Contains(err.Error(), "repeated") {
 		t.Fatalf("a repeated id: %v", err)
 	}

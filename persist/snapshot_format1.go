@@ -58,9 +58,10 @@ func decodeCustomerV1(d *msgpack.Decoder, v reflect.Value) error {
 	}
 	c := v.Addr().Interface().(*engine.Customer)
 	c.ID, c.Contracts, c.Seq, c.Name, c.IngestAliases = m.ID, m.Contracts, m.Seq, m.Name, m.IngestAliases
-	c.CreatedAt, c.NextDue, c.Alerts, c.Admin, c.Balances = m.CreatedAt, m.NextDue, m.Alerts, m.Admin, m.Balances
+	c.CreatedAt, c.NextDue, c.Alerts, c.Admin = m.CreatedAt, m.NextDue, m.Alerts, m.Admin
 	c.EditExtra(func(x *engine.CustomerExtra) {
-		*x = engine.CustomerExtra{CustomFields: m.CustomFields, BillingProviders: m.BillingProviders, UniquenessKeys: m.UniquenessKeys, Rejects: m.Rejects}
+		*x = engine.CustomerExtra{CustomFields: m.CustomFields, BillingProviders: m.BillingProviders, UniquenessKeys: m.UniquenessKeys,
+			Rejects: m.Rejects, Balances: m.Balances}
 	})
 	return nil
 }
@@ -73,7 +74,7 @@ func encodeCustomerV1(e *msgpack.Encoder, v reflect.Value) error {
 	return e.Encode(&customerV1{
 		ID: c.ID, Contracts: c.Contracts, Seq: c.Seq, Name: c.Name, IngestAliases: c.IngestAliases, CustomFields: c.CustomFields(),
 		BillingProviders: c.BillingProviders(), CreatedAt: c.CreatedAt, UniquenessKeys: c.UniquenessKeys(), Rejects: c.Rejects(),
-		NextDue: c.NextDue, Alerts: c.Alerts, Admin: c.Admin, Balances: c.Balances,
+		NextDue: c.NextDue, Alerts: c.Alerts, Admin: c.Admin, Balances: c.Balances(),
 	})
 }
 

@@ -175,7 +175,7 @@ func (s *Server) listBalancesOf(ctx *fasthttp.RequestCtx, l balanceList) error {
 	}
 	now := rd.Now
 	var all []commitOut
-	for _, b := range rd.Customer.Balances {
+	for _, b := range rd.Customer.Balances() {
 		if f.keeps(l, b.Commit, now) {
 			all = append(all, renderCustomerBalance(b, rd.Catalog, now, opts))
 		}

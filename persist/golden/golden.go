@@ -152,7 +152,7 @@ func describeBalance(b *strings.Builder, indent string, cm *engine.Commit, now e
 // credits (v0.5.0); customers without any (every one of the fixtures
 // written before) print nothing, so those summaries are unchanged.
 func describeCustomerBalances(b *strings.Builder, c *engine.Customer, now engine.Nanos) {
-	for _, cb := range c.Balances {
+	for _, cb := range c.Balances() {
 		fmt.Fprintf(b, "  customer_balance contracts=%v key=%q\n", cb.ApplicableContractIDs, cb.UniquenessKey)
 		describeBalance(b, "    ", cb.Commit, now)
 		for _, s := range cb.Commit.Segments {
