@@ -282,19 +282,25 @@ func (k *Contract) createThresholdConfigs(cat *Catalog, c *Customer, cmd *Create
 	return nil
 }
 
-func editAddRecharge(x *editCtx) (err *Error) {
-	x.k.EditExtra(func(e *ContractExtra) {
-		err = setThresholdConfig(x.cat, x.gateRules(), x.cmd.AddPrepaidBalanceThreshold, &e.Recharge, false,
+func editAddRecharge(x *editCtx) *Error {
+	return x.inExtra(func(e *ContractExtra) *Error {
+		return setThresholdConfig(x.cat, x.gateRules(), x.cmd.AddPrepaidBalanceThreshold, &e.Recharge, false,
 			"add_prepaid_balance_threshold_configuration", "prepaid balance threshold", rechargeConfig)
 	})
-	return err
 }
 
-func editUpdateRecharge(x *editCtx) (err *Error) {
-	x.k.EditExtra(func(e *ContractExtra) {
-		err = setThresholdConfig(x.cat, x.gateRules(), x.cmd.UpdatePrepaidBalanceThreshold, &e.Recharge, true,
+func editUpdateRecharge(x *editCtx) *Error {
+	return x.inExtra(func(e *ContractExtra) *Error {
+		return setThresholdConfig(x.cat, x.gateRules(), x.cmd.UpdatePrepaidBalanceThreshold, &e.Recharge, true,
 			"update_prepaid_balance_threshold_configuration", "prepaid balance threshold", rechargeConfig)
 	})
+}
+
+// inExtra runs f on the edited contract's rare fields (ContractExtra,
+// allocated for it and dropped again when f leaves it empty) and returns
+// f's error.
+func (x *editCtx) inExtra(f func(e *ContractExtra) *Error) (err *Error) {
+	x.k.EditExtra(func(e *ContractExtra) { err = f(e) })
 	return err
 }
 

@@ -163,18 +163,16 @@ func spendConfig(cat *Catalog, g gateRules, in *SpendThresholdInput, old *SpendT
 	return out, nil
 }
 
-func editAddSpendThreshold(x *editCtx) (err *Error) {
-	x.k.EditExtra(func(e *ContractExtra) {
-		err = setThresholdConfig(x.cat, x.gateRules(), x.cmd.AddSpendThreshold, &e.SpendThreshold, false,
+func editAddSpendThreshold(x *editCtx) *Error {
+	return x.inExtra(func(e *ContractExtra) *Error {
+		return setThresholdConfig(x.cat, x.gateRules(), x.cmd.AddSpendThreshold, &e.SpendThreshold, false,
 			"add_spend_threshold_configuration", "spend threshold", spendConfig)
 	})
-	return err
 }
 
-func editUpdateSpendThreshold(x *editCtx) (err *Error) {
-	x.k.EditExtra(func(e *ContractExtra) {
-		err = setThresholdConfig(x.cat, x.gateRules(), x.cmd.UpdateSpendThreshold, &e.SpendThreshold, true,
+func editUpdateSpendThreshold(x *editCtx) *Error {
+	return x.inExtra(func(e *ContractExtra) *Error {
+		return setThresholdConfig(x.cat, x.gateRules(), x.cmd.UpdateSpendThreshold, &e.SpendThreshold, true,
 			"update_spend_threshold_configuration", "spend threshold", spendConfig)
 	})
-	return err
 }
