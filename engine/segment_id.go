@@ -17,9 +17,10 @@ import (
 // never stored: a decoder hands the ids back through AdoptSegmentIDs.
 
 // searchedSegmentOrdinals bounds the ordinals AdoptSegmentIDs tries for a
-// decoded id beyond the segment's own position, so decoding costs at most
-// that many hashes a commit. A derived id not found that way is held like
-// any other, which changes nothing but its size.
+// decoded id beyond the segment's own position: decoding a commit costs at
+// most one hash per segment (its position) plus that many, each computed
+// once. A derived id not found that way is held like any other, which
+// changes nothing but its size.
 const searchedSegmentOrdinals = 16
 
 // derivedSegmentID is the id of the ordinal-th schedule item of a new commit.
