@@ -42,6 +42,8 @@ type fsm struct {
 	// spacer spaces raft's own snapshots by their duration
 	// (snapshot_spacing.go); nil until Open sets it.
 	spacer *snapshotSpacer
+	// snapshotCPUShare paces each snapshot's writer (snapshot_pace.go).
+	snapshotCPUShare float64
 }
 
 var _ raft.BatchingFSM = (*fsm)(nil)
@@ -341,7 +343,7 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 		return nil, fmt.Errorf("cluster: snapshot: %w", err)
 	}
 	f.metrics.SnapshotCaptured(start)
-	return &fsmSnapshot{start: start, metrics: f.metrics, spacer: f.spacer, snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs(), DataFormat: format, Tokens: f.tokens.view(),
+	return &fsmSnapshot{start: start, metrics: f.metrics, spacer: f.spacer, share: f.snapshotCPUShare, snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs(), DataFormat: format, Tokens: f.tokens.view(),
 		DashboardKey: f.dashboardKey(), Idempotency: f.idem.view(), Outbox: f.outbox.view()}}, nil
 }
 
@@ -377,11 +379,16 @@ type fsmSnapshot struct {
 	start   time.Time
 	metrics *telemetry.Metrics
 	spacer  *snapshotSpacer
+	share   float64 // of one core, for the writer's pacer
 }
 
 // Persist streams the snapshot into the sink.
 func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
-	if err := persist.WriteSnapshot(sink, s.snap, s.meta); err != nil {
+	var opts persist.WriteOptions
+	if p := newWriterPacer(s.share); p != nil {
+		opts.Pace = p.step
+	}
+	if err := persist.WriteSnapshotWith(sink, s.snap, s.meta, opts); err != nil {
 		sink.Cancel()
 		return fmt.Errorf("cluster: persist snapshot: %w", err)
 	}

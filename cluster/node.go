@@ -47,6 +47,11 @@ type Config struct {
 	// raft's defaults (8192 and 10240).
 	SnapshotThreshold uint64
 	TrailingLogs      uint64
+	// SnapshotCPUShare is the share of one core the snapshot writer may
+	// take, in (0, 1]; 1 leaves it unpaced, 0 means
+	// DefaultSnapshotCPUShare. Copy-on-write encodes on the apply path are
+	// never paced.
+	SnapshotCPUShare float64
 	// Faults, in tests only, wraps raft's network and log store with a
 	// fault injector. nil in production.
 	Faults *Faults
@@ -97,6 +102,12 @@ func Open(cfg Config) (*Node, error) {
 	if cfg.NodeID == "" || cfg.DataDir == "" || cfg.RaftAddr == "" {
 		return nil, errors.New("cluster: NodeID, DataDir and RaftAddr are required")
 	}
+	if cfg.SnapshotCPUShare == 0 {
+		cfg.SnapshotCPUShare = DefaultSnapshotCPUShare
+	}
+	if err := validSnapshotCPUShare(cfg.SnapshotCPUShare); err != nil {
+		return nil, err
+	}
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -135,6 +146,7 @@ func Open(cfg Config) (*Node, error) {
 		metrics: cfg.Metrics, lag: newFollowerLag(),
 	}
 	n.fsm.metrics = cfg.Metrics
+	n.fsm.snapshotCPUShare = cfg.SnapshotCPUShare
 	notify := make(chan bool, 16)
 	rc := raft.DefaultConfig()
 	rc.LocalID = raft.ServerID(cfg.NodeID)

@@ -113,6 +113,20 @@ func customerLayoutFor(f DataFormat) byte {
 // they are written (copy-on-write; see engine.Snapshot); the caller releases
 // snap afterwards.
 func WriteSnapshot(w io.Writer, snap *engine.Snapshot, meta ClusterMeta) error {
+	return WriteSnapshotWith(w, snap, meta, WriteOptions{})
+}
+
+// WriteOptions tunes how WriteSnapshotWith writes, never what: the bytes
+// are those WriteSnapshot writes.
+type WriteOptions struct {
+	// Pace, when set, is called after each customer is written. The cluster
+	// passes one that sleeps now and then, so that a write lasting seconds
+	// leaves the CPU to requests (see cluster's writerPacer).
+	Pace func()
+}
+
+// WriteSnapshotWith is WriteSnapshot with options.
+func WriteSnapshotWith(w io.Writer, snap *engine.Snapshot, meta ClusterMeta, opts WriteOptions) error {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	if _, err := bw.WriteString(snapshotMagic); err != nil {
 		return fmt.Errorf("persist: write snapshot: %w", err)
@@ -123,7 +137,7 @@ func WriteSnapshot(w io.Writer, snap *engine.Snapshot, meta ClusterMeta) error {
 		Format: SnapshotFormat, Index: snap.Index, Now: snap.Now, Shards: snap.ShardCount(),
 		Customers: snap.CustomerCount(), UnknownRejects: snap.UnknownRejects, DedupFloor: snap.DedupFloor,
 	}
-	if err := writeSections(enc, bw, &hdr, snap, &meta); err != nil {
+	if err := writeSections(enc, bw, &hdr, snap, &meta, opts.Pace); err != nil {
 		return fmt.Errorf("persist: write snapshot: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
@@ -132,7 +146,7 @@ func WriteSnapshot(w io.Writer, snap *engine.Snapshot, meta ClusterMeta) error {
 	return nil
 }
 
-func writeSections(enc *msgpack.Encoder, bw *bufio.Writer, hdr *snapshotHeader, snap *engine.Snapshot, meta *ClusterMeta) error {
+func writeSections(enc *msgpack.Encoder, bw *bufio.Writer, hdr *snapshotHeader, snap *engine.Snapshot, meta *ClusterMeta, pace func()) error {
 	if err := enc.Encode(hdr); err != nil {
 		return fmt.Errorf("header: %w", err)
 	}
@@ -158,8 +172,16 @@ func writeSections(enc *msgpack.Encoder, bw *bufio.Writer, hdr *snapshotHeader, 
 	if err := sw.begin(sectionCustomers, uint64(customerLayoutFor(meta.DataFormat))); err != nil {
 		return err
 	}
+	writeCustomer := sw.chunk
+	if pace != nil {
+		writeCustomer = func(b []byte) error {
+			err := sw.chunk(b)
+			pace()
+			return err
+		}
+	}
 	for i := 0; i < snap.ShardCount(); i++ {
-		if err := snap.WriteShard(i, sw.chunk); err != nil {
+		if err := snap.WriteShard(i, writeCustomer); err != nil {
 			return fmt.Errorf("shard %d customers: %w", i, err)
 		}
 	}

@@ -1,0 +1,86 @@
+package cluster
+
+import (
+	"testing"
+	"time"
+)
+
+// fakePaceClock is a clock the pacer reads: work advances it by hand, and
+// each sleep advances it by what was asked plus a fixed overshoot.
+type fakePaceClock struct {
+	t         time.Time
+	overshoot time.Duration
+	sleeps    []time.Duration
+}
+
+func (c *fakePaceClock) now() time.Time { return c.t }
+func (c *fakePaceClock) sleep(d time.Duration) {
+	c.sleeps = append(c.sleeps, d)
+	c.t = c.t.Add(d + c.overshoot)
+}
+
+func pacerOn(c *fakePaceClock, share float64) *writerPacer {
+	p := newWriterPacer(share)
+	p.now, p.sleep, p.start = c.now, c.sleep, c.t
+	return p
+}
+
+// runPaced does work customers of each cost through the pacer and returns
+// the share of the elapsed time spent working.
+func runPaced(p *writerPacer, c *fakePaceClock, customers int, each time.Duration) float64 {
+	begin := c.t
+	for range customers {
+		c.t = c.t.Add(each)
+		p.step()
+	}
+	return float64(time.Duration(customers)*each) / float64(c.t.Sub(begin))
+}
+
+func TestWriterPacerHoldsItsShare(t *testing.T) {
+	for _, share := range []float64{0.25, 0.5, 0.8} {
+		c := &fakePaceClock{t: time.Unix(0, 0)}
+		got := runPaced(pacerOn(c, share), c, 100_000, 7*time.Microsecond)
+		if got < share-0.01 || got > share+0.01 {
+			t.Errorf("share %v: the writer worked %.3f of the time", share, got)
+		}
+		for _, d := range c.sleeps {
+			if d > 4*snapshotPaceSlice {
+				t.Fatalf("share %v: one sleep of %v: the pacer sleeps in short steps", share, d)
+			}
+		}
+	}
+}
+
+// A timer that sleeps longer than asked must not slow the writer below its
+// share: the overshoot is paid back by shorter sleeps.
+func TestWriterPacerPaysBackOvershoot(t *testing.T) {
+	c := &fakePaceClock{t: time.Unix(0, 0), overshoot: 300 * time.Microsecond}
+	got := runPaced(pacerOn(c, 0.5), c, 100_000, 7*time.Microsecond)
+	if got < 0.49 {
+		t.Errorf("with a 300µs overshoot per sleep the writer worked %.3f of the time, want about 0.5", got)
+	}
+}
+
+// Work never waits longer than a slice before a sleep lets requests run.
+func TestWriterPacerSleepsAfterEachSlice(t *testing.T) {
+	c := &fakePaceClock{t: time.Unix(0, 0)}
+	p := pacerOn(c, 0.5)
+	runPaced(p, c, 1000, 10*time.Microsecond) // 10 ms of work
+	if len(c.sleeps) < 9 {
+		t.Errorf("10 ms of work slept %d times, want one a millisecond", len(c.sleeps))
+	}
+}
+
+func TestWriterPacerUnpacedAtOneCore(t *testing.T) {
+	if p := newWriterPacer(1); p != nil {
+		t.Errorf("share 1 made a pacer; it must leave the writer unpaced")
+	}
+	if p := newWriterPacer(0); p == nil || p.share != DefaultSnapshotCPUShare {
+		t.Errorf("share 0 must mean the default, got %+v", p)
+	}
+	for _, bad := range []float64{-1, 0, 1.5} {
+		if validSnapshotCPUShare(bad) == nil {
+			t.Errorf("share %v accepted", bad)
+		}
+	}
+}
