@@ -385,8 +385,10 @@ type fsmSnapshot struct {
 // Persist streams the snapshot into the sink.
 func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
 	var opts persist.WriteOptions
-	if p := newWriterPacer(s.share); p != nil {
-		opts.Pace = p.step
+	pacer := newWriterPacer(s.share)
+	if pacer != nil {
+		opts.Pace = pacer.step
+		defer func() { s.metrics.SnapshotPaced(pacer.slept) }()
 	}
 	if err := persist.WriteSnapshotWith(sink, s.snap, s.meta, opts); err != nil {
 		sink.Cancel()

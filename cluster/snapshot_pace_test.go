@@ -39,9 +39,14 @@ func runPaced(p *writerPacer, c *fakePaceClock, customers int, each time.Duratio
 func TestWriterPacerHoldsItsShare(t *testing.T) {
 	for _, share := range []float64{0.25, 0.5, 0.8} {
 		c := &fakePaceClock{t: time.Unix(0, 0)}
-		got := runPaced(pacerOn(c, share), c, 100_000, 7*time.Microsecond)
+		p := pacerOn(c, share)
+		got := runPaced(p, c, 100_000, 7*time.Microsecond)
 		if got < share-0.01 || got > share+0.01 {
 			t.Errorf("share %v: the writer worked %.3f of the time", share, got)
+		}
+		work := 100_000 * 7 * time.Microsecond
+		if want := time.Duration(float64(work) * (1 - share) / share); p.slept < want*99/100 || p.slept > want*101/100 {
+			t.Errorf("share %v: slept %v in all, want about %v", share, p.slept, want)
 		}
 		for _, d := range c.sleeps {
 			if d > 4*snapshotPaceSlice {

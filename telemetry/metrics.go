@@ -61,6 +61,9 @@ type Metrics struct {
 	// snapshotPause is burndown_snapshot_pause_seconds: the part of a
 	// snapshot during which the state machine is paused (the capture).
 	snapshotPause *vm.PrometheusHistogram
+	// snapshotPaced is burndown_snapshot_paced_seconds_total: time the
+	// snapshot writer slept to keep to its share of a core.
+	snapshotPaced *vm.FloatCounter
 	// webhookDelivery is burndown_webhook_delivery_duration_seconds: from
 	// the leader's dispatcher first seeing a notification (right after it
 	// is applied) until a destination accepted it.
@@ -92,6 +95,7 @@ func New(version, goVersion string) *Metrics {
 		applyBatchEvents: set.NewPrometheusHistogramExt("burndown_apply_batch_events", batchBuckets),
 		snapshot:         set.NewPrometheusHistogramExt("burndown_snapshot_duration_seconds", slowBuckets),
 		snapshotPause:    set.NewPrometheusHistogramExt("burndown_snapshot_pause_seconds", latencyBuckets),
+		snapshotPaced:    set.NewFloatCounter("burndown_snapshot_paced_seconds_total"),
 		webhookDelivery:  set.NewPrometheusHistogramExt("burndown_webhook_delivery_duration_seconds", webhookBuckets),
 		forwardBatch:     set.NewPrometheusHistogramExt("burndown_forward_batch_requests", batchBuckets),
 		leaderChanges:    set.NewCounter("burndown_leader_changes_total"),
@@ -155,6 +159,14 @@ func (m *Metrics) SnapshotCaptured(start time.Time) {
 func (m *Metrics) SnapshotWritten(start time.Time) {
 	if m != nil {
 		m.snapshot.Update(time.Since(start).Seconds())
+	}
+}
+
+// SnapshotPaced adds the time a snapshot's writer slept to keep to its
+// share of a core: what pacing added to burndown_snapshot_duration_seconds.
+func (m *Metrics) SnapshotPaced(slept time.Duration) {
+	if m != nil {
+		m.snapshotPaced.Add(slept.Seconds())
 	}
 }
 

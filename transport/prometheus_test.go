@@ -117,6 +117,9 @@ func TestMetricsSeries(t *testing.T) {
 			t.Errorf("reject reason %s is not exported", r)
 		}
 	}
+	if _, ok := m["burndown_snapshot_paced_seconds_total"]; !ok {
+		t.Error("burndown_snapshot_paced_seconds_total is not exported")
+	}
 	for _, o := range []string{"delivered", "failed", "dropped"} {
 		if _, ok := m[fmt.Sprintf("burndown_webhook_deliveries_total{outcome=%q}", o)]; !ok {
 			t.Errorf("burndown_webhook_deliveries_total{outcome=%q} is not exported", o)
