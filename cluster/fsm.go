@@ -388,7 +388,7 @@ func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
 	pacer := newWriterPacer(s.share)
 	if pacer != nil {
 		opts.Pace = pacer.step
-		defer func() { s.metrics.SnapshotPaced(pacer.slept) }()
+		defer func() { s.metrics.SnapshotPaced(pacer.sleptSoFar()) }()
 	}
 	if err := persist.WriteSnapshotWith(sink, s.snap, s.meta, opts); err != nil {
 		sink.Cancel()
@@ -399,7 +399,7 @@ func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
 	}
 	s.metrics.SnapshotWritten(s.start)
 	if s.spacer != nil {
-		s.spacer.written(time.Since(s.start))
+		s.spacer.written(time.Since(s.start), pacer.sleptSoFar())
 	}
 	return nil
 }

@@ -72,6 +72,14 @@ func (p *writerPacer) step() {
 	p.start = after
 }
 
+// sleptSoFar is the time the pacer has slept; zero for no pacer (nil).
+func (p *writerPacer) sleptSoFar() time.Duration {
+	if p == nil {
+		return 0
+	}
+	return p.slept
+}
+
 // validSnapshotCPUShare reports whether share can pace a writer: above 0,
 // at most 1 (1: unpaced).
 func validSnapshotCPUShare(share float64) error {

@@ -44,16 +44,25 @@ func (s *snapshotSpacer) interval(took time.Duration) time.Duration {
 	return max(min(want, maxSnapshotInterval), s.base)
 }
 
+// intervalAfter is the interval after a snapshot that lasted took, of which
+// its writer slept slept for pacing.
+func (s *snapshotSpacer) intervalAfter(took, slept time.Duration) time.Duration {
+	return s.interval(took - slept)
+}
+
 // written adjusts raft's snapshot interval after a snapshot that lasted
-// took. It is called from raft's snapshot goroutine, one snapshot at a
-// time, which keeps the read-modify-write of the reloadable config safe.
-func (s *snapshotSpacer) written(took time.Duration) {
+// took, of which its paced writer slept slept: the interval follows the
+// time it worked, so pacing makes snapshots gentler, not rarer (the log
+// replayed at a restart stays as long as it was unpaced). It is called
+// from raft's snapshot goroutine, one snapshot at a time, which keeps the
+// read-modify-write of the reloadable config safe.
+func (s *snapshotSpacer) written(took, slept time.Duration) {
 	r := s.raft.Load()
 	if r == nil {
 		return
 	}
 	cur := r.ReloadableConfig()
-	next := s.interval(took)
+	next := s.intervalAfter(took, slept)
 	if next == cur.SnapshotInterval {
 		return
 	}
@@ -62,5 +71,6 @@ func (s *snapshotSpacer) written(took time.Duration) {
 		s.log.Warn("snapshot interval unchanged", "error", err)
 		return
 	}
-	s.log.Info("snapshot interval set from the last snapshot's duration", "took", took.Round(time.Millisecond), "interval", next)
+	s.log.Info("snapshot interval set from the last snapshot's duration", "took", took.Round(time.Millisecond),
+		"paced_sleep", slept.Round(time.Millisecond), "interval", next)
 }

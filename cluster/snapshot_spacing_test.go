@@ -24,6 +24,11 @@ func TestSnapshotSpacingInterval(t *testing.T) {
 	if got := high.interval(5 * time.Minute); got != time.Hour {
 		t.Errorf("base 1h: interval %v, want 1h", got)
 	}
+	// A paced snapshot is spaced by the time its writer worked: 27 s of
+	// which 14 s asleep space like a 13 s unpaced one.
+	if got, want := s.intervalAfter(27*time.Second, 14*time.Second), s.interval(13*time.Second); got != want {
+		t.Errorf("paced snapshot of 27 s, 14 s asleep: interval %v, want %v", got, want)
+	}
 }
 
 // After a snapshot, raft's snapshot interval is the spacer's choice for
