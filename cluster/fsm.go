@@ -42,8 +42,10 @@ type fsm struct {
 	// spacer spaces raft's own snapshots by their duration
 	// (snapshot_spacing.go); nil until Open sets it.
 	spacer *snapshotSpacer
-	// snapshotCPUShare paces each snapshot's writer (snapshot_pace.go).
+	// snapshotCPUShare paces each snapshot's writer (snapshot_pace.go);
+	// closing, the node's, ends its sleeps at shutdown (nil: never).
 	snapshotCPUShare float64
+	closing          <-chan struct{}
 }
 
 var _ raft.BatchingFSM = (*fsm)(nil)
@@ -343,7 +345,7 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 		return nil, fmt.Errorf("cluster: snapshot: %w", err)
 	}
 	f.metrics.SnapshotCaptured(start)
-	return &fsmSnapshot{start: start, metrics: f.metrics, spacer: f.spacer, share: f.snapshotCPUShare, snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs(), DataFormat: format, Tokens: f.tokens.view(),
+	return &fsmSnapshot{start: start, metrics: f.metrics, spacer: f.spacer, share: f.snapshotCPUShare, closing: f.closing, snap: snap, meta: persist.ClusterMeta{NodeHTTPAddrs: f.nodeAddrs(), DataFormat: format, Tokens: f.tokens.view(),
 		DashboardKey: f.dashboardKey(), Idempotency: f.idem.view(), Outbox: f.outbox.view()}}, nil
 }
 
@@ -379,16 +381,16 @@ type fsmSnapshot struct {
 	start   time.Time
 	metrics *telemetry.Metrics
 	spacer  *snapshotSpacer
-	share   float64 // of one core, for the writer's pacer
+	share   float64         // of one core, for the writer's pacer
+	closing <-chan struct{} // ends the pacer's sleeps at shutdown
 }
 
 // Persist streams the snapshot into the sink.
 func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
 	var opts persist.WriteOptions
-	pacer := newWriterPacer(s.share)
+	pacer := newWriterPacer(s.share, s.closing)
 	if pacer != nil {
 		opts.Pace = pacer.step
-		defer func() { s.metrics.SnapshotPaced(pacer.sleptSoFar()) }()
 	}
 	if err := persist.WriteSnapshotWith(sink, s.snap, s.meta, opts); err != nil {
 		sink.Cancel()
@@ -398,6 +400,7 @@ func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
 		return fmt.Errorf("cluster: persist snapshot: %w", err)
 	}
 	s.metrics.SnapshotWritten(s.start)
+	s.metrics.SnapshotPaced(pacer.sleptSoFar())
 	if s.spacer != nil {
 		s.spacer.written(time.Since(s.start), pacer.sleptSoFar())
 	}

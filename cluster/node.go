@@ -48,7 +48,7 @@ type Config struct {
 	SnapshotThreshold uint64
 	TrailingLogs      uint64
 	// SnapshotCPUShare is the share of one core the snapshot writer may
-	// take, in (0, 1]; 1 leaves it unpaced, 0 means
+	// take, from MinSnapshotCPUShare to 1; 1 leaves it unpaced, 0 means
 	// DefaultSnapshotCPUShare. Copy-on-write encodes on the apply path are
 	// never paced.
 	SnapshotCPUShare float64
@@ -147,6 +147,7 @@ func Open(cfg Config) (*Node, error) {
 	}
 	n.fsm.metrics = cfg.Metrics
 	n.fsm.snapshotCPUShare = cfg.SnapshotCPUShare
+	n.fsm.closing = n.closing
 	notify := make(chan bool, 16)
 	rc := raft.DefaultConfig()
 	rc.LocalID = raft.ServerID(cfg.NodeID)

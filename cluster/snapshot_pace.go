@@ -10,20 +10,31 @@ import (
 // 13 s on a 2-core machine and the checks served meanwhile had a p99 three
 // to four times their usual one: a goroutine that never blocks holds its
 // scheduler slot until Go preempts it (10 ms), and requests ready behind it
-// wait. Half a core doubles the write's duration and leaves requests a
-// processor every other millisecond.
+// wait. Paced to half a core, the customers (nearly all of a snapshot's
+// work) take twice as long to write and requests find a processor free
+// every other millisecond.
 const DefaultSnapshotCPUShare = 0.5
 
+// MinSnapshotCPUShare is the smallest share accepted: a snapshot at most 20
+// times as long as unpaced. Below it one typo could stretch a snapshot to
+// hours, holding off log compaction and keeping every changed customer
+// encoded in memory meanwhile.
+const MinSnapshotCPUShare = 0.05
+
 // snapshotPaceSlice is how long the writer works between two sleeps: short,
-// so that a request never waits long behind it, long enough that the
+// so that a request seldom waits long behind it, long enough that the
 // sleeps' own cost and overshoot stay small beside it.
 const snapshotPaceSlice = time.Millisecond
 
 // writerPacer keeps the snapshot writer to a share of one core: after each
-// slice of work it sleeps so that work ÷ (work + sleep) is the share. The
-// sleep it owes is carried over, so a sleep the timer lengthens is paid
-// back by shorter ones, within one slice. Only the writer's goroutine
-// calls step; copy-on-write encodes on the apply path are never paced.
+// slice it sleeps so that slice ÷ (slice + sleep) is the share. A slice is
+// wall time, so time the writer spends waiting for a CPU or for the disk
+// counts as work: under load it takes less than its share, never more.
+// The sleep it owes is carried over, so a sleep the timer lengthens is paid
+// back by shorter ones, within one slice. Only the writer's goroutine calls
+// step, once per customer; the snapshot's other sections (the order, each
+// shard's sort, the dedup index) and copy-on-write encodes on the apply
+// path are not paced.
 type writerPacer struct {
 	share float64
 	slice time.Duration
@@ -33,20 +44,30 @@ type writerPacer struct {
 	// not slept yet (negative after an overshoot).
 	start time.Time
 	owed  time.Duration
-	// slept is the total time spent sleeping, for the log.
+	// slept is the total time spent sleeping, for the log and the metric.
 	slept time.Duration
 }
 
 // newWriterPacer returns a pacer for share of one core (0:
-// DefaultSnapshotCPUShare), or nil when share is 1 or more (unpaced).
-func newWriterPacer(share float64) *writerPacer {
+// DefaultSnapshotCPUShare), or nil when share is 1 or more (unpaced). Its
+// sleeps end early, and it stops sleeping, once stop is closed, so a node
+// shutting down is not held by a paced snapshot's sleeps (nil: never).
+func newWriterPacer(share float64, stop <-chan struct{}) *writerPacer {
 	if share <= 0 {
 		share = DefaultSnapshotCPUShare
 	}
 	if share >= 1 {
 		return nil
 	}
-	return &writerPacer{share: share, slice: snapshotPaceSlice, now: time.Now, sleep: time.Sleep, start: time.Now()}
+	sleep := func(d time.Duration) {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-stop:
+		}
+	}
+	return &writerPacer{share: share, slice: snapshotPaceSlice, now: time.Now, sleep: sleep, start: time.Now()}
 }
 
 // step is called after each customer written; it sleeps when a slice of
@@ -80,11 +101,11 @@ func (p *writerPacer) sleptSoFar() time.Duration {
 	return p.slept
 }
 
-// validSnapshotCPUShare reports whether share can pace a writer: above 0,
-// at most 1 (1: unpaced).
+// validSnapshotCPUShare reports whether share can pace a writer: from
+// MinSnapshotCPUShare to 1 (1: unpaced).
 func validSnapshotCPUShare(share float64) error {
-	if !(share > 0 && share <= 1) {
-		return fmt.Errorf("cluster: snapshot CPU share %v: want above 0 and at most 1", share)
+	if !(share >= MinSnapshotCPUShare && share <= 1) {
+		return fmt.Errorf("cluster: snapshot CPU share %v: want from %v to 1", share, MinSnapshotCPUShare)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -20,7 +21,7 @@ func (c *fakePaceClock) sleep(d time.Duration) {
 }
 
 func pacerOn(c *fakePaceClock, share float64) *writerPacer {
-	p := newWriterPacer(share)
+	p := newWriterPacer(share, nil)
 	p.now, p.sleep, p.start = c.now, c.sleep, c.t
 	return p
 }
@@ -77,15 +78,46 @@ func TestWriterPacerSleepsAfterEachSlice(t *testing.T) {
 }
 
 func TestWriterPacerUnpacedAtOneCore(t *testing.T) {
-	if p := newWriterPacer(1); p != nil {
+	if p := newWriterPacer(1, nil); p != nil {
 		t.Errorf("share 1 made a pacer; it must leave the writer unpaced")
 	}
-	if p := newWriterPacer(0); p == nil || p.share != DefaultSnapshotCPUShare {
+	if p := newWriterPacer(0, nil); p == nil || p.share != DefaultSnapshotCPUShare {
 		t.Errorf("share 0 must mean the default, got %+v", p)
 	}
-	for _, bad := range []float64{-1, 0, 1.5} {
+	for _, bad := range []float64{-1, 0, 0.001, MinSnapshotCPUShare / 2, 1.5, math.NaN(), math.Inf(1), math.Inf(-1)} {
 		if validSnapshotCPUShare(bad) == nil {
 			t.Errorf("share %v accepted", bad)
 		}
+	}
+	for _, good := range []float64{MinSnapshotCPUShare, DefaultSnapshotCPUShare, 1} {
+		if err := validSnapshotCPUShare(good); err != nil {
+			t.Errorf("share %v refused: %v", good, err)
+		}
+	}
+}
+
+// A node shutting down is not held by a paced snapshot: a sleep ends as
+// soon as stop is closed, and later ones do not wait at all.
+func TestWriterPacerSleepsEndAtStop(t *testing.T) {
+	stop := make(chan struct{})
+	p := newWriterPacer(MinSnapshotCPUShare, stop)
+	p.owed = time.Hour
+	done := make(chan struct{})
+	go func() {
+		p.start = time.Now().Add(-snapshotPaceSlice)
+		p.step()
+		close(done)
+	}()
+	close(stop)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a paced sleep outlived stop")
+	}
+	begin := time.Now()
+	p.start = begin.Add(-snapshotPaceSlice)
+	p.step()
+	if waited := time.Since(begin); waited > time.Second {
+		t.Errorf("after stop a step still slept %v", waited)
 	}
 }

@@ -175,9 +175,11 @@ func writeSections(enc *msgpack.Encoder, bw *bufio.Writer, hdr *snapshotHeader, 
 	writeCustomer := sw.chunk
 	if pace != nil {
 		writeCustomer = func(b []byte) error {
-			err := sw.chunk(b)
+			if err := sw.chunk(b); err != nil {
+				return err
+			}
 			pace()
-			return err
+			return nil
 		}
 	}
 	for i := 0; i < snap.ShardCount(); i++ {

@@ -162,8 +162,9 @@ func (m *Metrics) SnapshotWritten(start time.Time) {
 	}
 }
 
-// SnapshotPaced adds the time a snapshot's writer slept to keep to its
-// share of a core: what pacing added to burndown_snapshot_duration_seconds.
+// SnapshotPaced adds the time a written snapshot's writer slept to keep to
+// its share of a core: what pacing added to that snapshot's
+// burndown_snapshot_duration_seconds.
 func (m *Metrics) SnapshotPaced(slept time.Duration) {
 	if m != nil {
 		m.snapshotPaced.Add(slept.Seconds())
