@@ -105,7 +105,7 @@ func Open(cfg Config) (*Node, error) {
 	if cfg.SnapshotCPUShare == 0 {
 		cfg.SnapshotCPUShare = DefaultSnapshotCPUShare
 	}
-	if err := validSnapshotCPUShare(cfg.SnapshotCPUShare); err != nil {
+	if err := ValidSnapshotCPUShare(cfg.SnapshotCPUShare); err != nil {
 		return nil, err
 	}
 	logger := cfg.Logger

@@ -101,9 +101,10 @@ func (p *writerPacer) sleptSoFar() time.Duration {
 	return p.slept
 }
 
-// validSnapshotCPUShare reports whether share can pace a writer: from
-// MinSnapshotCPUShare to 1 (1: unpaced).
-func validSnapshotCPUShare(share float64) error {
+// ValidSnapshotCPUShare reports whether share can pace a writer: from
+// MinSnapshotCPUShare to 1 (1: unpaced). Open checks Config with it; a
+// command line checks its flag with it first, to name the flag.
+func ValidSnapshotCPUShare(share float64) error {
 	if !(share >= MinSnapshotCPUShare && share <= 1) {
 		return fmt.Errorf("cluster: snapshot CPU share %v: want from %v to 1", share, MinSnapshotCPUShare)
 	}

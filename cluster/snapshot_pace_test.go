@@ -85,12 +85,12 @@ func TestWriterPacerUnpacedAtOneCore(t *testing.T) {
 		t.Errorf("share 0 must mean the default, got %+v", p)
 	}
 	for _, bad := range []float64{-1, 0, 0.001, MinSnapshotCPUShare / 2, 1.5, math.NaN(), math.Inf(1), math.Inf(-1)} {
-		if validSnapshotCPUShare(bad) == nil {
+		if ValidSnapshotCPUShare(bad) == nil {
 			t.Errorf("share %v accepted", bad)
 		}
 	}
 	for _, good := range []float64{MinSnapshotCPUShare, DefaultSnapshotCPUShare, 1} {
-		if err := validSnapshotCPUShare(good); err != nil {
+		if err := ValidSnapshotCPUShare(good); err != nil {
 			t.Errorf("share %v refused: %v", good, err)
 		}
 	}

@@ -63,7 +63,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.stripeWebhookSecret, "stripe-webhook-secret", "", "signing secret of the Stripe endpoint POST /v1/stripe/webhook (optional; without it the endpoint answers 404)")
 	fs.IntVar(&f.shards, "shards", 0, "customer shards of the engine (default: number of CPUs)")
 	fs.Uint64Var(&f.snapshotThreshold, "snapshot-threshold", 0, "new log entries that trigger a snapshot (default: raft's 8192; raise it for large states)")
-	fs.Float64Var(&f.snapshotCPUShare, "snapshot-cpu-share", cluster.DefaultSnapshotCPUShare, "share of one core the snapshot writer may take, from 0.05 to 1 (1: unpaced); pacing keeps request latency steady while a large state is written")
+	fs.Float64Var(&f.snapshotCPUShare, "snapshot-cpu-share", cluster.DefaultSnapshotCPUShare, "share of one core the snapshot writer may take, from 0.05 to 1 (1: unpaced); what it does to latency at each size: docs/operations.md, Snapshots")
 	fs.Uint64Var(&f.trailingLogs, "trailing-logs", 0, "log entries kept after a snapshot for slow followers (default: raft's 10240)")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGTERM or SIGINT: hand leadership over, finish requests in flight and exit within this, even with a peer stuck")
 	fs.Uint64Var(&f.readyMaxLag, "ready-max-lag", transport.DefaultReadyMaxLag, "entries a follower may be behind the leader's commit index and still answer /readyz 200")
@@ -90,8 +90,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if f.invoiceGrace < 0 {
 		return fmt.Errorf("--invoice-grace-period: must not be negative")
 	}
-	if !(f.snapshotCPUShare >= cluster.MinSnapshotCPUShare && f.snapshotCPUShare <= 1) {
-		return fmt.Errorf("--snapshot-cpu-share %v: must be from %v to 1", f.snapshotCPUShare, cluster.MinSnapshotCPUShare)
+	if err := cluster.ValidSnapshotCPUShare(f.snapshotCPUShare); err != nil {
+		return fmt.Errorf("--snapshot-cpu-share: %w", err)
 	}
 	grace := f.invoiceGrace
 	if grace == 0 {
