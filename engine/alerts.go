@@ -62,12 +62,41 @@ const (
 var AlertTypes = []string{AlertSpend, AlertInvoiceTotal, AlertLowCommit, AlertLowCredit, AlertLowCreditAndCommit, AlertUsage,
 	AlertLowCommitPercent, AlertLowCreditPercent, AlertCommitDays, AlertCreditDays, AlertMonthlyInvoiceTotal}
 
-// Alert statuses per customer, as Metronome names them.
+// AlertStatus is where an alert's evaluation stands for its customer: a
+// byte, not the name, so that Alert keeps a usage alert's metric within
+// its 128 bytes (BenchmarkMemoryPerCustomer). String gives Metronome's
+// name, which is what the API and the customer layout carry.
+type AlertStatus uint8
+
+// Alert statuses per customer, as Metronome names them (String). The zero
+// value is an archived alert's: it has no status.
 const (
-	AlertOK         = "ok"
-	AlertInAlarm    = "in_alarm"
-	AlertEvaluating = "evaluating"
+	AlertArchived AlertStatus = iota
+	AlertOK
+	AlertInAlarm
+	AlertEvaluating
 )
+
+var alertStatusNames = [...]string{AlertArchived: "", AlertOK: "ok", AlertInAlarm: "in_alarm", AlertEvaluating: "evaluating"}
+
+// String is the status as Metronome names it ("" for an archived alert's).
+func (st AlertStatus) String() string {
+	if int(st) < len(alertStatusNames) {
+		return alertStatusNames[st]
+	}
+	return "unknown"
+}
+
+// ParseAlertStatus reads a status by its name, as String writes it; ok is
+// false for a name no build wrote.
+func ParseAlertStatus(name string) (st AlertStatus, ok bool) {
+	for i, n := range alertStatusNames {
+		if n == name {
+			return AlertStatus(i), true
+		}
+	}
+	return 0, false
+}
 
 // Alert is one customer's alert: its definition and its status.
 type Alert struct {
@@ -76,17 +105,24 @@ type Alert struct {
 	Type         string       `msgpack:"Type"`
 	Threshold    money.Amount `msgpack:"Threshold"`
 	CreditTypeID string       `msgpack:"CreditTypeID"`
+	// BillableMetricID is a usage alert's metric ("" for the other types,
+	// whose CreditTypeID is set instead). It was AlertExtra's until the
+	// status became a byte, which made room for it here: every usage
+	// alert has one, and it cost the alert a 144-byte extra. The customer
+	// layout keeps it in the credit type's place (see
+	// persist/customer_codec.go): no new layout.
+	BillableMetricID string `msgpack:"BillableMetricID,omitempty"`
 	// BlockOnAlarm makes the alert a hard limit: while it is in alarm the
 	// entitlement check answers limit_reached (for its group value only,
 	// when it has one).
 	BlockOnAlarm bool `msgpack:"BlockOnAlarm"`
 	// KeyReleased: archived with release_uniqueness_key; the key may be
-	// reused. (Next to BlockOnAlarm: the two flags share one word.)
-	KeyReleased bool  `msgpack:"KeyReleased"`
-	CreatedAt   Nanos `msgpack:"CreatedAt"`
-	UpdatedAt   Nanos `msgpack:"UpdatedAt"`
-	// Status is ok, in_alarm or evaluating.
-	Status string `msgpack:"Status"`
+	// reused. (Next to BlockOnAlarm and Status: the three share one word.)
+	KeyReleased bool `msgpack:"KeyReleased"`
+	// Status is ok, in_alarm or evaluating (AlertArchived once archived).
+	Status    AlertStatus `msgpack:"Status"`
+	CreatedAt Nanos       `msgpack:"CreatedAt"`
+	UpdatedAt Nanos       `msgpack:"UpdatedAt"`
 	// Extra holds the fields few alerts set (nil for the others, so an
 	// alert does not carry them empty: BenchmarkMemoryPerCustomer). Read
 	// through InvoiceTypesFilter, GroupInvoiceID, GroupInvoiceStart,
@@ -97,10 +133,6 @@ type Alert struct {
 
 // AlertExtra holds an alert's rarely set fields.
 type AlertExtra struct {
-	// BillableMetricID is a usage alert's metric (its CreditTypeID is "").
-	// The customer layout keeps it in the credit type's place (see
-	// persist/customer_codec.go): no new layout.
-	BillableMetricID string `msgpack:"BillableMetricID,omitempty"`
 	// GroupKey and GroupValue scope a spend alert to the events whose
 	// property GroupKey has GroupValue, a usage alert to the usage of that
 	// value of the products' group key GroupKey ("": unscoped).
@@ -135,7 +167,7 @@ func (a *Alert) archive(now Nanos) {
 	if a.Extra == nil {
 		a.Extra = &AlertExtra{}
 	}
-	a.Extra.ArchivedAt, a.UpdatedAt, a.Status = now, now, ""
+	a.Extra.ArchivedAt, a.UpdatedAt, a.Status = now, now, AlertArchived
 }
 
 // UniquenessKey is the uniqueness_key the alert was created with ("":
@@ -153,14 +185,6 @@ func (a *Alert) InvoiceTypesFilter() []string {
 		return nil
 	}
 	return a.Extra.InvoiceTypesFilter
-}
-
-// BillableMetricID is a usage alert's metric ("": another type).
-func (a *Alert) BillableMetricID() string {
-	if a.Extra == nil {
-		return ""
-	}
-	return a.Extra.BillableMetricID
 }
 
 // GroupKey is the property (spend alert) or group key (usage alert) the
@@ -208,7 +232,7 @@ func (a *Alert) GroupSpend() money.Amount {
 // (a spend of zero counts as none only in its zero value's form: 0.00 is
 // kept, so it is written back as it was read).
 func (a *Alert) SetExtra(x AlertExtra) {
-	if x.BillableMetricID == "" && x.GroupKey == "" && x.GroupValue == "" && x.UniquenessKey == "" && x.InvoiceTypesFilter == nil &&
+	if x.GroupKey == "" && x.GroupValue == "" && x.UniquenessKey == "" && x.InvoiceTypesFilter == nil &&
 		x.GroupInvoiceID == "" && x.GroupInvoiceStart == 0 && x.GroupSpend == (money.Amount{}) && x.ArchivedAt == 0 {
 		a.Extra = nil
 		return
@@ -392,10 +416,10 @@ func applyCreateAlert(s *shard, t *task, c *Customer, cat *Catalog, now Nanos) {
 	th, _ := inputAmount(cmd.Threshold) // validated
 	a := &Alert{
 		ID: id, Name: cmd.Name, Type: internOf(AlertTypes, cmd.Type), Threshold: th, CreditTypeID: cat.creditTypeID(ct),
-		BlockOnAlarm: cmd.BlockOnAlarm,
-		CreatedAt:    now, UpdatedAt: now, Status: AlertEvaluating,
+		BillableMetricID: cat.metricID(cmd.BillableMetricID), BlockOnAlarm: cmd.BlockOnAlarm,
+		CreatedAt: now, UpdatedAt: now, Status: AlertEvaluating,
 	}
-	x := AlertExtra{BillableMetricID: cat.metricID(cmd.BillableMetricID), UniquenessKey: cmd.UniquenessKey, InvoiceTypesFilter: cmd.InvoiceTypesFilter}
+	x := AlertExtra{UniquenessKey: cmd.UniquenessKey, InvoiceTypesFilter: cmd.InvoiceTypesFilter}
 	if len(cmd.GroupValues) == 1 {
 		x.GroupKey, x.GroupValue = cmd.GroupValues[0].Key, cmd.GroupValues[0].Value
 		// A scoped alert counts only what is rated from now on: the spend
@@ -639,7 +663,7 @@ func (a *Alert) contractValue(k *Contract, cat *Catalog, now Nanos) (money.Amoun
 // aggregate as rating keeps it for that product (restricted to the alert's
 // group value when it has one).
 func (a *Alert) metricQuantity(cat *Catalog, inv *Invoice) money.Amount {
-	m := cat.Metrics[a.BillableMetricID()]
+	m := cat.Metrics[a.BillableMetricID]
 	if m == nil {
 		return money.Amount{}
 	}
@@ -900,7 +924,7 @@ func (s *shard) notifyAlert(c *Customer, a *Alert, cat *Catalog, now Nanos, reso
 	v, _ := a.value(c, cat, now)
 	switch a.Type {
 	case AlertUsage:
-		p.BillableMetricID, p.CurrentUsage = a.BillableMetricID(), num(v)
+		p.BillableMetricID, p.CurrentUsage = a.BillableMetricID, num(v)
 		if a.GroupKey() != "" {
 			p.GroupValues = []groupValueProps{{Key: a.GroupKey(), Value: a.GroupValue()}}
 		}

@@ -52,9 +52,9 @@ type decodedNote struct {
 	Properties map[string]any `json:"properties"`
 }
 
-func (h *harness) status(customer, alertID string) string {
+func (h *harness) status(customer, alertID string) AlertStatus {
 	h.t.Helper()
-	var st string
+	var st AlertStatus
 	h.e.read(context.Background(), customer, func(c *Customer, _ *Catalog, _ Nanos) {
 		if a := c.Alert(alertID); a != nil {
 			st = a.Status

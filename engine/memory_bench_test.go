@@ -35,9 +35,14 @@ const (
 	layerCommits                  // + three prepaid commits
 	layerAlerts                   // + a spend and a low-balance alert
 	layerEvent                    // + one event (dedup entry, draft invoice, deductions)
+	// layerUsageAlert adds a usage alert (usage_threshold_reached on a
+	// billable metric), the kind the bench's scale scenario gives each
+	// customer beside a low-balance one; BenchmarkMemoryPerCustomer stops
+	// at layerEvent, as its figures always have.
+	layerUsageAlert
 )
 
-var memLayerNames = []string{"customer+alias", "+contract", "+3commits", "+2alerts", "+event"}
+var memLayerNames = []string{"customer+alias", "+contract", "+3commits", "+2alerts", "+event", "+usage alert"}
 
 // BenchmarkMemoryPerCustomer reports the live Go heap per customer, after
 // a forced GC, and the heap's spans in use (inuse-bytes/customer), for customers holding one ingest alias, one contract with
@@ -166,6 +171,9 @@ func memCustomerCommands(id string, layer memLayer, start, end, now Nanos) []Com
 	}
 	if layer >= layerEvent {
 		cmds = append(cmds, &Ingest{Events: []Event{{TransactionID: s("t"), CustomerID: "alias-" + id, EventType: s("call"), Timestamp: now}}})
+	}
+	if layer >= layerUsageAlert {
+		cmds = append(cmds, &CreateAlert{CustomerID: s(id), Name: s("usage"), Type: s(AlertUsage), BillableMetricID: s("m"), Threshold: dec("1000000000")})
 	}
 	return cmds
 }

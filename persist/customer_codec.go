@@ -315,7 +315,7 @@ func (w *binWriter) alerts(list []*engine.Alert) {
 		w.str(a.Type)
 		w.amt(a.Threshold)
 		if a.Type == engine.AlertUsage {
-			w.str(a.BillableMetricID())
+			w.str(a.BillableMetricID)
 		} else {
 			w.str(a.CreditTypeID)
 		}
@@ -328,11 +328,23 @@ func (w *binWriter) alerts(list []*engine.Alert) {
 		w.varint(a.CreatedAt)
 		w.varint(a.UpdatedAt)
 		w.varint(a.ArchivedAt())
-		w.str(a.Status)
+		w.str(a.Status.String())
 		w.str(a.GroupInvoiceID())
 		w.varint(a.GroupInvoiceStart())
 		w.amt(a.GroupSpend())
 	}
+}
+
+// alertStatus reads an alert's status by its name; a name no build wrote
+// fails the customer rather than leave the alert in a state the engine
+// does not know.
+func (r *binReader) alertStatus() engine.AlertStatus {
+	name := r.str()
+	st, ok := engine.ParseAlertStatus(name)
+	if !ok && r.err == nil {
+		r.fail(fmt.Errorf("alert status %.40q unknown", name))
+	}
+	return st
 }
 
 // alerts reads a customer's alerts (layout 5).
@@ -350,7 +362,7 @@ func (r *binReader) alerts() []*engine.Alert {
 		a.Threshold = r.amount(r)
 		var x engine.AlertExtra
 		if ct := r.str(); a.Type == engine.AlertUsage {
-			x.BillableMetricID = ct
+			a.BillableMetricID = ct
 		} else {
 			a.CreditTypeID = ct
 		}
@@ -363,7 +375,7 @@ func (r *binReader) alerts() []*engine.Alert {
 		a.CreatedAt = r.varint()
 		a.UpdatedAt = r.varint()
 		x.ArchivedAt = r.varint()
-		a.Status = r.str()
+		a.Status = r.alertStatus()
 		x.GroupInvoiceID = r.str()
 		x.GroupInvoiceStart = r.varint()
 		x.GroupSpend = r.amount(r)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -304,8 +305,8 @@ func TestCustomerCodecLayout5Alerts(t *testing.T) {
 			Extra: &engine.AlertExtra{ArchivedAt: 3, GroupKey: "user_id", GroupValue: "u1", UniquenessKey: "k", InvoiceTypesFilter: []string{}, GroupInvoiceID: "inv", GroupInvoiceStart: -4, GroupSpend: amt("12.25")}},
 		{ID: "a2", Type: engine.AlertLowCommit, Extra: &engine.AlertExtra{InvoiceTypesFilter: []string{"USAGE"}}},
 		// A usage alert keeps its metric in the credit type's place.
-		{ID: "a3", Type: engine.AlertUsage, Status: engine.AlertOK,
-			Extra: &engine.AlertExtra{BillableMetricID: "m1", GroupKey: "region", GroupValue: "eu"}},
+		{ID: "a3", Type: engine.AlertUsage, Status: engine.AlertOK, BillableMetricID: "m1",
+			Extra: &engine.AlertExtra{GroupKey: "region", GroupValue: "eu"}},
 	}
 	b := AppendCustomer(nil, c)
 	if b[0] != customerLayout {
@@ -319,6 +320,26 @@ func TestCustomerCodecLayout5Alerts(t *testing.T) {
 	have, _ := json.Marshal(got)
 	if !bytes.Equal(want, have) {
 		t.Fatalf("layout 5 round trip:\n%s\n%s", want, have)
+	}
+}
+
+// An alert's status travels by its name; a name no build wrote fails the
+// customer, naming the status, instead of reading as some other state.
+func TestCustomerCodecRefusesUnknownAlertStatus(t *testing.T) {
+	c := fullCustomer()
+	c.Alerts = []*engine.Alert{{ID: "a1", Type: engine.AlertSpend, CreditTypeID: engine.USDCreditTypeID, Status: engine.AlertStatus(9)}}
+	if _, err := DecodeCustomer(AppendCustomer(nil, c), nil); err == nil || !strings.Contains(err.Error(), `alert status "unknown"`) {
+		t.Fatalf("unknown status: %v, want it refused by name", err)
+	}
+	for _, st := range []engine.AlertStatus{engine.AlertArchived, engine.AlertOK, engine.AlertInAlarm, engine.AlertEvaluating} {
+		c.Alerts[0].Status = st
+		got, err := DecodeCustomer(AppendCustomer(nil, c), nil)
+		if err != nil {
+			t.Fatalf("status %q: %v", st, err)
+		}
+		if got.Alerts[0].Status != st {
+			t.Fatalf("status %q read back as %q", st, got.Alerts[0].Status)
+		}
 	}
 }
 

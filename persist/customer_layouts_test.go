@@ -114,7 +114,7 @@ func (w *layoutWriter) alerts(list []*engine.Alert) {
 		w.str(a.Type)
 		w.amt(a.Threshold)
 		if a.Type == engine.AlertUsage {
-			w.str(a.BillableMetricID())
+			w.str(a.BillableMetricID)
 		} else {
 			w.str(a.CreditTypeID)
 		}
@@ -127,7 +127,7 @@ func (w *layoutWriter) alerts(list []*engine.Alert) {
 		w.varint(a.CreatedAt)
 		w.varint(a.UpdatedAt)
 		w.varint(a.ArchivedAt())
-		w.str(a.Status)
+		w.str(a.Status.String())
 		w.str(a.GroupInvoiceID())
 		w.varint(a.GroupInvoiceStart())
 		w.amt(a.GroupSpend())

@@ -128,7 +128,7 @@ type groupValueOut struct {
 func renderCustomerAlert(a *engine.Alert, cat *engine.Catalog) customerAlertOut {
 	out := customerAlertOut{Alert: alertOut{
 		ID: a.ID, Name: a.Name, Type: a.Type, Status: "enabled", Threshold: json.Number(a.Threshold.String()),
-		UpdatedAt: tsv(a.UpdatedAt), UniquenessKey: a.UniquenessKey(), BillableMetricID: a.BillableMetricID(),
+		UpdatedAt: tsv(a.UpdatedAt), UniquenessKey: a.UniquenessKey(), BillableMetricID: a.BillableMetricID,
 		InvoiceTypesFilter: a.InvoiceTypesFilter(), BlockOnAlarm: a.BlockOnAlarm,
 	}}
 	if a.CreditTypeID != "" { // a usage alert, a days alert of every credit type: null
@@ -144,7 +144,7 @@ func renderCustomerAlert(a *engine.Alert, cat *engine.Catalog) customerAlertOut 
 		out.Alert.Status = "archived"
 		return out
 	}
-	st := a.Status
+	st := a.Status.String()
 	out.CustomerStatus = &st
 	return out
 }

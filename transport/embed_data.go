@@ -146,7 +146,7 @@ func embedAlerts(rd engine.CustomerRead) []embedAlert {
 			continue
 		}
 		ea := embedAlert{ID: a.ID, Name: a.Name, Type: a.Type, Threshold: num(a.Threshold), Hard: a.BlockOnAlarm,
-			InAlarm: a.Status == engine.AlertInAlarm, Status: a.Status}
+			InAlarm: a.Status == engine.AlertInAlarm, Status: a.Status.String()}
 		if engine.ThresholdIsAmount(a.Type) { // the dashboard shows it as money
 			ct := creditTypeOf(rd.Catalog, a.CreditTypeID)
 			ea.CreditType = &ct
