@@ -64,7 +64,7 @@ var AlertTypes = []string{AlertSpend, AlertInvoiceTotal, AlertLowCommit, AlertLo
 
 // AlertStatus is where an alert's evaluation stands for its customer: a
 // byte, not the name, so that Alert keeps a usage alert's metric within
-// its 128 bytes (BenchmarkMemoryPerCustomer). String gives Metronome's
+// its 128 bytes (BenchmarkMemoryLayers' +usage alert layer). String gives Metronome's
 // name, which is what the API and the customer layout carry.
 type AlertStatus uint8
 
