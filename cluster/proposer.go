@@ -175,6 +175,7 @@ func (p *proposer) submit(ctx context.Context, cmd engine.Command, at engine.Nan
 	}
 	select {
 	case resp := <-r.done:
+		p.metrics.Proposed(r.queued)
 		return resp.res, resp.err
 	case <-ctx.Done():
 		return engine.Result{}, ctx.Err()

@@ -104,6 +104,15 @@ func TestMetricsSeries(t *testing.T) {
 			t.Errorf("%s = %v, want at least 1", name, m[name])
 		}
 	}
+	// The customer, the contract and the ingest were each proposed; a
+	// proposal's whole time includes its wait in the queue.
+	if n := m["burndown_propose_duration_seconds_count"]; n < 3 {
+		t.Errorf("burndown_propose_duration_seconds_count = %v, want at least the 3 writes", n)
+	}
+	if total, wait := m["burndown_propose_duration_seconds_sum"], m["burndown_propose_wait_seconds_sum"]; total < wait {
+		t.Errorf("proposals took %v s in all, less than their %v s of queue wait", total, wait)
+	}
+	assertHistogram(t, m, "burndown_propose_duration_seconds", "")
 	if m["burndown_apply_batch_events_sum"] < 10 {
 		t.Errorf("burndown_apply_batch_events_sum = %v, want at least the 10 events ingested", m["burndown_apply_batch_events_sum"])
 	}

@@ -25,6 +25,11 @@ func TestBreakdownRow(t *testing.T) {
 		`go_sched_latencies_seconds_bucket{le="+Inf"} 100`,
 		`process_cpu_seconds_total 3.25`,
 		`go_gc_cpu_seconds_total 0.5`,
+		`burndown_propose_duration_seconds_bucket{le="0.0025"} 80`,
+		`burndown_propose_duration_seconds_bucket{le="0.005"} 100`,
+		`burndown_propose_duration_seconds_bucket{le="+Inf"} 100`,
+		`burndown_propose_duration_seconds_sum 0.2`,
+		`burndown_propose_duration_seconds_count 100`,
 		`burndown_propose_wait_seconds_bucket{le="0.001"} 100`,
 		`burndown_propose_wait_seconds_bucket{le="+Inf"} 100`,
 		`burndown_propose_wait_seconds_sum 0.05`,
@@ -37,7 +42,7 @@ func TestBreakdownRow(t *testing.T) {
 	}
 	d := burndown.ParseScrape([]byte(strings.Join(lines, "\n")))
 	row := breakdownRow("peak", d, 10000)
-	want := []string{"peak", "10000", "9.500 / 4.000", "0.990 / 0.500", "—", "—", "0.990 / 0.500", "9.800", "4", "0.964 / 1.200", "3.25 (0.50)", "2.5", "200.0"}
+	want := []string{"peak", "10000", "9.500 / 4.000", "4.875 / 2.000", "0.990 / 0.500", "—", "—", "0.990 / 0.500", "9.800", "4", "0.964 / 1.200", "3.25 (0.50)", "2.5", "200.0"}
 	if len(row) != len(breakdownColumns) {
 		t.Fatalf("%d cells for %d columns", len(row), len(breakdownColumns))
 	}
