@@ -178,6 +178,9 @@ func (p *proposer) submit(ctx context.Context, cmd engine.Command, at engine.Nan
 		p.metrics.Proposed(r.queued)
 		return resp.res, resp.err
 	case <-ctx.Done():
+		// Counted too, at the time given up: the slowest proposals are
+		// the ones a p99 must not leave out.
+		p.metrics.Proposed(r.queued)
 		return engine.Result{}, ctx.Err()
 	case <-p.stopped:
 		// Queued after the loop stopped, or in flight while raft shuts down:

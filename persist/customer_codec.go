@@ -337,7 +337,9 @@ func (w *binWriter) alerts(list []*engine.Alert) {
 
 // alertStatus reads an alert's status by its name; a name no build wrote
 // fails the customer rather than leave the alert in a state the engine
-// does not know.
+// does not know. The engine sets a status only from its four constants,
+// so the writer never writes such a name (an AlertStatus out of range
+// would be written as "unknown" and refused here).
 func (r *binReader) alertStatus() engine.AlertStatus {
 	name := r.str()
 	st, ok := engine.ParseAlertStatus(name)

@@ -31,7 +31,10 @@ func init() {
 }
 
 // customerV1 is a customer in snapshot format 1. Never change it: it is
-// what format 1 streams hold.
+// what format 1 streams hold. Alerts arrived after format 2 replaced format
+// 1 as what builds write, so no format 1 stream holds any: Alerts keeps the
+// live engine.Alert, whose fields have changed since (its status is now a
+// byte), only because there is nothing of format 1 to read into it.
 type customerV1 struct {
 	ID               string                         `msgpack:"ID"`
 	Contracts        []*engine.Contract             `msgpack:"Contracts"`

@@ -49,9 +49,10 @@ type Metrics struct {
 	// the group-commit queue before its entry goes to raft.
 	proposeWait *vm.PrometheusHistogram
 	// propose is burndown_propose_duration_seconds: one proposal from the
-	// group-commit queue to its result (queue, raft, apply), counted once
-	// per proposal rather than per entry or batch, so its p99 is the
-	// requests' own and compares with the HTTP route's.
+	// group-commit queue to its result (queue, raft, apply), or to its
+	// caller giving up; counted once per proposal rather than per entry or
+	// batch, so its p99 is the writes' own and compares with the HTTP
+	// route's. The node's own commands (ticks, membership) count too.
 	propose *vm.PrometheusHistogram
 	// raftCommit is burndown_raft_commit_duration_seconds: an entry's time
 	// from the leader appending it to its log until it is committed and
@@ -130,8 +131,9 @@ func (m *Metrics) ProposeWaited(queued time.Time) {
 	}
 }
 
-// Proposed records a proposal whose result came back, queued at queued:
-// its whole time on this node's write path past the handler.
+// Proposed records a proposal queued at queued whose result came back or
+// whose caller stopped waiting: its whole time on this node's write path
+// past the handler.
 func (m *Metrics) Proposed(queued time.Time) {
 	if m != nil {
 		m.propose.Update(time.Since(queued).Seconds())

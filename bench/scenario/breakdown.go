@@ -18,8 +18,10 @@ const BreakdownTable = "p99 breakdown (server /metrics, from the end of the warm
 
 // breakdownColumns are the table's columns: p99 and mean of each stage a
 // write passes and of the check handler (a proposal's whole time is per
-// proposal, as the HTTP route's is, so the two p99s compare: the gap is the
-// handler's own time; the stages after it are per entry or batch), how long the server's goroutines
+// proposal, as the HTTP route's is per request, so the two p99s compare:
+// roughly, the gap is the handler's own time; it is recorded on the leader
+// only and includes the node's own few commands; the stages after it are
+// per entry or batch), how long the server's goroutines
 // waited for a CPU, then the garbage collector's share.
 var breakdownColumns = []string{"phase", "events", "HTTP /v1/ingest p99 / mean ms",
 	"proposal, queue to result p99 / mean ms", "propose wait p99 / mean ms",
