@@ -200,7 +200,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if rep.Meta.Target == "" {
 		rep.Meta.Target = "local process started by the bench"
 	}
-	report.Machine(&rep.Meta)
+	report.Machine(&rep.Meta, outDir)
 
 	needShared := false
 	for _, s := range scens {

@@ -5,12 +5,16 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 )
 
-// Machine fills the machine and build fields of m from /proc, the runtime and git.
-func Machine(m *Meta) {
+// Machine fills the machine and build fields of m from /proc, the runtime and
+// git. outDir is where the report goes: rewriting a report kept in the
+// repository (bench/example) changes tracked files, which says nothing of the
+// build measured, so they do not mark the commit dirty.
+func Machine(m *Meta, outDir string) {
 	m.GoVersion = runtime.Version()
 	m.Cores = runtime.NumCPU()
 	m.OS = runtime.GOOS + "/" + runtime.GOARCH
@@ -19,7 +23,7 @@ func Machine(m *Meta) {
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.Kernel = strings.TrimSpace(string(b))
 	}
-	m.GitCommit = gitCommit()
+	m.GitCommit = gitCommit(outDir)
 }
 
 // procField returns the value of the first "key: value" line of a /proc file.
@@ -40,15 +44,29 @@ func procField(path, key string) string {
 }
 
 // gitCommit returns HEAD of the working directory's repository, marked "-dirty"
-// when tracked files differ, or "unknown".
-func gitCommit() string {
+// when tracked files outside outDir differ, or "unknown".
+func gitCommit(outDir string) string {
 	out, err := exec.Command("git", "rev-parse", "HEAD").Output()
 	if err != nil {
 		return "unknown"
 	}
 	c := string(bytes.TrimSpace(out))
-	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
+	st, err := exec.Command("git", dirtyArgs(outDir)...).Output()
+	if err != nil { // outDir outside the repository: check everything
+		st, err = exec.Command("git", dirtyArgs("")...).Output()
+	}
+	if err == nil && len(bytes.TrimSpace(st)) > 0 {
 		c += "-dirty"
 	}
 	return c
+}
+
+// dirtyArgs is the git command listing changed tracked files, outDir left
+// out when it is given.
+func dirtyArgs(outDir string) []string {
+	args := []string{"status", "--porcelain", "--untracked-files=no"}
+	if outDir != "" {
+		args = append(args, "--", ".", ":(exclude)"+filepath.Clean(outDir))
+	}
+	return args
 }
