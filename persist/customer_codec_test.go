@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/big"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -527,4 +529,51 @@ func extraOf(k *engine.Contract) *engine.ContractExtra {
 		k.Extra = &engine.ContractExtra{}
 	}
 	return k.Extra
+}
+
+// A customer record written by c6492ce, before the alert status became a
+// byte and a usage alert's metric left AlertExtra, reads back with every
+// status and metric in place, and this build writes it again byte for
+// byte: the change moved fields in memory, not in the record.
+func TestCustomerCodecReadsAlertsOfC6492ce(t *testing.T) {
+	old, err := os.ReadFile(filepath.Join("testdata", "alerts-c6492ce", "customer.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := DecodeCustomer(old, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		id       string
+		status   engine.AlertStatus
+		metric   string
+		credit   string
+		group    string
+		archived engine.Nanos
+		extra    bool
+	}{
+		{"a-ok", engine.AlertOK, "", engine.USDCreditTypeID, "", 0, false},
+		{"a-alarm", engine.AlertInAlarm, "", engine.USDCreditTypeID, "", 0, false},
+		{"a-eval", engine.AlertEvaluating, "m1", "", "", 0, false}, // its metric no longer needs an extra
+		{"a-usage-scoped", engine.AlertOK, "m1", "", "region", 0, true},
+		{"a-archived", engine.AlertArchived, "", engine.USDCreditTypeID, "", 9, true},
+	}
+	if len(c.Alerts) != len(want) {
+		t.Fatalf("%d alerts, want %d", len(c.Alerts), len(want))
+	}
+	for i, w := range want {
+		a := c.Alerts[i]
+		if a.ID != w.id || a.Status != w.status || a.BillableMetricID != w.metric || a.CreditTypeID != w.credit ||
+			a.GroupKey() != w.group || a.ArchivedAt() != w.archived || (a.Extra != nil) != w.extra {
+			t.Errorf("alert %d: %s status %q metric %q credit type %q group %q archived %d extra %v, want %+v",
+				i, a.ID, a.Status, a.BillableMetricID, a.CreditTypeID, a.GroupKey(), a.ArchivedAt(), a.Extra != nil, w)
+		}
+	}
+	if !c.Alerts[1].BlockOnAlarm || !c.Alerts[4].KeyReleased || c.Alerts[4].UniquenessKey() != "k" {
+		t.Errorf("flags or uniqueness key lost: %+v %+v", c.Alerts[1], c.Alerts[4])
+	}
+	if again := AppendCustomer(nil, c); !bytes.Equal(again, old) {
+		t.Fatalf("written again, the record differs from c6492ce's (%d vs %d bytes)", len(again), len(old))
+	}
 }
